@@ -1,0 +1,128 @@
+# berth: build, test, lint, fuzz, bench and demo. `make help` lists targets.
+#
+# Everything builds into $(BUILD); `SAN=1` adds AddressSanitizer and
+# UndefinedBehaviorSanitizer. The library code under lib/ becomes one static
+# archive that the programs, the tests and the benches link.
+
+BUILD ?= build
+CC ?= cc
+SAN ?= 0
+FUZZ_SECONDS ?= 20
+
+PKGS := libcurl libcjson yaml-0.1 openssl libwebsockets
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) -Ilib $(PKG_CFLAGS) -MMD -MP
+LDLIBS := $(PKG_LIBS) -lpthread
+ifeq ($(SAN),1)
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_A := $(BUILD)/libberth.a
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] tests/*/*.[ch] bench/*.[ch])
+
+.PHONY: all deps ground test test-unit test-integration test-asan lint fuzz bench demo clean help
+
+all: $(LIB_A) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
+
+help:
+	@echo "make deps              install the Debian packages berth needs"
+	@echo "make all               build the library, programs and tests"
+	@echo "make test              everything CI runs: unit and integration tests, plain"
+	@echo "                       and under ASan+UBSan, plus bounded fuzzing"
+	@echo "make test-unit         unit tests only (no ground)"
+	@echo "make test-integration  integration tests on the real ground"
+	@echo "make test-asan         unit and integration tests under ASan+UBSan"
+	@echo "make fuzz              run every libFuzzer target for FUZZ_SECONDS each"
+	@echo "make lint              clang-format check and cppcheck"
+	@echo "make bench             print the performance figures"
+	@echo "make demo              the main job on a local ground"
+
+deps:
+	@bash tests/ground/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $(LDFLAGS) $< $(TEST_SUPPORT) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $(LDFLAGS) $< $(TEST_SUPPORT) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -o $@
+
+# The targets below start with `deps`, then build in a sub-make so that
+# pkg-config sees the packages deps has just installed.
+SUBMAKE := $(MAKE) --no-print-directory
+ASAN := BUILD=build/asan SAN=1
+
+test-unit: deps
+	@$(SUBMAKE) all
+	@bash tests/run-check.sh unit $(UNIT_BIN)
+
+test-integration: deps
+	@$(SUBMAKE) all
+	@bash tests/integration/run.sh $(INTEG_BIN)
+
+test-asan: deps
+	@$(SUBMAKE) $(ASAN) all
+	@bash tests/run-check.sh unit-asan $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	@bash tests/integration/run.sh $(INTEG_BIN:$(BUILD)/%=build/asan/%)
+
+# The whole suite in one pass over the ground: plain and sanitizer builds
+# share one control plane and one Kafka cluster.
+test: deps
+	@$(SUBMAKE) all
+	@$(SUBMAKE) $(ASAN) all
+	@bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+
+fuzz: deps
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+
+lint: deps
+	clang-format --dry-run -Werror $(C_FILES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -Ilib $(LIB_SRC)
+
+bench: deps
+	@$(SUBMAKE) all
+	@bash bench/run.sh $(BENCH_BIN)
+
+demo: deps
+	@$(SUBMAKE) all
+	@bash tests/demo.sh
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d)

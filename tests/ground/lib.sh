@@ -1,0 +1,21 @@
+# Shared settings of the test ground scripts: where the cache and the
+# running ground's state live, and the fixed loopback ports. Sourced, not run.
+
+# Built binaries and downloaded jars are reused across runs and checkouts.
+GROUND_CACHE=${BERTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}
+# State of a running ground (certificates, data, logs, PIDs, kubeconfig).
+GROUND_STATE=${BERTH_GROUND:-/tmp/berth-ground}
+GROUND_BIN="$GROUND_CACHE/bin"
+GROUND_KUBECONFIG="$GROUND_STATE/admin.kubeconfig"
+
+# Ports on 127.0.0.1. Chosen away from Kafka's and Kubernetes' usual ones so a
+# developer's own services do not clash.
+GROUND_ETCD_CLIENT_PORT=${GROUND_ETCD_CLIENT_PORT:-23791}
+GROUND_ETCD_PEER_PORT=${GROUND_ETCD_PEER_PORT:-23801}
+GROUND_APISERVER_PORT=${GROUND_APISERVER_PORT:-26443}
+GROUND_KCM_PORT=${GROUND_KCM_PORT:-26257}
+GROUND_SCHEDULER_PORT=${GROUND_SCHEDULER_PORT:-26259}
+GROUND_KWOK_PORT=${GROUND_KWOK_PORT:-26280}
+
+ground_log() { printf 'ground: %s\n' "$*" >&2; }
+ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs Check test programs and sums up their results into one closing line
+# ("unit: N passed, N failed"). Exits non-zero if any program failed or
+# crashed, or if no test ran at all.
+#
+# Usage: tests/run-check.sh LABEL PROGRAM...
+set -uo pipefail
+label=$1
+shift
+passed=0 failed=0 broken=0
+for prog in "$@"; do
+    out=$(mktemp)
+    "$prog" >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$out" | tail -1)
+    rm -f "$out"
+    if [ -z "$line" ]; then
+        echo "$label: $prog exited $rc without a Check summary" >&2
+        broken=$((broken + 1))
+        continue
+    fi
+    checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    fails=$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/' <<<"$line")
+    fails=$((fails))
+    passed=$((passed + checks - fails))
+    failed=$((failed + fails))
+    [ "$rc" -eq 0 ] || [ "$fails" -gt 0 ] || { echo "$label: $prog exited $rc" >&2; broken=$((broken + 1)); }
+done
+echo "$label: $passed passed, $((failed + broken)) failed"
+[ "$failed" -eq 0 ] && [ "$broken" -eq 0 ] && [ "$passed" -gt 0 ]
