@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Check test programs and sums up their results into one closing line
-# ("unit: N passed, N failed"). Exits non-zero if any program failed or
-# crashed, or if no test ran at all.
+# ("unit: N passed, N failed"). A shell script (*.sh) counts as one test,
+# passed when it exits 0. Exits non-zero if any program failed or crashed,
+# or if no test ran at all.
 #
 # Usage: tests/run-check.sh LABEL PROGRAM...
 set -uo pipefail
@@ -9,6 +10,12 @@ label=$1
 shift
 passed=0 failed=0 broken=0
 for prog in "$@"; do
+    [ -e "$prog" ] || continue
+    if [[ "$prog" == *.sh ]]; then
+        echo "== $prog"
+        if bash "$prog"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        continue
+    fi
     out=$(mktemp)
     "$prog" >"$out" 2>&1
     rc=$?

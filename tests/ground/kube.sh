@@ -8,6 +8,7 @@
 #   kube.sh down      stop exactly the processes up started (by PID), remove state
 #   kube.sh versions  print the version of each component
 #   kube.sh nodes     (re)create the fake nodes
+#   kube.sh alive     exit 0 when a ground is up and its API server answers
 #
 # After `up`, the admin kubeconfig is $GROUND_STATE/admin.kubeconfig.
 set -euo pipefail
@@ -238,5 +239,6 @@ up) cmd_up ;;
 down) cmd_down ;;
 versions) versions ;;
 nodes) cmd_nodes ;;
+alive) [ -f "$GROUND_KUBECONFIG" ] && alive kube-apiserver && apiserver_ready >/dev/null ;;
 *) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target (tests/fuzz/fuzz_*.c) with clang, ASan and
+# UBSan against the library, and runs each for a bounded time from its seed
+# corpus (tests/fuzz/corpus/<target>/). A crash, leak or sanitizer report
+# fails the run; the reproducer is kept under build/fuzz/.
+#
+# Usage: tests/fuzz/run.sh SECONDS TARGET.c...
+set -euo pipefail
+secs=$1
+shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$root/build/fuzz"
+pkgs="libcurl libcjson yaml-0.1 openssl libwebsockets"
+
+[ $# -gt 0 ] || { echo "fuzz: no targets" >&2; exit 1; }
+make -C "$root" --no-print-directory BUILD=build/fuzz CC=clang SAN=1 \
+    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build/fuzz/libberth.a >/dev/null
+passed=0 failed=0
+for src in "$@"; do
+    name=$(basename "$src" .c)
+    bin="$out/$name"
+    # shellcheck disable=SC2046
+    clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=all -I"$root/lib" $(pkg-config --cflags $pkgs) \
+        "$root/$src" "$out/libberth.a" $(pkg-config --libs $pkgs) -lpthread -o "$bin"
+    corpus="$out/corpus/$name"
+    mkdir -p "$corpus" "$out/artifacts/$name"
+    seeds="$root/tests/fuzz/corpus/$name"
+    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+        -artifact_prefix="$out/artifacts/$name/" "$corpus" >"$out/$name.log" 2>&1; then
+        echo "fuzz: $name: $(grep -Eo '#[0-9]+ +DONE.*' "$out/$name.log" | tail -1 || echo done)"
+        passed=$((passed + 1))
+    else
+        echo "fuzz: $name FAILED; log $out/$name.log, reproducer in $out/artifacts/$name/" >&2
+        tail -40 "$out/$name.log" >&2
+        failed=$((failed + 1))
+    fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
