@@ -158,6 +158,7 @@ cmd_down() {
         kill -9 "$pid" 2>/dev/null || true
     done
     rm -rf "$kstate"
+    rmdir "$GROUND_STATE" 2>/dev/null || true
 }
 
 case "${1:-}" in

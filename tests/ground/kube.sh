@@ -232,6 +232,7 @@ cmd_down() {
         kill -9 "$pid" 2>/dev/null || true
     done
     rm -rf "$kstate" "$GROUND_KUBECONFIG"
+    rmdir "$GROUND_STATE" 2>/dev/null || true
 }
 
 case "${1:-}" in
