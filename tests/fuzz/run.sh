@@ -29,7 +29,7 @@ for src in "$@"; do
     [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
     if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
         -artifact_prefix="$out/artifacts/$name/" "$corpus" >"$out/$name.log" 2>&1; then
-        echo "fuzz: $name: $(grep -Eo '#[0-9]+ +DONE.*' "$out/$name.log" | tail -1 || echo done)"
+        echo "fuzz: $name: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$out/$name.log" | tail -1)s"
         passed=$((passed + 1))
     else
         echo "fuzz: $name FAILED; log $out/$name.log, reproducer in $out/artifacts/$name/" >&2
