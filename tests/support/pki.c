@@ -1,0 +1,86 @@
+/* Throwaway certificates for tests; see pki.h. */
+#include "support/pki.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+static void die(const char *what)
+{
+    fprintf(stderr, "pki: %s failed\n", what);
+    abort();
+}
+
+static char *bio_string(BIO *b)
+{
+    char *data;
+    long n = BIO_get_mem_data(b, &data);
+    char *s = malloc((size_t)n + 1);
+
+    if (s == NULL)
+        abort();
+    memcpy(s, data, (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+void pki_self_signed(const char *cn, char **cert_pem, char **key_pem)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name;
+    X509V3_CTX ctx;
+    X509_EXTENSION *ext;
+    BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
+    unsigned char serial[8];
+    BIGNUM *bn;
+
+    if (key == NULL || x == NULL || cb == NULL || kb == NULL)
+        die("allocation");
+    if (RAND_bytes(serial, sizeof serial) != 1)
+        die("RAND_bytes");
+    serial[0] &= 0x7f; /* serials are positive */
+    bn = BN_bin2bn(serial, sizeof serial, NULL);
+    if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+        die("serial");
+    BN_free(bn);
+    X509_set_version(x, 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+    if (ext == NULL || !X509_add_ext(x, ext, -1))
+        die("basicConstraints");
+    X509_EXTENSION_free(ext);
+    if (!X509_sign(x, key, EVP_sha256()))
+        die("X509_sign");
+    if (!PEM_write_bio_X509(cb, x) || !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
+        die("PEM write");
+    *cert_pem = bio_string(cb);
+    *key_pem = bio_string(kb);
+    BIO_free(cb);
+    BIO_free(kb);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
+char *pki_base64(const void *data, size_t len)
+{
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+    if (out == NULL)
+        abort();
+    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    return out;
+}

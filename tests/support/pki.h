@@ -1,0 +1,17 @@
+/* Throwaway certificates for tests: a key and a self-signed certificate made
+ * in memory, so TLS tests need no fixture files that expire. */
+#ifndef BERTH_TESTS_PKI_H
+#define BERTH_TESTS_PKI_H
+
+#include <stddef.h>
+
+/* A new EC P-256 key and a self-signed CA certificate for it with common
+ * name cn, valid for a day. *cert_pem and *key_pem are new strings for
+ * free(). Aborts the test program on failure. */
+void pki_self_signed(const char *cn, char **cert_pem, char **key_pem);
+
+/* Standard base64 of data on one line, as kubeconfig -data fields hold it; a
+ * new string for free(). */
+char *pki_base64(const void *data, size_t len);
+
+#endif
