@@ -9,6 +9,8 @@
 #   kube.sh versions  print the version of each component
 #   kube.sh nodes     (re)create the fake nodes
 #   kube.sh alive     exit 0 when a ground is up and its API server answers
+#   kube.sh restart-apiserver   stop and start kube-apiserver (same state)
+#   kube.sh compact   compact etcd to its current revision (prints it)
 #
 # After `up`, the admin kubeconfig is $GROUND_STATE/admin.kubeconfig.
 set -euo pipefail
@@ -140,6 +142,25 @@ nodes_ready() {
         grep -c True)" -ge "${#NODES[@]}" ]
 }
 
+start_apiserver() {
+    start kube-apiserver "$B/kube-apiserver" \
+        --etcd-servers "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT" \
+        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+        --secure-port "$GROUND_APISERVER_PORT" \
+        --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+        --client-ca-file "$pki/ca.crt" \
+        --authorization-mode Node,RBAC \
+        --service-account-issuer https://kubernetes.default.svc.cluster.local \
+        --service-account-key-file "$pki/sa.pub" \
+        --service-account-signing-key-file "$pki/sa.key" \
+        --service-cluster-ip-range 10.96.0.0/16 \
+        --service-node-port-range 30000-32767 \
+        --endpoint-reconciler-type none \
+        --allow-privileged=true \
+        --audit-policy-file "$kstate/audit-policy.yaml" \
+        --audit-log-path "$kstate/audit.log" --audit-log-format json
+}
+
 cmd_up() {
     bash "$here/build.sh" etcd k8s kwok
     [ ! -d "$kstate" ] || ground_die "a ground is already up in $kstate; run kube.sh down first"
@@ -168,22 +189,7 @@ EOF
         --unsafe-no-fsync=true --log-level=warn
     wait_for etcd 30 curl -sf "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT/health"
 
-    start kube-apiserver "$B/kube-apiserver" \
-        --etcd-servers "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT" \
-        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
-        --secure-port "$GROUND_APISERVER_PORT" \
-        --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
-        --client-ca-file "$pki/ca.crt" \
-        --authorization-mode Node,RBAC \
-        --service-account-issuer https://kubernetes.default.svc.cluster.local \
-        --service-account-key-file "$pki/sa.pub" \
-        --service-account-signing-key-file "$pki/sa.key" \
-        --service-cluster-ip-range 10.96.0.0/16 \
-        --service-node-port-range 30000-32767 \
-        --endpoint-reconciler-type none \
-        --allow-privileged=true \
-        --audit-policy-file "$kstate/audit-policy.yaml" \
-        --audit-log-path "$kstate/audit.log" --audit-log-format json
+    start_apiserver
     wait_for kube-apiserver 120 apiserver_ready
 
     start kube-controller-manager "$B/kube-controller-manager" \
@@ -216,6 +222,29 @@ EOF
     ground_log "KUBECONFIG=$GROUND_KUBECONFIG"
 }
 
+# Stops kube-apiserver and starts it again with the same flags and state:
+# for tests of watch resumption across an API server restart.
+cmd_restart_apiserver() {
+    local pid
+    pid=$(cat "$kstate/kube-apiserver.pid") || ground_die "no ground is up"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+    start_apiserver
+    wait_for kube-apiserver 120 apiserver_ready
+}
+
+# Compacts etcd's history up to its current revision, so watches resuming
+# from an older resourceVersion get 410 Gone.
+cmd_compact() {
+    local url="http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT" rev
+    rev=$(curl -sf -X POST "$url/v3/kv/range" -d '{"key":"AA=="}' |
+        sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p')
+    [ -n "$rev" ] || ground_die "cannot read etcd's revision"
+    curl -sf -X POST "$url/v3/kv/compaction" -d "{\"revision\":\"$rev\",\"physical\":true}" >/dev/null
+    echo "$rev"
+}
+
 versions() {
     echo "kube-apiserver $("$B/kube-apiserver" --version | awk '{print $2}')"
     echo "etcd $("$B/etcd" --version | awk '/etcd Version/ {print "v"$3}')"
@@ -240,6 +269,8 @@ up) cmd_up ;;
 down) cmd_down ;;
 versions) versions ;;
 nodes) cmd_nodes ;;
+restart-apiserver) cmd_restart_apiserver ;;
+compact) cmd_compact ;;
 alive) [ -f "$GROUND_KUBECONFIG" ] && alive kube-apiserver && apiserver_ready >/dev/null ;;
-*) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
