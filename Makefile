@@ -28,6 +28,16 @@ LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_A := $(BUILD)/libberth.a
 
+# Each program is its directory's main.c plus an archive of the rest of the
+# directory, which the unit tests link too.
+SIDECAR_SRC := $(filter-out sidecar/main.c,$(sort $(wildcard sidecar/*.c)))
+SIDECAR_A := $(BUILD)/libsidecar.a
+OPERATOR_SRC := $(filter-out operator/main.c,$(sort $(wildcard operator/*.c)))
+OPERATOR_A := $(BUILD)/liboperator.a
+PROGRAMS := $(if $(wildcard sidecar/main.c),$(BUILD)/berth-sidecar) \
+	$(if $(wildcard operator/main.c),$(BUILD)/berth-operator)
+APP_A := $(if $(SIDECAR_SRC),$(SIDECAR_A)) $(if $(OPERATOR_SRC),$(OPERATOR_A))
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
@@ -36,11 +46,11 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] tests/*/*.[ch] bench/*.[ch])
+C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
 .PHONY: all deps ground test test-unit test-integration test-asan lint fuzz bench demo clean help
 
-all: $(LIB_A) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
+all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
 help:
 	@echo "make deps              install the Debian packages berth needs"
@@ -67,13 +77,27 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $(LDFLAGS) $< $(TEST_SUPPORT) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+$(SIDECAR_A): $(SIDECAR_SRC:%.c=$(BUILD)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(LIB_A)
+$(OPERATOR_A): $(OPERATOR_SRC:%.c=$(BUILD)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/berth-sidecar: $(BUILD)/obj/sidecar/main.o $(if $(SIDECAR_SRC),$(SIDECAR_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/berth-operator: $(BUILD)/obj/operator/main.o $(if $(OPERATOR_SRC),$(OPERATOR_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests $(LDFLAGS) $< $(TEST_SUPPORT) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -125,4 +149,4 @@ demo: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(SIDECAR_SRC:%.c=$(BUILD)/obj/%.d) $(OPERATOR_SRC:%.c=$(BUILD)/obj/%.d)
