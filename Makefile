@@ -48,9 +48,12 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all deps ground test test-unit test-integration test-asan lint fuzz bench demo clean help
+.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo clean help
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
+
+# The library and program archives without any program: what fuzz targets link.
+archives: $(LIB_A) $(APP_A)
 
 help:
 	@echo "make deps              install the Debian packages berth needs"

@@ -14,15 +14,20 @@ pkgs="libcurl libcjson yaml-0.1 openssl libwebsockets"
 
 [ $# -gt 0 ] || { echo "fuzz: no targets" >&2; exit 1; }
 make -C "$root" --no-print-directory BUILD=build/fuzz CC=clang SAN=1 \
-    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" build/fuzz/libberth.a >/dev/null
+    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" archives >/dev/null
+# Program code (sidecar/, operator/) comes before the library it uses.
+archives=()
+for a in libsidecar.a liboperator.a libberth.a; do
+    [ -f "$out/$a" ] && archives+=("$out/$a")
+done
 passed=0 failed=0
 for src in "$@"; do
     name=$(basename "$src" .c)
     bin="$out/$name"
     # shellcheck disable=SC2046
     clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=all -I"$root/lib" $(pkg-config --cflags $pkgs) \
-        "$root/$src" "$out/libberth.a" $(pkg-config --libs $pkgs) -lpthread -o "$bin"
+        -fno-sanitize-recover=all -I"$root/lib" -I"$root" $(pkg-config --cflags $pkgs) \
+        "$root/$src" "${archives[@]}" $(pkg-config --libs $pkgs) -lpthread -o "$bin"
     corpus="$out/corpus/$name"
     mkdir -p "$corpus" "$out/artifacts/$name"
     seeds="$root/tests/fuzz/corpus/$name"
