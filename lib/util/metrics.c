@@ -1,0 +1,363 @@
+/* The metrics registry; see metrics.h. A few dozen series at most, so
+ * lookups are linear scans under one mutex: simple beats clever here. */
+#include "util/metrics.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LABELS 16
+
+typedef struct series {
+    char *key; /* the rendered label set, "{a=\"x\",b=\"y\"}", or "" */
+    double value;
+} series;
+
+typedef struct metric {
+    char *name;
+    char *help;
+    util_metric_type type;
+    series *series;
+    size_t n, cap;
+} metric;
+
+struct util_metrics {
+    pthread_mutex_t mu;
+    metric *metrics;
+    size_t n, cap;
+};
+
+/* A growing string; on allocation failure it sets oom and stops growing. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_putn(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap != 0 ? b->cap : 256;
+        char *np;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        np = realloc(b->p, cap);
+        if (np == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
+
+/* Label values escape \, " and newline; help text escapes \ and newline. */
+static void sb_escaped(sbuf *b, const char *s, int quotes)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '\\')
+            sb_puts(b, "\\\\");
+        else if (*s == '\n')
+            sb_puts(b, "\\n");
+        else if (*s == '"' && quotes)
+            sb_puts(b, "\\\"");
+        else
+            sb_putn(b, s, 1);
+    }
+}
+
+/* [a-zA-Z_:][a-zA-Z0-9_:]* for metrics; no ':' for labels. */
+static int valid_name(const char *s, int colon)
+{
+    size_t i;
+
+    if (s == NULL || s[0] == '\0')
+        return 0;
+    for (i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                 (colon && c == ':') || (i > 0 && c >= '0' && c <= '9');
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+/* Renders labels into the canonical series key, pairs sorted by name so the
+ * caller's order does not make a different series. */
+static int labels_key(const char *const *labels, char **out, util_err *err)
+{
+    size_t idx[MAX_LABELS], n = 0, i, j;
+    sbuf b = {0};
+
+    *out = NULL;
+    while (labels != NULL && labels[2 * n] != NULL) {
+        const char *name = labels[2 * n];
+        if (n == MAX_LABELS)
+            return util_err_set(err, "more than %d labels", MAX_LABELS);
+        if (!valid_name(name, 0) || strncmp(name, "__", 2) == 0)
+            return util_err_set(err, "invalid label name '%s'", name);
+        if (labels[2 * n + 1] == NULL)
+            return util_err_set(err, "label '%s' has no value", name);
+        idx[n] = n;
+        n++;
+    }
+    for (i = 1; i < n; i++) {
+        size_t k = idx[i];
+        for (j = i; j > 0 && strcmp(labels[2 * idx[j - 1]], labels[2 * k]) > 0; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = k;
+    }
+    for (i = 1; i < n; i++)
+        if (strcmp(labels[2 * idx[i - 1]], labels[2 * idx[i]]) == 0)
+            return util_err_set(err, "label '%s' given twice", labels[2 * idx[i]]);
+    sb_puts(&b, "");
+    for (i = 0; i < n; i++) {
+        sb_puts(&b, i == 0 ? "{" : ",");
+        sb_puts(&b, labels[2 * idx[i]]);
+        sb_puts(&b, "=\"");
+        sb_escaped(&b, labels[2 * idx[i] + 1], 1);
+        sb_puts(&b, "\"");
+    }
+    if (n > 0)
+        sb_puts(&b, "}");
+    if (b.oom) {
+        free(b.p);
+        return util_err_set(err, "out of memory");
+    }
+    *out = b.p;
+    return 0;
+}
+
+int util_metrics_new(util_metrics **out, util_err *err)
+{
+    util_metrics *m = calloc(1, sizeof *m);
+
+    *out = NULL;
+    if (m == NULL)
+        return util_err_set(err, "metrics: out of memory");
+    pthread_mutex_init(&m->mu, NULL);
+    *out = m;
+    return 0;
+}
+
+void util_metrics_free(util_metrics *m)
+{
+    size_t i, j;
+
+    if (m == NULL)
+        return;
+    for (i = 0; i < m->n; i++) {
+        for (j = 0; j < m->metrics[i].n; j++)
+            free(m->metrics[i].series[j].key);
+        free(m->metrics[i].series);
+        free(m->metrics[i].name);
+        free(m->metrics[i].help);
+    }
+    free(m->metrics);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+/* Caller holds mu. */
+static metric *find_metric(util_metrics *m, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < m->n; i++)
+        if (strcmp(m->metrics[i].name, name) == 0)
+            return &m->metrics[i];
+    return NULL;
+}
+
+int util_metrics_define(util_metrics *m, const char *name, util_metric_type type, const char *help,
+                        util_err *err)
+{
+    metric *mt;
+
+    if (!valid_name(name, 1))
+        return util_err_set(err, "metrics: invalid metric name '%s'", name != NULL ? name : "");
+    if (type != UTIL_METRIC_COUNTER && type != UTIL_METRIC_GAUGE)
+        return util_err_set(err, "metrics: %s: unknown type", name);
+    pthread_mutex_lock(&m->mu);
+    if (find_metric(m, name) != NULL) {
+        pthread_mutex_unlock(&m->mu);
+        return util_err_set(err, "metrics: %s: defined twice", name);
+    }
+    if (m->n == m->cap) {
+        size_t cap = m->cap != 0 ? 2 * m->cap : 8;
+        metric *nm = realloc(m->metrics, cap * sizeof *nm);
+        if (nm == NULL) {
+            pthread_mutex_unlock(&m->mu);
+            return util_err_set(err, "metrics: out of memory");
+        }
+        m->metrics = nm;
+        m->cap = cap;
+    }
+    mt = &m->metrics[m->n];
+    memset(mt, 0, sizeof *mt);
+    mt->name = strdup(name);
+    mt->help = strdup(help != NULL ? help : "");
+    mt->type = type;
+    if (mt->name == NULL || mt->help == NULL) {
+        free(mt->name);
+        free(mt->help);
+        pthread_mutex_unlock(&m->mu);
+        return util_err_set(err, "metrics: out of memory");
+    }
+    m->n++;
+    pthread_mutex_unlock(&m->mu);
+    return 0;
+}
+
+/* Finds the series with key or, with create, makes it, taking over
+ * *key_owned (set to NULL). Caller holds mu. */
+static series *find_series(metric *mt, const char *key, int create, char **key_owned)
+{
+    size_t i;
+
+    for (i = 0; i < mt->n; i++)
+        if (strcmp(mt->series[i].key, key) == 0)
+            return &mt->series[i];
+    if (!create)
+        return NULL;
+    if (mt->n == mt->cap) {
+        size_t cap = mt->cap != 0 ? 2 * mt->cap : 4;
+        series *ns = realloc(mt->series, cap * sizeof *ns);
+        if (ns == NULL)
+            return NULL;
+        mt->series = ns;
+        mt->cap = cap;
+    }
+    mt->series[mt->n].key = *key_owned;
+    mt->series[mt->n].value = 0;
+    *key_owned = NULL;
+    return &mt->series[mt->n++];
+}
+
+enum op { OP_ADD, OP_SET, OP_GET };
+
+static int update(util_metrics *m, const char *name, const char *const *labels, double v,
+                  enum op op, double *out, util_err *err)
+{
+    metric *mt;
+    series *s;
+    char *key;
+
+    if (labels_key(labels, &key, err) != 0)
+        return util_err_prefix(err, "metrics: %s", name);
+    pthread_mutex_lock(&m->mu);
+    mt = find_metric(m, name);
+    if (mt == NULL) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return util_err_set(err, "metrics: %s: not defined", name);
+    }
+    if (op == OP_SET && mt->type != UTIL_METRIC_GAUGE) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return util_err_set(err, "metrics: %s: only a gauge can be set", name);
+    }
+    if (op == OP_ADD && mt->type == UTIL_METRIC_COUNTER && !(v >= 0)) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return util_err_set(err, "metrics: %s: a counter cannot go down", name);
+    }
+    s = find_series(mt, key, op != OP_GET, &key);
+    if (s == NULL) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return op == OP_GET ? util_err_set(err, "metrics: %s: no such series", name)
+                            : util_err_set(err, "metrics: out of memory");
+    }
+    if (op == OP_ADD)
+        s->value += v;
+    else if (op == OP_SET)
+        s->value = v;
+    else
+        *out = s->value;
+    pthread_mutex_unlock(&m->mu);
+    free(key);
+    return 0;
+}
+
+int util_metrics_add(util_metrics *m, const char *name, const char *const *labels, double delta,
+                     util_err *err)
+{
+    return update(m, name, labels, delta, OP_ADD, NULL, err);
+}
+
+int util_metrics_set(util_metrics *m, const char *name, const char *const *labels, double value,
+                     util_err *err)
+{
+    return update(m, name, labels, value, OP_SET, NULL, err);
+}
+
+int util_metrics_get(util_metrics *m, const char *name, const char *const *labels, double *out,
+                     util_err *err)
+{
+    return update(m, name, labels, 0, OP_GET, out, err);
+}
+
+/* Integers print as integers; the rest with full precision. */
+static void format_value(char *buf, size_t cap, double v)
+{
+    if (isnan(v))
+        snprintf(buf, cap, "NaN");
+    else if (isinf(v))
+        snprintf(buf, cap, v > 0 ? "+Inf" : "-Inf");
+    else if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
+        snprintf(buf, cap, "%lld", (long long)v);
+    else
+        snprintf(buf, cap, "%.17g", v);
+}
+
+int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err)
+{
+    sbuf b = {0};
+    char num[64];
+    size_t i, j;
+
+    *out = NULL;
+    *len = 0;
+    sb_puts(&b, "");
+    pthread_mutex_lock(&m->mu);
+    for (i = 0; i < m->n; i++) {
+        const metric *mt = &m->metrics[i];
+        sb_puts(&b, "# HELP ");
+        sb_puts(&b, mt->name);
+        sb_puts(&b, " ");
+        sb_escaped(&b, mt->help, 0);
+        sb_puts(&b, "\n# TYPE ");
+        sb_puts(&b, mt->name);
+        sb_puts(&b, mt->type == UTIL_METRIC_COUNTER ? " counter\n" : " gauge\n");
+        for (j = 0; j < mt->n; j++) {
+            format_value(num, sizeof num, mt->series[j].value);
+            sb_puts(&b, mt->name);
+            sb_puts(&b, mt->series[j].key);
+            sb_puts(&b, " ");
+            sb_puts(&b, num);
+            sb_puts(&b, "\n");
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (b.oom) {
+        free(b.p);
+        return util_err_set(err, "metrics: render: out of memory");
+    }
+    *out = b.p;
+    *len = b.len;
+    return 0;
+}
