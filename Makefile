@@ -34,7 +34,7 @@ SIDECAR_SRC := $(filter-out sidecar/main.c,$(sort $(wildcard sidecar/*.c)))
 SIDECAR_A := $(BUILD)/libsidecar.a
 OPERATOR_SRC := $(filter-out operator/main.c,$(sort $(wildcard operator/*.c)))
 OPERATOR_A := $(BUILD)/liboperator.a
-PROGRAMS := $(if $(wildcard sidecar/main.c),$(BUILD)/berth-sidecar) \
+PROGRAMS := $(BUILD)/berth-drain $(if $(wildcard sidecar/main.c),$(BUILD)/berth-sidecar) \
 	$(if $(wildcard operator/main.c),$(BUILD)/berth-operator)
 APP_A := $(if $(SIDECAR_SRC),$(SIDECAR_A)) $(if $(OPERATOR_SRC),$(OPERATOR_A))
 
@@ -93,6 +93,11 @@ $(BUILD)/berth-sidecar: $(BUILD)/obj/sidecar/main.o $(if $(SIDECAR_SRC),$(SIDECA
 
 $(BUILD)/berth-operator: $(BUILD)/obj/operator/main.o $(if $(OPERATOR_SRC),$(OPERATOR_A)) $(LIB_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The preStop drain client: libc only, linked statically against musl so it
+# runs in any broker image.
+$(BUILD)/berth-drain: $(wildcard sidecar/drainclient/*.[ch])
+	bash sidecar/drainclient/build.sh $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
