@@ -118,7 +118,7 @@ ASAN := BUILD=build/asan SAN=1
 
 test-unit: deps
 	@$(SUBMAKE) all
-	@bash tests/run-check.sh unit $(UNIT_BIN)
+	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain bash tests/run-check.sh unit $(UNIT_BIN)
 
 test-integration: deps
 	@$(SUBMAKE) all
@@ -134,7 +134,8 @@ test-asan: deps
 test: deps
 	@$(SUBMAKE) all
 	@$(SUBMAKE) $(ASAN) all
-	@bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
+		bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
 	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
