@@ -5,6 +5,7 @@
  * that varies, so nothing leaks from one request into the next. Reusing the
  * handle is what keeps the TLS connection open between requests. */
 #include "kube/client.h"
+#include "kube/client_int.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -100,11 +101,11 @@ static int setup_server_name(kube_client *c, util_err *err)
     return 0;
 }
 
-/* Sets the options that stay for the client's life. */
-static int setup_handle(kube_client *c, long timeout_ms, util_err *err)
+/* Sets the options that stay for a handle's life; errbuf (CURL_ERROR_SIZE
+ * bytes) must outlive the handle. */
+static int setup_handle(const kube_client *c, CURL *h, char *errbuf, long timeout_ms, util_err *err)
 {
     const kube_config *cfg = c->cfg;
-    CURL *h = c->h;
     CURLcode rc = CURLE_OK;
     const char *opt = "";
 
@@ -117,7 +118,7 @@ static int setup_handle(kube_client *c, long timeout_ms, util_err *err)
     } while (0)
 
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    SET(CURLOPT_ERRORBUFFER, errbuf);
     SET(CURLOPT_PROTOCOLS_STR, "https,http");
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_CONNECTTIMEOUT_MS, KUBE_CONNECT_TIMEOUT_MS);
@@ -174,7 +175,7 @@ int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kub
         util_err_set(err, "libcurl: curl_easy_init failed");
         goto fail;
     }
-    if (setup_handle(c, timeout_ms, err) != 0)
+    if (setup_handle(c, c->h, c->errbuf, timeout_ms, err) != 0)
         goto fail;
     *out = c;
     return 0;
@@ -457,10 +458,8 @@ void kube_status_decode(const kube_response *r, kube_status *st)
     cJSON_Delete(j);
 }
 
-/* One JSON exchange: sends in (if any), expects 2xx, parses the answer into
- * *out if out is given. */
-static int call_json(kube_client *c, const char *method, const char *path, const cJSON *in,
-                     cJSON **out, kube_status *st, util_err *err)
+int kube_call(kube_client *c, const char *method, const char *path, const char *content_type,
+              const cJSON *in, cJSON **out, kube_status *st, util_err *err)
 {
     kube_response resp;
     kube_status local;
@@ -474,7 +473,8 @@ static int call_json(kube_client *c, const char *method, const char *path, const
     memset(st, 0, sizeof *st);
     if (in != NULL && (body = cJSON_PrintUnformatted(in)) == NULL)
         return util_err_set(err, "%s %s: cannot serialise the request body", method, path);
-    status = kube_request(c, method, path, "application/json", body, &resp, err);
+    status = kube_request(c, method, path, content_type != NULL ? content_type : "application/json",
+                          body, &resp, err);
     free(body);
     if (status < 0)
         return KUBE_ERR;
@@ -501,16 +501,49 @@ out:
 
 int kube_get(kube_client *c, const char *path, cJSON **out, kube_status *st, util_err *err)
 {
-    return call_json(c, "GET", path, NULL, out, st, err);
+    return kube_call(c, "GET", path, NULL, NULL, out, st, err);
 }
 
 int kube_create(kube_client *c, const char *path, const cJSON *obj, cJSON **out, kube_status *st,
                 util_err *err)
 {
-    return call_json(c, "POST", path, obj, out, st, err);
+    return kube_call(c, "POST", path, NULL, obj, out, st, err);
 }
 
 int kube_delete(kube_client *c, const char *path, kube_status *st, util_err *err)
 {
-    return call_json(c, "DELETE", path, NULL, NULL, st, err);
+    return kube_call(c, "DELETE", path, NULL, NULL, NULL, st, err);
+}
+
+/* The pieces lib/kube's streaming requests share with kube_request; see
+ * client_int.h. */
+CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err)
+{
+    CURL *h = curl_easy_init();
+
+    if (h == NULL) {
+        util_err_set(err, "libcurl: curl_easy_init failed");
+        return NULL;
+    }
+    if (setup_handle(c, h, errbuf, 0, err) != 0) {
+        curl_easy_cleanup(h);
+        return NULL;
+    }
+    return h;
+}
+
+int kube_client_headers(kube_client *c, const char *content_type, bool has_body,
+                        struct curl_slist **out, util_err *err)
+{
+    return build_headers(c, content_type, has_body, out, err);
+}
+
+void kube_client_headers_free(struct curl_slist *l)
+{
+    free_headers(l);
+}
+
+char *kube_client_url(const kube_client *c, const char *path)
+{
+    return str_fmt("%s%s", c->base, path);
 }

@@ -3,11 +3,12 @@
  * threads may share a client; a thread that must not wait behind others (a
  * watch, later) uses a client of its own.
  *
- * kube_request is the raw exchange; kube_get, kube_create and kube_delete
- * speak JSON and turn the API's refusals into a kube_status the caller can
- * branch on (404 NotFound, 409 AlreadyExists or Conflict, 410 Expired, 422
- * Invalid, 403 Forbidden). List, apply, patch, watch and the rest come later
- * as further helpers over kube_request.
+ * kube_request is the raw exchange; kube_call, kube_get, kube_create and
+ * kube_delete speak JSON and turn the API's refusals into a kube_status the
+ * caller can branch on (404 NotFound, 409 AlreadyExists or Conflict, 410
+ * Expired, 422 Invalid, 403 Forbidden). List, apply, patch, update and the
+ * other verbs are in verbs.h; watches, which hold a connection for minutes,
+ * run on handles of their own (stream.h, watch.h).
  *
  * The program calls curl_global_init(CURL_GLOBAL_DEFAULT) once before the
  * first client and curl_global_cleanup() after the last is freed. */
@@ -20,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "kube/config.h"
+#include "kube/status.h"
 #include "util/err.h"
 
 /* Return values of the JSON helpers besides 0. */
@@ -44,15 +46,6 @@ typedef struct kube_response {
     size_t body_len;
     bool reused; /* went over a connection left open by an earlier request */
 } kube_response;
-
-#define KUBE_STATUS_MESSAGE_MAX 384
-
-/* The API's account of a refused request (its Status object). */
-typedef struct kube_status {
-    int code;        /* HTTP status; 0 if no answer arrived */
-    char reason[64]; /* e.g. "NotFound", "AlreadyExists", "Conflict", "Invalid" */
-    char message[KUBE_STATUS_MESSAGE_MAX];
-} kube_status;
 
 /* A client for cfg, which is copied (the caller keeps its own). opts may be
  * NULL for the defaults. Verification of the server is on unless the config
@@ -88,6 +81,12 @@ void kube_status_decode(const kube_response *r, kube_status *st);
  * the HTTP status. *out (a new cJSON for cJSON_Delete) is set on success
  * only; out may be NULL where the answer is not wanted. */
 int kube_get(kube_client *c, const char *path, cJSON **out, kube_status *st, util_err *err);
+
+/* The general exchange the helpers are made of: method on path, sending in
+ * (if not NULL) serialised as JSON under content_type (NULL: "application/
+ * json"; patches name theirs). */
+int kube_call(kube_client *c, const char *method, const char *path, const char *content_type,
+              const cJSON *in, cJSON **out, kube_status *st, util_err *err);
 
 /* POSTs obj to a collection path. */
 int kube_create(kube_client *c, const char *path, const cJSON *obj, cJSON **out, kube_status *st,

@@ -379,12 +379,23 @@ int kube_watch_parser_finish(kube_watch_parser *p, util_err *err)
     return fail(p, err);
 }
 
+/* Copies src into dst (size > 0), cut to fit, control characters made
+ * spaces so a message stays one line. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < size && src[i] != '\0'; i++)
+        dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? ' ' : src[i];
+    dst[i] = '\0';
+}
+
 int kube_watch_status(const cJSON *status, kube_status *out, util_err *err)
 {
     const cJSON *code, *reason, *message;
 
     out->code = 0;
-    out->reason = out->message = "";
+    out->reason[0] = out->message[0] = '\0';
     if (!cJSON_IsObject(status))
         return util_err_set(err, "Status: not a JSON object");
     code = cJSON_GetObjectItemCaseSensitive(status, "code");
@@ -396,15 +407,13 @@ int kube_watch_status(const cJSON *status, kube_status *out, util_err *err)
             return util_err_set(err, "Status: \"code\" is not an HTTP status code");
         out->code = (int)code->valuedouble;
     }
-    if (reason != NULL) {
-        if (!cJSON_IsString(reason))
-            return util_err_set(err, "Status: \"reason\" is not a string");
-        out->reason = reason->valuestring;
-    }
-    if (message != NULL) {
-        if (!cJSON_IsString(message))
-            return util_err_set(err, "Status: \"message\" is not a string");
-        out->message = message->valuestring;
-    }
+    if (reason != NULL && !cJSON_IsString(reason))
+        return util_err_set(err, "Status: \"reason\" is not a string");
+    if (message != NULL && !cJSON_IsString(message))
+        return util_err_set(err, "Status: \"message\" is not a string");
+    if (reason != NULL)
+        copy_field(out->reason, sizeof out->reason, reason->valuestring);
+    if (message != NULL)
+        copy_field(out->message, sizeof out->message, message->valuestring);
     return 0;
 }

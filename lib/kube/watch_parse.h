@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "kube/status.h"
 #include "util/err.h"
 
 #define KUBE_WATCH_DEFAULT_MAX_EVENT (16u * 1024u * 1024u)
@@ -89,19 +90,11 @@ bool kube_watch_parser_failed(const kube_watch_parser *p);
 const char *kube_watch_event_type_name(kube_watch_event_type type);
 
 /* What a Status object says: an ERROR event's object, or the body of a
- * failed API call. A code of 410 (reason "Expired" or "Gone") on a watch
- * means the resourceVersion is too old: relist, then watch again. */
-#define KUBE_STATUS_GONE 410
-
-typedef struct kube_status {
-    int code;            /* HTTP status; 0 if absent */
-    const char *reason;  /* "Expired", "Gone", ...; "" if absent */
-    const char *message; /* human text; "" if absent */
-} kube_status;
-
-/* Reads code, reason and message from a Status. The strings are borrowed
- * from status and live as long as it. Fails if status is not a JSON object
- * or a field has the wrong type. */
+ * failed API call. A code of KUBE_STATUS_GONE (410, reason "Expired" or
+ * "Gone") on a watch means the resourceVersion is too old: relist, then watch
+ * again. Reads code, reason and message into out (copies, cut to fit; ""
+ * when absent). Fails if status is not a JSON object or a field has the
+ * wrong type. */
 int kube_watch_status(const cJSON *status, kube_status *out, util_err *err);
 
 #endif

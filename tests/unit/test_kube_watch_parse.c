@@ -69,7 +69,7 @@ typedef struct seen {
     size_t n;
     char *line[MAX_SEEN];
     int status_rc, code; /* the ERROR event's Status, copied: it dies with the event */
-    char reason[32], message[64];
+    char reason[64], message[KUBE_STATUS_MESSAGE_MAX];
     int fail_at; /* 1-based event number whose callback fails; 0: none */
     cJSON *kept; /* an object taken from the parser, when keep is set */
     int keep;

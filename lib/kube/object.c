@@ -1,0 +1,45 @@
+/* Object identity helpers; see object.h. */
+#include "kube/object.h"
+
+#include <stdio.h>
+
+const char *kube_meta_str(const cJSON *obj, const char *field)
+{
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, field);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *kube_meta_name(const cJSON *obj)
+{
+    return kube_meta_str(obj, "name");
+}
+
+const char *kube_meta_namespace(const cJSON *obj)
+{
+    const char *ns = kube_meta_str(obj, "namespace");
+
+    return ns != NULL && ns[0] != '\0' ? ns : NULL;
+}
+
+const char *kube_meta_uid(const cJSON *obj)
+{
+    return kube_meta_str(obj, "uid");
+}
+
+const char *kube_meta_resource_version(const cJSON *obj)
+{
+    return kube_meta_str(obj, "resourceVersion");
+}
+
+int kube_obj_key(const cJSON *obj, char *buf, size_t size)
+{
+    const char *name = kube_meta_name(obj), *ns = kube_meta_namespace(obj);
+    int n;
+
+    if (name == NULL || name[0] == '\0' || size == 0)
+        return -1;
+    n = ns != NULL ? snprintf(buf, size, "%s/%s", ns, name) : snprintf(buf, size, "%s", name);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}

@@ -1,0 +1,109 @@
+/* Helpers for integration tests on the ground's API server; see
+ * kube_test.h. */
+#include "support/kube_test.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+kube_config *kt_admin_config(void)
+{
+    const char *path = getenv("BERTH_KUBECONFIG");
+    kube_config *cfg = NULL;
+    util_err err = {{0}};
+
+    if (path == NULL || path[0] == '\0')
+        ck_abort_msg("BERTH_KUBECONFIG is not set: point it at the test ground's admin "
+                     "kubeconfig (tests/ground/kube.sh up writes one)");
+    if (kube_config_load(path, NULL, &cfg, &err) != 0)
+        ck_abort_msg("%s", err.msg);
+    return cfg;
+}
+
+kube_client *kt_client(const kube_config *cfg)
+{
+    kube_client *c = NULL;
+    util_err err = {{0}};
+
+    if (kube_client_new(cfg, NULL, &c, &err) != 0)
+        ck_abort_msg("%s", err.msg);
+    return c;
+}
+
+void kt_random_name(char *buf, size_t size, const char *prefix)
+{
+    unsigned char r[4];
+
+    ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
+    snprintf(buf, size, "%s-%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3]);
+}
+
+cJSON *kt_json(const char *fmt, ...)
+{
+    va_list ap;
+    char *buf;
+    int n;
+    cJSON *j;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    ck_assert_int_ge(n, 0);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    j = cJSON_Parse(buf);
+    if (j == NULL)
+        ck_abort_msg("bad test JSON: %s", buf);
+    free(buf);
+    return j;
+}
+
+const char *kt_str(const cJSON *obj, const char *path)
+{
+    char key[256];
+    const char *dot;
+
+    while ((dot = strchr(path, '.')) != NULL) {
+        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+        path = dot + 1;
+    }
+    obj = cJSON_GetObjectItemCaseSensitive(obj, path);
+    return cJSON_IsString(obj) ? obj->valuestring : NULL;
+}
+
+void kt_create_namespace(kube_client *c, const char *ns, const char *label)
+{
+    cJSON *obj = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
+                         "\"%s\",\"labels\":{\"berth.io/test\":\"%s\"}}}",
+                         ns, label);
+    util_err err = {{0}};
+
+    if (kube_create(c, "/api/v1/namespaces", obj, NULL, NULL, &err) != 0)
+        ck_abort_msg("%s", err.msg);
+    cJSON_Delete(obj);
+}
+
+int kt_delete_namespace(kube_client *c, const char *ns, util_err *err)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);
+    return kube_delete(c, path, NULL, err);
+}
+
+double kt_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,42 @@
+/* What integration tests against the ground's API server keep needing: the
+ * admin kubeconfig from $BERTH_KUBECONFIG (a test fails, never skips,
+ * without it), a client, throwaway namespaces with random names, JSON from a
+ * printf format, and dotted-path reads of objects. Every helper aborts the
+ * test on failure, so a test reads as its steps. */
+#ifndef BERTH_TESTS_KUBE_TEST_H
+#define BERTH_TESTS_KUBE_TEST_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "kube/client.h"
+#include "kube/config.h"
+
+/* The ground's admin config, for kube_config_free. */
+kube_config *kt_admin_config(void);
+
+/* A client for cfg, for kube_client_free. */
+kube_client *kt_client(const kube_config *cfg);
+
+/* "<prefix>-<8 random hex>", lowercase, so runs never collide. */
+void kt_random_name(char *buf, size_t size, const char *prefix);
+
+/* A new cJSON from a printf format, for cJSON_Delete. */
+cJSON *kt_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The string at a dotted path ("metadata.labels.app"), or NULL. Borrowed
+ * from obj. */
+const char *kt_str(const cJSON *obj, const char *path);
+
+/* Creates namespace ns, labelled berth.io/test=<label>. */
+void kt_create_namespace(kube_client *c, const char *ns, const char *label);
+
+/* Deletes namespace ns (the API then deletes what it holds). Returns 0 or -1
+ * with err set, so cleanup can report without aborting first. */
+int kt_delete_namespace(kube_client *c, const char *ns, util_err *err);
+
+/* Seconds on the monotonic clock. */
+double kt_now(void);
+
+#endif
