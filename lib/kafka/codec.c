@@ -605,3 +605,50 @@ int kafka_read_skip_tags(kafka_reader *r, const char *field)
     }
     return kafka_reader_status(r);
 }
+
+/* ---- either form ---- */
+
+void kafka_put_flex_string(kafka_writer *w, int flexible, const char *s)
+{
+    if (flexible)
+        kafka_put_compact_string(w, s);
+    else
+        kafka_put_string(w, s);
+}
+
+void kafka_put_flex_array_len(kafka_writer *w, int flexible, int32_t n)
+{
+    if (flexible)
+        kafka_put_compact_array_len(w, n);
+    else
+        kafka_put_array_len(w, n);
+}
+
+void kafka_put_flex_tags(kafka_writer *w, int flexible)
+{
+    if (flexible)
+        kafka_put_empty_tags(w);
+}
+
+int kafka_read_flex_string(kafka_reader *r, int flexible, const char *field,
+                           kafka_nullable nullable, kafka_str *out)
+{
+    if (flexible)
+        return kafka_read_compact_string(r, field, nullable, out);
+    return kafka_read_string(r, field, nullable, out);
+}
+
+int kafka_read_flex_array_len(kafka_reader *r, int flexible, const char *field,
+                              kafka_nullable nullable, int32_t *n)
+{
+    if (flexible)
+        return kafka_read_compact_array_len(r, field, nullable, n);
+    return kafka_read_array_len(r, field, nullable, n);
+}
+
+int kafka_read_flex_tags(kafka_reader *r, int flexible, const char *field)
+{
+    if (flexible)
+        return kafka_read_skip_tags(r, field);
+    return kafka_reader_status(r);
+}

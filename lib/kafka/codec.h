@@ -170,4 +170,18 @@ int kafka_read_compact_array_len(kafka_reader *r, const char *field, kafka_nulla
 /* Skips a whole tagged-field section: berth reads no tagged field yet. */
 int kafka_read_skip_tags(kafka_reader *r, const char *field);
 
+/* ---- either form ----
+ * An API's versions before its first flexible one use the classic forms,
+ * the rest the compact forms and a tagged-field section at the end of every
+ * struct. These pick by flexible, so a codec names each field once; the tag
+ * helpers do nothing when flexible is 0. */
+void kafka_put_flex_string(kafka_writer *w, int flexible, const char *s);
+void kafka_put_flex_array_len(kafka_writer *w, int flexible, int32_t n);
+void kafka_put_flex_tags(kafka_writer *w, int flexible);
+int kafka_read_flex_string(kafka_reader *r, int flexible, const char *field,
+                           kafka_nullable nullable, kafka_str *out);
+int kafka_read_flex_array_len(kafka_reader *r, int flexible, const char *field,
+                              kafka_nullable nullable, int32_t *n);
+int kafka_read_flex_tags(kafka_reader *r, int flexible, const char *field);
+
 #endif
