@@ -110,24 +110,24 @@ int sc_drain_plan(const kafka_metadata *md,
             const kafka_metadata_partition *pt = &tp->partitions[i];
             int32_t isr_left, need;
             sc_plan_move *m;
-            int step;
+            int step, in_isr;
 
             if (pt->leader == broker)
                 p->n_led++;
-            if (!usable(pt) || (pt->leader != broker && pt->replicas[0] != broker) ||
-                !kafka_int32_contains(pt->replicas, pt->n_replicas, broker))
+            if (!usable(pt) || !kafka_int32_contains(pt->replicas, pt->n_replicas, broker))
                 continue;
             if (reassigning(ongoing, tp->name, pt->index)) {
                 note(p, tp->name, pt->index, SC_NOTE_REASSIGNING, 0, 0);
                 continue;
             }
-            isr_left = pt->n_isr - (kafka_int32_contains(pt->isr, pt->n_isr, broker) ? 1 : 0);
+            in_isr = kafka_int32_contains(pt->isr, pt->n_isr, broker);
+            isr_left = pt->n_isr - (in_isr ? 1 : 0);
             need = sc_min_isr_of(min_isr, n_min_isr, tp->name);
             if (isr_left < 1 && pt->leader == broker) {
                 note(p, tp->name, pt->index, SC_NOTE_ONLY_ISR, isr_left, need);
                 continue;
             }
-            if (isr_left < need)
+            if (in_isr && isr_left < need)
                 note(p, tp->name, pt->index, SC_NOTE_BELOW_MIN_ISR, isr_left, need);
             m = &p->moves[p->n_moves];
             step = sc_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
@@ -142,7 +142,7 @@ int sc_drain_plan(const kafka_metadata *md,
             memcpy(m->original, sc_ledger_find(ledger, tp->name, pt->index)->original,
                    (size_t)m->n * sizeof m->original[0]);
             m->reorder = step == SC_STEP_WRITE;
-            m->elect = pt->leader == broker;
+            m->elect = pt->leader != m->order[0];
             if (m->order[0] == broker) {
                 note(p, tp->name, pt->index, SC_NOTE_NO_SUCCESSOR, isr_left, need);
                 m->elect = 0;

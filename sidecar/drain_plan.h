@@ -3,10 +3,12 @@
  * any I/O: the interesting part of drain, so that unit tests can play any
  * interleaving of drains and restores on a model cluster.
  *
- * Drain: every partition this broker leads, or of which it is the preferred
- * (first) replica (else Kafka's automatic leader rebalance would hand
- * leadership straight back), gets the ledger's wanted order: the original
- * with every demoted broker last. Same replica set, so no data moves.
+ * Drain: every partition this broker replicates gets the ledger's wanted
+ * order: the original with every demoted broker last. Same replica set, so
+ * no data moves. Not only the partitions it leads: a concurrent drain of
+ * another broker must know this one is going too, or it would hand this
+ * broker leadership of a partition it demotes (and a broker left first in
+ * a list would get leadership back from Kafka's automatic rebalance).
  * Partitions under reassignment are skipped; a partition whose only in-sync
  * replica is this broker is reported and left alone; one that would fall
  * below min.insync.replicas once the broker stops is reported and still

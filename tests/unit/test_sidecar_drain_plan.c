@@ -1,0 +1,498 @@
+/* The drain planner (sidecar/drain_plan.c) on model clusters: a drain plans
+ * exactly the partitions the broker leads or prefers, skips those under
+ * reassignment, reports (and never touches) those whose only in-sync replica
+ * it is, reports those that fall below min.insync.replicas; and, the
+ * property the ledger exists for, concurrent and overlapping drains and
+ * restores of different brokers, interleaved at random step by step (ledger
+ * compare-and-set, Kafka writes landing late, metadata read stale), always
+ * end with every partition's original order and preferred leader. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sidecar/drain_plan.h"
+#include "sidecar/ledger.h"
+
+#define MAXP 12
+#define RF   3
+
+/* A model cluster: one topic "t", replicas in order, leader, ISR. */
+typedef struct model {
+    int32_t n;
+    int32_t order[MAXP][RF];
+    int32_t leader[MAXP];
+    int32_t isr[MAXP][RF];
+    int32_t n_isr[MAXP];
+} model;
+
+/* A Metadata answer built by hand from the model (no arena). */
+typedef struct fake_md {
+    kafka_metadata md;
+    kafka_metadata_topic topic;
+    kafka_metadata_partition parts[MAXP];
+    int32_t replicas[MAXP][RF];
+    int32_t isr[MAXP][RF];
+} fake_md;
+
+static void md_of(const model *m, fake_md *f)
+{
+    int32_t i;
+
+    memset(f, 0, sizeof *f);
+    f->md.n_topics = 1;
+    f->md.topics = &f->topic;
+    f->topic.name = "t";
+    f->topic.n_partitions = m->n;
+    f->topic.partitions = f->parts;
+    for (i = 0; i < m->n; i++) {
+        memcpy(f->replicas[i], m->order[i], sizeof f->replicas[i]);
+        memcpy(f->isr[i], m->isr[i], sizeof f->isr[i]);
+        f->parts[i].index = i;
+        f->parts[i].leader = m->leader[i];
+        f->parts[i].n_replicas = RF;
+        f->parts[i].replicas = f->replicas[i];
+        f->parts[i].n_isr = m->n_isr[i];
+        f->parts[i].isr = f->isr[i];
+    }
+}
+
+/* n partitions over brokers 1..3, each order a rotation or reversal, all in
+ * sync, led by the first replica. */
+static void model_init(model *m, int32_t n)
+{
+    static const int32_t perms[6][3] = {{1, 2, 3}, {2, 3, 1}, {3, 1, 2},
+                                        {1, 3, 2}, {3, 2, 1}, {2, 1, 3}};
+    int32_t i;
+
+    memset(m, 0, sizeof *m);
+    m->n = n;
+    for (i = 0; i < n; i++) {
+        memcpy(m->order[i], perms[i % 6], sizeof m->order[i]);
+        memcpy(m->isr[i], perms[i % 6], sizeof m->isr[i]);
+        m->n_isr[i] = RF;
+        m->leader[i] = m->order[i][0];
+    }
+}
+
+static const sc_plan_note *find_note(const sc_plan *p, int32_t partition)
+{
+    int32_t i;
+
+    for (i = 0; i < p->n_notes; i++)
+        if (p->notes[i].partition == partition)
+            return &p->notes[i];
+    return NULL;
+}
+
+static const sc_plan_move *find_move(const sc_plan *p, int32_t partition)
+{
+    int32_t i;
+
+    for (i = 0; i < p->n_moves; i++)
+        if (p->moves[i].partition == partition)
+            return &p->moves[i];
+    return NULL;
+}
+
+START_TEST(test_drain_plans_every_replicated_partition)
+{
+    model m;
+    fake_md f;
+    sc_ledger *l = sc_ledger_new();
+    sc_plan *p;
+    util_err err;
+    int32_t i;
+
+    model_init(&m, 6);
+    m.leader[0] = 2; /* partition 0 (1,2,3) prefers 1 but 2 leads it */
+    m.leader[1] = 1; /* partition 1 (2,3,1) prefers 2 but 1 leads it */
+    md_of(&m, &f);
+    ck_assert_msg(sc_drain_plan(&f.md, NULL, l, NULL, 0, 1, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p->n_led, 2); /* partitions 1 and 3 */
+    ck_assert_int_eq(p->n_moves, 6);
+    ck_assert_int_eq(p->n_notes, 0);
+    for (i = 0; i < p->n_moves; i++) {
+        const sc_plan_move *mv = &p->moves[i];
+        ck_assert_int_eq(mv->order[RF - 1], 1);
+        ck_assert(sc_order_same_set(mv->order, m.order[mv->partition], RF));
+        ck_assert_int_eq(mv->reorder, m.order[mv->partition][RF - 1] != 1);
+        ck_assert_int_eq(mv->elect, m.leader[mv->partition] != mv->order[0]);
+    }
+    /* Partition 1 is 2,3,1 already: no reorder, only an election. */
+    ck_assert_int_eq(find_move(p, 1)->reorder, 0);
+    ck_assert_int_eq(find_move(p, 1)->elect, 1);
+    /* Partition 4 (3,2,1): nothing to do. */
+    ck_assert_int_eq(find_move(p, 4)->reorder, 0);
+    ck_assert_int_eq(find_move(p, 4)->elect, 0);
+    ck_assert_int_eq(l->n, 6);
+    sc_plan_free(p);
+    sc_ledger_free(l);
+}
+END_TEST
+
+START_TEST(test_drain_reports_isr_and_reassignments)
+{
+    model m;
+    fake_md f;
+    sc_ledger *l = sc_ledger_new();
+    sc_plan *p;
+    util_err err;
+    kafka_ongoing_partition op = {0};
+    kafka_ongoing_topic ot = {"t", 1, &op};
+    kafka_list_partition_reassignments_response ongoing = {0};
+    sc_topic_min_isr mi = {"t", 2};
+    const sc_plan_note *n;
+
+    model_init(&m, 6);
+    /* Partition 0 (1,2,3): only 1 in sync. Partition 3 (1,3,2): 1 and 3 in
+     * sync, min.insync.replicas 2. Partition 5 (2,1,3) led by 1: moving. */
+    m.n_isr[0] = 1;
+    m.isr[0][0] = 1;
+    m.n_isr[3] = 2;
+    m.isr[3][0] = 1;
+    m.isr[3][1] = 3;
+    m.leader[5] = 1;
+    op.index = 5;
+    ongoing.n_topics = 1;
+    ongoing.topics = &ot;
+    md_of(&m, &f);
+    ck_assert_msg(sc_drain_plan(&f.md, &ongoing, l, &mi, 1, 1, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p->n_notes, 3);
+    n = find_note(p, 0);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_int_eq(n->kind, SC_NOTE_ONLY_ISR);
+    ck_assert_ptr_null(find_move(p, 0));
+    ck_assert_ptr_null(sc_ledger_find(l, "t", 0));
+    n = find_note(p, 3);
+    ck_assert_int_eq(n->kind, SC_NOTE_BELOW_MIN_ISR);
+    ck_assert_int_eq(n->isr_left, 1);
+    ck_assert_int_eq(n->min_isr, 2);
+    ck_assert_ptr_nonnull(find_move(p, 3)); /* still demoted, never forced */
+    ck_assert_int_eq(find_note(p, 5)->kind, SC_NOTE_REASSIGNING);
+    ck_assert_ptr_null(find_move(p, 5));
+    ck_assert_str_eq(sc_note_name(SC_NOTE_ONLY_ISR),
+                     "this broker is the only in-sync replica, left alone");
+    sc_plan_free(p);
+    sc_ledger_free(l);
+}
+END_TEST
+
+/* ---- the commuting property, by simulation ---- */
+
+typedef enum astate {
+    A_CAS_READ,
+    A_CAS_WRITE,
+    A_ALTER,
+    A_ELECT,
+    A_SETTLE_LEDGER,
+    A_SETTLE_MD,
+    A_SETTLE_ALTER,
+    A_DONE,
+} astate;
+
+typedef struct actor {
+    int restore; /* 0 drain, 1 restore */
+    int32_t broker;
+    astate st;
+    long read_version;
+    char *pending; /* ledger JSON to write */
+    sc_plan *plan; /* what it wrote (drain/restore), then settle moves */
+    sc_plan *settle;
+    sc_ledger *settle_ledger;
+    int rounds;
+} actor;
+
+typedef struct world {
+    model m;
+    char *ledger_json; /* the ConfigMap's data */
+    long version;      /* its resourceVersion */
+    /* Kafka writes issued but not landed yet, per actor: the model applies
+     * an actor's alter only when the scheduler picks it (A_ALTER). */
+} world;
+
+static sc_ledger *world_ledger(const world *w)
+{
+    sc_ledger *l;
+    util_err err;
+
+    ck_assert_msg(sc_ledger_parse(w->ledger_json, strlen(w->ledger_json), &l, &err) == 0, "%s",
+                  err.msg);
+    return l;
+}
+
+static void apply_moves(world *w, const sc_plan *p, int elect)
+{
+    int32_t i;
+
+    for (i = 0; i < p->n_moves; i++) {
+        const sc_plan_move *mv = &p->moves[i];
+        if (!elect && mv->reorder)
+            memcpy(w->m.order[mv->partition], mv->order, sizeof w->m.order[0]);
+        if (elect && mv->elect)
+            w->m.leader[mv->partition] = w->m.order[mv->partition][0];
+    }
+}
+
+/* Does broker lead or come first anywhere? */
+static int still_leads(const world *w, int32_t broker)
+{
+    for (int32_t i = 0; i < w->m.n; i++)
+        if (w->m.leader[i] == broker || w->m.order[i][0] == broker)
+            return 1;
+    return 0;
+}
+
+/* One step of actor a. */
+static void step(world *w, actor *a)
+{
+    fake_md f;
+    util_err err;
+
+    switch (a->st) {
+    case A_CAS_READ: {
+        sc_ledger *l = world_ledger(w);
+        md_of(&w->m, &f);
+        sc_plan_free(a->plan);
+        a->plan = NULL;
+        if (a->restore)
+            ck_assert_msg(sc_restore_plan(&f.md, NULL, l, a->broker, &a->plan, &err) == 0, "%s",
+                          err.msg);
+        else
+            ck_assert_msg(sc_drain_plan(&f.md, NULL, l, NULL, 0, a->broker, &a->plan, &err) == 0,
+                          "%s", err.msg);
+        /* The plan borrows topic names from the fake metadata, which dies
+         * here: point them at a static name. */
+        for (int32_t i = 0; i < a->plan->n_moves; i++)
+            a->plan->moves[i].topic = "t";
+        free(a->pending);
+        ck_assert(sc_ledger_format(l, &a->pending, &err) == 0);
+        sc_ledger_free(l);
+        a->read_version = w->version;
+        a->st = A_CAS_WRITE;
+        break;
+    }
+    case A_CAS_WRITE:
+        if (w->version != a->read_version) {
+            a->st = A_CAS_READ; /* 409 Conflict: read again */
+            break;
+        }
+        free(w->ledger_json);
+        w->ledger_json = a->pending;
+        a->pending = NULL;
+        w->version++;
+        a->st = A_ALTER;
+        break;
+    case A_ALTER:
+        apply_moves(w, a->plan, 0);
+        a->st = A_ELECT;
+        break;
+    case A_ELECT:
+        apply_moves(w, a->plan, 1);
+        a->st = A_SETTLE_LEDGER;
+        break;
+    case A_SETTLE_LEDGER:
+        sc_ledger_free(a->settle_ledger);
+        a->settle_ledger = world_ledger(w);
+        a->st = A_SETTLE_MD;
+        break;
+    case A_SETTLE_MD:
+        md_of(&w->m, &f);
+        sc_plan_free(a->settle);
+        a->settle = NULL;
+        ck_assert(sc_settle_plan(a->plan, a->settle_ledger, &f.md, &a->settle, &err) == 0);
+        if (a->settle->n_moves > 0)
+            a->st = A_SETTLE_ALTER;
+        else if (!a->restore && still_leads(w, a->broker))
+            a->st = A_CAS_READ; /* poll: a concurrent write gave some back */
+        else
+            a->st = A_DONE;
+        ck_assert_msg(++a->rounds < 50, "settle does not converge");
+        break;
+    case A_SETTLE_ALTER:
+        apply_moves(w, a->settle, 0);
+        apply_moves(w, a->settle, 1);
+        a->st = A_SETTLE_LEDGER;
+        break;
+    case A_DONE:
+        break;
+    }
+}
+
+static void actor_release(actor *a)
+{
+    free(a->pending);
+    sc_plan_free(a->plan);
+    sc_plan_free(a->settle);
+    sc_ledger_free(a->settle_ledger);
+    memset(a, 0, sizeof *a);
+}
+
+/* Runs actors at random until all are done. */
+static void run(world *w, actor *as, int n, unsigned *seed)
+{
+    for (;;) {
+        int live = 0, i, pick;
+        for (i = 0; i < n; i++)
+            live += as[i].st != A_DONE;
+        if (live == 0)
+            break;
+        pick = rand_r(seed) % live;
+        for (i = 0; i < n; i++)
+            if (as[i].st != A_DONE && pick-- == 0) {
+                step(w, &as[i]);
+                break;
+            }
+    }
+    for (int i = 0; i < n; i++)
+        actor_release(&as[i]);
+}
+
+static void start(actor *a, int restore, int32_t broker)
+{
+    memset(a, 0, sizeof *a);
+    a->restore = restore;
+    a->broker = broker;
+    a->st = A_CAS_READ;
+}
+
+static void check_original(const world *w, const model *orig, unsigned seed, const char *what)
+{
+    int32_t i;
+
+    for (i = 0; i < orig->n; i++) {
+        ck_assert_msg(memcmp(w->m.order[i], orig->order[i], sizeof orig->order[i]) == 0,
+                      "%s, seed %u: partition %d order %d,%d,%d, original %d,%d,%d", what, seed,
+                      (int)i, (int)w->m.order[i][0], (int)w->m.order[i][1], (int)w->m.order[i][2],
+                      (int)orig->order[i][0], (int)orig->order[i][1], (int)orig->order[i][2]);
+        ck_assert_msg(w->m.leader[i] == orig->leader[i], "%s, seed %u: partition %d leader %d",
+                      what, seed, (int)i, (int)w->m.leader[i]);
+    }
+}
+
+static void leads_none(const world *w, int32_t broker, unsigned seed)
+{
+    for (int32_t i = 0; i < w->m.n; i++)
+        ck_assert_msg(w->m.leader[i] != broker && w->m.order[i][0] != broker,
+                      "seed %u: broker %d still leads or prefers partition %d", seed, (int)broker,
+                      (int)i);
+}
+
+/* Two drains at once, then both restores at once. */
+START_TEST(test_concurrent_drains_then_restores_do_not_drift)
+{
+    unsigned s;
+
+    for (s = 1; s <= 1500; s++) {
+        world w = {0};
+        model orig;
+        actor as[2];
+        unsigned seed = s;
+        int32_t b1 = 1 + (int32_t)(s % 3), b2 = 1 + (int32_t)((s + 1) % 3);
+
+        model_init(&w.m, MAXP);
+        orig = w.m;
+        w.ledger_json = strdup("");
+        start(&as[0], 0, b1);
+        start(&as[1], 0, b2);
+        run(&w, as, 2, &seed);
+        leads_none(&w, b1, s);
+        leads_none(&w, b2, s);
+        start(&as[0], 1, b1);
+        start(&as[1], 1, b2);
+        run(&w, as, 2, &seed);
+        check_original(&w, &orig, s, "two drains, two restores");
+        free(w.ledger_json);
+    }
+}
+END_TEST
+
+/* Overlap: drain a; then restore a while b and c drain; then restore b and
+ * c; interleaved at random. */
+START_TEST(test_overlapping_drains_and_restores_do_not_drift)
+{
+    unsigned s;
+
+    for (s = 1; s <= 1500; s++) {
+        world w = {0};
+        model orig;
+        actor as[3];
+        unsigned seed = s * 7919u;
+        int32_t a = 1 + (int32_t)(s % 3), b = 1 + (int32_t)((s + 1) % 3),
+                c = 1 + (int32_t)((s + 2) % 3);
+
+        model_init(&w.m, MAXP);
+        orig = w.m;
+        w.ledger_json = strdup("");
+        start(&as[0], 0, a);
+        run(&w, as, 1, &seed);
+        leads_none(&w, a, s);
+        start(&as[0], 1, a);
+        start(&as[1], 0, b);
+        start(&as[2], 0, c);
+        run(&w, as, 3, &seed);
+        start(&as[0], 1, b);
+        start(&as[1], 1, c);
+        run(&w, as, 2, &seed);
+        check_original(&w, &orig, s, "overlapping rolls");
+        free(w.ledger_json);
+    }
+}
+END_TEST
+
+/* A drain interrupted after its ledger write, repeated: same end state. */
+START_TEST(test_interrupted_drain_is_idempotent)
+{
+    world w = {0};
+    model orig;
+    actor a;
+    unsigned seed = 1;
+
+    model_init(&w.m, MAXP);
+    orig = w.m;
+    w.ledger_json = strdup("");
+    start(&a, 0, 2);
+    step(&w, &a); /* read */
+    step(&w, &a); /* ledger written, Kafka not yet */
+    actor_release(&a);
+    start(&a, 0, 2);
+    run(&w, &a, 1, &seed);
+    leads_none(&w, 2, 0);
+    start(&a, 0, 2);
+    run(&w, &a, 1, &seed); /* again: nothing changes */
+    leads_none(&w, 2, 0);
+    start(&a, 1, 2);
+    run(&w, &a, 1, &seed);
+    check_original(&w, &orig, 0, "interrupted drain");
+    /* The ledger forgets partitions that are back to their original. */
+    start(&a, 1, 2);
+    run(&w, &a, 1, &seed);
+    {
+        sc_ledger *l = world_ledger(&w);
+        ck_assert_int_eq(l->n, 0);
+        sc_ledger_free(l);
+    }
+    free(w.ledger_json);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sidecar_drain_plan");
+    TCase *tc = tcase_create("plan");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_drain_plans_every_replicated_partition);
+    tcase_add_test(tc, test_drain_reports_isr_and_reassignments);
+    tcase_add_test(tc, test_concurrent_drains_then_restores_do_not_drift);
+    tcase_add_test(tc, test_overlapping_drains_and_restores_do_not_drift);
+    tcase_add_test(tc, test_interrupted_drain_is_idempotent);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
