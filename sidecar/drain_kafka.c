@@ -1,0 +1,240 @@
+/* Drain of a Kafka broker (drain.h): demote it in the ledger on every
+ * partition it replicates, write the ledger's orders, elect preferred
+ * leaders, and poll until it leads nothing or the deadline comes. Each
+ * round starts again from fresh metadata and ledger, so a repeated or
+ * interrupted drain just carries on where the last one stopped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drain_io.h"
+#include "kafka/configs.h"
+#include "kafka/proto.h"
+#include "ledger_store.h"
+
+#define MIN_ISR_KEY "min.insync.replicas"
+/* Metadata polls per round before planning again. */
+#define POLLS_PER_ROUND 10
+
+typedef struct drain_round {
+    sc_session *s;
+    const kafka_list_partition_reassignments_response *ongoing;
+    const sc_topic_min_isr *min_isr;
+    int32_t n_min_isr;
+    kafka_metadata *md; /* the metadata the plan borrows from */
+    sc_plan *plan;
+} drain_round;
+
+static void round_release(drain_round *r)
+{
+    sc_plan_free(r->plan);
+    kafka_metadata_free(r->md);
+    r->plan = NULL;
+    r->md = NULL;
+}
+
+/* The ledger step: runs once per compare-and-set attempt, on fresh
+ * metadata each time. */
+static int plan_in_ledger(sc_ledger *l, void *arg, util_err *err)
+{
+    drain_round *r = arg;
+
+    round_release(r);
+    if (sc_session_metadata(r->s, &r->md, err) < 0)
+        return -1;
+    return sc_drain_plan(r->md, r->ongoing, l, r->min_isr, r->n_min_isr, r->s->ctx->broker_id,
+                         &r->plan, err);
+}
+
+/* min.insync.replicas of every topic in md; *out for free (names borrowed
+ * from md). Topics the broker will not describe keep the default 1. */
+static int read_min_isr(sc_session *s, const kafka_metadata *md, sc_topic_min_isr **out,
+                        int32_t *n_out, util_err *err)
+{
+    static const char *const keys[1] = {MIN_ISR_KEY};
+    kafka_config_resource *res = calloc((size_t)md->n_topics + 1, sizeof *res);
+    sc_topic_min_isr *list = calloc((size_t)md->n_topics + 1, sizeof *list);
+    kafka_describe_configs_request req = {0};
+    kafka_describe_configs_response *ans = NULL;
+    int32_t i, n = 0;
+    int budget;
+
+    *out = NULL;
+    *n_out = 0;
+    if (res == NULL || list == NULL) {
+        free(res);
+        free(list);
+        return util_err_set(err, "reading %s: out of memory", MIN_ISR_KEY);
+    }
+    for (i = 0; i < md->n_topics; i++) {
+        if (md->topics[i].name == NULL || md->topics[i].error_code != 0)
+            continue;
+        res[n].type = KAFKA_RESOURCE_TOPIC;
+        res[n].name = md->topics[i].name;
+        res[n].keys = keys;
+        res[n].n_keys = 1;
+        n++;
+    }
+    if (n > 0) {
+        req.resources = res;
+        req.n_resources = n;
+        if ((budget = sc_session_budget(s, err)) < 0 ||
+            kafka_describe_configs_call(s->conn, s->av, &req, budget, &ans, err) < 0) {
+            free(res);
+            free(list);
+            return util_err_prefix(err, "reading %s", MIN_ISR_KEY);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        const kafka_config_result *r =
+            kafka_describe_configs_result(ans, KAFKA_RESOURCE_TOPIC, res[i].name);
+        const kafka_config_entry *e =
+            r != NULL && r->error_code == 0 ? kafka_config_result_find(r, MIN_ISR_KEY) : NULL;
+        list[i].topic = res[i].name;
+        list[i].min_isr = e != NULL && e->value != NULL ? (int32_t)atoi(e->value) : 1;
+        if (list[i].min_isr < 1)
+            list[i].min_isr = 1;
+    }
+    kafka_describe_configs_free(ans);
+    free(res);
+    *out = list;
+    *n_out = n;
+    return 0;
+}
+
+/* Partitions broker leads in md, the first few named in why. Those the
+ * plan left alone (only in-sync replica, under reassignment, no other
+ * replica to prefer) count in *stuck too. */
+static int32_t count_led(const kafka_metadata *md, int32_t broker, const sc_plan *last,
+                         int32_t *stuck, char *why, size_t size)
+{
+    int32_t t, i, k, n = 0;
+    size_t used = 0;
+
+    *stuck = 0;
+    if (size > 0)
+        why[0] = '\0';
+    for (t = 0; t < md->n_topics; t++)
+        for (i = 0; i < md->topics[t].n_partitions; i++) {
+            const kafka_metadata_partition *p = &md->topics[t].partitions[i];
+            if (p->leader != broker || md->topics[t].name == NULL)
+                continue;
+            for (k = 0; last != NULL && k < last->n_notes; k++)
+                if (last->notes[k].kind != SC_NOTE_BELOW_MIN_ISR &&
+                    last->notes[k].partition == p->index &&
+                    strcmp(last->notes[k].topic, md->topics[t].name) == 0)
+                    (*stuck)++;
+            if (n < 5 && used < size) {
+                int w = snprintf(why + used, size - used, "%s%s-%d", used ? ", " : "",
+                                 md->topics[t].name, (int)p->index);
+                if (w > 0)
+                    used += (size_t)w;
+            }
+            n++;
+        }
+    return n;
+}
+
+/* Tells the notes of a plan (first round only, a few by name). */
+static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
+{
+    int32_t i;
+
+    for (i = 0; i < p->n_notes; i++) {
+        const sc_plan_note *n = &p->notes[i];
+        if (i == 10)
+            return sc_say(s, err, "... and %d more partitions reported", (int)(p->n_notes - i));
+        if (sc_say(s, err,
+                   "partition %s-%d: %s (in sync besides this broker: %d, "
+                   "min.insync.replicas %d)",
+                   n->topic, (int)n->partition, sc_note_name(n->kind), (int)n->isr_left,
+                   (int)n->min_isr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
+             util_err *err)
+{
+    sc_session s;
+    kafka_list_partition_reassignments_response *ongoing = NULL;
+    kafka_metadata *md0 = NULL, *md = NULL; /* min_isr borrows names from md0 */
+    sc_topic_min_isr *min_isr = NULL;
+    int32_t n_min_isr = 0, round = 0, led = -1, stuck = 0, failed = 0;
+    drain_round r = {0};
+    char why[256] = "", elect_why[256] = "";
+    int rc = -1;
+
+    if (sc_session_open(&s, ctx, deadline_ms, progress, arg, err) < 0)
+        return util_err_prefix(err, "drain");
+    if (sc_session_ongoing(&s, &ongoing, err) < 0 || sc_session_metadata(&s, &md0, err) < 0 ||
+        read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0)
+        goto out;
+    r.s = &s;
+    r.ongoing = ongoing;
+    r.min_isr = min_isr;
+    r.n_min_isr = n_min_isr;
+    for (;; round++) {
+        int32_t refused, polls, reorders = 0, i;
+
+        if (sc_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
+            goto out;
+        for (i = 0; i < r.plan->n_moves; i++)
+            reorders += r.plan->moves[i].reorder;
+        if (round == 0 &&
+            (sc_say(&s, err, "broker %d leads %d partitions; %d orders to write, %d reported",
+                    (int)ctx->broker_id, (int)r.plan->n_led, (int)reorders,
+                    (int)r.plan->n_notes) < 0 ||
+             tell_notes(&s, r.plan, err) < 0))
+            goto out;
+        if (sc_session_write_orders(&s, r.plan, &refused, err) < 0 ||
+            sc_session_settle(&s, r.plan, err) < 0 ||
+            sc_session_elect(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
+            goto out;
+        for (polls = 0; polls < POLLS_PER_ROUND; polls++) {
+            kafka_metadata_free(md);
+            md = NULL;
+            if (sc_session_metadata(&s, &md, err) < 0)
+                goto out;
+            led = count_led(md, ctx->broker_id, r.plan, &stuck, why, sizeof why);
+            if (led == stuck)
+                break;
+            if (sc_drain_now_ms() >= deadline_ms)
+                break;
+            sc_session_pause(&s);
+        }
+        if (sc_say(&s, err, "broker %d leads %d partitions", (int)ctx->broker_id, (int)led) < 0)
+            goto out;
+        if (led == 0) {
+            rc = 0;
+            break;
+        }
+        if (led == stuck) {
+            rc = SC_DRAIN_INCOMPLETE;
+            util_err_set(err,
+                         "%d partitions cannot move (only in-sync replica, under "
+                         "reassignment, or no other replica): %s",
+                         (int)led, why);
+            break;
+        }
+        if (sc_drain_now_ms() >= deadline_ms) {
+            rc = SC_DRAIN_INCOMPLETE;
+            util_err_set(err, "deadline reached; still leads %d partitions (%s)%s%s", (int)led, why,
+                         failed ? "; elections refused: " : "", failed ? elect_why : "");
+            break;
+        }
+    }
+out:
+    if (rc < 0)
+        util_err_prefix(err, "drain of broker %d", (int)ctx->broker_id);
+    else if (rc == 0)
+        sc_say(&s, NULL, "broker %d leads no partition", (int)ctx->broker_id);
+    round_release(&r);
+    free(min_isr);
+    kafka_metadata_free(md0);
+    kafka_metadata_free(md);
+    kafka_list_partition_reassignments_free(ongoing);
+    sc_session_close(&s);
+    return rc;
+}

@@ -1,0 +1,129 @@
+/* The drain ledger in its ConfigMap; see ledger_store.h. */
+#include "ledger_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/verbs.h"
+
+int sc_ledger_configmap(char *buf, size_t size, const char *cluster)
+{
+    int n = snprintf(buf, size, "%s-drain", cluster);
+
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int cm_path(char *buf, const char *ns, const char *name, util_err *err)
+{
+    if (kube_path(buf, KUBE_PATH_MAX, "v1", "configmaps", ns, name, NULL) < 0)
+        return util_err_set(err, "drain ledger: bad ConfigMap name %s/%s", ns ? ns : "",
+                            name ? name : "");
+    return 0;
+}
+
+/* The ledger JSON of a ConfigMap object, borrowed; "" when absent. */
+static const char *ledger_text(const cJSON *cm)
+{
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(cm, "data");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, SC_LEDGER_KEY);
+
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int parse_cm(const cJSON *cm, const char *ns, const char *name, sc_ledger **out,
+                    util_err *err)
+{
+    const char *text = ledger_text(cm);
+
+    if (sc_ledger_parse(text, strlen(text), out, err) < 0)
+        return util_err_prefix(err, "ConfigMap %s/%s key %s", ns, name, SC_LEDGER_KEY);
+    return 0;
+}
+
+static int not_found(int rc, const kube_status *st, const char *ns, const char *name, util_err *err)
+{
+    if (rc == KUBE_ERR_STATUS && st->code == 404)
+        return util_err_set(err,
+                            "drain ledger: ConfigMap %s/%s not found (the operator creates it "
+                            "with the cluster)",
+                            ns, name);
+    return -1;
+}
+
+int sc_ledger_load(kube_client *c, const char *ns, const char *name, sc_ledger **out, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st;
+    cJSON *cm = NULL;
+    int rc;
+
+    *out = NULL;
+    if (cm_path(path, ns, name, err) < 0)
+        return -1;
+    rc = kube_get(c, path, &cm, &st, err);
+    if (rc != 0)
+        return not_found(rc, &st, ns, name, err);
+    rc = parse_cm(cm, ns, name, out, err);
+    cJSON_Delete(cm);
+    return rc;
+}
+
+typedef struct update_ctx {
+    const char *ns;
+    const char *name;
+    sc_ledger_mutate_fn fn;
+    void *ctx;
+} update_ctx;
+
+static int mutate_cm(cJSON *cm, void *arg, util_err *err)
+{
+    update_ctx *u = arg;
+    sc_ledger *l = NULL;
+    cJSON *data;
+    char *text = NULL;
+    int rc;
+
+    if (parse_cm(cm, u->ns, u->name, &l, err) < 0)
+        return -1;
+    rc = u->fn(l, u->ctx, err);
+    if (rc == 0)
+        rc = sc_ledger_format(l, &text, err);
+    sc_ledger_free(l);
+    if (rc != 0) {
+        free(text);
+        return rc == SC_LEDGER_UNCHANGED ? KUBE_MUTATE_SKIP : -1;
+    }
+    if (strcmp(text, ledger_text(cm)) == 0) {
+        free(text);
+        return KUBE_MUTATE_SKIP;
+    }
+    data = cJSON_GetObjectItemCaseSensitive(cm, "data");
+    if (data == NULL || !cJSON_IsObject(data)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(cm, "data");
+        data = cJSON_AddObjectToObject(cm, "data");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(data, SC_LEDGER_KEY);
+    if (data == NULL || cJSON_AddStringToObject(data, SC_LEDGER_KEY, text) == NULL) {
+        free(text);
+        return util_err_set(err, "drain ledger: out of memory");
+    }
+    free(text);
+    return 0;
+}
+
+int sc_ledger_update(kube_client *c, const char *ns, const char *name, sc_ledger_mutate_fn fn,
+                     void *ctx, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    update_ctx u = {ns, name, fn, ctx};
+    kube_status st;
+    int rc;
+
+    if (cm_path(path, ns, name, err) < 0)
+        return -1;
+    rc = kube_update_retry(c, path, SC_LEDGER_ATTEMPTS, mutate_cm, &u, NULL, &st, err);
+    if (rc != 0)
+        return not_found(rc, &st, ns, name, err);
+    return 0;
+}
