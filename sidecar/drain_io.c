@@ -11,7 +11,9 @@
 #include "kafka/proto.h"
 #include "ledger_store.h"
 
-#define SETTLE_ROUNDS 20
+/* Reads of ledger and metadata before settle gives up (the caller's own
+ * poll goes on). */
+#define SETTLE_ROUNDS 40
 
 long sc_drain_now_ms(void)
 {
@@ -281,14 +283,14 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
         sc_ledger *l = NULL;
         kafka_metadata *md = NULL;
         sc_plan *again = NULL;
-        int32_t refused, failed;
+        int32_t refused, failed, pending = 0;
         int rc;
 
         if (sc_ledger_load(s->ctx->kube, s->ctx->ns, s->ledger, &l, err) < 0)
             return util_err_prefix(err, "settling");
         rc = sc_session_metadata(s, &md, err);
         if (rc == 0)
-            rc = sc_settle_plan(p, l, md, &again, err);
+            rc = sc_settle_plan(p, l, md, &again, &pending, err);
         if (rc == 0 && again->n_moves > 0) {
             rc = sc_say(s, err, "settle: %d partitions changed by a concurrent drain, rewriting",
                         (int)again->n_moves);
@@ -297,7 +299,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             if (rc == 0)
                 rc = sc_session_elect(s, again, &failed, NULL, 0, err);
         }
-        rc = rc < 0 ? -1 : again->n_moves == 0;
+        rc = rc < 0 ? -1 : again->n_moves == 0 && pending == 0;
         sc_plan_free(again);
         kafka_metadata_free(md);
         sc_ledger_free(l);
@@ -305,6 +307,8 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             return util_err_prefix(err, "settling");
         if (rc == 1)
             return 0;
+        if (sc_drain_now_ms() >= s->deadline_ms)
+            return 0; /* the caller's poll reports what is left */
         sc_session_pause(s);
     }
     return 0;

@@ -139,6 +139,7 @@ int sc_drain_plan(const kafka_metadata *md,
             m->topic = tp->name;
             m->partition = pt->index;
             m->n = pt->n_replicas;
+            memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->before[0]);
             memcpy(m->original, sc_ledger_find(ledger, tp->name, pt->index)->original,
                    (size_t)m->n * sizeof m->original[0]);
             m->reorder = step == SC_STEP_WRITE;
@@ -197,6 +198,7 @@ int sc_restore_plan(const kafka_metadata *md,
         }
         m = &p->moves[p->n_moves];
         memcpy(m->original, e->original, (size_t)e->n * sizeof m->original[0]);
+        memcpy(m->before, pt->replicas, (size_t)pt->n_replicas * sizeof m->before[0]);
         step = sc_ledger_undemote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas, broker,
                                   m->order, err);
         if (step < 0) {
@@ -243,6 +245,7 @@ int sc_restore_plan(const kafka_metadata *md,
             m->n = pt->n_replicas;
             memcpy(m->order, pt->replicas, (size_t)m->n * sizeof m->order[0]);
             memcpy(m->original, pt->replicas, (size_t)m->n * sizeof m->order[0]);
+            memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->order[0]);
             m->elect = 1;
         }
     }
@@ -251,11 +254,12 @@ int sc_restore_plan(const kafka_metadata *md,
 }
 
 int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_metadata *md,
-                   sc_plan **out, util_err *err)
+                   sc_plan **out, int32_t *pending, util_err *err)
 {
     sc_plan *p;
     int32_t i;
 
+    *pending = 0;
     if (plan_new(NULL, done->n_moves, &p, err) < 0)
         return -1;
     for (i = 0; i < done->n_moves; i++) {
@@ -268,6 +272,11 @@ int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_met
 
         if (pt == NULL || pt->n_replicas != d->n)
             continue;
+        if (d->reorder && sc_order_equal(pt->replicas, d->before, d->n) &&
+            !sc_order_equal(pt->replicas, e != NULL ? e->written : d->original, d->n)) {
+            (*pending)++; /* our write does not show yet */
+            continue;
+        }
         if (e != NULL) {
             if (e->n != d->n || sc_order_equal(pt->replicas, e->written, d->n) ||
                 !sc_ledger_knows(e, pt->replicas))

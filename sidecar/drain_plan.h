@@ -57,8 +57,9 @@ typedef struct sc_plan_move {
     int32_t n;
     int32_t order[SC_LEDGER_MAX_REPLICAS]; /* the order wanted */
     int32_t original[SC_LEDGER_MAX_REPLICAS];
-    int reorder; /* Kafka holds another order: write this one */
-    int elect;   /* ask for a preferred election afterwards */
+    int32_t before[SC_LEDGER_MAX_REPLICAS]; /* Kafka's order when planned */
+    int reorder;                            /* Kafka holds another order: write this one */
+    int elect;                              /* ask for a preferred election afterwards */
 } sc_plan_move;
 
 typedef struct sc_plan {
@@ -99,10 +100,14 @@ int sc_restore_plan(const kafka_metadata *md,
                     int32_t broker, sc_plan **out, util_err *err);
 
 /* Settle: given the moves a writer made (their order is what it wrote) and
- * the ledger and metadata read after its write landed, the moves to write
- * again: where the ledger now wants another order (or, entry gone, the
- * original) and Kafka holds an order berth wrote. *out borrows from moves. */
+ * the ledger and metadata read after its write, the moves to write again:
+ * where the ledger now wants another order (or, entry gone, the original)
+ * and Kafka holds an order berth wrote. Where the metadata still shows the
+ * order from before this writer's own write, that write is not visible yet
+ * (metadata trails the controller): nothing is decided there, and *pending
+ * counts it, so the caller reads again rather than rewrite on stale data.
+ * *out borrows from done. */
 int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_metadata *md,
-                   sc_plan **out, util_err *err);
+                   sc_plan **out, int32_t *pending, util_err *err);
 
 #endif

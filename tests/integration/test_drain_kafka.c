@@ -1,0 +1,581 @@
+/* Drain and restore (sidecar/drain.h) on the real 3-broker Kafka cluster,
+ * with the drain ledger in a ConfigMap on the real API server:
+ *  - draining broker 1 leaves it leading no partition while every partition
+ *    of a 300-partition topic (RF 3, min.insync.replicas 2) keeps a leader
+ *    and its replica set; restore gives broker 1 back exactly the
+ *    leaderships it had and every partition its original order;
+ *  - two drains of different brokers started at the same moment, then both
+ *    restores at the same moment, leave every replica order and leader as
+ *    they were (no drift);
+ *  - a partition whose only in-sync replica is the drained broker is
+ *    reported, and the drain returns with a message naming it;
+ *  - a drain against an address where no broker listens, or where nothing
+ *    ever answers, returns by its deadline with a message naming it.
+ *
+ * Draining moves leadership on the whole cluster: it runs on a ground of its
+ * own while developed and alone in `make test`; every test and the fixture
+ * restore all three brokers, so the cluster ends as it began. The topic and
+ * namespace have random names starting with "drn-" and are deleted. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "kafka/api_versions.h"
+#include "kafka/conn.h"
+#include "kafka/elect_leaders.h"
+#include "kafka/metadata.h"
+#include "kafka/proto.h"
+#include "kafka/topics.h"
+#include "kube/verbs.h"
+#include "sidecar/drain.h"
+#include "sidecar/ledger_store.h"
+#include "support/kube_test.h"
+
+#define CALL_MS      15000
+#define SETTLE_MS    120000
+#define DRAIN_MS     180000 /* each drain's or restore's deadline */
+#define N_PARTITIONS 300
+#define CLUSTER      "drn"
+#define MAX_BROKERS  3
+
+static char ns[64];
+static char topic[96];
+static char addrs[MAX_BROKERS][128]; /* by broker id */
+static kafka_metadata *before;       /* the cluster as the fixture found it */
+
+static long now_ms(void)
+{
+    return sc_drain_now_ms();
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static const char *bootstrap(void)
+{
+    static char first[128];
+    const char *p = getenv("BERTH_KAFKA_BOOTSTRAP");
+    size_t len;
+
+    if (p == NULL || *p == '\0')
+        ck_abort_msg("BERTH_KAFKA_BOOTSTRAP is not set: export the brokers' host:port list "
+                     "(tests/ground/kafka.sh bootstrap prints it)");
+    len = strcspn(p, ",");
+    ck_assert(len < sizeof first);
+    memcpy(first, p, len);
+    first[len] = '\0';
+    return first;
+}
+
+static kafka_conn *open_conn(const char *addr, kafka_api_versions **av)
+{
+    kafka_conn *c = NULL;
+    util_err err;
+
+    ck_assert_msg(kafka_conn_new(addr, NULL, &c, &err) == 0, "%s", err.msg);
+    ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, av, &err) == 0, "%s", err.msg);
+    return c;
+}
+
+static kafka_metadata *metadata(void)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_metadata_request req = {NULL, 0};
+    kafka_metadata *md;
+    util_err err;
+
+    ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+    return md;
+}
+
+/* Partitions broker leads in md (every topic). */
+static int32_t led_by(const kafka_metadata *md, int32_t broker)
+{
+    kafka_metadata_refs *refs;
+    int32_t n;
+    util_err err;
+
+    ck_assert_msg(kafka_metadata_led_by(md, broker, &refs, &err) == 0, "%s", err.msg);
+    n = refs->n;
+    kafka_metadata_refs_free(refs);
+    return n;
+}
+
+/* Preferred elections for every partition of t, then waits until each is
+ * led by its first replica with a full ISR. */
+static void settle_topic(const char *t, int32_t n, int32_t rf)
+{
+    long deadline = now_ms() + SETTLE_MS;
+
+    for (;;) {
+        kafka_metadata *md = metadata();
+        const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, t);
+        int ok = tp != NULL && tp->error_code == 0 && tp->n_partitions == n;
+        int32_t i;
+
+        for (i = 0; ok && i < tp->n_partitions; i++)
+            ok = tp->partitions[i].leader >= 0 &&
+                 tp->partitions[i].leader == tp->partitions[i].replicas[0] &&
+                 tp->partitions[i].n_isr == rf;
+        kafka_metadata_free(md);
+        if (ok)
+            return;
+        ck_assert_msg(now_ms() < deadline, "topic %s not settled after %d ms", t, SETTLE_MS);
+        {
+            kafka_api_versions *av;
+            kafka_conn *c = open_conn(bootstrap(), &av);
+            kafka_topic_partitions all = {t, NULL, 0};
+            kafka_elect_leaders_request req = {KAFKA_ELECTION_PREFERRED, &all, 1, 10000};
+            kafka_elect_leaders_response *res = NULL;
+            int32_t *ids = calloc((size_t)n, sizeof *ids);
+            util_err err;
+            for (i = 0; i < n; i++)
+                ids[i] = i;
+            all.partitions = ids;
+            all.n_partitions = n;
+            kafka_elect_leaders_batched(c, av, &req, 200, CALL_MS, &res, &err);
+            kafka_elect_leaders_free(res);
+            free(ids);
+            kafka_api_versions_free(av);
+            kafka_conn_free(c);
+        }
+        sleep_ms(500);
+    }
+}
+
+static void create_topic(const char *name, int32_t partitions, int16_t rf,
+                         const kafka_topic_assignment *assign, int32_t n_assign)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_topic_config cfg = {"min.insync.replicas", "2"};
+    kafka_new_topic t = {name, partitions, rf, assign, n_assign, &cfg, rf >= 2 ? 1 : 0};
+    kafka_create_topics_request req = {&t, 1, 30000, 0};
+    kafka_create_topics_response *res;
+    util_err err;
+
+    ck_assert_msg(kafka_create_topics_call(c, av, &req, 40000, &res, &err) == 0, "%s", err.msg);
+    ck_assert_msg(res->topics[0].error_code == 0, "create %s: %s: %s", name,
+                  kafka_error_name(res->topics[0].error_code),
+                  res->topics[0].error_message ? res->topics[0].error_message : "");
+    kafka_create_topics_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+static void delete_topic(const char *name)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_delete_topics_request req = {&name, 1, 30000};
+    kafka_delete_topics_response *res = NULL;
+    util_err err;
+
+    if (kafka_delete_topics_call(c, av, &req, 40000, &res, &err) != 0)
+        fprintf(stderr, "delete %s: %s\n", name, err.msg);
+    kafka_delete_topics_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+static int print_progress(void *arg, const char *line)
+{
+    fprintf(stderr, "  [%s] %s\n", (const char *)arg, line);
+    return 0;
+}
+
+typedef struct job {
+    int restore;
+    int32_t broker;
+    int rc;
+    char label[32];
+    util_err err;
+    pthread_barrier_t *start;
+} job;
+
+/* Drains or restores one broker with its own API client. */
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    sc_drain_ctx ctx = {0};
+
+    ctx.broker_addr = addrs[j->broker];
+    ctx.broker_id = j->broker;
+    ctx.kube = kc;
+    ctx.ns = ns;
+    ctx.cluster = CLUSTER;
+    snprintf(j->label, sizeof j->label, "%s %d", j->restore ? "restore" : "drain", (int)j->broker);
+    if (j->start != NULL)
+        pthread_barrier_wait(j->start);
+    if (j->restore)
+        j->rc = sc_restore(&ctx, now_ms() + DRAIN_MS, print_progress, j->label, &j->err);
+    else
+        j->rc = sc_drain(&ctx, now_ms() + DRAIN_MS, print_progress, j->label, &j->err);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+    return NULL;
+}
+
+static void run_one(int restore, int32_t broker)
+{
+    job j = {restore, broker, -1, "", {{0}}, NULL};
+
+    run_job(&j);
+    ck_assert_msg(j.rc == 0, "%s: rc %d: %s", j.label, j.rc, j.err.msg);
+}
+
+/* Both jobs at the same moment, on two threads. */
+static void run_two(int restore, int32_t a, int32_t b)
+{
+    pthread_barrier_t start;
+    pthread_t t[2];
+    job j[2] = {{restore, a, -1, "", {{0}}, &start}, {restore, b, -1, "", {{0}}, &start}};
+    int i;
+
+    pthread_barrier_init(&start, NULL, 2);
+    for (i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_job, &j[i]), 0);
+    for (i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (i = 0; i < 2; i++)
+        ck_assert_msg(j[i].rc == 0, "%s: rc %d: %s", j[i].label, j[i].rc, j[i].err.msg);
+}
+
+/* Every partition in `before` still has its replica order; and, for the
+ * test topic (whose leaders were settled on their first replicas), its
+ * leader. Waits a little: leadership follows the controller's elections. */
+static void check_as_before(const char *what)
+{
+    long deadline = now_ms() + SETTLE_MS;
+
+    for (;;) {
+        kafka_metadata *md = metadata();
+        char bad[256] = "";
+        int32_t t, i;
+
+        for (t = 0; t < before->n_topics && bad[0] == '\0'; t++) {
+            const kafka_metadata_topic *bt = &before->topics[t];
+            if (bt->name == NULL)
+                continue;
+            for (i = 0; i < bt->n_partitions && bad[0] == '\0'; i++) {
+                const kafka_metadata_partition *bp = &bt->partitions[i];
+                const kafka_metadata_partition *np =
+                    kafka_metadata_partition_find(md, bt->name, bp->index);
+                if (np == NULL) {
+                    snprintf(bad, sizeof bad, "%s-%d vanished", bt->name, (int)bp->index);
+                } else if (np->n_replicas != bp->n_replicas ||
+                           memcmp(np->replicas, bp->replicas,
+                                  (size_t)bp->n_replicas * sizeof bp->replicas[0]) != 0) {
+                    snprintf(bad, sizeof bad, "%s-%d: replica order %d,%d,... not %d,%d,...",
+                             bt->name, (int)bp->index, (int)np->replicas[0],
+                             (int)(np->n_replicas > 1 ? np->replicas[1] : -1), (int)bp->replicas[0],
+                             (int)(bp->n_replicas > 1 ? bp->replicas[1] : -1));
+                } else if (strcmp(bt->name, topic) == 0 && np->leader != bp->leader) {
+                    snprintf(bad, sizeof bad, "%s-%d: led by %d, not %d", bt->name, (int)bp->index,
+                             (int)np->leader, (int)bp->leader);
+                }
+            }
+        }
+        kafka_metadata_free(md);
+        if (bad[0] == '\0')
+            return;
+        ck_assert_msg(now_ms() < deadline, "%s: %s", what, bad);
+        sleep_ms(500);
+    }
+}
+
+/* After a drain of the brokers in drained[0..n): none of them leads a
+ * partition, every partition of the test topic has a leader and its replica
+ * set. Read from the bootstrap broker, whose metadata may trail the
+ * controller's by a moment: polled until it holds or SETTLE_MS passed. */
+static void check_drained(const int32_t *drained, int n)
+{
+    long start = now_ms();
+
+    for (;;) {
+        kafka_metadata *md = metadata();
+        const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, topic);
+        char bad[256] = "";
+        int32_t i, k;
+
+        for (k = 0; k < n && bad[0] == '\0'; k++)
+            if (led_by(md, drained[k]) != 0)
+                snprintf(bad, sizeof bad, "broker %d still leads %d partitions", (int)drained[k],
+                         (int)led_by(md, drained[k]));
+        ck_assert_ptr_nonnull(tp);
+        ck_assert_int_eq(tp->n_partitions, N_PARTITIONS);
+        for (i = 0; i < tp->n_partitions; i++) {
+            const kafka_metadata_partition *p = &tp->partitions[i];
+            const kafka_metadata_partition *b =
+                kafka_metadata_partition_find(before, topic, p->index);
+            if (p->leader < 0 && bad[0] == '\0')
+                snprintf(bad, sizeof bad, "%s-%d has no leader", topic, (int)p->index);
+            /* The replica set never changes, whatever the metadata's age. */
+            ck_assert_int_eq(p->n_replicas, b->n_replicas);
+            for (k = 0; k < p->n_replicas; k++)
+                ck_assert_msg(kafka_int32_contains(b->replicas, b->n_replicas, p->replicas[k]),
+                              "%s-%d: replica set changed", topic, (int)p->index);
+        }
+        kafka_metadata_free(md);
+        if (bad[0] == '\0') {
+            fprintf(stderr, "  drained state seen by the bootstrap broker after %ld ms\n",
+                    now_ms() - start);
+            return;
+        }
+        ck_assert_msg(now_ms() - start < SETTLE_MS, "%s", bad);
+        sleep_ms(200);
+    }
+}
+
+/* No ledger entry demotes any broker any more. */
+static void check_ledger_clear(void)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    sc_ledger *l;
+    util_err err;
+    int32_t i;
+
+    ck_assert_msg(sc_ledger_load(kc, ns, CLUSTER "-drain", &l, &err) == 0, "%s", err.msg);
+    for (i = 0; i < l->n; i++)
+        ck_assert_msg(l->entries[i].n_demoted == 0, "ledger: %s-%d still demotes %d",
+                      l->entries[i].topic, (int)l->entries[i].partition,
+                      (int)l->entries[i].demoted[0]);
+    sc_ledger_free(l);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+}
+
+static void setup(void)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    char path[KUBE_PATH_MAX];
+    cJSON *cm;
+    kafka_metadata *md;
+    int32_t i;
+    util_err err;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    kt_random_name(ns, sizeof ns, "drn");
+    kt_create_namespace(kc, ns, "drain-kafka");
+    /* The ledger ConfigMap, as the operator pre-creates it. */
+    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
+    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                 "\"metadata\":{\"name\":\"%s-drain\"}}",
+                 CLUSTER);
+    ck_assert_msg(kube_create(kc, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(cm);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+
+    kt_random_name(topic, sizeof topic, "drn-drain");
+    create_topic(topic, N_PARTITIONS, 3, NULL, 0);
+    settle_topic(topic, N_PARTITIONS, 3);
+    md = metadata();
+    ck_assert_int_eq(md->n_brokers, MAX_BROKERS);
+    for (i = 0; i < md->n_brokers; i++) {
+        const kafka_metadata_broker *b = &md->brokers[i];
+        ck_assert(b->node_id >= 0 && b->node_id < MAX_BROKERS);
+        snprintf(addrs[b->node_id], sizeof addrs[0], "%s:%d", b->host, (int)b->port);
+    }
+    before = md;
+    ck_assert_int_gt(led_by(before, 1), 0);
+}
+
+static void teardown(void)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    util_err err;
+    int32_t b;
+
+    /* Whatever a test left, every broker is restored. */
+    for (b = 0; b < MAX_BROKERS; b++) {
+        job j = {1, b, -1, "", {{0}}, NULL};
+        run_job(&j);
+        if (j.rc != 0)
+            fprintf(stderr, "teardown: %s: %s\n", j.label, j.err.msg);
+    }
+    delete_topic(topic);
+    if (kt_delete_namespace(kc, ns, &err) != 0)
+        fprintf(stderr, "teardown: %s\n", err.msg);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+    kafka_metadata_free(before);
+    curl_global_cleanup();
+}
+
+START_TEST(drain_moves_every_leadership_and_restore_gives_it_back)
+{
+    const int32_t one[1] = {1};
+
+    run_one(0, 1);
+    check_drained(one, 1);
+    /* Draining again changes nothing and succeeds. */
+    run_one(0, 1);
+    check_drained(one, 1);
+    run_one(1, 1);
+    check_as_before("after drain and restore of broker 1");
+    {
+        kafka_metadata *md = metadata();
+        const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, topic);
+        const kafka_metadata_topic *bt = kafka_metadata_topic_find(before, topic);
+        int32_t i, n_now = 0, n_before = 0;
+        for (i = 0; i < tp->n_partitions; i++) {
+            n_now += tp->partitions[i].leader == 1;
+            n_before += bt->partitions[i].leader == 1;
+        }
+        ck_assert_int_eq(n_now, n_before);
+        kafka_metadata_free(md);
+    }
+    check_ledger_clear();
+}
+END_TEST
+
+START_TEST(concurrent_drains_then_restores_leave_no_drift)
+{
+    const int32_t two[2] = {1, 2};
+
+    run_two(0, 1, 2);
+    check_drained(two, 2);
+    run_two(1, 1, 2);
+    check_as_before("after concurrent drains and restores of brokers 1 and 2");
+    check_ledger_clear();
+}
+END_TEST
+
+START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
+{
+    char lone[128];
+    const int32_t only1[1] = {1};
+    kafka_topic_assignment a = {0, only1, 1};
+    job j = {0, 1, -1, "", {{0}}, NULL};
+
+    snprintf(lone, sizeof lone, "%s-lone", topic);
+    create_topic(lone, -1, -1, &a, 1);
+    settle_topic(lone, 1, 1);
+    run_job(&j);
+    delete_topic(lone);
+    ck_assert_msg(j.rc == SC_DRAIN_INCOMPLETE, "drain rc %d: %s", j.rc, j.err.msg);
+    ck_assert_msg(strstr(j.err.msg, "cannot move") != NULL && strstr(j.err.msg, lone) != NULL,
+                  "message does not name the partition: %s", j.err.msg);
+    run_one(1, 1);
+}
+END_TEST
+
+/* A TCP listener that accepts and never answers. */
+static void *silent(void *arg)
+{
+    int fd = *(int *)arg, c = accept(fd, NULL, NULL);
+
+    if (c >= 0) {
+        char buf[256];
+        while (read(c, buf, sizeof buf) > 0)
+            ;
+        close(c);
+    }
+    return NULL;
+}
+
+START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    sc_drain_ctx ctx = {0};
+    struct sockaddr_in sa = {0};
+    socklen_t len = sizeof sa;
+    char addr[64];
+    pthread_t t;
+    long start, deadline;
+    util_err err;
+    int fd, rc;
+
+    ctx.broker_id = 1;
+    ctx.kube = kc;
+    ctx.ns = ns;
+    ctx.cluster = CLUSTER;
+
+    /* Nobody listens: a closed port on loopback. */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd); /* the port is now free and closed */
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", (int)ntohs(sa.sin_port));
+    ctx.broker_addr = addr;
+    start = now_ms();
+    deadline = start + 5000;
+    rc = sc_drain(&ctx, deadline, print_progress, "drain closed port", &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
+                  err.msg);
+    ck_assert_msg(now_ms() <= deadline, "returned after its deadline: %s", err.msg);
+
+    /* Something listens and never answers. */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sa.sin_port = 0;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    len = sizeof sa;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", (int)ntohs(sa.sin_port));
+    ck_assert_int_eq(pthread_create(&t, NULL, silent, &fd), 0);
+    start = now_ms();
+    deadline = start + 3000;
+    rc = sc_drain(&ctx, deadline, print_progress, "drain silent broker", &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
+                  err.msg);
+    /* It waited for an answer until the deadline, not past it (plus the
+     * scheduler's slack). */
+    ck_assert_msg(now_ms() >= deadline - 100 && now_ms() <= deadline + 1000,
+                  "returned %ld ms after its start, deadline %ld: %s", now_ms() - start,
+                  deadline - start, err.msg);
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    pthread_join(t, NULL);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("drain_kafka");
+    TCase *tc = tcase_create("drain");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 900);
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, drain_moves_every_leadership_and_restore_gives_it_back);
+    tcase_add_test(tc, concurrent_drains_then_restores_leave_no_drift);
+    tcase_add_test(tc, partition_only_in_sync_on_drained_broker_is_reported);
+    tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
