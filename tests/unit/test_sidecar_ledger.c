@@ -190,11 +190,13 @@ START_TEST(test_steps_commute)
     for (p = 0; p < 6; p++)
         for (a = 1; a <= 3; a++)
             for (b = 1; b <= 3; b++) {
-                sc_ledger *l1 = sc_ledger_new(), *l2 = sc_ledger_new();
+                sc_ledger *l1, *l2;
                 int32_t o1[3], o2[3], cur1[3], cur2[3];
                 util_err err;
                 if (a == b)
                     continue;
+                l1 = sc_ledger_new();
+                l2 = sc_ledger_new();
                 memcpy(cur1, perms[p], sizeof cur1);
                 memcpy(cur2, perms[p], sizeof cur2);
                 /* l1: a then b; l2: b then a, each applying its own writes. */
