@@ -89,10 +89,10 @@ static kafka_conn *open_conn(const char *addr, kafka_api_versions **av)
     return c;
 }
 
-static kafka_metadata *metadata(void)
+static kafka_metadata *metadata_from(const char *addr)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(addr, &av);
     kafka_metadata_request req = {NULL, 0};
     kafka_metadata *md;
     util_err err;
@@ -101,6 +101,11 @@ static kafka_metadata *metadata(void)
     kafka_api_versions_free(av);
     kafka_conn_free(c);
     return md;
+}
+
+static kafka_metadata *metadata(void)
+{
+    return metadata_from(bootstrap());
 }
 
 /* Partitions broker leads in md (every topic). */
@@ -116,24 +121,37 @@ static int32_t led_by(const kafka_metadata *md, int32_t broker)
     return n;
 }
 
-/* Preferred elections for every partition of t, then waits until each is
- * led by its first replica with a full ISR. */
-static void settle_topic(const char *t, int32_t n, int32_t rf)
+/* Is every partition of t led by its first replica, with a full ISR, in
+ * the metadata of every broker? (A broker learns of a new topic a moment
+ * after the controller.) */
+static int topic_settled(const char *t, int32_t n, int32_t rf)
 {
-    long deadline = now_ms() + SETTLE_MS;
+    int b, ok = 1;
 
-    for (;;) {
-        kafka_metadata *md = metadata();
+    for (b = 0; b < MAX_BROKERS && ok; b++) {
+        kafka_metadata *md = metadata_from(addrs[b]);
         const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, t);
-        int ok = tp != NULL && tp->error_code == 0 && tp->n_partitions == n;
         int32_t i;
 
+        ok = tp != NULL && tp->error_code == 0 && tp->n_partitions == n;
         for (i = 0; ok && i < tp->n_partitions; i++)
             ok = tp->partitions[i].leader >= 0 &&
                  tp->partitions[i].leader == tp->partitions[i].replicas[0] &&
                  tp->partitions[i].n_isr == rf;
         kafka_metadata_free(md);
-        if (ok)
+    }
+    return ok;
+}
+
+/* Preferred elections for every partition of t, then waits until each is
+ * led by its first replica with a full ISR, as every broker sees it. */
+static void settle_topic(const char *t, int32_t n, int32_t rf)
+{
+    long deadline = now_ms() + SETTLE_MS;
+    int32_t i;
+
+    for (;;) {
+        if (topic_settled(t, n, rf))
             return;
         ck_assert_msg(now_ms() < deadline, "topic %s not settled after %d ms", t, SETTLE_MS);
         {
@@ -387,9 +405,6 @@ static void setup(void)
     kube_client_free(kc);
     kube_config_free(cfg);
 
-    kt_random_name(topic, sizeof topic, "drn-drain");
-    create_topic(topic, N_PARTITIONS, 3, NULL, 0);
-    settle_topic(topic, N_PARTITIONS, 3);
     md = metadata();
     ck_assert_int_eq(md->n_brokers, MAX_BROKERS);
     for (i = 0; i < md->n_brokers; i++) {
@@ -397,7 +412,11 @@ static void setup(void)
         ck_assert(b->node_id >= 0 && b->node_id < MAX_BROKERS);
         snprintf(addrs[b->node_id], sizeof addrs[0], "%s:%d", b->host, (int)b->port);
     }
-    before = md;
+    kafka_metadata_free(md);
+    kt_random_name(topic, sizeof topic, "drn-drain");
+    create_topic(topic, N_PARTITIONS, 3, NULL, 0);
+    settle_topic(topic, N_PARTITIONS, 3);
+    before = metadata();
     ck_assert_int_gt(led_by(before, 1), 0);
 }
 
