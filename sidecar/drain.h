@@ -19,6 +19,7 @@
 
 #include "kafka/conn.h"
 #include "kube/client.h"
+#include "kube/config.h"
 #include "util/err.h"
 
 typedef struct sc_drain_ctx {
@@ -28,8 +29,15 @@ typedef struct sc_drain_ctx {
     kube_client *kube;                /* borrowed; reaches the ledger */
     const char *ns;                   /* namespace of the ledger ConfigMap */
     const char *cluster;              /* the ledger is ConfigMap "<cluster>-drain" */
-    int32_t elect_batch;              /* partitions per ElectLeaders request; 0: 200 */
-    int poll_ms;                      /* pause between metadata polls; 0: 300 */
+    /* Throttle: when set, a drain that has leadership to move first takes
+     * the Lease "<cluster>-drain" in ns (made from this config, holder
+     * lease_identity or a random one), waiting at most half of its time
+     * for it, and releases it at the end; a drain that moves nothing takes
+     * no Lease. NULL: no throttle. */
+    const kube_config *lease_config;
+    const char *lease_identity;
+    int32_t elect_batch; /* partitions per ElectLeaders request; 0: 200 */
+    int poll_ms;         /* pause between metadata polls; 0: 300 */
 } sc_drain_ctx;
 
 /* Receives one human-readable progress line (no newline). Return 0 to go

@@ -10,7 +10,9 @@
 #include "drain_io.h"
 #include "kafka/configs.h"
 #include "kafka/proto.h"
+#include "kube/lease.h"
 #include "ledger_store.h"
+#include "util/log.h"
 
 #define MIN_ISR_KEY "min.insync.replicas"
 /* Metadata polls per round before planning again. */
@@ -135,6 +137,73 @@ static int32_t count_led(const kafka_metadata *md, int32_t broker, const sc_plan
     return n;
 }
 
+/* Has broker leadership to move: does it lead, or come first in, any
+ * partition with another replica? */
+static int has_work(const kafka_metadata *md, int32_t broker)
+{
+    int32_t t, i;
+
+    for (t = 0; t < md->n_topics; t++)
+        for (i = 0; i < md->topics[t].n_partitions; i++) {
+            const kafka_metadata_partition *p = &md->topics[t].partitions[i];
+            if (p->n_replicas > 1 && (p->leader == broker || p->replicas[0] == broker))
+                return 1;
+        }
+    return 0;
+}
+
+/* Takes the throttle Lease when ctx asks for one and there is work; *out
+ * is NULL otherwise. Waits at most half the time left; past that the drain
+ * goes on without it (the ledger keeps concurrent drains correct; the Lease
+ * only spaces them out). */
+static int take_lease(sc_session *s, const kafka_metadata *md, kube_lease **out, util_err *err)
+{
+    const sc_drain_ctx *ctx = s->ctx;
+    kube_lease_options o = {0};
+    kube_lease *l = NULL;
+    long left = s->deadline_ms - sc_drain_now_ms(), wait = left / 2;
+    util_err e = {{0}};
+    int rc;
+
+    *out = NULL;
+    if (ctx->lease_config == NULL || !has_work(md, ctx->broker_id) || left <= 0)
+        return 0;
+    o.namespace = ctx->ns;
+    o.name = s->ledger; /* "<cluster>-drain", like the ConfigMap */
+    o.identity = ctx->lease_identity;
+    /* Held for the whole drain without renewing: it lapses by itself soon
+     * after the drain's deadline if this process dies. The Lease keeps
+     * whole seconds, and its requests get half of duration minus renew
+     * deadline: 3 s. */
+    o.lease_duration_ms = ((left + 999) / 1000 + 10) * 1000;
+    o.renew_deadline_ms = o.lease_duration_ms - 6000;
+    o.retry_period_ms = 1000;
+    if (kube_lease_new(ctx->lease_config, &o, &l, err) < 0)
+        return util_err_prefix(err, "drain lease");
+    if (sc_say(s, err, "taking the drain lease %s/%s", ctx->ns, s->ledger) < 0) {
+        kube_lease_free(l);
+        return -1;
+    }
+    rc = kube_lease_acquire_wait(l, (int64_t)(sc_drain_now_ms() + wait) * 1000000LL, &e);
+    if (rc == 0) {
+        *out = l;
+        return sc_say(s, err, "holding the drain lease");
+    }
+    kube_lease_free(l);
+    return sc_say(s, err, "going on without the drain lease: %s", e.msg);
+}
+
+static void drop_lease(kube_lease *l)
+{
+    util_err e;
+
+    if (l == NULL)
+        return;
+    if (kube_lease_release(l, &e) < 0)
+        util_warn("drain lease: %s", e.msg);
+    kube_lease_free(l);
+}
+
 /* Tells the notes of a plan (first round only, a few by name). */
 static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
 {
@@ -163,13 +232,15 @@ int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress,
     sc_topic_min_isr *min_isr = NULL;
     int32_t n_min_isr = 0, round = 0, led = -1, stuck = 0, failed = 0;
     drain_round r = {0};
+    kube_lease *lease = NULL;
     char why[256] = "", elect_why[256] = "";
     int rc = -1;
 
     if (sc_session_open(&s, ctx, deadline_ms, progress, arg, err) < 0)
         return util_err_prefix(err, "drain");
     if (sc_session_ongoing(&s, &ongoing, err) < 0 || sc_session_metadata(&s, &md0, err) < 0 ||
-        read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0)
+        read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0 ||
+        take_lease(&s, md0, &lease, err) < 0)
         goto out;
     r.s = &s;
     r.ongoing = ongoing;
@@ -230,6 +301,7 @@ out:
         util_err_prefix(err, "drain of broker %d", (int)ctx->broker_id);
     else if (rc == 0)
         sc_say(&s, NULL, "broker %d leads no partition", (int)ctx->broker_id);
+    drop_lease(lease);
     round_release(&r);
     free(min_isr);
     kafka_metadata_free(md0);

@@ -7,6 +7,7 @@
  *  - two drains of different brokers started at the same moment, then both
  *    restores at the same moment, leave every replica order and leader as
  *    they were (no drift);
+ *  - with the throttle Lease, two drains started together take turns;
  *  - a partition whose only in-sync replica is the drained broker is
  *    reported, and the drain returns with a message naming it;
  *  - a drain against an address where no broker listens, or where nothing
@@ -224,7 +225,22 @@ typedef struct job {
     char label[32];
     util_err err;
     pthread_barrier_t *start;
+    int lease;       /* throttle with the drain Lease */
+    long held_at;    /* when it said it holds the Lease */
+    long drained_at; /* when it said it leads nothing */
 } job;
+
+static int record_progress(void *arg, const char *line)
+{
+    job *j = arg;
+
+    fprintf(stderr, "  [%s] %s\n", j->label, line);
+    if (strstr(line, "holding the drain lease") != NULL)
+        j->held_at = now_ms();
+    if (strstr(line, "leads no partition") != NULL)
+        j->drained_at = now_ms();
+    return 0;
+}
 
 /* Drains or restores one broker with its own API client. */
 static void *run_job(void *arg)
@@ -240,12 +256,16 @@ static void *run_job(void *arg)
     ctx.ns = ns;
     ctx.cluster = CLUSTER;
     snprintf(j->label, sizeof j->label, "%s %d", j->restore ? "restore" : "drain", (int)j->broker);
+    if (j->lease) {
+        ctx.lease_config = cfg;
+        ctx.lease_identity = j->label;
+    }
     if (j->start != NULL)
         pthread_barrier_wait(j->start);
     if (j->restore)
-        j->rc = sc_restore(&ctx, now_ms() + DRAIN_MS, print_progress, j->label, &j->err);
+        j->rc = sc_restore(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
     else
-        j->rc = sc_drain(&ctx, now_ms() + DRAIN_MS, print_progress, j->label, &j->err);
+        j->rc = sc_drain(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
     kube_client_free(kc);
     kube_config_free(cfg);
     return NULL;
@@ -253,19 +273,26 @@ static void *run_job(void *arg)
 
 static void run_one(int restore, int32_t broker)
 {
-    job j = {restore, broker, -1, "", {{0}}, NULL};
+    job j = {restore, broker, -1, "", {{0}}, NULL, 0, 0, 0};
 
     run_job(&j);
     ck_assert_msg(j.rc == 0, "%s: rc %d: %s", j.label, j.rc, j.err.msg);
 }
 
-/* Both jobs at the same moment, on two threads. */
-static void run_two(int restore, int32_t a, int32_t b)
+/* Both jobs at the same moment, on two threads; j (two) gets what they
+ * did. */
+static void run_two(int restore, int32_t a, int32_t b, int lease, job *j)
 {
     pthread_barrier_t start;
     pthread_t t[2];
-    job j[2] = {{restore, a, -1, "", {{0}}, &start}, {restore, b, -1, "", {{0}}, &start}};
     int i;
+
+    memset(j, 0, 2 * sizeof *j);
+    j[0].restore = j[1].restore = restore;
+    j[0].broker = a;
+    j[1].broker = b;
+    j[0].start = j[1].start = &start;
+    j[0].lease = j[1].lease = lease;
 
     pthread_barrier_init(&start, NULL, 2);
     for (i = 0; i < 2; i++)
@@ -429,7 +456,7 @@ static void teardown(void)
 
     /* Whatever a test left, every broker is restored. */
     for (b = 0; b < MAX_BROKERS; b++) {
-        job j = {1, b, -1, "", {{0}}, NULL};
+        job j = {1, b, -1, "", {{0}}, NULL, 0, 0, 0};
         run_job(&j);
         if (j.rc != 0)
             fprintf(stderr, "teardown: %s: %s\n", j.label, j.err.msg);
@@ -473,11 +500,32 @@ END_TEST
 START_TEST(concurrent_drains_then_restores_leave_no_drift)
 {
     const int32_t two[2] = {1, 2};
+    job j[2];
 
-    run_two(0, 1, 2);
+    run_two(0, 1, 2, 0, j);
     check_drained(two, 2);
-    run_two(1, 1, 2);
+    run_two(1, 1, 2, 0, j);
     check_as_before("after concurrent drains and restores of brokers 1 and 2");
+    check_ledger_clear();
+}
+END_TEST
+
+/* With the throttle, two drains started together take turns: the second
+ * holds the Lease only after the first has drained (and released it). */
+START_TEST(drain_lease_spaces_out_concurrent_drains)
+{
+    const int32_t two[2] = {1, 2};
+    job j[2];
+    int first;
+
+    run_two(0, 1, 2, 1, j);
+    check_drained(two, 2);
+    ck_assert_msg(j[0].held_at > 0 && j[1].held_at > 0, "a drain did not hold the Lease");
+    first = j[0].held_at < j[1].held_at ? 0 : 1;
+    ck_assert_msg(j[first].drained_at > 0 && j[1 - first].held_at >= j[first].drained_at,
+                  "%s held the Lease before %s had drained", j[1 - first].label, j[first].label);
+    run_two(1, 1, 2, 0, j);
+    check_as_before("after throttled drains and restores of brokers 1 and 2");
     check_ledger_clear();
 }
 END_TEST
@@ -487,7 +535,7 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
     char lone[128];
     const int32_t only1[1] = {1};
     kafka_topic_assignment a = {0, only1, 1};
-    job j = {0, 1, -1, "", {{0}}, NULL};
+    job j = {0, 1, -1, "", {{0}}, NULL, 0, 0, 0};
 
     snprintf(lone, sizeof lone, "%s-lone", topic);
     create_topic(lone, -1, -1, &a, 1);
@@ -589,6 +637,7 @@ int main(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_test(tc, drain_moves_every_leadership_and_restore_gives_it_back);
     tcase_add_test(tc, concurrent_drains_then_restores_leave_no_drift);
+    tcase_add_test(tc, drain_lease_spaces_out_concurrent_drains);
     tcase_add_test(tc, partition_only_in_sync_on_drained_broker_is_reported);
     tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
     suite_add_tcase(s, tc);
