@@ -11,7 +11,9 @@
  *  - a partition whose only in-sync replica is the drained broker is
  *    reported, and the drain returns with a message naming it;
  *  - a drain against an address where no broker listens, or where nothing
- *    ever answers, returns by its deadline with a message naming it.
+ *    ever answers, returns by its deadline with a message naming it;
+ *  - readiness on the real brokers: gated on restore until latched, then
+ *    only on registration; an unknown broker id is not registered.
  *
  * Draining moves leadership on the whole cluster: it runs on a ground of its
  * own while developed and alone in `make test`; every test and the fixture
@@ -39,6 +41,7 @@
 #include "kube/verbs.h"
 #include "sidecar/drain.h"
 #include "sidecar/ledger_store.h"
+#include "sidecar/readiness.h"
 #include "support/kube_test.h"
 
 #define CALL_MS      15000
@@ -549,6 +552,36 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
 }
 END_TEST
 
+/* Readiness against the real brokers: a healthy broker in every ISR with a
+ * caught-up voter is ready once restore is done, and stays ready after the
+ * latch; an unknown broker id is not registered; restore still running
+ * keeps a fresh process unready. */
+START_TEST(readiness_of_real_brokers)
+{
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    util_err err;
+    int rc;
+
+    rc = sc_readiness_check(&r, addrs[1], 1, NULL, 0, CALL_MS, &f, &err);
+    ck_assert_msg(rc == 0, "rc %d: %s", rc, r.reason);
+    ck_assert_str_eq(r.reason, "leadership restore still running");
+    ck_assert(f.registered && !f.fenced && f.voter && f.voter_caught_up);
+    ck_assert_int_ge(f.replicated, N_PARTITIONS);
+    ck_assert_int_eq(f.out_of_isr, 0);
+    rc = sc_readiness_check(&r, addrs[1], 1, NULL, 1, CALL_MS, &f, &err);
+    ck_assert_msg(rc == 1, "rc %d: %s", rc, r.reason);
+    ck_assert(r.latched);
+    rc = sc_readiness_check(&r, addrs[1], 1, NULL, 0, CALL_MS, &f, &err);
+    ck_assert_msg(rc == 1, "latched, yet rc %d: %s", rc, r.reason);
+
+    memset(&r, 0, sizeof r);
+    rc = sc_readiness_check(&r, addrs[1], 7, NULL, 1, CALL_MS, &f, &err);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(r.reason, "broker not registered with the controller");
+}
+END_TEST
+
 /* A TCP listener that accepts and never answers. */
 static void *silent(void *arg)
 {
@@ -640,6 +673,7 @@ int main(void)
     tcase_add_test(tc, drain_lease_spaces_out_concurrent_drains);
     tcase_add_test(tc, partition_only_in_sync_on_drained_broker_is_reported);
     tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
+    tcase_add_test(tc, readiness_of_real_brokers);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
