@@ -62,22 +62,14 @@ void sc_session_pause(const sc_session *s)
     nanosleep(&ts, NULL);
 }
 
-int sc_session_open(sc_session *s, const sc_drain_ctx *ctx, long deadline_ms,
-                    sc_progress_fn progress, void *arg, util_err *err)
+/* (Re)connects to the broker and negotiates versions, within the budget. */
+static int connect_broker(sc_session *s, util_err *err)
 {
+    const sc_drain_ctx *ctx = s->ctx;
     kafka_conn_opts opts = {0};
     int budget;
 
-    memset(s, 0, sizeof *s);
-    s->ctx = ctx;
-    s->deadline_ms = deadline_ms;
-    s->progress = progress;
-    s->arg = arg;
-    if (ctx->broker_addr == NULL || ctx->kube == NULL || ctx->ns == NULL || ctx->cluster == NULL)
-        return util_err_set(err, "drain: broker address, API client, namespace and cluster "
-                                 "are all needed");
-    if (sc_ledger_configmap(s->ledger, sizeof s->ledger, ctx->cluster) < 0)
-        return util_err_set(err, "drain: cluster name too long");
+    sc_session_close(s);
     if ((budget = sc_session_budget(s, err)) < 0)
         return util_err_prefix(err, "broker %d at %s", (int)ctx->broker_id, ctx->broker_addr);
     if (ctx->conn_opts != NULL)
@@ -94,6 +86,41 @@ int sc_session_open(sc_session *s, const sc_drain_ctx *ctx, long deadline_ms,
     return 0;
 }
 
+/* After a failed call (a connection is unusable once a call failed on it):
+ * 0 when a fresh connection is up and the call may be tried once more, -1
+ * (err keeping the first failure) when the deadline passed or the broker
+ * cannot be reached again. */
+static int recover(sc_session *s, util_err *err)
+{
+    util_err again;
+
+    if (sc_drain_now_ms() >= s->deadline_ms)
+        return -1;
+    if (sc_say(s, NULL, "broker call failed (%s); reconnecting", err ? err->msg : "?") < 0)
+        return -1;
+    if (connect_broker(s, &again) < 0) {
+        util_err_prefix(err, "%s; then", again.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int sc_session_open(sc_session *s, const sc_drain_ctx *ctx, long deadline_ms,
+                    sc_progress_fn progress, void *arg, util_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->ctx = ctx;
+    s->deadline_ms = deadline_ms;
+    s->progress = progress;
+    s->arg = arg;
+    if (ctx->broker_addr == NULL || ctx->kube == NULL || ctx->ns == NULL || ctx->cluster == NULL)
+        return util_err_set(err, "drain: broker address, API client, namespace and cluster "
+                                 "are all needed");
+    if (sc_ledger_configmap(s->ledger, sizeof s->ledger, ctx->cluster) < 0)
+        return util_err_set(err, "drain: cluster name too long");
+    return connect_broker(s, err);
+}
+
 void sc_session_close(sc_session *s)
 {
     kafka_api_versions_free(s->av);
@@ -105,27 +132,35 @@ void sc_session_close(sc_session *s)
 int sc_session_metadata(sc_session *s, kafka_metadata **out, util_err *err)
 {
     kafka_metadata_request req = {NULL, 0};
-    int budget = sc_session_budget(s, err);
+    int budget, tries;
 
     *out = NULL;
-    if (budget < 0 || kafka_metadata_call(s->conn, s->av, &req, budget, out, err) < 0)
-        return util_err_prefix(err, "reading metadata");
-    return 0;
+    for (tries = 0;; tries++) {
+        if ((budget = sc_session_budget(s, err)) < 0)
+            return util_err_prefix(err, "reading metadata");
+        if (kafka_metadata_call(s->conn, s->av, &req, budget, out, err) == 0)
+            return 0;
+        if (tries > 0 || recover(s, err) < 0)
+            return util_err_prefix(err, "reading metadata");
+    }
 }
 
 int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_response **out,
                        util_err *err)
 {
-    int budget = sc_session_budget(s, err);
     kafka_list_partition_reassignments_request req = {0};
+    int budget, tries;
 
     *out = NULL;
-    if (budget < 0)
-        return util_err_prefix(err, "listing reassignments");
-    req.timeout_ms = budget;
-    if (kafka_list_partition_reassignments_call(s->conn, s->av, &req, budget, out, err) < 0)
-        return util_err_prefix(err, "listing reassignments");
-    return 0;
+    for (tries = 0;; tries++) {
+        if ((budget = sc_session_budget(s, err)) < 0)
+            return util_err_prefix(err, "listing reassignments");
+        req.timeout_ms = budget;
+        if (kafka_list_partition_reassignments_call(s->conn, s->av, &req, budget, out, err) == 0)
+            return 0;
+        if (tries > 0 || recover(s, err) < 0)
+            return util_err_prefix(err, "listing reassignments");
+    }
 }
 
 /* Can the broker refuse a change of replication factor (Alter v1)? */
@@ -146,7 +181,7 @@ static int alter_batch(sc_session *s, const sc_plan_move *const *moves, int32_t 
     kafka_alter_partition_reassignments_request req = {0};
     kafka_alter_partition_reassignments_response *res = NULL;
     int32_t i, t, k, nt = 0;
-    int budget, rc = -1;
+    int budget, tries, rc = -1;
 
     if (topics == NULL || parts == NULL) {
         util_err_set(err, "writing replica orders: out of memory");
@@ -163,14 +198,18 @@ static int alter_batch(sc_session *s, const sc_plan_move *const *moves, int32_t 
         }
         topics[nt - 1].n_partitions++;
     }
-    if ((budget = sc_session_budget(s, err)) < 0)
-        goto out;
-    req.timeout_ms = budget;
-    req.keep_replication_factor = keeps_rf(s);
     req.topics = topics;
     req.n_topics = nt;
-    if (kafka_alter_partition_reassignments_call(s->conn, s->av, &req, budget, &res, err) < 0)
-        goto out;
+    for (tries = 0;; tries++) {
+        if ((budget = sc_session_budget(s, err)) < 0)
+            goto out;
+        req.timeout_ms = budget;
+        req.keep_replication_factor = keeps_rf(s);
+        if (kafka_alter_partition_reassignments_call(s->conn, s->av, &req, budget, &res, err) == 0)
+            break;
+        if (tries > 0 || recover(s, err) < 0)
+            goto out;
+    }
     for (t = 0; t < res->n_topics; t++)
         for (k = 0; k < res->topics[t].n_partitions; k++) {
             const kafka_reassign_partition_result *pr = &res->topics[t].partitions[k];
@@ -232,7 +271,7 @@ int sc_session_elect(sc_session *s, const sc_plan *p, int32_t *failed, char *why
     kafka_elect_leaders_response *res = NULL;
     int32_t i, t, k, batch = s->ctx->elect_batch > 0 ? s->ctx->elect_batch : 200;
     size_t used = 0;
-    int budget, rc = -1;
+    int budget, tries, rc = -1;
 
     *failed = 0;
     if (why != NULL && size > 0)
@@ -246,14 +285,18 @@ int sc_session_elect(sc_session *s, const sc_plan *p, int32_t *failed, char *why
         rc = 0;
         goto out;
     }
-    if ((budget = sc_session_budget(s, err)) < 0)
-        goto out;
     req.election_type = KAFKA_ELECTION_PREFERRED;
     req.topics = l.items;
     req.n_topics = l.n;
-    req.timeout_ms = budget;
-    if (kafka_elect_leaders_batched(s->conn, s->av, &req, batch, budget, &res, err) < 0)
-        goto out;
+    for (tries = 0;; tries++) {
+        if ((budget = sc_session_budget(s, err)) < 0)
+            goto out;
+        req.timeout_ms = budget;
+        if (kafka_elect_leaders_batched(s->conn, s->av, &req, batch, budget, &res, err) == 0)
+            break;
+        if (tries > 0 || recover(s, err) < 0)
+            goto out;
+    }
     for (t = 0; t < res->n_topics; t++)
         for (k = 0; k < res->topics[t].n_partitions; k++) {
             const kafka_elect_partition_result *r = &res->topics[t].partitions[k];
