@@ -654,6 +654,14 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
     shutdown(fd, SHUT_RDWR);
     close(fd);
     pthread_join(t, NULL);
+
+    /* A reachable broker, but no ledger ConfigMap: refused before any
+     * write, saying what is missing. */
+    ctx.broker_addr = addrs[1];
+    ctx.cluster = "drn-missing";
+    rc = sc_drain(&ctx, now_ms() + 30000, print_progress, "drain without ledger", &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, "drn-missing-drain not found") != NULL, "%s", err.msg);
     kube_client_free(kc);
     kube_config_free(cfg);
 }

@@ -178,6 +178,78 @@ START_TEST(test_drain_reports_isr_and_reassignments)
 }
 END_TEST
 
+/* Restore: moves back where Kafka holds berth's order, leaves a foreign
+ * order and a moving partition alone, forgets entries of vanished
+ * partitions and finished ones, and elects where the broker is first but
+ * does not lead. */
+START_TEST(test_restore_plan)
+{
+    model m;
+    fake_md f;
+    sc_ledger *l = sc_ledger_new();
+    sc_plan *p;
+    util_err err;
+    int32_t order[RF];
+    kafka_ongoing_partition op = {0};
+    kafka_ongoing_topic ot = {"t", 1, &op};
+    kafka_list_partition_reassignments_response ongoing = {0};
+    const sc_plan_move *mv;
+
+    model_init(&m, 6);
+    /* Broker 1 drained partitions 0 (1,2,3), 3 (1,3,2) and 5 (2,1,3). */
+    ck_assert(sc_ledger_demote(l, "t", 0, m.order[0], RF, 1, order, &err) == SC_STEP_WRITE);
+    memcpy(m.order[0], order, sizeof order);
+    m.leader[0] = order[0];
+    ck_assert(sc_ledger_demote(l, "t", 3, m.order[3], RF, 1, order, &err) == SC_STEP_WRITE);
+    m.order[3][0] = 2; /* a rebalancer wrote 2,3,1 (berth wrote 3,2,1) */
+    m.order[3][1] = 3;
+    m.order[3][2] = 1;
+    m.leader[3] = 2;
+    ck_assert(sc_ledger_demote(l, "t", 5, m.order[5], RF, 1, order, &err) == SC_STEP_WRITE);
+    memcpy(m.order[5], order, sizeof order);
+    op.index = 5; /* and partition 5 is being moved now */
+    ongoing.n_topics = 1;
+    ongoing.topics = &ot;
+    /* An entry of a partition that no longer exists, and a finished one. */
+    ck_assert(sc_ledger_demote(l, "gone", 0, (int32_t[]){1, 2, 3}, RF, 1, order, &err) >= 0);
+    ck_assert(sc_ledger_demote(l, "t", 2, m.order[2], RF, 3, order, &err) >= 0);
+    ck_assert(sc_ledger_undemote(l, "t", 2, order, RF, 3, order, &err) >= 0);
+    /* Partition 4 (3,2,1) has nothing in the ledger. Partition 1 (2,3,1):
+     * Kafka's own shutdown moved it from 2 to 3 -- not broker 1's concern. */
+    m.leader[1] = 3;
+    md_of(&m, &f);
+    ck_assert_msg(sc_restore_plan(&f.md, &ongoing, l, 1, &p, &err) == 0, "%s", err.msg);
+
+    mv = find_move(p, 0);
+    ck_assert_ptr_nonnull(mv);
+    ck_assert_int_eq(mv->reorder, 1);
+    ck_assert_int_eq(mv->elect, 1);
+    ck_assert(mv->order[0] == 1 && mv->order[1] == 2 && mv->order[2] == 3);
+    ck_assert_ptr_null(find_move(p, 3));
+    ck_assert_int_eq(find_note(p, 3)->kind, SC_NOTE_FOREIGN_ORDER);
+    ck_assert_ptr_null(find_move(p, 5));
+    ck_assert_int_eq(find_note(p, 5)->kind, SC_NOTE_REASSIGNING);
+    ck_assert_ptr_null(find_move(p, 1));
+    ck_assert_int_eq(p->n_moves, 1);
+    ck_assert_ptr_null(sc_ledger_find(l, "gone", 0));
+    ck_assert_ptr_null(sc_ledger_find(l, "t", 2));
+    ck_assert(!sc_ledger_is_demoted(sc_ledger_find(l, "t", 3), 1));
+    ck_assert(sc_ledger_is_demoted(sc_ledger_find(l, "t", 5), 1)); /* done after the move */
+    sc_plan_free(p);
+
+    /* Broker 3, preferred in partition 2 (3,1,2), lost its leadership. */
+    m.leader[2] = 1;
+    md_of(&m, &f);
+    ck_assert_msg(sc_restore_plan(&f.md, NULL, l, 3, &p, &err) == 0, "%s", err.msg);
+    mv = find_move(p, 2);
+    ck_assert_ptr_nonnull(mv);
+    ck_assert_int_eq(mv->reorder, 0);
+    ck_assert_int_eq(mv->elect, 1);
+    sc_plan_free(p);
+    sc_ledger_free(l);
+}
+END_TEST
+
 /* ---- the commuting property, by simulation ---- */
 
 typedef enum astate {
@@ -493,6 +565,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_drain_plans_every_replicated_partition);
     tcase_add_test(tc, test_drain_reports_isr_and_reassignments);
+    tcase_add_test(tc, test_restore_plan);
     tcase_add_test(tc, test_concurrent_drains_then_restores_do_not_drift);
     tcase_add_test(tc, test_overlapping_drains_and_restores_do_not_drift);
     tcase_add_test(tc, test_interrupted_drain_is_idempotent);
