@@ -114,7 +114,7 @@ int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
     kafka_api_versions *av = NULL;
     kafka_describe_cluster_response *dc = NULL;
     const kafka_describe_cluster_broker *b;
-    sc_ready_facts local, *f = facts != NULL ? facts : &local;
+    sc_ready_facts local = {0}, *f = facts != NULL ? facts : &local;
     int rc = -1;
 
     memset(f, 0, sizeof *f);
