@@ -51,11 +51,12 @@ typedef int (*sc_progress_fn)(void *arg, const char *line);
 long sc_drain_now_ms(void);
 
 /* Drains ctx's broker by deadline_ms (sc_drain_now_ms() + budget). 0 when
- * it leads no partition; SC_DRAIN_INCOMPLETE when the deadline came or
- * some partitions could not move (only in-sync replica, no eligible
- * leader), err listing them; -1 when the broker, the controller or the
- * ledger could not be used. Every wait ends by deadline_ms. progress may be
- * NULL. */
+ * it leads no partition; SC_DRAIN_INCOMPLETE when the deadline came (also
+ * in the middle of a call) or some partitions cannot move (only in-sync
+ * replica, under reassignment, no other replica), err naming them; -1 when
+ * the broker, the controller or the ledger could not be used before the
+ * deadline (err says which). Every wait ends by deadline_ms. progress may
+ * be NULL. */
 int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
              util_err *err);
 

@@ -297,9 +297,12 @@ int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress,
         }
     }
 out:
-    if (rc < 0)
+    /* Work cut short by the deadline is unfinished, not failed. */
+    if (rc < 0 && sc_drain_now_ms() >= deadline_ms)
+        rc = SC_DRAIN_INCOMPLETE;
+    if (rc != 0)
         util_err_prefix(err, "drain of broker %d", (int)ctx->broker_id);
-    else if (rc == 0)
+    else
         sc_say(&s, NULL, "broker %d leads no partition", (int)ctx->broker_id);
     drop_lease(lease);
     round_release(&r);

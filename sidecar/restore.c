@@ -144,7 +144,10 @@ int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progres
         sc_session_pause(&s);
     }
 out:
-    if (rc < 0)
+    /* Work cut short by the deadline is unfinished, not failed. */
+    if (rc < 0 && sc_drain_now_ms() >= deadline_ms)
+        rc = SC_DRAIN_INCOMPLETE;
+    if (rc != 0)
         util_err_prefix(err, "restore of broker %d", (int)ctx->broker_id);
     round_release(&r);
     kafka_list_partition_reassignments_free(ongoing);
