@@ -13,20 +13,29 @@
  *  - a drain against an address where no broker listens, or where nothing
  *    ever answers, returns by its deadline with a message naming it;
  *  - readiness on the real brokers: gated on restore until latched, then
- *    only on registration; an unknown broker id is not registered.
+ *    only on registration; an unknown broker id is not registered;
+ *  - a rolling-restart step: drain broker 1, SIGTERM it (it leaves every
+ *    ISR), start it again as the ground started it; readiness stays false
+ *    until it is back in every ISR and restore has run; restore gives it
+ *    back exactly its leaderships.
  *
- * Draining moves leadership on the whole cluster: it runs on a ground of its
- * own while developed and alone in `make test`; every test and the fixture
- * restore all three brokers, so the cluster ends as it began. The topic and
+ * Draining moves leadership on the whole cluster, and one test restarts a
+ * broker: this runs on a ground of its own while developed and alone in
+ * `make test`; the restart never leaves the broker stopped, and every test
+ * and the fixture restore all three brokers, so the cluster ends as it
+ * began. The topic and
  * namespace have random names starting with "drn-" and are deleted. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -552,6 +561,237 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
 }
 END_TEST
 
+/* ---- stopping and starting one broker of the ground ---- */
+
+/* A NUL-separated /proc file as an argv-style array (malloc'd, one block). */
+static char **read_nul_list(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    static char buf[1 << 16];
+    size_t n, i, k = 0, count = 0;
+    char **v, *copy;
+
+    if (f == NULL)
+        return NULL;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (i = 0; i < n; i++)
+        count += buf[i] == '\0';
+    v = calloc(count + 2, sizeof *v);
+    copy = malloc(n + 1);
+    if (v == NULL || copy == NULL) {
+        free(v);
+        free(copy);
+        return NULL;
+    }
+    memcpy(copy, buf, n + 1);
+    for (i = 0; i < n; i += strlen(copy + i) + 1)
+        v[k++] = copy + i;
+    v[k] = NULL;
+    return v;
+}
+
+static void free_nul_list(char **v)
+{
+    if (v != NULL) {
+        free(v[0]);
+        free(v);
+    }
+}
+
+static int alive(pid_t pid)
+{
+    char path[64], state = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%*d %*s %c", &state) != 1)
+        state = 0;
+    fclose(f);
+    return state != 0 && state != 'Z';
+}
+
+/* Where the ground keeps broker id's PID (tests/ground/kafka.sh). */
+static void pid_file(char *buf, size_t size, int32_t id)
+{
+    const char *g = getenv("BERTH_GROUND");
+
+    snprintf(buf, size, "%s/kafka/b%d/pid", g != NULL && *g ? g : "/tmp/berth-ground", (int)id);
+}
+
+/* What happened while a broker was down. */
+typedef struct downtime {
+    int stopped;    /* it exited after SIGTERM */
+    int out_of_isr; /* the controller took it out of every ISR of the topic */
+    int relaunched; /* a new process runs */
+    char why[640];
+} downtime;
+
+/* SIGTERM to broker id, wait until it has exited, see it leave the ISRs,
+ * then start it again exactly as the ground did (same program, arguments,
+ * environment; detached; its PID written back for kafka.sh down). Never
+ * aborts between stop and start, so the ground gets its broker back. */
+static void restart_broker(int32_t id, downtime *d)
+{
+    char pf[512], path[128], exe[512], log[600];
+    char **argv = NULL, **envp = NULL;
+    long pid = 0, end;
+    FILE *f;
+    int fds[2];
+    ssize_t len;
+
+    memset(d, 0, sizeof *d);
+    pid_file(pf, sizeof pf, id);
+    f = fopen(pf, "r");
+    if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
+        snprintf(d->why, sizeof d->why, "no PID in %s", pf);
+        if (f != NULL)
+            fclose(f);
+        return;
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+    len = readlink(path, exe, sizeof exe - 1);
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    argv = read_nul_list(path);
+    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+    envp = read_nul_list(path);
+    if (len <= 0 || argv == NULL || envp == NULL || argv[0] == NULL) {
+        snprintf(d->why, sizeof d->why, "cannot read process %ld", pid);
+        goto out;
+    }
+    exe[len] = '\0';
+    snprintf(log, sizeof log, "%s", pf);
+    strcpy(strrchr(log, '/') + 1, "stdout.log");
+
+    kill((pid_t)pid, SIGTERM);
+    for (end = now_ms() + 120000; alive((pid_t)pid) && now_ms() < end;)
+        sleep_ms(200);
+    if (alive((pid_t)pid)) {
+        kill((pid_t)pid, SIGKILL);
+        for (end = now_ms() + 10000; alive((pid_t)pid) && now_ms() < end;)
+            sleep_ms(100);
+    } else {
+        d->stopped = 1;
+    }
+    /* Down: the controller takes it out of every ISR. */
+    for (end = now_ms() + 30000; now_ms() < end && !d->out_of_isr;) {
+        kafka_metadata *md = NULL;
+        kafka_api_versions *av = NULL;
+        kafka_conn *c = NULL;
+        kafka_metadata_request req = {NULL, 0};
+        util_err err;
+        if (kafka_conn_new(addrs[0], NULL, &c, &err) == 0 &&
+            kafka_api_versions_fetch(c, CALL_MS, &av, &err) == 0 &&
+            kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0) {
+            const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, topic);
+            int32_t i, in = 0;
+            for (i = 0; tp != NULL && i < tp->n_partitions; i++)
+                in += kafka_int32_contains(tp->partitions[i].isr, tp->partitions[i].n_isr, id);
+            d->out_of_isr = tp != NULL && in == 0;
+        }
+        kafka_metadata_free(md);
+        kafka_api_versions_free(av);
+        kafka_conn_free(c);
+        if (!d->out_of_isr)
+            sleep_ms(300);
+    }
+    /* Start it again, detached (double fork), the grandchild's PID through
+     * a pipe. */
+    if (pipe(fds) == 0) {
+        pid_t child = fork();
+        if (child == 0) {
+            pid_t gc;
+            close(fds[0]);
+            setsid();
+            gc = fork();
+            if (gc == 0) {
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                int nul = open("/dev/null", O_RDONLY);
+                close(fds[1]);
+                dup2(nul, 0);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                for (int k = 3; k < 1024; k++)
+                    close(k); /* nothing of the test's may stay open in the broker */
+                execve(exe, argv, envp);
+                _exit(127);
+            }
+            if (write(fds[1], &gc, sizeof gc) != (ssize_t)sizeof gc)
+                _exit(1);
+            _exit(0);
+        }
+        close(fds[1]);
+        if (child > 0) {
+            pid_t gc = 0;
+            if (read(fds[0], &gc, sizeof gc) == (ssize_t)sizeof gc && gc > 0) {
+                f = fopen(pf, "w");
+                if (f != NULL) {
+                    fprintf(f, "%d\n", (int)gc);
+                    fclose(f);
+                }
+                d->relaunched = 1;
+            }
+            waitpid(child, NULL, 0);
+        }
+        close(fds[0]);
+    }
+    if (!d->relaunched)
+        snprintf(d->why, sizeof d->why, "could not start broker %d again", (int)id);
+out:
+    free_nul_list(argv);
+    free_nul_list(envp);
+}
+
+/* The rolling-restart step on one broker: drain, SIGTERM, start again;
+ * readiness stays false while it is out of any ISR or restore has not run,
+ * and restore gives it back exactly its leaderships. */
+START_TEST(drain_restart_ready_restore)
+{
+    const int32_t one[1] = {1};
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    downtime d;
+    util_err err;
+    long end;
+    int rc, seen_unready = 0, seen_caught_up = 0;
+
+    run_one(0, 1);
+    check_drained(one, 1);
+    restart_broker(1, &d);
+    ck_assert_msg(d.relaunched, "%s", d.why);
+    ck_assert_msg(d.stopped, "broker 1 did not exit on SIGTERM");
+    ck_assert_msg(d.out_of_isr, "broker 1 stayed in an ISR while down");
+
+    /* Until restore has run, the restarted broker is never ready; wait for
+     * it to be registered and back in every ISR. */
+    for (end = now_ms() + SETTLE_MS; now_ms() < end && !seen_caught_up;) {
+        rc = sc_readiness_check(&r, addrs[1], 1, NULL, 0, CALL_MS, &f, &err);
+        ck_assert_msg(rc != 1, "ready before restore ran");
+        seen_unready++;
+        seen_caught_up = rc == 0 && f.registered && !f.fenced && f.out_of_isr == 0 &&
+                         f.replicated >= N_PARTITIONS;
+        if (!seen_caught_up)
+            sleep_ms(500);
+    }
+    ck_assert_msg(seen_caught_up, "broker 1 not back in every ISR after %d ms: %s", SETTLE_MS,
+                  r.reason);
+    ck_assert_str_eq(r.reason, "leadership restore still running");
+    fprintf(stderr, "  restarted broker 1: %d readiness checks before it was back in every ISR\n",
+            seen_unready);
+
+    run_one(1, 1);
+    rc = sc_readiness_check(&r, addrs[1], 1, NULL, 1, CALL_MS, &f, &err);
+    ck_assert_msg(rc == 1, "not ready after restore: %s", r.reason);
+    check_as_before("after drain, restart and restore of broker 1");
+    check_ledger_clear();
+}
+END_TEST
+
 /* Readiness against the real brokers: a healthy broker in every ISR with a
  * caught-up voter is ready once restore is done, and stays ready after the
  * latch; an unknown broker id is not registered; restore still running
@@ -682,6 +922,7 @@ int main(void)
     tcase_add_test(tc, partition_only_in_sync_on_drained_broker_is_reported);
     tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
     tcase_add_test(tc, readiness_of_real_brokers);
+    tcase_add_test(tc, drain_restart_ready_restore);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
