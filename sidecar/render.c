@@ -58,6 +58,7 @@ static const char *const owned_keys[] = {
 };
 
 static const char *const protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+static const char *const mechanisms[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
 
 static const struct {
     const char *name;
@@ -293,8 +294,8 @@ static bool is_utf8(const char *s)
 /* ---- typed members ---- */
 
 /* An integer member in [min, max]. Absent: 1 if optional, else an error. */
-static int get_int(const cJSON *obj, const char *key, long min, long max, bool optional,
-                   long *out, const where *w, util_err *err)
+static int get_int(const cJSON *obj, const char *key, long min, long max, bool optional, long *out,
+                   const where *w, util_err *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
     double v;
@@ -374,8 +375,7 @@ static int parse_doc(const char *name, const char *text, cJSON **out, util_err *
     return 0;
 }
 
-static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **tmpl,
-                          util_err *err)
+static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **tmpl, util_err *err)
 {
     sc_listener *l = &m->listeners[idx];
     const char *s;
@@ -424,6 +424,24 @@ static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **
         return fail(err, &w, "securityProtocol",
                     "\"%.64s\" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", s);
     snprintf(l->protocol, sizeof l->protocol, "%s", protocols[i]);
+    l->tls = strstr(l->protocol, "SSL") != NULL;
+
+    if (get_str(j, "saslMechanism", true, &s, &w, err) < 0)
+        return -1;
+    if (strncmp(l->protocol, "SASL_", 5) == 0) {
+        if (s == NULL)
+            return fail(err, &w, "saslMechanism", "missing (needed with securityProtocol %s)",
+                        l->protocol);
+        for (i = 0; i < COUNT(mechanisms); i++)
+            if (strcmp(s, mechanisms[i]) == 0)
+                break;
+        if (i == COUNT(mechanisms))
+            return fail(err, &w, "saslMechanism",
+                        "\"%.64s\" is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512", s);
+        snprintf(l->mechanism, sizeof l->mechanism, "%s", mechanisms[i]);
+    } else if (s != NULL) {
+        return fail(err, &w, "saslMechanism", "not allowed with securityProtocol %s", l->protocol);
+    }
 
     if (get_str(j, "hostTemplate", true, tmpl, &w, err) < 0)
         return -1;
@@ -459,8 +477,7 @@ static int parse_config(const cJSON *root, sc_config_entry **out, size_t *n, uti
         return 0;
     cJSON_ArrayForEach(e, cfg) count++;
     if (count > SC_MAX_CONFIG)
-        return fail(err, &w, "config", "%zu keys, more than the %d allowed", count,
-                    SC_MAX_CONFIG);
+        return fail(err, &w, "config", "%zu keys, more than the %d allowed", count, SC_MAX_CONFIG);
     if (count == 0)
         return 0;
     v = calloc(count, sizeof *v);
@@ -533,8 +550,7 @@ static int parse_formatted(const cJSON *root, const sc_model *m, bool *listed, u
         double v = cJSON_IsNumber(e) ? e->valuedouble : -1;
 
         if (i >= SC_MAX_CONTROLLERS)
-            return fail(err, &w, "formattedVoters", "more than %d entries",
-                        SC_MAX_CONTROLLERS);
+            return fail(err, &w, "formattedVoters", "more than %d entries", SC_MAX_CONTROLLERS);
         if (!cJSON_IsNumber(e) || !(v >= 0 && v < m->controllers) || v != (double)(int)v)
             return util_err_set(err,
                                 "cluster.json: formattedVoters[%zu]: must be a voter id "
@@ -547,8 +563,8 @@ static int parse_formatted(const cJSON *root, const sc_model *m, bool *listed, u
     return 0;
 }
 
-static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out,
-                         const char **tmpls, util_err *err)
+static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, const char **tmpls,
+                         util_err *err)
 {
     const cJSON *a, *e;
     const char *s;
@@ -564,8 +580,7 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out,
     if (get_str(root, "namespace", false, &m->namespace, &w, err) != 0)
         return -1;
     if (!is_dns_label(m->namespace, 63))
-        return fail(err, &w, "namespace", "\"%.64s\" is not a lower-case DNS label",
-                    m->namespace);
+        return fail(err, &w, "namespace", "\"%.64s\" is not a lower-case DNS label", m->namespace);
     snprintf(out->cluster, sizeof out->cluster, "%s", m->name);
     snprintf(out->namespace, sizeof out->namespace, "%s", m->namespace);
 
@@ -600,8 +615,7 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out,
     if (get_str(root, "clusterDomain", false, &m->domain, &w, err) != 0)
         return -1;
     if (!is_dns_name(m->domain, false))
-        return fail(err, &w, "clusterDomain", "\"%.64s\" is not a lower-case DNS name",
-                    m->domain);
+        return fail(err, &w, "clusterDomain", "\"%.64s\" is not a lower-case DNS name", m->domain);
     if (get_int(root, "controllerPort", 1, 65535, false, &v, &w, err) != 0)
         return -1;
     m->controller_port = (int)v;
@@ -626,11 +640,9 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out,
                             m->listeners[n].port, k);
         }
         if (m->listeners[n].port == m->controller_port)
-            return fail(err, &w, "port", "%d is also the controllerPort",
-                        m->controller_port);
+            return fail(err, &w, "port", "%d is also the controllerPort", m->controller_port);
         if (m->flavor == SC_FLAVOR_REDPANDA && m->listeners[n].port == SC_REDPANDA_ADMIN_PORT)
-            return fail(err, &w, "port", "%d is Redpanda's admin API port",
-                        SC_REDPANDA_ADMIN_PORT);
+            return fail(err, &w, "port", "%d is Redpanda's admin API port", SC_REDPANDA_ADMIN_PORT);
         if (m->listeners[n].type == SC_LISTENER_INTERNAL) {
             internals++;
             m->internal = n;
@@ -671,8 +683,8 @@ int sc_broker_id_from_pod(const char *cluster, const char *pod, int *id, util_er
         v = v * 10 + (pod[i] - '0');
     }
     if ((digits > 1 && pod[cl + 1] == '0') || digits > 4 || v > SC_MAX_BROKER_ID)
-        return util_err_set(err, "pod name \"%.64s\": ordinal is not a broker id from 0 to %d",
-                            pod, SC_MAX_BROKER_ID);
+        return util_err_set(err, "pod name \"%.64s\": ordinal is not a broker id from 0 to %d", pod,
+                            SC_MAX_BROKER_ID);
     *id = (int)v;
     return 0;
 }
@@ -725,8 +737,8 @@ static int expand_template(const char *tmpl, int id, char *buf, size_t size)
 
 /* Fills each listener's advertised host and port. Addresses not known yet
  * go to why; wrong ones are errors. node and broker may be NULL (absent). */
-static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node,
-                   const char *node_name, const cJSON *broker, sc_strbuf *why, util_err *err)
+static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node, const char *node_name,
+                   const cJSON *broker, sc_strbuf *why, util_err *err)
 {
     const cJSON *addrs = NULL;
     char dns[512];
@@ -787,8 +799,7 @@ static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node,
                 continue;
             }
             if (!is_host(host, &l->adv_host_ipv6))
-                return fail(err, &bw, "host", "\"%.64s\" is not an IP address or DNS name",
-                            host);
+                return fail(err, &bw, "host", "\"%.64s\" is not an IP address or DNS name", host);
         } else {
             if (node == NULL)
                 continue; /* reported once by the caller */
@@ -800,8 +811,7 @@ static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node,
                 continue;
             }
             if (!is_host(host, &l->adv_host_ipv6))
-                return fail(err, &nw, l->name, "\"%.64s\" is not an IP address or DNS name",
-                            host);
+                return fail(err, &nw, l->name, "\"%.64s\" is not an IP address or DNS name", host);
         }
         snprintf(l->adv_host, sizeof l->adv_host, "%s", host);
     }
@@ -825,6 +835,66 @@ static int parse_rack(const cJSON *node, const char *node_name, sc_model *m, uti
     return 0;
 }
 
+/* ---- the pod's own inputs ---- */
+
+/* A directory that ends up in the file: absolute, and nothing that would need
+ * quoting in a properties or YAML value or split a list. */
+static int check_dir(const char *what, const char *dir, util_err *err)
+{
+    for (const char *p = dir; *p != '\0'; p++)
+        if (!is_alnum(*p) && strchr("/._-", *p) == NULL)
+            return util_err_set(err,
+                                "%s \"%.64s\" must be an absolute path of letters, digits, "
+                                "'/', '.', '_' and '-'",
+                                what, dir);
+    if (dir[0] != '/' || strlen(dir) > 512)
+        return util_err_set(err, "%s \"%.64s\" must be an absolute path of at most 512 bytes", what,
+                            dir);
+    return 0;
+}
+
+/* The inter-broker login: needed exactly when the internal listener asks
+ * for SASL; printable ASCII so it can sit in a JAAS string unescaped but
+ * for quotes and backslashes. */
+static int check_login(const sc_render_input *in, sc_model *m, util_err *err)
+{
+    const char *v[2] = {in->sasl_username, in->sasl_password};
+    const char *names[2] = {"username", "password"};
+
+    if (m->flavor != SC_FLAVOR_KAFKA || m->listeners[m->internal].mechanism[0] == '\0')
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        if (v[i] == NULL || v[i][0] == '\0')
+            return util_err_set(err,
+                                "listener \"%s\" uses SASL for inter-broker traffic, but no "
+                                "SASL %s was given",
+                                m->listeners[m->internal].name, names[i]);
+        if (strlen(v[i]) > 255)
+            return util_err_set(err, "SASL %s: longer than 255 bytes", names[i]);
+        for (const char *p = v[i]; *p != '\0'; p++) {
+            if (*p < 0x20 || *p > 0x7e)
+                return util_err_set(err, "SASL %s: only printable ASCII is allowed", names[i]);
+            /* The name also becomes a JAAS option name (PLAIN's user_<name>). */
+            if (i == 0 && !is_alnum(*p) && strchr("._@-", *p) == NULL)
+                return util_err_set(err, "SASL username: only letters, digits, '.', '_', '@' and "
+                                         "'-' are allowed");
+        }
+    }
+    m->sasl_username = in->sasl_username;
+    m->sasl_password = in->sasl_password;
+    return 0;
+}
+
+void sc_tls_bundle_path(const char *config_dir, const char *listener, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/tls/%s-keystore.pem", config_dir, listener);
+}
+
+void sc_tls_ca_path(const char *config_dir, const char *listener, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/tls/%s-ca.pem", config_dir, listener);
+}
+
 /* ---- the whole ---- */
 
 int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
@@ -845,8 +915,7 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
     if (in->pod_name == NULL || in->node_name == NULL)
         return util_err_set(err, "the pod name and the node name are needed");
     if (!is_dns_name(in->node_name, false))
-        return util_err_set(err, "node name \"%.64s\" is not a lower-case DNS name",
-                            in->node_name);
+        return util_err_set(err, "node name \"%.64s\" is not a lower-case DNS name", in->node_name);
     if (parse_doc("cluster.json", in->cluster_json, &cluster, err) != 0 ||
         parse_doc("nodes.json", in->nodes_json, &nodes, err) != 0 ||
         parse_doc("brokers.json", in->brokers_json, &brokers, err) != 0)
@@ -861,21 +930,24 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
         goto out;
     m.config = config;
     m.data_dir = in->data_dir != NULL ? in->data_dir : sc_flavor_data_dir(m.flavor);
-    if (m.data_dir[0] != '/' || strpbrk(m.data_dir, "\n\r\\,\"") != NULL ||
-        strlen(m.data_dir) > 1024) {
-        util_err_set(err, "data directory \"%.64s\" must be an absolute path without "
-                          "newlines, commas, quotes or backslashes",
-                     m.data_dir);
+    if (check_dir("data directory", m.data_dir, err) != 0)
         goto out;
-    }
+    m.config_dir = in->config_dir != NULL ? in->config_dir : SC_CONFIG_DIR;
+    m.tls_dir = in->tls_dir != NULL ? in->tls_dir : SC_TLS_DIR;
+    if (check_dir("config directory", m.config_dir, err) != 0 ||
+        check_dir("TLS directory", m.tls_dir, err) != 0 || check_login(in, &m, err) != 0)
+        goto out;
     out->broker_id = m.broker_id;
     out->voter = m.voter;
+    for (size_t i = 0; i < m.nlisteners; i++)
+        if (m.listeners[i].tls)
+            snprintf(out->tls_listeners[out->ntls++], sizeof out->tls_listeners[0], "%s",
+                     m.listeners[i].name);
 
     node = cJSON_GetObjectItemCaseSensitive(nodes, in->node_name);
     where_at(&w, "nodes.json");
     if (node != NULL && !cJSON_IsObject(node)) {
-        fail(err, &w, NULL, "node \"%s\" must be an object, got %s", in->node_name,
-             kind_of(node));
+        fail(err, &w, NULL, "node \"%s\" must be an object, got %s", in->node_name, kind_of(node));
         goto out;
     }
     snprintf(key, sizeof key, "%d", m.broker_id);
@@ -898,10 +970,19 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
         goto out;
     }
 
-    if (m.flavor == SC_FLAVOR_KAFKA)
+    if (m.flavor == SC_FLAVOR_KAFKA) {
         sc_render_kafka(&m, &text);
-    else
+    } else {
+        sc_strbuf boot = SC_STRBUF_INIT;
+
         sc_render_redpanda(&m, &text);
+        sc_render_redpanda_bootstrap(&m, &boot);
+        out->bootstrap = sc_strbuf_take(&boot);
+        if (out->bootstrap == NULL) {
+            util_err_set(err, "rendering: out of memory");
+            goto out;
+        }
+    }
     out->text = sc_strbuf_take(&text);
     if (out->text == NULL) {
         util_err_set(err, "rendering: out of memory");
@@ -924,6 +1005,8 @@ void sc_render_result_clear(sc_render_result *out)
         return;
     free(out->text);
     out->text = NULL;
+    free(out->bootstrap);
+    out->bootstrap = NULL;
 }
 
 const char *sc_flavor_name(sc_flavor f)

@@ -11,7 +11,6 @@
 #include "strbuf.h"
 
 /* Limits of the KafkaCluster API, kept here so absurd documents stop early. */
-#define SC_MAX_LISTENERS   8
 #define SC_MAX_CONTROLLERS 9
 #define SC_MAX_CONFIG      256
 #define SC_HOST_MAX        253 /* a DNS name; also holds any IP literal */
@@ -29,6 +28,8 @@ typedef struct sc_listener {
     int port;       /* bound inside the pod */
     sc_listener_type type;
     char protocol[16];              /* PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL */
+    bool tls;                       /* SSL or SASL_SSL */
+    char mechanism[16];             /* SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; else "" */
     char adv_host[SC_HOST_MAX + 1]; /* what it advertises */
     bool adv_host_ipv6;             /* adv_host is an IPv6 literal (Kafka brackets it) */
     int adv_port;
@@ -52,11 +53,15 @@ typedef struct sc_model {
     bool voter;
     sc_listener listeners[SC_MAX_LISTENERS];
     size_t nlisteners;
-    size_t internal; /* index of the internal listener */
-    char rack[64];   /* "" for none */
+    size_t internal;               /* index of the internal listener */
+    char rack[64];                 /* "" for none */
     const sc_config_entry *config; /* sorted by key */
     size_t nconfig;
     const char *data_dir;
+    const char *config_dir;    /* where init writes the file and the TLS bundles */
+    const char *tls_dir;       /* where each TLS listener's Secret is mounted */
+    const char *sasl_username; /* inter-broker login; NULL unless the internal listener is SASL */
+    const char *sasl_password;
 } sc_model;
 
 /* "<cluster>-<id>.<cluster>-brokers.<namespace>.svc.<domain>": the name the
@@ -72,5 +77,6 @@ size_t sc_utf8_next(const char *s, size_t len, unsigned *cp);
  * the strbuf records. */
 void sc_render_kafka(const sc_model *m, sc_strbuf *out);
 void sc_render_redpanda(const sc_model *m, sc_strbuf *out);
+void sc_render_redpanda_bootstrap(const sc_model *m, sc_strbuf *out);
 
 #endif

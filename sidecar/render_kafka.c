@@ -61,6 +61,72 @@ static void put_endpoint(sc_strbuf *b, const char *host, bool ipv6, int port)
     sc_strbuf_appendf(b, ipv6 ? "[%s]:%d" : "%s:%d", host, port);
 }
 
+/* A JAAS string option: quotes and backslashes escaped. */
+static void put_jaas_string(sc_strbuf *b, const char *name, const char *v)
+{
+    sc_strbuf_appendf(b, " %s=\"", name);
+    for (; *v != '\0'; v++) {
+        if (*v == '"' || *v == '\\')
+            sc_strbuf_append(b, "\\");
+        sc_strbuf_append_len(b, v, 1);
+    }
+    sc_strbuf_append(b, "\"");
+}
+
+/* TLS key store and trust store, SASL mechanism and login module, per
+ * listener (Kafka's "listener.name.<name>." prefix, name in lower case).
+ * The internal listener carries inter-broker traffic, so when it uses SASL
+ * its JAAS entry also holds the login brokers present to each other. */
+static void put_security(const sc_model *m, sc_strbuf *b)
+{
+    char path[1024], jaas[1024];
+    const sc_listener *l;
+
+    for (size_t i = 0; i < m->nlisteners; i++) {
+        l = &m->listeners[i];
+        if (l->tls) {
+            sc_tls_bundle_path(m->config_dir, l->name, path, sizeof path);
+            sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.type=PEM\n", l->name);
+            sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.location=%s\n", l->name, path);
+            sc_tls_ca_path(m->config_dir, l->name, path, sizeof path);
+            sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.type=PEM\n", l->name);
+            sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.location=%s\n", l->name, path);
+        }
+        if (l->mechanism[0] == '\0')
+            continue;
+        sc_strbuf_appendf(b, "listener.name.%s.sasl.enabled.mechanisms=%s\n", l->name,
+                          l->mechanism);
+        snprintf(jaas, sizeof jaas, "%s", l->mechanism);
+        for (char *p = jaas; *p != '\0'; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        sc_strbuf_appendf(b, "listener.name.%s.%s.sasl.jaas.config=", l->name, jaas);
+        {
+            sc_strbuf v = SC_STRBUF_INIT;
+            bool plain = strcmp(l->mechanism, "PLAIN") == 0;
+
+            sc_strbuf_appendf(&v, "org.apache.kafka.common.security.%s required",
+                              plain ? "plain.PlainLoginModule" : "scram.ScramLoginModule");
+            if (i == m->internal) {
+                put_jaas_string(&v, "username", m->sasl_username);
+                put_jaas_string(&v, "password", m->sasl_password);
+                if (plain) {
+                    snprintf(jaas, sizeof jaas, "user_%s", m->sasl_username);
+                    put_jaas_string(&v, jaas, m->sasl_password);
+                }
+            }
+            sc_strbuf_append(&v, ";");
+            if (v.oom)
+                b->oom = true;
+            else
+                put_value(b, v.data);
+            sc_strbuf_reset(&v);
+        }
+        sc_strbuf_append(b, "\n");
+        if (i == m->internal)
+            sc_strbuf_appendf(b, "sasl.mechanism.inter.broker.protocol=%s\n", l->mechanism);
+    }
+}
+
 void sc_render_kafka(const sc_model *m, sc_strbuf *b)
 {
     char dns[SC_HOST_MAX + 1];
@@ -108,6 +174,7 @@ void sc_render_kafka(const sc_model *m, sc_strbuf *b)
     }
     sc_strbuf_append(b, "CONTROLLER:PLAINTEXT\n");
     sc_strbuf_appendf(b, "inter.broker.listener.name=%s\n", m->listeners[m->internal].upper);
+    put_security(m, b);
     sc_strbuf_append(b, "log.dirs=");
     put_value(b, m->data_dir);
     sc_strbuf_append(b, "\n");
