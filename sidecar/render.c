@@ -531,10 +531,11 @@ bad:
     return -1;
 }
 
-/* Is id listed in cluster.json's formattedVoters? */
-static int parse_formatted(const cJSON *root, const sc_model *m, bool *listed, util_err *err)
+/* Is this broker listed in cluster.json's array of voter ids key? */
+static int parse_voter_list(const cJSON *root, const char *key, const sc_model *m, bool *listed,
+                            util_err *err)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "formattedVoters"), *e;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key), *e;
     size_t i = 0;
     where w;
 
@@ -543,19 +544,17 @@ static int parse_formatted(const cJSON *root, const sc_model *m, bool *listed, u
     if (a == NULL || cJSON_IsNull(a))
         return 0;
     if (!cJSON_IsArray(a))
-        return fail(err, &w, "formattedVoters", "must be an array of voter ids, got %s",
-                    kind_of(a));
+        return fail(err, &w, key, "must be an array of voter ids, got %s", kind_of(a));
     cJSON_ArrayForEach(e, a)
     {
         double v = cJSON_IsNumber(e) ? e->valuedouble : -1;
 
         if (i >= SC_MAX_CONTROLLERS)
-            return fail(err, &w, "formattedVoters", "more than %d entries", SC_MAX_CONTROLLERS);
+            return fail(err, &w, key, "more than %d entries", SC_MAX_CONTROLLERS);
         if (!cJSON_IsNumber(e) || !(v >= 0 && v < m->controllers) || v != (double)(int)v)
             return util_err_set(err,
-                                "cluster.json: formattedVoters[%zu]: must be a voter id "
-                                "from 0 to %d, got %s",
-                                i, m->controllers - 1, kind_of(e));
+                                "cluster.json: %s[%zu]: must be a voter id from 0 to %d, got %s",
+                                key, i, m->controllers - 1, kind_of(e));
         if ((int)v == m->broker_id)
             *listed = true;
         i++;
@@ -925,7 +924,8 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
     if (sc_broker_id_from_pod(m.name, in->pod_name, &m.broker_id, err) != 0)
         goto out;
     m.voter = m.flavor == SC_FLAVOR_KAFKA && m.broker_id < m.controllers;
-    if (parse_formatted(cluster, &m, &out->formatted_voter, err) != 0 ||
+    if (parse_voter_list(cluster, "formattedVoters", &m, &out->formatted_voter, err) != 0 ||
+        parse_voter_list(cluster, "reformatVoters", &m, &out->reformat_allowed, err) != 0 ||
         parse_config(cluster, &config, &m.nconfig, err) != 0)
         goto out;
     m.config = config;

@@ -64,9 +64,10 @@ typedef struct sc_render_result {
     char *bootstrap;
     sc_flavor flavor;
     int broker_id;
-    bool voter;           /* Kafka: a KRaft voter (id < controllers) */
-    bool formatted_voter; /* cluster.json's formattedVoters lists this broker */
-    char cluster[64];     /* the cluster's name and namespace, for messages */
+    bool voter;            /* Kafka: a KRaft voter (id < controllers) */
+    bool formatted_voter;  /* cluster.json's formattedVoters lists this broker */
+    bool reformat_allowed; /* cluster.json's reformatVoters lists this broker */
+    char cluster[64];      /* the cluster's name and namespace, for messages */
     char namespace[64];
     char cluster_id[64]; /* Kafka: the cluster ID its volume must carry; Redpanda: "" */
     /* Names of the listeners served over TLS, in spec order: init builds a
