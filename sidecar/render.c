@@ -761,7 +761,7 @@ static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node, con
         int rc = 1;
 
         if (l->type == SC_LISTENER_INTERNAL) {
-            snprintf(l->adv_host, sizeof l->adv_host, "%s", dns);
+            snprintf(l->adv_host, sizeof l->adv_host, "%.253s", dns);
             l->adv_port = l->port;
             continue;
         }
