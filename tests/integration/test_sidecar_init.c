@@ -8,7 +8,8 @@
  * yet) while the ConfigMap is missing and while its node is not in
  * nodes.json, and renders as soon as the ConfigMap gains it; bad data fails
  * at once naming the key; a formatted voter with an empty volume is refused;
- * --wait-timeout gives up with the reason. */
+ * --wait-timeout gives up with the reason; and Kafka's own storage tool
+ * ($BERTH_KAFKA_SH) formats a volume with the rendered file. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -136,13 +137,13 @@ typedef struct proc {
 
 /* Starts init for pod on node, with Downward-API-like environment; meta,
  * if not NULL, is put on the data volume first. */
-static proc start_init(const char *pod, const char *node, const char *wait_timeout,
-                       const char *meta)
+static proc start_init_in(char *dir, const char *pod, const char *node, const char *wait_timeout,
+                          const char *meta)
 {
     char *sidecar = bin("berth-sidecar"), *drain = bin("berth-drain");
     proc p;
 
-    p.dir = tmpdir_new();
+    p.dir = dir;
     if (meta != NULL)
         tmpdir_writef(p.dir, "data/meta.properties", "%s", meta);
     p.log = tmpdir_path(p.dir, "init.log");
@@ -179,6 +180,12 @@ static char *slurp(const char *dir, const char *name)
         buf = NULL;
     free(path);
     return buf;
+}
+
+static proc start_init(const char *pod, const char *node, const char *wait_timeout,
+                       const char *meta)
+{
+    return start_init_in(tmpdir_new(), pod, node, wait_timeout, meta);
 }
 
 /* Waits for the process to exit; returns its exit status. */
@@ -368,6 +375,50 @@ START_TEST(formatted_voter_with_empty_volume_is_refused)
 }
 END_TEST
 
+/* Kafka's own storage tool accepts the rendered file (KafkaConfig checks
+ * roles, listeners, quorum and security settings) and formats the volume;
+ * init then accepts that volume for a formatted voter. */
+START_TEST(kafka_formats_with_the_rendered_config)
+{
+    const char *kafka_sh = getenv("BERTH_KAFKA_SH");
+    char cmd[4096], *dir, *meta, *log;
+    proc p;
+    int rc;
+
+    if (kafka_sh == NULL || kafka_sh[0] == '\0')
+        ck_abort_msg("BERTH_KAFKA_SH is not set: run through tests/integration/run.sh");
+    put_configmap(cluster_json(""), NODES_A, BROKERS);
+    p = start_init("demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
+    snprintf(cmd, sizeof cmd,
+             "bash '%s' tool kafka.tools.StorageTool format -c '%s/config/server.properties' "
+             "-t \"$(cat '%s/config/cluster.id')\" --ignore-formatted >'%s/format.log' 2>&1",
+             kafka_sh, p.dir, p.dir, p.dir);
+    rc = system(cmd);
+    log = slurp(p.dir, "format.log");
+    ck_assert_msg(rc == 0, "kafka-storage format failed (%d):\n%s", rc, log);
+    free(log);
+    meta = slurp(p.dir, "data/meta.properties");
+    ck_assert_ptr_nonnull(meta);
+    ck_assert_ptr_nonnull(strstr(meta, "node.id=0"));
+    ck_assert_ptr_nonnull(strstr(meta, "cluster.id=" CLUSTER_ID));
+    free(meta);
+
+    /* The voter is now formatted: init accepts its volume. */
+    put_configmap(cluster_json(",\"formattedVoters\":[0]"), NODES_A, BROKERS);
+    dir = p.dir;
+    free(p.log);
+    p = start_init_in(dir, "demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    log = slurp(p.dir, "init.log");
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, log);
+    ck_assert_ptr_nonnull(strstr(log, "formatted for cluster " CLUSTER_ID ", node 0"));
+    free(log);
+    end_proc(&p);
+}
+END_TEST
+
 START_TEST(wait_timeout_gives_up_with_the_reason)
 {
     proc p;
@@ -401,6 +452,7 @@ int main(void)
     tcase_add_test(tc, bad_data_fails_naming_the_key);
     tcase_add_test(tc, formatted_voter_with_empty_volume_is_refused);
     tcase_add_test(tc, wait_timeout_gives_up_with_the_reason);
+    tcase_add_test(tc, kafka_formats_with_the_rendered_config);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
