@@ -28,6 +28,7 @@
 #include "kube/verbs.h"
 #include "sidecar/files.h"
 #include "support/kube_test.h"
+#include "support/pki.h"
 #include "support/tmpdir.h"
 
 static kube_config *cfg;
@@ -150,20 +151,44 @@ static proc start_init_in(char *dir, const char *pod, const char *node, const ch
     p.pid = fork();
     ck_assert_int_ge(p.pid, 0);
     if (p.pid == 0) {
-        char cfgdir[PATH_MAX], datadir[PATH_MAX];
+        char cfgdir[PATH_MAX], datadir[PATH_MAX], tlsdir[PATH_MAX], creds[PATH_MAX];
         int fd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
         dup2(fd, 1);
         dup2(fd, 2);
         snprintf(cfgdir, sizeof cfgdir, "%s/config", p.dir);
+        snprintf(tlsdir, sizeof tlsdir, "%s/tls", p.dir);
+        snprintf(creds, sizeof creds, "%s/creds", p.dir);
         snprintf(datadir, sizeof datadir, "%s/data", p.dir);
         setenv("POD_NAME", pod, 1);
         setenv("POD_NAMESPACE", ns, 1);
         setenv("POD_UID", "0b7e2c58-4b0c-4c1e-9c3e-5a2f1d0e9a11", 1);
         setenv("NODE_NAME", node, 1);
-        execl(sidecar, sidecar, "init", "--kubeconfig", getenv("BERTH_KUBECONFIG"), "--config-dir",
-              cfgdir, "--data-dir", datadir, "--drain-client", drain, "--poll-interval", "100",
-              "--wait-timeout", wait_timeout, (char *)NULL);
+        {
+            const char *argv[] = {sidecar,
+                                  "init",
+                                  "--kubeconfig",
+                                  getenv("BERTH_KUBECONFIG"),
+                                  "--config-dir",
+                                  cfgdir,
+                                  "--data-dir",
+                                  datadir,
+                                  "--drain-client",
+                                  drain,
+                                  "--poll-interval",
+                                  "100",
+                                  "--wait-timeout",
+                                  wait_timeout,
+                                  "--tls-dir",
+                                  tlsdir,
+                                  "--credentials-dir",
+                                  creds,
+                                  NULL};
+            /* Credentials only where the test put some. */
+            if (access(creds, F_OK) != 0)
+                argv[16] = NULL;
+            execv(sidecar, (char *const *)argv);
+        }
         _exit(127);
     }
     free(sidecar);
@@ -419,6 +444,69 @@ START_TEST(kafka_formats_with_the_rendered_config)
 }
 END_TEST
 
+/* TLS and SCRAM listeners: init turns the mounted Secret into Kafka's PEM
+ * key stores and the inter-broker login into the JAAS entry, and Kafka's
+ * storage tool accepts the result (and adds the SCRAM credential). */
+START_TEST(kafka_formats_with_tls_and_scram)
+{
+    const char *kafka_sh = getenv("BERTH_KAFKA_SH");
+    char cluster[4096], cmd[4096], *dir = tmpdir_new(), *cert, *key, *props, *log, v[1024];
+    proc p;
+    int rc;
+
+    if (kafka_sh == NULL || kafka_sh[0] == '\0')
+        ck_abort_msg("BERTH_KAFKA_SH is not set: run through tests/integration/run.sh");
+    snprintf(cluster, sizeof cluster,
+             "{\"name\":\"demo\",\"namespace\":\"%s\",\"flavor\":\"kafka\","
+             "\"clusterID\":\"" CLUSTER_ID "\",\"controllers\":1,"
+             "\"clusterDomain\":\"cluster.local\",\"controllerPort\":9093,"
+             "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\","
+             "\"securityProtocol\":\"SASL_SSL\",\"saslMechanism\":\"SCRAM-SHA-512\"},"
+             "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+             "\"securityProtocol\":\"SSL\"}]}",
+             ns);
+    put_configmap(cluster, NODES_A, BROKERS);
+    pki_self_signed("*.demo-brokers.svc.cluster.local", &cert, &key);
+    for (int i = 0; i < 2; i++) {
+        const char *l = i == 0 ? "internal" : "external";
+        char name[64];
+
+        snprintf(name, sizeof name, "tls/%s/tls.crt", l);
+        tmpdir_writef(dir, name, "%s", cert);
+        snprintf(name, sizeof name, "tls/%s/tls.key", l);
+        tmpdir_writef(dir, name, "%s", key);
+    }
+    tmpdir_writef(dir, "creds/username", "berth-admin\n");
+    tmpdir_writef(dir, "creds/password", "s3cret \"quoted\"\n");
+    p = start_init_in(dir, "demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
+    props = slurp(p.dir, "config/server.properties");
+    ck_assert_ptr_nonnull(props);
+    ck_assert_str_eq(prop(props, "sasl.mechanism.inter.broker.protocol", v, sizeof v),
+                     "SCRAM-SHA-512");
+    snprintf(cmd, sizeof cmd, "%s/config/tls/external-keystore.pem", p.dir);
+    ck_assert_str_eq(prop(props, "listener.name.external.ssl.keystore.location", v, sizeof v), cmd);
+    free(props);
+    props = slurp(p.dir, "config/tls/internal-keystore.pem");
+    ck_assert_ptr_nonnull(props);
+    ck_assert_ptr_nonnull(strstr(props, "BEGIN PRIVATE KEY"));
+    free(props);
+    snprintf(cmd, sizeof cmd,
+             "bash '%s' tool kafka.tools.StorageTool format -c '%s/config/server.properties' "
+             "-t " CLUSTER_ID " --add-scram 'SCRAM-SHA-512=[name=berth-admin,password=x]' "
+             ">'%s/format.log' 2>&1",
+             kafka_sh, p.dir, p.dir);
+    rc = system(cmd);
+    log = slurp(p.dir, "format.log");
+    ck_assert_msg(rc == 0, "kafka-storage format failed (%d):\n%s", rc, log);
+    free(log);
+    free(cert);
+    free(key);
+    end_proc(&p);
+}
+END_TEST
+
 START_TEST(wait_timeout_gives_up_with_the_reason)
 {
     proc p;
@@ -453,6 +541,7 @@ int main(void)
     tcase_add_test(tc, formatted_voter_with_empty_volume_is_refused);
     tcase_add_test(tc, wait_timeout_gives_up_with_the_reason);
     tcase_add_test(tc, kafka_formats_with_the_rendered_config);
+    tcase_add_test(tc, kafka_formats_with_tls_and_scram);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
