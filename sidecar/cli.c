@@ -52,8 +52,15 @@ void sc_on_stop(void (*fn)(void *), void *arg)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    stop_arg = arg;
-    stop_fn = fn;
+    /* The handler may run on another thread meanwhile: it must never see a
+     * function without its argument. */
+    if (fn == NULL) {
+        stop_fn = NULL;
+        stop_arg = NULL;
+    } else {
+        stop_arg = arg;
+        stop_fn = fn;
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fn != NULL && stop_flag)
         fn(arg);

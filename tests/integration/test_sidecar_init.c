@@ -310,6 +310,42 @@ START_TEST(renders_from_the_configmap)
 }
 END_TEST
 
+START_TEST(renders_redpanda)
+{
+    char cluster[2048], *yaml, *boot, want[512];
+    proc p;
+    int rc;
+
+    snprintf(cluster, sizeof cluster,
+             "{\"name\":\"demo\",\"namespace\":\"%s\",\"flavor\":\"redpanda\","
+             "\"controllers\":3,\"clusterDomain\":\"cluster.local\",\"controllerPort\":33145,"
+             "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\","
+             "\"securityProtocol\":\"PLAINTEXT\"},{\"name\":\"external\",\"port\":9094,"
+             "\"type\":\"nodeport\",\"securityProtocol\":\"PLAINTEXT\"}],"
+             "\"config\":{\"log_retention_ms\":\"604800000\"}}",
+             ns);
+    put_configmap(cluster, NODES_A, BROKERS);
+    p = start_init("demo-2", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
+    yaml = slurp(p.dir, "config/redpanda.yaml");
+    boot = slurp(p.dir, "config/.bootstrap.yaml");
+    ck_assert_ptr_nonnull(yaml);
+    ck_assert_ptr_nonnull(boot);
+    ck_assert_ptr_nonnull(strstr(yaml, "  node_id: 2\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "      address: 203.0.113.10\n      port: 31092\n"));
+    snprintf(want, sizeof want, "address: demo-0.demo-brokers.%s.svc.cluster.local\n", ns);
+    ck_assert_ptr_nonnull(strstr(yaml, want));
+    ck_assert_ptr_nonnull(strstr(boot, "log_retention_ms: \"604800000\"\n"));
+    /* No KRaft files for Redpanda. */
+    ck_assert_ptr_null(slurp(p.dir, "config/server.properties"));
+    ck_assert_ptr_null(slurp(p.dir, "config/cluster.id"));
+    free(yaml);
+    free(boot);
+    end_proc(&p);
+}
+END_TEST
+
 START_TEST(waits_until_the_node_is_known)
 {
     proc p;
@@ -536,6 +572,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, renders_from_the_configmap);
+    tcase_add_test(tc, renders_redpanda);
     tcase_add_test(tc, waits_until_the_node_is_known);
     tcase_add_test(tc, bad_data_fails_naming_the_key);
     tcase_add_test(tc, formatted_voter_with_empty_volume_is_refused);
