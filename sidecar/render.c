@@ -381,7 +381,7 @@ static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **
     const char *s;
     long port;
     size_t i;
-    where w;
+    where w = {"", ""};
 
     where_at(&w, "cluster.json");
     where_prefix(&w, "listeners[%zu].", idx);
@@ -466,7 +466,7 @@ static int parse_config(const cJSON *root, sc_config_entry **out, size_t *n, uti
     const cJSON *cfg, *e;
     sc_config_entry *v;
     size_t count = 0, i = 0;
-    where w;
+    where w = {"", ""};
 
     *out = NULL;
     *n = 0;
@@ -537,7 +537,7 @@ static int parse_voter_list(const cJSON *root, const char *key, const sc_model *
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key), *e;
     size_t i = 0;
-    where w;
+    where w = {"", ""};
 
     *listed = false;
     where_at(&w, "cluster.json");
@@ -569,7 +569,7 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
     const char *s;
     long v;
     size_t n = 0, internals = 0;
-    where w;
+    where w = {"", ""};
 
     where_at(&w, "cluster.json");
     if (get_str(root, "name", false, &m->name, &w, err) != 0)
@@ -741,7 +741,7 @@ static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node, con
 {
     const cJSON *addrs = NULL;
     char dns[512];
-    where nw, bw;
+    where nw = {"", ""}, bw = {"", ""};
 
     where_at(&nw, "nodes.json: node \"%s\"", node_name);
     where_at(&bw, "brokers.json: broker \"%d\"", m->broker_id);
@@ -821,7 +821,7 @@ static int resolve(sc_model *m, const char *const *tmpls, const cJSON *node, con
 static int parse_rack(const cJSON *node, const char *node_name, sc_model *m, util_err *err)
 {
     const char *rack;
-    where w;
+    where w = {"", ""};
 
     where_at(&w, "nodes.json: node \"%s\"", node_name);
     if (get_str(node, "rack", true, &rack, &w, err) < 0)
@@ -906,7 +906,7 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
     sc_model m;
     char key[16];
     int rc = -1;
-    where w;
+    where w = {"", ""};
 
     memset(out, 0, sizeof *out);
     out->broker_id = -1;
