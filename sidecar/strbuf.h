@@ -14,7 +14,10 @@ typedef struct sc_strbuf {
     bool oom; /* an append failed; the contents are incomplete */
 } sc_strbuf;
 
-#define SC_STRBUF_INIT {NULL, 0, 0, false}
+#define SC_STRBUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void sc_strbuf_append(sc_strbuf *b, const char *s);
 void sc_strbuf_append_len(sc_strbuf *b, const char *s, size_t n);
