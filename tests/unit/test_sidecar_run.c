@@ -7,7 +7,8 @@
  * binary: exit codes and --help of every subcommand, `status` and `drain`
  * against a running `run`, 300 seeded random and malformed inputs on its
  * TCP port and its Unix socket (each answered 4xx or closed; the process
- * lives and still answers), and SIGTERM ending it cleanly. */
+ * lives and still answers), and SIGTERM ending it cleanly; init waiting
+ * while the API is unreachable and ending on SIGTERM. */
 #include <check.h>
 #include <errno.h>
 #include <libgen.h>
@@ -31,6 +32,7 @@
 #include <netinet/in.h>
 
 #include "sidecar/cmd.h"
+#include "sidecar/files.h"
 #include "sidecar/run.h"
 #include "support/tmpdir.h"
 
@@ -572,6 +574,53 @@ START_TEST(program_survives_garbage_and_stops_on_sigterm)
 }
 END_TEST
 
+/* init keeps waiting, saying why, while the API cannot be reached, and a
+ * SIGTERM ends the wait at once with a failure that says so. */
+START_TEST(init_waits_for_the_api_and_stops_on_sigterm)
+{
+    char *dir = tmpdir_new(), *kcfg = tmpdir_path(dir, "kubeconfig"), *logp, *log = NULL;
+    util_err err = {{0}};
+    int status, found = 0;
+    pid_t pid;
+
+    tmpdir_writef(dir, "kubeconfig",
+                  "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                  "clusters: [{name: k, cluster: {server: \"https://127.0.0.1:1\"}}]\n"
+                  "users: [{name: u, user: {token: t}}]\n"
+                  "contexts: [{name: c, context: {cluster: k, user: u, namespace: sid}}]\n");
+    logp = tmpdir_path(dir, "init.log");
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *f = freopen(logp, "w", stderr);
+        (void)f;
+        execl(bin(), bin(), "init", "--kubeconfig", kcfg, "--pod-name", "demo-0", "--node-name",
+              "node-a", "--poll-interval", "50", "--config-dir", dir, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 600 && !found; i++) {
+        sc_sleep_ms(50);
+        free(log);
+        log = NULL;
+        if (sc_file_read(logp, 1 << 20, &log, NULL, &err) == 0)
+            found = strstr(log, "waiting: cannot read the ConfigMap") != NULL;
+    }
+    ck_assert_msg(found, "no waiting line: %s", log != NULL ? log : "");
+    ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    free(log);
+    ck_assert_int_eq(sc_file_read(logp, 1 << 20, &log, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(log, "stopped while waiting"));
+    free(log);
+    free(logp);
+    free(kcfg);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_run");
@@ -589,6 +638,7 @@ int main(void)
     tcase_set_timeout(tp, 600);
     tcase_add_test(tp, exit_codes_and_help);
     tcase_add_test(tp, program_survives_garbage_and_stops_on_sigterm);
+    tcase_add_test(tp, init_waits_for_the_api_and_stops_on_sigterm);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);
     sr = srunner_create(s);
