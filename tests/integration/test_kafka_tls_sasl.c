@@ -30,10 +30,10 @@
 
 /* Ports and state of the cluster started here, away from the shared one's
  * (29092..) and from the usual "+1000*N" grounds. BERTH_TLS_PORT_BASE moves
- * all three. */
-#define GROUND_DIR "/tmp/bg-kaf-tls"
+ * all three, and the state directory with them. */
+#define PORT_BASE_DEFAULT 29592
 
-static char env[256];
+static char env[256], ground_dir[64];
 static char ground_error[512];
 static char bootstrap[128], ca_file[512], user[64], scram_password[128], plain_password[128];
 
@@ -62,14 +62,15 @@ static void copy_value(char *dst, size_t size, const char *line, const char *key
 static void ground_up(void)
 {
     const char *base = getenv("BERTH_TLS_PORT_BASE");
-    int b = base ? atoi(base) : 29592;
+    int b = base ? atoi(base) : PORT_BASE_DEFAULT;
     char cmd[1024], line[1024];
     FILE *f;
 
+    snprintf(ground_dir, sizeof ground_dir, "/tmp/bg-kaf-tls-%d", b);
     snprintf(env, sizeof env,
              "BERTH_GROUND=%s KAFKA_BROKER_PORT_BASE=%d KAFKA_CONTROLLER_PORT_BASE=%d "
              "KAFKA_SASL_SSL_PORT_BASE=%d",
-             GROUND_DIR, b, b + 100, b + 200);
+             ground_dir, b, b + 100, b + 200);
     if (getenv("BERTH_KAFKA_SH") == NULL) {
         snprintf(ground_error, sizeof ground_error,
                  "BERTH_KAFKA_SH is not set: run through tests/integration/run.sh");
@@ -81,7 +82,7 @@ static void ground_up(void)
              getenv("BERTH_KAFKA_SH"));
     if (system(cmd) != 0) {
         snprintf(ground_error, sizeof ground_error,
-                 "starting the SASL_SSL cluster in %s failed (logs there)", GROUND_DIR);
+                 "starting the SASL_SSL cluster in %s failed (logs there)", ground_dir);
         return;
     }
     snprintf(cmd, sizeof cmd, "%s bash '%s' sasl-info", env, getenv("BERTH_KAFKA_SH"));
