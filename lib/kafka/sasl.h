@@ -6,7 +6,11 @@
  * these two until the client has authenticated, so this runs once per
  * connection, right after kafka_api_versions_fetch. berth speaks
  * SaslHandshake v1 only (v0 sent the mechanism's bytes raw, outside Kafka
- * framing) and SaslAuthenticate v0..v2 (v2 flexible). */
+ * framing) and SaslAuthenticate v0..v2 (v2 flexible). berth does not
+ * re-authenticate: a listener with connections.max.reauth.ms closes a
+ * connection once its session ends, and berth's short-lived connections are
+ * opened again like after any other failure. kafka_dial (dial.h) runs the
+ * whole set-up. */
 #ifndef BERTH_KAFKA_SASL_H
 #define BERTH_KAFKA_SASL_H
 

@@ -19,6 +19,7 @@
 
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
+#include "kafka/dial.h"
 #include "kafka/metadata.h"
 #include "kafka/proto.h"
 #include "kafka/sasl.h"
@@ -124,12 +125,13 @@ static int tls_connect(const char *addr, kafka_tls *t, kafka_conn **c, util_err 
     return kafka_conn_new(addr, &o, c, err);
 }
 
-/* Logs in with mech and asks for Metadata; checks that the answer names
- * this broker's SASL_SSL listener. */
+/* Logs in with mech (through kafka_dial, as berth's programs do) and asks
+ * for Metadata; checks that the answer names this broker's SASL_SSL
+ * listener. */
 static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
 {
     kafka_sasl_opts sasl = {mech, user, password};
-    kafka_tls *t;
+    kafka_dial_opts dial = {0};
     kafka_conn *c = NULL;
     kafka_api_versions *av = NULL;
     kafka_metadata_request req = {NULL, 0};
@@ -138,10 +140,10 @@ static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
     char port[16];
 
     need_ground();
-    t = tls_with(ca_file, NULL);
-    ck_assert_msg(tls_connect(bootstrap, t, &c, &err) == 0, "%s", err.msg);
-    ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, &av, &err) == 0, "%s", err.msg);
-    ck_assert_msg(kafka_sasl_authenticate(c, av, &sasl, CALL_MS, &err) == 0, "%s", err.msg);
+    dial.tls = tls_with(ca_file, NULL);
+    dial.sasl = &sasl;
+    dial.call_timeout_ms = CALL_MS;
+    ck_assert_msg(kafka_dial(bootstrap, &dial, &c, &av, &err) == 0, "%s", err.msg);
     ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(md->n_brokers, 1);
     ck_assert_int_eq(md->brokers[0].node_id, 0);
@@ -153,7 +155,7 @@ static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
     kafka_metadata_free(md);
     kafka_api_versions_free(av);
     kafka_conn_free(c);
-    kafka_tls_free(t);
+    kafka_tls_free(dial.tls);
 }
 
 START_TEST(scram_sha_512_over_tls_then_metadata)
@@ -198,23 +200,23 @@ START_TEST(wrong_password_names_sasl_authentication)
     need_ground();
     for (i = 0; i < sizeof mechs / sizeof mechs[0]; i++) {
         kafka_sasl_opts sasl = {mechs[i], user, "not-the-password"};
-        kafka_tls *t = tls_with(ca_file, NULL);
+        kafka_dial_opts dial = {0};
         kafka_conn *c = NULL;
         kafka_api_versions *av = NULL;
         char want[128];
         util_err err;
 
-        ck_assert_msg(tls_connect(bootstrap, t, &c, &err) == 0, "%s", err.msg);
-        ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, &av, &err) == 0, "%s", err.msg);
-        ck_assert_int_eq(kafka_sasl_authenticate(c, av, &sasl, CALL_MS, &err), -1);
+        dial.tls = tls_with(ca_file, NULL);
+        dial.sasl = &sasl;
+        ck_assert_int_eq(kafka_dial(bootstrap, &dial, &c, &av, &err), -1);
+        ck_assert_ptr_null(c);
+        ck_assert_ptr_null(av);
         snprintf(want, sizeof want, "SASL authentication as '%s' with %s failed", user,
                  kafka_sasl_mechanism_name(mechs[i]));
         ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
         ck_assert_msg(strstr(err.msg, "SASL_AUTHENTICATION_FAILED (error 58)") != NULL, "%s",
                       err.msg);
-        kafka_api_versions_free(av);
-        kafka_conn_free(c);
-        kafka_tls_free(t);
+        kafka_tls_free(dial.tls);
     }
 }
 END_TEST
