@@ -96,6 +96,16 @@ static int ssl_fail(util_err *err, const char *what)
     return util_err_set(err, "%s: %s", what, reason);
 }
 
+/* ssl_fail for a file setting: "TLS: ca_file '/x': no certificate or crl
+ * found". */
+static int ssl_fail_file(util_err *err, const char *setting, const char *path)
+{
+    char what[320];
+
+    snprintf(what, sizeof what, "TLS: %s '%s'", setting, path);
+    return ssl_fail(err, what);
+}
+
 /* Readable files give clearer messages than OpenSSL's "system library". */
 static int check_file(const char *what, const char *path, util_err *err)
 {
@@ -141,8 +151,7 @@ int kafka_tls_new(const kafka_tls_opts *opts, kafka_tls **out, util_err *err)
         if (check_file("TLS: ca_file", opts->ca_file, err) < 0)
             goto fail;
         if (SSL_CTX_load_verify_locations(t->ctx, opts->ca_file, NULL) != 1) {
-            ssl_fail(err, "TLS: ca_file");
-            util_err_prefix(err, "'%s'", opts->ca_file);
+            ssl_fail_file(err, "ca_file", opts->ca_file);
             goto fail;
         }
     } else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
@@ -154,15 +163,14 @@ int kafka_tls_new(const kafka_tls_opts *opts, kafka_tls **out, util_err *err)
             check_file("TLS: key_file", opts->key_file, err) < 0)
             goto fail;
         if (SSL_CTX_use_certificate_chain_file(t->ctx, opts->cert_file) != 1) {
-            ssl_fail(err, "TLS: cert_file");
+            ssl_fail_file(err, "cert_file", opts->cert_file);
             goto fail;
         }
-        if (SSL_CTX_use_PrivateKey_file(t->ctx, opts->key_file, SSL_FILETYPE_PEM) != 1) {
-            ssl_fail(err, "TLS: key_file");
-            goto fail;
-        }
-        if (SSL_CTX_check_private_key(t->ctx) != 1) {
-            ssl_fail(err, "TLS: key_file does not match cert_file");
+        /* A key that is not the certificate's fails here already ("key
+         * values mismatch"). */
+        if (SSL_CTX_use_PrivateKey_file(t->ctx, opts->key_file, SSL_FILETYPE_PEM) != 1 ||
+            SSL_CTX_check_private_key(t->ctx) != 1) {
+            ssl_fail_file(err, "key_file", opts->key_file);
             goto fail;
         }
     }
