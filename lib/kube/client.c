@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "kube/clock.h"
+#include "kube/ratelimit.h"
 #include "util/version.h"
 
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
@@ -30,6 +33,8 @@ struct kube_client {
     struct curl_slist *connect_to;
     size_t max_body;
     char errbuf[CURL_ERROR_SIZE];
+    pthread_mutex_t rl_mu; /* guards rl only, never held while waiting */
+    kube_bucket rl;
 };
 
 /* A new string from a printf format, or NULL. */
@@ -167,6 +172,16 @@ int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kub
         free(c);
         return util_err_set(err, "pthread_mutex_init failed");
     }
+    if (pthread_mutex_init(&c->rl_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return util_err_set(err, "pthread_mutex_init failed");
+    }
+    if (kube_bucket_init(&c->rl,
+                         opts == NULL || opts->qps == 0 ? KUBE_CLIENT_DEFAULT_QPS : opts->qps,
+                         opts == NULL || opts->burst == 0 ? KUBE_CLIENT_DEFAULT_BURST : opts->burst,
+                         kube_time_now(NULL).mono, err) != 0)
+        goto fail;
     c->max_body = opts != NULL && opts->max_body > 0 ? opts->max_body : DEFAULT_MAX_BODY;
     if (kube_config_dup(cfg, &c->cfg, err) != 0 || setup_server_name(c, err) != 0)
         goto fail;
@@ -196,6 +211,7 @@ void kube_client_free(kube_client *c)
     free(c->host_header);
     kube_config_free(c->cfg);
     pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->rl_mu);
     free(c);
 }
 
@@ -315,6 +331,23 @@ static int build_headers(kube_client *c, const char *content_type, bool has_body
     return 0;
 }
 
+/* Waits for the rate limit's permission to send one request. */
+static void rate_wait(kube_client *c)
+{
+    int64_t wait;
+    struct timespec ts;
+
+    pthread_mutex_lock(&c->rl_mu);
+    wait = kube_bucket_reserve(&c->rl, kube_time_now(NULL).mono);
+    pthread_mutex_unlock(&c->rl_mu);
+    if (wait <= 0)
+        return;
+    ts.tv_sec = wait / KUBE_NS_PER_SEC;
+    ts.tv_nsec = wait % KUBE_NS_PER_SEC;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
 int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
                  const char *body, kube_response *resp, util_err *err)
 {
@@ -329,6 +362,7 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
         return util_err_set(err, "%s %s: unsupported method", method, path);
     if (path[0] != '/' || strpbrk(path, " \t\r\n") != NULL)
         return util_err_set(err, "%s %s: path must start with '/' and be escaped", method, path);
+    rate_wait(c);
     if (build_headers(c, content_type, body != NULL, &headers, err) != 0)
         return util_err_prefix(err, "%s %s", method, path);
     url = str_fmt("%s%s", c->base, path);
