@@ -35,6 +35,7 @@ struct kube_client {
     char errbuf[CURL_ERROR_SIZE];
     pthread_mutex_t rl_mu; /* guards rl only, never held while waiting */
     kube_bucket rl;
+    unsigned long exec_serial; /* of the exec plugin's certificate on h; 0: none yet */
 };
 
 /* A new string from a printf format, or NULL. */
@@ -156,6 +157,43 @@ static int setup_handle(const kube_client *c, CURL *h, char *errbuf, long timeou
 #undef SET
     if (rc != CURLE_OK)
         return util_err_set(err, "libcurl: %s: %s", opt, curl_easy_strerror(rc));
+    return 0;
+}
+
+/* Puts the exec plugin's client certificate, if it returned one, on h,
+ * unless h already has the one of *serial. *changed tells whether it did
+ * (the next request must then not reuse a connection made with the old
+ * one). The plugin runs if its credential expired. */
+static int apply_exec_cert(const kube_client *c, CURL *h, unsigned long *serial, bool *changed,
+                           util_err *err)
+{
+    kube_exec_credential cred;
+    unsigned long now_serial;
+    CURLcode rc = CURLE_OK;
+
+    *changed = false;
+    if (c->cfg->exec == NULL)
+        return 0;
+    if (kube_exec_get(c->cfg->exec, &cred, &now_serial, err) != 0)
+        return -1;
+    if (now_serial != *serial && cred.cert_pem != NULL) {
+        struct curl_blob cert = {cred.cert_pem, cred.cert_pem_len, CURL_BLOB_COPY};
+        struct curl_blob key = {cred.key_pem, cred.key_pem_len, CURL_BLOB_COPY};
+
+        rc = curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+        *changed = *serial != 0;
+    }
+    *serial = now_serial;
+    kube_exec_credential_clear(&cred);
+    if (rc != CURLE_OK)
+        return util_err_set(err, "libcurl: exec plugin's client certificate: %s",
+                            curl_easy_strerror(rc));
     return 0;
 }
 
@@ -348,10 +386,12 @@ static void rate_wait(kube_client *c)
         ;
 }
 
-int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
-                 const char *body, kube_response *resp, util_err *err)
+static int do_request(kube_client *c, const char *method, const char *path,
+                      const char *content_type, const char *body, kube_response *resp,
+                      util_err *err)
 {
     struct curl_slist *headers = NULL;
+    bool new_cert = false;
     body_sink sink = {.max = c->max_body};
     char *url;
     CURLcode rc;
@@ -372,6 +412,13 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
     }
 
     pthread_mutex_lock(&c->mu);
+    if (apply_exec_cert(c, c->h, &c->exec_serial, &new_cert, err) != 0) {
+        pthread_mutex_unlock(&c->mu);
+        free(url);
+        free_headers(headers);
+        return util_err_prefix(err, "%s %s", method, path);
+    }
+    curl_easy_setopt(c->h, CURLOPT_FRESH_CONNECT, new_cert ? 1L : 0L);
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->h, CURLOPT_URL, url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, headers);
@@ -414,6 +461,21 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
     resp->body_len = sink.len;
     resp->reused = connects == 0;
     return (int)status;
+}
+
+int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
+                 const char *body, kube_response *resp, util_err *err)
+{
+    int rc = do_request(c, method, path, content_type, body, resp, err);
+
+    /* A plugin's credential the API refuses may have been revoked before
+     * its expiry: get a fresh one and try once more, as client-go does. */
+    if (rc == 401 && c->cfg->exec != NULL) {
+        kube_response_free(resp);
+        kube_exec_invalidate(c->cfg->exec);
+        rc = do_request(c, method, path, content_type, body, resp, err);
+    }
+    return rc;
 }
 
 /* The reason Kubernetes gives each status code, for answers that carry no
@@ -559,7 +621,11 @@ CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err)
         util_err_set(err, "libcurl: curl_easy_init failed");
         return NULL;
     }
-    if (setup_handle(c, h, errbuf, 0, err) != 0) {
+    unsigned long serial = 0;
+    bool changed;
+
+    if (setup_handle(c, h, errbuf, 0, err) != 0 ||
+        apply_exec_cert(c, h, &serial, &changed, err) != 0) {
         curl_easy_cleanup(h);
         return NULL;
     }

@@ -286,6 +286,11 @@ START_TEST(microtime_is_written_and_read_as_the_api_does)
     ck_assert_int_eq(w, 1767323045LL * S + 500 * MS);
     ck_assert_int_eq(kube_time_parse("2026-01-02T03:04:05.123456789123Z", &w, &err), 0);
     ck_assert_int_eq(w, 1767323045LL * S + 123456789);
+    /* Beyond what int64 nanoseconds hold: held at the ends. */
+    ck_assert_int_eq(kube_time_parse("2999-01-01T00:00:00Z", &w, &err), 0);
+    ck_assert_int_eq(w, INT64_MAX);
+    ck_assert_int_eq(kube_time_parse("1000-01-01T00:00:00Z", &w, &err), 0);
+    ck_assert_int_eq(w, INT64_MIN);
     const char *bad[] = {"",
                          "2026-01-02",
                          "2026-01-02T03:04:05",
