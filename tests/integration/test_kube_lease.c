@@ -355,13 +355,15 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-    Suite *s = suite_create("kube_lease_ground");
-    TCase *tc = tcase_create("apiserver");
+    Suite *s;
+    TCase *tc;
     SRunner *sr;
     int failed;
 
     if (argc == 5 && strcmp(argv[1], "lease-candidate") == 0)
         return candidate_main(argv[2], argv[3], argv[4]);
+    s = suite_create("kube_lease_ground");
+    tc = tcase_create("apiserver");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, one_leader_takeover_after_kill_and_release_on_shutdown);
