@@ -318,6 +318,8 @@ START_TEST(one_leader_takeover_after_kill_and_release_on_shutdown)
     ck_assert_msg(r->wall - last_renew >= DURATION_MS * MS,
                   "lea-b took over %" PRId64 " ms after lea-a's last renewal",
                   (r->wall - last_renew) / MS);
+    printf("lea-b led %lld ms after lea-a was killed, %lld ms after its last renewal\n",
+           (long long)((r->mono - killed) / MS), (long long)((r->wall - last_renew) / MS));
     read_lease(api, path, &rec);
     ck_assert_str_eq(rec.holder, "lea-b");
     ck_assert_int_eq(rec.transitions, transitions + 1);
@@ -337,6 +339,8 @@ START_TEST(one_leader_takeover_after_kill_and_release_on_shutdown)
     ck_assert_msg(r->mono - released < DURATION_MS * MS,
                   "lea-c took over %" PRId64 " ms after the release: it waited for expiry",
                   (r->mono - released) / MS);
+    printf("lea-c led %lld ms after lea-b released the Lease\n",
+           (long long)((r->mono - released) / MS));
     read_lease(api, path, &rec);
     ck_assert_str_eq(rec.holder, "lea-c");
     kube_lease_record_clear(&rec);
