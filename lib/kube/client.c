@@ -433,6 +433,15 @@ static int do_request(kube_client *c, const char *method, const char *path,
         curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
     }
     rc = curl_easy_perform(c->h);
+    /* The API server refuses some requests (401, 403) before reading their
+     * body and then resets the HTTP/2 stream; libcurl before 8.7 reports
+     * that as a partial transfer although the answer came whole. The
+     * refusal is what matters. */
+    if (rc == CURLE_PARTIAL_FILE && !sink.too_big) {
+        curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 400)
+            rc = CURLE_OK;
+    }
     if (rc == CURLE_OK) {
         curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &connects);
