@@ -5,7 +5,8 @@
  * the way `kubectl describe` finds them, by a field selector on the object
  * they regard, through both Event APIs. The writes are paced: a recorder
  * allowed one write every five seconds cannot have written three distinct
- * events after one second. Everything lives in a namespace of its own. */
+ * events after one second. Events about a cluster-scoped object (a Node)
+ * go to "default". Everything else lives in a namespace of its own. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,37 @@ START_TEST(repeats_are_one_event_with_a_series_and_distinct_events_are_distinct)
 }
 END_TEST
 
+START_TEST(events_about_cluster_scoped_objects_go_to_default)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *api = kt_client(cfg);
+    kube_event_recorder *r = recorder(cfg, 50, 100);
+    char token[64], path[KUBE_PATH_MAX], ev[KUBE_PATH_MAX];
+    cJSON *list;
+    util_err err = {{0}};
+
+    kt_random_name(token, sizeof token, "lea-node-event");
+    kube_event_ref node = {.api_version = "v1", .kind = "Node", .name = "kwok-node-0"};
+    kube_event_record(r, &node, KUBE_EVENT_WARNING, "LeaTest", "%s", token);
+    ck_assert_msg(kube_event_recorder_flush(r, 60000, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(
+        kube_path(path, sizeof path, "events.k8s.io/v1", "events", "default", NULL, NULL), 0);
+    list = list_events(api, path, "regarding.kind=Node,regarding.name=kwok-node-0");
+    const cJSON *e = find_item(list, "note", token);
+    ck_assert_str_eq(kt_str(e, "metadata.namespace"), "default");
+    ck_assert_ptr_null(kt_str(e, "regarding.namespace"));
+    ck_assert_str_eq(kt_str(e, "type"), "Warning");
+    ck_assert_int_eq(kube_path(ev, sizeof ev, "events.k8s.io/v1", "events", "default",
+                               kt_str(e, "metadata.name"), NULL),
+                     0);
+    ck_assert_msg(kube_delete(api, ev, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(list);
+    kube_event_recorder_free(r);
+    kube_client_free(api);
+    kube_config_free(cfg);
+}
+END_TEST
+
 START_TEST(writes_are_paced_by_the_token_bucket)
 {
     kube_config *cfg = kt_admin_config();
@@ -194,6 +226,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, repeats_are_one_event_with_a_series_and_distinct_events_are_distinct);
+    tcase_add_test(tc, events_about_cluster_scoped_objects_go_to_default);
     tcase_add_test(tc, writes_are_paced_by_the_token_bucket);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
