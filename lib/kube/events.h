@@ -5,7 +5,8 @@
  * stored objects, and kubectl describe (1.35) lists them through core/v1
  * with a field selector on involvedObject, so either would show; the
  * events.k8s.io one is the current API (client-go's tools/events, the
- * scheduler), it requires reportingController/reportingInstance, and its
+ * scheduler), it requires reportingController/reportingInstance and an
+ * action (the reason serves as the action: what berth did), and its
  * repeat counter, series.count with series.lastObservedTime, is what
  * describe prints as "(x5 over 3m)". The core fields count/lastTimestamp are
  * the older way; events.k8s.io refuses them.
