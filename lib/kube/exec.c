@@ -500,8 +500,23 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
     }
     if (outp[0] >= 0 || errp[0] >= 0)
         kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    /* A plugin that closed its output may still linger: it gets what is
+     * left of the time, then the same end. */
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        if (w == 0 && mono_ms() >= deadline) {
+            timed_out = true;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+        nanosleep(&pause, NULL);
+    }
     first_line(&errs, line, sizeof line);
     if (timed_out) {
         util_err_set(err, "command %s: killed after %ld ms without finishing", x->command,
