@@ -27,9 +27,9 @@
 /* The most of a refusal's body kept to decode its Status. */
 #define ERR_BODY_MAX (64u * 1024u)
 
-/* A connection that delivered nothing and lasted less than this counts as a
- * failure even if it ended cleanly, so a server that accepts and at once
- * closes cannot make us spin. */
+/* A connection that delivered nothing and lasted less than this (or than
+ * its timeoutSeconds, if shorter) counts as a failure even if it ended
+ * cleanly, so a server that accepts and at once closes cannot make us spin. */
 #define HEALTHY_MS 5000
 
 /* Slack over timeoutSeconds before the client gives up on a request the
@@ -77,6 +77,7 @@ struct kube_watch {
     util_err req_err;
     kube_status event_status;
     unsigned long events;
+    long timeout_s; /* the request's timeoutSeconds */
 };
 
 static int64_t now_ms(void)
@@ -351,6 +352,7 @@ static enum verdict one_request(kube_watch *w, const char *rv, kube_status *st, 
 
     if (timeout_s == 0)
         timeout_s = 300 + rand_r(&w->seed) % 300;
+    w->timeout_s = timeout_s;
     path = request_path(w, rv, timeout_s);
     url = path != NULL ? kube_client_url(w->client, path) : NULL;
     if (url == NULL) {
@@ -489,7 +491,9 @@ int kube_watch_run(kube_watch *w, const char *resource_version, kube_watch_event
         int64_t began = now_ms();
         util_err why = {{0}};
         enum verdict v = one_request(w, w->rv, st, &why);
-        bool healthy = w->http_code == 200 && (w->events > 0 || now_ms() - began >= HEALTHY_MS);
+        int64_t lasted = now_ms() - began;
+        bool healthy = w->http_code == 200 &&
+                       (w->events > 0 || lasted >= HEALTHY_MS || lasted >= w->timeout_s * 1000);
         long delay;
 
         switch (v) {
