@@ -139,7 +139,7 @@ static void create_cm(kube_client *c, const char *coll, const char *name, const 
 
 static void set_cm(kube_client *c, const char *coll, const char *name, const char *v)
 {
-    char path[KUBE_PATH_MAX];
+    char path[KUBE_PATH_MAX + 64];
     cJSON *p = kt_json("{\"data\":{\"v\":\"%s\"}}", v);
     util_err err = {{0}};
 
@@ -150,7 +150,7 @@ static void set_cm(kube_client *c, const char *coll, const char *name, const cha
 
 static void delete_cm(kube_client *c, const char *coll, const char *name)
 {
-    char path[KUBE_PATH_MAX];
+    char path[KUBE_PATH_MAX + 64];
     util_err err = {{0}};
 
     snprintf(path, sizeof path, "%s/%s", coll, name);
