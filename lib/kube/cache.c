@@ -613,7 +613,8 @@ int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, 
     }
     pthread_rwlock_unlock(&c->lock);
     free(all);
-    qsort(gone, ngone, sizeof *gone, cmp_node_key);
+    if (ngone > 1)
+        qsort(gone, ngone, sizeof *gone, cmp_node_key);
     for (i = 0; i < ngone; i++) {
         if (fn != NULL) {
             cJSON *last = entry_parse(gone[i]);
