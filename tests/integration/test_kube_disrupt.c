@@ -232,7 +232,7 @@ static kube_informer *start_informer(kube_client *c, char *coll, size_t size, jo
     kt_create_namespace(c, test_ns, "wat-disrupt");
     kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL);
     for (i = 0; i < 5; i++) {
-        char name[8];
+        char name[16];
 
         snprintf(name, sizeof name, "a%d", i);
         create_cm(c, coll, name, "0");
@@ -330,7 +330,7 @@ START_TEST(compaction_past_the_watched_revision_means_one_relist_not_a_loop)
     /* Settled: further changes come by the watch, with no more lists. */
     settled = kube_informer_lists(inf);
     for (i = 0; i < 5; i++) {
-        char v[8];
+        char v[16];
 
         snprintf(v, sizeof v, "%d", 10 + i);
         set_cm(c, coll, "a2", v);

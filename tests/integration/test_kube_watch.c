@@ -363,7 +363,7 @@ START_TEST(informer_delivers_changes_and_keeps_its_indexes)
     make_ns(c, coll, sizeof coll, rv, sizeof rv);
     /* Before the informer starts: found by its list (in pages of 2). */
     for (i = 0; i < 3; i++) {
-        char name[8];
+        char name[16];
 
         snprintf(name, sizeof name, "pre%d", i);
         create_cm(c, coll, name, "0");
