@@ -68,12 +68,14 @@ int kube_watch_new(kube_client *c, const char *path, const kube_watch_opts *opts
 /* NULL is a no-op. The watch must not be running. */
 void kube_watch_free(kube_watch *w);
 
-/* Watches from resource_version (NULL or "": the server sends the current
- * objects as ADDED first, then changes) until stopped or until something
- * only the caller can handle. cb gets every ADDED, MODIFIED, DELETED and
- * BOOKMARK event in order, each exactly once across reconnects (the watch
- * resumes after the last event cb accepted); ERROR events are the watch's
- * own business and never reach cb. Returns:
+/* Watches from resource_version until stopped or until something only the
+ * caller can handle. cb gets every ADDED, MODIFIED, DELETED and BOOKMARK
+ * event in order, each exactly once across reconnects (the watch resumes
+ * after the last event cb accepted); ERROR events are the watch's own
+ * business and never reach cb. resource_version NULL or "" asks the server
+ * to send the current objects as ADDED first; a reconnect before the first
+ * event then asks again, so start from a list's resourceVersion when
+ * exactly-once matters (informer.h does). Returns:
  *   0                 kube_watch_stop was called (also before run began);
  *   KUBE_WATCH_GONE   410: list again, then watch from the list's version;
  *   KUBE_ERR_STATUS   the server refused the watch request, *st filled, err
