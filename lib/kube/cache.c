@@ -559,36 +559,46 @@ int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube
     return 0;
 }
 
-int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, util_err *err)
+void kube_cache_replace_begin(kube_cache *c)
 {
-    cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items"), *it;
+    pthread_rwlock_wrlock(&c->lock);
+    c->gen++;
+    pthread_rwlock_unlock(&c->lock);
+}
+
+int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *ctx, util_err *err)
+{
     char key[KUBE_KEY_MAX];
-    hnode **all;
-    entry **gone = NULL;
-    size_t i, n, ngone = 0;
-    bool ok;
-    int i_item = 0;
+    cJSON *it;
+    int i = 0;
 
     if (items != NULL && !cJSON_IsArray(items))
         return util_err_set(err, "cache: list: items is not an array");
     cJSON_ArrayForEach(it, items)
     {
         if (kube_obj_key(it, key, sizeof key) != 0)
-            return util_err_set(err, "cache: list: item %d has no metadata.name", i_item);
-        i_item++;
+            return util_err_set(err, "cache: list: item %d has no metadata.name", i);
+        i++;
     }
-    pthread_rwlock_wrlock(&c->lock);
-    c->gen++;
-    pthread_rwlock_unlock(&c->lock);
     cJSON_ArrayForEach(it, items)
     {
         enum put_result res;
         entry *old;
 
         if (put(c, it, &res, &old, err) != 0)
-            return -1; /* nothing deleted: the marks are simply left */
+            return -1;
         report_put(res, old, it, fn, ctx);
     }
+    return 0;
+}
+
+int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err *err)
+{
+    hnode **all;
+    entry **gone = NULL;
+    size_t i, n, ngone = 0;
+    bool ok;
+
     /* Sweep: whatever the list did not mark vanished meanwhile. */
     pthread_rwlock_wrlock(&c->lock);
     n = c->objs.n;
@@ -626,6 +636,15 @@ int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, 
     }
     free(gone);
     return 0;
+}
+
+int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, util_err *err)
+{
+    kube_cache_replace_begin(c);
+    if (kube_cache_replace_add(c, cJSON_GetObjectItemCaseSensitive(list, "items"), fn, ctx, err) !=
+        0)
+        return -1;
+    return kube_cache_replace_end(c, fn, ctx, err);
 }
 
 /* ---- reads ---- */

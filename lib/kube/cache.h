@@ -71,6 +71,16 @@ int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube
  * away. Items without a name are an error, and nothing is deleted then. */
 int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, util_err *err);
 
+/* kube_cache_replace in steps, for a list that arrives page by page
+ * (kube_list_each) and should never be held whole: begin, add each page's
+ * "items" array, end. Adds and updates are reported as each page is added;
+ * end reports the deletes. A begin again (a list that started over) forgets
+ * the adds before it. If a step fails, skip end: nothing is deleted, and
+ * the next begin starts clean. Single writer only, like every write. */
+void kube_cache_replace_begin(kube_cache *c);
+int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *ctx, util_err *err);
+int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err *err);
+
 /* Calls fn with KUBE_CACHE_RESYNC for every cached object, in key order. */
 void kube_cache_resync(kube_cache *c, kube_cache_fn fn, void *ctx);
 

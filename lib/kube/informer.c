@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "kube/object.h"
 #include "kube/verbs.h"
 #include "kube/watch.h"
 #include "util/log.h"
@@ -186,8 +185,21 @@ static void backoff(kube_informer *inf, unsigned failures, const char *what, con
         util_warn("informer %s: %s", inf->path, err.msg);
 }
 
-/* One list into the cache. On success *rv is the list's resourceVersion (a
- * new string). */
+/* A page of the list into the cache; a list that started over starts the
+ * replace over too. */
+static int on_page(cJSON *page, bool restart, void *ctx, util_err *err)
+{
+    kube_informer *inf = ctx;
+
+    if (restart)
+        kube_cache_replace_begin(inf->cache);
+    return kube_cache_replace_add(inf->cache, cJSON_GetObjectItemCaseSensitive(page, "items"),
+                                  on_change, inf, err);
+}
+
+/* One list into the cache, a page at a time, so a large collection is never
+ * held whole as cJSON. On success *rv is the list's resourceVersion (a new
+ * string). */
 static int relist(kube_informer *inf, char **rv, util_err *err)
 {
     kube_list_opts lo = {
@@ -195,28 +207,16 @@ static int relist(kube_informer *inf, char **rv, util_err *err)
         .field_selector = inf->field_selector,
         .limit = inf->list_limit,
     };
-    cJSON *list = NULL;
-    const char *v;
 
     atomic_fetch_add(&inf->lists, 1);
-    if (kube_list(inf->client, inf->path, &lo, &list, NULL, err) != 0)
+    kube_cache_replace_begin(inf->cache);
+    if (kube_list_each(inf->client, inf->path, &lo, on_page, inf, rv, NULL, err) != 0)
         return -1;
-    v = kube_meta_resource_version(list);
-    if (v == NULL || v[0] == '\0') {
-        cJSON_Delete(list);
-        return util_err_set(err, "list %s: no metadata.resourceVersion", inf->path);
-    }
-    if ((*rv = strdup(v)) == NULL) {
-        cJSON_Delete(list);
-        return util_err_set(err, "out of memory");
-    }
-    if (kube_cache_replace(inf->cache, list, on_change, inf, err) != 0) {
+    if (kube_cache_replace_end(inf->cache, on_change, inf, err) != 0) {
         free(*rv);
         *rv = NULL;
-        cJSON_Delete(list);
         return -1;
     }
-    cJSON_Delete(list);
     pthread_mutex_lock(&inf->mu);
     if (!inf->synced) {
         inf->synced = true;

@@ -1,7 +1,8 @@
 /* An informer: keeps a kube_cache (cache.h) equal to one collection on the
  * API server and tells handlers what changed, as client-go's shared
- * informer does. A thread of its own lists the collection (every page),
- * replaces the cache with the result, then watches from the list's
+ * informer does. A thread of its own lists the collection, a page at a
+ * time into the cache (kube_list_each, kube_cache_replace_add: a list of
+ * every Pod is never held whole), then watches from the list's
  * resourceVersion (watch.h: bookmarks, resume, reconnect with backoff). On
  * 410 Gone it lists again, and the cache's replace turns the difference into
  * adds, updates and deletes, so a controller also hears of objects deleted

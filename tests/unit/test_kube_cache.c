@@ -196,6 +196,40 @@ START_TEST(replace_reports_what_vanished_with_its_last_known_state)
 }
 END_TEST
 
+START_TEST(a_paged_replace_that_starts_over_forgets_its_first_pages)
+{
+    kube_cache *c = new_cache(NULL);
+    journal j = {0};
+    util_err err = {{0}};
+    cJSON *page = cJSON_CreateArray();
+
+    apply(c, KUBE_WATCH_ADDED, pod("a", "u1", "1", "kafka", NULL), &j);
+    apply(c, KUBE_WATCH_ADDED, pod("b", "u2", "2", "kafka", NULL), &j);
+    j.n = 0;
+    kube_cache_replace_begin(c);
+    cJSON_AddItemToArray(page, pod("a", "u1", "1", "kafka", NULL));
+    cJSON_AddItemToArray(page, pod("b", "u2", "2", "kafka", NULL));
+    ck_assert_msg(kube_cache_replace_add(c, page, record, &j, &err) == 0, "%s", err.msg);
+    cJSON_Delete(page);
+    /* The continue token expired: the list starts over and now b is gone. */
+    kube_cache_replace_begin(c);
+    page = cJSON_CreateArray();
+    cJSON_AddItemToArray(page, pod("a", "u1", "1", "kafka", NULL));
+    ck_assert_msg(kube_cache_replace_add(c, page, record, &j, &err) == 0, "%s", err.msg);
+    cJSON_Delete(page);
+    page = cJSON_CreateArray();
+    cJSON_AddItemToArray(page, pod("c", "u3", "3", "kafka", NULL));
+    ck_assert_msg(kube_cache_replace_add(c, page, record, &j, &err) == 0, "%s", err.msg);
+    cJSON_Delete(page);
+    ck_assert_msg(kube_cache_replace_end(c, record, &j, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(j.n, 2);
+    ck_assert_str_eq(j.lines[0], "ADDED ns/c 3");
+    ck_assert_str_eq(j.lines[1], "DELETED ns/b 2");
+    ck_assert_uint_eq(kube_cache_len(c), 2);
+    kube_cache_free(c);
+}
+END_TEST
+
 START_TEST(replace_with_a_nameless_item_fails_and_deletes_nothing)
 {
     kube_cache *c = new_cache(NULL);
@@ -402,6 +436,7 @@ int main(void)
     tcase_add_test(tc, events_become_add_update_delete_and_repeats_are_silent);
     tcase_add_test(tc, new_uid_under_the_same_name_is_a_delete_then_an_add);
     tcase_add_test(tc, replace_reports_what_vanished_with_its_last_known_state);
+    tcase_add_test(tc, a_paged_replace_that_starts_over_forgets_its_first_pages);
     tcase_add_test(tc, replace_with_a_nameless_item_fails_and_deletes_nothing);
     tcase_add_test(tc, label_and_owner_indexes_follow_every_write);
     tcase_add_test(tc, only_the_chosen_label_keys_are_indexed);
