@@ -6,103 +6,30 @@
  * an ERROR event with another code are retried from the last resourceVersion delivered, bookmarks
  * included, never from one the callback refused; the query carries watch,
  * bookmarks, the selectors (escaped) and timeoutSeconds. */
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "kube/watch.h"
+#include "support/http_script.h"
 
-#define MAX_STEPS 8
-
-/* A server that answers its i-th connection with script[i], then closes. */
-typedef struct script_server {
-    int fd, port;
-    const char *script[MAX_STEPS];
-    int steps;
-    char requests[MAX_STEPS][1024]; /* each request line as received */
-    int served;
-    pthread_t thread;
-} script_server;
-
-static void *serve(void *arg)
-{
-    script_server *s = arg;
-
-    while (s->served < s->steps) {
-        char buf[8192];
-        size_t len = 0;
-        int c = accept(s->fd, NULL, NULL);
-        char *eol;
-
-        if (c < 0)
-            break;
-        while (len < sizeof buf - 1 && strstr(buf, "\r\n\r\n") == NULL) {
-            ssize_t n = read(c, buf + len, sizeof buf - 1 - len);
-
-            if (n <= 0)
-                break;
-            len += (size_t)n;
-            buf[len] = '\0';
-        }
-        buf[len] = '\0';
-        eol = strstr(buf, "\r\n");
-        if (eol != NULL)
-            *eol = '\0';
-        snprintf(s->requests[s->served], sizeof s->requests[0], "%.1000s", buf);
-        if (write(c, s->script[s->served], strlen(s->script[s->served])) < 0)
-            perror("write");
-        s->served++;
-        shutdown(c, SHUT_RDWR);
-        close(c);
-    }
-    return NULL;
-}
-
-static void server_start(script_server *s)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(s->fd, 0);
-    ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(s->fd, 8), 0);
-    ck_assert_int_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void server_stop(script_server *s)
-{
-    shutdown(s->fd, SHUT_RDWR);
-    pthread_join(s->thread, NULL);
-    close(s->fd);
-}
-
-static kube_client *client_for(const script_server *s)
+static kube_client *client_for(const http_script *s)
 {
     char srv[64];
     kube_config cfg = {.server = srv, .namespace = (char *)"default"};
     kube_client *c = NULL;
     util_err err = {{0}};
 
-    snprintf(srv, sizeof srv, "http://127.0.0.1:%d", s->port);
+    http_script_url(s, srv, sizeof srv);
     ck_assert_msg(kube_client_new(&cfg, NULL, &c, &err) == 0, "%s", err.msg);
     return c;
 }
 
-#define OK_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
-#define STATUS(code, text)                                                                         \
-    "HTTP/1.1 " #code " " text "\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+#define OK_HEAD HTTP_SCRIPT_OK
+#define STATUS  HTTP_SCRIPT_STATUS
 
 #define CM(type, name, rv)                                                                         \
     "{\"type\":\"" type "\",\"object\":{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" name     \
@@ -155,10 +82,10 @@ static const char *rv_of(const char *request, char *buf, size_t size)
 
 START_TEST(gone_as_an_http_status_is_returned_with_the_status)
 {
-    script_server s = {.steps = 1,
-                       .script = {STATUS(410, "Gone") "{\"kind\":\"Status\",\"code\":410,"
-                                                      "\"reason\":\"Expired\",\"message\":"
-                                                      "\"too old resource version: 3 (9)\"}"}};
+    http_script s = {.steps = 1,
+                     .answers = {STATUS(410, "Gone") "{\"kind\":\"Status\",\"code\":410,"
+                                                     "\"reason\":\"Expired\",\"message\":"
+                                                     "\"too old resource version: 3 (9)\"}"}};
     kube_client *c;
     kube_watch *w;
     kube_status st;
@@ -166,7 +93,7 @@ START_TEST(gone_as_an_http_status_is_returned_with_the_status)
     seen ev = {0};
     int rc;
 
-    server_start(&s);
+    http_script_start(&s);
     c = client_for(&s);
     w = watch_for(c, NULL);
     rc = kube_watch_run(w, "3", on_event, &ev, &st, &err);
@@ -178,24 +105,24 @@ START_TEST(gone_as_an_http_status_is_returned_with_the_status)
     ck_assert_uint_eq(kube_watch_connects(w), 1);
     kube_watch_free(w);
     kube_client_free(c);
-    server_stop(&s);
+    http_script_stop(&s);
 }
 END_TEST
 
 START_TEST(a_refusal_is_returned_at_once)
 {
-    script_server s = {.steps = 1,
-                       .script = {STATUS(403, "Forbidden") "{\"kind\":\"Status\",\"code\":"
-                                                           "403,\"reason\":\"Forbidden\","
-                                                           "\"message\":\"cannot watch "
-                                                           "here\"}"}};
+    http_script s = {.steps = 1,
+                     .answers = {STATUS(403, "Forbidden") "{\"kind\":\"Status\",\"code\":"
+                                                          "403,\"reason\":\"Forbidden\","
+                                                          "\"message\":\"cannot watch "
+                                                          "here\"}"}};
     kube_client *c;
     kube_watch *w;
     kube_status st;
     util_err err = {{0}};
     seen ev = {0};
 
-    server_start(&s);
+    http_script_start(&s);
     c = client_for(&s);
     w = watch_for(c, NULL);
     ck_assert_int_eq(kube_watch_run(w, "3", on_event, &ev, &st, &err), KUBE_ERR_STATUS);
@@ -204,15 +131,15 @@ START_TEST(a_refusal_is_returned_at_once)
     ck_assert_uint_eq(kube_watch_connects(w), 1);
     kube_watch_free(w);
     kube_client_free(c);
-    server_stop(&s);
+    http_script_stop(&s);
 }
 END_TEST
 
 START_TEST(failures_are_retried_from_the_last_version_delivered)
 {
-    script_server s = {
+    http_script s = {
         .steps = 5,
-        .script =
+        .answers =
             {
                 OK_HEAD CM("ADDED", "a", "5") "not an event\n",
                 STATUS(503, "Service Unavailable") "{}",
@@ -234,7 +161,7 @@ START_TEST(failures_are_retried_from_the_last_version_delivered)
     char rv[32];
     int rc;
 
-    server_start(&s);
+    http_script_start(&s);
     c = client_for(&s);
     w = watch_for(c, &o);
     rc = kube_watch_run(w, "4", on_event, &ev, &st, &err);
@@ -260,15 +187,15 @@ START_TEST(failures_are_retried_from_the_last_version_delivered)
                      "fieldSelector=metadata.name%21%3Dx HTTP/1.1");
     kube_watch_free(w);
     kube_client_free(c);
-    server_stop(&s);
+    http_script_stop(&s);
 }
 END_TEST
 
 START_TEST(a_refused_event_stops_the_run_and_is_not_counted_as_seen)
 {
-    script_server s = {
+    http_script s = {
         .steps = 1,
-        .script = {OK_HEAD CM("ADDED", "a", "5") CM("ADDED", "b", "6") CM("ADDED", "c", "7")}};
+        .answers = {OK_HEAD CM("ADDED", "a", "5") CM("ADDED", "b", "6") CM("ADDED", "c", "7")}};
     kube_client *c;
     kube_watch *w;
     kube_watch_opts o = {.no_bookmarks = true, .timeout_seconds = 10};
@@ -276,7 +203,7 @@ START_TEST(a_refused_event_stops_the_run_and_is_not_counted_as_seen)
     seen ev = {.refuse_at = 2};
     int rc;
 
-    server_start(&s);
+    http_script_start(&s);
     c = client_for(&s);
     w = watch_for(c, &o);
     rc = kube_watch_run(w, NULL, on_event, &ev, NULL, &err);
@@ -288,19 +215,19 @@ START_TEST(a_refused_event_stops_the_run_and_is_not_counted_as_seen)
     ck_assert_ptr_null(strstr(s.requests[0], "allowWatchBookmarks"));
     kube_watch_free(w);
     kube_client_free(c);
-    server_stop(&s);
+    http_script_stop(&s);
 }
 END_TEST
 
 START_TEST(bad_paths_and_options_are_refused)
 {
-    script_server s = {.steps = 0};
+    http_script s = {.steps = 0};
     kube_watch_opts neg = {.backoff_base_ms = -1};
     kube_client *c;
     kube_watch *w = NULL;
     util_err err = {{0}};
 
-    server_start(&s);
+    http_script_start(&s);
     c = client_for(&s);
     ck_assert_int_eq(kube_watch_new(c, "api/v1/pods", NULL, &w, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "must start with '/'"));
@@ -309,7 +236,7 @@ START_TEST(bad_paths_and_options_are_refused)
     ck_assert_ptr_null(w);
     kube_watch_free(NULL);
     kube_client_free(c);
-    server_stop(&s);
+    http_script_stop(&s);
 }
 END_TEST
 
