@@ -19,6 +19,11 @@
 #include "kube/watch.h"
 #include "util/log.h"
 
+/* A watch that lasted this long before failing was healthy; one that
+ * lasted this long before a 410 earned an immediate relist. */
+#define HEALTHY_RUN_MS 60000
+#define GONE_RUN_MS    1000
+
 struct kube_informer {
     kube_client *client;
     char *path;
@@ -235,6 +240,7 @@ static void *run(void *arg)
     while (!kube_watch_stopped(inf->watch)) {
         util_err err = {{0}};
         char *rv = NULL;
+        int64_t began;
         int rc;
 
         if (relist(inf, &rv, &err) != 0) {
@@ -242,13 +248,20 @@ static void *run(void *arg)
                 backoff(inf, failures++, "list", err.msg);
             continue;
         }
+        began = now_ms();
         rc = kube_watch_run(inf->watch, rv, on_event, inf, NULL, &err);
         free(rv);
         if (rc == 0)
             break;
-        if (rc == KUBE_WATCH_GONE) {
+        /* A failure after a good run starts the backoff afresh and a 410
+         * then means relist at once: the normal way back. One right after
+         * the list (a watch refused where the list was not, a 410 for the
+         * version just listed) keeps growing it, so list and watch are
+         * never repeated in a tight loop. */
+        if (now_ms() - began >= (rc == KUBE_WATCH_GONE ? GONE_RUN_MS : HEALTHY_RUN_MS)) {
             failures = 0;
-            continue; /* relist at once: this is the normal way back */
+            if (rc == KUBE_WATCH_GONE)
+                continue;
         }
         backoff(inf, failures++, "watch", err.msg);
     }
