@@ -4,7 +4,9 @@
  * time into the cache (kube_list_each, kube_cache_replace_add: a list of
  * every Pod is never held whole), then watches from the list's
  * resourceVersion (watch.h: bookmarks, resume, reconnect with backoff). On
- * 410 Gone it lists again, and the cache's replace turns the difference into
+ * 410 Gone it lists again (at once, unless the 410 came within a second of
+ * the last list: then after a backoff, so the pair cannot loop), and the
+ * cache's replace turns the difference into
  * adds, updates and deletes, so a controller also hears of objects deleted
  * while it was not watching. A failed list is retried with the watch's
  * backoff; a refused one (403, say) too, and it is logged each time, since a
