@@ -21,6 +21,7 @@
 
 #include "drain.h"
 #include "redpanda/admin.h"
+#include "run.h"
 #include "util/err.h"
 
 #define SC_RP_DEFAULT_POLL_MS 1000
@@ -57,5 +58,12 @@ int sc_rp_restore(sc_rp_engine *e, util_err *err);
  * {"adminUrl", "maintenance": {the last status seen}, "restored",
  * "lastError"} from what the engine last saw; no I/O. */
 int sc_rp_drain_status(cJSON *status, void *user, util_err *err);
+
+/* For `run --flavor redpanda`: reads the admin password from
+ * password_file (if not NULL; one line), makes the engine for
+ * run_cfg->broker_id and points run_cfg's readiness, drain and status
+ * hooks at it. *out outlives the sc_run; free it after. */
+int sc_rp_engine_for_run(sc_run_config *run_cfg, sc_rp_engine_config *cfg,
+                         const char *password_file, sc_rp_engine **out, util_err *err);
 
 #endif
