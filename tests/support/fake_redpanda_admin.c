@@ -21,7 +21,8 @@
  * Errors carry Redpanda's body shape {"message": "...", "code": N}. While
  * no drain was asked for, maintenance_status holds draining: false only.
  *
- * It is plain sockets rather than lib/http: lib/http's TCP listeners are
+ * It serves plain HTTP, or HTTPS with a given certificate. It is plain
+ * sockets (and OpenSSL) rather than lib/http: lib/http's TCP listeners are
  * GET-only by design and match exact paths, while this needs PUT and
  * DELETE and ids in paths. One connection is served at a time, each
  * answered with Connection: close. */
@@ -37,17 +38,27 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #define MAX_COUNTED 64
 
+/* One accepted connection, plain or TLS. */
+typedef struct conn {
+    int fd;
+    SSL *ssl;
+} conn;
+
 struct fake_rp {
     int fd;
+    SSL_CTX *tls; /* NULL: plain HTTP */
     pthread_t thread;
     atomic_bool stop;
     char url[64];
@@ -80,10 +91,11 @@ static void sleep_ms(int ms)
         ;
 }
 
-static void send_all(int fd, const char *p, size_t n)
+static void send_all(conn *fd, const char *p, size_t n)
 {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w =
+            fd->ssl != NULL ? SSL_write(fd->ssl, p, (int)n) : send(fd->fd, p, n, MSG_NOSIGNAL);
 
         if (w <= 0)
             return;
@@ -92,7 +104,7 @@ static void send_all(int fd, const char *p, size_t n)
     }
 }
 
-static void answer(int fd, int status, const char *body)
+static void answer(conn *fd, int status, const char *body)
 {
     const char *reason = status == 200   ? "OK"
                          : status == 400 ? "Bad Request"
@@ -110,7 +122,7 @@ static void answer(int fd, int status, const char *body)
     send_all(fd, body, strlen(body));
 }
 
-static void answer_error(int fd, int status, const char *msg)
+static void answer_error(conn *fd, int status, const char *msg)
 {
     char body[512];
 
@@ -199,7 +211,7 @@ static int broker_path(const char *path, const char *suffix)
     return (int)id;
 }
 
-static void serve(fake_rp *f, int fd)
+static void serve(fake_rp *f, conn *fd)
 {
     char *req = f->req, *body = f->body;
     const size_t req_size = sizeof f->req;
@@ -209,12 +221,13 @@ static void serve(fake_rp *f, int fd)
     int id, slow;
 
     while (n + 1 < req_size && hdr_end == NULL) {
-        struct pollfd p = {fd, POLLIN, 0};
         ssize_t r;
 
-        if (poll(&p, 1, 5000) <= 0)
-            return;
-        r = recv(fd, req + n, req_size - 1 - n, 0);
+        /* SO_RCVTIMEO bounds a client that sends nothing. */
+        if (fd->ssl != NULL)
+            r = SSL_read(fd->ssl, req + n, (int)(req_size - 1 - n));
+        else
+            r = recv(fd->fd, req + n, req_size - 1 - n, 0);
         if (r <= 0)
             return;
         n += (size_t)r;
@@ -321,17 +334,34 @@ static void *fake_main(void *arg)
 
         if (poll(&p, 1, 50) <= 0)
             continue;
+        struct timeval tv = {5, 0};
+        conn cn = {-1, NULL};
+
         c = accept(f->fd, NULL, NULL);
         if (c < 0)
             continue;
-        serve(f, c);
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        cn.fd = c;
+        if (f->tls != NULL) {
+            cn.ssl = SSL_new(f->tls);
+            if (cn.ssl == NULL || SSL_set_fd(cn.ssl, c) != 1 || SSL_accept(cn.ssl) != 1) {
+                SSL_free(cn.ssl);
+                close(c);
+                continue;
+            }
+        }
+        serve(f, &cn);
+        if (cn.ssl != NULL) {
+            SSL_shutdown(cn.ssl);
+            SSL_free(cn.ssl);
+        }
         shutdown(c, SHUT_WR);
         close(c);
     }
     return NULL;
 }
 
-fake_rp *fake_rp_start(int n_brokers, int partitions)
+static fake_rp *start(int n_brokers, int partitions, SSL_CTX *tls)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
     socklen_t sl = sizeof sa;
@@ -340,6 +370,7 @@ fake_rp *fake_rp_start(int n_brokers, int partitions)
     if (f == NULL)
         return NULL;
     pthread_mutex_init(&f->lock, NULL);
+    f->tls = tls;
     f->n_brokers = n_brokers;
     f->partitions = partitions;
     f->maint = -1;
@@ -354,17 +385,48 @@ fake_rp *fake_rp_start(int n_brokers, int partitions)
         if (f->fd >= 0)
             close(f->fd);
         pthread_mutex_destroy(&f->lock);
+        SSL_CTX_free(tls);
         free(f);
         return NULL;
     }
-    snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
+    if (tls != NULL)
+        snprintf(f->url, sizeof f->url, "https://localhost:%d", ntohs(sa.sin_port));
+    else
+        snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
     if (pthread_create(&f->thread, NULL, fake_main, f) != 0) {
         close(f->fd);
         pthread_mutex_destroy(&f->lock);
+        SSL_CTX_free(tls);
         free(f);
         return NULL;
     }
     return f;
+}
+
+fake_rp *fake_rp_start(int n_brokers, int partitions)
+{
+    return start(n_brokers, partitions, NULL);
+}
+
+fake_rp *fake_rp_start_tls(int n_brokers, int partitions, const char *cert_pem, const char *key_pem)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *cert = cb != NULL ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb != NULL ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    int ok = ctx != NULL && cert != NULL && key != NULL &&
+             SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    if (!ok) {
+        fprintf(stderr, "fake redpanda admin: bad TLS certificate or key\n");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return start(n_brokers, partitions, ctx);
 }
 
 void fake_rp_stop(fake_rp *f)
@@ -374,6 +436,7 @@ void fake_rp_stop(fake_rp *f)
     atomic_store(&f->stop, true);
     pthread_join(f->thread, NULL);
     close(f->fd);
+    SSL_CTX_free(f->tls);
     pthread_mutex_destroy(&f->lock);
     free(f->garbage_path);
     free(f->garbage_body);

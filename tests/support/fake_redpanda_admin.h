@@ -19,10 +19,15 @@ typedef struct fake_rp fake_rp;
  * Returns NULL (with a message on stderr) if it cannot listen. */
 fake_rp *fake_rp_start(int n_brokers, int partitions);
 
+/* The same over HTTPS with this PEM certificate and key; its URL is
+ * "https://localhost:<port>", so the certificate names localhost. */
+fake_rp *fake_rp_start_tls(int n_brokers, int partitions, const char *cert_pem,
+                           const char *key_pem);
+
 /* Stops the thread and frees. NULL is a no-op. */
 void fake_rp_stop(fake_rp *f);
 
-/* "http://127.0.0.1:<port>"; borrowed, lives as long as f. */
+/* "http://127.0.0.1:<port>" (or the https URL); borrowed, lives as long as f. */
 const char *fake_rp_url(const fake_rp *f);
 
 /* A drain finishes on the polls-th GET /v1/brokers/{id} after maintenance

@@ -13,6 +13,8 @@
 
 #include "redpanda/admin.h"
 #include "support/fake_redpanda_admin.h"
+#include "support/pki.h"
+#include "support/tmpdir.h"
 
 static char *golden(const char *name, size_t *len)
 {
@@ -387,6 +389,56 @@ START_TEST(garbage_slow_and_absent_servers_are_clear_errors)
 }
 END_TEST
 
+START_TEST(https_trusts_only_the_given_ca)
+{
+    char *cert, *key, *other_cert, *other_key, *dir = tmpdir_new(), *ca, *other_ca;
+    rp_admin_config cfg = {0};
+    util_err err = {{0}};
+    rp_admin *a;
+    rp_broker b;
+    fake_rp *f;
+
+    pki_self_signed("localhost", &cert, &key);
+    pki_self_signed("localhost", &other_cert, &other_key);
+    tmpdir_writef(dir, "ca.pem", "%s", cert);
+    tmpdir_writef(dir, "other.pem", "%s", other_cert);
+    ca = tmpdir_path(dir, "ca.pem");
+    other_ca = tmpdir_path(dir, "other.pem");
+    f = fake_rp_start_tls(3, 10, cert, key);
+    ck_assert_ptr_nonnull(f);
+    ck_assert(strncmp(fake_rp_url(f), "https://localhost:", 18) == 0);
+
+    cfg.base_url = fake_rp_url(f);
+    cfg.ca_file = ca;
+    ck_assert_int_eq(rp_admin_new(&cfg, &a, &err), 0);
+    ck_assert_msg(rp_admin_broker(a, 2, &b, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(b.node_id, 2);
+    ck_assert_msg(rp_admin_maintenance_on(a, 2, &err) == 0, "%s", err.msg);
+    rp_admin_free(a);
+
+    /* Another CA, and the system CAs: the certificate is refused. */
+    cfg.ca_file = other_ca;
+    ck_assert_int_eq(rp_admin_new(&cfg, &a, &err), 0);
+    ck_assert_int_eq(rp_admin_broker(a, 2, &b, &err), RP_ERR);
+    ck_assert_msg(strstr(err.msg, "certificate") != NULL, "%s", err.msg);
+    rp_admin_free(a);
+    cfg.ca_file = NULL;
+    ck_assert_int_eq(rp_admin_new(&cfg, &a, &err), 0);
+    ck_assert_int_eq(rp_admin_broker(a, 2, &b, &err), RP_ERR);
+    ck_assert_msg(strstr(err.msg, "certificate") != NULL, "%s", err.msg);
+    rp_admin_free(a);
+
+    fake_rp_stop(f);
+    free(cert);
+    free(key);
+    free(other_cert);
+    free(other_key);
+    free(ca);
+    free(other_ca);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 START_TEST(bad_configs_are_refused)
 {
     rp_admin_config cfg = {.base_url = "ftp://x"};
@@ -425,6 +477,7 @@ int main(void)
     tcase_add_test(cli, unknown_broker_is_not_found);
     tcase_add_test(cli, basic_auth_is_sent);
     tcase_add_test(cli, garbage_slow_and_absent_servers_are_clear_errors);
+    tcase_add_test(cli, https_trusts_only_the_given_ca);
     tcase_add_test(cli, bad_configs_are_refused);
     tcase_set_timeout(cli, 60);
     suite_add_tcase(s, dec);

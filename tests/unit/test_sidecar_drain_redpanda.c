@@ -7,7 +7,8 @@
  * (maintenance off) only once the cluster is healthy, inside latched
  * readiness. Then the real programs: `berth-sidecar run --flavor redpanda`
  * against the fake restores at start, and the static preStop client
- * `berth-drain` drives a drain through it over the Unix socket. */
+ * `berth-drain` drives a drain through it over the Unix socket, with the
+ * admin API behind basic auth. */
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -465,7 +466,7 @@ static int run_prog(char *out, size_t cap, char *const *argv)
 START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
 {
     static char out[65536];
-    char *dir = tmpdir_new(), sock[512], logpath[512];
+    char *dir = tmpdir_new(), sock[512], logpath[512], *pwfile;
     fake_rp *f = fake_rp_start(3, 20);
     int status, i;
     pid_t pid;
@@ -473,6 +474,10 @@ START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
     find_bins();
     snprintf(sock, sizeof sock, "%s/drain.sock", dir);
     snprintf(logpath, sizeof logpath, "%s/run.log", dir);
+    /* The admin API wants basic auth; the password comes from a file. */
+    fake_rp_set_auth(f, "berth", "pa55word");
+    tmpdir_writef(dir, "admin-password", "pa55word\n");
+    pwfile = tmpdir_path(dir, "admin-password");
     /* Broker 1 comes back after a roll still in maintenance mode. */
     fake_rp_set_maintenance(f, 1);
     fake_rp_set_drain(f, 3, false);
@@ -482,8 +487,9 @@ START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
         FILE *lf = freopen(logpath, "a", stderr);
         (void)lf;
         execl(sidecar_bin, sidecar_bin, "run", "--flavor", "redpanda", "--admin-url",
-              fake_rp_url(f), "--pod-name", "rpd-1", "--http-addr", "127.0.0.1", "--http-port", "0",
-              "--socket", sock, "--probe-interval", "100", (char *)NULL);
+              fake_rp_url(f), "--admin-user", "berth", "--admin-password-file", pwfile,
+              "--pod-name", "rpd-1", "--http-addr", "127.0.0.1", "--http-port", "0", "--socket",
+              sock, "--probe-interval", "100", (char *)NULL);
         _exit(127);
     }
     /* Restore happens inside readiness: maintenance goes off. */
@@ -527,6 +533,7 @@ START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run ended with %d; see %s",
                   status, logpath);
     fake_rp_stop(f);
+    free(pwfile);
     tmpdir_remove(dir);
 }
 END_TEST
