@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "configmap.h"
 #include "drain.h"
+#include "drain_redpanda.h"
 #include "probe.h"
 #include "render.h"
 #include "run.h"
@@ -35,6 +36,11 @@ static const char usage_text[] =
     "  --broker HOST:PORT      the broker, on localhost (default localhost:9092)\n"
     "  --probe-interval MS     how often readiness is checked (default 5000)\n"
     "  --probe-timeout MS      connect and call timeout of a check (default 3000)\n"
+    "  --flavor kafka|redpanda the broker (default kafka)\n"
+    "  --admin-url URL         redpanda: the admin API (default " RP_ADMIN_DEFAULT_URL ")\n"
+    "  --admin-ca FILE         redpanda: PEM CAs for an https admin API\n"
+    "  --admin-user USER       redpanda: basic auth user of the admin API\n"
+    "  --admin-password-file FILE  redpanda: that user's password\n"
     "  --help                  print this and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n";
@@ -42,6 +48,7 @@ static const char usage_text[] =
 int sc_cmd_run(int argc, char **argv)
 {
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
+    enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
     static const struct option longopts[] = {
         {"pod-name", required_argument, NULL, O_POD},
         {"broker-id", required_argument, NULL, O_ID},
@@ -52,6 +59,11 @@ int sc_cmd_run(int argc, char **argv)
         {"probe-interval", required_argument, NULL, O_PINT},
         {"probe-timeout", required_argument, NULL, O_PTMO},
         {"help", no_argument, NULL, O_HELP},
+        {"flavor", required_argument, NULL, O_FLAVOR},
+        {"admin-url", required_argument, NULL, O_RPURL},
+        {"admin-ca", required_argument, NULL, O_RPCA},
+        {"admin-user", required_argument, NULL, O_RPUSER},
+        {"admin-password-file", required_argument, NULL, O_RPPASS},
         {NULL, 0, NULL, 0},
     };
     sc_run_config cfg;
@@ -61,9 +73,13 @@ int sc_cmd_run(int argc, char **argv)
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
     char cluster[256];
     int c, rc;
+    const char *flavor = "kafka", *rp_pass_file = NULL;
+    sc_rp_engine_config rp_cfg;
+    sc_rp_engine *rp = NULL;
 
     memset(&cfg, 0, sizeof cfg);
     memset(&probe, 0, sizeof probe);
+    memset(&rp_cfg, 0, sizeof rp_cfg);
     cfg.pod_name = sc_env("POD_NAME", NULL);
     cfg.http_addr = sc_env("POD_IP", NULL);
     cfg.socket_path = SC_RUN_DEFAULT_SOCKET;
@@ -99,6 +115,21 @@ int sc_cmd_run(int argc, char **argv)
         case O_HELP:
             fputs(usage_text, stdout);
             return SC_EXIT_OK;
+        case O_FLAVOR:
+            flavor = optarg;
+            break;
+        case O_RPURL:
+            rp_cfg.admin.base_url = optarg;
+            break;
+        case O_RPCA:
+            rp_cfg.admin.ca_file = optarg;
+            break;
+        case O_RPUSER:
+            rp_cfg.admin.username = optarg;
+            break;
+        case O_RPPASS:
+            rp_pass_file = optarg;
+            break;
         default:
             return sc_usage_error("run", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -107,6 +138,8 @@ int sc_cmd_run(int argc, char **argv)
     }
     if (optind < argc)
         return sc_usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(flavor, "kafka") != 0 && strcmp(flavor, "redpanda") != 0)
+        return sc_usage_error("run", "--flavor: '%s' is neither kafka nor redpanda", flavor);
     if (id < 0) {
         int bid;
 
@@ -132,8 +165,14 @@ int sc_cmd_run(int argc, char **argv)
     cfg.drain_user = NULL;
     cfg.drain_status = NULL;
 
+    /* Redpanda: its own drain, restore and readiness over the admin API. */
+    if (strcmp(flavor, "redpanda") == 0 &&
+        sc_rp_engine_for_run(&cfg, &rp_cfg, rp_pass_file, &rp, &err) != 0)
+        return sc_usage_error("run", "%s", err.msg);
+
     if (sc_run_new(&cfg, &r, &err) != 0) {
         util_error("run: %s", err.msg);
+        sc_rp_engine_free(rp);
         return SC_EXIT_FAIL;
     }
     sc_on_stop(sc_run_stop, r);
@@ -144,5 +183,6 @@ int sc_cmd_run(int argc, char **argv)
     else
         util_info("run: stopped");
     sc_run_free(r);
+    sc_rp_engine_free(rp);
     return rc == 0 ? SC_EXIT_OK : SC_EXIT_FAIL;
 }
