@@ -1,70 +1,51 @@
-/* Drain and restore of one Kafka broker, the calls `berth-sidecar run`
- * makes: drain before the broker is told to stop, restore once it is back.
+/* Where the drain engine plugs into `berth-sidecar run`.
  *
- * Drain: demote this broker in the drain ledger on every partition it
- * replicates, write the ledger's orders to Kafka (same replica sets),
- * elect preferred leaders in batches, and poll until the broker leads
- * nothing or the deadline comes. Restore: take the broker out of the
- * ledger's demoted sets, write the orders back where Kafka still holds one
- * berth wrote, and elect preferred leaders until the broker leads every
- * partition it is first in. Both are safe to repeat or to interrupt at any
- * point, and safe to run concurrently for different brokers (ledger.h).
- *
- * Both talk to this broker only (broker_addr, on localhost in a pod): it
- * forwards reassignments and elections to the controller. */
+ * run owns the Unix socket and the wire contract (lib/http/drain_api.h):
+ * it parses POST /v1/drain, allows one drain at a time, turns the client's
+ * timeout into a deadline, and writes the final result line. The engine
+ * (Kafka: reorder + preferred election with the ledger; Redpanda:
+ * maintenance mode) is one function of type sc_drain_fn that runs on a
+ * worker thread, reports progress through the call, and returns before the
+ * deadline. Until the engine lands, run uses sc_drain_not_implemented,
+ * which refuses every drain: a preStop hook then fails visibly instead of
+ * pretending leadership moved. */
 #ifndef BERTH_SIDECAR_DRAIN_H
 #define BERTH_SIDECAR_DRAIN_H
 
-#include <stdint.h>
+#include <cjson/cJSON.h>
 
-#include "kafka/conn.h"
-#include "kube/client.h"
-#include "kube/config.h"
 #include "util/err.h"
 
-typedef struct sc_drain_ctx {
-    const char *broker_addr;          /* "host:port" of this broker */
-    int32_t broker_id;                /* its node.id */
-    const kafka_conn_opts *conn_opts; /* NULL: plaintext defaults */
-    kube_client *kube;                /* borrowed; reaches the ledger */
-    const char *ns;                   /* namespace of the ledger ConfigMap */
-    const char *cluster;              /* the ledger is ConfigMap "<cluster>-drain" */
-    /* Throttle: when set, a drain that has leadership to move first takes
-     * the Lease "<cluster>-drain" in ns (made from this config, holder
-     * lease_identity or a random one), waiting at most half of its time
-     * for it, and releases it at the end; a drain that moves nothing takes
-     * no Lease. NULL: no throttle. */
-    const kube_config *lease_config;
-    const char *lease_identity;
-    int32_t elect_batch; /* partitions per ElectLeaders request; 0: 200 */
-    int poll_ms;         /* pause between metadata polls; 0: 300 */
-} sc_drain_ctx;
+typedef struct sc_drain_call sc_drain_call;
 
-/* Receives one human-readable progress line (no newline). Return 0 to go
- * on; anything else stops the drain at the next step (the client left). */
-typedef int (*sc_progress_fn)(void *arg, const char *line);
+struct sc_drain_call {
+    int broker_id;         /* this pod's broker */
+    long long deadline_ms; /* on sc_now_ms()'s clock; return before it */
+    /* Sends one progress line (no newline needed). Returns -1 once the
+     * client is gone: the engine should then stop at a safe point. */
+    int (*progress)(sc_drain_call *call, const char *line);
+    /* Nonzero once the client has left or the sidecar is stopping. */
+    int (*cancelled)(sc_drain_call *call);
+    void *io; /* run's, behind progress and cancelled */
+};
 
-/* Return values besides 0 (done) and -1 (failed, err says why). */
-#define SC_DRAIN_INCOMPLETE 1 /* deadline reached or partitions left: err says which */
+/* Moves leadership off call->broker_id. Returns 0 when done (the client
+ * sees "result: ok"), or -1 with err saying what is left undone (the
+ * client sees "result: failed: <err>"). user is what run was given with
+ * the function. Runs on a worker thread; at most one at a time. */
+typedef int (*sc_drain_fn)(sc_drain_call *call, void *user, util_err *err);
 
-/* Milliseconds on CLOCK_MONOTONIC: the clock deadlines are read on. */
-long sc_drain_now_ms(void);
+/* Adds the engine's view of the broker (leadership, ISR, last drain...) to
+ * the status object run serves on GET /v1/status. Called on the HTTP
+ * service thread: must only read state, never do I/O. May be NULL. */
+typedef int (*sc_drain_status_fn)(cJSON *status, void *user, util_err *err);
 
-/* Drains ctx's broker by deadline_ms (sc_drain_now_ms() + budget). 0 when
- * it leads no partition; SC_DRAIN_INCOMPLETE when the deadline came (also
- * in the middle of a call) or some partitions cannot move (only in-sync
- * replica, under reassignment, no other replica), err naming them; -1 when
- * the broker, the controller or the ledger could not be used before the
- * deadline (err says which). Every wait ends by deadline_ms. progress may
- * be NULL. */
-int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
-             util_err *err);
+/* printf-style call->progress. */
+int sc_drain_progress(sc_drain_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-/* Restores ctx's broker after a restart, by deadline_ms. 0 when the ledger
- * no longer demotes it and it leads every partition it is the preferred
- * replica of; SC_DRAIN_INCOMPLETE when the deadline came first (err says
- * what is left); -1 on failure. */
-int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
-               util_err *err);
+/* The placeholder engine: refuses with "drain is not implemented in this
+ * build". To be replaced by the real engine in cmd_run.c's hook table. */
+int sc_drain_not_implemented(sc_drain_call *call, void *user, util_err *err);
 
 #endif

@@ -15,17 +15,9 @@
  * poll goes on). */
 #define SETTLE_ROUNDS 40
 
-long sc_drain_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int sc_session_budget(const sc_session *s, util_err *err)
 {
-    long left = s->deadline_ms - sc_drain_now_ms();
+    long long left = s->deadline_ms - sc_now_ms();
 
     if (left <= 0)
         return util_err_set(err, "deadline reached");
@@ -49,8 +41,8 @@ int sc_say(sc_session *s, util_err *err, const char *fmt, ...)
 
 void sc_session_pause(const sc_session *s)
 {
-    long ms = s->ctx->poll_ms > 0 ? s->ctx->poll_ms : 300;
-    long left = s->deadline_ms - sc_drain_now_ms();
+    long long ms = s->ctx->poll_ms > 0 ? s->ctx->poll_ms : 300;
+    long long left = s->deadline_ms - sc_now_ms();
     struct timespec ts;
 
     if (left < ms)
@@ -65,7 +57,7 @@ void sc_session_pause(const sc_session *s)
 /* (Re)connects to the broker and negotiates versions, within the budget. */
 static int connect_broker(sc_session *s, util_err *err)
 {
-    const sc_drain_ctx *ctx = s->ctx;
+    const sc_kafka_ctx *ctx = s->ctx;
     kafka_conn_opts opts = {0};
     int budget;
 
@@ -94,7 +86,7 @@ static int recover(sc_session *s, util_err *err)
 {
     util_err again;
 
-    if (sc_drain_now_ms() >= s->deadline_ms)
+    if (sc_now_ms() >= s->deadline_ms)
         return -1;
     if (sc_say(s, NULL, "broker call failed (%s); reconnecting", err ? err->msg : "?") < 0)
         return -1;
@@ -105,8 +97,8 @@ static int recover(sc_session *s, util_err *err)
     return 0;
 }
 
-int sc_session_open(sc_session *s, const sc_drain_ctx *ctx, long deadline_ms,
-                    sc_progress_fn progress, void *arg, util_err *err)
+int sc_session_open(sc_session *s, const sc_kafka_ctx *ctx, long long deadline_ms,
+                    sc_kafka_progress_fn progress, void *arg, util_err *err)
 {
     memset(s, 0, sizeof *s);
     s->ctx = ctx;
@@ -350,7 +342,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             return util_err_prefix(err, "settling");
         if (rc == 1)
             return 0;
-        if (sc_drain_now_ms() >= s->deadline_ms)
+        if (sc_now_ms() >= s->deadline_ms)
             return 0; /* the caller's poll reports what is left */
         sc_session_pause(s);
     }

@@ -6,7 +6,8 @@
 #ifndef BERTH_SIDECAR_DRAIN_IO_H
 #define BERTH_SIDECAR_DRAIN_IO_H
 
-#include "drain.h"
+#include "cmd.h"
+#include "drain_kafka.h"
 #include "drain_plan.h"
 #include "kafka/api_versions.h"
 #include "kafka/elect_leaders.h"
@@ -20,9 +21,9 @@
 #define SC_ALTER_BATCH 500
 
 typedef struct sc_session {
-    const sc_drain_ctx *ctx;
-    long deadline_ms;
-    sc_progress_fn progress;
+    const sc_kafka_ctx *ctx;
+    long long deadline_ms;
+    sc_kafka_progress_fn progress;
     void *arg;
     kafka_conn *conn;
     kafka_api_versions *av;
@@ -30,8 +31,8 @@ typedef struct sc_session {
 } sc_session;
 
 /* Connects to ctx's broker and negotiates versions, by deadline_ms. */
-int sc_session_open(sc_session *s, const sc_drain_ctx *ctx, long deadline_ms,
-                    sc_progress_fn progress, void *arg, util_err *err);
+int sc_session_open(sc_session *s, const sc_kafka_ctx *ctx, long long deadline_ms,
+                    sc_kafka_progress_fn progress, void *arg, util_err *err);
 void sc_session_close(sc_session *s);
 
 /* Milliseconds a call may take now (at most SC_CALL_MS); -1 with err once

@@ -1,4 +1,4 @@
-/* Drain of a Kafka broker (drain.h): demote it in the ledger on every
+/* Drain of a Kafka broker (drain_kafka.h): demote it in the ledger on every
  * partition it replicates, write the ledger's orders, elect preferred
  * leaders, and poll until it leads nothing or the deadline comes. Each
  * round starts again from fresh metadata and ledger, so a repeated or
@@ -158,10 +158,10 @@ static int has_work(const kafka_metadata *md, int32_t broker)
  * only spaces them out). */
 static int take_lease(sc_session *s, const kafka_metadata *md, kube_lease **out, util_err *err)
 {
-    const sc_drain_ctx *ctx = s->ctx;
+    const sc_kafka_ctx *ctx = s->ctx;
     kube_lease_options o = {0};
     kube_lease *l = NULL;
-    long left = s->deadline_ms - sc_drain_now_ms(), wait = left / 2;
+    long long left = s->deadline_ms - sc_now_ms(), wait = left / 2;
     util_err e = {{0}};
     int rc;
 
@@ -184,7 +184,7 @@ static int take_lease(sc_session *s, const kafka_metadata *md, kube_lease **out,
         kube_lease_free(l);
         return -1;
     }
-    rc = kube_lease_acquire_wait(l, (int64_t)(sc_drain_now_ms() + wait) * 1000000LL, &e);
+    rc = kube_lease_acquire_wait(l, (int64_t)(sc_now_ms() + wait) * 1000000LL, &e);
     if (rc == 0) {
         *out = l;
         return sc_say(s, err, "holding the drain lease");
@@ -223,8 +223,8 @@ static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
     return 0;
 }
 
-int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
-             util_err *err)
+int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
+                   void *arg, util_err *err)
 {
     sc_session s;
     kafka_list_partition_reassignments_response *ongoing = NULL;
@@ -271,7 +271,7 @@ int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress,
             led = count_led(md, ctx->broker_id, r.plan, &stuck, why, sizeof why);
             if (led == stuck)
                 break;
-            if (sc_drain_now_ms() >= deadline_ms)
+            if (sc_now_ms() >= deadline_ms)
                 break;
             sc_session_pause(&s);
         }
@@ -282,15 +282,15 @@ int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress,
             break;
         }
         if (led == stuck) {
-            rc = SC_DRAIN_INCOMPLETE;
+            rc = SC_KAFKA_INCOMPLETE;
             util_err_set(err,
                          "%d partitions cannot move (only in-sync replica, under "
                          "reassignment, or no other replica): %s",
                          (int)led, why);
             break;
         }
-        if (sc_drain_now_ms() >= deadline_ms) {
-            rc = SC_DRAIN_INCOMPLETE;
+        if (sc_now_ms() >= deadline_ms) {
+            rc = SC_KAFKA_INCOMPLETE;
             util_err_set(err, "deadline reached; still leads %d partitions (%s)%s%s", (int)led, why,
                          failed ? "; elections refused: " : "", failed ? elect_why : "");
             break;
@@ -298,8 +298,8 @@ int sc_drain(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress,
     }
 out:
     /* Work cut short by the deadline is unfinished, not failed. */
-    if (rc < 0 && sc_drain_now_ms() >= deadline_ms)
-        rc = SC_DRAIN_INCOMPLETE;
+    if (rc < 0 && sc_now_ms() >= deadline_ms)
+        rc = SC_KAFKA_INCOMPLETE;
     if (rc != 0)
         util_err_prefix(err, "drain of broker %d", (int)ctx->broker_id);
     else

@@ -1,4 +1,4 @@
-/* Restore of a Kafka broker after its restart (drain.h): leave the drain
+/* Restore of a Kafka broker after its restart (drain_kafka.h): leave the drain
  * ledger's demoted sets, write orders back where Kafka still holds one
  * berth wrote, then elect preferred leaders until the broker leads every
  * partition it is the first replica of. Repeating it, or resuming after a
@@ -79,8 +79,8 @@ static int not_back(const kafka_metadata *md,
     return 0;
 }
 
-int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progress, void *arg,
-               util_err *err)
+int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
+                     void *arg, util_err *err)
 {
     sc_session s;
     kafka_list_partition_reassignments_response *ongoing = NULL;
@@ -122,7 +122,7 @@ int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progres
             goto out;
         }
         n = left->n_moves;
-        if (n > 0 && sc_drain_now_ms() < deadline_ms &&
+        if (n > 0 && sc_now_ms() < deadline_ms &&
             sc_session_elect(&s, left, &failed, elect_why, sizeof elect_why, err) < 0) {
             sc_plan_free(left);
             kafka_metadata_free(md);
@@ -135,8 +135,8 @@ int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progres
             sc_say(&s, NULL, "broker %d leads every partition it prefers", (int)ctx->broker_id);
             break;
         }
-        if (sc_drain_now_ms() >= deadline_ms) {
-            rc = SC_DRAIN_INCOMPLETE;
+        if (sc_now_ms() >= deadline_ms) {
+            rc = SC_KAFKA_INCOMPLETE;
             util_err_set(err, "deadline reached; %d partitions not handed back (%s)%s%s", (int)n,
                          why, failed ? "; elections refused: " : "", failed ? elect_why : "");
             break;
@@ -145,8 +145,8 @@ int sc_restore(const sc_drain_ctx *ctx, long deadline_ms, sc_progress_fn progres
     }
 out:
     /* Work cut short by the deadline is unfinished, not failed. */
-    if (rc < 0 && sc_drain_now_ms() >= deadline_ms)
-        rc = SC_DRAIN_INCOMPLETE;
+    if (rc < 0 && sc_now_ms() >= deadline_ms)
+        rc = SC_KAFKA_INCOMPLETE;
     if (rc != 0)
         util_err_prefix(err, "restore of broker %d", (int)ctx->broker_id);
     round_release(&r);

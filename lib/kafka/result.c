@@ -90,22 +90,6 @@ void kafka_arena_adopt(kafka_arena *dst, kafka_arena *src)
     src->head = NULL;
 }
 
-int kafka_read_count(kafka_reader *r, int flexible, const char *field, kafka_nullable nullable,
-                     size_t min_elem_bytes, int32_t *n)
-{
-    size_t at;
-
-    kafka_read_flex_array_len(r, flexible, field, nullable, n);
-    if (kafka_reader_status(r) < 0)
-        return -1;
-    at = r->pos;
-    if (*n > 0 && min_elem_bytes > 1 && (size_t)*n > kafka_reader_remaining(r) / min_elem_bytes)
-        return kafka_reader_fail(
-            r, field, "count %ld needs at least %zu bytes, %zu left at offset %zu", (long)*n,
-            (size_t)*n * min_elem_bytes, kafka_reader_remaining(r), at);
-    return 0;
-}
-
 void *kafka_read_alloc(kafka_reader *r, kafka_arena *a, const char *field, int32_t n, size_t size)
 {
     void *p;

@@ -7,9 +7,10 @@
  * out of the connection's buffer (which the next call reuses) into the arena,
  * NUL-terminated, so a result stays valid after the connection moves on.
  *
- * kafka_read_count refuses element counts that the rest of the input could
- * not hold at the element's smallest wire size, so what a decoder allocates
- * stays within a small multiple of its input whatever a hostile count says. */
+ * Decoders size their allocations with kafka_read_count (codec.h), which
+ * refuses element counts that the rest of the input could not hold at the
+ * element's smallest wire size, so what a decoder allocates stays within a
+ * small multiple of its input whatever a hostile count says. */
 #ifndef BERTH_KAFKA_RESULT_H
 #define BERTH_KAFKA_RESULT_H
 
@@ -40,12 +41,6 @@ char *kafka_arena_strndup(kafka_arena *a, const char *s, size_t n);
 /* Moves all of src's memory into dst (src is left empty), so pointers into
  * it now live as long as dst: how batched calls merge their results. */
 void kafka_arena_adopt(kafka_arena *dst, kafka_arena *src);
-
-/* Reads an array length (classic or compact by flexible) and fails the
- * reader unless the bytes left could hold that many elements of at least
- * min_elem_bytes each. *n is -1 for a null array. */
-int kafka_read_count(kafka_reader *r, int flexible, const char *field, kafka_nullable nullable,
-                     size_t min_elem_bytes, int32_t *n);
 
 /* n zeroed elements of size bytes from a; fails the reader (naming field)
  * when out of memory. NULL without failing when n <= 0 or the reader failed

@@ -1,4 +1,4 @@
-/* Drain and restore (sidecar/drain.h) on the real 3-broker Kafka cluster,
+/* Drain and restore (sidecar/drain_kafka.h) on the real 3-broker Kafka cluster,
  * with the drain ledger in a ConfigMap on the real API server:
  *  - draining broker 1 leaves it leading no partition while every partition
  *    of a 300-partition topic (RF 3, min.insync.replicas 2) keeps a leader
@@ -48,7 +48,8 @@
 #include "kafka/proto.h"
 #include "kafka/topics.h"
 #include "kube/verbs.h"
-#include "sidecar/drain.h"
+#include "sidecar/cmd.h"
+#include "sidecar/drain_kafka.h"
 #include "sidecar/ledger_store.h"
 #include "sidecar/readiness.h"
 #include "support/kube_test.h"
@@ -67,7 +68,7 @@ static kafka_metadata *before;       /* the cluster as the fixture found it */
 
 static long now_ms(void)
 {
-    return sc_drain_now_ms();
+    return sc_now_ms();
 }
 
 static void sleep_ms(long ms)
@@ -260,7 +261,7 @@ static void *run_job(void *arg)
     job *j = arg;
     kube_config *cfg = kt_admin_config();
     kube_client *kc = kt_client(cfg);
-    sc_drain_ctx ctx = {0};
+    sc_kafka_ctx ctx = {0};
 
     ctx.broker_addr = addrs[j->broker];
     ctx.broker_id = j->broker;
@@ -275,9 +276,9 @@ static void *run_job(void *arg)
     if (j->start != NULL)
         pthread_barrier_wait(j->start);
     if (j->restore)
-        j->rc = sc_restore(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
+        j->rc = sc_kafka_restore(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
     else
-        j->rc = sc_drain(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
+        j->rc = sc_kafka_drain(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
     kube_client_free(kc);
     kube_config_free(cfg);
     return NULL;
@@ -554,7 +555,7 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
     settle_topic(lone, 1, 1);
     run_job(&j);
     delete_topic(lone);
-    ck_assert_msg(j.rc == SC_DRAIN_INCOMPLETE, "drain rc %d: %s", j.rc, j.err.msg);
+    ck_assert_msg(j.rc == SC_KAFKA_INCOMPLETE, "drain rc %d: %s", j.rc, j.err.msg);
     ck_assert_msg(strstr(j.err.msg, "cannot move") != NULL && strstr(j.err.msg, lone) != NULL,
                   "message does not name the partition: %s", j.err.msg);
     run_one(1, 1);
@@ -840,7 +841,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
 {
     kube_config *cfg = kt_admin_config();
     kube_client *kc = kt_client(cfg);
-    sc_drain_ctx ctx = {0};
+    sc_kafka_ctx ctx = {0};
     struct sockaddr_in sa = {0};
     socklen_t len = sizeof sa;
     char addr[64];
@@ -865,7 +866,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
     ctx.broker_addr = addr;
     start = now_ms();
     deadline = start + 5000;
-    rc = sc_drain(&ctx, deadline, print_progress, "drain closed port", &err);
+    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain closed port", &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
                   err.msg);
@@ -882,7 +883,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
     ck_assert_int_eq(pthread_create(&t, NULL, silent, &fd), 0);
     start = now_ms();
     deadline = start + 3000;
-    rc = sc_drain(&ctx, deadline, print_progress, "drain silent broker", &err);
+    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain silent broker", &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
                   err.msg);
@@ -899,7 +900,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
      * write, saying what is missing. */
     ctx.broker_addr = addrs[1];
     ctx.cluster = "drn-missing";
-    rc = sc_drain(&ctx, now_ms() + 30000, print_progress, "drain without ledger", &err);
+    rc = sc_kafka_drain(&ctx, now_ms() + 30000, print_progress, "drain without ledger", &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "drn-missing-drain not found") != NULL, "%s", err.msg);
     kube_client_free(kc);

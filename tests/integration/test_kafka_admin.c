@@ -73,7 +73,7 @@ static const char *bootstrap(void)
     return brokers[0];
 }
 
-/* "berth-admin-<run>-<tag>", in a static buffer per tag. */
+/* "kaf-admin-<run>-<tag>", in a static buffer per tag. */
 static const char *topic_name(const char *tag)
 {
     static char names[N_TOPICS][96];
@@ -81,7 +81,7 @@ static const char *topic_name(const char *tag)
 
     for (i = 0; i < N_TOPICS; i++) {
         if (strcmp(topic_tags[i], tag) == 0) {
-            snprintf(names[i], sizeof names[i], "berth-admin-%s-%s", run_id, tag);
+            snprintf(names[i], sizeof names[i], "kaf-admin-%s-%s", run_id, tag);
             return names[i];
         }
     }

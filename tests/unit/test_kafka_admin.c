@@ -613,10 +613,11 @@ START_TEST(metadata_v13_and_v4_responses)
     ck_assert_int_eq(md->controller_id, -1);
     ck_assert_int_eq(md->error_code, KAFKA_ERR_UNKNOWN_SERVER_ERROR);
     kafka_metadata_free(md);
-    /* The same bytes as v12 lack nothing but have two bytes too many. */
+    /* Read as v12, v13's error code (0xffff) sits where v12's tagged-field
+     * count is: 16383 tagged fields that the one byte left cannot hold. */
     ck_assert_int_eq(kafka_metadata_decode(md_v13, sizeof md_v13, 12, &md, &err), -1);
-    ck_assert_str_eq(err.msg, "Metadata v12 response: 2 unexpected bytes after the last field, "
-                              "at offset 13");
+    ck_assert_str_eq(err.msg, "Metadata v12 response: tagged_fields: count 16383 exceeds the 0 "
+                              "bytes left at offset 14");
 
     ck_assert_msg(kafka_metadata_decode(md_v4, sizeof md_v4, 4, &md, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(md->n_brokers, 1);
@@ -1281,18 +1282,26 @@ START_TEST(truncation_and_trailing_bytes_name_the_field)
 {
     kafka_metadata *md;
     util_err err;
-    unsigned char extra[sizeof el_v2 + 1];
+    unsigned char extra[sizeof el_v2 + 1], md_extra[sizeof md_v12 + 2];
     kafka_elect_leaders_response *el;
 
-    /* Cut inside the second partition's ISR. */
-    ck_assert_int_eq(kafka_metadata_decode(md_v12, 113, 12, &md, &err), -1);
-    ck_assert_str_eq(err.msg, "Metadata v12 response: topics[0].partitions[1].isr_nodes[1]: "
-                              "truncated at offset 111");
+    /* Cut inside the second partition's leader id (bytes 113..116): the
+     * offset is where the field starts. */
+    ck_assert_int_eq(kafka_metadata_decode(md_v12, 115, 12, &md, &err), -1);
+    ck_assert_str_eq(err.msg, "Metadata v12 response: topics[0].partitions[1].leader_id: "
+                              "truncated at offset 113");
+    /* A complete response followed by bytes no field accounts for. */
+    memcpy(md_extra, md_v12, sizeof md_v12);
+    md_extra[sizeof md_v12] = 0;
+    md_extra[sizeof md_v12 + 1] = 0;
+    ck_assert_int_eq(kafka_metadata_decode(md_extra, sizeof md_extra, 12, &md, &err), -1);
+    ck_assert_str_eq(err.msg, "Metadata v12 response: 2 unexpected bytes after the last field, "
+                              "at offset 158");
     memcpy(extra, el_v2, sizeof el_v2);
     extra[sizeof el_v2] = 0;
     ck_assert_int_eq(kafka_elect_leaders_decode(extra, sizeof extra, 2, &el, &err), -1);
     ck_assert_str_eq(err.msg, "ElectLeaders v2 response: 1 unexpected bytes after the last field, "
-                              "at offset 44");
+                              "at offset 43");
 }
 END_TEST
 
@@ -1328,7 +1337,7 @@ START_TEST(hostile_counts_are_refused_before_allocating)
 
     ck_assert_int_eq(kafka_metadata_decode(many_brokers, sizeof many_brokers, 12, &md, &err), -1);
     ck_assert_str_eq(err.msg, "Metadata v12 response: brokers: count 1000 needs at least 11000 "
-                              "bytes, 10 left at offset 6");
+                              "bytes, 12 left at offset 6");
     ck_assert_int_eq(kafka_metadata_decode(many_parts, sizeof many_parts, 12, &md, &err), -1);
     ck_assert_str_eq(err.msg, "Metadata v12 response: topics[0].partitions: count 2 needs at "
                               "least 36 bytes, 14 left at offset 34");
@@ -1340,7 +1349,7 @@ START_TEST(hostile_counts_are_refused_before_allocating)
     ck_assert_int_eq(kafka_describe_quorum_decode(dq_many, sizeof dq_many, 0, &dq, &err), -1);
     ck_assert_str_eq(err.msg, "DescribeQuorum v0 response: topics[0].partitions[0]."
                               "current_voters: count 126 needs at least 1638 bytes, 17 left at "
-                              "offset 30");
+                              "offset 29");
     ck_assert_int_eq(kafka_describe_configs_decode(huge_varint, sizeof huge_varint, 4, &dc, &err),
                      -1);
     ck_assert_str_eq(err.msg, "DescribeConfigs v4 response: results: varint at offset 4 exceeds "

@@ -1,0 +1,573 @@
+/* The Redpanda drain engine (sidecar/drain_redpanda.c) against the fake
+ * admin API (tests/support/fake_redpanda_admin.c; no Redpanda binary can be
+ * had here). In-process: a drain that finishes after some status polls, one
+ * that finishes with failed transfers, the deadline while transfers are
+ * still running, waiting for the single maintenance slot, an unknown broker
+ * (404), garbage answers, a client that leaves, slow answers; restore
+ * (maintenance off) only once the cluster is healthy, inside latched
+ * readiness. Then the real programs: `berth-sidecar run --flavor redpanda`
+ * against the fake restores at start, and the static preStop client
+ * `berth-drain` drives a drain through it over the Unix socket, with the
+ * admin API behind basic auth. */
+#include <check.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sidecar/cmd.h"
+#include "sidecar/drain_redpanda.h"
+#include "support/fake_redpanda_admin.h"
+#include "support/tmpdir.h"
+
+/* ---- a drain call that records its progress ---- */
+
+typedef struct tcall {
+    sc_drain_call call; /* first: the engine sees this */
+    char lines[256][256];
+    int n;
+    atomic_int cancel;
+} tcall;
+
+static int t_progress(sc_drain_call *c, const char *line)
+{
+    tcall *t = (tcall *)c;
+
+    if (t->n < 256)
+        snprintf(t->lines[t->n++], sizeof t->lines[0], "%s", line);
+    return 0;
+}
+
+static int t_cancelled(sc_drain_call *c)
+{
+    return atomic_load(&((tcall *)c)->cancel);
+}
+
+static tcall *new_call(int broker_id, long long timeout_ms)
+{
+    tcall *t = calloc(1, sizeof *t);
+
+    ck_assert_ptr_nonnull(t);
+    t->call.broker_id = broker_id;
+    t->call.deadline_ms = sc_now_ms() + timeout_ms;
+    t->call.progress = t_progress;
+    t->call.cancelled = t_cancelled;
+    return t;
+}
+
+/* The first progress line containing s, or NULL. */
+static const char *saw(const tcall *t, const char *s)
+{
+    for (int i = 0; i < t->n; i++)
+        if (strstr(t->lines[i], s) != NULL)
+            return t->lines[i];
+    return NULL;
+}
+
+static sc_rp_engine *engine(const fake_rp *f, int broker_id, long poll_ms, long timeout_ms)
+{
+    sc_rp_engine_config cfg;
+    sc_rp_engine *e = NULL;
+    util_err err = {{0}};
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.admin.base_url = fake_rp_url(f);
+    cfg.admin.timeout_ms = timeout_ms;
+    cfg.broker_id = broker_id;
+    cfg.poll_interval_ms = poll_ms;
+    ck_assert_msg(sc_rp_engine_new(&cfg, &e, &err) == 0, "%s", err.msg);
+    return e;
+}
+
+/* ---- drain ---- */
+
+START_TEST(drain_finishes_after_status_polls)
+{
+    fake_rp *f = fake_rp_start(3, 12);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+    char why[512];
+    cJSON *st, *rp, *m;
+
+    fake_rp_set_drain(f, 4, false);
+    ck_assert_msg(sc_rp_drain(&t->call, e, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 1);
+    ck_assert_int_eq(fake_rp_count(f, "GET", "/v1/brokers/1"), 4);
+    ck_assert_ptr_nonnull(saw(t, "broker 1: maintenance mode on via http://127.0.0.1:"));
+    ck_assert_ptr_nonnull(saw(t, "draining: in progress, 12 partitions, 12 eligible"));
+    ck_assert_ptr_nonnull(saw(t, "draining: finished, 12 partitions, 12 eligible, 0 transferring, "
+                                 "0 failed"));
+
+    /* A drained broker's sidecar stays unready and never restores. */
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "has been drained"));
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 0);
+
+    st = cJSON_CreateObject();
+    ck_assert_int_eq(sc_rp_drain_status(st, e, &err), 0);
+    rp = cJSON_GetObjectItem(st, "redpanda");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(rp, "drainStarted")));
+    ck_assert_str_eq(cJSON_GetObjectItem(rp, "adminUrl")->valuestring, fake_rp_url(f));
+    m = cJSON_GetObjectItem(rp, "maintenance");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(m, "finished")));
+    ck_assert_int_eq(cJSON_GetObjectItem(m, "partitions")->valueint, 12);
+    cJSON_Delete(st);
+
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(drain_with_failed_transfers_fails)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+
+    fake_rp_set_drain(f, 2, true);
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "drain finished with errors: 5 of 10 partitions' leadership "
+                                  "failed to move") != NULL,
+                  "%s", err.msg);
+    /* Left on: the broker is about to stop and restore turns it off. */
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(deadline_reached_while_transferring)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 50, 0);
+    tcall *t = new_call(1, 700);
+    util_err err = {{0}};
+
+    fake_rp_set_drain(f, 0, false); /* never finishes */
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "deadline reached while waiting for the drain to finish: ") !=
+                      NULL,
+                  "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "transfers in progress"));
+    ck_assert_int_ge(fake_rp_count(f, "GET", "/v1/brokers/1"), 2);
+    ck_assert_ptr_nonnull(saw(t, "draining: in progress"));
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(slow_answers_are_cut_at_the_deadline)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+
+    /* Slow but within the request timeout: the drain still completes. */
+    fake_rp_set_drain(f, 2, false);
+    fake_rp_set_slow(f, 200);
+    ck_assert_msg(sc_rp_drain(&t->call, e, &err) == 0, "%s", err.msg);
+    free(t);
+    sc_rp_engine_free(e);
+
+    /* Slower than the time left: the request is cut and the drain ends
+     * on the deadline, not on the default request timeout. */
+    fake_rp_set_maintenance(f, -1);
+    fake_rp_set_slow(f, 3000);
+    e = engine(f, 1, 20, 0);
+    t = new_call(1, 600);
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "deadline reached while turning maintenance mode on") != NULL,
+                  "%s", err.msg);
+    ck_assert_ptr_nonnull(saw(t, "admin API failed, retrying: PUT "));
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+static void *release_slot(void *arg)
+{
+    fake_rp *f = arg;
+
+    sc_sleep_ms(300);
+    fake_rp_set_maintenance(f, -1);
+    return NULL;
+}
+
+START_TEST(drain_waits_for_the_maintenance_slot)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 50, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+    pthread_t th;
+
+    /* Broker 2 holds the slot, then gives it up. */
+    fake_rp_set_maintenance(f, 2);
+    pthread_create(&th, NULL, release_slot, f);
+    ck_assert_msg(sc_rp_drain(&t->call, e, &err) == 0, "%s", err.msg);
+    pthread_join(th, NULL);
+    ck_assert_ptr_nonnull(saw(t, "another broker is in maintenance mode; waiting: "));
+    ck_assert_ptr_nonnull(saw(t, "Broker 2 is already in maintenance mode"));
+    ck_assert_int_ge(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 2);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    free(t);
+    sc_rp_engine_free(e);
+
+    /* Held for good: the deadline, saying who holds it. */
+    fake_rp_set_maintenance(f, 0);
+    e = engine(f, 1, 50, 0);
+    t = new_call(1, 400);
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "deadline reached while turning maintenance mode on: ") != NULL &&
+                      strstr(err.msg, "Broker 0 is already in maintenance mode") != NULL,
+                  "%s", err.msg);
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(unknown_broker_fails_at_once)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 5, 20, 0);
+    tcall *t = new_call(5, 30000);
+    util_err err = {{0}};
+    char why[512];
+
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "broker 5 is unknown to the cluster: ") != NULL &&
+                      strstr(err.msg, "HTTP 404: Broker 5 not found") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/5/maintenance"), 1);
+    ck_assert_int_eq(fake_rp_maintenance(f), -1);
+    sc_rp_engine_free(e);
+
+    e = engine(f, 5, 20, 0);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "HTTP 404"));
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(garbage_status_is_a_clear_error)
+{
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"{\"node_id\": 1, \"maintenance_status\": {\"draining\": \"yes\"}}",
+         "maintenance_status.draining: not a boolean"},
+        {"<html><body>502 Bad Gateway</body></html>", "not JSON (at byte 0"},
+        {"{\"node_id\": 1, \"maintenance_status\": {\"draining\": true, \"failed\": 2.5}}",
+         "maintenance_status.failed: not an integer"},
+        {"[]", "body: not an object"},
+    };
+    fake_rp *f = fake_rp_start(3, 10);
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sc_rp_engine *e = engine(f, 1, 20, 0);
+        tcall *t = new_call(1, 30000);
+        util_err err = {{0}};
+
+        fake_rp_set_maintenance(f, -1);
+        fake_rp_set_garbage(f, "/v1/brokers/1", cases[i].body);
+        ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+        ck_assert_msg(strstr(err.msg, "bad drain status from the admin API: GET ") != NULL &&
+                          strstr(err.msg, cases[i].want) != NULL,
+                      "case %zu: %s", i, err.msg);
+        free(t);
+        sc_rp_engine_free(e);
+    }
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(a_client_that_leaves_cancels)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+
+    fake_rp_set_drain(f, 0, false);
+    atomic_store(&t->cancel, 1);
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    ck_assert_msg(strstr(err.msg, "cancelled while waiting for the drain to finish") != NULL, "%s",
+                  err.msg);
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+/* ---- restore and readiness ---- */
+
+START_TEST(restore_waits_for_a_healthy_cluster)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    util_err err = {{0}};
+    char why[512];
+    cJSON *st;
+
+    /* The previous pod of broker 1 left it in maintenance; broker 2 is down. */
+    fake_rp_set_maintenance(f, 1);
+    fake_rp_set_healthy(f, false, 2);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "maintenance mode stays on until the cluster is healthy; it is "
+                              "unhealthy: nodes down [2], 1 under-replicated partitions "
+                              "(kafka/rpd-topic/0...)") != NULL,
+                  "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 0);
+    ck_assert_int_eq(sc_rp_restore(e, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "nodes down [2]"));
+
+    /* This broker itself not alive: unready, no restore. */
+    fake_rp_set_healthy(f, false, 1);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "does not see broker 1 as alive"));
+
+    /* Healthy: maintenance off, then ready. */
+    fake_rp_set_healthy(f, true, -1);
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), -1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    st = cJSON_CreateObject();
+    sc_rp_drain_status(st, e, &err);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "redpanda"), "restored")));
+    cJSON_Delete(st);
+
+    /* Latched: later only liveness counts, and nothing is restored again. */
+    fake_rp_set_healthy(f, false, 2);
+    fake_rp_set_maintenance(f, 1);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    fake_rp_set_healthy(f, false, 1);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    sc_rp_engine_free(e);
+
+    /* Nothing to restore: ready at once, no DELETE. */
+    fake_rp_set_healthy(f, true, -1);
+    fake_rp_set_maintenance(f, -1);
+    e = engine(f, 0, 20, 0);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/0/maintenance"), 0);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+START_TEST(garbage_health_keeps_maintenance_on)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    char why[512];
+
+    fake_rp_set_maintenance(f, 1);
+    fake_rp_set_garbage(f, "/v1/cluster/health_overview", "{\"is_healthy\": \"very\"}");
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "cluster health: GET ") != NULL &&
+                      strstr(why, "is_healthy: not a boolean") != NULL,
+                  "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+/* ---- the real programs ---- */
+
+static char sidecar_bin[PATH_MAX], drain_bin[PATH_MAX];
+
+/* build/berth-sidecar and build/berth-drain beside this test's build
+ * directory, or $BERTH_SIDECAR_BIN and $BERTH_DRAIN_BIN. */
+static void find_bins(void)
+{
+    char exe[PATH_MAX], *dir;
+    const char *env;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    dir = dirname(dirname(dirname(exe))); /* <build>/tests/unit/x -> <build> */
+    env = getenv("BERTH_SIDECAR_BIN");
+    if (env != NULL && env[0] != '\0')
+        snprintf(sidecar_bin, sizeof sidecar_bin, "%s", env);
+    else
+        snprintf(sidecar_bin, sizeof sidecar_bin, "%s/berth-sidecar", dir);
+    env = getenv("BERTH_DRAIN_BIN");
+    if (env != NULL && env[0] != '\0')
+        snprintf(drain_bin, sizeof drain_bin, "%s", env);
+    else
+        snprintf(drain_bin, sizeof drain_bin, "%s/berth-drain", dir);
+    ck_assert_msg(access(sidecar_bin, X_OK) == 0, "%s (make all builds it)", sidecar_bin);
+    ck_assert_msg(access(drain_bin, X_OK) == 0, "%s (make all builds it)", drain_bin);
+}
+
+/* Runs argv (NULL-terminated) and returns its exit status with its
+ * stdout+stderr in out. */
+static int run_prog(char *out, size_t cap, char *const *argv)
+{
+    int p[2], status;
+    size_t n = 0;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(p), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        dup2(p[1], 2);
+        close(p[0]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    for (;;) {
+        struct pollfd pf = {p[0], POLLIN, 0};
+        ssize_t r;
+
+        if (poll(&pf, 1, 60000) <= 0)
+            break;
+        r = read(p[0], out + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (n + 1 >= cap)
+            break;
+    }
+    out[n] = '\0';
+    close(p[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
+{
+    static char out[65536];
+    char *dir = tmpdir_new(), sock[512], logpath[512], *pwfile;
+    fake_rp *f = fake_rp_start(3, 20);
+    int status, i;
+    pid_t pid;
+
+    find_bins();
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    snprintf(logpath, sizeof logpath, "%s/run.log", dir);
+    /* The admin API wants basic auth; the password comes from a file. */
+    fake_rp_set_auth(f, "berth", "pa55word");
+    tmpdir_writef(dir, "admin-password", "pa55word\n");
+    pwfile = tmpdir_path(dir, "admin-password");
+    /* Broker 1 comes back after a roll still in maintenance mode. */
+    fake_rp_set_maintenance(f, 1);
+    fake_rp_set_drain(f, 3, false);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *lf = freopen(logpath, "a", stderr);
+        (void)lf;
+        execl(sidecar_bin, sidecar_bin, "run", "--flavor", "redpanda", "--admin-url",
+              fake_rp_url(f), "--admin-user", "berth", "--admin-password-file", pwfile,
+              "--pod-name", "rpd-1", "--http-addr", "127.0.0.1", "--http-port", "0", "--socket",
+              sock, "--probe-interval", "100", (char *)NULL);
+        _exit(127);
+    }
+    /* Restore happens inside readiness: maintenance goes off. */
+    for (i = 0; i < 3000 && fake_rp_maintenance(f) != -1; i++) {
+        ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "run exited; see %s", logpath);
+        sc_sleep_ms(10);
+    }
+    ck_assert_msg(fake_rp_maintenance(f) == -1, "no restore; see %s", logpath);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    for (i = 0; i < 3000 && access(sock, F_OK) != 0; i++)
+        sc_sleep_ms(10);
+
+    /* The preStop client drains broker 1. */
+    ck_assert_msg(run_prog(out, sizeof out,
+                           (char *[]){drain_bin, "--socket", sock, "--timeout", "60", NULL}) == 0,
+                  "berth-drain failed: %s", out);
+    ck_assert_msg(strstr(out, "maintenance mode on via http://127.0.0.1:") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "draining: finished, 20 partitions") != NULL, "%s", out);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 1);
+
+    /* status shows the engine's view. */
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (char *[]){sidecar_bin, "status", "--json", "--socket", sock, NULL}),
+                     0);
+    ck_assert_msg(strstr(out, "\"drainStarted\":") != NULL && strstr(out, "\"restored\":") != NULL,
+                  "%s", out);
+
+    /* A drain that ends with failed transfers fails the client. */
+    fake_rp_set_drain(f, 1, true);
+    ck_assert_int_eq(
+        run_prog(out, sizeof out, (char *[]){drain_bin, "--socket", sock, "--timeout", "60", NULL}),
+        1);
+    ck_assert_msg(strstr(out, "drain finished with errors") != NULL, "%s", out);
+
+    /* Still no restore by this (drained) sidecar; SIGTERM ends it cleanly. */
+    sc_sleep_ms(300);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run ended with %d; see %s",
+                  status, logpath);
+    fake_rp_stop(f);
+    free(pwfile);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sidecar_drain_redpanda");
+    TCase *drain = tcase_create("drain"), *restore = tcase_create("restore"),
+          *prog = tcase_create("program");
+    SRunner *sr;
+    int failed;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    tcase_add_test(drain, drain_finishes_after_status_polls);
+    tcase_add_test(drain, drain_with_failed_transfers_fails);
+    tcase_add_test(drain, deadline_reached_while_transferring);
+    tcase_add_test(drain, slow_answers_are_cut_at_the_deadline);
+    tcase_add_test(drain, drain_waits_for_the_maintenance_slot);
+    tcase_add_test(drain, unknown_broker_fails_at_once);
+    tcase_add_test(drain, garbage_status_is_a_clear_error);
+    tcase_add_test(drain, a_client_that_leaves_cancels);
+    tcase_add_test(restore, restore_waits_for_a_healthy_cluster);
+    tcase_add_test(restore, garbage_health_keeps_maintenance_on);
+    tcase_add_test(prog, sidecar_drains_redpanda_for_the_prestop_client);
+    tcase_set_timeout(drain, 120);
+    tcase_set_timeout(restore, 60);
+    tcase_set_timeout(prog, 180);
+    suite_add_tcase(s, drain);
+    suite_add_tcase(s, restore);
+    suite_add_tcase(s, prog);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
