@@ -17,7 +17,9 @@
  *  - a rolling-restart step: drain broker 1, SIGTERM it (it leaves every
  *    ISR), start it again as the ground started it; readiness stays false
  *    until it is back in every ISR and restore has run; restore gives it
- *    back exactly its leaderships.
+ *    back exactly its leaderships;
+ *  - run's hooks (engine_kafka.h): drain, a drained sidecar stays unready,
+ *    the next sidecar restores inside readiness, then is ready.
  *
  * Draining moves leadership on the whole cluster, and one test restarts a
  * broker: this runs on a ground of its own while developed and alone in
@@ -50,6 +52,7 @@
 #include "kube/verbs.h"
 #include "sidecar/cmd.h"
 #include "sidecar/drain_kafka.h"
+#include "sidecar/engine_kafka.h"
 #include "sidecar/ledger_store.h"
 #include "sidecar/readiness.h"
 #include "support/kube_test.h"
@@ -793,6 +796,76 @@ START_TEST(drain_restart_ready_restore)
 }
 END_TEST
 
+/* ---- the engine run uses ---- */
+
+static int call_progress(sc_drain_call *call, const char *line)
+{
+    (void)call;
+    fprintf(stderr, "  [engine drain] %s\n", line);
+    return 0;
+}
+
+static int call_cancelled(sc_drain_call *call)
+{
+    (void)call;
+    return 0;
+}
+
+/* run's hooks on the real cluster: the drain hook drains and the drained
+ * sidecar stays unready; a new sidecar for the same broker (the restarted
+ * pod) restores inside readiness and then reports ready, with everything
+ * as before; the status hook shows what happened. */
+START_TEST(engine_hooks_drain_then_restore_in_readiness)
+{
+    const int32_t one[1] = {1};
+    kube_config *cfg = kt_admin_config();
+    sc_kafka_engine_config ec = {0};
+    sc_kafka_engine *e = NULL;
+    sc_drain_call call = {0};
+    char why[512];
+    util_err err;
+    cJSON *st;
+    long end;
+    int ready = 0;
+
+    ec.broker_addr = addrs[1];
+    ec.broker_id = 1;
+    ec.kube = cfg;
+    ec.ns = ns;
+    ec.cluster = CLUSTER;
+    ec.throttle = true;
+    ec.identity = "drn-engine-1";
+    ck_assert_msg(sc_kafka_engine_new(&ec, &e, &err) == 0, "%s", err.msg);
+    call.broker_id = 1;
+    call.deadline_ms = now_ms() + DRAIN_MS;
+    call.progress = call_progress;
+    call.cancelled = call_cancelled;
+    ck_assert_msg(sc_kafka_engine_drain(&call, e, &err) == 0, "%s", err.msg);
+    check_drained(one, 1);
+    ck_assert_int_eq(sc_kafka_engine_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "has been drained") != NULL, "%s", why);
+    sc_kafka_engine_free(e);
+
+    /* The next pod's sidecar. */
+    ck_assert_msg(sc_kafka_engine_new(&ec, &e, &err) == 0, "%s", err.msg);
+    for (end = now_ms() + SETTLE_MS; !ready && now_ms() < end;) {
+        ready = sc_kafka_engine_ready(e, why, sizeof why);
+        if (!ready)
+            sleep_ms(300);
+    }
+    ck_assert_msg(ready, "not ready: %s", why);
+    st = cJSON_CreateObject();
+    ck_assert(sc_kafka_engine_status(st, e, &err) == 0);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "kafka"), "restored")));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "kafka"), "readyLatched")));
+    cJSON_Delete(st);
+    sc_kafka_engine_free(e);
+    kube_config_free(cfg);
+    check_as_before("after the engine's drain and its successor's restore");
+    check_ledger_clear();
+}
+END_TEST
+
 /* Readiness against the real brokers: a healthy broker in every ISR with a
  * caught-up voter is ready once restore is done, and stays ready after the
  * latch; an unknown broker id is not registered; restore still running
@@ -924,6 +997,7 @@ int main(void)
     tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
     tcase_add_test(tc, readiness_of_real_brokers);
     tcase_add_test(tc, drain_restart_ready_restore);
+    tcase_add_test(tc, engine_hooks_drain_then_restore_in_readiness);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

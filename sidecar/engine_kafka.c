@@ -1,0 +1,275 @@
+/* The Kafka engine's hooks for run; see engine_kafka.h. */
+#include "engine_kafka.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cmd.h"
+#include "drain_kafka.h"
+#include "kube/client.h"
+#include "ledger_store.h"
+#include "readiness.h"
+#include "util/log.h"
+
+struct sc_kafka_engine {
+    char *addr, *ns, *cluster, *identity;
+    int broker_id;
+    const kafka_conn_opts *conn_opts;
+    kube_config *kube_cfg;
+    kube_client *kube;
+    bool throttle;
+    long restore_timeout_ms;
+    int probe_timeout_ms;
+    pthread_mutex_t op_lock; /* one of drain or restore at a time */
+    pthread_mutex_t lock;    /* guards what follows */
+    bool drain_started;
+    bool restored;
+    long long restore_began; /* 0 until the first restore step */
+    sc_readiness readiness;
+    sc_ready_facts facts;
+    char last_error[UTIL_ERR_MAX];
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out, util_err *err)
+{
+    sc_kafka_engine *e;
+
+    *out = NULL;
+    if (cfg->broker_addr == NULL || cfg->kube == NULL || cfg->cluster == NULL)
+        return util_err_set(err, "kafka engine: broker address, API config and cluster are "
+                                 "all needed");
+    e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return util_err_set(err, "kafka engine: out of memory");
+    e->addr = strdup(cfg->broker_addr);
+    e->ns = strdup(cfg->ns != NULL ? cfg->ns : cfg->kube->namespace);
+    e->cluster = strdup(cfg->cluster);
+    e->identity = dup_or_null(cfg->identity);
+    e->broker_id = cfg->broker_id;
+    e->conn_opts = cfg->conn_opts;
+    e->throttle = cfg->throttle;
+    e->restore_timeout_ms =
+        cfg->restore_timeout_ms > 0 ? cfg->restore_timeout_ms : SC_KAFKA_RESTORE_TIMEOUT_MS;
+    e->probe_timeout_ms =
+        cfg->probe_timeout_ms > 0 ? cfg->probe_timeout_ms : SC_KAFKA_PROBE_TIMEOUT_MS;
+    pthread_mutex_init(&e->op_lock, NULL);
+    pthread_mutex_init(&e->lock, NULL);
+    if (e->addr == NULL || e->ns == NULL || e->cluster == NULL ||
+        (cfg->identity != NULL && e->identity == NULL)) {
+        sc_kafka_engine_free(e);
+        return util_err_set(err, "kafka engine: out of memory");
+    }
+    if (kube_config_dup(cfg->kube, &e->kube_cfg, err) != 0 ||
+        kube_client_new(e->kube_cfg, NULL, &e->kube, err) != 0) {
+        sc_kafka_engine_free(e);
+        return util_err_prefix(err, "kafka engine");
+    }
+    *out = e;
+    return 0;
+}
+
+void sc_kafka_engine_free(sc_kafka_engine *e)
+{
+    if (e == NULL)
+        return;
+    kube_client_free(e->kube);
+    kube_config_free(e->kube_cfg);
+    free(e->addr);
+    free(e->ns);
+    free(e->cluster);
+    free(e->identity);
+    pthread_mutex_destroy(&e->op_lock);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+static void ctx_of(const sc_kafka_engine *e, sc_kafka_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->broker_addr = e->addr;
+    ctx->broker_id = e->broker_id;
+    ctx->conn_opts = e->conn_opts;
+    ctx->kube = e->kube;
+    ctx->ns = e->ns;
+    ctx->cluster = e->cluster;
+    if (e->throttle) {
+        ctx->lease_config = e->kube_cfg;
+        ctx->lease_identity = e->identity;
+    }
+}
+
+static void note_error(sc_kafka_engine *e, const char *msg)
+{
+    pthread_mutex_lock(&e->lock);
+    snprintf(e->last_error, sizeof e->last_error, "%s", msg);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Hands drain progress to run's client; stops once it is gone. */
+static int to_call(void *arg, const char *line)
+{
+    sc_drain_call *call = arg;
+
+    if (call->progress(call, line) != 0)
+        return -1;
+    return call->cancelled != NULL && call->cancelled(call) ? -1 : 0;
+}
+
+int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
+{
+    sc_kafka_engine *e = user;
+    sc_kafka_ctx ctx;
+    int rc;
+
+    if (call->broker_id != e->broker_id) {
+        util_err_set(err, "asked to drain broker %d, but this engine is for broker %d",
+                     call->broker_id, e->broker_id);
+        note_error(e, err->msg);
+        return -1;
+    }
+    pthread_mutex_lock(&e->op_lock);
+    pthread_mutex_lock(&e->lock);
+    e->drain_started = true;
+    e->last_error[0] = '\0';
+    pthread_mutex_unlock(&e->lock);
+    ctx_of(e, &ctx);
+    rc = sc_kafka_drain(&ctx, call->deadline_ms, to_call, call, err);
+    pthread_mutex_unlock(&e->op_lock);
+    if (rc != 0) {
+        note_error(e, err->msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* One bounded restore step; true once restore is done or has run out of
+ * time (then it counts as done: readiness must not wait forever). */
+static bool restore_step(sc_kafka_engine *e)
+{
+    long long now = sc_now_ms(), end, began;
+    sc_kafka_ctx ctx;
+    util_err err = {{0}};
+    int rc;
+
+    pthread_mutex_lock(&e->lock);
+    if (e->restore_began == 0)
+        e->restore_began = now;
+    began = e->restore_began;
+    pthread_mutex_unlock(&e->lock);
+    end = now + SC_KAFKA_RESTORE_STEP_MS;
+    if (end > began + e->restore_timeout_ms)
+        end = began + e->restore_timeout_ms;
+    if (end <= now) {
+        util_warn("restore of broker %d: gave up after %ld ms; ready anyway", e->broker_id,
+                  e->restore_timeout_ms);
+        return true;
+    }
+    pthread_mutex_lock(&e->op_lock);
+    pthread_mutex_lock(&e->lock);
+    rc = e->drain_started ? -2 : 0;
+    pthread_mutex_unlock(&e->lock);
+    if (rc == 0) {
+        ctx_of(e, &ctx);
+        ctx.lease_config = NULL; /* restore takes no Lease */
+        rc = sc_kafka_restore(&ctx, end, NULL, NULL, &err);
+    }
+    pthread_mutex_unlock(&e->op_lock);
+    if (rc == -2)
+        return false;
+    if (rc == 0) {
+        util_info("restore of broker %d: done, it leads what it prefers", e->broker_id);
+        return true;
+    }
+    note_error(e, err.msg);
+    util_warn("%s", err.msg);
+    return sc_now_ms() >= began + e->restore_timeout_ms;
+}
+
+int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
+{
+    sc_kafka_engine *e = user;
+    sc_readiness r;
+    sc_ready_facts f;
+    util_err err = {{0}};
+    bool started, restored;
+    int rc;
+
+    pthread_mutex_lock(&e->lock);
+    started = e->drain_started;
+    restored = e->restored;
+    r = e->readiness;
+    pthread_mutex_unlock(&e->lock);
+    if (started) {
+        snprintf(why, why_size, "broker %d has been drained; it stays unready until it restarts",
+                 e->broker_id);
+        return 0;
+    }
+    rc = sc_readiness_check(&r, e->addr, e->broker_id, e->conn_opts, restored, e->probe_timeout_ms,
+                            &f, &err);
+    if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
+        (!f.voter || f.voter_caught_up)) {
+        /* Caught up: hand leadership back, then judge again. */
+        restored = restore_step(e);
+        if (restored) {
+            f.restore_done = 1;
+            rc = sc_ready_eval(&r, &f);
+        }
+    }
+    pthread_mutex_lock(&e->lock);
+    e->readiness = r;
+    e->facts = f;
+    e->restored = e->restored || restored;
+    pthread_mutex_unlock(&e->lock);
+    if (rc != 1)
+        snprintf(why, why_size, "%s", r.reason);
+    return rc == 1;
+}
+
+int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
+{
+    sc_kafka_engine *e = user;
+    cJSON *k = cJSON_AddObjectToObject(status, "kafka");
+    char ledger[300];
+
+    if (k == NULL)
+        return util_err_set(err, "out of memory");
+    if (sc_ledger_configmap(ledger, sizeof ledger, e->cluster) < 0)
+        ledger[0] = '\0';
+    pthread_mutex_lock(&e->lock);
+    cJSON_AddStringToObject(k, "broker", e->addr);
+    cJSON_AddStringToObject(k, "ledger", ledger);
+    cJSON_AddBoolToObject(k, "drainStarted", e->drain_started);
+    cJSON_AddBoolToObject(k, "restored", e->restored);
+    cJSON_AddBoolToObject(k, "readyLatched", e->readiness.latched);
+    cJSON_AddStringToObject(k, "lastError", e->last_error);
+    cJSON_AddNumberToObject(k, "replicated", e->facts.replicated);
+    cJSON_AddNumberToObject(k, "outOfIsr", e->facts.out_of_isr);
+    cJSON_AddNumberToObject(k, "leaderless", e->facts.leaderless);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
+                            sc_kafka_engine **out, util_err *err)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cfg->broker_id = run_cfg->broker_id;
+    if (sc_kafka_engine_new(cfg, out, err) != 0)
+        return -1;
+    run_cfg->ready = sc_kafka_engine_ready;
+    run_cfg->ready_user = *out;
+    run_cfg->drain = sc_kafka_engine_drain;
+    run_cfg->drain_user = *out;
+    run_cfg->drain_status = sc_kafka_engine_status;
+    run_cfg->drain_status_user = *out;
+    return 0;
+}

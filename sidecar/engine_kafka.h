@@ -1,0 +1,72 @@
+/* The Kafka drain engine for `berth-sidecar run`: the hooks of run.h
+ * (drain, readiness, status) over drain_kafka.h and readiness.h.
+ *
+ * Drain (sc_drain_fn): sc_kafka_drain to the call's deadline; a drain that
+ * ends with partitions still led (only in-sync replica, deadline) fails
+ * with the reason, which the preStop client prints.
+ *
+ * Readiness (sc_ready_fn) is latched (readiness.h) and runs restore inside
+ * it: once the restarted broker is registered, unfenced, back in every ISR
+ * and its voter caught up, each check runs a bounded restore step until
+ * restore is done or restore_timeout_ms have passed since it began; only
+ * then can readiness turn true, so a rolling update never drains the next
+ * broker while this one is still taking its leaderships back. Once a drain
+ * has been asked for, this sidecar never restores and stays unready (its
+ * broker is about to stop); the next pod's sidecar restores. */
+#ifndef BERTH_SIDECAR_ENGINE_KAFKA_H
+#define BERTH_SIDECAR_ENGINE_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "drain.h"
+#include "kafka/conn.h"
+#include "kube/config.h"
+#include "run.h"
+#include "util/err.h"
+
+#define SC_KAFKA_RESTORE_TIMEOUT_MS 300000L
+#define SC_KAFKA_RESTORE_STEP_MS    30000L
+#define SC_KAFKA_PROBE_TIMEOUT_MS   3000
+
+typedef struct sc_kafka_engine_config {
+    const char *broker_addr; /* this broker, "localhost:9092"; copied */
+    int broker_id;
+    const kafka_conn_opts *conn_opts; /* NULL: plaintext; borrowed for the engine's life */
+    const kube_config *kube;          /* reaches the ledger (and Lease); copied */
+    const char *ns;                   /* the ledger's namespace; NULL: kube's; copied */
+    const char *cluster;              /* ConfigMap and Lease "<cluster>-drain"; copied */
+    bool throttle;                    /* take the Lease "<cluster>-drain" for a drain */
+    const char *identity;             /* holder name in the Lease (the pod); copied */
+    long restore_timeout_ms;          /* 0: SC_KAFKA_RESTORE_TIMEOUT_MS */
+    int probe_timeout_ms;             /* readiness calls; 0: SC_KAFKA_PROBE_TIMEOUT_MS */
+} sc_kafka_engine_config;
+
+typedef struct sc_kafka_engine sc_kafka_engine;
+
+int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out, util_err *err);
+
+/* NULL is a no-op. Not while a drain or a readiness check runs. */
+void sc_kafka_engine_free(sc_kafka_engine *e);
+
+/* sc_drain_fn; user is the sc_kafka_engine. */
+int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err);
+
+/* sc_ready_fn; user is the sc_kafka_engine. May block for a restore step. */
+int sc_kafka_engine_ready(void *user, char *why, size_t why_size);
+
+/* sc_drain_status_fn; user is the sc_kafka_engine. Adds "kafka":
+ * {"broker", "ledger", "drainStarted", "restored", "readyLatched",
+ * "lastError", "replicated", "outOfIsr", "leaderless"} from what the
+ * engine last saw; no I/O. */
+int sc_kafka_engine_status(cJSON *status, void *user, util_err *err);
+
+/* For `run --flavor kafka`: makes the engine for run_cfg->broker_id and
+ * points run_cfg's readiness, drain and status hooks at it. *out outlives
+ * the sc_run; free it after. */
+int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
+                            sc_kafka_engine **out, util_err *err);
+
+#endif
