@@ -6,6 +6,7 @@
  * The hook table below is where the drain engine plugs in: drain
  * (sc_drain_fn), its status, and the readiness it latches. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 #include "configmap.h"
 #include "drain.h"
 #include "drain_redpanda.h"
+#include "engine_kafka.h"
+#include "kube/config.h"
 #include "probe.h"
 #include "render.h"
 #include "run.h"
@@ -41,6 +44,9 @@ static const char usage_text[] =
     "  --admin-ca FILE         redpanda: PEM CAs for an https admin API\n"
     "  --admin-user USER       redpanda: basic auth user of the admin API\n"
     "  --admin-password-file FILE  redpanda: that user's password\n"
+    "  --kubeconfig PATH       kafka: reach the drain ledger with this kubeconfig\n"
+    "                          instead of the pod's service account\n"
+    "  --no-throttle           kafka: drain without taking the Lease <cluster>-drain\n"
     "  --help                  print this and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n";
@@ -49,6 +55,7 @@ int sc_cmd_run(int argc, char **argv)
 {
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
     enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
+    enum { O_KCFG = 400, O_NOTHROTTLE };                          /* Kafka's */
     static const struct option longopts[] = {
         {"pod-name", required_argument, NULL, O_POD},
         {"broker-id", required_argument, NULL, O_ID},
@@ -64,6 +71,8 @@ int sc_cmd_run(int argc, char **argv)
         {"admin-ca", required_argument, NULL, O_RPCA},
         {"admin-user", required_argument, NULL, O_RPUSER},
         {"admin-password-file", required_argument, NULL, O_RPPASS},
+        {"kubeconfig", required_argument, NULL, O_KCFG},
+        {"no-throttle", no_argument, NULL, O_NOTHROTTLE},
         {NULL, 0, NULL, 0},
     };
     sc_run_config cfg;
@@ -71,11 +80,16 @@ int sc_cmd_run(int argc, char **argv)
     sc_run *r = NULL;
     util_err err = {{0}};
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
-    char cluster[256];
+    char cluster[256] = "";
     int c, rc;
     const char *flavor = "kafka", *rp_pass_file = NULL;
     sc_rp_engine_config rp_cfg;
     sc_rp_engine *rp = NULL;
+    const char *kubeconfig = NULL;
+    bool throttle = true;
+    kube_config *kc = NULL;
+    sc_kafka_engine_config kafka_cfg;
+    sc_kafka_engine *kafka = NULL;
 
     memset(&cfg, 0, sizeof cfg);
     memset(&probe, 0, sizeof probe);
@@ -130,6 +144,12 @@ int sc_cmd_run(int argc, char **argv)
         case O_RPPASS:
             rp_pass_file = optarg;
             break;
+        case O_KCFG:
+            kubeconfig = optarg;
+            break;
+        case O_NOTHROTTLE:
+            throttle = false;
+            break;
         default:
             return sc_usage_error("run", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -140,14 +160,16 @@ int sc_cmd_run(int argc, char **argv)
         return sc_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (strcmp(flavor, "kafka") != 0 && strcmp(flavor, "redpanda") != 0)
         return sc_usage_error("run", "--flavor: '%s' is neither kafka nor redpanda", flavor);
+    if (cfg.pod_name != NULL &&
+        sc_cluster_from_pod(cfg.pod_name, cluster, sizeof cluster, &err) != 0)
+        return sc_usage_error("run", "%s", err.msg);
     if (id < 0) {
         int bid;
 
         if (cfg.pod_name == NULL)
             return sc_usage_error("run", "the broker id is needed (--pod-name, $POD_NAME or "
                                          "--broker-id)");
-        if (sc_cluster_from_pod(cfg.pod_name, cluster, sizeof cluster, &err) != 0 ||
-            sc_broker_id_from_pod(cluster, cfg.pod_name, &bid, &err) != 0)
+        if (sc_broker_id_from_pod(cluster, cfg.pod_name, &bid, &err) != 0)
             return sc_usage_error("run", "%s", err.msg);
         id = bid;
     }
@@ -170,9 +192,41 @@ int sc_cmd_run(int argc, char **argv)
         sc_rp_engine_for_run(&cfg, &rp_cfg, rp_pass_file, &rp, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
 
+    /* Kafka: reorder + preferred election with the drain ledger, which
+     * lives on the API server. Without a way to reach it (no kubeconfig and
+     * not in a pod) drain stays refused rather than running unrecorded. */
+    if (strcmp(flavor, "kafka") == 0 &&
+        (kubeconfig != NULL || sc_env("KUBERNETES_SERVICE_HOST", NULL) != NULL)) {
+        if (cluster[0] == '\0')
+            return sc_usage_error(
+                "run", "kafka drain needs the cluster name: give --pod-name or $POD_NAME");
+        if ((kubeconfig != NULL ? kube_config_load(kubeconfig, NULL, &kc, &err)
+                                : kube_config_in_cluster(NULL, &kc, &err)) != 0) {
+            util_error("run: %s", err.msg);
+            return SC_EXIT_FAIL;
+        }
+        memset(&kafka_cfg, 0, sizeof kafka_cfg);
+        kafka_cfg.broker_addr = probe.addr;
+        kafka_cfg.kube = kc;
+        kafka_cfg.cluster = cluster;
+        kafka_cfg.ns = sc_env("POD_NAMESPACE", NULL); /* NULL: the kubeconfig's */
+        kafka_cfg.throttle = throttle;
+        kafka_cfg.identity = cfg.pod_name;
+        kafka_cfg.probe_timeout_ms = (int)ptmo;
+        rc = sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err);
+        kube_config_free(kc);
+        if (rc != 0) {
+            util_error("run: %s", err.msg);
+            return SC_EXIT_FAIL;
+        }
+    } else if (strcmp(flavor, "kafka") == 0) {
+        util_warn("run: no Kubernetes API (no --kubeconfig, not in a pod): drain is refused");
+    }
+
     if (sc_run_new(&cfg, &r, &err) != 0) {
         util_error("run: %s", err.msg);
         sc_rp_engine_free(rp);
+        sc_kafka_engine_free(kafka);
         return SC_EXIT_FAIL;
     }
     sc_on_stop(sc_run_stop, r);
@@ -184,5 +238,6 @@ int sc_cmd_run(int argc, char **argv)
         util_info("run: stopped");
     sc_run_free(r);
     sc_rp_engine_free(rp);
+    sc_kafka_engine_free(kafka);
     return rc == 0 ? SC_EXIT_OK : SC_EXIT_FAIL;
 }
