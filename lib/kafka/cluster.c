@@ -15,9 +15,9 @@ int kafka_describe_cluster_encode(kafka_writer *w, int16_t version,
 {
     int8_t type = req && req->endpoint_type ? req->endpoint_type : KAFKA_ENDPOINT_BROKERS;
 
-    if (version < KAFKA_DESCRIBE_CLUSTER_MIN || version > KAFKA_DESCRIBE_CLUSTER_MAX)
-        return util_err_set(err, "DescribeCluster request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_CLUSTER_MIN, KAFKA_DESCRIBE_CLUSTER_MAX);
+    if (kafka_version_check("DescribeCluster request", version, KAFKA_DESCRIBE_CLUSTER_MIN,
+                            KAFKA_DESCRIBE_CLUSTER_MAX, err) < 0)
+        return -1;
     if (version < 1 && type != KAFKA_ENDPOINT_BROKERS)
         return util_err_set(err,
                             "DescribeCluster v%d request: only brokers can be described "
@@ -75,9 +75,9 @@ int kafka_describe_cluster_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_CLUSTER_MIN || version > KAFKA_DESCRIBE_CLUSTER_MAX)
-        return util_err_set(err, "DescribeCluster response: version %d not spoken (%d..%d)",
-                            version, KAFKA_DESCRIBE_CLUSTER_MIN, KAFKA_DESCRIBE_CLUSTER_MAX);
+    if (kafka_version_check("DescribeCluster response", version, KAFKA_DESCRIBE_CLUSTER_MIN,
+                            KAFKA_DESCRIBE_CLUSTER_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeCluster response: out of memory");

@@ -26,9 +26,9 @@ int kafka_describe_configs_encode(kafka_writer *w, int16_t version,
     int flex = DESCRIBE_FLEXIBLE(version);
     int32_t i, k;
 
-    if (version < KAFKA_DESCRIBE_CONFIGS_MIN || version > KAFKA_DESCRIBE_CONFIGS_MAX)
-        return util_err_set(err, "DescribeConfigs request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_CONFIGS_MIN, KAFKA_DESCRIBE_CONFIGS_MAX);
+    if (kafka_version_check("DescribeConfigs request", version, KAFKA_DESCRIBE_CONFIGS_MIN,
+                            KAFKA_DESCRIBE_CONFIGS_MAX, err) < 0)
+        return -1;
     if (req->n_resources < 0 || (req->n_resources > 0 && req->resources == NULL))
         return util_err_set(err, "DescribeConfigs request: no resources given");
     kafka_put_flex_array_len(w, flex, req->n_resources);
@@ -139,9 +139,9 @@ int kafka_describe_configs_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_CONFIGS_MIN || version > KAFKA_DESCRIBE_CONFIGS_MAX)
-        return util_err_set(err, "DescribeConfigs response: version %d not spoken (%d..%d)",
-                            version, KAFKA_DESCRIBE_CONFIGS_MIN, KAFKA_DESCRIBE_CONFIGS_MAX);
+    if (kafka_version_check("DescribeConfigs response", version, KAFKA_DESCRIBE_CONFIGS_MIN,
+                            KAFKA_DESCRIBE_CONFIGS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeConfigs response: out of memory");
@@ -223,13 +223,10 @@ int kafka_incremental_alter_configs_encode(kafka_writer *w, int16_t version,
     int flex = ALTER_FLEXIBLE(version);
     int32_t i, k;
 
-    if (version < KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN ||
-        version > KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX)
-        return util_err_set(err,
-                            "IncrementalAlterConfigs request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
-                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX);
+    if (kafka_version_check("IncrementalAlterConfigs request", version,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX, err) < 0)
+        return -1;
     if (req->n_resources < 0 || (req->n_resources > 0 && req->resources == NULL))
         return util_err_set(err, "IncrementalAlterConfigs request: no resources given");
     kafka_put_flex_array_len(w, flex, req->n_resources);
@@ -300,13 +297,10 @@ int kafka_incremental_alter_configs_decode(const void *body, size_t len, int16_t
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN ||
-        version > KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX)
-        return util_err_set(err,
-                            "IncrementalAlterConfigs response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
-                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX);
+    if (kafka_version_check("IncrementalAlterConfigs response", version,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "IncrementalAlterConfigs response: out of memory");

@@ -20,9 +20,9 @@ int kafka_elect_leaders_encode(kafka_writer *w, int16_t version,
     int flex = FLEXIBLE(version);
     int32_t i;
 
-    if (version < KAFKA_ELECT_LEADERS_MIN || version > KAFKA_ELECT_LEADERS_MAX)
-        return util_err_set(err, "ElectLeaders request: version %d not spoken (%d..%d)", version,
-                            KAFKA_ELECT_LEADERS_MIN, KAFKA_ELECT_LEADERS_MAX);
+    if (kafka_version_check("ElectLeaders request", version, KAFKA_ELECT_LEADERS_MIN,
+                            KAFKA_ELECT_LEADERS_MAX, err) < 0)
+        return -1;
     if (version == 0 && req->election_type != KAFKA_ELECTION_PREFERRED)
         return util_err_set(err, "ElectLeaders v0 request: only preferred elections before v1");
     if (version >= 1)
@@ -102,9 +102,9 @@ int kafka_elect_leaders_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_ELECT_LEADERS_MIN || version > KAFKA_ELECT_LEADERS_MAX)
-        return util_err_set(err, "ElectLeaders response: version %d not spoken (%d..%d)", version,
-                            KAFKA_ELECT_LEADERS_MIN, KAFKA_ELECT_LEADERS_MAX);
+    if (kafka_version_check("ElectLeaders response", version, KAFKA_ELECT_LEADERS_MIN,
+                            KAFKA_ELECT_LEADERS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "ElectLeaders response: out of memory");

@@ -24,9 +24,9 @@ int kafka_metadata_encode(kafka_writer *w, int16_t version, const kafka_metadata
     int flex = FLEXIBLE(version);
     int32_t i;
 
-    if (version < KAFKA_METADATA_MIN || version > KAFKA_METADATA_MAX)
-        return util_err_set(err, "Metadata request: version %d not spoken (%d..%d)", version,
-                            KAFKA_METADATA_MIN, KAFKA_METADATA_MAX);
+    if (kafka_version_check("Metadata request", version, KAFKA_METADATA_MIN, KAFKA_METADATA_MAX,
+                            err) < 0)
+        return -1;
     if (req->topics == NULL) {
         kafka_put_flex_array_len(w, flex, -1);
     } else {
@@ -143,9 +143,9 @@ int kafka_metadata_decode(const void *body, size_t len, int16_t version, kafka_m
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_METADATA_MIN || version > KAFKA_METADATA_MAX)
-        return util_err_set(err, "Metadata response: version %d not spoken (%d..%d)", version,
-                            KAFKA_METADATA_MIN, KAFKA_METADATA_MAX);
+    if (kafka_version_check("Metadata response", version, KAFKA_METADATA_MIN, KAFKA_METADATA_MAX,
+                            err) < 0)
+        return -1;
     md = calloc(1, sizeof *md);
     if (md == NULL)
         return util_err_set(err, "Metadata response: out of memory");

@@ -20,9 +20,9 @@ int kafka_describe_quorum_encode(kafka_writer *w, int16_t version,
 {
     const char *topic = req && req->topic ? req->topic : KAFKA_METADATA_TOPIC;
 
-    if (version < KAFKA_DESCRIBE_QUORUM_MIN || version > KAFKA_DESCRIBE_QUORUM_MAX)
-        return util_err_set(err, "DescribeQuorum request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_QUORUM_MIN, KAFKA_DESCRIBE_QUORUM_MAX);
+    if (kafka_version_check("DescribeQuorum request", version, KAFKA_DESCRIBE_QUORUM_MIN,
+                            KAFKA_DESCRIBE_QUORUM_MAX, err) < 0)
+        return -1;
     kafka_put_compact_array_len(w, 1);
     kafka_put_compact_string(w, topic);
     kafka_put_compact_array_len(w, 1);
@@ -153,9 +153,9 @@ int kafka_describe_quorum_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_QUORUM_MIN || version > KAFKA_DESCRIBE_QUORUM_MAX)
-        return util_err_set(err, "DescribeQuorum response: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_QUORUM_MIN, KAFKA_DESCRIBE_QUORUM_MAX);
+    if (kafka_version_check("DescribeQuorum response", version, KAFKA_DESCRIBE_QUORUM_MIN,
+                            KAFKA_DESCRIBE_QUORUM_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeQuorum response: out of memory");

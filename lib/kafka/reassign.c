@@ -68,13 +68,10 @@ int kafka_list_partition_reassignments_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "ListPartitionReassignments request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("ListPartitionReassignments request", version,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     kafka_put_i32(w, req->timeout_ms);
     if (req->topics == NULL) {
         kafka_put_compact_array_len(w, -1);
@@ -129,13 +126,10 @@ int kafka_list_partition_reassignments_decode(const void *body, size_t len, int1
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "ListPartitionReassignments response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("ListPartitionReassignments response", version,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "ListPartitionReassignments response: out of memory");
@@ -218,13 +212,10 @@ int kafka_alter_partition_reassignments_encode(
 {
     int32_t i, j;
 
-    if (version < KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "AlterPartitionReassignments request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("AlterPartitionReassignments request", version,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     if (req->keep_replication_factor && version < 1)
         return util_err_set(err,
                             "AlterPartitionReassignments v%d request: the broker cannot "
@@ -295,13 +286,10 @@ int kafka_alter_partition_reassignments_decode(const void *body, size_t len, int
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "AlterPartitionReassignments response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("AlterPartitionReassignments response", version,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "AlterPartitionReassignments response: out of memory");

@@ -59,9 +59,9 @@ int kafka_create_topics_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_CREATE_TOPICS_MIN || version > KAFKA_CREATE_TOPICS_MAX)
-        return util_err_set(err, "CreateTopics request: version %d not spoken (%d..%d)", version,
-                            KAFKA_CREATE_TOPICS_MIN, KAFKA_CREATE_TOPICS_MAX);
+    if (kafka_version_check("CreateTopics request", version, KAFKA_CREATE_TOPICS_MIN,
+                            KAFKA_CREATE_TOPICS_MAX, err) < 0)
+        return -1;
     if (req->n_topics < 0 || (req->n_topics > 0 && req->topics == NULL))
         return util_err_set(err, "CreateTopics request: no topics given");
     kafka_put_compact_array_len(w, req->n_topics);
@@ -131,9 +131,9 @@ int kafka_create_topics_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_CREATE_TOPICS_MIN || version > KAFKA_CREATE_TOPICS_MAX)
-        return util_err_set(err, "CreateTopics response: version %d not spoken (%d..%d)", version,
-                            KAFKA_CREATE_TOPICS_MIN, KAFKA_CREATE_TOPICS_MAX);
+    if (kafka_version_check("CreateTopics response", version, KAFKA_CREATE_TOPICS_MIN,
+                            KAFKA_CREATE_TOPICS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "CreateTopics response: out of memory");
@@ -190,9 +190,9 @@ int kafka_delete_topics_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_DELETE_TOPICS_MIN || version > KAFKA_DELETE_TOPICS_MAX)
-        return util_err_set(err, "DeleteTopics request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DELETE_TOPICS_MIN, KAFKA_DELETE_TOPICS_MAX);
+    if (kafka_version_check("DeleteTopics request", version, KAFKA_DELETE_TOPICS_MIN,
+                            KAFKA_DELETE_TOPICS_MAX, err) < 0)
+        return -1;
     if (req->n_names < 0 || (req->n_names > 0 && req->names == NULL))
         return util_err_set(err, "DeleteTopics request: no topics given");
     kafka_put_compact_array_len(w, req->n_names);
@@ -246,9 +246,9 @@ int kafka_delete_topics_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DELETE_TOPICS_MIN || version > KAFKA_DELETE_TOPICS_MAX)
-        return util_err_set(err, "DeleteTopics response: version %d not spoken (%d..%d)", version,
-                            KAFKA_DELETE_TOPICS_MIN, KAFKA_DELETE_TOPICS_MAX);
+    if (kafka_version_check("DeleteTopics response", version, KAFKA_DELETE_TOPICS_MIN,
+                            KAFKA_DELETE_TOPICS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DeleteTopics response: out of memory");
