@@ -34,10 +34,22 @@ int kafka_describe_cluster_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
+static void decode_broker(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_describe_cluster_broker *b = elem;
+
+    kafka_read_i32(r, "broker_id", &b->broker_id);
+    kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &b->host);
+    kafka_read_i32(r, "port", &b->port);
+    kafka_read_dup_string(r, a, 1, "rack", KAFKA_NULLABLE, &b->rack);
+    if (version >= 2)
+        kafka_read_bool(r, "is_fenced", &b->is_fenced);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
 static int decode_body(kafka_reader *r, int16_t version, kafka_describe_cluster_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     kafka_read_i16(r, "error_code", &res->error_code);
@@ -47,22 +59,8 @@ static int decode_body(kafka_reader *r, int16_t version, kafka_describe_cluster_
         kafka_read_i8(r, "endpoint_type", &res->endpoint_type);
     kafka_read_dup_string(r, a, 1, "cluster_id", KAFKA_NOT_NULL, &res->cluster_id);
     kafka_read_i32(r, "controller_id", &res->controller_id);
-    kafka_read_count(r, 1, "brokers", KAFKA_NOT_NULL, BROKER_MIN, &n);
-    res->brokers = kafka_read_alloc(r, a, "brokers", n, sizeof *res->brokers);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_describe_cluster_broker *b = &res->brokers[i];
-
-        kafka_reader_enter(r, "brokers", i);
-        kafka_read_i32(r, "broker_id", &b->broker_id);
-        kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &b->host);
-        kafka_read_i32(r, "port", &b->port);
-        kafka_read_dup_string(r, a, 1, "rack", KAFKA_NULLABLE, &b->rack);
-        if (version >= 2)
-            kafka_read_bool(r, "is_fenced", &b->is_fenced);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        res->n_brokers = i + 1;
-    }
+    res->brokers = kafka_read_struct_array(r, a, 1, "brokers", BROKER_MIN, sizeof *res->brokers,
+                                           decode_broker, version, &res->n_brokers);
     kafka_read_i32(r, "cluster_authorized_operations", &res->cluster_authorized_operations);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);

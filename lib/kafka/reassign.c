@@ -13,50 +13,51 @@
 #define ONGOING_MIN          8 /* index, three arrays, tags */
 #define PARTITION_RESULT_MIN 8 /* index, error code, message, tags */
 
-/* One topic of each answer's topic list. */
+/* One partition, then one topic, of each answer's topic list. */
 
-static void decode_ongoing(kafka_reader *r, kafka_arena *a, kafka_ongoing_topic *t)
+static void decode_ongoing_partition(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_ongoing_partition *p = elem;
 
-    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
-    kafka_read_count(r, 1, "partitions", KAFKA_NOT_NULL, ONGOING_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_ongoing_partition *p = &t->partitions[i];
-
-        kafka_reader_enter(r, "partitions", i);
-        kafka_read_i32(r, "partition_index", &p->index);
-        kafka_read_int32_array(r, a, 1, "replicas", KAFKA_NOT_NULL, &p->replicas, &p->n_replicas);
-        kafka_read_int32_array(r, a, 1, "adding_replicas", KAFKA_NOT_NULL, &p->adding,
-                               &p->n_adding);
-        kafka_read_int32_array(r, a, 1, "removing_replicas", KAFKA_NOT_NULL, &p->removing,
-                               &p->n_removing);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+    (void)version;
+    kafka_read_i32(r, "partition_index", &p->index);
+    kafka_read_int32_array(r, a, 1, "replicas", KAFKA_NOT_NULL, &p->replicas, &p->n_replicas);
+    kafka_read_int32_array(r, a, 1, "adding_replicas", KAFKA_NOT_NULL, &p->adding, &p->n_adding);
+    kafka_read_int32_array(r, a, 1, "removing_replicas", KAFKA_NOT_NULL, &p->removing,
+                           &p->n_removing);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
-static void decode_reassign_result(kafka_reader *r, kafka_arena *a, kafka_reassign_topic_result *t)
+static void decode_ongoing(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_ongoing_topic *t = elem;
 
     kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
-    kafka_read_count(r, 1, "partitions", KAFKA_NOT_NULL, PARTITION_RESULT_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reassign_partition_result *p = &t->partitions[i];
+    t->partitions =
+        kafka_read_struct_array(r, a, 1, "partitions", ONGOING_MIN, sizeof *t->partitions,
+                                decode_ongoing_partition, version, &t->n_partitions);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
 
-        kafka_reader_enter(r, "partitions", i);
-        kafka_read_i32(r, "partition_index", &p->index);
-        kafka_read_i16(r, "error_code", &p->error_code);
-        kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &p->error_message);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+static void decode_partition_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_reassign_partition_result *p = elem;
+
+    (void)version;
+    kafka_read_i32(r, "partition_index", &p->index);
+    kafka_read_i16(r, "error_code", &p->error_code);
+    kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &p->error_message);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
+static void decode_reassign_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_reassign_topic_result *t = elem;
+
+    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
+    t->partitions =
+        kafka_read_struct_array(r, a, 1, "partitions", PARTITION_RESULT_MIN, sizeof *t->partitions,
+                                decode_partition_result, version, &t->n_partitions);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
@@ -101,19 +102,12 @@ int kafka_list_partition_reassignments_encode(kafka_writer *w, int16_t version,
 static int decode_list(kafka_reader *r, kafka_list_partition_reassignments_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     kafka_read_i16(r, "error_code", &res->error_code);
     kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &res->error_message);
-    kafka_read_count(r, 1, "topics", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "topics", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "topics", i);
-        decode_ongoing(r, a, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics = kafka_read_struct_array(r, a, 1, "topics", TOPIC_MIN, sizeof *res->topics,
+                                          decode_ongoing, res->version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -257,7 +251,6 @@ static int decode_alter(kafka_reader *r, int16_t version,
                         kafka_alter_partition_reassignments_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     res->allow_replication_factor_change = 1;
@@ -266,14 +259,8 @@ static int decode_alter(kafka_reader *r, int16_t version,
                         &res->allow_replication_factor_change);
     kafka_read_i16(r, "error_code", &res->error_code);
     kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &res->error_message);
-    kafka_read_count(r, 1, "responses", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "responses", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "responses", i);
-        decode_reassign_result(r, a, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics = kafka_read_struct_array(r, a, 1, "responses", TOPIC_MIN, sizeof *res->topics,
+                                          decode_reassign_result, version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
