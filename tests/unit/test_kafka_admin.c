@@ -34,9 +34,14 @@
 #define UUID0          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 #define T1_COMPACT     0x03, 't', '1'
 #define T1_CLASSIC     0x00, 0x02, 't', '1'
-#define MIR_COMPACT                                                                                \
-    0x14, 'm', 'i', 'n', '.', 'i', 'n', 's', 'y', 'n', 'c', '.', 'r', 'e', 'p', 'l', 'i', 'c',     \
-        'a', 's'
+/* "min.insync.replicas" and "__cluster_metadata": compact strings carry
+ * length + 1, classic ones an int16 length. */
+#define MIR_CHARS                                                                                  \
+    'm', 'i', 'n', '.', 'i', 'n', 's', 'y', 'n', 'c', '.', 'r', 'e', 'p', 'l', 'i', 'c', 'a', 's'
+#define MIR_COMPACT 0x14, MIR_CHARS
+#define MIR_CLASSIC 0x00, 0x13, MIR_CHARS
+#define CM_COMPACT                                                                                 \
+    0x13, '_', '_', 'c', 'l', 'u', 's', 't', 'e', 'r', '_', 'm', 'e', 't', 'a', 'd', 'a', 't', 'a'
 
 /* Starts a request frame as the connection does: size prefix, then the
  * header version kafka_header_versions gives for (key, flexible). */
@@ -299,53 +304,15 @@ START_TEST(incremental_alter_configs_requests_v1_v0)
         0x00,
     };
     static const unsigned char v0[] = {
-        HDR1(44, 0),
-        I32(1),
-        0x02,
-        T1_CLASSIC,
-        I32(2),
-        0x00,
-        0x13,
-        'm',
-        'i',
-        'n',
-        '.',
-        'i',
-        'n',
-        's',
-        'y',
-        'n',
-        'c',
-        '.',
-        'r',
-        'e',
-        'p',
-        'l',
-        'i',
-        'c',
-        'a',
-        's',
-        0x00,
-        0x00,
-        0x01,
-        '2',
-        0x00,
-        0x0c,
-        'r',
-        'e',
-        't',
-        'e',
-        'n',
-        't',
-        'i',
-        'o',
-        'n',
-        '.',
-        'm',
-        's',
-        0x01,
-        I16(-1),
-        0x01 /* validate_only */,
+        HDR1(44, 0), I32(1),  0x02,
+        T1_CLASSIC,  I32(2),  MIR_CLASSIC,
+        0x00,        0x00,    0x01,
+        '2',         0x00,    0x0c,
+        'r',         'e',     't',
+        'e',         'n',     't',
+        'i',         'o',     'n',
+        '.',         'm',     's',
+        0x01,        I16(-1), 0x01 /* validate_only */,
     };
     kafka_incremental_alter_configs_request req = {&res, 1, 0};
     kafka_writer w;
@@ -365,8 +332,7 @@ END_TEST
 START_TEST(describe_quorum_request)
 {
     static const unsigned char v2[] = {
-        HDR2(55, 2), 0x02, 0x13, '_', '_', 'c', 'l', 'u', 's',  't',    'e',  'r',  '_',
-        'm',         'e',  't',  'a', 'd', 'a', 't', 'a', 0x02, I32(0), 0x00, 0x00, 0x00,
+        HDR2(55, 2), 0x02, CM_COMPACT, 0x02, I32(0), 0x00, 0x00, 0x00,
     };
     kafka_writer w;
     util_err err;
@@ -845,26 +811,7 @@ static const unsigned char dcfg_v4[] = {
     '2',
     KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC,
     0x00,
-    0x14,
-    'm',
-    'i',
-    'n',
-    '.',
-    'i',
-    'n',
-    's',
-    'y',
-    'n',
-    'c',
-    '.',
-    'r',
-    'e',
-    'p',
-    'l',
-    'i',
-    'c',
-    'a',
-    's',
+    MIR_COMPACT,
     0x02,
     '1',
     KAFKA_CONFIG_SOURCE_DEFAULT,
@@ -994,25 +941,7 @@ static const unsigned char dq_v2[] = {
     I16(0),
     0x00, /* error_message null */
     0x02, /* topics: 1 */
-    0x13,
-    '_',
-    '_',
-    'c',
-    'l',
-    'u',
-    's',
-    't',
-    'e',
-    'r',
-    '_',
-    'm',
-    'e',
-    't',
-    'a',
-    'd',
-    'a',
-    't',
-    'a',
+    CM_COMPACT,
     0x02, /*   partitions: 1 */
     I32(0),
     I16(0),
