@@ -11,9 +11,9 @@
 
 int kafka_api_versions_encode(kafka_writer *w, int16_t version, util_err *err)
 {
-    if (version < KAFKA_API_VERSIONS_MIN || version > KAFKA_API_VERSIONS_MAX)
-        return util_err_set(err, "ApiVersions request: version %d not spoken (%d..%d)", version,
-                            KAFKA_API_VERSIONS_MIN, KAFKA_API_VERSIONS_MAX);
+    if (kafka_version_check("ApiVersions request", version, KAFKA_API_VERSIONS_MIN,
+                            KAFKA_API_VERSIONS_MAX, err) < 0)
+        return -1;
     if (version >= 3) {
         kafka_put_compact_string(w, "berth");
         kafka_put_compact_string(w, BERTH_VERSION);
@@ -79,9 +79,9 @@ int kafka_api_versions_decode(const void *body, size_t len, int16_t version,
     int16_t code;
 
     *out = NULL;
-    if (version < KAFKA_API_VERSIONS_MIN || version > KAFKA_API_VERSIONS_MAX)
-        return util_err_set(err, "ApiVersions response: version %d not spoken (%d..%d)", version,
-                            KAFKA_API_VERSIONS_MIN, KAFKA_API_VERSIONS_MAX);
+    if (kafka_version_check("ApiVersions response", version, KAFKA_API_VERSIONS_MIN,
+                            KAFKA_API_VERSIONS_MAX, err) < 0)
+        return -1;
     v = calloc(1, sizeof *v);
     if (v == NULL)
         return util_err_set(err, "ApiVersions response: out of memory");

@@ -15,9 +15,9 @@ int kafka_describe_cluster_encode(kafka_writer *w, int16_t version,
 {
     int8_t type = req && req->endpoint_type ? req->endpoint_type : KAFKA_ENDPOINT_BROKERS;
 
-    if (version < KAFKA_DESCRIBE_CLUSTER_MIN || version > KAFKA_DESCRIBE_CLUSTER_MAX)
-        return util_err_set(err, "DescribeCluster request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_CLUSTER_MIN, KAFKA_DESCRIBE_CLUSTER_MAX);
+    if (kafka_version_check("DescribeCluster request", version, KAFKA_DESCRIBE_CLUSTER_MIN,
+                            KAFKA_DESCRIBE_CLUSTER_MAX, err) < 0)
+        return -1;
     if (version < 1 && type != KAFKA_ENDPOINT_BROKERS)
         return util_err_set(err,
                             "DescribeCluster v%d request: only brokers can be described "
@@ -34,10 +34,22 @@ int kafka_describe_cluster_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
+static void decode_broker(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_describe_cluster_broker *b = elem;
+
+    kafka_read_i32(r, "broker_id", &b->broker_id);
+    kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &b->host);
+    kafka_read_i32(r, "port", &b->port);
+    kafka_read_dup_string(r, a, 1, "rack", KAFKA_NULLABLE, &b->rack);
+    if (version >= 2)
+        kafka_read_bool(r, "is_fenced", &b->is_fenced);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
 static int decode_body(kafka_reader *r, int16_t version, kafka_describe_cluster_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     kafka_read_i16(r, "error_code", &res->error_code);
@@ -47,22 +59,8 @@ static int decode_body(kafka_reader *r, int16_t version, kafka_describe_cluster_
         kafka_read_i8(r, "endpoint_type", &res->endpoint_type);
     kafka_read_dup_string(r, a, 1, "cluster_id", KAFKA_NOT_NULL, &res->cluster_id);
     kafka_read_i32(r, "controller_id", &res->controller_id);
-    kafka_read_count(r, 1, "brokers", KAFKA_NOT_NULL, BROKER_MIN, &n);
-    res->brokers = kafka_read_alloc(r, a, "brokers", n, sizeof *res->brokers);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_describe_cluster_broker *b = &res->brokers[i];
-
-        kafka_reader_enter(r, "brokers", i);
-        kafka_read_i32(r, "broker_id", &b->broker_id);
-        kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &b->host);
-        kafka_read_i32(r, "port", &b->port);
-        kafka_read_dup_string(r, a, 1, "rack", KAFKA_NULLABLE, &b->rack);
-        if (version >= 2)
-            kafka_read_bool(r, "is_fenced", &b->is_fenced);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        res->n_brokers = i + 1;
-    }
+    res->brokers = kafka_read_struct_array(r, a, 1, "brokers", BROKER_MIN, sizeof *res->brokers,
+                                           decode_broker, version, &res->n_brokers);
     kafka_read_i32(r, "cluster_authorized_operations", &res->cluster_authorized_operations);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
@@ -75,9 +73,9 @@ int kafka_describe_cluster_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_CLUSTER_MIN || version > KAFKA_DESCRIBE_CLUSTER_MAX)
-        return util_err_set(err, "DescribeCluster response: version %d not spoken (%d..%d)",
-                            version, KAFKA_DESCRIBE_CLUSTER_MIN, KAFKA_DESCRIBE_CLUSTER_MAX);
+    if (kafka_version_check("DescribeCluster response", version, KAFKA_DESCRIBE_CLUSTER_MIN,
+                            KAFKA_DESCRIBE_CLUSTER_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeCluster response: out of memory");

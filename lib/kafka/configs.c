@@ -26,9 +26,9 @@ int kafka_describe_configs_encode(kafka_writer *w, int16_t version,
     int flex = DESCRIBE_FLEXIBLE(version);
     int32_t i, k;
 
-    if (version < KAFKA_DESCRIBE_CONFIGS_MIN || version > KAFKA_DESCRIBE_CONFIGS_MAX)
-        return util_err_set(err, "DescribeConfigs request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_CONFIGS_MIN, KAFKA_DESCRIBE_CONFIGS_MAX);
+    if (kafka_version_check("DescribeConfigs request", version, KAFKA_DESCRIBE_CONFIGS_MIN,
+                            KAFKA_DESCRIBE_CONFIGS_MAX, err) < 0)
+        return -1;
     if (req->n_resources < 0 || (req->n_resources > 0 && req->resources == NULL))
         return util_err_set(err, "DescribeConfigs request: no resources given");
     kafka_put_flex_array_len(w, flex, req->n_resources);
@@ -64,29 +64,29 @@ int kafka_describe_configs_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
-static void decode_entry(kafka_reader *r, kafka_arena *a, int16_t version, kafka_config_entry *e)
+static void decode_synonym(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
     int flex = DESCRIBE_FLEXIBLE(version);
-    int32_t i, n;
+    kafka_config_synonym *s = elem;
+
+    kafka_read_dup_string(r, a, flex, "name", KAFKA_NOT_NULL, &s->name);
+    kafka_read_dup_string(r, a, flex, "value", KAFKA_NULLABLE, &s->value);
+    kafka_read_i8(r, "source", &s->source);
+    kafka_read_flex_tags(r, flex, "tagged_fields");
+}
+
+static void decode_entry(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    int flex = DESCRIBE_FLEXIBLE(version);
+    kafka_config_entry *e = elem;
 
     kafka_read_dup_string(r, a, flex, "name", KAFKA_NOT_NULL, &e->name);
     kafka_read_dup_string(r, a, flex, "value", KAFKA_NULLABLE, &e->value);
     kafka_read_bool(r, "read_only", &e->read_only);
     kafka_read_i8(r, "config_source", &e->config_source);
     kafka_read_bool(r, "is_sensitive", &e->is_sensitive);
-    kafka_read_count(r, flex, "synonyms", KAFKA_NOT_NULL, SYNONYM_MIN, &n);
-    e->synonyms = kafka_read_alloc(r, a, "synonyms", n, sizeof *e->synonyms);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_config_synonym *s = &e->synonyms[i];
-
-        kafka_reader_enter(r, "synonyms", i);
-        kafka_read_dup_string(r, a, flex, "name", KAFKA_NOT_NULL, &s->name);
-        kafka_read_dup_string(r, a, flex, "value", KAFKA_NULLABLE, &s->value);
-        kafka_read_i8(r, "source", &s->source);
-        kafka_read_flex_tags(r, flex, "tagged_fields");
-        kafka_reader_leave(r);
-        e->n_synonyms = i + 1;
-    }
+    e->synonyms = kafka_read_struct_array(r, a, flex, "synonyms", SYNONYM_MIN, sizeof *e->synonyms,
+                                          decode_synonym, version, &e->n_synonyms);
     if (version >= 3) {
         kafka_read_i8(r, "config_type", &e->config_type);
         kafka_read_dup_string(r, a, flex, "documentation", KAFKA_NULLABLE, &e->documentation);
@@ -94,40 +94,28 @@ static void decode_entry(kafka_reader *r, kafka_arena *a, int16_t version, kafka
     kafka_read_flex_tags(r, flex, "tagged_fields");
 }
 
-static void decode_result(kafka_reader *r, kafka_arena *a, int16_t version, kafka_config_result *c)
+static void decode_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
     int flex = DESCRIBE_FLEXIBLE(version);
-    int32_t i, n;
+    kafka_config_result *c = elem;
 
     kafka_read_i16(r, "error_code", &c->error_code);
     kafka_read_dup_string(r, a, flex, "error_message", KAFKA_NULLABLE, &c->error_message);
     kafka_read_i8(r, "resource_type", &c->resource_type);
     kafka_read_dup_string(r, a, flex, "resource_name", KAFKA_NOT_NULL, &c->resource_name);
-    kafka_read_count(r, flex, "configs", KAFKA_NOT_NULL, ENTRY_MIN, &n);
-    c->configs = kafka_read_alloc(r, a, "configs", n, sizeof *c->configs);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "configs", i);
-        decode_entry(r, a, version, &c->configs[i]);
-        kafka_reader_leave(r);
-        c->n_configs = i + 1;
-    }
+    c->configs = kafka_read_struct_array(r, a, flex, "configs", ENTRY_MIN, sizeof *c->configs,
+                                         decode_entry, version, &c->n_configs);
     kafka_read_flex_tags(r, flex, "tagged_fields");
 }
 
 static int decode_describe(kafka_reader *r, int16_t version, kafka_describe_configs_response *res)
 {
     int flex = DESCRIBE_FLEXIBLE(version);
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
-    kafka_read_count(r, flex, "results", KAFKA_NOT_NULL, RESULT_MIN, &n);
-    res->results = kafka_read_alloc(r, &res->arena, "results", n, sizeof *res->results);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "results", i);
-        decode_result(r, &res->arena, version, &res->results[i]);
-        kafka_reader_leave(r);
-        res->n_results = i + 1;
-    }
+    res->results =
+        kafka_read_struct_array(r, &res->arena, flex, "results", RESULT_MIN, sizeof *res->results,
+                                decode_result, version, &res->n_results);
     kafka_read_flex_tags(r, flex, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -139,9 +127,9 @@ int kafka_describe_configs_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_CONFIGS_MIN || version > KAFKA_DESCRIBE_CONFIGS_MAX)
-        return util_err_set(err, "DescribeConfigs response: version %d not spoken (%d..%d)",
-                            version, KAFKA_DESCRIBE_CONFIGS_MIN, KAFKA_DESCRIBE_CONFIGS_MAX);
+    if (kafka_version_check("DescribeConfigs response", version, KAFKA_DESCRIBE_CONFIGS_MIN,
+                            KAFKA_DESCRIBE_CONFIGS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeConfigs response: out of memory");
@@ -223,13 +211,10 @@ int kafka_incremental_alter_configs_encode(kafka_writer *w, int16_t version,
     int flex = ALTER_FLEXIBLE(version);
     int32_t i, k;
 
-    if (version < KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN ||
-        version > KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX)
-        return util_err_set(err,
-                            "IncrementalAlterConfigs request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
-                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX);
+    if (kafka_version_check("IncrementalAlterConfigs request", version,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX, err) < 0)
+        return -1;
     if (req->n_resources < 0 || (req->n_resources > 0 && req->resources == NULL))
         return util_err_set(err, "IncrementalAlterConfigs request: no resources given");
     kafka_put_flex_array_len(w, flex, req->n_resources);
@@ -266,28 +251,27 @@ int kafka_incremental_alter_configs_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
+static void decode_alter_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    int flex = ALTER_FLEXIBLE(version);
+    kafka_alter_config_result *c = elem;
+
+    kafka_read_i16(r, "error_code", &c->error_code);
+    kafka_read_dup_string(r, a, flex, "error_message", KAFKA_NULLABLE, &c->error_message);
+    kafka_read_i8(r, "resource_type", &c->resource_type);
+    kafka_read_dup_string(r, a, flex, "resource_name", KAFKA_NOT_NULL, &c->resource_name);
+    kafka_read_flex_tags(r, flex, "tagged_fields");
+}
+
 static int decode_alter(kafka_reader *r, int16_t version,
                         kafka_incremental_alter_configs_response *res)
 {
     int flex = ALTER_FLEXIBLE(version);
-    kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
-    kafka_read_count(r, flex, "responses", KAFKA_NOT_NULL, ALTER_RESULT_MIN, &n);
-    res->results = kafka_read_alloc(r, a, "responses", n, sizeof *res->results);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_alter_config_result *c = &res->results[i];
-
-        kafka_reader_enter(r, "responses", i);
-        kafka_read_i16(r, "error_code", &c->error_code);
-        kafka_read_dup_string(r, a, flex, "error_message", KAFKA_NULLABLE, &c->error_message);
-        kafka_read_i8(r, "resource_type", &c->resource_type);
-        kafka_read_dup_string(r, a, flex, "resource_name", KAFKA_NOT_NULL, &c->resource_name);
-        kafka_read_flex_tags(r, flex, "tagged_fields");
-        kafka_reader_leave(r);
-        res->n_results = i + 1;
-    }
+    res->results = kafka_read_struct_array(r, &res->arena, flex, "responses", ALTER_RESULT_MIN,
+                                           sizeof *res->results, decode_alter_result, version,
+                                           &res->n_results);
     kafka_read_flex_tags(r, flex, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -300,13 +284,10 @@ int kafka_incremental_alter_configs_decode(const void *body, size_t len, int16_t
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN ||
-        version > KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX)
-        return util_err_set(err,
-                            "IncrementalAlterConfigs response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
-                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX);
+    if (kafka_version_check("IncrementalAlterConfigs response", version,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN,
+                            KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "IncrementalAlterConfigs response: out of memory");

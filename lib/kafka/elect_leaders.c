@@ -20,9 +20,9 @@ int kafka_elect_leaders_encode(kafka_writer *w, int16_t version,
     int flex = FLEXIBLE(version);
     int32_t i;
 
-    if (version < KAFKA_ELECT_LEADERS_MIN || version > KAFKA_ELECT_LEADERS_MAX)
-        return util_err_set(err, "ElectLeaders request: version %d not spoken (%d..%d)", version,
-                            KAFKA_ELECT_LEADERS_MIN, KAFKA_ELECT_LEADERS_MAX);
+    if (kafka_version_check("ElectLeaders request", version, KAFKA_ELECT_LEADERS_MIN,
+                            KAFKA_ELECT_LEADERS_MAX, err) < 0)
+        return -1;
     if (version == 0 && req->election_type != KAFKA_ELECTION_PREFERRED)
         return util_err_set(err, "ElectLeaders v0 request: only preferred elections before v1");
     if (version >= 1)
@@ -53,44 +53,39 @@ int kafka_elect_leaders_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
-static void decode_topic(kafka_reader *r, kafka_arena *a, int flex, kafka_elect_topic_result *t)
+static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    int flex = FLEXIBLE(version);
+    kafka_elect_partition_result *p = elem;
+
+    kafka_read_i32(r, "partition_id", &p->partition);
+    kafka_read_i16(r, "error_code", &p->error_code);
+    kafka_read_dup_string(r, a, flex, "error_message", KAFKA_NULLABLE, &p->error_message);
+    kafka_read_flex_tags(r, flex, "tagged_fields");
+}
+
+static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    int flex = FLEXIBLE(version);
+    kafka_elect_topic_result *t = elem;
 
     kafka_read_dup_string(r, a, flex, "topic", KAFKA_NOT_NULL, &t->topic);
-    kafka_read_count(r, flex, "partition_result", KAFKA_NOT_NULL, PARTITION_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partition_result", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_elect_partition_result *p = &t->partitions[i];
-
-        kafka_reader_enter(r, "partition_result", i);
-        kafka_read_i32(r, "partition_id", &p->partition);
-        kafka_read_i16(r, "error_code", &p->error_code);
-        kafka_read_dup_string(r, a, flex, "error_message", KAFKA_NULLABLE, &p->error_message);
-        kafka_read_flex_tags(r, flex, "tagged_fields");
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+    t->partitions =
+        kafka_read_struct_array(r, a, flex, "partition_result", PARTITION_MIN,
+                                sizeof *t->partitions, decode_partition, version, &t->n_partitions);
     kafka_read_flex_tags(r, flex, "tagged_fields");
 }
 
 static int decode_body(kafka_reader *r, int16_t version, kafka_elect_leaders_response *res)
 {
     int flex = FLEXIBLE(version);
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     if (version >= 1)
         kafka_read_i16(r, "error_code", &res->error_code);
-    kafka_read_count(r, flex, "replica_election_results", KAFKA_NOT_NULL, TOPIC_MIN, &n);
     res->topics =
-        kafka_read_alloc(r, &res->arena, "replica_election_results", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "replica_election_results", i);
-        decode_topic(r, &res->arena, flex, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+        kafka_read_struct_array(r, &res->arena, flex, "replica_election_results", TOPIC_MIN,
+                                sizeof *res->topics, decode_topic, version, &res->n_topics);
     kafka_read_flex_tags(r, flex, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -102,9 +97,9 @@ int kafka_elect_leaders_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_ELECT_LEADERS_MIN || version > KAFKA_ELECT_LEADERS_MAX)
-        return util_err_set(err, "ElectLeaders response: version %d not spoken (%d..%d)", version,
-                            KAFKA_ELECT_LEADERS_MIN, KAFKA_ELECT_LEADERS_MAX);
+    if (kafka_version_check("ElectLeaders response", version, KAFKA_ELECT_LEADERS_MIN,
+                            KAFKA_ELECT_LEADERS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "ElectLeaders response: out of memory");

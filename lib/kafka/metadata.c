@@ -24,9 +24,9 @@ int kafka_metadata_encode(kafka_writer *w, int16_t version, const kafka_metadata
     int flex = FLEXIBLE(version);
     int32_t i;
 
-    if (version < KAFKA_METADATA_MIN || version > KAFKA_METADATA_MAX)
-        return util_err_set(err, "Metadata request: version %d not spoken (%d..%d)", version,
-                            KAFKA_METADATA_MIN, KAFKA_METADATA_MAX);
+    if (kafka_version_check("Metadata request", version, KAFKA_METADATA_MIN, KAFKA_METADATA_MAX,
+                            err) < 0)
+        return -1;
     if (req->topics == NULL) {
         kafka_put_flex_array_len(w, flex, -1);
     } else {
@@ -53,10 +53,22 @@ int kafka_metadata_encode(kafka_writer *w, int16_t version, const kafka_metadata
     return 0;
 }
 
-static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version,
-                             kafka_metadata_partition *p)
+static void decode_broker(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
     int flex = FLEXIBLE(version);
+    kafka_metadata_broker *b = elem;
+
+    kafka_read_i32(r, "node_id", &b->node_id);
+    kafka_read_dup_string(r, a, flex, "host", KAFKA_NOT_NULL, &b->host);
+    kafka_read_i32(r, "port", &b->port);
+    kafka_read_dup_string(r, a, flex, "rack", KAFKA_NULLABLE, &b->rack);
+    kafka_read_flex_tags(r, flex, "tagged_fields");
+}
+
+static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    int flex = FLEXIBLE(version);
+    kafka_metadata_partition *p = elem;
 
     kafka_read_i16(r, "error_code", &p->error_code);
     kafka_read_i32(r, "partition_index", &p->index);
@@ -73,10 +85,11 @@ static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version,
     kafka_read_flex_tags(r, flex, "tagged_fields");
 }
 
-static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, kafka_metadata_topic *t)
+static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
     int flex = FLEXIBLE(version);
-    int32_t i, n, auth;
+    kafka_metadata_topic *t = elem;
+    int32_t auth;
 
     kafka_read_i16(r, "error_code", &t->error_code);
     kafka_read_dup_string(r, a, flex, "name", version >= 12 ? KAFKA_NULLABLE : KAFKA_NOT_NULL,
@@ -84,14 +97,9 @@ static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, kafka
     if (version >= 10)
         kafka_read_uuid(r, "topic_id", &t->topic_id);
     kafka_read_bool(r, "is_internal", &t->is_internal);
-    kafka_read_count(r, flex, "partitions", KAFKA_NOT_NULL, PARTITION_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "partitions", i);
-        decode_partition(r, a, version, &t->partitions[i]);
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+    t->partitions =
+        kafka_read_struct_array(r, a, flex, "partitions", PARTITION_MIN, sizeof *t->partitions,
+                                decode_partition, version, &t->n_partitions);
     if (version >= 8)
         kafka_read_i32(r, "topic_authorized_operations", &auth);
     kafka_read_flex_tags(r, flex, "tagged_fields");
@@ -101,33 +109,15 @@ static int decode_body(kafka_reader *r, int16_t version, kafka_metadata *md)
 {
     int flex = FLEXIBLE(version);
     kafka_arena *a = &md->arena;
-    int32_t i, n, auth;
+    int32_t auth;
 
     kafka_read_i32(r, "throttle_time_ms", &md->throttle_time_ms);
-    kafka_read_count(r, flex, "brokers", KAFKA_NOT_NULL, BROKER_MIN, &n);
-    md->brokers = kafka_read_alloc(r, a, "brokers", n, sizeof *md->brokers);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_metadata_broker *b = &md->brokers[i];
-
-        kafka_reader_enter(r, "brokers", i);
-        kafka_read_i32(r, "node_id", &b->node_id);
-        kafka_read_dup_string(r, a, flex, "host", KAFKA_NOT_NULL, &b->host);
-        kafka_read_i32(r, "port", &b->port);
-        kafka_read_dup_string(r, a, flex, "rack", KAFKA_NULLABLE, &b->rack);
-        kafka_read_flex_tags(r, flex, "tagged_fields");
-        kafka_reader_leave(r);
-        md->n_brokers = i + 1;
-    }
+    md->brokers = kafka_read_struct_array(r, a, flex, "brokers", BROKER_MIN, sizeof *md->brokers,
+                                          decode_broker, version, &md->n_brokers);
     kafka_read_dup_string(r, a, flex, "cluster_id", KAFKA_NULLABLE, &md->cluster_id);
     kafka_read_i32(r, "controller_id", &md->controller_id);
-    kafka_read_count(r, flex, "topics", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    md->topics = kafka_read_alloc(r, a, "topics", n, sizeof *md->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "topics", i);
-        decode_topic(r, a, version, &md->topics[i]);
-        kafka_reader_leave(r);
-        md->n_topics = i + 1;
-    }
+    md->topics = kafka_read_struct_array(r, a, flex, "topics", TOPIC_MIN, sizeof *md->topics,
+                                         decode_topic, version, &md->n_topics);
     if (version >= 8 && version <= 10)
         kafka_read_i32(r, "cluster_authorized_operations", &auth);
     if (version >= 13)
@@ -143,9 +133,9 @@ int kafka_metadata_decode(const void *body, size_t len, int16_t version, kafka_m
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_METADATA_MIN || version > KAFKA_METADATA_MAX)
-        return util_err_set(err, "Metadata response: version %d not spoken (%d..%d)", version,
-                            KAFKA_METADATA_MIN, KAFKA_METADATA_MAX);
+    if (kafka_version_check("Metadata response", version, KAFKA_METADATA_MIN, KAFKA_METADATA_MAX,
+                            err) < 0)
+        return -1;
     md = calloc(1, sizeof *md);
     if (md == NULL)
         return util_err_set(err, "Metadata response: out of memory");

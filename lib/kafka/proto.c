@@ -84,3 +84,10 @@ const char *kafka_error_name(int16_t code)
             return names[i].name;
     return "unknown";
 }
+
+int kafka_version_check(const char *what, int16_t version, int16_t min, int16_t max, util_err *err)
+{
+    if (version < min || version > max)
+        return util_err_set(err, "%s: version %d not spoken (%d..%d)", what, version, min, max);
+    return 0;
+}

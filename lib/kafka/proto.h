@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 enum kafka_api_key {
     KAFKA_API_METADATA = 3,
     KAFKA_API_SASL_HANDSHAKE = 17,
@@ -96,5 +98,11 @@ enum kafka_config_source {
  * know yield "unknown". Never NULL. */
 const char *kafka_api_name(int16_t api_key);
 const char *kafka_error_name(int16_t code);
+
+/* 0 if version lies in min..max, the versions of one API berth speaks;
+ * otherwise -1 with err "WHAT: version V not spoken (MIN..MAX)", what
+ * naming the message ("Metadata request"). Every encoder and decoder starts
+ * with it, so a caller's wrong version fails the same way everywhere. */
+int kafka_version_check(const char *what, int16_t version, int16_t min, int16_t max, util_err *err);
 
 #endif

@@ -20,9 +20,9 @@ int kafka_describe_quorum_encode(kafka_writer *w, int16_t version,
 {
     const char *topic = req && req->topic ? req->topic : KAFKA_METADATA_TOPIC;
 
-    if (version < KAFKA_DESCRIBE_QUORUM_MIN || version > KAFKA_DESCRIBE_QUORUM_MAX)
-        return util_err_set(err, "DescribeQuorum request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_QUORUM_MIN, KAFKA_DESCRIBE_QUORUM_MAX);
+    if (kafka_version_check("DescribeQuorum request", version, KAFKA_DESCRIBE_QUORUM_MIN,
+                            KAFKA_DESCRIBE_QUORUM_MAX, err) < 0)
+        return -1;
     kafka_put_compact_array_len(w, 1);
     kafka_put_compact_string(w, topic);
     kafka_put_compact_array_len(w, 1);
@@ -35,36 +35,28 @@ int kafka_describe_quorum_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
-/* Reads a ReplicaState list (current_voters or observers). */
-static void decode_replicas(kafka_reader *r, kafka_arena *a, int16_t version, const char *field,
-                            kafka_quorum_replica **out, int32_t *count)
+/* One ReplicaState of current_voters or observers. */
+static void decode_replica(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    kafka_quorum_replica *v;
-    int32_t i, n;
+    kafka_quorum_replica *v = elem;
 
-    kafka_read_count(r, 1, field, KAFKA_NOT_NULL, REPLICA_MIN, &n);
-    v = kafka_read_alloc(r, a, field, n, sizeof *v);
-    *out = v;
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, field, i);
-        kafka_read_i32(r, "replica_id", &v[i].replica_id);
-        if (version >= 2)
-            kafka_read_uuid(r, "replica_directory_id", &v[i].directory_id);
-        kafka_read_i64(r, "log_end_offset", &v[i].log_end_offset);
-        v[i].last_fetch_timestamp = v[i].last_caught_up_timestamp = -1;
-        if (version >= 1) {
-            kafka_read_i64(r, "last_fetch_timestamp", &v[i].last_fetch_timestamp);
-            kafka_read_i64(r, "last_caught_up_timestamp", &v[i].last_caught_up_timestamp);
-        }
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        *count = i + 1;
+    (void)a;
+    kafka_read_i32(r, "replica_id", &v->replica_id);
+    if (version >= 2)
+        kafka_read_uuid(r, "replica_directory_id", &v->directory_id);
+    kafka_read_i64(r, "log_end_offset", &v->log_end_offset);
+    v->last_fetch_timestamp = v->last_caught_up_timestamp = -1;
+    if (version >= 1) {
+        kafka_read_i64(r, "last_fetch_timestamp", &v->last_fetch_timestamp);
+        kafka_read_i64(r, "last_caught_up_timestamp", &v->last_caught_up_timestamp);
     }
+    kafka_read_skip_tags(r, "tagged_fields");
 }
 
-static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version,
-                             kafka_quorum_partition *p)
+static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
+    kafka_quorum_partition *p = elem;
+
     kafka_read_i32(r, "partition_index", &p->index);
     kafka_read_i16(r, "error_code", &p->error_code);
     if (version >= 2)
@@ -72,76 +64,60 @@ static void decode_partition(kafka_reader *r, kafka_arena *a, int16_t version,
     kafka_read_i32(r, "leader_id", &p->leader_id);
     kafka_read_i32(r, "leader_epoch", &p->leader_epoch);
     kafka_read_i64(r, "high_watermark", &p->high_watermark);
-    decode_replicas(r, a, version, "current_voters", &p->voters, &p->n_voters);
-    decode_replicas(r, a, version, "observers", &p->observers, &p->n_observers);
+    p->voters = kafka_read_struct_array(r, a, 1, "current_voters", REPLICA_MIN, sizeof *p->voters,
+                                        decode_replica, version, &p->n_voters);
+    p->observers = kafka_read_struct_array(r, a, 1, "observers", REPLICA_MIN, sizeof *p->observers,
+                                           decode_replica, version, &p->n_observers);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
-static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, kafka_quorum_topic *t)
+static void decode_topic(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_quorum_topic *t = elem;
 
     kafka_read_dup_string(r, a, 1, "topic_name", KAFKA_NOT_NULL, &t->name);
-    kafka_read_count(r, 1, "partitions", KAFKA_NOT_NULL, PARTITION_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "partitions", i);
-        decode_partition(r, a, version, &t->partitions[i]);
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+    t->partitions =
+        kafka_read_struct_array(r, a, 1, "partitions", PARTITION_MIN, sizeof *t->partitions,
+                                decode_partition, version, &t->n_partitions);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
-static void decode_node(kafka_reader *r, kafka_arena *a, kafka_quorum_node *node)
+static void decode_listener(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_quorum_listener *l = elem;
+    int16_t port;
+
+    (void)version;
+    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &l->name);
+    kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &l->host);
+    kafka_read_i16(r, "port", &port);
+    l->port = (uint16_t)port;
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
+static void decode_node(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_quorum_node *node = elem;
 
     kafka_read_i32(r, "node_id", &node->node_id);
-    kafka_read_count(r, 1, "listeners", KAFKA_NOT_NULL, LISTENER_MIN, &n);
-    node->listeners = kafka_read_alloc(r, a, "listeners", n, sizeof *node->listeners);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_quorum_listener *l = &node->listeners[i];
-        int16_t port;
-
-        kafka_reader_enter(r, "listeners", i);
-        kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &l->name);
-        kafka_read_dup_string(r, a, 1, "host", KAFKA_NOT_NULL, &l->host);
-        kafka_read_i16(r, "port", &port);
-        l->port = (uint16_t)port;
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        node->n_listeners = i + 1;
-    }
+    node->listeners =
+        kafka_read_struct_array(r, a, 1, "listeners", LISTENER_MIN, sizeof *node->listeners,
+                                decode_listener, version, &node->n_listeners);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
 static int decode_body(kafka_reader *r, int16_t version, kafka_describe_quorum_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i16(r, "error_code", &res->error_code);
     if (version >= 2)
         kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &res->error_message);
-    kafka_read_count(r, 1, "topics", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "topics", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "topics", i);
-        decode_topic(r, a, version, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
-    if (version >= 2) {
-        kafka_read_count(r, 1, "nodes", KAFKA_NOT_NULL, NODE_MIN, &n);
-        res->nodes = kafka_read_alloc(r, a, "nodes", n, sizeof *res->nodes);
-        for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-            kafka_reader_enter(r, "nodes", i);
-            decode_node(r, a, &res->nodes[i]);
-            kafka_reader_leave(r);
-            res->n_nodes = i + 1;
-        }
-    }
+    res->topics = kafka_read_struct_array(r, a, 1, "topics", TOPIC_MIN, sizeof *res->topics,
+                                          decode_topic, version, &res->n_topics);
+    if (version >= 2)
+        res->nodes = kafka_read_struct_array(r, a, 1, "nodes", NODE_MIN, sizeof *res->nodes,
+                                             decode_node, version, &res->n_nodes);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -153,9 +129,9 @@ int kafka_describe_quorum_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DESCRIBE_QUORUM_MIN || version > KAFKA_DESCRIBE_QUORUM_MAX)
-        return util_err_set(err, "DescribeQuorum response: version %d not spoken (%d..%d)", version,
-                            KAFKA_DESCRIBE_QUORUM_MIN, KAFKA_DESCRIBE_QUORUM_MAX);
+    if (kafka_version_check("DescribeQuorum response", version, KAFKA_DESCRIBE_QUORUM_MIN,
+                            KAFKA_DESCRIBE_QUORUM_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DescribeQuorum response: out of memory");

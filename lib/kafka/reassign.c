@@ -13,50 +13,51 @@
 #define ONGOING_MIN          8 /* index, three arrays, tags */
 #define PARTITION_RESULT_MIN 8 /* index, error code, message, tags */
 
-/* One topic of each answer's topic list. */
+/* One partition, then one topic, of each answer's topic list. */
 
-static void decode_ongoing(kafka_reader *r, kafka_arena *a, kafka_ongoing_topic *t)
+static void decode_ongoing_partition(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_ongoing_partition *p = elem;
 
-    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
-    kafka_read_count(r, 1, "partitions", KAFKA_NOT_NULL, ONGOING_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_ongoing_partition *p = &t->partitions[i];
-
-        kafka_reader_enter(r, "partitions", i);
-        kafka_read_i32(r, "partition_index", &p->index);
-        kafka_read_int32_array(r, a, 1, "replicas", KAFKA_NOT_NULL, &p->replicas, &p->n_replicas);
-        kafka_read_int32_array(r, a, 1, "adding_replicas", KAFKA_NOT_NULL, &p->adding,
-                               &p->n_adding);
-        kafka_read_int32_array(r, a, 1, "removing_replicas", KAFKA_NOT_NULL, &p->removing,
-                               &p->n_removing);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+    (void)version;
+    kafka_read_i32(r, "partition_index", &p->index);
+    kafka_read_int32_array(r, a, 1, "replicas", KAFKA_NOT_NULL, &p->replicas, &p->n_replicas);
+    kafka_read_int32_array(r, a, 1, "adding_replicas", KAFKA_NOT_NULL, &p->adding, &p->n_adding);
+    kafka_read_int32_array(r, a, 1, "removing_replicas", KAFKA_NOT_NULL, &p->removing,
+                           &p->n_removing);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
-static void decode_reassign_result(kafka_reader *r, kafka_arena *a, kafka_reassign_topic_result *t)
+static void decode_ongoing(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
-    int32_t i, n;
+    kafka_ongoing_topic *t = elem;
 
     kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
-    kafka_read_count(r, 1, "partitions", KAFKA_NOT_NULL, PARTITION_RESULT_MIN, &n);
-    t->partitions = kafka_read_alloc(r, a, "partitions", n, sizeof *t->partitions);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reassign_partition_result *p = &t->partitions[i];
+    t->partitions =
+        kafka_read_struct_array(r, a, 1, "partitions", ONGOING_MIN, sizeof *t->partitions,
+                                decode_ongoing_partition, version, &t->n_partitions);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
 
-        kafka_reader_enter(r, "partitions", i);
-        kafka_read_i32(r, "partition_index", &p->index);
-        kafka_read_i16(r, "error_code", &p->error_code);
-        kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &p->error_message);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        t->n_partitions = i + 1;
-    }
+static void decode_partition_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_reassign_partition_result *p = elem;
+
+    (void)version;
+    kafka_read_i32(r, "partition_index", &p->index);
+    kafka_read_i16(r, "error_code", &p->error_code);
+    kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &p->error_message);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
+static void decode_reassign_result(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_reassign_topic_result *t = elem;
+
+    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
+    t->partitions =
+        kafka_read_struct_array(r, a, 1, "partitions", PARTITION_RESULT_MIN, sizeof *t->partitions,
+                                decode_partition_result, version, &t->n_partitions);
     kafka_read_skip_tags(r, "tagged_fields");
 }
 
@@ -68,13 +69,10 @@ int kafka_list_partition_reassignments_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "ListPartitionReassignments request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("ListPartitionReassignments request", version,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     kafka_put_i32(w, req->timeout_ms);
     if (req->topics == NULL) {
         kafka_put_compact_array_len(w, -1);
@@ -104,19 +102,12 @@ int kafka_list_partition_reassignments_encode(kafka_writer *w, int16_t version,
 static int decode_list(kafka_reader *r, kafka_list_partition_reassignments_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     kafka_read_i16(r, "error_code", &res->error_code);
     kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &res->error_message);
-    kafka_read_count(r, 1, "topics", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "topics", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "topics", i);
-        decode_ongoing(r, a, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics = kafka_read_struct_array(r, a, 1, "topics", TOPIC_MIN, sizeof *res->topics,
+                                          decode_ongoing, res->version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -129,13 +120,10 @@ int kafka_list_partition_reassignments_decode(const void *body, size_t len, int1
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "ListPartitionReassignments response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("ListPartitionReassignments response", version,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_LIST_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "ListPartitionReassignments response: out of memory");
@@ -218,13 +206,10 @@ int kafka_alter_partition_reassignments_encode(
 {
     int32_t i, j;
 
-    if (version < KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "AlterPartitionReassignments request: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("AlterPartitionReassignments request", version,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     if (req->keep_replication_factor && version < 1)
         return util_err_set(err,
                             "AlterPartitionReassignments v%d request: the broker cannot "
@@ -266,7 +251,6 @@ static int decode_alter(kafka_reader *r, int16_t version,
                         kafka_alter_partition_reassignments_response *res)
 {
     kafka_arena *a = &res->arena;
-    int32_t i, n;
 
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
     res->allow_replication_factor_change = 1;
@@ -275,14 +259,8 @@ static int decode_alter(kafka_reader *r, int16_t version,
                         &res->allow_replication_factor_change);
     kafka_read_i16(r, "error_code", &res->error_code);
     kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &res->error_message);
-    kafka_read_count(r, 1, "responses", KAFKA_NOT_NULL, TOPIC_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "responses", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "responses", i);
-        decode_reassign_result(r, a, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics = kafka_read_struct_array(r, a, 1, "responses", TOPIC_MIN, sizeof *res->topics,
+                                          decode_reassign_result, version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -295,13 +273,10 @@ int kafka_alter_partition_reassignments_decode(const void *body, size_t len, int
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN ||
-        version > KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX)
-        return util_err_set(err,
-                            "AlterPartitionReassignments response: version %d not spoken "
-                            "(%d..%d)",
-                            version, KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
-                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX);
+    if (kafka_version_check("AlterPartitionReassignments response", version,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
+                            KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "AlterPartitionReassignments response: out of memory");

@@ -102,6 +102,24 @@ void *kafka_read_alloc(kafka_reader *r, kafka_arena *a, const char *field, int32
     return p;
 }
 
+void *kafka_read_struct_array(kafka_reader *r, kafka_arena *a, int flexible, const char *field,
+                              size_t min_elem_bytes, size_t size, kafka_read_elem_fn *read_elem,
+                              int16_t version, int32_t *n)
+{
+    unsigned char *v;
+    int32_t i, count;
+
+    kafka_read_count(r, flexible, field, KAFKA_NOT_NULL, min_elem_bytes, &count);
+    v = kafka_read_alloc(r, a, field, count, size);
+    for (i = 0; i < count && kafka_reader_status(r) == 0; i++) {
+        kafka_reader_enter(r, field, i);
+        read_elem(r, a, version, v + (size_t)i * size);
+        kafka_reader_leave(r);
+        *n = i + 1;
+    }
+    return v;
+}
+
 int kafka_read_dup_string(kafka_reader *r, kafka_arena *a, int flexible, const char *field,
                           kafka_nullable nullable, const char **out)
 {

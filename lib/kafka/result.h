@@ -47,6 +47,21 @@ void kafka_arena_adopt(kafka_arena *dst, kafka_arena *src);
  * already, so a loop over n elements never touches it. */
 void *kafka_read_alloc(kafka_reader *r, kafka_arena *a, const char *field, int32_t n, size_t size);
 
+/* Reads one element of a struct array into elem (zeroed memory of the
+ * array's element type); version is the response's, for the fields that
+ * depend on it. */
+typedef void kafka_read_elem_fn(kafka_reader *r, kafka_arena *a, int16_t version, void *elem);
+
+/* Reads an array of structs, size bytes each, into a: the shape of most
+ * response fields. The count is refused when the bytes left could not hold
+ * min_elem_bytes per element (kafka_read_count); then each element is read
+ * with read_elem under the path "field[i]" until the first failure. *n
+ * counts the elements begun, so a result walked after a failure sees only
+ * zeroed or read memory. Returns the array: NULL when empty or failed. */
+void *kafka_read_struct_array(kafka_reader *r, kafka_arena *a, int flexible, const char *field,
+                              size_t min_elem_bytes, size_t size, kafka_read_elem_fn *read_elem,
+                              int16_t version, int32_t *n);
+
 /* Reads a string and copies it into a; *out is NULL for a null string. */
 int kafka_read_dup_string(kafka_reader *r, kafka_arena *a, int flexible, const char *field,
                           kafka_nullable nullable, const char **out);

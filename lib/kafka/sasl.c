@@ -51,9 +51,9 @@ int kafka_sasl_mechanism_parse(const char *name, kafka_sasl_mechanism *out, util
 int kafka_sasl_handshake_encode(kafka_writer *w, int16_t version, const char *mechanism,
                                 util_err *err)
 {
-    if (version < KAFKA_SASL_HANDSHAKE_MIN || version > KAFKA_SASL_HANDSHAKE_MAX)
-        return util_err_set(err, "SaslHandshake request: version %d not spoken (%d..%d)", version,
-                            KAFKA_SASL_HANDSHAKE_MIN, KAFKA_SASL_HANDSHAKE_MAX);
+    if (kafka_version_check("SaslHandshake request", version, KAFKA_SASL_HANDSHAKE_MIN,
+                            KAFKA_SASL_HANDSHAKE_MAX, err) < 0)
+        return -1;
     if (mechanism == NULL)
         return util_err_set(err, "SaslHandshake v%d request: mechanism missing", version);
     kafka_put_string(w, mechanism);
@@ -70,9 +70,9 @@ int kafka_sasl_handshake_decode(const void *body, size_t len, int16_t version,
     int32_t i, n;
 
     *out = NULL;
-    if (version < KAFKA_SASL_HANDSHAKE_MIN || version > KAFKA_SASL_HANDSHAKE_MAX)
-        return util_err_set(err, "SaslHandshake response: version %d not spoken (%d..%d)", version,
-                            KAFKA_SASL_HANDSHAKE_MIN, KAFKA_SASL_HANDSHAKE_MAX);
+    if (kafka_version_check("SaslHandshake response", version, KAFKA_SASL_HANDSHAKE_MIN,
+                            KAFKA_SASL_HANDSHAKE_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "SaslHandshake response: out of memory");
@@ -110,9 +110,9 @@ void kafka_sasl_handshake_free(kafka_sasl_handshake_response *res)
 int kafka_sasl_authenticate_encode(kafka_writer *w, int16_t version, const void *auth_bytes,
                                    size_t len, util_err *err)
 {
-    if (version < KAFKA_SASL_AUTHENTICATE_MIN || version > KAFKA_SASL_AUTHENTICATE_MAX)
-        return util_err_set(err, "SaslAuthenticate request: version %d not spoken (%d..%d)",
-                            version, KAFKA_SASL_AUTHENTICATE_MIN, KAFKA_SASL_AUTHENTICATE_MAX);
+    if (kafka_version_check("SaslAuthenticate request", version, KAFKA_SASL_AUTHENTICATE_MIN,
+                            KAFKA_SASL_AUTHENTICATE_MAX, err) < 0)
+        return -1;
     if (auth_bytes == NULL)
         auth_bytes = no_bytes; /* not nullable: empty instead */
     if (AUTH_FLEXIBLE(version))
@@ -134,9 +134,9 @@ int kafka_sasl_authenticate_decode(const void *body, size_t len, int16_t version
     kafka_bytes b;
 
     *out = NULL;
-    if (version < KAFKA_SASL_AUTHENTICATE_MIN || version > KAFKA_SASL_AUTHENTICATE_MAX)
-        return util_err_set(err, "SaslAuthenticate response: version %d not spoken (%d..%d)",
-                            version, KAFKA_SASL_AUTHENTICATE_MIN, KAFKA_SASL_AUTHENTICATE_MAX);
+    if (kafka_version_check("SaslAuthenticate response", version, KAFKA_SASL_AUTHENTICATE_MIN,
+                            KAFKA_SASL_AUTHENTICATE_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "SaslAuthenticate response: out of memory");

@@ -59,9 +59,9 @@ int kafka_create_topics_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_CREATE_TOPICS_MIN || version > KAFKA_CREATE_TOPICS_MAX)
-        return util_err_set(err, "CreateTopics request: version %d not spoken (%d..%d)", version,
-                            KAFKA_CREATE_TOPICS_MIN, KAFKA_CREATE_TOPICS_MAX);
+    if (kafka_version_check("CreateTopics request", version, KAFKA_CREATE_TOPICS_MIN,
+                            KAFKA_CREATE_TOPICS_MAX, err) < 0)
+        return -1;
     if (req->n_topics < 0 || (req->n_topics > 0 && req->topics == NULL))
         return util_err_set(err, "CreateTopics request: no topics given");
     kafka_put_compact_array_len(w, req->n_topics);
@@ -76,8 +76,9 @@ int kafka_create_topics_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
-static void decode_created(kafka_reader *r, kafka_arena *a, int16_t version, kafka_created_topic *t)
+static void decode_created(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
 {
+    kafka_created_topic *t = elem;
     int32_t i, n;
 
     kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &t->name);
@@ -109,17 +110,10 @@ static void decode_created(kafka_reader *r, kafka_arena *a, int16_t version, kaf
 
 static int decode_create(kafka_reader *r, int16_t version, kafka_create_topics_response *res)
 {
-    int32_t i, n;
-
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
-    kafka_read_count(r, 1, "topics", KAFKA_NOT_NULL, CREATED_MIN, &n);
-    res->topics = kafka_read_alloc(r, &res->arena, "topics", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_reader_enter(r, "topics", i);
-        decode_created(r, &res->arena, version, &res->topics[i]);
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics =
+        kafka_read_struct_array(r, &res->arena, 1, "topics", CREATED_MIN, sizeof *res->topics,
+                                decode_created, version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -131,9 +125,9 @@ int kafka_create_topics_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_CREATE_TOPICS_MIN || version > KAFKA_CREATE_TOPICS_MAX)
-        return util_err_set(err, "CreateTopics response: version %d not spoken (%d..%d)", version,
-                            KAFKA_CREATE_TOPICS_MIN, KAFKA_CREATE_TOPICS_MAX);
+    if (kafka_version_check("CreateTopics response", version, KAFKA_CREATE_TOPICS_MIN,
+                            KAFKA_CREATE_TOPICS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "CreateTopics response: out of memory");
@@ -190,9 +184,9 @@ int kafka_delete_topics_encode(kafka_writer *w, int16_t version,
 {
     int32_t i;
 
-    if (version < KAFKA_DELETE_TOPICS_MIN || version > KAFKA_DELETE_TOPICS_MAX)
-        return util_err_set(err, "DeleteTopics request: version %d not spoken (%d..%d)", version,
-                            KAFKA_DELETE_TOPICS_MIN, KAFKA_DELETE_TOPICS_MAX);
+    if (kafka_version_check("DeleteTopics request", version, KAFKA_DELETE_TOPICS_MIN,
+                            KAFKA_DELETE_TOPICS_MAX, err) < 0)
+        return -1;
     if (req->n_names < 0 || (req->n_names > 0 && req->names == NULL))
         return util_err_set(err, "DeleteTopics request: no topics given");
     kafka_put_compact_array_len(w, req->n_names);
@@ -212,29 +206,26 @@ int kafka_delete_topics_encode(kafka_writer *w, int16_t version,
     return 0;
 }
 
+static void decode_deleted(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_deleted_topic *t = elem;
+
+    kafka_read_dup_string(r, a, 1, "name", version >= 6 ? KAFKA_NULLABLE : KAFKA_NOT_NULL,
+                          &t->name);
+    if (version >= 6)
+        kafka_read_uuid(r, "topic_id", &t->topic_id);
+    kafka_read_i16(r, "error_code", &t->error_code);
+    if (version >= 5)
+        kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &t->error_message);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
 static int decode_delete(kafka_reader *r, int16_t version, kafka_delete_topics_response *res)
 {
-    kafka_arena *a = &res->arena;
-    int32_t i, n;
-
     kafka_read_i32(r, "throttle_time_ms", &res->throttle_time_ms);
-    kafka_read_count(r, 1, "responses", KAFKA_NOT_NULL, DELETED_MIN, &n);
-    res->topics = kafka_read_alloc(r, a, "responses", n, sizeof *res->topics);
-    for (i = 0; i < n && kafka_reader_status(r) == 0; i++) {
-        kafka_deleted_topic *t = &res->topics[i];
-
-        kafka_reader_enter(r, "responses", i);
-        kafka_read_dup_string(r, a, 1, "name", version >= 6 ? KAFKA_NULLABLE : KAFKA_NOT_NULL,
-                              &t->name);
-        if (version >= 6)
-            kafka_read_uuid(r, "topic_id", &t->topic_id);
-        kafka_read_i16(r, "error_code", &t->error_code);
-        if (version >= 5)
-            kafka_read_dup_string(r, a, 1, "error_message", KAFKA_NULLABLE, &t->error_message);
-        kafka_read_skip_tags(r, "tagged_fields");
-        kafka_reader_leave(r);
-        res->n_topics = i + 1;
-    }
+    res->topics =
+        kafka_read_struct_array(r, &res->arena, 1, "responses", DELETED_MIN, sizeof *res->topics,
+                                decode_deleted, version, &res->n_topics);
     kafka_read_skip_tags(r, "tagged_fields");
     return kafka_reader_expect_end(r);
 }
@@ -246,9 +237,9 @@ int kafka_delete_topics_decode(const void *body, size_t len, int16_t version,
     kafka_reader r;
 
     *out = NULL;
-    if (version < KAFKA_DELETE_TOPICS_MIN || version > KAFKA_DELETE_TOPICS_MAX)
-        return util_err_set(err, "DeleteTopics response: version %d not spoken (%d..%d)", version,
-                            KAFKA_DELETE_TOPICS_MIN, KAFKA_DELETE_TOPICS_MAX);
+    if (kafka_version_check("DeleteTopics response", version, KAFKA_DELETE_TOPICS_MIN,
+                            KAFKA_DELETE_TOPICS_MAX, err) < 0)
+        return -1;
     res = calloc(1, sizeof *res);
     if (res == NULL)
         return util_err_set(err, "DeleteTopics response: out of memory");

@@ -4,46 +4,34 @@
  * outside the input, leak or crash. Seeds in
  * corpus/fuzz_kafka_alter_partition_reassignments/ are bodies captured from
  * Kafka 4.1. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_kafka.h"
 #include "kafka/reassign.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check(const kafka_alter_partition_reassignments_response *res, int16_t version,
+                  size_t size)
 {
-    int16_t version;
+    volatile size_t chars = 0;
+    int32_t t, p;
 
-    for (version = KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN;
-         version <= KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX; version++) {
-        kafka_alter_partition_reassignments_response *res = NULL;
-        volatile size_t chars = 0;
-        util_err err;
-        int32_t t, p;
+    (void)version;
+    (void)size;
+    if (res->n_topics < 0)
+        abort();
+    if (res->error_message != NULL)
+        chars += strlen(res->error_message);
+    for (t = 0; t < res->n_topics; t++) {
+        const kafka_reassign_topic_result *topic = &res->topics[t];
 
-        err.msg[0] = '\0';
-        if (kafka_alter_partition_reassignments_decode(data, size, version, &res, &err) < 0) {
-            if (res != NULL || err.msg[0] == '\0')
-                abort();
-            continue;
-        }
-        if (res == NULL || res->n_topics < 0)
+        if (topic->name == NULL || topic->n_partitions < 0)
             abort();
-        if (res->error_message != NULL)
-            chars += strlen(res->error_message);
-        for (t = 0; t < res->n_topics; t++) {
-            const kafka_reassign_topic_result *topic = &res->topics[t];
-
-            if (topic->name == NULL || topic->n_partitions < 0)
-                abort();
-            for (p = 0; p < topic->n_partitions; p++)
-                if (topic->partitions[p].error_message != NULL)
-                    chars += strlen(topic->partitions[p].error_message);
-        }
-        kafka_alter_partition_reassignments_free(res);
+        for (p = 0; p < topic->n_partitions; p++)
+            if (topic->partitions[p].error_message != NULL)
+                chars += strlen(topic->partitions[p].error_message);
     }
-    return 0;
 }
+
+KAFKA_FUZZ_RESPONSE(kafka_alter_partition_reassignments_response,
+                    kafka_alter_partition_reassignments_decode,
+                    kafka_alter_partition_reassignments_free,
+                    KAFKA_ALTER_PARTITION_REASSIGNMENTS_MIN,
+                    KAFKA_ALTER_PARTITION_REASSIGNMENTS_MAX)

@@ -3,42 +3,27 @@
  * result, or return one whose arrays match their counts, never read outside
  * the input, leak or crash. Seeds in corpus/fuzz_kafka_create_topics/ are
  * bodies captured from Kafka 4.1. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_kafka.h"
 #include "kafka/topics.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check(const kafka_create_topics_response *res, int16_t version, size_t size)
 {
-    int16_t version;
+    volatile size_t chars = 0;
+    int32_t t, k;
 
-    for (version = KAFKA_CREATE_TOPICS_MIN; version <= KAFKA_CREATE_TOPICS_MAX; version++) {
-        kafka_create_topics_response *res = NULL;
-        volatile size_t chars = 0;
-        util_err err;
-        int32_t t, k;
+    (void)version;
+    (void)size;
+    if (res->n_topics < 0)
+        abort();
+    for (t = 0; t < res->n_topics; t++) {
+        const kafka_created_topic *topic = &res->topics[t];
 
-        err.msg[0] = '\0';
-        if (kafka_create_topics_decode(data, size, version, &res, &err) < 0) {
-            if (res != NULL || err.msg[0] == '\0')
-                abort();
-            continue;
-        }
-        if (res == NULL || res->n_topics < 0)
+        if (topic->name == NULL || topic->n_configs < -1)
             abort();
-        for (t = 0; t < res->n_topics; t++) {
-            const kafka_created_topic *topic = &res->topics[t];
-
-            if (topic->name == NULL || topic->n_configs < -1)
-                abort();
-            for (k = 0; k < topic->n_configs; k++)
-                chars += strlen(topic->configs[k].name);
-        }
-        kafka_create_topics_free(res);
+        for (k = 0; k < topic->n_configs; k++)
+            chars += strlen(topic->configs[k].name);
     }
-    return 0;
 }
+
+KAFKA_FUZZ_RESPONSE(kafka_create_topics_response, kafka_create_topics_decode,
+                    kafka_create_topics_free, KAFKA_CREATE_TOPICS_MIN, KAFKA_CREATE_TOPICS_MAX)

@@ -3,40 +3,24 @@
  * return one whose array matches its count, never read outside the input,
  * leak or crash. Seeds in corpus/fuzz_kafka_delete_topics/ are bodies
  * captured from Kafka 4.1. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_kafka.h"
 #include "kafka/topics.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check(const kafka_delete_topics_response *res, int16_t version, size_t size)
 {
-    int16_t version;
+    volatile size_t chars = 0;
+    int32_t t;
 
-    for (version = KAFKA_DELETE_TOPICS_MIN; version <= KAFKA_DELETE_TOPICS_MAX; version++) {
-        kafka_delete_topics_response *res = NULL;
-        volatile size_t chars = 0;
-        util_err err;
-        int32_t t;
-
-        err.msg[0] = '\0';
-        if (kafka_delete_topics_decode(data, size, version, &res, &err) < 0) {
-            if (res != NULL || err.msg[0] == '\0')
-                abort();
-            continue;
-        }
-        if (res == NULL || res->n_topics < 0)
+    (void)size;
+    if (res->n_topics < 0)
+        abort();
+    for (t = 0; t < res->n_topics; t++) {
+        if (res->topics[t].name == NULL && version < 6)
             abort();
-        for (t = 0; t < res->n_topics; t++) {
-            if (res->topics[t].name == NULL && version < 6)
-                abort();
-            if (res->topics[t].name != NULL)
-                chars += strlen(res->topics[t].name);
-        }
-        kafka_delete_topics_free(res);
+        if (res->topics[t].name != NULL)
+            chars += strlen(res->topics[t].name);
     }
-    return 0;
 }
+
+KAFKA_FUZZ_RESPONSE(kafka_delete_topics_response, kafka_delete_topics_decode,
+                    kafka_delete_topics_free, KAFKA_DELETE_TOPICS_MIN, KAFKA_DELETE_TOPICS_MAX)

@@ -4,42 +4,27 @@
  * never read outside the input, leak or crash. Seeds in
  * corpus/fuzz_kafka_incremental_alter_configs/ are bodies captured from
  * Kafka 4.1. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz_kafka.h"
 #include "kafka/configs.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check(const kafka_incremental_alter_configs_response *res, int16_t version, size_t size)
 {
-    int16_t version;
+    volatile size_t chars = 0;
+    int32_t i;
 
-    for (version = KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN;
-         version <= KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX; version++) {
-        kafka_incremental_alter_configs_response *res = NULL;
-        volatile size_t chars = 0;
-        util_err err;
-        int32_t i;
-
-        err.msg[0] = '\0';
-        if (kafka_incremental_alter_configs_decode(data, size, version, &res, &err) < 0) {
-            if (res != NULL || err.msg[0] == '\0')
-                abort();
-            continue;
-        }
-        if (res == NULL || res->n_results < 0)
+    (void)version;
+    (void)size;
+    if (res->n_results < 0)
+        abort();
+    for (i = 0; i < res->n_results; i++) {
+        if (res->results[i].resource_name == NULL)
             abort();
-        for (i = 0; i < res->n_results; i++) {
-            if (res->results[i].resource_name == NULL)
-                abort();
-            chars += strlen(res->results[i].resource_name);
-            if (res->results[i].error_message != NULL)
-                chars += strlen(res->results[i].error_message);
-        }
-        kafka_incremental_alter_configs_free(res);
+        chars += strlen(res->results[i].resource_name);
+        if (res->results[i].error_message != NULL)
+            chars += strlen(res->results[i].error_message);
     }
-    return 0;
 }
+
+KAFKA_FUZZ_RESPONSE(kafka_incremental_alter_configs_response,
+                    kafka_incremental_alter_configs_decode, kafka_incremental_alter_configs_free,
+                    KAFKA_INCREMENTAL_ALTER_CONFIGS_MIN, KAFKA_INCREMENTAL_ALTER_CONFIGS_MAX)

@@ -4,69 +4,44 @@
  * outside the input, leak or crash. The lookups drain uses run over every
  * decoded partition. Seeds in corpus/fuzz_kafka_metadata/ are bodies
  * captured from Kafka 4.1. */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-
+#include "fuzz_kafka.h"
 #include "kafka/metadata.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_ids(const int32_t *ids, int32_t n)
+static void check(const kafka_metadata *md, int16_t version, size_t size)
 {
-    volatile uint32_t sum = 0;
-    int32_t i;
+    kafka_metadata_refs *refs;
+    util_err err;
+    int32_t t, p;
 
-    if (n < 0 || (n > 0 && ids == NULL))
+    (void)size;
+    if (md->version != version || md->n_brokers < 0 || md->n_topics < 0)
         abort();
-    for (i = 0; i < n; i++)
-        sum += (uint32_t)ids[i];
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    int16_t version;
-
-    for (version = KAFKA_METADATA_MIN; version <= KAFKA_METADATA_MAX; version++) {
-        kafka_metadata *md = NULL;
-        kafka_metadata_refs *refs;
-        util_err err;
-        int32_t t, p;
-
-        err.msg[0] = '\0';
-        if (kafka_metadata_decode(data, size, version, &md, &err) < 0) {
-            if (md != NULL || err.msg[0] == '\0')
-                abort(); /* a failure must say why and return nothing */
-            continue;
-        }
-        if (md == NULL || md->version != version || md->n_brokers < 0 || md->n_topics < 0)
+    for (t = 0; t < md->n_brokers; t++)
+        if (md->brokers[t].host == NULL ||
+            kafka_metadata_broker_find(md, md->brokers[t].node_id) == NULL)
             abort();
-        for (t = 0; t < md->n_brokers; t++)
-            if (md->brokers[t].host == NULL ||
-                kafka_metadata_broker_find(md, md->brokers[t].node_id) == NULL)
-                abort();
-        for (t = 0; t < md->n_topics; t++) {
-            const kafka_metadata_topic *topic = &md->topics[t];
+    for (t = 0; t < md->n_topics; t++) {
+        const kafka_metadata_topic *topic = &md->topics[t];
 
-            if (topic->n_partitions < 0 || (topic->name == NULL && version < 12))
-                abort();
-            for (p = 0; p < topic->n_partitions; p++) {
-                const kafka_metadata_partition *part = &topic->partitions[p];
+        if (topic->n_partitions < 0 || (topic->name == NULL && version < 12))
+            abort();
+        for (p = 0; p < topic->n_partitions; p++) {
+            const kafka_metadata_partition *part = &topic->partitions[p];
 
-                check_ids(part->replicas, part->n_replicas);
-                check_ids(part->isr, part->n_isr);
-                check_ids(part->offline, part->n_offline);
-                /* A hostile answer may repeat a topic: only the first is found. */
-                if (topic->name != NULL)
-                    (void)kafka_metadata_partition_find(md, topic->name, part->index);
-                if (kafka_metadata_led_by(md, part->leader, &refs, &err) < 0)
-                    abort();
-                if (refs->n < 1)
-                    abort();
-                kafka_metadata_refs_free(refs);
-            }
+            kafka_fuzz_check_ids(part->replicas, part->n_replicas);
+            kafka_fuzz_check_ids(part->isr, part->n_isr);
+            kafka_fuzz_check_ids(part->offline, part->n_offline);
+            /* A hostile answer may repeat a topic: only the first is found. */
+            if (topic->name != NULL)
+                (void)kafka_metadata_partition_find(md, topic->name, part->index);
+            if (kafka_metadata_led_by(md, part->leader, &refs, &err) < 0)
+                abort();
+            if (refs->n < 1)
+                abort();
+            kafka_metadata_refs_free(refs);
         }
-        kafka_metadata_free(md);
     }
-    return 0;
 }
+
+KAFKA_FUZZ_RESPONSE(kafka_metadata, kafka_metadata_decode, kafka_metadata_free, KAFKA_METADATA_MIN,
+                    KAFKA_METADATA_MAX)

@@ -32,46 +32,19 @@
 #include "kafka/reassign.h"
 #include "kafka/topic_partitions.h"
 #include "kafka/topics.h"
+#include "support/kafka_test.h"
 
-#define MAX_BROKERS  16
 #define CALL_MS      15000 /* one round trip */
 #define BROKER_MS    10000 /* the broker's own wait inside a request */
 #define SETTLE_MS    60000 /* how long leadership may take to follow */
 #define N_PARTITIONS 12
 #define DEMOTED      1 /* the broker drained here */
 
-static char brokers[MAX_BROKERS][128];
-static int n_brokers;
 static char run_id[32];
 
 /* Topics the tests create, deleted again by the fixture. */
 static const char *const topic_tags[] = {"drain", "configs", "refusals", "metadata"};
 #define N_TOPICS (sizeof topic_tags / sizeof topic_tags[0])
-
-static void load_brokers(void)
-{
-    const char *p = getenv("BERTH_KAFKA_BOOTSTRAP");
-
-    while (p != NULL && *p != '\0' && n_brokers < MAX_BROKERS) {
-        size_t len = strcspn(p, ",");
-        if (len > 0 && len < sizeof brokers[0]) {
-            memcpy(brokers[n_brokers], p, len);
-            brokers[n_brokers][len] = '\0';
-            n_brokers++;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-}
-
-static const char *bootstrap(void)
-{
-    if (n_brokers == 0)
-        ck_abort_msg("BERTH_KAFKA_BOOTSTRAP is not set: export the brokers' host:port list "
-                     "(tests/ground/kafka.sh bootstrap prints it)");
-    return brokers[0];
-}
 
 /* "kaf-admin-<run>-<tag>", in a static buffer per tag. */
 static const char *topic_name(const char *tag)
@@ -314,7 +287,7 @@ START_TEST(reorder_and_preferred_election_drain_broker_1_and_restore_it)
 {
     const char *topic = topic_name("drain");
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(kft_broker(0), &av);
     kafka_metadata *md;
     kafka_metadata_refs *led;
     const kafka_metadata_topic *t;
@@ -470,7 +443,7 @@ START_TEST(min_insync_replicas_set_read_and_reset)
     const char *topic = topic_name("configs");
     const char *key = "min.insync.replicas";
     kafka_api_versions *av, *av_b;
-    kafka_conn *c = open_conn(bootstrap(), &av), *cb;
+    kafka_conn *c = open_conn(kft_broker(0), &av), *cb;
     kafka_config_op set = {key, KAFKA_CONFIG_SET, "2"}, del = {key, KAFKA_CONFIG_DELETE, NULL};
     kafka_alter_config_resource ares = {KAFKA_RESOURCE_TOPIC, topic, &set, 1};
     kafka_incremental_alter_configs_request areq = {&ares, 1, 0};
@@ -557,7 +530,7 @@ END_TEST
 START_TEST(quorum_has_three_caught_up_voters)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(kft_broker(0), &av);
     kafka_describe_quorum_response *q = NULL;
     const kafka_quorum_partition *p = NULL;
     int64_t deadline = now_ms() + SETTLE_MS;
@@ -602,7 +575,7 @@ END_TEST
 START_TEST(cluster_lists_three_unfenced_brokers)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(kft_broker(0), &av);
     kafka_describe_cluster_response *dc;
     kafka_metadata_request none = {(const char *const[]){NULL}, 0};
     kafka_metadata *md;
@@ -622,8 +595,8 @@ START_TEST(cluster_lists_three_unfenced_brokers)
 
         ck_assert(!dc->brokers[i].is_fenced);
         snprintf(addr, sizeof addr, "%s:%d", dc->brokers[i].host, dc->brokers[i].port);
-        for (b = 0; b < n_brokers; b++)
-            listed |= strcmp(brokers[b], addr) == 0;
+        for (b = 0; b < kft_broker_count(); b++)
+            listed |= strcmp(kft_broker(b), addr) == 0;
         ck_assert_msg(listed, "broker %d at %s is not in BERTH_KAFKA_BOOTSTRAP",
                       dc->brokers[i].broker_id, addr);
     }
@@ -646,7 +619,7 @@ START_TEST(metadata_never_creates_what_it_asks_about)
 {
     const char *topic = topic_name("metadata");
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(kft_broker(0), &av);
     kafka_metadata *md;
     kafka_metadata_request all = {NULL, 0};
     util_err err;
@@ -675,7 +648,7 @@ START_TEST(refusals_come_back_as_per_item_codes)
     const char *topic = topic_name("refusals");
     static const int32_t shrink[2] = {0, 2};
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = open_conn(kft_broker(0), &av);
     kafka_new_topic t = {topic, 1, 3, NULL, 0, NULL, 0};
     kafka_create_topics_request creq = {&t, 1, BROKER_MS, 0};
     kafka_create_topics_response *cres;
@@ -753,7 +726,7 @@ static void delete_leftovers(void)
     util_err err;
     size_t i;
 
-    if (n_brokers == 0 || kafka_conn_new(brokers[0], NULL, &c, &err) < 0)
+    if (kft_broker_count() == 0 || kafka_conn_new(kft_broker(0), NULL, &c, &err) < 0)
         return;
     if (kafka_api_versions_fetch(c, CALL_MS, &av, &err) == 0) {
         for (i = 0; i < N_TOPICS; i++) {
@@ -780,7 +753,6 @@ int main(void)
     unsigned seed;
     int failed;
 
-    load_brokers();
     seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
     srand(seed);
     snprintf(run_id, sizeof run_id, "%08x%04x", (unsigned)rand(), (unsigned)rand() & 0xffff);

@@ -21,39 +21,9 @@
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
 #include "kafka/proto.h"
+#include "support/kafka_test.h"
 
-#define MAX_BROKERS 16
-#define TIMEOUT_MS  10000
-
-static char brokers[MAX_BROKERS][128];
-static int n_brokers;
-
-/* Splits BERTH_KAFKA_BOOTSTRAP; leaves n_brokers 0 when unset or empty. */
-static void load_brokers(void)
-{
-    const char *env = getenv("BERTH_KAFKA_BOOTSTRAP");
-    const char *p = env;
-
-    while (p != NULL && *p != '\0' && n_brokers < MAX_BROKERS) {
-        size_t len = strcspn(p, ",");
-        if (len > 0 && len < sizeof brokers[0]) {
-            memcpy(brokers[n_brokers], p, len);
-            brokers[n_brokers][len] = '\0';
-            n_brokers++;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-}
-
-static const char *broker(int i)
-{
-    if (n_brokers == 0)
-        ck_abort_msg("BERTH_KAFKA_BOOTSTRAP is not set: export the brokers' host:port list "
-                     "(tests/ground/kafka.sh bootstrap prints it)");
-    return brokers[i];
-}
+#define TIMEOUT_MS 10000
 
 static long elapsed_ms(const struct timespec *since)
 {
@@ -75,7 +45,7 @@ static kafka_conn *connect_or_fail(const char *addr, const kafka_conn_opts *opts
 /* Loop test: _i indexes the broker list. */
 START_TEST(broker_answers_api_versions_v3)
 {
-    kafka_conn *c = connect_or_fail(broker(_i), NULL);
+    kafka_conn *c = connect_or_fail(kft_broker(_i), NULL);
     kafka_api_versions *v = NULL;
     const kafka_api_range *a;
     util_err err;
@@ -105,7 +75,7 @@ END_TEST
 
 START_TEST(unknown_api_versions_version_gets_v0_unsupported_answer)
 {
-    kafka_conn *c = connect_or_fail(broker(0), NULL);
+    kafka_conn *c = connect_or_fail(kft_broker(0), NULL);
     kafka_request req = {KAFKA_API_API_VERSIONS, 99, 1, NULL, 0};
     kafka_api_versions *v = NULL;
     const kafka_api_range *a;
@@ -136,7 +106,7 @@ START_TEST(oversized_response_frame_is_refused)
     util_err err;
 
     opts.max_frame_bytes = 64; /* a real ApiVersions answer is several hundred bytes */
-    c = connect_or_fail(broker(0), &opts);
+    c = connect_or_fail(kft_broker(0), &opts);
     ck_assert_int_eq(kafka_api_versions_fetch(c, TIMEOUT_MS, &v, &err), -1);
     ck_assert_ptr_null(v);
     ck_assert_msg(strstr(err.msg, "exceeds the limit of 64 bytes") != NULL, "%s", err.msg);
@@ -456,9 +426,9 @@ int main(void)
     Suite *s = suite_create("kafka_ground");
     TCase *tc = tcase_create("ground");
     SRunner *sr;
+    int n_brokers = kft_broker_count();
     int failed;
 
-    load_brokers();
     tcase_set_timeout(tc, 60);
     /* With no brokers, one iteration still runs, and fails saying why. */
     tcase_add_loop_test(tc, broker_answers_api_versions_v3, 0, n_brokers > 0 ? n_brokers : 1);

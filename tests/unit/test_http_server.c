@@ -25,6 +25,7 @@
 
 #include "http/drain_api.h"
 #include "http/server.h"
+#include "support/http_client.h"
 
 #define IDLE_S   2
 #define MAX_BODY 8192
@@ -191,68 +192,6 @@ static void teardown(void)
 
 /* --- a minimal client --- */
 
-static int connect_tcp(void)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx.port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static int connect_unix(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    ck_assert_int_ge(fd, 0);
-    memcpy(sa.sun_path, path, strlen(path));
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return; /* the server may hang up on garbage mid-send */
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Reads until the server closes, cap bytes, or timeout_ms passes. Returns
- * the bytes read (a reset counts as a close). Sets *closed. */
-static size_t read_until_close(int fd, char *out, size_t cap, int timeout_ms, int *closed)
-{
-    size_t got = 0;
-    struct timespec t0, t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    *closed = 0;
-    while (got < cap - 1) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long el;
-        ssize_t n;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= timeout_ms || poll(&pfd, 1, (int)(timeout_ms - el)) <= 0)
-            break;
-        n = recv(fd, out + got, cap - 1 - got, 0);
-        if (n <= 0) {
-            *closed = 1;
-            break;
-        }
-        got += (size_t)n;
-    }
-    out[got] = '\0';
-    return got;
-}
-
 /* Reads until needle shows up in what was read so far. */
 static int read_until(int fd, char *out, size_t cap, size_t *got, const char *needle,
                       int timeout_ms)
@@ -274,14 +213,7 @@ static int read_until(int fd, char *out, size_t cap, size_t *got, const char *ne
 /* One request on a fresh connection; the response until close. */
 static int request(int use_unix, const char *req, char *out, size_t cap)
 {
-    int fd = use_unix ? connect_unix(fx.sock) : connect_tcp(), closed;
-
-    send_all(fd, req, strlen(req));
-    read_until_close(fd, out, cap, 5000, &closed);
-    close(fd);
-    if (strncmp(out, "HTTP/1.", 7) != 0 || strlen(out) < 12)
-        return -1;
-    return atoi(out + 9);
+    return hc_request(use_unix ? 0 : fx.port, fx.sock, req, out, cap, 5000);
 }
 
 static int wait_for(atomic_int *v, int want, int timeout_ms)
@@ -314,13 +246,13 @@ START_TEST(keep_alive_serves_several_requests_on_one_connection)
     const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     char out[4096] = "";
     size_t got = 0;
-    int fd = connect_tcp();
+    int fd = hc_connect_tcp(fx.port);
 
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     ck_assert_int_eq(read_until(fd, out, sizeof out, &got, "ok\n", 2000), 0);
     out[0] = '\0';
     got = 0;
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     ck_assert_int_eq(read_until(fd, out, sizeof out, &got, "ok\n", 2000), 0);
     close(fd);
     ck_assert_int_eq(atomic_load(&health_calls), 2);
@@ -332,13 +264,13 @@ START_TEST(large_answer_is_sent_whole)
     const char *req = "GET /big HTTP/1.1\r\nConnection: close\r\n\r\n";
     static char out[BIG + 4096];
     const char *body;
-    int fd = connect_tcp(), closed;
+    int fd = hc_connect_tcp(fx.port), closed;
     size_t got, i;
 
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     /* Read slowly at first, so the server meets a full socket. */
     usleep(200000);
-    got = read_until_close(fd, out, sizeof out, 5000, &closed);
+    got = hc_read_until_close(fd, out, sizeof out, 5000, &closed);
     close(fd);
     ck_assert(closed);
     ck_assert_ptr_nonnull(strstr(out, "content-length: 1048576\r\n"));
@@ -457,9 +389,9 @@ START_TEST(async_answer_streams_each_line_as_it_is_written)
                       "{\"timeout_ms\":5000}";
     char out[8192] = "";
     size_t got = 0;
-    int fd = connect_unix(fx.sock), closed, i;
+    int fd = hc_connect_unix(fx.sock), closed, i;
 
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     /* The head goes out once the handler writes; each line arrives before
      * the handler is allowed to write the next one. */
     for (i = 1; i <= 3; i++) {
@@ -471,7 +403,7 @@ START_TEST(async_answer_streams_each_line_as_it_is_written)
         if (i < 3)
             ck_assert_ptr_null(strstr(out, "result:"));
     }
-    read_until_close(fd, out + got, sizeof out - got, 3000, &closed);
+    hc_read_until_close(fd, out + got, sizeof out - got, 3000, &closed);
     close(fd);
     ck_assert(closed);
     ck_assert(strncmp(out, "HTTP/1.1 200 ", 13) == 0);
@@ -500,9 +432,9 @@ START_TEST(client_leaving_mid_stream_cancels_the_worker)
     const char *req = "POST /v1/slow HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
     char out[4096] = "";
     size_t got = 0;
-    int fd = connect_unix(fx.sock);
+    int fd = hc_connect_unix(fx.sock);
 
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     ck_assert_int_eq(read_until(fd, out, sizeof out, &got, "started\n", 3000), 0);
     ck_assert_int_eq(atomic_load(&slow_cancelled), 0);
     close(fd);
@@ -517,13 +449,13 @@ START_TEST(stop_cancels_running_workers)
     const char *req = "POST /v1/slow HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
     char out[4096] = "";
     size_t got = 0;
-    int fd = connect_unix(fx.sock), closed;
+    int fd = hc_connect_unix(fx.sock), closed;
 
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     ck_assert_int_eq(read_until(fd, out, sizeof out, &got, "started\n", 3000), 0);
     stop_server();
     ck_assert_int_eq(atomic_load(&slow_cancelled), 1);
-    read_until_close(fd, out, sizeof out, 3000, &closed);
+    hc_read_until_close(fd, out, sizeof out, 3000, &closed);
     ck_assert(closed);
     close(fd);
 }
@@ -565,8 +497,8 @@ START_TEST(too_many_async_requests_is_503)
     int fds[2], i;
 
     for (i = 0; i < 2; i++) {
-        fds[i] = connect_unix(fx.sock);
-        send_all(fds[i], req, strlen(req));
+        fds[i] = hc_connect_unix(fx.sock);
+        hc_send_all(fds[i], req, strlen(req));
         got = 0;
         out[0] = '\0';
         ck_assert_int_eq(read_until(fds[i], out, sizeof out, &got, "started\n", 3000), 0);
@@ -577,8 +509,8 @@ START_TEST(too_many_async_requests_is_503)
     ck_assert(wait_for(&slow_cancelled, 2, 3000));
     /* Once they are gone (their threads joined), there is room again. */
     for (i = 0; i < 100; i++) {
-        int fd = connect_unix(fx.sock);
-        send_all(fd, req, strlen(req));
+        int fd = hc_connect_unix(fx.sock);
+        hc_send_all(fd, req, strlen(req));
         got = 0;
         out[0] = '\0';
         if (read_until(fd, out, sizeof out, &got, "started\n", 1000) == 0) {
@@ -600,11 +532,11 @@ START_TEST(idle_and_half_sent_requests_are_closed)
 
     for (i = 0; i < sizeof partial / sizeof *partial; i++) {
         char out[1024];
-        int fd = i == 2 ? connect_unix(fx.sock) : connect_tcp(), closed;
+        int fd = i == 2 ? hc_connect_unix(fx.sock) : hc_connect_tcp(fx.port), closed;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        send_all(fd, partial[i], strlen(partial[i]));
-        read_until_close(fd, out, sizeof out, (IDLE_S + 4) * 1000, &closed);
+        hc_send_all(fd, partial[i], strlen(partial[i]));
+        hc_read_until_close(fd, out, sizeof out, (IDLE_S + 4) * 1000, &closed);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         close(fd);
         ck_assert_msg(closed, "case %zu: still open after %ds", i, IDLE_S + 4);
@@ -695,10 +627,10 @@ START_TEST(malformed_input_gets_4xx_or_a_close_and_the_server_lives)
         size_t n = make_garbage(i, buf, sizeof buf);
         size_t got;
 
-        fd = use_unix ? connect_unix(fx.sock) : connect_tcp();
-        send_all(fd, buf, n);
+        fd = use_unix ? hc_connect_unix(fx.sock) : hc_connect_tcp(fx.port);
+        hc_send_all(fd, buf, n);
         shutdown(fd, SHUT_WR);
-        got = read_until_close(fd, out, sizeof out, (IDLE_S + 4) * 1000, &closed);
+        got = hc_read_until_close(fd, out, sizeof out, (IDLE_S + 4) * 1000, &closed);
         close(fd);
         ck_assert_msg(closed, "case %d (kind %d): connection neither answered nor closed", i,
                       i % 7);

@@ -23,14 +23,10 @@
 #include "kafka/result.h"
 #include "kafka/topic_partitions.h"
 #include "kafka/topics.h"
+#include "support/kafka_bytes.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Big-endian integers and the request headers, for the golden arrays. */
-#define I16(v)  (((v) >> 8) & 0xff), ((v)&0xff)
-#define I32(v)  (((v) >> 24) & 0xff), (((v) >> 16) & 0xff), (((v) >> 8) & 0xff), ((v)&0xff)
-#define SIGN(v) ((v) < 0 ? 0xff : 0x00)
-#define I64(v)  SIGN(v), SIGN(v), SIGN(v), SIGN(v), I32(v)
 /* Request header v1: api key, version, correlation id 7, client id "berth". */
 #define HDR1(key, ver) I16(key), I16(ver), I32(7), 0x00, 0x05, 'b', 'e', 'r', 't', 'h'
 /* Request header v2: the same, then an empty tag section. */
@@ -38,19 +34,14 @@
 #define UUID0          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 #define T1_COMPACT     0x03, 't', '1'
 #define T1_CLASSIC     0x00, 0x02, 't', '1'
-#define MIR_COMPACT                                                                                \
-    0x14, 'm', 'i', 'n', '.', 'i', 'n', 's', 'y', 'n', 'c', '.', 'r', 'e', 'p', 'l', 'i', 'c',     \
-        'a', 's'
-
-/* A heap copy of exactly n bytes, so ASan flags any read past the end. */
-static unsigned char *exact_copy(const void *p, size_t n)
-{
-    unsigned char *c = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(c);
-    if (n > 0)
-        memcpy(c, p, n);
-    return c;
-}
+/* "min.insync.replicas" and "__cluster_metadata": compact strings carry
+ * length + 1, classic ones an int16 length. */
+#define MIR_CHARS                                                                                  \
+    'm', 'i', 'n', '.', 'i', 'n', 's', 'y', 'n', 'c', '.', 'r', 'e', 'p', 'l', 'i', 'c', 'a', 's'
+#define MIR_COMPACT 0x14, MIR_CHARS
+#define MIR_CLASSIC 0x00, 0x13, MIR_CHARS
+#define CM_COMPACT                                                                                 \
+    0x13, '_', '_', 'c', 'l', 'u', 's', 't', 'e', 'r', '_', 'm', 'e', 't', 'a', 'd', 'a', 't', 'a'
 
 /* Starts a request frame as the connection does: size prefix, then the
  * header version kafka_header_versions gives for (key, flexible). */
@@ -313,53 +304,15 @@ START_TEST(incremental_alter_configs_requests_v1_v0)
         0x00,
     };
     static const unsigned char v0[] = {
-        HDR1(44, 0),
-        I32(1),
-        0x02,
-        T1_CLASSIC,
-        I32(2),
-        0x00,
-        0x13,
-        'm',
-        'i',
-        'n',
-        '.',
-        'i',
-        'n',
-        's',
-        'y',
-        'n',
-        'c',
-        '.',
-        'r',
-        'e',
-        'p',
-        'l',
-        'i',
-        'c',
-        'a',
-        's',
-        0x00,
-        0x00,
-        0x01,
-        '2',
-        0x00,
-        0x0c,
-        'r',
-        'e',
-        't',
-        'e',
-        'n',
-        't',
-        'i',
-        'o',
-        'n',
-        '.',
-        'm',
-        's',
-        0x01,
-        I16(-1),
-        0x01 /* validate_only */,
+        HDR1(44, 0), I32(1),  0x02,
+        T1_CLASSIC,  I32(2),  MIR_CLASSIC,
+        0x00,        0x00,    0x01,
+        '2',         0x00,    0x0c,
+        'r',         'e',     't',
+        'e',         'n',     't',
+        'i',         'o',     'n',
+        '.',         'm',     's',
+        0x01,        I16(-1), 0x01 /* validate_only */,
     };
     kafka_incremental_alter_configs_request req = {&res, 1, 0};
     kafka_writer w;
@@ -379,8 +332,7 @@ END_TEST
 START_TEST(describe_quorum_request)
 {
     static const unsigned char v2[] = {
-        HDR2(55, 2), 0x02, 0x13, '_', '_', 'c', 'l', 'u', 's',  't',    'e',  'r',  '_',
-        'm',         'e',  't',  'a', 'd', 'a', 't', 'a', 0x02, I32(0), 0x00, 0x00, 0x00,
+        HDR2(55, 2), 0x02, CM_COMPACT, 0x02, I32(0), 0x00, 0x00, 0x00,
     };
     kafka_writer w;
     util_err err;
@@ -539,7 +491,7 @@ static const unsigned char md_v4[] = {
 
 START_TEST(metadata_v12_response_and_lookups)
 {
-    unsigned char *buf = exact_copy(md_v12, sizeof md_v12);
+    unsigned char *buf = kb_exact_copy(md_v12, sizeof md_v12);
     const kafka_metadata_partition *p;
     const kafka_metadata_topic *t;
     kafka_metadata_refs *refs;
@@ -859,26 +811,7 @@ static const unsigned char dcfg_v4[] = {
     '2',
     KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC,
     0x00,
-    0x14,
-    'm',
-    'i',
-    'n',
-    '.',
-    'i',
-    'n',
-    's',
-    'y',
-    'n',
-    'c',
-    '.',
-    'r',
-    'e',
-    'p',
-    'l',
-    'i',
-    'c',
-    'a',
-    's',
+    MIR_COMPACT,
     0x02,
     '1',
     KAFKA_CONFIG_SOURCE_DEFAULT,
@@ -1008,25 +941,7 @@ static const unsigned char dq_v2[] = {
     I16(0),
     0x00, /* error_message null */
     0x02, /* topics: 1 */
-    0x13,
-    '_',
-    '_',
-    'c',
-    'l',
-    'u',
-    's',
-    't',
-    'e',
-    'r',
-    '_',
-    'm',
-    'e',
-    't',
-    'a',
-    'd',
-    'a',
-    't',
-    'a',
+    CM_COMPACT,
     0x02, /*   partitions: 1 */
     I32(0),
     I16(0),
@@ -1260,13 +1175,13 @@ START_TEST(every_prefix_of_every_response_fails_cleanly)
 
     for (c = 0; c < LEN(bodies); c++) {
         util_err err;
-        unsigned char *whole = exact_copy(bodies[c].body, bodies[c].len);
+        unsigned char *whole = kb_exact_copy(bodies[c].body, bodies[c].len);
 
         ck_assert_msg(bodies[c].decode(whole, bodies[c].len, bodies[c].version, &err) == 0,
                       "%s whole: %s", bodies[c].prefix, err.msg);
         free(whole);
         for (n = 0; n < bodies[c].len; n++) {
-            unsigned char *buf = exact_copy(bodies[c].body, n);
+            unsigned char *buf = kb_exact_copy(bodies[c].body, n);
 
             err.msg[0] = '\0';
             ck_assert_int_eq(bodies[c].decode(buf, n, bodies[c].version, &err), -1);

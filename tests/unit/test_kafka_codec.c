@@ -12,6 +12,7 @@
 #include "kafka/codec.h"
 #include "kafka/frame.h"
 #include "kafka/proto.h"
+#include "support/kafka_bytes.h"
 #include "util/version.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -22,16 +23,6 @@ static void assert_written(const kafka_writer *w, const unsigned char *want, siz
     ck_assert_uint_eq(w->len, n);
     if (n > 0)
         ck_assert_mem_eq(w->buf, want, n);
-}
-
-/* A heap copy of exactly n bytes, so ASan flags any read past the end. */
-static unsigned char *exact_copy(const void *p, size_t n)
-{
-    unsigned char *c = malloc(n ? n : 1);
-    ck_assert_ptr_nonnull(c);
-    if (n > 0)
-        memcpy(c, p, n);
-    return c;
 }
 
 /* ---- writer golden bytes ---- */
@@ -227,7 +218,7 @@ START_TEST(reader_reads_integers_and_uuid)
         0x80, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xfd, 0x80, 0,  0,  0,  0,  0,  0,  0x01, 1,
         2,    3,    4,    5,    6,    7,    8,    9,    10, 11, 12, 13, 14, 15, 16,
     };
-    unsigned char *buf = exact_copy(in, sizeof in);
+    unsigned char *buf = kb_exact_copy(in, sizeof in);
     kafka_reader r;
     util_err err;
     int8_t a;
@@ -638,7 +629,7 @@ static const unsigned char unsupported_body[] = {
 
 START_TEST(api_versions_v3_golden_response)
 {
-    unsigned char *buf = exact_copy(v3_body, sizeof v3_body);
+    unsigned char *buf = kb_exact_copy(v3_body, sizeof v3_body);
     kafka_api_versions *v;
     const kafka_api_range *a;
     util_err err;
@@ -728,7 +719,7 @@ START_TEST(every_prefix_of_a_response_fails_cleanly)
 
     for (c = 0; c < LEN(cases); c++) {
         for (n = 0; n < cases[c].len; n++) {
-            unsigned char *buf = exact_copy(cases[c].body, n);
+            unsigned char *buf = kb_exact_copy(cases[c].body, n);
             kafka_api_versions dummy, *v = &dummy; /* the decoder must reset it */
             util_err err;
 

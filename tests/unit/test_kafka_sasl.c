@@ -14,10 +14,9 @@
 #include "kafka/proto.h"
 #include "kafka/sasl.h"
 #include "kafka/scram.h"
+#include "support/kafka_bytes.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define I16(v) (((v) >> 8) & 0xff), ((v)&0xff)
-#define I32(v) (((v) >> 24) & 0xff), (((v) >> 16) & 0xff), (((v) >> 8) & 0xff), ((v)&0xff)
 
 /* RFC 7677 section 3. */
 #define RFC_NONCE "rOprNGfwEbeRWgbNEkqO"

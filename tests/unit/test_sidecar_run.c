@@ -34,84 +34,16 @@
 #include "sidecar/cmd.h"
 #include "sidecar/files.h"
 #include "sidecar/run.h"
+#include "support/http_client.h"
 #include "support/tmpdir.h"
 
 /* ---- a minimal client ---- */
-
-static int connect_tcp(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect: %s",
-                  strerror(errno));
-    return fd;
-}
-
-static int connect_unix(const char *path)
-{
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    ck_assert_int_ge(fd, 0);
-    memcpy(sa.sun_path, path, strlen(path));
-    ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect %s: %s", path,
-                  strerror(errno));
-    return fd;
-}
-
-static void send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return; /* the server may hang up on garbage mid-send */
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Reads until close, cap bytes or timeout_ms; sets *closed. */
-static size_t read_all(int fd, char *out, size_t cap, int timeout_ms, int *closed)
-{
-    long long end = sc_now_ms() + timeout_ms;
-    size_t got = 0;
-
-    *closed = 0;
-    while (got < cap - 1) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long long left = end - sc_now_ms();
-        ssize_t n;
-
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-            break;
-        n = read(fd, out + got, cap - 1 - got);
-        if (n <= 0) {
-            *closed = 1;
-            break;
-        }
-        got += (size_t)n;
-    }
-    out[got] = '\0';
-    return got;
-}
 
 /* One request on a fresh connection (TCP port, or the socket when port is
  * 0); the whole answer in out; returns the status or -1. */
 static int request(int port, const char *sock, const char *req, char *out, size_t cap)
 {
-    int fd = port != 0 ? connect_tcp(port) : connect_unix(sock), closed;
-
-    send_all(fd, req, strlen(req));
-    read_all(fd, out, cap, 10000, &closed);
-    close(fd);
-    if (strncmp(out, "HTTP/1.", 7) != 0 || strlen(out) < 12)
-        return -1;
-    return atoi(out + 9);
+    return hc_request(port, sock, req, out, cap, 10000);
 }
 
 static char *drain_req(long long timeout_ms, char *buf, size_t size)
@@ -309,13 +241,13 @@ START_TEST(one_drain_at_a_time_and_bad_bodies)
     ck_assert_int_eq(atomic_load(&drain_calls), 0);
 
     atomic_store(&drain_hold, 1);
-    fd = connect_unix(fx.sock);
+    fd = hc_connect_unix(fx.sock);
     drain_req(30000, req, sizeof req);
-    send_all(fd, req, strlen(req));
+    hc_send_all(fd, req, strlen(req));
     for (int i = 0; i < 500 && atomic_load(&drain_calls) == 0; i++)
         sc_sleep_ms(10);
     if (atomic_load(&drain_calls) != 1) {
-        read_all(fd, out, sizeof out, 100, &closed);
+        hc_read_until_close(fd, out, sizeof out, 100, &closed);
         ck_abort_msg("the held drain did not start; answer: %.200s", out);
     }
     ck_assert_int_eq(request(0, fx.sock, drain_req(5000, req, sizeof req), out, sizeof out), 409);
@@ -323,7 +255,7 @@ START_TEST(one_drain_at_a_time_and_bad_bodies)
     ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
     ck_assert_ptr_nonnull(strstr(out, "\"state\":\"running\""));
     atomic_store(&drain_hold, 0);
-    read_all(fd, out, sizeof out, 10000, &closed);
+    hc_read_until_close(fd, out, sizeof out, 10000, &closed);
     close(fd);
     ck_assert_ptr_nonnull(strstr(out, "\nresult: ok\n"));
     ck_assert_int_eq(atomic_load(&drain_calls), 1);
@@ -380,7 +312,7 @@ static int run_prog(char *out, size_t cap, const char *const *args)
         _exit(127);
     }
     close(p[1]);
-    read_all(p[0], out, cap, 30000, &closed);
+    hc_read_until_close(p[0], out, cap, 30000, &closed);
     close(p[0]);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -531,10 +463,10 @@ START_TEST(program_survives_garbage_and_stops_on_sigterm)
         int use_unix = i % 2, fd;
         size_t n = garbage(i, buf, sizeof buf), got;
 
-        fd = use_unix ? connect_unix(sock) : connect_tcp(port);
-        send_all(fd, buf, n);
+        fd = use_unix ? hc_connect_unix(sock) : hc_connect_tcp(port);
+        hc_send_all(fd, buf, n);
         shutdown(fd, SHUT_WR);
-        got = read_all(fd, out, sizeof out, 15000, &closed);
+        got = hc_read_until_close(fd, out, sizeof out, 15000, &closed);
         close(fd);
         ck_assert_msg(closed, "case %d: neither answered nor closed", i);
         if (got > 0)

@@ -1,0 +1,15 @@
+/* What integration tests against the ground's Kafka brokers keep needing:
+ * the broker list from $BERTH_KAFKA_BOOTSTRAP. A test that needs a broker
+ * fails, never skips, without it. */
+#ifndef BERTH_TESTS_KAFKA_TEST_H
+#define BERTH_TESTS_KAFKA_TEST_H
+
+/* How many brokers $BERTH_KAFKA_BOOTSTRAP ("host:port,host:port") lists,
+ * split on first use; 0 when it is unset or empty. */
+int kft_broker_count(void);
+
+/* The i-th of them, "host:port" (static). Aborts the test, saying how to
+ * set the variable, when the list is empty. */
+const char *kft_broker(int i);
+
+#endif
