@@ -76,8 +76,8 @@ static int opt_int(const cJSON *obj, const char *key, long lo, long hi, int *out
 
     if (j == NULL || cJSON_IsNull(j))
         return 0;
-    if (!cJSON_IsNumber(j) || j->valuedouble != floor(j->valuedouble) || j->valuedouble < lo ||
-        j->valuedouble > hi)
+    if (!cJSON_IsNumber(j) || !(j->valuedouble >= lo && j->valuedouble <= hi) ||
+        j->valuedouble != (double)(long)j->valuedouble)
         return util_err_set(err, "%s%s: must be an integer from %ld to %ld", where, key, lo, hi);
     *out = (int)j->valuedouble;
     return 0;

@@ -119,10 +119,10 @@ long op_heap_mib(const op_cluster *c)
     if (c->flavor != OP_FLAVOR_KAFKA)
         return 0;
     if (c->heap_override != NULL && op_quantity_parse(c->heap_override, &bytes) == 0)
-        return (long)floor(bytes / (1024.0 * 1024));
+        return (long)(bytes / (1024.0 * 1024));
     if (lim == NULL || quantity_of(lim, &bytes) != 0 || bytes <= 0)
         return 0;
-    return (long)floor(bytes * c->heap_percent / 100.0 / (1024.0 * 1024));
+    return (long)(bytes * c->heap_percent / 100.0 / (1024.0 * 1024));
 }
 
 int op_grace_seconds(const op_cluster *c)
