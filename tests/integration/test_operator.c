@@ -1,0 +1,745 @@
+/* berth-operator (the real binary) against the ground's real API server:
+ * a KafkaCluster like manifests/examples/kafka-nodeport.yaml becomes every
+ * owned object with the right shape and owner references (read back
+ * through the API, not from the builders), the <c>-brokers ConfigMap holds
+ * each kwok node's ExternalIP as the Node objects give it, the status
+ * reports every broker at its node's address and its node port, a no-op
+ * resync makes zero write requests by the API server's own audit log, a
+ * cluster ID that contradicts the formatted one is refused with
+ * Reconciled=False and nothing rewritten, and SIGTERM ends the operator
+ * cleanly.
+ *
+ * kwok runs no containers, so PersistentVolumes for the brokers' claims are
+ * made here, bound to exactly this namespace's claims. */
+#include <check.h>
+#include <curl/curl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kube/client.h"
+#include "kube/verbs.h"
+#include "support/kube_test.h"
+
+#define BROKERS 3
+
+static kube_config *cfg;
+static kube_client *kc;
+static char ns[64];
+static int node_port_base;
+static int metrics_port;
+static pid_t operator_pid = -1;
+static char operator_log[PATH_MAX];
+
+/* ---- small helpers ---- */
+
+static const cJSON *at(const cJSON *obj, const char *path)
+{
+    char key[128];
+    const char *dot;
+
+    while (obj != NULL && (dot = strchr(path, '.')) != NULL) {
+        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+        path = dot + 1;
+    }
+    return obj != NULL ? cJSON_GetObjectItemCaseSensitive(obj, path) : NULL;
+}
+
+static double num(const cJSON *obj, const char *path)
+{
+    const cJSON *j = at(obj, path);
+
+    ck_assert_msg(cJSON_IsNumber(j), "%s is not a number", path);
+    return j->valuedouble;
+}
+
+static const char *str(const cJSON *obj, const char *path)
+{
+    const cJSON *j = at(obj, path);
+
+    ck_assert_msg(cJSON_IsString(j), "%s is not a string", path);
+    return j->valuestring;
+}
+
+/* GET; NULL on 404, abort on anything else. */
+/* A member whose key has dots (labels, ConfigMap keys) of the object at
+ * path. */
+static const char *key_str(const cJSON *obj, const char *path, const char *key)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(at(obj, path), key);
+
+    ck_assert_msg(cJSON_IsString(j), "%s[%s] is not a string", path, key);
+    return j->valuestring;
+}
+
+static cJSON *get_opt(const char *av, const char *res, const char *namespace, const char *name)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    util_err err = {{0}};
+    cJSON *out = NULL;
+
+    ck_assert_int_eq(kube_path(path, sizeof path, av, res, namespace, name, NULL), 0);
+    if (kube_get(kc, path, &out, &st, &err) == 0)
+        return out;
+    if (st.code == 404)
+        return NULL;
+    ck_abort_msg("%s", err.msg);
+    return NULL;
+}
+
+static cJSON *get(const char *av, const char *res, const char *namespace, const char *name)
+{
+    cJSON *o = get_opt(av, res, namespace, name);
+
+    ck_assert_msg(o != NULL, "%s %s/%s does not exist", res, namespace ? namespace : "", name);
+    return o;
+}
+
+static void create(const char *path, cJSON *obj)
+{
+    util_err err = {{0}};
+
+    if (kube_create(kc, path, obj, NULL, NULL, &err) != 0)
+        ck_abort_msg("%s", err.msg);
+    cJSON_Delete(obj);
+}
+
+/* The owner reference every owned object must carry. */
+static void assert_owned(const cJSON *obj, const char *uid)
+{
+    const cJSON *refs = at(obj, "metadata.ownerReferences");
+    const cJSON *ref = cJSON_GetArrayItem(refs, 0);
+
+    ck_assert_msg(cJSON_GetArraySize(refs) == 1, "%s: not exactly one owner",
+                  str(obj, "metadata.name"));
+    ck_assert_str_eq(str(ref, "kind"), "KafkaCluster");
+    ck_assert_str_eq(str(ref, "uid"), uid);
+    ck_assert(cJSON_IsTrue(at(ref, "controller")));
+    ck_assert_str_eq(key_str(obj, "metadata.labels", "app.kubernetes.io/managed-by"),
+                     "berth-operator");
+}
+
+/* ---- the operator process ---- */
+
+static void operator_start(void)
+{
+    char exe[PATH_MAX], bin[PATH_MAX + 32], port[64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/integration/test_operator -> <build>/berth-operator */
+    snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
+    ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+    snprintf(operator_log, sizeof operator_log, "/tmp/%s-operator.log", ns);
+    snprintf(port, sizeof port, "127.0.0.1:%d", metrics_port);
+    operator_pid = fork();
+    ck_assert_int_ge(operator_pid, 0);
+    if (operator_pid == 0) {
+        FILE *f = freopen(operator_log, "w", stderr);
+
+        (void)f;
+        execl(bin, bin, "--kubeconfig", getenv("BERTH_KUBECONFIG"), "--namespace", ns, "--resync",
+              "2", "--metrics-addr", port, "--health-addr", "0", "--sidecar-image",
+              "berth-sidecar:test", (char *)NULL);
+        _exit(127);
+    }
+}
+
+/* SIGTERM; returns the exit status. */
+static int operator_stop(void)
+{
+    int status = 0;
+
+    if (operator_pid <= 0)
+        return -1;
+    kill(operator_pid, SIGTERM);
+    waitpid(operator_pid, &status, 0);
+    operator_pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static size_t collect(char *p, size_t sz, size_t n, void *ud)
+{
+    FILE *f = ud;
+
+    return fwrite(p, sz, n, f);
+}
+
+/* A counter or gauge from the operator's /metrics; -1 if absent. */
+static double metric(const char *series)
+{
+    char url[128], *buf = NULL, *p;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CURL *h = curl_easy_init();
+    double v = -1;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", metrics_port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    fclose(f);
+    for (p = buf; p != NULL && (p = strstr(p, series)) != NULL; p++)
+        if ((p == buf || p[-1] == '\n') && p[strlen(series)] == ' ') {
+            v = strtod(p + strlen(series) + 1, NULL);
+            break;
+        }
+    free(buf);
+    return v;
+}
+
+/* ---- the audit log ---- */
+
+static void audit_path(char *buf, size_t size)
+{
+    char kcfg[PATH_MAX];
+
+    snprintf(kcfg, sizeof kcfg, "%s", getenv("BERTH_KUBECONFIG"));
+    snprintf(buf, size, "%s/kube/audit.log", dirname(kcfg));
+}
+
+static long audit_size(void)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+
+    audit_path(path, sizeof path);
+    ck_assert_msg(stat(path, &sb) == 0, "no audit log at %s", path);
+    return (long)sb.st_size;
+}
+
+/* Write requests from berth (User-Agent berth/...) on objects of our
+ * namespace, logged after byte offset from. */
+static int audit_berth_writes(long from)
+{
+    char path[PATH_MAX], *line = NULL;
+    size_t cap = 0;
+    int count = 0;
+    FILE *f;
+
+    audit_path(path, sizeof path);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, from, SEEK_SET);
+    while (getline(&line, &cap, f) > 0) {
+        cJSON *e = cJSON_Parse(line);
+        const cJSON *ua = at(e, "userAgent"), *ons = at(e, "objectRef.namespace");
+
+        if (cJSON_IsString(ua) && strncmp(ua->valuestring, "berth/", 6) == 0 &&
+            cJSON_IsString(ons) && strcmp(ons->valuestring, ns) == 0) {
+            count++;
+            fprintf(stderr, "audit: %s %s/%s\n", str(e, "verb"), str(e, "objectRef.resource"),
+                    cJSON_IsString(at(e, "objectRef.name")) ? str(e, "objectRef.name") : "");
+        }
+        cJSON_Delete(e);
+    }
+    free(line);
+    fclose(f);
+    return count;
+}
+
+/* ---- setup ---- */
+
+static void ensure_crd(void)
+{
+    cJSON *crd = get_opt("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
+                         "kafkaclusters.berth.io");
+    double t0 = kt_now();
+
+    if (crd == NULL) {
+        char cmd[PATH_MAX * 3];
+
+        /* Cluster-scoped and shared by every test: installed when absent,
+         * never deleted. */
+        snprintf(cmd, sizeof cmd,
+                 "'%s/kubectl' --kubeconfig '%s' apply --server-side --force-conflicts "
+                 "--field-manager=berth-install -f manifests/crd/kafkaclusters.berth.io.yaml "
+                 ">/dev/null",
+                 getenv("BERTH_GROUND_BIN"), getenv("BERTH_KUBECONFIG"));
+        ck_assert_msg(system(cmd) == 0, "installing the CRD failed: %s", cmd);
+    }
+    cJSON_Delete(crd);
+    for (;;) {
+        const cJSON *c;
+        bool ok = false;
+
+        crd = get("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
+                  "kafkaclusters.berth.io");
+        cJSON_ArrayForEach(c, at(crd, "status.conditions"))
+        {
+            if (strcmp(str(c, "type"), "Established") == 0 && strcmp(str(c, "status"), "True") == 0)
+                ok = true;
+        }
+        cJSON_Delete(crd);
+        if (ok)
+            return;
+        ck_assert_msg(kt_now() - t0 < 60, "the CRD never became Established");
+        usleep(200000);
+    }
+}
+
+static void setup(void)
+{
+    unsigned char r[4];
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cfg = kt_admin_config();
+    kc = kt_client(cfg);
+    kt_random_name(ns, sizeof ns, "opr");
+    ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
+    /* A node port range of our own, away from other tests' by chance. */
+    node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
+    metrics_port = 40000 + (int)(((unsigned)r[2] << 8 | r[3]) % 20000);
+    ensure_crd();
+    kt_create_namespace(kc, ns, "operator");
+    for (int i = 0; i < BROKERS; i++)
+        create("/api/v1/persistentvolumes",
+               kt_json("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{"
+                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"operator\"}},"
+                       "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":["
+                       "\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Retain\","
+                       "\"storageClassName\":\"\",\"hostPath\":{\"path\":\"/tmp/%s/%d\"},"
+                       "\"claimRef\":{\"namespace\":\"%s\",\"name\":\"data-demo-%d\"}}}",
+                       ns, i, ns, i, ns, i));
+}
+
+static void teardown(void)
+{
+    util_err err = {{0}};
+    char path[KUBE_PATH_MAX];
+
+    if (operator_pid > 0)
+        operator_stop();
+    if (kt_delete_namespace(kc, ns, &err) != 0)
+        fprintf(stderr, "cleanup: %s\n", err.msg);
+    for (int i = 0; i < BROKERS; i++) {
+        snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s-data-%d", ns, i);
+        kube_delete(kc, path, NULL, NULL);
+    }
+    kube_client_free(kc);
+    kube_config_free(cfg);
+    curl_global_cleanup();
+}
+
+/* ---- the test ---- */
+
+static bool pod_ready(const cJSON *pod)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, at(pod, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), "Ready") == 0)
+            return strcmp(str(c, "status"), "True") == 0;
+    }
+    return false;
+}
+
+/* Waits until the status describes the pods as the API shows them now:
+ * every broker scheduled and its external address known, readiness as the
+ * pods say. Returns the KafkaCluster. */
+static cJSON *wait_converged(void)
+{
+    double t0 = kt_now();
+
+    for (;;) {
+        cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        const cJSON *brokers = at(kcl, "status.brokers"), *b;
+        int ready = 0, placed = 0;
+        bool ok = cJSON_GetArraySize(brokers) == BROKERS &&
+                  cJSON_IsNumber(at(kcl, "status.observedGeneration")) &&
+                  num(kcl, "status.observedGeneration") == num(kcl, "metadata.generation");
+
+        for (int i = 0; i < BROKERS && ok; i++) {
+            char name[32];
+            cJSON *pod;
+
+            snprintf(name, sizeof name, "demo-%d", i);
+            pod = get_opt("v1", "pods", ns, name);
+            if (pod != NULL && pod_ready(pod))
+                ready++;
+            cJSON_Delete(pod);
+        }
+        cJSON_ArrayForEach(b, brokers)
+        {
+            if (cJSON_IsString(at(b, "listeners.external")) && cJSON_IsString(at(b, "node")))
+                placed++;
+        }
+        if (ok && placed == BROKERS && cJSON_IsNumber(at(kcl, "status.readyReplicas")) &&
+            num(kcl, "status.readyReplicas") == ready)
+            return kcl;
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 180, "the cluster did not converge; operator log: %s",
+                      operator_log);
+        usleep(500000);
+    }
+}
+
+static void check_statefulset(const char *uid)
+{
+    cJSON *sts = get("apps/v1", "statefulsets", ns, "demo");
+    const cJSON *pod = at(sts, "spec.template.spec");
+    const cJSON *inits = at(pod, "initContainers");
+    const cJSON *broker = cJSON_GetArrayItem(at(pod, "containers"), 0), *m;
+    const cJSON *sidecar = cJSON_GetArrayItem(inits, 1);
+
+    assert_owned(sts, uid);
+    ck_assert_str_eq(str(sts, "spec.podManagementPolicy"), "Parallel");
+    ck_assert_int_eq(num(sts, "spec.replicas"), BROKERS);
+    ck_assert_str_eq(str(sts, "spec.serviceName"), "demo-brokers");
+    ck_assert_str_eq(str(sidecar, "restartPolicy"), "Always");
+    ck_assert_ptr_null(at(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
+    ck_assert_str_eq(
+        cJSON_GetArrayItem(at(broker, "lifecycle.preStop.exec.command"), 0)->valuestring,
+        "/var/run/berth/berth-drain");
+    ck_assert_str_eq(str(broker, "readinessProbe.httpGet.path"), "/readyz");
+    ck_assert_ptr_null(at(broker, "livenessProbe"));
+    /* drain lock wait 60 + drain timeout 120 + shutdown budget and margin. */
+    ck_assert_int_gt(num(pod, "terminationGracePeriodSeconds"), 180);
+    ck_assert(cJSON_IsFalse(at(pod, "automountServiceAccountToken")));
+    cJSON_ArrayForEach(m, at(broker, "volumeMounts"))
+    {
+        ck_assert_str_ne(str(m, "name"), "sidecar-token");
+    }
+    ck_assert_str_eq(str(pod, "serviceAccountName"), "demo-sidecar");
+    cJSON_Delete(sts);
+}
+
+static void check_services(const char *uid)
+{
+    cJSON *s = get("v1", "services", ns, "demo-brokers");
+
+    assert_owned(s, uid);
+    ck_assert_str_eq(str(s, "spec.clusterIP"), "None");
+    ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    cJSON_Delete(s);
+    s = get("v1", "services", ns, "demo-bootstrap");
+    assert_owned(s, uid);
+    ck_assert_str_eq(str(s, "spec.type"), "ClusterIP");
+    ck_assert(!cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    cJSON_Delete(s);
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+        const cJSON *p;
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        s = get("v1", "services", ns, name);
+        assert_owned(s, uid);
+        ck_assert_str_eq(str(s, "spec.type"), "NodePort");
+        ck_assert_str_eq(str(s, "spec.externalTrafficPolicy"), "Local");
+        ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+        snprintf(name, sizeof name, "demo-%d", i);
+        ck_assert_str_eq(key_str(s, "spec.selector", "statefulset.kubernetes.io/pod-name"), name);
+        p = cJSON_GetArrayItem(at(s, "spec.ports"), 0);
+        ck_assert_int_eq(num(p, "nodePort"), node_port_base + i);
+        ck_assert_int_eq(num(p, "targetPort"), 9094);
+        cJSON_Delete(s);
+    }
+}
+
+/* The brokers ConfigMap's node map against the Node objects themselves. */
+static void check_brokers_configmap(const char *uid, const char *cluster_id)
+{
+    cJSON *cm = get("v1", "configmaps", ns, "demo-brokers");
+    cJSON *nodes_doc = cJSON_Parse(key_str(cm, "data", "nodes.json"));
+    cJSON *brokers_doc = cJSON_Parse(key_str(cm, "data", "brokers.json"));
+    cJSON *cluster_doc = cJSON_Parse(key_str(cm, "data", "cluster.json"));
+    cJSON *nodes = NULL;
+    const cJSON *n, *a;
+    char path[KUBE_PATH_MAX];
+    util_err err = {{0}};
+    int kwok = 0;
+
+    assert_owned(cm, uid);
+    ck_assert_ptr_nonnull(nodes_doc);
+    ck_assert_ptr_nonnull(brokers_doc);
+    ck_assert_ptr_nonnull(cluster_doc);
+    ck_assert_str_eq(str(cluster_doc, "clusterID"), cluster_id);
+    ck_assert_int_eq(num(cluster_doc, "controllers"), 3);
+    kube_path(path, sizeof path, "v1", "nodes", NULL, NULL, NULL);
+    ck_assert_msg(kube_list(kc, path, NULL, &nodes, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(n, at(nodes, "items"))
+    {
+        const char *name = str(n, "metadata.name"), *ext = NULL;
+        const cJSON *entry = cJSON_GetObjectItemCaseSensitive(nodes_doc, name);
+
+        cJSON_ArrayForEach(a, at(n, "status.addresses"))
+        {
+            if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
+                ext = str(a, "address");
+        }
+        ck_assert_msg(entry != NULL, "node %s missing from nodes.json", name);
+        if (ext != NULL) {
+            ck_assert_str_eq(str(entry, "addresses.external"), ext);
+            kwok++;
+        }
+        if (cJSON_IsString(
+                cJSON_GetObjectItem(at(n, "metadata.labels"), "topology.kubernetes.io/zone")))
+            ck_assert_str_eq(str(entry, "rack"),
+                             key_str(n, "metadata.labels", "topology.kubernetes.io/zone"));
+    }
+    ck_assert_int_ge(kwok, 3);
+    for (int i = 0; i < BROKERS; i++) {
+        char id[8];
+
+        snprintf(id, sizeof id, "%d", i);
+        ck_assert_int_eq(num(cJSON_GetObjectItemCaseSensitive(brokers_doc, id), "external.port"),
+                         node_port_base + i);
+    }
+    cJSON_Delete(nodes);
+    cJSON_Delete(cluster_doc);
+    cJSON_Delete(brokers_doc);
+    cJSON_Delete(nodes_doc);
+    cJSON_Delete(cm);
+}
+
+static void check_rest(const char *uid)
+{
+    cJSON *o = get("policy/v1", "poddisruptionbudgets", ns, "demo");
+    const cJSON *rules, *r;
+    char want[3][64];
+    int i = 0;
+
+    assert_owned(o, uid);
+    ck_assert_int_eq(num(o, "spec.maxUnavailable"), 1);
+    ck_assert_str_eq(str(o, "spec.unhealthyPodEvictionPolicy"), "AlwaysAllow");
+    cJSON_Delete(o);
+    o = get("v1", "serviceaccounts", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+    o = get("rbac.authorization.k8s.io/v1", "rolebindings", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    ck_assert_str_eq(str(o, "roleRef.name"), "demo-sidecar");
+    cJSON_Delete(o);
+    o = get("rbac.authorization.k8s.io/v1", "roles", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    rules = at(o, "rules");
+    ck_assert_int_eq(cJSON_GetArraySize(rules), 3);
+    snprintf(want[0], sizeof want[0], "configmaps demo-brokers get");
+    snprintf(want[1], sizeof want[1], "configmaps demo-drain get,update");
+    snprintf(want[2], sizeof want[2], "leases demo-drain get,update");
+    cJSON_ArrayForEach(r, rules)
+    {
+        char got[64];
+        const cJSON *v = at(r, "verbs");
+
+        ck_assert_int_eq(cJSON_GetArraySize(at(r, "resourceNames")), 1);
+        snprintf(got, sizeof got, "%s %s %s%s%s",
+                 cJSON_GetArrayItem(at(r, "resources"), 0)->valuestring,
+                 cJSON_GetArrayItem(at(r, "resourceNames"), 0)->valuestring,
+                 cJSON_GetArrayItem(v, 0)->valuestring, cJSON_GetArraySize(v) > 1 ? "," : "",
+                 cJSON_GetArraySize(v) > 1 ? cJSON_GetArrayItem(v, 1)->valuestring : "");
+        ck_assert_str_eq(got, want[i++]);
+    }
+    cJSON_Delete(o);
+    o = get("v1", "configmaps", ns, "demo-drain");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+    o = get("coordination.k8s.io/v1", "leases", ns, "demo-drain");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+}
+
+/* Each broker's status entry against its pod's node's ExternalIP. */
+static void check_status(const cJSON *kcl)
+{
+    const cJSON *b, *cond;
+    int i = 0;
+    bool reconciled = false;
+    char want[160];
+
+    cJSON_ArrayForEach(cond, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(cond, "type"), "Reconciled") == 0)
+            reconciled = strcmp(str(cond, "status"), "True") == 0;
+    }
+    ck_assert_msg(reconciled, "Reconciled is not True");
+    snprintf(want, sizeof want, "demo-bootstrap.%s.svc:9092", ns);
+    ck_assert_str_eq(str(kcl, "status.bootstrap.internal"), want);
+    ck_assert_int_eq(cJSON_GetArraySize(at(kcl, "status.bootstrap.external")), BROKERS);
+    cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+    {
+        char pod_name[32];
+        cJSON *pod, *node;
+        const char *ext = NULL;
+        const cJSON *a;
+
+        snprintf(pod_name, sizeof pod_name, "demo-%d", i);
+        ck_assert_int_eq(num(b, "id"), i);
+        ck_assert_str_eq(str(b, "pod"), pod_name);
+        ck_assert(cJSON_IsTrue(at(b, "controller")));
+        pod = get("v1", "pods", ns, pod_name);
+        ck_assert_str_eq(str(b, "node"), str(pod, "spec.nodeName"));
+        ck_assert_int_eq(cJSON_IsTrue(at(b, "ready")), pod_ready(pod));
+        node = get("v1", "nodes", NULL, str(pod, "spec.nodeName"));
+        cJSON_ArrayForEach(a, at(node, "status.addresses"))
+        {
+            if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
+                ext = str(a, "address");
+        }
+        ck_assert_ptr_nonnull(ext);
+        snprintf(want, sizeof want, "%s:%d", ext, node_port_base + i);
+        ck_assert_str_eq(str(b, "listeners.external"), want);
+        snprintf(want, sizeof want, "demo-%d.demo-brokers.%s.svc.cluster.local:9092", i, ns);
+        ck_assert_str_eq(str(b, "listeners.internal"), want);
+        cJSON_Delete(node);
+        cJSON_Delete(pod);
+        i++;
+    }
+    ck_assert_int_eq(i, BROKERS);
+}
+
+/* The resourceVersions of the pods and the KafkaCluster, joined: what
+ * would legitimately make the operator write. */
+static void world_version(char *buf, size_t size)
+{
+    cJSON *list = NULL, *kcl;
+    char path[KUBE_PATH_MAX];
+    const cJSON *p;
+    size_t o = 0;
+
+    kube_path(path, sizeof path, "v1", "pods", ns, NULL, NULL);
+    ck_assert_int_eq(kube_list(kc, path, NULL, &list, NULL, NULL), 0);
+    cJSON_ArrayForEach(p, at(list, "items"))
+    {
+        o += (size_t)snprintf(buf + o, size - o, "%s,", str(p, "metadata.resourceVersion"));
+    }
+    kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    snprintf(buf + o, size - o, "%s", str(kcl, "metadata.resourceVersion"));
+    cJSON_Delete(kcl);
+    cJSON_Delete(list);
+}
+
+START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
+{
+    cJSON *kcl, *cr;
+    char uid[64], cluster_id[32], before[512], after[512], path[KUBE_PATH_MAX], *cm_before;
+    long offset;
+    double reconciles;
+    int writes = -1, first_writes;
+    util_err err = {{0}};
+
+    /* manifests/examples/kafka-nodeport.yaml, on our node ports and with
+     * claims our PersistentVolumes fit. */
+    offset = audit_size();
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path,
+           kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                   "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"flavor\":\"kafka\","
+                   "\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,"
+                   "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                   "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                   "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
+                   "\"storage\":{\"size\":\"1Gi\"},"
+                   "\"config\":{\"log.retention.hours\":\"168\","
+                   "\"default.replication.factor\":\"3\",\"min.insync.replicas\":\"2\"}}}",
+                   node_port_base));
+    operator_start();
+    kcl = wait_converged();
+    snprintf(uid, sizeof uid, "%s", str(kcl, "metadata.uid"));
+    snprintf(cluster_id, sizeof cluster_id, "%s", str(kcl, "status.clusterID"));
+    ck_assert_uint_eq(strlen(cluster_id), 22);
+    check_status(kcl);
+    cJSON_Delete(kcl);
+    check_statefulset(uid);
+    check_services(uid);
+    check_brokers_configmap(uid, cluster_id);
+    check_rest(uid);
+    /* The audit log does see the operator's writes: 13 objects and status. */
+    first_writes = audit_berth_writes(offset);
+    ck_assert_int_ge(first_writes, 14);
+
+    /* A no-op resync: nothing changed, so nothing is written. If a pod or
+     * the cluster changed during the window (kwok flips pod readiness on
+     * its own schedule), the window does not count and is tried again. */
+    for (int attempt = 0; attempt < 5 && writes != 0; attempt++) {
+        cJSON_Delete(wait_converged());
+        world_version(before, sizeof before);
+        offset = audit_size();
+        reconciles = metric("berth_operator_reconcile_total{result=\"ok\"}");
+        ck_assert_double_ge(reconciles, 1);
+        while (metric("berth_operator_reconcile_total{result=\"ok\"}") < reconciles + 3)
+            usleep(200000);
+        world_version(after, sizeof after);
+        writes = audit_berth_writes(offset);
+        if (strcmp(before, after) != 0 && writes > 0) {
+            fprintf(stderr, "the cluster changed during the window; trying again\n");
+            writes = -1;
+        }
+    }
+    ck_assert_int_eq(writes, 0);
+    ck_assert_double_eq(metric("berth_operator_api_requests_total{verb=\"apply\"}"), 13);
+
+    /* A cluster ID that contradicts the one the brokers were formatted with
+     * is refused, and nothing is rewritten. */
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    cm_before = strdup(str(kcl, "metadata.resourceVersion"));
+    cJSON_Delete(kcl);
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    cr = kt_json("{\"spec\":{\"clusterID\":\"%s\"}}",
+                 strcmp(cluster_id, "AAAAAAAAAAAAAAAAAAAAAA") != 0 ? "AAAAAAAAAAAAAAAAAAAAAA"
+                                                                   : "BBBBBBBBBBBBBBBBBBBBBB");
+    ck_assert_msg(kube_merge_patch(kc, path, cr, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(cr);
+    for (double t0 = kt_now();;) {
+        const cJSON *c;
+        bool refused = false;
+
+        kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+        {
+            if (strcmp(str(c, "type"), "Reconciled") == 0 &&
+                strcmp(str(c, "status"), "False") == 0 &&
+                strcmp(str(c, "reason"), "ClusterIDMismatch") == 0)
+                refused = true;
+        }
+        if (refused) {
+            ck_assert_int_eq(num(kcl, "status.observedGeneration"),
+                             num(kcl, "metadata.generation"));
+            ck_assert_str_eq(str(kcl, "status.clusterID"), cluster_id);
+            cJSON_Delete(kcl);
+            break;
+        }
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for a contradicting clusterID");
+        usleep(300000);
+    }
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    ck_assert_str_eq(str(kcl, "metadata.resourceVersion"), cm_before);
+    cJSON_Delete(kcl);
+    free(cm_before);
+
+    ck_assert_int_eq(operator_stop(), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("operator");
+    TCase *tc = tcase_create("ground");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 600);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
