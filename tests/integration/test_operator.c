@@ -493,7 +493,7 @@ static void check_brokers_configmap(const char *uid, const char *cluster_id)
     }
     ck_assert_int_ge(kwok, 3);
     for (int i = 0; i < BROKERS; i++) {
-        char id[8];
+        char id[16];
 
         snprintf(id, sizeof id, "%d", i);
         ck_assert_int_eq(num(cJSON_GetObjectItemCaseSensitive(brokers_doc, id), "external.port"),
