@@ -67,8 +67,9 @@ typedef struct operator_ctx {
 
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    bool stopping; /* SIGTERM seen */
-    bool running;  /* the queue and workers are up */
+    bool stopping;   /* SIGTERM seen */
+    bool lost_lease; /* the Lease was lost while running */
+    bool running;    /* the queue and workers are up */
     kube_workqueue *queue;
     pthread_t worker_threads[MAX_WORKERS];
     pthread_t resync_thread;
@@ -258,22 +259,25 @@ static void on_started_leading(void *ctx)
     pthread_mutex_unlock(&o->mu);
 }
 
-static void *stop_thread(void *arg)
-{
-    controller_stop(arg);
-    return NULL;
-}
-
+/* Losing the Lease means another replica may already be reconciling: the
+ * work must stop now. Like client-go's controllers, the process then ends
+ * (non-zero) and is restarted as a fresh candidate, rather than trying to
+ * restart its own threads; the shutdown path is the same as for SIGTERM. */
 static void on_stopped_leading(void *ctx)
 {
     operator_ctx *o = ctx;
-    pthread_t t;
+    bool stopping;
 
-    util_warn("leader election: no longer leading; stopping the controller");
     util_metrics_set(o->metrics, "berth_operator_leader", NULL, 0, NULL);
-    /* The callback must return quickly; joining workers may not. */
-    if (pthread_create(&t, NULL, stop_thread, o) == 0)
-        pthread_detach(t);
+    pthread_mutex_lock(&o->mu);
+    stopping = o->stopping;
+    if (!stopping)
+        o->lost_lease = true;
+    pthread_mutex_unlock(&o->mu);
+    if (stopping)
+        return;
+    util_warn("leader election: no longer leading; stopping");
+    kill(getpid(), SIGTERM);
 }
 
 static int handle_healthz(const http_request *req, http_response *resp, void *user)
@@ -503,19 +507,22 @@ int main(int argc, char **argv)
     }
 
     sigwait(&sigs, &sig);
-    util_info("%s: finishing in-flight reconciles", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     pthread_mutex_lock(&o.mu);
     o.stopping = true;
+    rc = o.lost_lease ? 1 : 0;
     pthread_mutex_unlock(&o.mu);
+    util_info("%s: finishing in-flight reconciles", rc != 0          ? "Lease lost"
+                                                    : sig == SIGTERM ? "SIGTERM"
+                                                                     : "SIGINT");
     controller_stop(&o);
     if (lease != NULL) {
         kube_lease_stop(lease); /* releases the Lease if we hold it */
         util_info("leader election: Lease released");
     }
-    rc = 0;
+    goto done;
 out:
-    if (rc != 0)
-        util_error("berth-operator: %s", err.msg);
+    util_error("berth-operator: %s", err.msg);
+done:
     kube_lease_free(lease);
     if (http_started) {
         http_server_stop(srv);

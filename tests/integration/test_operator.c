@@ -34,9 +34,10 @@ static kube_config *cfg;
 static kube_client *kc;
 static char ns[64];
 static int node_port_base;
-static int metrics_port;
-static pid_t operator_pid = -1;
-static char operator_log[PATH_MAX];
+/* Up to two operator processes (the leader-election test runs both). */
+static int metrics_port[2];
+static pid_t operator_pid[2] = {-1, -1};
+static char operator_log[2][PATH_MAX];
 
 /* ---- small helpers ---- */
 
@@ -130,7 +131,9 @@ static void assert_owned(const cJSON *obj, const char *uid)
 
 /* ---- the operator process ---- */
 
-static void operator_start(void)
+/* Starts operator i, with --leader-elect (its Lease in our namespace) if
+ * asked. */
+static void operator_start(int i, bool leader_elect)
 {
     char exe[PATH_MAX], bin[PATH_MAX + 32], port[64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -140,32 +143,43 @@ static void operator_start(void)
     /* <build>/tests/integration/test_operator -> <build>/berth-operator */
     snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
     ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
-    snprintf(operator_log, sizeof operator_log, "/tmp/%s-operator.log", ns);
-    snprintf(port, sizeof port, "127.0.0.1:%d", metrics_port);
-    operator_pid = fork();
-    ck_assert_int_ge(operator_pid, 0);
-    if (operator_pid == 0) {
-        FILE *f = freopen(operator_log, "w", stderr);
+    snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, i);
+    snprintf(port, sizeof port, "127.0.0.1:%d", metrics_port[i]);
+    operator_pid[i] = fork();
+    ck_assert_int_ge(operator_pid[i], 0);
+    if (operator_pid[i] == 0) {
+        FILE *f = freopen(operator_log[i], "a", stderr);
 
         (void)f;
-        execl(bin, bin, "--kubeconfig", getenv("BERTH_KUBECONFIG"), "--namespace", ns, "--resync",
-              "2", "--metrics-addr", port, "--health-addr", "0", "--sidecar-image",
-              "berth-sidecar:test", (char *)NULL);
+        if (leader_elect)
+            execl(bin, bin, "--kubeconfig", getenv("BERTH_KUBECONFIG"), "--namespace", ns,
+                  "--resync", "2", "--metrics-addr", port, "--health-addr", "0", "--sidecar-image",
+                  "berth-sidecar:test", "--leader-elect", "--leader-elect-namespace", ns,
+                  (char *)NULL);
+        else
+            execl(bin, bin, "--kubeconfig", getenv("BERTH_KUBECONFIG"), "--namespace", ns,
+                  "--resync", "2", "--metrics-addr", port, "--health-addr", "0", "--sidecar-image",
+                  "berth-sidecar:test", (char *)NULL);
         _exit(127);
     }
 }
 
-/* SIGTERM; returns the exit status. */
-static int operator_stop(void)
+/* Sends sig to operator i and waits; returns its exit status. */
+static int operator_signal(int i, int sig)
 {
     int status = 0;
 
-    if (operator_pid <= 0)
+    if (operator_pid[i] <= 0)
         return -1;
-    kill(operator_pid, SIGTERM);
-    waitpid(operator_pid, &status, 0);
-    operator_pid = -1;
+    kill(operator_pid[i], sig);
+    waitpid(operator_pid[i], &status, 0);
+    operator_pid[i] = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int operator_stop(int i)
+{
+    return operator_signal(i, SIGTERM);
 }
 
 static size_t collect(char *p, size_t sz, size_t n, void *ud)
@@ -175,8 +189,9 @@ static size_t collect(char *p, size_t sz, size_t n, void *ud)
     return fwrite(p, sz, n, f);
 }
 
-/* A counter or gauge from the operator's /metrics; -1 if absent. */
-static double metric(const char *series)
+/* A counter or gauge from operator i's /metrics; -1 if absent or the
+ * operator does not answer. */
+static double metric_of(int i, const char *series)
 {
     char url[128], *buf = NULL, *p;
     size_t len = 0;
@@ -184,7 +199,7 @@ static double metric(const char *series)
     CURL *h = curl_easy_init();
     double v = -1;
 
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", metrics_port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", metrics_port[i]);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
@@ -199,6 +214,11 @@ static double metric(const char *series)
         }
     free(buf);
     return v;
+}
+
+static double metric(const char *series)
+{
+    return metric_of(0, series);
 }
 
 /* ---- the audit log ---- */
@@ -302,7 +322,8 @@ static void setup(void)
     ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
     /* A node port range of our own, away from other tests' by chance. */
     node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
-    metrics_port = 40000 + (int)(((unsigned)r[2] << 8 | r[3]) % 20000);
+    metrics_port[0] = 40000 + 2 * (int)(((unsigned)r[2] << 8 | r[3]) % 10000);
+    metrics_port[1] = metrics_port[0] + 1;
     ensure_crd();
     kt_create_namespace(kc, ns, "operator");
     for (int i = 0; i < BROKERS; i++)
@@ -321,8 +342,9 @@ static void teardown(void)
     util_err err = {{0}};
     char path[KUBE_PATH_MAX];
 
-    if (operator_pid > 0)
-        operator_stop();
+    for (int i = 0; i < 2; i++)
+        if (operator_pid[i] > 0)
+            operator_stop(i);
     if (kt_delete_namespace(kc, ns, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
     for (int i = 0; i < BROKERS; i++) {
@@ -383,7 +405,7 @@ static cJSON *wait_converged(void)
             return kcl;
         cJSON_Delete(kcl);
         ck_assert_msg(kt_now() - t0 < 180, "the cluster did not converge; operator log: %s",
-                      operator_log);
+                      operator_log[0]);
         usleep(500000);
     }
 }
@@ -623,18 +645,12 @@ static void world_version(char *buf, size_t size)
     cJSON_Delete(list);
 }
 
-START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
+/* manifests/examples/kafka-nodeport.yaml as "demo", on our node ports and
+ * with claims our PersistentVolumes fit. */
+static void create_cluster(void)
 {
-    cJSON *kcl, *cr;
-    char uid[64], cluster_id[32], before[512], after[512], path[KUBE_PATH_MAX], *cm_before;
-    long offset;
-    double reconciles;
-    int writes = -1, first_writes;
-    util_err err = {{0}};
+    char path[KUBE_PATH_MAX];
 
-    /* manifests/examples/kafka-nodeport.yaml, on our node ports and with
-     * claims our PersistentVolumes fit. */
-    offset = audit_size();
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
     create(path,
            kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
@@ -647,7 +663,20 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
                    "\"config\":{\"log.retention.hours\":\"168\","
                    "\"default.replication.factor\":\"3\",\"min.insync.replicas\":\"2\"}}}",
                    node_port_base));
-    operator_start();
+}
+
+START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
+{
+    cJSON *kcl, *cr;
+    char uid[64], cluster_id[32], before[512], after[512], path[KUBE_PATH_MAX], *cm_before;
+    long offset;
+    double reconciles;
+    int writes = -1, first_writes;
+    util_err err = {{0}};
+
+    offset = audit_size();
+    create_cluster();
+    operator_start(0, false);
     kcl = wait_converged();
     snprintf(uid, sizeof uid, "%s", str(kcl, "metadata.uid"));
     snprintf(cluster_id, sizeof cluster_id, "%s", str(kcl, "status.clusterID"));
@@ -722,7 +751,140 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
     cJSON_Delete(kcl);
     free(cm_before);
 
-    ck_assert_int_eq(operator_stop(), 0);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* The condition Reconciled of the KafkaCluster: its status and reason
+ * copied into the buffers ("" when absent). */
+static void reconciled_condition(char *status, size_t ssize, char *reason, size_t rsize,
+                                 char *message, size_t msize)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    const cJSON *c;
+
+    status[0] = reason[0] = message[0] = '\0';
+    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), "Reconciled") == 0) {
+            snprintf(status, ssize, "%s", str(c, "status"));
+            snprintf(reason, rsize, "%s", str(c, "reason"));
+            snprintf(message, msize, "%s", str(c, "message"));
+        }
+    }
+    cJSON_Delete(kcl);
+}
+
+/* A node port another Service holds makes the apply of that broker's
+ * Service fail with 422: the operator reports it as a condition, applies
+ * everything else, keeps running, and recovers once the port is free. */
+START_TEST(node_port_clash_is_a_condition_not_a_crash)
+{
+    char path[KUBE_PATH_MAX], status[16], reason[64], message[512];
+    cJSON *sts;
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+    create(path, kt_json("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{"
+                         "\"name\":\"squatter\"},\"spec\":{\"type\":\"NodePort\","
+                         "\"selector\":{\"app\":\"none\"},\"ports\":[{\"port\":80,"
+                         "\"nodePort\":%d}]}}",
+                         node_port_base + 1));
+    create_cluster();
+    operator_start(0, false);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for a taken node port");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "NodePortConflict");
+    ck_assert_msg(strstr(message, "demo-1-external") != NULL, "message: %s", message);
+    /* Everything else was applied; only broker 1's Service is missing. */
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    cJSON_Delete(sts);
+    cJSON_Delete(get("v1", "services", ns, "demo-0-external"));
+    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    ck_assert_ptr_null(get_opt("v1", "services", ns, "demo-1-external"));
+    ck_assert_int_eq(kill(operator_pid[0], 0), 0);
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/squatter", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 120, "Reconciled stayed %s (%s) after the port was freed",
+                      status, reason);
+        usleep(300000);
+    }
+    sts = get("v1", "services", ns, "demo-1-external");
+    ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
+                     node_port_base + 1);
+    cJSON_Delete(sts);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+static const char *lease_holder(char *buf, size_t size)
+{
+    cJSON *l = get_opt("coordination.k8s.io/v1", "leases", ns, "berth-operator");
+    const cJSON *h = at(l, "spec.holderIdentity");
+
+    snprintf(buf, size, "%s", cJSON_IsString(h) ? h->valuestring : "");
+    cJSON_Delete(l);
+    return buf;
+}
+
+/* Two replicas with --leader-elect: exactly one reconciles; SIGTERM to it
+ * releases the Lease and the other takes over and does the work. */
+START_TEST(leader_election_hands_over_on_sigterm)
+{
+    char holder[256], path[KUBE_PATH_MAX];
+    int leader = -1;
+
+    create_cluster();
+    operator_start(0, true);
+    operator_start(1, true);
+    for (double t0 = kt_now(); leader < 0;) {
+        double a = metric_of(0, "berth_operator_leader"), b = metric_of(1, "berth_operator_leader");
+
+        if (a == 1 || b == 1) {
+            ck_assert_msg(!(a == 1 && b == 1), "both replicas lead");
+            leader = a == 1 ? 0 : 1;
+        }
+        ck_assert_msg(kt_now() - t0 < 60, "no replica became leader");
+        usleep(200000);
+    }
+    ck_assert_str_ne(lease_holder(holder, sizeof holder), "");
+    cJSON_Delete(wait_converged());
+    /* The standby does no work. */
+    ck_assert_double_le(metric_of(1 - leader, "berth_operator_reconcile_total{result=\"ok\"}"), 0);
+    ck_assert_double_ne(metric_of(1 - leader, "berth_operator_leader"), 1);
+
+    ck_assert_int_eq(operator_stop(leader), 0);
+    for (double t0 = kt_now(); metric_of(1 - leader, "berth_operator_leader") != 1;) {
+        /* Released, not left to expire: the standby needs well under the
+         * 15 s lease duration, but only leadership itself is asserted. */
+        ck_assert_msg(kt_now() - t0 < 60, "the standby never took over");
+        usleep(200000);
+    }
+    /* The new leader reconciles: a deleted owned object comes back. */
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/configmaps/demo-drain", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        cJSON *cm = get_opt("v1", "configmaps", ns, "demo-drain");
+
+        if (cm != NULL) {
+            cJSON_Delete(cm);
+            break;
+        }
+        ck_assert_msg(kt_now() - t0 < 60, "the new leader did not recreate demo-drain");
+        usleep(200000);
+    }
+    ck_assert_double_ge(metric_of(1 - leader, "berth_operator_reconcile_total{result=\"ok\"}"), 1);
+    ck_assert_int_eq(operator_stop(1 - leader), 0);
+    ck_assert_str_eq(lease_holder(holder, sizeof holder), "");
 }
 END_TEST
 
@@ -736,6 +898,8 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
+    tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
+    tcase_add_test(tc, leader_election_hands_over_on_sigterm);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
