@@ -19,17 +19,23 @@
 #include "cluster.h"
 #include "util/err.h"
 
-/* The pod's side of the contract with berth-sidecar. */
-#define OP_POD_SHARED_DIR      "/var/run/berth" /* emptyDir: rendered config, drain client, socket */
+/* The pod's side of the contract with berth-sidecar (its init and run
+ * commands' options and defaults, sidecar/README.md): the config emptyDir
+ * holds what init renders (server.properties or redpanda.yaml, cluster.id,
+ * TLS bundles) and the drain client it copies; the run emptyDir holds the
+ * drain socket. */
+#define OP_POD_CONFIG_DIR      "/etc/berth/config"
+#define OP_POD_RUN_DIR         "/var/run/berth"
 #define OP_POD_DRAIN_SOCKET    "/var/run/berth/drain.sock"
-#define OP_POD_DRAIN_CLIENT    "/var/run/berth/berth-drain"
-#define OP_POD_KAFKA_CONFIG    "/var/run/berth/server.properties"
-#define OP_POD_REDPANDA_CONFIG "/var/run/berth/redpanda.yaml"
+#define OP_POD_DRAIN_CLIENT    "/etc/berth/config/berth-drain"
+#define OP_POD_KAFKA_CONFIG    "/etc/berth/config/server.properties"
+#define OP_POD_CLUSTER_ID_FILE "/etc/berth/config/cluster.id"
+#define OP_POD_REDPANDA_CONFIG "/etc/berth/config/redpanda.yaml"
 #define OP_POD_KAFKA_DATA      "/var/lib/kafka/data"
 #define OP_POD_REDPANDA_DATA   "/var/lib/redpanda/data"
 #define OP_POD_TOKEN_DIR       "/var/run/secrets/kubernetes.io/serviceaccount"
 #define OP_POD_TLS_DIR         "/etc/berth/tls" /* + "/<listener>" */
-#define OP_POD_SIDECAR_PORT    9650             /* /healthz /readyz /metrics */
+#define OP_POD_SIDECAR_PORT    9180             /* /healthz /readyz /metrics */
 #define OP_POD_KAFKA_HOME      "/opt/kafka"
 
 /* Kafka's own shutdown after SIGTERM, and the sidecar's margin, on top of
@@ -62,10 +68,9 @@ int op_owned_selector(const op_cluster *c, char *buf, size_t size);
 cJSON *op_object_new(const op_cluster *c, const char *api_version, const char *kind,
                      const char *name, const char *component);
 
-/* The StatefulSet "<c>". cluster_id is the Kafka cluster ID (NULL for
- * Redpanda). */
-cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, const char *cluster_id,
-                              util_err *err);
+/* The StatefulSet "<c>". The cluster ID is not in it: brokers read it from
+ * the file init writes, so it lives in one place, the ConfigMap. */
+cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err *err);
 
 /* The JVM heap in MiB for the broker (0: leave the image's default), and
  * the grace period in seconds. */

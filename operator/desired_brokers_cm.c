@@ -22,6 +22,16 @@ static const char *security_protocol(const op_listener *l)
     return l->tls_secret != NULL ? "SSL" : "PLAINTEXT";
 }
 
+/* The CRD's authentication.type as Kafka names the SASL mechanism. */
+static const char *sasl_mechanism(const char *auth)
+{
+    if (strcmp(auth, "scram-sha-256") == 0)
+        return "SCRAM-SHA-256";
+    if (strcmp(auth, "scram-sha-512") == 0)
+        return "SCRAM-SHA-512";
+    return "PLAIN";
+}
+
 static cJSON *cluster_doc(const op_cluster *c, const op_options *o, const char *cluster_id)
 {
     cJSON *d = cJSON_CreateObject(), *ls;
@@ -43,6 +53,8 @@ static cJSON *cluster_doc(const op_cluster *c, const op_options *o, const char *
         cJSON_AddNumberToObject(e, "port", l->port);
         cJSON_AddStringToObject(e, "type", op_listener_type_name(l->type));
         cJSON_AddStringToObject(e, "securityProtocol", security_protocol(l));
+        if (l->auth != NULL)
+            cJSON_AddStringToObject(e, "saslMechanism", sasl_mechanism(l->auth));
         if (l->host_template != NULL)
             cJSON_AddStringToObject(e, "hostTemplate", l->host_template);
         cJSON_AddItemToArray(ls, e);

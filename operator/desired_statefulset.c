@@ -49,10 +49,11 @@ static cJSON *downward_env(void)
 {
     cJSON *a = cJSON_CreateArray();
 
-    cJSON_AddItemToArray(a, env_field("BERTH_POD_NAME", "metadata.name"));
-    cJSON_AddItemToArray(a, env_field("BERTH_POD_NAMESPACE", "metadata.namespace"));
-    cJSON_AddItemToArray(a, env_field("BERTH_POD_UID", "metadata.uid"));
-    cJSON_AddItemToArray(a, env_field("BERTH_NODE_NAME", "spec.nodeName"));
+    cJSON_AddItemToArray(a, env_field("POD_NAME", "metadata.name"));
+    cJSON_AddItemToArray(a, env_field("POD_NAMESPACE", "metadata.namespace"));
+    cJSON_AddItemToArray(a, env_field("POD_UID", "metadata.uid"));
+    cJSON_AddItemToArray(a, env_field("NODE_NAME", "spec.nodeName"));
+    cJSON_AddItemToArray(a, env_field("POD_IP", "status.podIP"));
     return a;
 }
 
@@ -147,7 +148,7 @@ static cJSON *broker_resources(const op_cluster *c)
     return r;
 }
 
-static cJSON *broker_container(const op_cluster *c, const char *cluster_id)
+static cJSON *broker_container(const op_cluster *c)
 {
     cJSON *k = cJSON_CreateObject(), *env, *ports, *probe, *hg, *pre, *ex, *mounts, *res;
     char script[1024], timeout[16];
@@ -158,17 +159,16 @@ static cJSON *broker_container(const op_cluster *c, const char *cluster_id)
     /* exec makes the broker PID 1 of the container, so SIGTERM reaches it. */
     if (c->flavor == OP_FLAVOR_KAFKA)
         snprintf(script, sizeof script,
-                 "%s/bin/kafka-storage.sh format --ignore-formatted --cluster-id "
-                 "\"$BERTH_CLUSTER_ID\" --config %s && exec %s/bin/kafka-server-start.sh %s",
-                 OP_POD_KAFKA_HOME, OP_POD_KAFKA_CONFIG, OP_POD_KAFKA_HOME, OP_POD_KAFKA_CONFIG);
+                 "%s/bin/kafka-storage.sh format --ignore-formatted --cluster-id \"$(cat %s)\" "
+                 "--config %s && exec %s/bin/kafka-server-start.sh %s",
+                 OP_POD_KAFKA_HOME, OP_POD_CLUSTER_ID_FILE, OP_POD_KAFKA_CONFIG, OP_POD_KAFKA_HOME,
+                 OP_POD_KAFKA_CONFIG);
     else
         snprintf(script, sizeof script, "exec /usr/bin/rpk redpanda start --config %s",
                  OP_POD_REDPANDA_CONFIG);
     cJSON_AddItemToObject(k, "command", strings((const char *[]){"/bin/sh", "-c", script, NULL}));
 
     env = cJSON_AddArrayToObject(k, "env");
-    if (c->flavor == OP_FLAVOR_KAFKA && cluster_id != NULL)
-        cJSON_AddItemToArray(env, env_value("BERTH_CLUSTER_ID", cluster_id));
     if (heap > 0) {
         char opts[64];
 
@@ -219,7 +219,8 @@ static cJSON *broker_container(const op_cluster *c, const char *cluster_id)
 
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
     cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
-    cJSON_AddItemToArray(mounts, mount("berth", OP_POD_SHARED_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
     add_tls_mounts(c, mounts);
     return k;
 }
@@ -233,38 +234,39 @@ static const char *sidecar_image(const op_cluster *c, const op_options *o)
 static cJSON *init_container(const op_cluster *c, const op_options *o)
 {
     cJSON *k = cJSON_CreateObject(), *mounts;
-    char cm[OP_NAME_MAX + 16];
 
-    op_name(c, "-brokers", cm, sizeof cm);
     cJSON_AddStringToObject(k, "name", "init");
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddItemToObject(
         k, "command",
-        strings((const char *[]){"berth-sidecar", "init", "--cluster", c->name, "--configmap", cm,
-                                 "--out", OP_POD_SHARED_DIR, "--data-dir", data_dir(c), NULL}));
+        strings((const char *[]){"berth-sidecar", "init", "--cluster", c->name, "--config-dir",
+                                 OP_POD_CONFIG_DIR, "--data-dir", data_dir(c), "--tls-dir",
+                                 OP_POD_TLS_DIR, NULL}));
     cJSON_AddItemToObject(k, "env", downward_env());
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
-    cJSON_AddItemToArray(mounts, mount("berth", OP_POD_SHARED_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
+    add_tls_mounts(c, mounts);
     return k;
 }
 
-/* The native sidecar: an init container that keeps running. */
+/* The native sidecar: an init container that keeps running. It talks to
+ * its broker on localhost, on the internal listener. */
 static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
 {
     cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p;
-    char port[8], lock[16];
+    char port[8], broker[32];
 
     snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
-    snprintf(lock, sizeof lock, "%d", c->lock_wait_s);
+    snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
     cJSON_AddStringToObject(k, "name", "sidecar");
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
     cJSON_AddItemToObject(
         k, "command",
-        strings((const char *[]){"berth-sidecar", "run", "--cluster", c->name, "--http-port", port,
-                                 "--socket", OP_POD_DRAIN_SOCKET, "--lock-wait", lock, NULL}));
+        strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                 OP_POD_DRAIN_SOCKET, "--broker", broker, NULL}));
     cJSON_AddItemToObject(k, "env", downward_env());
     ports = cJSON_AddArrayToObject(k, "ports");
     p = cJSON_CreateObject();
@@ -273,7 +275,8 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     cJSON_AddStringToObject(p, "protocol", "TCP");
     cJSON_AddItemToArray(ports, p);
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
-    cJSON_AddItemToArray(mounts, mount("berth", OP_POD_SHARED_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
     add_tls_mounts(c, mounts);
     return k;
@@ -321,7 +324,11 @@ static cJSON *volumes(const op_cluster *c)
     cJSON *a = cJSON_CreateArray(), *v;
 
     v = cJSON_CreateObject();
-    cJSON_AddStringToObject(v, "name", "berth");
+    cJSON_AddStringToObject(v, "name", "config");
+    cJSON_AddObjectToObject(v, "emptyDir");
+    cJSON_AddItemToArray(a, v);
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "run");
     cJSON_AddObjectToObject(v, "emptyDir");
     cJSON_AddItemToArray(a, v);
     cJSON_AddItemToArray(a, token_volume());
@@ -361,7 +368,7 @@ static cJSON *affinity(const op_cluster *c)
     return a;
 }
 
-static cJSON *pod_template(const op_cluster *c, const op_options *o, const char *cluster_id)
+static cJSON *pod_template(const op_cluster *c, const op_options *o)
 {
     cJSON *t = cJSON_CreateObject(), *m, *spec, *labels, *inits, *ctrs, *sc;
 
@@ -384,7 +391,7 @@ static cJSON *pod_template(const op_cluster *c, const op_options *o, const char 
     cJSON_AddItemToArray(inits, init_container(c, o));
     cJSON_AddItemToArray(inits, sidecar_container(c, o));
     ctrs = cJSON_AddArrayToObject(spec, "containers");
-    cJSON_AddItemToArray(ctrs, broker_container(c, cluster_id));
+    cJSON_AddItemToArray(ctrs, broker_container(c));
     cJSON_AddItemToObject(spec, "volumes", volumes(c));
     cJSON_AddItemToObject(spec, "affinity", affinity(c));
     if (c->node_selector != NULL && cJSON_GetArraySize(c->node_selector) > 0)
@@ -414,8 +421,7 @@ static cJSON *claim_template(const op_cluster *c)
     return t;
 }
 
-cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, const char *cluster_id,
-                              util_err *err)
+cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err *err)
 {
     cJSON *sts, *spec, *claims, *pol;
     char svc[OP_NAME_MAX + 16];
@@ -425,10 +431,6 @@ cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, const ch
     if (sidecar_image(c, o) == NULL || sidecar_image(c, o)[0] == '\0') {
         util_err_set(err, "spec.sidecar.image: unset, and the operator has no default sidecar "
                           "image");
-        return NULL;
-    }
-    if (c->flavor == OP_FLAVOR_KAFKA && cluster_id == NULL) {
-        util_err_set(err, "statefulset: no cluster ID");
         return NULL;
     }
     if (lim != NULL && quantity_of(lim, &limit) != 0) {
@@ -453,7 +455,7 @@ cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, const ch
                             "RollingUpdate");
     cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "selector"), "matchLabels",
                           op_selector_new(c));
-    cJSON_AddItemToObject(spec, "template", pod_template(c, o, cluster_id));
+    cJSON_AddItemToObject(spec, "template", pod_template(c, o));
     claims = cJSON_AddArrayToObject(spec, "volumeClaimTemplates");
     cJSON_AddItemToArray(claims, claim_template(c));
     pol = cJSON_AddObjectToObject(spec, "persistentVolumeClaimRetentionPolicy");

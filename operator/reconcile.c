@@ -222,7 +222,7 @@ static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
     cJSON_AddItemToArray(w->desired, o);
     add_all(w->desired, op_desired_drain(&w->c, &berr));
     add_all(w->desired, op_desired_services(&w->c, &berr));
-    if ((o = op_desired_statefulset(&w->c, &w->r->opts, id, &berr)) == NULL)
+    if ((o = op_desired_statefulset(&w->c, &w->r->opts, &berr)) == NULL)
         return refuse(w, "InvalidSpec", berr.msg, err) == 0 ? 1 : -1;
     cJSON_AddItemToArray(w->desired, o);
     cJSON_AddItemToArray(w->desired, op_desired_pdb(&w->c, &berr));

@@ -35,10 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const cJSON *nodes = cJSON_GetObjectItem(cr, "nodes");
         op_status_input in = {0};
 
-        cJSON_Delete(op_desired_statefulset(&c, &opts, "MkU3OEVBNTcwNTJENDM2Qg", &err));
+        cJSON_Delete(op_desired_statefulset(&c, &opts, &err));
         cJSON_Delete(op_desired_services(&c, &err));
-        cJSON_Delete(op_desired_brokers_cm(&c, &opts, "MkU3OEVBNTcwNTJENDM2Qg", nodes, nodes,
-                                           &err));
+        cJSON_Delete(
+            op_desired_brokers_cm(&c, &opts, "MkU3OEVBNTcwNTJENDM2Qg", nodes, nodes, &err));
         cJSON_Delete(op_desired_pdb(&c, &err));
         cJSON_Delete(op_desired_rbac(&c, &err));
         cJSON_Delete(op_desired_drain(&c, &err));

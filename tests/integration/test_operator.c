@@ -426,7 +426,7 @@ static void check_statefulset(const char *uid)
     ck_assert_ptr_null(at(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
     ck_assert_str_eq(
         cJSON_GetArrayItem(at(broker, "lifecycle.preStop.exec.command"), 0)->valuestring,
-        "/var/run/berth/berth-drain");
+        "/etc/berth/config/berth-drain");
     ck_assert_str_eq(str(broker, "readinessProbe.httpGet.path"), "/readyz");
     ck_assert_ptr_null(at(broker, "livenessProbe"));
     /* drain lock wait 60 + drain timeout 120 + shutdown budget and margin. */

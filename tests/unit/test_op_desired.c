@@ -96,7 +96,7 @@ START_TEST(nodeport_cluster_objects_match_goldens)
     cJSON *cr = parse_cr("nodeport.cr.json", &c), *nodes = load("nodes.json");
     util_err err = {{0}};
 
-    golden(op_desired_statefulset(&c, &opts, cid, &err), "nodeport.statefulset.json");
+    golden(op_desired_statefulset(&c, &opts, &err), "nodeport.statefulset.json");
     golden(op_desired_services(&c, &err), "nodeport.services.json");
     golden(op_desired_brokers_cm(&c, &opts, cid, nodes, NULL, &err), "nodeport.brokers.json");
     golden(op_desired_pdb(&c, &err), "nodeport.pdb.json");
@@ -114,7 +114,7 @@ START_TEST(loadbalancer_tls_cluster_objects_match_goldens)
     cJSON *svcs = load("lb-services.json");
     util_err err = {{0}};
 
-    golden(op_desired_statefulset(&c, &opts, cid, &err), "lb-tls.statefulset.json");
+    golden(op_desired_statefulset(&c, &opts, &err), "lb-tls.statefulset.json");
     golden(op_desired_services(&c, &err), "lb-tls.services.json");
     golden(op_desired_brokers_cm(&c, &opts, cid, nodes, svcs, &err), "lb-tls.brokers.json");
     golden(op_desired_pdb(&c, &err), "lb-tls.pdb.json");
@@ -130,7 +130,7 @@ START_TEST(redpanda_hostport_cluster_objects_match_goldens)
     cJSON *cr = parse_cr("redpanda.cr.json", &c), *nodes = load("nodes.json");
     util_err err = {{0}};
 
-    golden(op_desired_statefulset(&c, &opts, NULL, &err), "redpanda.statefulset.json");
+    golden(op_desired_statefulset(&c, &opts, &err), "redpanda.statefulset.json");
     golden(op_desired_services(&c, &err), "redpanda.services.json");
     golden(op_desired_brokers_cm(&c, &opts, NULL, nodes, NULL, &err), "redpanda.brokers.json");
     cJSON_Delete(nodes);
@@ -145,7 +145,7 @@ START_TEST(statefulset_keeps_its_promises)
     op_cluster c;
     cJSON *cr = parse_cr("lb-tls.cr.json", &c);
     util_err err = {{0}};
-    cJSON *sts = op_desired_statefulset(&c, &opts, cid, &err);
+    cJSON *sts = op_desired_statefulset(&c, &opts, &err);
     const cJSON *spec = cJSON_GetObjectItem(sts, "spec");
     const cJSON *pod = cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "template"), "spec");
     const cJSON *inits = cJSON_GetObjectItem(pod, "initContainers");
@@ -197,8 +197,8 @@ START_TEST(builders_are_deterministic)
     ck_assert(cJSON_Compare(a, b, 1));
     cJSON_Delete(a);
     cJSON_Delete(b);
-    a = op_desired_statefulset(&c, &opts, cid, &err);
-    b = op_desired_statefulset(&c, &opts, cid, &err);
+    a = op_desired_statefulset(&c, &opts, &err);
+    b = op_desired_statefulset(&c, &opts, &err);
     ck_assert(cJSON_Compare(a, b, 1));
     cJSON_Delete(a);
     cJSON_Delete(b);
@@ -366,7 +366,7 @@ START_TEST(heap_override_must_leave_room)
     cJSON_AddItemToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(cr, "spec"), "jvm"),
                           "heapOverride", cJSON_CreateString("16Gi"));
     ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
-    sts = op_desired_statefulset(&c, &opts, cid, &err);
+    sts = op_desired_statefulset(&c, &opts, &err);
     ck_assert_ptr_null(sts);
     ck_assert_ptr_nonnull(strstr(err.msg, "spec.jvm.heapOverride"));
     cJSON_Delete(cr);
