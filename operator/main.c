@@ -46,7 +46,8 @@ static const char usage_text[] =
     "  --namespace NS            watch only this namespace (default: all)\n"
     "  --leader-elect            run only while holding the Lease berth-operator\n"
     "  --leader-elect-namespace NS  the Lease's namespace (default: the config's)\n"
-    "  --metrics-addr ADDR:PORT  serve /metrics here (default :8080; 0 disables)\n"
+    "  --metrics-addr ADDR:PORT  serve /metrics here (default :8080; 0 disables; port 0\n"
+    "                            picks a free one, logged at start)\n"
     "  --health-addr ADDR:PORT   serve /healthz and /readyz here (default :8081; 0 disables)\n"
     "  --log-format text|json    log line format (default text)\n"
     "  --sidecar-image IMAGE     berth-sidecar image for clusters that name none\n"
@@ -349,6 +350,8 @@ static int listen_on(http_server *srv, const char *spec, const char *what, opera
         return 0;
     if (http_server_listen_tcp(srv, host[0] != '\0' ? host : NULL, port, &l, err) != 0)
         return util_err_prefix(err, "--%s %s", what, spec);
+    util_info("serving %s on %s:%d", strcmp(what, "metrics-addr") == 0 ? "/metrics" : "/healthz",
+              host[0] != '\0' ? host : "*", http_listener_port(l));
     if (strcmp(what, "metrics-addr") == 0)
         return http_listener_route(l, "GET", "/metrics", handle_metrics, o, err);
     if (http_listener_route(l, "GET", "/healthz", handle_healthz, o, err) != 0 ||

@@ -29,6 +29,8 @@
 #include "support/kube_test.h"
 
 #define BROKERS 3
+/* PersistentVolumes made: enough for the scale-up to 5. */
+#define VOLUMES 5
 
 static kube_config *cfg;
 static kube_client *kc;
@@ -144,7 +146,8 @@ static void operator_start(int i, bool leader_elect)
     snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
     ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
     snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, i);
-    snprintf(port, sizeof port, "127.0.0.1:%d", metrics_port[i]);
+    snprintf(port, sizeof port, "127.0.0.1:0");
+    metrics_port[i] = 0;
     operator_pid[i] = fork();
     ck_assert_int_ge(operator_pid[i], 0);
     if (operator_pid[i] == 0) {
@@ -161,6 +164,28 @@ static void operator_start(int i, bool leader_elect)
                   "--resync", "2", "--metrics-addr", port, "--health-addr", "0", "--sidecar-image",
                   "berth-sidecar:test", (char *)NULL);
         _exit(127);
+    }
+    /* The metrics port the operator picked, from its log. */
+    for (double t0 = kt_now(); metrics_port[i] == 0;) {
+        FILE *f = fopen(operator_log[i], "r");
+        char line[512];
+        int status;
+
+        while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+            const char *p = strstr(line, "serving /metrics on 127.0.0.1:");
+
+            if (p != NULL)
+                metrics_port[i] = atoi(p + strlen("serving /metrics on 127.0.0.1:"));
+        }
+        if (f != NULL)
+            fclose(f);
+        if (metrics_port[i] != 0)
+            break;
+        ck_assert_msg(waitpid(operator_pid[i], &status, WNOHANG) == 0,
+                      "the operator exited at start; log %s", operator_log[i]);
+        ck_assert_msg(kt_now() - t0 < 30, "the operator never served /metrics; log %s",
+                      operator_log[i]);
+        usleep(100000);
     }
 }
 
@@ -322,11 +347,9 @@ static void setup(void)
     ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
     /* A node port range of our own, away from other tests' by chance. */
     node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
-    metrics_port[0] = 40000 + 2 * (int)(((unsigned)r[2] << 8 | r[3]) % 10000);
-    metrics_port[1] = metrics_port[0] + 1;
     ensure_crd();
     kt_create_namespace(kc, ns, "operator");
-    for (int i = 0; i < BROKERS; i++)
+    for (int i = 0; i < VOLUMES; i++)
         create("/api/v1/persistentvolumes",
                kt_json("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{"
                        "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"operator\"}},"
@@ -347,7 +370,7 @@ static void teardown(void)
             operator_stop(i);
     if (kt_delete_namespace(kc, ns, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
-    for (int i = 0; i < BROKERS; i++) {
+    for (int i = 0; i < VOLUMES; i++) {
         snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s-data-%d", ns, i);
         kube_delete(kc, path, NULL, NULL);
     }
@@ -406,6 +429,12 @@ static cJSON *wait_converged(void)
         cJSON_Delete(kcl);
         ck_assert_msg(kt_now() - t0 < 180, "the cluster did not converge; operator log: %s",
                       operator_log[0]);
+        for (int i = 0; i < 2; i++) {
+            int status;
+
+            ck_assert_msg(operator_pid[i] <= 0 || waitpid(operator_pid[i], &status, WNOHANG) == 0,
+                          "operator %d exited; log %s", i, operator_log[i]);
+        }
         usleep(500000);
     }
 }
@@ -575,6 +604,54 @@ static void check_rest(const char *uid)
     cJSON_Delete(o);
 }
 
+/* What the API server's authorizer says the sidecar's ServiceAccount may
+ * do. */
+static bool sidecar_may(const char *verb, const char *group, const char *resource,
+                        const char *namespace, const char *name)
+{
+    cJSON *review, *out = NULL;
+    util_err err = {{0}};
+    bool allowed;
+
+    review = kt_json("{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                     "\"SubjectAccessReview\",\"spec\":{\"user\":\"system:serviceaccount:%s:"
+                     "demo-sidecar\",\"groups\":[\"system:serviceaccounts\","
+                     "\"system:serviceaccounts:%s\",\"system:authenticated\"],"
+                     "\"resourceAttributes\":{\"namespace\":\"%s\",\"verb\":\"%s\","
+                     "\"group\":\"%s\",\"resource\":\"%s\",\"name\":\"%s\"}}}",
+                     ns, ns, namespace, verb, group, resource, name);
+    ck_assert_msg(kube_create(kc, "/apis/authorization.k8s.io/v1/subjectaccessreviews", review,
+                              &out, NULL, &err) == 0,
+                  "%s", err.msg);
+    allowed = cJSON_IsTrue(at(out, "status.allowed"));
+    cJSON_Delete(out);
+    cJSON_Delete(review);
+    return allowed;
+}
+
+/* Least privilege: exactly get on its brokers ConfigMap and get/update on
+ * the named drain ConfigMap and Lease; nothing else, nowhere else. */
+static void check_sidecar_rbac(void)
+{
+    ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-brokers"));
+    ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-drain"));
+    ck_assert(sidecar_may("update", "", "configmaps", ns, "demo-drain"));
+    ck_assert(sidecar_may("get", "coordination.k8s.io", "leases", ns, "demo-drain"));
+    ck_assert(sidecar_may("update", "coordination.k8s.io", "leases", ns, "demo-drain"));
+
+    ck_assert(!sidecar_may("update", "", "configmaps", ns, "demo-brokers"));
+    ck_assert(!sidecar_may("patch", "", "configmaps", ns, "demo-drain"));
+    ck_assert(!sidecar_may("delete", "", "configmaps", ns, "demo-drain"));
+    ck_assert(!sidecar_may("get", "", "configmaps", ns, "other-brokers"));
+    ck_assert(!sidecar_may("list", "", "configmaps", ns, ""));
+    ck_assert(!sidecar_may("create", "", "configmaps", ns, ""));
+    ck_assert(!sidecar_may("create", "coordination.k8s.io", "leases", ns, ""));
+    ck_assert(!sidecar_may("get", "coordination.k8s.io", "leases", ns, "berth-operator"));
+    ck_assert(!sidecar_may("get", "", "pods", ns, "demo-0"));
+    ck_assert(!sidecar_may("get", "", "secrets", ns, "demo-brokers"));
+    ck_assert(!sidecar_may("get", "", "configmaps", "default", "demo-brokers"));
+}
+
 /* Each broker's status entry against its pod's node's ExternalIP. */
 static void check_status(const cJSON *kcl)
 {
@@ -687,6 +764,7 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
     check_services(uid);
     check_brokers_configmap(uid, cluster_id);
     check_rest(uid);
+    check_sidecar_rbac();
     /* The audit log does see the operator's writes: 13 objects and status. */
     first_writes = audit_berth_writes(offset);
     ck_assert_int_ge(first_writes, 14);
@@ -888,6 +966,100 @@ START_TEST(leader_election_hands_over_on_sigterm)
 }
 END_TEST
 
+static void patch_cluster(const char *patch_json, int want_code)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = kt_json("%s", patch_json);
+    kube_status st = {0};
+    util_err err = {{0}};
+    int rc;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    rc = kube_merge_patch(kc, path, p, NULL, &st, &err);
+    cJSON_Delete(p);
+    if (want_code == 0)
+        ck_assert_msg(rc == 0, "%s", err.msg);
+    else
+        ck_assert_msg(rc != 0 && st.code == want_code, "patch %s: want %d, got %d (%s)", patch_json,
+                      want_code, st.code, err.msg);
+}
+
+/* Scale 3 -> 5 with 3 controllers: the new brokers are broker-only, get
+ * their own node ports and status entries; controllers cannot change;
+ * scaling back removes the leaving brokers' Services. */
+START_TEST(scale_up_adds_broker_only_nodes)
+{
+    cJSON *kcl, *cm, *doc, *sts;
+    const cJSON *b;
+    int n = 0;
+
+    create_cluster();
+    operator_start(0, false);
+    cJSON_Delete(wait_converged());
+    patch_cluster("{\"spec\":{\"replicas\":5}}", 0);
+    for (double t0 = kt_now();;) {
+        kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        n = 0;
+        cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+        {
+            if (cJSON_IsString(at(b, "listeners.external")))
+                n++;
+        }
+        if (n == 5)
+            break;
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 180, "5 brokers never got addresses; log %s",
+                      operator_log[0]);
+        usleep(500000);
+    }
+    for (int i = 0; i < 5; i++) {
+        b = cJSON_GetArrayItem(at(kcl, "status.brokers"), i);
+        ck_assert_int_eq(cJSON_IsTrue(at(b, "controller")), i < 3);
+    }
+    cJSON_Delete(kcl);
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    ck_assert_int_eq(num(sts, "spec.replicas"), 5);
+    cJSON_Delete(sts);
+    for (int i = 3; i < 5; i++) {
+        char name[32];
+        cJSON *svc;
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        svc = get("v1", "services", ns, name);
+        ck_assert_int_eq(num(cJSON_GetArrayItem(at(svc, "spec.ports"), 0), "nodePort"),
+                         node_port_base + i);
+        cJSON_Delete(svc);
+    }
+    cm = get("v1", "configmaps", ns, "demo-brokers");
+    doc = cJSON_Parse(key_str(cm, "data", "brokers.json"));
+    ck_assert_int_eq(num(cJSON_GetObjectItem(doc, "4"), "external.port"), node_port_base + 4);
+    cJSON_Delete(doc);
+    doc = cJSON_Parse(key_str(cm, "data", "cluster.json"));
+    ck_assert_int_eq(num(doc, "controllers"), 3);
+    cJSON_Delete(doc);
+    cJSON_Delete(cm);
+
+    /* The voter set is fixed: the API server refuses the change. */
+    patch_cluster("{\"spec\":{\"controllers\":5}}", 422);
+
+    patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
+    for (double t0 = kt_now();;) {
+        cJSON *s3 = get_opt("v1", "services", ns, "demo-3-external");
+        cJSON *s4 = get_opt("v1", "services", ns, "demo-4-external");
+        bool gone = s3 == NULL && s4 == NULL;
+
+        cJSON_Delete(s3);
+        cJSON_Delete(s4);
+        if (gone)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "the leaving brokers' Services stayed");
+        usleep(300000);
+    }
+    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("operator");
@@ -900,6 +1072,7 @@ int main(void)
     tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
     tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
     tcase_add_test(tc, leader_election_hands_over_on_sigterm);
+    tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
