@@ -503,6 +503,8 @@ int main(int argc, char **argv)
             goto out;
         util_info("leader election: candidate %s for Lease %s/berth-operator",
                   kube_lease_identity(lease), lo.namespace);
+        /* A standby is ready too: it is up and waiting for the Lease. */
+        atomic_store(&o.ready, true);
     } else {
         pthread_mutex_lock(&o.mu);
         controller_start(&o);
