@@ -81,6 +81,13 @@ static double metric(int port, const char *series)
     return v;
 }
 
+static double operator_writes(int port)
+{
+    return metric(port, "berth_operator_api_requests_total{verb=\"apply\"}") +
+           metric(port, "berth_operator_api_requests_total{verb=\"apply_status\"}") +
+           metric(port, "berth_operator_api_requests_total{verb=\"delete\"}");
+}
+
 /* Write requests by berth on objects of ns in the audit log after from. */
 static int audit_writes(const char *audit, long from, const char *ns)
 {
@@ -242,8 +249,19 @@ int main(int argc, char **argv)
     printf("operator RSS after            %ld KiB\n", proc_kb(pid, "VmRSS:"));
     printf("operator RSS peak             %ld KiB\n", proc_kb(pid, "VmHWM:"));
 
-    /* Two full resyncs of unchanged clusters. */
-    sleep(6);
+    /* Two full resyncs of unchanged clusters: first wait until the
+     * operator's own writes stop (the StatefulSet controller creating pods
+     * changes status.replicas, a real change), i.e. none for 12 s. */
+    for (double last = -1, since = now_s(); now_s() - since < 12 && now_s() - t1 < 600;) {
+        double w = operator_writes(port);
+
+        if (w != last) {
+            last = w;
+            since = now_s();
+        }
+        usleep(500000);
+    }
+    printf("settled after                 %.1f s more\n", now_s() - t1);
     off = file_size(audit);
     r0 = metric(port, "berth_operator_reconcile_total{result=\"ok\"}");
     while (metric(port, "berth_operator_reconcile_total{result=\"ok\"}") < r0 + 2 * clusters &&
