@@ -1060,6 +1060,57 @@ START_TEST(scale_up_adds_broker_only_nodes)
 }
 END_TEST
 
+/* Deleting the KafkaCluster: the garbage collector removes every owned
+ * object through the owner references (no drain: nothing to drain into),
+ * and the brokers' claims stay, since storage.deleteClaim is false. */
+START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
+{
+    static const struct {
+        const char *av, *res, *name;
+    } owned[] = {
+        {"apps/v1", "statefulsets", "demo"},
+        {"v1", "services", "demo-brokers"},
+        {"v1", "services", "demo-0-external"},
+        {"v1", "configmaps", "demo-brokers"},
+        {"v1", "configmaps", "demo-drain"},
+        {"coordination.k8s.io/v1", "leases", "demo-drain"},
+        {"policy/v1", "poddisruptionbudgets", "demo"},
+        {"rbac.authorization.k8s.io/v1", "roles", "demo-sidecar"},
+        {"v1", "serviceaccounts", "demo-sidecar"},
+    };
+    char path[KUBE_PATH_MAX];
+    cJSON *pvc;
+
+    create_cluster();
+    operator_start(0, false);
+    cJSON_Delete(wait_converged());
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        for (double t0 = kt_now();;) {
+            cJSON *o = get_opt(owned[i].av, owned[i].res, ns, owned[i].name);
+
+            if (o == NULL)
+                break;
+            cJSON_Delete(o);
+            ck_assert_msg(kt_now() - t0 < 120, "%s %s was not garbage-collected", owned[i].res,
+                          owned[i].name);
+            usleep(300000);
+        }
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "data-demo-%d", i);
+        pvc = get("v1", "persistentvolumeclaims", ns, name);
+        ck_assert_ptr_null(at(pvc, "metadata.deletionTimestamp"));
+        cJSON_Delete(pvc);
+    }
+    /* The operator saw the cluster go and is still running. */
+    ck_assert_int_eq(kill(operator_pid[0], 0), 0);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("operator");
@@ -1073,6 +1124,7 @@ int main(void)
     tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
     tcase_add_test(tc, leader_election_hands_over_on_sigterm);
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
+    tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
