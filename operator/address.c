@@ -149,3 +149,45 @@ int op_advertised_address(const op_cluster *c, const op_listener *l, int id, con
     }
     return op_host_port(h, op_advertised_port(l, id), buf, size);
 }
+
+static const cJSON *named(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, items)
+    {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+
+        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+int op_address_fingerprint(const op_cluster *c, int id, const char *domain, const cJSON *node,
+                           const cJSON *services, char *buf, size_t size)
+{
+    size_t o = 0;
+
+    if (size == 0)
+        return -1;
+    buf[0] = '\0';
+    for (int i = 0; i < c->nlisteners; i++) {
+        const op_listener *l = &c->listeners[i];
+        char svc[OP_NAME_MAX + 48], addr[OP_ADDR_MAX];
+        int rc, n;
+
+        if (!op_listener_external(l))
+            continue;
+        snprintf(svc, sizeof svc, "%s-%d-%s", c->name, id, l->name);
+        rc = op_advertised_address(c, l, id, domain, node, named(services, svc), addr, sizeof addr);
+        if (rc != 0)
+            return rc;
+        n = snprintf(buf + o, size - o, "%s=%s;", l->name, addr);
+        if (n < 0 || (size_t)n >= size - o)
+            return -1;
+        o += (size_t)n;
+    }
+    return 0;
+}

@@ -54,4 +54,14 @@ const char *op_service_ingress(const cJSON *svc);
 int op_advertised_address(const op_cluster *c, const op_listener *l, int id, const char *domain,
                           const cJSON *node, const cJSON *lb_svc, char *buf, size_t size);
 
+/* What broker id advertises on its external listeners, as one string
+ * ("external=203.0.113.10:31090;" per listener, in spec order): the
+ * fingerprint the operator pins on a broker pod when it first sees it, to
+ * notice later that the address moved under the running broker. node and
+ * lb services as for op_advertised_address (services: the array of live
+ * Services). Returns 0, 1 when an address is not known yet, or -1 when buf
+ * is too small. */
+int op_address_fingerprint(const op_cluster *c, int id, const char *domain, const cJSON *node,
+                           const cJSON *services, char *buf, size_t size);
+
 #endif

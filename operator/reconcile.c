@@ -8,6 +8,7 @@
 #include "diff.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
+#include "readdress.h"
 #include "status.h"
 #include "util/log.h"
 
@@ -381,6 +382,7 @@ static int reconcile(run *w, const char *key, util_err *err)
 {
     op_reconciler *r = w->r;
     char ns[64], name[256], sel[256], cm_name[OP_NAME_MAX + 16], msg[UTIL_ERR_MAX];
+    char restart[4096];
     const char *reason = NULL;
     cJSON *brokers_cm = NULL, *status;
     util_err perr = {{0}};
@@ -421,6 +423,14 @@ static int reconcile(run *w, const char *key, util_err *err)
 
     if (apply_changes(w, &reason, msg, sizeof msg) == 0 && prune_services(w, err) != 0)
         return -1;
+    if (reason == NULL) {
+        rc = op_readdress(r->client, r->metrics, &w->c, r->opts.cluster_domain, w->pods, w->nodes,
+                          w->services, &w->res->writes, restart, sizeof restart, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            in.restart_message = restart;
+    }
 
     in.c = &w->c;
     in.o = &r->opts;
@@ -439,6 +449,8 @@ static int reconcile(run *w, const char *key, util_err *err)
 
         if (!cJSON_IsNumber(ready) || ready->valueint != w->c.replicas)
             w->res->requeue_after_ms = 15000;
+        if (in.restart_message != NULL)
+            w->res->requeue_after_ms = 3000;
         cJSON_ArrayForEach(c, conds)
         {
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");

@@ -177,6 +177,9 @@ cJSON *op_status_build(const op_status_input *in)
         op_condition_put(conds, old_conds, "Degraded", true, in->apply_reason,
                          in->apply_message != NULL ? in->apply_message : "", c->generation,
                          in->now);
+    else if (in->restart_message != NULL)
+        op_condition_put(conds, old_conds, "Degraded", true, "AddressChanged", in->restart_message,
+                         c->generation, in->now);
     else if (pending[0] != '\0')
         op_condition_put(conds, old_conds, "Degraded", true, "AddressPending", pending,
                          c->generation, in->now);

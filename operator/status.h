@@ -29,6 +29,9 @@ typedef struct op_status_input {
      * details; NULL when they are. */
     const char *apply_reason;
     const char *apply_message;
+    /* A broker being restarted because its address changed (Degraded,
+     * reason AddressChanged), or NULL. */
+    const char *restart_message;
     const char *now; /* RFC 3339, for transitions */
 } op_status_input;
 

@@ -1111,6 +1111,106 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
 }
 END_TEST
 
+/* Sets the ingress of a per-broker LoadBalancer Service, as a cloud's load
+ * balancer controller would (the ground has none). */
+static void set_ingress(int id, const char *ip)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = kt_json("{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"%s\"}]}}}", ip);
+    util_err err = {{0}};
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/demo-%d-external/status", ns, id);
+    ck_assert_msg(kube_merge_patch(kc, path, p, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(p);
+}
+
+/* The pod of broker id once it carries the advertised-address annotation
+ * want; returns its uid in buf. */
+static void wait_pod_pinned(int id, const char *want, char *uid, size_t size)
+{
+    char name[32];
+
+    snprintf(name, sizeof name, "demo-%d", id);
+    for (double t0 = kt_now();;) {
+        cJSON *pod = get_opt("v1", "pods", ns, name);
+        const cJSON *a =
+            cJSON_GetObjectItem(at(pod, "metadata.annotations"), "berth.io/advertised");
+        bool ok = cJSON_IsString(a) && strcmp(a->valuestring, want) == 0 &&
+                  at(pod, "metadata.deletionTimestamp") == NULL;
+
+        if (ok)
+            snprintf(uid, size, "%s", str(pod, "metadata.uid"));
+        cJSON_Delete(pod);
+        if (ok)
+            return;
+        ck_assert_msg(kt_now() - t0 < 180, "pod %s never advertised %s; log %s", name, want,
+                      operator_log[0]);
+        usleep(300000);
+    }
+}
+
+/* A load balancer's ingress that changes under a running broker: the data
+ * and status follow, and that one broker, and no other, is restarted
+ * through the Eviction API so its init renders the new address. */
+START_TEST(changed_ingress_restarts_that_broker_only)
+{
+    char path[KUBE_PATH_MAX], uid[3][64], uid1[64], want[64];
+    cJSON *kcl;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"loadbalancer\"}],"
+                         "\"storage\":{\"size\":\"1Gi\"}}}"));
+    operator_start(0, false);
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        for (double t0 = kt_now();;) {
+            cJSON *svc = get_opt("v1", "services", ns, name);
+
+            if (svc != NULL) {
+                ck_assert_str_eq(str(svc, "spec.type"), "LoadBalancer");
+                cJSON_Delete(svc);
+                break;
+            }
+            ck_assert_msg(kt_now() - t0 < 60, "no Service %s", name);
+            usleep(200000);
+        }
+        snprintf(want, sizeof want, "198.51.100.%d", 10 + i);
+        set_ingress(i, want);
+    }
+    for (int i = 0; i < BROKERS; i++) {
+        snprintf(want, sizeof want, "external=198.51.100.%d:9094;", 10 + i);
+        wait_pod_pinned(i, want, uid[i], sizeof uid[i]);
+    }
+
+    set_ingress(1, "198.51.100.99");
+    wait_pod_pinned(1, "external=198.51.100.99:9094;", uid1, sizeof uid1);
+    ck_assert_str_ne(uid1, uid[1]);
+    for (int i = 0; i < BROKERS; i += 2) {
+        char name[32];
+        cJSON *pod;
+
+        snprintf(name, sizeof name, "demo-%d", i);
+        pod = get("v1", "pods", ns, name);
+        ck_assert_str_eq(str(pod, "metadata.uid"), uid[i]);
+        cJSON_Delete(pod);
+    }
+    kcl = wait_converged();
+    ck_assert_str_eq(str(cJSON_GetArrayItem(at(kcl, "status.brokers"), 1), "listeners.external"),
+                     "198.51.100.99:9094");
+    cJSON_Delete(kcl);
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    ck_assert_ptr_nonnull(strstr(key_str(kcl, "data", "brokers.json"), "198.51.100.99"));
+    cJSON_Delete(kcl);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("operator");
@@ -1125,6 +1225,7 @@ int main(void)
     tcase_add_test(tc, leader_election_hands_over_on_sigterm);
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
+    tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "operator/address.h"
 #include "operator/cluster.h"
 #include "operator/diff.h"
+#include "operator/readdress.h"
 #include "operator/status.h"
 
 static const op_options opts = {"berth-sidecar:test", "cluster.local"};
@@ -210,6 +212,51 @@ START_TEST(refusal_keeps_the_rest_of_the_status)
 }
 END_TEST
 
+/* The fingerprint pinned on a pod, and what a change of it leads to. */
+START_TEST(moved_addresses_restart_the_broker_once)
+{
+    cJSON *cr = J(cr_json), *nodes = J(nodes_json), *pod;
+    op_cluster c;
+    util_err err = {{0}};
+    char fp[256];
+
+    ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+    ck_assert_int_eq(op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 0),
+                                            NULL, fp, sizeof fp),
+                     0);
+    ck_assert_str_eq(fp, "external=203.0.113.1:31092;");
+    /* A node without addresses: not known yet, nothing to pin. */
+    ck_assert_int_eq(op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 1),
+                                            NULL, fp, sizeof fp),
+                     1);
+    ck_assert_int_eq(
+        op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 0), NULL, fp, 8),
+        -1);
+
+    pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{\"nodeName\":\"n1\"}}");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"),
+                     OP_READDRESS_ANNOTATE);
+    ck_assert_int_eq(op_readdress_decide(pod, NULL), OP_READDRESS_NONE);
+    cJSON_AddItemToObject(
+        cJSON_AddObjectToObject(cJSON_GetObjectItem(pod, "metadata"), "annotations"),
+        OP_ADVERTISED_ANNOTATION, cJSON_CreateString("external=203.0.113.1:31092;"));
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_EVICT);
+    /* Already on its way out: nothing more to do. */
+    cJSON_AddStringToObject(cJSON_GetObjectItem(pod, "metadata"), "deletionTimestamp",
+                            "2026-01-01T00:00:00Z");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(NULL, "x"), OP_READDRESS_NONE);
+    cJSON_Delete(pod);
+    /* Not scheduled yet: nothing to pin. */
+    pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{}}");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
+    cJSON_Delete(pod);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_status");
@@ -223,6 +270,7 @@ int main(void)
     tcase_add_test(tc, status_reports_brokers_at_their_nodes);
     tcase_add_test(tc, transition_times_move_only_on_a_change);
     tcase_add_test(tc, refusal_keeps_the_rest_of_the_status);
+    tcase_add_test(tc, moved_addresses_restart_the_broker_once);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
