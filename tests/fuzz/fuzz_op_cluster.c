@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "operator/address.h"
 #include "operator/cluster.h"
 #include "operator/desired.h"
 #include "operator/status.h"
@@ -51,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.old_status = cJSON_GetObjectItem(cr, "status");
         in.now = "2026-01-01T00:00:00Z";
         cJSON_Delete(op_status_build(&in));
+        for (int id = 0; id < c.replicas && id < 4; id++) {
+            char fp[512];
+
+            op_address_fingerprint(&c, id, "cluster.local", cJSON_GetArrayItem(nodes, id), nodes,
+                                   fp, sizeof fp);
+        }
     }
     o = op_status_refused(cJSON_GetObjectItem(cr, "status"), 1, "InvalidSpec", "x",
                           "2026-01-01T00:00:00Z");
