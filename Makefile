@@ -42,6 +42,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# Shell tests hold no C of ours: they run once, in the plain pass.
+INTEG_SH := $(sort $(wildcard tests/integration/test_*.sh))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -122,7 +124,7 @@ test-unit: deps
 
 test-integration: deps
 	@$(SUBMAKE) all
-	@bash tests/integration/run.sh $(INTEG_BIN)
+	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH)
 
 test-asan: deps
 	@$(SUBMAKE) $(ASAN) all
@@ -136,7 +138,7 @@ test: deps
 	@$(SUBMAKE) $(ASAN) all
 	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
 		bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
-	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
+	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 fuzz: deps

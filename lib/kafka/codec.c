@@ -545,10 +545,14 @@ int kafka_read_compact_bytes(kafka_reader *r, const char *field, kafka_nullable 
     return take_sized(r, field, nullable, (int64_t)u - 1, INT32_MAX, &out->ptr, &out->len);
 }
 
-/* Checks an element count (-1 null) against what is left. */
+/* Checks an element count (-1 null) against what is left: each element
+ * takes at least min_elem bytes (1 when the caller knows no better). at is
+ * the offset just after the count. */
 static int check_count(kafka_reader *r, const char *field, kafka_nullable nullable, int64_t n,
-                       int32_t *out)
+                       size_t min_elem, int32_t *out)
 {
+    size_t left = r->len - r->pos;
+
     *out = 0;
     if (r->failed)
         return -1;
@@ -560,28 +564,43 @@ static int check_count(kafka_reader *r, const char *field, kafka_nullable nullab
     }
     if (n < 0)
         return kafka_reader_fail(r, field, "negative count %lld", (long long)n);
-    if ((uint64_t)n > r->len - r->pos || n > INT32_MAX)
+    if (min_elem <= 1 && ((uint64_t)n > left || n > INT32_MAX))
         return kafka_reader_fail(r, field, "count %lld exceeds the %zu bytes left at offset %zu",
-                                 (long long)n, r->len - r->pos, r->pos);
+                                 (long long)n, left, r->pos);
+    /* n <= UINT32_MAX and min_elem is a small constant: no overflow. */
+    if (min_elem > 1 && ((uint64_t)n > left / min_elem || n > INT32_MAX))
+        return kafka_reader_fail(r, field,
+                                 "count %lld needs at least %llu bytes, %zu left at offset %zu",
+                                 (long long)n, (unsigned long long)n * min_elem, left, r->pos);
     *out = (int32_t)n;
     return 0;
 }
 
 int kafka_read_array_len(kafka_reader *r, const char *field, kafka_nullable nullable, int32_t *n)
 {
-    int32_t v;
-
-    kafka_read_i32(r, field, &v);
-    return check_count(r, field, nullable, v, n);
+    return kafka_read_count(r, 0, field, nullable, 1, n);
 }
 
 int kafka_read_compact_array_len(kafka_reader *r, const char *field, kafka_nullable nullable,
                                  int32_t *n)
 {
-    uint32_t u;
+    return kafka_read_count(r, 1, field, nullable, 1, n);
+}
 
-    kafka_read_uvarint(r, field, &u);
-    return check_count(r, field, nullable, (int64_t)u - 1, n);
+int kafka_read_count(kafka_reader *r, int flexible, const char *field, kafka_nullable nullable,
+                     size_t min_elem_bytes, int32_t *n)
+{
+    if (flexible) {
+        uint32_t u;
+
+        kafka_read_uvarint(r, field, &u);
+        return check_count(r, field, nullable, (int64_t)u - 1, min_elem_bytes, n);
+    } else {
+        int32_t v;
+
+        kafka_read_i32(r, field, &v);
+        return check_count(r, field, nullable, v, min_elem_bytes, n);
+    }
 }
 
 int kafka_read_skip_tags(kafka_reader *r, const char *field)
@@ -603,5 +622,44 @@ int kafka_read_skip_tags(kafka_reader *r, const char *field)
         kafka_read_skip(r, "data", size);
         kafka_reader_leave(r);
     }
+    return kafka_reader_status(r);
+}
+
+/* ---- either form ---- */
+
+void kafka_put_flex_string(kafka_writer *w, int flexible, const char *s)
+{
+    if (flexible)
+        kafka_put_compact_string(w, s);
+    else
+        kafka_put_string(w, s);
+}
+
+void kafka_put_flex_array_len(kafka_writer *w, int flexible, int32_t n)
+{
+    if (flexible)
+        kafka_put_compact_array_len(w, n);
+    else
+        kafka_put_array_len(w, n);
+}
+
+void kafka_put_flex_tags(kafka_writer *w, int flexible)
+{
+    if (flexible)
+        kafka_put_empty_tags(w);
+}
+
+int kafka_read_flex_string(kafka_reader *r, int flexible, const char *field,
+                           kafka_nullable nullable, kafka_str *out)
+{
+    if (flexible)
+        return kafka_read_compact_string(r, field, nullable, out);
+    return kafka_read_string(r, field, nullable, out);
+}
+
+int kafka_read_flex_tags(kafka_reader *r, int flexible, const char *field)
+{
+    if (flexible)
+        return kafka_read_skip_tags(r, field);
     return kafka_reader_status(r);
 }

@@ -162,12 +162,31 @@ int kafka_read_compact_bytes(kafka_reader *r, const char *field, kafka_nullable 
 
 /* Array lengths: *n is the element count, or -1 for a null array. A count
  * larger than the bytes left is refused (no element is smaller than a byte),
- * so the caller may allocate *n elements without trusting the input further. */
+ * so the caller may allocate *n elements without trusting the input further.
+ * kafka_read_count is the form decoders of structs use: either form (by
+ * flexible), refusing a count the bytes left could not hold at
+ * min_elem_bytes per element (the element's smallest wire size), so what a
+ * decoder allocates stays within a small multiple of its input. */
 int kafka_read_array_len(kafka_reader *r, const char *field, kafka_nullable nullable, int32_t *n);
 int kafka_read_compact_array_len(kafka_reader *r, const char *field, kafka_nullable nullable,
                                  int32_t *n);
 
+int kafka_read_count(kafka_reader *r, int flexible, const char *field, kafka_nullable nullable,
+                     size_t min_elem_bytes, int32_t *n);
+
 /* Skips a whole tagged-field section: berth reads no tagged field yet. */
 int kafka_read_skip_tags(kafka_reader *r, const char *field);
+
+/* ---- either form ----
+ * An API's versions before its first flexible one use the classic forms,
+ * the rest the compact forms and a tagged-field section at the end of every
+ * struct. These pick by flexible, so a codec names each field once; the tag
+ * helpers do nothing when flexible is 0. */
+void kafka_put_flex_string(kafka_writer *w, int flexible, const char *s);
+void kafka_put_flex_array_len(kafka_writer *w, int flexible, int32_t n);
+void kafka_put_flex_tags(kafka_writer *w, int flexible);
+int kafka_read_flex_string(kafka_reader *r, int flexible, const char *field,
+                           kafka_nullable nullable, kafka_str *out);
+int kafka_read_flex_tags(kafka_reader *r, int flexible, const char *field);
 
 #endif

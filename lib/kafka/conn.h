@@ -7,9 +7,8 @@
  * wrong correlation id) refuses further calls, since its byte stream is no
  * longer in step with the broker's.
  *
- * Bytes move through a kafka_transport, so TLS (and SASL on top of the
- * calls) can come in later without touching the framing. Only plaintext
- * exists today. */
+ * Bytes move through a kafka_transport: plaintext here, TLS in tls.c, with
+ * the framing unchanged. SASL (sasl.c) runs as ordinary calls on top. */
 #ifndef BERTH_KAFKA_CONN_H
 #define BERTH_KAFKA_CONN_H
 

@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "kube/clock.h"
+#include "kube/ratelimit.h"
 #include "util/version.h"
 
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
@@ -30,6 +33,9 @@ struct kube_client {
     struct curl_slist *connect_to;
     size_t max_body;
     char errbuf[CURL_ERROR_SIZE];
+    pthread_mutex_t rl_mu; /* guards rl only, never held while waiting */
+    kube_bucket rl;
+    unsigned long exec_serial; /* of the exec plugin's certificate on h; 0: none yet */
 };
 
 /* A new string from a printf format, or NULL. */
@@ -154,6 +160,43 @@ static int setup_handle(const kube_client *c, CURL *h, char *errbuf, long timeou
     return 0;
 }
 
+/* Puts the exec plugin's client certificate, if it returned one, on h,
+ * unless h already has the one of *serial. *changed tells whether it did
+ * (the next request must then not reuse a connection made with the old
+ * one). The plugin runs if its credential expired. */
+static int apply_exec_cert(const kube_client *c, CURL *h, unsigned long *serial, bool *changed,
+                           util_err *err)
+{
+    kube_exec_credential cred;
+    unsigned long now_serial;
+    CURLcode rc = CURLE_OK;
+
+    *changed = false;
+    if (c->cfg->exec == NULL)
+        return 0;
+    if (kube_exec_get(c->cfg->exec, &cred, &now_serial, err) != 0)
+        return -1;
+    if (now_serial != *serial && cred.cert_pem != NULL) {
+        struct curl_blob cert = {cred.cert_pem, cred.cert_pem_len, CURL_BLOB_COPY};
+        struct curl_blob key = {cred.key_pem, cred.key_pem_len, CURL_BLOB_COPY};
+
+        rc = curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+        *changed = *serial != 0;
+    }
+    *serial = now_serial;
+    kube_exec_credential_clear(&cred);
+    if (rc != CURLE_OK)
+        return util_err_set(err, "libcurl: exec plugin's client certificate: %s",
+                            curl_easy_strerror(rc));
+    return 0;
+}
+
 int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kube_client **out,
                     util_err *err)
 {
@@ -167,6 +210,16 @@ int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kub
         free(c);
         return util_err_set(err, "pthread_mutex_init failed");
     }
+    if (pthread_mutex_init(&c->rl_mu, NULL) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return util_err_set(err, "pthread_mutex_init failed");
+    }
+    if (kube_bucket_init(&c->rl,
+                         opts == NULL || opts->qps == 0 ? KUBE_CLIENT_DEFAULT_QPS : opts->qps,
+                         opts == NULL || opts->burst == 0 ? KUBE_CLIENT_DEFAULT_BURST : opts->burst,
+                         kube_time_now(NULL).mono, err) != 0)
+        goto fail;
     c->max_body = opts != NULL && opts->max_body > 0 ? opts->max_body : DEFAULT_MAX_BODY;
     if (kube_config_dup(cfg, &c->cfg, err) != 0 || setup_server_name(c, err) != 0)
         goto fail;
@@ -196,6 +249,7 @@ void kube_client_free(kube_client *c)
     free(c->host_header);
     kube_config_free(c->cfg);
     pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->rl_mu);
     free(c);
 }
 
@@ -315,10 +369,29 @@ static int build_headers(kube_client *c, const char *content_type, bool has_body
     return 0;
 }
 
-int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
-                 const char *body, kube_response *resp, util_err *err)
+/* Waits for the rate limit's permission to send one request. */
+static void rate_wait(kube_client *c)
+{
+    int64_t wait;
+    struct timespec ts;
+
+    pthread_mutex_lock(&c->rl_mu);
+    wait = kube_bucket_reserve(&c->rl, kube_time_now(NULL).mono);
+    pthread_mutex_unlock(&c->rl_mu);
+    if (wait <= 0)
+        return;
+    ts.tv_sec = wait / KUBE_NS_PER_SEC;
+    ts.tv_nsec = wait % KUBE_NS_PER_SEC;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static int do_request(kube_client *c, const char *method, const char *path,
+                      const char *content_type, const char *body, kube_response *resp,
+                      util_err *err)
 {
     struct curl_slist *headers = NULL;
+    bool new_cert = false;
     body_sink sink = {.max = c->max_body};
     char *url;
     CURLcode rc;
@@ -329,6 +402,7 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
         return util_err_set(err, "%s %s: unsupported method", method, path);
     if (path[0] != '/' || strpbrk(path, " \t\r\n") != NULL)
         return util_err_set(err, "%s %s: path must start with '/' and be escaped", method, path);
+    rate_wait(c);
     if (build_headers(c, content_type, body != NULL, &headers, err) != 0)
         return util_err_prefix(err, "%s %s", method, path);
     url = str_fmt("%s%s", c->base, path);
@@ -338,6 +412,13 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
     }
 
     pthread_mutex_lock(&c->mu);
+    if (apply_exec_cert(c, c->h, &c->exec_serial, &new_cert, err) != 0) {
+        pthread_mutex_unlock(&c->mu);
+        free(url);
+        free_headers(headers);
+        return util_err_prefix(err, "%s %s", method, path);
+    }
+    curl_easy_setopt(c->h, CURLOPT_FRESH_CONNECT, new_cert ? 1L : 0L);
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->h, CURLOPT_URL, url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, headers);
@@ -352,6 +433,15 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
         curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
     }
     rc = curl_easy_perform(c->h);
+    /* The API server refuses some requests (401, 403) before reading their
+     * body and then resets the HTTP/2 stream; libcurl before 8.7 reports
+     * that as a partial transfer although the answer came whole. The
+     * refusal is what matters. */
+    if (rc == CURLE_PARTIAL_FILE && !sink.too_big) {
+        curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 400)
+            rc = CURLE_OK;
+    }
     if (rc == CURLE_OK) {
         curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &connects);
@@ -380,6 +470,21 @@ int kube_request(kube_client *c, const char *method, const char *path, const cha
     resp->body_len = sink.len;
     resp->reused = connects == 0;
     return (int)status;
+}
+
+int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
+                 const char *body, kube_response *resp, util_err *err)
+{
+    int rc = do_request(c, method, path, content_type, body, resp, err);
+
+    /* A plugin's credential the API refuses may have been revoked before
+     * its expiry: get a fresh one and try once more, as client-go does. */
+    if (rc == 401 && c->cfg->exec != NULL) {
+        kube_response_free(resp);
+        kube_exec_invalidate(c->cfg->exec);
+        rc = do_request(c, method, path, content_type, body, resp, err);
+    }
+    return rc;
 }
 
 /* The reason Kubernetes gives each status code, for answers that carry no
@@ -525,7 +630,11 @@ CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err)
         util_err_set(err, "libcurl: curl_easy_init failed");
         return NULL;
     }
-    if (setup_handle(c, h, errbuf, 0, err) != 0) {
+    unsigned long serial = 0;
+    bool changed;
+
+    if (setup_handle(c, h, errbuf, 0, err) != 0 ||
+        apply_exec_cert(c, h, &serial, &changed, err) != 0) {
         curl_easy_cleanup(h);
         return NULL;
     }

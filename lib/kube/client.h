@@ -28,14 +28,22 @@
 #define KUBE_ERR        (-1) /* no usable answer: connection, TLS, timeout, bad JSON */
 #define KUBE_ERR_STATUS (-2) /* the API answered with a non-2xx status; see kube_status */
 
-#define KUBE_CONNECT_TIMEOUT_MS 10000L
-#define KUBE_TIMEOUT_MS         30000L
+#define KUBE_CONNECT_TIMEOUT_MS   10000L
+#define KUBE_TIMEOUT_MS           30000L
+#define KUBE_CLIENT_DEFAULT_QPS   50.0
+#define KUBE_CLIENT_DEFAULT_BURST 100u
 
 typedef struct kube_client kube_client;
 
 typedef struct kube_client_options {
     long timeout_ms; /* whole request, connect included; 0: KUBE_TIMEOUT_MS */
     size_t max_body; /* largest response body accepted; 0: 64 MiB */
+    /* Client-side rate limit (a token bucket, ratelimit.h): requests per
+     * second sustained and in a burst. A request over the limit waits in
+     * kube_request before it is sent. qps 0: 50; qps < 0: no limit; burst
+     * 0: 100. */
+    double qps;
+    unsigned burst;
 } kube_client_options;
 
 /* An HTTP answer. The struct belongs to the caller; kube_response_free frees
@@ -49,7 +57,7 @@ typedef struct kube_response {
 
 /* A client for cfg, which is copied (the caller keeps its own). opts may be
  * NULL for the defaults. Verification of the server is on unless the config
- * says insecure. */
+ * says insecure. Every request carries the User-Agent "berth/<version>". */
 int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kube_client **out,
                     util_err *err);
 

@@ -141,18 +141,23 @@ int kube_time_parse(const char *s, int64_t *wall, util_err *err)
     } else if (*p == '+' || *p == '-') {
         sign = *p == '-' ? -1 : 1;
         p++;
-        if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) || oh > 23 ||
-            om > 59)
+        if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) || oh > 23 || om > 59)
             goto bad;
     } else {
         goto bad;
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-        mi > 59 || sec > 60)
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 60)
         goto bad;
     t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
         (int64_t)sign * (oh * 3600 + om * 60);
-    *wall = t * KUBE_NS_PER_SEC + frac;
+    /* int64 nanoseconds end in 2262 (and begin in 1677). */
+    if (t >= INT64_MAX / KUBE_NS_PER_SEC)
+        *wall = INT64_MAX;
+    else if (t <= INT64_MIN / KUBE_NS_PER_SEC)
+        *wall = INT64_MIN;
+    else
+        *wall = t * KUBE_NS_PER_SEC + frac;
     return 0;
 bad:
     return util_err_set(err, "'%.64s' is not an RFC 3339 time", s);

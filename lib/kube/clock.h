@@ -38,7 +38,8 @@ void kube_time_format_micro(int64_t wall, char out[KUBE_MICROTIME_LEN]);
 
 /* Parses an RFC 3339 time as the API writes Time and MicroTime:
  * "2006-01-02T15:04:05Z", with an optional fraction of up to nine digits and
- * 'Z' or a "+hh:mm"/"-hh:mm" offset. *wall is ns since the epoch. Returns 0,
+ * 'Z' or a "+hh:mm"/"-hh:mm" offset. *wall is ns since the epoch, held at
+ * INT64_MAX or INT64_MIN for times after 2262 or before 1677. Returns 0,
  * or -1 (with err naming the text) if s is not such a time. */
 int kube_time_parse(const char *s, int64_t *wall, util_err *err);
 

@@ -7,6 +7,7 @@
  * every list is checked up front so a broken file fails even if its broken
  * part is unused, as it does for kubectl. */
 #include "kube/config.h"
+#include "kube/config_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -208,8 +210,8 @@ static X509 *pem_first_cert(const char *pem, size_t len)
 
 /* Checks a client certificate and key once at load, so a broken one is
  * reported against its field rather than as an obscure TLS failure later. */
-static int check_client_pair(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                             util_err *err)
+int kube_config_check_pair(const char *cert, size_t cert_len, const char *key, size_t key_len,
+                           util_err *err)
 {
     X509 *x = pem_first_cert(cert, cert_len);
     EVP_PKEY *k = NULL;
@@ -617,11 +619,233 @@ static int load_cluster(kc_file *f, yaml_node_t *map, kube_config *cfg, util_err
     return 0;
 }
 
-static int load_user(kc_file *f, yaml_node_t *map, kube_config *cfg, util_err *err)
+/* Base64 of len bytes, a new string, or NULL when out of memory. */
+static char *b64_encode(const char *in, size_t len)
 {
-    static const char *const unsupported[] = {"exec", "auth-provider", "username",  "password",
-                                              "as",   "as-uid",        "as-groups", "as-user-extra",
-                                              NULL};
+    char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+    if (out != NULL && len <= INT_MAX)
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
+    else if (out != NULL)
+        out[0] = '\0';
+    return out;
+}
+
+/* KUBERNETES_EXEC_INFO: an ExecCredential with only its spec, telling the
+ * plugin it has no terminal and, if the kubeconfig allows, which cluster
+ * the credential is for. */
+static char *exec_info(const char *api_version, bool provide_cluster, const kube_config *cfg)
+{
+    cJSON *j = cJSON_CreateObject(), *spec, *cl;
+    char *ca = NULL, *s = NULL;
+    bool ok;
+
+    spec = cJSON_AddObjectToObject(j, "spec");
+    ok = spec != NULL && cJSON_AddStringToObject(j, "apiVersion", api_version) != NULL &&
+         cJSON_AddStringToObject(j, "kind", "ExecCredential") != NULL &&
+         cJSON_AddFalseToObject(spec, "interactive") != NULL;
+    if (ok && provide_cluster) {
+        cl = cJSON_AddObjectToObject(spec, "cluster");
+        ok = cl != NULL && cJSON_AddStringToObject(cl, "server", cfg->server) != NULL;
+        if (ok && cfg->tls_server_name != NULL)
+            ok = cJSON_AddStringToObject(cl, "tls-server-name", cfg->tls_server_name) != NULL;
+        if (ok && cfg->insecure)
+            ok = cJSON_AddTrueToObject(cl, "insecure-skip-tls-verify") != NULL;
+        if (ok && cfg->ca_pem != NULL)
+            ok = (ca = b64_encode(cfg->ca_pem, cfg->ca_pem_len)) != NULL &&
+                 cJSON_AddStringToObject(cl, "certificate-authority-data", ca) != NULL;
+    }
+    if (ok)
+        s = cJSON_PrintUnformatted(j);
+    free(ca);
+    cJSON_Delete(j);
+    return s;
+}
+
+/* A list of strings under key in map; *out (NULL-terminated, new) and *n.
+ * Messages name key[i]. */
+static int get_str_list(yaml_document_t *d, yaml_node_t *map, const char *key, char ***out,
+                        size_t *n, util_err *err)
+{
+    yaml_node_t *seq = map_get(d, map, key);
+    size_t cap;
+
+    *out = NULL;
+    *n = 0;
+    if (seq == NULL)
+        return 0;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return util_err_set(err, "%s: not a list", key);
+    cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if ((*out = calloc(cap + 1, sizeof **out)) == NULL)
+        return util_err_set(err, "out of memory");
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = yaml_document_get_node(d, *it);
+
+        if (e == NULL || e->type != YAML_SCALAR_NODE ||
+            memchr(e->data.scalar.value, '\0', e->data.scalar.length) != NULL)
+            return util_err_set(err, "%s[%zu]: not a string", key, *n);
+        (*out)[*n] = dup_n((const char *)e->data.scalar.value, e->data.scalar.length);
+        if ((*out)[*n] == NULL)
+            return util_err_set(err, "out of memory");
+        (*n)++;
+    }
+    return 0;
+}
+
+static void free_str_list(char **l)
+{
+    if (l == NULL)
+        return;
+    for (char **p = l; *p != NULL; p++)
+        free(*p);
+    free(l);
+}
+
+/* env: a list of {name, value}, as "NAME=value" strings. */
+static int get_env_list(yaml_document_t *d, yaml_node_t *map, char ***out, size_t *n, util_err *err)
+{
+    yaml_node_t *seq = map_get(d, map, "env");
+    size_t cap;
+
+    *out = NULL;
+    *n = 0;
+    if (seq == NULL)
+        return 0;
+    if (seq->type != YAML_SEQUENCE_NODE)
+        return util_err_set(err, "env: not a list");
+    cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+    if ((*out = calloc(cap + 1, sizeof **out)) == NULL)
+        return util_err_set(err, "out of memory");
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = yaml_document_get_node(d, *it);
+        char *name = NULL, *value = NULL, *kv;
+
+        if (e == NULL || e->type != YAML_MAPPING_NODE)
+            return util_err_set(err, "env[%zu]: not a mapping", *n);
+        if (get_str(d, e, "name", &name, err) != 0 || get_str(d, e, "value", &value, err) != 0) {
+            free(name);
+            return util_err_prefix(err, "env[%zu]", *n);
+        }
+        if (name == NULL || strchr(name, '=') != NULL) {
+            util_err_set(err, "env[%zu]: name: %s", *n, name == NULL ? "missing" : "contains '='");
+            free(name);
+            free(value);
+            return -1;
+        }
+        kv = malloc(strlen(name) + (value != NULL ? strlen(value) : 0) + 2);
+        if (kv != NULL)
+            sprintf(kv, "%s=%s", name, value != NULL ? value : "");
+        free(name);
+        free(value);
+        if (kv == NULL)
+            return util_err_set(err, "out of memory");
+        (*out)[(*n)++] = kv;
+    }
+    return 0;
+}
+
+/* users[].user.exec. The cluster is already in cfg (the plugin may be told
+ * about it). Messages start with "exec: "; the caller names file and user. */
+static int load_exec(kc_file *f, yaml_node_t *ex, kube_config *cfg, const char *user, util_err *err)
+{
+    char *command = NULL, *abs = NULL, *api = NULL, *hint = NULL, *mode = NULL, *info = NULL;
+    char **args = NULL, **env = NULL, where[600];
+    size_t nargs = 0, nenv = 0;
+    bool provide = false;
+    int rc = -1;
+
+    if (ex->type != YAML_MAPPING_NODE) {
+        util_err_set(err, "not a mapping");
+        goto out;
+    }
+    if (get_str(&f->doc, ex, "command", &command, err) != 0 ||
+        get_str(&f->doc, ex, "apiVersion", &api, err) != 0 ||
+        get_str(&f->doc, ex, "installHint", &hint, err) != 0 ||
+        get_str(&f->doc, ex, "interactiveMode", &mode, err) != 0 ||
+        get_bool(&f->doc, ex, "provideClusterInfo", &provide, err) != 0 ||
+        get_str_list(&f->doc, ex, "args", &args, &nargs, err) != 0 ||
+        get_env_list(&f->doc, ex, &env, &nenv, err) != 0)
+        goto out;
+    if (command == NULL) {
+        util_err_set(err, "command: missing");
+        goto out;
+    }
+    if (api == NULL) {
+        util_err_set(err, "apiVersion: missing");
+        goto out;
+    }
+    if (strcmp(api, KUBE_EXEC_V1) != 0 && strcmp(api, KUBE_EXEC_V1BETA1) != 0) {
+        util_err_set(err, "apiVersion: %s: not supported (%s or %s)", api, KUBE_EXEC_V1,
+                     KUBE_EXEC_V1BETA1);
+        goto out;
+    }
+    if (mode == NULL && strcmp(api, KUBE_EXEC_V1) == 0) {
+        util_err_set(err, "interactiveMode: missing (%s requires it)", KUBE_EXEC_V1);
+        goto out;
+    }
+    if (mode != NULL && strcmp(mode, "Always") == 0) {
+        util_err_set(err, "interactiveMode: Always: the plugin needs a terminal, and berth runs "
+                          "without one");
+        goto out;
+    }
+    if (mode != NULL && strcmp(mode, "Never") != 0 && strcmp(mode, "IfAvailable") != 0) {
+        util_err_set(err, "interactiveMode: %s: not Never, IfAvailable or Always", mode);
+        goto out;
+    }
+    if (cfg->token != NULL || cfg->token_file != NULL || cfg->cert_pem != NULL) {
+        util_err_set(err, "not allowed together with %s",
+                     cfg->token != NULL        ? "token"
+                     : cfg->token_file != NULL ? "tokenFile"
+                                               : "a client certificate");
+        goto out;
+    }
+    /* As kubectl: a command with a '/' is a path, relative to the file. */
+    const char *rel = command;
+
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    if (strchr(command, '/') != NULL && resolve_path(f, rel, &abs, err) != 0) {
+        util_err_prefix(err, "command");
+        goto out;
+    }
+    if ((info = exec_info(api, provide, cfg)) == NULL) {
+        util_err_set(err, "out of memory");
+        goto out;
+    }
+    snprintf(where, sizeof where, "kubeconfig %s: user \"%s\"", f->name, user);
+    kube_exec_spec spec = {.where = where,
+                           .command = abs != NULL ? abs : command,
+                           .args = (const char *const *)args,
+                           .nargs = nargs,
+                           .env = (const char *const *)env,
+                           .nenv = nenv,
+                           .api_version = api,
+                           .install_hint = hint,
+                           .exec_info = info};
+    rc = kube_exec_new(&spec, &cfg->exec, err);
+out:
+    if (rc != 0)
+        util_err_prefix(err, "exec");
+    free(command);
+    free(abs);
+    free(api);
+    free(hint);
+    free(mode);
+    free(info);
+    free_str_list(args);
+    free_str_list(env);
+    return rc;
+}
+
+static int load_user(kc_file *f, yaml_node_t *map, const char *user, kube_config *cfg,
+                     util_err *err)
+{
+    static const char *const unsupported[] = {"auth-provider", "username",  "password",      "as",
+                                              "as-uid",        "as-groups", "as-user-extra", NULL};
+    yaml_node_t *ex;
     const char *cert_key, *key_key;
     char *token_file = NULL, *tok;
     int rc;
@@ -638,8 +862,8 @@ static int load_user(kc_file *f, yaml_node_t *map, kube_config *cfg, util_err *e
     if (key_key != NULL && cert_key == NULL)
         return util_err_set(err, "client-certificate: missing (%s is set)", key_key);
     if (cert_key != NULL) {
-        rc = check_client_pair(cfg->cert_pem, cfg->cert_pem_len, cfg->key_pem, cfg->key_pem_len,
-                               err);
+        rc = kube_config_check_pair(cfg->cert_pem, cfg->cert_pem_len, cfg->key_pem,
+                                    cfg->key_pem_len, err);
         if (rc != 0)
             return util_err_prefix(err, "%s", rc == -1 ? cert_key : key_key);
     }
@@ -657,6 +881,9 @@ static int load_user(kc_file *f, yaml_node_t *map, kube_config *cfg, util_err *e
     if (kube_config_token(cfg, &tok, err) != 0)
         return cfg->token_file != NULL ? util_err_prefix(err, "tokenFile") : -1;
     free_secret(tok, tok != NULL ? strlen(tok) : 0);
+    /* The plugin itself runs only when a credential is needed. */
+    if ((ex = map_get(&f->doc, map, "exec")) != NULL)
+        return load_exec(f, ex, cfg, user, err);
     return 0;
 }
 
@@ -719,7 +946,7 @@ static int resolve(kc_file *files, size_t n, const char *display, const char *co
                          user);
             goto out;
         }
-        if (load_user(f, node, cfg, err) != 0) {
+        if (load_user(f, node, user, cfg, err) != 0) {
             util_err_prefix(err, "kubeconfig %s: user \"%s\"", f->name, user);
             goto out;
         }
@@ -882,7 +1109,7 @@ int kube_config_load(const char *path, const char *context, kube_config **out, u
 
 /* A token goes into an HTTP header: whitespace around it is dropped, and
  * control characters or spaces inside are refused. Trims s in place. */
-static int check_token(char *s, util_err *err)
+int kube_config_check_token(char *s, util_err *err)
 {
     size_t start = 0, end = strlen(s);
 
@@ -913,11 +1140,21 @@ int kube_config_token(const kube_config *cfg, char **out, util_err *err)
             return util_err_prefix(err, "%s", cfg->token_file);
         if (memchr(tok, '\0', len) != NULL)
             util_err_set(err, "contains a NUL byte");
-        if (memchr(tok, '\0', len) != NULL || check_token(tok, err) != 0) {
+        if (memchr(tok, '\0', len) != NULL || kube_config_check_token(tok, err) != 0) {
             free_secret(tok, len);
             return util_err_prefix(err, "%s", cfg->token_file);
         }
         *out = tok;
+        return 0;
+    }
+    if (cfg->token == NULL && cfg->exec != NULL) {
+        kube_exec_credential cred;
+
+        if (kube_exec_get(cfg->exec, &cred, NULL, err) != 0)
+            return -1;
+        *out = cred.token;
+        cred.token = NULL;
+        kube_exec_credential_clear(&cred);
         return 0;
     }
     if (cfg->token == NULL)
@@ -925,7 +1162,7 @@ int kube_config_token(const kube_config *cfg, char **out, util_err *err)
     tok = dup_s(cfg->token);
     if (tok == NULL)
         return util_err_set(err, "out of memory");
-    if (check_token(tok, err) != 0) {
+    if (kube_config_check_token(tok, err) != 0) {
         free_secret(tok, strlen(tok));
         return util_err_prefix(err, "token");
     }
@@ -1052,6 +1289,10 @@ int kube_config_dup(const kube_config *cfg, kube_config **out, util_err *err)
         kube_config_free(c);
         return util_err_set(err, "out of memory");
     }
+    if (cfg->exec != NULL && kube_exec_dup(cfg->exec, &c->exec, err) != 0) {
+        kube_config_free(c);
+        return -1;
+    }
     *out = c;
     return 0;
 }
@@ -1070,5 +1311,6 @@ void kube_config_free(kube_config *cfg)
     free_secret(cfg->token, cfg->token ? strlen(cfg->token) : 0);
     free(cfg->token_file);
     free(cfg->namespace);
+    kube_exec_free(cfg->exec);
     free(cfg);
 }

@@ -3,11 +3,14 @@
  * files Kubernetes mounts into a pod. Everything the client needs ends up in
  * one flat kube_config, so the HTTP side never sees YAML.
  *
- * Not supported yet, and rejected with an error naming the field rather than
+ * users[].user.exec, a credential plugin, is checked at load and run when a
+ * credential is first needed (exec.h).
+ *
+ * Not supported, and rejected with an error naming the field rather than
  * ignored (ignoring them would mean talking to the API as someone else, or
- * by another route, than the file says): users[].user.exec (credential
- * plugins: to come), auth-provider, username/password and the impersonation
- * fields (as, as-uid, as-groups, as-user-extra); clusters[].cluster.proxy-url.
+ * by another route, than the file says): auth-provider, username/password
+ * and the impersonation fields (as, as-uid, as-groups, as-user-extra);
+ * clusters[].cluster.proxy-url.
  * Encrypted private keys are refused too: there is no one to ask for the
  * passphrase. */
 #ifndef BERTH_KUBE_CONFIG_H
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kube/exec.h"
 #include "util/err.h"
 
 /* The service-account directory Kubernetes mounts into every pod. */
@@ -39,6 +43,9 @@ typedef struct kube_config {
     char *token;      /* bearer token; NULL: none */
     char *token_file; /* if set, re-read for every request and wins over token */
     char *namespace;  /* the context's namespace, "default" if unset */
+    /* The user's credential plugin, with its cached credential; NULL: none.
+     * Set only without token, tokenFile and a client certificate. */
+    kube_exec *exec;
 } kube_config;
 
 /* Loads a kubeconfig as kubectl does. `path` names one file that must exist;
@@ -67,8 +74,9 @@ int kube_config_load_buffer(const void *data, size_t len, const char *name, cons
 int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err);
 
 /* The bearer token to send now: token_file's current contents (trimmed) if
- * set, else token. *out is NULL when there is none, else a new string the
- * caller frees with free(). */
+ * set, else token, else what the exec plugin returned (running it if no
+ * unexpired credential is cached). *out is NULL when there is none, else a
+ * new string the caller frees with free(). */
 int kube_config_token(const kube_config *cfg, char **out, util_err *err);
 
 /* A deep copy, for kube_config_free. */

@@ -25,8 +25,8 @@
 struct kube_lease {
     kube_client *client;
     char *ns, *name, *identity;
-    char *path, *collection; /* the Lease's URL path and its collection's */
-    int duration_s;          /* what we write as leaseDurationSeconds */
+    char *path, *collection;                 /* the Lease's URL path and its collection's */
+    int duration_s;                          /* what we write as leaseDurationSeconds */
     int64_t duration, renew_deadline, retry; /* ns */
     void (*on_started)(void *);
     void (*on_stopped)(void *);
@@ -36,13 +36,13 @@ struct kube_lease {
     void *now_ctx;
 
     /* Stepping thread only. */
-    cJSON *object;           /* the Lease as last read or written; NULL before */
-    char *observed_raw;      /* its spec, printed, to notice changes */
+    cJSON *object;      /* the Lease as last read or written; NULL before */
+    char *observed_raw; /* its spec, printed, to notice changes */
     kube_lease_record observed;
-    int64_t observed_mono;   /* when observed_raw last changed */
+    int64_t observed_mono; /* when observed_raw last changed */
     bool leading;
-    int64_t renewed_mono;    /* start of our last successful write as leader */
-    char *reported;          /* the holder last passed to on_new_leader */
+    int64_t renewed_mono; /* start of our last successful write as leader */
+    char *reported;       /* the holder last passed to on_new_leader */
     char last_warning[UTIL_ERR_MAX];
 
     /* Shared. */
@@ -112,12 +112,12 @@ int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_
                    util_err *err)
 {
     kube_lease *l;
-    long dur_ms = opts->lease_duration_ms > 0 ? opts->lease_duration_ms
-                                              : KUBE_LEASE_DEFAULT_DURATION_MS;
+    long dur_ms =
+        opts->lease_duration_ms > 0 ? opts->lease_duration_ms : KUBE_LEASE_DEFAULT_DURATION_MS;
     long renew_ms = opts->renew_deadline_ms > 0 ? opts->renew_deadline_ms
                                                 : KUBE_LEASE_DEFAULT_RENEW_DEADLINE_MS;
-    long retry_ms = opts->retry_period_ms > 0 ? opts->retry_period_ms
-                                              : KUBE_LEASE_DEFAULT_RETRY_PERIOD_MS;
+    long retry_ms =
+        opts->retry_period_ms > 0 ? opts->retry_period_ms : KUBE_LEASE_DEFAULT_RETRY_PERIOD_MS;
     kube_client_options copts = {0};
     pthread_condattr_t ca;
 
@@ -338,8 +338,7 @@ bool kube_lease_expired(const kube_lease_record *rec, int64_t observed_mono, int
 
 /* PUTs obj back to the Lease's path; the resourceVersion in it makes the
  * write conditional. Errors read as kube_get's do. */
-static int put_lease(kube_lease *l, const cJSON *obj, cJSON **out, kube_status *st,
-                     util_err *err)
+static int put_lease(kube_lease *l, const cJSON *obj, cJSON **out, kube_status *st, util_err *err)
 {
     kube_response resp;
     char *body = cJSON_PrintUnformatted(obj);
@@ -466,8 +465,7 @@ static kube_lease_record our_record(const kube_lease *l, int64_t wall)
 }
 
 /* Writes rec over the cached object. Returns 0, or the PUT's error. */
-static int write_record(kube_lease *l, const kube_lease_record *rec, kube_status *st,
-                        util_err *err)
+static int write_record(kube_lease *l, const kube_lease_record *rec, kube_status *st, util_err *err)
 {
     cJSON *copy = cJSON_Duplicate(l->object, 1), *got = NULL;
     int rc;
@@ -487,10 +485,8 @@ static int write_record(kube_lease *l, const kube_lease_record *rec, kube_status
 
 static int create_lease(kube_lease *l, int64_t wall, kube_status *st, util_err *err)
 {
-    kube_lease_record rec = {.holder = l->identity,
-                             .duration_s = l->duration_s,
-                             .acquire_ns = wall,
-                             .renew_ns = wall};
+    kube_lease_record rec = {
+        .holder = l->identity, .duration_s = l->duration_s, .acquire_ns = wall, .renew_ns = wall};
     cJSON *obj = cJSON_CreateObject(), *md, *got = NULL;
     int rc = -1;
 
@@ -567,8 +563,7 @@ static int step(kube_lease *l, kube_status *st, util_err *err)
     rc = write_record(l, &rec, st, err);
     if (rc == 0) {
         if (!l->leading && rec.transitions != 0)
-            util_info("lease %s/%s: taken over (transition %d)", l->ns, l->name,
-                      rec.transitions);
+            util_info("lease %s/%s: taken over (transition %d)", l->ns, l->name, rec.transitions);
         become_leader(l, t.mono);
         report_leader(l);
         return 0;
@@ -774,8 +769,7 @@ int kube_lease_start(kube_lease *l, util_err *err)
     l->running = rc == 0;
     pthread_mutex_unlock(&l->mu);
     if (rc != 0)
-        return util_err_set(err, "lease %s/%s: pthread_create: %s", l->ns, l->name,
-                            strerror(rc));
+        return util_err_set(err, "lease %s/%s: pthread_create: %s", l->ns, l->name, strerror(rc));
     return 0;
 }
 

@@ -351,6 +351,92 @@ int kube_list(kube_client *c, const char *path, const kube_list_opts *opts, cJSO
     return 0;
 }
 
+/* One pass of kube_list_each. *pages counts the pages handed to fn. */
+static int each_page(kube_client *c, const char *path, const kube_list_opts *opts,
+                     kube_list_page_fn fn, void *ctx, bool restart, char **rv, int *pages,
+                     kube_status *st, util_err *err)
+{
+    cJSON *page = NULL, *items, *meta;
+    char *cont = NULL;
+    bool oom = false;
+    int rc;
+
+    *pages = 0;
+    do {
+        rc = kube_list_page(c, path, opts, cont, &page, st, err);
+        free(cont);
+        cont = NULL;
+        if (rc != 0)
+            return rc;
+        items = cJSON_GetObjectItemCaseSensitive(page, "items");
+        if (items == NULL || cJSON_IsNull(items)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(page, "items");
+            items = cJSON_AddArrayToObject(page, "items");
+        }
+        meta = cJSON_GetObjectItemCaseSensitive(page, "metadata");
+        if (!cJSON_IsArray(items) || !cJSON_IsObject(meta)) {
+            cJSON_Delete(page);
+            return util_err_set(err, "GET %s: not a list (no items or metadata)", path);
+        }
+        if (*pages == 0) {
+            const char *v = kube_meta_resource_version(page);
+
+            free(*rv);
+            *rv = v != NULL ? strdup(v) : NULL;
+            if (*rv == NULL) {
+                cJSON_Delete(page);
+                return util_err_set(err, "GET %s: list without metadata.resourceVersion", path);
+            }
+        }
+        if ((rc = stamp_items(page, err, path)) != 0) {
+            cJSON_Delete(page);
+            return rc;
+        }
+        cont = next_token(page, &oom);
+        rc = fn(page, restart && *pages == 0, ctx, err);
+        cJSON_Delete(page);
+        (*pages)++;
+        if (rc != 0) {
+            free(cont);
+            return KUBE_ERR;
+        }
+        if (oom)
+            return util_err_set(err, "GET %s: out of memory", path);
+    } while (cont != NULL);
+    return 0;
+}
+
+int kube_list_each(kube_client *c, const char *path, const kube_list_opts *opts,
+                   kube_list_page_fn fn, void *ctx, char **resource_version, kube_status *st,
+                   util_err *err)
+{
+    kube_status local;
+    kube_list_opts whole = {0};
+    char *rv = NULL;
+    int rc, pages;
+
+    *resource_version = NULL;
+    if (st == NULL)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    rc = each_page(c, path, opts, fn, ctx, false, &rv, &pages, st, err);
+    /* Only a 410 after the first page is an expired continue token; on the
+     * first it is about opts->resource_version, the caller's to handle. */
+    if (rc == KUBE_ERR_STATUS && st->code == KUBE_STATUS_GONE && pages > 0) {
+        if (opts != NULL)
+            whole = *opts;
+        whole.limit = -1;
+        whole.resource_version = NULL;
+        rc = each_page(c, path, &whole, fn, ctx, true, &rv, &pages, st, err);
+    }
+    if (rc != 0) {
+        free(rv);
+        return rc;
+    }
+    *resource_version = rv;
+    return 0;
+}
+
 /* path + "/status", into buf (KUBE_PATH_MAX + 8 bytes). */
 static int status_path(char *buf, size_t size, const char *method, const char *path, util_err *err)
 {

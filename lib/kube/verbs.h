@@ -85,6 +85,24 @@ int kube_list_page(kube_client *c, const char *path, const kube_list_opts *opts,
 int kube_list(kube_client *c, const char *path, const kube_list_opts *opts, cJSON **out,
               kube_status *st, util_err *err);
 
+/* Told of one page by kube_list_each, in order. page is the server's answer
+ * with its items given apiVersion and kind, lent for the call (the function
+ * may detach items to keep them). restart is true for the first page of a
+ * list that started over because a continue token expired: whatever the
+ * earlier pages said is superseded. Non-zero stops the list (fill err). */
+typedef int (*kube_list_page_fn)(cJSON *page, bool restart, void *ctx, util_err *err);
+
+/* kube_list for collections too large to hold twice: each page goes to fn
+ * as it arrives and is freed after, so only one page is in memory at a
+ * time (an informer of every Pod). An expired continue token starts the
+ * list over once without paging, as kube_list does. On success
+ * *resource_version is the snapshot's metadata.resourceVersion, a new
+ * string for free(). Returns 0, the list's failure (as kube_list), or
+ * KUBE_ERR with fn's err if fn stopped it. */
+int kube_list_each(kube_client *c, const char *path, const kube_list_opts *opts,
+                   kube_list_page_fn fn, void *ctx, char **resource_version, kube_status *st,
+                   util_err *err);
+
 /* Server-side apply: PATCH path with obj as application/apply-patch+yaml
  * (JSON is YAML), owned by field_manager (required, e.g. "berth-operator").
  * obj must carry apiVersion, kind and metadata.name, and only the fields

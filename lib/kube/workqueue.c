@@ -15,12 +15,13 @@
 #include "kube/workqueue.h"
 
 #include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "kube/ratelimit.h"
 
 #define NOT_DELAYED SIZE_MAX
 /* Longest single sleep in get; the loop recomputes after it, so a far due
@@ -48,12 +49,8 @@ struct kube_workqueue {
     kube_clock_fn now;
     void *now_ctx;
 
-    /* Token bucket, kept as credit in nanoseconds of refill time: one token
-     * is token_ns of credit, a full bucket is credit_max. Credit may go
-     * negative; how negative is how long the caller must wait. */
-    bool bucket_on;
-    int64_t token_ns, credit_max, credit;
-    uint64_t credit_at;
+    /* The overall limit (ratelimit.h), on the queue's clock. */
+    kube_bucket rate;
 
     wq_item **buckets; /* hash table, chained */
     size_t nbuckets, nitems;
@@ -314,7 +311,6 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
     kube_workqueue_opts o = {0};
     pthread_condattr_t ca;
     kube_workqueue *q;
-    double token_ns;
     int rc;
 
     *out = NULL;
@@ -332,10 +328,6 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
         return util_err_set(err, "workqueue: backoff max %llu ns is below base %llu ns",
                             (unsigned long long)o.backoff_max_ns,
                             (unsigned long long)o.backoff_base_ns);
-    token_ns = o.qps > 0 ? 1e9 / o.qps : 0;
-    if (isnan(o.qps) || (o.qps > 0 && (token_ns < 1 || token_ns * o.burst > 9e18)))
-        return util_err_set(err, "workqueue: qps %g with burst %u is out of range", o.qps, o.burst);
-
     q = calloc(1, sizeof *q);
     if (q == NULL)
         return util_err_set(err, "workqueue: out of memory");
@@ -349,12 +341,10 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
     q->backoff_max = o.backoff_max_ns;
     q->now = o.now != NULL ? o.now : monotonic_now;
     q->now_ctx = o.now_ctx;
-    q->bucket_on = o.qps > 0;
-    if (q->bucket_on) {
-        q->token_ns = (int64_t)(token_ns + 0.5);
-        q->credit_max = q->token_ns * (int64_t)o.burst;
-        q->credit = q->credit_max;
-        q->credit_at = q->now(q->now_ctx);
+    if (kube_bucket_init(&q->rate, o.qps, o.burst, (int64_t)q->now(q->now_ctx), err) != 0) {
+        free(q->buckets);
+        free(q);
+        return util_err_prefix(err, "workqueue");
     }
 
     rc = pthread_mutex_init(&q->mu, NULL);
@@ -443,16 +433,7 @@ static uint64_t backoff_ns(const kube_workqueue *q, unsigned failures)
 /* Takes one token and returns how long the caller has to wait for it. */
 static uint64_t bucket_delay(kube_workqueue *q, uint64_t now)
 {
-    if (!q->bucket_on)
-        return 0;
-    if (now > q->credit_at) {
-        uint64_t gained = now - q->credit_at;
-        q->credit = gained >= (uint64_t)(q->credit_max - q->credit) ? q->credit_max
-                                                                    : q->credit + (int64_t)gained;
-        q->credit_at = now;
-    }
-    q->credit -= q->token_ns;
-    return q->credit < 0 ? (uint64_t)-q->credit : 0;
+    return (uint64_t)kube_bucket_reserve(&q->rate, (int64_t)now);
 }
 
 int kube_workqueue_add_rate_limited(kube_workqueue *q, const char *key, util_err *err)

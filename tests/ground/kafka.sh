@@ -11,14 +11,27 @@
 #   kafka.sh version          print the pinned Kafka version
 #   kafka.sh tool CLASS ARGS  run one of Kafka's own tools, e.g.
 #                             kafka.sh tool org.apache.kafka.tools.TopicCommand --list ...
+#   kafka.sh sasl-info        print the SASL_SSL listener's settings (below)
+#
+# With KAFKA_SASL_SSL=1, `up` also opens a SASL_SSL listener on every broker
+# (port KAFKA_SASL_SSL_PORT_BASE + i): TLS with a certificate for localhost
+# and 127.0.0.1 from a throwaway CA made with openssl (a PEM keystore), and
+# SASL with SCRAM-SHA-512 (user created by kafka-storage format --add-scram)
+# and PLAIN. Brokers still talk to each other over PLAINTEXT. Meant for a
+# small cluster of its own: set BERTH_GROUND and the port bases too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 KAFKA_BROKER_PORT_BASE=${KAFKA_BROKER_PORT_BASE:-29092}
 KAFKA_CONTROLLER_PORT_BASE=${KAFKA_CONTROLLER_PORT_BASE:-29192}
+KAFKA_SASL_SSL_PORT_BASE=${KAFKA_SASL_SSL_PORT_BASE:-29292}
 KAFKA_HEAP=${KAFKA_HEAP:-384m}
 kstate="$GROUND_STATE/kafka"
+# The SASL_SSL listener's accounts (a throwaway ground's, not secrets).
+SASL_USER=berth
+SCRAM_PASSWORD=berth-scram-secret
+PLAIN_PASSWORD=berth-plain-secret
 
 kafka_version() {
     sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml"
@@ -65,22 +78,68 @@ bootstrap() {
 
 count() { cat "$kstate/count" 2>/dev/null || echo 0; }
 
+secure() { [ -f "$kstate/sasl_ssl" ]; }
+
+sasl_bootstrap() {
+    local n=$1 i list=""
+    for ((i = 0; i < n; i++)); do
+        list+="${list:+,}127.0.0.1:$((KAFKA_SASL_SSL_PORT_BASE + i))"
+    done
+    echo "$list"
+}
+
+# make_pki: a CA and one broker certificate (localhost, 127.0.0.1) signed by
+# it, as a PEM keystore (key and certificate in one file).
+make_pki() {
+    local d="$kstate/tls"
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=berth ground CA" \
+        -keyout "$d/ca.key" -out "$d/ca.pem" >/dev/null 2>&1 ||
+        ground_die "openssl: making the CA failed"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$d/broker.key" -out "$d/broker.csr" >/dev/null 2>&1 ||
+        ground_die "openssl: making the broker key failed"
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+        "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >"$d/broker.ext"
+    openssl x509 -req -days 2 -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+        -CAcreateserial -extfile "$d/broker.ext" -out "$d/broker.pem" >/dev/null 2>&1 ||
+        ground_die "openssl: signing the broker certificate failed"
+    cat "$d/broker.key" "$d/broker.pem" >"$d/keystore.pem"
+}
+
+# sasl-info: shell assignments a test can read.
+cmd_sasl_info() {
+    secure || ground_die "no SASL_SSL listener in $kstate (start with KAFKA_SASL_SSL=1)"
+    cat <<EOF
+bootstrap=$(sasl_bootstrap "$(count)")
+ca_file=$kstate/tls/ca.pem
+user=$SASL_USER
+scram_sha_512_password=$SCRAM_PASSWORD
+plain_password=$PLAIN_PASSWORD
+EOF
+}
+
 cmd_bootstrap() { bootstrap "$(count)"; }
 
 # render I N CLUSTER_ID: the server.properties of broker I of N.
 render() {
     local i=$1 n=$2 j voters=""
+    local plain="PLAINTEXT://127.0.0.1:$((KAFKA_BROKER_PORT_BASE + i))" sasl="" map=""
     for ((j = 0; j < n; j++)); do
         voters+="${voters:+,}$j@127.0.0.1:$((KAFKA_CONTROLLER_PORT_BASE + j))"
     done
+    if secure; then
+        sasl=",SASL_SSL://127.0.0.1:$((KAFKA_SASL_SSL_PORT_BASE + i))"
+        map=",SASL_SSL:SASL_SSL"
+    fi
     cat <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$((KAFKA_BROKER_PORT_BASE + i)),CONTROLLER://127.0.0.1:$((KAFKA_CONTROLLER_PORT_BASE + i))
-advertised.listeners=PLAINTEXT://127.0.0.1:$((KAFKA_BROKER_PORT_BASE + i))
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$plain$sasl,CONTROLLER://127.0.0.1:$((KAFKA_CONTROLLER_PORT_BASE + i))
+advertised.listeners=$plain$sasl
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT$map,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$kstate/b$i/data
 num.partitions=1
@@ -94,6 +153,14 @@ background.threads=2
 log.cleaner.threads=1
 group.initial.rebalance.delay.ms=0
 EOF
+    secure || return 0
+    cat <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$kstate/tls/keystore.pem
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$PLAIN_PASSWORD";
+EOF
 }
 
 cmd_up() {
@@ -103,12 +170,18 @@ cmd_up() {
     rm -rf "$kstate"
     mkdir -p "$kstate"
     echo "$n" >"$kstate/count"
+    local scram=()
+    if [ "${KAFKA_SASL_SSL:-0}" = 1 ]; then
+        touch "$kstate/sasl_ssl"
+        make_pki
+        scram=(--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SCRAM_PASSWORD]")
+    fi
     cid=$(java_run kafka.tools.StorageTool random-uuid)
     echo "$cid" >"$kstate/cluster-id"
     for ((i = 0; i < n; i++)); do
         mkdir -p "$kstate/b$i"
         render "$i" "$n" >"$kstate/b$i/server.properties"
-        java_run kafka.tools.StorageTool format --ignore-formatted \
+        java_run kafka.tools.StorageTool format --ignore-formatted ${scram[@]+"${scram[@]}"} \
             -t "$cid" -c "$kstate/b$i/server.properties" >"$kstate/b$i/format.log" 2>&1 ||
             { cat "$kstate/b$i/format.log" >&2; ground_die "formatting broker $i failed"; }
     done
@@ -123,6 +196,7 @@ cmd_up() {
         echo $! >"$kstate/b$i/pid"
     done
     ground_log "Apache Kafka $(kafka_version): $n KRaft brokers starting, bootstrap $(bootstrap "$n")"
+    if secure; then ground_log "kafka: SASL_SSL bootstrap $(sasl_bootstrap "$n")"; fi
     wait_registered "$n"
 }
 
@@ -168,5 +242,6 @@ down) cmd_down ;;
 bootstrap) cmd_bootstrap ;;
 version) kafka_version ;;
 tool) shift; cmd_tool "$@" ;;
-*) sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+sasl-info) cmd_sasl_info ;;
+*) sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

@@ -134,7 +134,7 @@ status:
   - {type: Hostname, address: $name}
 EOF
     done
-    wait_for "kwok nodes" 60 nodes_ready
+    wait_for "kwok nodes" 180 nodes_ready
 }
 
 nodes_ready() {
@@ -187,7 +187,7 @@ EOF
         --initial-advertise-peer-urls "http://127.0.0.1:$GROUND_ETCD_PEER_PORT" \
         --initial-cluster "ground=http://127.0.0.1:$GROUND_ETCD_PEER_PORT" \
         --unsafe-no-fsync=true --log-level=warn
-    wait_for etcd 30 curl -sf "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT/health"
+    wait_for etcd 90 curl -sf "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT/health"
 
     start_apiserver
     wait_for kube-apiserver 120 apiserver_ready

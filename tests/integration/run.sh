@@ -6,7 +6,8 @@
 # the run is interrupted. A ground that is already up is reused and left up.
 #
 # Usage: tests/integration/run.sh PROGRAM...
-# Programs are Check test binaries or shell scripts (tests/integration/*.sh).
+# Programs are Check test binaries or shell scripts (tests/integration/*.sh);
+# only those given run, so one test can be run alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ground="$here/../ground"
@@ -46,4 +47,4 @@ echo "ground versions:"
 bash "$ground/kube.sh" versions | sed 's/^/  /'
 echo "  kafka $(bash "$ground/kafka.sh" version) (KRaft, 3 brokers)"
 
-bash "$here/../run-check.sh" integration "$@" "$here"/test_*.sh
+bash "$here/../run-check.sh" integration "$@"

@@ -239,8 +239,12 @@ head -1 <<<"$table" | grep -qE '^NAME[[:space:]]+REPLICAS[[:space:]]+READY[[:spa
     fail "kubectl get kc: unexpected columns: $(head -1 <<<"$table")"
 grep -qE "^demo[[:space:]]+5[[:space:]]+4[[:space:]]+demo-bootstrap\.$ns\.svc:9092[[:space:]]" <<<"$table" ||
     fail "kubectl get kc: row of demo is not 'demo 5 4 demo-bootstrap...': $table"
-kubectl get kc -n "$ns" -o wide | head -1 | grep -q FLAVOR || fail "kubectl get kc -o wide has no FLAVOR column"
-kubectl get berth -n "$ns" -o name | grep -qx kafkacluster.berth.io/demo || fail "kubectl get berth (category) does not list demo"
+# Read whole outputs first: with pipefail, grep -q or head closing the pipe
+# early can kill kubectl with SIGPIPE and fail a correct check.
+wide=$(kubectl get kc -n "$ns" -o wide)
+grep -q FLAVOR <<<"${wide%%$'\n'*}" || fail "kubectl get kc -o wide has no FLAVOR column"
+names=$(kubectl get berth -n "$ns" -o name)
+grep -qx kafkacluster.berth.io/demo <<<"$names" || fail "kubectl get berth (category) does not list demo"
 ok "kubectl get kc shows NAME REPLICAS READY BOOTSTRAP AGE (demo 5 4 demo-bootstrap.$ns.svc:9092), -o wide adds FLAVOR, category berth lists it"
 
 # --- kubectl explain ---------------------------------------------------------

@@ -10,6 +10,14 @@
  * free(). Aborts the test program on failure. */
 void pki_self_signed(const char *cn, char **cert_pem, char **key_pem);
 
+/* A new EC P-256 key and a client certificate (extendedKeyUsage
+ * clientAuth) for CN=cn and, if org is not NULL, O=org, signed by the CA
+ * whose PEM certificate and key are given, valid for a day: a user of an
+ * API server that trusts that CA (its name is cn, its group org). New
+ * strings for free(). Aborts the test program on failure. */
+void pki_issue_client(const char *ca_cert_pem, const char *ca_key_pem, const char *cn,
+                      const char *org, char **cert_pem, char **key_pem);
+
 /* Standard base64 of data on one line, as kubeconfig -data fields hold it; a
  * new string for free(). */
 char *pki_base64(const void *data, size_t len);

@@ -499,10 +499,10 @@ START_TEST(unsupported_fields_are_refused_not_ignored)
     char yaml[8192];
 
     load_fails(HEAD "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
-                    "users: [{name: u, user: {exec: {command: aws}}}]\n"
+                    "users: [{name: u, user: {auth-provider: {name: gcp}}}]\n"
                     "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
                     "current-context: x\n",
-               NULL, "user \"u\": exec: not supported");
+               NULL, "user \"u\": auth-provider: not supported");
     load_fails(HEAD "clusters: [{name: c, cluster: {server: 'https://h', proxy-url: "
                     "'http://p:3128'}}]\n"
                     "contexts: [{name: x, context: {cluster: c}}]\n"

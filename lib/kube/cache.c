@@ -1,0 +1,810 @@
+/* The informer's store and its indexes; see cache.h.
+ *
+ * Three chained hash tables share one node type: objects by key, label
+ * buckets by "key=value", owner buckets by controller uid. An object sits in
+ * each of its buckets through an intrusive doubly linked list node (one per
+ * indexed label, one for its controller), so taking it out of every index is
+ * O(its labels), however many objects share a label: thousands of Pods carry
+ * the same app label. A bucket is freed with its last member.
+ *
+ * Locking: one rwlock. Writers build the new entry (serialise, index keys)
+ * before taking it and call the change function after releasing it; readers
+ * parse under the read lock, so the text they parse cannot be freed under
+ * them. */
+#include "kube/cache.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/object.h"
+
+typedef struct hnode {
+    struct hnode *next;
+    uint32_t hash;
+    const char *key;
+} hnode;
+
+typedef struct htab {
+    hnode **slots;
+    size_t nslots, n;
+} htab;
+
+struct entry;
+struct bucket;
+
+typedef struct ilink {
+    struct ilink *prev, *next;
+    struct entry *e;
+    struct bucket *b;
+} ilink;
+
+typedef struct bucket {
+    hnode node; /* first: a bucket is its node */
+    ilink head; /* sentinel of a circular list */
+    size_t n;
+    char name[];
+} bucket;
+
+/* Where a new entry's index names sit until it is linked. */
+typedef struct entry {
+    hnode node; /* first: an entry is its node */
+    char *text; /* compact JSON */
+    size_t text_len;
+    const char *uid; /* "" if none; into strs */
+    const char *rv;  /* "" if none; into strs */
+    unsigned gen;    /* kube_cache_replace's mark */
+    unsigned nlinks;
+    ilink *links;
+    char **names; /* index names while building: nlabels "k=v" then the owner uid */
+    unsigned nlabels;
+    char strs[]; /* key\0uid\0rv\0 */
+} entry;
+
+struct kube_cache {
+    pthread_rwlock_t lock;
+    htab objs, labels, owners;
+    bool keep_managed_fields;
+    char **index_keys; /* NULL: all */
+    size_t n_index_keys;
+    unsigned gen;
+    size_t bytes;
+};
+
+/* ---- hash tables ---- */
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static hnode *ht_find(const htab *t, const char *key)
+{
+    uint32_t h;
+    hnode *n;
+
+    if (t->nslots == 0)
+        return NULL;
+    h = hash_str(key);
+    for (n = t->slots[h & (t->nslots - 1)]; n != NULL; n = n->next)
+        if (n->hash == h && strcmp(n->key, key) == 0)
+            return n;
+    return NULL;
+}
+
+static int ht_grow(htab *t)
+{
+    size_t ns = t->nslots ? t->nslots * 2 : 64, i;
+    hnode **slots = calloc(ns, sizeof *slots);
+
+    if (slots == NULL)
+        return -1;
+    for (i = 0; i < t->nslots; i++) {
+        hnode *n = t->slots[i], *next;
+
+        for (; n != NULL; n = next) {
+            next = n->next;
+            n->next = slots[n->hash & (ns - 1)];
+            slots[n->hash & (ns - 1)] = n;
+        }
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+    return 0;
+}
+
+/* Adds n (key not present). Growing may fail; the table then stays denser. */
+static int ht_insert(htab *t, hnode *n)
+{
+    if (t->n >= t->nslots && ht_grow(t) != 0 && t->nslots == 0)
+        return -1;
+    n->hash = hash_str(n->key);
+    n->next = t->slots[n->hash & (t->nslots - 1)];
+    t->slots[n->hash & (t->nslots - 1)] = n;
+    t->n++;
+    return 0;
+}
+
+static void ht_remove(htab *t, hnode *n)
+{
+    hnode **p = &t->slots[n->hash & (t->nslots - 1)];
+
+    while (*p != n)
+        p = &(*p)->next;
+    *p = n->next;
+    t->n--;
+}
+
+/* Every node of t, in a new array of t->n pointers (NULL if t is empty or
+ * memory ran out; *ok says which). */
+static hnode **ht_all(const htab *t, bool *ok)
+{
+    hnode **all;
+    size_t i, k = 0;
+
+    *ok = true;
+    if (t->n == 0)
+        return NULL;
+    all = malloc(t->n * sizeof *all);
+    if (all == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    for (i = 0; i < t->nslots; i++)
+        for (hnode *n = t->slots[i]; n != NULL; n = n->next)
+            all[k++] = n;
+    return all;
+}
+
+static int cmp_node_key(const void *a, const void *b)
+{
+    return strcmp((*(hnode *const *)a)->key, (*(hnode *const *)b)->key);
+}
+
+/* ---- entries ---- */
+
+static void entry_free(entry *e)
+{
+    unsigned i;
+
+    if (e == NULL)
+        return;
+    if (e->names != NULL)
+        for (i = 0; i < e->nlinks; i++)
+            free(e->names[i]);
+    free(e->names);
+    free(e->links);
+    free(e->text);
+    free(e);
+}
+
+static size_t entry_bytes(const entry *e)
+{
+    return sizeof *e + strlen(e->node.key) + strlen(e->uid) + strlen(e->rv) + 3 + e->text_len + 1 +
+           e->nlinks * sizeof(ilink);
+}
+
+static bool label_indexed(const kube_cache *c, const char *key)
+{
+    size_t i;
+
+    if (c->index_keys == NULL)
+        return true;
+    for (i = 0; i < c->n_index_keys; i++)
+        if (strcmp(c->index_keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* The uid of obj's controller, or NULL. */
+static const char *controller_uid(const cJSON *obj)
+{
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "ownerReferences");
+    const cJSON *ref;
+
+    cJSON_ArrayForEach(ref, refs)
+    {
+        const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(ref, "controller");
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(ref, "uid");
+
+        if (cJSON_IsTrue(ctl) && cJSON_IsString(uid))
+            return uid->valuestring;
+    }
+    return NULL;
+}
+
+static void strip(const kube_cache *c, cJSON *obj)
+{
+    if (!c->keep_managed_fields)
+        cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                                "managedFields");
+}
+
+/* A new entry for obj (stripped first), not yet in any table. */
+static entry *entry_new(const kube_cache *c, cJSON *obj, util_err *err)
+{
+    char key[KUBE_KEY_MAX];
+    const char *uid, *rv, *owner;
+    const cJSON *labels, *l;
+    size_t klen, ulen, rlen, n = 0;
+    entry *e;
+
+    if (!cJSON_IsObject(obj) || kube_obj_key(obj, key, sizeof key) != 0) {
+        util_err_set(err, "cache: object without metadata.name (or with one too long)");
+        return NULL;
+    }
+    strip(c, obj);
+    uid = kube_meta_uid(obj);
+    rv = kube_meta_resource_version(obj);
+    uid = uid != NULL ? uid : "";
+    rv = rv != NULL ? rv : "";
+    klen = strlen(key);
+    ulen = strlen(uid);
+    rlen = strlen(rv);
+    e = calloc(1, sizeof *e + klen + ulen + rlen + 3);
+    if (e == NULL)
+        goto oom;
+    memcpy(e->strs, key, klen + 1);
+    memcpy(e->strs + klen + 1, uid, ulen + 1);
+    memcpy(e->strs + klen + ulen + 2, rv, rlen + 1);
+    e->node.key = e->strs;
+    e->uid = e->strs + klen + 1;
+    e->rv = e->strs + klen + ulen + 2;
+    e->text = cJSON_PrintUnformatted(obj);
+    if (e->text == NULL)
+        goto oom;
+    e->text_len = strlen(e->text);
+
+    labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                              "labels");
+    owner = controller_uid(obj);
+    cJSON_ArrayForEach(l, labels) n++;
+    e->names = calloc(n + 1, sizeof *e->names);
+    if (e->names == NULL)
+        goto oom;
+    cJSON_ArrayForEach(l, labels)
+    {
+        size_t len;
+
+        if (!cJSON_IsString(l) || l->string == NULL || !label_indexed(c, l->string))
+            continue;
+        len = strlen(l->string) + strlen(l->valuestring) + 2;
+        e->names[e->nlinks] = malloc(len);
+        if (e->names[e->nlinks] == NULL)
+            goto oom;
+        memcpy(e->names[e->nlinks], l->string, strlen(l->string));
+        e->names[e->nlinks][strlen(l->string)] = '=';
+        memcpy(e->names[e->nlinks] + strlen(l->string) + 1, l->valuestring,
+               strlen(l->valuestring) + 1);
+        e->nlinks++;
+    }
+    e->nlabels = e->nlinks;
+    if (owner != NULL) {
+        e->names[e->nlinks] = strdup(owner);
+        if (e->names[e->nlinks] == NULL)
+            goto oom;
+        e->nlinks++;
+    }
+    if (e->nlinks > 0) {
+        e->links = calloc(e->nlinks, sizeof *e->links);
+        if (e->links == NULL)
+            goto oom;
+    }
+    return e;
+oom:
+    entry_free(e);
+    util_err_set(err, "cache: %s: out of memory", key);
+    return NULL;
+}
+
+static void bucket_free(kube_cache *c, htab *t, bucket *b)
+{
+    ht_remove(t, &b->node);
+    c->bytes -= sizeof *b + strlen(b->name) + 1;
+    free(b);
+}
+
+/* Puts e into the object table and its buckets, under the write lock. Its
+ * index names are consumed. */
+static int entry_link(kube_cache *c, entry *e)
+{
+    unsigned i;
+
+    for (i = 0; i < e->nlinks; i++) {
+        htab *t = i < e->nlabels ? &c->labels : &c->owners;
+        bucket *b = (bucket *)ht_find(t, e->names[i]);
+        ilink *l = &e->links[i];
+
+        if (b == NULL) {
+            size_t len = strlen(e->names[i]);
+
+            b = calloc(1, sizeof *b + len + 1);
+            if (b == NULL)
+                goto fail;
+            memcpy(b->name, e->names[i], len + 1);
+            b->node.key = b->name;
+            b->head.prev = b->head.next = &b->head;
+            if (ht_insert(t, &b->node) != 0) {
+                free(b);
+                goto fail;
+            }
+            c->bytes += sizeof *b + len + 1;
+        }
+        l->e = e;
+        l->b = b;
+        l->prev = b->head.prev;
+        l->next = &b->head;
+        b->head.prev->next = l;
+        b->head.prev = l;
+        b->n++;
+    }
+    if (ht_insert(&c->objs, &e->node) != 0)
+        goto fail;
+    for (i = 0; i < e->nlinks; i++)
+        free(e->names[i]);
+    free(e->names);
+    e->names = NULL;
+    c->bytes += entry_bytes(e);
+    return 0;
+fail:
+    /* Undo the links made so far. */
+    while (i-- > 0) {
+        ilink *l = &e->links[i];
+        bucket *b = l->b;
+
+        l->prev->next = l->next;
+        l->next->prev = l->prev;
+        if (--b->n == 0)
+            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
+    }
+    return -1;
+}
+
+/* Takes e out of the object table and its buckets, under the write lock. */
+static void entry_unlink(kube_cache *c, entry *e)
+{
+    unsigned i;
+
+    for (i = 0; i < e->nlinks; i++) {
+        ilink *l = &e->links[i];
+        bucket *b = l->b;
+
+        l->prev->next = l->next;
+        l->next->prev = l->prev;
+        if (--b->n == 0)
+            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
+    }
+    ht_remove(&c->objs, &e->node);
+    c->bytes -= entry_bytes(e);
+}
+
+static cJSON *entry_parse(const entry *e)
+{
+    return cJSON_ParseWithLength(e->text, e->text_len);
+}
+
+/* ---- lifecycle ---- */
+
+int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err)
+{
+    kube_cache *c = calloc(1, sizeof *c);
+    size_t i;
+
+    *out = NULL;
+    if (c == NULL)
+        return util_err_set(err, "cache: out of memory");
+    if (pthread_rwlock_init(&c->lock, NULL) != 0) {
+        free(c);
+        return util_err_set(err, "cache: pthread_rwlock_init failed");
+    }
+    if (opts != NULL) {
+        c->keep_managed_fields = opts->keep_managed_fields;
+        if (opts->index_label_keys != NULL) {
+            while (opts->index_label_keys[c->n_index_keys] != NULL)
+                c->n_index_keys++;
+            c->index_keys = calloc(c->n_index_keys + 1, sizeof *c->index_keys);
+            if (c->index_keys == NULL) {
+                kube_cache_free(c);
+                return util_err_set(err, "cache: out of memory");
+            }
+            for (i = 0; i < c->n_index_keys; i++)
+                if ((c->index_keys[i] = strdup(opts->index_label_keys[i])) == NULL) {
+                    kube_cache_free(c);
+                    return util_err_set(err, "cache: out of memory");
+                }
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+void kube_cache_free(kube_cache *c)
+{
+    bool ok;
+    hnode **all;
+    size_t i, n;
+
+    if (c == NULL)
+        return;
+    n = c->objs.n;
+    all = ht_all(&c->objs, &ok);
+    for (i = 0; all != NULL && i < n; i++) {
+        entry_unlink(c, (entry *)all[i]);
+        entry_free((entry *)all[i]);
+    }
+    free(all);
+    free(c->objs.slots);
+    free(c->labels.slots);
+    free(c->owners.slots);
+    if (c->index_keys != NULL)
+        for (i = 0; i < c->n_index_keys; i++)
+            free(c->index_keys[i]);
+    free(c->index_keys);
+    pthread_rwlock_destroy(&c->lock);
+    free(c);
+}
+
+/* ---- writes ---- */
+
+/* Stores obj. On return *old is the entry it replaced (unlinked, for the
+ * caller to report and free), and the result says what happened. */
+enum put_result { PUT_ADDED, PUT_UPDATED, PUT_REPLACED_UID, PUT_UNCHANGED };
+
+static int put(kube_cache *c, cJSON *obj, enum put_result *res, entry **old, util_err *err)
+{
+    entry *e = entry_new(c, obj, err), *cur;
+
+    *old = NULL;
+    if (e == NULL)
+        return -1;
+    pthread_rwlock_wrlock(&c->lock);
+    cur = (entry *)ht_find(&c->objs, e->node.key);
+    if (cur != NULL && strcmp(cur->uid, e->uid) == 0 && strcmp(cur->rv, e->rv) == 0) {
+        cur->gen = c->gen;
+        pthread_rwlock_unlock(&c->lock);
+        entry_free(e);
+        *res = PUT_UNCHANGED;
+        return 0;
+    }
+    if (cur != NULL)
+        entry_unlink(c, cur);
+    e->gen = c->gen;
+    if (entry_link(c, e) != 0) {
+        /* The key is lost until the next relist, which the caller's error
+         * brings about. */
+        pthread_rwlock_unlock(&c->lock);
+        util_err_set(err, "cache: %s: out of memory", e->node.key);
+        entry_free(e);
+        entry_free(cur);
+        return -1;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    *old = cur;
+    if (cur == NULL)
+        *res = PUT_ADDED;
+    else
+        *res = strcmp(cur->uid, e->uid) == 0 ? PUT_UPDATED : PUT_REPLACED_UID;
+    return 0;
+}
+
+/* Reports a put and frees the entry it replaced. */
+static void report_put(enum put_result res, entry *old, const cJSON *obj, kube_cache_fn fn,
+                       void *ctx)
+{
+    cJSON *prev = NULL;
+
+    if (fn != NULL && old != NULL)
+        prev = entry_parse(old);
+    if (fn != NULL) {
+        switch (res) {
+        case PUT_ADDED:
+            fn(KUBE_CACHE_ADDED, NULL, obj, ctx);
+            break;
+        case PUT_UPDATED:
+            fn(KUBE_CACHE_UPDATED, prev, obj, ctx);
+            break;
+        case PUT_REPLACED_UID:
+            /* Same name, another object: the old one is gone. */
+            fn(KUBE_CACHE_DELETED, NULL, prev, ctx);
+            fn(KUBE_CACHE_ADDED, NULL, obj, ctx);
+            break;
+        case PUT_UNCHANGED:
+            break;
+        }
+    }
+    cJSON_Delete(prev);
+    entry_free(old);
+}
+
+int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube_cache_fn fn,
+                     void *ctx, util_err *err)
+{
+    char key[KUBE_KEY_MAX];
+    enum put_result res;
+    entry *old;
+
+    switch (type) {
+    case KUBE_WATCH_ADDED:
+    case KUBE_WATCH_MODIFIED:
+        if (put(c, obj, &res, &old, err) != 0)
+            return -1;
+        report_put(res, old, obj, fn, ctx);
+        return 0;
+    case KUBE_WATCH_DELETED:
+        if (kube_obj_key(obj, key, sizeof key) != 0)
+            return util_err_set(err, "cache: DELETED object without metadata.name");
+        strip(c, obj);
+        pthread_rwlock_wrlock(&c->lock);
+        old = (entry *)ht_find(&c->objs, key);
+        if (old != NULL)
+            entry_unlink(c, old);
+        pthread_rwlock_unlock(&c->lock);
+        if (old != NULL && fn != NULL)
+            fn(KUBE_CACHE_DELETED, NULL, obj, ctx);
+        entry_free(old);
+        return 0;
+    case KUBE_WATCH_BOOKMARK:
+    case KUBE_WATCH_ERROR:
+        return 0;
+    }
+    return 0;
+}
+
+void kube_cache_replace_begin(kube_cache *c)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    c->gen++;
+    pthread_rwlock_unlock(&c->lock);
+}
+
+int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *ctx, util_err *err)
+{
+    char key[KUBE_KEY_MAX];
+    cJSON *it;
+    int i = 0;
+
+    if (items != NULL && !cJSON_IsArray(items))
+        return util_err_set(err, "cache: list: items is not an array");
+    cJSON_ArrayForEach(it, items)
+    {
+        if (kube_obj_key(it, key, sizeof key) != 0)
+            return util_err_set(err, "cache: list: item %d has no metadata.name", i);
+        i++;
+    }
+    cJSON_ArrayForEach(it, items)
+    {
+        enum put_result res;
+        entry *old;
+
+        if (put(c, it, &res, &old, err) != 0)
+            return -1;
+        report_put(res, old, it, fn, ctx);
+    }
+    return 0;
+}
+
+int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err *err)
+{
+    hnode **all;
+    entry **gone = NULL;
+    size_t i, n, ngone = 0;
+    bool ok;
+
+    /* Sweep: whatever the list did not mark vanished meanwhile. */
+    pthread_rwlock_wrlock(&c->lock);
+    n = c->objs.n;
+    all = ht_all(&c->objs, &ok);
+    if (!ok) {
+        pthread_rwlock_unlock(&c->lock);
+        return util_err_set(err, "cache: out of memory");
+    }
+    gone = n > 0 ? malloc(n * sizeof *gone) : NULL;
+    if (n > 0 && gone == NULL) {
+        pthread_rwlock_unlock(&c->lock);
+        free(all);
+        return util_err_set(err, "cache: out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        entry *e = (entry *)all[i];
+
+        if (e->gen != c->gen) {
+            entry_unlink(c, e);
+            gone[ngone++] = e;
+        }
+    }
+    pthread_rwlock_unlock(&c->lock);
+    free(all);
+    if (ngone > 1)
+        qsort(gone, ngone, sizeof *gone, cmp_node_key);
+    for (i = 0; i < ngone; i++) {
+        if (fn != NULL) {
+            cJSON *last = entry_parse(gone[i]);
+
+            fn(KUBE_CACHE_DELETED, NULL, last, ctx);
+            cJSON_Delete(last);
+        }
+        entry_free(gone[i]);
+    }
+    free(gone);
+    return 0;
+}
+
+int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, util_err *err)
+{
+    kube_cache_replace_begin(c);
+    if (kube_cache_replace_add(c, cJSON_GetObjectItemCaseSensitive(list, "items"), fn, ctx, err) !=
+        0)
+        return -1;
+    return kube_cache_replace_end(c, fn, ctx, err);
+}
+
+/* ---- reads ---- */
+
+/* Parses the entries of nodes (n of them, sorted here) into a new array.
+ * Called under the read lock. */
+static cJSON *parse_all(hnode **nodes, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i;
+
+    if (arr == NULL)
+        return NULL;
+    if (n > 1)
+        qsort(nodes, n, sizeof *nodes, cmp_node_key);
+    for (i = 0; i < n; i++) {
+        cJSON *o = entry_parse((entry *)nodes[i]);
+
+        if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+cJSON *kube_cache_get(kube_cache *c, const char *key)
+{
+    entry *e;
+    cJSON *o = NULL;
+
+    pthread_rwlock_rdlock(&c->lock);
+    e = (entry *)ht_find(&c->objs, key);
+    if (e != NULL)
+        o = entry_parse(e);
+    pthread_rwlock_unlock(&c->lock);
+    return o;
+}
+
+cJSON *kube_cache_list(kube_cache *c)
+{
+    hnode **all;
+    cJSON *arr = NULL;
+    bool ok;
+
+    pthread_rwlock_rdlock(&c->lock);
+    all = ht_all(&c->objs, &ok);
+    if (ok)
+        arr = parse_all(all, c->objs.n);
+    pthread_rwlock_unlock(&c->lock);
+    free(all);
+    return arr;
+}
+
+/* The members of the bucket named name in t, parsed. */
+static cJSON *bucket_members(kube_cache *c, htab *t, const char *name)
+{
+    bucket *b;
+    hnode **nodes = NULL;
+    cJSON *arr = NULL;
+    size_t k = 0;
+
+    pthread_rwlock_rdlock(&c->lock);
+    b = (bucket *)ht_find(t, name);
+    if (b != NULL && (nodes = malloc(b->n * sizeof *nodes)) == NULL)
+        goto out;
+    for (ilink *l = b != NULL ? b->head.next : NULL; l != NULL && l != &b->head; l = l->next)
+        nodes[k++] = &l->e->node;
+    arr = parse_all(nodes, k);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    free(nodes);
+    return arr;
+}
+
+cJSON *kube_cache_by_label(kube_cache *c, const char *key, const char *value)
+{
+    size_t len = strlen(key) + strlen(value) + 2;
+    char *name = malloc(len);
+    cJSON *arr;
+
+    if (name == NULL)
+        return NULL;
+    memcpy(name, key, strlen(key));
+    name[strlen(key)] = '=';
+    memcpy(name + strlen(key) + 1, value, strlen(value) + 1);
+    arr = bucket_members(c, &c->labels, name);
+    free(name);
+    return arr;
+}
+
+cJSON *kube_cache_by_owner(kube_cache *c, const char *uid)
+{
+    return bucket_members(c, &c->owners, uid);
+}
+
+cJSON *kube_cache_keys(kube_cache *c)
+{
+    hnode **all;
+    cJSON *arr = cJSON_CreateArray();
+    size_t i, n;
+    bool ok;
+
+    if (arr == NULL)
+        return NULL;
+    pthread_rwlock_rdlock(&c->lock);
+    n = c->objs.n;
+    all = ht_all(&c->objs, &ok);
+    if (!ok) {
+        cJSON_Delete(arr);
+        arr = NULL;
+    }
+    if (n > 1 && all != NULL)
+        qsort(all, n, sizeof *all, cmp_node_key);
+    for (i = 0; arr != NULL && i < n; i++) {
+        cJSON *s = cJSON_CreateString(all[i]->key);
+
+        if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+            cJSON_Delete(s);
+            cJSON_Delete(arr);
+            arr = NULL;
+        }
+    }
+    pthread_rwlock_unlock(&c->lock);
+    free(all);
+    return arr;
+}
+
+void kube_cache_resync(kube_cache *c, kube_cache_fn fn, void *ctx)
+{
+    cJSON *keys = kube_cache_keys(c), *k;
+
+    cJSON_ArrayForEach(k, keys)
+    {
+        cJSON *o = kube_cache_get(c, k->valuestring);
+
+        if (o != NULL)
+            fn(KUBE_CACHE_RESYNC, o, o, ctx);
+        cJSON_Delete(o);
+    }
+    cJSON_Delete(keys);
+}
+
+size_t kube_cache_len(kube_cache *c)
+{
+    size_t n;
+
+    pthread_rwlock_rdlock(&c->lock);
+    n = c->objs.n;
+    pthread_rwlock_unlock(&c->lock);
+    return n;
+}
+
+size_t kube_cache_bytes(kube_cache *c)
+{
+    size_t n;
+
+    pthread_rwlock_rdlock(&c->lock);
+    n = c->bytes + (c->objs.nslots + c->labels.nslots + c->owners.nslots) * sizeof(hnode *);
+    pthread_rwlock_unlock(&c->lock);
+    return n;
+}

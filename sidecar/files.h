@@ -1,0 +1,28 @@
+/* Files the init step reads and writes. Everything it writes lands under
+ * its final name whole or not at all (written under a temporary name in
+ * the same directory, synced, renamed), so a broker container never reads
+ * half a configuration even if init is killed mid-way. */
+#ifndef BERTH_SIDECAR_FILES_H
+#define BERTH_SIDECAR_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+/* Reads the whole file, refusing one larger than max bytes. *out is a new
+ * NUL-terminated buffer for free(), *len its length (len may be NULL).
+ * A file that does not exist: returns 1 with *out NULL and no error. */
+int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err);
+
+/* Writes len bytes to path atomically with the given mode. */
+int sc_file_write(const char *path, const void *data, size_t len, mode_t mode, util_err *err);
+
+/* Copies src to dst atomically with the given mode. */
+int sc_file_copy(const char *src, const char *dst, mode_t mode, util_err *err);
+
+/* Creates dir and its missing parents (mode 0755 before umask). */
+int sc_mkdirs(const char *dir, util_err *err);
+
+#endif

@@ -1,0 +1,71 @@
+/* What `berth-sidecar run` serves, as a unit that tests can start on real
+ * sockets in-process:
+ *   TCP (read-only, GET only): /healthz, /readyz, /metrics
+ *   Unix socket (mode 0660, in the volume shared with the broker container):
+ *     POST /v1/drain   the drain contract of lib/http/drain_api.h
+ *     GET  /v1/status  this sidecar's view as JSON (see sc_run_status_json)
+ * The drain and status routes exist on the Unix socket only, so nothing
+ * that can reach the pod's IP can move leadership.
+ *
+ * Readiness is asked of cfg->ready from a prober thread every
+ * probe_interval_ms and served from that cached answer; drains run
+ * cfg->drain on a worker thread, one at a time. */
+#ifndef BERTH_SIDECAR_RUN_H
+#define BERTH_SIDECAR_RUN_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "drain.h"
+#include "probe.h"
+#include "util/err.h"
+
+#define SC_RUN_DEFAULT_PORT     9180
+#define SC_RUN_DEFAULT_SOCKET   "/var/run/berth/drain.sock"
+#define SC_RUN_DEFAULT_PROBE_MS 5000
+
+typedef struct sc_run_config {
+    const char *http_addr; /* NULL: every address */
+    int http_port;         /* 0: any free port (tests) */
+    const char *socket_path;
+    const char *pod_name; /* for status */
+    int broker_id;
+    long probe_interval_ms;
+    sc_ready_fn ready; /* required */
+    void *ready_user;
+    sc_drain_fn drain; /* required; sc_drain_not_implemented until the engine lands */
+    void *drain_user;
+    sc_drain_status_fn drain_status; /* may be NULL */
+    void *drain_status_user;
+} sc_run_config;
+
+typedef struct sc_run sc_run;
+
+/* Binds both listeners now (so a bad port or socket path fails at start).
+ * cfg's strings are borrowed and must outlive the sc_run. */
+int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err);
+
+/* The TCP port bound. */
+int sc_run_port(const sc_run *r);
+
+/* Serves until sc_run_stop. Returns 0, or -1 if the event loop failed. */
+int sc_run_serve(sc_run *r, util_err *err);
+
+/* Asks sc_run_serve to return; safe from any thread and from a signal
+ * handler. */
+void sc_run_stop(void *r);
+
+/* Stops the workers, closes the listeners, removes the socket file. NULL
+ * is a no-op. Not while sc_run_serve runs. */
+void sc_run_free(sc_run *r);
+
+/* The status document (a new cJSON for cJSON_Delete):
+ *   {"pod": "demo-1", "brokerId": 1, "version": "0.1.0",
+ *    "ready": false, "readyReason": "...", "readyChecked": true,
+ *    "drain": {"state": "idle|running|succeeded|failed", "count": 0,
+ *              "lastResult": "..."}}
+ * plus whatever cfg->drain_status adds. */
+cJSON *sc_run_status_json(sc_run *r);
+
+#endif

@@ -1,0 +1,649 @@
+/* berth-sidecar run and the program around it. In-process (sidecar/run.c on
+ * real sockets in a temp dir): /healthz, /readyz following the readiness
+ * hook, /metrics, the drain hook driven over the Unix socket with progress,
+ * result, one drain at a time (409) and bad bodies (400), the status
+ * document with what the drain engine adds, a 0660 socket, and neither
+ * drain nor status reachable over TCP. Then the real build/berth-sidecar
+ * binary: exit codes and --help of every subcommand, `status` and `drain`
+ * against a running `run`, 300 seeded random and malformed inputs on its
+ * TCP port and its Unix socket (each answered 4xx or closed; the process
+ * lives and still answers), and SIGTERM ending it cleanly; init waiting
+ * while the API is unreachable and ending on SIGTERM. */
+#include <check.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "sidecar/cmd.h"
+#include "sidecar/files.h"
+#include "sidecar/run.h"
+#include "support/tmpdir.h"
+
+/* ---- a minimal client ---- */
+
+static int connect_tcp(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect: %s",
+                  strerror(errno));
+    return fd;
+}
+
+static int connect_unix(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    ck_assert_int_ge(fd, 0);
+    memcpy(sa.sun_path, path, strlen(path));
+    ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "connect %s: %s", path,
+                  strerror(errno));
+    return fd;
+}
+
+static void send_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return; /* the server may hang up on garbage mid-send */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads until close, cap bytes or timeout_ms; sets *closed. */
+static size_t read_all(int fd, char *out, size_t cap, int timeout_ms, int *closed)
+{
+    long long end = sc_now_ms() + timeout_ms;
+    size_t got = 0;
+
+    *closed = 0;
+    while (got < cap - 1) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        long long left = end - sc_now_ms();
+        ssize_t n;
+
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        n = read(fd, out + got, cap - 1 - got);
+        if (n <= 0) {
+            *closed = 1;
+            break;
+        }
+        got += (size_t)n;
+    }
+    out[got] = '\0';
+    return got;
+}
+
+/* One request on a fresh connection (TCP port, or the socket when port is
+ * 0); the whole answer in out; returns the status or -1. */
+static int request(int port, const char *sock, const char *req, char *out, size_t cap)
+{
+    int fd = port != 0 ? connect_tcp(port) : connect_unix(sock), closed;
+
+    send_all(fd, req, strlen(req));
+    read_all(fd, out, cap, 10000, &closed);
+    close(fd);
+    if (strncmp(out, "HTTP/1.", 7) != 0 || strlen(out) < 12)
+        return -1;
+    return atoi(out + 9);
+}
+
+static char *drain_req(long long timeout_ms, char *buf, size_t size)
+{
+    char body[64];
+
+    snprintf(body, sizeof body, "{\"timeout_ms\":%lld}", timeout_ms);
+    snprintf(buf, size,
+             "POST /v1/drain HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             strlen(body), body);
+    return buf;
+}
+
+/* ---- the in-process fixture ---- */
+
+static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0;
+static long long drain_deadline_left = 0;
+
+static int fake_ready(void *user, char *why, size_t size)
+{
+    (void)user;
+    snprintf(why, size, "the fake broker says no");
+    return atomic_load(&ready_value);
+}
+
+static int fake_drain(sc_drain_call *call, void *user, util_err *err)
+{
+    (void)user;
+    atomic_fetch_add(&drain_calls, 1);
+    drain_deadline_left = call->deadline_ms - sc_now_ms();
+    sc_drain_progress(call, "moving leadership of 3 partitions off broker %d", call->broker_id);
+    while (atomic_load(&drain_hold) && !call->cancelled(call))
+        sc_sleep_ms(10);
+    sc_drain_progress(call, "result: ok, or so a sneaky line would claim");
+    if (atomic_load(&drain_calls) % 2 == 0)
+        return util_err_set(err, "2 partitions have no other in-sync replica");
+    return 0;
+}
+
+static int fake_status(cJSON *status, void *user, util_err *err)
+{
+    (void)user;
+    (void)err;
+    cJSON_AddNumberToObject(status, "leaderOf", 7);
+    return 0;
+}
+
+typedef struct fixture {
+    char *dir;
+    char sock[256];
+    sc_run *r;
+    pthread_t thread;
+    int port;
+} fixture;
+
+static fixture fx;
+
+static void *serve(void *arg)
+{
+    util_err err = {{0}};
+
+    (void)arg;
+    sc_run_serve(fx.r, &err);
+    return NULL;
+}
+
+static void setup(void)
+{
+    sc_run_config cfg = {0};
+    util_err err = {{0}};
+
+    atomic_store(&ready_value, 0);
+    atomic_store(&drain_calls, 0);
+    atomic_store(&drain_hold, 0);
+    fx.dir = tmpdir_new();
+    snprintf(fx.sock, sizeof fx.sock, "%s/drain.sock", fx.dir);
+    cfg.http_addr = "127.0.0.1";
+    cfg.socket_path = fx.sock;
+    cfg.pod_name = "demo-2";
+    cfg.broker_id = 2;
+    cfg.probe_interval_ms = 50;
+    cfg.ready = fake_ready;
+    cfg.drain = fake_drain;
+    cfg.drain_status = fake_status;
+    ck_assert_msg(sc_run_new(&cfg, &fx.r, &err) == 0, "%s", err.msg);
+    fx.port = sc_run_port(fx.r);
+    ck_assert_int_gt(fx.port, 0);
+    ck_assert_int_eq(pthread_create(&fx.thread, NULL, serve, NULL), 0);
+}
+
+static void teardown(void)
+{
+    sc_run_stop(fx.r);
+    pthread_join(fx.thread, NULL);
+    sc_run_free(fx.r);
+    tmpdir_remove(fx.dir);
+}
+
+/* Polls /readyz until it answers want. */
+static int wait_readyz(int want)
+{
+    char out[4096];
+
+    for (int i = 0; i < 500; i++) {
+        if (request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out) == want)
+            return 1;
+        sc_sleep_ms(10);
+    }
+    return 0;
+}
+
+START_TEST(health_readiness_and_metrics_over_tcp)
+{
+    char out[8192];
+
+    ck_assert_int_eq(request(fx.port, NULL, "GET /healthz HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert(wait_readyz(503));
+    request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out);
+    ck_assert_ptr_nonnull(strstr(out, "not ready: the fake broker says no"));
+    atomic_store(&ready_value, 1);
+    ck_assert(wait_readyz(200));
+    ck_assert_int_eq(request(fx.port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "text/plain; version=0.0.4"));
+    ck_assert_ptr_nonnull(strstr(out, "\nberth_sidecar_ready 1\n"));
+    ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_info{"));
+    atomic_store(&ready_value, 0);
+    ck_assert(wait_readyz(503));
+}
+END_TEST
+
+START_TEST(drain_and_status_are_not_on_tcp)
+{
+    char out[8192], req[512];
+    struct stat st;
+    int code;
+
+    code = request(fx.port, NULL, drain_req(5000, req, sizeof req), out, sizeof out);
+    ck_assert_msg(code == 404 || code == 405, "POST /v1/drain over TCP answered %d", code);
+    code = request(fx.port, NULL, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out);
+    ck_assert_int_eq(code, 404);
+    ck_assert_int_eq(atomic_load(&drain_calls), 0);
+    ck_assert_int_eq(stat(fx.sock, &st), 0);
+    ck_assert(S_ISSOCK(st.st_mode));
+    ck_assert_int_eq(st.st_mode & 0777, 0660);
+}
+END_TEST
+
+START_TEST(drain_over_the_socket)
+{
+    char out[8192], req[512];
+    const char *body;
+
+    ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
+    body = strstr(out, "\r\n\r\n");
+    ck_assert_ptr_nonnull(body);
+    ck_assert_ptr_nonnull(strstr(body, "moving leadership of 3 partitions off broker 2\n"));
+    /* A progress line can never pass for the result. */
+    ck_assert_ptr_null(strstr(body, "\nresult: ok, or so"));
+    ck_assert_ptr_nonnull(strstr(body, "\nresult: ok\n"));
+    /* The engine got the client's time less a margin. */
+    ck_assert_int_le(drain_deadline_left, 20000 - 2000);
+    ck_assert_int_gt(drain_deadline_left, 10000);
+
+    /* The second call of fake_drain fails: the reason reaches the client. */
+    ck_assert_int_eq(request(0, fx.sock, drain_req(5000, req, sizeof req), out, sizeof out), 200);
+    ck_assert_ptr_nonnull(
+        strstr(out, "\nresult: failed: 2 partitions have no other in-sync replica\n"));
+    ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "\"state\":\"failed\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"count\":2"));
+    ck_assert_ptr_nonnull(strstr(out, "\"leaderOf\":7"));
+    ck_assert_ptr_nonnull(strstr(out, "\"brokerId\":2"));
+    ck_assert_int_eq(request(fx.port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_drains_total{result=\"ok\"} 1"));
+    ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_drains_total{result=\"failed\"} 1"));
+}
+END_TEST
+
+START_TEST(one_drain_at_a_time_and_bad_bodies)
+{
+    char out[8192], req[512];
+    int fd, closed;
+
+    static const char *const bad[] = {"{}", "{\"timeout_ms\":0}", "[1]", "nope",
+                                      "{\"timeout_ms\":1e30}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(req, sizeof req,
+                 "POST /v1/drain HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n%s",
+                 strlen(bad[i]), bad[i]);
+        ck_assert_int_eq(request(0, fx.sock, req, out, sizeof out), 400);
+        ck_assert_ptr_nonnull(strstr(out, "drain request: "));
+    }
+    ck_assert_int_eq(atomic_load(&drain_calls), 0);
+
+    atomic_store(&drain_hold, 1);
+    fd = connect_unix(fx.sock);
+    drain_req(30000, req, sizeof req);
+    send_all(fd, req, strlen(req));
+    for (int i = 0; i < 500 && atomic_load(&drain_calls) == 0; i++)
+        sc_sleep_ms(10);
+    if (atomic_load(&drain_calls) != 1) {
+        read_all(fd, out, sizeof out, 100, &closed);
+        ck_abort_msg("the held drain did not start; answer: %.200s", out);
+    }
+    ck_assert_int_eq(request(0, fx.sock, drain_req(5000, req, sizeof req), out, sizeof out), 409);
+    ck_assert_ptr_nonnull(strstr(out, "already running"));
+    ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "\"state\":\"running\""));
+    atomic_store(&drain_hold, 0);
+    read_all(fd, out, sizeof out, 10000, &closed);
+    close(fd);
+    ck_assert_ptr_nonnull(strstr(out, "\nresult: ok\n"));
+    ck_assert_int_eq(atomic_load(&drain_calls), 1);
+}
+END_TEST
+
+/* ---- the program ---- */
+
+static char sidecar_bin[PATH_MAX];
+
+/* build/berth-sidecar beside this test's build directory, or
+ * $BERTH_SIDECAR_BIN. */
+static const char *bin(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n;
+    const char *env = getenv("BERTH_SIDECAR_BIN");
+
+    if (env != NULL && env[0] != '\0')
+        return env;
+    if (sidecar_bin[0] != '\0')
+        return sidecar_bin;
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/unit/test_sidecar_run -> <build>/berth-sidecar */
+    snprintf(sidecar_bin, sizeof sidecar_bin, "%s/berth-sidecar", dirname(dirname(dirname(exe))));
+    ck_assert_msg(access(sidecar_bin, X_OK) == 0, "%s: %s (make all builds it)", sidecar_bin,
+                  strerror(errno));
+    return sidecar_bin;
+}
+
+/* Runs the program with args (NULL-terminated); its stdout+stderr in out.
+ * Returns the exit status. */
+static int run_prog(char *out, size_t cap, const char *const *args)
+{
+    int p[2], status, closed;
+    const char *argv[32];
+    size_t n = 0;
+    pid_t pid;
+
+    argv[n++] = bin();
+    for (; *args != NULL && n < 31; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    ck_assert_int_eq(pipe(p), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        dup2(p[1], 2);
+        close(p[0]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    read_all(p[0], out, cap, 30000, &closed);
+    close(p[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+START_TEST(exit_codes_and_help)
+{
+    static const char *const cmds[] = {"init", "run", "drain", "status"};
+    char out[16384];
+
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"--help", NULL}), 0);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_ptr_nonnull(strstr(out, cmds[i]));
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"--version", NULL}), 0);
+    ck_assert_ptr_nonnull(strstr(out, "berth-sidecar 0."));
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){NULL}), 2);
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"frobnicate", NULL}), 2);
+    ck_assert_ptr_nonnull(strstr(out, "unknown command 'frobnicate'"));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out, (const char *[]){"--log-format", "xml", "run", NULL}), 2);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){cmds[i], "--help", NULL}), 0);
+        ck_assert_msg(strstr(out, "usage:") != NULL, "%s --help: %s", cmds[i], out);
+        ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){cmds[i], "--no-such", NULL}),
+                         2);
+    }
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"init", "--node-name", "n1", NULL}),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "pod name is needed"));
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"init", "--pod-name", "demo-0", "--node-name", "n1",
+                                               "--poll-interval", "soon", NULL}),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "--poll-interval: \"soon\""));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out, (const char *[]){"run", "--http-port", "70000", NULL}), 2);
+    /* No sidecar on that socket: a failure, said plainly. */
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"status", "--socket", "/nonexistent/s.sock", NULL}),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out, "cannot connect to /nonexistent/s.sock"));
+}
+END_TEST
+
+/* xorshift64*: a fixed seed makes every run send the same bytes. */
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* One malformed or hostile input: random bytes, broken request lines,
+ * wrong methods on real paths, bad lengths, oversized heads, drain bodies
+ * that are not JSON. None may be answered 2xx. */
+static size_t garbage(int i, char *buf, size_t cap)
+{
+    static const char *const lines[] = {"GET /v1/drain HTTP/1.1",
+                                        "PUT /readyz HTTP/1.1",
+                                        "DELETE /metrics HTTP/1.1",
+                                        "GET /../etc/passwd HTTP/1.1",
+                                        "GET /v1/drain?x=1 HTTP/1.1",
+                                        "BREW /pot HTCPCP/1.0",
+                                        "GET  HTTP/1.1",
+                                        "POST /v1/status HTTP/1.1",
+                                        "GET /%00 HTTP/1.1"};
+    size_t n = 0;
+
+    switch (i % 5) {
+    case 0:
+        n = 1 + rnd() % 4096;
+        for (size_t k = 0; k < n; k++)
+            buf[k] = (char)(rnd() & 0xff);
+        return n;
+    case 1:
+        return (size_t)snprintf(buf, cap, "%s\r\nHost: x\r\n\r\n", lines[rnd() % 9]);
+    case 2:
+        return (size_t)snprintf(buf, cap,
+                                "POST /v1/drain HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n\r\n"
+                                "{\"timeout_ms\":",
+                                rnd() % 2 ? "-5" : "99999999999999999999");
+    case 3:
+        n = (size_t)snprintf(buf, cap, "GET /healthz HTTP/1.1\r\nX: ");
+        while (n < 12000)
+            buf[n++] = (char)('a' + rnd() % 26);
+        n += (size_t)snprintf(buf + n, cap - n, "\r\n\r\n");
+        return n;
+    default: {
+        const char *b = rnd() % 2 ? "\xff\xfe{" : "{\"timeout_ms\":\"soon\"}";
+        return (size_t)snprintf(buf, cap,
+                                "POST /v1/drain HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                                "Connection: close\r\n\r\n%s",
+                                strlen(b), b);
+    }
+    }
+}
+
+/* Starts `berth-sidecar run` on a free port of our choosing and waits for
+ * its socket. */
+static pid_t start_run(const char *dir, const char *sock, int *port)
+{
+    char portarg[16], logpath[512];
+    pid_t pid;
+
+    snprintf(logpath, sizeof logpath, "%s/run.log", dir);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        *port = 20000 + (int)(rnd() % 20000);
+        snprintf(portarg, sizeof portarg, "%d", *port);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            FILE *f = freopen(logpath, "a", stderr);
+            (void)f;
+            execl(bin(), bin(), "run", "--pod-name", "demo-1", "--http-addr", "127.0.0.1",
+                  "--http-port", portarg, "--socket", sock, "--broker", "127.0.0.1:1",
+                  "--probe-interval", "200", (char *)NULL);
+            _exit(127);
+        }
+        for (int i = 0; i < 500; i++) {
+            int status;
+            if (access(sock, F_OK) == 0)
+                return pid;
+            if (waitpid(pid, &status, WNOHANG) == pid)
+                break; /* port taken, say: try another */
+            sc_sleep_ms(10);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    ck_abort_msg("berth-sidecar run did not start; see %s", logpath);
+    return -1;
+}
+
+START_TEST(program_survives_garbage_and_stops_on_sigterm)
+{
+    static char buf[65536], out[16384];
+    char *dir = tmpdir_new(), sock[512], req[512];
+    int port, status, closed;
+    pid_t pid;
+
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    pid = start_run(dir, sock, &port);
+
+    for (int i = 0; i < 300; i++) {
+        int use_unix = i % 2, fd;
+        size_t n = garbage(i, buf, sizeof buf), got;
+
+        fd = use_unix ? connect_unix(sock) : connect_tcp(port);
+        send_all(fd, buf, n);
+        shutdown(fd, SHUT_WR);
+        got = read_all(fd, out, sizeof out, 15000, &closed);
+        close(fd);
+        ck_assert_msg(closed, "case %d: neither answered nor closed", i);
+        if (got > 0)
+            ck_assert_msg(strncmp(out, "HTTP/1.", 7) == 0 && got >= 12 && out[9] == '4',
+                          "case %d (kind %d, %s): answered %.60s", i, i % 5,
+                          use_unix ? "unix" : "tcp", out);
+        ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+    }
+    /* Still serving, and no drain ever started. */
+    ck_assert_int_eq(request(port, NULL, "GET /healthz HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_int_eq(request(0, sock, "GET /healthz HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_int_eq(request(port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_null(strstr(out, "berth_sidecar_drains_total{result=\"ok\"}"));
+    ck_assert_ptr_null(strstr(out, "berth_sidecar_drains_total{result=\"failed\"}"));
+    ck_assert_int_eq(request(port, NULL, drain_req(1000, req, sizeof req), out, sizeof out), 404);
+
+    /* status and drain subcommands against it. */
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"status", "--socket", sock, NULL}),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "broker:  1 (pod demo-1"));
+    ck_assert_ptr_nonnull(strstr(out, "ready:   no: "));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out, (const char *[]){"status", "--json", "--socket", sock, NULL}), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"brokerId\":\t1"));
+    /* Until the engine lands, a drain fails visibly. */
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"drain", "--socket", sock, "--timeout", "5", NULL}),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out, "result: failed: drain is not implemented"));
+
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_ne(access(sock, F_OK), 0); /* the socket file is gone */
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* init keeps waiting, saying why, while the API cannot be reached, and a
+ * SIGTERM ends the wait at once with a failure that says so. */
+START_TEST(init_waits_for_the_api_and_stops_on_sigterm)
+{
+    char *dir = tmpdir_new(), *kcfg = tmpdir_path(dir, "kubeconfig"), *logp, *log = NULL;
+    util_err err = {{0}};
+    int status, found = 0;
+    pid_t pid;
+
+    tmpdir_writef(dir, "kubeconfig",
+                  "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                  "clusters: [{name: k, cluster: {server: \"https://127.0.0.1:1\"}}]\n"
+                  "users: [{name: u, user: {token: t}}]\n"
+                  "contexts: [{name: c, context: {cluster: k, user: u, namespace: sid}}]\n");
+    logp = tmpdir_path(dir, "init.log");
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *f = freopen(logp, "w", stderr);
+        (void)f;
+        execl(bin(), bin(), "init", "--kubeconfig", kcfg, "--pod-name", "demo-0", "--node-name",
+              "node-a", "--poll-interval", "50", "--config-dir", dir, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 600 && !found; i++) {
+        sc_sleep_ms(50);
+        free(log);
+        log = NULL;
+        if (sc_file_read(logp, 1 << 20, &log, NULL, &err) == 0)
+            found = strstr(log, "waiting: cannot read the ConfigMap") != NULL;
+    }
+    ck_assert_msg(found, "no waiting line: %s", log != NULL ? log : "");
+    ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    free(log);
+    ck_assert_int_eq(sc_file_read(logp, 1 << 20, &log, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(log, "stopped while waiting"));
+    free(log);
+    free(logp);
+    free(kcfg);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sidecar_run");
+    TCase *tc = tcase_create("in-process");
+    TCase *tp = tcase_create("program");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, health_readiness_and_metrics_over_tcp);
+    tcase_add_test(tc, drain_and_status_are_not_on_tcp);
+    tcase_add_test(tc, drain_over_the_socket);
+    tcase_add_test(tc, one_drain_at_a_time_and_bad_bodies);
+    tcase_set_timeout(tp, 600);
+    tcase_add_test(tp, exit_codes_and_help);
+    tcase_add_test(tp, program_survives_garbage_and_stops_on_sigterm);
+    tcase_add_test(tp, init_waits_for_the_api_and_stops_on_sigterm);
+    suite_add_tcase(s, tc);
+    suite_add_tcase(s, tp);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
