@@ -24,6 +24,7 @@
 
 #include "cluster.h"
 #include "http/server.h"
+#include "informers.h"
 #include "kube/lease.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
@@ -54,7 +55,10 @@ static const char usage_text[] =
     "                            (default $BERTH_SIDECAR_IMAGE, else berth-sidecar:" BERTH_VERSION
     ")\n"
     "  --cluster-domain DOMAIN   the cluster's DNS domain (default cluster.local)\n"
-    "  --resync SECONDS          list every KafkaCluster this often (default 30)\n"
+    "  --resync SECONDS          reconcile every KafkaCluster this often even when\n"
+    "                            nothing changed (default 30)\n"
+    "  --no-informers            no watches: list KafkaClusters every --resync seconds\n"
+    "                            and read everything from the API server\n"
     "  --workers N               reconciles in parallel (default 2)\n"
     "  --help                    print this and exit\n";
 
@@ -74,6 +78,8 @@ typedef struct operator_ctx {
     kube_workqueue *queue;
     pthread_t worker_threads[MAX_WORKERS];
     pthread_t resync_thread;
+    bool use_informers;      /* else: list every --resync seconds, read from the API */
+    op_informers *informers; /* while running with informers */
     atomic_bool ready;
 } operator_ctx;
 
@@ -120,7 +126,7 @@ static void *worker_main(void *arg)
     }
     op_api_lister_init(&lister, client, o->metrics);
     r.client = client;
-    r.lister = &lister.base;
+    r.lister = o->informers != NULL ? op_informers_lister(o->informers) : &lister.base;
     r.opts = o->opts;
     r.metrics = o->metrics;
     while (kube_workqueue_get(o->queue, &key) == KUBE_WQ_OK) {
@@ -221,12 +227,29 @@ static void controller_start(operator_ctx *o)
         util_error("work queue: %s", err.msg);
         return;
     }
+    if (o->use_informers) {
+        if (op_informers_new(o->cfg, o->namespace, (long)o->resync_s * 1000, o->queue, o->metrics,
+                             &o->informers, &err) != 0 ||
+            op_informers_start(o->informers, &err) != 0) {
+            util_error("informers: %s", err.msg);
+            op_informers_free(o->informers);
+            o->informers = NULL;
+            kube_workqueue_shutdown(o->queue);
+            kube_workqueue_free(o->queue);
+            o->queue = NULL;
+            return;
+        }
+        atomic_store(&o->ready, true);
+    }
     o->running = true;
     for (int i = 0; i < o->workers; i++)
         pthread_create(&o->worker_threads[i], NULL, worker_main, o);
-    pthread_create(&o->resync_thread, NULL, resync_main, o);
-    util_info("controller started: %d workers, resync every %d s, namespace %s", o->workers,
-              o->resync_s, o->namespace != NULL ? o->namespace : "(all)");
+    /* Without informers a periodic list stands in for their events. */
+    if (!o->use_informers)
+        pthread_create(&o->resync_thread, NULL, resync_main, o);
+    util_info("controller started: %d workers, %s every %d s, namespace %s", o->workers,
+              o->use_informers ? "informers, resync" : "no informers, list", o->resync_s,
+              o->namespace != NULL ? o->namespace : "(all)");
 }
 
 /* Stops them: workers finish the key in hand. Called without o->mu. */
@@ -243,7 +266,10 @@ static void controller_stop(operator_ctx *o)
     kube_workqueue_shutdown(o->queue);
     for (int i = 0; i < o->workers; i++)
         pthread_join(o->worker_threads[i], NULL);
-    pthread_join(o->resync_thread, NULL);
+    if (!o->use_informers)
+        pthread_join(o->resync_thread, NULL);
+    op_informers_free(o->informers); /* their handlers add to the queue */
+    o->informers = NULL;
     kube_workqueue_free(o->queue);
     o->queue = NULL;
     util_info("controller stopped");
@@ -374,6 +400,7 @@ int main(int argc, char **argv)
         {"cluster-domain", required_argument, NULL, 'd'},
         {"resync", required_argument, NULL, 'r'},
         {"workers", required_argument, NULL, 'w'},
+        {"no-informers", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -394,6 +421,7 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.workers = 2;
     o.resync_s = 30;
+    o.use_informers = true;
     o.opts.sidecar_image = getenv("BERTH_SIDECAR_IMAGE");
     if (o.opts.sidecar_image == NULL || o.opts.sidecar_image[0] == '\0')
         o.opts.sidecar_image = "berth-sidecar:" BERTH_VERSION;
@@ -444,6 +472,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth-operator: --workers: from 1 to %d\n", MAX_WORKERS);
                 return 2;
             }
+            break;
+        case 'I':
+            o.use_informers = false;
             break;
         case 'h':
             fputs(usage_text, stdout);
