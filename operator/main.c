@@ -25,6 +25,7 @@
 #include "cluster.h"
 #include "http/server.h"
 #include "informers.h"
+#include "kube/events.h"
 #include "kube/lease.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
@@ -69,6 +70,7 @@ typedef struct operator_ctx {
     int workers;
     int resync_s;
     util_metrics *metrics;
+    kube_event_recorder *events;
 
     pthread_mutex_t mu;
     pthread_cond_t cond;
@@ -129,6 +131,7 @@ static void *worker_main(void *arg)
     r.lister = o->informers != NULL ? op_informers_lister(o->informers) : &lister.base;
     r.opts = o->opts;
     r.metrics = o->metrics;
+    r.events = o->events;
     while (kube_workqueue_get(o->queue, &key) == KUBE_WQ_OK) {
         op_reconcile_result res;
         struct timespec t0, t1;
@@ -511,6 +514,13 @@ int main(int argc, char **argv)
     }
     if (util_metrics_new(&o.metrics, &err) != 0 || define_metrics(o.metrics, &err) != 0)
         goto out;
+    {
+        kube_event_recorder_options eo = {0};
+
+        eo.controller = "berth.io/operator";
+        if (kube_event_recorder_new(o.cfg, &eo, &o.events, &err) != 0)
+            goto out;
+    }
     if (http_server_new(NULL, &srv, &err) != 0 ||
         listen_on(srv, metrics_addr, "metrics-addr", &o, &err) != 0 ||
         listen_on(srv, health_addr, "health-addr", &o, &err) != 0)
@@ -555,6 +565,8 @@ int main(int argc, char **argv)
         kube_lease_stop(lease); /* releases the Lease if we hold it */
         util_info("leader election: Lease released");
     }
+    if (kube_event_recorder_flush(o.events, 3000, &err) != 0)
+        util_warn("events: %s", err.msg);
     goto done;
 out:
     util_error("berth-operator: %s", err.msg);
@@ -565,6 +577,7 @@ done:
         pthread_join(http_thread, NULL);
     }
     http_server_free(srv);
+    kube_event_recorder_free(o.events);
     util_metrics_free(o.metrics);
     kube_config_free(o.cfg);
     pthread_cond_destroy(&o.cond);

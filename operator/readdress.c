@@ -115,7 +115,7 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
                  int *writes, char *msg, size_t size, util_err *err)
 {
-    bool blocked = false, busy = false;
+    bool blocked = false, busy = false, evicted = false;
     int blocker = -1;
 
     /* One broker at a time: any broker pod missing or on its way out
@@ -175,8 +175,9 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
                                "waits for the PodDisruptionBudget",
                      id, annotation(pod), fp);
             util_info("%s/%s: %s", c->namespace, c->name, msg);
+            evicted = rc == 0;
             break;
         }
     }
-    return busy ? 1 : 0;
+    return evicted ? 2 : busy ? 1 : 0;
 }

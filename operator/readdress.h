@@ -44,8 +44,9 @@ op_readdress_action op_readdress_decide(const cJSON *pod, const char *current);
 
 /* Applies the decisions for every broker pod of c: annotates, and evicts at
  * most one. *writes counts the requests sent. When a restart is under way,
- * msg (size bytes) says which broker and why and 1 is returned; 0 when
- * none is; -1 on failure with err set. metrics may be NULL. */
+ * msg (size bytes) says which broker and why, and 2 is returned if the
+ * eviction was just made, 1 if it waits; 0 when none is under way; -1 on
+ * failure with err set. metrics may be NULL. */
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
                  int *writes, char *msg, size_t size, util_err *err);

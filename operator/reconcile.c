@@ -1,6 +1,8 @@
 /* One KafkaCluster's reconcile (see reconcile.h for the order of work). */
 #include "reconcile.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -107,6 +109,68 @@ static void now_rfc3339(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void event(run *w, kube_event_type type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void event(run *w, kube_event_type type, const char *reason, const char *fmt, ...)
+{
+    kube_event_ref ref = {0};
+    char msg[KUBE_EVENTS_NOTE_MAX];
+    va_list ap;
+
+    if (w->r->events == NULL || w->cr == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ref.api_version = OP_API_VERSION;
+    ref.kind = OP_KIND;
+    ref.namespace = kube_meta_namespace(w->cr);
+    ref.name = kube_meta_name(w->cr);
+    ref.uid = kube_meta_uid(w->cr);
+    kube_event_record(w->r->events, &ref, type, reason, "%s", msg);
+}
+
+static const cJSON *condition(const cJSON *status, const char *type)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(status, "conditions"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* An Event for every condition whose status or reason changed: what a user
+ * reading `kubectl describe` wants to see, once per change. */
+static void condition_events(run *w, const cJSON *old, const cJSON *now)
+{
+    static const char *const types[] = {"Reconciled", "Ready", "Degraded"};
+
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const cJSON *o = condition(old, types[i]), *n = condition(now, types[i]);
+        const cJSON *ns = cJSON_GetObjectItemCaseSensitive(n, "status");
+        const cJSON *nr = cJSON_GetObjectItemCaseSensitive(n, "reason");
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(n, "message");
+        bool bad;
+
+        if (!cJSON_IsString(ns) || !cJSON_IsString(nr) || !cJSON_IsString(nm))
+            continue;
+        if (o != NULL && cJSON_Compare(cJSON_GetObjectItemCaseSensitive(o, "status"), ns, 1) &&
+            cJSON_Compare(cJSON_GetObjectItemCaseSensitive(o, "reason"), nr, 1))
+            continue;
+        /* Reconciled=False and Degraded=True are warnings; the rest news. */
+        bad = (strcmp(types[i], "Degraded") == 0) == (strcmp(ns->valuestring, "True") == 0);
+        if (strcmp(types[i], "Ready") == 0)
+            bad = false;
+        event(w, bad ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, nr->valuestring, "%s: %s", types[i],
+              nm->valuestring);
+    }
+}
+
 /* Writes status if it differs from what the object has. */
 static int write_status(run *w, cJSON *status, util_err *err)
 {
@@ -134,6 +198,8 @@ static int write_status(run *w, cJSON *status, util_err *err)
     count(w->r, "apply_status");
     w->res->writes++;
     rc = kube_apply_status(w->r->client, path, obj, OP_FIELD_MANAGER, true, NULL, NULL, err);
+    if (rc == 0)
+        condition_events(w, old, status);
     cJSON_Delete(obj);
     return rc == 0 ? 0 : -1;
 }
@@ -300,7 +366,9 @@ static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size
         kube_status st = {0};
         util_err aerr = {{0}};
 
-        if (!cJSON_IsNull(l) && op_subset(d, l)) {
+        bool created = cJSON_IsNull(l);
+
+        if (!created && op_subset(d, l)) {
             l = l->next;
             continue;
         }
@@ -310,8 +378,14 @@ static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size
         count(w->r, "apply");
         w->res->writes++;
         if (kube_apply(w->r->client, path, d, OP_FIELD_MANAGER, true, NULL, &st, &aerr) == 0) {
-            util_info("applied %s %s/%s", cJSON_GetObjectItem(d, "kind")->valuestring,
-                      w->c.namespace, kube_meta_name(d));
+            const char *kind = cJSON_GetObjectItem(d, "kind")->valuestring;
+
+            util_info("applied %s %s/%s", kind, w->c.namespace, kube_meta_name(d));
+            if (created)
+                event(w, KUBE_EVENT_NORMAL, "Created", "created %s %s", kind, kube_meta_name(d));
+            else
+                event(w, KUBE_EVENT_NORMAL, "Updated", "updated %s %s to match the spec", kind,
+                      kube_meta_name(d));
             continue;
         }
         util_warn("apply %s: %s", path, aerr.msg);
@@ -361,6 +435,7 @@ static int prune_services(run *w, util_err *err)
         if (kube_delete_with(w->r->client, path, &opts, NULL, &st, err) != 0 && st.code != 404)
             return -1;
         util_info("deleted Service %s/%s: no longer wanted", w->c.namespace, name);
+        event(w, KUBE_EVENT_NORMAL, "Deleted", "deleted Service %s: no longer wanted", name);
     }
     return 0;
 }
@@ -430,6 +505,8 @@ static int reconcile(run *w, const char *key, util_err *err)
             return -1;
         if (rc > 0)
             in.restart_message = restart;
+        if (rc == 2)
+            event(w, KUBE_EVENT_NORMAL, "Restarting", "%s", restart);
     }
 
     in.c = &w->c;

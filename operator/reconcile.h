@@ -23,6 +23,7 @@
 
 #include "desired.h"
 #include "kube/client.h"
+#include "kube/events.h"
 #include "lister.h"
 #include "util/err.h"
 #include "util/metrics.h"
@@ -32,6 +33,10 @@ typedef struct op_reconciler {
     op_lister *lister;     /* reads; borrowed */
     op_options opts;       /* strings borrowed */
     util_metrics *metrics; /* may be NULL; berth_operator_api_requests_total{verb} */
+    /* may be NULL. Events are recorded only for what changed (an object
+     * created, updated or deleted, a broker restarted, a condition that
+     * changed status or reason), so an unchanged cluster causes none. */
+    kube_event_recorder *events;
 } op_reconciler;
 
 typedef struct op_reconcile_result {
