@@ -23,6 +23,9 @@
 #define OP_KIND          "KafkaCluster"
 #define OP_RESOURCE      "kafkaclusters"
 #define OP_FIELD_MANAGER "berth-operator"
+/* On a KafkaCluster: voter ids ("1", "0,2") allowed to start once more on
+ * an empty volume (docs/addressing.md, reformatVoters). */
+#define OP_REFORMAT_ANNOTATION "berth.io/reformat-voter"
 
 #define OP_MAX_LISTENERS 8
 #define OP_MAX_REPLICAS  1000

@@ -100,6 +100,24 @@ int op_cluster_id_new(char *buf, size_t size, util_err *err);
  * when what it records is not a cluster ID. */
 int op_brokers_cm_cluster_id(const cJSON *cm, char *buf, size_t size);
 
+/* The KRaft voter guards of cluster.json (docs/addressing.md), as bit
+ * masks of voter ids: formattedVoters, the voters known to have formatted
+ * their volume (a voter is added once its pod has been Ready, and never
+ * removed while the ConfigMap exists), and reformatVoters, the voters
+ * allowed to start once more on an empty volume. */
+typedef struct op_voters {
+    unsigned formatted;
+    unsigned reformat;
+} op_voters;
+
+/* Reads the guards from an existing <c>-brokers ConfigMap (absent arrays
+ * read as empty). Returns 0, or -1 when cluster.json is unreadable. */
+int op_brokers_cm_voters(const cJSON *cm, op_voters *out);
+
+/* Writes the guards into the cluster.json of a desired <c>-brokers
+ * ConfigMap; empty masks leave their array out. Returns 0, or -1. */
+int op_brokers_cm_voters_put(cJSON *cm, const op_voters *v, util_err *err);
+
 /* The PodDisruptionBudget "<c>". */
 cJSON *op_desired_pdb(const op_cluster *c, util_err *err);
 

@@ -278,3 +278,70 @@ int op_brokers_cm_cluster_id(const cJSON *cm, char *buf, size_t size)
     cJSON_Delete(root);
     return rc;
 }
+
+static cJSON *cluster_json(const cJSON *cm)
+{
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(cm, "data");
+    const cJSON *doc = cJSON_GetObjectItemCaseSensitive(data, "cluster.json");
+
+    return cJSON_IsString(doc) ? cJSON_Parse(doc->valuestring) : NULL;
+}
+
+static unsigned mask_of(const cJSON *a)
+{
+    const cJSON *e;
+    unsigned m = 0;
+
+    cJSON_ArrayForEach(e, a)
+    {
+        if (cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble < 9 &&
+            e->valuedouble == (double)(int)e->valuedouble)
+            m |= 1u << (int)e->valuedouble;
+    }
+    return m;
+}
+
+int op_brokers_cm_voters(const cJSON *cm, op_voters *out)
+{
+    cJSON *doc = cluster_json(cm);
+
+    out->formatted = out->reformat = 0;
+    if (doc == NULL)
+        return -1;
+    out->formatted = mask_of(cJSON_GetObjectItemCaseSensitive(doc, "formattedVoters"));
+    out->reformat = mask_of(cJSON_GetObjectItemCaseSensitive(doc, "reformatVoters"));
+    cJSON_Delete(doc);
+    return 0;
+}
+
+static void put_mask(cJSON *doc, const char *key, unsigned m)
+{
+    cJSON *a;
+
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
+    if (m == 0)
+        return;
+    a = cJSON_AddArrayToObject(doc, key);
+    for (int id = 0; id < 9; id++)
+        if (m & (1u << id))
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(id));
+}
+
+int op_brokers_cm_voters_put(cJSON *cm, const op_voters *v, util_err *err)
+{
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(cm, "data");
+    cJSON *doc = cluster_json(cm);
+    char *text;
+
+    if (doc == NULL)
+        return util_err_set(err, "cluster.json: unreadable");
+    put_mask(doc, "formattedVoters", v->formatted);
+    put_mask(doc, "reformatVoters", v->reformat);
+    text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (text == NULL)
+        return util_err_set(err, "cluster.json: out of memory");
+    cJSON_ReplaceItemInObjectCaseSensitive(data, "cluster.json", cJSON_CreateString(text));
+    free(text);
+    return 0;
+}

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,6 +45,8 @@ typedef struct run {
     char cluster_id[23];
     bool have_id;
     char now[32];
+    unsigned reformat_asked; /* voters named by berth.io/reformat-voter */
+    bool reformat_done;      /* ... and every one of them is Ready again */
 } run;
 
 static void run_free(run *w)
@@ -270,6 +273,77 @@ static void add_all(cJSON *dst, cJSON *src)
     cJSON_Delete(src);
 }
 
+static const cJSON *find_named(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, items)
+    {
+        const char *n = kube_meta_name(o);
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* The voters whose pod is Ready now, as a bit mask. */
+static unsigned ready_voters(const run *w)
+{
+    unsigned m = 0;
+
+    for (int id = 0; id < w->c.controllers && id < 9; id++) {
+        char name[OP_NAME_MAX + 16];
+        const cJSON *pod, *cond;
+
+        snprintf(name, sizeof name, "%s-%d", w->c.name, id);
+        pod = find_named(w->pods, name);
+        if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL)
+            continue;
+        cJSON_ArrayForEach(cond, cJSON_GetObjectItemCaseSensitive(
+                                     cJSON_GetObjectItemCaseSensitive(pod, "status"), "conditions"))
+        {
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(cond, "type");
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(cond, "status");
+
+            if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0 && cJSON_IsString(st) &&
+                strcmp(st->valuestring, "True") == 0)
+                m |= 1u << id;
+        }
+    }
+    return m;
+}
+
+/* The voter ids of the annotation berth.io/reformat-voter ("1" or "0,2"),
+ * as a bit mask; ids that are not voters are ignored with a warning. */
+static unsigned reformat_annotation(const run *w)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, OP_REFORMAT_ANNOTATION);
+    unsigned mask = 0;
+    const char *p;
+
+    if (!cJSON_IsString(v))
+        return 0;
+    for (p = v->valuestring; *p != '\0';) {
+        char *end;
+        long id = strtol(p, &end, 10);
+
+        if (end == p || id < 0 || id >= w->c.controllers) {
+            util_warn("%s/%s: annotation %s: \"%.32s\" is not a list of voter ids (0..%d)",
+                      w->c.namespace, w->c.name, OP_REFORMAT_ANNOTATION, v->valuestring,
+                      w->c.controllers - 1);
+            return 0;
+        }
+        mask |= 1u << id;
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            return 0;
+    }
+    return mask;
+}
+
 /* Builds the desired objects in apply order: the sidecar's identity first,
  * then its data, the Services, the StatefulSet, the budget. Returns 0, or
  * 1 after refusing. */
@@ -286,6 +360,21 @@ static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
     add_all(w->desired, op_desired_rbac(&w->c, &berr));
     if ((o = op_desired_brokers_cm(&w->c, &w->r->opts, id, w->nodes, w->services, &berr)) == NULL)
         return refuse(w, "InvalidSpec", berr.msg, err) == 0 ? 1 : -1;
+    if (w->c.flavor == OP_FLAVOR_KAFKA) {
+        op_voters v = {0, 0};
+        unsigned ready = ready_voters(w);
+
+        if (brokers_cm != NULL)
+            op_brokers_cm_voters(brokers_cm, &v);
+        v.formatted |= ready;
+        w->reformat_asked = reformat_annotation(w);
+        v.reformat = w->reformat_asked & ~ready;
+        w->reformat_done = w->reformat_asked != 0 && v.reformat == 0;
+        if (op_brokers_cm_voters_put(o, &v, &berr) != 0) {
+            cJSON_Delete(o);
+            return util_err_set(err, "%s", berr.msg);
+        }
+    }
     cJSON_AddItemToArray(w->desired, o);
     add_all(w->desired, op_desired_drain(&w->c, &berr));
     add_all(w->desired, op_desired_services(&w->c, &berr));
@@ -294,20 +383,6 @@ static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
     cJSON_AddItemToArray(w->desired, o);
     cJSON_AddItemToArray(w->desired, op_desired_pdb(&w->c, &berr));
     return 0;
-}
-
-static const cJSON *find_named(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const char *n = kube_meta_name(o);
-
-        if (n != NULL && strcmp(n, name) == 0)
-            return o;
-    }
-    return NULL;
 }
 
 /* Reads the live counterpart of every desired object and refuses when one
@@ -440,6 +515,32 @@ static int prune_services(run *w, util_err *err)
     return 0;
 }
 
+/* Removes berth.io/reformat-voter once every voter it named is Ready
+ * again: the recovery is over, and a later empty volume is refused again. */
+static int clear_reformat(run *w, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *patch;
+    int rc;
+
+    if (kube_path(path, sizeof path, OP_API_VERSION, OP_RESOURCE, w->c.namespace, w->c.name,
+                  NULL) != 0)
+        return util_err_set(err, "bad name");
+    patch = cJSON_CreateObject();
+    cJSON_AddNullToObject(
+        cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "metadata"), "annotations"),
+        OP_REFORMAT_ANNOTATION);
+    count(w->r, "patch");
+    w->res->writes++;
+    rc = kube_merge_patch(w->r->client, path, patch, NULL, NULL, err);
+    cJSON_Delete(patch);
+    if (rc == 0)
+        event(w, KUBE_EVENT_NORMAL, "VoterReformatted",
+              "the voters named by %s are Ready again; the annotation is removed",
+              OP_REFORMAT_ANNOTATION);
+    return rc == 0 ? 0 : -1;
+}
+
 static int split_key(const char *key, char *ns, size_t ns_size, char *name, size_t name_size)
 {
     const char *slash = strchr(key, '/');
@@ -538,6 +639,8 @@ static int reconcile(run *w, const char *key, util_err *err)
         }
     }
     if (write_status(w, status, err) != 0)
+        return -1;
+    if (w->reformat_done && clear_reformat(w, err) != 0)
         return -1;
     if (reason != NULL && strcmp(reason, "NodePortConflict") != 0 && strcmp(reason, "Invalid") != 0)
         return util_err_set(err, "%s", msg);

@@ -402,6 +402,40 @@ START_TEST(cluster_ids_are_kafka_shaped_and_kept)
 }
 END_TEST
 
+/* The KRaft voter guards go into cluster.json and read back; empty ones
+ * stay out, so a cluster without them renders as before. */
+START_TEST(voter_guards_round_trip)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("nodeport.cr.json", &c), *cm;
+    util_err err = {{0}};
+    op_voters v = {(1u << 0) | (1u << 2), 1u << 1}, back;
+
+    cm = op_desired_brokers_cm(&c, &opts, cid, NULL, NULL, &err);
+    ck_assert_int_eq(op_brokers_cm_voters(cm, &back), 0);
+    ck_assert_uint_eq(back.formatted, 0);
+    ck_assert_uint_eq(back.reformat, 0);
+    ck_assert_ptr_null(
+        strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), "cluster.json")->valuestring,
+               "Voters"));
+    ck_assert_int_eq(op_brokers_cm_voters_put(cm, &v, &err), 0);
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), "cluster.json")->valuestring,
+               "\"formattedVoters\":[0,2],\"reformatVoters\":[1]"));
+    ck_assert_int_eq(op_brokers_cm_voters(cm, &back), 0);
+    ck_assert_uint_eq(back.formatted, v.formatted);
+    ck_assert_uint_eq(back.reformat, v.reformat);
+    /* The cluster ID is untouched by the rewrite. */
+    {
+        char id[23];
+        ck_assert_int_eq(op_brokers_cm_cluster_id(cm, id, sizeof id), 0);
+        ck_assert_str_eq(id, cid);
+    }
+    cJSON_Delete(cm);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 START_TEST(quantities_parse)
 {
     double v;
@@ -442,6 +476,7 @@ int main(void)
     tcase_add_test(tc, heap_override_must_leave_room);
     tcase_add_test(tc, cluster_ids_are_kafka_shaped_and_kept);
     tcase_add_test(tc, quantities_parse);
+    tcase_add_test(tc, voter_guards_round_trip);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
