@@ -32,6 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cr == NULL)
         return 0;
     op_brokers_cm_cluster_id(cr, id, sizeof id);
+    {
+        op_voters v;
+
+        if (op_brokers_cm_voters(cr, &v) == 0)
+            op_brokers_cm_voters_put(cr, &v, &err);
+    }
     if (op_cluster_parse(cr, &c, &err) == 0) {
         const cJSON *nodes = cJSON_GetObjectItem(cr, "nodes");
         op_status_input in = {0};
