@@ -1,0 +1,465 @@
+/* The StatefulSet "<c>": the broker pods. What it must get right, and why:
+ *
+ * - podManagementPolicy Parallel: KRaft voters must start together to form
+ *   a quorum; OrderedReady would wait for pod 0 to be Ready, which it never
+ *   is alone.
+ * - An init container renders the broker configuration from <c>-brokers
+ *   with the pod's own facts from the Downward API, so a pod start never
+ *   waits for the operator to see the pod.
+ * - berth-sidecar runs as a native sidecar (an init container with
+ *   restartPolicy Always): it outlives the broker on the way down, so it can
+ *   serve the preStop drain and see the broker's shutdown through.
+ * - The broker's readiness is the sidecar's /readyz; its liveness is never
+ *   the sidecar (a sidecar crash must not restart Kafka). The broker runs as
+ *   PID 1 (exec) so SIGTERM reaches it.
+ * - The grace period covers waiting for the drain lock, the drain, Kafka's
+ *   own shutdown and a margin; the preStop client gets the drain part.
+ * - Only the sidecar gets an API token (projected); the broker image is the
+ *   user's and needs none.
+ * - Memory request = limit and the heap a fraction of it, so the rest stays
+ *   page cache the broker can count on. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "desired.h"
+
+static cJSON *env_field(const char *name, const char *path)
+{
+    cJSON *e = cJSON_CreateObject(), *vf, *fr;
+
+    cJSON_AddStringToObject(e, "name", name);
+    vf = cJSON_AddObjectToObject(e, "valueFrom");
+    fr = cJSON_AddObjectToObject(vf, "fieldRef");
+    cJSON_AddStringToObject(fr, "fieldPath", path);
+    return e;
+}
+
+static cJSON *env_value(const char *name, const char *value)
+{
+    cJSON *e = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(e, "name", name);
+    cJSON_AddStringToObject(e, "value", value);
+    return e;
+}
+
+/* The pod's facts every berth container reads. */
+static cJSON *downward_env(void)
+{
+    cJSON *a = cJSON_CreateArray();
+
+    cJSON_AddItemToArray(a, env_field("POD_NAME", "metadata.name"));
+    cJSON_AddItemToArray(a, env_field("POD_NAMESPACE", "metadata.namespace"));
+    cJSON_AddItemToArray(a, env_field("POD_UID", "metadata.uid"));
+    cJSON_AddItemToArray(a, env_field("NODE_NAME", "spec.nodeName"));
+    cJSON_AddItemToArray(a, env_field("POD_IP", "status.podIP"));
+    return a;
+}
+
+static cJSON *mount(const char *name, const char *path, int read_only)
+{
+    cJSON *m = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(m, "name", name);
+    cJSON_AddStringToObject(m, "mountPath", path);
+    if (read_only)
+        cJSON_AddBoolToObject(m, "readOnly", 1);
+    return m;
+}
+
+static cJSON *strings(const char *const *v)
+{
+    cJSON *a = cJSON_CreateArray();
+
+    for (; *v != NULL; v++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(*v));
+    return a;
+}
+
+static void add_tls_mounts(const op_cluster *c, cJSON *mounts)
+{
+    for (int i = 0; i < c->nlisteners; i++) {
+        char vol[48], path[96];
+
+        if (c->listeners[i].tls_secret == NULL)
+            continue;
+        snprintf(vol, sizeof vol, "tls-%s", c->listeners[i].name);
+        snprintf(path, sizeof path, "%s/%s", OP_POD_TLS_DIR, c->listeners[i].name);
+        cJSON_AddItemToArray(mounts, mount(vol, path, 1));
+    }
+}
+
+static const char *data_dir(const op_cluster *c)
+{
+    return c->flavor == OP_FLAVOR_KAFKA ? OP_POD_KAFKA_DATA : OP_POD_REDPANDA_DATA;
+}
+
+static const cJSON *memory_limit(const op_cluster *c)
+{
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(c->resources, "limits");
+
+    return cJSON_GetObjectItemCaseSensitive(lim, "memory");
+}
+
+/* A quantity given as a string or a number. */
+static int quantity_of(const cJSON *j, double *out)
+{
+    if (cJSON_IsNumber(j)) {
+        *out = j->valuedouble;
+        return 0;
+    }
+    return cJSON_IsString(j) ? op_quantity_parse(j->valuestring, out) : -1;
+}
+
+long op_heap_mib(const op_cluster *c)
+{
+    const cJSON *lim = memory_limit(c);
+    double bytes;
+
+    if (c->flavor != OP_FLAVOR_KAFKA)
+        return 0;
+    if (c->heap_override != NULL && op_quantity_parse(c->heap_override, &bytes) == 0)
+        return (long)(bytes / (1024.0 * 1024));
+    if (lim == NULL || quantity_of(lim, &bytes) != 0 || bytes <= 0)
+        return 0;
+    return (long)(bytes * c->heap_percent / 100.0 / (1024.0 * 1024));
+}
+
+int op_grace_seconds(const op_cluster *c)
+{
+    return c->lock_wait_s + c->drain_timeout_s + OP_SHUTDOWN_BUDGET_S + OP_GRACE_MARGIN_S;
+}
+
+/* The broker's resources: the spec's, with the memory request raised to
+ * the limit. */
+static cJSON *broker_resources(const op_cluster *c)
+{
+    cJSON *r = cJSON_Duplicate(c->resources, 1), *req;
+    const cJSON *lim = memory_limit(c);
+
+    if (r == NULL || lim == NULL)
+        return r;
+    req = cJSON_GetObjectItemCaseSensitive(r, "requests");
+    if (req == NULL)
+        req = cJSON_AddObjectToObject(r, "requests");
+    cJSON_DeleteItemFromObjectCaseSensitive(req, "memory");
+    cJSON_AddItemToObject(req, "memory", cJSON_Duplicate(lim, 1));
+    return r;
+}
+
+static cJSON *broker_container(const op_cluster *c)
+{
+    cJSON *k = cJSON_CreateObject(), *env, *ports, *probe, *hg, *pre, *ex, *mounts, *res;
+    char script[1024], timeout[16];
+    long heap = op_heap_mib(c);
+
+    cJSON_AddStringToObject(k, "name", "broker");
+    cJSON_AddStringToObject(k, "image", c->image);
+    /* exec makes the broker PID 1 of the container, so SIGTERM reaches it. */
+    if (c->flavor == OP_FLAVOR_KAFKA)
+        snprintf(script, sizeof script,
+                 "%s/bin/kafka-storage.sh format --ignore-formatted --cluster-id \"$(cat %s)\" "
+                 "--config %s && exec %s/bin/kafka-server-start.sh %s",
+                 OP_POD_KAFKA_HOME, OP_POD_CLUSTER_ID_FILE, OP_POD_KAFKA_CONFIG, OP_POD_KAFKA_HOME,
+                 OP_POD_KAFKA_CONFIG);
+    else
+        snprintf(script, sizeof script, "exec /usr/bin/rpk redpanda start --config %s",
+                 OP_POD_REDPANDA_CONFIG);
+    cJSON_AddItemToObject(k, "command", strings((const char *[]){"/bin/sh", "-c", script, NULL}));
+
+    env = cJSON_AddArrayToObject(k, "env");
+    if (heap > 0) {
+        char opts[64];
+
+        snprintf(opts, sizeof opts, "-Xms%ldm -Xmx%ldm", heap, heap);
+        cJSON_AddItemToArray(env, env_value("KAFKA_HEAP_OPTS", opts));
+    }
+    if (cJSON_GetArraySize(env) == 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(k, "env");
+
+    ports = cJSON_AddArrayToObject(k, "ports");
+    for (int i = 0; i < c->nlisteners; i++) {
+        const op_listener *l = &c->listeners[i];
+        cJSON *p = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(p, "containerPort", l->port);
+        if (l->type == OP_LISTENER_HOSTPORT)
+            cJSON_AddNumberToObject(p, "hostPort", l->port);
+        cJSON_AddStringToObject(p, "protocol", "TCP");
+        cJSON_AddItemToArray(ports, p);
+    }
+    if (c->flavor == OP_FLAVOR_KAFKA) {
+        cJSON *p = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(p, "containerPort", c->controller_port);
+        cJSON_AddStringToObject(p, "protocol", "TCP");
+        cJSON_AddItemToArray(ports, p);
+    }
+
+    if ((res = broker_resources(c)) != NULL)
+        cJSON_AddItemToObject(k, "resources", res);
+
+    /* Readiness is the sidecar's judgement (caught up, leadership
+     * restored); there is deliberately no liveness probe through it. */
+    probe = cJSON_AddObjectToObject(k, "readinessProbe");
+    hg = cJSON_AddObjectToObject(probe, "httpGet");
+    cJSON_AddStringToObject(hg, "path", "/readyz");
+    cJSON_AddNumberToObject(hg, "port", OP_POD_SIDECAR_PORT);
+    cJSON_AddNumberToObject(probe, "periodSeconds", 5);
+    cJSON_AddNumberToObject(probe, "failureThreshold", 3);
+
+    pre = cJSON_AddObjectToObject(cJSON_AddObjectToObject(k, "lifecycle"), "preStop");
+    ex = cJSON_AddObjectToObject(pre, "exec");
+    snprintf(timeout, sizeof timeout, "%d", c->lock_wait_s + c->drain_timeout_s);
+    cJSON_AddItemToObject(
+        ex, "command",
+        strings((const char *[]){OP_POD_DRAIN_CLIENT, "--socket", OP_POD_DRAIN_SOCKET, "--timeout",
+                                 timeout, NULL}));
+
+    mounts = cJSON_AddArrayToObject(k, "volumeMounts");
+    cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
+    add_tls_mounts(c, mounts);
+    return k;
+}
+
+static const char *sidecar_image(const op_cluster *c, const op_options *o)
+{
+    return c->sidecar_image != NULL ? c->sidecar_image : o->sidecar_image;
+}
+
+/* The plain init container that renders the broker configuration. */
+static cJSON *init_container(const op_cluster *c, const op_options *o)
+{
+    cJSON *k = cJSON_CreateObject(), *mounts;
+
+    cJSON_AddStringToObject(k, "name", "init");
+    cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
+    cJSON_AddItemToObject(
+        k, "command",
+        strings((const char *[]){"berth-sidecar", "init", "--cluster", c->name, "--config-dir",
+                                 OP_POD_CONFIG_DIR, "--data-dir", data_dir(c), "--tls-dir",
+                                 OP_POD_TLS_DIR, NULL}));
+    cJSON_AddItemToObject(k, "env", downward_env());
+    mounts = cJSON_AddArrayToObject(k, "volumeMounts");
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
+    cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
+    add_tls_mounts(c, mounts);
+    return k;
+}
+
+/* The native sidecar: an init container that keeps running. It talks to
+ * its broker on localhost, on the internal listener. */
+static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
+{
+    cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p;
+    char port[8], broker[32];
+
+    snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
+    snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
+    cJSON_AddStringToObject(k, "name", "sidecar");
+    cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
+    cJSON_AddStringToObject(k, "restartPolicy", "Always");
+    cJSON_AddItemToObject(
+        k, "command",
+        strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                 OP_POD_DRAIN_SOCKET, "--broker", broker, NULL}));
+    cJSON_AddItemToObject(k, "env", downward_env());
+    ports = cJSON_AddArrayToObject(k, "ports");
+    p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "sidecar-http");
+    cJSON_AddNumberToObject(p, "containerPort", OP_POD_SIDECAR_PORT);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    mounts = cJSON_AddArrayToObject(k, "volumeMounts");
+    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
+    add_tls_mounts(c, mounts);
+    return k;
+}
+
+/* The sidecar's API credentials: a projected token with the CA and the
+ * namespace, laid out like the default service-account mount. */
+static cJSON *token_volume(void)
+{
+    cJSON *v = cJSON_CreateObject(), *srcs, *s, *o, *items, *it, *fr;
+
+    cJSON_AddStringToObject(v, "name", "sidecar-token");
+    srcs = cJSON_AddArrayToObject(cJSON_AddObjectToObject(v, "projected"), "sources");
+
+    s = cJSON_CreateObject();
+    o = cJSON_AddObjectToObject(s, "serviceAccountToken");
+    cJSON_AddStringToObject(o, "path", "token");
+    cJSON_AddNumberToObject(o, "expirationSeconds", 3607);
+    cJSON_AddItemToArray(srcs, s);
+
+    s = cJSON_CreateObject();
+    o = cJSON_AddObjectToObject(s, "configMap");
+    cJSON_AddStringToObject(o, "name", "kube-root-ca.crt");
+    items = cJSON_AddArrayToObject(o, "items");
+    it = cJSON_CreateObject();
+    cJSON_AddStringToObject(it, "key", "ca.crt");
+    cJSON_AddStringToObject(it, "path", "ca.crt");
+    cJSON_AddItemToArray(items, it);
+    cJSON_AddItemToArray(srcs, s);
+
+    s = cJSON_CreateObject();
+    items = cJSON_AddArrayToObject(cJSON_AddObjectToObject(s, "downwardAPI"), "items");
+    it = cJSON_CreateObject();
+    cJSON_AddStringToObject(it, "path", "namespace");
+    fr = cJSON_AddObjectToObject(it, "fieldRef");
+    cJSON_AddStringToObject(fr, "apiVersion", "v1");
+    cJSON_AddStringToObject(fr, "fieldPath", "metadata.namespace");
+    cJSON_AddItemToArray(items, it);
+    cJSON_AddItemToArray(srcs, s);
+    return v;
+}
+
+static cJSON *volumes(const op_cluster *c)
+{
+    cJSON *a = cJSON_CreateArray(), *v;
+
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "config");
+    cJSON_AddObjectToObject(v, "emptyDir");
+    cJSON_AddItemToArray(a, v);
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "run");
+    cJSON_AddObjectToObject(v, "emptyDir");
+    cJSON_AddItemToArray(a, v);
+    cJSON_AddItemToArray(a, token_volume());
+    for (int i = 0; i < c->nlisteners; i++) {
+        char name[48];
+
+        if (c->listeners[i].tls_secret == NULL)
+            continue;
+        snprintf(name, sizeof name, "tls-%s", c->listeners[i].name);
+        v = cJSON_CreateObject();
+        cJSON_AddStringToObject(v, "name", name);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(v, "secret"), "secretName",
+                                c->listeners[i].tls_secret);
+        cJSON_AddItemToArray(a, v);
+    }
+    return a;
+}
+
+/* The spec's affinity, plus a preferred anti-affinity spreading this
+ * cluster's brokers over nodes when the spec gives no podAntiAffinity. */
+static cJSON *affinity(const op_cluster *c)
+{
+    cJSON *a = c->affinity != NULL ? cJSON_Duplicate(c->affinity, 1) : cJSON_CreateObject();
+    cJSON *anti, *pref, *term, *pat;
+
+    if (cJSON_GetObjectItemCaseSensitive(a, "podAntiAffinity") != NULL)
+        return a;
+    anti = cJSON_AddObjectToObject(a, "podAntiAffinity");
+    pref = cJSON_AddArrayToObject(anti, "preferredDuringSchedulingIgnoredDuringExecution");
+    term = cJSON_CreateObject();
+    cJSON_AddNumberToObject(term, "weight", 100);
+    pat = cJSON_AddObjectToObject(term, "podAffinityTerm");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(pat, "labelSelector"), "matchLabels",
+                          op_selector_new(c));
+    cJSON_AddStringToObject(pat, "topologyKey", "kubernetes.io/hostname");
+    cJSON_AddItemToArray(pref, term);
+    return a;
+}
+
+static cJSON *pod_template(const op_cluster *c, const op_options *o)
+{
+    cJSON *t = cJSON_CreateObject(), *m, *spec, *labels, *inits, *ctrs, *sc;
+
+    m = cJSON_AddObjectToObject(t, "metadata");
+    labels = op_selector_new(c);
+    cJSON_AddStringToObject(labels, "app.kubernetes.io/managed-by", OP_FIELD_MANAGER);
+    cJSON_AddItemToObject(m, "labels", labels);
+
+    spec = cJSON_AddObjectToObject(t, "spec");
+    {
+        char sa[OP_NAME_MAX + 16];
+        cJSON_AddStringToObject(spec, "serviceAccountName", op_name(c, "-sidecar", sa, sizeof sa));
+    }
+    cJSON_AddBoolToObject(spec, "automountServiceAccountToken", 0);
+    cJSON_AddBoolToObject(spec, "enableServiceLinks", 0);
+    cJSON_AddNumberToObject(spec, "terminationGracePeriodSeconds", op_grace_seconds(c));
+    sc = cJSON_AddObjectToObject(spec, "securityContext");
+    cJSON_AddNumberToObject(sc, "fsGroup", c->flavor == OP_FLAVOR_KAFKA ? 1000 : 101);
+    inits = cJSON_AddArrayToObject(spec, "initContainers");
+    cJSON_AddItemToArray(inits, init_container(c, o));
+    cJSON_AddItemToArray(inits, sidecar_container(c, o));
+    ctrs = cJSON_AddArrayToObject(spec, "containers");
+    cJSON_AddItemToArray(ctrs, broker_container(c));
+    cJSON_AddItemToObject(spec, "volumes", volumes(c));
+    cJSON_AddItemToObject(spec, "affinity", affinity(c));
+    if (c->node_selector != NULL && cJSON_GetArraySize(c->node_selector) > 0)
+        cJSON_AddItemToObject(spec, "nodeSelector", cJSON_Duplicate(c->node_selector, 1));
+    if (c->tolerations != NULL && cJSON_GetArraySize(c->tolerations) > 0)
+        cJSON_AddItemToObject(spec, "tolerations", cJSON_Duplicate(c->tolerations, 1));
+    if (c->topology_spread != NULL && cJSON_GetArraySize(c->topology_spread) > 0)
+        cJSON_AddItemToObject(spec, "topologySpreadConstraints",
+                              cJSON_Duplicate(c->topology_spread, 1));
+    return t;
+}
+
+static cJSON *claim_template(const op_cluster *c)
+{
+    cJSON *t = cJSON_CreateObject(), *m, *spec;
+
+    m = cJSON_AddObjectToObject(t, "metadata");
+    cJSON_AddStringToObject(m, "name", "data");
+    cJSON_AddItemToObject(m, "labels", op_selector_new(c));
+    spec = cJSON_AddObjectToObject(t, "spec");
+    cJSON_AddItemToObject(spec, "accessModes", strings((const char *[]){"ReadWriteOnce", NULL}));
+    cJSON_AddStringToObject(
+        cJSON_AddObjectToObject(cJSON_AddObjectToObject(spec, "resources"), "requests"), "storage",
+        c->storage_size);
+    if (c->storage_class != NULL)
+        cJSON_AddStringToObject(spec, "storageClassName", c->storage_class);
+    return t;
+}
+
+cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err *err)
+{
+    cJSON *sts, *spec, *claims, *pol;
+    char svc[OP_NAME_MAX + 16];
+    const cJSON *lim = memory_limit(c);
+    double limit = 0, heap;
+
+    if (sidecar_image(c, o) == NULL || sidecar_image(c, o)[0] == '\0') {
+        util_err_set(err, "spec.sidecar.image: unset, and the operator has no default sidecar "
+                          "image");
+        return NULL;
+    }
+    if (lim != NULL && quantity_of(lim, &limit) != 0) {
+        util_err_set(err, "spec.resources.limits.memory: not a quantity");
+        return NULL;
+    }
+    if (c->flavor == OP_FLAVOR_KAFKA && c->heap_override != NULL && limit > 0 &&
+        op_quantity_parse(c->heap_override, &heap) == 0 && heap >= limit) {
+        util_err_set(err,
+                     "spec.jvm.heapOverride: %s leaves no room below the memory limit for "
+                     "off-heap memory and page cache",
+                     c->heap_override);
+        return NULL;
+    }
+
+    sts = op_object_new(c, "apps/v1", "StatefulSet", c->name, "broker");
+    spec = cJSON_AddObjectToObject(sts, "spec");
+    cJSON_AddNumberToObject(spec, "replicas", c->replicas);
+    cJSON_AddStringToObject(spec, "serviceName", op_name(c, "-brokers", svc, sizeof svc));
+    cJSON_AddStringToObject(spec, "podManagementPolicy", "Parallel");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "updateStrategy"), "type",
+                            "RollingUpdate");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(spec, "selector"), "matchLabels",
+                          op_selector_new(c));
+    cJSON_AddItemToObject(spec, "template", pod_template(c, o));
+    claims = cJSON_AddArrayToObject(spec, "volumeClaimTemplates");
+    cJSON_AddItemToArray(claims, claim_template(c));
+    pol = cJSON_AddObjectToObject(spec, "persistentVolumeClaimRetentionPolicy");
+    cJSON_AddStringToObject(pol, "whenDeleted", c->delete_claim ? "Delete" : "Retain");
+    cJSON_AddStringToObject(pol, "whenScaled", "Retain");
+    return sts;
+}

@@ -1,0 +1,183 @@
+/* Restarting brokers whose address moved under them (see readdress.h). */
+#include "readdress.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "address.h"
+#include "kube/object.h"
+#include "kube/verbs.h"
+#include "util/log.h"
+
+#define FINGERPRINT_MAX 2048
+
+static const cJSON *named(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, items)
+    {
+        const char *n = kube_meta_name(o);
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static const char *annotation(const cJSON *pod)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, OP_ADVERTISED_ANNOTATION);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *node_of(const cJSON *pod)
+{
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(spec, "nodeName");
+
+    return cJSON_IsString(n) && n->valuestring[0] != '\0' ? n->valuestring : NULL;
+}
+
+static bool deleting(const cJSON *pod)
+{
+    return kube_meta_str(pod, "deletionTimestamp") != NULL;
+}
+
+op_readdress_action op_readdress_decide(const cJSON *pod, const char *current)
+{
+    const char *pinned;
+
+    if (pod == NULL || current == NULL || deleting(pod) || node_of(pod) == NULL)
+        return OP_READDRESS_NONE;
+    pinned = annotation(pod);
+    if (pinned == NULL)
+        return OP_READDRESS_ANNOTATE;
+    return strcmp(pinned, current) == 0 ? OP_READDRESS_NONE : OP_READDRESS_EVICT;
+}
+
+static void count(util_metrics *m, const char *verb)
+{
+    if (m != NULL)
+        util_metrics_add(m, "berth_operator_api_requests_total",
+                         (const char *[]){"verb", verb, NULL}, 1, NULL);
+}
+
+static int annotate(kube_client *client, const op_cluster *c, const char *pod, const char *fp,
+                    util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *patch = cJSON_CreateObject(), *ann;
+    int rc;
+
+    if (kube_path(path, sizeof path, "v1", "pods", c->namespace, pod, NULL) != 0) {
+        cJSON_Delete(patch);
+        return util_err_set(err, "pod %s: bad name", pod);
+    }
+    ann = cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "metadata"), "annotations");
+    cJSON_AddStringToObject(ann, OP_ADVERTISED_ANNOTATION, fp);
+    rc = kube_merge_patch(client, path, patch, NULL, NULL, err);
+    cJSON_Delete(patch);
+    return rc == 0 ? 0 : -1;
+}
+
+/* 0 evicted (or already gone), 1 refused for now (429: the budget), -1. */
+static int evict(kube_client *client, const op_cluster *c, const char *pod, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *ev = cJSON_CreateObject(), *m;
+    kube_status st = {0};
+    int rc;
+
+    if (kube_path(path, sizeof path, "v1", "pods", c->namespace, pod, "eviction") != 0) {
+        cJSON_Delete(ev);
+        return util_err_set(err, "pod %s: bad name", pod);
+    }
+    cJSON_AddStringToObject(ev, "apiVersion", "policy/v1");
+    cJSON_AddStringToObject(ev, "kind", "Eviction");
+    m = cJSON_AddObjectToObject(ev, "metadata");
+    cJSON_AddStringToObject(m, "name", pod);
+    cJSON_AddStringToObject(m, "namespace", c->namespace);
+    rc = kube_create(client, path, ev, NULL, &st, err);
+    cJSON_Delete(ev);
+    if (rc == 0 || st.code == 404)
+        return 0;
+    if (st.code == 429)
+        return 1;
+    return -1;
+}
+
+int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
+                 const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
+                 int *writes, char *msg, size_t size, util_err *err)
+{
+    bool blocked = false, busy = false, evicted = false;
+    int blocker = -1;
+
+    /* One broker at a time: any broker pod missing or on its way out
+     * holds back every eviction. */
+    for (int id = 0; id < c->replicas; id++) {
+        char name[OP_NAME_MAX + 16];
+        const cJSON *pod;
+
+        snprintf(name, sizeof name, "%s-%d", c->name, id);
+        pod = named(pods, name);
+        if (pod == NULL || deleting(pod)) {
+            blocked = true;
+            blocker = id;
+            break;
+        }
+    }
+    for (int id = 0; id < c->replicas; id++) {
+        char name[OP_NAME_MAX + 16], fp[FINGERPRINT_MAX];
+        const cJSON *pod, *node;
+        const char *nn;
+        int rc;
+
+        snprintf(name, sizeof name, "%s-%d", c->name, id);
+        pod = named(pods, name);
+        nn = pod != NULL ? node_of(pod) : NULL;
+        node = nn != NULL ? named(nodes, nn) : NULL;
+        rc = op_address_fingerprint(c, id, domain, node, services, fp, sizeof fp);
+        switch (op_readdress_decide(pod, rc == 0 ? fp : NULL)) {
+        case OP_READDRESS_NONE:
+            break;
+        case OP_READDRESS_ANNOTATE:
+            count(metrics, "patch");
+            (*writes)++;
+            if (annotate(client, c, name, fp, err) != 0)
+                return -1;
+            break;
+        case OP_READDRESS_EVICT:
+            if (busy)
+                break;
+            busy = true;
+            if (blocked) {
+                snprintf(msg, size,
+                         "broker %d advertises %s but its address is now %s; it restarts once "
+                         "broker %d is back",
+                         id, annotation(pod), fp, blocker);
+                break;
+            }
+            count(metrics, "evict");
+            (*writes)++;
+            rc = evict(client, c, name, err);
+            if (rc < 0)
+                return -1;
+            snprintf(msg, size,
+                     rc == 0 ? "broker %d advertised %s, its address is now %s: restarting it "
+                               "through the Eviction API"
+                             : "broker %d advertises %s, its address is now %s: its restart "
+                               "waits for the PodDisruptionBudget",
+                     id, annotation(pod), fp);
+            util_info("%s/%s: %s", c->namespace, c->name, msg);
+            evicted = rc == 0;
+            break;
+        }
+    }
+    return evicted ? 2 : busy ? 1 : 0;
+}

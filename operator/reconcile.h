@@ -1,0 +1,53 @@
+/* reconcile(key): make one KafkaCluster's owned objects and status match
+ * its spec and what the cluster looks like now. Level-triggered and
+ * idempotent, in the controller-runtime sense: it never remembers anything
+ * between calls, reads the current state through an op_lister, and can be
+ * run again at any time (after a crash mid-way, on every resync) with the
+ * same result.
+ *
+ * The order of work, and why:
+ * 1. Read the KafkaCluster; gone or being deleted means nothing to do (the
+ *    garbage collector removes owned objects through owner references).
+ * 2. Check everything only the operator can check (spec parse, the cluster
+ *    ID against the one the brokers were formatted with, objects of the
+ *    same name owned by someone else) before writing anything, so a bad
+ *    spec yields Reconciled=False and never a half-applied cluster.
+ * 3. Server-side apply (field manager berth-operator, force) each desired
+ *    object whose berth-owned fields differ from what the server holds;
+ *    the rest get no request at all, so a no-op resync makes zero writes.
+ * 4. Delete per-broker Services no longer wanted (scale-down, a listener
+ *    removed).
+ * 5. Write status through the status subresource, only if it changed. */
+#ifndef BERTH_OP_RECONCILE_H
+#define BERTH_OP_RECONCILE_H
+
+#include "desired.h"
+#include "kube/client.h"
+#include "kube/events.h"
+#include "lister.h"
+#include "util/err.h"
+#include "util/metrics.h"
+
+typedef struct op_reconciler {
+    kube_client *client;   /* writes; borrowed */
+    op_lister *lister;     /* reads; borrowed */
+    op_options opts;       /* strings borrowed */
+    util_metrics *metrics; /* may be NULL; berth_operator_api_requests_total{verb} */
+    /* may be NULL. Events are recorded only for what changed (an object
+     * created, updated or deleted, a broker restarted, a condition that
+     * changed status or reason), so an unchanged cluster causes none. */
+    kube_event_recorder *events;
+} op_reconciler;
+
+typedef struct op_reconcile_result {
+    int writes;            /* write requests sent (apply, delete, status) */
+    long requeue_after_ms; /* > 0: look again after this long (not converged yet) */
+} op_reconcile_result;
+
+/* Reconciles the KafkaCluster "namespace/name". Returns 0 when the cluster
+ * is as it should be or was refused for a reason a retry cannot fix (the
+ * status says why); -1 with err set when something failed that a retry
+ * may fix (the caller requeues with backoff). */
+int op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err);
+
+#endif

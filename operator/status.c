@@ -1,0 +1,225 @@
+/* Building the KafkaCluster status (see status.h). */
+#include "status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "address.h"
+
+static const cJSON *by_name(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, items)
+    {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
+
+        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static bool pod_ready(const cJSON *pod)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
+    const cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions"), *c;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+
+    if (cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") != NULL)
+        return false;
+    cJSON_ArrayForEach(c, conds)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "status");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0)
+            return cJSON_IsString(s) && strcmp(s->valuestring, "True") == 0;
+    }
+    return false;
+}
+
+static const char *pod_node(const cJSON *pod)
+{
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(spec, "nodeName");
+
+    return cJSON_IsString(n) && n->valuestring[0] != '\0' ? n->valuestring : NULL;
+}
+
+static const cJSON *find_condition(const cJSON *conds, const char *type)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, conds)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+void op_condition_put(cJSON *conds, const cJSON *old_conds, const char *type, bool status,
+                      const char *reason, const char *message, long long generation,
+                      const char *now)
+{
+    const char *st = status ? "True" : "False";
+    const cJSON *old = find_condition(old_conds, type);
+    const cJSON *ost = cJSON_GetObjectItemCaseSensitive(old, "status");
+    const cJSON *olt = cJSON_GetObjectItemCaseSensitive(old, "lastTransitionTime");
+    const char *when = now;
+    cJSON *c = cJSON_CreateObject(), *e;
+    int i = 0;
+
+    if (cJSON_IsString(ost) && strcmp(ost->valuestring, st) == 0 && cJSON_IsString(olt))
+        when = olt->valuestring;
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "status", st);
+    cJSON_AddNumberToObject(c, "observedGeneration", (double)generation);
+    cJSON_AddStringToObject(c, "lastTransitionTime", when);
+    cJSON_AddStringToObject(c, "reason", reason);
+    cJSON_AddStringToObject(c, "message", message);
+    cJSON_ArrayForEach(e, conds)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "type");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0) {
+            cJSON_ReplaceItemInArray(conds, i, c);
+            return;
+        }
+        i++;
+    }
+    cJSON_AddItemToArray(conds, c);
+}
+
+/* The per-broker Service of listener l, broker id, among services. */
+static const cJSON *broker_service(const op_cluster *c, const cJSON *services, const op_listener *l,
+                                   int id)
+{
+    char name[OP_NAME_MAX + 48];
+
+    snprintf(name, sizeof name, "%s-%d-%s", c->name, id, l->name);
+    return by_name(services, name);
+}
+
+cJSON *op_status_build(const op_status_input *in)
+{
+    const op_cluster *c = in->c;
+    const cJSON *old_conds = cJSON_GetObjectItemCaseSensitive(in->old_status, "conditions");
+    cJSON *st = cJSON_CreateObject(), *conds, *boot, *ext = cJSON_CreateArray(), *brokers;
+    int ready = 0, existing = 0, first_ext = -1;
+    char pending[512] = "", buf[OP_ADDR_MAX + 64];
+    const op_listener *internal = &c->listeners[c->internal];
+
+    for (int i = 0; i < c->nlisteners && first_ext < 0; i++)
+        if (op_listener_external(&c->listeners[i]))
+            first_ext = i;
+
+    brokers = cJSON_CreateArray();
+    for (int id = 0; id < c->replicas; id++) {
+        char pod_name[OP_NAME_MAX + 16];
+        const cJSON *pod, *node = NULL;
+        const char *node_name = NULL;
+        cJSON *b = cJSON_CreateObject(), *ls;
+        bool r;
+
+        snprintf(pod_name, sizeof pod_name, "%s-%d", c->name, id);
+        pod = by_name(in->pods, pod_name);
+        r = pod != NULL && pod_ready(pod);
+        if (pod != NULL)
+            existing++;
+        if (r)
+            ready++;
+        if (pod != NULL && (node_name = pod_node(pod)) != NULL)
+            node = by_name(in->nodes, node_name);
+        cJSON_AddNumberToObject(b, "id", id);
+        if (pod != NULL)
+            cJSON_AddStringToObject(b, "pod", pod_name);
+        if (node_name != NULL)
+            cJSON_AddStringToObject(b, "node", node_name);
+        cJSON_AddBoolToObject(b, "ready", r);
+        cJSON_AddBoolToObject(b, "controller", c->flavor == OP_FLAVOR_KAFKA && id < c->controllers);
+        ls = cJSON_AddObjectToObject(b, "listeners");
+        for (int i = 0; i < c->nlisteners; i++) {
+            const op_listener *l = &c->listeners[i];
+            int rc = op_advertised_address(c, l, id, in->o->cluster_domain, node,
+                                           broker_service(c, in->services, l, id), buf, sizeof buf);
+
+            if (rc == 0) {
+                cJSON_AddStringToObject(ls, l->name, buf);
+                if (i == first_ext)
+                    cJSON_AddItemToArray(ext, cJSON_CreateString(buf));
+            } else if (rc == 1 && pending[0] == '\0' &&
+                       (pod != NULL || l->type == OP_LISTENER_LOADBALANCER)) {
+                snprintf(pending, sizeof pending, "listener \"%s\": %s", l->name, buf);
+            }
+        }
+        cJSON_AddItemToArray(brokers, b);
+    }
+
+    cJSON_AddNumberToObject(st, "observedGeneration", (double)c->generation);
+    conds = cJSON_AddArrayToObject(st, "conditions");
+    if (in->apply_reason == NULL)
+        op_condition_put(conds, old_conds, "Reconciled", true, "Applied",
+                         "every owned object matches the spec", c->generation, in->now);
+    else
+        op_condition_put(conds, old_conds, "Reconciled", false, in->apply_reason,
+                         in->apply_message != NULL ? in->apply_message : "", c->generation,
+                         in->now);
+    snprintf(buf, sizeof buf, "%d of %d brokers ready", ready, c->replicas);
+    op_condition_put(conds, old_conds, "Ready", ready == c->replicas,
+                     ready == c->replicas ? "AllBrokersReady" : "BrokersNotReady", buf,
+                     c->generation, in->now);
+    if (in->apply_reason != NULL)
+        op_condition_put(conds, old_conds, "Degraded", true, in->apply_reason,
+                         in->apply_message != NULL ? in->apply_message : "", c->generation,
+                         in->now);
+    else if (in->restart_message != NULL)
+        op_condition_put(conds, old_conds, "Degraded", true, "AddressChanged", in->restart_message,
+                         c->generation, in->now);
+    else if (pending[0] != '\0')
+        op_condition_put(conds, old_conds, "Degraded", true, "AddressPending", pending,
+                         c->generation, in->now);
+    else
+        op_condition_put(conds, old_conds, "Degraded", false, "AsExpected",
+                         "every broker's address is known", c->generation, in->now);
+    if (in->cluster_id != NULL)
+        cJSON_AddStringToObject(st, "clusterID", in->cluster_id);
+    cJSON_AddNumberToObject(st, "replicas", existing);
+    cJSON_AddNumberToObject(st, "readyReplicas", ready);
+    boot = cJSON_AddObjectToObject(st, "bootstrap");
+    snprintf(buf, sizeof buf, "%s-bootstrap.%s.svc:%d", c->name, c->namespace, internal->port);
+    cJSON_AddStringToObject(boot, "internal", buf);
+    if (cJSON_GetArraySize(ext) > 0)
+        cJSON_AddItemToObject(boot, "external", ext);
+    else
+        cJSON_Delete(ext);
+    cJSON_AddItemToObject(st, "brokers", brokers);
+    return st;
+}
+
+cJSON *op_status_refused(const cJSON *old_status, long long generation, const char *reason,
+                         const char *message, const char *now)
+{
+    cJSON *st = old_status != NULL ? cJSON_Duplicate(old_status, 1) : cJSON_CreateObject();
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions"), *old;
+
+    if (!cJSON_IsObject(st)) {
+        cJSON_Delete(st);
+        st = cJSON_CreateObject();
+        conds = NULL;
+    }
+    old = cJSON_Duplicate(conds, 1);
+    if (!cJSON_IsArray(conds)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
+        conds = cJSON_AddArrayToObject(st, "conditions");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(st, "observedGeneration");
+    cJSON_AddNumberToObject(st, "observedGeneration", (double)generation);
+    op_condition_put(conds, old, "Reconciled", false, reason, message, generation, now);
+    cJSON_Delete(old);
+    return st;
+}

@@ -1,0 +1,54 @@
+/* The KafkaCluster's status as berth reports it: observedGeneration, the
+ * conditions Ready, Reconciled and Degraded, the cluster ID, replica
+ * counts, bootstrap addresses and one entry per broker with its pod, node,
+ * readiness and the address it advertises on every listener.
+ *
+ * Built from what reconcile observed, purely, so the same observation
+ * gives the same status and an unchanged cluster costs no status write.
+ * A condition keeps its lastTransitionTime while its status stays the
+ * same. */
+#ifndef BERTH_OP_STATUS_H
+#define BERTH_OP_STATUS_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "cluster.h"
+#include "desired.h"
+
+typedef struct op_status_input {
+    const op_cluster *c;
+    const op_options *o;
+    const char *cluster_id; /* NULL for Redpanda */
+    const cJSON *pods;      /* arrays of objects as listed; any may be NULL */
+    const cJSON *nodes;
+    const cJSON *services;
+    const cJSON *old_status; /* the status the object has now, or NULL */
+    /* Why the desired objects are not all applied (CamelCase), and the
+     * details; NULL when they are. */
+    const char *apply_reason;
+    const char *apply_message;
+    /* A broker being restarted because its address changed (Degraded,
+     * reason AddressChanged), or NULL. */
+    const char *restart_message;
+    const char *now; /* RFC 3339, for transitions */
+} op_status_input;
+
+/* A new status object. */
+cJSON *op_status_build(const op_status_input *in);
+
+/* Sets condition type in conds (an array), replacing an entry of that type.
+ * Its lastTransitionTime is taken from old_conds' entry of that type when
+ * the status is unchanged, else now. */
+void op_condition_put(cJSON *conds, const cJSON *old_conds, const char *type, bool status,
+                      const char *reason, const char *message, long long generation,
+                      const char *now);
+
+/* The status for a cluster whose spec cannot be reconciled: the old status
+ * (NULL: none) with observedGeneration and Reconciled=False (reason,
+ * message) set, everything else kept. */
+cJSON *op_status_refused(const cJSON *old_status, long long generation, const char *reason,
+                         const char *message, const char *now);
+
+#endif

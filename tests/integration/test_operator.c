@@ -1,0 +1,1340 @@
+/* berth-operator (the real binary) against the ground's real API server:
+ * a KafkaCluster like manifests/examples/kafka-nodeport.yaml becomes every
+ * owned object with the right shape and owner references (read back
+ * through the API, not from the builders), the <c>-brokers ConfigMap holds
+ * each kwok node's ExternalIP as the Node objects give it, the status
+ * reports every broker at its node's address and its node port, a no-op
+ * resync makes zero write requests by the API server's own audit log, a
+ * cluster ID that contradicts the formatted one is refused with
+ * Reconciled=False and nothing rewritten, and SIGTERM ends the operator
+ * cleanly.
+ *
+ * kwok runs no containers, so PersistentVolumes for the brokers' claims are
+ * made here, bound to exactly this namespace's claims. */
+#include <check.h>
+#include <curl/curl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kube/client.h"
+#include "kube/verbs.h"
+#include "support/kube_test.h"
+
+#define BROKERS 3
+/* PersistentVolumes made: enough for the scale-up to 5. */
+#define VOLUMES 5
+
+static kube_config *cfg;
+static kube_client *kc;
+static char ns[64];
+static int node_port_base;
+/* Up to two operator processes (the leader-election test runs both). */
+static int metrics_port[2];
+static pid_t operator_pid[2] = {-1, -1};
+static char operator_log[2][PATH_MAX];
+
+/* ---- small helpers ---- */
+
+static const cJSON *at(const cJSON *obj, const char *path)
+{
+    char key[128];
+    const char *dot;
+
+    while (obj != NULL && (dot = strchr(path, '.')) != NULL) {
+        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
+        path = dot + 1;
+    }
+    return obj != NULL ? cJSON_GetObjectItemCaseSensitive(obj, path) : NULL;
+}
+
+static double num(const cJSON *obj, const char *path)
+{
+    const cJSON *j = at(obj, path);
+
+    ck_assert_msg(cJSON_IsNumber(j), "%s is not a number", path);
+    return j->valuedouble;
+}
+
+static const char *str(const cJSON *obj, const char *path)
+{
+    const cJSON *j = at(obj, path);
+
+    ck_assert_msg(cJSON_IsString(j), "%s is not a string", path);
+    return j->valuestring;
+}
+
+/* GET; NULL on 404, abort on anything else. */
+/* A member whose key has dots (labels, ConfigMap keys) of the object at
+ * path. */
+static const char *key_str(const cJSON *obj, const char *path, const char *key)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(at(obj, path), key);
+
+    ck_assert_msg(cJSON_IsString(j), "%s[%s] is not a string", path, key);
+    return j->valuestring;
+}
+
+static cJSON *get_opt(const char *av, const char *res, const char *namespace, const char *name)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    util_err err = {{0}};
+    cJSON *out = NULL;
+
+    ck_assert_int_eq(kube_path(path, sizeof path, av, res, namespace, name, NULL), 0);
+    if (kube_get(kc, path, &out, &st, &err) == 0)
+        return out;
+    if (st.code == 404)
+        return NULL;
+    ck_abort_msg("%s", err.msg);
+    return NULL;
+}
+
+static cJSON *get(const char *av, const char *res, const char *namespace, const char *name)
+{
+    cJSON *o = get_opt(av, res, namespace, name);
+
+    ck_assert_msg(o != NULL, "%s %s/%s does not exist", res, namespace ? namespace : "", name);
+    return o;
+}
+
+static void create(const char *path, cJSON *obj)
+{
+    util_err err = {{0}};
+
+    if (kube_create(kc, path, obj, NULL, NULL, &err) != 0)
+        ck_abort_msg("%s", err.msg);
+    cJSON_Delete(obj);
+}
+
+/* The owner reference every owned object must carry. */
+static void assert_owned(const cJSON *obj, const char *uid)
+{
+    const cJSON *refs = at(obj, "metadata.ownerReferences");
+    const cJSON *ref = cJSON_GetArrayItem(refs, 0);
+
+    ck_assert_msg(cJSON_GetArraySize(refs) == 1, "%s: not exactly one owner",
+                  str(obj, "metadata.name"));
+    ck_assert_str_eq(str(ref, "kind"), "KafkaCluster");
+    ck_assert_str_eq(str(ref, "uid"), uid);
+    ck_assert(cJSON_IsTrue(at(ref, "controller")));
+    ck_assert_str_eq(key_str(obj, "metadata.labels", "app.kubernetes.io/managed-by"),
+                     "berth-operator");
+}
+
+/* ---- the operator process ---- */
+
+/* How an operator is started. */
+#define OP_LEADER_ELECT 1 /* --leader-elect, its Lease in our namespace */
+#define OP_NO_INFORMERS 2 /* --no-informers: periodic lists, reads from the API */
+
+/* Starts operator i. */
+static void operator_start(int i, int mode)
+{
+    char exe[PATH_MAX], bin[PATH_MAX + 32], port[64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/integration/test_operator -> <build>/berth-operator */
+    snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
+    ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
+    snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, i);
+    snprintf(port, sizeof port, "127.0.0.1:0");
+    metrics_port[i] = 0;
+    operator_pid[i] = fork();
+    ck_assert_int_ge(operator_pid[i], 0);
+    if (operator_pid[i] == 0) {
+        const char *args[24];
+        int a = 0;
+        FILE *f = freopen(operator_log[i], "a", stderr);
+
+        (void)f;
+        args[a++] = bin;
+        args[a++] = "--kubeconfig";
+        args[a++] = getenv("BERTH_KUBECONFIG");
+        args[a++] = "--namespace";
+        args[a++] = ns;
+        args[a++] = "--resync";
+        args[a++] = "2";
+        args[a++] = "--metrics-addr";
+        args[a++] = port;
+        args[a++] = "--health-addr";
+        args[a++] = "0";
+        args[a++] = "--sidecar-image";
+        args[a++] = "berth-sidecar:test";
+        if (mode & OP_LEADER_ELECT) {
+            args[a++] = "--leader-elect";
+            args[a++] = "--leader-elect-namespace";
+            args[a++] = ns;
+        }
+        if (mode & OP_NO_INFORMERS)
+            args[a++] = "--no-informers";
+        args[a] = NULL;
+        execv(bin, (char *const *)args);
+        _exit(127);
+    }
+    /* The metrics port the operator picked, from its log. */
+    for (double t0 = kt_now(); metrics_port[i] == 0;) {
+        FILE *f = fopen(operator_log[i], "r");
+        char line[512];
+        int status;
+
+        while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+            const char *p = strstr(line, "serving /metrics on 127.0.0.1:");
+
+            if (p != NULL)
+                metrics_port[i] = atoi(p + strlen("serving /metrics on 127.0.0.1:"));
+        }
+        if (f != NULL)
+            fclose(f);
+        if (metrics_port[i] != 0)
+            break;
+        ck_assert_msg(waitpid(operator_pid[i], &status, WNOHANG) == 0,
+                      "the operator exited at start; log %s", operator_log[i]);
+        ck_assert_msg(kt_now() - t0 < 30, "the operator never served /metrics; log %s",
+                      operator_log[i]);
+        usleep(100000);
+    }
+}
+
+/* Sends sig to operator i and waits; returns its exit status. */
+static int operator_signal(int i, int sig)
+{
+    int status = 0;
+
+    if (operator_pid[i] <= 0)
+        return -1;
+    kill(operator_pid[i], sig);
+    waitpid(operator_pid[i], &status, 0);
+    operator_pid[i] = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int operator_stop(int i)
+{
+    return operator_signal(i, SIGTERM);
+}
+
+static size_t collect(char *p, size_t sz, size_t n, void *ud)
+{
+    FILE *f = ud;
+
+    return fwrite(p, sz, n, f);
+}
+
+/* A counter or gauge from operator i's /metrics; -1 if absent or the
+ * operator does not answer. */
+static double metric_of(int i, const char *series)
+{
+    char url[128], *buf = NULL, *p;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CURL *h = curl_easy_init();
+    double v = -1;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", metrics_port[i]);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    fclose(f);
+    for (p = buf; p != NULL && (p = strstr(p, series)) != NULL; p++)
+        if ((p == buf || p[-1] == '\n') && p[strlen(series)] == ' ') {
+            v = strtod(p + strlen(series) + 1, NULL);
+            break;
+        }
+    free(buf);
+    return v;
+}
+
+static double metric(const char *series)
+{
+    return metric_of(0, series);
+}
+
+/* ---- the audit log ---- */
+
+static void audit_path(char *buf, size_t size)
+{
+    char kcfg[PATH_MAX];
+
+    snprintf(kcfg, sizeof kcfg, "%s", getenv("BERTH_KUBECONFIG"));
+    snprintf(buf, size, "%s/kube/audit.log", dirname(kcfg));
+}
+
+static long audit_size(void)
+{
+    char path[PATH_MAX];
+    struct stat sb;
+
+    audit_path(path, sizeof path);
+    ck_assert_msg(stat(path, &sb) == 0, "no audit log at %s", path);
+    return (long)sb.st_size;
+}
+
+/* Write requests from berth (User-Agent berth/...) on objects of our
+ * namespace, logged after byte offset from; Events (written by the
+ * operator's recorder, asynchronously, about changes) are counted apart in
+ * *events when events is not NULL. */
+static int audit_berth_writes(long from, int *events)
+{
+    char path[PATH_MAX], *line = NULL;
+    size_t cap = 0;
+    int count = 0;
+    FILE *f;
+
+    if (events != NULL)
+        *events = 0;
+    audit_path(path, sizeof path);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, from, SEEK_SET);
+    while (getline(&line, &cap, f) > 0) {
+        cJSON *e = cJSON_Parse(line);
+        const cJSON *ua = at(e, "userAgent"), *ons = at(e, "objectRef.namespace");
+
+        if (cJSON_IsString(ua) && strncmp(ua->valuestring, "berth/", 6) == 0 &&
+            cJSON_IsString(ons) && strcmp(ons->valuestring, ns) == 0) {
+            if (strcmp(str(e, "objectRef.resource"), "events") != 0)
+                count++;
+            else if (events != NULL)
+                (*events)++;
+            fprintf(stderr, "audit: %s %s/%s\n", str(e, "verb"), str(e, "objectRef.resource"),
+                    cJSON_IsString(at(e, "objectRef.name")) ? str(e, "objectRef.name") : "");
+        }
+        cJSON_Delete(e);
+    }
+    free(line);
+    fclose(f);
+    return count;
+}
+
+/* ---- setup ---- */
+
+static void ensure_crd(void)
+{
+    cJSON *crd = get_opt("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
+                         "kafkaclusters.berth.io");
+    double t0 = kt_now();
+
+    if (crd == NULL) {
+        char cmd[PATH_MAX * 3];
+
+        /* Cluster-scoped and shared by every test: installed when absent,
+         * never deleted. */
+        snprintf(cmd, sizeof cmd,
+                 "'%s/kubectl' --kubeconfig '%s' apply --server-side --force-conflicts "
+                 "--field-manager=berth-install -f manifests/crd/kafkaclusters.berth.io.yaml "
+                 ">/dev/null",
+                 getenv("BERTH_GROUND_BIN"), getenv("BERTH_KUBECONFIG"));
+        ck_assert_msg(system(cmd) == 0, "installing the CRD failed: %s", cmd);
+    }
+    cJSON_Delete(crd);
+    for (;;) {
+        const cJSON *c;
+        bool ok = false;
+
+        crd = get("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
+                  "kafkaclusters.berth.io");
+        cJSON_ArrayForEach(c, at(crd, "status.conditions"))
+        {
+            if (strcmp(str(c, "type"), "Established") == 0 && strcmp(str(c, "status"), "True") == 0)
+                ok = true;
+        }
+        cJSON_Delete(crd);
+        if (ok)
+            return;
+        ck_assert_msg(kt_now() - t0 < 60, "the CRD never became Established");
+        usleep(200000);
+    }
+}
+
+static void setup(void)
+{
+    unsigned char r[4];
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cfg = kt_admin_config();
+    kc = kt_client(cfg);
+    kt_random_name(ns, sizeof ns, "opr");
+    ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
+    /* A node port range of our own, away from other tests' by chance. */
+    node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
+    ensure_crd();
+    kt_create_namespace(kc, ns, "operator");
+    for (int i = 0; i < VOLUMES; i++)
+        create("/api/v1/persistentvolumes",
+               kt_json("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{"
+                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"operator\"}},"
+                       "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":["
+                       "\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Retain\","
+                       "\"storageClassName\":\"\",\"hostPath\":{\"path\":\"/tmp/%s/%d\"},"
+                       "\"claimRef\":{\"namespace\":\"%s\",\"name\":\"data-demo-%d\"}}}",
+                       ns, i, ns, i, ns, i));
+}
+
+static void teardown(void)
+{
+    util_err err = {{0}};
+    char path[KUBE_PATH_MAX];
+
+    for (int i = 0; i < 2; i++)
+        if (operator_pid[i] > 0)
+            operator_stop(i);
+    if (kt_delete_namespace(kc, ns, &err) != 0)
+        fprintf(stderr, "cleanup: %s\n", err.msg);
+    for (int i = 0; i < VOLUMES; i++) {
+        snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s-data-%d", ns, i);
+        kube_delete(kc, path, NULL, NULL);
+    }
+    kube_client_free(kc);
+    kube_config_free(cfg);
+    curl_global_cleanup();
+}
+
+/* ---- the test ---- */
+
+static bool pod_ready(const cJSON *pod);
+
+static bool pod_ready(const cJSON *pod)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, at(pod, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), "Ready") == 0)
+            return strcmp(str(c, "status"), "True") == 0;
+    }
+    return false;
+}
+
+/* Waits until the status describes the pods as the API shows them now:
+ * every broker scheduled and its external address known, readiness as the
+ * pods say. Returns the KafkaCluster. */
+static cJSON *wait_converged(void)
+{
+    double t0 = kt_now();
+
+    for (;;) {
+        cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        const cJSON *brokers = at(kcl, "status.brokers"), *b;
+        int ready = 0, placed = 0;
+        bool ok = cJSON_GetArraySize(brokers) == BROKERS &&
+                  cJSON_IsNumber(at(kcl, "status.observedGeneration")) &&
+                  num(kcl, "status.observedGeneration") == num(kcl, "metadata.generation");
+
+        for (int i = 0; i < BROKERS && ok; i++) {
+            char name[32];
+            cJSON *pod;
+
+            snprintf(name, sizeof name, "demo-%d", i);
+            pod = get_opt("v1", "pods", ns, name);
+            if (pod != NULL && pod_ready(pod))
+                ready++;
+            cJSON_Delete(pod);
+        }
+        cJSON_ArrayForEach(b, brokers)
+        {
+            if (cJSON_IsString(at(b, "listeners.external")) && cJSON_IsString(at(b, "node")))
+                placed++;
+        }
+        if (ok && placed == BROKERS && cJSON_IsNumber(at(kcl, "status.readyReplicas")) &&
+            num(kcl, "status.readyReplicas") == ready)
+            return kcl;
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 180, "the cluster did not converge; operator log: %s",
+                      operator_log[0]);
+        for (int i = 0; i < 2; i++) {
+            int status;
+
+            ck_assert_msg(operator_pid[i] <= 0 || waitpid(operator_pid[i], &status, WNOHANG) == 0,
+                          "operator %d exited; log %s", i, operator_log[i]);
+        }
+        usleep(500000);
+    }
+}
+
+static void check_statefulset(const char *uid)
+{
+    cJSON *sts = get("apps/v1", "statefulsets", ns, "demo");
+    const cJSON *pod = at(sts, "spec.template.spec");
+    const cJSON *inits = at(pod, "initContainers");
+    const cJSON *broker = cJSON_GetArrayItem(at(pod, "containers"), 0), *m;
+    const cJSON *sidecar = cJSON_GetArrayItem(inits, 1);
+
+    assert_owned(sts, uid);
+    ck_assert_str_eq(str(sts, "spec.podManagementPolicy"), "Parallel");
+    ck_assert_int_eq(num(sts, "spec.replicas"), BROKERS);
+    ck_assert_str_eq(str(sts, "spec.serviceName"), "demo-brokers");
+    ck_assert_str_eq(str(sidecar, "restartPolicy"), "Always");
+    ck_assert_ptr_null(at(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
+    ck_assert_str_eq(
+        cJSON_GetArrayItem(at(broker, "lifecycle.preStop.exec.command"), 0)->valuestring,
+        "/etc/berth/config/berth-drain");
+    ck_assert_str_eq(str(broker, "readinessProbe.httpGet.path"), "/readyz");
+    ck_assert_ptr_null(at(broker, "livenessProbe"));
+    /* drain lock wait 60 + drain timeout 120 + shutdown budget and margin. */
+    ck_assert_int_gt(num(pod, "terminationGracePeriodSeconds"), 180);
+    ck_assert(cJSON_IsFalse(at(pod, "automountServiceAccountToken")));
+    cJSON_ArrayForEach(m, at(broker, "volumeMounts"))
+    {
+        ck_assert_str_ne(str(m, "name"), "sidecar-token");
+    }
+    ck_assert_str_eq(str(pod, "serviceAccountName"), "demo-sidecar");
+    cJSON_Delete(sts);
+}
+
+static void check_services(const char *uid)
+{
+    cJSON *s = get("v1", "services", ns, "demo-brokers");
+
+    assert_owned(s, uid);
+    ck_assert_str_eq(str(s, "spec.clusterIP"), "None");
+    ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    cJSON_Delete(s);
+    s = get("v1", "services", ns, "demo-bootstrap");
+    assert_owned(s, uid);
+    ck_assert_str_eq(str(s, "spec.type"), "ClusterIP");
+    ck_assert(!cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    cJSON_Delete(s);
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+        const cJSON *p;
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        s = get("v1", "services", ns, name);
+        assert_owned(s, uid);
+        ck_assert_str_eq(str(s, "spec.type"), "NodePort");
+        ck_assert_str_eq(str(s, "spec.externalTrafficPolicy"), "Local");
+        ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+        snprintf(name, sizeof name, "demo-%d", i);
+        ck_assert_str_eq(key_str(s, "spec.selector", "statefulset.kubernetes.io/pod-name"), name);
+        p = cJSON_GetArrayItem(at(s, "spec.ports"), 0);
+        ck_assert_int_eq(num(p, "nodePort"), node_port_base + i);
+        ck_assert_int_eq(num(p, "targetPort"), 9094);
+        cJSON_Delete(s);
+    }
+}
+
+/* Whether every voter pod that is Ready is in cluster.json's
+ * formattedVoters. */
+static bool voters_listed(void)
+{
+    cJSON *cm = get("v1", "configmaps", ns, "demo-brokers");
+    cJSON *doc = cJSON_Parse(key_str(cm, "data", "cluster.json"));
+    bool ok = true;
+
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        cJSON *pod;
+        bool listed = false;
+        const cJSON *v;
+
+        snprintf(name, sizeof name, "demo-%d", i);
+        pod = get("v1", "pods", ns, name);
+        cJSON_ArrayForEach(v, at(doc, "formattedVoters"))
+        {
+            if (cJSON_IsNumber(v) && v->valueint == i)
+                listed = true;
+        }
+        if (pod_ready(pod) && !listed)
+            ok = false;
+        cJSON_Delete(pod);
+    }
+    cJSON_Delete(doc);
+    cJSON_Delete(cm);
+    return ok;
+}
+
+/* The brokers ConfigMap's node map against the Node objects themselves. */
+static void check_brokers_configmap(const char *uid, const char *cluster_id)
+{
+    cJSON *cm = get("v1", "configmaps", ns, "demo-brokers");
+    cJSON *nodes_doc = cJSON_Parse(key_str(cm, "data", "nodes.json"));
+    cJSON *brokers_doc = cJSON_Parse(key_str(cm, "data", "brokers.json"));
+    cJSON *cluster_doc = cJSON_Parse(key_str(cm, "data", "cluster.json"));
+    cJSON *nodes = NULL;
+    const cJSON *n, *a;
+    char path[KUBE_PATH_MAX];
+    util_err err = {{0}};
+    int kwok = 0;
+
+    assert_owned(cm, uid);
+    ck_assert_ptr_nonnull(nodes_doc);
+    ck_assert_ptr_nonnull(brokers_doc);
+    ck_assert_ptr_nonnull(cluster_doc);
+    ck_assert_str_eq(str(cluster_doc, "clusterID"), cluster_id);
+    ck_assert_int_eq(num(cluster_doc, "controllers"), 3);
+    /* Every voter whose pod is Ready is known to have formatted (polled:
+     * a pod may turn Ready between two reads). */
+    for (double t0 = kt_now(); !voters_listed();) {
+        ck_assert_msg(kt_now() - t0 < 30, "a Ready voter is missing from formattedVoters");
+        usleep(300000);
+    }
+    kube_path(path, sizeof path, "v1", "nodes", NULL, NULL, NULL);
+    ck_assert_msg(kube_list(kc, path, NULL, &nodes, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(n, at(nodes, "items"))
+    {
+        const char *name = str(n, "metadata.name"), *ext = NULL;
+        const cJSON *entry = cJSON_GetObjectItemCaseSensitive(nodes_doc, name);
+
+        cJSON_ArrayForEach(a, at(n, "status.addresses"))
+        {
+            if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
+                ext = str(a, "address");
+        }
+        ck_assert_msg(entry != NULL, "node %s missing from nodes.json", name);
+        if (ext != NULL) {
+            ck_assert_str_eq(str(entry, "addresses.external"), ext);
+            kwok++;
+        }
+        if (cJSON_IsString(
+                cJSON_GetObjectItem(at(n, "metadata.labels"), "topology.kubernetes.io/zone")))
+            ck_assert_str_eq(str(entry, "rack"),
+                             key_str(n, "metadata.labels", "topology.kubernetes.io/zone"));
+    }
+    ck_assert_int_ge(kwok, 3);
+    for (int i = 0; i < BROKERS; i++) {
+        char id[16];
+
+        snprintf(id, sizeof id, "%d", i);
+        ck_assert_int_eq(num(cJSON_GetObjectItemCaseSensitive(brokers_doc, id), "external.port"),
+                         node_port_base + i);
+    }
+    cJSON_Delete(nodes);
+    cJSON_Delete(cluster_doc);
+    cJSON_Delete(brokers_doc);
+    cJSON_Delete(nodes_doc);
+    cJSON_Delete(cm);
+}
+
+static void check_rest(const char *uid)
+{
+    cJSON *o = get("policy/v1", "poddisruptionbudgets", ns, "demo");
+    const cJSON *rules, *r;
+    char want[3][64];
+    int i = 0;
+
+    assert_owned(o, uid);
+    ck_assert_int_eq(num(o, "spec.maxUnavailable"), 1);
+    ck_assert_str_eq(str(o, "spec.unhealthyPodEvictionPolicy"), "AlwaysAllow");
+    cJSON_Delete(o);
+    o = get("v1", "serviceaccounts", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+    o = get("rbac.authorization.k8s.io/v1", "rolebindings", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    ck_assert_str_eq(str(o, "roleRef.name"), "demo-sidecar");
+    cJSON_Delete(o);
+    o = get("rbac.authorization.k8s.io/v1", "roles", ns, "demo-sidecar");
+    assert_owned(o, uid);
+    rules = at(o, "rules");
+    ck_assert_int_eq(cJSON_GetArraySize(rules), 3);
+    snprintf(want[0], sizeof want[0], "configmaps demo-brokers get");
+    snprintf(want[1], sizeof want[1], "configmaps demo-drain get,update");
+    snprintf(want[2], sizeof want[2], "leases demo-drain get,update");
+    cJSON_ArrayForEach(r, rules)
+    {
+        char got[64];
+        const cJSON *v = at(r, "verbs");
+
+        ck_assert_int_eq(cJSON_GetArraySize(at(r, "resourceNames")), 1);
+        snprintf(got, sizeof got, "%s %s %s%s%s",
+                 cJSON_GetArrayItem(at(r, "resources"), 0)->valuestring,
+                 cJSON_GetArrayItem(at(r, "resourceNames"), 0)->valuestring,
+                 cJSON_GetArrayItem(v, 0)->valuestring, cJSON_GetArraySize(v) > 1 ? "," : "",
+                 cJSON_GetArraySize(v) > 1 ? cJSON_GetArrayItem(v, 1)->valuestring : "");
+        ck_assert_str_eq(got, want[i++]);
+    }
+    cJSON_Delete(o);
+    o = get("v1", "configmaps", ns, "demo-drain");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+    o = get("coordination.k8s.io/v1", "leases", ns, "demo-drain");
+    assert_owned(o, uid);
+    cJSON_Delete(o);
+}
+
+/* What the API server's authorizer says the sidecar's ServiceAccount may
+ * do. */
+static bool sidecar_may(const char *verb, const char *group, const char *resource,
+                        const char *namespace, const char *name)
+{
+    cJSON *review, *out = NULL;
+    util_err err = {{0}};
+    bool allowed;
+
+    review = kt_json("{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                     "\"SubjectAccessReview\",\"spec\":{\"user\":\"system:serviceaccount:%s:"
+                     "demo-sidecar\",\"groups\":[\"system:serviceaccounts\","
+                     "\"system:serviceaccounts:%s\",\"system:authenticated\"],"
+                     "\"resourceAttributes\":{\"namespace\":\"%s\",\"verb\":\"%s\","
+                     "\"group\":\"%s\",\"resource\":\"%s\",\"name\":\"%s\"}}}",
+                     ns, ns, namespace, verb, group, resource, name);
+    ck_assert_msg(kube_create(kc, "/apis/authorization.k8s.io/v1/subjectaccessreviews", review,
+                              &out, NULL, &err) == 0,
+                  "%s", err.msg);
+    allowed = cJSON_IsTrue(at(out, "status.allowed"));
+    cJSON_Delete(out);
+    cJSON_Delete(review);
+    return allowed;
+}
+
+/* Least privilege: exactly get on its brokers ConfigMap and get/update on
+ * the named drain ConfigMap and Lease; nothing else, nowhere else. */
+static void check_sidecar_rbac(void)
+{
+    ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-brokers"));
+    ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-drain"));
+    ck_assert(sidecar_may("update", "", "configmaps", ns, "demo-drain"));
+    ck_assert(sidecar_may("get", "coordination.k8s.io", "leases", ns, "demo-drain"));
+    ck_assert(sidecar_may("update", "coordination.k8s.io", "leases", ns, "demo-drain"));
+
+    ck_assert(!sidecar_may("update", "", "configmaps", ns, "demo-brokers"));
+    ck_assert(!sidecar_may("patch", "", "configmaps", ns, "demo-drain"));
+    ck_assert(!sidecar_may("delete", "", "configmaps", ns, "demo-drain"));
+    ck_assert(!sidecar_may("get", "", "configmaps", ns, "other-brokers"));
+    ck_assert(!sidecar_may("list", "", "configmaps", ns, ""));
+    ck_assert(!sidecar_may("create", "", "configmaps", ns, ""));
+    ck_assert(!sidecar_may("create", "coordination.k8s.io", "leases", ns, ""));
+    ck_assert(!sidecar_may("get", "coordination.k8s.io", "leases", ns, "berth-operator"));
+    ck_assert(!sidecar_may("get", "", "pods", ns, "demo-0"));
+    ck_assert(!sidecar_may("get", "", "secrets", ns, "demo-brokers"));
+    ck_assert(!sidecar_may("get", "", "configmaps", "default", "demo-brokers"));
+}
+
+/* Each broker's status entry against its pod's node's ExternalIP. */
+static void check_status(const cJSON *kcl)
+{
+    const cJSON *b, *cond;
+    int i = 0;
+    bool reconciled = false;
+    char want[160];
+
+    cJSON_ArrayForEach(cond, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(cond, "type"), "Reconciled") == 0)
+            reconciled = strcmp(str(cond, "status"), "True") == 0;
+    }
+    ck_assert_msg(reconciled, "Reconciled is not True");
+    snprintf(want, sizeof want, "demo-bootstrap.%s.svc:9092", ns);
+    ck_assert_str_eq(str(kcl, "status.bootstrap.internal"), want);
+    ck_assert_int_eq(cJSON_GetArraySize(at(kcl, "status.bootstrap.external")), BROKERS);
+    cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+    {
+        char pod_name[32];
+        cJSON *pod, *node;
+        const char *ext = NULL;
+        const cJSON *a;
+
+        snprintf(pod_name, sizeof pod_name, "demo-%d", i);
+        ck_assert_int_eq(num(b, "id"), i);
+        ck_assert_str_eq(str(b, "pod"), pod_name);
+        ck_assert(cJSON_IsTrue(at(b, "controller")));
+        pod = get("v1", "pods", ns, pod_name);
+        ck_assert_str_eq(str(b, "node"), str(pod, "spec.nodeName"));
+        ck_assert_int_eq(cJSON_IsTrue(at(b, "ready")), pod_ready(pod));
+        node = get("v1", "nodes", NULL, str(pod, "spec.nodeName"));
+        cJSON_ArrayForEach(a, at(node, "status.addresses"))
+        {
+            if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
+                ext = str(a, "address");
+        }
+        ck_assert_ptr_nonnull(ext);
+        snprintf(want, sizeof want, "%s:%d", ext, node_port_base + i);
+        ck_assert_str_eq(str(b, "listeners.external"), want);
+        snprintf(want, sizeof want, "demo-%d.demo-brokers.%s.svc.cluster.local:9092", i, ns);
+        ck_assert_str_eq(str(b, "listeners.internal"), want);
+        cJSON_Delete(node);
+        cJSON_Delete(pod);
+        i++;
+    }
+    ck_assert_int_eq(i, BROKERS);
+}
+
+/* The resourceVersions of the pods and the KafkaCluster, joined: what
+ * would legitimately make the operator write. */
+static void world_version(char *buf, size_t size)
+{
+    cJSON *list = NULL, *kcl;
+    char path[KUBE_PATH_MAX];
+    const cJSON *p;
+    size_t o = 0;
+
+    kube_path(path, sizeof path, "v1", "pods", ns, NULL, NULL);
+    ck_assert_int_eq(kube_list(kc, path, NULL, &list, NULL, NULL), 0);
+    cJSON_ArrayForEach(p, at(list, "items"))
+    {
+        o += (size_t)snprintf(buf + o, size - o, "%s,", str(p, "metadata.resourceVersion"));
+    }
+    kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    snprintf(buf + o, size - o, "%s", str(kcl, "metadata.resourceVersion"));
+    cJSON_Delete(kcl);
+    cJSON_Delete(list);
+}
+
+/* Events about the KafkaCluster demo with this reason and type. */
+static int count_events(const char *reason, const char *type)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *list = NULL;
+    const cJSON *e;
+    util_err err = {{0}};
+    int n = 0;
+
+    kube_path(path, sizeof path, "events.k8s.io/v1", "events", ns, NULL, NULL);
+    ck_assert_msg(kube_list(kc, path, NULL, &list, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(e, at(list, "items"))
+    {
+        const cJSON *r = at(e, "reason"), *t = at(e, "type"), *k = at(e, "regarding.kind");
+
+        if (cJSON_IsString(r) && strcmp(r->valuestring, reason) == 0 && cJSON_IsString(t) &&
+            strcmp(t->valuestring, type) == 0 && cJSON_IsString(k) &&
+            strcmp(k->valuestring, "KafkaCluster") == 0)
+            n++;
+    }
+    cJSON_Delete(list);
+    return n;
+}
+
+/* manifests/examples/kafka-nodeport.yaml as "demo", on our node ports and
+ * with claims our PersistentVolumes fit. */
+static void create_cluster(void)
+{
+    char path[KUBE_PATH_MAX];
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path,
+           kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                   "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"flavor\":\"kafka\","
+                   "\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,"
+                   "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                   "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                   "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
+                   "\"storage\":{\"size\":\"1Gi\"},"
+                   "\"config\":{\"log.retention.hours\":\"168\","
+                   "\"default.replication.factor\":\"3\",\"min.insync.replicas\":\"2\"}}}",
+                   node_port_base));
+}
+
+START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
+{
+    cJSON *kcl, *cr;
+    char uid[64], cluster_id[32], before[512], after[512], path[KUBE_PATH_MAX], *cm_before;
+    long offset;
+    double reconciles, applies = -1;
+    int writes = -1, events = -1, first_writes;
+    util_err err = {{0}};
+
+    offset = audit_size();
+    create_cluster();
+    operator_start(0, 0);
+    kcl = wait_converged();
+    snprintf(uid, sizeof uid, "%s", str(kcl, "metadata.uid"));
+    snprintf(cluster_id, sizeof cluster_id, "%s", str(kcl, "status.clusterID"));
+    ck_assert_uint_eq(strlen(cluster_id), 22);
+    check_status(kcl);
+    cJSON_Delete(kcl);
+    check_statefulset(uid);
+    check_services(uid);
+    check_brokers_configmap(uid, cluster_id);
+    check_rest(uid);
+    check_sidecar_rbac();
+    /* The audit log does see the operator's writes: 13 objects and status. */
+    first_writes = audit_berth_writes(offset, NULL);
+    ck_assert_int_ge(first_writes, 14);
+
+    /* A no-op resync: nothing changed, so nothing is written, Events
+     * included. If a pod or the cluster changed during the window (kwok
+     * flips pod readiness on its own schedule), or only Events about an
+     * earlier change arrived late, the window does not count and is tried
+     * again. */
+    for (int attempt = 0; attempt < 6 && (writes != 0 || events != 0); attempt++) {
+        cJSON_Delete(wait_converged());
+        world_version(before, sizeof before);
+        offset = audit_size();
+        applies = metric("berth_operator_api_requests_total{verb=\"apply\"}");
+        reconciles = metric("berth_operator_reconcile_total{result=\"ok\"}");
+        ck_assert_double_ge(reconciles, 1);
+        while (metric("berth_operator_reconcile_total{result=\"ok\"}") < reconciles + 3)
+            usleep(200000);
+        world_version(after, sizeof after);
+        writes = audit_berth_writes(offset, &events);
+        if (strcmp(before, after) != 0 && (writes > 0 || events > 0)) {
+            fprintf(stderr, "the cluster changed during the window; trying again\n");
+            writes = -1;
+        } else if (writes == 0 && events > 0) {
+            fprintf(stderr, "%d late Events about earlier changes; trying again\n", events);
+        }
+    }
+    ck_assert_int_eq(writes, 0);
+    ck_assert_int_eq(events, 0);
+    ck_assert_double_eq(metric("berth_operator_api_requests_total{verb=\"apply\"}"), applies);
+    /* Events told of what happened: the objects created. */
+    ck_assert_int_ge(count_events("Created", "Normal"), 1);
+
+    /* A cluster ID that contradicts the one the brokers were formatted with
+     * is refused, and nothing is rewritten. */
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    cm_before = strdup(str(kcl, "metadata.resourceVersion"));
+    cJSON_Delete(kcl);
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    cr = kt_json("{\"spec\":{\"clusterID\":\"%s\"}}",
+                 strcmp(cluster_id, "AAAAAAAAAAAAAAAAAAAAAA") != 0 ? "AAAAAAAAAAAAAAAAAAAAAA"
+                                                                   : "BBBBBBBBBBBBBBBBBBBBBB");
+    ck_assert_msg(kube_merge_patch(kc, path, cr, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(cr);
+    for (double t0 = kt_now();;) {
+        const cJSON *c;
+        bool refused = false;
+
+        kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+        {
+            if (strcmp(str(c, "type"), "Reconciled") == 0 &&
+                strcmp(str(c, "status"), "False") == 0 &&
+                strcmp(str(c, "reason"), "ClusterIDMismatch") == 0)
+                refused = true;
+        }
+        if (refused) {
+            ck_assert_int_eq(num(kcl, "status.observedGeneration"),
+                             num(kcl, "metadata.generation"));
+            ck_assert_str_eq(str(kcl, "status.clusterID"), cluster_id);
+            cJSON_Delete(kcl);
+            break;
+        }
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for a contradicting clusterID");
+        usleep(300000);
+    }
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    ck_assert_str_eq(str(kcl, "metadata.resourceVersion"), cm_before);
+    for (double t0 = kt_now(); count_events("ClusterIDMismatch", "Warning") < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no Warning Event ClusterIDMismatch");
+        usleep(300000);
+    }
+    cJSON_Delete(kcl);
+    free(cm_before);
+
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* The condition Reconciled of the KafkaCluster: its status and reason
+ * copied into the buffers ("" when absent). */
+static void reconciled_condition(char *status, size_t ssize, char *reason, size_t rsize,
+                                 char *message, size_t msize)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    const cJSON *c;
+
+    status[0] = reason[0] = message[0] = '\0';
+    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), "Reconciled") == 0) {
+            snprintf(status, ssize, "%s", str(c, "status"));
+            snprintf(reason, rsize, "%s", str(c, "reason"));
+            snprintf(message, msize, "%s", str(c, "message"));
+        }
+    }
+    cJSON_Delete(kcl);
+}
+
+/* A node port another Service holds makes the apply of that broker's
+ * Service fail with 422: the operator reports it as a condition, applies
+ * everything else, keeps running, and recovers once the port is free. */
+START_TEST(node_port_clash_is_a_condition_not_a_crash)
+{
+    char path[KUBE_PATH_MAX], status[16], reason[64], message[512];
+    cJSON *sts;
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+    create(path, kt_json("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{"
+                         "\"name\":\"squatter\"},\"spec\":{\"type\":\"NodePort\","
+                         "\"selector\":{\"app\":\"none\"},\"ports\":[{\"port\":80,"
+                         "\"nodePort\":%d}]}}",
+                         node_port_base + 1));
+    create_cluster();
+    operator_start(0, 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for a taken node port");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "NodePortConflict");
+    ck_assert_msg(strstr(message, "demo-1-external") != NULL, "message: %s", message);
+    /* Everything else was applied; only broker 1's Service is missing. */
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    cJSON_Delete(sts);
+    cJSON_Delete(get("v1", "services", ns, "demo-0-external"));
+    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    ck_assert_ptr_null(get_opt("v1", "services", ns, "demo-1-external"));
+    ck_assert_int_eq(kill(operator_pid[0], 0), 0);
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/squatter", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 120, "Reconciled stayed %s (%s) after the port was freed",
+                      status, reason);
+        usleep(300000);
+    }
+    sts = get("v1", "services", ns, "demo-1-external");
+    ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
+                     node_port_base + 1);
+    cJSON_Delete(sts);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+static const char *lease_holder(char *buf, size_t size)
+{
+    cJSON *l = get_opt("coordination.k8s.io/v1", "leases", ns, "berth-operator");
+    const cJSON *h = at(l, "spec.holderIdentity");
+
+    snprintf(buf, size, "%s", cJSON_IsString(h) ? h->valuestring : "");
+    cJSON_Delete(l);
+    return buf;
+}
+
+/* Two replicas with --leader-elect: exactly one reconciles; SIGTERM to it
+ * releases the Lease and the other takes over and does the work. */
+START_TEST(leader_election_hands_over_on_sigterm)
+{
+    char holder[256], path[KUBE_PATH_MAX];
+    int leader = -1;
+
+    create_cluster();
+    operator_start(0, OP_LEADER_ELECT);
+    operator_start(1, OP_LEADER_ELECT);
+    for (double t0 = kt_now(); leader < 0;) {
+        double a = metric_of(0, "berth_operator_leader"), b = metric_of(1, "berth_operator_leader");
+
+        if (a == 1 || b == 1) {
+            ck_assert_msg(!(a == 1 && b == 1), "both replicas lead");
+            leader = a == 1 ? 0 : 1;
+        }
+        ck_assert_msg(kt_now() - t0 < 60, "no replica became leader");
+        usleep(200000);
+    }
+    ck_assert_str_ne(lease_holder(holder, sizeof holder), "");
+    cJSON_Delete(wait_converged());
+    /* The standby does no work. */
+    ck_assert_double_le(metric_of(1 - leader, "berth_operator_reconcile_total{result=\"ok\"}"), 0);
+    ck_assert_double_ne(metric_of(1 - leader, "berth_operator_leader"), 1);
+
+    ck_assert_int_eq(operator_stop(leader), 0);
+    for (double t0 = kt_now(); metric_of(1 - leader, "berth_operator_leader") != 1;) {
+        /* Released, not left to expire: the standby needs well under the
+         * 15 s lease duration, but only leadership itself is asserted. */
+        ck_assert_msg(kt_now() - t0 < 60, "the standby never took over");
+        usleep(200000);
+    }
+    /* The new leader reconciles: a deleted owned object comes back. */
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/configmaps/demo-drain", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        cJSON *cm = get_opt("v1", "configmaps", ns, "demo-drain");
+
+        if (cm != NULL) {
+            cJSON_Delete(cm);
+            break;
+        }
+        ck_assert_msg(kt_now() - t0 < 60, "the new leader did not recreate demo-drain");
+        usleep(200000);
+    }
+    /* Its reconcile counts once the reconcile that recreated it ends. */
+    for (double t0 = kt_now();
+         metric_of(1 - leader, "berth_operator_reconcile_total{result=\"ok\"}") < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "the new leader counts no reconcile");
+        usleep(100000);
+    }
+    ck_assert_int_eq(operator_stop(1 - leader), 0);
+    ck_assert_str_eq(lease_holder(holder, sizeof holder), "");
+}
+END_TEST
+
+static void patch_cluster(const char *patch_json, int want_code)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = kt_json("%s", patch_json);
+    kube_status st = {0};
+    util_err err = {{0}};
+    int rc;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    rc = kube_merge_patch(kc, path, p, NULL, &st, &err);
+    cJSON_Delete(p);
+    if (want_code == 0)
+        ck_assert_msg(rc == 0, "%s", err.msg);
+    else
+        ck_assert_msg(rc != 0 && st.code == want_code, "patch %s: want %d, got %d (%s)", patch_json,
+                      want_code, st.code, err.msg);
+}
+
+/* Scale 3 -> 5 with 3 controllers: the new brokers are broker-only, get
+ * their own node ports and status entries; controllers cannot change;
+ * scaling back removes the leaving brokers' Services. Run without
+ * informers, so the list-and-read mode is covered too. */
+START_TEST(scale_up_adds_broker_only_nodes)
+{
+    cJSON *kcl, *cm, *doc, *sts;
+    const cJSON *b;
+    int n = 0;
+
+    create_cluster();
+    operator_start(0, OP_NO_INFORMERS);
+    cJSON_Delete(wait_converged());
+    patch_cluster("{\"spec\":{\"replicas\":5}}", 0);
+    for (double t0 = kt_now();;) {
+        kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        n = 0;
+        cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+        {
+            if (cJSON_IsString(at(b, "listeners.external")))
+                n++;
+        }
+        if (n == 5)
+            break;
+        cJSON_Delete(kcl);
+        ck_assert_msg(kt_now() - t0 < 180, "5 brokers never got addresses; log %s",
+                      operator_log[0]);
+        usleep(500000);
+    }
+    for (int i = 0; i < 5; i++) {
+        b = cJSON_GetArrayItem(at(kcl, "status.brokers"), i);
+        ck_assert_int_eq(cJSON_IsTrue(at(b, "controller")), i < 3);
+    }
+    cJSON_Delete(kcl);
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    ck_assert_int_eq(num(sts, "spec.replicas"), 5);
+    cJSON_Delete(sts);
+    for (int i = 3; i < 5; i++) {
+        char name[32];
+        cJSON *svc;
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        svc = get("v1", "services", ns, name);
+        ck_assert_int_eq(num(cJSON_GetArrayItem(at(svc, "spec.ports"), 0), "nodePort"),
+                         node_port_base + i);
+        cJSON_Delete(svc);
+    }
+    cm = get("v1", "configmaps", ns, "demo-brokers");
+    doc = cJSON_Parse(key_str(cm, "data", "brokers.json"));
+    ck_assert_int_eq(num(cJSON_GetObjectItem(doc, "4"), "external.port"), node_port_base + 4);
+    cJSON_Delete(doc);
+    doc = cJSON_Parse(key_str(cm, "data", "cluster.json"));
+    ck_assert_int_eq(num(doc, "controllers"), 3);
+    cJSON_Delete(doc);
+    cJSON_Delete(cm);
+
+    /* The voter set is fixed: the API server refuses the change. */
+    patch_cluster("{\"spec\":{\"controllers\":5}}", 422);
+
+    patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
+    for (double t0 = kt_now();;) {
+        cJSON *s3 = get_opt("v1", "services", ns, "demo-3-external");
+        cJSON *s4 = get_opt("v1", "services", ns, "demo-4-external");
+        bool gone = s3 == NULL && s4 == NULL;
+
+        cJSON_Delete(s3);
+        cJSON_Delete(s4);
+        if (gone)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "the leaving brokers' Services stayed");
+        usleep(300000);
+    }
+    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* Deleting the KafkaCluster: the garbage collector removes every owned
+ * object through the owner references (no drain: nothing to drain into),
+ * and the brokers' claims stay, since storage.deleteClaim is false. */
+START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
+{
+    static const struct {
+        const char *av, *res, *name;
+    } owned[] = {
+        {"apps/v1", "statefulsets", "demo"},
+        {"v1", "services", "demo-brokers"},
+        {"v1", "services", "demo-0-external"},
+        {"v1", "configmaps", "demo-brokers"},
+        {"v1", "configmaps", "demo-drain"},
+        {"coordination.k8s.io/v1", "leases", "demo-drain"},
+        {"policy/v1", "poddisruptionbudgets", "demo"},
+        {"rbac.authorization.k8s.io/v1", "roles", "demo-sidecar"},
+        {"v1", "serviceaccounts", "demo-sidecar"},
+    };
+    char path[KUBE_PATH_MAX];
+    cJSON *pvc;
+
+    create_cluster();
+    operator_start(0, 0);
+    cJSON_Delete(wait_converged());
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+        for (double t0 = kt_now();;) {
+            cJSON *o = get_opt(owned[i].av, owned[i].res, ns, owned[i].name);
+
+            if (o == NULL)
+                break;
+            cJSON_Delete(o);
+            ck_assert_msg(kt_now() - t0 < 120, "%s %s was not garbage-collected", owned[i].res,
+                          owned[i].name);
+            usleep(300000);
+        }
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "data-demo-%d", i);
+        pvc = get("v1", "persistentvolumeclaims", ns, name);
+        ck_assert_ptr_null(at(pvc, "metadata.deletionTimestamp"));
+        cJSON_Delete(pvc);
+    }
+    /* The operator saw the cluster go and is still running. */
+    ck_assert_int_eq(kill(operator_pid[0], 0), 0);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* Sets the ingress of a per-broker LoadBalancer Service, as a cloud's load
+ * balancer controller would (the ground has none). */
+static void set_ingress(int id, const char *ip)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = kt_json("{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"%s\"}]}}}", ip);
+    util_err err = {{0}};
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/demo-%d-external/status", ns, id);
+    ck_assert_msg(kube_merge_patch(kc, path, p, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(p);
+}
+
+/* The pod of broker id once it carries the advertised-address annotation
+ * want; returns its uid in buf. */
+static void wait_pod_pinned(int id, const char *want, char *uid, size_t size)
+{
+    char name[32];
+
+    snprintf(name, sizeof name, "demo-%d", id);
+    for (double t0 = kt_now();;) {
+        cJSON *pod = get_opt("v1", "pods", ns, name);
+        const cJSON *a =
+            cJSON_GetObjectItem(at(pod, "metadata.annotations"), "berth.io/advertised");
+        bool ok = cJSON_IsString(a) && strcmp(a->valuestring, want) == 0 &&
+                  at(pod, "metadata.deletionTimestamp") == NULL;
+
+        if (ok)
+            snprintf(uid, size, "%s", str(pod, "metadata.uid"));
+        cJSON_Delete(pod);
+        if (ok)
+            return;
+        ck_assert_msg(kt_now() - t0 < 180, "pod %s never advertised %s; log %s", name, want,
+                      operator_log[0]);
+        usleep(300000);
+    }
+}
+
+/* A load balancer's ingress that changes under a running broker: the data
+ * and status follow, and that one broker, and no other, is restarted
+ * through the Eviction API so its init renders the new address. */
+START_TEST(changed_ingress_restarts_that_broker_only)
+{
+    char path[KUBE_PATH_MAX], uid[3][64], uid1[64], want[64];
+    cJSON *kcl;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"loadbalancer\"}],"
+                         "\"storage\":{\"size\":\"1Gi\"}}}"));
+    operator_start(0, 0);
+    for (int i = 0; i < BROKERS; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        for (double t0 = kt_now();;) {
+            cJSON *svc = get_opt("v1", "services", ns, name);
+
+            if (svc != NULL) {
+                ck_assert_str_eq(str(svc, "spec.type"), "LoadBalancer");
+                cJSON_Delete(svc);
+                break;
+            }
+            ck_assert_msg(kt_now() - t0 < 60, "no Service %s", name);
+            usleep(200000);
+        }
+        snprintf(want, sizeof want, "198.51.100.%d", 10 + i);
+        set_ingress(i, want);
+    }
+    for (int i = 0; i < BROKERS; i++) {
+        snprintf(want, sizeof want, "external=198.51.100.%d:9094;", 10 + i);
+        wait_pod_pinned(i, want, uid[i], sizeof uid[i]);
+    }
+
+    set_ingress(1, "198.51.100.99");
+    wait_pod_pinned(1, "external=198.51.100.99:9094;", uid1, sizeof uid1);
+    ck_assert_str_ne(uid1, uid[1]);
+    for (int i = 0; i < BROKERS; i += 2) {
+        char name[32];
+        cJSON *pod;
+
+        snprintf(name, sizeof name, "demo-%d", i);
+        pod = get("v1", "pods", ns, name);
+        ck_assert_str_eq(str(pod, "metadata.uid"), uid[i]);
+        cJSON_Delete(pod);
+    }
+    kcl = wait_converged();
+    ck_assert_str_eq(str(cJSON_GetArrayItem(at(kcl, "status.brokers"), 1), "listeners.external"),
+                     "198.51.100.99:9094");
+    cJSON_Delete(kcl);
+    kcl = get("v1", "configmaps", ns, "demo-brokers");
+    ck_assert_ptr_nonnull(strstr(key_str(kcl, "data", "brokers.json"), "198.51.100.99"));
+    cJSON_Delete(kcl);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("operator");
+    TCase *tc = tcase_create("ground");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 600);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
+    tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
+    tcase_add_test(tc, leader_election_hands_over_on_sigterm);
+    tcase_add_test(tc, scale_up_adds_broker_only_nodes);
+    tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
+    tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

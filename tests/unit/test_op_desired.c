@@ -1,0 +1,486 @@
+/* The operator's pure parts: a KafkaCluster's spec read with defaults and
+ * operator-only checks, the address every broker advertises (several
+ * addresses of one type, a node lacking the preferred type, node ports
+ * advertised instead of container ports), and every desired object pinned
+ * by a golden JSON file beside this test (tests/unit/test_op_desired/).
+ *
+ * Run with BERTH_UPDATE_GOLDEN=1 to rewrite the goldens after an intended
+ * change, then review the diff. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator/address.h"
+#include "operator/cluster.h"
+#include "operator/desired.h"
+
+static const op_options opts = {"ghcr.example/berth-sidecar:0.1.0", "cluster.local"};
+static const char *const cid = "MkU3OEVBNTcwNTJENDM2Qg";
+
+static char *golden_path(const char *name)
+{
+    static char path[512];
+    const char *file = __FILE__, *slash = strrchr(file, '/');
+    int dir = slash != NULL ? (int)(slash - file) : 1;
+
+    snprintf(path, sizeof path, "%.*s/test_op_desired/%s", dir, slash != NULL ? file : ".", name);
+    return path;
+}
+
+static char *slurp(const char *name)
+{
+    FILE *f = fopen(golden_path(name), "rb");
+    char *buf;
+    long n;
+
+    ck_assert_msg(f != NULL, "cannot open %s", golden_path(name));
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static cJSON *load(const char *name)
+{
+    char *s = slurp(name);
+    cJSON *j = cJSON_Parse(s);
+
+    ck_assert_msg(j != NULL, "%s: not JSON", name);
+    free(s);
+    return j;
+}
+
+/* Compares obj, printed, with the golden file; takes obj. */
+static void golden(cJSON *obj, const char *name)
+{
+    char *got, *want;
+
+    ck_assert_ptr_nonnull(obj);
+    got = cJSON_Print(obj);
+    cJSON_Delete(obj);
+    if (getenv("BERTH_UPDATE_GOLDEN") != NULL) {
+        FILE *f = fopen(golden_path(name), "wb");
+
+        ck_assert_ptr_nonnull(f);
+        fputs(got, f);
+        fputc('\n', f);
+        fclose(f);
+    }
+    want = slurp(name);
+    want[strcspn(want, "\0")] = '\0';
+    if (strlen(want) > 0 && want[strlen(want) - 1] == '\n')
+        want[strlen(want) - 1] = '\0';
+    ck_assert_msg(strcmp(got, want) == 0, "%s differs from the golden file:\n%s", name, got);
+    free(got);
+    free(want);
+}
+
+static cJSON *parse_cr(const char *file, op_cluster *c)
+{
+    cJSON *cr = load(file);
+    util_err err = {{0}};
+
+    ck_assert_msg(op_cluster_parse(cr, c, &err) == 0, "%s: %s", file, err.msg);
+    return cr;
+}
+
+START_TEST(nodeport_cluster_objects_match_goldens)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("nodeport.cr.json", &c), *nodes = load("nodes.json");
+    util_err err = {{0}};
+
+    golden(op_desired_statefulset(&c, &opts, &err), "nodeport.statefulset.json");
+    golden(op_desired_services(&c, &err), "nodeport.services.json");
+    golden(op_desired_brokers_cm(&c, &opts, cid, nodes, NULL, &err), "nodeport.brokers.json");
+    golden(op_desired_pdb(&c, &err), "nodeport.pdb.json");
+    golden(op_desired_rbac(&c, &err), "nodeport.rbac.json");
+    golden(op_desired_drain(&c, &err), "nodeport.drain.json");
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+START_TEST(loadbalancer_tls_cluster_objects_match_goldens)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("lb-tls.cr.json", &c), *nodes = load("nodes.json");
+    cJSON *svcs = load("lb-services.json");
+    util_err err = {{0}};
+
+    golden(op_desired_statefulset(&c, &opts, &err), "lb-tls.statefulset.json");
+    golden(op_desired_services(&c, &err), "lb-tls.services.json");
+    golden(op_desired_brokers_cm(&c, &opts, cid, nodes, svcs, &err), "lb-tls.brokers.json");
+    golden(op_desired_pdb(&c, &err), "lb-tls.pdb.json");
+    cJSON_Delete(svcs);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+START_TEST(redpanda_hostport_cluster_objects_match_goldens)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("redpanda.cr.json", &c), *nodes = load("nodes.json");
+    util_err err = {{0}};
+
+    golden(op_desired_statefulset(&c, &opts, &err), "redpanda.statefulset.json");
+    golden(op_desired_services(&c, &err), "redpanda.services.json");
+    golden(op_desired_brokers_cm(&c, &opts, NULL, nodes, NULL, &err), "redpanda.brokers.json");
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+/* Field values the goldens hold, asserted by meaning, so a careless golden
+ * update cannot slip a broken pod spec through. */
+START_TEST(statefulset_keeps_its_promises)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("lb-tls.cr.json", &c);
+    util_err err = {{0}};
+    cJSON *sts = op_desired_statefulset(&c, &opts, &err);
+    const cJSON *spec = cJSON_GetObjectItem(sts, "spec");
+    const cJSON *pod = cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "template"), "spec");
+    const cJSON *inits = cJSON_GetObjectItem(pod, "initContainers");
+    const cJSON *broker = cJSON_GetArrayItem(cJSON_GetObjectItem(pod, "containers"), 0);
+    const cJSON *res = cJSON_GetObjectItem(broker, "resources"), *e;
+    char *env;
+
+    ck_assert_str_eq(cJSON_GetObjectItem(spec, "podManagementPolicy")->valuestring, "Parallel");
+    /* 30 s lock wait + 300 s drain + shutdown budget + margin. */
+    ck_assert_int_eq(cJSON_GetObjectItem(pod, "terminationGracePeriodSeconds")->valueint,
+                     30 + 300 + OP_SHUTDOWN_BUDGET_S + OP_GRACE_MARGIN_S);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(pod, "automountServiceAccountToken")));
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(inits, 1), "restartPolicy")->valuestring, "Always");
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(broker, "livenessProbe"));
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(broker, "readinessProbe"), "httpGet"), "path")
+            ->valuestring,
+        "/readyz");
+    /* Memory request raised to the limit; heap half of 16Gi. */
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "requests"), "memory")->valuestring, "16Gi");
+    env = cJSON_PrintUnformatted(cJSON_GetObjectItem(broker, "env"));
+    ck_assert_ptr_nonnull(strstr(env, "-Xms8192m -Xmx8192m"));
+    free(env);
+    /* The token reaches the sidecar containers only. */
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(broker, "volumeMounts"))
+    {
+        ck_assert_str_ne(cJSON_GetObjectItem(e, "name")->valuestring, "sidecar-token");
+    }
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(pod, "tolerations"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(pod, "nodeSelector"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(pod, "topologySpreadConstraints"));
+    cJSON_Delete(sts);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+START_TEST(builders_are_deterministic)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("nodeport.cr.json", &c), *nodes = load("nodes.json");
+    util_err err = {{0}};
+    cJSON *a = op_desired_brokers_cm(&c, &opts, cid, nodes, NULL, &err);
+    cJSON *b = op_desired_brokers_cm(&c, &opts, cid, nodes, NULL, &err);
+
+    ck_assert(cJSON_Compare(a, b, 1));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    a = op_desired_statefulset(&c, &opts, &err);
+    b = op_desired_statefulset(&c, &opts, &err);
+    ck_assert(cJSON_Compare(a, b, 1));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+static const cJSON *node_named(const cJSON *nodes, const char *name)
+{
+    const cJSON *n;
+
+    cJSON_ArrayForEach(n, nodes)
+    {
+        if (strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(n, "metadata"), "name")->valuestring,
+                   name) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+START_TEST(node_address_by_preference_with_fallback)
+{
+    cJSON *nodes = load("nodes.json");
+    op_addr_type used;
+
+    /* Several ExternalIPs: the first listed wins. */
+    ck_assert_str_eq(op_node_address(node_named(nodes, "node-a"), OP_ADDR_EXTERNAL_IP, &used),
+                     "203.0.113.10");
+    ck_assert_int_eq(used, OP_ADDR_EXTERNAL_IP);
+    ck_assert_str_eq(op_node_address(node_named(nodes, "node-a"), OP_ADDR_INTERNAL_IP, &used),
+                     "10.0.0.1");
+    ck_assert_str_eq(op_node_address(node_named(nodes, "node-a"), OP_ADDR_HOSTNAME, &used),
+                     "node-a.local");
+    /* No ExternalIP: InternalIP comes next, before Hostname, whatever the
+     * listing order. */
+    ck_assert_str_eq(op_node_address(node_named(nodes, "node-c"), OP_ADDR_EXTERNAL_IP, &used),
+                     "10.0.0.3");
+    ck_assert_int_eq(used, OP_ADDR_INTERNAL_IP);
+    /* No Hostname: ExternalIP first among the rest. */
+    ck_assert_str_eq(op_node_address(node_named(nodes, "node-b"), OP_ADDR_HOSTNAME, &used),
+                     "203.0.113.11");
+    ck_assert_int_eq(used, OP_ADDR_EXTERNAL_IP);
+    ck_assert_ptr_null(op_node_address(node_named(nodes, "node-empty"), OP_ADDR_EXTERNAL_IP, NULL));
+    ck_assert_ptr_null(op_node_address(NULL, OP_ADDR_EXTERNAL_IP, NULL));
+    cJSON_Delete(nodes);
+}
+END_TEST
+
+START_TEST(advertised_addresses_per_listener_type)
+{
+    op_cluster np, lb;
+    cJSON *cr1 = parse_cr("nodeport.cr.json", &np), *cr2 = parse_cr("lb-tls.cr.json", &lb);
+    cJSON *nodes = load("nodes.json"), *svcs = load("lb-services.json");
+    char buf[OP_ADDR_MAX];
+
+    /* A node port listener advertises nodePortBase + id, not 9094. */
+    ck_assert_int_eq(op_advertised_address(&np, &np.listeners[1], 2, "cluster.local",
+                                           node_named(nodes, "node-a"), NULL, buf, sizeof buf),
+                     0);
+    ck_assert_str_eq(buf, "203.0.113.10:31092");
+    ck_assert_int_eq(op_advertised_address(&np, &np.listeners[0], 1, "cluster.local", NULL, NULL,
+                                           buf, sizeof buf),
+                     0);
+    ck_assert_str_eq(buf, "demo-1.demo-brokers.kafka.svc.cluster.local:9092");
+    /* Not scheduled, or on a node without addresses: not known yet. */
+    ck_assert_int_eq(op_advertised_address(&np, &np.listeners[1], 0, "cluster.local", NULL, NULL,
+                                           buf, sizeof buf),
+                     1);
+    ck_assert_int_eq(op_advertised_address(&np, &np.listeners[1], 0, "cluster.local",
+                                           node_named(nodes, "node-empty"), NULL, buf, sizeof buf),
+                     1);
+    ck_assert_ptr_nonnull(strstr(buf, "node-empty"));
+    /* Load balancers: the ingress IP or hostname, the listener port. */
+    ck_assert_int_eq(op_advertised_address(&lb, &lb.listeners[1], 0, "cluster.local", NULL,
+                                           cJSON_GetArrayItem(svcs, 0), buf, sizeof buf),
+                     0);
+    ck_assert_str_eq(buf, "198.51.100.7:9094");
+    ck_assert_int_eq(op_advertised_address(&lb, &lb.listeners[1], 1, "cluster.local", NULL,
+                                           cJSON_GetArrayItem(svcs, 1), buf, sizeof buf),
+                     0);
+    ck_assert_str_eq(buf, "lb-1.example.net:9094");
+    ck_assert_int_eq(op_advertised_address(&lb, &lb.listeners[1], 2, "cluster.local", NULL,
+                                           cJSON_GetArrayItem(svcs, 2), buf, sizeof buf),
+                     1);
+    /* A host template with a node port: the template's name, the node port. */
+    ck_assert_int_eq(op_advertised_address(&lb, &lb.listeners[2], 3, "cluster.local", NULL, NULL,
+                                           buf, sizeof buf),
+                     0);
+    ck_assert_str_eq(buf, "kafka-3.example.com:32003");
+    ck_assert_int_eq(op_host_port("2001:db8::1", 9094, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "[2001:db8::1]:9094");
+    cJSON_Delete(svcs);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr1);
+    cJSON_Delete(cr2);
+}
+END_TEST
+
+/* Applies a JSON merge patch to the nodeport CR and expects parsing to
+ * fail with a message containing want. */
+static void refused(const char *patch, const char *want)
+{
+    cJSON *cr = load("nodeport.cr.json"), *p = cJSON_Parse(patch), *merged;
+    op_cluster c;
+    util_err err = {{0}};
+
+    ck_assert_ptr_nonnull(p);
+    merged = cJSON_Duplicate(cr, 1);
+    {
+        cJSON *spec = cJSON_GetObjectItem(merged, "spec"), *e;
+
+        cJSON_ArrayForEach(e, p)
+        {
+            cJSON_DeleteItemFromObject(spec, e->string);
+            if (!cJSON_IsNull(e))
+                cJSON_AddItemToObject(spec, e->string, cJSON_Duplicate(e, 1));
+        }
+    }
+    ck_assert_int_eq(op_cluster_parse(merged, &c, &err), -1);
+    ck_assert_msg(strstr(err.msg, want) != NULL, "\"%s\" does not name %s", err.msg, want);
+    cJSON_Delete(merged);
+    cJSON_Delete(p);
+    cJSON_Delete(cr);
+}
+
+START_TEST(bad_specs_are_refused_naming_the_field)
+{
+    refused("{\"image\": null}", "spec.image");
+    refused("{\"replicas\": 0}", "spec.replicas");
+    refused("{\"replicas\": 2}", "spec.replicas");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"internal\"},"
+            "{\"name\":\"a\",\"port\":9093,\"type\":\"internal\"}]}",
+            "spec.listeners[1].name");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"internal\"},"
+            "{\"name\":\"b\",\"port\":9092,\"type\":\"loadbalancer\"}]}",
+            "spec.listeners[1].port");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"bogus\"}]}",
+            "spec.listeners[0]");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"loadbalancer\"}]}",
+            "exactly one listener");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"internal\"},"
+            "{\"name\":\"b\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":32766}]}",
+            "spec.listeners[1].nodePortBase");
+    refused("{\"listeners\": [{\"name\":\"a\",\"port\":9092,\"type\":\"internal\"},"
+            "{\"name\":\"b\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":31000},"
+            "{\"name\":\"c\",\"port\":9095,\"type\":\"nodeport\",\"nodePortBase\":31002}]}",
+            "overlap");
+    refused("{\"listeners\": [{\"name\":\"controller\",\"port\":9092,\"type\":\"internal\"}]}",
+            "spec.listeners[0].name");
+    refused("{\"clusterID\": \"short\"}", "spec.clusterID");
+    refused("{\"config\": {\"a\": 1}}", "spec.config.a");
+    refused("{\"storage\": {\"size\": \"lots\"}}", "spec.storage.size");
+    refused("{\"jvm\": {\"heapOverride\": \"0x10\"}}", "spec.jvm.heapOverride");
+    refused("{\"tolerations\": {}}", "spec.tolerations");
+}
+END_TEST
+
+START_TEST(heap_override_must_leave_room)
+{
+    op_cluster c;
+    cJSON *cr = load("lb-tls.cr.json"), *sts;
+    util_err err = {{0}};
+
+    cJSON_AddItemToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(cr, "spec"), "jvm"),
+                          "heapOverride", cJSON_CreateString("16Gi"));
+    ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+    sts = op_desired_statefulset(&c, &opts, &err);
+    ck_assert_ptr_null(sts);
+    ck_assert_ptr_nonnull(strstr(err.msg, "spec.jvm.heapOverride"));
+    cJSON_Delete(cr);
+}
+END_TEST
+
+START_TEST(cluster_ids_are_kafka_shaped_and_kept)
+{
+    char a[23], b[23], back[23];
+    op_cluster c;
+    cJSON *cr = parse_cr("nodeport.cr.json", &c), *cm;
+    util_err err = {{0}};
+
+    ck_assert_int_eq(op_cluster_id_new(a, sizeof a, &err), 0);
+    ck_assert_int_eq(op_cluster_id_new(b, sizeof b, &err), 0);
+    ck_assert_uint_eq(strlen(a), 22);
+    ck_assert_uint_eq(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                      22);
+    ck_assert_int_ne(a[0], '-');
+    ck_assert_str_ne(a, b);
+    ck_assert_int_eq(op_cluster_id_new(a, 22, &err), -1);
+    cm = op_desired_brokers_cm(&c, &opts, b, NULL, NULL, &err);
+    ck_assert_int_eq(op_brokers_cm_cluster_id(cm, back, sizeof back), 0);
+    ck_assert_str_eq(back, b);
+    cJSON_Delete(cm);
+    cm = cJSON_Parse("{\"data\":{\"cluster.json\":\"{\\\"clusterID\\\":\\\"x\\\"}\"}}");
+    ck_assert_int_eq(op_brokers_cm_cluster_id(cm, back, sizeof back), -1);
+    cJSON_Delete(cm);
+    cm = cJSON_Parse("{\"data\":{}}");
+    ck_assert_int_eq(op_brokers_cm_cluster_id(cm, back, sizeof back), 1);
+    cJSON_Delete(cm);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+/* The KRaft voter guards go into cluster.json and read back; empty ones
+ * stay out, so a cluster without them renders as before. */
+START_TEST(voter_guards_round_trip)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("nodeport.cr.json", &c), *cm;
+    util_err err = {{0}};
+    op_voters v = {(1u << 0) | (1u << 2), 1u << 1}, back;
+
+    cm = op_desired_brokers_cm(&c, &opts, cid, NULL, NULL, &err);
+    ck_assert_int_eq(op_brokers_cm_voters(cm, &back), 0);
+    ck_assert_uint_eq(back.formatted, 0);
+    ck_assert_uint_eq(back.reformat, 0);
+    ck_assert_ptr_null(
+        strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), "cluster.json")->valuestring,
+               "Voters"));
+    ck_assert_int_eq(op_brokers_cm_voters_put(cm, &v, &err), 0);
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(cm, "data"), "cluster.json")->valuestring,
+               "\"formattedVoters\":[0,2],\"reformatVoters\":[1]"));
+    ck_assert_int_eq(op_brokers_cm_voters(cm, &back), 0);
+    ck_assert_uint_eq(back.formatted, v.formatted);
+    ck_assert_uint_eq(back.reformat, v.reformat);
+    /* The cluster ID is untouched by the rewrite. */
+    {
+        char id[23];
+        ck_assert_int_eq(op_brokers_cm_cluster_id(cm, id, sizeof id), 0);
+        ck_assert_str_eq(id, cid);
+    }
+    cJSON_Delete(cm);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+START_TEST(quantities_parse)
+{
+    double v;
+
+    ck_assert_int_eq(op_quantity_parse("16Gi", &v), 0);
+    ck_assert(v == 16.0 * 1024 * 1024 * 1024);
+    ck_assert_int_eq(op_quantity_parse("500m", &v), 0);
+    ck_assert(v == 0.5);
+    ck_assert_int_eq(op_quantity_parse("1e3", &v), 0);
+    ck_assert(v == 1000);
+    ck_assert_int_eq(op_quantity_parse("2", &v), 0);
+    ck_assert_int_eq(op_quantity_parse("1G", &v), 0);
+    ck_assert(v == 1e9);
+    ck_assert_int_eq(op_quantity_parse("", &v), -1);
+    ck_assert_int_eq(op_quantity_parse("Gi", &v), -1);
+    ck_assert_int_eq(op_quantity_parse("1 Gi", &v), -1);
+    ck_assert_int_eq(op_quantity_parse("1Gb", &v), -1);
+    ck_assert_int_eq(op_quantity_parse("inf", &v), -1);
+    ck_assert_int_eq(op_quantity_parse("0x1p3", &v), -1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("op_desired");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, nodeport_cluster_objects_match_goldens);
+    tcase_add_test(tc, loadbalancer_tls_cluster_objects_match_goldens);
+    tcase_add_test(tc, redpanda_hostport_cluster_objects_match_goldens);
+    tcase_add_test(tc, statefulset_keeps_its_promises);
+    tcase_add_test(tc, builders_are_deterministic);
+    tcase_add_test(tc, node_address_by_preference_with_fallback);
+    tcase_add_test(tc, advertised_addresses_per_listener_type);
+    tcase_add_test(tc, bad_specs_are_refused_naming_the_field);
+    tcase_add_test(tc, heap_override_must_leave_room);
+    tcase_add_test(tc, cluster_ids_are_kafka_shaped_and_kept);
+    tcase_add_test(tc, quantities_parse);
+    tcase_add_test(tc, voter_guards_round_trip);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

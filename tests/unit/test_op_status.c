@@ -1,0 +1,280 @@
+/* The pure halves of reconcile: the comparison that decides whether an
+ * owned object needs a write (server-added fields ignored, quantities
+ * compared by value only inside resources, a removed or changed field
+ * noticed), and the status built from observed pods and nodes (per-broker
+ * addresses from each pod's node, readiness counted from pod conditions,
+ * a missing address reported as Degraded, lastTransitionTime kept while a
+ * condition holds, a refusal keeping the rest of the status). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator/address.h"
+#include "operator/cluster.h"
+#include "operator/diff.h"
+#include "operator/readdress.h"
+#include "operator/status.h"
+
+static const op_options opts = {"berth-sidecar:test", "cluster.local"};
+
+static cJSON *J(const char *s)
+{
+    cJSON *j = cJSON_Parse(s);
+
+    ck_assert_msg(j != NULL, "bad JSON: %s", s);
+    return j;
+}
+
+static bool subset(const char *want, const char *have)
+{
+    cJSON *w = J(want), *h = J(have);
+    bool r = op_subset(w, h);
+
+    cJSON_Delete(w);
+    cJSON_Delete(h);
+    return r;
+}
+
+START_TEST(subset_ignores_what_the_server_adds)
+{
+    ck_assert(
+        subset("{\"spec\":{\"type\":\"NodePort\"}}",
+               "{\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.0.0.1\"},\"status\":{}}"));
+    ck_assert(subset("{\"a\":[{\"x\":1}]}", "{\"a\":[{\"x\":1,\"y\":2}]}"));
+    ck_assert(subset("{\"b\":true,\"n\":null}", "{\"b\":true,\"n\":null}"));
+}
+END_TEST
+
+START_TEST(subset_notices_changes)
+{
+    ck_assert(!subset("{\"spec\":{\"replicas\":3}}", "{\"spec\":{\"replicas\":5}}"));
+    ck_assert(!subset("{\"spec\":{\"replicas\":3}}", "{\"spec\":{}}"));
+    ck_assert(!subset("{\"a\":[1,2]}", "{\"a\":[1,2,3]}"));
+    ck_assert(!subset("{\"a\":[1,2]}", "{\"a\":[2,1]}"));
+    ck_assert(!subset("{\"b\":true}", "{\"b\":false}"));
+    ck_assert(!subset("{\"b\":true}", "{\"b\":1}"));
+    ck_assert(!subset("{\"s\":\"1\"}", "{\"s\":1}"));
+    ck_assert(!subset("{\"o\":{}}", "{\"o\":[]}"));
+}
+END_TEST
+
+START_TEST(quantities_compare_by_value_only_in_resources)
+{
+    ck_assert(subset("{\"resources\":{\"limits\":{\"cpu\":\"1000m\",\"memory\":\"1Gi\"}}}",
+                     "{\"resources\":{\"limits\":{\"cpu\":\"1\",\"memory\":\"1024Mi\"}}}"));
+    ck_assert(
+        subset("{\"requests\":{\"storage\":\"0.5Gi\"}}", "{\"requests\":{\"storage\":\"512Mi\"}}"));
+    ck_assert(!subset("{\"limits\":{\"cpu\":\"2\"}}", "{\"limits\":{\"cpu\":\"1\"}}"));
+    /* Elsewhere "4.1" and "4.10" are different strings. */
+    ck_assert(!subset("{\"labels\":{\"v\":\"4.1\"}}", "{\"labels\":{\"v\":\"4.10\"}}"));
+}
+END_TEST
+
+static const char *const cr_json =
+    "{\"metadata\":{\"name\":\"demo\",\"namespace\":\"kafka\",\"uid\":\"u-1\",\"generation\":7},"
+    "\"spec\":{\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,"
+    "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+    "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":31090}]}}";
+
+static const char *const nodes_json =
+    "[{\"metadata\":{\"name\":\"n1\"},\"status\":{\"addresses\":["
+    "{\"type\":\"InternalIP\",\"address\":\"10.0.0.1\"},"
+    "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.1\"}]}},"
+    "{\"metadata\":{\"name\":\"n2\"},\"status\":{\"addresses\":[]}}]";
+
+static cJSON *pods_json(bool pod1_ready)
+{
+    char buf[1024];
+
+    snprintf(buf, sizeof buf,
+             "[{\"metadata\":{\"name\":\"demo-0\"},\"spec\":{\"nodeName\":\"n1\"},"
+             "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}},"
+             "{\"metadata\":{\"name\":\"demo-1\"},\"spec\":{\"nodeName\":\"n2\"},"
+             "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]}}]",
+             pod1_ready ? "True" : "False");
+    return J(buf);
+}
+
+static const cJSON *cond(const cJSON *st, const char *type)
+{
+    const cJSON *c;
+
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(st, "conditions"))
+    {
+        if (strcmp(cJSON_GetObjectItem(c, "type")->valuestring, type) == 0)
+            return c;
+    }
+    ck_abort_msg("no condition %s", type);
+    return NULL;
+}
+
+static const char *field(const cJSON *o, const char *k)
+{
+    const cJSON *j = cJSON_GetObjectItem(o, k);
+
+    return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static cJSON *build(const cJSON *old, bool pod1_ready, const char *now)
+{
+    cJSON *cr = J(cr_json), *nodes = J(nodes_json), *pods = pods_json(pod1_ready), *st;
+    op_cluster c;
+    op_status_input in = {0};
+    util_err err = {{0}};
+
+    ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+    in.c = &c;
+    in.o = &opts;
+    in.cluster_id = "MkU3OEVBNTcwNTJENDM2Qg";
+    in.pods = pods;
+    in.nodes = nodes;
+    in.old_status = old;
+    in.now = now;
+    st = op_status_build(&in);
+    cJSON_Delete(nodes);
+    cJSON_Delete(pods);
+    cJSON_Delete(cr);
+    return st;
+}
+
+START_TEST(status_reports_brokers_at_their_nodes)
+{
+    cJSON *st = build(NULL, true, "2026-01-01T00:00:00Z");
+    const cJSON *brokers = cJSON_GetObjectItem(st, "brokers");
+    const cJSON *b0 = cJSON_GetArrayItem(brokers, 0), *b1 = cJSON_GetArrayItem(brokers, 1);
+    const cJSON *b2 = cJSON_GetArrayItem(brokers, 2);
+
+    ck_assert_int_eq(cJSON_GetObjectItem(st, "observedGeneration")->valueint, 7);
+    ck_assert_int_eq(cJSON_GetArraySize(brokers), 3);
+    ck_assert_str_eq(field(cJSON_GetObjectItem(b0, "listeners"), "external"), "203.0.113.1:31090");
+    ck_assert_str_eq(field(cJSON_GetObjectItem(b0, "listeners"), "internal"),
+                     "demo-0.demo-brokers.kafka.svc.cluster.local:9092");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(b0, "controller")));
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(b1, "controller")));
+    /* n2 has no address: no external entry, and Degraded says why. */
+    ck_assert_ptr_null(field(cJSON_GetObjectItem(b1, "listeners"), "external"));
+    ck_assert_str_eq(field(b1, "node"), "n2");
+    ck_assert_ptr_null(field(b2, "pod"));
+    ck_assert_int_eq(cJSON_GetObjectItem(st, "readyReplicas")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItem(st, "replicas")->valueint, 2);
+    ck_assert_str_eq(field(cond(st, "Ready"), "status"), "False");
+    ck_assert_str_eq(field(cond(st, "Degraded"), "status"), "True");
+    ck_assert_str_eq(field(cond(st, "Degraded"), "reason"), "AddressPending");
+    ck_assert_ptr_nonnull(strstr(field(cond(st, "Degraded"), "message"), "n2"));
+    ck_assert_str_eq(field(cond(st, "Reconciled"), "status"), "True");
+    ck_assert_str_eq(field(cJSON_GetObjectItem(st, "bootstrap"), "internal"),
+                     "demo-bootstrap.kafka.svc:9092");
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "bootstrap"), "external")),
+        1);
+    cJSON_Delete(st);
+}
+END_TEST
+
+START_TEST(transition_times_move_only_on_a_change)
+{
+    cJSON *a = build(NULL, true, "2026-01-01T00:00:00Z");
+    cJSON *b = build(a, true, "2026-01-01T00:05:00Z");
+    cJSON *c = build(b, false, "2026-01-01T00:10:00Z");
+
+    /* Same observation later: byte for byte the same status, no write. */
+    ck_assert(cJSON_Compare(a, b, 1));
+    ck_assert_str_eq(field(cond(c, "Reconciled"), "lastTransitionTime"), "2026-01-01T00:00:00Z");
+    /* Ready stays False (2 of 3, then 1 of 3): its time stays too, though
+     * its message changes. */
+    ck_assert_str_eq(field(cond(c, "Ready"), "lastTransitionTime"), "2026-01-01T00:00:00Z");
+    ck_assert_str_eq(field(cond(c, "Ready"), "message"), "1 of 3 brokers ready");
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+}
+END_TEST
+
+START_TEST(refusal_keeps_the_rest_of_the_status)
+{
+    cJSON *a = build(NULL, true, "2026-01-01T00:00:00Z");
+    cJSON *r = op_status_refused(a, 8, "ClusterIDMismatch", "spec.clusterID differs",
+                                 "2026-01-01T01:00:00Z");
+
+    ck_assert_int_eq(cJSON_GetObjectItem(r, "observedGeneration")->valueint, 8);
+    ck_assert_str_eq(field(cond(r, "Reconciled"), "status"), "False");
+    ck_assert_str_eq(field(cond(r, "Reconciled"), "reason"), "ClusterIDMismatch");
+    ck_assert_str_eq(field(cond(r, "Reconciled"), "lastTransitionTime"), "2026-01-01T01:00:00Z");
+    ck_assert_str_eq(field(cond(r, "Ready"), "status"), "False");
+    ck_assert_str_eq(field(r, "clusterID"), "MkU3OEVBNTcwNTJENDM2Qg");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "brokers")), 3);
+    cJSON_Delete(r);
+    r = op_status_refused(NULL, 1, "InvalidSpec", "spec.image: required", "2026-01-01T01:00:00Z");
+    ck_assert_str_eq(field(cond(r, "Reconciled"), "reason"), "InvalidSpec");
+    cJSON_Delete(r);
+    cJSON_Delete(a);
+}
+END_TEST
+
+/* The fingerprint pinned on a pod, and what a change of it leads to. */
+START_TEST(moved_addresses_restart_the_broker_once)
+{
+    cJSON *cr = J(cr_json), *nodes = J(nodes_json), *pod;
+    op_cluster c;
+    util_err err = {{0}};
+    char fp[256];
+
+    ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+    ck_assert_int_eq(op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 0),
+                                            NULL, fp, sizeof fp),
+                     0);
+    ck_assert_str_eq(fp, "external=203.0.113.1:31092;");
+    /* A node without addresses: not known yet, nothing to pin. */
+    ck_assert_int_eq(op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 1),
+                                            NULL, fp, sizeof fp),
+                     1);
+    ck_assert_int_eq(
+        op_address_fingerprint(&c, 2, "cluster.local", cJSON_GetArrayItem(nodes, 0), NULL, fp, 8),
+        -1);
+
+    pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{\"nodeName\":\"n1\"}}");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"),
+                     OP_READDRESS_ANNOTATE);
+    ck_assert_int_eq(op_readdress_decide(pod, NULL), OP_READDRESS_NONE);
+    cJSON_AddItemToObject(
+        cJSON_AddObjectToObject(cJSON_GetObjectItem(pod, "metadata"), "annotations"),
+        OP_ADVERTISED_ANNOTATION, cJSON_CreateString("external=203.0.113.1:31092;"));
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_EVICT);
+    /* Already on its way out: nothing more to do. */
+    cJSON_AddStringToObject(cJSON_GetObjectItem(pod, "metadata"), "deletionTimestamp",
+                            "2026-01-01T00:00:00Z");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(NULL, "x"), OP_READDRESS_NONE);
+    cJSON_Delete(pod);
+    /* Not scheduled yet: nothing to pin. */
+    pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{}}");
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
+    cJSON_Delete(pod);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("op_status");
+    TCase *tc = tcase_create("core");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, subset_ignores_what_the_server_adds);
+    tcase_add_test(tc, subset_notices_changes);
+    tcase_add_test(tc, quantities_compare_by_value_only_in_resources);
+    tcase_add_test(tc, status_reports_brokers_at_their_nodes);
+    tcase_add_test(tc, transition_times_move_only_on_a_change);
+    tcase_add_test(tc, refusal_keeps_the_rest_of_the_status);
+    tcase_add_test(tc, moved_addresses_restart_the_broker_once);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
