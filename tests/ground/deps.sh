@@ -2,6 +2,7 @@
 # Installs the Debian packages berth builds and tests with: the runtime
 # libraries' headers, Check, clang (libFuzzer, sanitizers' runtime), the
 # linters, musl (the static drain client), openssl (ground certificates),
+# jq (generated install files and docs),
 # a JDK and Maven (the Kafka test ground). Idempotent and quiet when all
 # are present; needs root (or sudo) only when something is missing.
 set -euo pipefail
@@ -9,7 +10,7 @@ pkgs=(
     build-essential pkg-config
     libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libwebsockets-dev check
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck
-    musl-tools openssl curl ca-certificates
+    musl-tools openssl curl ca-certificates jq
     default-jdk-headless maven golang-go
 )
 missing=()
