@@ -48,7 +48,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo manifests clean help
+.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo manifests images clean help
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -68,6 +68,7 @@ help:
 	@echo "make bench             print the performance figures"
 	@echo "make demo              the main job on a local ground"
 	@echo "make manifests         regenerate manifests/, the chart's CRDs and docs/cr-reference.md"
+	@echo "make images            build the berth-operator and berth-sidecar images (buildah)"
 
 deps:
 	@bash tests/ground/deps.sh
@@ -160,6 +161,9 @@ demo: deps
 # the chart and manifests/crd/, docs/cr-reference.md from the CRD schema.
 manifests: deps
 	@bash tools/generate.sh
+
+images: deps
+	@bash tools/images.sh build
 
 clean:
 	rm -rf build
