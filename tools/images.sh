@@ -38,13 +38,13 @@ make_base() {
     log "base $local_base: building a minimal Debian $suite rootfs with mmdebstrap"
     # shellcheck disable=SC2016 # the hook is run by mmdebstrap with $1 = the rootfs
     mmdebstrap --quiet --variant=minbase \
-        --dpkg-opt='path-exclude=/usr/share/man/*' \
-        --dpkg-opt='path-exclude=/usr/share/doc/*' \
-        --dpkg-opt='path-include=/usr/share/doc/*/copyright' \
-        --dpkg-opt='path-exclude=/usr/share/locale/*' \
-        --dpkg-opt='path-exclude=/usr/share/info/*' \
+        --dpkgopt='path-exclude=/usr/share/man/*' \
+        --dpkgopt='path-exclude=/usr/share/doc/*' \
+        --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' \
+        --dpkgopt='path-exclude=/usr/share/info/*' \
         --aptopt='APT::Install-Recommends "false"' \
-        --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+        --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb' \
         "$suite" "$tmp/rootfs.tar"
     ctr=$(buildah from scratch)
     buildah add --quiet "$ctr" "$tmp/rootfs.tar" / >/dev/null

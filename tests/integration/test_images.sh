@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The container images build and are what they claim: tools/images.sh
+# builds berth-operator and berth-sidecar from the Containerfile with
+# buildah (on a Debian base made locally by mmdebstrap, since no image
+# registry is reachable here), and each image runs its program as uid 65532
+# with every shared library it links present, carries no compiler or
+# headers, and cannot be written to by its user; the sidecar image also
+# holds the static drain client.
+# Needs no ground, but root (buildah and mmdebstrap; CI runs as root).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
+fail() { echo "FAIL test_images: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+ctrs=()
+cleanup() {
+    local rc=$?
+    for c in "${ctrs[@]}"; do buildah rm "$c" >/dev/null 2>&1 || true; done
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+version=$(sed -nE 's/^#define BERTH_VERSION "([^"]+)".*/\1/p' "$repo/lib/util/version.h")
+out=$(bash "$repo/tools/images.sh" build 2>&1) || fail "tools/images.sh build failed: $(tail -30 <<<"$out")"
+for p in operator sidecar; do
+    grep -qx "localhost/berth-$p:$version" <<<"$out" || fail "tools/images.sh did not report berth-$p:$version: $out"
+done
+ok "built localhost/berth-operator:$version and localhost/berth-sidecar:$version"
+
+# inside IMAGE COMMAND: runs COMMAND (sh -c) in a container of IMAGE as the
+# image's own user.
+inside() {
+    local c
+    c=$(buildah from "$1") || fail "buildah from $1 failed"
+    ctrs+=("$c")
+    buildah run "$c" -- sh -c "$2"
+}
+
+for p in operator sidecar; do
+    img="localhost/berth-$p:$version"
+    got=$(buildah inspect --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}}' "$img" 2>&1) ||
+        fail "buildah inspect $img: $got"
+    [ "$got" = "65532:65532 [/usr/local/bin/berth-$p]" ] || fail "$img: user and entrypoint are '$got'"
+    bin="/usr/local/bin/berth-$p"
+    out=$(inside "$img" "id -u; ldd $bin; $bin --version" 2>&1) || fail "$img: running berth-$p --version failed: $out"
+    [ "$(head -1 <<<"$out")" = 65532 ] || fail "$img: runs as uid $(head -1 <<<"$out"), not 65532"
+    ! grep -q 'not found' <<<"$out" || fail "$img: berth-$p lacks shared libraries: $out"
+    grep -qF "$version" <<<"$out" || fail "$img: berth-$p --version does not print $version: $out"
+    out=$(inside "$img" "for t in gcc cc make musl-gcc; do command -v \$t; done; ls /usr/include/curl /usr/include/openssl 2>/dev/null; touch $bin 2>/dev/null && echo writable; true" 2>&1)
+    [ -z "$out" ] || fail "$img: has build tools or headers, or a writable program: $out"
+    size=$(buildah images --format '{{.Size}}' "$img" 2>/dev/null || true)
+    ok "$img runs berth-$p as uid 65532 with all its libraries, no build tools, program read-only${size:+ ($size)}"
+done
+
+img="localhost/berth-sidecar:$version"
+out=$(inside "$img" 'ldd /usr/local/bin/berth-drain 2>&1; test -x /usr/local/bin/berth-drain && echo executable' 2>&1) || true
+if ! grep -q 'not a dynamic executable' <<<"$out" || ! grep -qx executable <<<"$out"; then
+    fail "$img: /usr/local/bin/berth-drain is not a static executable: $out"
+fi
+ok "$img holds the static drain client /usr/local/bin/berth-drain"
