@@ -222,7 +222,7 @@ ok "SA $ns/$op can do what the operator needs, can grant the sidecar its Role, a
 out=$(helm upgrade "$release" "$chart" -n "$ns" --set operator.logFormat=json --set operator.replicas=2 \
     --set operator.watchNamespace=kafka --wait --timeout 120s 2>&1) || fail "helm upgrade failed: $out"
 got=$(get deployment "$op" -n "$ns" -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].args}')
-want='2 ["--namespace=kafka","--leader-elect=true","--metrics-addr=:8080","--health-addr=:8081","--log-format=json"]'
+want='2 ["--namespace=kafka","--leader-elect","--metrics-addr=:8080","--health-addr=:8081","--log-format=json"]'
 [ "$got" = "$want" ] || fail "after helm upgrade: got '$got', want '$want'"
 [ "$(helm status "$release" -n "$ns" -o json | jq -r '.version')" = 2 ] || fail "release is not at revision 2 after upgrade"
 if out=$(helm upgrade "$release" "$chart" -n "$ns" --reuse-values --set operator.logFormat=yaml 2>&1); then
