@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the container images berth-operator and berth-sidecar from the
-# Containerfile with buildah (rootful, vfs storage, chroot isolation: no
+# Containerfile with buildah (rootful, chroot isolation: no
 # daemon and no privileges beyond root are needed).
 #
 # The Containerfile starts FROM a Debian image (BASE). Where no image
@@ -11,12 +11,13 @@
 #
 # Usage: tools/images.sh [base|build]   (default: build, which makes the base
 # first when it is missing). BERTH_IMAGE_BASE=<image> uses that base
-# instead (e.g. a pulled debian:bookworm-slim). Prints the built image names.
+# instead (e.g. a pulled debian:bookworm-slim); BERTH_IMAGE_TAG=<tag> tags
+# the images with it instead of berth's version. Prints the built image names.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
+export BUILDAH_ISOLATION=chroot
 suite=bookworm
 local_base="localhost/berth-debian:$suite"
 base=${BERTH_IMAGE_BASE:-$local_base}
@@ -55,7 +56,7 @@ make_base() {
 }
 
 build() {
-    local target=$1 tag="localhost/berth-$1:$version"
+    local target=$1 tag="localhost/berth-$1:${BERTH_IMAGE_TAG:-$version}"
     log "building $tag (target $target, FROM $base)"
     buildah bud --quiet --layers --build-arg "BASE=$base" --target "$target" -t "$tag" \
         -f "$repo/Containerfile" "$repo" >/dev/null
