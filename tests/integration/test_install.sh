@@ -20,6 +20,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 chart="$repo/charts/berth"
 crd=kafkaclusters.berth.io
+# The ground's pinned helm: kube.sh up builds the control plane only, so
+# build helm here when it is missing or its pin changed (cached otherwise).
+if ! built=$(bash "$repo/tests/ground/build.sh" helm 2>&1); then
+    echo "FAIL: could not build helm: $built" >&2
+    exit 1
+fi
 
 tmp=$(mktemp -d)
 id=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -12,6 +12,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 export HELM="${BERTH_GROUND_BIN:?}/helm"
+# The ground's pinned helm: kube.sh up builds the control plane only, so
+# build helm here when it is missing or its pin changed (cached otherwise).
+if ! built=$(bash "$repo/tests/ground/build.sh" helm 2>&1); then
+    echo "FAIL: could not build helm: $built" >&2
+    exit 1
+fi
 fail() { echo "FAIL test_install_drift: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 tmp=$(mktemp -d)
