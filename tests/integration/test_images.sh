@@ -17,10 +17,8 @@ ok() { echo "ok: $*"; }
 # images; the layers stay cached for the next run.
 tag="test-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export BERTH_IMAGE_TAG=$tag
-ctrs=()
 cleanup() {
     local rc=$?
-    for c in "${ctrs[@]}"; do buildah rm "$c" >/dev/null 2>&1 || true; done
     buildah rmi "localhost/berth-operator:$tag" "localhost/berth-sidecar:$tag" >/dev/null 2>&1 || true
     exit "$rc"
 }
@@ -34,12 +32,13 @@ done
 ok "built localhost/berth-operator:$tag and localhost/berth-sidecar:$tag"
 
 # inside IMAGE COMMAND: runs COMMAND (sh -c) in a container of IMAGE as the
-# image's own user.
+# image's own user, and removes the container.
 inside() {
-    local c
+    local c rc=0
     c=$(buildah from "$1") || fail "buildah from $1 failed"
-    ctrs+=("$c")
-    buildah run "$c" -- sh -c "$2"
+    buildah run "$c" -- sh -c "$2" || rc=$?
+    buildah rm "$c" >/dev/null 2>&1 || true
+    return "$rc"
 }
 
 for p in operator sidecar; do
