@@ -50,7 +50,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo clean help
+.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo manifests images clean help
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -69,6 +69,8 @@ help:
 	@echo "make lint              clang-format check and cppcheck"
 	@echo "make bench             print the performance figures"
 	@echo "make demo              the main job on a local ground"
+	@echo "make manifests         regenerate manifests/, the chart's CRDs and docs/cr-reference.md"
+	@echo "make images            build the berth-operator and berth-sidecar images (buildah)"
 
 deps:
 	@bash tests/ground/deps.sh
@@ -156,6 +158,14 @@ bench: deps
 demo: deps
 	@$(SUBMAKE) all
 	@bash tests/demo.sh
+
+# Generated install files: charts/berth/crds/ and manifests/berth.yaml from
+# the chart and manifests/crd/, docs/cr-reference.md from the CRD schema.
+manifests: deps
+	@bash tools/generate.sh
+
+images: deps
+	@bash tools/images.sh build
 
 clean:
 	rm -rf build

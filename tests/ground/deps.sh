@@ -2,6 +2,8 @@
 # Installs the Debian packages berth builds and tests with: the runtime
 # libraries' headers, Check, clang (libFuzzer, sanitizers' runtime), the
 # linters, musl (the static drain client), openssl (ground certificates),
+# jq (generated install files and docs), buildah and mmdebstrap (the
+# container images and their Debian base),
 # a JDK and Maven (the Kafka test ground). Idempotent and quiet when all
 # are present; needs root (or sudo) only when something is missing.
 set -euo pipefail
@@ -9,7 +11,7 @@ pkgs=(
     build-essential pkg-config
     libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libwebsockets-dev check
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck
-    musl-tools openssl curl ca-certificates
+    musl-tools openssl curl ca-certificates jq buildah mmdebstrap
     default-jdk-headless maven golang-go
 )
 missing=()
