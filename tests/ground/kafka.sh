@@ -12,6 +12,13 @@
 #   kafka.sh tool CLASS ARGS  run one of Kafka's own tools, e.g.
 #                             kafka.sh tool org.apache.kafka.tools.TopicCommand --list ...
 #   kafka.sh sasl-info        print the SASL_SSL listener's settings (below)
+#   kafka.sh stop-broker I    SIGTERM broker I (controlled shutdown) and wait
+#                             until it has exited
+#   kafka.sh start-broker I [CONFIG]
+#                             start broker I again, on CONFIG if given (e.g.
+#                             one rendered by berth-sidecar init; it must keep
+#                             the broker's node id, ports and log.dirs), and
+#                             wait until all brokers are registered
 #
 # With KAFKA_SASL_SSL=1, `up` also opens a SASL_SSL listener on every broker
 # (port KAFKA_SASL_SSL_PORT_BASE + i): TLS with a certificate for localhost
@@ -185,19 +192,49 @@ cmd_up() {
             -t "$cid" -c "$kstate/b$i/server.properties" >"$kstate/b$i/format.log" 2>&1 ||
             { cat "$kstate/b$i/format.log" >&2; ground_die "formatting broker $i failed"; }
     done
-    for ((i = 0; i < n; i++)); do
-        KAFKA_LOG_DIR="$kstate/b$i" setsid java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
-            -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:CICompilerCount=2 \
-            -Djava.awt.headless=true \
-            -Dlog4j2.configurationFile="$here/kafka/log4j2-broker.properties" \
-            -Dkafka.logs.dir="$kstate/b$i" \
-            -cp "$(libs_dir)/*" kafka.Kafka "$kstate/b$i/server.properties" \
-            >"$kstate/b$i/stdout.log" 2>&1 </dev/null &
-        echo $! >"$kstate/b$i/pid"
-    done
+    for ((i = 0; i < n; i++)); do start_one "$i" "$kstate/b$i/server.properties"; done
     ground_log "Apache Kafka $(kafka_version): $n KRaft brokers starting, bootstrap $(bootstrap "$n")"
     if secure; then ground_log "kafka: SASL_SSL bootstrap $(sasl_bootstrap "$n")"; fi
     wait_registered "$n"
+}
+
+# start_one I CONFIG: starts broker I's JVM on CONFIG in the background.
+start_one() {
+    local i=$1 config=$2
+    KAFKA_LOG_DIR="$kstate/b$i" setsid java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
+        -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:CICompilerCount=2 \
+        -Djava.awt.headless=true \
+        -Dlog4j2.configurationFile="$here/kafka/log4j2-broker.properties" \
+        -Dkafka.logs.dir="$kstate/b$i" \
+        -cp "$(libs_dir)/*" kafka.Kafka "$config" \
+        >>"$kstate/b$i/stdout.log" 2>&1 </dev/null &
+    echo $! >"$kstate/b$i/pid"
+}
+
+# stop_one I: SIGTERM (a controlled shutdown), then SIGKILL after 30s.
+stop_one() {
+    local pid
+    pid=$(cat "$kstate/b$1/pid" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+cmd_stop_broker() {
+    local i=${1:?broker index}
+    [ -d "$kstate/b$i" ] || ground_die "no broker $i in $kstate"
+    stop_one "$i"
+    ground_log "kafka: broker $i stopped"
+}
+
+cmd_start_broker() {
+    local i=${1:?broker index} config=${2:-$kstate/b${1}/server.properties}
+    [ -d "$kstate/b$i" ] || ground_die "no broker $i in $kstate"
+    ! kill -0 "$(cat "$kstate/b$i/pid")" 2>/dev/null || ground_die "broker $i is running"
+    [ -r "$config" ] || ground_die "broker $i: cannot read $config"
+    start_one "$i" "$config"
+    ground_log "kafka: broker $i starting on $config"
+    wait_registered "$(count)"
 }
 
 # wait_registered N: until the cluster's metadata lists N live brokers.
@@ -226,11 +263,7 @@ cmd_down() {
         pid=$(cat "$kstate/b$i/pid" 2>/dev/null) || continue
         kill "$pid" 2>/dev/null || true
     done
-    for ((i = 0; i < n; i++)); do
-        pid=$(cat "$kstate/b$i/pid" 2>/dev/null) || continue
-        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
+    for ((i = 0; i < n; i++)); do stop_one "$i"; done
     rm -rf "$kstate"
     rmdir "$GROUND_STATE" 2>/dev/null || true
 }
@@ -243,5 +276,7 @@ bootstrap) cmd_bootstrap ;;
 version) kafka_version ;;
 tool) shift; cmd_tool "$@" ;;
 sasl-info) cmd_sasl_info ;;
-*) sed -n '2,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+stop-broker) shift; cmd_stop_broker "$@" ;;
+start-broker) shift; cmd_start_broker "$@" ;;
+*) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

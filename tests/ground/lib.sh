@@ -9,7 +9,10 @@ GROUND_BIN="$GROUND_CACHE/bin"
 GROUND_KUBECONFIG="$GROUND_STATE/admin.kubeconfig"
 
 # Ports on 127.0.0.1. Chosen away from Kafka's and Kubernetes' usual ones so a
-# developer's own services do not clash.
+# developer's own services do not clash, and below the kernel's ephemeral
+# range (/proc/sys/net/ipv4/ip_local_port_range, usually 32768-60999): a
+# port in it can be taken at random by any outgoing connection, and a server
+# started later then fails to bind. Overrides must stay below it too.
 GROUND_ETCD_CLIENT_PORT=${GROUND_ETCD_CLIENT_PORT:-23791}
 GROUND_ETCD_PEER_PORT=${GROUND_ETCD_PEER_PORT:-23801}
 GROUND_APISERVER_PORT=${GROUND_APISERVER_PORT:-26443}
