@@ -136,6 +136,7 @@ test-asan: deps
 # The whole suite in one pass over the ground: plain and sanitizer builds
 # share one control plane and one Kafka cluster.
 test: deps
+	@$(SUBMAKE) lint
 	@$(SUBMAKE) all
 	@$(SUBMAKE) $(ASAN) all
 	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
@@ -149,7 +150,8 @@ fuzz: deps
 lint: deps
 	clang-format --dry-run -Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Ilib $(LIB_SRC)
+		--suppress=missingIncludeSystem --inline-suppr -Ilib -Isidecar \
+		$(LIB_SRC) $(wildcard sidecar/*.c sidecar/drainclient/*.c operator/*.c)
 
 bench: deps
 	@$(SUBMAKE) all
