@@ -170,7 +170,7 @@ start_sidecar() {
         --http-addr 127.0.0.1 --http-port "$((sidecar_base + i))" \
         --socket "$state/run/$cluster-$i.sock" --probe-interval 1000 \
         --kubeconfig "$state/sidecar.kubeconfig" >>"$logs/sidecar-$i.log" 2>&1 8>&- 9>&- &
-    sc_pids[$i]=$!
+    sc_pids[i]=$!
 }
 
 # wait_sidecar_ready I SECONDS: until sidecar I's /readyz says 200, printing
@@ -241,7 +241,7 @@ say "starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and 
 bash "$ground/kube.sh" up >"$logs/kube-up.log" 2>&1 8>&- 9>&- || die_log "$logs/kube-up.log" "starting the control plane failed"
 say "$(bash "$ground/kube.sh" versions | paste -sd, | sed 's/,/, /g')"
 say "3 kwok nodes (kwok plays their kubelet; no container ever runs on them):"
-kubectl get nodes -L topology.kubernetes.io/zone \
+kubectl get nodes \
     -o custom-columns='NAME:.metadata.name,EXTERNAL-IP:.status.addresses[?(@.type=="ExternalIP")].address,ZONE:.metadata.labels.topology\.kubernetes\.io/zone,READY:.status.conditions[?(@.type=="Ready")].status' |
     indent
 say "starting Apache Kafka $(bash "$ground/kafka.sh" version): 3 KRaft brokers (ids 0-2), real JVMs on this machine"
@@ -306,10 +306,10 @@ observed() {
     [ -n "$g" ] && [ "$g" = "$o" ]
 }
 wait_until 60 "status.observedGeneration of $ns/$cluster" observed
-objects=(statefulset/$cluster service/$cluster-brokers service/$cluster-bootstrap
-    service/$cluster-0-external service/$cluster-1-external service/$cluster-2-external
-    configmap/$cluster-brokers configmap/$cluster-drain lease.coordination.k8s.io/$cluster-drain
-    poddisruptionbudget.policy/$cluster serviceaccount/$cluster-sidecar)
+objects=("statefulset/$cluster" "service/$cluster-brokers" "service/$cluster-bootstrap"
+    "service/$cluster-0-external" "service/$cluster-1-external" "service/$cluster-2-external"
+    "configmap/$cluster-brokers" "configmap/$cluster-drain" "lease.coordination.k8s.io/$cluster-drain"
+    "poddisruptionbudget.policy/$cluster" "serviceaccount/$cluster-sidecar")
 for o in "${objects[@]}"; do
     wait_until 60 "$o in namespace $ns" kubectl get "$o" -n "$ns"
 done
@@ -323,9 +323,11 @@ wait_until 60 "status.readyReplicas 3 (kwok reports the pods Ready)" all_ready
 say "reconciled (status.observedGeneration = metadata.generation); what the operator made:"
 kubectl get statefulsets,services,configmaps,leases,poddisruptionbudgets,serviceaccounts,roles,rolebindings \
     -n "$ns" -l app.kubernetes.io/managed-by=berth-operator -o name | sed 's/\.[a-z.]*\.k8s\.io//; s/\.apps//; s/\.policy//' |
-    column -c 100 | indent
+    awk '{ printf "%-30s%s", $0, NR % 3 ? "" : "\n" } END { if (NR % 3) print "" }' | indent
 say "pods (kwok: scheduled and shown Running, but no broker process runs in them):"
-kubectl get pods -n "$ns" -o wide | awk '{ print $1, $2, $3, $7 }' | column -t | indent
+kubectl get pods -n "$ns" \
+    -o custom-columns='NAME:.metadata.name,PHASE:.status.phase,READY:.status.conditions[?(@.type=="Ready")].status,NODE:.spec.nodeName' |
+    indent
 
 show_cluster=0
 
@@ -373,7 +375,7 @@ say "stopping broker $drained (SIGTERM, as Kubernetes does after the preStop hoo
 bash "$ground/kafka.sh" stop-broker "$drained" >>"$logs/kafka-restart.log" 2>&1 ||
     die_log "$logs/kafka-restart.log" "stopping broker $drained failed"
 stop_pid "${sc_pids[$drained]}"
-sc_pids[$drained]=""
+sc_pids[drained]=""
 say "starting broker $drained again, and a new sidecar beside it (the new pod's)"
 bash "$ground/kafka.sh" start-broker "$drained" >>"$logs/kafka-restart.log" 2>&1 8>&- 9>&- ||
     die_log "$logs/kafka-restart.log" "starting broker $drained again failed"

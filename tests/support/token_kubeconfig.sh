@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A kubeconfig that holds nothing but one ServiceAccount's token, so that a
 # program run outside the cluster (berth-operator, berth-sidecar) gets exactly
 # the rights RBAC gives that ServiceAccount, as it would in its pod. Shared by
