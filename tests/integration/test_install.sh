@@ -148,6 +148,7 @@ check_rbac() {
     for r in pods nodes; do
         for v in get list watch; do can "$sns" "$sa" "$v" "$r" -A; done
     done
+    can "$sns" "$sa" patch pods -n "$other"
     can "$sns" "$sa" create pods --subresource=eviction -n "$other"
     can "$sns" "$sa" create events -n "$other"
     can "$sns" "$sa" patch events.events.k8s.io -n "$other"
@@ -155,7 +156,7 @@ check_rbac() {
     # What it must not do.
     for v in get list watch; do cannot "$sns" "$sa" "$v" secrets -A; cannot "$sns" "$sa" "$v" secrets -n "$sns"; done
     for v in create update patch delete; do cannot "$sns" "$sa" "$v" nodes; done
-    for v in create update patch delete; do cannot "$sns" "$sa" "$v" pods -n "$other"; done
+    for v in create update delete; do cannot "$sns" "$sa" "$v" pods -n "$other"; done
     cannot "$sns" "$sa" delete kafkaclusters.berth.io -n "$other"
     cannot "$sns" "$sa" create kafkaclusters.berth.io -n "$other"
     cannot "$sns" "$sa" create deployments.apps -n "$other"
@@ -222,7 +223,7 @@ EOF
 
 check_rbac "$ns" "$op"
 check_sidecar_rbac "$ns" "$op"
-ok "SA $ns/$op can do what the operator needs, can grant the sidecar its Role, and cannot read Secrets, delete Nodes, write Pods or escalate"
+ok "SA $ns/$op can do what the operator needs, can grant the sidecar its Role, and cannot read Secrets, delete Nodes, create or delete Pods or escalate"
 
 # --- helm upgrade ---------------------------------------------------------------------
 out=$(helm upgrade "$release" "$chart" -n "$ns" --set operator.logFormat=json --set operator.replicas=2 \

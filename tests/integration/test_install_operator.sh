@@ -14,6 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 operator="${BERTH_OPERATOR_BIN:-$repo/build/berth-operator}"
+. "$repo/tests/support/token_kubeconfig.sh"
 
 tmp=$(mktemp -d)
 id=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -48,24 +49,7 @@ kubectl wait --for=condition=Established --timeout=60s crd/kafkaclusters.berth.i
 
 # A kubeconfig with the operator ServiceAccount's token and nothing else;
 # its namespace is where the operator keeps its leader Lease.
-token=$(kubectl create token "$op" -n "$ns" --duration=1h) || fail "no token for ServiceAccount $ns/$op"
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-kubectl config view --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
-    base64 -d >"$tmp/ca.crt"
-cat >"$tmp/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: ground
-  cluster: {server: "$server", certificate-authority: "$tmp/ca.crt"}
-users:
-- name: operator
-  user: {token: "$token"}
-contexts:
-- name: operator
-  context: {cluster: ground, user: operator, namespace: "$ns"}
-current-context: operator
-EOF
+token_kubeconfig "$op" "$ns" "$tmp/kubeconfig" || fail "no kubeconfig for ServiceAccount $ns/$op"
 
 kubectl create namespace "$kns" >/dev/null
 kubectl apply -n "$kns" -f "$repo/manifests/examples/kafka-nodeport.yaml" >/dev/null ||
