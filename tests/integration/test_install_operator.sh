@@ -55,10 +55,11 @@ kubectl create namespace "$kns" >/dev/null
 kubectl apply -n "$kns" -f "$repo/manifests/examples/kafka-nodeport.yaml" >/dev/null ||
     fail "the example kafka-nodeport.yaml was refused"
 
-# A free loopback port for the health address.
+# A free loopback port for the health address, below the ephemeral range
+# (see tests/ground/lib.sh) and clear of the ground's own ports.
 port=""
 for _ in 1 2 3 4 5; do
-    p=$((40000 + RANDOM % 20000))
+    p=$((26500 + RANDOM % 400))
     if ! ss -Hltn "sport = :$p" | grep -q .; then port=$p; break; fi
 done
 [ -n "$port" ] || fail "no free port for the health address"
