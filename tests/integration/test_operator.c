@@ -361,6 +361,41 @@ static void ensure_crd(void)
     }
 }
 
+/* The first of n consecutive node ports no Service holds. */
+static int free_node_ports(int n, unsigned seed)
+{
+    static bool used[32768];
+    cJSON *list = NULL;
+    const cJSON *svc, *p;
+    int span = 32767 - 30000 + 1, start = (int)(seed % (unsigned)span);
+    util_err err = {{0}};
+
+    ck_assert_msg(kube_list(kc, "/api/v1/services", NULL, &list, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(svc, at(list, "items"))
+    {
+        cJSON_ArrayForEach(p, at(svc, "spec.ports"))
+        {
+            const cJSON *np = at(p, "nodePort");
+
+            if (cJSON_IsNumber(np) && np->valueint >= 30000 && np->valueint <= 32767)
+                used[np->valueint] = true;
+        }
+    }
+    cJSON_Delete(list);
+    for (int k = 0; k < span; k++) {
+        int base = 30000 + (start + k) % span, i;
+
+        if (base + n - 1 > 32767)
+            continue;
+        for (i = 0; i < n && !used[base + i]; i++)
+            ;
+        if (i == n)
+            return base;
+    }
+    ck_abort_msg("no %d free node ports in a row", n);
+    return -1;
+}
+
 static void setup(void)
 {
     unsigned char r[4];
@@ -370,8 +405,9 @@ static void setup(void)
     kc = kt_client(cfg);
     kt_random_name(ns, sizeof ns, "opr");
     ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
-    /* A node port range of our own, away from other tests' by chance. */
-    node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
+    /* A node port range of our own: 10 ports no Service holds now, from a
+     * random start so concurrent runs rarely pick the same. */
+    node_port_base = free_node_ports(10, (unsigned)r[0] << 8 | r[1]);
     ensure_crd();
     kt_create_namespace(kc, ns, "operator");
     for (int i = 0; i < VOLUMES; i++)
