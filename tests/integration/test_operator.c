@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +39,9 @@ static char ns[64];
 static int node_port_base;
 /* Up to two operator processes (the leader-election test runs both). */
 static int metrics_port[2];
+/* Labels (berth.io/test) this run's namespaces and PersistentVolumes, so
+ * sweep() finds what a failed test left. Set before the tests fork. */
+static char run_label[32];
 static pid_t operator_pid[2] = {-1, -1};
 static char operator_log[2][PATH_MAX];
 
@@ -157,6 +161,10 @@ static void operator_start(int i, int mode)
         const char *args[24];
         int a = 0;
         FILE *f = freopen(operator_log[i], "a", stderr);
+
+        /* A failed assertion ends the test's process at once: the
+         * operator must not outlive it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
 
         (void)f;
         args[a++] = bin;
@@ -396,6 +404,8 @@ static int free_node_ports(int n, unsigned seed)
     return -1;
 }
 
+static void cleanup(void);
+
 static void setup(void)
 {
     unsigned char r[4];
@@ -409,23 +419,30 @@ static void setup(void)
      * random start so concurrent runs rarely pick the same. */
     node_port_base = free_node_ports(10, (unsigned)r[0] << 8 | r[1]);
     ensure_crd();
-    kt_create_namespace(kc, ns, "operator");
+    kt_create_namespace(kc, ns, run_label);
     for (int i = 0; i < VOLUMES; i++)
         create("/api/v1/persistentvolumes",
                kt_json("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{"
-                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"operator\"}},"
+                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"%s\"}},"
                        "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":["
                        "\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Retain\","
                        "\"storageClassName\":\"\",\"hostPath\":{\"path\":\"/tmp/%s/%d\"},"
                        "\"claimRef\":{\"namespace\":\"%s\",\"name\":\"data-demo-%d\"}}}",
-                       ns, i, ns, i, ns, i));
+                       ns, i, run_label, ns, i, ns, i));
 }
 
-static void teardown(void)
+/* Stops our operators and deletes what the test made. A failed assertion
+ * ends the test's process without this teardown: its operators then die
+ * with it (PR_SET_PDEATHSIG) and sweep() removes the rest. */
+static void cleanup(void)
 {
+    static bool done;
     util_err err = {{0}};
     char path[KUBE_PATH_MAX];
 
+    if (done || kc == NULL)
+        return;
+    done = true;
     for (int i = 0; i < 2; i++)
         if (operator_pid[i] > 0)
             operator_stop(i);
@@ -436,8 +453,14 @@ static void teardown(void)
         kube_delete(kc, path, NULL, NULL);
     }
     kube_client_free(kc);
+    kc = NULL;
     kube_config_free(cfg);
     curl_global_cleanup();
+}
+
+static void teardown(void)
+{
+    cleanup();
 }
 
 /* ---- the test ---- */
@@ -1352,6 +1375,47 @@ START_TEST(changed_ingress_restarts_that_broker_only)
 }
 END_TEST
 
+/* Before and after all tests, in the parent process: deletes every
+ * namespace and PersistentVolume labelled with this run's label. */
+static void sweep_setup(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    kt_random_name(run_label, sizeof run_label, "operator");
+}
+
+static void sweep(void)
+{
+    static const char *const colls[] = {"/api/v1/namespaces", "/api/v1/persistentvolumes"};
+    kube_config *scfg = kt_admin_config();
+    kube_client *sc = kt_client(scfg);
+    char sel[64];
+
+    snprintf(sel, sizeof sel, "berth.io/test=%s", run_label);
+    for (size_t k = 0; k < 2; k++) {
+        kube_list_opts lo = {0};
+        cJSON *list = NULL;
+        const cJSON *o;
+
+        lo.label_selector = sel;
+        if (kube_list(sc, colls[k], &lo, &list, NULL, NULL) != 0)
+            continue;
+        cJSON_ArrayForEach(o, at(list, "items"))
+        {
+            char path[KUBE_PATH_MAX];
+
+            if (at(o, "metadata.deletionTimestamp") != NULL)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", colls[k], str(o, "metadata.name"));
+            if (kube_delete(sc, path, NULL, NULL) == 0)
+                fprintf(stderr, "swept %s\n", path);
+        }
+        cJSON_Delete(list);
+    }
+    kube_client_free(sc);
+    kube_config_free(scfg);
+    curl_global_cleanup();
+}
+
 int main(void)
 {
     Suite *s = suite_create("operator");
@@ -1360,6 +1424,7 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 600);
+    tcase_add_unchecked_fixture(tc, sweep_setup, sweep);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
     tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
