@@ -12,6 +12,7 @@
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "readdress.h"
+#include "scale_down.h"
 #include "status.h"
 #include "util/log.h"
 
@@ -433,6 +434,61 @@ static int read_live(run *w, util_err *err)
     return 0;
 }
 
+/* Refuses a scale-down while the leaving brokers hold partition replicas
+ * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
+static int guard_scale_down(run *w, util_err *err)
+{
+    const cJSON *d, *l = w->live->child, *sts = NULL, *rep, *m, *a, *ann;
+    const op_listener *in = &w->c.listeners[w->c.internal];
+    char hostport[512], msg[512], why[UTIL_ERR_MAX + 160];
+    util_err cerr = {{0}};
+    int have, rc;
+
+    cJSON_ArrayForEach(d, w->desired)
+    {
+        if (kind_index(d) >= 0 && strcmp(kinds[kind_index(d)].kind, "StatefulSet") == 0 &&
+            !cJSON_IsNull(l))
+            sts = l;
+        l = l->next;
+    }
+    rep =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
+    if (!cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
+        return 0;
+    m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
+    a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+    ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
+    if (cJSON_IsString(ann))
+        snprintf(hostport, sizeof hostport, "%s", ann->valuestring);
+    else if (in->tls_secret == NULL && in->auth == NULL)
+        snprintf(hostport, sizeof hostport, "%s-bootstrap.%s.svc.%s:%d", w->c.name, w->c.namespace,
+                 w->r->opts.cluster_domain, in->port);
+    else {
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused: berth cannot log in to listener "
+                 "\"%s\" (TLS or SASL) to check that the leaving brokers hold no replicas",
+                 have, w->c.replicas, in->name);
+        return refuse(w, "ScaleDownUnverified", why, err) == 0 ? 1 : -1;
+    }
+    rc = op_scale_down_check(hostport, w->c.replicas, have, msg, sizeof msg, &cerr);
+    if (rc == 0) {
+        util_info("%s/%s: brokers %d..%d hold no replicas: scaling down", w->c.namespace, w->c.name,
+                  w->c.replicas, have - 1);
+        return 0;
+    }
+    if (rc > 0)
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused while leaving brokers hold data "
+                 "(move it first): %s",
+                 have, w->c.replicas, msg);
+    else
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused: cannot check the leaving brokers' "
+                 "replicas: %s",
+                 have, w->c.replicas, cerr.msg);
+    return refuse(w, rc > 0 ? "ScaleDownBlocked" : "ScaleDownUnverified", why, err) == 0 ? 1 : -1;
+}
+
 /* Applies what differs. The first failure's reason and message go to
  * *reason/msg; others are still attempted, so one bad Service does not
  * hold back the rest. Returns the number of failures. */
@@ -620,6 +676,8 @@ static int reconcile(run *w, const char *key, util_err *err)
     if (rc != 0)
         return rc > 0 ? 0 : -1;
     if ((rc = read_live(w, err)) != 0)
+        return rc > 0 ? 0 : -1;
+    if ((rc = guard_scale_down(w, err)) != 0)
         return rc > 0 ? 0 : -1;
 
     if (apply_changes(w, &reason, msg, sizeof msg) == 0 && prune_services(w, err) != 0)

@@ -1147,6 +1147,29 @@ static void patch_cluster(const char *patch_json, int want_code)
                       want_code, st.code, err.msg);
 }
 
+/* The first host:port of the ground's Kafka ($BERTH_KAFKA_BOOTSTRAP). */
+static const char *kafka_bootstrap(void)
+{
+    static char first[128];
+    const char *b = getenv("BERTH_KAFKA_BOOTSTRAP");
+
+    ck_assert_msg(b != NULL && b[0] != '\0', "BERTH_KAFKA_BOOTSTRAP is not set");
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(b, ","), b);
+    return first;
+}
+
+/* Points the operator's scale-down check at the ground's Kafka: the
+ * brokers of our KafkaCluster are kwok pods that run nothing. */
+static void annotate_admin_bootstrap(void)
+{
+    char patch[256];
+
+    snprintf(patch, sizeof patch,
+             "{\"metadata\":{\"annotations\":{\"berth.io/admin-bootstrap\":\"%s\"}}}",
+             kafka_bootstrap());
+    patch_cluster(patch, 0);
+}
+
 /* Scale 3 -> 5 with 3 controllers: the new brokers are broker-only, get
  * their own node ports and status entries; controllers cannot change;
  * scaling back removes the leaving brokers' Services. Run without
@@ -1206,6 +1229,9 @@ START_TEST(scale_up_adds_broker_only_nodes)
     /* The voter set is fixed: the API server refuses the change. */
     patch_cluster("{\"spec\":{\"controllers\":5}}", 422);
 
+    /* Brokers 3 and 4 are no brokers of the Kafka cluster the check asks,
+     * so they hold nothing and may leave. */
+    annotate_admin_bootstrap();
     patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
     for (double t0 = kt_now();;) {
         cJSON *s3 = get_opt("v1", "services", ns, "demo-3-external");
@@ -1220,6 +1246,76 @@ START_TEST(scale_up_adds_broker_only_nodes)
         usleep(300000);
     }
     cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+static void kafka_topic(const char *verb_args)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof cmd,
+             "bash '%s' tool org.apache.kafka.tools.TopicCommand --bootstrap-server %s %s "
+             ">/dev/null 2>&1",
+             getenv("BERTH_KAFKA_SH"), kafka_bootstrap(), verb_args);
+    ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+/* A scale-down that would take replicas with the leaving broker is
+ * refused with a condition, and the StatefulSet keeps its size. The check
+ * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
+START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
+{
+    char path[KUBE_PATH_MAX], status[16], reason[64], message[1024], args[256];
+    cJSON *sts;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\",\"annotations\":{"
+                         "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,"
+                         "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         kafka_bootstrap()));
+    snprintf(args, sizeof args, "--create --topic %s --replica-assignment 2", ns);
+    kafka_topic(args);
+    operator_start(0, 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
+        usleep(300000);
+    }
+    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "ScaleDownBlocked");
+    ck_assert_msg(strstr(message, "broker 2 holds") != NULL, "message: %s", message);
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    ck_assert_int_eq(num(sts, "spec.replicas"), 3);
+    cJSON_Delete(sts);
+    for (double t0 = kt_now(); count_events("ScaleDownBlocked", "Warning") < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no Warning Event ScaleDownBlocked");
+        usleep(300000);
+    }
+
+    /* Back to 3: nothing to refuse any more. */
+    patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "Reconciled stayed %s (%s)", status, reason);
+        usleep(300000);
+    }
+    snprintf(args, sizeof args, "--delete --topic %s", ns);
+    kafka_topic(args);
     ck_assert_int_eq(operator_stop(0), 0);
 }
 END_TEST
@@ -1432,6 +1528,7 @@ int main(void)
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
+    tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
