@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1320,6 +1321,147 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
 }
 END_TEST
 
+/* A kubeconfig (written to path) that authenticates as the sidecar's
+ * ServiceAccount with a fresh token, so berth-sidecar init runs with
+ * exactly the rights the operator gave it. */
+static void sidecar_kubeconfig(const char *path)
+{
+    char url[KUBE_PATH_MAX];
+    cJSON *req = kt_json("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+                         "\"TokenRequest\",\"spec\":{\"expirationSeconds\":600}}"),
+          *out = NULL;
+    util_err err = {{0}};
+    unsigned char *b64;
+    FILE *f;
+
+    snprintf(url, sizeof url, "/api/v1/namespaces/%s/serviceaccounts/demo-sidecar/token", ns);
+    ck_assert_msg(kube_create(kc, url, req, &out, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(req);
+    b64 = malloc(4 * cfg->ca_pem_len / 3 + 8);
+    ck_assert_ptr_nonnull(b64);
+    EVP_EncodeBlock(b64, (const unsigned char *)cfg->ca_pem, (int)cfg->ca_pem_len);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: g\n  cluster:\n    server: %s\n"
+            "    certificate-authority-data: %s\nusers:\n- name: s\n  user:\n    token: %s\n"
+            "contexts:\n- name: c\n  context: {cluster: g, user: s, namespace: %s}\n"
+            "current-context: c\n",
+            cfg->server, b64, str(out, "status.token"), ns);
+    fclose(f);
+    free(b64);
+    cJSON_Delete(out);
+}
+
+/* Runs berth-sidecar init as broker id on node and returns the
+ * advertised.listeners line it rendered (a new string). */
+static char *render_as(int id, const char *node, const char *kubeconfig, const char *dir)
+{
+    char exe[PATH_MAX], bin[PATH_MAX + 32], drain[PATH_MAX + 32], cmd[5 * PATH_MAX];
+    char path[PATH_MAX + 32], line[2048], *found = NULL, *build;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    FILE *f;
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/integration/test_operator: the programs are in <build>. */
+    build = dirname(dirname(dirname(exe)));
+    snprintf(bin, sizeof bin, "%s/berth-sidecar", build);
+    snprintf(drain, sizeof drain, "%s/berth-drain", build);
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && mkdir -p '%s/config' '%s/data' && '%s' init --kubeconfig '%s' "
+             "--namespace %s --pod-name demo-%d --node-name %s --config-dir '%s/config' "
+             "--data-dir '%s/data' --drain-client '%s' --wait-timeout 30 --poll-interval 500 "
+             ">>'%s.log' 2>&1",
+             dir, dir, dir, bin, kubeconfig, ns, id, node, dir, dir, drain, dir);
+    ck_assert_msg(system(cmd) == 0, "berth-sidecar init failed; see %s.log", dir);
+    snprintf(path, sizeof path, "%s/config/server.properties", dir);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "advertised.listeners=", 21) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            found = strdup(line);
+        }
+    fclose(f);
+    ck_assert_msg(found != NULL, "no advertised.listeners in %s", path);
+    return found;
+}
+
+static const char *external_ip(const char *node_name, char *buf, size_t size)
+{
+    cJSON *node = get("v1", "nodes", NULL, node_name);
+    const cJSON *a;
+
+    buf[0] = '\0';
+    cJSON_ArrayForEach(a, at(node, "status.addresses"))
+    {
+        if (buf[0] == '\0' && strcmp(str(a, "type"), "ExternalIP") == 0)
+            snprintf(buf, size, "%s", str(a, "address"));
+    }
+    cJSON_Delete(node);
+    ck_assert_msg(buf[0] != '\0', "node %s has no ExternalIP", node_name);
+    return buf;
+}
+
+/* The contract with the sidecar, end to end: with the operator stopped,
+ * berth-sidecar init, logged in as the sidecar's own ServiceAccount and
+ * given a pod's facts as the Downward API would, renders the address of
+ * the node the pod runs on, and of another node when the pod is placed
+ * there instead (a rescheduled pod), with the broker's node port. */
+START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
+{
+    char path[KUBE_PATH_MAX], kcfg[PATH_MAX], dir[PATH_MAX], ip[64], want[160], other[128] = "";
+    cJSON *pod, *nodes = NULL;
+    const cJSON *n;
+    char *adv;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                         "\"nodePortBase\":%d}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         node_port_base));
+    operator_start(0, 0);
+    cJSON_Delete(wait_converged());
+    ck_assert_int_eq(operator_stop(0), 0);
+
+    snprintf(kcfg, sizeof kcfg, "/tmp/%s-sidecar.kubeconfig", ns);
+    snprintf(dir, sizeof dir, "/tmp/%s-init", ns);
+    sidecar_kubeconfig(kcfg);
+    /* Broker 1 (not a voter, so an empty volume is fine) on its node. */
+    pod = get("v1", "pods", ns, "demo-1");
+    adv = render_as(1, str(pod, "spec.nodeName"), kcfg, dir);
+    snprintf(want, sizeof want, "EXTERNAL://%s:%d",
+             external_ip(str(pod, "spec.nodeName"), ip, sizeof ip), node_port_base + 1);
+    ck_assert_msg(strstr(adv, want) != NULL, "%s lacks %s", adv, want);
+    free(adv);
+    /* The same broker placed on another node. */
+    kube_list(kc, "/api/v1/nodes", NULL, &nodes, NULL, NULL);
+    cJSON_ArrayForEach(n, at(nodes, "items"))
+    {
+        if (other[0] == '\0' && strcmp(str(n, "metadata.name"), str(pod, "spec.nodeName")) != 0)
+            snprintf(other, sizeof other, "%s", str(n, "metadata.name"));
+    }
+    cJSON_Delete(nodes);
+    ck_assert_str_ne(other, "");
+    adv = render_as(1, other, kcfg, dir);
+    snprintf(want, sizeof want, "EXTERNAL://%s:%d", external_ip(other, ip, sizeof ip),
+             node_port_base + 1);
+    ck_assert_msg(strstr(adv, want) != NULL, "%s lacks %s", adv, want);
+    free(adv);
+    cJSON_Delete(pod);
+    {
+        char cmd[3 * PATH_MAX + 32];
+
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.log' '%s'", dir, dir, kcfg);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+}
+END_TEST
+
 /* Deleting the KafkaCluster: the garbage collector removes every owned
  * object through the owner references (no drain: nothing to drain into),
  * and the brokers' claims stay, since storage.deleteClaim is false. */
@@ -1529,6 +1671,7 @@ int main(void)
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
+    tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
