@@ -12,6 +12,7 @@
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "readdress.h"
+#include "scale_down.h"
 #include "status.h"
 #include "util/log.h"
 
@@ -174,7 +175,8 @@ static void condition_events(run *w, const cJSON *old, const cJSON *now)
     }
 }
 
-/* Writes status if it differs from what the object has. */
+/* Writes status if it differs from what the object has: 1 written, 0 it
+ * was already so, -1 on failure. Takes status. */
 static int write_status(run *w, cJSON *status, util_err *err)
 {
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(w->cr, "status");
@@ -204,7 +206,7 @@ static int write_status(run *w, cJSON *status, util_err *err)
     if (rc == 0)
         condition_events(w, old, status);
     cJSON_Delete(obj);
-    return rc == 0 ? 0 : -1;
+    return rc == 0 ? 1 : -1;
 }
 
 /* Reports a refusal in status and ends the reconcile without applying
@@ -215,12 +217,17 @@ static int refuse(run *w, const char *reason, const char *message, util_err *err
     const cJSON *gen = cJSON_GetObjectItemCaseSensitive(m, "generation");
     cJSON *st;
 
-    util_warn("reconcile %s/%s: %s: %s", kube_meta_namespace(w->cr), kube_meta_name(w->cr), reason,
-              message);
+    int rc;
+
     st = op_status_refused(cJSON_GetObjectItemCaseSensitive(w->cr, "status"),
                            cJSON_IsNumber(gen) ? (long long)gen->valuedouble : 0, reason, message,
                            w->now);
-    return write_status(w, st, err);
+    rc = write_status(w, st, err);
+    /* Said once, when the status takes it in; a resync repeats nothing. */
+    if (rc > 0)
+        util_warn("reconcile %s/%s: %s: %s", kube_meta_namespace(w->cr), kube_meta_name(w->cr),
+                  reason, message);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The cluster ID: the one the brokers ConfigMap records (the brokers were
@@ -427,12 +434,82 @@ static int read_live(run *w, util_err *err)
     return 0;
 }
 
+/* Refuses a scale-down while the leaving brokers hold partition replicas
+ * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
+static int guard_scale_down(run *w, util_err *err)
+{
+    const cJSON *d, *l = w->live->child, *sts = NULL, *rep, *m, *a, *ann;
+    const op_listener *in = &w->c.listeners[w->c.internal];
+    char hostport[512], msg[512], why[UTIL_ERR_MAX + 160];
+    util_err cerr = {{0}};
+    int have, rc;
+
+    cJSON_ArrayForEach(d, w->desired)
+    {
+        if (kind_index(d) >= 0 && strcmp(kinds[kind_index(d)].kind, "StatefulSet") == 0 &&
+            !cJSON_IsNull(l))
+            sts = l;
+        l = l->next;
+    }
+    rep =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
+    if (!cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
+        return 0;
+    m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
+    a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+    ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
+    if (cJSON_IsString(ann))
+        snprintf(hostport, sizeof hostport, "%s", ann->valuestring);
+    else if (in->tls_secret == NULL && in->auth == NULL)
+        snprintf(hostport, sizeof hostport, "%s-bootstrap.%s.svc.%s:%d", w->c.name, w->c.namespace,
+                 w->r->opts.cluster_domain, in->port);
+    else {
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused: berth cannot log in to listener "
+                 "\"%s\" (TLS or SASL) to check that the leaving brokers hold no replicas",
+                 have, w->c.replicas, in->name);
+        return refuse(w, "ScaleDownUnverified", why, err) == 0 ? 1 : -1;
+    }
+    rc = op_scale_down_check(hostport, w->c.replicas, have, msg, sizeof msg, &cerr);
+    if (rc == 0) {
+        util_info("%s/%s: brokers %d..%d hold no replicas: scaling down", w->c.namespace, w->c.name,
+                  w->c.replicas, have - 1);
+        return 0;
+    }
+    if (rc > 0)
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused while leaving brokers hold data "
+                 "(move it first): %s",
+                 have, w->c.replicas, msg);
+    else
+        snprintf(why, sizeof why,
+                 "scale-down from %d to %d brokers refused: cannot check the leaving brokers' "
+                 "replicas: %s",
+                 have, w->c.replicas, cerr.msg);
+    return refuse(w, rc > 0 ? "ScaleDownBlocked" : "ScaleDownUnverified", why, err) == 0 ? 1 : -1;
+}
+
 /* Applies what differs. The first failure's reason and message go to
  * *reason/msg; others are still attempted, so one bad Service does not
  * hold back the rest. Returns the number of failures. */
+/* Appends ", <kind> <name>" (or "<kind> <name>" first) to a list that
+ * ends up in one Event, cut with "..." when it would not fit. */
+static void list_add(char *buf, size_t size, const char *kind, const char *name)
+{
+    size_t n = strlen(buf);
+    int w;
+
+    if (n + 4 >= size || (n > 3 && strcmp(buf + n - 3, "...") == 0))
+        return;
+    w = snprintf(buf + n, size - n, "%s%s %s", n > 0 ? ", " : "", kind, name);
+    if (w < 0 || (size_t)w >= size - n)
+        snprintf(buf + n, size - n, "%s...", n > 0 ? ", " : "");
+}
+
 static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size)
 {
     const cJSON *d, *l = w->live->child;
+    char created_list[KUBE_EVENTS_NOTE_MAX - 16] = "", updated_list[KUBE_EVENTS_NOTE_MAX - 32] = "";
     int failures = 0;
 
     cJSON_ArrayForEach(d, w->desired)
@@ -440,7 +517,6 @@ static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size
         char path[KUBE_PATH_MAX];
         kube_status st = {0};
         util_err aerr = {{0}};
-
         bool created = cJSON_IsNull(l);
 
         if (!created && op_subset(d, l)) {
@@ -457,10 +533,9 @@ static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size
 
             util_info("applied %s %s/%s", kind, w->c.namespace, kube_meta_name(d));
             if (created)
-                event(w, KUBE_EVENT_NORMAL, "Created", "created %s %s", kind, kube_meta_name(d));
+                list_add(created_list, sizeof created_list, kind, kube_meta_name(d));
             else
-                event(w, KUBE_EVENT_NORMAL, "Updated", "updated %s %s to match the spec", kind,
-                      kube_meta_name(d));
+                list_add(updated_list, sizeof updated_list, kind, kube_meta_name(d));
             continue;
         }
         util_warn("apply %s: %s", path, aerr.msg);
@@ -471,6 +546,12 @@ static int apply_changes(run *w, const char **reason, char *msg, size_t msg_size
             snprintf(msg, msg_size, "%s", aerr.msg);
         }
     }
+    /* One Event per kind of change, not one per object: a new cluster is
+     * a dozen objects, and the recorder writes about one Event a second. */
+    if (created_list[0] != '\0')
+        event(w, KUBE_EVENT_NORMAL, "Created", "created %s", created_list);
+    if (updated_list[0] != '\0')
+        event(w, KUBE_EVENT_NORMAL, "Updated", "updated %s to match the spec", updated_list);
     return failures;
 }
 
@@ -596,6 +677,8 @@ static int reconcile(run *w, const char *key, util_err *err)
         return rc > 0 ? 0 : -1;
     if ((rc = read_live(w, err)) != 0)
         return rc > 0 ? 0 : -1;
+    if ((rc = guard_scale_down(w, err)) != 0)
+        return rc > 0 ? 0 : -1;
 
     if (apply_changes(w, &reason, msg, sizeof msg) == 0 && prune_services(w, err) != 0)
         return -1;
@@ -638,7 +721,7 @@ static int reconcile(run *w, const char *key, util_err *err)
                 w->res->requeue_after_ms = 15000;
         }
     }
-    if (write_status(w, status, err) != 0)
+    if (write_status(w, status, err) < 0)
         return -1;
     if (w->reformat_done && clear_reformat(w, err) != 0)
         return -1;

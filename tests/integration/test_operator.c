@@ -15,11 +15,13 @@
 #include <curl/curl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +40,9 @@ static char ns[64];
 static int node_port_base;
 /* Up to two operator processes (the leader-election test runs both). */
 static int metrics_port[2];
+/* Labels (berth.io/test) this run's namespaces and PersistentVolumes, so
+ * sweep() finds what a failed test left. Set before the tests fork. */
+static char run_label[32];
 static pid_t operator_pid[2] = {-1, -1};
 static char operator_log[2][PATH_MAX];
 
@@ -157,6 +162,10 @@ static void operator_start(int i, int mode)
         const char *args[24];
         int a = 0;
         FILE *f = freopen(operator_log[i], "a", stderr);
+
+        /* A failed assertion ends the test's process at once: the
+         * operator must not outlive it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
 
         (void)f;
         args[a++] = bin;
@@ -361,6 +370,43 @@ static void ensure_crd(void)
     }
 }
 
+/* The first of n consecutive node ports no Service holds. */
+static int free_node_ports(int n, unsigned seed)
+{
+    static bool used[32768];
+    cJSON *list = NULL;
+    const cJSON *svc, *p;
+    int span = 32767 - 30000 + 1, start = (int)(seed % (unsigned)span);
+    util_err err = {{0}};
+
+    ck_assert_msg(kube_list(kc, "/api/v1/services", NULL, &list, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(svc, at(list, "items"))
+    {
+        cJSON_ArrayForEach(p, at(svc, "spec.ports"))
+        {
+            const cJSON *np = at(p, "nodePort");
+
+            if (cJSON_IsNumber(np) && np->valueint >= 30000 && np->valueint <= 32767)
+                used[np->valueint] = true;
+        }
+    }
+    cJSON_Delete(list);
+    for (int k = 0; k < span; k++) {
+        int base = 30000 + (start + k) % span, i;
+
+        if (base + n - 1 > 32767)
+            continue;
+        for (i = 0; i < n && !used[base + i]; i++)
+            ;
+        if (i == n)
+            return base;
+    }
+    ck_abort_msg("no %d free node ports in a row", n);
+    return -1;
+}
+
+static void cleanup(void);
+
 static void setup(void)
 {
     unsigned char r[4];
@@ -370,26 +416,34 @@ static void setup(void)
     kc = kt_client(cfg);
     kt_random_name(ns, sizeof ns, "opr");
     ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
-    /* A node port range of our own, away from other tests' by chance. */
-    node_port_base = 30000 + 10 * (int)(((unsigned)r[0] << 8 | r[1]) % 270);
+    /* A node port range of our own: 10 ports no Service holds now, from a
+     * random start so concurrent runs rarely pick the same. */
+    node_port_base = free_node_ports(10, (unsigned)r[0] << 8 | r[1]);
     ensure_crd();
-    kt_create_namespace(kc, ns, "operator");
+    kt_create_namespace(kc, ns, run_label);
     for (int i = 0; i < VOLUMES; i++)
         create("/api/v1/persistentvolumes",
                kt_json("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{"
-                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"operator\"}},"
+                       "\"name\":\"%s-data-%d\",\"labels\":{\"berth.io/test\":\"%s\"}},"
                        "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":["
                        "\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Retain\","
                        "\"storageClassName\":\"\",\"hostPath\":{\"path\":\"/tmp/%s/%d\"},"
                        "\"claimRef\":{\"namespace\":\"%s\",\"name\":\"data-demo-%d\"}}}",
-                       ns, i, ns, i, ns, i));
+                       ns, i, run_label, ns, i, ns, i));
 }
 
-static void teardown(void)
+/* Stops our operators and deletes what the test made. A failed assertion
+ * ends the test's process without this teardown: its operators then die
+ * with it (PR_SET_PDEATHSIG) and sweep() removes the rest. */
+static void cleanup(void)
 {
+    static bool done;
     util_err err = {{0}};
     char path[KUBE_PATH_MAX];
 
+    if (done || kc == NULL)
+        return;
+    done = true;
     for (int i = 0; i < 2; i++)
         if (operator_pid[i] > 0)
             operator_stop(i);
@@ -400,8 +454,14 @@ static void teardown(void)
         kube_delete(kc, path, NULL, NULL);
     }
     kube_client_free(kc);
+    kc = NULL;
     kube_config_free(cfg);
     curl_global_cleanup();
+}
+
+static void teardown(void)
+{
+    cleanup();
 }
 
 /* ---- the test ---- */
@@ -1088,6 +1148,29 @@ static void patch_cluster(const char *patch_json, int want_code)
                       want_code, st.code, err.msg);
 }
 
+/* The first host:port of the ground's Kafka ($BERTH_KAFKA_BOOTSTRAP). */
+static const char *kafka_bootstrap(void)
+{
+    static char first[128];
+    const char *b = getenv("BERTH_KAFKA_BOOTSTRAP");
+
+    ck_assert_msg(b != NULL && b[0] != '\0', "BERTH_KAFKA_BOOTSTRAP is not set");
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(b, ","), b);
+    return first;
+}
+
+/* Points the operator's scale-down check at the ground's Kafka: the
+ * brokers of our KafkaCluster are kwok pods that run nothing. */
+static void annotate_admin_bootstrap(void)
+{
+    char patch[256];
+
+    snprintf(patch, sizeof patch,
+             "{\"metadata\":{\"annotations\":{\"berth.io/admin-bootstrap\":\"%s\"}}}",
+             kafka_bootstrap());
+    patch_cluster(patch, 0);
+}
+
 /* Scale 3 -> 5 with 3 controllers: the new brokers are broker-only, get
  * their own node ports and status entries; controllers cannot change;
  * scaling back removes the leaving brokers' Services. Run without
@@ -1147,6 +1230,9 @@ START_TEST(scale_up_adds_broker_only_nodes)
     /* The voter set is fixed: the API server refuses the change. */
     patch_cluster("{\"spec\":{\"controllers\":5}}", 422);
 
+    /* Brokers 3 and 4 are no brokers of the Kafka cluster the check asks,
+     * so they hold nothing and may leave. */
+    annotate_admin_bootstrap();
     patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
     for (double t0 = kt_now();;) {
         cJSON *s3 = get_opt("v1", "services", ns, "demo-3-external");
@@ -1162,6 +1248,217 @@ START_TEST(scale_up_adds_broker_only_nodes)
     }
     cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
     ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+static void kafka_topic(const char *verb_args)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof cmd,
+             "bash '%s' tool org.apache.kafka.tools.TopicCommand --bootstrap-server %s %s "
+             ">/dev/null 2>&1",
+             getenv("BERTH_KAFKA_SH"), kafka_bootstrap(), verb_args);
+    ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+/* A scale-down that would take replicas with the leaving broker is
+ * refused with a condition, and the StatefulSet keeps its size. The check
+ * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
+START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
+{
+    char path[KUBE_PATH_MAX], status[16], reason[64], message[1024], args[256];
+    cJSON *sts;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\",\"annotations\":{"
+                         "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,"
+                         "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         kafka_bootstrap()));
+    snprintf(args, sizeof args, "--create --topic %s --replica-assignment 2", ns);
+    kafka_topic(args);
+    operator_start(0, 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
+        usleep(300000);
+    }
+    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "ScaleDownBlocked");
+    ck_assert_msg(strstr(message, "broker 2 holds") != NULL, "message: %s", message);
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    ck_assert_int_eq(num(sts, "spec.replicas"), 3);
+    cJSON_Delete(sts);
+    for (double t0 = kt_now(); count_events("ScaleDownBlocked", "Warning") < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no Warning Event ScaleDownBlocked");
+        usleep(300000);
+    }
+
+    /* Back to 3: nothing to refuse any more. */
+    patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "Reconciled stayed %s (%s)", status, reason);
+        usleep(300000);
+    }
+    snprintf(args, sizeof args, "--delete --topic %s", ns);
+    kafka_topic(args);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* A kubeconfig (written to path) that authenticates as the sidecar's
+ * ServiceAccount with a fresh token, so berth-sidecar init runs with
+ * exactly the rights the operator gave it. */
+static void sidecar_kubeconfig(const char *path)
+{
+    char url[KUBE_PATH_MAX];
+    cJSON *req = kt_json("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+                         "\"TokenRequest\",\"spec\":{\"expirationSeconds\":600}}"),
+          *out = NULL;
+    util_err err = {{0}};
+    unsigned char *b64;
+    FILE *f;
+
+    snprintf(url, sizeof url, "/api/v1/namespaces/%s/serviceaccounts/demo-sidecar/token", ns);
+    ck_assert_msg(kube_create(kc, url, req, &out, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(req);
+    b64 = malloc(4 * cfg->ca_pem_len / 3 + 8);
+    ck_assert_ptr_nonnull(b64);
+    EVP_EncodeBlock(b64, (const unsigned char *)cfg->ca_pem, (int)cfg->ca_pem_len);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: g\n  cluster:\n    server: %s\n"
+            "    certificate-authority-data: %s\nusers:\n- name: s\n  user:\n    token: %s\n"
+            "contexts:\n- name: c\n  context: {cluster: g, user: s, namespace: %s}\n"
+            "current-context: c\n",
+            cfg->server, b64, str(out, "status.token"), ns);
+    fclose(f);
+    free(b64);
+    cJSON_Delete(out);
+}
+
+/* Runs berth-sidecar init as broker id on node and returns the
+ * advertised.listeners line it rendered (a new string). */
+static char *render_as(int id, const char *node, const char *kubeconfig, const char *dir)
+{
+    char exe[PATH_MAX], bin[PATH_MAX + 32], drain[PATH_MAX + 32], cmd[5 * PATH_MAX];
+    char path[PATH_MAX + 32], line[2048], *found = NULL, *build;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    FILE *f;
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/integration/test_operator: the programs are in <build>. */
+    build = dirname(dirname(dirname(exe)));
+    snprintf(bin, sizeof bin, "%s/berth-sidecar", build);
+    snprintf(drain, sizeof drain, "%s/berth-drain", build);
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && mkdir -p '%s/config' '%s/data' && '%s' init --kubeconfig '%s' "
+             "--namespace %s --pod-name demo-%d --node-name %s --config-dir '%s/config' "
+             "--data-dir '%s/data' --drain-client '%s' --wait-timeout 30 --poll-interval 500 "
+             ">>'%s.log' 2>&1",
+             dir, dir, dir, bin, kubeconfig, ns, id, node, dir, dir, drain, dir);
+    ck_assert_msg(system(cmd) == 0, "berth-sidecar init failed; see %s.log", dir);
+    snprintf(path, sizeof path, "%s/config/server.properties", dir);
+    f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "advertised.listeners=", 21) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            found = strdup(line);
+        }
+    fclose(f);
+    ck_assert_msg(found != NULL, "no advertised.listeners in %s", path);
+    return found;
+}
+
+static const char *external_ip(const char *node_name, char *buf, size_t size)
+{
+    cJSON *node = get("v1", "nodes", NULL, node_name);
+    const cJSON *a;
+
+    buf[0] = '\0';
+    cJSON_ArrayForEach(a, at(node, "status.addresses"))
+    {
+        if (buf[0] == '\0' && strcmp(str(a, "type"), "ExternalIP") == 0)
+            snprintf(buf, size, "%s", str(a, "address"));
+    }
+    cJSON_Delete(node);
+    ck_assert_msg(buf[0] != '\0', "node %s has no ExternalIP", node_name);
+    return buf;
+}
+
+/* The contract with the sidecar, end to end: with the operator stopped,
+ * berth-sidecar init, logged in as the sidecar's own ServiceAccount and
+ * given a pod's facts as the Downward API would, renders the address of
+ * the node the pod runs on, and of another node when the pod is placed
+ * there instead (a rescheduled pod), with the broker's node port. */
+START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
+{
+    char path[KUBE_PATH_MAX], kcfg[PATH_MAX], dir[PATH_MAX], ip[64], want[160], other[128] = "";
+    cJSON *pod, *nodes = NULL;
+    const cJSON *n;
+    char *adv;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                         "\"nodePortBase\":%d}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         node_port_base));
+    operator_start(0, 0);
+    cJSON_Delete(wait_converged());
+    ck_assert_int_eq(operator_stop(0), 0);
+
+    snprintf(kcfg, sizeof kcfg, "/tmp/%s-sidecar.kubeconfig", ns);
+    snprintf(dir, sizeof dir, "/tmp/%s-init", ns);
+    sidecar_kubeconfig(kcfg);
+    /* Broker 1 (not a voter, so an empty volume is fine) on its node. */
+    pod = get("v1", "pods", ns, "demo-1");
+    adv = render_as(1, str(pod, "spec.nodeName"), kcfg, dir);
+    snprintf(want, sizeof want, "EXTERNAL://%s:%d",
+             external_ip(str(pod, "spec.nodeName"), ip, sizeof ip), node_port_base + 1);
+    ck_assert_msg(strstr(adv, want) != NULL, "%s lacks %s", adv, want);
+    free(adv);
+    /* The same broker placed on another node. */
+    kube_list(kc, "/api/v1/nodes", NULL, &nodes, NULL, NULL);
+    cJSON_ArrayForEach(n, at(nodes, "items"))
+    {
+        if (other[0] == '\0' && strcmp(str(n, "metadata.name"), str(pod, "spec.nodeName")) != 0)
+            snprintf(other, sizeof other, "%s", str(n, "metadata.name"));
+    }
+    cJSON_Delete(nodes);
+    ck_assert_str_ne(other, "");
+    adv = render_as(1, other, kcfg, dir);
+    snprintf(want, sizeof want, "EXTERNAL://%s:%d", external_ip(other, ip, sizeof ip),
+             node_port_base + 1);
+    ck_assert_msg(strstr(adv, want) != NULL, "%s lacks %s", adv, want);
+    free(adv);
+    cJSON_Delete(pod);
+    {
+        char cmd[3 * PATH_MAX + 32];
+
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.log' '%s'", dir, dir, kcfg);
+        ck_assert_int_eq(system(cmd), 0);
+    }
 }
 END_TEST
 
@@ -1316,6 +1613,47 @@ START_TEST(changed_ingress_restarts_that_broker_only)
 }
 END_TEST
 
+/* Before and after all tests, in the parent process: deletes every
+ * namespace and PersistentVolume labelled with this run's label. */
+static void sweep_setup(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    kt_random_name(run_label, sizeof run_label, "operator");
+}
+
+static void sweep(void)
+{
+    static const char *const colls[] = {"/api/v1/namespaces", "/api/v1/persistentvolumes"};
+    kube_config *scfg = kt_admin_config();
+    kube_client *sc = kt_client(scfg);
+    char sel[64];
+
+    snprintf(sel, sizeof sel, "berth.io/test=%s", run_label);
+    for (size_t k = 0; k < 2; k++) {
+        kube_list_opts lo = {0};
+        cJSON *list = NULL;
+        const cJSON *o;
+
+        lo.label_selector = sel;
+        if (kube_list(sc, colls[k], &lo, &list, NULL, NULL) != 0)
+            continue;
+        cJSON_ArrayForEach(o, at(list, "items"))
+        {
+            char path[KUBE_PATH_MAX];
+
+            if (at(o, "metadata.deletionTimestamp") != NULL)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", colls[k], str(o, "metadata.name"));
+            if (kube_delete(sc, path, NULL, NULL) == 0)
+                fprintf(stderr, "swept %s\n", path);
+        }
+        cJSON_Delete(list);
+    }
+    kube_client_free(sc);
+    kube_config_free(scfg);
+    curl_global_cleanup();
+}
+
 int main(void)
 {
     Suite *s = suite_create("operator");
@@ -1324,6 +1662,7 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 600);
+    tcase_add_unchecked_fixture(tc, sweep_setup, sweep);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
     tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
@@ -1331,6 +1670,8 @@ int main(void)
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
+    tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
+    tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -14,6 +14,7 @@
 #include "operator/cluster.h"
 #include "operator/diff.h"
 #include "operator/readdress.h"
+#include "operator/scale_down.h"
 #include "operator/status.h"
 
 static const op_options opts = {"berth-sidecar:test", "cluster.local"};
@@ -257,6 +258,46 @@ START_TEST(moved_addresses_restart_the_broker_once)
 }
 END_TEST
 
+/* Which leaving brokers still hold replicas, from a Metadata answer. */
+START_TEST(scale_down_counts_replicas_of_leaving_brokers)
+{
+    int32_t r0[] = {0, 1, 2}, r1[] = {1, 0}, r2[] = {3, 4}, r3[] = {4};
+    kafka_metadata_partition parts[] = {
+        {0, 0, 0, 0, 3, r0, 0, NULL, 0, NULL},
+        {0, 1, 1, 0, 2, r1, 0, NULL, 0, NULL},
+        {0, 2, 3, 0, 2, r2, 0, NULL, 0, NULL},
+    };
+    kafka_metadata_partition parts2[] = {{0, 7, 4, 0, 1, r3, 0, NULL, 0, NULL}};
+    kafka_metadata_topic topics[2];
+    kafka_metadata md;
+    char msg[256];
+
+    memset(topics, 0, sizeof topics);
+    memset(&md, 0, sizeof md);
+    topics[0].name = "orders";
+    topics[0].n_partitions = 3;
+    topics[0].partitions = parts;
+    topics[1].name = "logs";
+    topics[1].n_partitions = 1;
+    topics[1].partitions = parts2;
+    md.n_topics = 2;
+    md.topics = topics;
+
+    /* 5 -> 3: brokers 3 and 4 leave; 3 holds orders-2, 4 holds orders-2 and logs-7. */
+    ck_assert_int_eq(op_scale_down_held(&md, 3, 5, msg, sizeof msg), 3);
+    ck_assert_str_eq(msg, "broker 3 holds 1 partition replicas, e.g. orders-2; broker 4 holds 2 "
+                          "partition replicas, e.g. orders-2");
+    /* 6 -> 5: broker 5 holds nothing. */
+    ck_assert_int_eq(op_scale_down_held(&md, 5, 6, msg, sizeof msg), 0);
+    ck_assert_str_eq(msg, "");
+    /* 3 -> 2: broker 2 holds orders-0. */
+    ck_assert_int_eq(op_scale_down_held(&md, 2, 3, msg, sizeof msg), 1);
+    /* A small buffer cuts the message, never the count. */
+    ck_assert_int_eq(op_scale_down_held(&md, 3, 5, msg, 8), 3);
+    ck_assert_uint_lt(strlen(msg), 8);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_status");
@@ -271,6 +312,7 @@ int main(void)
     tcase_add_test(tc, transition_times_move_only_on_a_change);
     tcase_add_test(tc, refusal_keeps_the_rest_of_the_status);
     tcase_add_test(tc, moved_addresses_restart_the_broker_once);
+    tcase_add_test(tc, scale_down_counts_replicas_of_leaving_brokers);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

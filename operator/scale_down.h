@@ -1,0 +1,36 @@
+/* Scale-down guard: brokers leave a cluster by their ordinals, highest
+ * first, and a leaving broker that still holds partition replicas would
+ * take them with it. So before the StatefulSet shrinks, the operator asks
+ * the cluster (Metadata, over the Kafka protocol, which Redpanda speaks
+ * too) which partitions the leaving broker ids replicate, and refuses the
+ * scale-down (condition Reconciled=False, reason ScaleDownBlocked, and an
+ * Event) while there are any: move them first (kafka-reassign-partitions,
+ * or a rebalancer). When it cannot ask (no connection, a TLS or SASL
+ * internal listener it has no credentials for) it refuses too: it cannot
+ * tell that the data is safe.
+ *
+ * The cluster is reached at the bootstrap Service on the internal listener,
+ * or at the host:port of the annotation berth.io/admin-bootstrap on the
+ * KafkaCluster (an operator running outside the cluster network). */
+#ifndef BERTH_OP_SCALE_DOWN_H
+#define BERTH_OP_SCALE_DOWN_H
+
+#include <stddef.h>
+
+#include "kafka/metadata.h"
+#include "util/err.h"
+
+#define OP_ADMIN_BOOTSTRAP_ANNOTATION "berth.io/admin-bootstrap"
+
+/* Pure: how many partition replicas the broker ids from..to-1 hold in md;
+ * msg (size bytes) names the first few ("broker 2: 14 replicas, e.g.
+ * orders-3"). */
+int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, size_t size);
+
+/* Asks the broker at hostport (plaintext). Returns 0 when brokers from..to-1
+ * hold nothing, 1 when they hold replicas (msg says which), -1 when it could
+ * not ask (err says why). */
+int op_scale_down_check(const char *hostport, int from, int to, char *msg, size_t size,
+                        util_err *err);
+
+#endif
