@@ -175,6 +175,20 @@ static void condition_events(run *w, const cJSON *old, const cJSON *now)
     }
 }
 
+/* An Event for every broker that advertises an address it did not at the
+ * last status: where a new or moved broker is now reachable. */
+static void address_events(run *w, const cJSON *old, const cJSON *now)
+{
+    const cJSON *b;
+    char msg[KUBE_EVENTS_NOTE_MAX];
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(now, "brokers"))
+    {
+        if (op_status_address_news(old, b, msg, sizeof msg))
+            event(w, KUBE_EVENT_NORMAL, "BrokerAddress", "%s", msg);
+    }
+}
+
 /* Writes status if it differs from what the object has: 1 written, 0 it
  * was already so, -1 on failure. Takes status. */
 static int write_status(run *w, cJSON *status, util_err *err)
@@ -203,8 +217,10 @@ static int write_status(run *w, cJSON *status, util_err *err)
     count(w->r, "apply_status");
     w->res->writes++;
     rc = kube_apply_status(w->r->client, path, obj, OP_FIELD_MANAGER, true, NULL, NULL, err);
-    if (rc == 0)
+    if (rc == 0) {
         condition_events(w, old, status);
+        address_events(w, old, status);
+    }
     cJSON_Delete(obj);
     return rc == 0 ? 1 : -1;
 }

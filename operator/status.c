@@ -223,3 +223,43 @@ cJSON *op_status_refused(const cJSON *old_status, long long generation, const ch
     cJSON_Delete(old);
     return st;
 }
+
+static const cJSON *broker_entry(const cJSON *status, const cJSON *id)
+{
+    const cJSON *b;
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(status, "brokers"))
+    {
+        if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(b, "id"), id, 1))
+            return b;
+    }
+    return NULL;
+}
+
+int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *msg, size_t size)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(broker, "id");
+    const cJSON *pod = cJSON_GetObjectItemCaseSensitive(broker, "pod");
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(broker, "node");
+    const cJSON *old = broker_entry(old_status, id);
+    const cJSON *old_ls = cJSON_GetObjectItemCaseSensitive(old, "listeners"), *l;
+    size_t n;
+    int changed = 0;
+
+    if (size == 0 || !cJSON_IsNumber(id) || !cJSON_IsString(pod) || !cJSON_IsString(node))
+        return 0;
+    n = (size_t)snprintf(msg, size, "broker %d (pod %s) on node %s:", id->valueint,
+                         pod->valuestring, node->valuestring);
+    cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(broker, "listeners"))
+    {
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_ls, l->string);
+
+        if (!cJSON_IsString(l) || cJSON_Compare(was, l, 1))
+            continue;
+        if (n < size)
+            n += (size_t)snprintf(msg + n, size - n, "%s %s=%s", changed ? "," : "", l->string,
+                                  l->valuestring);
+        changed = 1;
+    }
+    return changed;
+}

@@ -11,6 +11,7 @@
 #define BERTH_OP_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,5 +51,13 @@ void op_condition_put(cJSON *conds, const cJSON *old_conds, const char *type, bo
  * message) set, everything else kept. */
 cJSON *op_status_refused(const cJSON *old_status, long long generation, const char *reason,
                          const char *message, const char *now);
+
+/* What a user should read when broker entry broker of a new status, placed
+ * on a node, advertises an address its entry in old_status (NULL: none)
+ * did not: a broker's first addresses, or new ones after its pod moved to
+ * another node or its load balancer changed. Writes "broker <id> (pod <p>)
+ * on node <n>: <listener>=<address>, ..." (the changed listeners) into msg
+ * and returns 1; 0 when nothing changed or the broker is not placed. */
+int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *msg, size_t size);
 
 #endif

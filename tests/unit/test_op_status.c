@@ -192,6 +192,46 @@ START_TEST(transition_times_move_only_on_a_change)
 }
 END_TEST
 
+/* A broker's Event names its addresses when it is first placed and when
+ * they change, and nothing when a resync finds them as they were. */
+START_TEST(address_news_name_new_addresses_only)
+{
+    cJSON *a = build(NULL, true, "2026-01-01T00:00:00Z");
+    cJSON *b = build(a, true, "2026-01-01T00:05:00Z");
+    cJSON *moved = cJSON_Duplicate(b, 1);
+    cJSON *b0 = cJSON_GetArrayItem(cJSON_GetObjectItem(moved, "brokers"), 0);
+    char msg[256];
+
+    ck_assert_int_eq(
+        op_status_address_news(NULL, cJSON_GetArrayItem(cJSON_GetObjectItem(a, "brokers"), 0), msg,
+                               sizeof msg),
+        1);
+    ck_assert_ptr_nonnull(strstr(msg, "external=203.0.113.1:31090"));
+    ck_assert_ptr_nonnull(strstr(msg, "on node n1"));
+    /* Broker 2 has no pod: nothing to say. */
+    ck_assert_int_eq(
+        op_status_address_news(NULL, cJSON_GetArrayItem(cJSON_GetObjectItem(a, "brokers"), 2), msg,
+                               sizeof msg),
+        0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(
+            op_status_address_news(a, cJSON_GetArrayItem(cJSON_GetObjectItem(b, "brokers"), i), msg,
+                                   sizeof msg),
+            0);
+    cJSON_ReplaceItemInObject(b0, "node", cJSON_CreateString("n3"));
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(b0, "listeners"), "external",
+                              cJSON_CreateString("203.0.113.3:31090"));
+    ck_assert_int_eq(op_status_address_news(b, b0, msg, sizeof msg), 1);
+    ck_assert_str_eq(msg, "broker 0 (pod demo-0) on node n3: external=203.0.113.3:31090");
+    /* A short buffer is cut, never overrun. */
+    ck_assert_int_eq(op_status_address_news(b, b0, msg, 8), 1);
+    ck_assert_str_eq(msg, "broker ");
+    cJSON_Delete(moved);
+    cJSON_Delete(b);
+    cJSON_Delete(a);
+}
+END_TEST
+
 START_TEST(refusal_keeps_the_rest_of_the_status)
 {
     cJSON *a = build(NULL, true, "2026-01-01T00:00:00Z");
@@ -311,6 +351,7 @@ int main(void)
     tcase_add_test(tc, status_reports_brokers_at_their_nodes);
     tcase_add_test(tc, transition_times_move_only_on_a_change);
     tcase_add_test(tc, refusal_keeps_the_rest_of_the_status);
+    tcase_add_test(tc, address_news_name_new_addresses_only);
     tcase_add_test(tc, moved_addresses_restart_the_broker_once);
     tcase_add_test(tc, scale_down_counts_replicas_of_leaving_brokers);
     suite_add_tcase(s, tc);
