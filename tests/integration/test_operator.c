@@ -406,6 +406,7 @@ static int free_node_ports(int n, unsigned seed)
 }
 
 static void cleanup(void);
+static void uncordon_ours(kube_client *c);
 
 static void setup(void)
 {
@@ -447,6 +448,7 @@ static void cleanup(void)
     for (int i = 0; i < 2; i++)
         if (operator_pid[i] > 0)
             operator_stop(i);
+    uncordon_ours(kc);
     if (kt_delete_namespace(kc, ns, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
     for (int i = 0; i < VOLUMES; i++) {
@@ -1613,6 +1615,201 @@ START_TEST(changed_ingress_restarts_that_broker_only)
 }
 END_TEST
 
+/* ---- a broker rescheduled onto another node ---- */
+
+/* Marks a node cordoned by this run, so a failed test's node is found and
+ * uncordoned by uncordon_ours(), from teardown or from sweep(). */
+#define CORDON_ANNOTATION "berth.io/test-cordoned"
+
+static void cordon(kube_client *c, const char *node, bool on)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = on ? kt_json("{\"metadata\":{\"annotations\":{\"" CORDON_ANNOTATION "\":\"%s\"}},"
+                            "\"spec\":{\"unschedulable\":true}}",
+                            run_label)
+                  : kt_json("{\"metadata\":{\"annotations\":{\"" CORDON_ANNOTATION "\":null}},"
+                            "\"spec\":{\"unschedulable\":null}}");
+    util_err err = {{0}};
+
+    snprintf(path, sizeof path, "/api/v1/nodes/%s", node);
+    if (kube_merge_patch(c, path, p, NULL, NULL, &err) != 0) {
+        cJSON_Delete(p);
+        ck_abort_msg("%scordoning %s: %s", on ? "" : "un", node, err.msg);
+    }
+    cJSON_Delete(p);
+}
+
+/* Uncordons every node this run cordoned. The ground is shared: a node
+ * left unschedulable would change where other tests' pods go. */
+static void uncordon_ours(kube_client *c)
+{
+    cJSON *nodes = NULL;
+    const cJSON *n;
+
+    if (c == NULL || kube_list(c, "/api/v1/nodes", NULL, &nodes, NULL, NULL) != 0)
+        return;
+    cJSON_ArrayForEach(n, at(nodes, "items"))
+    {
+        const cJSON *a =
+            cJSON_GetObjectItemCaseSensitive(at(n, "metadata.annotations"), CORDON_ANNOTATION);
+        char path[KUBE_PATH_MAX];
+        cJSON *p;
+
+        if (!cJSON_IsString(a) || strcmp(a->valuestring, run_label) != 0)
+            continue;
+        p = kt_json("{\"metadata\":{\"annotations\":{\"" CORDON_ANNOTATION "\":null}},"
+                    "\"spec\":{\"unschedulable\":null}}");
+        snprintf(path, sizeof path, "/api/v1/nodes/%s", str(n, "metadata.name"));
+        if (kube_merge_patch(c, path, p, NULL, NULL, NULL) == 0)
+            fprintf(stderr, "uncordoned %s\n", str(n, "metadata.name"));
+        cJSON_Delete(p);
+    }
+    cJSON_Delete(nodes);
+}
+
+/* Whether an Event about the KafkaCluster demo has this reason and a note
+ * containing text. */
+static bool event_says(const char *reason, const char *text)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *list = NULL;
+    const cJSON *e;
+    util_err err = {{0}};
+    bool found = false;
+
+    kube_path(path, sizeof path, "events.k8s.io/v1", "events", ns, NULL, NULL);
+    ck_assert_msg(kube_list(kc, path, NULL, &list, NULL, &err) == 0, "%s", err.msg);
+    cJSON_ArrayForEach(e, at(list, "items"))
+    {
+        const cJSON *r = at(e, "reason"), *k = at(e, "regarding.kind"), *note = at(e, "note");
+
+        if (cJSON_IsString(r) && strcmp(r->valuestring, reason) == 0 && cJSON_IsString(k) &&
+            strcmp(k->valuestring, "KafkaCluster") == 0 && cJSON_IsString(note) &&
+            strstr(note->valuestring, text) != NULL)
+            found = true;
+    }
+    cJSON_Delete(list);
+    return found;
+}
+
+/* The second acceptance case of the operator: cordon the node of broker 1
+ * and delete its pod. The replacement lands on another node; the status
+ * and an Event (BrokerAddress) show that node's address with the broker's
+ * node port; and berth-sidecar init, given the replacement pod's facts as
+ * the Downward API would (its node name, and its UID as $POD_UID), renders
+ * that node's address while the operator is stopped. Broker 1 is not a
+ * voter (controllers 1), so init accepts its empty volume. The pod
+ * anti-affinity berth sets is preferred, not required, so 3 brokers on the
+ * 3 kwok nodes still leave the replacement a place: the two uncordoned
+ * nodes. The node is uncordoned at the end, and by teardown or sweep()
+ * when the test fails before. */
+START_TEST(rescheduled_broker_advertises_its_new_node)
+{
+    char path[KUBE_PATH_MAX], kcfg[PATH_MAX], dir[PATH_MAX], ip[64], old_ip[64], want[160];
+    char old_node[128], new_node[128], old_uid[64], new_uid[64], cmd[3 * PATH_MAX + 32];
+    cJSON *pod, *kcl;
+    char *adv;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                         "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
+                         "\"storage\":{\"size\":\"1Gi\"}}}",
+                         node_port_base));
+    operator_start(0, 0);
+    kcl = wait_converged();
+    pod = get("v1", "pods", ns, "demo-1");
+    snprintf(old_node, sizeof old_node, "%s", str(pod, "spec.nodeName"));
+    snprintf(old_uid, sizeof old_uid, "%s", str(pod, "metadata.uid"));
+    cJSON_Delete(pod);
+    external_ip(old_node, old_ip, sizeof old_ip);
+    snprintf(want, sizeof want, "%s:%d", old_ip, node_port_base + 1);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(at(kcl, "status.brokers"), 1), "listeners.external"),
+                     want);
+    cJSON_Delete(kcl);
+
+    cordon(kc, old_node, true);
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/demo-1", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    /* The replacement: a new UID, scheduled, not on the cordoned node. */
+    for (double t0 = kt_now();;) {
+        cJSON *p = get_opt("v1", "pods", ns, "demo-1");
+        const cJSON *nn = at(p, "spec.nodeName");
+        bool placed = p != NULL && strcmp(str(p, "metadata.uid"), old_uid) != 0 &&
+                      cJSON_IsString(nn) && nn->valuestring[0] != '\0';
+
+        if (placed) {
+            snprintf(new_node, sizeof new_node, "%s", nn->valuestring);
+            snprintf(new_uid, sizeof new_uid, "%s", str(p, "metadata.uid"));
+        }
+        cJSON_Delete(p);
+        if (placed)
+            break;
+        ck_assert_msg(kt_now() - t0 < 120, "no replacement of demo-1 was scheduled");
+        usleep(300000);
+    }
+    ck_assert_str_ne(new_node, old_node);
+    external_ip(new_node, ip, sizeof ip);
+    ck_assert_str_ne(ip, old_ip);
+
+    /* Status: broker 1 on the new node at its address and node port. */
+    snprintf(want, sizeof want, "%s:%d", ip, node_port_base + 1);
+    for (double t0 = kt_now();;) {
+        const cJSON *b;
+        bool ok;
+
+        kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        b = cJSON_GetArrayItem(at(kcl, "status.brokers"), 1);
+        ok = cJSON_IsString(at(b, "node")) && strcmp(str(b, "node"), new_node) == 0 &&
+             cJSON_IsString(at(b, "listeners.external")) &&
+             strcmp(str(b, "listeners.external"), want) == 0;
+        cJSON_Delete(kcl);
+        if (ok)
+            break;
+        ck_assert_msg(kt_now() - t0 < 120, "status never showed broker 1 at %s on %s; log %s", want,
+                      new_node, operator_log[0]);
+        usleep(300000);
+    }
+    /* An Event names the new node and address. */
+    {
+        char note[512];
+
+        snprintf(note, sizeof note, "broker 1 (pod demo-1) on node %s: external=%s", new_node,
+                 want);
+        for (double t0 = kt_now(); !event_says("BrokerAddress", note);) {
+            ck_assert_msg(kt_now() - t0 < 120, "no BrokerAddress Event says \"%s\"; log %s", note,
+                          operator_log[0]);
+            usleep(500000);
+        }
+    }
+    ck_assert_int_eq(operator_stop(0), 0);
+
+    /* With the operator stopped: the replacement pod's init, as the
+     * sidecar's ServiceAccount, with the Downward API's facts. */
+    snprintf(kcfg, sizeof kcfg, "/tmp/%s-sidecar.kubeconfig", ns);
+    snprintf(dir, sizeof dir, "/tmp/%s-moved", ns);
+    sidecar_kubeconfig(kcfg);
+    ck_assert_int_eq(setenv("POD_UID", new_uid, 1), 0);
+    adv = render_as(1, new_node, kcfg, dir);
+    unsetenv("POD_UID");
+    snprintf(want, sizeof want, "EXTERNAL://%s:%d", ip, node_port_base + 1);
+    ck_assert_msg(strstr(adv, want) != NULL, "%s lacks %s", adv, want);
+    snprintf(want, sizeof want, "%s:", old_ip);
+    ck_assert_msg(strstr(adv, want) == NULL, "%s still names the old node's %s", adv, old_ip);
+    free(adv);
+    /* init logged the UID it was given: the facts reached it. */
+    snprintf(cmd, sizeof cmd, "grep -q 'uid %s' '%s.log'", new_uid, dir);
+    ck_assert_msg(system(cmd) == 0, "init did not log pod uid %s; see %s.log", new_uid, dir);
+
+    cordon(kc, old_node, false);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.log' '%s'", dir, dir, kcfg);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* Before and after all tests, in the parent process: deletes every
  * namespace and PersistentVolume labelled with this run's label. */
 static void sweep_setup(void)
@@ -1628,6 +1825,7 @@ static void sweep(void)
     kube_client *sc = kt_client(scfg);
     char sel[64];
 
+    uncordon_ours(sc);
     snprintf(sel, sizeof sel, "berth.io/test=%s", run_label);
     for (size_t k = 0; k < 2; k++) {
         kube_list_opts lo = {0};
@@ -1672,6 +1870,7 @@ int main(void)
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
+    tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
