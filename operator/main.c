@@ -389,6 +389,14 @@ static int listen_on(http_server *srv, const char *spec, const char *what, opera
     return 0;
 }
 
+/* Whether SIGINT was ignored when the process started. */
+static bool sigint_ignored(void)
+{
+    struct sigaction cur;
+
+    return sigaction(SIGINT, NULL, &cur) == 0 && cur.sa_handler == SIG_IGN;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -493,10 +501,13 @@ int main(int argc, char **argv)
     }
     util_log_setup(fmt, UTIL_LOG_INFO);
 
-    /* Signals are taken by sigwait in this thread only. */
+    /* Signals are taken by sigwait in this thread only. A SIGINT ignored by
+     * whoever started us (a script's background job) stays ignored, as Unix
+     * programs do: Ctrl-C is then the script's to handle. */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
+    if (!sigint_ignored())
+        sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 

@@ -29,13 +29,16 @@ static void on_signal(int sig)
 
 void sc_signals_install(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, cur;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    /* A SIGINT ignored by whoever started us (a script's background job)
+     * stays ignored, as Unix programs do: Ctrl-C is the script's. */
+    if (sigaction(SIGINT, NULL, &cur) != 0 || cur.sa_handler != SIG_IGN)
+        sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
