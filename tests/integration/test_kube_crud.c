@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
 #include "kube/client.h"
@@ -20,6 +19,7 @@
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "kube/watch.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
 
@@ -425,11 +425,5 @@ int main(void)
     tcase_add_test(tc, user_without_rights_gets_403_naming_verb_and_resource);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -13,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "kube/client.h"
 #include "kube/config.h"
+#include "support/curl_suite.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 
@@ -544,10 +544,7 @@ int main(void)
 {
     Suite *s = suite_create("kube_ground");
     TCase *tc = tcase_create("apiserver");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, version_over_tls_with_the_client_certificate);
     tcase_add_test(tc, a_foreign_ca_fails_verification);
@@ -558,10 +555,5 @@ int main(void)
     tcase_add_test(tc, threads_share_one_client);
     tcase_add_test(tc, in_cluster_token_follows_the_file);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

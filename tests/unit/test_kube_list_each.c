@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "kube/object.h"
 #include "kube/verbs.h"
+#include "support/curl_suite.h"
 #include "support/http_script.h"
 
 #define GONE                                                                                       \
@@ -157,11 +156,5 @@ int main(void)
     tcase_add_test(tc, a_refused_page_stops_the_list);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "kube/watch.h"
+#include "support/curl_suite.h"
 #include "support/http_script.h"
 
 static kube_client *client_for(const http_script *s)
@@ -253,11 +252,5 @@ int main(void)
     tcase_add_test(tc, bad_paths_and_options_are_refused);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }
