@@ -22,6 +22,7 @@
 #include "support/curl_suite.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/slurp.h"
 
 /* What the checked teardown removes, also after a failed test. */
 static char test_ns[64];
@@ -290,19 +291,9 @@ END_TEST
 
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
+    char *buf = slurp_file(path, NULL);
 
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
+    ck_assert_msg(buf != NULL, "cannot open %s", path);
     return buf;
 }
 

@@ -14,6 +14,7 @@
 #include "redpanda/admin.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/pki.h"
+#include "support/slurp.h"
 #include "support/tmpdir.h"
 
 static char *golden(const char *name, size_t *len)
@@ -21,23 +22,12 @@ static char *golden(const char *name, size_t *len)
     const char *here = __FILE__, *slash = strrchr(here, '/');
     int dirlen = slash != NULL ? (int)(slash - here) : 1;
     char path[1024];
-    FILE *f;
     char *buf;
-    long n;
 
     snprintf(path, sizeof path, "%.*s/golden/redpanda/%s", dirlen, slash != NULL ? here : ".",
              name);
-    f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    buf = slurp_file(path, len);
+    ck_assert_msg(buf != NULL, "open %s", path);
     return buf;
 }
 
