@@ -6,12 +6,12 @@
  * unknown broker (404), basic auth, a garbage body, a slow answer past the
  * request timeout, and nobody listening. */
 #include <check.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "redpanda/admin.h"
+#include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/pki.h"
 #include "support/slurp.h"
@@ -452,10 +452,7 @@ int main(void)
 {
     Suite *s = suite_create("redpanda_admin");
     TCase *dec = tcase_create("decode"), *cli = tcase_create("client");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_add_test(dec, decodes_a_draining_broker);
     tcase_add_test(dec, absent_drain_counts_read_minus_one);
     tcase_add_test(dec, decodes_the_broker_list);
@@ -472,10 +469,5 @@ int main(void)
     tcase_set_timeout(cli, 60);
     suite_add_tcase(s, dec);
     suite_add_tcase(s, cli);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }
