@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
 #include "kube/client.h"
@@ -20,8 +19,10 @@
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "kube/watch.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/slurp.h"
 
 /* What the checked teardown removes, also after a failed test. */
 static char test_ns[64];
@@ -290,19 +291,9 @@ END_TEST
 
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
+    char *buf = slurp_file(path, NULL);
 
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
+    ck_assert_msg(buf != NULL, "cannot open %s", path);
     return buf;
 }
 
@@ -425,11 +416,5 @@ int main(void)
     tcase_add_test(tc, user_without_rights_gets_403_naming_verb_and_resource);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -12,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "kube/events.h"
 #include "kube/verbs.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 
 /* The Events listed at collection path whose field selector matches. */
@@ -220,19 +219,11 @@ int main(void)
 {
     Suite *s = suite_create("kube_events_ground");
     TCase *tc = tcase_create("apiserver");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, repeats_are_one_event_with_a_series_and_distinct_events_are_distinct);
     tcase_add_test(tc, events_about_cluster_scoped_objects_go_to_default);
     tcase_add_test(tc, writes_are_paced_by_the_token_bucket);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

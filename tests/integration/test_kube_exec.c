@@ -10,10 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <curl/curl.h>
-
 #include "kube/client.h"
 #include "kube/config.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
@@ -176,18 +175,10 @@ int main(void)
 {
     Suite *s = suite_create("kube_exec_ground");
     TCase *tc = tcase_create("apiserver");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, client_certificate_from_a_plugin);
     tcase_add_test(tc, service_account_token_from_a_plugin_and_a_retry_after_401);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -6,91 +6,27 @@
  * token authentication that follows a rotated token file. */
 #include <check.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "kube/client.h"
 #include "kube/config.h"
+#include "support/curl_suite.h"
+#include "support/kube_test.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
-
-/* The ground's admin config; the test fails, never skips, without it. */
-static kube_config *admin_config(void)
-{
-    const char *path = getenv("BERTH_KUBECONFIG");
-    kube_config *cfg = NULL;
-    util_err err = {{0}};
-
-    if (path == NULL || path[0] == '\0')
-        ck_abort_msg("BERTH_KUBECONFIG is not set: point it at the test ground's admin "
-                     "kubeconfig (tests/ground/kube.sh up writes one)");
-    if (kube_config_load(path, NULL, &cfg, &err) != 0)
-        ck_abort_msg("%s", err.msg);
-    return cfg;
-}
-
-static kube_client *client_for(const kube_config *cfg)
-{
-    kube_client *c = NULL;
-    util_err err = {{0}};
-
-    if (kube_client_new(cfg, NULL, &c, &err) != 0)
-        ck_abort_msg("%s", err.msg);
-    return c;
-}
-
-/* A lowercase name with a random suffix, so runs never collide. */
-static void random_name(char *buf, size_t size, const char *prefix)
-{
-    unsigned char r[4];
-
-    ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
-    snprintf(buf, size, "%s-%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3]);
-}
-
-static const char *json_str(const cJSON *obj, const char *path)
-{
-    char key[128];
-    const char *dot;
-
-    while ((dot = strchr(path, '.')) != NULL) {
-        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
-        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
-        path = dot + 1;
-    }
-    obj = cJSON_GetObjectItemCaseSensitive(obj, path);
-    return cJSON_IsString(obj) ? obj->valuestring : NULL;
-}
-
-static cJSON *parse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static cJSON *parse(const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    cJSON *j;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    j = cJSON_Parse(buf);
-    ck_assert_msg(j != NULL, "bad test JSON: %s", buf);
-    return j;
-}
 
 /* Who the API server says we are (SelfSubjectReview). */
 static void whoami(kube_client *c, char *user, size_t size)
 {
-    cJSON *req = parse("{\"apiVersion\":\"authentication.k8s.io/v1\","
-                       "\"kind\":\"SelfSubjectReview\"}");
+    cJSON *req = kt_json("{\"apiVersion\":\"authentication.k8s.io/v1\","
+                         "\"kind\":\"SelfSubjectReview\"}");
     cJSON *out = NULL;
     util_err err = {{0}};
     const char *name;
@@ -98,32 +34,11 @@ static void whoami(kube_client *c, char *user, size_t size)
     if (kube_create(c, "/apis/authentication.k8s.io/v1/selfsubjectreviews", req, &out, NULL,
                     &err) != 0)
         ck_abort_msg("%s", err.msg);
-    name = json_str(out, "status.userInfo.username");
+    name = kt_str(out, "status.userInfo.username");
     ck_assert_ptr_nonnull(name);
     snprintf(user, size, "%s", name);
     cJSON_Delete(req);
     cJSON_Delete(out);
-}
-
-static void create_namespace(kube_client *c, const char *ns)
-{
-    cJSON *obj =
-        parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
-              "\"metadata\":{\"name\":\"%s\",\"labels\":{\"berth.io/test\":\"kube-ground\"}}}",
-              ns);
-    util_err err = {{0}};
-
-    if (kube_create(c, "/api/v1/namespaces", obj, NULL, NULL, &err) != 0)
-        ck_abort_msg("%s", err.msg);
-    cJSON_Delete(obj);
-}
-
-static int delete_namespace(kube_client *c, const char *ns, util_err *err)
-{
-    char path[256];
-
-    snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);
-    return kube_delete(c, path, NULL, err);
 }
 
 /* Pods need their namespace's default ServiceAccount, which the
@@ -148,7 +63,7 @@ static int wait_for_default_sa(kube_client *c, const char *ns, util_err *err)
 
 START_TEST(version_over_tls_with_the_client_certificate)
 {
-    kube_config *cfg = admin_config();
+    kube_config *cfg = kt_admin_config();
     kube_client *c;
     cJSON *v = NULL;
     util_err err = {{0}};
@@ -162,10 +77,10 @@ START_TEST(version_over_tls_with_the_client_certificate)
     ck_assert_ptr_nonnull(cfg->ca_pem);
     ck_assert_ptr_nonnull(cfg->cert_pem);
     ck_assert(!cfg->insecure);
-    c = client_for(cfg);
+    c = kt_client(cfg);
     if (kube_get(c, "/version", &v, NULL, &err) != 0)
         ck_abort_msg("%s", err.msg);
-    git = json_str(v, "gitVersion");
+    git = kt_str(v, "gitVersion");
     ck_assert_ptr_nonnull(git);
     ck_assert_msg(strncmp(git, "v1.", 3) == 0, "gitVersion %s", git);
     cJSON_Delete(v);
@@ -223,7 +138,7 @@ static int get_version_with(const char *kubeconfig, util_err *err)
 
     if (kube_config_load(kubeconfig, NULL, &cfg, err) != 0)
         ck_abort_msg("%s", err->msg);
-    c = client_for(cfg);
+    c = kt_client(cfg);
     rc = kube_get(c, "/version", NULL, &st, err);
     if (rc == KUBE_ERR)
         ck_assert_int_eq(st.code, 0); /* no HTTP answer at all */
@@ -234,7 +149,7 @@ static int get_version_with(const char *kubeconfig, util_err *err)
 
 START_TEST(a_foreign_ca_fails_verification)
 {
-    kube_config *admin = admin_config();
+    kube_config *admin = kt_admin_config();
     char *dir = tmpdir_new(), *path, *other_ca, *other_key;
     util_err err = {{0}};
 
@@ -260,7 +175,7 @@ END_TEST
  * API server's certificate carries passes, one it lacks fails. */
 START_TEST(tls_server_name_is_the_name_verified)
 {
-    kube_config *admin = admin_config();
+    kube_config *admin = kt_admin_config();
     char *dir = tmpdir_new(), *path;
     util_err err = {{0}};
 
@@ -292,9 +207,9 @@ static int running_on_kwok(kube_client *c, const char *ns, char *seen, size_t si
     seen[0] = '\0';
     cJSON_ArrayForEach(pod, items)
     {
-        const char *name = json_str(pod, "metadata.name");
-        const char *phase = json_str(pod, "status.phase");
-        const char *node = json_str(pod, "spec.nodeName");
+        const char *name = kt_str(pod, "metadata.name");
+        const char *phase = kt_str(pod, "status.phase");
+        const char *node = kt_str(pod, "spec.nodeName");
 
         if (used < size)
             used += (size_t)snprintf(seen + used, size - used, "%s%s=%s@%s", used ? " " : "",
@@ -309,21 +224,21 @@ static int running_on_kwok(kube_client *c, const char *ns, char *seen, size_t si
 
 START_TEST(statefulset_pods_run_on_kwok_nodes)
 {
-    kube_config *cfg = admin_config();
-    kube_client *c = client_for(cfg);
+    kube_config *cfg = kt_admin_config();
+    kube_client *c = kt_client(cfg);
     char ns[64], path[256], seen[1024] = "nothing", why[UTIL_ERR_MAX + 1100] = "";
     cJSON *sts;
     util_err err = {{0}};
     time_t deadline;
     int running = -1;
 
-    random_name(ns, sizeof ns, "berth-kube-ground");
-    create_namespace(c, ns);
+    kt_random_name(ns, sizeof ns, "berth-kube-ground");
+    kt_create_namespace(c, ns, "kube-ground");
     if (wait_for_default_sa(c, ns, &err) != 0) {
         snprintf(why, sizeof why, "%s", err.msg);
         goto cleanup;
     }
-    sts = parse(
+    sts = kt_json(
         "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\","
         "\"metadata\":{\"name\":\"web\"},"
         "\"spec\":{\"replicas\":3,\"serviceName\":\"web\",\"podManagementPolicy\":\"Parallel\","
@@ -354,7 +269,7 @@ START_TEST(statefulset_pods_run_on_kwok_nodes)
                  seen);
 cleanup:
     /* Delete even on failure, so a broken run leaves nothing behind. */
-    if (delete_namespace(c, ns, &err) != 0 && why[0] == '\0')
+    if (kt_delete_namespace(c, ns, &err) != 0 && why[0] == '\0')
         snprintf(why, sizeof why, "%s", err.msg);
     kube_client_free(c);
     kube_config_free(cfg);
@@ -364,14 +279,14 @@ END_TEST
 
 START_TEST(missing_configmap_is_404_not_found)
 {
-    kube_config *cfg = admin_config();
-    kube_client *c = client_for(cfg);
+    kube_config *cfg = kt_admin_config();
+    kube_client *c = kt_client(cfg);
     char name[64], path[256], want[512];
     kube_status st;
     cJSON *out = NULL;
     util_err err = {{0}};
 
-    random_name(name, sizeof name, "absent");
+    kt_random_name(name, sizeof name, "absent");
     snprintf(path, sizeof path, "/api/v1/namespaces/default/configmaps/%s", name);
     ck_assert_int_eq(kube_get(c, path, &out, &st, &err), KUBE_ERR_STATUS);
     ck_assert_ptr_null(out);
@@ -387,21 +302,21 @@ END_TEST
 /* 409, 422 and 404 on delete each reach the caller as themselves. */
 START_TEST(refusals_are_distinguishable)
 {
-    kube_config *cfg = admin_config();
-    kube_client *c = client_for(cfg);
+    kube_config *cfg = kt_admin_config();
+    kube_client *c = kt_client(cfg);
     char name[64], path[256];
     kube_status st;
     cJSON *cm, *bad, *out = NULL;
     util_err err = {{0}};
 
-    random_name(name, sizeof name, "berth-cm");
-    cm = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},"
-               "\"data\":{\"k\":\"v\"}}",
-               name);
+    kt_random_name(name, sizeof name, "berth-cm");
+    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},"
+                 "\"data\":{\"k\":\"v\"}}",
+                 name);
     if (kube_create(c, "/api/v1/namespaces/default/configmaps", cm, &out, &st, &err) != 0)
         ck_abort_msg("%s", err.msg);
     ck_assert_int_eq(st.code, 201);
-    ck_assert_str_eq(json_str(out, "data.k"), "v");
+    ck_assert_str_eq(kt_str(out, "data.k"), "v");
     cJSON_Delete(out);
 
     ck_assert_int_eq(kube_create(c, "/api/v1/namespaces/default/configmaps", cm, &out, &st, &err),
@@ -409,7 +324,7 @@ START_TEST(refusals_are_distinguishable)
     ck_assert_int_eq(st.code, 409);
     ck_assert_str_eq(st.reason, "AlreadyExists");
 
-    bad = parse(
+    bad = kt_json(
         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Not_Valid\"}}");
     ck_assert_int_eq(kube_create(c, "/api/v1/namespaces/default/configmaps", bad, NULL, &st, &err),
                      KUBE_ERR_STATUS);
@@ -441,7 +356,7 @@ static void *hammer(void *arg)
     for (int i = 0; i < REQUESTS; i++) {
         cJSON *v = NULL;
 
-        if (kube_get(c, "/version", &v, NULL, &err) != 0 || json_str(v, "gitVersion") == NULL) {
+        if (kube_get(c, "/version", &v, NULL, &err) != 0 || kt_str(v, "gitVersion") == NULL) {
             cJSON_Delete(v);
             return strdup(err.msg);
         }
@@ -452,8 +367,8 @@ static void *hammer(void *arg)
 
 START_TEST(threads_share_one_client)
 {
-    kube_config *cfg = admin_config();
-    kube_client *c = client_for(cfg);
+    kube_config *cfg = kt_admin_config();
+    kube_client *c = kt_client(cfg);
     pthread_t t[THREADS];
 
     for (int i = 0; i < THREADS; i++)
@@ -475,8 +390,8 @@ END_TEST
  * very next request. */
 START_TEST(in_cluster_token_follows_the_file)
 {
-    kube_config *admin = admin_config(), *pod = NULL;
-    kube_client *c = client_for(admin), *pc = NULL;
+    kube_config *admin = kt_admin_config(), *pod = NULL;
+    kube_client *c = kt_client(admin), *pc = NULL;
     char ns[64], path[256], user[256], want[256], why[UTIL_ERR_MAX] = "";
     char *dir = tmpdir_new(), *sa = tmpdir_path(dir, "sa");
     const char *port = strrchr(admin->server, ':') + 1;
@@ -484,9 +399,9 @@ START_TEST(in_cluster_token_follows_the_file)
     kube_status st;
     util_err err = {{0}};
 
-    random_name(ns, sizeof ns, "berth-incluster");
-    create_namespace(c, ns);
-    obj = parse(
+    kt_random_name(ns, sizeof ns, "berth-incluster");
+    kt_create_namespace(c, ns, "kube-ground");
+    obj = kt_json(
         "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"pod\"}}");
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/serviceaccounts", ns);
     if (kube_create(c, path, obj, NULL, NULL, &err) != 0)
@@ -494,8 +409,8 @@ START_TEST(in_cluster_token_follows_the_file)
     cJSON_Delete(obj);
     if (why[0] != '\0')
         goto cleanup;
-    obj = parse("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
-                "\"spec\":{\"expirationSeconds\":600}}");
+    obj = kt_json("{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+                  "\"spec\":{\"expirationSeconds\":600}}");
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/serviceaccounts/pod/token", ns);
     if (kube_create(c, path, obj, &tr, NULL, &err) != 0)
         snprintf(why, sizeof why, "%s", err.msg);
@@ -503,7 +418,7 @@ START_TEST(in_cluster_token_follows_the_file)
     if (why[0] != '\0')
         goto cleanup;
 
-    tmpdir_writef(dir, "sa/token", "%s\n", json_str(tr, "status.token"));
+    tmpdir_writef(dir, "sa/token", "%s\n", kt_str(tr, "status.token"));
     tmpdir_writef(dir, "sa/ca.crt", "%s", admin->ca_pem);
     tmpdir_writef(dir, "sa/namespace", "%s", ns);
     setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
@@ -523,11 +438,11 @@ START_TEST(in_cluster_token_follows_the_file)
     ck_assert_int_eq(st.code, 401);
     ck_assert_str_eq(st.reason, "Unauthorized");
     /* ...and the good one back, accepted again, with no new client. */
-    tmpdir_writef(dir, "sa/token", "%s", json_str(tr, "status.token"));
+    tmpdir_writef(dir, "sa/token", "%s", kt_str(tr, "status.token"));
     whoami(pc, user, sizeof user);
     ck_assert_str_eq(user, want);
 cleanup:
-    if (delete_namespace(c, ns, &err) != 0 && why[0] == '\0')
+    if (kt_delete_namespace(c, ns, &err) != 0 && why[0] == '\0')
         snprintf(why, sizeof why, "%s", err.msg);
     cJSON_Delete(tr);
     kube_client_free(pc);
@@ -544,10 +459,7 @@ int main(void)
 {
     Suite *s = suite_create("kube_ground");
     TCase *tc = tcase_create("apiserver");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, version_over_tls_with_the_client_certificate);
     tcase_add_test(tc, a_foreign_ca_fails_verification);
@@ -558,10 +470,5 @@ int main(void)
     tcase_add_test(tc, threads_share_one_client);
     tcase_add_test(tc, in_cluster_token_follows_the_file);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

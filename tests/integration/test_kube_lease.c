@@ -25,6 +25,7 @@
 
 #include "kube/clock.h"
 #include "kube/lease.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 
 /* Short timings so the test takes seconds. */
@@ -361,21 +362,13 @@ int main(int argc, char **argv)
 {
     Suite *s;
     TCase *tc;
-    SRunner *sr;
-    int failed;
 
     if (argc == 5 && strcmp(argv[1], "lease-candidate") == 0)
         return candidate_main(argv[2], argv[3], argv[4]);
     s = suite_create("kube_lease_ground");
     tc = tcase_create("apiserver");
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, one_leader_takeover_after_kill_and_release_on_shutdown);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -12,12 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "kube/informer.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "kube/watch.h"
+#include "support/curl_suite.h"
 #include "support/kube_test.h"
 
 static char test_ns[64];
@@ -429,11 +428,5 @@ int main(void)
     tcase_add_test(tc, informer_delivers_changes_and_keeps_its_indexes);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -69,3 +69,15 @@ void http_script_url(const http_script *s, char *buf, unsigned long size)
 {
     snprintf(buf, size, "http://127.0.0.1:%d", s->port);
 }
+
+kube_client *http_script_kube_client(const http_script *s)
+{
+    char srv[64];
+    kube_config cfg = {.server = srv, .namespace = (char *)"default"};
+    kube_client *c = NULL;
+    util_err err = {{0}};
+
+    http_script_url(s, srv, sizeof srv);
+    ck_assert_msg(kube_client_new(&cfg, NULL, &c, &err) == 0, "%s", err.msg);
+    return c;
+}

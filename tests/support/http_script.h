@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 
+#include "kube/client.h"
+
 #define HTTP_SCRIPT_MAX 8
 
 typedef struct http_script {
@@ -28,6 +30,10 @@ void http_script_stop(http_script *s);
 
 /* "http://127.0.0.1:<port>" into buf. */
 void http_script_url(const http_script *s, char *buf, unsigned long size);
+
+/* A kube client (namespace "default", no credentials) whose API server is
+ * s, for kube_client_free. Aborts the test on failure. */
+kube_client *http_script_kube_client(const http_script *s);
 
 #define HTTP_SCRIPT_OK                                                                             \
     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"

@@ -31,19 +31,13 @@ static char *bio_string(BIO *b)
     return s;
 }
 
-void pki_self_signed(const char *cn, char **cert_pem, char **key_pem)
+/* Gives x a random positive serial, version 3, a validity from an hour ago
+ * to a day from now, and key's public half. */
+static void start_cert(X509 *x, EVP_PKEY *key)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    X509_NAME *name;
-    X509V3_CTX ctx;
-    X509_EXTENSION *ext;
-    BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
     unsigned char serial[8];
     BIGNUM *bn;
 
-    if (key == NULL || x == NULL || cb == NULL || kb == NULL)
-        die("allocation");
     if (RAND_bytes(serial, sizeof serial) != 1)
         die("RAND_bytes");
     serial[0] &= 0x7f; /* serials are positive */
@@ -55,15 +49,26 @@ void pki_self_signed(const char *cn, char **cert_pem, char **key_pem)
     X509_gmtime_adj(X509_getm_notBefore(x), -3600);
     X509_gmtime_adj(X509_getm_notAfter(x), 86400);
     X509_set_pubkey(x, key);
-    name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+}
+
+/* Adds the extension nid = value to x; what names it when that fails. */
+static void add_ext(X509V3_CTX *ctx, X509 *x, int nid, const char *value, const char *what)
+{
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
+
     if (ext == NULL || !X509_add_ext(x, ext, -1))
-        die("basicConstraints");
+        die(what);
     X509_EXTENSION_free(ext);
-    if (!X509_sign(x, key, EVP_sha256()))
+}
+
+/* Signs x with signer, then gives x and key back as new PEM strings. */
+static void sign_to_pem(X509 *x, EVP_PKEY *signer, EVP_PKEY *key, char **cert_pem, char **key_pem)
+{
+    BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
+
+    if (cb == NULL || kb == NULL)
+        die("allocation");
+    if (!X509_sign(x, signer, EVP_sha256()))
         die("X509_sign");
     if (!PEM_write_bio_X509(cb, x) || !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
         die("PEM write");
@@ -71,6 +76,24 @@ void pki_self_signed(const char *cn, char **cert_pem, char **key_pem)
     *key_pem = bio_string(kb);
     BIO_free(cb);
     BIO_free(kb);
+}
+
+void pki_self_signed(const char *cn, char **cert_pem, char **key_pem)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name;
+    X509V3_CTX ctx;
+
+    if (key == NULL || x == NULL)
+        die("allocation");
+    start_cert(x, key);
+    name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    add_ext(&ctx, x, NID_basic_constraints, "critical,CA:TRUE", "basicConstraints");
+    sign_to_pem(x, key, key, cert_pem, key_pem);
     X509_free(x);
     EVP_PKEY_free(key);
 }
@@ -95,44 +118,20 @@ void pki_issue_client(const char *ca_cert_pem, const char *ca_key_pem, const cha
     X509 *x = X509_new();
     X509_NAME *name;
     X509V3_CTX ctx;
-    X509_EXTENSION *ext;
-    BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
-    unsigned char serial[8];
-    BIGNUM *bn;
 
     if (ca == NULL || ca_key == NULL)
         die("reading the CA certificate and key");
-    if (key == NULL || x == NULL || cb == NULL || kb == NULL)
+    if (key == NULL || x == NULL)
         die("allocation");
-    if (RAND_bytes(serial, sizeof serial) != 1)
-        die("RAND_bytes");
-    serial[0] &= 0x7f;
-    bn = BN_bin2bn(serial, sizeof serial, NULL);
-    if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
-        die("serial");
-    BN_free(bn);
-    X509_set_version(x, 2);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, key);
+    start_cert(x, key);
     name = X509_get_subject_name(x);
     if (org != NULL)
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)org, -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, X509_get_subject_name(ca));
     X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_ext_key_usage, "clientAuth");
-    if (ext == NULL || !X509_add_ext(x, ext, -1))
-        die("extendedKeyUsage");
-    X509_EXTENSION_free(ext);
-    if (!X509_sign(x, ca_key, EVP_sha256()))
-        die("X509_sign");
-    if (!PEM_write_bio_X509(cb, x) || !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
-        die("PEM write");
-    *cert_pem = bio_string(cb);
-    *key_pem = bio_string(kb);
-    BIO_free(cb);
-    BIO_free(kb);
+    add_ext(&ctx, x, NID_ext_key_usage, "clientAuth", "extendedKeyUsage");
+    sign_to_pem(x, ca_key, key, cert_pem, key_pem);
     BIO_free(in_cert);
     BIO_free(in_key);
     X509_free(x);

@@ -5,15 +5,15 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "kube/client.h"
+#include "support/curl_suite.h"
 
 static void decode(long status, const char *body, kube_status *st)
 {
@@ -164,20 +164,12 @@ int main(void)
 {
     Suite *s = suite_create("kube_client");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_add_test(tc, status_objects_give_reason_and_message);
     tcase_add_test(tc, other_bodies_keep_code_and_a_line_of_text);
     tcase_add_test(tc, bad_requests_are_refused_before_sending);
     tcase_add_test(tc, no_answer_is_a_transport_error_with_code_zero);
     tcase_add_test(tc, request_timeout_is_honoured);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "kube/object.h"
 #include "kube/verbs.h"
+#include "support/curl_suite.h"
 #include "support/http_script.h"
 
 #define GONE                                                                                       \
@@ -51,18 +50,6 @@ static int on_page(cJSON *page, bool restart, void *ctx, util_err *err)
     return 0;
 }
 
-static kube_client *client_for(const http_script *s)
-{
-    char srv[64];
-    kube_config cfg = {.server = srv, .namespace = (char *)"default"};
-    kube_client *c = NULL;
-    util_err err = {{0}};
-
-    http_script_url(s, srv, sizeof srv);
-    ck_assert_msg(kube_client_new(&cfg, NULL, &c, &err) == 0, "%s", err.msg);
-    return c;
-}
-
 START_TEST(pages_arrive_one_by_one_and_an_expired_continue_starts_over)
 {
     http_script s = {.steps = 3,
@@ -80,7 +67,7 @@ START_TEST(pages_arrive_one_by_one_and_an_expired_continue_starts_over)
     int rc;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     rc = kube_list_each(c, "/api/v1/namespaces/ns/configmaps", &o, on_page, &p, &rv, &st, &err);
     ck_assert_msg(rc == 0, "%d %s", rc, err.msg);
     ck_assert_str_eq(rv, "12");
@@ -108,7 +95,7 @@ START_TEST(gone_on_the_first_page_is_the_callers)
     char *rv = NULL;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     ck_assert_int_eq(
         kube_list_each(c, "/api/v1/namespaces/ns/configmaps", &o, on_page, &p, &rv, &st, &err),
         KUBE_ERR_STATUS);
@@ -134,7 +121,7 @@ START_TEST(a_refused_page_stops_the_list)
     char *rv = NULL;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     ck_assert_int_eq(
         kube_list_each(c, "/api/v1/namespaces/ns/configmaps", NULL, on_page, &p, &rv, NULL, &err),
         KUBE_ERR);
@@ -157,11 +144,5 @@ int main(void)
     tcase_add_test(tc, a_refused_page_stops_the_list);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

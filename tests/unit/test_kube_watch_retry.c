@@ -11,22 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "kube/watch.h"
+#include "support/curl_suite.h"
 #include "support/http_script.h"
-
-static kube_client *client_for(const http_script *s)
-{
-    char srv[64];
-    kube_config cfg = {.server = srv, .namespace = (char *)"default"};
-    kube_client *c = NULL;
-    util_err err = {{0}};
-
-    http_script_url(s, srv, sizeof srv);
-    ck_assert_msg(kube_client_new(&cfg, NULL, &c, &err) == 0, "%s", err.msg);
-    return c;
-}
 
 #define OK_HEAD HTTP_SCRIPT_OK
 #define STATUS  HTTP_SCRIPT_STATUS
@@ -94,7 +81,7 @@ START_TEST(gone_as_an_http_status_is_returned_with_the_status)
     int rc;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     w = watch_for(c, NULL);
     rc = kube_watch_run(w, "3", on_event, &ev, &st, &err);
     ck_assert_msg(rc == KUBE_WATCH_GONE, "%d %s", rc, err.msg);
@@ -123,7 +110,7 @@ START_TEST(a_refusal_is_returned_at_once)
     seen ev = {0};
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     w = watch_for(c, NULL);
     ck_assert_int_eq(kube_watch_run(w, "3", on_event, &ev, &st, &err), KUBE_ERR_STATUS);
     ck_assert_int_eq(st.code, 403);
@@ -162,7 +149,7 @@ START_TEST(failures_are_retried_from_the_last_version_delivered)
     int rc;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     w = watch_for(c, &o);
     rc = kube_watch_run(w, "4", on_event, &ev, &st, &err);
     ck_assert_msg(rc == KUBE_WATCH_GONE, "%d %s", rc, err.msg);
@@ -204,7 +191,7 @@ START_TEST(a_refused_event_stops_the_run_and_is_not_counted_as_seen)
     int rc;
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     w = watch_for(c, &o);
     rc = kube_watch_run(w, NULL, on_event, &ev, NULL, &err);
     ck_assert_int_eq(rc, KUBE_ERR);
@@ -228,7 +215,7 @@ START_TEST(bad_paths_and_options_are_refused)
     util_err err = {{0}};
 
     http_script_start(&s);
-    c = client_for(&s);
+    c = http_script_kube_client(&s);
     ck_assert_int_eq(kube_watch_new(c, "api/v1/pods", NULL, &w, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "must start with '/'"));
     ck_assert_int_eq(kube_watch_new(c, "/api/v1/pods?watch=1", NULL, &w, &err), -1);
@@ -253,11 +240,5 @@ int main(void)
     tcase_add_test(tc, bad_paths_and_options_are_refused);
     suite_add_tcase(s, tc);
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

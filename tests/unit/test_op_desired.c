@@ -14,6 +14,7 @@
 #include "operator/address.h"
 #include "operator/cluster.h"
 #include "operator/desired.h"
+#include "support/slurp.h"
 
 static const op_options opts = {"ghcr.example/berth-sidecar:0.1.0", "cluster.local"};
 static const char *const cid = "MkU3OEVBNTcwNTJENDM2Qg";
@@ -30,19 +31,9 @@ static char *golden_path(const char *name)
 
 static char *slurp(const char *name)
 {
-    FILE *f = fopen(golden_path(name), "rb");
-    char *buf;
-    long n;
+    char *buf = slurp_file(golden_path(name), NULL);
 
-    ck_assert_msg(f != NULL, "cannot open %s", golden_path(name));
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
+    ck_assert_msg(buf != NULL, "cannot open %s", golden_path(name));
     return buf;
 }
 

@@ -6,14 +6,15 @@
  * unknown broker (404), basic auth, a garbage body, a slow answer past the
  * request timeout, and nobody listening. */
 #include <check.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "redpanda/admin.h"
+#include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/pki.h"
+#include "support/slurp.h"
 #include "support/tmpdir.h"
 
 static char *golden(const char *name, size_t *len)
@@ -21,23 +22,12 @@ static char *golden(const char *name, size_t *len)
     const char *here = __FILE__, *slash = strrchr(here, '/');
     int dirlen = slash != NULL ? (int)(slash - here) : 1;
     char path[1024];
-    FILE *f;
     char *buf;
-    long n;
 
     snprintf(path, sizeof path, "%.*s/golden/redpanda/%s", dirlen, slash != NULL ? here : ".",
              name);
-    f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "open %s", path);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    buf = slurp_file(path, len);
+    ck_assert_msg(buf != NULL, "open %s", path);
     return buf;
 }
 
@@ -462,10 +452,7 @@ int main(void)
 {
     Suite *s = suite_create("redpanda_admin");
     TCase *dec = tcase_create("decode"), *cli = tcase_create("client");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_add_test(dec, decodes_a_draining_broker);
     tcase_add_test(dec, absent_drain_counts_read_minus_one);
     tcase_add_test(dec, decodes_the_broker_list);
@@ -482,10 +469,5 @@ int main(void)
     tcase_set_timeout(cli, 60);
     suite_add_tcase(s, dec);
     suite_add_tcase(s, cli);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

@@ -10,7 +10,6 @@
  * `berth-drain` drives a drain through it over the Unix socket, with the
  * admin API behind basic auth. */
 #include <check.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -26,6 +25,7 @@
 
 #include "sidecar/cmd.h"
 #include "sidecar/drain_redpanda.h"
+#include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/tmpdir.h"
 
@@ -543,10 +543,7 @@ int main(void)
     Suite *s = suite_create("sidecar_drain_redpanda");
     TCase *drain = tcase_create("drain"), *restore = tcase_create("restore"),
           *prog = tcase_create("program");
-    SRunner *sr;
-    int failed;
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     tcase_add_test(drain, drain_finishes_after_status_polls);
     tcase_add_test(drain, drain_with_failed_transfers_fails);
     tcase_add_test(drain, deadline_reached_while_transferring);
@@ -564,10 +561,5 @@ int main(void)
     suite_add_tcase(s, drain);
     suite_add_tcase(s, restore);
     suite_add_tcase(s, prog);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    curl_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return curl_suite_run(s);
 }

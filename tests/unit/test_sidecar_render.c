@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sidecar/render.h"
+#include "support/slurp.h"
 
 /* ---- fixtures ---- */
 
@@ -72,25 +73,6 @@ static char *golden_path(const char *name)
     return p;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Compares text with the golden file name, or rewrites it when asked. */
 static void golden(const char *name, const char *text)
 {
@@ -103,7 +85,7 @@ static void golden(const char *name, const char *text)
         fputs(text, f);
         fclose(f);
     }
-    want = slurp(path);
+    want = slurp_file(path, NULL);
     ck_assert_msg(want != NULL, "golden file %s is missing (BERTH_UPDATE_GOLDEN=1 writes it)",
                   path);
     ck_assert_msg(strcmp(want, text) == 0, "%s differs; got:\n%s", path, text);
