@@ -37,7 +37,7 @@ drift_topic="rol-drift-$rand"
 perf_topic="rol-perf-$rand"
 PARTITIONS=${ROLL_PARTITIONS:-300}
 PERF_PARTITIONS=12
-PERF_RATE=${ROLL_PERF_RATE:-300}
+PERF_RATE=${ROLL_PERF_RATE:-200}
 finished=0
 disturbed=0 # set once a broker may have been drained or stopped
 
@@ -113,10 +113,12 @@ $(head -20 <<<"$diff")"
     ok "$1: all $PARTITIONS replica orders and leaders equal the recorded ones"
 }
 
-# After each drain: the broker leads nothing; every partition has a leader
+# After each drain of the first roll: the broker leads nothing; every partition has a leader
 # and its replica set.
+check_drains=1
 roll_after_drain() {
     local i=$1 bad
+    [ "$check_drains" = 1 ] || return 0
     roll_snapshot "$drift_topic" >"$roll_tmp/drained"
     [ "$(roll_leads "$roll_tmp/drained" "$i")" -eq 0 ] ||
         fail "after its drain broker $i still leads $(roll_leads "$roll_tmp/drained" "$i") partitions"
@@ -149,15 +151,16 @@ ok "rolling restart with drain under load: zero failed sends"
 no_drift "drained roll 1 of 3"
 
 # ---- 2. two more drained rolls ----
+check_drains=0 # the first roll checked each drain; these check the outcome
 roll_drained
 no_drift "drained roll 2 of 3"
 roll_drained
 no_drift "drained roll 3 of 3"
 
 # ---- 3. two drains at the same moment, then both restarts ----
-"$roll_repo/build/berth-drain" --socket "$(roll_sock 1)" --timeout "$ROLL_DRAIN_TIMEOUT" >"$roll_tmp/drain-1.log" 2>&1 &
+"$(roll_bin berth-drain)" --socket "$(roll_sock 1)" --timeout "$ROLL_DRAIN_TIMEOUT" >"$roll_tmp/drain-1.log" 2>&1 &
 d1=$!
-"$roll_repo/build/berth-drain" --socket "$(roll_sock 2)" --timeout "$ROLL_DRAIN_TIMEOUT" >"$roll_tmp/drain-2.log" 2>&1 &
+"$(roll_bin berth-drain)" --socket "$(roll_sock 2)" --timeout "$ROLL_DRAIN_TIMEOUT" >"$roll_tmp/drain-2.log" 2>&1 &
 d2=$!
 wait "$d1" || { cat "$roll_tmp/drain-1.log" >&2; fail "the concurrent drain of broker 1 failed"; }
 wait "$d2" || { cat "$roll_tmp/drain-2.log" >&2; fail "the concurrent drain of broker 2 failed"; }

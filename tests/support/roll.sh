@@ -35,6 +35,8 @@ ROLL_DRAIN_TIMEOUT=${ROLL_DRAIN_TIMEOUT:-120}
 ROLL_READY_TIMEOUT=${ROLL_READY_TIMEOUT:-400}
 roll_state=${BERTH_GROUND:-/tmp/berth-ground}/kafka
 
+# The programs under test: ROLL_BUILD (e.g. build/asan) or the checkout's build/.
+roll_bin() { echo "${ROLL_BUILD:-$roll_repo/build}/$1"; }
 roll_kubectl() { "$BERTH_GROUND_BIN/kubectl" --kubeconfig "$BERTH_KUBECONFIG" --cache-dir "$roll_tmp/kcache" "$@"; }
 roll_tool() { bash "$BERTH_KAFKA_SH" tool "$@"; }
 roll_log() { printf '%s roll: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -105,9 +107,9 @@ roll_render() {
     rm -rf "$dir"
     mkdir -p "$dir"
     POD_NAME="$ROLL_CLUSTER-$i" POD_NAMESPACE="$roll_ns" NODE_NAME=kwok-node-0 POD_UID="roll-$i" \
-        "$roll_repo/build/berth-sidecar" init --kubeconfig "$BERTH_KUBECONFIG" \
+        "$(roll_bin berth-sidecar)" init --kubeconfig "$BERTH_KUBECONFIG" \
         --config-dir "$dir/config" --data-dir "$roll_state/b$i/data" \
-        --drain-client "$roll_repo/build/berth-drain" --poll-interval 200 --wait-timeout 30 \
+        --drain-client "$(roll_bin berth-drain)" --poll-interval 200 --wait-timeout 30 \
         >"$dir/init.log" 2>&1 || { cat "$dir/init.log" >&2; roll_fail "berth-sidecar init for broker $i failed"; }
     for ((v = 0; v < n; v++)); do
         plain=$(roll_ground_endpoint "$v" PLAINTEXT)
@@ -144,7 +146,7 @@ roll_sidecar_start() {
     local i=$1 port
     port=$(roll_ground_endpoint "$i" PLAINTEXT)
     mkdir -p "$(dirname "$(roll_sock "$i")")"
-    POD_NAMESPACE="$roll_ns" setsid "$roll_repo/build/berth-sidecar" run --flavor kafka \
+    POD_NAMESPACE="$roll_ns" setsid "$(roll_bin berth-sidecar)" run --flavor kafka \
         --kubeconfig "$BERTH_KUBECONFIG" --pod-name "$ROLL_CLUSTER-$i" --broker "$port" \
         --http-addr 127.0.0.1 --http-port "$(roll_http "$i")" --socket "$(roll_sock "$i")" \
         --probe-interval 1000 >>"$roll_tmp/sidecar-$i.log" 2>&1 </dev/null &
@@ -184,24 +186,31 @@ roll_wait_ready() {
 
 # roll_drain I: the preStop client against broker I's sidecar; its output
 # goes to drain-I.log. Fails the caller if the drain fails.
+# Sets roll_drain_secs to how long the drain took.
 roll_drain() {
-    local i=$1
-    "$roll_repo/build/berth-drain" --socket "$(roll_sock "$i")" --timeout "$ROLL_DRAIN_TIMEOUT" \
+    local i=$1 t0
+    t0=$(date +%s.%N)
+    "$(roll_bin berth-drain)" --socket "$(roll_sock "$i")" --timeout "$ROLL_DRAIN_TIMEOUT" \
         >"$roll_tmp/drain-$i.log" 2>&1 ||
         { cat "$roll_tmp/drain-$i.log" >&2; roll_fail "berth-drain for broker $i failed"; }
+    roll_drain_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    roll_log "broker $i: drained in ${roll_drain_secs}s"
 }
 
 # roll_restart I: broker I's pod restarts after its preStop drain: SIGTERM
 # the broker, then its sidecar; init renders the config; a fresh sidecar and
 # the broker start; until /readyz (catch-up and restore) is 200.
 roll_restart() {
-    local i=$1 config
+    local i=$1 config t0=$SECONDS t1 t2
     bash "$BERTH_KAFKA_SH" stop-broker "$i" 2>/dev/null || roll_fail "stopping broker $i"
     roll_sidecar_stop "$i"
+    t1=$SECONDS
     config=$(roll_render "$i")
     roll_sidecar_start "$i"
     bash "$BERTH_KAFKA_SH" start-broker "$i" "$config" 2>/dev/null || roll_fail "starting broker $i"
+    t2=$SECONDS
     roll_wait_ready "$i"
+    roll_log "broker $i: stopped in $((t1 - t0))s, registered in $((t2 - t1))s, ready (caught up, restored) in $((SECONDS - t2))s"
 }
 
 # roll_drained: one full rolling restart with drain; calls
@@ -282,7 +291,7 @@ roll_elect_preferred() {
 # idempotence on, RATE records/s of 100 bytes, until roll_perf_stop. A send
 # that fails is printed by the tool (a stack trace); a record still being
 # retried fails after delivery.timeout.ms (ROLL_DELIVERY_MS).
-ROLL_DELIVERY_MS=${ROLL_DELIVERY_MS:-20000}
+ROLL_DELIVERY_MS=${ROLL_DELIVERY_MS:-15000}
 roll_perf_start() {
     setsid bash "$BERTH_KAFKA_SH" tool org.apache.kafka.tools.ProducerPerformance \
         --topic "$1" --num-records 100000000 --record-size 100 --throughput "$2" \
