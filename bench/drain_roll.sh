@@ -108,7 +108,7 @@ roll_drained
 secs=$((SECONDS - t0))
 roll_perf_stop
 echo "roll with drain (3 brokers, ${secs} s, $PERF_RATE records/s acks=all idempotent): $perf_failed failed sends, max latency $perf_max_ms ms ($perf_sent acknowledged)"
-cp "$roll_tmp/perf.log" "$roll_tmp/perf-drained.log"
+roll_perf_slow
 roll_sidecars_stop
 roll_perf_start "$perf_topic" "$PERF_RATE"
 t0=$SECONDS
@@ -116,3 +116,4 @@ roll_plain
 secs=$((SECONDS - t0))
 roll_perf_stop
 echo "roll without drain (3 brokers, ${secs} s, same load): $perf_failed failed sends, max latency $perf_max_ms ms ($perf_sent acknowledged)"
+roll_perf_slow

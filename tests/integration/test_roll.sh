@@ -143,6 +143,7 @@ drained_secs=$((SECONDS - t0))
 roll_perf_stop
 drained_sent=$perf_sent drained_failed=$perf_failed drained_max=$perf_max_ms
 cp "$roll_tmp/perf.log" "$roll_tmp/perf-drained.log"
+roll_perf_slow
 echo "roll with drain:    ${drained_secs}s, $drained_sent records acknowledged, $drained_failed failed sends, max latency ${drained_max} ms"
 [ "$drained_sent" -gt 0 ] || fail "the producer acknowledged no record during the drained roll"
 [ "$drained_failed" -eq 0 ] ||
@@ -173,13 +174,15 @@ roll_restart 2
 no_drift "two concurrent drains and their restarts"
 
 # ---- 4. the same roll without drain, as a baseline ----
-roll_sidecars_stop
+roll_sidecars_stop || fail "a sidecar did not exit cleanly on SIGTERM (logs in $roll_tmp)"
+ok "every sidecar exited 0 on SIGTERM"
 roll_perf_start "$perf_topic" "$PERF_RATE"
 t0=$SECONDS
 roll_plain
 plain_secs=$((SECONDS - t0))
 roll_perf_stop
 cp "$roll_tmp/perf.log" "$roll_tmp/perf-plain.log"
+roll_perf_slow
 echo "roll without drain: ${plain_secs}s, $perf_sent records acknowledged, $perf_failed failed sends, max latency ${perf_max_ms} ms (baseline)"
 echo "roll with drain:    ${drained_secs}s, $drained_sent records acknowledged, $drained_failed failed sends, max latency ${drained_max} ms"
 [ "$perf_sent" -gt 0 ] || fail "the producer acknowledged no record during the baseline roll"

@@ -154,20 +154,26 @@ roll_sidecar_start() {
 }
 
 # roll_sidecar_stop I: SIGTERM (as the kubelet sends once the broker has
-# exited), SIGKILL after 20 s.
+# exited), SIGKILL after 20 s. Returns non-zero if the sidecar did not exit
+# 0 on SIGTERM (e.g. a sanitizer report).
 roll_sidecar_stop() {
-    local pid
+    local pid rc=0
     pid=$(cat "$roll_tmp/sidecar-$1.pid" 2>/dev/null) || return 0
+    rm -f "$roll_tmp/sidecar-$1.pid"
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    rm -f "$roll_tmp/sidecar-$1.pid"
+    if kill -9 "$pid" 2>/dev/null; then
+        echo "sidecar of broker $1 ignored SIGTERM for 20s" >>"$roll_tmp/sidecar-$1.log"
+        rc=1
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    return "$rc"
 }
 
 roll_sidecars_stop() {
-    local i
-    for ((i = 0; i < $(roll_brokers); i++)); do roll_sidecar_stop "$i"; done
+    local i rc=0
+    for ((i = 0; i < $(roll_brokers); i++)); do roll_sidecar_stop "$i" || rc=1; done
+    return "$rc"
 }
 
 roll_readyz() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$(roll_http "$1")/readyz"; }
@@ -203,7 +209,7 @@ roll_drain() {
 roll_restart() {
     local i=$1 config t0=$SECONDS t1 t2
     bash "$BERTH_KAFKA_SH" stop-broker "$i" 2>/dev/null || roll_fail "stopping broker $i"
-    roll_sidecar_stop "$i"
+    roll_sidecar_stop "$i" || { tail -20 "$roll_tmp/sidecar-$i.log" >&2; roll_fail "the sidecar of broker $i did not exit cleanly on SIGTERM"; }
     t1=$SECONDS
     config=$(roll_render "$i")
     roll_sidecar_start "$i"
@@ -293,11 +299,15 @@ roll_elect_preferred() {
 # retried fails after delivery.timeout.ms (ROLL_DELIVERY_MS).
 ROLL_DELIVERY_MS=${ROLL_DELIVERY_MS:-15000}
 roll_perf_start() {
-    setsid bash "$BERTH_KAFKA_SH" tool org.apache.kafka.tools.ProducerPerformance \
+    # One process group (setsid) for the tool and the time stamps, so
+    # roll_perf_stop ends both.
+    setsid bash -c 'sh=$1; shift; bash "$sh" tool "$@" 2>&1 |
+        while IFS= read -r line; do printf "%s %s\n" "$(date -u +%H:%M:%S)" "$line"; done' \
+        - "$BERTH_KAFKA_SH" org.apache.kafka.tools.ProducerPerformance \
         --topic "$1" --num-records 100000000 --record-size 100 --throughput "$2" \
         --producer-props bootstrap.servers="$BERTH_KAFKA_BOOTSTRAP" acks=all enable.idempotence=true \
         linger.ms=5 request.timeout.ms=8000 delivery.timeout.ms="$ROLL_DELIVERY_MS" \
-        >"$roll_tmp/perf.log" 2>&1 </dev/null &
+        </dev/null >"$roll_tmp/perf.log" 2>&1 &
     echo $! >"$roll_tmp/perf.pid"
     # Until the first window reports records sent.
     local deadline=$((SECONDS + 90))
@@ -312,14 +322,20 @@ roll_perf_start() {
 # failed (delivery timeout, plus a reporting window), stops the producer and
 # sets perf_sent (records acknowledged, from the 5 s windows), perf_failed
 # (failed sends: exceptions the tool printed) and perf_max_ms (the largest
-# window max latency).
+# window max latency). perf.log has the time before every line of the tool's.
 roll_perf_stop() {
     local pid
     sleep $((ROLL_DELIVERY_MS / 1000 + 6))
     pid=$(cat "$roll_tmp/perf.pid")
     kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    perf_sent=$(awk '/records sent,/{s+=$1} END{print s+0}' "$roll_tmp/perf.log")
-    perf_failed=$(grep -cE '^[A-Za-z_$][A-Za-z0-9_$.]*(Exception|Error)(:|$)' "$roll_tmp/perf.log" || true)
+    perf_sent=$(awk '/records sent,/{s+=$2} END{print s+0}' "$roll_tmp/perf.log")
+    perf_failed=$(grep -cE '^[0-9:]+ [A-Za-z_$][A-Za-z0-9_$.]*(Exception|Error)(:|$)' "$roll_tmp/perf.log" || true)
     perf_max_ms=$(awk '/records sent,/{for(k=1;k<=NF;k++) if($k=="max" && $(k+1)~/^latency/) {v=$(k-2)+0; if(v>m)m=v}} END{print m+0}' "$roll_tmp/perf.log")
+}
+
+# roll_perf_slow: the producer's 5 s windows with a max latency of 1 s or
+# more, with their times (to set beside the roll's own log lines).
+roll_perf_slow() {
+    awk '/records sent,/{for(k=1;k<=NF;k++) if($k=="max" && $(k+1)~/^latency/ && $(k-2)+0 >= 1000) print "  slow window: " $0}' "$roll_tmp/perf.log"
 }
