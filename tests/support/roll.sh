@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Rolling restarts of the test ground's Kafka cluster with berth's drain, for
 # tests/integration/test_roll.sh and bench/drain_roll.sh. Sourced, not run.
 #
@@ -327,6 +328,7 @@ roll_perf_stop() {
     local pid
     sleep $((ROLL_DELIVERY_MS / 1000 + 6))
     pid=$(cat "$roll_tmp/perf.pid")
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$roll_tmp/perf.log" >&2; roll_fail "the producer exited before the end of the roll"; }
     kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     perf_sent=$(awk '/records sent,/{s+=$2} END{print s+0}' "$roll_tmp/perf.log")
