@@ -47,6 +47,7 @@ INTEG_SH := $(sort $(wildcard tests/integration/test_*.sh))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
@@ -155,7 +156,7 @@ lint: deps
 
 bench: deps
 	@$(SUBMAKE) all
-	@bash bench/run.sh $(BENCH_BIN)
+	@bash bench/run.sh $(BENCH_BIN) $(BENCH_SH)
 
 demo: deps
 	@$(SUBMAKE) all

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: runs each bench program and lets it print its figures.
+# `make bench`: runs each bench program (or bench/*.sh script) and lets it
+# print its figures.
 # Benches measure; they never pass or fail on a number.
 set -euo pipefail
 if [ $# -eq 0 ]; then
@@ -8,5 +9,5 @@ if [ $# -eq 0 ]; then
 fi
 for b in "$@"; do
     echo "== $(basename "$b")"
-    "$b"
+    if [[ "$b" == *.sh ]]; then bash "$b"; else "$b"; fi
 done
