@@ -52,12 +52,6 @@ static void teardown(void)
     kube_config_free(cfg);
 }
 
-static void must(int rc, const util_err *err)
-{
-    if (rc != 0)
-        ck_abort_msg("%s", err->msg);
-}
-
 /* A namespace of our own for one test. */
 static void make_ns(kube_client *c)
 {
@@ -83,7 +77,7 @@ START_TEST(configmap_crud_round_trip)
 
     in = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm1\","
                  "\"labels\":{\"wat/role\":\"probe\"}},\"data\":{\"a\":\"1\"}}");
-    must(kube_create(c, coll, in, &out, &st, &err), &err);
+    kt_must(kube_create(c, coll, in, &out, &st, &err), &err);
     ck_assert_int_eq(st.code, 201);
     rv1 = kube_meta_resource_version(out);
     ck_assert_ptr_nonnull(rv1);
@@ -96,13 +90,13 @@ START_TEST(configmap_crud_round_trip)
     ck_assert_str_eq(st.reason, "AlreadyExists");
     cJSON_Delete(in);
 
-    must(kube_get(c, path, &out, &st, &err), &err);
+    kt_must(kube_get(c, path, &out, &st, &err), &err);
     ck_assert_str_eq(kt_str(out, "data.a"), "1");
     ck_assert_str_eq(kt_str(out, "metadata.resourceVersion"), rv_created);
     cJSON_Delete(out);
 
     in = kt_json("{\"data\":{\"b\":\"2\"}}");
-    must(kube_merge_patch(c, path, in, &out, &st, &err), &err);
+    kt_must(kube_merge_patch(c, path, in, &out, &st, &err), &err);
     cJSON_Delete(in);
     ck_assert_str_eq(kt_str(out, "data.a"), "1");
     ck_assert_str_eq(kt_str(out, "data.b"), "2");
@@ -116,17 +110,17 @@ START_TEST(configmap_crud_round_trip)
     ck_assert_str_eq(st.reason, "Conflict");
     cJSON_Delete(out);
 
-    must(kube_list(c, coll, &lo, &list, &st, &err), &err);
+    kt_must(kube_list(c, coll, &lo, &list, &st, &err), &err);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "items")), 1);
     ck_assert_str_eq(kt_str(cJSON_GetArrayItem(cJSON_GetObjectItem(list, "items"), 0), "kind"),
                      "ConfigMap");
     cJSON_Delete(list);
     lo.label_selector = "wat/role=other";
-    must(kube_list(c, coll, &lo, &list, &st, &err), &err);
+    kt_must(kube_list(c, coll, &lo, &list, &st, &err), &err);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "items")), 0);
     cJSON_Delete(list);
 
-    must(kube_delete(c, path, &st, &err), &err);
+    kt_must(kube_delete(c, path, &st, &err), &err);
     ck_assert_int_eq(kube_get(c, path, NULL, &st, &err), KUBE_ERR_STATUS);
     ck_assert_int_eq(st.code, 404);
     ck_assert_str_eq(st.reason, "NotFound");
@@ -194,9 +188,9 @@ START_TEST(custom_resource_crud_round_trip)
         "\"string\"}}},\"status\":{\"type\":\"object\",\"properties\":{\"phase\":{\"type\":"
         "\"string\"}}}}}}}]}}",
         test_crd, plural, kind);
-    must(kube_create(c, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", in, NULL, &st,
-                     &err),
-         &err);
+    kt_must(kube_create(c, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", in, NULL, &st,
+                        &err),
+            &err);
     cJSON_Delete(in);
     kube_path(crd_path, sizeof crd_path, "apiextensions.k8s.io/v1", "customresourcedefinitions",
               NULL, test_crd, NULL);
@@ -212,7 +206,7 @@ START_TEST(custom_resource_crud_round_trip)
     while ((rc = kube_create(c, coll, in, &out, &st, &err)) == KUBE_ERR_STATUS && st.code == 404 &&
            kt_now() < deadline)
         usleep(200 * 1000);
-    must(rc, &err);
+    kt_must(rc, &err);
     cJSON_Delete(in);
     ck_assert_str_eq(kt_str(out, "kind"), kind);
     cJSON_Delete(out);
@@ -225,27 +219,27 @@ START_TEST(custom_resource_crud_round_trip)
     cJSON_Delete(in);
 
     in = kt_json("{\"spec\":{\"color\":\"blue\"}}");
-    must(kube_merge_patch(c, path, in, &out, &st, &err), &err);
+    kt_must(kube_merge_patch(c, path, in, &out, &st, &err), &err);
     cJSON_Delete(in);
     ck_assert_str_eq(kt_str(out, "spec.color"), "blue");
     cJSON_AddItemToObject(out, "status", kt_json("{\"phase\":\"Ready\"}"));
-    must(kube_update_status(c, path, out, NULL, &st, &err), &err);
+    kt_must(kube_update_status(c, path, out, NULL, &st, &err), &err);
     cJSON_Delete(out);
-    must(kube_get(c, path, &out, &st, &err), &err);
+    kt_must(kube_get(c, path, &out, &st, &err), &err);
     ck_assert_str_eq(kt_str(out, "status.phase"), "Ready");
     ck_assert_str_eq(kt_str(out, "spec.color"), "blue");
     cJSON_Delete(out);
 
-    must(kube_list(c, coll, NULL, &list, &st, &err), &err);
+    kt_must(kube_list(c, coll, NULL, &list, &st, &err), &err);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "items")), 1);
     cJSON_Delete(list);
 
-    must(kube_delete(c, path, &st, &err), &err);
+    kt_must(kube_delete(c, path, &st, &err), &err);
     ck_assert_int_eq(kube_get(c, path, NULL, &st, &err), KUBE_ERR_STATUS);
     ck_assert_int_eq(st.code, 404);
 
     /* The CRD goes too, and the API stops serving its type. */
-    must(kube_delete(c, crd_path, &st, &err), &err);
+    kt_must(kube_delete(c, crd_path, &st, &err), &err);
     deadline = kt_now() + 60;
     while (kube_get(c, crd_path, NULL, &st, &err) == 0 && kt_now() < deadline)
         usleep(200 * 1000);
@@ -270,16 +264,16 @@ START_TEST(apply_twice_with_the_same_content_leaves_resource_version)
     kube_path(path, sizeof path, "v1", "configmaps", test_ns, "applied", NULL);
     obj = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
                   "\"applied\",\"labels\":{\"x\":\"y\"}},\"data\":{\"k\":\"v\"}}");
-    must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
+    kt_must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
     snprintf(rv1, sizeof rv1, "%s", kube_meta_resource_version(out));
     cJSON_Delete(out);
-    must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
+    kt_must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
     ck_assert_str_eq(kube_meta_resource_version(out), rv1);
     cJSON_Delete(out);
 
     /* A real change does move it, so the check above could fail. */
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(obj, "data"), "k", cJSON_CreateString("w"));
-    must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
+    kt_must(kube_apply(c, path, obj, "wat-test", false, &out, &st, &err), &err);
     ck_assert_str_ne(kube_meta_resource_version(out), rv1);
     ck_assert_str_eq(kt_str(out, "data.k"), "w");
     cJSON_Delete(out);

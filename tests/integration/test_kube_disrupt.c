@@ -32,25 +32,7 @@ static char test_ns[64];
 
 static void teardown(void)
 {
-    kube_config *cfg;
-    kube_client *c;
-    util_err err = {{0}};
-
-    if (test_ns[0] == '\0')
-        return;
-    cfg = kt_admin_config();
-    c = kt_client(cfg);
-    if (kt_delete_namespace(c, test_ns, &err) != 0)
-        fprintf(stderr, "cleanup: %s\n", err.msg);
-    test_ns[0] = '\0';
-    kube_client_free(c);
-    kube_config_free(cfg);
-}
-
-static void must(int rc, const util_err *err)
-{
-    if (rc != 0)
-        ck_abort_msg("%s", err->msg);
+    kt_drop_namespace(test_ns);
 }
 
 /* Runs `bash kube.sh <cmd>` of the ground the test runs on (beside
@@ -239,8 +221,8 @@ static kube_informer *start_informer(kube_client *c, char *coll, size_t size, jo
         snprintf(name, sizeof name, "a%d", i);
         create_cm(c, coll, name, "0");
     }
-    must(kube_informer_new(c, coll, &io, &h, &inf, &err), &err);
-    must(kube_informer_start(inf, &err), &err);
+    kt_must(kube_informer_new(c, coll, &io, &h, &inf, &err), &err);
+    kt_must(kube_informer_start(inf, &err), &err);
     ck_assert(kube_informer_wait_synced(inf, 60000));
     return inf;
 }
@@ -309,7 +291,7 @@ static void expect_gone(kube_client *c, const char *coll, long long rv)
     int rc;
 
     snprintf(from, sizeof from, "%lld", rv);
-    must(kube_watch_new(c, coll, &wo, &w, &err), &err);
+    kt_must(kube_watch_new(c, coll, &wo, &w, &err), &err);
     rc = kube_watch_run(w, from, no_event, NULL, &st, &err);
     ck_assert_msg(rc == KUBE_WATCH_GONE, "watch from %s: %d %s", from, rc, err.msg);
     ck_assert_int_eq(st.code, 410);
@@ -337,7 +319,7 @@ START_TEST(compaction_past_the_watched_revision_means_one_relist_not_a_loop)
 
     /* Move etcd on past what the informer saw (writes it does not watch),
      * then compact to there. */
-    must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
+    kt_must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
     watched = atoll(kube_meta_resource_version(list));
     cJSON_Delete(list);
     kube_path(other, sizeof other, "v1", "configmaps", "default", NULL, NULL);

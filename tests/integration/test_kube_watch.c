@@ -27,25 +27,7 @@ static char test_ns[64];
 
 static void teardown(void)
 {
-    kube_config *cfg;
-    kube_client *c;
-    util_err err = {{0}};
-
-    if (test_ns[0] == '\0')
-        return;
-    cfg = kt_admin_config();
-    c = kt_client(cfg);
-    if (kt_delete_namespace(c, test_ns, &err) != 0)
-        fprintf(stderr, "cleanup: %s\n", err.msg);
-    test_ns[0] = '\0';
-    kube_client_free(c);
-    kube_config_free(cfg);
-}
-
-static void must(int rc, const util_err *err)
-{
-    if (rc != 0)
-        ck_abort_msg("%s", err->msg);
+    kt_drop_namespace(test_ns);
 }
 
 /* What a watch or an informer reported, one line per event, e.g.
@@ -129,7 +111,7 @@ static void make_ns(kube_client *c, char *coll, size_t size, char *rv, size_t rv
     kt_random_name(test_ns, sizeof test_ns, "wat");
     kt_create_namespace(c, test_ns, "wat-watch");
     kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL);
-    must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
+    kt_must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
     snprintf(rv, rv_size, "%s", kube_meta_resource_version(list));
     cJSON_Delete(list);
 }
@@ -141,7 +123,7 @@ static void create_cm(kube_client *c, const char *coll, const char *name, const 
                        name, v);
     util_err err = {{0}};
 
-    must(kube_create(c, coll, o, NULL, NULL, &err), &err);
+    kt_must(kube_create(c, coll, o, NULL, NULL, &err), &err);
     cJSON_Delete(o);
 }
 
@@ -152,7 +134,7 @@ static void set_cm(kube_client *c, const char *coll, const char *name, const cha
     util_err err = {{0}};
 
     snprintf(path, sizeof path, "%s/%s", coll, name);
-    must(kube_merge_patch(c, path, p, NULL, NULL, &err), &err);
+    kt_must(kube_merge_patch(c, path, p, NULL, NULL, &err), &err);
     cJSON_Delete(p);
 }
 
@@ -162,7 +144,7 @@ static void delete_cm(kube_client *c, const char *coll, const char *name)
     util_err err = {{0}};
 
     snprintf(path, sizeof path, "%s/%s", coll, name);
-    must(kube_delete(c, path, NULL, &err), &err);
+    kt_must(kube_delete(c, path, NULL, &err), &err);
 }
 
 START_TEST(watch_sees_create_update_delete_in_order)
@@ -177,7 +159,7 @@ START_TEST(watch_sees_create_update_delete_in_order)
     pthread_t t;
 
     make_ns(c, coll, sizeof coll, rv, sizeof rv);
-    must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
+    kt_must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
     r.rv = rv;
     pthread_create(&t, NULL, run_watch, &r);
     create_cm(c, coll, "w1", "1");
@@ -211,7 +193,7 @@ START_TEST(watch_resumes_across_server_ended_requests_exactly_once)
     int i;
 
     make_ns(c, coll, sizeof coll, rv, sizeof rv);
-    must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
+    kt_must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
     r.rv = rv;
     pthread_create(&t, NULL, run_watch, &r);
     /* Changes spread over several server-ended requests. */
@@ -255,7 +237,7 @@ START_TEST(stop_from_another_thread_ends_a_streaming_or_waiting_watch)
 
     /* Streaming: an idle watch with ten minutes to go. */
     make_ns(c, coll, sizeof coll, rv, sizeof rv);
-    must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
+    kt_must(kube_watch_new(c, coll, &wo, &r.w, &err), &err);
     r.rv = rv;
     pthread_create(&t, NULL, run_watch, &r);
     while (kube_watch_connects(r.w) == 0)
@@ -267,11 +249,11 @@ START_TEST(stop_from_another_thread_ends_a_streaming_or_waiting_watch)
     kube_watch_free(r.w);
 
     /* Waiting: a server that refuses connections, a minute of backoff. */
-    must(kube_config_dup(cfg, &dead_cfg, &err), &err);
+    kt_must(kube_config_dup(cfg, &dead_cfg, &err), &err);
     free(dead_cfg->server);
     dead_cfg->server = strdup("https://127.0.0.1:1");
     dead = kt_client(dead_cfg);
-    must(kube_watch_new(dead, coll, &slow, &r2.w, &err), &err);
+    kt_must(kube_watch_new(dead, coll, &slow, &r2.w, &err), &err);
     r2.rv = rv;
     pthread_create(&t2, NULL, run_watch, &r2);
     while (kube_watch_connects(r2.w) == 0)
@@ -352,9 +334,9 @@ START_TEST(informer_delivers_changes_and_keeps_its_indexes)
         snprintf(name, sizeof name, "pre%d", i);
         create_cm(c, coll, name, "0");
     }
-    must(kube_informer_new(c, coll, &io, &h, &inf, &err), &err);
+    kt_must(kube_informer_new(c, coll, &io, &h, &inf, &err), &err);
     ck_assert(!kube_informer_has_synced(inf));
-    must(kube_informer_start(inf, &err), &err);
+    kt_must(kube_informer_start(inf, &err), &err);
     ck_assert(kube_informer_wait_synced(inf, 60000));
     ck_assert_int_eq(count(&j), 3);
     ck_assert_str_eq(j.lines[0], "ADD pre0 v=0");
@@ -362,7 +344,7 @@ START_TEST(informer_delivers_changes_and_keeps_its_indexes)
 
     /* An owner and an object it controls, labelled. */
     create_cm(c, coll, "owner", "0");
-    must(kube_get(c, strcat(strcpy(buf, coll), "/owner"), &o, NULL, &err), &err);
+    kt_must(kube_get(c, strcat(strcpy(buf, coll), "/owner"), &o, NULL, &err), &err);
     snprintf(owner_uid, sizeof owner_uid, "%s", kube_meta_uid(o));
     cJSON_Delete(o);
     o = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"owned\","
@@ -370,7 +352,7 @@ START_TEST(informer_delivers_changes_and_keeps_its_indexes)
                 "\"kind\":\"ConfigMap\",\"name\":\"owner\",\"uid\":\"%s\",\"controller\":true}]},"
                 "\"data\":{\"v\":\"1\"}}",
                 owner_uid);
-    must(kube_create(c, coll, o, NULL, NULL, &err), &err);
+    kt_must(kube_create(c, coll, o, NULL, NULL, &err), &err);
     cJSON_Delete(o);
     set_cm(c, coll, "pre1", "5");
     delete_cm(c, coll, "pre2");

@@ -107,3 +107,26 @@ double kt_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+void kt_drop_namespace(char *ns)
+{
+    kube_config *cfg;
+    kube_client *c;
+    util_err err = {{0}};
+
+    if (ns[0] == '\0')
+        return;
+    cfg = kt_admin_config();
+    c = kt_client(cfg);
+    if (kt_delete_namespace(c, ns, &err) != 0)
+        fprintf(stderr, "cleanup: %s\n", err.msg);
+    ns[0] = '\0';
+    kube_client_free(c);
+    kube_config_free(cfg);
+}
+
+void kt_must(int rc, const util_err *err)
+{
+    if (rc != 0)
+        ck_abort_msg("%s", err->msg);
+}

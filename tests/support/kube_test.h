@@ -36,6 +36,13 @@ void kt_create_namespace(kube_client *c, const char *ns, const char *label);
  * with err set, so cleanup can report without aborting first. */
 int kt_delete_namespace(kube_client *c, const char *ns, util_err *err);
 
+/* Test teardown: if ns is set, deletes that namespace with the admin
+ * credentials (a failure is reported, not fatal) and clears ns. */
+void kt_drop_namespace(char *ns);
+
+/* Aborts the test with err's message unless rc is 0. */
+void kt_must(int rc, const util_err *err);
+
 /* Seconds on the monotonic clock. */
 double kt_now(void);
 
