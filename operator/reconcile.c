@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
+#include "ledger_gc.h"
 #include "readdress.h"
 #include "scale_down.h"
 #include "status.h"
@@ -452,21 +453,32 @@ static int read_live(run *w, util_err *err)
 
 /* Refuses a scale-down while the leaving brokers hold partition replicas
  * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
+/* The live object of the desired kind named name (any name when NULL),
+ * borrowed from w->live; NULL when it does not exist yet. */
+static const cJSON *live_of(const run *w, const char *kind, const char *name)
+{
+    const cJSON *d, *l = w->live->child, *found = NULL;
+
+    cJSON_ArrayForEach(d, w->desired)
+    {
+        int k = kind_index(d);
+
+        if (k >= 0 && strcmp(kinds[k].kind, kind) == 0 && !cJSON_IsNull(l) &&
+            (name == NULL || strcmp(kube_meta_name(d), name) == 0))
+            found = l;
+        l = l->next;
+    }
+    return found;
+}
+
 static int guard_scale_down(run *w, util_err *err)
 {
-    const cJSON *d, *l = w->live->child, *sts = NULL, *rep, *m, *a, *ann;
+    const cJSON *sts = live_of(w, "StatefulSet", NULL), *rep, *m, *a, *ann;
     const op_listener *in = &w->c.listeners[w->c.internal];
     char hostport[512], msg[512], why[UTIL_ERR_MAX + 160];
     util_err cerr = {{0}};
     int have, rc;
 
-    cJSON_ArrayForEach(d, w->desired)
-    {
-        if (kind_index(d) >= 0 && strcmp(kinds[kind_index(d)].kind, "StatefulSet") == 0 &&
-            !cJSON_IsNull(l))
-            sts = l;
-        l = l->next;
-    }
     rep =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
     if (!cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
@@ -638,6 +650,32 @@ static int clear_reformat(run *w, util_err *err)
     return rc == 0 ? 0 : -1;
 }
 
+/* Drops the drain-ledger entries of broker ids the cluster no longer has
+ * (ledger_gc.h); asks the API server only when the cached ledger names one. */
+static int clean_ledger(run *w, util_err *err)
+{
+    char name[OP_NAME_MAX + 16];
+    int dropped = 0;
+
+    op_name(&w->c, "-drain", name, sizeof name);
+    if (!op_ledger_names_removed(live_of(w, "ConfigMap", name), w->c.replicas))
+        return 0;
+    count(w->r, "get");
+    if (op_ledger_gc(w->r->client, w->c.namespace, name, w->c.replicas, &dropped, err) != 0)
+        return -1;
+    if (dropped > 0) {
+        count(w->r, "update");
+        w->res->writes++;
+        util_info("%s/%s: removed %d drain-ledger entries of broker ids %d and above",
+                  w->c.namespace, w->c.name, dropped, w->c.replicas);
+        event(w, KUBE_EVENT_NORMAL, "LedgerCleaned",
+              "removed %d drain-ledger entries that name broker ids %d and above, which no "
+              "longer exist",
+              dropped, w->c.replicas);
+    }
+    return 0;
+}
+
 static int split_key(const char *key, char *ns, size_t ns_size, char *name, size_t name_size)
 {
     const char *slash = strchr(key, '/');
@@ -697,6 +735,8 @@ static int reconcile(run *w, const char *key, util_err *err)
         return rc > 0 ? 0 : -1;
 
     if (apply_changes(w, &reason, msg, sizeof msg) == 0 && prune_services(w, err) != 0)
+        return -1;
+    if (reason == NULL && clean_ledger(w, err) != 0)
         return -1;
     if (reason == NULL) {
         rc = op_readdress(r->client, r->metrics, &w->c, r->opts.cluster_domain, w->pods, w->nodes,

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "drain/ledger_store.h"
 #include "kafka/proto.h"
-#include "ledger_store.h"
 
 /* Reads of ledger and metadata before settle gives up (the caller's own
  * poll goes on). */
@@ -108,7 +108,7 @@ int sc_session_open(sc_session *s, const sc_kafka_ctx *ctx, long long deadline_m
     if (ctx->broker_addr == NULL || ctx->kube == NULL || ctx->ns == NULL || ctx->cluster == NULL)
         return util_err_set(err, "drain: broker address, API client, namespace and cluster "
                                  "are all needed");
-    if (sc_ledger_configmap(s->ledger, sizeof s->ledger, ctx->cluster) < 0)
+    if (drain_ledger_configmap(s->ledger, sizeof s->ledger, ctx->cluster) < 0)
         return util_err_set(err, "drain: cluster name too long");
     return connect_broker(s, err);
 }
@@ -315,13 +315,13 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
     int round;
 
     for (round = 0; round < SETTLE_ROUNDS; round++) {
-        sc_ledger *l = NULL;
+        drain_ledger *l = NULL;
         kafka_metadata *md = NULL;
         sc_plan *again = NULL;
         int32_t refused, failed, pending = 0;
         int rc;
 
-        if (sc_ledger_load(s->ctx->kube, s->ctx->ns, s->ledger, &l, err) < 0)
+        if (drain_ledger_load(s->ctx->kube, s->ctx->ns, s->ledger, &l, err) < 0)
             return util_err_prefix(err, "settling");
         rc = sc_session_metadata(s, &md, err);
         if (rc == 0)
@@ -337,7 +337,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
         rc = rc < 0 ? -1 : again->n_moves == 0 && pending == 0;
         sc_plan_free(again);
         kafka_metadata_free(md);
-        sc_ledger_free(l);
+        drain_ledger_free(l);
         if (rc < 0)
             return util_err_prefix(err, "settling");
         if (rc == 1)

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drain/ledger_store.h"
 #include "drain_io.h"
 #include "kafka/configs.h"
 #include "kafka/proto.h"
 #include "kube/lease.h"
-#include "ledger_store.h"
 #include "util/log.h"
 
 #define MIN_ISR_KEY "min.insync.replicas"
@@ -37,7 +37,7 @@ static void round_release(drain_round *r)
 
 /* The ledger step: runs once per compare-and-set attempt, on fresh
  * metadata each time. */
-static int plan_in_ledger(sc_ledger *l, void *arg, util_err *err)
+static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     drain_round *r = arg;
 
@@ -249,7 +249,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
     for (;; round++) {
         int32_t refused, polls, reorders = 0, i;
 
-        if (sc_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
+        if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
             goto out;
         for (i = 0; i < r.plan->n_moves; i++)
             reorders += r.plan->moves[i].reorder;

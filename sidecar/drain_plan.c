@@ -89,11 +89,11 @@ static int reassigning(const kafka_list_partition_reassignments_response *ongoin
 /* Can md's partition be planned at all (a usable replica list)? */
 static int usable(const kafka_metadata_partition *pt)
 {
-    return pt->n_replicas >= 1 && pt->n_replicas <= SC_LEDGER_MAX_REPLICAS;
+    return pt->n_replicas >= 1 && pt->n_replicas <= DRAIN_LEDGER_MAX_REPLICAS;
 }
 
 int sc_drain_plan(const kafka_metadata *md,
-                  const kafka_list_partition_reassignments_response *ongoing, sc_ledger *ledger,
+                  const kafka_list_partition_reassignments_response *ongoing, drain_ledger *ledger,
                   const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
                   util_err *err)
 {
@@ -130,8 +130,8 @@ int sc_drain_plan(const kafka_metadata *md,
             if (in_isr && isr_left < need)
                 note(p, tp->name, pt->index, SC_NOTE_BELOW_MIN_ISR, isr_left, need);
             m = &p->moves[p->n_moves];
-            step = sc_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
-                                    broker, m->order, err);
+            step = drain_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
+                                       broker, m->order, err);
             if (step < 0) {
                 sc_plan_free(p);
                 return -1;
@@ -140,9 +140,9 @@ int sc_drain_plan(const kafka_metadata *md,
             m->partition = pt->index;
             m->n = pt->n_replicas;
             memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->before[0]);
-            memcpy(m->original, sc_ledger_find(ledger, tp->name, pt->index)->original,
+            memcpy(m->original, drain_ledger_find(ledger, tp->name, pt->index)->original,
                    (size_t)m->n * sizeof m->original[0]);
-            m->reorder = step == SC_STEP_WRITE;
+            m->reorder = step == DRAIN_STEP_WRITE;
             m->elect = pt->leader != m->order[0];
             if (m->order[0] == broker) {
                 note(p, tp->name, pt->index, SC_NOTE_NO_SUCCESSOR, isr_left, need);
@@ -156,8 +156,8 @@ int sc_drain_plan(const kafka_metadata *md,
 }
 
 int sc_restore_plan(const kafka_metadata *md,
-                    const kafka_list_partition_reassignments_response *ongoing, sc_ledger *ledger,
-                    int32_t broker, sc_plan **out, util_err *err)
+                    const kafka_list_partition_reassignments_response *ongoing,
+                    drain_ledger *ledger, int32_t broker, sc_plan **out, util_err *err)
 {
     sc_plan *p;
     int32_t i, t;
@@ -166,7 +166,7 @@ int sc_restore_plan(const kafka_metadata *md,
         return -1;
     /* Ledger entries first; the loop may remove entries, so index by hand. */
     for (i = 0; i < ledger->n;) {
-        sc_ledger_entry *e = &ledger->entries[i];
+        drain_ledger_entry *e = &ledger->entries[i];
         const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, e->topic);
         const kafka_metadata_partition *pt =
             tp != NULL ? kafka_metadata_partition_find(md, e->topic, e->partition) : NULL;
@@ -179,15 +179,15 @@ int sc_restore_plan(const kafka_metadata *md,
             continue;
         }
         if (pt == NULL || !usable(pt)) {
-            sc_ledger_remove(ledger, e->topic, e->partition); /* the partition is gone */
+            drain_ledger_remove(ledger, e->topic, e->partition); /* the partition is gone */
             continue;
         }
         if (e->n_demoted == 0 && e->n == pt->n_replicas &&
-            sc_order_equal(e->original, pt->replicas, e->n)) {
-            sc_ledger_remove(ledger, e->topic, e->partition); /* done with */
+            drain_order_equal(e->original, pt->replicas, e->n)) {
+            drain_ledger_remove(ledger, e->topic, e->partition); /* done with */
             continue;
         }
-        if (!sc_ledger_is_demoted(e, broker)) {
+        if (!drain_ledger_is_demoted(e, broker)) {
             i++;
             continue;
         }
@@ -199,22 +199,22 @@ int sc_restore_plan(const kafka_metadata *md,
         m = &p->moves[p->n_moves];
         memcpy(m->original, e->original, (size_t)e->n * sizeof m->original[0]);
         memcpy(m->before, pt->replicas, (size_t)pt->n_replicas * sizeof m->before[0]);
-        step = sc_ledger_undemote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas, broker,
-                                  m->order, err);
+        step = drain_ledger_undemote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
+                                     broker, m->order, err);
         if (step < 0) {
             sc_plan_free(p);
             return -1;
         }
-        if (step == SC_STEP_FOREIGN) {
+        if (step == DRAIN_STEP_FOREIGN) {
             note(p, tp->name, pt->index, SC_NOTE_FOREIGN_ORDER, 0, 0);
-            if (sc_ledger_find(ledger, tp->name, pt->index) != NULL)
+            if (drain_ledger_find(ledger, tp->name, pt->index) != NULL)
                 i++;
             continue;
         }
         m->topic = tp->name;
         m->partition = pt->index;
         m->n = pt->n_replicas;
-        m->reorder = step == SC_STEP_WRITE;
+        m->reorder = step == DRAIN_STEP_WRITE;
         m->elect = pt->leader != m->order[0];
         p->n_moves++;
         i++;
@@ -253,7 +253,7 @@ int sc_restore_plan(const kafka_metadata *md,
     return 0;
 }
 
-int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_metadata *md,
+int sc_settle_plan(const sc_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
                    sc_plan **out, int32_t *pending, util_err *err)
 {
     sc_plan *p;
@@ -266,26 +266,26 @@ int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_met
         const sc_plan_move *d = &done->moves[i];
         const kafka_metadata_partition *pt =
             kafka_metadata_partition_find(md, d->topic, d->partition);
-        const sc_ledger_entry *e = sc_ledger_find(ledger, d->topic, d->partition);
+        const drain_ledger_entry *e = drain_ledger_find(ledger, d->topic, d->partition);
         const int32_t *want;
         sc_plan_move *m;
 
         if (pt == NULL || pt->n_replicas != d->n)
             continue;
-        if (d->reorder && sc_order_equal(pt->replicas, d->before, d->n) &&
-            !sc_order_equal(pt->replicas, e != NULL ? e->written : d->original, d->n)) {
+        if (d->reorder && drain_order_equal(pt->replicas, d->before, d->n) &&
+            !drain_order_equal(pt->replicas, e != NULL ? e->written : d->original, d->n)) {
             (*pending)++; /* our write does not show yet */
             continue;
         }
         if (e != NULL) {
-            if (e->n != d->n || sc_order_equal(pt->replicas, e->written, d->n) ||
-                !sc_ledger_knows(e, pt->replicas))
+            if (e->n != d->n || drain_order_equal(pt->replicas, e->written, d->n) ||
+                !drain_ledger_knows(e, pt->replicas))
                 continue;
             want = e->written;
         } else {
             /* Entry forgotten: nobody is demoted; only undo a write of ours. */
-            if (!sc_order_equal(pt->replicas, d->order, d->n) ||
-                sc_order_equal(pt->replicas, d->original, d->n))
+            if (!drain_order_equal(pt->replicas, d->order, d->n) ||
+                drain_order_equal(pt->replicas, d->original, d->n))
                 continue;
             want = d->original;
         }

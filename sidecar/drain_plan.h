@@ -25,9 +25,9 @@
 
 #include <stdint.h>
 
+#include "drain/ledger.h"
 #include "kafka/metadata.h"
 #include "kafka/reassign.h"
-#include "ledger.h"
 #include "util/err.h"
 
 /* Why a partition is reported. */
@@ -55,11 +55,11 @@ typedef struct sc_plan_move {
     const char *topic; /* borrowed from the metadata (or the ledger for settle) */
     int32_t partition;
     int32_t n;
-    int32_t order[SC_LEDGER_MAX_REPLICAS]; /* the order wanted */
-    int32_t original[SC_LEDGER_MAX_REPLICAS];
-    int32_t before[SC_LEDGER_MAX_REPLICAS]; /* Kafka's order when planned */
-    int reorder;                            /* Kafka holds another order: write this one */
-    int elect;                              /* ask for a preferred election afterwards */
+    int32_t order[DRAIN_LEDGER_MAX_REPLICAS]; /* the order wanted */
+    int32_t original[DRAIN_LEDGER_MAX_REPLICAS];
+    int32_t before[DRAIN_LEDGER_MAX_REPLICAS]; /* Kafka's order when planned */
+    int reorder;                               /* Kafka holds another order: write this one */
+    int elect;                                 /* ask for a preferred election afterwards */
 } sc_plan_move;
 
 typedef struct sc_plan {
@@ -85,7 +85,7 @@ int32_t sc_min_isr_of(const sc_topic_min_isr *list, int32_t n, const char *topic
  * (the drain steps), which the caller then stores. *out for sc_plan_free;
  * its strings are borrowed from md. */
 int sc_drain_plan(const kafka_metadata *md,
-                  const kafka_list_partition_reassignments_response *ongoing, sc_ledger *ledger,
+                  const kafka_list_partition_reassignments_response *ongoing, drain_ledger *ledger,
                   const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
                   util_err *err);
 
@@ -96,8 +96,8 @@ int sc_drain_plan(const kafka_metadata *md,
  * first replica does not lead are marked elect, and so is every partition of
  * which broker is the first replica but not the leader. *out borrows from md. */
 int sc_restore_plan(const kafka_metadata *md,
-                    const kafka_list_partition_reassignments_response *ongoing, sc_ledger *ledger,
-                    int32_t broker, sc_plan **out, util_err *err);
+                    const kafka_list_partition_reassignments_response *ongoing,
+                    drain_ledger *ledger, int32_t broker, sc_plan **out, util_err *err);
 
 /* Settle: given the moves a writer made (their order is what it wrote) and
  * the ledger and metadata read after its write, the moves to write again:
@@ -107,7 +107,7 @@ int sc_restore_plan(const kafka_metadata *md,
  * (metadata trails the controller): nothing is decided there, and *pending
  * counts it, so the caller reads again rather than rewrite on stale data.
  * *out borrows from done. */
-int sc_settle_plan(const sc_plan *done, const sc_ledger *ledger, const kafka_metadata *md,
+int sc_settle_plan(const sc_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
                    sc_plan **out, int32_t *pending, util_err *err);
 
 #endif

@@ -9,9 +9,9 @@
 #include <curl/curl.h>
 
 #include "cmd.h"
+#include "drain/ledger_store.h"
 #include "drain_kafka.h"
 #include "kube/client.h"
-#include "ledger_store.h"
 #include "readiness.h"
 #include "util/log.h"
 
@@ -242,7 +242,7 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
 
     if (k == NULL)
         return util_err_set(err, "out of memory");
-    if (sc_ledger_configmap(ledger, sizeof ledger, e->cluster) < 0)
+    if (drain_ledger_configmap(ledger, sizeof ledger, e->cluster) < 0)
         ledger[0] = '\0';
     pthread_mutex_lock(&e->lock);
     cJSON_AddStringToObject(k, "broker", e->addr);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drain/ledger_store.h"
 #include "drain_io.h"
-#include "ledger_store.h"
 
 typedef struct restore_round {
     sc_session *s;
@@ -25,7 +25,7 @@ static void round_release(restore_round *r)
     r->md = NULL;
 }
 
-static int plan_in_ledger(sc_ledger *l, void *arg, util_err *err)
+static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     restore_round *r = arg;
 
@@ -95,7 +95,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
     if (sc_session_ongoing(&s, &ongoing, err) < 0)
         goto out;
     r.ongoing = ongoing;
-    if (sc_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
+    if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
         goto out;
     for (i = 0; i < r.plan->n_moves; i++)
         reorders += r.plan->moves[i].reorder;

@@ -43,6 +43,7 @@
 
 #include <curl/curl.h>
 
+#include "drain/ledger_store.h"
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
 #include "kafka/elect_leaders.h"
@@ -53,7 +54,6 @@
 #include "sidecar/cmd.h"
 #include "sidecar/drain_kafka.h"
 #include "sidecar/engine_kafka.h"
-#include "sidecar/ledger_store.h"
 #include "sidecar/readiness.h"
 #include "support/kube_test.h"
 
@@ -411,16 +411,16 @@ static void check_ledger_clear(void)
 {
     kube_config *cfg = kt_admin_config();
     kube_client *kc = kt_client(cfg);
-    sc_ledger *l;
+    drain_ledger *l;
     util_err err;
     int32_t i;
 
-    ck_assert_msg(sc_ledger_load(kc, ns, CLUSTER "-drain", &l, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_ledger_load(kc, ns, CLUSTER "-drain", &l, &err) == 0, "%s", err.msg);
     for (i = 0; i < l->n; i++)
         ck_assert_msg(l->entries[i].n_demoted == 0, "ledger: %s-%d still demotes %d",
                       l->entries[i].topic, (int)l->entries[i].partition,
                       (int)l->entries[i].demoted[0]);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
     kube_client_free(kc);
     kube_config_free(cfg);
 }

@@ -1173,6 +1173,34 @@ static void annotate_admin_bootstrap(void)
     patch_cluster(patch, 0);
 }
 
+/* Two entries of brokers that stay (topic "keep") and two that name the
+ * leaving brokers 3 and 4, in the original order or the demoted set. */
+#define LEDGER_OF_FIVE                                                                             \
+    "{\"version\":1,\"partitions\":["                                                              \
+    "{\"topic\":\"gone\",\"partition\":0,\"original\":[3,0,1],\"demoted\":[],"                     \
+    "\"written\":[3,0,1],\"wrote\":[]},"                                                           \
+    "{\"topic\":\"gone\",\"partition\":1,\"original\":[4,1,2],\"demoted\":[4],"                    \
+    "\"written\":[1,2,4],\"wrote\":[[1,2,4]]},"                                                    \
+    "{\"topic\":\"keep\",\"partition\":0,\"original\":[0,1,2],\"demoted\":[0],"                    \
+    "\"written\":[1,2,0],\"wrote\":[[1,2,0]]},"                                                    \
+    "{\"topic\":\"keep\",\"partition\":1,\"original\":[2,1,0],\"demoted\":[],"                     \
+    "\"written\":[2,1,0],\"wrote\":[]}]}"
+
+/* Writes the drain ledger ConfigMap's data as a sidecar would. */
+static void put_ledger(const char *json)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p = cJSON_CreateObject();
+    util_err err = {{0}};
+    int rc;
+
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "data"), "ledger", json);
+    kube_path(path, sizeof path, "v1", "configmaps", ns, "demo-drain", NULL);
+    rc = kube_merge_patch(kc, path, p, NULL, NULL, &err);
+    cJSON_Delete(p);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+}
+
 /* Scale 3 -> 5 with 3 controllers: the new brokers are broker-only, get
  * their own node ports and status entries; controllers cannot change;
  * scaling back removes the leaving brokers' Services. Run without
@@ -1232,6 +1260,10 @@ START_TEST(scale_up_adds_broker_only_nodes)
     /* The voter set is fixed: the API server refuses the change. */
     patch_cluster("{\"spec\":{\"controllers\":5}}", 422);
 
+    /* A drain ledger left by brokers 0..4: what names 3 or 4 must go once
+     * they are removed, the rest must stay as it is. */
+    put_ledger(LEDGER_OF_FIVE);
+
     /* Brokers 3 and 4 are no brokers of the Kafka cluster the check asks,
      * so they hold nothing and may leave. */
     annotate_admin_bootstrap();
@@ -1249,6 +1281,24 @@ START_TEST(scale_up_adds_broker_only_nodes)
         usleep(300000);
     }
     cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    for (double t0 = kt_now();;) {
+        cJSON *drain = get("v1", "configmaps", ns, "demo-drain");
+        cJSON *l = cJSON_Parse(key_str(drain, "data", "ledger"));
+        int left = cJSON_GetArraySize(at(l, "partitions"));
+        bool kept = left == 2 &&
+                    strcmp(str(cJSON_GetArrayItem(at(l, "partitions"), 0), "topic"), "keep") == 0 &&
+                    strcmp(str(cJSON_GetArrayItem(at(l, "partitions"), 1), "topic"), "keep") == 0;
+
+        cJSON_Delete(l);
+        cJSON_Delete(drain);
+        if (kept)
+            break;
+        ck_assert_msg(left >= 2, "the ledger lost entries of brokers that stay");
+        ck_assert_msg(kt_now() - t0 < 60, "ledger entries of brokers 3 and 4 stayed; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+    ck_assert_int_eq(count_events("LedgerCleaned", "Normal"), 1);
     ck_assert_int_eq(operator_stop(0), 0);
 }
 END_TEST

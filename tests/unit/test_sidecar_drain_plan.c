@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drain/ledger.h"
 #include "sidecar/drain_plan.h"
-#include "sidecar/ledger.h"
 
 #define MAXP 12
 #define RF   3
@@ -99,7 +99,7 @@ START_TEST(test_drain_plans_every_replicated_partition)
 {
     model m;
     fake_md f;
-    sc_ledger *l = sc_ledger_new();
+    drain_ledger *l = drain_ledger_new();
     sc_plan *p;
     util_err err;
     int32_t i;
@@ -115,7 +115,7 @@ START_TEST(test_drain_plans_every_replicated_partition)
     for (i = 0; i < p->n_moves; i++) {
         const sc_plan_move *mv = &p->moves[i];
         ck_assert_int_eq(mv->order[RF - 1], 1);
-        ck_assert(sc_order_same_set(mv->order, m.order[mv->partition], RF));
+        ck_assert(drain_order_same_set(mv->order, m.order[mv->partition], RF));
         ck_assert_int_eq(mv->reorder, m.order[mv->partition][RF - 1] != 1);
         ck_assert_int_eq(mv->elect, m.leader[mv->partition] != mv->order[0]);
     }
@@ -127,7 +127,7 @@ START_TEST(test_drain_plans_every_replicated_partition)
     ck_assert_int_eq(find_move(p, 4)->elect, 0);
     ck_assert_int_eq(l->n, 6);
     sc_plan_free(p);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
 }
 END_TEST
 
@@ -135,7 +135,7 @@ START_TEST(test_drain_reports_isr_and_reassignments)
 {
     model m;
     fake_md f;
-    sc_ledger *l = sc_ledger_new();
+    drain_ledger *l = drain_ledger_new();
     sc_plan *p;
     util_err err;
     kafka_ongoing_partition op = {0};
@@ -163,7 +163,7 @@ START_TEST(test_drain_reports_isr_and_reassignments)
     ck_assert_ptr_nonnull(n);
     ck_assert_int_eq(n->kind, SC_NOTE_ONLY_ISR);
     ck_assert_ptr_null(find_move(p, 0));
-    ck_assert_ptr_null(sc_ledger_find(l, "t", 0));
+    ck_assert_ptr_null(drain_ledger_find(l, "t", 0));
     n = find_note(p, 3);
     ck_assert_int_eq(n->kind, SC_NOTE_BELOW_MIN_ISR);
     ck_assert_int_eq(n->isr_left, 1);
@@ -174,7 +174,7 @@ START_TEST(test_drain_reports_isr_and_reassignments)
     ck_assert_str_eq(sc_note_name(SC_NOTE_ONLY_ISR),
                      "this broker is the only in-sync replica, left alone");
     sc_plan_free(p);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
 }
 END_TEST
 
@@ -186,7 +186,7 @@ START_TEST(test_restore_plan)
 {
     model m;
     fake_md f;
-    sc_ledger *l = sc_ledger_new();
+    drain_ledger *l = drain_ledger_new();
     sc_plan *p;
     util_err err;
     int32_t order[RF];
@@ -197,23 +197,23 @@ START_TEST(test_restore_plan)
 
     model_init(&m, 6);
     /* Broker 1 drained partitions 0 (1,2,3), 3 (1,3,2) and 5 (2,1,3). */
-    ck_assert(sc_ledger_demote(l, "t", 0, m.order[0], RF, 1, order, &err) == SC_STEP_WRITE);
+    ck_assert(drain_ledger_demote(l, "t", 0, m.order[0], RF, 1, order, &err) == DRAIN_STEP_WRITE);
     memcpy(m.order[0], order, sizeof order);
     m.leader[0] = order[0];
-    ck_assert(sc_ledger_demote(l, "t", 3, m.order[3], RF, 1, order, &err) == SC_STEP_WRITE);
+    ck_assert(drain_ledger_demote(l, "t", 3, m.order[3], RF, 1, order, &err) == DRAIN_STEP_WRITE);
     m.order[3][0] = 2; /* a rebalancer wrote 2,3,1 (berth wrote 3,2,1) */
     m.order[3][1] = 3;
     m.order[3][2] = 1;
     m.leader[3] = 2;
-    ck_assert(sc_ledger_demote(l, "t", 5, m.order[5], RF, 1, order, &err) == SC_STEP_WRITE);
+    ck_assert(drain_ledger_demote(l, "t", 5, m.order[5], RF, 1, order, &err) == DRAIN_STEP_WRITE);
     memcpy(m.order[5], order, sizeof order);
     op.index = 5; /* and partition 5 is being moved now */
     ongoing.n_topics = 1;
     ongoing.topics = &ot;
     /* An entry of a partition that no longer exists, and a finished one. */
-    ck_assert(sc_ledger_demote(l, "gone", 0, (int32_t[]){1, 2, 3}, RF, 1, order, &err) >= 0);
-    ck_assert(sc_ledger_demote(l, "t", 2, m.order[2], RF, 3, order, &err) >= 0);
-    ck_assert(sc_ledger_undemote(l, "t", 2, order, RF, 3, order, &err) >= 0);
+    ck_assert(drain_ledger_demote(l, "gone", 0, (int32_t[]){1, 2, 3}, RF, 1, order, &err) >= 0);
+    ck_assert(drain_ledger_demote(l, "t", 2, m.order[2], RF, 3, order, &err) >= 0);
+    ck_assert(drain_ledger_undemote(l, "t", 2, order, RF, 3, order, &err) >= 0);
     /* Partition 4 (3,2,1) has nothing in the ledger. Partition 1 (2,3,1):
      * Kafka's own shutdown moved it from 2 to 3 -- not broker 1's concern. */
     m.leader[1] = 3;
@@ -231,10 +231,10 @@ START_TEST(test_restore_plan)
     ck_assert_int_eq(find_note(p, 5)->kind, SC_NOTE_REASSIGNING);
     ck_assert_ptr_null(find_move(p, 1));
     ck_assert_int_eq(p->n_moves, 1);
-    ck_assert_ptr_null(sc_ledger_find(l, "gone", 0));
-    ck_assert_ptr_null(sc_ledger_find(l, "t", 2));
-    ck_assert(!sc_ledger_is_demoted(sc_ledger_find(l, "t", 3), 1));
-    ck_assert(sc_ledger_is_demoted(sc_ledger_find(l, "t", 5), 1)); /* done after the move */
+    ck_assert_ptr_null(drain_ledger_find(l, "gone", 0));
+    ck_assert_ptr_null(drain_ledger_find(l, "t", 2));
+    ck_assert(!drain_ledger_is_demoted(drain_ledger_find(l, "t", 3), 1));
+    ck_assert(drain_ledger_is_demoted(drain_ledger_find(l, "t", 5), 1)); /* done after the move */
     sc_plan_free(p);
 
     /* Broker 3, preferred in partition 2 (3,1,2), lost its leadership. */
@@ -246,7 +246,7 @@ START_TEST(test_restore_plan)
     ck_assert_int_eq(mv->reorder, 0);
     ck_assert_int_eq(mv->elect, 1);
     sc_plan_free(p);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
 }
 END_TEST
 
@@ -271,7 +271,7 @@ typedef struct actor {
     char *pending; /* ledger JSON to write */
     sc_plan *plan; /* what it wrote (drain/restore), then settle moves */
     sc_plan *settle;
-    sc_ledger *settle_ledger;
+    drain_ledger *settle_ledger;
     int rounds;
 } actor;
 
@@ -283,12 +283,12 @@ typedef struct world {
      * an actor's alter only when the scheduler picks it (A_ALTER). */
 } world;
 
-static sc_ledger *world_ledger(const world *w)
+static drain_ledger *world_ledger(const world *w)
 {
-    sc_ledger *l;
+    drain_ledger *l;
     util_err err;
 
-    ck_assert_msg(sc_ledger_parse(w->ledger_json, strlen(w->ledger_json), &l, &err) == 0, "%s",
+    ck_assert_msg(drain_ledger_parse(w->ledger_json, strlen(w->ledger_json), &l, &err) == 0, "%s",
                   err.msg);
     return l;
 }
@@ -324,7 +324,7 @@ static void step(world *w, actor *a)
 
     switch (a->st) {
     case A_CAS_READ: {
-        sc_ledger *l = world_ledger(w);
+        drain_ledger *l = world_ledger(w);
         md_of(&w->m, &f);
         sc_plan_free(a->plan);
         a->plan = NULL;
@@ -339,8 +339,8 @@ static void step(world *w, actor *a)
         for (int32_t i = 0; i < a->plan->n_moves; i++)
             a->plan->moves[i].topic = "t";
         free(a->pending);
-        ck_assert(sc_ledger_format(l, &a->pending, &err) == 0);
-        sc_ledger_free(l);
+        ck_assert(drain_ledger_format(l, &a->pending, &err) == 0);
+        drain_ledger_free(l);
         a->read_version = w->version;
         a->st = A_CAS_WRITE;
         break;
@@ -365,7 +365,7 @@ static void step(world *w, actor *a)
         a->st = A_SETTLE_LEDGER;
         break;
     case A_SETTLE_LEDGER:
-        sc_ledger_free(a->settle_ledger);
+        drain_ledger_free(a->settle_ledger);
         a->settle_ledger = world_ledger(w);
         a->st = A_SETTLE_MD;
         break;
@@ -403,7 +403,7 @@ static void actor_release(actor *a)
     free(a->pending);
     sc_plan_free(a->plan);
     sc_plan_free(a->settle);
-    sc_ledger_free(a->settle_ledger);
+    drain_ledger_free(a->settle_ledger);
     memset(a, 0, sizeof *a);
 }
 
@@ -547,9 +547,9 @@ START_TEST(test_interrupted_drain_is_idempotent)
     start(&a, 1, 2);
     run(&w, &a, 1, &seed);
     {
-        sc_ledger *l = world_ledger(&w);
+        drain_ledger *l = world_ledger(&w);
         ck_assert_int_eq(l->n, 0);
-        sc_ledger_free(l);
+        drain_ledger_free(l);
     }
     free(w.ledger_json);
 }

@@ -1,5 +1,5 @@
 /* The drain ledger's data and merge steps; see ledger.h. */
-#include "ledger.h"
+#include "drain/ledger.h"
 
 #include <limits.h>
 #include <math.h>
@@ -11,18 +11,18 @@
 /* Kafka's own limit on a topic name. */
 #define TOPIC_MAX 249
 
-sc_ledger *sc_ledger_new(void)
+drain_ledger *drain_ledger_new(void)
 {
-    return calloc(1, sizeof(sc_ledger));
+    return calloc(1, sizeof(drain_ledger));
 }
 
-static void entry_release(sc_ledger_entry *e)
+static void entry_release(drain_ledger_entry *e)
 {
     free(e->topic);
     free(e->wrote);
 }
 
-void sc_ledger_free(sc_ledger *l)
+void drain_ledger_free(drain_ledger *l)
 {
     int32_t i;
 
@@ -34,7 +34,7 @@ void sc_ledger_free(sc_ledger *l)
     free(l);
 }
 
-static int entry_cmp(const char *topic, int32_t partition, const sc_ledger_entry *e)
+static int entry_cmp(const char *topic, int32_t partition, const drain_ledger_entry *e)
 {
     int c = strcmp(topic, e->topic);
 
@@ -44,7 +44,7 @@ static int entry_cmp(const char *topic, int32_t partition, const sc_ledger_entry
 }
 
 /* Index of (topic, partition), or where it would go (with *found 0). */
-static int32_t locate(const sc_ledger *l, const char *topic, int32_t partition, int *found)
+static int32_t locate(const drain_ledger *l, const char *topic, int32_t partition, int *found)
 {
     int32_t lo = 0, hi = l->n;
 
@@ -64,7 +64,7 @@ static int32_t locate(const sc_ledger *l, const char *topic, int32_t partition, 
     return lo;
 }
 
-sc_ledger_entry *sc_ledger_find(const sc_ledger *l, const char *topic, int32_t partition)
+drain_ledger_entry *drain_ledger_find(const drain_ledger *l, const char *topic, int32_t partition)
 {
     int found;
     int32_t i = locate(l, topic, partition, &found);
@@ -72,7 +72,7 @@ sc_ledger_entry *sc_ledger_find(const sc_ledger *l, const char *topic, int32_t p
     return found ? &l->entries[i] : NULL;
 }
 
-void sc_ledger_remove(sc_ledger *l, const char *topic, int32_t partition)
+void drain_ledger_remove(drain_ledger *l, const char *topic, int32_t partition)
 {
     int found;
     int32_t i = locate(l, topic, partition, &found);
@@ -86,17 +86,17 @@ void sc_ledger_remove(sc_ledger *l, const char *topic, int32_t partition)
 
 /* A new entry (topic, partition) with original = written = order, placed in
  * sort order; NULL out of memory. The caller knows it is absent. */
-static sc_ledger_entry *insert(sc_ledger *l, const char *topic, int32_t partition,
-                               const int32_t *order, int32_t n)
+static drain_ledger_entry *insert(drain_ledger *l, const char *topic, int32_t partition,
+                                  const int32_t *order, int32_t n)
 {
     int found;
     int32_t i = locate(l, topic, partition, &found);
-    sc_ledger_entry *e;
+    drain_ledger_entry *e;
     char *name;
 
     if (l->n == l->cap) {
         int32_t cap = l->cap ? l->cap * 2 : 16;
-        sc_ledger_entry *grown;
+        drain_ledger_entry *grown;
         if (l->cap > INT32_MAX / 4)
             return NULL;
         grown = realloc(l->entries, (size_t)cap * sizeof *grown);
@@ -120,7 +120,7 @@ static sc_ledger_entry *insert(sc_ledger *l, const char *topic, int32_t partitio
     return e;
 }
 
-int sc_ledger_is_demoted(const sc_ledger_entry *e, int32_t id)
+int drain_ledger_is_demoted(const drain_ledger_entry *e, int32_t id)
 {
     int32_t i;
 
@@ -130,7 +130,7 @@ int sc_ledger_is_demoted(const sc_ledger_entry *e, int32_t id)
     return 0;
 }
 
-int sc_order_equal(const int32_t *a, const int32_t *b, int32_t n)
+int drain_order_equal(const int32_t *a, const int32_t *b, int32_t n)
 {
     return memcmp(a, b, (size_t)n * sizeof a[0]) == 0;
 }
@@ -145,7 +145,7 @@ static int contains(const int32_t *ids, int32_t n, int32_t id)
     return 0;
 }
 
-int sc_order_same_set(const int32_t *a, const int32_t *b, int32_t n)
+int drain_order_same_set(const int32_t *a, const int32_t *b, int32_t n)
 {
     int32_t i;
 
@@ -156,20 +156,20 @@ int sc_order_same_set(const int32_t *a, const int32_t *b, int32_t n)
     return 1;
 }
 
-int sc_ledger_knows(const sc_ledger_entry *e, const int32_t *order)
+int drain_ledger_knows(const drain_ledger_entry *e, const int32_t *order)
 {
     int32_t i;
 
-    if (sc_order_equal(e->original, order, e->n) || sc_order_equal(e->written, order, e->n))
+    if (drain_order_equal(e->original, order, e->n) || drain_order_equal(e->written, order, e->n))
         return 1;
     for (i = 0; i < e->n_wrote; i++)
-        if (sc_order_equal(e->wrote + (size_t)i * e->n, order, e->n))
+        if (drain_order_equal(e->wrote + (size_t)i * e->n, order, e->n))
             return 1;
     return 0;
 }
 
-void sc_order_arrange(const int32_t *original, int32_t n, const int32_t *demoted, int32_t n_demoted,
-                      int32_t *out)
+void drain_order_arrange(const int32_t *original, int32_t n, const int32_t *demoted,
+                         int32_t n_demoted, int32_t *out)
 {
     int32_t i, k = 0;
 
@@ -183,15 +183,15 @@ void sc_order_arrange(const int32_t *original, int32_t n, const int32_t *demoted
 
 /* Remembers order among the ones berth wrote (no duplicates; the oldest goes
  * when full). -1 out of memory. */
-static int remember(sc_ledger_entry *e, const int32_t *order)
+static int remember(drain_ledger_entry *e, const int32_t *order)
 {
     int32_t i;
     size_t sz = (size_t)e->n * sizeof order[0];
 
     for (i = 0; i < e->n_wrote; i++)
-        if (sc_order_equal(e->wrote + (size_t)i * e->n, order, e->n))
+        if (drain_order_equal(e->wrote + (size_t)i * e->n, order, e->n))
             return 0;
-    if (e->n_wrote == SC_LEDGER_MAX_WROTE) {
+    if (e->n_wrote == DRAIN_LEDGER_MAX_WROTE) {
         memmove(e->wrote, e->wrote + e->n, (size_t)(e->n_wrote - 1) * sz);
         e->n_wrote--;
     } else {
@@ -206,9 +206,9 @@ static int remember(sc_ledger_entry *e, const int32_t *order)
 }
 
 /* Sets written to the wanted order and remembers it. */
-static int rewrite(sc_ledger_entry *e, util_err *err)
+static int rewrite(drain_ledger_entry *e, util_err *err)
 {
-    sc_order_arrange(e->original, e->n, e->demoted, e->n_demoted, e->written);
+    drain_order_arrange(e->original, e->n, e->demoted, e->n_demoted, e->written);
     if (remember(e, e->written) < 0)
         return util_err_set(err, "drain ledger: out of memory");
     return 0;
@@ -220,9 +220,9 @@ static int check_order(const char *topic, int32_t partition, const int32_t *cur,
 {
     int32_t i;
 
-    if (n < 1 || n > SC_LEDGER_MAX_REPLICAS)
+    if (n < 1 || n > DRAIN_LEDGER_MAX_REPLICAS)
         return util_err_set(err, "drain ledger: %s-%d: %d replicas (1..%d supported)", topic,
-                            (int)partition, (int)n, SC_LEDGER_MAX_REPLICAS);
+                            (int)partition, (int)n, DRAIN_LEDGER_MAX_REPLICAS);
     for (i = 0; i < n; i++)
         if (cur[i] < 0 || contains(cur, i, cur[i]))
             return util_err_set(err, "drain ledger: %s-%d: bad replica list", topic,
@@ -230,23 +230,23 @@ static int check_order(const char *topic, int32_t partition, const int32_t *cur,
     return 0;
 }
 
-int sc_ledger_demote(sc_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
-                     int32_t n, int32_t broker, int32_t *order, util_err *err)
+int drain_ledger_demote(drain_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
+                        int32_t n, int32_t broker, int32_t *order, util_err *err)
 {
-    sc_ledger_entry *e;
+    drain_ledger_entry *e;
 
     if (check_order(topic, partition, cur, n, err) < 0)
         return -1;
     if (!contains(cur, n, broker))
         return util_err_set(err, "drain ledger: %s-%d: broker %d is not a replica", topic,
                             (int)partition, (int)broker);
-    e = sc_ledger_find(l, topic, partition);
-    if (e != NULL && (e->n != n || !sc_order_same_set(e->original, cur, n))) {
+    e = drain_ledger_find(l, topic, partition);
+    if (e != NULL && (e->n != n || !drain_order_same_set(e->original, cur, n))) {
         /* Reassigned to other brokers since: what the entry says is moot. */
-        sc_ledger_remove(l, topic, partition);
+        drain_ledger_remove(l, topic, partition);
         e = NULL;
     }
-    if (e != NULL && !sc_ledger_knows(e, cur)) {
+    if (e != NULL && !drain_ledger_knows(e, cur)) {
         /* Reordered by someone else: that order is the new original. */
         memcpy(e->original, cur, (size_t)n * sizeof cur[0]);
         free(e->wrote);
@@ -255,7 +255,7 @@ int sc_ledger_demote(sc_ledger *l, const char *topic, int32_t partition, const i
     }
     if (e == NULL && (e = insert(l, topic, partition, cur, n)) == NULL)
         return util_err_set(err, "drain ledger: out of memory");
-    if (!sc_ledger_is_demoted(e, broker)) {
+    if (!drain_ledger_is_demoted(e, broker)) {
         int32_t i = e->n_demoted;
         while (i > 0 && e->demoted[i - 1] > broker) {
             e->demoted[i] = e->demoted[i - 1];
@@ -267,34 +267,34 @@ int sc_ledger_demote(sc_ledger *l, const char *topic, int32_t partition, const i
     if (rewrite(e, err) < 0)
         return -1;
     memcpy(order, e->written, (size_t)n * sizeof order[0]);
-    return sc_order_equal(cur, order, n) ? SC_STEP_KEEP : SC_STEP_WRITE;
+    return drain_order_equal(cur, order, n) ? DRAIN_STEP_KEEP : DRAIN_STEP_WRITE;
 }
 
-int sc_ledger_undemote(sc_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
-                       int32_t n, int32_t broker, int32_t *order, util_err *err)
+int drain_ledger_undemote(drain_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
+                          int32_t n, int32_t broker, int32_t *order, util_err *err)
 {
-    sc_ledger_entry *e;
+    drain_ledger_entry *e;
     int32_t i, k = 0;
 
     if (check_order(topic, partition, cur, n, err) < 0)
         return -1;
-    e = sc_ledger_find(l, topic, partition);
-    if (e == NULL || !sc_ledger_is_demoted(e, broker))
-        return SC_STEP_NONE;
-    if (e->n != n || !sc_order_same_set(e->original, cur, n)) {
-        sc_ledger_remove(l, topic, partition);
-        return SC_STEP_FOREIGN;
+    e = drain_ledger_find(l, topic, partition);
+    if (e == NULL || !drain_ledger_is_demoted(e, broker))
+        return DRAIN_STEP_NONE;
+    if (e->n != n || !drain_order_same_set(e->original, cur, n)) {
+        drain_ledger_remove(l, topic, partition);
+        return DRAIN_STEP_FOREIGN;
     }
     for (i = 0; i < e->n_demoted; i++)
         if (e->demoted[i] != broker)
             e->demoted[k++] = e->demoted[i];
     e->n_demoted = k;
-    if (!sc_ledger_knows(e, cur))
-        return SC_STEP_FOREIGN;
+    if (!drain_ledger_knows(e, cur))
+        return DRAIN_STEP_FOREIGN;
     if (rewrite(e, err) < 0)
         return -1;
     memcpy(order, e->written, (size_t)n * sizeof order[0]);
-    return sc_order_equal(cur, order, n) ? SC_STEP_KEEP : SC_STEP_WRITE;
+    return drain_order_equal(cur, order, n) ? DRAIN_STEP_KEEP : DRAIN_STEP_WRITE;
 }
 
 /* ---- JSON ---- */
@@ -327,27 +327,27 @@ static int read_ids(const cJSON *arr, const char *field, int32_t *ids, int32_t m
 }
 
 /* Reads a permutation of e->original. */
-static int read_order(const cJSON *arr, const char *field, const sc_ledger_entry *e, int32_t *out,
-                      util_err *err)
+static int read_order(const cJSON *arr, const char *field, const drain_ledger_entry *e,
+                      int32_t *out, util_err *err)
 {
     int32_t n;
 
-    if (read_ids(arr, field, out, SC_LEDGER_MAX_REPLICAS, &n, err) < 0)
+    if (read_ids(arr, field, out, DRAIN_LEDGER_MAX_REPLICAS, &n, err) < 0)
         return -1;
-    if (n != e->n || !sc_order_same_set(e->original, out, n))
+    if (n != e->n || !drain_order_same_set(e->original, out, n))
         return util_err_set(err, "%s: not the replica set of original", field);
     return 0;
 }
 
-static int parse_entry(const cJSON *o, sc_ledger *l, util_err *err)
+static int parse_entry(const cJSON *o, drain_ledger *l, util_err *err)
 {
     const cJSON *topic = cJSON_GetObjectItemCaseSensitive(o, "topic");
     const cJSON *part = cJSON_GetObjectItemCaseSensitive(o, "partition");
     const cJSON *wrote = cJSON_GetObjectItemCaseSensitive(o, "wrote");
     const cJSON *it;
-    int32_t original[SC_LEDGER_MAX_REPLICAS], n, i;
-    int32_t demoted[SC_LEDGER_MAX_REPLICAS], n_demoted = 0;
-    sc_ledger_entry *e;
+    int32_t original[DRAIN_LEDGER_MAX_REPLICAS], n, i;
+    int32_t demoted[DRAIN_LEDGER_MAX_REPLICAS], n_demoted = 0;
+    drain_ledger_entry *e;
     double p;
 
     if (!cJSON_IsObject(o))
@@ -360,27 +360,27 @@ static int parse_entry(const cJSON *o, sc_ledger *l, util_err *err)
     p = cJSON_GetNumberValue(part);
     if (!(p >= 0 && p <= INT32_MAX) || floor(p) != p)
         return util_err_set(err, "%s: partition: not a partition index", topic->valuestring);
-    if (sc_ledger_find(l, topic->valuestring, (int32_t)p) != NULL)
+    if (drain_ledger_find(l, topic->valuestring, (int32_t)p) != NULL)
         return util_err_set(err, "%s-%d: listed twice", topic->valuestring, (int)p);
     if (read_ids(cJSON_GetObjectItemCaseSensitive(o, "original"), "original", original,
-                 SC_LEDGER_MAX_REPLICAS, &n, err) < 0 ||
+                 DRAIN_LEDGER_MAX_REPLICAS, &n, err) < 0 ||
         (n == 0 && util_err_set(err, "original: empty") < 0))
         return util_err_prefix(err, "%s-%d", topic->valuestring, (int)p);
     e = insert(l, topic->valuestring, (int32_t)p, original, n);
     if (e == NULL)
         return util_err_set(err, "out of memory");
-    /* From here on e is in l; a failure leaves it for sc_ledger_free. */
+    /* From here on e is in l; a failure leaves it for drain_ledger_free. */
     if (read_order(cJSON_GetObjectItemCaseSensitive(o, "written"), "written", e, e->written, err) <
         0)
         return util_err_prefix(err, "%s-%d", e->topic, (int)e->partition);
     if (read_ids(cJSON_GetObjectItemCaseSensitive(o, "demoted"), "demoted", demoted,
-                 SC_LEDGER_MAX_REPLICAS, &n_demoted, err) < 0)
+                 DRAIN_LEDGER_MAX_REPLICAS, &n_demoted, err) < 0)
         return util_err_prefix(err, "%s-%d", e->topic, (int)e->partition);
     for (i = 0; i < n_demoted; i++) {
         if (!contains(original, n, demoted[i]))
             return util_err_set(err, "%s-%d: demoted: broker %d is not a replica", e->topic,
                                 (int)e->partition, (int)demoted[i]);
-        if (!sc_ledger_is_demoted(e, demoted[i])) {
+        if (!drain_ledger_is_demoted(e, demoted[i])) {
             int32_t k = e->n_demoted;
             while (k > 0 && e->demoted[k - 1] > demoted[i]) {
                 e->demoted[k] = e->demoted[k - 1];
@@ -396,10 +396,10 @@ static int parse_entry(const cJSON *o, sc_ledger *l, util_err *err)
             return util_err_set(err, "%s-%d: wrote: not an array", e->topic, (int)e->partition);
         cJSON_ArrayForEach(it, wrote)
         {
-            int32_t order[SC_LEDGER_MAX_REPLICAS];
-            if (k++ == SC_LEDGER_MAX_WROTE)
+            int32_t order[DRAIN_LEDGER_MAX_REPLICAS];
+            if (k++ == DRAIN_LEDGER_MAX_WROTE)
                 return util_err_set(err, "%s-%d: wrote: more than %d orders", e->topic,
-                                    (int)e->partition, SC_LEDGER_MAX_WROTE);
+                                    (int)e->partition, DRAIN_LEDGER_MAX_WROTE);
             if (read_order(it, "wrote", e, order, err) < 0)
                 return util_err_prefix(err, "%s-%d", e->topic, (int)e->partition);
             if (remember(e, order) < 0)
@@ -409,15 +409,15 @@ static int parse_entry(const cJSON *o, sc_ledger *l, util_err *err)
     return 0;
 }
 
-int sc_ledger_parse(const char *json, size_t len, sc_ledger **out, util_err *err)
+int drain_ledger_parse(const char *json, size_t len, drain_ledger **out, util_err *err)
 {
-    sc_ledger *l;
+    drain_ledger *l;
     cJSON *root;
     const cJSON *ver, *parts, *it;
     int32_t i = 0;
 
     *out = NULL;
-    l = sc_ledger_new();
+    l = drain_ledger_new();
     if (l == NULL)
         return util_err_set(err, "drain ledger: out of memory");
     if (len == 0) {
@@ -426,7 +426,7 @@ int sc_ledger_parse(const char *json, size_t len, sc_ledger **out, util_err *err
     }
     root = cJSON_ParseWithLengthOpts(json, len, NULL, 0);
     if (root == NULL) {
-        sc_ledger_free(l);
+        drain_ledger_free(l);
         return util_err_set(err, "drain ledger: not valid JSON");
     }
     ver = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -435,8 +435,8 @@ int sc_ledger_parse(const char *json, size_t len, sc_ledger **out, util_err *err
         util_err_set(err, "drain ledger: not a JSON object");
         goto fail;
     }
-    if (!cJSON_IsNumber(ver) || cJSON_GetNumberValue(ver) != SC_LEDGER_VERSION) {
-        util_err_set(err, "drain ledger: version: want %d", SC_LEDGER_VERSION);
+    if (!cJSON_IsNumber(ver) || cJSON_GetNumberValue(ver) != DRAIN_LEDGER_VERSION) {
+        util_err_set(err, "drain ledger: version: want %d", DRAIN_LEDGER_VERSION);
         goto fail;
     }
     if (!cJSON_IsArray(parts)) {
@@ -456,7 +456,7 @@ int sc_ledger_parse(const char *json, size_t len, sc_ledger **out, util_err *err
     return 0;
 fail:
     cJSON_Delete(root);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
     return -1;
 }
 
@@ -487,7 +487,7 @@ static int add(cJSON *obj, const char *key, cJSON *v)
     return 0;
 }
 
-static cJSON *entry_json(const sc_ledger_entry *e)
+static cJSON *entry_json(const drain_ledger_entry *e)
 {
     cJSON *o = cJSON_CreateObject(), *wrote;
     int32_t i;
@@ -512,13 +512,13 @@ fail:
     return NULL;
 }
 
-int sc_ledger_format(const sc_ledger *l, char **out, util_err *err)
+int drain_ledger_format(const drain_ledger *l, char **out, util_err *err)
 {
     cJSON *root = cJSON_CreateObject(), *parts;
     int32_t i;
 
     *out = NULL;
-    if (root == NULL || add(root, "version", cJSON_CreateNumber(SC_LEDGER_VERSION)) < 0 ||
+    if (root == NULL || add(root, "version", cJSON_CreateNumber(DRAIN_LEDGER_VERSION)) < 0 ||
         add(root, "partitions", parts = cJSON_CreateArray()) < 0)
         goto fail;
     for (i = 0; i < l->n; i++) {

@@ -1,5 +1,5 @@
 /* The drain ledger in its ConfigMap; see ledger_store.h. */
-#include "ledger_store.h"
+#include "drain/ledger_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "kube/verbs.h"
 
-int sc_ledger_configmap(char *buf, size_t size, const char *cluster)
+int drain_ledger_configmap(char *buf, size_t size, const char *cluster)
 {
     int n = snprintf(buf, size, "%s-drain", cluster);
 
@@ -26,18 +26,18 @@ static int cm_path(char *buf, const char *ns, const char *name, util_err *err)
 static const char *ledger_text(const cJSON *cm)
 {
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(cm, "data");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, SC_LEDGER_KEY);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, DRAIN_LEDGER_KEY);
 
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static int parse_cm(const cJSON *cm, const char *ns, const char *name, sc_ledger **out,
+static int parse_cm(const cJSON *cm, const char *ns, const char *name, drain_ledger **out,
                     util_err *err)
 {
     const char *text = ledger_text(cm);
 
-    if (sc_ledger_parse(text, strlen(text), out, err) < 0)
-        return util_err_prefix(err, "ConfigMap %s/%s key %s", ns, name, SC_LEDGER_KEY);
+    if (drain_ledger_parse(text, strlen(text), out, err) < 0)
+        return util_err_prefix(err, "ConfigMap %s/%s key %s", ns, name, DRAIN_LEDGER_KEY);
     return 0;
 }
 
@@ -51,7 +51,8 @@ static int not_found(int rc, const kube_status *st, const char *ns, const char *
     return -1;
 }
 
-int sc_ledger_load(kube_client *c, const char *ns, const char *name, sc_ledger **out, util_err *err)
+int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_ledger **out,
+                      util_err *err)
 {
     char path[KUBE_PATH_MAX];
     kube_status st;
@@ -72,14 +73,14 @@ int sc_ledger_load(kube_client *c, const char *ns, const char *name, sc_ledger *
 typedef struct update_ctx {
     const char *ns;
     const char *name;
-    sc_ledger_mutate_fn fn;
+    drain_ledger_mutate_fn fn;
     void *ctx;
 } update_ctx;
 
 static int mutate_cm(cJSON *cm, void *arg, util_err *err)
 {
     update_ctx *u = arg;
-    sc_ledger *l = NULL;
+    drain_ledger *l = NULL;
     cJSON *data;
     char *text = NULL;
     int rc;
@@ -88,11 +89,11 @@ static int mutate_cm(cJSON *cm, void *arg, util_err *err)
         return -1;
     rc = u->fn(l, u->ctx, err);
     if (rc == 0)
-        rc = sc_ledger_format(l, &text, err);
-    sc_ledger_free(l);
+        rc = drain_ledger_format(l, &text, err);
+    drain_ledger_free(l);
     if (rc != 0) {
         free(text);
-        return rc == SC_LEDGER_UNCHANGED ? KUBE_MUTATE_SKIP : -1;
+        return rc == DRAIN_LEDGER_UNCHANGED ? KUBE_MUTATE_SKIP : -1;
     }
     if (strcmp(text, ledger_text(cm)) == 0) {
         free(text);
@@ -103,8 +104,8 @@ static int mutate_cm(cJSON *cm, void *arg, util_err *err)
         cJSON_DeleteItemFromObjectCaseSensitive(cm, "data");
         data = cJSON_AddObjectToObject(cm, "data");
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(data, SC_LEDGER_KEY);
-    if (data == NULL || cJSON_AddStringToObject(data, SC_LEDGER_KEY, text) == NULL) {
+    cJSON_DeleteItemFromObjectCaseSensitive(data, DRAIN_LEDGER_KEY);
+    if (data == NULL || cJSON_AddStringToObject(data, DRAIN_LEDGER_KEY, text) == NULL) {
         free(text);
         return util_err_set(err, "drain ledger: out of memory");
     }
@@ -112,8 +113,8 @@ static int mutate_cm(cJSON *cm, void *arg, util_err *err)
     return 0;
 }
 
-int sc_ledger_update(kube_client *c, const char *ns, const char *name, sc_ledger_mutate_fn fn,
-                     void *ctx, util_err *err)
+int drain_ledger_update(kube_client *c, const char *ns, const char *name, drain_ledger_mutate_fn fn,
+                        void *ctx, util_err *err)
 {
     char path[KUBE_PATH_MAX];
     update_ctx u = {ns, name, fn, ctx};
@@ -122,7 +123,7 @@ int sc_ledger_update(kube_client *c, const char *ns, const char *name, sc_ledger
 
     if (cm_path(path, ns, name, err) < 0)
         return -1;
-    rc = kube_update_retry(c, path, SC_LEDGER_ATTEMPTS, mutate_cm, &u, NULL, &st, err);
+    rc = kube_update_retry(c, path, DRAIN_LEDGER_ATTEMPTS, mutate_cm, &u, NULL, &st, err);
     if (rc != 0)
         return not_found(rc, &st, ns, name, err);
     return 0;

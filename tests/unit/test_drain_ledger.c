@@ -1,4 +1,4 @@
-/* The drain ledger (sidecar/ledger.c): its JSON survives a round trip, bad
+/* The drain ledger (drain/ledger.c): its JSON survives a round trip, bad
  * JSON is refused with an error naming the entry and field, and the merge
  * steps record the original once, keep the wanted order a function of the
  * original and the demoted set alone (so demotes and restores commute), and
@@ -7,23 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/ledger.h"
+#include "drain/ledger.h"
 
-static sc_ledger *parse_ok(const char *json)
+static drain_ledger *parse_ok(const char *json)
 {
-    sc_ledger *l;
+    drain_ledger *l;
     util_err err;
 
-    ck_assert_msg(sc_ledger_parse(json, strlen(json), &l, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_ledger_parse(json, strlen(json), &l, &err) == 0, "%s", err.msg);
     return l;
 }
 
 static void parse_fails(const char *json, const char *want)
 {
-    sc_ledger *l = (sc_ledger *)1;
+    drain_ledger *l = (drain_ledger *)1;
     util_err err;
 
-    ck_assert_int_eq(sc_ledger_parse(json, strlen(json), &l, &err), -1);
+    ck_assert_int_eq(drain_ledger_parse(json, strlen(json), &l, &err), -1);
     ck_assert_ptr_null(l);
     ck_assert_msg(strstr(err.msg, want) != NULL, "error '%s' lacks '%s'", err.msg, want);
 }
@@ -43,33 +43,33 @@ START_TEST(test_empty_and_round_trip)
                        "\"original\":[1,2,3],\"demoted\":[1],\"written\":[2,3,1],"
                        "\"wrote\":[[2,3,1]]},{\"topic\":\"a\",\"partition\":7,"
                        "\"original\":[3,1,2],\"demoted\":[],\"written\":[3,1,2],\"wrote\":[]}]}";
-    sc_ledger *l = parse_ok(""), *again;
-    sc_ledger_entry *e;
+    drain_ledger *l = parse_ok(""), *again;
+    drain_ledger_entry *e;
     char *out, *out2;
     util_err err;
 
     ck_assert_int_eq(l->n, 0);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
 
     l = parse_ok(json);
     ck_assert_int_eq(l->n, 2);
     /* Sorted by topic, then partition. */
     ck_assert_str_eq(l->entries[0].topic, "a");
-    e = sc_ledger_find(l, "b", 2);
+    e = drain_ledger_find(l, "b", 2);
     ck_assert_ptr_nonnull(e);
     ids_eq(e->written, (int32_t[]){2, 3, 1}, 3);
-    ck_assert(sc_ledger_is_demoted(e, 1));
-    ck_assert(!sc_ledger_is_demoted(e, 2));
-    ck_assert_ptr_null(sc_ledger_find(l, "b", 3));
+    ck_assert(drain_ledger_is_demoted(e, 1));
+    ck_assert(!drain_ledger_is_demoted(e, 2));
+    ck_assert_ptr_null(drain_ledger_find(l, "b", 3));
 
-    ck_assert_msg(sc_ledger_format(l, &out, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_ledger_format(l, &out, &err) == 0, "%s", err.msg);
     again = parse_ok(out);
-    ck_assert_msg(sc_ledger_format(again, &out2, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_ledger_format(again, &out2, &err) == 0, "%s", err.msg);
     ck_assert_str_eq(out, out2);
     free(out);
     free(out2);
-    sc_ledger_free(again);
-    sc_ledger_free(l);
+    drain_ledger_free(again);
+    drain_ledger_free(l);
 }
 END_TEST
 
@@ -113,69 +113,69 @@ START_TEST(test_arrange_moves_demoted_last)
 {
     int32_t out[4];
 
-    sc_order_arrange((int32_t[]){1, 2, 3, 4}, 4, (int32_t[]){3, 1}, 2, out);
+    drain_order_arrange((int32_t[]){1, 2, 3, 4}, 4, (int32_t[]){3, 1}, 2, out);
     ids_eq(out, (int32_t[]){2, 4, 1, 3}, 4);
-    sc_order_arrange((int32_t[]){1, 2, 3}, 3, NULL, 0, out);
+    drain_order_arrange((int32_t[]){1, 2, 3}, 3, NULL, 0, out);
     ids_eq(out, (int32_t[]){1, 2, 3}, 3);
 }
 END_TEST
 
 START_TEST(test_first_demoter_records_original)
 {
-    sc_ledger *l = sc_ledger_new();
+    drain_ledger *l = drain_ledger_new();
     int32_t order[3];
     util_err err;
-    sc_ledger_entry *e;
+    drain_ledger_entry *e;
 
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 1, order, &err),
-                     SC_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 1, order, &err),
+                     DRAIN_STEP_WRITE);
     ids_eq(order, (int32_t[]){2, 3, 1}, 3);
     /* The second broker sees broker 1's order in Kafka: the original stays. */
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){2, 3, 1}, 3, 2, order, &err),
-                     SC_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){2, 3, 1}, 3, 2, order, &err),
+                     DRAIN_STEP_WRITE);
     ids_eq(order, (int32_t[]){3, 1, 2}, 3);
-    e = sc_ledger_find(l, "t", 0);
+    e = drain_ledger_find(l, "t", 0);
     ids_eq(e->original, (int32_t[]){1, 2, 3}, 3);
     ck_assert_int_eq(e->n_demoted, 2);
     /* Repeating a drain changes nothing. */
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){3, 1, 2}, 3, 2, order, &err),
-                     SC_STEP_KEEP);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){3, 1, 2}, 3, 2, order, &err),
+                     DRAIN_STEP_KEEP);
     /* Restores in the other order end at the original. */
-    ck_assert_int_eq(sc_ledger_undemote(l, "t", 0, (int32_t[]){3, 1, 2}, 3, 1, order, &err),
-                     SC_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_undemote(l, "t", 0, (int32_t[]){3, 1, 2}, 3, 1, order, &err),
+                     DRAIN_STEP_WRITE);
     ids_eq(order, (int32_t[]){1, 3, 2}, 3);
-    ck_assert_int_eq(sc_ledger_undemote(l, "t", 0, (int32_t[]){1, 3, 2}, 3, 2, order, &err),
-                     SC_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_undemote(l, "t", 0, (int32_t[]){1, 3, 2}, 3, 2, order, &err),
+                     DRAIN_STEP_WRITE);
     ids_eq(order, (int32_t[]){1, 2, 3}, 3);
-    ck_assert_int_eq(sc_ledger_undemote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 2, order, &err),
-                     SC_STEP_NONE);
-    sc_ledger_free(l);
+    ck_assert_int_eq(drain_ledger_undemote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 2, order, &err),
+                     DRAIN_STEP_NONE);
+    drain_ledger_free(l);
 }
 END_TEST
 
 START_TEST(test_foreign_order_left_alone)
 {
-    sc_ledger *l = sc_ledger_new();
+    drain_ledger *l = drain_ledger_new();
     int32_t order[3];
     util_err err;
 
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 1, order, &err),
-                     SC_STEP_WRITE);
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){2, 3, 1}, 3, 3, order, &err),
-                     SC_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 1, order, &err),
+                     DRAIN_STEP_WRITE);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){2, 3, 1}, 3, 3, order, &err),
+                     DRAIN_STEP_WRITE);
     ids_eq(order, (int32_t[]){2, 1, 3}, 3);
     /* A rebalancer wrote 3,2,1, an order berth never wrote: restore keeps it. */
-    ck_assert_int_eq(sc_ledger_undemote(l, "t", 0, (int32_t[]){3, 2, 1}, 3, 1, order, &err),
-                     SC_STEP_FOREIGN);
-    ck_assert(!sc_ledger_is_demoted(sc_ledger_find(l, "t", 0), 1));
+    ck_assert_int_eq(drain_ledger_undemote(l, "t", 0, (int32_t[]){3, 2, 1}, 3, 1, order, &err),
+                     DRAIN_STEP_FOREIGN);
+    ck_assert(!drain_ledger_is_demoted(drain_ledger_find(l, "t", 0), 1));
     /* Another replica set: the entry is dropped. */
-    ck_assert_int_eq(sc_ledger_undemote(l, "t", 0, (int32_t[]){4, 2, 3}, 3, 3, order, &err),
-                     SC_STEP_FOREIGN);
-    ck_assert_ptr_null(sc_ledger_find(l, "t", 0));
+    ck_assert_int_eq(drain_ledger_undemote(l, "t", 0, (int32_t[]){4, 2, 3}, 3, 3, order, &err),
+                     DRAIN_STEP_FOREIGN);
+    ck_assert_ptr_null(drain_ledger_find(l, "t", 0));
     /* A drain of a non-replica is refused. */
-    ck_assert_int_eq(sc_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 9, order, &err), -1);
+    ck_assert_int_eq(drain_ledger_demote(l, "t", 0, (int32_t[]){1, 2, 3}, 3, 9, order, &err), -1);
     ck_assert(strstr(err.msg, "broker 9 is not a replica") != NULL);
-    sc_ledger_free(l);
+    drain_ledger_free(l);
 }
 END_TEST
 
@@ -190,43 +190,43 @@ START_TEST(test_steps_commute)
     for (p = 0; p < 6; p++)
         for (a = 1; a <= 3; a++)
             for (b = 1; b <= 3; b++) {
-                sc_ledger *l1, *l2;
+                drain_ledger *l1, *l2;
                 int32_t o1[3], o2[3], cur1[3], cur2[3];
                 util_err err;
                 if (a == b)
                     continue;
-                l1 = sc_ledger_new();
-                l2 = sc_ledger_new();
+                l1 = drain_ledger_new();
+                l2 = drain_ledger_new();
                 memcpy(cur1, perms[p], sizeof cur1);
                 memcpy(cur2, perms[p], sizeof cur2);
                 /* l1: a then b; l2: b then a, each applying its own writes. */
-                ck_assert(sc_ledger_demote(l1, "t", 0, cur1, 3, a, o1, &err) >= 0);
+                ck_assert(drain_ledger_demote(l1, "t", 0, cur1, 3, a, o1, &err) >= 0);
                 memcpy(cur1, o1, sizeof cur1);
-                ck_assert(sc_ledger_demote(l1, "t", 0, cur1, 3, b, o1, &err) >= 0);
+                ck_assert(drain_ledger_demote(l1, "t", 0, cur1, 3, b, o1, &err) >= 0);
                 memcpy(cur1, o1, sizeof cur1);
-                ck_assert(sc_ledger_demote(l2, "t", 0, cur2, 3, b, o2, &err) >= 0);
+                ck_assert(drain_ledger_demote(l2, "t", 0, cur2, 3, b, o2, &err) >= 0);
                 memcpy(cur2, o2, sizeof cur2);
-                ck_assert(sc_ledger_demote(l2, "t", 0, cur2, 3, a, o2, &err) >= 0);
+                ck_assert(drain_ledger_demote(l2, "t", 0, cur2, 3, a, o2, &err) >= 0);
                 memcpy(cur2, o2, sizeof cur2);
                 ids_eq(cur1, cur2, 3);
                 /* Restore a from l1 and b from l2 first, then the other. */
-                ck_assert(sc_ledger_undemote(l1, "t", 0, cur1, 3, a, o1, &err) >= 0);
+                ck_assert(drain_ledger_undemote(l1, "t", 0, cur1, 3, a, o1, &err) >= 0);
                 memcpy(cur1, o1, sizeof cur1);
-                ck_assert(sc_ledger_undemote(l1, "t", 0, cur1, 3, b, o1, &err) >= 0);
-                ck_assert(sc_ledger_undemote(l2, "t", 0, cur2, 3, b, o2, &err) >= 0);
+                ck_assert(drain_ledger_undemote(l1, "t", 0, cur1, 3, b, o1, &err) >= 0);
+                ck_assert(drain_ledger_undemote(l2, "t", 0, cur2, 3, b, o2, &err) >= 0);
                 memcpy(cur2, o2, sizeof cur2);
-                ck_assert(sc_ledger_undemote(l2, "t", 0, cur2, 3, a, o2, &err) >= 0);
+                ck_assert(drain_ledger_undemote(l2, "t", 0, cur2, 3, a, o2, &err) >= 0);
                 ids_eq(o1, perms[p], 3);
                 ids_eq(o2, perms[p], 3);
-                sc_ledger_free(l1);
-                sc_ledger_free(l2);
+                drain_ledger_free(l1);
+                drain_ledger_free(l2);
             }
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("sidecar_ledger");
+    Suite *s = suite_create("drain_ledger");
     TCase *tc = tcase_create("ledger");
     SRunner *sr;
     int failed;

@@ -1,0 +1,38 @@
+/* The drain ledger's home: the ConfigMap `<cluster>-drain` (created by the
+ * operator; the sidecar may only get and update it), whose data key
+ * DRAIN_LEDGER_KEY holds the JSON of ledger.h. Every change is a
+ * read-modify-write with compare-and-set on the resourceVersion, retried on
+ * conflict, so concurrent drains of different brokers each apply their step
+ * to the other's result and never overwrite it. */
+#ifndef BERTH_DRAIN_LEDGER_STORE_H
+#define BERTH_DRAIN_LEDGER_STORE_H
+
+#include "drain/ledger.h"
+#include "kube/client.h"
+#include "util/err.h"
+
+/* Compare-and-set attempts before giving up. */
+#define DRAIN_LEDGER_ATTEMPTS 40
+
+/* Writes "<cluster>-drain" into buf. -1 if it does not fit. */
+int drain_ledger_configmap(char *buf, size_t size, const char *cluster);
+
+/* Reads the ledger of ConfigMap ns/name; *out for drain_ledger_free. A missing
+ * data key is an empty ledger; a missing ConfigMap is an error saying the
+ * operator creates it. */
+int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_ledger **out,
+                      util_err *err);
+
+/* Changes the ledger: l is the stored one, freshly read on every attempt.
+ * Return 0 to store l, DRAIN_LEDGER_UNCHANGED to write nothing, negative to
+ * stop (err filled). May run several times: derive everything from l and
+ * from what is read inside. */
+#define DRAIN_LEDGER_UNCHANGED 1
+typedef int (*drain_ledger_mutate_fn)(drain_ledger *l, void *ctx, util_err *err);
+
+/* Reads, mutates and writes back with compare-and-set until a write goes
+ * through (or DRAIN_LEDGER_ATTEMPTS conflicts). 0 once stored (or unchanged). */
+int drain_ledger_update(kube_client *c, const char *ns, const char *name, drain_ledger_mutate_fn fn,
+                        void *ctx, util_err *err);
+
+#endif
