@@ -8,6 +8,8 @@
 #                             until every one is registered and unfenced
 #   kafka.sh down             stop the brokers this script started (by PID)
 #   kafka.sh bootstrap        print the bootstrap address list
+#   kafka.sh alive            exit 0 when a cluster is recorded here and every
+#                             broker of it runs
 #   kafka.sh version          print the pinned Kafka version
 #   kafka.sh tool CLASS ARGS  run one of Kafka's own tools, e.g.
 #                             kafka.sh tool org.apache.kafka.tools.TopicCommand --list ...
@@ -84,6 +86,16 @@ bootstrap() {
 }
 
 count() { cat "$kstate/count" 2>/dev/null || echo 0; }
+
+broker_alive() { ground_pid_alive "$kstate/b$1/pid" kafka.Kafka; }
+
+# Is a cluster recorded here, with every broker running?
+cmd_alive() {
+    local n i
+    n=$(count)
+    [ "$n" -gt 0 ] || return 1
+    for ((i = 0; i < n; i++)); do broker_alive "$i" || return 1; done
+}
 
 secure() { [ -f "$kstate/sasl_ssl" ]; }
 
@@ -173,7 +185,9 @@ EOF
 cmd_up() {
     local n=${1:-3} i cid
     cmd_fetch
-    [ "$(count)" -eq 0 ] || ground_die "kafka is already up ($kstate); run kafka.sh down first"
+    for ((i = 0; i < $(count); i++)); do
+        ! broker_alive "$i" || ground_die "kafka is already up ($kstate); run kafka.sh down first"
+    done
     rm -rf "$kstate"
     mkdir -p "$kstate"
     echo "$n" >"$kstate/count"
@@ -214,7 +228,8 @@ start_one() {
 # stop_one I: SIGTERM (a controlled shutdown), then SIGKILL after 30s.
 stop_one() {
     local pid
-    pid=$(cat "$kstate/b$1/pid" 2>/dev/null) || return 0
+    broker_alive "$1" || return 0
+    pid=$(cat "$kstate/b$1/pid")
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -9 "$pid" 2>/dev/null || true
@@ -230,7 +245,7 @@ cmd_stop_broker() {
 cmd_start_broker() {
     local i=${1:?broker index} config=${2:-$kstate/b${1}/server.properties}
     [ -d "$kstate/b$i" ] || ground_die "no broker $i in $kstate"
-    ! kill -0 "$(cat "$kstate/b$i/pid")" 2>/dev/null || ground_die "broker $i is running"
+    ! broker_alive "$i" || ground_die "broker $i is running"
     [ -r "$config" ] || ground_die "broker $i: cannot read $config"
     start_one "$i" "$config"
     ground_log "kafka: broker $i starting on $config"
@@ -260,7 +275,8 @@ cmd_down() {
     local n i pid
     n=$(count)
     for ((i = 0; i < n; i++)); do
-        pid=$(cat "$kstate/b$i/pid" 2>/dev/null) || continue
+        broker_alive "$i" || continue
+        pid=$(cat "$kstate/b$i/pid")
         kill "$pid" 2>/dev/null || true
     done
     for ((i = 0; i < n; i++)); do stop_one "$i"; done
@@ -273,10 +289,11 @@ fetch) cmd_fetch ;;
 up) shift; cmd_up "$@" ;;
 down) cmd_down ;;
 bootstrap) cmd_bootstrap ;;
+alive) cmd_alive ;;
 version) kafka_version ;;
 tool) shift; cmd_tool "$@" ;;
 sasl-info) cmd_sasl_info ;;
 stop-broker) shift; cmd_stop_broker "$@" ;;
 start-broker) shift; cmd_start_broker "$@" ;;
-*) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '2,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

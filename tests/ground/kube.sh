@@ -86,10 +86,7 @@ start() {
     echo $! >"$kstate/$name.pid"
 }
 
-alive() {
-    local pid
-    pid=$(cat "$kstate/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
-}
+alive() { ground_pid_alive "$kstate/$1.pid" "$1"; }
 
 # wait_for WHAT SECONDS CMD...: retry CMD until it succeeds.
 wait_for() {
@@ -163,7 +160,13 @@ start_apiserver() {
 
 cmd_up() {
     bash "$here/build.sh" etcd k8s kwok
-    [ ! -d "$kstate" ] || ground_die "a ground is already up in $kstate; run kube.sh down first"
+    if [ -d "$kstate" ]; then
+        for p in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+            ! alive "$p" || ground_die "a ground is already up in $kstate; run kube.sh down first"
+        done
+        ground_log "removing $kstate, left by a ground that no longer runs"
+        rm -rf "$kstate"
+    fi
     mkdir -p "$kstate"
     make_pki
     kubeconfig admin "$GROUND_KUBECONFIG"
@@ -255,7 +258,8 @@ versions() {
 cmd_down() {
     local p pid
     for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-        pid=$(cat "$kstate/$p.pid" 2>/dev/null) || continue
+        alive "$p" || continue
+        pid=$(cat "$kstate/$p.pid")
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
         kill -9 "$pid" 2>/dev/null || true

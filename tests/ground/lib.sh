@@ -22,3 +22,12 @@ GROUND_KWOK_PORT=${GROUND_KWOK_PORT:-26280}
 
 ground_log() { printf 'ground: %s\n' "$*" >&2; }
 ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }
+
+# ground_pid_alive FILE WORD: the process whose PID FILE holds is running
+# and its command line contains WORD. A PID file left by a ground that died
+# with its machine may name a process that reused the number.
+ground_pid_alive() {
+    local pid
+    pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+}

@@ -30,7 +30,7 @@ else
     started+=(kube)
     bash "$ground/kube.sh" up
 fi
-if [ -n "$(bash "$ground/kafka.sh" bootstrap)" ]; then
+if bash "$ground/kafka.sh" alive; then
     ground_log "reusing the running Kafka cluster"
 else
     started+=(kafka)
