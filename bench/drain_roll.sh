@@ -6,7 +6,8 @@
 #    restore of those 1,000 leaderships);
 #  - failed sends and max produce latency of Kafka's ProducerPerformance
 #    (acks=all, idempotence on) during a full rolling restart with berth's
-#    drain, and during the same roll without it.
+#    drain (leadership handed back in steps, the default), with drain and
+#    leadership handed back all at once, and without drain.
 # The brokers restart on configs rendered by `berth-sidecar init`
 # (tests/support/roll.sh). Restarts brokers: meant for a ground of its own
 # (BERTH_GROUND and the port variables of tests/ground/lib.sh), or the
@@ -110,6 +111,18 @@ roll_perf_stop
 echo "roll with drain (3 brokers, ${secs} s, $PERF_RATE records/s acks=all idempotent): $perf_failed failed sends, max latency $perf_max_ms ms ($perf_sent acknowledged)"
 roll_perf_slow
 roll_sidecars_stop
+ROLL_SIDECAR_ARGS="--handback-batch 0"
+for ((i = 0; i < 3; i++)); do roll_sidecar_start "$i"; done
+for ((i = 0; i < 3; i++)); do roll_wait_ready "$i"; done
+roll_perf_start "$perf_topic" "$PERF_RATE"
+t0=$SECONDS
+roll_drained
+secs=$((SECONDS - t0))
+roll_perf_stop
+echo "roll with drain, leadership handed back all at once (--handback-batch 0, ${secs} s, same load): $perf_failed failed sends, max latency $perf_max_ms ms ($perf_sent acknowledged)"
+roll_perf_slow
+roll_sidecars_stop
+unset ROLL_SIDECAR_ARGS
 roll_perf_start "$perf_topic" "$PERF_RATE"
 t0=$SECONDS
 roll_plain

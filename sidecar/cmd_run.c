@@ -47,6 +47,9 @@ static const char usage_text[] =
     "  --kubeconfig PATH       kafka: reach the drain ledger with this kubeconfig\n"
     "                          instead of the pod's service account\n"
     "  --no-throttle           kafka: drain without taking the Lease <cluster>-drain\n"
+    "  --handback-batch N      kafka: after a restart, hand leadership back N\n"
+    "                          partitions at a time (default 50; 0: all at once)\n"
+    "  --handback-pause MS     kafka: pause between those steps (default 2000)\n"
     "  --help                  print this and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n";
@@ -55,7 +58,7 @@ int sc_cmd_run(int argc, char **argv)
 {
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
     enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
-    enum { O_KCFG = 400, O_NOTHROTTLE };                          /* Kafka's */
+    enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE };    /* Kafka's */
     static const struct option longopts[] = {
         {"pod-name", required_argument, NULL, O_POD},
         {"broker-id", required_argument, NULL, O_ID},
@@ -73,6 +76,8 @@ int sc_cmd_run(int argc, char **argv)
         {"admin-password-file", required_argument, NULL, O_RPPASS},
         {"kubeconfig", required_argument, NULL, O_KCFG},
         {"no-throttle", no_argument, NULL, O_NOTHROTTLE},
+        {"handback-batch", required_argument, NULL, O_HBBATCH},
+        {"handback-pause", required_argument, NULL, O_HBPAUSE},
         {NULL, 0, NULL, 0},
     };
     sc_run_config cfg;
@@ -80,6 +85,7 @@ int sc_cmd_run(int argc, char **argv)
     sc_run *r = NULL;
     util_err err = {{0}};
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
+    long hb_batch = SC_KAFKA_HANDBACK_BATCH, hb_pause = SC_KAFKA_HANDBACK_PAUSE_MS;
     char cluster[256] = "";
     int c, rc;
     const char *flavor = "kafka", *rp_pass_file = NULL;
@@ -150,6 +156,12 @@ int sc_cmd_run(int argc, char **argv)
         case O_NOTHROTTLE:
             throttle = false;
             break;
+        case O_HBBATCH:
+            rc = sc_parse_long("--handback-batch", optarg, 0, 1000000, &hb_batch, &err);
+            break;
+        case O_HBPAUSE:
+            rc = sc_parse_long("--handback-pause", optarg, 0, 600000, &hb_pause, &err);
+            break;
         default:
             return sc_usage_error("run", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -213,6 +225,8 @@ int sc_cmd_run(int argc, char **argv)
         kafka_cfg.throttle = throttle;
         kafka_cfg.identity = cfg.pod_name;
         kafka_cfg.probe_timeout_ms = (int)ptmo;
+        kafka_cfg.handback_batch = (int32_t)hb_batch;
+        kafka_cfg.handback_pause_ms = (int)hb_pause;
         rc = sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err);
         kube_config_free(kc);
         if (rc != 0) {

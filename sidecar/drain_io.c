@@ -41,7 +41,11 @@ int sc_say(sc_session *s, util_err *err, const char *fmt, ...)
 
 void sc_session_pause(const sc_session *s)
 {
-    long long ms = s->ctx->poll_ms > 0 ? s->ctx->poll_ms : 300;
+    sc_session_sleep(s, s->ctx->poll_ms > 0 ? s->ctx->poll_ms : 300);
+}
+
+void sc_session_sleep(const sc_session *s, long long ms)
+{
     long long left = s->deadline_ms - sc_now_ms();
     struct timespec ts;
 

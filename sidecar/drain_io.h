@@ -46,6 +46,8 @@ int sc_say(sc_session *s, util_err *err, const char *fmt, ...)
 
 /* Sleeps ctx->poll_ms, or less if the deadline is nearer. */
 void sc_session_pause(const sc_session *s);
+/* Sleeps ms, or until the session's deadline if that comes first. */
+void sc_session_sleep(const sc_session *s, long long ms);
 
 /* Metadata of every topic. */
 int sc_session_metadata(sc_session *s, kafka_metadata **out, util_err *err);

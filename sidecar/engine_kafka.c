@@ -24,6 +24,8 @@ struct sc_kafka_engine {
     bool throttle;
     long restore_timeout_ms;
     int probe_timeout_ms;
+    int32_t handback_batch;
+    int handback_pause_ms;
     pthread_mutex_t op_lock; /* one of drain or restore at a time */
     pthread_mutex_t lock;    /* guards what follows */
     bool drain_started;
@@ -61,6 +63,8 @@ int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out
         cfg->restore_timeout_ms > 0 ? cfg->restore_timeout_ms : SC_KAFKA_RESTORE_TIMEOUT_MS;
     e->probe_timeout_ms =
         cfg->probe_timeout_ms > 0 ? cfg->probe_timeout_ms : SC_KAFKA_PROBE_TIMEOUT_MS;
+    e->handback_batch = cfg->handback_batch;
+    e->handback_pause_ms = cfg->handback_pause_ms;
     pthread_mutex_init(&e->op_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
     if (e->addr == NULL || e->ns == NULL || e->cluster == NULL ||
@@ -101,6 +105,8 @@ static void ctx_of(const sc_kafka_engine *e, sc_kafka_ctx *ctx)
     ctx->kube = e->kube;
     ctx->ns = e->ns;
     ctx->cluster = e->cluster;
+    ctx->handback_batch = e->handback_batch;
+    ctx->handback_pause_ms = e->handback_pause_ms;
     if (e->throttle) {
         ctx->lease_config = e->kube_cfg;
         ctx->lease_identity = e->identity;

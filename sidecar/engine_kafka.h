@@ -30,6 +30,9 @@
 #define SC_KAFKA_RESTORE_TIMEOUT_MS 300000L
 #define SC_KAFKA_RESTORE_STEP_MS    30000L
 #define SC_KAFKA_PROBE_TIMEOUT_MS   3000
+/* Restore's hand-back steps (sc_kafka_ctx.handback_*): run's defaults. */
+#define SC_KAFKA_HANDBACK_BATCH    50
+#define SC_KAFKA_HANDBACK_PAUSE_MS 2000
 
 typedef struct sc_kafka_engine_config {
     const char *broker_addr; /* this broker, "localhost:9092"; copied */
@@ -42,6 +45,8 @@ typedef struct sc_kafka_engine_config {
     const char *identity;             /* holder name in the Lease (the pod); copied */
     long restore_timeout_ms;          /* 0: SC_KAFKA_RESTORE_TIMEOUT_MS */
     int probe_timeout_ms;             /* readiness calls; 0: SC_KAFKA_PROBE_TIMEOUT_MS */
+    int32_t handback_batch;           /* restore: partitions per step; 0: all at once */
+    int handback_pause_ms;            /* restore: pause between those steps */
 } sc_kafka_engine_config;
 
 typedef struct sc_kafka_engine sc_kafka_engine;

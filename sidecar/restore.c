@@ -79,6 +79,31 @@ static int not_back(const kafka_metadata *md,
     return 0;
 }
 
+/* Elects p's moves ctx->handback_batch at a time, ctx->handback_pause_ms
+ * apart (all at once when the batch is 0), until done or the deadline.
+ * *failed counts refused elections; why names the first few. */
+static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *why, size_t size,
+                       util_err *err)
+{
+    int32_t batch = s->ctx->handback_batch, i, f;
+
+    if (batch <= 0 || p->n_moves <= batch)
+        return sc_session_elect(s, p, failed, why, size, err);
+    *failed = 0;
+    for (i = 0; i < p->n_moves && sc_now_ms() < s->deadline_ms; i += batch) {
+        sc_plan view = *p;
+
+        view.moves = p->moves + i;
+        view.n_moves = p->n_moves - i < batch ? p->n_moves - i : batch;
+        if (i > 0)
+            sc_session_sleep(s, s->ctx->handback_pause_ms);
+        if (sc_session_elect(s, &view, &f, *failed == 0 ? why : NULL, size, err) < 0)
+            return -1;
+        *failed += f;
+    }
+    return 0;
+}
+
 int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
                      void *arg, util_err *err)
 {
@@ -108,7 +133,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
             goto out;
     if (sc_session_write_orders(&s, r.plan, &refused, err) < 0 ||
         sc_session_settle(&s, r.plan, err) < 0 ||
-        sc_session_elect(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
+        elect_paced(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
         goto out;
     for (;;) {
         kafka_metadata *md = NULL;
@@ -123,7 +148,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
         }
         n = left->n_moves;
         if (n > 0 && sc_now_ms() < deadline_ms &&
-            sc_session_elect(&s, left, &failed, elect_why, sizeof elect_why, err) < 0) {
+            elect_paced(&s, left, &failed, elect_why, sizeof elect_why, err) < 0) {
             sc_plan_free(left);
             kafka_metadata_free(md);
             goto out;

@@ -142,7 +142,8 @@ $diff"
 roll_sock() { echo "$roll_tmp/pod-sock-$1/drain.sock"; }
 roll_http() { echo $((ROLL_HTTP_PORT_BASE + $1)); }
 
-# roll_sidecar_start I: a fresh `berth-sidecar run` for broker I.
+# roll_sidecar_start I: a fresh `berth-sidecar run` for broker I, with the
+# extra options in ROLL_SIDECAR_ARGS (split on spaces).
 roll_sidecar_start() {
     local i=$1 port
     port=$(roll_ground_endpoint "$i" PLAINTEXT)
@@ -150,7 +151,7 @@ roll_sidecar_start() {
     POD_NAMESPACE="$roll_ns" setsid "$(roll_bin berth-sidecar)" run --flavor kafka \
         --kubeconfig "$BERTH_KUBECONFIG" --pod-name "$ROLL_CLUSTER-$i" --broker "$port" \
         --http-addr 127.0.0.1 --http-port "$(roll_http "$i")" --socket "$(roll_sock "$i")" \
-        --probe-interval 1000 >>"$roll_tmp/sidecar-$i.log" 2>&1 </dev/null &
+        --probe-interval 1000 ${ROLL_SIDECAR_ARGS:-} >>"$roll_tmp/sidecar-$i.log" 2>&1 </dev/null &
     echo $! >"$roll_tmp/sidecar-$i.pid"
 }
 
