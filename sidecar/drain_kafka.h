@@ -39,9 +39,10 @@ typedef struct sc_kafka_ctx {
     const char *lease_identity;
     int32_t elect_batch; /* partitions per ElectLeaders request; 0: 200 */
     int poll_ms;         /* pause between metadata polls; 0: 300 */
-    /* Restore hands leadership back this many partitions at a time, this
-     * far apart, so a just-restarted broker takes over its traffic in
-     * steps; 0: all at once. */
+    /* Restore hands leadership back this many partitions at a time (more
+     * when that would take over 10 steps), this far apart, so a
+     * just-restarted broker takes over its traffic in steps; 0: all at
+     * once. */
     int32_t handback_batch;
     int handback_pause_ms;
 } sc_kafka_ctx;

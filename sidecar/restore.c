@@ -10,6 +10,9 @@
 #include "drain/ledger_store.h"
 #include "drain_io.h"
 
+/* Most steps of a paced hand-back. */
+#define SC_HANDBACK_MAX_STEPS 10
+
 typedef struct restore_round {
     sc_session *s;
     const kafka_list_partition_reassignments_response *ongoing;
@@ -79,27 +82,41 @@ static int not_back(const kafka_metadata *md,
     return 0;
 }
 
-/* Elects p's moves ctx->handback_batch at a time, ctx->handback_pause_ms
- * apart (all at once when the batch is 0), until done or the deadline.
- * *failed counts refused elections; why names the first few. */
+/* Elects p's moves that ask for an election ctx->handback_batch at a time
+ * (more when that would take over SC_HANDBACK_MAX_STEPS steps),
+ * ctx->handback_pause_ms apart (all at once when the batch is 0), until
+ * done or the deadline. *failed counts refused elections; why names the
+ * first few. */
 static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *why, size_t size,
                        util_err *err)
 {
-    int32_t batch = s->ctx->handback_batch, i, f;
+    int32_t batch = s->ctx->handback_batch, i = 0, f, total = 0;
 
-    if (batch <= 0 || p->n_moves <= batch)
+    if (batch <= 0)
         return sc_session_elect(s, p, failed, why, size, err);
+    for (i = 0; i < p->n_moves; i++)
+        total += p->moves[i].elect != 0;
+    /* Many leaderships: bigger steps, so the hand-back stays short. */
+    if (batch < (total + SC_HANDBACK_MAX_STEPS - 1) / SC_HANDBACK_MAX_STEPS)
+        batch = (total + SC_HANDBACK_MAX_STEPS - 1) / SC_HANDBACK_MAX_STEPS;
     *failed = 0;
-    for (i = 0; i < p->n_moves && sc_now_ms() < s->deadline_ms; i += batch) {
+    i = 0;
+    while (i < p->n_moves && sc_now_ms() < s->deadline_ms) {
         sc_plan view = *p;
+        int32_t j = i, elect = 0;
 
+        while (j < p->n_moves && elect < batch)
+            elect += p->moves[j++].elect != 0;
+        if (elect == 0)
+            break;
         view.moves = p->moves + i;
-        view.n_moves = p->n_moves - i < batch ? p->n_moves - i : batch;
+        view.n_moves = j - i;
         if (i > 0)
             sc_session_sleep(s, s->ctx->handback_pause_ms);
         if (sc_session_elect(s, &view, &f, *failed == 0 ? why : NULL, size, err) < 0)
             return -1;
         *failed += f;
+        i = j;
     }
     return 0;
 }

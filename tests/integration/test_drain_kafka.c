@@ -567,43 +567,6 @@ END_TEST
 
 /* ---- stopping and starting one broker of the ground ---- */
 
-/* A NUL-separated /proc file as an argv-style array (malloc'd, one block). */
-static char **read_nul_list(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    static char buf[1 << 16];
-    size_t n, i, k = 0, count = 0;
-    char **v, *copy;
-
-    if (f == NULL)
-        return NULL;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    for (i = 0; i < n; i++)
-        count += buf[i] == '\0';
-    v = calloc(count + 2, sizeof *v);
-    copy = malloc(n + 1);
-    if (v == NULL || copy == NULL) {
-        free(v);
-        free(copy);
-        return NULL;
-    }
-    memcpy(copy, buf, n + 1);
-    for (i = 0; i < n; i += strlen(copy + i) + 1)
-        v[k++] = copy + i;
-    v[k] = NULL;
-    return v;
-}
-
-static void free_nul_list(char **v)
-{
-    if (v != NULL) {
-        free(v[0]);
-        free(v);
-    }
-}
-
 static int alive(pid_t pid)
 {
     char path[64], state = 0;
@@ -636,41 +599,27 @@ typedef struct downtime {
 } downtime;
 
 /* SIGTERM to broker id, wait until it has exited, see it leave the ISRs,
- * then start it again exactly as the ground did (same program, arguments,
- * environment; detached; its PID written back for kafka.sh down). Never
- * aborts between stop and start, so the ground gets its broker back. */
+ * then start it again on the ground's own configuration (kafka.sh
+ * start-broker, which records the new PID for kafka.sh down and waits until
+ * it is registered). Never aborts between stop and start, so the ground
+ * gets its broker back. */
 static void restart_broker(int32_t id, downtime *d)
 {
-    char pf[512], path[128], exe[512], log[600];
-    char **argv = NULL, **envp = NULL;
+    char pf[512], cmd[1024];
+    const char *sh = getenv("BERTH_KAFKA_SH");
     long pid = 0, end;
     FILE *f;
-    int fds[2];
-    ssize_t len;
 
     memset(d, 0, sizeof *d);
     pid_file(pf, sizeof pf, id);
     f = fopen(pf, "r");
-    if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
-        snprintf(d->why, sizeof d->why, "no PID in %s", pf);
+    if (sh == NULL || f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
+        snprintf(d->why, sizeof d->why, "no BERTH_KAFKA_SH or no PID in %s", pf);
         if (f != NULL)
             fclose(f);
         return;
     }
     fclose(f);
-    snprintf(path, sizeof path, "/proc/%ld/exe", pid);
-    len = readlink(path, exe, sizeof exe - 1);
-    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
-    argv = read_nul_list(path);
-    snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-    envp = read_nul_list(path);
-    if (len <= 0 || argv == NULL || envp == NULL || argv[0] == NULL) {
-        snprintf(d->why, sizeof d->why, "cannot read process %ld", pid);
-        goto out;
-    }
-    exe[len] = '\0';
-    snprintf(log, sizeof log, "%s", pf);
-    strcpy(strrchr(log, '/') + 1, "stdout.log");
 
     kill((pid_t)pid, SIGTERM);
     for (end = now_ms() + 120000; alive((pid_t)pid) && now_ms() < end;)
@@ -704,51 +653,10 @@ static void restart_broker(int32_t id, downtime *d)
         if (!d->out_of_isr)
             sleep_ms(300);
     }
-    /* Start it again, detached (double fork), the grandchild's PID through
-     * a pipe. */
-    if (pipe(fds) == 0) {
-        pid_t child = fork();
-        if (child == 0) {
-            pid_t gc;
-            close(fds[0]);
-            setsid();
-            gc = fork();
-            if (gc == 0) {
-                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-                int nul = open("/dev/null", O_RDONLY);
-                close(fds[1]);
-                dup2(nul, 0);
-                dup2(fd, 1);
-                dup2(fd, 2);
-                for (int k = 3; k < 1024; k++)
-                    close(k); /* nothing of the test's may stay open in the broker */
-                execve(exe, argv, envp);
-                _exit(127);
-            }
-            if (write(fds[1], &gc, sizeof gc) != (ssize_t)sizeof gc)
-                _exit(1);
-            _exit(0);
-        }
-        close(fds[1]);
-        if (child > 0) {
-            pid_t gc = 0;
-            if (read(fds[0], &gc, sizeof gc) == (ssize_t)sizeof gc && gc > 0) {
-                f = fopen(pf, "w");
-                if (f != NULL) {
-                    fprintf(f, "%d\n", (int)gc);
-                    fclose(f);
-                }
-                d->relaunched = 1;
-            }
-            waitpid(child, NULL, 0);
-        }
-        close(fds[0]);
-    }
+    snprintf(cmd, sizeof cmd, "bash '%s' start-broker %d >&2", sh, (int)id);
+    d->relaunched = system(cmd) == 0;
     if (!d->relaunched)
-        snprintf(d->why, sizeof d->why, "could not start broker %d again", (int)id);
-out:
-    free_nul_list(argv);
-    free_nul_list(envp);
+        snprintf(d->why, sizeof d->why, "kafka.sh start-broker %d failed", (int)id);
 }
 
 /* The rolling-restart step on one broker: drain, SIGTERM, start again;

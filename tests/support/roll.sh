@@ -313,7 +313,7 @@ roll_perf_start() {
     echo $! >"$roll_tmp/perf.pid"
     # Until the first window reports records sent.
     local deadline=$((SECONDS + 90))
-    until grep -q 'records sent' "$roll_tmp/perf.log"; do
+    until grep -qs 'records sent' "$roll_tmp/perf.log"; do
         [ "$SECONDS" -lt "$deadline" ] || { cat "$roll_tmp/perf.log" >&2; roll_fail "the producer sent nothing in 90s"; }
         kill -0 "$(cat "$roll_tmp/perf.pid")" 2>/dev/null || { cat "$roll_tmp/perf.log" >&2; roll_fail "the producer exited"; }
         sleep 0.5
