@@ -29,5 +29,5 @@ ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }
 ground_pid_alive() {
     local pid
     pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
+        grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null
 }
