@@ -69,10 +69,9 @@ static int connect_broker(sc_session *s, util_err *err)
         opts = *ctx->dial;
     opts.connect_timeout_ms = budget;
     opts.call_timeout_ms = budget;
-    if (kafka_dial(ctx->broker_addr, &opts, &s->conn, &s->av, err) < 0) {
+    if (kafka_dial(ctx->broker_addr, &opts, &s->conn, &s->av, err) < 0)
         return util_err_prefix(err, "broker %d at %s unreachable", (int)ctx->broker_id,
                                ctx->broker_addr);
-    }
     return 0;
 }
 

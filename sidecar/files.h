@@ -1,4 +1,5 @@
-/* Files the init step reads and writes. Everything it writes lands under
+/* Files the sidecar reads (configuration, secrets such as password files)
+ * and the init step writes. Everything it writes lands under
  * its final name whole or not at all (written under a temporary name in
  * the same directory, synced, renamed), so a broker container never reads
  * half a configuration even if init is killed mid-way. */
