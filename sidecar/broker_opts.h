@@ -49,8 +49,8 @@ enum {
     "  --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512\n"                                       \
     "                          log in to the broker with SASL (default: no login)\n"               \
     "  --sasl-user USER        the SASL user (needs --sasl-mechanism)\n"                           \
-    "  --sasl-password-file FILE  the SASL password: the file less its trailing newline,\n"        \
-    "                          read once at start (needs --sasl-mechanism)\n"
+    "  --sasl-password-file FILE  the SASL password: the file, less its final\n"                   \
+    "                          newline; read once at start (needs --sasl-mechanism)\n"
 
 /* The flags as given; strings are borrowed from argv. */
 typedef struct sc_broker_opts {
