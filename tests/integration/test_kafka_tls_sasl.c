@@ -692,6 +692,7 @@ START_TEST(sidecar_run_with_the_flags)
     ledger_namespace(run_ns, sizeof run_ns);
     p = start_run(run_port, scram_password, run_ns);
     code = readyz(run_port, 200, out, sizeof out);
+    fprintf(stderr, "berth-sidecar run over SASL_SSL: /readyz answered %d\n", code);
     ck_assert_msg(code == 200 || code == 503, "/readyz: %d %s", code, out);
     if (code == 503)
         for (size_t i = 0; i < sizeof connection_failures / sizeof connection_failures[0]; i++)
