@@ -79,23 +79,13 @@ typedef struct init_opts {
 
 typedef enum attempt_rc { ATTEMPT_DONE, ATTEMPT_WAIT, ATTEMPT_FAIL } attempt_rc;
 
-/* A small secret file's contents without trailing newlines; NULL on
- * failure with err set. */
+/* dir/name through sc_file_read_secret; NULL on failure with err set. */
 static char *read_secret(const char *dir, const char *name, util_err *err)
 {
     char path[1024], *buf = NULL;
-    size_t len = 0;
-    int rc;
 
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    rc = sc_file_read(path, 4096, &buf, &len, err);
-    if (rc == 1)
-        util_err_set(err, "%s: missing", path);
-    if (rc != 0)
-        return NULL;
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-        buf[--len] = '\0';
-    return buf;
+    return sc_file_read_secret(path, &buf, err) == 0 ? buf : NULL;
 }
 
 /* Checks the volume, then writes everything the broker container needs. */
@@ -406,7 +396,7 @@ int sc_cmd_init(int argc, char **argv)
     }
 out:
     free(user);
-    free(pass);
+    sc_secret_free(pass);
     kube_client_free(kc);
     kube_config_free(cfg);
     curl_global_cleanup();

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker_opts.h"
 #include "cmd.h"
 #include "configmap.h"
 #include "drain.h"
@@ -36,7 +37,7 @@ static const char usage_text[] =
     "  --http-port PORT        port for the TCP server (default 9180; 0: any)\n"
     "  --socket PATH           the drain and status socket (default\n"
     "                          " SC_RUN_DEFAULT_SOCKET ")\n"
-    "  --broker HOST:PORT      the broker, on localhost (default localhost:9092)\n"
+    "  --broker HOST:PORT      the broker, on localhost (default localhost:9092)\n" SC_BROKER_USAGE
     "  --probe-interval MS     how often readiness is checked (default 5000)\n"
     "  --probe-timeout MS      connect and call timeout of a check (default 3000)\n"
     "  --flavor kafka|redpanda the broker (default kafka)\n"
@@ -79,6 +80,7 @@ int sc_cmd_run(int argc, char **argv)
         {"no-throttle", no_argument, NULL, O_NOTHROTTLE},
         {"handback-batch", required_argument, NULL, O_HBBATCH},
         {"handback-pause", required_argument, NULL, O_HBPAUSE},
+        SC_BROKER_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     sc_run_config cfg;
@@ -97,6 +99,9 @@ int sc_cmd_run(int argc, char **argv)
     kube_config *kc = NULL;
     sc_kafka_engine_config kafka_cfg;
     sc_kafka_engine *kafka = NULL;
+    sc_broker_opts bopts = {0};
+    sc_broker_dial *dial = NULL;
+    char how[512];
 
     memset(&cfg, 0, sizeof cfg);
     memset(&probe, 0, sizeof probe);
@@ -108,6 +113,11 @@ int sc_cmd_run(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        if ((rc = sc_broker_opts_take(&bopts, c, optarg, &err)) <= 0) {
+            if (rc < 0)
+                return sc_usage_error("run", "%s", err.msg);
+            continue;
+        }
         switch (c) {
         case O_POD:
             cfg.pod_name = optarg;
@@ -173,6 +183,11 @@ int sc_cmd_run(int argc, char **argv)
         return sc_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (strcmp(flavor, "kafka") != 0 && strcmp(flavor, "redpanda") != 0)
         return sc_usage_error("run", "--flavor: '%s' is neither kafka nor redpanda", flavor);
+    if (strcmp(flavor, "redpanda") == 0 && sc_broker_opts_given(&bopts) != NULL)
+        return sc_usage_error("run", "%s is for --flavor kafka (redpanda: --admin-*)",
+                              sc_broker_opts_given(&bopts));
+    if (sc_broker_opts_check(&bopts, &err) != 0)
+        return sc_usage_error("run", "%s", err.msg);
     if (cfg.pod_name != NULL &&
         sc_cluster_from_pod(cfg.pod_name, cluster, sizeof cluster, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
@@ -190,10 +205,21 @@ int sc_cmd_run(int argc, char **argv)
     cfg.http_port = (int)port;
     cfg.probe_interval_ms = pint;
 
+    /* Every connection to a Kafka broker dials it this one way. */
+    if (strcmp(flavor, "kafka") == 0) {
+        if (sc_broker_dial_new(&bopts, "berth-sidecar", &dial, &err) != 0) {
+            util_error("run: %s", err.msg);
+            return SC_EXIT_FAIL;
+        }
+        sc_broker_opts_describe(&bopts, how, sizeof how);
+        util_info("run: broker %s: %s", probe.addr, how);
+        if (bopts.sasl && bopts.mechanism == KAFKA_SASL_PLAIN && bopts.ca_file == NULL)
+            util_warn("run: SASL PLAIN without --broker-ca sends the password unencrypted");
+        probe.dial = sc_broker_dial_opts(dial);
+    }
+
     /* The hook table: readiness, drain and its status. */
-    probe.broker_id = cfg.broker_id;
     probe.timeout_ms = (int)ptmo;
-    probe.registered = NULL; /* Metadata: not in lib/kafka yet */
     cfg.ready = sc_probe_broker_ready;
     cfg.ready_user = &probe;
     cfg.drain = sc_drain_not_implemented;
@@ -210,16 +236,20 @@ int sc_cmd_run(int argc, char **argv)
      * not in a pod) drain stays refused rather than running unrecorded. */
     if (strcmp(flavor, "kafka") == 0 &&
         (kubeconfig != NULL || sc_env("KUBERNETES_SERVICE_HOST", NULL) != NULL)) {
-        if (cluster[0] == '\0')
+        if (cluster[0] == '\0') {
+            sc_broker_dial_free(dial);
             return sc_usage_error(
                 "run", "kafka drain needs the cluster name: give --pod-name or $POD_NAME");
+        }
         if ((kubeconfig != NULL ? kube_config_load(kubeconfig, NULL, &kc, &err)
                                 : kube_config_in_cluster(NULL, &kc, &err)) != 0) {
             util_error("run: %s", err.msg);
+            sc_broker_dial_free(dial);
             return SC_EXIT_FAIL;
         }
         memset(&kafka_cfg, 0, sizeof kafka_cfg);
         kafka_cfg.broker_addr = probe.addr;
+        kafka_cfg.dial = probe.dial;
         kafka_cfg.kube = kc;
         kafka_cfg.cluster = cluster;
         kafka_cfg.ns = sc_env("POD_NAMESPACE", NULL); /* NULL: the kubeconfig's */
@@ -232,6 +262,7 @@ int sc_cmd_run(int argc, char **argv)
         kube_config_free(kc);
         if (rc != 0) {
             util_error("run: %s", err.msg);
+            sc_broker_dial_free(dial);
             return SC_EXIT_FAIL;
         }
     } else if (strcmp(flavor, "kafka") == 0) {
@@ -242,6 +273,7 @@ int sc_cmd_run(int argc, char **argv)
         util_error("run: %s", err.msg);
         sc_rp_engine_free(rp);
         sc_kafka_engine_free(kafka);
+        sc_broker_dial_free(dial);
         return SC_EXIT_FAIL;
     }
     sc_on_stop(sc_run_stop, r);
@@ -254,5 +286,6 @@ int sc_cmd_run(int argc, char **argv)
     sc_run_free(r);
     sc_rp_engine_free(rp);
     sc_kafka_engine_free(kafka);
+    sc_broker_dial_free(dial);
     return rc == 0 ? SC_EXIT_OK : SC_EXIT_FAIL;
 }

@@ -58,27 +58,24 @@ void sc_session_sleep(const sc_session *s, long long ms)
     nanosleep(&ts, NULL);
 }
 
-/* (Re)connects to the broker and negotiates versions, within the budget. */
+/* (Re)connects to the broker, negotiates versions and logs in (kafka_dial),
+ * within the budget. */
 static int connect_broker(sc_session *s, util_err *err)
 {
     const sc_kafka_ctx *ctx = s->ctx;
-    kafka_conn_opts opts = {0};
+    kafka_dial_opts opts = {0};
     int budget;
 
     sc_session_close(s);
     if ((budget = sc_session_budget(s, err)) < 0)
         return util_err_prefix(err, "broker %d at %s", (int)ctx->broker_id, ctx->broker_addr);
-    if (ctx->conn_opts != NULL)
-        opts = *ctx->conn_opts;
-    if (opts.connect_timeout_ms <= 0 || opts.connect_timeout_ms > budget)
-        opts.connect_timeout_ms = budget;
-    if (kafka_conn_new(ctx->broker_addr, &opts, &s->conn, err) < 0 ||
-        (budget = sc_session_budget(s, err)) < 0 ||
-        kafka_api_versions_fetch(s->conn, budget, &s->av, err) < 0) {
-        sc_session_close(s);
+    if (ctx->dial != NULL)
+        opts = *ctx->dial;
+    opts.connect_timeout_ms = budget;
+    opts.call_timeout_ms = budget;
+    if (kafka_dial(ctx->broker_addr, &opts, &s->conn, &s->av, err) < 0)
         return util_err_prefix(err, "broker %d at %s unreachable", (int)ctx->broker_id,
                                ctx->broker_addr);
-    }
     return 0;
 }
 

@@ -30,7 +30,8 @@ typedef struct sc_session {
     char ledger[300]; /* the ledger ConfigMap's name */
 } sc_session;
 
-/* Connects to ctx's broker and negotiates versions, by deadline_ms. */
+/* Connects to ctx's broker (TLS and SASL as ctx->dial says) and
+ * negotiates versions, by deadline_ms. */
 int sc_session_open(sc_session *s, const sc_kafka_ctx *ctx, long long deadline_ms,
                     sc_kafka_progress_fn progress, void *arg, util_err *err);
 void sc_session_close(sc_session *s);

@@ -18,18 +18,18 @@
 
 #include <stdint.h>
 
-#include "kafka/conn.h"
+#include "kafka/dial.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "util/err.h"
 
 typedef struct sc_kafka_ctx {
-    const char *broker_addr;          /* "host:port" of this broker */
-    int32_t broker_id;                /* its node.id */
-    const kafka_conn_opts *conn_opts; /* NULL: plaintext defaults */
-    kube_client *kube;                /* borrowed; reaches the ledger */
-    const char *ns;                   /* namespace of the ledger ConfigMap */
-    const char *cluster;              /* the ledger is ConfigMap "<cluster>-drain" */
+    const char *broker_addr;     /* "host:port" of this broker */
+    int32_t broker_id;           /* its node.id */
+    const kafka_dial_opts *dial; /* TLS, SASL; NULL: plaintext; timeouts are replaced */
+    kube_client *kube;           /* borrowed; reaches the ledger */
+    const char *ns;              /* namespace of the ledger ConfigMap */
+    const char *cluster;         /* the ledger is ConfigMap "<cluster>-drain" */
     /* Throttle: when set, a drain that has leadership to move first takes
      * the Lease "<cluster>-drain" in ns (made from this config, holder
      * lease_identity or a random one), waiting at most half of its time

@@ -337,26 +337,18 @@ int sc_rp_engine_for_run(sc_run_config *run_cfg, sc_rp_engine_config *cfg,
                          const char *password_file, sc_rp_engine **out, util_err *err)
 {
     char *pass = NULL;
-    size_t plen = 0;
     int rc;
 
     if (password_file != NULL) {
-        rc = sc_file_read(password_file, 4096, &pass, &plen, err);
-        if (rc == 1)
-            return util_err_set(err, "admin password file %s: no such file", password_file);
-        if (rc != 0)
+        if (sc_file_read_secret(password_file, &pass, err) != 0)
             return util_err_prefix(err, "admin password file");
-        while (plen > 0 && (pass[plen - 1] == '\n' || pass[plen - 1] == '\r'))
-            pass[--plen] = '\0';
         cfg->admin.password = pass;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     cfg->broker_id = run_cfg->broker_id;
     rc = sc_rp_engine_new(cfg, out, err);
     cfg->admin.password = NULL;
-    if (pass != NULL)
-        memset(pass, 0, plen);
-    free(pass);
+    sc_secret_free(pass);
     if (rc != 0)
         return -1;
     run_cfg->ready = sc_rp_ready;

@@ -18,7 +18,7 @@
 struct sc_kafka_engine {
     char *addr, *ns, *cluster, *identity;
     int broker_id;
-    const kafka_conn_opts *conn_opts;
+    const kafka_dial_opts *dial;
     kube_config *kube_cfg;
     kube_client *kube;
     bool throttle;
@@ -57,7 +57,7 @@ int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out
     e->cluster = strdup(cfg->cluster);
     e->identity = dup_or_null(cfg->identity);
     e->broker_id = cfg->broker_id;
-    e->conn_opts = cfg->conn_opts;
+    e->dial = cfg->dial;
     e->throttle = cfg->throttle;
     e->restore_timeout_ms =
         cfg->restore_timeout_ms > 0 ? cfg->restore_timeout_ms : SC_KAFKA_RESTORE_TIMEOUT_MS;
@@ -101,7 +101,7 @@ static void ctx_of(const sc_kafka_engine *e, sc_kafka_ctx *ctx)
     memset(ctx, 0, sizeof *ctx);
     ctx->broker_addr = e->addr;
     ctx->broker_id = e->broker_id;
-    ctx->conn_opts = e->conn_opts;
+    ctx->dial = e->dial;
     ctx->kube = e->kube;
     ctx->ns = e->ns;
     ctx->cluster = e->cluster;
@@ -219,8 +219,8 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
                  e->broker_id);
         return 0;
     }
-    rc = sc_readiness_check(&r, e->addr, e->broker_id, e->conn_opts, restored, e->probe_timeout_ms,
-                            &f, &err);
+    rc = sc_readiness_check(&r, e->addr, e->broker_id, e->dial, restored, e->probe_timeout_ms, &f,
+                            &err);
     if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
         (!f.voter || f.voter_caught_up)) {
         /* Caught up: hand leadership back, then judge again. */

@@ -22,7 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "drain.h"
-#include "kafka/conn.h"
+#include "kafka/dial.h"
 #include "kube/config.h"
 #include "run.h"
 #include "util/err.h"
@@ -37,16 +37,16 @@
 typedef struct sc_kafka_engine_config {
     const char *broker_addr; /* this broker, "localhost:9092"; copied */
     int broker_id;
-    const kafka_conn_opts *conn_opts; /* NULL: plaintext; borrowed for the engine's life */
-    const kube_config *kube;          /* reaches the ledger (and Lease); copied */
-    const char *ns;                   /* the ledger's namespace; NULL: kube's; copied */
-    const char *cluster;              /* ConfigMap and Lease "<cluster>-drain"; copied */
-    bool throttle;                    /* take the Lease "<cluster>-drain" for a drain */
-    const char *identity;             /* holder name in the Lease (the pod); copied */
-    long restore_timeout_ms;          /* 0: SC_KAFKA_RESTORE_TIMEOUT_MS */
-    int probe_timeout_ms;             /* readiness calls; 0: SC_KAFKA_PROBE_TIMEOUT_MS */
-    int32_t handback_batch;           /* restore: partitions per step; 0: all at once */
-    int handback_pause_ms;            /* restore: pause between those steps */
+    const kafka_dial_opts *dial; /* TLS, SASL; NULL: plaintext; borrowed for the engine's life */
+    const kube_config *kube;     /* reaches the ledger (and Lease); copied */
+    const char *ns;              /* the ledger's namespace; NULL: kube's; copied */
+    const char *cluster;         /* ConfigMap and Lease "<cluster>-drain"; copied */
+    bool throttle;               /* take the Lease "<cluster>-drain" for a drain */
+    const char *identity;        /* holder name in the Lease (the pod); copied */
+    long restore_timeout_ms;     /* 0: SC_KAFKA_RESTORE_TIMEOUT_MS */
+    int probe_timeout_ms;        /* readiness calls; 0: SC_KAFKA_PROBE_TIMEOUT_MS */
+    int32_t handback_batch;      /* restore: partitions per step; 0: all at once */
+    int handback_pause_ms;       /* restore: pause between those steps */
 } sc_kafka_engine_config;
 
 typedef struct sc_kafka_engine sc_kafka_engine;

@@ -56,6 +56,31 @@ int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err
     return 0;
 }
 
+int sc_file_read_secret(const char *path, char **out, util_err *err)
+{
+    size_t len = 0;
+    int rc = sc_file_read(path, 4096, out, &len, err);
+
+    if (rc == 1)
+        return util_err_set(err, "%s: %s", path, strerror(ENOENT));
+    if (rc != 0)
+        return -1;
+    while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r'))
+        (*out)[--len] = '\0';
+    return 0;
+}
+
+void sc_secret_free(char *s)
+{
+    volatile char *p = s;
+
+    if (s == NULL)
+        return;
+    while (*p != '\0')
+        *p++ = '\0';
+    free(s);
+}
+
 int sc_file_write(const char *path, const void *data, size_t len, mode_t mode, util_err *err)
 {
     char tmp[4096];

@@ -1,4 +1,5 @@
-/* Files the init step reads and writes. Everything it writes lands under
+/* Files the sidecar reads (configuration, secrets such as password files)
+ * and the init step writes. Everything it writes lands under
  * its final name whole or not at all (written under a temporary name in
  * the same directory, synced, renamed), so a broker container never reads
  * half a configuration even if init is killed mid-way. */
@@ -15,6 +16,15 @@
  * NUL-terminated buffer for free(), *len its length (len may be NULL).
  * A file that does not exist: returns 1 with *out NULL and no error. */
 int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err);
+
+/* A small secret (a password) from a file: its contents without trailing
+ * newlines, at most 4096 bytes. *out is a new string for sc_secret_free;
+ * a missing file is an error like any other ("PATH: No such file or
+ * directory"). */
+int sc_file_read_secret(const char *path, char **out, util_err *err);
+
+/* Wipes and frees a string from sc_file_read_secret. NULL is a no-op. */
+void sc_secret_free(char *s);
 
 /* Writes len bytes to path atomically with the given mode. */
 int sc_file_write(const char *path, const void *data, size_t len, mode_t mode, util_err *err);

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "kafka/api_versions.h"
 #include "kafka/cluster.h"
 #include "kafka/metadata.h"
 #include "kafka/quorum.h"
@@ -105,11 +104,11 @@ static int gather_voter(kafka_conn *c, const kafka_api_versions *av, int32_t id,
 }
 
 int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
-                       const kafka_conn_opts *opts, int restore_done, int timeout_ms,
+                       const kafka_dial_opts *dial, int restore_done, int timeout_ms,
                        sc_ready_facts *facts, util_err *err)
 {
     int64_t end = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
-    kafka_conn_opts o = {0};
+    kafka_dial_opts o = {0};
     kafka_conn *c = NULL;
     kafka_api_versions *av = NULL;
     kafka_describe_cluster_response *dc = NULL;
@@ -119,12 +118,12 @@ int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
 
     memset(f, 0, sizeof *f);
     f->restore_done = restore_done;
-    if (opts != NULL)
-        o = *opts;
-    if (o.connect_timeout_ms <= 0 || o.connect_timeout_ms > timeout_ms)
-        o.connect_timeout_ms = left(end);
-    if (kafka_conn_new(addr, &o, &c, err) < 0 ||
-        kafka_api_versions_fetch(c, left(end), &av, err) < 0 ||
+    if (dial != NULL)
+        o = *dial;
+    /* Set-up (connect, TLS, ApiVersions, SASL) may take all that is left. */
+    o.connect_timeout_ms = left(end);
+    o.call_timeout_ms = left(end);
+    if (kafka_dial(addr, &o, &c, &av, err) < 0 ||
         kafka_describe_cluster_call(c, av, NULL, left(end), &dc, err) < 0)
         goto out;
     b = kafka_describe_cluster_find(dc, broker_id);

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "kafka/conn.h"
+#include "kafka/dial.h"
 #include "util/err.h"
 
 /* How far behind the quorum leader a voter may be and count as caught up. */
@@ -41,12 +41,12 @@ typedef struct sc_ready_facts {
 /* Applies the rule to f, latching r; 1 ready, 0 not (r->reason says why). */
 int sc_ready_eval(sc_readiness *r, const sc_ready_facts *f);
 
-/* Asks the broker at addr (broker_id) for the facts and evaluates them,
- * within timeout_ms. 1 ready, 0 not ready (r->reason says why), -1 when the
- * broker could not be asked (err says why; also not ready). opts may be
- * NULL. */
+/* Asks the broker at addr (broker_id), dialled as dial says (TLS, SASL;
+ * NULL: plaintext; its timeouts are replaced), for the facts and evaluates
+ * them, within timeout_ms. 1 ready, 0 not ready (r->reason says why), -1
+ * when the broker could not be asked (err says why; also not ready). */
 int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
-                       const kafka_conn_opts *opts, int restore_done, int timeout_ms,
+                       const kafka_dial_opts *dial, int restore_done, int timeout_ms,
                        sc_ready_facts *facts, util_err *err);
 
 #endif

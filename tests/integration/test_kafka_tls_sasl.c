@@ -7,15 +7,36 @@
  * the broker's certificate, or a name the certificate does not carry, fails
  * the TLS handshake with a verification error.
  *
+ * berth-sidecar's own connections over that listener, dialled from its
+ * flags (sidecar/broker_opts.h, SCRAM-SHA-512 with the password from a
+ * file): its readiness check finds the broker registered, unfenced and
+ * ready, and so does the basic probe; a drain (with its ledger ConfigMap in
+ * a namespace of its own on the API server of $BERTH_KUBECONFIG, no Lease)
+ * of the only broker returns before its deadline reporting the partitions
+ * it leads as impossible to move (no other replica), and restore then
+ * succeeds; with a wrong password each of them fails naming SASL
+ * authentication. `berth-sidecar run` itself, started with those flags,
+ * answers /readyz 200 (or 503 for a reason that is not the connection); a
+ * run with a wrong password answers 503 naming SASL authentication. The
+ * password never shows in its log.
+ *
  * The shared cluster has no such listener and must not be restarted, so
  * this program starts a one-broker cluster of its own (tests/ground/kafka.sh
  * with KAFKA_SASL_SSL=1, its own state directory and ports) and stops it at
  * the end. Without BERTH_KAFKA_SH (set by tests/integration/run.sh) every
  * test fails: no silent skipping. */
 #include <check.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
@@ -24,17 +45,32 @@
 #include "kafka/proto.h"
 #include "kafka/sasl.h"
 #include "kafka/tls.h"
+#include "kafka/topics.h"
+#include "kube/verbs.h"
+#include "sidecar/broker_opts.h"
+#include "sidecar/cmd.h"
+#include "sidecar/drain_kafka.h"
+#include "sidecar/probe.h"
+#include "sidecar/readiness.h"
+#include "support/http_client.h"
+#include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/slurp.h"
 #include "support/tmpdir.h"
 
 #define CALL_MS 15000
 
 /* Ports and state of the cluster started here, away from the shared one's
  * (29092..) and from the usual "+1000*N" grounds. BERTH_TLS_PORT_BASE moves
- * all three, and the state directory with them. */
+ * all three, the state directory and run's HTTP ports with them. */
 #define PORT_BASE_DEFAULT 29592
 
+/* run's two HTTP ports: below the ephemeral range, away from the suite's
+ * others; they move with BERTH_TLS_PORT_BASE. */
+#define RUN_PORT_DEFAULT 28190
+
 static char env[256], ground_dir[64];
+static int run_port = RUN_PORT_DEFAULT;
 static char ground_error[512];
 static char bootstrap[128], ca_file[512], user[64], scram_password[128], plain_password[128];
 
@@ -68,6 +104,7 @@ static void ground_up(void)
     FILE *f;
 
     snprintf(ground_dir, sizeof ground_dir, "/tmp/bg-kaf-tls-%d", b);
+    run_port = RUN_PORT_DEFAULT + (b - PORT_BASE_DEFAULT);
     snprintf(env, sizeof env,
              "BERTH_GROUND=%s KAFKA_BROKER_PORT_BASE=%d KAFKA_CONTROLLER_PORT_BASE=%d "
              "KAFKA_SASL_SSL_PORT_BASE=%d",
@@ -311,6 +348,377 @@ START_TEST(missing_ca_file_is_named)
 }
 END_TEST
 
+/* ---- berth-sidecar over the SASL_SSL listener ---- */
+
+#define SC_CLUSTER  "tls"
+#define SC_DRAIN_MS 90000
+
+/* The sidecar's flags as run would get them: the listener's CA, SCRAM-
+ * SHA-512, the password in a file of dir. */
+static sc_broker_opts sidecar_flags(const char *dir, const char *password)
+{
+    static char pw_path[600];
+    sc_broker_opts o = {0};
+
+    tmpdir_writef(dir, "sasl-password", "%s\n", password);
+    snprintf(pw_path, sizeof pw_path, "%s/sasl-password", dir);
+    o.ca_file = ca_file;
+    o.sasl = true;
+    o.mechanism = KAFKA_SASL_SCRAM_SHA_512;
+    o.user = user;
+    o.password_file = pw_path;
+    return o;
+}
+
+/* The sidecar's dial settings, made from its flags (the password file is
+ * read here, once, and may go after). */
+static sc_broker_dial *sidecar_dial(const char *password)
+{
+    char *dir = tmpdir_new();
+    sc_broker_opts o = sidecar_flags(dir, password);
+    sc_broker_dial *d = NULL;
+    util_err err;
+
+    ck_assert_msg(sc_broker_dial_new(&o, "berth-sidecar", &d, &err) == 0, "%s", err.msg);
+    tmpdir_remove(dir);
+    return d;
+}
+
+START_TEST(sidecar_readiness_over_sasl_ssl)
+{
+    sc_broker_dial *d, *bad;
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    sc_broker_probe probe = {0};
+    char why[UTIL_ERR_MAX];
+    util_err err = {{0}};
+    int rc;
+
+    need_ground();
+    d = sidecar_dial(scram_password);
+    rc = sc_readiness_check(&r, bootstrap, 0, sc_broker_dial_opts(d), 1, CALL_MS, &f, &err);
+    ck_assert_msg(rc == 1, "rc %d: %s / %s", rc, r.reason, err.msg);
+    ck_assert(f.registered && !f.fenced);
+    ck_assert(f.voter && f.voter_caught_up);
+    ck_assert(r.latched);
+    /* The basic probe (run without a drain engine) dials the same way. */
+    probe.addr = bootstrap;
+    probe.dial = sc_broker_dial_opts(d);
+    probe.timeout_ms = CALL_MS;
+    ck_assert_int_eq(sc_probe_broker_ready(&probe, why, sizeof why), 1);
+
+    /* A wrong password: not ready, and the reason names SASL. */
+    bad = sidecar_dial("not-the-password");
+    memset(&r, 0, sizeof r);
+    rc = sc_readiness_check(&r, bootstrap, 0, sc_broker_dial_opts(bad), 1, CALL_MS, &f, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(r.reason, "SASL authentication as 'berth' with SCRAM-SHA-512 failed") !=
+                      NULL,
+                  "%s", r.reason);
+    probe.dial = sc_broker_dial_opts(bad);
+    ck_assert_int_eq(sc_probe_broker_ready(&probe, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "SASL authentication") != NULL, "%s", why);
+    sc_broker_dial_free(bad);
+    sc_broker_dial_free(d);
+}
+END_TEST
+
+/* Creates topic (n partitions, one replica) over the SASL_SSL listener and
+ * waits until broker 0 leads every partition. */
+static void create_topic_over_sasl(const char *topic, int32_t n)
+{
+    kafka_sasl_opts sasl = {KAFKA_SASL_SCRAM_SHA_512, user, scram_password};
+    kafka_dial_opts dial = {0};
+    kafka_new_topic t = {topic, n, 1, NULL, 0, NULL, 0};
+    kafka_create_topics_request req = {&t, 1, 30000, 0};
+    kafka_create_topics_response *res = NULL;
+    kafka_conn *c = NULL;
+    kafka_api_versions *av = NULL;
+    util_err err;
+    int led = 0;
+
+    dial.tls = tls_with(ca_file, NULL);
+    dial.sasl = &sasl;
+    dial.call_timeout_ms = CALL_MS;
+    ck_assert_msg(kafka_dial(bootstrap, &dial, &c, &av, &err) == 0, "%s", err.msg);
+    ck_assert_msg(kafka_create_topics_call(c, av, &req, 40000, &res, &err) == 0, "%s", err.msg);
+    ck_assert_msg(res->topics[0].error_code == 0, "create %s: %s", topic,
+                  kafka_error_name(res->topics[0].error_code));
+    kafka_create_topics_free(res);
+    for (int tries = 0; tries < 100 && led < n; tries++) {
+        const char *names[1] = {topic};
+        kafka_metadata_request mreq = {names, 1};
+        kafka_metadata *md = NULL;
+
+        ck_assert_msg(kafka_metadata_call(c, av, &mreq, CALL_MS, &md, &err) == 0, "%s", err.msg);
+        led = 0;
+        for (int32_t i = 0; md->n_topics == 1 && i < md->topics[0].n_partitions; i++)
+            led += md->topics[0].partitions[i].leader == 0;
+        kafka_metadata_free(md);
+        if (led < n)
+            usleep(200000);
+    }
+    ck_assert_int_eq(led, n);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+    kafka_tls_free(dial.tls);
+}
+
+/* A namespace of this test's with the drain ledger ConfigMap
+ * "<SC_CLUSTER>-drain" in it, as the operator pre-creates it. */
+static void ledger_namespace(char *ns, size_t size)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    char path[KUBE_PATH_MAX];
+    cJSON *cm;
+    util_err err;
+
+    kt_random_name(ns, size, "tls");
+    kt_create_namespace(kc, ns, "kafka-tls-sasl");
+    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
+    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                 "\"metadata\":{\"name\":\"%s-drain\"}}",
+                 SC_CLUSTER);
+    kt_must(kube_create(kc, path, cm, NULL, NULL, &err), &err);
+    cJSON_Delete(cm);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+}
+
+typedef struct lines {
+    char text[8192];
+} lines;
+
+static int keep_progress(void *arg, const char *line)
+{
+    lines *l = arg;
+    size_t used = strlen(l->text);
+
+    fprintf(stderr, "  [drain over SASL_SSL] %s\n", line);
+    snprintf(l->text + used, sizeof l->text - used, "%s\n", line);
+    return 0;
+}
+
+static char drain_ns[64];
+
+static void drop_drain_ns(void)
+{
+    kt_drop_namespace(drain_ns);
+}
+
+START_TEST(sidecar_drain_over_sasl_ssl)
+{
+    sc_broker_dial *d, *bad;
+    kube_config *cfg;
+    kube_client *kc;
+    sc_kafka_ctx ctx = {0};
+    char topic[64], want[128];
+    lines progress = {{0}};
+    long long deadline;
+    util_err err = {{0}};
+    int rc;
+
+    need_ground();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ledger_namespace(drain_ns, sizeof drain_ns);
+    kt_random_name(topic, sizeof topic, "tls-drain");
+    create_topic_over_sasl(topic, 3);
+    d = sidecar_dial(scram_password);
+    cfg = kt_admin_config();
+    kc = kt_client(cfg);
+    ctx.broker_addr = bootstrap;
+    ctx.broker_id = 0;
+    ctx.dial = sc_broker_dial_opts(d);
+    ctx.kube = kc;
+    ctx.ns = drain_ns;
+    ctx.cluster = SC_CLUSTER; /* no lease_config: no throttle */
+
+    /* The only broker leads them all and no other replica exists: the
+     * drain says so and returns before its deadline. */
+    deadline = sc_now_ms() + SC_DRAIN_MS;
+    rc = sc_kafka_drain(&ctx, deadline, keep_progress, &progress, &err);
+    ck_assert_msg(rc == SC_KAFKA_INCOMPLETE, "drain rc %d: %s", rc, err.msg);
+    ck_assert_msg(sc_now_ms() < deadline, "the drain ran to its deadline: %s", err.msg);
+    ck_assert_msg(strstr(err.msg, "drain of broker 0: ") == err.msg &&
+                      strstr(err.msg, "cannot move") != NULL && strstr(err.msg, topic) != NULL,
+                  "%s", err.msg);
+    for (int i = 0; i < 3; i++) {
+        snprintf(want, sizeof want, "partition %s-%d: this broker is the only in-sync replica",
+                 topic, i);
+        ck_assert_msg(strstr(progress.text, want) != NULL, "no '%s' in:\n%s", want, progress.text);
+    }
+    /* Restore over the same listener takes the broker out of the ledger. */
+    rc = sc_kafka_restore(&ctx, sc_now_ms() + SC_DRAIN_MS, NULL, NULL, &err);
+    ck_assert_msg(rc == 0, "restore rc %d: %s", rc, err.msg);
+
+    /* A wrong password: the drain fails naming SASL authentication. */
+    bad = sidecar_dial("not-the-password");
+    ctx.dial = sc_broker_dial_opts(bad);
+    rc = sc_kafka_drain(&ctx, sc_now_ms() + SC_DRAIN_MS, NULL, NULL, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.msg, "SASL authentication as 'berth' with SCRAM-SHA-512 failed") !=
+                      NULL,
+                  "%s", err.msg);
+    sc_broker_dial_free(bad);
+    sc_broker_dial_free(d);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+}
+END_TEST
+
+/* ---- berth-sidecar run with the flags ---- */
+
+typedef struct run_proc {
+    pid_t pid;
+    char *dir;
+    char sock[600], log[600];
+} run_proc;
+
+static const char *sidecar_bin(void)
+{
+    static char bin[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    ck_assert_int_gt(n, 0);
+    exe[n] = '\0';
+    /* <build>/tests/integration/<this> -> <build>/berth-sidecar */
+    snprintf(bin, sizeof bin, "%s/berth-sidecar", dirname(dirname(dirname(exe))));
+    ck_assert_msg(access(bin, X_OK) == 0, "%s: not built (make all)", bin);
+    return bin;
+}
+
+/* Starts `berth-sidecar run` for broker 0 with the SASL_SSL flags and
+ * password; with ns, the Kafka engine (ledger in ns) runs readiness, else
+ * the basic probe. Returns once its listeners are bound. */
+static run_proc start_run(int port, const char *password, const char *ns)
+{
+    const char *bin = sidecar_bin();
+    char port_s[16];
+    run_proc p;
+    sc_broker_opts o;
+
+    p.dir = tmpdir_new();
+    o = sidecar_flags(p.dir, password);
+    snprintf(p.sock, sizeof p.sock, "%s/drain.sock", p.dir);
+    snprintf(p.log, sizeof p.log, "%s/run.log", p.dir);
+    snprintf(port_s, sizeof port_s, "%d", port);
+    p.pid = fork();
+    ck_assert_int_ge(p.pid, 0);
+    if (p.pid == 0) {
+        int fd = open(p.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        const char *kubeconfig = getenv("BERTH_KUBECONFIG");
+
+        dup2(fd, 1);
+        dup2(fd, 2);
+        unsetenv("KUBERNETES_SERVICE_HOST");
+        if (ns != NULL && kubeconfig != NULL) {
+            setenv("POD_NAMESPACE", ns, 1);
+            execl(bin, bin, "run", "--pod-name", SC_CLUSTER "-0", "--http-addr", "127.0.0.1",
+                  "--http-port", port_s, "--socket", p.sock, "--broker", bootstrap, "--broker-ca",
+                  o.ca_file, "--sasl-mechanism", "SCRAM-SHA-512", "--sasl-user", o.user,
+                  "--sasl-password-file", o.password_file, "--probe-interval", "200",
+                  "--probe-timeout", "10000", "--no-throttle", "--kubeconfig", kubeconfig,
+                  (char *)NULL);
+        } else {
+            execl(bin, bin, "run", "--pod-name", SC_CLUSTER "-0", "--http-addr", "127.0.0.1",
+                  "--http-port", port_s, "--socket", p.sock, "--broker", bootstrap, "--broker-ca",
+                  o.ca_file, "--sasl-mechanism", "SCRAM-SHA-512", "--sasl-user", o.user,
+                  "--sasl-password-file", o.password_file, "--probe-interval", "200",
+                  "--probe-timeout", "10000", (char *)NULL);
+        }
+        _exit(127);
+    }
+    for (int i = 0; i < 3000 && access(p.sock, F_OK) != 0; i++) {
+        int status;
+
+        if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
+            char *log = slurp_file(p.log, NULL);
+            ck_abort_msg("berth-sidecar run exited: %s", log != NULL ? log : "(no log)");
+        }
+        usleep(10000);
+    }
+    ck_assert_msg(access(p.sock, F_OK) == 0, "berth-sidecar run did not bind its socket");
+    return p;
+}
+
+/* Stops p (SIGTERM: exit 0); returns its log, for free(). */
+static char *stop_run(run_proc *p)
+{
+    int status;
+    char *log;
+
+    kill(p->pid, SIGTERM);
+    ck_assert_int_eq(waitpid(p->pid, &status, 0), p->pid);
+    log = slurp_file(p->log, NULL);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run ended with %d: %s", status,
+                  log != NULL ? log : "");
+    tmpdir_remove(p->dir);
+    return log;
+}
+
+/* Polls GET /readyz until it answers want or about a minute passes; the
+ * last status, the answer in out. */
+static int readyz(int port, int want, char *out, size_t cap)
+{
+    int code = -1;
+
+    for (int i = 0; i < 600; i++) {
+        code = hc_request(port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, cap, 15000);
+        if (code == want)
+            break;
+        usleep(100000);
+    }
+    return code;
+}
+
+static char run_ns[64];
+
+static void drop_run_ns(void)
+{
+    kt_drop_namespace(run_ns);
+}
+
+START_TEST(sidecar_run_with_the_flags)
+{
+    static const char *const connection_failures[] = {
+        "does not answer", "unreachable", "connect", "TLS", "SASL", "handshake", "ApiVersions"};
+    char out[8192], *log;
+    run_proc p;
+    int code;
+
+    need_ground();
+    ledger_namespace(run_ns, sizeof run_ns);
+    p = start_run(run_port, scram_password, run_ns);
+    code = readyz(run_port, 200, out, sizeof out);
+    fprintf(stderr, "berth-sidecar run over SASL_SSL: /readyz answered %d\n", code);
+    ck_assert_msg(code == 200 || code == 503, "/readyz: %d %s", code, out);
+    if (code == 503)
+        for (size_t i = 0; i < sizeof connection_failures / sizeof connection_failures[0]; i++)
+            ck_assert_msg(strstr(out, connection_failures[i]) == NULL,
+                          "/readyz not ready for a connection reason: %s", out);
+    log = stop_run(&p);
+    ck_assert_msg(strstr(log, "SASL SCRAM-SHA-512 as 'berth'") != NULL, "%s", log);
+    ck_assert_msg(strstr(log, scram_password) == NULL, "the password is in the log: %s", log);
+    free(log);
+
+    /* A wrong password: not ready, and /readyz says why. */
+    p = start_run(run_port + 1, "not-the-password", NULL);
+    code = readyz(run_port + 1, 503, out, sizeof out);
+    ck_assert_int_eq(code, 503);
+    for (int i = 0; i < 300 && strstr(out, "SASL authentication") == NULL; i++) {
+        usleep(100000);
+        hc_request(run_port + 1, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out, 15000);
+    }
+    ck_assert_msg(strstr(out, "SASL authentication as 'berth' with SCRAM-SHA-512 failed") != NULL,
+                  "%s", out);
+    log = stop_run(&p);
+    ck_assert_msg(strstr(log, "not-the-password") == NULL, "the password is in the log: %s", log);
+    free(log);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kafka_tls_sasl");
@@ -328,6 +736,17 @@ int main(void)
     tcase_add_test(tc, wrong_ca_is_a_tls_verification_error);
     tcase_add_test(tc, certificate_must_name_the_broker);
     tcase_add_test(tc, missing_ca_file_is_named);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sidecar");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, sidecar_readiness_over_sasl_ssl);
+    tcase_add_checked_fixture(tc, NULL, drop_drain_ns);
+    tcase_add_test(tc, sidecar_drain_over_sasl_ssl);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sidecar_run");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, NULL, drop_run_ns);
+    tcase_add_test(tc, sidecar_run_with_the_flags);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -200,7 +200,7 @@ START_TEST(not_ready_when_the_broker_never_answers)
         get(p.port, "/readyz", out, sizeof out);
         usleep(100000);
     }
-    ck_assert_msg(strstr(out, "not ready: broker on ") != NULL &&
+    ck_assert_msg(strstr(out, "not ready: broker does not answer on ") != NULL &&
                       strstr(out, "ApiVersions") != NULL,
                   "%s", out);
     stop_run(&p);

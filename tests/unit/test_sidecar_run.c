@@ -4,7 +4,8 @@
  * result, one drain at a time (409) and bad bodies (400), the status
  * document with what the drain engine adds, a 0660 socket, and neither
  * drain nor status reachable over TCP. Then the real build/berth-sidecar
- * binary: exit codes and --help of every subcommand, `status` and `drain`
+ * binary: exit codes and --help of every subcommand (the broker TLS/SASL
+ * flags' usage errors and unreadable files among them), `status` and `drain`
  * against a running `run`, 300 seeded random and malformed inputs on its
  * TCP port and its Unix socket (each answered 4xx or closed; the process
  * lives and still answers), and SIGTERM ending it cleanly; init waiting
@@ -355,6 +356,38 @@ START_TEST(exit_codes_and_help)
     ck_assert_ptr_nonnull(strstr(out, "--poll-interval: \"soon\""));
     ck_assert_int_eq(
         run_prog(out, sizeof out, (const char *[]){"run", "--http-port", "70000", NULL}), 2);
+    /* The broker connection flags: a bad value or a lone flag is a usage
+     * error naming it, a file that cannot be read a failure naming it. */
+    ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"run", "--help", NULL}), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--sasl-password-file FILE"));
+    ck_assert_ptr_nonnull(strstr(out, "--broker-ca FILE"));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out,
+                 (const char *[]){"run", "--broker-id", "0", "--sasl-mechanism", "GSSAPI", NULL}),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, "--sasl-mechanism: SASL mechanism 'GSSAPI' not supported"));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out,
+                 (const char *[]){"run", "--broker-id", "0", "--sasl-user", "u", NULL}),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, "--sasl-user needs --sasl-mechanism"));
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"run", "--broker-id", "0", "--flavor", "redpanda",
+                                               "--broker-ca", "/ca.pem", NULL}),
+                     2);
+    ck_assert_ptr_nonnull(strstr(out, "--broker-ca is for --flavor kafka"));
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"run", "--broker-id", "0", "--broker-ca",
+                                               "/nonexistent/ca.pem", NULL}),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out, "--broker-ca: TLS: ca_file '/nonexistent/ca.pem'"));
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (const char *[]){"run", "--broker-id", "0", "--sasl-mechanism",
+                                               "SCRAM-SHA-512", "--sasl-user", "u",
+                                               "--sasl-password-file", "/nonexistent/pw", NULL}),
+                     1);
+    ck_assert_ptr_nonnull(
+        strstr(out, "--sasl-password-file: /nonexistent/pw: No such file or directory"));
     /* No sidecar on that socket: a failure, said plainly. */
     ck_assert_int_eq(run_prog(out, sizeof out,
                               (const char *[]){"status", "--socket", "/nonexistent/s.sock", NULL}),
