@@ -126,10 +126,12 @@ static void stop_run(proc *p)
 }
 
 /* Waits until /readyz answers want; returns the last body. */
+/* Polls /readyz until it answers want after a first check has run (before
+ * that, run answers 503 "not checked yet" whatever the broker does). */
 static int wait_readyz(proc *p, int want, char *out, size_t cap)
 {
     for (int i = 0; i < 600; i++) {
-        if (get(p->port, "/readyz", out, cap) == want)
+        if (get(p->port, "/readyz", out, cap) == want && strstr(out, "not checked yet") == NULL)
             return 1;
         usleep(50000);
     }
