@@ -264,6 +264,16 @@ static int parse_config(const cJSON *spec, op_cluster *c, util_err *err)
     return 0;
 }
 
+long long op_cluster_generation(const cJSON *cr)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(cr, "metadata");
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(m, "generation");
+
+    if (!cJSON_IsNumber(g) || !(g->valuedouble >= 0 && g->valuedouble <= 9007199254740992.0))
+        return 0;
+    return (long long)g->valuedouble;
+}
+
 int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
 {
     const cJSON *meta, *spec, *o, *j;
@@ -286,8 +296,7 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         return util_err_set(err, "metadata.namespace: missing or not a DNS label");
     if (c->uid == NULL || c->uid[0] == '\0')
         return util_err_set(err, "metadata.uid: missing");
-    j = cJSON_GetObjectItemCaseSensitive(meta, "generation");
-    c->generation = cJSON_IsNumber(j) ? (long long)j->valuedouble : 0;
+    c->generation = op_cluster_generation(cr);
     if (!cJSON_IsObject(spec))
         return util_err_set(err, "spec: missing");
 

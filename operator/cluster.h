@@ -97,6 +97,10 @@ typedef struct op_cluster {
     const char *sidecar_image; /* spec.sidecar.image or NULL */
 } op_cluster;
 
+/* metadata.generation of a KafkaCluster: a whole number from 0 to 2^53
+ * (what a double holds exactly), else 0. */
+long long op_cluster_generation(const cJSON *cr);
+
 /* Reads a KafkaCluster (the whole object) into c. Returns 0, or -1 with err
  * naming the field that is wrong. */
 int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err);

@@ -230,15 +230,11 @@ static int write_status(run *w, cJSON *status, util_err *err)
  * anything: retrying cannot help until the spec or the cluster changes. */
 static int refuse(run *w, const char *reason, const char *message, util_err *err)
 {
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
-    const cJSON *gen = cJSON_GetObjectItemCaseSensitive(m, "generation");
     cJSON *st;
-
     int rc;
 
     st = op_status_refused(cJSON_GetObjectItemCaseSensitive(w->cr, "status"),
-                           cJSON_IsNumber(gen) ? (long long)gen->valuedouble : 0, reason, message,
-                           w->now);
+                           op_cluster_generation(w->cr), reason, message, w->now);
     rc = write_status(w, st, err);
     /* Said once, when the status takes it in; a resync repeats nothing. */
     if (rc > 0)
