@@ -447,8 +447,6 @@ static int read_live(run *w, util_err *err)
     return 0;
 }
 
-/* Refuses a scale-down while the leaving brokers hold partition replicas
- * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
 /* The live object of the desired kind named name (any name when NULL),
  * borrowed from w->live; NULL when it does not exist yet. */
 static const cJSON *live_of(const run *w, const char *kind, const char *name)
@@ -467,6 +465,8 @@ static const cJSON *live_of(const run *w, const char *kind, const char *name)
     return found;
 }
 
+/* Refuses a scale-down while the leaving brokers hold partition replicas
+ * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
 static int guard_scale_down(run *w, util_err *err)
 {
     const cJSON *sts = live_of(w, "StatefulSet", NULL), *rep, *m, *a, *ann;
