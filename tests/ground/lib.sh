@@ -24,10 +24,13 @@ ground_log() { printf 'ground: %s\n' "$*" >&2; }
 ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }
 
 # ground_pid_alive FILE WORD: the process whose PID FILE holds is running
-# and its command line contains WORD. A PID file left by a ground that died
-# with its machine may name a process that reused the number.
+# and is either a child of this shell (just started, maybe not yet past its
+# exec) or has WORD in its command line. A PID file left by a ground that
+# died with its machine may name a process that reused the number.
 ground_pid_alive() {
-    local pid
-    pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
-        grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null
+    local pid stat ppid
+    pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    read -r _ ppid _ <<<"${stat##*) }"
+    [ "$ppid" = "$$" ] || grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null
 }
