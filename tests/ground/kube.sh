@@ -195,6 +195,11 @@ EOF
     start_apiserver
     wait_for kube-apiserver 120 apiserver_ready
 
+    # kwok posts each node's status every 20 to 45 s, and the default grace
+    # of 50 s before a silent node turns NotReady left 5 s of slack: on a busy
+    # 2-core machine one late post marked a node NotReady and its pods unready
+    # (a Deployment then never became available). Nothing here tests node
+    # failure, so the grace is long.
     start kube-controller-manager "$B/kube-controller-manager" \
         --kubeconfig "$kstate/controller-manager.kubeconfig" \
         --authentication-kubeconfig "$kstate/controller-manager.kubeconfig" \
@@ -204,7 +209,8 @@ EOF
         --service-account-private-key-file "$pki/sa.key" \
         --use-service-account-credentials=true \
         --cluster-cidr 10.244.0.0/16 --service-cluster-ip-range 10.96.0.0/16 \
-        --leader-elect=false --controllers '*,-nodeipam,-cloud-node-lifecycle'
+        --leader-elect=false --controllers '*,-nodeipam,-cloud-node-lifecycle' \
+        --node-monitor-grace-period 5m
     start kube-scheduler "$B/kube-scheduler" \
         --kubeconfig "$kstate/scheduler.kubeconfig" \
         --authentication-kubeconfig "$kstate/scheduler.kubeconfig" \
