@@ -225,13 +225,14 @@ start_one() {
     echo $! >"$kstate/b$i/pid"
 }
 
-# stop_one I: SIGTERM (a controlled shutdown), then SIGKILL after 30s.
+# stop_one I [TRIES]: SIGTERM (a controlled shutdown), then SIGKILL after
+# TRIES half-seconds (default 60: 30 s).
 stop_one() {
     local pid
     broker_alive "$1" || return 0
     pid=$(cat "$kstate/b$1/pid")
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 "${2:-60}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -9 "$pid" 2>/dev/null || true
 }
 
@@ -279,7 +280,9 @@ cmd_down() {
         pid=$(cat "$kstate/b$i/pid")
         kill "$pid" 2>/dev/null || true
     done
-    for ((i = 0; i < n; i++)); do stop_one "$i"; done
+    # The state is deleted next, so a clean shutdown buys nothing, and the
+    # last broker standing waits out its lost quorum: 10 s, then SIGKILL.
+    for ((i = 0; i < n; i++)); do stop_one "$i" 20; done
     rm -rf "$kstate"
     rmdir "$GROUND_STATE" 2>/dev/null || true
 }
