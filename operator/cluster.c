@@ -69,6 +69,22 @@ static int opt_str(const cJSON *obj, const char *key, const char **out, const ch
     return 0;
 }
 
+/* Checks a memory quantity (string or number) from min bytes, spelt least,
+ * up to 1Ei: the heap derived from it must fit a long, and anything larger
+ * is a typo. */
+static int memory_quantity(const cJSON *j, double min, const char *least, const char *where,
+                           util_err *err)
+{
+    double q;
+
+    if (op_quantity_of(j, &q) == 0 && q >= min && q <= 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024)
+        return 0;
+    if (cJSON_IsString(j))
+        return util_err_set(err, "%s: \"%.32s\" is not a quantity from %s to 1Ei", where,
+                            j->valuestring, least);
+    return util_err_set(err, "%s: must be a quantity from %s to 1Ei", where, least);
+}
+
 static int opt_int(const cJSON *obj, const char *key, long lo, long hi, int *out, const char *where,
                    util_err *err)
 {
@@ -359,19 +375,18 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         return -1;
     if (opt_obj(spec, "resources", false, &c->resources, "spec.", err) != 0)
         return -1;
+    j = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->resources, "limits"),
+                                         "memory");
+    if (j != NULL && memory_quantity(j, 1, "1", "spec.resources.limits.memory", err) != 0)
+        return -1;
     c->heap_percent = 50;
     if (opt_obj(spec, "jvm", false, &o, "spec.", err) != 0 ||
         opt_int(o, "heapPercent", 10, 90, &c->heap_percent, "spec.jvm.", err) != 0 ||
         opt_str(o, "heapOverride", &c->heap_override, "spec.jvm.", err) != 0)
         return -1;
-    if (c->heap_override != NULL) {
-        double q;
-        if (op_quantity_parse(c->heap_override, &q) != 0 || q < 1024 * 1024)
-            return util_err_set(err,
-                                "spec.jvm.heapOverride: \"%.32s\" is not a quantity of at "
-                                "least 1Mi",
-                                c->heap_override);
-    }
+    j = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "heapOverride") : NULL;
+    if (j != NULL && memory_quantity(j, 1024 * 1024, "1Mi", "spec.jvm.heapOverride", err) != 0)
+        return -1;
     c->pdb_max_unavailable = 1;
     if (opt_obj(spec, "podDisruptionBudget", false, &o, "spec.", err) != 0 ||
         opt_int(o, "maxUnavailable", 1, 1000, &c->pdb_max_unavailable, "spec.podDisruptionBudget.",
@@ -393,6 +408,15 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         opt_str(o, "image", &c->sidecar_image, "spec.sidecar.", err) != 0)
         return -1;
     return 0;
+}
+
+int op_quantity_of(const cJSON *j, double *out)
+{
+    if (cJSON_IsNumber(j)) {
+        *out = j->valuedouble;
+        return 0;
+    }
+    return cJSON_IsString(j) ? op_quantity_parse(j->valuestring, out) : -1;
 }
 
 int op_quantity_parse(const char *s, double *out)

@@ -120,4 +120,7 @@ bool op_listener_external(const op_listener *l);
  * units. Returns 0, or -1 if s is not a quantity. */
 int op_quantity_parse(const char *s, double *out);
 
+/* The same for a quantity given as a JSON string or number. */
+int op_quantity_of(const cJSON *j, double *out);
+
 #endif

@@ -102,16 +102,6 @@ static const cJSON *memory_limit(const op_cluster *c)
     return cJSON_GetObjectItemCaseSensitive(lim, "memory");
 }
 
-/* A quantity given as a string or a number. */
-static int quantity_of(const cJSON *j, double *out)
-{
-    if (cJSON_IsNumber(j)) {
-        *out = j->valuedouble;
-        return 0;
-    }
-    return cJSON_IsString(j) ? op_quantity_parse(j->valuestring, out) : -1;
-}
-
 long op_heap_mib(const op_cluster *c)
 {
     const cJSON *lim = memory_limit(c);
@@ -121,7 +111,7 @@ long op_heap_mib(const op_cluster *c)
         return 0;
     if (c->heap_override != NULL && op_quantity_parse(c->heap_override, &bytes) == 0)
         return (long)(bytes / (1024.0 * 1024));
-    if (lim == NULL || quantity_of(lim, &bytes) != 0 || bytes <= 0)
+    if (lim == NULL || op_quantity_of(lim, &bytes) != 0 || bytes <= 0)
         return 0;
     return (long)(bytes * c->heap_percent / 100.0 / (1024.0 * 1024));
 }
@@ -433,7 +423,7 @@ cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err
                           "image");
         return NULL;
     }
-    if (lim != NULL && quantity_of(lim, &limit) != 0) {
+    if (lim != NULL && op_quantity_of(lim, &limit) != 0) {
         util_err_set(err, "spec.resources.limits.memory: not a quantity");
         return NULL;
     }

@@ -344,6 +344,11 @@ START_TEST(bad_specs_are_refused_naming_the_field)
     refused("{\"config\": {\"a\": 1}}", "spec.config.a");
     refused("{\"storage\": {\"size\": \"lots\"}}", "spec.storage.size");
     refused("{\"jvm\": {\"heapOverride\": \"0x10\"}}", "spec.jvm.heapOverride");
+    refused("{\"jvm\": {\"heapOverride\": \"2Ei\"}}", "from 1Mi to 1Ei");
+    refused("{\"resources\": {\"limits\": {\"memory\": \"9e30Gi\"}}}",
+            "spec.resources.limits.memory: \"9e30Gi\"");
+    refused("{\"resources\": {\"limits\": {\"memory\": true}}}",
+            "spec.resources.limits.memory: must be a quantity");
     refused("{\"tolerations\": {}}", "spec.tolerations");
 }
 END_TEST
