@@ -69,15 +69,13 @@ static int opt_str(const cJSON *obj, const char *key, const char **out, const ch
     return 0;
 }
 
-/* Checks a memory quantity (string or number) from min bytes, spelt least,
- * up to 1Ei: the heap derived from it must fit a long, and anything larger
- * is a typo. */
+/* Reads a memory quantity (string or number) into *q and checks it is from
+ * min bytes, spelt least, up to 1Ei: the heap derived from it must fit a
+ * long, and anything larger is a typo. */
 static int memory_quantity(const cJSON *j, double min, const char *least, const char *where,
-                           util_err *err)
+                           double *q, util_err *err)
 {
-    double q;
-
-    if (op_quantity_of(j, &q) == 0 && q >= min && q <= 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024)
+    if (op_quantity_of(j, q) == 0 && *q >= min && *q <= 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024)
         return 0;
     if (cJSON_IsString(j))
         return util_err_set(err, "%s: \"%.32s\" is not a quantity from %s to 1Ei", where,
@@ -290,6 +288,37 @@ long long op_cluster_generation(const cJSON *cr)
     return (long long)g->valuedouble;
 }
 
+/* spec.resources and spec.jvm: the memory limit, and a heap that fits
+ * below it with room for off-heap memory and page cache. */
+static int parse_memory(const cJSON *spec, op_cluster *c, util_err *err)
+{
+    const cJSON *o, *j;
+    double limit = 0, heap;
+
+    if (opt_obj(spec, "resources", false, &c->resources, "spec.", err) != 0)
+        return -1;
+    j = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->resources, "limits"),
+                                         "memory");
+    if (j != NULL && memory_quantity(j, 1, "1", "spec.resources.limits.memory", &limit, err) != 0)
+        return -1;
+    c->heap_percent = 50;
+    if (opt_obj(spec, "jvm", false, &o, "spec.", err) != 0 ||
+        opt_int(o, "heapPercent", 10, 90, &c->heap_percent, "spec.jvm.", err) != 0 ||
+        opt_str(o, "heapOverride", &c->heap_override, "spec.jvm.", err) != 0)
+        return -1;
+    if (c->heap_override == NULL)
+        return 0;
+    j = cJSON_GetObjectItemCaseSensitive(o, "heapOverride");
+    if (memory_quantity(j, 1024 * 1024, "1Mi", "spec.jvm.heapOverride", &heap, err) != 0)
+        return -1;
+    if (c->flavor == OP_FLAVOR_KAFKA && limit > 0 && heap >= limit)
+        return util_err_set(err,
+                            "spec.jvm.heapOverride: %.32s leaves no room below the memory "
+                            "limit for off-heap memory and page cache",
+                            c->heap_override);
+    return 0;
+}
+
 int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
 {
     const cJSON *meta, *spec, *o, *j;
@@ -373,19 +402,7 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         opt_int(o, "timeoutSeconds", 10, 3600, &c->drain_timeout_s, "spec.drain.", err) != 0 ||
         opt_int(o, "lockWaitSeconds", 0, 3600, &c->lock_wait_s, "spec.drain.", err) != 0)
         return -1;
-    if (opt_obj(spec, "resources", false, &c->resources, "spec.", err) != 0)
-        return -1;
-    j = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->resources, "limits"),
-                                         "memory");
-    if (j != NULL && memory_quantity(j, 1, "1", "spec.resources.limits.memory", err) != 0)
-        return -1;
-    c->heap_percent = 50;
-    if (opt_obj(spec, "jvm", false, &o, "spec.", err) != 0 ||
-        opt_int(o, "heapPercent", 10, 90, &c->heap_percent, "spec.jvm.", err) != 0 ||
-        opt_str(o, "heapOverride", &c->heap_override, "spec.jvm.", err) != 0)
-        return -1;
-    j = o != NULL ? cJSON_GetObjectItemCaseSensitive(o, "heapOverride") : NULL;
-    if (j != NULL && memory_quantity(j, 1024 * 1024, "1Mi", "spec.jvm.heapOverride", err) != 0)
+    if (parse_memory(spec, c, err) != 0)
         return -1;
     c->pdb_max_unavailable = 1;
     if (opt_obj(spec, "podDisruptionBudget", false, &o, "spec.", err) != 0 ||

@@ -415,24 +415,10 @@ cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err
 {
     cJSON *sts, *spec, *claims, *pol;
     char svc[OP_NAME_MAX + 16];
-    const cJSON *lim = memory_limit(c);
-    double limit = 0, heap;
 
     if (sidecar_image(c, o) == NULL || sidecar_image(c, o)[0] == '\0') {
         util_err_set(err, "spec.sidecar.image: unset, and the operator has no default sidecar "
                           "image");
-        return NULL;
-    }
-    if (lim != NULL && op_quantity_of(lim, &limit) != 0) {
-        util_err_set(err, "spec.resources.limits.memory: not a quantity");
-        return NULL;
-    }
-    if (c->flavor == OP_FLAVOR_KAFKA && c->heap_override != NULL && limit > 0 &&
-        op_quantity_parse(c->heap_override, &heap) == 0 && heap >= limit) {
-        util_err_set(err,
-                     "spec.jvm.heapOverride: %s leaves no room below the memory limit for "
-                     "off-heap memory and page cache",
-                     c->heap_override);
         return NULL;
     }
 
