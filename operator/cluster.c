@@ -54,6 +54,26 @@ static bool is_dns_label(const char *s, size_t max)
     return s[n - 1] != '-';
 }
 
+/* A DNS-1123 subdomain, as Kubernetes object names are: dot-separated
+ * labels of lower-case letters, digits and '-', each starting and ending
+ * with a letter or digit, at most 253 characters in all. */
+static bool is_dns_subdomain(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        bool edge = i == 0 || i == n - 1 || s[i - 1] == '.' || s[i + 1] == '.';
+
+        if (!alnum && !((ch == '-' || ch == '.') && !edge))
+            return false;
+    }
+    return true;
+}
+
 /* An optional string member: 0 with *out set or left alone when absent, -1
  * when present but not a string. */
 static int opt_str(const cJSON *obj, const char *key, const char **out, const char *where,
@@ -278,6 +298,41 @@ static int parse_config(const cJSON *spec, op_cluster *c, util_err *err)
     return 0;
 }
 
+/* spec.imagePullSecrets: like a pod's, a list of {name: <Secret>}, which
+ * the broker pods get unchanged. */
+static int parse_pull_secrets(const cJSON *spec, op_cluster *c, util_err *err)
+{
+    const cJSON *e;
+    int i = 0;
+
+    if (opt_obj(spec, "imagePullSecrets", true, &c->pull_secrets, "spec.", err) != 0)
+        return -1;
+    if (cJSON_GetArraySize(c->pull_secrets) > OP_MAX_PULL_SECRETS)
+        return util_err_set(err, "spec.imagePullSecrets: more than %d secrets",
+                            OP_MAX_PULL_SECRETS);
+    cJSON_ArrayForEach(e, c->pull_secrets)
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name"), *prev;
+
+        if (!cJSON_IsObject(e))
+            return util_err_set(err, "spec.imagePullSecrets[%d]: must be an object with a name", i);
+        if (!cJSON_IsString(name) || !is_dns_subdomain(name->valuestring))
+            return util_err_set(err,
+                                "spec.imagePullSecrets[%d].name: must be a Secret's name (a DNS "
+                                "subdomain: lower-case letters, digits, '-' and '.', at most 253 "
+                                "characters)",
+                                i);
+        for (prev = c->pull_secrets->child; prev != e; prev = prev->next)
+            if (strcmp(cJSON_GetObjectItemCaseSensitive(prev, "name")->valuestring,
+                       name->valuestring) == 0)
+                return util_err_set(err,
+                                    "spec.imagePullSecrets[%d].name: \"%.64s\" is listed twice", i,
+                                    name->valuestring);
+        i++;
+    }
+    return 0;
+}
+
 long long op_cluster_generation(const cJSON *cr)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(cr, "metadata");
@@ -424,7 +479,7 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
     if (opt_obj(spec, "sidecar", false, &o, "spec.", err) != 0 ||
         opt_str(o, "image", &c->sidecar_image, "spec.sidecar.", err) != 0)
         return -1;
-    return 0;
+    return parse_pull_secrets(spec, c, err);
 }
 
 int op_quantity_of(const cJSON *j, double *out)

@@ -27,9 +27,10 @@
  * an empty volume (docs/addressing.md, reformatVoters). */
 #define OP_REFORMAT_ANNOTATION "berth.io/reformat-voter"
 
-#define OP_MAX_LISTENERS 8
-#define OP_MAX_REPLICAS  1000
-#define OP_NAME_MAX      64
+#define OP_MAX_LISTENERS    8
+#define OP_MAX_PULL_SECRETS 16
+#define OP_MAX_REPLICAS     1000
+#define OP_NAME_MAX         64
 
 typedef enum op_flavor {
     OP_FLAVOR_KAFKA,
@@ -95,6 +96,10 @@ typedef struct op_cluster {
     const cJSON *affinity;
     const cJSON *topology_spread;
     const char *sidecar_image; /* spec.sidecar.image or NULL */
+    /* spec.imagePullSecrets or NULL: an array of at most
+     * OP_MAX_PULL_SECRETS objects, each with a distinct "name" that is a
+     * DNS subdomain (checked); other members are ignored. */
+    const cJSON *pull_secrets;
 } op_cluster;
 
 /* metadata.generation of a KafkaCluster: a whole number from 0 to 2^53

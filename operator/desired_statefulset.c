@@ -17,7 +17,9 @@
  * - Only the sidecar gets an API token (projected); the broker image is the
  *   user's and needs none.
  * - Memory request = limit and the heap a fraction of it, so the rest stays
- *   page cache the broker can count on. */
+ *   page cache the broker can count on.
+ * - spec.imagePullSecrets go to the pod as they are: the broker and sidecar
+ *   images may come from a private registry. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -337,6 +339,24 @@ static cJSON *volumes(const op_cluster *c)
     return a;
 }
 
+/* spec.imagePullSecrets as a pod spec wants them: {name} only, so the
+ * pod gets exactly the names the spec gives (cluster.c checked them). */
+static cJSON *pull_secrets(const op_cluster *c)
+{
+    cJSON *a = cJSON_CreateArray();
+    const cJSON *e;
+
+    cJSON_ArrayForEach(e, c->pull_secrets)
+    {
+        cJSON *ref = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(ref, "name",
+                                cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring);
+        cJSON_AddItemToArray(a, ref);
+    }
+    return a;
+}
+
 /* The spec's affinity, plus a preferred anti-affinity spreading this
  * cluster's brokers over nodes when the spec gives no podAntiAffinity. */
 static cJSON *affinity(const op_cluster *c)
@@ -377,6 +397,10 @@ static cJSON *pod_template(const op_cluster *c, const op_options *o)
     cJSON_AddNumberToObject(spec, "terminationGracePeriodSeconds", op_grace_seconds(c));
     sc = cJSON_AddObjectToObject(spec, "securityContext");
     cJSON_AddNumberToObject(sc, "fsGroup", c->flavor == OP_FLAVOR_KAFKA ? 1000 : 101);
+    /* The broker and sidecar images may be private; the operator's own pull
+     * secrets (the chart's) are not the brokers'. */
+    if (cJSON_GetArraySize(c->pull_secrets) > 0)
+        cJSON_AddItemToObject(spec, "imagePullSecrets", pull_secrets(c));
     inits = cJSON_AddArrayToObject(spec, "initContainers");
     cJSON_AddItemToArray(inits, init_container(c, o));
     cJSON_AddItemToArray(inits, sidecar_container(c, o));

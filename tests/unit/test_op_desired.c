@@ -177,6 +177,41 @@ START_TEST(statefulset_keeps_its_promises)
 }
 END_TEST
 
+/* spec.imagePullSecrets reach the broker pods as {name} references, in
+ * order; a spec without them gives pods without the field. */
+START_TEST(pull_secrets_reach_the_pods_only_when_given)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("lb-tls.cr.json", &c);
+    util_err err = {{0}};
+    cJSON *sts = op_desired_statefulset(&c, &opts, &err);
+    const cJSON *pod = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"), "spec");
+    char *got = cJSON_PrintUnformatted(cJSON_GetObjectItem(pod, "imagePullSecrets"));
+
+    ck_assert_str_eq(got, "[{\"name\":\"registry-creds\"},{\"name\":\"mirror.pull-2\"}]");
+    free(got);
+    cJSON_Delete(sts);
+    cJSON_Delete(cr);
+
+    cr = parse_cr("nodeport.cr.json", &c);
+    sts = op_desired_statefulset(&c, &opts, &err);
+    pod = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"),
+                              "spec");
+    ck_assert_ptr_null(cJSON_GetObjectItem(pod, "imagePullSecrets"));
+    cJSON_Delete(sts);
+    /* An empty list is no list. */
+    cJSON_AddItemToObject(cJSON_GetObjectItem(cr, "spec"), "imagePullSecrets", cJSON_CreateArray());
+    ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+    sts = op_desired_statefulset(&c, &opts, &err);
+    pod = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"),
+                              "spec");
+    ck_assert_ptr_null(cJSON_GetObjectItem(pod, "imagePullSecrets"));
+    cJSON_Delete(sts);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 START_TEST(builders_are_deterministic)
 {
     op_cluster c;
@@ -350,6 +385,44 @@ START_TEST(bad_specs_are_refused_naming_the_field)
     refused("{\"resources\": {\"limits\": {\"memory\": true}}}",
             "spec.resources.limits.memory: must be a quantity");
     refused("{\"tolerations\": {}}", "spec.tolerations");
+    refused("{\"imagePullSecrets\": {\"name\": \"a\"}}", "spec.imagePullSecrets: must be an array");
+    refused("{\"imagePullSecrets\": [\"creds\"]}", "spec.imagePullSecrets[0]: must be an object");
+    refused("{\"imagePullSecrets\": [{\"name\": \"ok\"}, {}]}", "spec.imagePullSecrets[1].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"\"}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"Creds\"}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"a..b\"}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"-a\"}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"a.\"}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": 7}]}", "spec.imagePullSecrets[0].name");
+    refused("{\"imagePullSecrets\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}",
+            "spec.imagePullSecrets[1].name: \"a\" is listed twice");
+    {
+        char many[1024] = "{\"imagePullSecrets\": [";
+
+        for (int i = 0; i <= OP_MAX_PULL_SECRETS; i++)
+            snprintf(many + strlen(many), sizeof many - strlen(many), "%s{\"name\": \"s%d\"}",
+                     i > 0 ? "," : "", i);
+        strcat(many, "]}");
+        refused(many, "spec.imagePullSecrets: more than 16");
+        /* 253 characters is a name; 254 is not. */
+        snprintf(many, sizeof many, "{\"imagePullSecrets\": [{\"name\": \"%0254d\"}]}", 0);
+        refused(many, "spec.imagePullSecrets[0].name");
+    }
+    {
+        cJSON *cr = load("nodeport.cr.json"), *a = cJSON_CreateArray(), *ref;
+        char name[254];
+        op_cluster c;
+        util_err err = {{0}};
+
+        memset(name, 'a', 253);
+        name[253] = '\0';
+        ref = cJSON_CreateObject();
+        cJSON_AddStringToObject(ref, "name", name);
+        cJSON_AddItemToArray(a, ref);
+        cJSON_AddItemToObject(cJSON_GetObjectItem(cr, "spec"), "imagePullSecrets", a);
+        ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+        cJSON_Delete(cr);
+    }
 }
 END_TEST
 
@@ -463,6 +536,7 @@ int main(void)
     tcase_add_test(tc, loadbalancer_tls_cluster_objects_match_goldens);
     tcase_add_test(tc, redpanda_hostport_cluster_objects_match_goldens);
     tcase_add_test(tc, statefulset_keeps_its_promises);
+    tcase_add_test(tc, pull_secrets_reach_the_pods_only_when_given);
     tcase_add_test(tc, builders_are_deterministic);
     tcase_add_test(tc, node_address_by_preference_with_fallback);
     tcase_add_test(tc, advertised_addresses_per_listener_type);
