@@ -71,7 +71,8 @@ help:
 	@echo "make bench             print the performance figures"
 	@echo "make demo              the main job on a local ground"
 	@echo "make manifests         regenerate manifests/, the chart's CRDs and docs/cr-reference.md"
-	@echo "make images            build the berth-operator and berth-sidecar images (buildah)"
+	@echo "make images            build the berth-operator, berth-sidecar and (for the test"
+	@echo "                       ground) berth-kafka images with buildah"
 
 deps:
 	@bash tests/ground/deps.sh

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The Containerfile passes hadolint (pinned, with the repository's
-# .hadolint.yaml) with nothing at or above style level, and has the shape
-# berth's images need, which a linter cannot know: a build stage and one
-# final stage per program, each final stage running as a numeric non-root
-# user and carrying no compiler or -dev package, every make target it builds
-# defined in the Makefile, every file it copies from the build context
-# present and not excluded by .containerignore. A broken copy of the file
-# must fail each check (the checks have teeth).
+# The Containerfile and the test ground's broker image's
+# tests/ground/broker/Containerfile pass hadolint (pinned, with the
+# repository's .hadolint.yaml) with nothing at or above style level. The
+# Containerfile also has the shape berth's images need, which a linter
+# cannot know: a build stage and one final stage per program, each final
+# stage running as a numeric non-root user and carrying no compiler or -dev
+# package, every make target it builds defined in the Makefile, every file
+# it copies from the build context present and not excluded by
+# .containerignore. A broken copy of the file must fail each check (the
+# checks have teeth).
 # Needs no ground; run by tests/integration/run.sh with the other tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,6 +67,8 @@ shape() {
 
 out=$(hadolint "$repo/Containerfile" 2>&1) || fail "hadolint: $out"
 ok "hadolint $(bash "$repo/tools/hadolint.sh" --version | awk '{ print $NF }') finds nothing in Containerfile"
+out=$(hadolint "$repo/tests/ground/broker/Containerfile" 2>&1) || fail "hadolint tests/ground/broker/Containerfile: $out"
+ok "hadolint finds nothing in tests/ground/broker/Containerfile (the ground's broker image)"
 
 problems=$(shape "$repo/Containerfile")
 [ -z "$problems" ] || fail "Containerfile: $problems"
