@@ -41,10 +41,11 @@ static const char *const pod_parts[] = {
     "\"rendered\",\"emptyDir\":{}},{\"name\":\"sidecar-token\",\"projected\":{\"sources\":[{"
     "\"serviceAccountToken\":{\"expirationSeconds\":3607,\"path\":\"token\"}}],"
     "\"defaultMode\":420}}],\"initContainers\":[{\"name\":\"berth-init\",\"image\":"
-    "\"berth-sidecar:0.1.0\",\"args\":[\"init\"],\"env\":[{\"name\":\"NODE_NAME\","
+    "\"localhost/berth-sidecar:0.1.0\",\"args\":[\"init\"],\"env\":[{\"name\":\"NODE_NAME\","
     "\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"spec.nodeName\"}}}],"
     "\"volumeMounts\":[{\"name\":\"rendered\",\"mountPath\":\"/berth\"}]},{\"name\":",
-    "\"berth-sidecar\",\"image\":\"berth-sidecar:0.1.0\",\"args\":[\"run\"],\"restartPolicy\":"
+    "\"berth-sidecar\",\"image\":\"localhost/berth-sidecar:0.1.0\",\"args\":[\"run\"],"
+    "\"restartPolicy\":"
     "\"Always\",\"ports\":[{\"name\":\"http\",\"containerPort\":8080,\"protocol\":\"TCP\"}]}],"
     "\"containers\":[{\"name\":\"kafka\",\"image\":\"apache/kafka:4.1.0\",\"command\":["
     "\"/bin/sh\",\"-c\",\"exec /opt/kafka/bin/kafka-server-start.sh "

@@ -53,8 +53,8 @@ static const char usage_text[] =
     "  --health-addr ADDR:PORT   serve /healthz and /readyz here (default :8081; 0 disables)\n"
     "  --log-format text|json    log line format (default text)\n"
     "  --sidecar-image IMAGE     berth-sidecar image for clusters that name none\n"
-    "                            (default $BERTH_SIDECAR_IMAGE, else berth-sidecar:" BERTH_VERSION
-    ")\n"
+    "                            (default $BERTH_SIDECAR_IMAGE, else\n"
+    "                            localhost/berth-sidecar:" BERTH_VERSION ")\n"
     "  --cluster-domain DOMAIN   the cluster's DNS domain (default cluster.local)\n"
     "  --resync SECONDS          reconcile every KafkaCluster this often even when\n"
     "                            nothing changed (default 30)\n"
@@ -435,7 +435,7 @@ int main(int argc, char **argv)
     o.use_informers = true;
     o.opts.sidecar_image = getenv("BERTH_SIDECAR_IMAGE");
     if (o.opts.sidecar_image == NULL || o.opts.sidecar_image[0] == '\0')
-        o.opts.sidecar_image = "berth-sidecar:" BERTH_VERSION;
+        o.opts.sidecar_image = "localhost/berth-sidecar:" BERTH_VERSION;
     o.opts.cluster_domain = "cluster.local";
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {

@@ -180,7 +180,7 @@ static void operator_start(int i, int mode)
         args[a++] = "--health-addr";
         args[a++] = "0";
         args[a++] = "--sidecar-image";
-        args[a++] = "berth-sidecar:test";
+        args[a++] = "localhost/berth-sidecar:test";
         if (mode & OP_LEADER_ELECT) {
             args[a++] = "--leader-elect";
             args[a++] = "--leader-elect-namespace";
