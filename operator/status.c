@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "container_failure.h"
 
 static const cJSON *by_name(const cJSON *items, const char *name)
 {
@@ -19,6 +20,25 @@ static const cJSON *by_name(const cJSON *items, const char *name)
             return o;
     }
     return NULL;
+}
+
+/* Broker pod name of cluster c, if it is c's: pods of another namespace or
+ * another cluster (by app.kubernetes.io/instance) do not count, whatever
+ * their name. Reconcile lists only c's pods; this keeps status right when
+ * handed more. */
+static const cJSON *broker_pod(const op_cluster *c, const cJSON *pods, const char *name)
+{
+    const cJSON *pod = by_name(pods, name);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(m, "namespace");
+    const cJSON *inst = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(m, "labels"), "app.kubernetes.io/instance");
+
+    if (cJSON_IsString(ns) && strcmp(ns->valuestring, c->namespace) != 0)
+        return NULL;
+    if (cJSON_IsString(inst) && strcmp(inst->valuestring, c->name) != 0)
+        return NULL;
+    return pod;
 }
 
 static bool pod_ready(const cJSON *pod)
@@ -95,6 +115,44 @@ void op_condition_put(cJSON *conds, const cJSON *old_conds, const char *type, bo
     cJSON_AddItemToArray(conds, c);
 }
 
+/* What the brokers' failing containers come to: the first (lowest id)
+ * failure in full, and the ids of the others. */
+typedef struct failures {
+    op_container_failure first;
+    int first_id;
+    char others[96]; /* "3, 5", cut with "..." */
+    int count;
+} failures;
+
+static void failures_add(failures *fs, int id, const op_container_failure *f)
+{
+    size_t n = strlen(fs->others);
+
+    if (fs->count++ == 0) {
+        fs->first = *f;
+        fs->first_id = id;
+        return;
+    }
+    if (n + 16 < sizeof fs->others)
+        snprintf(fs->others + n, sizeof fs->others - n, "%s%d", n > 0 ? ", " : "", id);
+    else if (strcmp(fs->others + n - 3, "...") != 0)
+        snprintf(fs->others + n, sizeof fs->others - n, ", ...");
+}
+
+/* The Degraded message of fs: "broker 0 (pod demo-0): container broker:
+ * ImagePullBackOff: <kubelet's message>; also failing: broker 1, 2". */
+static void failures_message(const op_cluster *c, const failures *fs, char *buf, size_t size)
+{
+    const op_container_failure *f = &fs->first;
+    int n;
+
+    n = snprintf(buf, size, "broker %d (pod %s-%d): container %s: %s%s%s", fs->first_id, c->name,
+                 fs->first_id, f->container, f->reason, f->message[0] != '\0' ? ": " : "",
+                 f->message);
+    if (fs->count > 1 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; also failing: broker %s", fs->others);
+}
+
 /* The per-broker Service of listener l, broker id, among services. */
 static const cJSON *broker_service(const op_cluster *c, const cJSON *services, const op_listener *l,
                                    int id)
@@ -111,23 +169,26 @@ cJSON *op_status_build(const op_status_input *in)
     const cJSON *old_conds = cJSON_GetObjectItemCaseSensitive(in->old_status, "conditions");
     cJSON *st = cJSON_CreateObject(), *conds, *boot, *ext = cJSON_CreateArray(), *brokers;
     int ready = 0, existing = 0, first_ext = -1;
-    char pending[512] = "", buf[OP_ADDR_MAX + 64];
+    char pending[512] = "", buf[OP_ADDR_MAX + 64], failed[1024];
+    failures fs;
     const op_listener *internal = &c->listeners[c->internal];
 
     for (int i = 0; i < c->nlisteners && first_ext < 0; i++)
         if (op_listener_external(&c->listeners[i]))
             first_ext = i;
 
+    memset(&fs, 0, sizeof fs);
     brokers = cJSON_CreateArray();
     for (int id = 0; id < c->replicas; id++) {
         char pod_name[OP_NAME_MAX + 16];
         const cJSON *pod, *node = NULL;
         const char *node_name = NULL;
         cJSON *b = cJSON_CreateObject(), *ls;
+        op_container_failure f;
         bool r;
 
         snprintf(pod_name, sizeof pod_name, "%s-%d", c->name, id);
-        pod = by_name(in->pods, pod_name);
+        pod = broker_pod(c, in->pods, pod_name);
         r = pod != NULL && pod_ready(pod);
         if (pod != NULL)
             existing++;
@@ -157,6 +218,10 @@ cJSON *op_status_build(const op_status_input *in)
                 snprintf(pending, sizeof pending, "listener \"%s\": %s", l->name, buf);
             }
         }
+        if (op_container_failure_find(pod, &f)) {
+            cJSON_AddItemToObject(b, "containerError", op_container_failure_json(&f));
+            failures_add(&fs, id, &f);
+        }
         cJSON_AddItemToArray(brokers, b);
     }
 
@@ -173,11 +238,19 @@ cJSON *op_status_build(const op_status_input *in)
     op_condition_put(conds, old_conds, "Ready", ready == c->replicas,
                      ready == c->replicas ? "AllBrokersReady" : "BrokersNotReady", buf,
                      c->generation, in->now);
+    /* Degraded says the most pressing thing: what could not be applied,
+     * then brokers that cannot run, then the operator's own restart of a
+     * broker, then addresses not known yet. */
     if (in->apply_reason != NULL)
         op_condition_put(conds, old_conds, "Degraded", true, in->apply_reason,
                          in->apply_message != NULL ? in->apply_message : "", c->generation,
                          in->now);
-    else if (in->restart_message != NULL)
+    else if (fs.count > 0) {
+        failures_message(c, &fs, failed, sizeof failed);
+        op_condition_put(conds, old_conds, "Degraded", true,
+                         op_failure_condition_reason(fs.first.kind), failed, c->generation,
+                         in->now);
+    } else if (in->restart_message != NULL)
         op_condition_put(conds, old_conds, "Degraded", true, "AddressChanged", in->restart_message,
                          c->generation, in->now);
     else if (pending[0] != '\0')
@@ -185,7 +258,8 @@ cJSON *op_status_build(const op_status_input *in)
                          c->generation, in->now);
     else
         op_condition_put(conds, old_conds, "Degraded", false, "AsExpected",
-                         "every broker's address is known", c->generation, in->now);
+                         "every broker's address is known and no broker container is failing",
+                         c->generation, in->now);
     if (in->cluster_id != NULL)
         cJSON_AddStringToObject(st, "clusterID", in->cluster_id);
     cJSON_AddNumberToObject(st, "replicas", existing);

@@ -1,7 +1,10 @@
 /* The KafkaCluster's status as berth reports it: observedGeneration, the
  * conditions Ready, Reconciled and Degraded, the cluster ID, replica
  * counts, bootstrap addresses and one entry per broker with its pod, node,
- * readiness and the address it advertises on every listener.
+ * readiness, the address it advertises on every listener and, while one of
+ * its pod's containers cannot run, containerError (container_failure.h;
+ * Degraded then names the first such broker, with reason
+ * BrokerImagePullFailed, BrokerContainerCreateFailed or BrokerCrashLooping).
  *
  * Built from what reconcile observed, purely, so the same observation
  * gives the same status and an unchanged cluster costs no status write.

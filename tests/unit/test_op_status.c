@@ -4,7 +4,9 @@
  * noticed), and the status built from observed pods and nodes (per-broker
  * addresses from each pod's node, readiness counted from pod conditions,
  * a missing address reported as Degraded, lastTransitionTime kept while a
- * condition holds, a refusal keeping the rest of the status). */
+ * condition holds, a refusal keeping the rest of the status, a broker
+ * whose image cannot be pulled or whose container crashes reported as
+ * Degraded and in its status entry until it recovers). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "operator/address.h"
 #include "operator/cluster.h"
+#include "operator/container_failure.h"
 #include "operator/diff.h"
 #include "operator/readdress.h"
 #include "operator/scale_down.h"
@@ -338,6 +341,385 @@ START_TEST(scale_down_counts_replicas_of_leaving_brokers)
 }
 END_TEST
 
+/* --- brokers that cannot run ------------------------------------------- */
+
+/* Every pod on n1 (which has addresses), so only container failures can
+ * make the cluster Degraded. */
+static const char *const one_node_json =
+    "[{\"metadata\":{\"name\":\"n1\"},\"status\":{\"addresses\":["
+    "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.1\"}]}}]";
+
+/* A pod of cluster demo in namespace kafka, on n1, Ready or not, with
+ * extra members of its status (e.g. "\"containerStatuses\":[...]"). */
+static void pod_json(char *buf, size_t size, const char *name, bool ready, const char *status)
+{
+    snprintf(buf, size,
+             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"kafka\",\"labels\":"
+             "{\"app.kubernetes.io/instance\":\"demo\"}},\"spec\":{\"nodeName\":\"n1\"},"
+             "\"status\":{\"phase\":\"%s\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]"
+             "%s%s}}",
+             name, ready ? "Running" : "Pending", ready ? "True" : "False",
+             status[0] != '\0' ? "," : "", status);
+}
+
+/* Status of the demo cluster with pods demo-0 and demo-2 healthy and demo-1
+ * having status extra (healthy when ""), plus the pods in more (a JSON
+ * array's items, or ""). */
+static cJSON *build_with(const cJSON *old, const char *extra, const char *more, const char *now)
+{
+    char p0[512], p1[8192], p2[512], all[16384];
+    cJSON *cr = J(cr_json), *nodes = J(one_node_json), *pods, *st;
+    op_cluster c;
+    op_status_input in = {0};
+    util_err err = {{0}};
+
+    pod_json(p0, sizeof p0, "demo-0", true, "");
+    pod_json(p1, sizeof p1, "demo-1", extra[0] == '\0', extra);
+    pod_json(p2, sizeof p2, "demo-2", true, "");
+    snprintf(all, sizeof all, "[%s,%s,%s%s%s]", p0, p1, p2, more[0] != '\0' ? "," : "", more);
+    pods = J(all);
+    ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+    in.c = &c;
+    in.o = &opts;
+    in.cluster_id = "MkU3OEVBNTcwNTJENDM2Qg";
+    in.pods = pods;
+    in.nodes = nodes;
+    in.old_status = old;
+    in.now = now;
+    st = op_status_build(&in);
+    cJSON_Delete(pods);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+    return st;
+}
+
+static const cJSON *container_error(const cJSON *st, int id)
+{
+    return cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "brokers"), id),
+                               "containerError");
+}
+
+/* Each waiting reason that needs a person, in each of the pod's
+ * containers, gives Degraded=True with its reason, naming the broker, its
+ * pod, the container, the kubelet's reason and message; the broker's
+ * status entry holds the same. */
+START_TEST(failing_containers_make_the_cluster_degraded)
+{
+    static const struct {
+        const char *list, *container, *reason, *message, *want;
+    } cases[] = {
+        {"containerStatuses", "broker", "ImagePullBackOff",
+         "Back-off pulling image \\\"apache/kafka:nope\\\"", "BrokerImagePullFailed"},
+        {"containerStatuses", "broker", "ErrImagePull",
+         "failed to pull and unpack image: not found", "BrokerImagePullFailed"},
+        {"containerStatuses", "broker", "InvalidImageName",
+         "Failed to apply default image tag \\\"Apache/Kafka\\\"", "BrokerImagePullFailed"},
+        {"initContainerStatuses", "init", "ErrImageNeverPull", "image is not present",
+         "BrokerImagePullFailed"},
+        {"initContainerStatuses", "sidecar", "ImagePullBackOff",
+         "Back-off pulling image \\\"private/berth-sidecar:1\\\"", "BrokerImagePullFailed"},
+        {"containerStatuses", "broker", "CreateContainerConfigError",
+         "container has runAsNonRoot and image will run as root", "BrokerContainerCreateFailed"},
+        {"initContainerStatuses", "init", "CreateContainerError", "mount failed",
+         "BrokerContainerCreateFailed"},
+        {"containerStatuses", "broker", "CrashLoopBackOff",
+         "back-off 10s restarting failed container=broker pod=demo-1_kafka(u)",
+         "BrokerCrashLooping"},
+        {"initContainerStatuses", "sidecar", "CrashLoopBackOff",
+         "back-off 20s restarting failed container=sidecar", "BrokerCrashLooping"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[1024], want[512];
+        cJSON *st;
+        const cJSON *d, *ce;
+
+        snprintf(extra, sizeof extra,
+                 "\"%s\":[{\"name\":\"%s\",\"ready\":false,\"restartCount\":0,"
+                 "\"state\":{\"waiting\":{\"reason\":\"%s\",\"message\":\"%s\"}}}]",
+                 cases[i].list, cases[i].container, cases[i].reason, cases[i].message);
+        st = build_with(NULL, extra, "", "2026-01-01T00:00:00Z");
+        d = cond(st, "Degraded");
+        ce = container_error(st, 1);
+        ck_assert_str_eq(field(d, "status"), "True");
+        ck_assert_str_eq(field(d, "reason"), cases[i].want);
+        /* The message as the test wrote it, unescaped. */
+        snprintf(want, sizeof want, "broker 1 (pod demo-1): container %s: %s: ", cases[i].container,
+                 cases[i].reason);
+        ck_assert_msg(strncmp(field(d, "message"), want, strlen(want)) == 0, "%s: %s",
+                      cases[i].reason, field(d, "message"));
+        ck_assert_ptr_nonnull(ce);
+        ck_assert_str_eq(field(ce, "container"), cases[i].container);
+        ck_assert_str_eq(field(ce, "reason"), cases[i].reason);
+        ck_assert_ptr_nonnull(strstr(field(d, "message"), field(ce, "message")));
+        ck_assert_ptr_null(container_error(st, 0));
+        ck_assert_ptr_null(container_error(st, 2));
+        /* The same pods again: the same status, so no write. */
+        {
+            cJSON *again = build_with(st, extra, "", "2026-01-01T00:05:00Z");
+
+            ck_assert(cJSON_Compare(st, again, 1));
+            cJSON_Delete(again);
+        }
+        cJSON_Delete(st);
+    }
+}
+END_TEST
+
+/* The kubelet's message goes into the status as it is. */
+START_TEST(kubelet_message_is_reported)
+{
+    cJSON *st = build_with(NULL,
+                           "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+                           "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\","
+                           "\"message\":\"Back-off pulling image \\\"apache/kafka:nope\\\"\"}}}]",
+                           "", "2026-01-01T00:00:00Z");
+
+    ck_assert_str_eq(field(cond(st, "Degraded"), "message"),
+                     "broker 1 (pod demo-1): container broker: ImagePullBackOff: Back-off "
+                     "pulling image \"apache/kafka:nope\"");
+    ck_assert_str_eq(field(container_error(st, 1), "message"),
+                     "Back-off pulling image \"apache/kafka:nope\"");
+    cJSON_Delete(st);
+}
+END_TEST
+
+/* A crash loop stays reported through its phases (back-off, running
+ * again unready, just exited), with the last exit code, and keeps its
+ * transition time; once the broker is ready again it is cleared. */
+START_TEST(crash_loop_holds_until_the_broker_is_ready)
+{
+    const char *waiting =
+        "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,\"restartCount\":3,"
+        "\"lastState\":{\"terminated\":{\"exitCode\":1,\"reason\":\"Error\"}},"
+        "\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"back-off 40s\"}}}]";
+    const char *running =
+        "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,\"restartCount\":4,"
+        "\"lastState\":{\"terminated\":{\"exitCode\":137,\"reason\":\"OOMKilled\"}},"
+        "\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:01:00Z\"}}}]";
+    const char *exited =
+        "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,\"restartCount\":4,"
+        "\"lastState\":{\"terminated\":{\"exitCode\":137,\"reason\":\"OOMKilled\"}},"
+        "\"state\":{\"terminated\":{\"exitCode\":1,\"reason\":\"Error\"}}}]";
+    const char *recovered =
+        "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":true,\"restartCount\":5,"
+        "\"lastState\":{\"terminated\":{\"exitCode\":1,\"reason\":\"Error\"}},"
+        "\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:03:00Z\"}}}]";
+    cJSON *a = build_with(NULL, waiting, "", "2026-01-01T00:00:00Z");
+    cJSON *b = build_with(a, running, "", "2026-01-01T00:01:00Z");
+    cJSON *c = build_with(b, exited, "", "2026-01-01T00:02:00Z");
+    cJSON *d = build_with(c, recovered, "", "2026-01-01T00:03:00Z");
+
+    ck_assert_str_eq(field(container_error(a, 1), "message"),
+                     "back-off 40s; last exit code 1 (Error), 3 restarts");
+    ck_assert_str_eq(field(cond(b, "Degraded"), "reason"), "BrokerCrashLooping");
+    ck_assert_str_eq(field(container_error(b, 1), "reason"), "OOMKilled");
+    ck_assert_str_eq(field(container_error(b, 1), "message"),
+                     "runs again, not ready yet; last exit code 137 (OOMKilled), 4 restarts");
+    ck_assert_str_eq(field(cond(c, "Degraded"), "reason"), "BrokerCrashLooping");
+    ck_assert_str_eq(field(container_error(c, 1), "reason"), "Error");
+    ck_assert_str_eq(field(container_error(c, 1), "message"),
+                     "exited with code 1; previous run's last exit code 137 (OOMKilled), 4 "
+                     "restarts");
+    ck_assert_str_eq(field(cond(c, "Degraded"), "lastTransitionTime"), "2026-01-01T00:00:00Z");
+    /* Ready again: cleared, and the transition is now. */
+    ck_assert_str_eq(field(cond(d, "Degraded"), "status"), "False");
+    ck_assert_str_eq(field(cond(d, "Degraded"), "reason"), "AsExpected");
+    ck_assert_str_eq(field(cond(d, "Degraded"), "lastTransitionTime"), "2026-01-01T00:03:00Z");
+    ck_assert_ptr_null(container_error(d, 1));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+    cJSON_Delete(d);
+}
+END_TEST
+
+/* Pulled at last: Degraded goes back to False with its normal reason, the
+ * broker's entry loses containerError, and the status equals that of a
+ * cluster that never failed (but for the transition time). */
+START_TEST(recovered_brokers_clear_the_condition)
+{
+    cJSON *healthy = build_with(NULL, "", "", "2026-01-01T00:00:00Z");
+    cJSON *a =
+        build_with(healthy,
+                   "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+                   "\"state\":{\"waiting\":{\"reason\":\"ErrImagePull\",\"message\":\"x\"}}}]",
+                   "", "2026-01-01T00:01:00Z");
+    cJSON *b = build_with(a,
+                          "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+                          "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\","
+                          "\"message\":\"y\"}}}]",
+                          "", "2026-01-01T00:02:00Z");
+    cJSON *c = build_with(b, "", "", "2026-01-01T00:03:00Z");
+
+    ck_assert_str_eq(field(cond(healthy, "Degraded"), "status"), "False");
+    ck_assert_str_eq(field(cond(a, "Degraded"), "status"), "True");
+    ck_assert_str_eq(field(cond(a, "Degraded"), "lastTransitionTime"), "2026-01-01T00:01:00Z");
+    /* ErrImagePull and ImagePullBackOff alternate while the kubelet
+     * retries: one condition reason, one transition. */
+    ck_assert_str_eq(field(cond(b, "Degraded"), "reason"), "BrokerImagePullFailed");
+    ck_assert_str_eq(field(cond(b, "Degraded"), "lastTransitionTime"), "2026-01-01T00:01:00Z");
+    ck_assert_str_eq(field(cond(c, "Degraded"), "status"), "False");
+    ck_assert_str_eq(field(cond(c, "Degraded"), "reason"), "AsExpected");
+    ck_assert_str_eq(field(cond(c, "Degraded"), "lastTransitionTime"), "2026-01-01T00:03:00Z");
+    ck_assert_ptr_null(container_error(c, 1));
+    ck_assert(cJSON_Compare(cJSON_GetObjectItem(c, "brokers"),
+                            cJSON_GetObjectItem(healthy, "brokers"), 1));
+    cJSON_Delete(healthy);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    cJSON_Delete(c);
+}
+END_TEST
+
+/* Pods that are not this cluster's brokers count for nothing, whatever
+ * their containers do: another cluster's pod, a pod of the same name in
+ * another namespace, one labelled for another cluster. Nor do waits that
+ * are part of a normal start, a pod being deleted, or a finished one. */
+START_TEST(other_pods_and_normal_waits_are_ignored)
+{
+    static const char *const fail =
+        "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+        "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\",\"message\":\"x\"}}}]";
+    char more[2048];
+    cJSON *st;
+
+    snprintf(more, sizeof more,
+             "{\"metadata\":{\"name\":\"other-1\",\"namespace\":\"kafka\",\"labels\":"
+             "{\"app.kubernetes.io/instance\":\"other\"}},\"status\":{%s}},"
+             "{\"metadata\":{\"name\":\"demo-1\",\"namespace\":\"elsewhere\"},\"status\":{%s}}",
+             fail, fail);
+    st = build_with(NULL, "", more, "2026-01-01T00:00:00Z");
+    ck_assert_str_eq(field(cond(st, "Degraded"), "status"), "False");
+    ck_assert_ptr_null(container_error(st, 1));
+    cJSON_Delete(st);
+
+    /* demo-1 by name, but labelled for another cluster: not a broker of
+     * demo (and it comes first, so it is the one found). */
+    snprintf(more, sizeof more,
+             "[{\"metadata\":{\"name\":\"demo-1\",\"labels\":{\"app.kubernetes.io/instance\":"
+             "\"demo-x\"}},\"status\":{%s}}]",
+             fail);
+    {
+        cJSON *cr = J(cr_json), *nodes = J(one_node_json), *pods = J(more);
+        op_cluster c;
+        op_status_input in = {0};
+        util_err err = {{0}};
+
+        ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+        in.c = &c;
+        in.o = &opts;
+        in.pods = pods;
+        in.nodes = nodes;
+        in.now = "2026-01-01T00:00:00Z";
+        st = op_status_build(&in);
+        ck_assert_ptr_null(container_error(st, 1));
+        ck_assert_ptr_null(field(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "brokers"), 1), "pod"));
+        cJSON_Delete(st);
+        cJSON_Delete(pods);
+        cJSON_Delete(nodes);
+        cJSON_Delete(cr);
+    }
+
+    /* A normal start: init running, sidecar and broker waiting to start. */
+    st = build_with(NULL,
+                    "\"initContainerStatuses\":[{\"name\":\"init\",\"ready\":false,"
+                    "\"state\":{\"running\":{}}},{\"name\":\"sidecar\",\"ready\":false,"
+                    "\"state\":{\"waiting\":{\"reason\":\"PodInitializing\"}}}],"
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+                    "\"state\":{\"waiting\":{\"reason\":\"ContainerCreating\"}}}]",
+                    "", "2026-01-01T00:00:00Z");
+    ck_assert_str_eq(field(cond(st, "Degraded"), "status"), "False");
+    cJSON_Delete(st);
+    /* Done with init (exit 0), broker started, not ready yet. */
+    st = build_with(NULL,
+                    "\"initContainerStatuses\":[{\"name\":\"init\",\"ready\":false,"
+                    "\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}}],"
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+                    "\"state\":{\"running\":{}}}]",
+                    "", "2026-01-01T00:00:00Z");
+    ck_assert_str_eq(field(cond(st, "Degraded"), "status"), "False");
+    cJSON_Delete(st);
+    /* Being deleted, or Failed (e.g. evicted): the StatefulSet replaces it. */
+    {
+        cJSON *pod = J("{\"metadata\":{\"name\":\"demo-1\",\"deletionTimestamp\":\"x\"},"
+                       "\"status\":{\"containerStatuses\":[{\"name\":\"broker\",\"state\":"
+                       "{\"terminated\":{\"exitCode\":143}}}]}}");
+        op_container_failure f;
+
+        ck_assert_int_eq(op_container_failure_find(pod, &f), 0);
+        ck_assert_int_eq(f.kind, OP_FAILURE_NONE);
+        cJSON_DeleteItemFromObject(cJSON_GetObjectItem(pod, "metadata"), "deletionTimestamp");
+        ck_assert_int_eq(op_container_failure_find(pod, &f), 1);
+        cJSON_AddStringToObject(cJSON_GetObjectItem(pod, "status"), "phase", "Failed");
+        ck_assert_int_eq(op_container_failure_find(pod, &f), 0);
+        ck_assert_int_eq(op_container_failure_find(NULL, &f), 0);
+        cJSON_Delete(pod);
+    }
+}
+END_TEST
+
+/* Several failing brokers: the condition tells the first in full and names
+ * the others; a long kubelet message is cut on a UTF-8 boundary. */
+START_TEST(several_failures_and_long_messages)
+{
+    char extra[4096], msg[1400];
+    cJSON *st;
+    const char *m;
+
+    /* 600 bytes of a two-byte character, cut to fit. */
+    for (int i = 0; i < 300; i++)
+        memcpy(msg + 2 * i, "\xc3\xa9", 2);
+    msg[600] = '\0';
+    snprintf(extra, sizeof extra,
+             "\"containerStatuses\":[{\"name\":\"broker\",\"ready\":false,"
+             "\"state\":{\"waiting\":{\"reason\":\"ErrImagePull\",\"message\":\"%s\"}}}]",
+             msg);
+    st = build_with(NULL, extra, "", "2026-01-01T00:00:00Z");
+    m = field(container_error(st, 1), "message");
+    ck_assert_uint_le(strlen(m), OP_FAILURE_KUBELET_MAX);
+    /* 253 bytes would split a character: 252 and "...". */
+    ck_assert_uint_eq(strlen(m), 252 + 3);
+    ck_assert_str_eq(m + strlen(m) - 3, "...");
+    ck_assert_int_eq(memcmp(m, "\xc3\xa9", 2), 0);
+    ck_assert_int_eq((unsigned char)m[strlen(m) - 5], 0xc3);
+    cJSON_Delete(st);
+
+    /* demo-1's sidecar pulls in vain, demo-2 crash-loops: the lowest id
+     * is told in full, the others by id. */
+    {
+        cJSON *cr = J(cr_json), *nodes = J(one_node_json), *pods;
+        op_cluster c;
+        op_status_input in = {0};
+        util_err err = {{0}};
+
+        pods = J("[{\"metadata\":{\"name\":\"demo-2\"},\"status\":{\"containerStatuses\":"
+                 "[{\"name\":\"broker\",\"state\":{\"waiting\":{\"reason\":"
+                 "\"CrashLoopBackOff\"}}}]}},"
+                 "{\"metadata\":{\"name\":\"demo-1\"},\"status\":{\"containerStatuses\":"
+                 "[{\"name\":\"sidecar\",\"state\":{\"waiting\":{\"reason\":"
+                 "\"ImagePullBackOff\",\"message\":\"m\"}}}]}}]");
+        ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+        in.c = &c;
+        in.o = &opts;
+        in.pods = pods;
+        in.nodes = nodes;
+        in.now = "2026-01-01T00:00:00Z";
+        st = op_status_build(&in);
+        ck_assert_str_eq(field(cond(st, "Degraded"), "reason"), "BrokerImagePullFailed");
+        ck_assert_str_eq(field(cond(st, "Degraded"), "message"),
+                         "broker 1 (pod demo-1): container sidecar: ImagePullBackOff: m; also "
+                         "failing: broker 2");
+        ck_assert_str_eq(field(container_error(st, 2), "reason"), "CrashLoopBackOff");
+        ck_assert_str_eq(field(container_error(st, 2), "message"), "");
+        cJSON_Delete(st);
+        cJSON_Delete(pods);
+        cJSON_Delete(nodes);
+        cJSON_Delete(cr);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_status");
@@ -354,6 +736,12 @@ int main(void)
     tcase_add_test(tc, address_news_name_new_addresses_only);
     tcase_add_test(tc, moved_addresses_restart_the_broker_once);
     tcase_add_test(tc, scale_down_counts_replicas_of_leaving_brokers);
+    tcase_add_test(tc, failing_containers_make_the_cluster_degraded);
+    tcase_add_test(tc, kubelet_message_is_reported);
+    tcase_add_test(tc, crash_loop_holds_until_the_broker_is_ready);
+    tcase_add_test(tc, recovered_brokers_clear_the_condition);
+    tcase_add_test(tc, other_pods_and_normal_waits_are_ignored);
+    tcase_add_test(tc, several_failures_and_long_messages);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
