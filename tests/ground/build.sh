@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the test ground's Go binaries (etcd, the Kubernetes control plane,
-# kubectl, kwok, helm) from the pinned modules under tests/ground/go/ into
+# Builds the test ground's binaries (etcd, the Kubernetes control plane,
+# kubectl, the real node's kubelet and kube-proxy and its pause program,
+# CoreDNS, kwok, helm) from the pinned modules under tests/ground/go/ into
 # the cache, once. Each component is rebuilt only when its go.mod/go.sum
 # change: the stamp file beside the binaries records what they were built from.
 #
@@ -37,10 +38,23 @@ build_k8s() {
     ld+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
     ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$v"
     ld+=" -X k8s.io/component-base/version.gitTreeState=clean"
-    for t in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    for t in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do
         ground_log "building $t $v"
         (cd "$d" && go build -trimpath -ldflags "$ld" -o "$bin/$t" "k8s.io/kubernetes/cmd/$t")
     done
+    # The pod sandbox's program, from the same module: the real node's pause
+    # image holds only this static binary.
+    local src
+    src="$(cd "$d" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"
+    ground_log "building pause from $v"
+    gcc -Os -static -Wall -Werror -DVERSION="$v" -o "$bin/pause" "$src"
+}
+
+build_coredns() {
+    local d="$here/go/coredns" v
+    v=$(version_of "$d" github.com/coredns/coredns)
+    ground_log "building coredns $v"
+    (cd "$d" && go build -trimpath -ldflags "-s -w" -o "$bin/coredns" github.com/coredns/coredns)
 }
 
 build_etcd() {
@@ -67,7 +81,7 @@ build_helm() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd k8s kwok helm)
+[ ${#components[@]} -gt 0 ] || components=(etcd k8s coredns kwok helm)
 for c in "${components[@]}"; do
     if fresh "$c"; then
         ground_log "$c: cached in $bin"

@@ -4,7 +4,8 @@
 # linters, musl (the static drain client), openssl (ground certificates),
 # jq (generated install files and docs), buildah and mmdebstrap (the
 # container images and their Debian base),
-# a JDK and Maven (the Kafka test ground). Idempotent and quiet when all
+# a JDK and Maven (the Kafka test ground), containerd, runc, the CNI plugins
+# and iptables (the ground's real node). Idempotent and quiet when all
 # are present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 pkgs=(
@@ -13,6 +14,7 @@ pkgs=(
     clang libclang-rt-14-dev clang-tidy clang-format cppcheck
     musl-tools openssl curl ca-certificates jq buildah mmdebstrap
     default-jdk-headless maven golang-go
+    containerd runc containernetworking-plugins iptables iproute2 util-linux
 )
 missing=()
 for p in "${pkgs[@]}"; do

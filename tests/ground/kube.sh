@@ -20,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 kstate="$GROUND_STATE/kube"
 pki="$kstate/pki"
 B="$GROUND_BIN"
+# How many of the fake nodes below to create (0 for a ground of real nodes).
+GROUND_KWOK_NODES=${GROUND_KWOK_NODES:-3}
 
 # Fake nodes: name, InternalIP (loopback), ExternalIP (TEST-NET-3, RFC 5737),
 # zone. Their addresses are data for berth to advertise; nothing dials them.
@@ -35,7 +37,7 @@ make_pki() {
     openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
         -subj "/CN=berth-ground-ca" 2>/dev/null
     cat >serving.ext <<EOF
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=IP:127.0.0.1,IP:$GROUND_NODE_NET.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 extendedKeyUsage=serverAuth
 EOF
     echo "extendedKeyUsage=clientAuth" >client.ext
@@ -101,6 +103,12 @@ wait_for() {
 
 kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
 
+# Loopback, unless real nodes will run (GROUND_REAL_NODES=1): their kubelets
+# and pods reach the API server at the node bridge's host address.
+apiserver_bind() {
+    if [ "${GROUND_REAL_NODES:-0}" = 1 ]; then echo 0.0.0.0; else echo 127.0.0.1; fi
+}
+
 apiserver_ready() {
     alive kube-apiserver || ground_die "kube-apiserver exited: $(tail -5 "$kstate/kube-apiserver.log")"
     curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
@@ -109,7 +117,7 @@ apiserver_ready() {
 
 cmd_nodes() {
     local n name iip eip zone
-    for n in "${NODES[@]}"; do
+    for n in "${NODES[@]:0:$GROUND_KWOK_NODES}"; do
         read -r name iip eip zone <<<"$n"
         kc apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -136,13 +144,13 @@ EOF
 
 nodes_ready() {
     [ "$(kc get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
-        grep -c True)" -ge "${#NODES[@]}" ]
+        grep -c True)" -ge "$GROUND_KWOK_NODES" ]
 }
 
 start_apiserver() {
     start kube-apiserver "$B/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT" \
-        --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+        --bind-address "$(apiserver_bind)" --advertise-address 127.0.0.1 \
         --secure-port "$GROUND_APISERVER_PORT" \
         --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
         --client-ca-file "$pki/ca.crt" \
@@ -154,6 +162,8 @@ start_apiserver() {
         --service-node-port-range 30000-32767 \
         --endpoint-reconciler-type none \
         --allow-privileged=true \
+        --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
+        --kubelet-preferred-address-types InternalIP,Hostname \
         --audit-policy-file "$kstate/audit-policy.yaml" \
         --audit-log-path "$kstate/audit.log" --audit-log-format json
 }

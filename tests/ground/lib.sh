@@ -20,6 +20,14 @@ GROUND_KCM_PORT=${GROUND_KCM_PORT:-26257}
 GROUND_SCHEDULER_PORT=${GROUND_SCHEDULER_PORT:-26259}
 GROUND_KWOK_PORT=${GROUND_KWOK_PORT:-26280}
 
+# The real nodes' network (node.sh): a bridge on the host holding
+# $GROUND_NODE_NET.1, node I at $GROUND_NODE_NET.(10+I), its pods in
+# $GROUND_NODE_POD_NET.I.0/24 (apart from kwok's fake 10.244.0.0/16). A
+# second ground with real nodes at the same time needs other values.
+GROUND_NODE_NET=${GROUND_NODE_NET:-172.30.0}
+GROUND_NODE_POD_NET=${GROUND_NODE_POD_NET:-10.245}
+GROUND_NODE_BRIDGE=${GROUND_NODE_BRIDGE:-berth0}
+
 ground_log() { printf 'ground: %s\n' "$*" >&2; }
 ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }
 
