@@ -89,8 +89,10 @@ build() {
 # Its build context is put together in a temporary directory: the broker
 # directory's scripts (bin/) and log4j2 file, the ground's tools log4j2 file
 # (config/) and the cached jars (libs/, hard links where the file system
-# allows). Modes and times are kept, so an unchanged context hits the layer
-# cache.
+# allows). The layer cache looks at the copied files' metadata too, so the
+# scripts, config files and directories get fixed modes and times (a
+# checkout's depend on its umask and age; the jars keep the cache's): an
+# unchanged context hits the cache whatever checkout it came from.
 build_kafka() {
     local kver libs ctx tag t0=$SECONDS
     kver=$(bash "$repo/tests/ground/kafka.sh" version)
@@ -101,11 +103,11 @@ build_kafka() {
     [ -n "$(ls "$libs"/*.jar 2>/dev/null)" ] || { log "no Kafka jars in $libs after kafka.sh fetch"; exit 1; }
     ctx=$(mktemp -d)
     mkdir "$ctx/bin" "$ctx/config" "$ctx/libs"
-    cp -p "$repo/tests/ground/broker/"*.sh "$ctx/bin/"
-    cp -p "$repo/tests/ground/broker/log4j2.properties" "$ctx/config/"
-    cp -p "$repo/tests/ground/kafka/log4j2-tools.properties" "$ctx/config/tools-log4j2.properties"
+    install -m 755 "$repo/tests/ground/broker/"*.sh "$ctx/bin/"
+    install -m 644 "$repo/tests/ground/broker/log4j2.properties" "$ctx/config/"
+    install -m 644 "$repo/tests/ground/kafka/log4j2-tools.properties" "$ctx/config/tools-log4j2.properties"
+    touch -d @0 "$ctx"/bin/* "$ctx"/config/*
     cp -pl "$libs/"*.jar "$ctx/libs/" 2>/dev/null || cp -p "$libs/"*.jar "$ctx/libs/"
-    # The directories' own times are fixed too: they are part of the context.
     touch -d @0 "$ctx/bin" "$ctx/config" "$ctx/libs"
     log "building $tag (Apache Kafka $kver, FROM $base)"
     if ! buildah bud --quiet --layers --force-rm --build-arg "BASE=$base" -t "$tag" \
