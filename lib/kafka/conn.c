@@ -24,6 +24,7 @@ struct kafka_conn {
     size_t max_frame;
     int32_t next_correlation;
     int broken;          /* a call failed mid-stream: no further calls */
+    int closed_by_peer;  /* that failure was the broker closing or resetting it */
     util_err broken_why; /* that call's error, for later callers */
     const kafka_transport *transport;
     void *tstate;
@@ -47,7 +48,8 @@ static kafka_io plain_read(void *state, int fd, void *buf, size_t n, size_t *don
         *done = (size_t)got;
         return KAFKA_IO_OK;
     }
-    if (got == 0)
+    /* A reset is the broker closing too (as tls.c reads it). */
+    if (got == 0 || errno == ECONNRESET)
         return KAFKA_IO_CLOSED;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
         return KAFKA_IO_WANT_READ;
@@ -334,6 +336,57 @@ const char *kafka_conn_addr(const kafka_conn *c)
     return c->addr;
 }
 
+int kafka_conn_closed_by_peer(const kafka_conn *c)
+{
+    return c->closed_by_peer;
+}
+
+/* Does ai refuse a connection? 1 refused, 0 accepted or undecided. */
+static int refuses(const struct addrinfo *ai, int64_t deadline)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int soerr = 0, refused = 0;
+    socklen_t len = sizeof soerr;
+
+    if (fd < 0)
+        return 0;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        if (errno == ECONNREFUSED) {
+            refused = 1;
+        } else if ((errno == EINPROGRESS || errno == EINTR) &&
+                   wait_fd(fd, KAFKA_IO_WANT_WRITE, deadline, NULL) == 0 &&
+                   getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0) {
+            refused = soerr == ECONNREFUSED;
+        }
+    }
+    close(fd);
+    return refused;
+}
+
+int kafka_conn_refused(const char *hostport, int timeout_ms)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char *host = NULL, *port = NULL;
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    int refused = 0;
+
+    if (split_hostport(hostport, &host, &port, NULL) < 0)
+        return 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    if (getaddrinfo(host, port, &hints, &res) == 0) {
+        refused = res != NULL;
+        for (ai = res; ai != NULL && refused; ai = ai->ai_next)
+            refused = refuses(ai, deadline);
+        freeaddrinfo(res);
+    }
+    free(host);
+    free(port);
+    return refused;
+}
+
 /* ---- calls ---- */
 
 /* Moves all n bytes one way before the deadline. what names the step for
@@ -358,6 +411,7 @@ static int transfer(kafka_conn *c, int sending, void *buf, size_t n, int64_t dea
                 return -1;
             break;
         case KAFKA_IO_CLOSED:
+            c->closed_by_peer = 1;
             return util_err_set(err, "%s: connection closed by the broker", what);
         case KAFKA_IO_ERROR:
             return util_err_prefix(err, "%s", what);

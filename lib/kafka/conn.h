@@ -81,6 +81,18 @@ void kafka_conn_free(kafka_conn *c);
 /* The "host:port" c was opened with; borrowed from c. */
 const char *kafka_conn_addr(const kafka_conn *c);
 
+/* 1 once a call on c failed because the broker closed or reset the
+ * connection (rather than a timeout or a bad answer), else 0. A broker
+ * process that ends closes every connection to it, so on a connection held
+ * open this tells that the process which answered it is gone. */
+int kafka_conn_closed_by_peer(const kafka_conn *c);
+
+/* 1 when nothing listens at hostport: every address it resolves to refuses
+ * a TCP connection (ECONNREFUSED) within timeout_ms. 0 when one accepts, or
+ * when it cannot be told (no answer in time, name not resolved). Opens and
+ * closes plain TCP connections only; sends nothing. */
+int kafka_conn_refused(const char *hostport, int timeout_ms);
+
 /* Sends req and waits for its response, all within timeout_ms (> 0). On
  * success *resp is the response body after its header, borrowed from c until
  * the next call or kafka_conn_free. Any failure leaves c unusable. */

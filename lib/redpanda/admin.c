@@ -565,11 +565,11 @@ static int request(rp_admin *a, const char *method, const char *path, char **bod
     }
     rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
+        ret = rc == CURLE_COULDNT_CONNECT ? RP_ERR_UNREACHABLE : RP_ERR;
         if (s.overflow)
-            ret = util_err_set(err, "%s: answer larger than %u bytes", what, RP_MAX_BODY);
+            util_err_set(err, "%s: answer larger than %u bytes", what, RP_MAX_BODY);
         else
-            ret = util_err_set(err, "%s: %s", what,
-                               errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+            util_err_set(err, "%s: %s", what, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

@@ -13,7 +13,8 @@
  * Only one broker of a cluster may be in maintenance mode at a time: a PUT
  * for a second broker is answered 400, which this client reports as
  * RP_ERR_BUSY so the caller can wait and retry. An unknown broker is a 404,
- * reported as RP_ERR_NOT_FOUND. Answers are treated as untrusted: a field
+ * reported as RP_ERR_NOT_FOUND; an admin API that refuses the connection as
+ * RP_ERR_UNREACHABLE. Answers are treated as untrusted: a field
  * of the wrong type is an error naming the field.
  *
  * The program calls curl_global_init(CURL_GLOBAL_DEFAULT) once before the
@@ -36,6 +37,9 @@
 #define RP_ERR_BUSY       (-2) /* 400 on maintenance on: another broker holds the slot */
 #define RP_ERR_NOT_FOUND  (-3) /* 404: the broker is unknown to the cluster */
 #define RP_ERR_BAD_ANSWER (-4) /* a 2xx answer whose body does not decode */
+/* No connection: refused or unreachable (CURLE_COULDNT_CONNECT). The admin
+ * API runs in the Redpanda process, so on localhost: no Redpanda running. */
+#define RP_ERR_UNREACHABLE (-5)
 
 typedef struct rp_admin_config {
     const char *base_url; /* "https://localhost:9644"; NULL: RP_ADMIN_DEFAULT_URL */
@@ -106,7 +110,8 @@ void rp_admin_set_timeout(rp_admin *a, long timeout_ms);
 const char *rp_admin_url(const rp_admin *a);
 
 /* PUT /v1/brokers/{id}/maintenance. Returns 0, RP_ERR_BUSY,
- * RP_ERR_NOT_FOUND or RP_ERR, with err saying what Redpanda said. */
+ * RP_ERR_NOT_FOUND, RP_ERR_UNREACHABLE or RP_ERR, with err saying what
+ * Redpanda said. Every call below may return RP_ERR_UNREACHABLE too. */
 int rp_admin_maintenance_on(rp_admin *a, int broker_id, util_err *err);
 
 /* DELETE /v1/brokers/{id}/maintenance. Returns 0, RP_ERR_NOT_FOUND or

@@ -4,7 +4,7 @@
  * HTTP against the fake admin API (tests/support/fake_redpanda_admin.c):
  * maintenance on and off, the single maintenance slot (400 -> busy), an
  * unknown broker (404), basic auth, a garbage body, a slow answer past the
- * request timeout, and nobody listening. */
+ * request timeout, and nobody listening (unreachable, told apart). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,7 +371,7 @@ START_TEST(garbage_slow_and_absent_servers_are_clear_errors)
 
     fake_rp_stop(f);
     nobody = client("http://127.0.0.1:1", NULL, NULL, 0);
-    ck_assert_int_eq(rp_admin_maintenance_on(nobody, 0, &err), RP_ERR);
+    ck_assert_int_eq(rp_admin_maintenance_on(nobody, 0, &err), RP_ERR_UNREACHABLE);
     ck_assert_msg(strstr(err.msg, "PUT http://127.0.0.1:1/v1/brokers/0/maintenance: ") != NULL,
                   "%s", err.msg);
     rp_admin_free(nobody);
