@@ -18,6 +18,11 @@
  * for a few seconds. */
 typedef int (*sc_ready_fn)(void *user, char *why, size_t why_size);
 
+/* How many broker processes the readiness hook (same user) has seen end
+ * so far: each a restart of the broker container, after which the
+ * start-up gate applied again. */
+typedef long (*sc_restarts_fn)(void *user);
+
 typedef struct sc_broker_probe {
     const char *addr;            /* "localhost:9092" */
     const kafka_dial_opts *dial; /* TLS and SASL; NULL: plaintext; borrowed */

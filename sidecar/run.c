@@ -26,6 +26,7 @@ struct sc_run {
     util_metrics *metrics;
     pthread_t prober;
     bool prober_started;
+    long restarts_seen; /* the prober's: ready_restarts already counted */
     atomic_int stopping;
 
     pthread_mutex_t lock; /* guards everything below */
@@ -224,6 +225,13 @@ static void *prober_main(void *arg)
         util_metrics_set(r->metrics, "berth_sidecar_ready", NULL, ready, NULL);
         util_metrics_add(r->metrics, "berth_sidecar_readiness_checks_total",
                          (const char *[]){"result", ready ? "ready" : "not_ready", NULL}, 1, NULL);
+        if (r->cfg.ready_restarts != NULL) {
+            long n = r->cfg.ready_restarts(r->cfg.ready_user);
+            if (n > r->restarts_seen)
+                util_metrics_add(r->metrics, "berth_sidecar_broker_restarts_total", NULL,
+                                 (double)(n - r->restarts_seen), NULL);
+            r->restarts_seen = n > r->restarts_seen ? n : r->restarts_seen;
+        }
         if (changed) {
             if (ready)
                 util_info("broker %d is ready", r->cfg.broker_id);
@@ -250,7 +258,15 @@ static int define_metrics(util_metrics *m, util_err *err)
         util_metrics_define(m, "berth_sidecar_readiness_checks_total", UTIL_METRIC_COUNTER,
                             "Readiness checks of the broker, by result.", err) != 0 ||
         util_metrics_define(m, "berth_sidecar_drains_total", UTIL_METRIC_COUNTER,
-                            "Drain requests, by result (ok, failed, busy, bad_request).", err) != 0)
+                            "Drain requests, by result (ok, failed, busy, bad_request).",
+                            err) != 0 ||
+        util_metrics_define(m, "berth_sidecar_broker_restarts_total", UTIL_METRIC_COUNTER,
+                            "Broker processes seen to end beside this sidecar (the broker "
+                            "container restarted); readiness then waited for ISR and restore "
+                            "again.",
+                            err) != 0)
+        return -1;
+    if (util_metrics_add(m, "berth_sidecar_broker_restarts_total", NULL, 0, err) != 0)
         return -1;
     return util_metrics_set(m, "berth_sidecar_ready", NULL, 0, err);
 }

@@ -8,8 +8,10 @@
  * that can reach the pod's IP can move leadership.
  *
  * Readiness is asked of cfg->ready from a prober thread every
- * probe_interval_ms and served from that cached answer; drains run
- * cfg->drain on a worker thread, one at a time. */
+ * probe_interval_ms and served from that cached answer (its reason in the
+ * 503 body and the status); cfg->ready_restarts, if set, is asked after
+ * each check and counted in berth_sidecar_broker_restarts_total. Drains
+ * run cfg->drain on a worker thread, one at a time. */
 #ifndef BERTH_SIDECAR_RUN_H
 #define BERTH_SIDECAR_RUN_H
 
@@ -34,7 +36,8 @@ typedef struct sc_run_config {
     long probe_interval_ms;
     sc_ready_fn ready; /* required */
     void *ready_user;
-    sc_drain_fn drain; /* required; sc_drain_not_implemented until the engine lands */
+    sc_restarts_fn ready_restarts; /* may be NULL; asked with ready_user */
+    sc_drain_fn drain;             /* required; sc_drain_not_implemented until the engine lands */
     void *drain_user;
     sc_drain_status_fn drain_status; /* may be NULL */
     void *drain_status_user;

@@ -61,7 +61,7 @@ static char *drain_req(long long timeout_ms, char *buf, size_t size)
 
 /* ---- the in-process fixture ---- */
 
-static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0;
+static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0, restarts_value = 0;
 static long long drain_deadline_left = 0;
 
 static int fake_ready(void *user, char *why, size_t size)
@@ -69,6 +69,12 @@ static int fake_ready(void *user, char *why, size_t size)
     (void)user;
     snprintf(why, size, "the fake broker says no");
     return atomic_load(&ready_value);
+}
+
+static long fake_restarts(void *user)
+{
+    (void)user;
+    return atomic_load(&restarts_value);
 }
 
 static int fake_drain(sc_drain_call *call, void *user, util_err *err)
@@ -120,6 +126,7 @@ static void setup(void)
     atomic_store(&ready_value, 0);
     atomic_store(&drain_calls, 0);
     atomic_store(&drain_hold, 0);
+    atomic_store(&restarts_value, 0);
     fx.dir = tmpdir_new();
     snprintf(fx.sock, sizeof fx.sock, "%s/drain.sock", fx.dir);
     cfg.http_addr = "127.0.0.1";
@@ -128,6 +135,7 @@ static void setup(void)
     cfg.broker_id = 2;
     cfg.probe_interval_ms = 50;
     cfg.ready = fake_ready;
+    cfg.ready_restarts = fake_restarts;
     cfg.drain = fake_drain;
     cfg.drain_status = fake_status;
     ck_assert_msg(sc_run_new(&cfg, &fx.r, &err) == 0, "%s", err.msg);
@@ -179,6 +187,32 @@ START_TEST(health_readiness_and_metrics_over_tcp)
     ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_info{"));
     atomic_store(&ready_value, 0);
     ck_assert(wait_readyz(503));
+}
+END_TEST
+
+/* /metrics waits until it holds text; 1 when it did. */
+static int wait_metrics_with(const char *text)
+{
+    char out[8192];
+
+    for (int i = 0; i < 500; i++) {
+        if (request(fx.port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out) == 200 &&
+            strstr(out, text) != NULL)
+            return 1;
+        sc_sleep_ms(10);
+    }
+    return 0;
+}
+
+/* The broker restarts the readiness hook counts reach /metrics as a
+ * counter, also when several happened between two checks. */
+START_TEST(broker_restarts_are_counted_in_metrics)
+{
+    ck_assert(wait_metrics_with("\nberth_sidecar_broker_restarts_total 0\n"));
+    atomic_store(&restarts_value, 1);
+    ck_assert(wait_metrics_with("\nberth_sidecar_broker_restarts_total 1\n"));
+    atomic_store(&restarts_value, 3);
+    ck_assert(wait_metrics_with("\nberth_sidecar_broker_restarts_total 3\n"));
 }
 END_TEST
 
@@ -603,6 +637,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, health_readiness_and_metrics_over_tcp);
+    tcase_add_test(tc, broker_restarts_are_counted_in_metrics);
     tcase_add_test(tc, drain_and_status_are_not_on_tcp);
     tcase_add_test(tc, drain_over_the_socket);
     tcase_add_test(tc, one_drain_at_a_time_and_bad_bodies);
