@@ -26,11 +26,13 @@ struct sc_kafka_engine {
     int probe_timeout_ms;
     int32_t handback_batch;
     int handback_pause_ms;
+    sc_link link;            /* the prober's held connection; its thread's alone */
     pthread_mutex_t op_lock; /* one of drain or restore at a time */
     pthread_mutex_t lock;    /* guards what follows */
     bool drain_started;
-    bool restored;
-    long long restore_began; /* 0 until the first restore step */
+    long drain_process;      /* readiness.restarts when it started: the process drained */
+    bool restored;           /* restore done (or given up) for the current process */
+    long long restore_began; /* 0 until its first restore step */
     sc_readiness readiness;
     sc_ready_facts facts;
     char last_error[UTIL_ERR_MAX];
@@ -67,6 +69,7 @@ int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out
     e->handback_pause_ms = cfg->handback_pause_ms;
     pthread_mutex_init(&e->op_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
+    sc_link_init(&e->link, e->addr, e->dial);
     if (e->addr == NULL || e->ns == NULL || e->cluster == NULL ||
         (cfg->identity != NULL && e->identity == NULL)) {
         sc_kafka_engine_free(e);
@@ -85,6 +88,7 @@ void sc_kafka_engine_free(sc_kafka_engine *e)
 {
     if (e == NULL)
         return;
+    sc_link_close(&e->link);
     kube_client_free(e->kube);
     kube_config_free(e->kube_cfg);
     free(e->addr);
@@ -145,6 +149,7 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
     pthread_mutex_lock(&e->op_lock);
     pthread_mutex_lock(&e->lock);
     e->drain_started = true;
+    e->drain_process = e->readiness.restarts;
     e->last_error[0] = '\0';
     pthread_mutex_unlock(&e->lock);
     ctx_of(e, &ctx);
@@ -155,6 +160,14 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
         return -1;
     }
     return 0;
+}
+
+/* Has the broker process now running been drained? A drain is for the
+ * process it found; once that has ended (readiness counted a restart), the
+ * next one is restored like any other. Under e->lock. */
+static bool drained(const sc_kafka_engine *e)
+{
+    return e->drain_started && e->drain_process == e->readiness.restarts;
 }
 
 /* One bounded restore step; true once restore is done or has run out of
@@ -181,7 +194,7 @@ static bool restore_step(sc_kafka_engine *e)
     }
     pthread_mutex_lock(&e->op_lock);
     pthread_mutex_lock(&e->lock);
-    rc = e->drain_started ? -2 : 0;
+    rc = drained(e) ? -2 : 0;
     pthread_mutex_unlock(&e->lock);
     if (rc == 0) {
         ctx_of(e, &ctx);
@@ -200,41 +213,61 @@ static bool restore_step(sc_kafka_engine *e)
     return sc_now_ms() >= began + e->restore_timeout_ms;
 }
 
+/* Keeps what a check found; a restart seen starts restore over for the new
+ * process (the old one's hand-back, or its drain, is not the new one's). */
+static void keep_verdict(sc_kafka_engine *e, const sc_readiness *r, const sc_ready_facts *f,
+                         bool *restored)
+{
+    pthread_mutex_lock(&e->lock);
+    if (r->restarts != e->readiness.restarts) {
+        util_warn("broker %d: %s; the start-up gate (ISR, restore) applies again", e->broker_id,
+                  r->restarted);
+        e->restored = false;
+        e->restore_began = 0;
+        *restored = false;
+    }
+    e->readiness = *r;
+    e->facts = *f;
+    e->restored = e->restored || *restored;
+    pthread_mutex_unlock(&e->lock);
+}
+
 int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
 {
     sc_kafka_engine *e = user;
     sc_readiness r;
     sc_ready_facts f;
     util_err err = {{0}};
-    bool started, restored;
+    bool is_drained, restored;
     int rc;
 
     pthread_mutex_lock(&e->lock);
-    started = e->drain_started;
     restored = e->restored;
     r = e->readiness;
     pthread_mutex_unlock(&e->lock);
-    if (started) {
+    /* Probed even once drained: the drained process ending is what lets
+     * the next one be restored. */
+    rc = sc_readiness_probe(&r, &e->link, e->broker_id, restored, e->probe_timeout_ms, &f, &err);
+    keep_verdict(e, &r, &f, &restored);
+    pthread_mutex_lock(&e->lock);
+    is_drained = drained(e);
+    pthread_mutex_unlock(&e->lock);
+    if (is_drained) {
         snprintf(why, why_size, "broker %d has been drained; it stays unready until it restarts",
                  e->broker_id);
         return 0;
     }
-    rc = sc_readiness_check(&r, e->addr, e->broker_id, e->dial, restored, e->probe_timeout_ms, &f,
-                            &err);
     if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
         (!f.voter || f.voter_caught_up)) {
         /* Caught up: hand leadership back, then judge again. */
         restored = restore_step(e);
         if (restored) {
+            f.gone = 0; /* counted already */
             f.restore_done = 1;
             rc = sc_ready_eval(&r, &f);
         }
+        keep_verdict(e, &r, &f, &restored);
     }
-    pthread_mutex_lock(&e->lock);
-    e->readiness = r;
-    e->facts = f;
-    e->restored = e->restored || restored;
-    pthread_mutex_unlock(&e->lock);
     if (rc != 1)
         snprintf(why, why_size, "%s", r.reason);
     return rc == 1;
@@ -253,15 +286,28 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
     pthread_mutex_lock(&e->lock);
     cJSON_AddStringToObject(k, "broker", e->addr);
     cJSON_AddStringToObject(k, "ledger", ledger);
-    cJSON_AddBoolToObject(k, "drainStarted", e->drain_started);
+    cJSON_AddBoolToObject(k, "drainStarted", drained(e));
     cJSON_AddBoolToObject(k, "restored", e->restored);
     cJSON_AddBoolToObject(k, "readyLatched", e->readiness.latched);
+    cJSON_AddNumberToObject(k, "restarts", (double)e->readiness.restarts);
+    cJSON_AddStringToObject(k, "lastRestart", e->readiness.restarted);
     cJSON_AddStringToObject(k, "lastError", e->last_error);
     cJSON_AddNumberToObject(k, "replicated", e->facts.replicated);
     cJSON_AddNumberToObject(k, "outOfIsr", e->facts.out_of_isr);
     cJSON_AddNumberToObject(k, "leaderless", e->facts.leaderless);
     pthread_mutex_unlock(&e->lock);
     return 0;
+}
+
+long sc_kafka_engine_restarts(void *user)
+{
+    sc_kafka_engine *e = user;
+    long n;
+
+    pthread_mutex_lock(&e->lock);
+    n = e->readiness.restarts;
+    pthread_mutex_unlock(&e->lock);
+    return n;
 }
 
 int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
@@ -273,6 +319,7 @@ int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
         return -1;
     run_cfg->ready = sc_kafka_engine_ready;
     run_cfg->ready_user = *out;
+    run_cfg->ready_restarts = sc_kafka_engine_restarts;
     run_cfg->drain = sc_kafka_engine_drain;
     run_cfg->drain_user = *out;
     run_cfg->drain_status = sc_kafka_engine_status;

@@ -11,8 +11,17 @@
  * restore is done or restore_timeout_ms have passed since it began; only
  * then can readiness turn true, so a rolling update never drains the next
  * broker while this one is still taking its leaderships back. Once a drain
- * has been asked for, this sidecar never restores and stays unready (its
- * broker is about to stop); the next pod's sidecar restores. */
+ * has been asked for, this sidecar does not restore and stays unready while
+ * the drained broker process runs (it is about to stop); the next pod's
+ * sidecar restores.
+ *
+ * The latch and restore belong to one broker process (readiness.h): when
+ * the broker container alone restarts, with or without a drain before, the
+ * sidecar sees the process end, drops the latch and runs the whole gate
+ * again, restore included. Without a drain the ledger demotes nothing, and
+ * restore still elects this broker back wherever it is the first replica
+ * and another broker leads (Kafka moved those leaderships when the process
+ * died), in the same paced steps. */
 #ifndef BERTH_SIDECAR_ENGINE_KAFKA_H
 #define BERTH_SIDECAR_ENGINE_KAFKA_H
 
@@ -59,14 +68,18 @@ void sc_kafka_engine_free(sc_kafka_engine *e);
 /* sc_drain_fn; user is the sc_kafka_engine. */
 int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err);
 
-/* sc_ready_fn; user is the sc_kafka_engine. May block for a restore step. */
+/* sc_ready_fn; user is the sc_kafka_engine. May block for a restore step.
+ * From one thread at a time (run's prober): it owns the held connection. */
 int sc_kafka_engine_ready(void *user, char *why, size_t why_size);
 
 /* sc_drain_status_fn; user is the sc_kafka_engine. Adds "kafka":
- * {"broker", "ledger", "drainStarted", "restored", "readyLatched",
- * "lastError", "replicated", "outOfIsr", "leaderless"} from what the
- * engine last saw; no I/O. */
+ * {"broker", "ledger", "drainStarted" (of the running process), "restored",
+ * "readyLatched", "restarts", "lastRestart", "lastError", "replicated",
+ * "outOfIsr", "leaderless"} from what the engine last saw; no I/O. */
 int sc_kafka_engine_status(cJSON *status, void *user, util_err *err);
+
+/* sc_restarts_fn; user is the sc_kafka_engine: broker processes seen to end. */
+long sc_kafka_engine_restarts(void *user);
 
 /* For `run --flavor kafka`: makes the engine for run_cfg->broker_id and
  * points run_cfg's readiness, drain and status hooks at it. *out outlives

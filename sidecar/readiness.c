@@ -1,4 +1,4 @@
-/* Latched readiness; see readiness.h. */
+/* Latched readiness, per broker process; see readiness.h. */
 #include "readiness.h"
 
 #include <stdio.h>
@@ -9,35 +9,74 @@
 #include "kafka/metadata.h"
 #include "kafka/quorum.h"
 
+/* The process seen up last has ended: the latch drops, and the restart
+ * counts once (not again while the broker stays away). */
+static void went_away(sc_readiness *r, const char *what)
+{
+    if (r->up || r->latched) {
+        r->restarts++;
+        snprintf(r->restarted, sizeof r->restarted, "broker restarted: %s", what);
+    }
+    r->up = 0;
+    r->latched = 0;
+}
+
+/* r->reason is why, after what restarted it while that restart keeps the
+ * broker unready. */
+static void set_reason(sc_readiness *r, const char *why)
+{
+    /* Both fit: restarted is shorter than 256 bytes. */
+    if (!r->latched && r->restarted[0] != '\0')
+        snprintf(r->reason, sizeof r->reason, "%s; %.250s", r->restarted, why);
+    else
+        snprintf(r->reason, sizeof r->reason, "%s", why);
+}
+
 int sc_ready_eval(sc_readiness *r, const sc_ready_facts *f)
 {
+    long before = r->restarts;
+    char why[UTIL_ERR_MAX];
+
     r->reason[0] = '\0';
+    if (f->gone)
+        went_away(r, f->gone_why);
     if (!f->registered) {
-        snprintf(r->reason, sizeof r->reason, "broker not registered with the controller");
+        went_away(r, "it was no longer registered with the controller");
+        set_reason(r, "broker not registered with the controller");
         return 0;
     }
     if (f->fenced) {
-        snprintf(r->reason, sizeof r->reason, "broker is fenced");
+        went_away(r, "it was fenced by the controller");
+        set_reason(r, "broker is fenced");
         return 0;
     }
+    r->up = 1;
     if (r->latched)
         return 1;
     if (f->out_of_isr > 0) {
-        snprintf(r->reason, sizeof r->reason,
-                 "not in the ISR of %d of %d partitions it replicates (first: %s)",
+        snprintf(why, sizeof why, "not in the ISR of %d of %d partitions it replicates (first: %s)",
                  (int)f->out_of_isr, (int)f->replicated, f->first_out);
+        set_reason(r, why);
         return 0;
     }
     if (f->voter && !f->voter_caught_up) {
-        snprintf(r->reason, sizeof r->reason, "KRaft voter has not caught up with the quorum");
+        set_reason(r, "KRaft voter has not caught up with the quorum");
         return 0;
     }
-    if (!f->restore_done) {
-        snprintf(r->reason, sizeof r->reason, "leadership restore still running");
+    /* A restore finished for the process that just ended is not this one's. */
+    if (!f->restore_done || r->restarts != before) {
+        set_reason(r, "leadership restore still running");
         return 0;
     }
     r->latched = 1;
     return 1;
+}
+
+void sc_ready_unreachable(sc_readiness *r, const sc_ready_facts *f, const char *msg)
+{
+    if (f->gone)
+        went_away(r, f->gone_why);
+    set_reason(r, msg);
 }
 
 static int64_t mono_ms(void)
@@ -103,44 +142,78 @@ static int gather_voter(kafka_conn *c, const kafka_api_versions *av, int32_t id,
     return 0;
 }
 
+/* DescribeCluster on the link's connection; registration into f. On a
+ * failure the link is dropped, and f->gone set when the broker closed it. */
+static int ask_cluster(sc_link *link, int32_t id, int64_t end, sc_ready_facts *f, util_err *err)
+{
+    kafka_describe_cluster_response *dc = NULL;
+    const kafka_describe_cluster_broker *b;
+
+    if (kafka_describe_cluster_call(link->conn, link->av, NULL, left(end), &dc, err) < 0) {
+        f->gone |= sc_link_broke(link, f->gone_why, sizeof f->gone_why);
+        return -1;
+    }
+    b = kafka_describe_cluster_find(dc, id);
+    f->registered = b != NULL;
+    f->fenced = b != NULL && b->is_fenced;
+    kafka_describe_cluster_free(dc);
+    return 0;
+}
+
+int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int restore_done,
+                       int timeout_ms, sc_ready_facts *facts, util_err *err)
+{
+    int64_t end = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    sc_ready_facts local = {0}, *f = facts != NULL ? facts : &local;
+    util_err e = {{0}};
+    char why[sizeof f->gone_why];
+    int refused = 0, rc = -1;
+
+    memset(f, 0, sizeof *f);
+    f->restore_done = restore_done;
+    /* The held connection first: if the broker closed it, its process
+     * ended, and a new connection asks the one that may have followed. */
+    if (link->conn != NULL && ask_cluster(link, broker_id, end, f, &e) < 0 && !f->gone)
+        goto out;
+    if (link->conn == NULL) {
+        if (sc_link_open(link, left(end), &refused, why, sizeof why, &e) < 0) {
+            if (refused && !f->gone) {
+                f->gone = 1;
+                snprintf(f->gone_why, sizeof f->gone_why, "%s", why);
+            }
+            goto out;
+        }
+        if (ask_cluster(link, broker_id, end, f, &e) < 0)
+            goto out;
+    }
+    if (!r->latched && f->registered && !f->fenced) {
+        if (gather_isr(link->conn, link->av, broker_id, end, f, &e) < 0 ||
+            gather_voter(link->conn, link->av, broker_id, end, f, &e) < 0) {
+            f->gone |= sc_link_broke(link, f->gone_why, sizeof f->gone_why);
+            goto out;
+        }
+    }
+    sc_link_used(link, left(end));
+    rc = sc_ready_eval(r, f);
+out:
+    if (rc < 0) {
+        util_err_prefix(&e, "readiness of broker %d at %s", (int)broker_id, link->addr);
+        sc_ready_unreachable(r, f, e.msg);
+        if (err != NULL)
+            *err = e;
+    }
+    return rc;
+}
+
 int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
                        const kafka_dial_opts *dial, int restore_done, int timeout_ms,
                        sc_ready_facts *facts, util_err *err)
 {
-    int64_t end = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
-    kafka_dial_opts o = {0};
-    kafka_conn *c = NULL;
-    kafka_api_versions *av = NULL;
-    kafka_describe_cluster_response *dc = NULL;
-    const kafka_describe_cluster_broker *b;
-    sc_ready_facts local = {0}, *f = facts != NULL ? facts : &local;
-    int rc = -1;
+    sc_link link;
+    int rc;
 
-    memset(f, 0, sizeof *f);
-    f->restore_done = restore_done;
-    if (dial != NULL)
-        o = *dial;
-    /* Set-up (connect, TLS, ApiVersions, SASL) may take all that is left. */
-    o.connect_timeout_ms = left(end);
-    o.call_timeout_ms = left(end);
-    if (kafka_dial(addr, &o, &c, &av, err) < 0 ||
-        kafka_describe_cluster_call(c, av, NULL, left(end), &dc, err) < 0)
-        goto out;
-    b = kafka_describe_cluster_find(dc, broker_id);
-    f->registered = b != NULL;
-    f->fenced = b != NULL && b->is_fenced;
-    if (!r->latched && f->registered && !f->fenced &&
-        (gather_isr(c, av, broker_id, end, f, err) < 0 ||
-         gather_voter(c, av, broker_id, end, f, err) < 0))
-        goto out;
-    rc = sc_ready_eval(r, f);
-out:
-    if (rc < 0) {
-        util_err_prefix(err, "readiness of broker %d at %s", (int)broker_id, addr);
-        snprintf(r->reason, sizeof r->reason, "%s", err != NULL ? err->msg : "broker unreachable");
-    }
-    kafka_describe_cluster_free(dc);
-    kafka_api_versions_free(av);
-    kafka_conn_free(c);
+    sc_link_init(&link, addr, dial);
+    rc = sc_readiness_probe(r, &link, broker_id, restore_done, timeout_ms, facts, err);
+    sc_link_close(&link);
     return rc;
 }

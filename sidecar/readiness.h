@@ -6,14 +6,26 @@
  * so a brief ISR shrink never flaps readiness. A new, empty broker
  * replicates nothing and is ready as soon as it is registered.
  *
- * sc_ready_eval is the pure rule; sc_readiness_check gathers the facts from
- * the broker and applies it. `berth-sidecar run` keeps one sc_readiness per
- * process and calls sc_readiness_check for /readyz (off the HTTP thread). */
+ * The latch belongs to one broker process, not to the sidecar's: when the
+ * broker container alone restarts (killed, crashed; the pod and the sidecar
+ * stay), the new process has left every ISR and lost its leadership, so
+ * the latch drops and the whole start-up gate, restore included, applies
+ * again. A process has ended when, after the broker was seen up: the
+ * sidecar's held connection to it was closed by the broker, or its port
+ * refused a dial (broker_link.h says why these are the signals), or it was
+ * seen unregistered or fenced (it has then left every ISR too). Until it is
+ * ready again, the reason starts "broker restarted: <what was seen>".
+ *
+ * sc_ready_eval is the pure rule; sc_readiness_probe gathers the facts from
+ * the broker over a held sc_link and applies it. `berth-sidecar run` keeps
+ * one sc_readiness and one sc_link per process and probes from its prober
+ * thread (off the HTTP thread). */
 #ifndef BERTH_SIDECAR_READINESS_H
 #define BERTH_SIDECAR_READINESS_H
 
 #include <stdint.h>
 
+#include "broker_link.h"
 #include "kafka/dial.h"
 #include "util/err.h"
 
@@ -21,12 +33,17 @@
 #define SC_VOTER_MAX_LAG_MS 5000
 
 typedef struct sc_readiness {
-    int latched;               /* was ready once: from now on only registration counts */
+    int latched;               /* ready once in this broker process: only registration counts */
+    int up;                    /* the last verdict saw it registered and unfenced */
+    long restarts;             /* broker processes seen to end after being up */
+    char restarted[256];       /* "broker restarted: ..." of the last one; "" before any */
     char reason[UTIL_ERR_MAX]; /* why the last check said not ready, or "" */
 } sc_readiness;
 
 /* What one check found. */
 typedef struct sc_ready_facts {
+    int gone;            /* the process seen last has ended (broker_link.h); counts once */
+    char gone_why[200];  /* what showed it */
     int registered;      /* listed by DescribeCluster */
     int fenced;          /* listed as fenced */
     int32_t replicated;  /* partitions it replicates */
@@ -35,16 +52,31 @@ typedef struct sc_ready_facts {
     char first_out[160]; /* "topic-3" of the first out_of_isr one */
     int voter;           /* a KRaft voter */
     int voter_caught_up;
-    int restore_done; /* restore finished or gave up at its deadline */
+    int restore_done; /* restore finished or gave up at its deadline, for this process */
 } sc_ready_facts;
 
-/* Applies the rule to f, latching r; 1 ready, 0 not (r->reason says why). */
+/* Applies the rule to f, latching r; 1 ready, 0 not (r->reason says why).
+ * f->gone, or registration or fencing lost after r->up, drops the latch
+ * and counts a restart; a restore_done from before that does not count.
+ * Evaluate the same facts again only with gone cleared. */
 int sc_ready_eval(sc_readiness *r, const sc_ready_facts *f);
 
-/* Asks the broker at addr (broker_id), dialled as dial says (TLS, SASL;
- * NULL: plaintext; its timeouts are replaced), for the facts and evaluates
- * them, within timeout_ms. 1 ready, 0 not ready (r->reason says why), -1
- * when the broker could not be asked (err says why; also not ready). */
+/* The broker could not be asked (msg says why): no verdict on registration
+ * or ISR, and a latch holds, unless f->gone says the process ended. Sets
+ * r->reason. */
+void sc_ready_unreachable(sc_readiness *r, const sc_ready_facts *f, const char *msg);
+
+/* Asks the broker over link for the facts and evaluates them, within
+ * timeout_ms: the held connection if there is one (its end by the broker
+ * is f->gone), else a new dial. 1 ready, 0 not ready (r->reason says why),
+ * -1 when the broker could not be asked (err says why; also not ready).
+ * facts may be NULL. */
+int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int restore_done,
+                       int timeout_ms, sc_ready_facts *facts, util_err *err);
+
+/* sc_readiness_probe on a connection of its own, dialled to addr as dial
+ * says (TLS, SASL; NULL: plaintext; its timeouts are replaced) and closed
+ * again: only a refused dial or lost registration shows a restart. */
 int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
                        const kafka_dial_opts *dial, int restore_done, int timeout_ms,
                        sc_ready_facts *facts, util_err *err);

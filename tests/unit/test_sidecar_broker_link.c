@@ -1,0 +1,342 @@
+/* The prober's held broker connection (sidecar/broker_link.c) and the two
+ * lib/kafka/conn.c facts it reads, against an in-process stand-in that
+ * answers ApiVersions on loopback: a connection the broker closes while it
+ * is held says the broker process ended (and a reset reads the same); a
+ * call that times out, or a close after the link sat idle past
+ * SC_LINK_MAX_IDLE_MS, says nothing; a port where nothing listens is
+ * "gone", one that accepts but never answers is not; a link older than
+ * SC_LINK_MAX_AGE_MS is replaced by a new connection after a good check,
+ * the new one opened before the old one closes. */
+#include <check.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "kafka/api_versions.h"
+#include "kafka/conn.h"
+#include "sidecar/broker_link.h"
+#include "sidecar/cmd.h"
+#include "support/kafka_bytes.h"
+
+#define MAX_CONNS 8
+
+/* ---- a stand-in broker: ApiVersions only ---- */
+
+enum { ANSWER, SILENT };
+
+typedef struct broker {
+    int lfd, port;
+    char addr[32];
+    pthread_t thread;
+    atomic_int stop, mode, drop, reset, accepted, open_conns;
+} broker;
+
+/* ApiVersions v3 answer body (after the correlation id): no error, key 18
+ * versions 0..3, no throttle, no tags. */
+static const unsigned char api_versions_v3[] = {
+    I16(0), 0x02, I16(18), I16(0), I16(3), 0x00, I32(0), 0x00,
+};
+
+static int read_n(int fd, unsigned char *buf, size_t n)
+{
+    size_t off = 0;
+
+    while (off < n) {
+        ssize_t r = recv(fd, buf + off, n - off, 0);
+        if (r <= 0)
+            return -1;
+        off += (size_t)r;
+    }
+    return 0;
+}
+
+/* One request on fd, answered unless SILENT; -1 when the client left. */
+static int serve_one(broker *b, int fd)
+{
+    unsigned char hdr[12], body[1024], out[64];
+    uint32_t size;
+
+    if (read_n(fd, hdr, sizeof hdr) < 0)
+        return -1;
+    size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+    if (size < 8 || size - 8 > sizeof body || read_n(fd, body, size - 8) < 0)
+        return -1;
+    if (atomic_load(&b->mode) == SILENT)
+        return 0;
+    size = (uint32_t)(4 + sizeof api_versions_v3);
+    out[0] = (unsigned char)(size >> 24);
+    out[1] = (unsigned char)(size >> 16);
+    out[2] = (unsigned char)(size >> 8);
+    out[3] = (unsigned char)size;
+    memcpy(out + 4, hdr + 8, 4); /* response header v0: the correlation id */
+    memcpy(out + 8, api_versions_v3, sizeof api_versions_v3);
+    return send(fd, out, 8 + sizeof api_versions_v3, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Closes a client connection, with a reset (RST) when asked. */
+static void hang_up(broker *b, int fd)
+{
+    if (atomic_load(&b->reset)) {
+        struct linger l = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    close(fd);
+    atomic_fetch_sub(&b->open_conns, 1);
+}
+
+static void *broker_main(void *arg)
+{
+    broker *b = arg;
+    int conns[MAX_CONNS], n = 0;
+
+    while (!atomic_load(&b->stop)) {
+        struct pollfd p[MAX_CONNS + 1];
+        int k;
+
+        if (atomic_exchange(&b->drop, 0)) {
+            while (n > 0)
+                hang_up(b, conns[--n]);
+        }
+        p[0].fd = b->lfd;
+        p[0].events = POLLIN;
+        for (k = 0; k < n; k++) {
+            p[k + 1].fd = conns[k];
+            p[k + 1].events = POLLIN;
+        }
+        if (poll(p, (nfds_t)n + 1, 20) <= 0)
+            continue;
+        for (k = n - 1; k >= 0; k--)
+            if (p[k + 1].revents != 0 && serve_one(b, conns[k]) < 0) {
+                hang_up(b, conns[k]);
+                conns[k] = conns[--n];
+            }
+        if ((p[0].revents & POLLIN) && n < MAX_CONNS) {
+            int fd = accept(b->lfd, NULL, NULL);
+            if (fd >= 0) {
+                conns[n++] = fd;
+                atomic_fetch_add(&b->accepted, 1);
+                atomic_fetch_add(&b->open_conns, 1);
+            }
+        }
+    }
+    while (n > 0)
+        hang_up(b, conns[--n]);
+    return NULL;
+}
+
+static void broker_start(broker *b)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+
+    memset(b, 0, sizeof *b);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    b->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(b->lfd, 0);
+    ck_assert_int_eq(bind(b->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(b->lfd, 8), 0);
+    ck_assert_int_eq(getsockname(b->lfd, (struct sockaddr *)&a, &len), 0);
+    b->port = ntohs(a.sin_port);
+    snprintf(b->addr, sizeof b->addr, "127.0.0.1:%d", b->port);
+    ck_assert_int_eq(pthread_create(&b->thread, NULL, broker_main, b), 0);
+}
+
+/* Stops serving and closes the port: from now on nothing listens there. */
+static void broker_stop(broker *b)
+{
+    atomic_store(&b->stop, 1);
+    pthread_join(b->thread, NULL);
+    close(b->lfd);
+}
+
+/* Hangs up every connection, as a broker process that dies does. */
+static void broker_drop_all(broker *b)
+{
+    atomic_store(&b->drop, 1);
+    for (int i = 0; i < 200 && atomic_load(&b->open_conns) > 0; i++)
+        sc_sleep_ms(5);
+    ck_assert_int_eq(atomic_load(&b->open_conns), 0);
+}
+
+/* The check's own call on the held connection. */
+static int call(sc_link *l, int timeout_ms)
+{
+    kafka_api_versions *av = NULL;
+    util_err err = {{0}};
+    int rc = kafka_api_versions_fetch(l->conn, timeout_ms, &av, &err);
+
+    kafka_api_versions_free(av);
+    return rc;
+}
+
+static void open_link(sc_link *l, broker *b)
+{
+    char why[200] = "";
+    util_err err = {{0}};
+    int gone = -1;
+
+    sc_link_init(l, b->addr, NULL);
+    ck_assert_msg(sc_link_open(l, 2000, &gone, why, sizeof why, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(l->conn);
+    ck_assert_int_eq(gone, 0);
+}
+
+START_TEST(a_held_link_the_broker_closes_says_the_process_ended)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "";
+    int gone = 0;
+    util_err err = {{0}};
+
+    broker_start(&b);
+    open_link(&l, &b);
+    ck_assert_int_eq(call(&l, 2000), 0);
+    sc_link_used(&l, 2000);
+    /* The held one stays: no new dial. */
+    ck_assert_int_eq(sc_link_open(&l, 2000, &gone, why, sizeof why, &err), 0);
+    ck_assert_int_eq(atomic_load(&b.accepted), 1);
+    ck_assert(!kafka_conn_closed_by_peer(l.conn));
+
+    broker_drop_all(&b);
+    ck_assert_int_eq(call(&l, 2000), -1);
+    ck_assert(kafka_conn_closed_by_peer(l.conn));
+    ck_assert_int_eq(sc_link_broke(&l, why, sizeof why), 1);
+    ck_assert_msg(strstr(why, "it closed the sidecar's connection to 127.0.0.1:") != NULL, "%s",
+                  why);
+    ck_assert_ptr_null(l.conn);
+
+    /* The same with a reset instead of an orderly close. */
+    atomic_store(&b.reset, 1);
+    open_link(&l, &b);
+    broker_drop_all(&b);
+    ck_assert_int_eq(call(&l, 2000), -1);
+    ck_assert_int_eq(sc_link_broke(&l, why, sizeof why), 1);
+    broker_stop(&b);
+}
+END_TEST
+
+START_TEST(a_timeout_or_an_idle_close_is_no_verdict)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "";
+
+    broker_start(&b);
+    open_link(&l, &b);
+    atomic_store(&b.mode, SILENT);
+    ck_assert_int_eq(call(&l, 300), -1);
+    ck_assert(!kafka_conn_closed_by_peer(l.conn));
+    ck_assert_int_eq(sc_link_broke(&l, why, sizeof why), 0);
+    ck_assert_ptr_null(l.conn);
+
+    /* Closed after sitting idle longer than the broker may keep it. */
+    atomic_store(&b.mode, ANSWER);
+    open_link(&l, &b);
+    l.used_ms -= SC_LINK_MAX_IDLE_MS + 1000;
+    broker_drop_all(&b);
+    ck_assert_int_eq(call(&l, 2000), -1);
+    ck_assert(kafka_conn_closed_by_peer(l.conn));
+    ck_assert_int_eq(sc_link_broke(&l, why, sizeof why), 0);
+    broker_stop(&b);
+}
+END_TEST
+
+START_TEST(nothing_listening_is_gone_a_silent_listener_is_not)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "", addr[32];
+    util_err err = {{0}};
+    int gone = 0, lfd;
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+
+    broker_start(&b);
+    ck_assert_int_eq(kafka_conn_refused(b.addr, 1000), 0);
+    snprintf(addr, sizeof addr, "%s", b.addr);
+    broker_stop(&b);
+    ck_assert_int_eq(kafka_conn_refused(addr, 1000), 1);
+    sc_link_init(&l, addr, NULL);
+    ck_assert_int_eq(sc_link_open(&l, 1000, &gone, why, sizeof why, &err), -1);
+    ck_assert_int_eq(gone, 1);
+    ck_assert_msg(strstr(why, "nothing listens on 127.0.0.1:") != NULL &&
+                      strstr(why, "(connection refused)") != NULL,
+                  "%s", why);
+    ck_assert_msg(strstr(err.msg, "Connection refused") != NULL, "%s", err.msg);
+    ck_assert_ptr_null(l.conn);
+
+    /* Accepts (the kernel does) and never answers: not refused, no verdict. */
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(lfd, 8), 0);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ntohs(a.sin_port));
+    sc_link_init(&l, addr, NULL);
+    gone = 0;
+    ck_assert_int_eq(sc_link_open(&l, 300, &gone, why, sizeof why, &err), -1);
+    ck_assert_int_eq(gone, 0);
+    ck_assert_int_eq(kafka_conn_refused(addr, 300), 0);
+    close(lfd);
+}
+END_TEST
+
+START_TEST(an_old_link_is_replaced_after_a_good_check)
+{
+    broker b;
+    sc_link l;
+    kafka_conn *first;
+
+    broker_start(&b);
+    open_link(&l, &b);
+    first = l.conn;
+    sc_link_used(&l, 2000);
+    ck_assert_ptr_eq(l.conn, first);
+    l.opened_ms -= SC_LINK_MAX_AGE_MS + 1000;
+    sc_link_used(&l, 2000);
+    ck_assert_int_eq(atomic_load(&b.accepted), 2);
+    ck_assert_int_le(sc_now_ms() - l.opened_ms, 1000);
+    ck_assert_int_eq(call(&l, 2000), 0);
+    /* The old connection was closed by the sidecar, not left open. */
+    for (int i = 0; i < 200 && atomic_load(&b.open_conns) > 1; i++)
+        sc_sleep_ms(5);
+    ck_assert_int_eq(atomic_load(&b.open_conns), 1);
+    sc_link_close(&l);
+    ck_assert_ptr_null(l.conn);
+    broker_stop(&b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sidecar_broker_link");
+    TCase *tc = tcase_create("link");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, a_held_link_the_broker_closes_says_the_process_ended);
+    tcase_add_test(tc, a_timeout_or_an_idle_close_is_no_verdict);
+    tcase_add_test(tc, nothing_listening_is_gone_a_silent_listener_is_not);
+    tcase_add_test(tc, an_old_link_is_replaced_after_a_good_check);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
