@@ -29,7 +29,11 @@ struct sc_rp_engine {
     pthread_mutex_t op_lock;
     pthread_mutex_t lock; /* guards what follows */
     bool drain_started;
-    bool ready_latched;
+    long drain_process;  /* restarts when it started: the process drained */
+    bool ready_latched;  /* ready once in the current broker process */
+    bool up;             /* the last check saw it alive */
+    long restarts;       /* broker processes seen to end after being up */
+    char restarted[256]; /* "broker restarted: ..." of the last one */
     bool restored;
     bool seen; /* last is set */
     rp_maintenance_status last;
@@ -169,6 +173,7 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
     pthread_mutex_lock(&e->op_lock);
     pthread_mutex_lock(&e->lock);
     e->drain_started = true;
+    e->drain_process = e->restarts;
     e->last_error[0] = '\0';
     pthread_mutex_unlock(&e->lock);
     pthread_mutex_unlock(&e->op_lock);
@@ -228,6 +233,38 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
 
 /* ---- restore and readiness ---- */
 
+/* Has the broker process now running been drained? A drain is for the
+ * process it found; once that has ended, the next one is restored (here:
+ * maintenance mode off) like any other. Under e->lock. */
+static bool drained(const sc_rp_engine *e)
+{
+    return e->drain_started && e->drain_process == e->restarts;
+}
+
+/* The process seen up last has ended: the latch drops, and it counts once.
+ * Under e->lock. */
+static void went_away(sc_rp_engine *e, const char *what)
+{
+    if (e->up || e->ready_latched) {
+        e->restarts++;
+        snprintf(e->restarted, sizeof e->restarted, "broker restarted: %s", what);
+        util_warn("broker %d: %s; restore and readiness start over", e->broker_id, e->restarted);
+    }
+    e->restored = false;
+    e->up = false;
+    e->ready_latched = false;
+}
+
+/* why: msg, after what restarted the broker while that keeps it unready.
+ * Under e->lock. */
+static void say_why(const sc_rp_engine *e, char *why, size_t why_size, const char *msg)
+{
+    if (!e->ready_latched && e->restarted[0] != '\0')
+        snprintf(why, why_size, "%s; %.250s", e->restarted, msg);
+    else
+        snprintf(why, why_size, "%s", msg);
+}
+
 int sc_rp_restore(sc_rp_engine *e, util_err *err)
 {
     rp_admin *a = e->probe_admin;
@@ -252,7 +289,7 @@ int sc_rp_restore(sc_rp_engine *e, util_err *err)
                             desc);
     pthread_mutex_lock(&e->op_lock);
     pthread_mutex_lock(&e->lock);
-    rc = e->drain_started ? -1 : 0;
+    rc = drained(e) ? -1 : 0;
     pthread_mutex_unlock(&e->lock);
     if (rc != 0) {
         pthread_mutex_unlock(&e->op_lock);
@@ -273,31 +310,49 @@ int sc_rp_ready(void *user, char *why, size_t why_size)
 {
     sc_rp_engine *e = user;
     util_err err = {{0}};
-    bool started, latched;
+    bool latched;
+    int rc;
     rp_broker b;
 
+    /* Asked even once drained: the drained process ending is what lets the
+     * next one be restored. Seen from the admin API, which runs in the
+     * Redpanda process: it refusing the connection means no process, and
+     * the cluster not seeing the broker alive means it has lost its
+     * leaderships as a restarted one has. (The fake admin API the tests
+     * use ties is_alive and nodes_down together; both are health.) */
+    rp_admin_set_timeout(e->probe_admin, 0);
+    rc = rp_admin_broker(e->probe_admin, e->broker_id, &b, &err);
     pthread_mutex_lock(&e->lock);
-    started = e->drain_started;
-    latched = e->ready_latched;
-    pthread_mutex_unlock(&e->lock);
-    if (started) {
+    if (rc == RP_ERR_UNREACHABLE)
+        went_away(e, "its admin API refused the connection (no Redpanda process)");
+    else if (rc == 0 && !b.is_alive)
+        went_away(e, "the cluster did not see it alive");
+    else if (rc == 0)
+        e->up = true;
+    if (drained(e)) {
+        pthread_mutex_unlock(&e->lock);
         snprintf(why, why_size, "broker %d has been drained; it stays unready until it restarts",
                  e->broker_id);
         return 0;
     }
-    rp_admin_set_timeout(e->probe_admin, 0);
-    if (rp_admin_broker(e->probe_admin, e->broker_id, &b, &err) != 0) {
-        snprintf(why, why_size, "%s", err.msg);
+    if (rc != 0 || !b.is_alive) {
+        char msg[UTIL_ERR_MAX];
+        if (rc != 0)
+            snprintf(msg, sizeof msg, "%s", err.msg);
+        else
+            snprintf(msg, sizeof msg, "the cluster does not see broker %d as alive", e->broker_id);
+        say_why(e, why, why_size, msg);
+        pthread_mutex_unlock(&e->lock);
         return 0;
     }
-    if (!b.is_alive) {
-        snprintf(why, why_size, "the cluster does not see broker %d as alive", e->broker_id);
-        return 0;
-    }
+    latched = e->ready_latched;
+    pthread_mutex_unlock(&e->lock);
     if (!latched) {
         if (sc_rp_restore(e, &err) != 0) {
             note_error(e, err.msg);
-            snprintf(why, why_size, "%s", err.msg);
+            pthread_mutex_lock(&e->lock);
+            say_why(e, why, why_size, err.msg);
+            pthread_mutex_unlock(&e->lock);
             return 0;
         }
         pthread_mutex_lock(&e->lock);
@@ -305,6 +360,17 @@ int sc_rp_ready(void *user, char *why, size_t why_size)
         pthread_mutex_unlock(&e->lock);
     }
     return 1;
+}
+
+long sc_rp_engine_restarts(void *user)
+{
+    sc_rp_engine *e = user;
+    long n;
+
+    pthread_mutex_lock(&e->lock);
+    n = e->restarts;
+    pthread_mutex_unlock(&e->lock);
+    return n;
 }
 
 int sc_rp_drain_status(cJSON *status, void *user, util_err *err)
@@ -317,8 +383,11 @@ int sc_rp_drain_status(cJSON *status, void *user, util_err *err)
         return util_err_set(err, "out of memory");
     pthread_mutex_lock(&e->lock);
     cJSON_AddStringToObject(rp, "adminUrl", rp_admin_url(e->drain_admin));
-    cJSON_AddBoolToObject(rp, "drainStarted", e->drain_started);
+    cJSON_AddBoolToObject(rp, "drainStarted", drained(e));
     cJSON_AddBoolToObject(rp, "restored", e->restored);
+    cJSON_AddBoolToObject(rp, "readyLatched", e->ready_latched);
+    cJSON_AddNumberToObject(rp, "restarts", (double)e->restarts);
+    cJSON_AddStringToObject(rp, "lastRestart", e->restarted);
     cJSON_AddStringToObject(rp, "lastError", e->last_error);
     if (e->seen && (m = cJSON_AddObjectToObject(rp, "maintenance")) != NULL) {
         cJSON_AddBoolToObject(m, "draining", e->last.draining);
@@ -353,6 +422,7 @@ int sc_rp_engine_for_run(sc_run_config *run_cfg, sc_rp_engine_config *cfg,
         return -1;
     run_cfg->ready = sc_rp_ready;
     run_cfg->ready_user = *out;
+    run_cfg->ready_restarts = sc_rp_engine_restarts;
     run_cfg->drain = sc_rp_drain;
     run_cfg->drain_user = *out;
     run_cfg->drain_status = sc_rp_drain_status;

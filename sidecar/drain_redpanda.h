@@ -9,9 +9,18 @@
  * sidecar turns maintenance off before it first reports ready, so a
  * rolling update never drains the next broker while this one still may
  * not lead. Readiness is latched: after the first "ready" only "alive" is
- * checked. Once a drain has been asked for, this sidecar never restores
- * and stays unready (its broker is about to stop); the next pod's sidecar
- * restores. */
+ * checked. Once a drain has been asked for, this sidecar does not restore
+ * and stays unready while the drained broker process runs (it is about to
+ * stop); the next pod's sidecar restores.
+ *
+ * The latch belongs to one broker process, as for Kafka (readiness.h):
+ * when the broker container alone restarts, the admin API (served by the
+ * Redpanda process) refuses the connection, or the cluster does not see
+ * the broker alive, at some check; the latch then drops and restore
+ * (maintenance mode off, if a drain left it on) runs again before ready. A
+ * restart quicker than one check interval that shows neither goes unseen:
+ * the admin API offers nothing that changes with each process, and keeps
+ * no connection open to watch. */
 #ifndef BERTH_SIDECAR_DRAIN_REDPANDA_H
 #define BERTH_SIDECAR_DRAIN_REDPANDA_H
 
@@ -55,9 +64,13 @@ int sc_rp_ready(void *user, char *why, size_t why_size);
 int sc_rp_restore(sc_rp_engine *e, util_err *err);
 
 /* sc_drain_status_fn; user is the sc_rp_engine. Adds "redpanda":
- * {"adminUrl", "maintenance": {the last status seen}, "restored",
- * "lastError"} from what the engine last saw; no I/O. */
+ * {"adminUrl", "drainStarted" (of the running process), "maintenance":
+ * {the last status seen}, "restored", "readyLatched", "restarts",
+ * "lastRestart", "lastError"} from what the engine last saw; no I/O. */
 int sc_rp_drain_status(cJSON *status, void *user, util_err *err);
+
+/* sc_restarts_fn; user is the sc_rp_engine: broker processes seen to end. */
+long sc_rp_engine_restarts(void *user);
 
 /* For `run --flavor redpanda`: reads the admin password from
  * password_file (if not NULL; one line), makes the engine for

@@ -5,7 +5,10 @@
  * still running, waiting for the single maintenance slot, an unknown broker
  * (404), garbage answers, a client that leaves, slow answers; restore
  * (maintenance off) only once the cluster is healthy, inside latched
- * readiness. Then the real programs: `berth-sidecar run --flavor redpanda`
+ * readiness; the latch is the broker process's: a broker the cluster does
+ * not see alive, or whose admin API refuses the connection, has restarted,
+ * and restore runs again before it is ready (also after a drain of the
+ * process that ended). Then the real programs: `berth-sidecar run --flavor redpanda`
  * against the fake restores at start, and the static preStop client
  * `berth-drain` drives a drain through it over the Unix socket, with the
  * admin API behind basic auth. */
@@ -396,6 +399,108 @@ START_TEST(garbage_health_keeps_maintenance_on)
 }
 END_TEST
 
+/* Latched, then the broker restarts (the container alone: the cluster
+ * stops seeing it alive for a while). Maintenance mode is on again when it
+ * comes back (as a drain of the old process left it): it is unready,
+ * saying why, until restore has turned maintenance off once more. */
+START_TEST(a_restart_after_the_latch_restores_again)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    util_err err = {{0}};
+    char why[512];
+    cJSON *st, *rp;
+
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    fake_rp_set_healthy(f, false, 1);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "broker restarted: the cluster did not see it alive; the cluster "
+                              "does not see broker 1 as alive") != NULL,
+                  "%s", why);
+    /* Down for several checks: one restart. */
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    fake_rp_set_maintenance(f, 1);
+    fake_rp_set_healthy(f, false, 2);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "broker restarted: the cluster did not see it alive; restore: "
+                              "maintenance mode stays on until the cluster is healthy") != NULL,
+                  "%s", why);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 0);
+    fake_rp_set_healthy(f, true, -1);
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    ck_assert_int_eq(fake_rp_maintenance(f), -1);
+    ck_assert_int_eq(sc_rp_engine_restarts(e), 1);
+    st = cJSON_CreateObject();
+    ck_assert_int_eq(sc_rp_drain_status(st, e, &err), 0);
+    rp = cJSON_GetObjectItem(st, "redpanda");
+    ck_assert_int_eq(cJSON_GetObjectItem(rp, "restarts")->valueint, 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(rp, "lastRestart")->valuestring,
+                     "broker restarted: the cluster did not see it alive");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(rp, "readyLatched")));
+    cJSON_Delete(st);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+/* Drained, then the broker container restarts (its admin API refuses for a
+ * moment, then answers): the drain was the old process's, so this sidecar
+ * restores the new one (maintenance off) and turns ready. */
+START_TEST(a_drained_broker_that_restarts_is_restored_by_its_sidecar)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+    char why[512];
+
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    ck_assert_msg(sc_rp_drain(&t->call, e, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "has been drained"));
+    /* The process ends: the cluster stops seeing it alive. */
+    fake_rp_set_healthy(f, false, 1);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "broker restarted: ") != NULL, "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    /* The new process: healthy, restored, ready. */
+    fake_rp_set_healthy(f, true, -1);
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), -1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
+/* Latched, then the admin API refuses the connection (no Redpanda process
+ * runs): unready, saying the broker restarted; a slow admin API that times
+ * out is no restart. */
+START_TEST(an_admin_api_that_refuses_is_a_restart_a_slow_one_is_not)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 300);
+    char why[512];
+
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    fake_rp_set_slow(f, 1000);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "timed out") != NULL && strstr(why, "restarted") == NULL, "%s", why);
+    fake_rp_set_slow(f, 0);
+    sc_sleep_ms(1200); /* the fake finishes the slow answer */
+    ck_assert_msg(sc_rp_ready(e, why, sizeof why) == 1, "%s", why);
+    ck_assert_int_eq(sc_rp_engine_restarts(e), 0);
+    fake_rp_stop(f);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "broker restarted: its admin API refused the connection") != NULL,
+                  "%s", why);
+    ck_assert_int_eq(sc_rp_engine_restarts(e), 1);
+    sc_rp_engine_free(e);
+}
+END_TEST
+
 /* ---- the real programs ---- */
 
 static char sidecar_bin[PATH_MAX], drain_bin[PATH_MAX];
@@ -554,6 +659,9 @@ int main(void)
     tcase_add_test(drain, a_client_that_leaves_cancels);
     tcase_add_test(restore, restore_waits_for_a_healthy_cluster);
     tcase_add_test(restore, garbage_health_keeps_maintenance_on);
+    tcase_add_test(restore, a_restart_after_the_latch_restores_again);
+    tcase_add_test(restore, a_drained_broker_that_restarts_is_restored_by_its_sidecar);
+    tcase_add_test(restore, an_admin_api_that_refuses_is_a_restart_a_slow_one_is_not);
     tcase_add_test(prog, sidecar_drains_redpanda_for_the_prestop_client);
     tcase_set_timeout(drain, 120);
     tcase_set_timeout(restore, 60);
