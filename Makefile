@@ -51,7 +51,7 @@ BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-asan lint fuzz bench demo manifests images clean help
+.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan lint fuzz bench demo manifests images clean help
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -65,6 +65,7 @@ help:
 	@echo "                       and under ASan+UBSan, plus bounded fuzzing"
 	@echo "make test-unit         unit tests only (no ground)"
 	@echo "make test-integration  integration tests on the real ground"
+	@echo "make test-e2e          end-to-end tests on real pods (a real node; needs root)"
 	@echo "make test-asan         unit and integration tests under ASan+UBSan"
 	@echo "make fuzz              run every libFuzzer target for FUZZ_SECONDS each"
 	@echo "make lint              clang-format check and cppcheck"
@@ -130,6 +131,12 @@ test-integration: deps
 	@$(SUBMAKE) all
 	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH)
 
+# Real pods: berth's images on a real kubelet + containerd node of the ground.
+E2E_SH := $(sort $(wildcard tests/e2e/test_*.sh))
+
+test-e2e: deps
+	@bash tests/e2e/run.sh $(E2E_SH)
+
 test-asan: deps
 	@$(SUBMAKE) $(ASAN) all
 	@bash tests/run-check.sh unit-asan $(UNIT_BIN:$(BUILD)/%=build/asan/%)
@@ -144,6 +151,7 @@ test: deps
 	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
 		bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
 	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
+	@bash tests/e2e/run.sh $(E2E_SH)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 fuzz: deps

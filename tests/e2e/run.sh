@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests on real pods: a ground of its own (a control
+# plane with no kwok nodes, and real nodes: kubelet + containerd, see
+# tests/ground/node.sh) with berth's images and the ground's broker image
+# loaded into each node's containerd, then each test script in the order
+# given, and stops everything it started on exit, failure or interrupt.
+#
+# Usage: tests/e2e/run.sh TEST.sh...
+# Environment: BERTH_E2E_DIR (state, default /tmp/berth-e2e), BERTH_E2E_NODES
+# (real nodes, default 1), BERTH_E2E_KEEP=1 (leave the ground up; a later
+# run reuses it, for working on one test); its ports (27xxx) keep clear of the integration
+# ground's and the demo's, so both can run beside it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ground="$repo/tests/ground"
+export BERTH_GROUND=${BERTH_E2E_DIR:-/tmp/berth-e2e}
+export GROUND_ETCD_CLIENT_PORT=${E2E_ETCD_CLIENT_PORT:-27791}
+export GROUND_ETCD_PEER_PORT=${E2E_ETCD_PEER_PORT:-27801}
+export GROUND_APISERVER_PORT=${E2E_APISERVER_PORT:-27443}
+export GROUND_KCM_PORT=${E2E_KCM_PORT:-27257}
+export GROUND_SCHEDULER_PORT=${E2E_SCHEDULER_PORT:-27259}
+export GROUND_KWOK_PORT=${E2E_KWOK_PORT:-27280}
+export GROUND_REAL_NODES=1 GROUND_KWOK_NODES=0
+. "$ground/lib.sh"
+
+started=0
+stop_ground() {
+    local rc=$?
+    if [ "$started" = 1 ]; then
+        bash "$ground/node.sh" down || true
+        bash "$ground/kube.sh" down || true
+    fi
+    exit "$rc"
+}
+trap stop_ground EXIT
+trap 'exit 130' INT TERM
+
+images="$GROUND_CACHE/images/e2e"
+start=$SECONDS
+bash "$ground/kafka.sh" fetch
+names=$(bash "$repo/tools/images.sh" build) || ground_die "building the images failed"
+bash "$repo/tools/images.sh" save "$images" >/dev/null || ground_die "saving the images failed"
+ground_log "images built and saved in $((SECONDS - start))s: $(echo "$names" | tr '\n' ' ')"
+
+if bash "$ground/kube.sh" alive 2>/dev/null && bash "$ground/node.sh" alive; then
+    # A ground left up (BERTH_E2E_KEEP=1) is reused and left up; the
+    # images are loaded again, in case they changed.
+    ground_log "reusing the running e2e ground in $BERTH_GROUND"
+    bash "$ground/node.sh" load "$images"/*.tar
+else
+    [ "${BERTH_E2E_KEEP:-0}" = 1 ] || started=1
+    bash "$ground/kube.sh" up
+    GROUND_IMAGES="$images" bash "$ground/node.sh" up "${BERTH_E2E_NODES:-1}"
+fi
+
+export BERTH_KUBECONFIG="$GROUND_KUBECONFIG"
+export BERTH_GROUND_BIN="$GROUND_BIN"
+export BERTH_KAFKA_SH="$ground/kafka.sh"
+export BERTH_NODE_SH="$ground/node.sh"
+BERTH_E2E_BROKER_IMAGE=$(grep -m1 '^localhost/berth-kafka:' <<<"$names") ||
+    ground_die "tools/images.sh built no broker image: $names"
+export BERTH_E2E_BROKER_IMAGE
+export BERTH_E2E_STATE="$BERTH_GROUND/e2e"
+mkdir -p "$BERTH_E2E_STATE"
+
+echo "e2e ground: $(bash "$ground/kube.sh" versions | tr '\n' ' ')"
+echo "  nodes: $("$GROUND_BIN/kubectl" --kubeconfig "$GROUND_KUBECONFIG" get nodes \
+    -o jsonpath='{range .items[*]}{.metadata.name} {.status.nodeInfo.containerRuntimeVersion} {.status.addresses[0].address}; {end}')"
+echo "  images: $(echo "$names" | tr '\n' ' ')"
+bash "$repo/tests/run-check.sh" e2e "$@"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The nodeport example on real pods: manifests/examples/kafka-nodeport.yaml,
+# with only its image swapped for the ground's broker image (apache/kafka
+# cannot be pulled here; the ground's is laid out the same way), turns into
+# three Running and Ready broker pods; in each, the native sidecar started
+# before the broker, and the broker runs on the configuration `berth-sidecar
+# init` rendered (it advertises the address berth computed from its node).
+# An outside client on the host bootstraps through the node address and
+# node port, sees every broker exactly at the address the KafkaCluster's
+# status shows, and produces and consumes 10,000 records, none lost.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kubectl create namespace "$NS" >/dev/null
+sed "s#^\(  image: \).*#\1$BERTH_E2E_BROKER_IMAGE#" "$repo/manifests/examples/kafka-nodeport.yaml" |
+    kubectl apply -n "$NS" -f - >/dev/null || fail "the nodeport example was refused"
+wait_for 300 "3 Ready brokers and KafkaCluster Ready" cluster_ready 3
+start_ms=$(cat "$state/install_start_ms" 2>/dev/null || echo "")
+ok "3 brokers Ready$([ -z "$start_ms" ] || echo " $(( ($(now_ms) - start_ms) / 1000 )) s after helm install")"
+
+for i in 0 1 2; do
+    pod="$CLUSTER-$i"
+    read -r phase node sc_started broker_started < <(kubectl get pod "$pod" -n "$NS" -o jsonpath='{.status.phase} {.spec.nodeName} {.status.initContainerStatuses[?(@.name=="sidecar")].state.running.startedAt} {.status.containerStatuses[?(@.name=="broker")].state.running.startedAt}'; echo) || true
+    [ "$phase" = Running ] || fail "$pod is $phase"
+    case "$node" in berth-node-*) ;; *) fail "$pod is on '$node', not a real node" ;; esac
+    [ -n "$sc_started" ] && [ -n "$broker_started" ] || fail "$pod: sidecar or broker not running"
+    [ "$(rfc3339_ms "$sc_started")" -le "$(rfc3339_ms "$broker_started")" ] ||
+        fail "$pod: the sidecar started at $sc_started, after the broker ($broker_started)"
+    # advertised.listeners is written only by berth-sidecar init: it holds
+    # the node's address and this broker's node port.
+    adv=$(kubectl exec -n "$NS" "$pod" -c broker -- sh -c 'grep "^advertised.listeners=" /etc/berth/config/server.properties' 2>&1) ||
+        fail "$pod: reading the rendered server.properties: $adv"
+    want=$(status_addresses | awk -v id="$i" '$1 == id {print $2}')
+    case "$adv" in *"EXTERNAL://$want"* | *"external://$want"* | *"$want"*) ;;
+    *) fail "$pod: rendered $adv, status says broker $i is at $want" ;; esac
+    # ...and the broker process runs on that file.
+    cmd=$(kubectl exec -n "$NS" "$pod" -c broker -- cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
+    case "$cmd" in *java*kafka.Kafka*/etc/berth/config/server.properties*) ;;
+    *) fail "$pod: PID 1 is not Kafka on the rendered config: $cmd" ;; esac
+    say "$pod on $node: sidecar started $sc_started, broker $broker_started; $adv"
+done
+ok "each pod started its sidecar before its broker; each broker runs on the rendered config"
+
+boot=$(status_bootstrap)
+[ -n "$boot" ] || fail "the KafkaCluster's status has no external bootstrap"
+seen=$(client_addresses "$boot")
+want=$(status_addresses)
+[ "$seen" = "$want" ] || fail "an outside client sees brokers at
+$seen
+but status says
+$want"
+[ "$(wc -l <<<"$seen")" = 3 ] || fail "expected 3 brokers, the client sees: $seen"
+ok "an outside client bootstrapping from $boot sees every broker at the address status shows: $(tr '\n' ';' <<<"$seen")"
+
+topic=e2e-records
+kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" --create --topic "$topic" \
+    --partitions 6 --replication-factor 3 >/dev/null || fail "creating topic $topic"
+seq -f 'record-%05g' 1 10000 >"$state/records.sent"
+kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$boot" --topic "$topic" \
+    --producer-property acks=all <"$state/records.sent" >/dev/null 2>"$state/producer.err" ||
+    fail "producing 10,000 records: $(tail -5 "$state/producer.err")"
+kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$boot" --topic "$topic" \
+    --from-beginning --max-messages 10000 --timeout-ms 60000 2>/dev/null | sort >"$state/records.got" || true
+sent=$(wc -l <"$state/records.sent")
+got=$(sort -u "$state/records.got" | wc -l)
+missing=$(comm -23 <(sort "$state/records.sent") <(sort -u "$state/records.got") | wc -l)
+[ "$missing" = 0 ] && [ "$got" = "$sent" ] ||
+    fail "sent $sent records, consumed $got distinct, $missing missing"
+ok "an outside client produced $sent records through the node ports and consumed all $got back"
