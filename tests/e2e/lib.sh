@@ -75,3 +75,69 @@ cluster_ready() {
     [ "$(kubectl get sts "$CLUSTER" -n "$NS" -o jsonpath='{.status.readyReplicas}')" = "$1" ] &&
         [ "$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
+
+# ---- container logs that outlive their pods ----
+# A pod's logs go with the pod, and a roll replaces every pod. follow_start
+# keeps, in the background, one `kubectl logs -f --timestamps` per container
+# of the cluster's pods, started once the container runs, into
+# $logs/POD.UID.CONTAINER[.RESTARTS] (a restarted container gets a new
+# file), until follow_stop.
+logs="$state/logs"
+follow_loop() {
+    local pod uid c n running f
+    while [ ! -e "$logs/.stop" ]; do
+        for pod in $(kubectl get pods -n "$NS" -l app.kubernetes.io/instance="$CLUSTER" -o name 2>/dev/null); do
+            pod=${pod#pod/}
+            for c in sidecar broker; do
+                read -r uid n running < <(kubectl get pod "$pod" -n "$NS" -o jsonpath="{.metadata.uid} {.status.containerStatuses[?(@.name==\"$c\")].restartCount}{.status.initContainerStatuses[?(@.name==\"$c\")].restartCount} {.status.containerStatuses[?(@.name==\"$c\")].state.running.startedAt}{.status.initContainerStatuses[?(@.name==\"$c\")].state.running.startedAt}"; echo) || true
+                [ -n "$running" ] || continue
+                f="$logs/$pod.$uid.$c.${n:-0}"
+                [ -e "$f" ] && continue
+                kubectl logs -f --timestamps "$pod" -n "$NS" -c "$c" >"$f" 2>&1 </dev/null &
+            done
+        done
+        sleep 1
+    done
+}
+follow_start() {
+    mkdir -p "$logs"
+    rm -f "$logs/.stop"
+    follow_loop &
+    follow_pid=$!
+}
+follow_stop() {
+    touch "$logs/.stop"
+    wait "$follow_pid" 2>/dev/null || true
+    pkill -f "kubectl --kubeconfig $BERTH_KUBECONFIG logs -f --timestamps" 2>/dev/null || true
+}
+
+# log_time FILE PATTERN: the time (ms since the epoch) of the first line of
+# FILE matching PATTERN (an ERE), or nothing.
+log_time() {
+    local t
+    t=$(grep -m1 -E -- "$2" "$1" 2>/dev/null | cut -d' ' -f1)
+    [ -z "$t" ] || rfc3339_ms "$t"
+}
+
+# pod_uid POD: the pod's UID now.
+pod_uid() { kubectl get pod "$1" -n "$NS" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
+
+# ready_since POD: when POD last turned Ready (ms since the epoch).
+ready_since() {
+    rfc3339_ms "$(kubectl get pod "$1" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')"
+}
+
+# leaders_preferred TOPIC BOOTSTRAP: every partition of TOPIC is led by the
+# first broker of its replica list; prints the partitions that are not.
+leaders_preferred() {
+    local out
+    out=$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$2" --describe --topic "$1" 2>/dev/null |
+        awk '/Partition:/ {for (k = 1; k <= NF; k++) { if ($k == "Partition:") p = $(k+1); if ($k == "Leader:") l = $(k+1); if ($k == "Replicas:") r = $(k+1) } split(r, a, ","); if (l != a[1]) print "partition " p ": leader " l ", replicas " r}')
+    [ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# replica_orders TOPIC BOOTSTRAP: "partition replicas" lines, sorted.
+replica_orders() {
+    kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$2" --describe --topic "$1" 2>/dev/null |
+        awk '/Partition:/ {for (k = 1; k <= NF; k++) { if ($k == "Partition:") p = $(k+1); if ($k == "Replicas:") r = $(k+1) } print p, r}' | sort -n
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `kubectl rollout restart` of the brokers' StatefulSet under Kafka's
+# ProducerPerformance (acks=all, idempotence on, min.insync.replicas 2 from
+# the example's config), on real pods: each pod's preStop drain finishes
+# (the sidecar says the broker leads no partition) before its broker gets
+# SIGTERM; the next pod is not stopped before the previous broker's sidecar
+# declared it ready (back in every ISR, leadership handed back); after the
+# roll every partition is led by its preferred broker again, with the
+# replica orders as before; no send failed. Prints each broker's drain time
+# and time to Ready, and the producer's figures.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+roll_tmp="$state/roll"
+roll_fail() { fail "$@"; }
+. "$repo/tests/support/roll.sh"
+mkdir -p "$roll_tmp"
+cleanup() {
+    local rc=$?
+    follow_stop
+    if [ -f "$roll_tmp/perf.pid" ]; then kill -- -"$(cat "$roll_tmp/perf.pid")" 2>/dev/null || true; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+
+BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
+[ -n "$BERTH_KAFKA_BOOTSTRAP" ] || fail "no external bootstrap in status (test_20 makes the cluster)"
+topic=e2e-roll
+kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --create \
+    --topic "$topic" --partitions 12 --replication-factor 3 >/dev/null || fail "creating topic $topic"
+wait_for 60 "preferred leaders of $topic" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
+orders_before=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
+
+declare -A old_uid
+for i in 0 1 2; do old_uid[$i]=$(pod_uid "$CLUSTER-$i"); done
+follow_start
+sleep 3
+roll_perf_start "$topic" 200
+t0=$(now_ms)
+kubectl rollout restart statefulset "$CLUSTER" -n "$NS" >/dev/null
+wait_for 900 "the roll to finish" kubectl rollout status statefulset "$CLUSTER" -n "$NS" --timeout=5s
+wait_for 120 "3 Ready brokers after the roll" cluster_ready 3
+roll_s=$(( ($(now_ms) - t0) / 1000 ))
+roll_perf_stop
+sleep 2
+follow_stop
+
+# The StatefulSet rolls the highest ordinal first.
+prev_ready=""
+for i in 2 1 0; do
+    pod="$CLUSTER-$i"
+    new=$(pod_uid "$pod")
+    [ "$new" != "${old_uid[$i]}" ] || fail "$pod was not replaced by the roll"
+    sc=$(ls "$logs/$pod.${old_uid[$i]}.sidecar".* 2>/dev/null | head -1)
+    br=$(ls "$logs/$pod.${old_uid[$i]}.broker".* 2>/dev/null | head -1)
+    [ -n "$sc" ] && [ -n "$br" ] || fail "$pod: no logs of the old pod's sidecar or broker"
+    t_req=$(log_time "$sc" "drain of broker $i requested")
+    t_done=$(log_time "$sc" "drain of broker $i: done")
+    t_term=$(log_time "$br" "Terminating process due to signal SIGTERM|SHUTTING_DOWN")
+    [ -n "$t_req" ] || fail "$pod: its preStop drain never reached the sidecar:
+$(tail -5 "$sc")"
+    [ -n "$t_done" ] || fail "$pod: the drain did not finish with the broker leading nothing:
+$(grep -E 'drain' "$sc" | tail -5)"
+    [ -n "$t_term" ] || fail "$pod: no SIGTERM in the broker's log: $(tail -3 "$br")"
+    [ "$t_done" -le "$t_term" ] ||
+        fail "$pod: SIGTERM reached the broker $((t_done - t_term)) ms before its drain finished"
+    if [ -n "$prev_ready" ]; then
+        [ "$prev_ready" -le "$t_req" ] ||
+            fail "$pod was stopped $((prev_ready - t_req)) ms before the previous broker was ready again"
+    fi
+    nsc=$(ls "$logs/$pod.$new.sidecar".* 2>/dev/null | head -1)
+    [ -n "$nsc" ] || fail "$pod: no log of the new pod's sidecar"
+    t_sready=$(log_time "$nsc" "broker $i is ready")
+    [ -n "$t_sready" ] || fail "$pod: the new sidecar never declared broker $i ready"
+    t_ready=$(ready_since "$pod")
+    say "broker $i: drain $((t_done - t_req)) ms (SIGTERM $((t_term - t_done)) ms after it), Ready $(( (t_ready - t_term) / 1000 )) s after SIGTERM"
+    prev_ready=$t_sready
+done
+ok "every broker was drained before its SIGTERM, and each pod was stopped only after the previous broker was ready"
+
+wait_for 60 "preferred leaders after the roll" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
+orders_after=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
+[ "$orders_after" = "$orders_before" ] || fail "replica orders changed by the roll:
+before: $orders_before
+after:  $orders_after"
+ok "after the roll every partition of $topic is led by its preferred broker, replica orders as before"
+
+[ "$perf_sent" -gt 0 ] || fail "the producer acknowledged nothing"
+[ "$perf_failed" = 0 ] || fail "$perf_failed sends failed during the roll:
+$(grep -E 'Exception|Error' "$roll_tmp/perf.log" | head -5)"
+ok "roll of 3 brokers in ${roll_s} s under 200 records/s: $perf_sent records acknowledged, 0 failed, max latency $perf_max_ms ms"
+roll_perf_slow
