@@ -3,7 +3,17 @@
  * ApiVersions, and says 503 with the reason for a port where nothing
  * listens and for a "broker" that accepts connections but never answers
  * (the probe's timeout bounds it, and /healthz keeps answering meanwhile:
- * the probe never blocks the HTTP loop). status prints the same verdict. */
+ * the probe never blocks the HTTP loop). status prints the same verdict.
+ *
+ * Then the Kafka engine's latched readiness across a container-only
+ * restart: `run` beside broker 2 (with the drain ledger on the ground's API
+ * server) is ready; broker 2 is SIGKILLed while a producer writes to a
+ * topic it replicates, and started again with kafka.sh start-broker. /readyz
+ * and status say "broker restarted: ..." at once, stay 503 after the broker
+ * is registered again while it is out of an ISR or not yet leading what it
+ * prefers, and turn 200 only when it is in every ISR and leads every
+ * partition it is the first replica of (handed back by the sidecar: Kafka
+ * had moved them). /metrics counts the restart. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +32,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "kafka/api_versions.h"
+#include "kafka/conn.h"
+#include "kafka/elect_leaders.h"
+#include "kafka/metadata.h"
+#include "kafka/proto.h"
+#include "kafka/topics.h"
+#include "kube/verbs.h"
 #include "sidecar/cmd.h"
+#include "support/kube_test.h"
 #include "support/tmpdir.h"
 
 static char sidecar[PATH_MAX];
@@ -210,10 +228,474 @@ START_TEST(not_ready_when_the_broker_never_answers)
 }
 END_TEST
 
+/* ---- a broker killed and started again beside a running sidecar ---- */
+
+#define CALL_MS     15000
+#define KILLED      2 /* the broker killed */
+#define N_PARTS     12
+#define CLUSTER     "rdy"
+#define MAX_BROKERS 3
+
+static char addrs[MAX_BROKERS][128]; /* by broker id */
+
+static kafka_conn *open_conn(const char *addr, kafka_api_versions **av)
+{
+    kafka_conn *c = NULL;
+    util_err err;
+
+    *av = NULL;
+    if (kafka_conn_new(addr, NULL, &c, &err) != 0)
+        return NULL;
+    if (kafka_api_versions_fetch(c, CALL_MS, av, &err) != 0) {
+        kafka_conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Metadata from addr, or NULL when it does not answer. */
+static kafka_metadata *metadata_from(const char *addr)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(addr, &av);
+    kafka_metadata_request req = {NULL, 0};
+    kafka_metadata *md = NULL;
+    util_err err;
+
+    if (c != NULL && kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) != 0)
+        md = NULL;
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+    return md;
+}
+
+/* What md says of broker id on topic t. */
+typedef struct seen {
+    int answered;   /* md was there and lists t */
+    int registered; /* id among the (unfenced) brokers */
+    int out_of_isr; /* partitions with a leader whose ISR lacks id */
+    int preferred;  /* partitions whose first replica is id */
+    int not_back;   /* of those, led by another broker (or none) */
+    int settled;    /* every partition led by its first replica, full ISR */
+} seen;
+
+static seen look(const kafka_metadata *md, const char *t, int32_t id)
+{
+    const kafka_metadata_topic *tp = md != NULL ? kafka_metadata_topic_find(md, t) : NULL;
+    seen s = {0};
+    int32_t i;
+
+    if (tp == NULL || tp->error_code != 0)
+        return s;
+    s.answered = 1;
+    s.registered = kafka_metadata_broker_find(md, id) != NULL;
+    s.settled = tp->n_partitions == N_PARTS;
+    for (i = 0; i < tp->n_partitions; i++) {
+        const kafka_metadata_partition *p = &tp->partitions[i];
+        if (p->leader >= 0 && !kafka_int32_contains(p->isr, p->n_isr, id))
+            s.out_of_isr++;
+        if (p->n_replicas > 0 && p->replicas[0] == id) {
+            s.preferred++;
+            s.not_back += p->leader != id;
+        }
+        s.settled = s.settled && p->leader >= 0 && p->n_replicas > 0 &&
+                    p->leader == p->replicas[0] && p->n_isr == p->n_replicas;
+    }
+    return s;
+}
+
+static seen look_at(const char *addr, const char *t, int32_t id)
+{
+    kafka_metadata *md = metadata_from(addr);
+    seen s = look(md, t, id);
+
+    kafka_metadata_free(md);
+    return s;
+}
+
+/* The topic, replicas rotating over the 3 brokers (broker i%3 first), RF 3,
+ * min.insync.replicas 2; then preferred elections until every broker sees
+ * each partition led by its first replica with a full ISR. */
+static void create_topic(const char *name)
+{
+    static int32_t replicas[N_PARTS][3];
+    kafka_topic_assignment as[N_PARTS];
+    kafka_topic_config cfg = {"min.insync.replicas", "2"};
+    kafka_new_topic t = {name, -1, -1, as, N_PARTS, &cfg, 1};
+    kafka_create_topics_request req = {&t, 1, 30000, 0};
+    kafka_create_topics_response *res = NULL;
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(addrs[0], &av);
+    long long end = sc_now_ms() + 120000;
+    util_err err;
+    int32_t i, ids[N_PARTS];
+
+    ck_assert_ptr_nonnull(c);
+    for (i = 0; i < N_PARTS; i++) {
+        for (int k = 0; k < 3; k++)
+            replicas[i][k] = (i + k) % 3;
+        as[i].partition = i;
+        as[i].broker_ids = replicas[i];
+        as[i].n_broker_ids = 3;
+        ids[i] = i;
+    }
+    ck_assert_msg(kafka_create_topics_call(c, av, &req, 40000, &res, &err) == 0, "%s", err.msg);
+    ck_assert_msg(res->topics[0].error_code == 0, "create %s: %s", name,
+                  kafka_error_name(res->topics[0].error_code));
+    kafka_create_topics_free(res);
+    for (;;) {
+        int ok = 1;
+        for (int b = 0; b < MAX_BROKERS; b++)
+            ok = ok && look_at(addrs[b], name, KILLED).settled;
+        if (ok)
+            break;
+        ck_assert_msg(sc_now_ms() < end, "topic %s not settled", name);
+        {
+            kafka_topic_partitions all = {name, ids, N_PARTS};
+            kafka_elect_leaders_request er = {KAFKA_ELECTION_PREFERRED, &all, 1, 10000};
+            kafka_elect_leaders_response *eres = NULL;
+            kafka_elect_leaders_batched(c, av, &er, 200, CALL_MS, &eres, &err);
+            kafka_elect_leaders_free(eres);
+        }
+        sc_sleep_ms(500);
+    }
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+static void delete_topic(const char *name)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(addrs[0], &av);
+    kafka_delete_topics_request req = {&name, 1, 30000};
+    kafka_delete_topics_response *res = NULL;
+    util_err err;
+
+    if (c == NULL || kafka_delete_topics_call(c, av, &req, 40000, &res, &err) != 0)
+        fprintf(stderr, "delete %s failed\n", name);
+    kafka_delete_topics_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+/* `run` with the Kafka engine for broker id (pod rdy-<id>), the ledger in
+ * namespace ns; quick probes and small hand-back steps. */
+static proc start_engine(int32_t id, const char *ns)
+{
+    const char *kubeconfig = getenv("BERTH_KUBECONFIG");
+    static int next = 0;
+    proc p;
+
+    ck_assert_msg(kubeconfig != NULL && kubeconfig[0] != '\0', "BERTH_KUBECONFIG is not set");
+    p.dir = tmpdir_new();
+    snprintf(p.sock, sizeof p.sock, "%s/drain.sock", p.dir);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        char port[16], pod[32], log[600];
+
+        p.port = 21000 + (int)((getpid() * 11 + next++ * 137) % 15000);
+        snprintf(port, sizeof port, "%d", p.port);
+        snprintf(pod, sizeof pod, "%s-%d", CLUSTER, (int)id);
+        snprintf(log, sizeof log, "%s/run.log", p.dir);
+        p.pid = fork();
+        ck_assert_int_ge(p.pid, 0);
+        if (p.pid == 0) {
+            int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            dup2(fd, 2);
+            setenv("POD_NAMESPACE", ns, 1);
+            execl(sidecar, sidecar, "run", "--pod-name", pod, "--http-addr", "127.0.0.1",
+                  "--http-port", port, "--socket", p.sock, "--broker", addrs[id], "--kubeconfig",
+                  kubeconfig, "--probe-interval", "200", "--probe-timeout", "1500",
+                  "--handback-batch", "2", "--handback-pause", "300", (char *)NULL);
+            _exit(127);
+        }
+        for (int i = 0; i < 500; i++) {
+            if (access(p.sock, F_OK) == 0)
+                return p;
+            if (waitpid(p.pid, NULL, WNOHANG) == p.pid)
+                break;
+            usleep(10000);
+        }
+        kill(p.pid, SIGKILL);
+        waitpid(p.pid, NULL, 0);
+    }
+    ck_abort_msg("berth-sidecar run did not start");
+    return p;
+}
+
+/* Starts argv in a session of its own (its children too), output to log. */
+static pid_t spawn(char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        setsid();
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Ends what spawn started, its children included. */
+static void end_session(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(-pid, SIGTERM);
+    for (int i = 0; i < 100 && waitpid(pid, NULL, WNOHANG) == 0; i++)
+        usleep(100000);
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* `berth-sidecar status` for p, its output in out. */
+static void status_of(const proc *p, char *out, size_t cap)
+{
+    char log[600];
+    char *argv[] = {sidecar, "status", "--socket", (char *)p->sock, NULL};
+    FILE *f;
+    size_t n;
+
+    snprintf(log, sizeof log, "%s/status.out", p->dir);
+    unlink(log);
+    waitpid(spawn(argv, log), NULL, 0);
+    out[0] = '\0';
+    f = fopen(log, "r");
+    if (f == NULL)
+        return;
+    n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+static int process_alive(long pid)
+{
+    char path[64], state = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%*d %*s %c", &state) != 1)
+        state = 0;
+    fclose(f);
+    return state != 0 && state != 'Z';
+}
+
+/* The body of an HTTP answer (after the header), or the whole of it. */
+static const char *body_of(const char *answer)
+{
+    const char *b = strstr(answer, "\r\n\r\n");
+
+    return b != NULL ? b + 4 : answer;
+}
+
+/* What the test saw from the kill to the end; checked once the ground is
+ * whole again, so no assertion fires while a broker is down. */
+typedef struct story {
+    char fail[600];      /* a step that could not be done */
+    char restarted[600]; /* the first /readyz answer naming the restart */
+    char status[4096];   /* `status` while it was unready after the kill */
+    int moved_away;      /* preferred partitions Kafka moved off the killed broker */
+    int gated;           /* 503s while registered but out of an ISR or not led back */
+    char gated_why[600]; /* the last of them */
+    int ready;           /* /readyz turned 200 again */
+    seen at_ready;       /* the killed broker's own metadata right after */
+    char metrics[16384]; /* /metrics at the end */
+    long long down_ms, back_ms;
+} story;
+
+static void kill_and_restart(const proc *p, const char *t, story *st)
+{
+    const char *sh = getenv("BERTH_KAFKA_SH"), *g = getenv("BERTH_GROUND");
+    char pf[512], log[600], out[4096], *producer_argv[32], *start_argv[5], id[8];
+    char bootstrap[400];
+    long pid = 0;
+    long long t0, end;
+    pid_t producer = -1, starter = -1;
+    int a = 0;
+    FILE *f;
+
+    snprintf(pf, sizeof pf, "%s/kafka/b%d/pid", g != NULL && *g ? g : "/tmp/berth-ground", KILLED);
+    f = fopen(pf, "r");
+    if (sh == NULL || f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
+        snprintf(st->fail, sizeof st->fail, "no BERTH_KAFKA_SH or no PID in %s", pf);
+        if (f != NULL)
+            fclose(f);
+        return;
+    }
+    fclose(f);
+
+    /* Writes go on through the kill (acks=all; min ISR 2 of 3). */
+    snprintf(bootstrap, sizeof bootstrap, "bootstrap.servers=%s", getenv("BERTH_KAFKA_BOOTSTRAP"));
+    snprintf(log, sizeof log, "%s/producer.log", p->dir);
+    producer_argv[a++] = "/bin/bash";
+    producer_argv[a++] = (char *)sh;
+    producer_argv[a++] = "tool";
+    producer_argv[a++] = "org.apache.kafka.tools.ProducerPerformance";
+    producer_argv[a++] = "--topic";
+    producer_argv[a++] = (char *)t;
+    producer_argv[a++] = "--num-records";
+    producer_argv[a++] = "100000000";
+    producer_argv[a++] = "--record-size";
+    producer_argv[a++] = "100";
+    producer_argv[a++] = "--throughput";
+    producer_argv[a++] = "500";
+    producer_argv[a++] = "--producer-props";
+    producer_argv[a++] = bootstrap;
+    producer_argv[a++] = "acks=all";
+    producer_argv[a++] = "linger.ms=5";
+    producer_argv[a++] = "request.timeout.ms=8000";
+    producer_argv[a++] = "delivery.timeout.ms=60000";
+    producer_argv[a] = NULL;
+    producer = spawn(producer_argv, log);
+    for (end = sc_now_ms() + 90000; sc_now_ms() < end;) {
+        char buf[8192] = "";
+        FILE *pl = fopen(log, "r");
+        if (pl != NULL) {
+            buf[fread(buf, 1, sizeof buf - 1, pl)] = '\0';
+            fclose(pl);
+        }
+        if (strstr(buf, "records sent") != NULL)
+            break;
+        sc_sleep_ms(500);
+    }
+
+    /* SIGKILL: no controlled shutdown, no drain. */
+    t0 = sc_now_ms();
+    kill((pid_t)pid, SIGKILL);
+    for (end = sc_now_ms() + 10000; process_alive(pid) && sc_now_ms() < end;)
+        sc_sleep_ms(50);
+    /* The sidecar says so; Kafka fences the broker after its session
+     * timeout and moves its leaderships away. */
+    for (end = sc_now_ms() + 60000; sc_now_ms() < end && st->moved_away == 0;) {
+        seen s = look_at(addrs[0], t, KILLED);
+        int code = get(p->port, "/readyz", out, sizeof out);
+        if (code == 503 && st->restarted[0] == '\0' && strstr(out, "broker restarted: ") != NULL) {
+            snprintf(st->restarted, sizeof st->restarted, "%.590s", body_of(out));
+            status_of(p, st->status, sizeof st->status);
+        }
+        if (s.answered && !s.registered && s.not_back == s.preferred)
+            st->moved_away = s.preferred;
+        sc_sleep_ms(200);
+    }
+    st->down_ms = sc_now_ms() - t0;
+
+    /* Started again as the ground starts it; meanwhile watch readiness
+     * against what the cluster says. */
+    snprintf(id, sizeof id, "%d", KILLED);
+    snprintf(log, sizeof log, "%s/start-broker.log", p->dir);
+    start_argv[0] = "/bin/bash";
+    start_argv[1] = (char *)sh;
+    start_argv[2] = "start-broker";
+    start_argv[3] = id;
+    start_argv[4] = NULL;
+    starter = spawn(start_argv, log);
+    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !st->ready;) {
+        seen s = look_at(addrs[0], t, KILLED);
+        int code = get(p->port, "/readyz", out, sizeof out);
+        if (code == 200) {
+            st->ready = 1;
+            st->at_ready = look_at(addrs[KILLED], t, KILLED);
+            st->back_ms = sc_now_ms() - t0;
+        } else if (code == 503 && s.registered && (s.out_of_isr > 0 || s.not_back > 0)) {
+            st->gated++;
+            snprintf(st->gated_why, sizeof st->gated_why, "%.590s", body_of(out));
+        }
+        if (!st->ready)
+            sc_sleep_ms(100);
+    }
+    /* start-broker returns once every broker is registered (or fails). */
+    waitpid(starter, NULL, 0);
+    get(p->port, "/metrics", st->metrics, sizeof st->metrics);
+    end_session(producer);
+    if (!st->ready)
+        snprintf(st->fail, sizeof st->fail, "/readyz not 200 within 240 s of the restart: %.500s",
+                 out);
+}
+
+START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
+{
+    kube_config *cfg;
+    kube_client *kc;
+    char ns[64], t[96], path[KUBE_PATH_MAX], out[4096];
+    kafka_metadata *md;
+    util_err err;
+    static story st;
+    cJSON *cm;
+    proc p;
+
+    find_bin();
+    /* Broker addresses by id, from the cluster itself. */
+    first_broker(out, sizeof out);
+    md = metadata_from(out);
+    ck_assert_ptr_nonnull(md);
+    ck_assert_int_eq(md->n_brokers, MAX_BROKERS);
+    for (int32_t i = 0; i < md->n_brokers; i++)
+        snprintf(addrs[md->brokers[i].node_id], sizeof addrs[0], "%s:%d", md->brokers[i].host,
+                 (int)md->brokers[i].port);
+    kafka_metadata_free(md);
+
+    /* The drain ledger, as the operator pre-creates it. */
+    cfg = kt_admin_config();
+    kc = kt_client(cfg);
+    kt_random_name(ns, sizeof ns, "rdy");
+    kt_create_namespace(kc, ns, "sidecar-readiness");
+    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
+    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+                 "\"metadata\":{\"name\":\"%s-drain\"}}",
+                 CLUSTER);
+    ck_assert_msg(kube_create(kc, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(cm);
+    kt_random_name(t, sizeof t, "rdy-kill");
+    create_topic(t);
+
+    p = start_engine(KILLED, ns);
+    ck_assert_msg(wait_readyz(&p, 200, out, sizeof out), "/readyz never 200: %s", out);
+
+    memset(&st, 0, sizeof st);
+    kill_and_restart(&p, t, &st);
+    fprintf(stderr,
+            "  broker %d killed: leaderships moved after %lld ms, ready again after %lld ms\n"
+            "  first answer after the kill: %s"
+            "  %d answers held it back while registered; the last: %s",
+            KILLED, st.down_ms, st.back_ms, st.restarted, st.gated, st.gated_why);
+
+    stop_run(&p);
+    delete_topic(t);
+    if (kt_delete_namespace(kc, ns, &err) != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+
+    ck_assert_msg(st.fail[0] == '\0', "%s", st.fail);
+    ck_assert_msg(st.restarted[0] != '\0', "/readyz never named the restart");
+    ck_assert_msg(strstr(st.status, "ready:   no: broker restarted: ") != NULL, "status: %s",
+                  st.status);
+    ck_assert_msg(st.moved_away > 0, "Kafka moved no leadership off the killed broker");
+    ck_assert_msg(st.gated > 0,
+                  "/readyz was never held back while the restarted broker was registered but "
+                  "out of an ISR or not leading what it prefers");
+    ck_assert_msg(strstr(st.gated_why, "broker restarted: ") != NULL, "%s", st.gated_why);
+    /* Ready only in every ISR and leading every partition it prefers. */
+    ck_assert(st.at_ready.answered && st.at_ready.registered);
+    ck_assert_msg(st.at_ready.out_of_isr == 0, "ready while out of %d ISRs",
+                  st.at_ready.out_of_isr);
+    ck_assert_msg(st.at_ready.preferred > 0 && st.at_ready.not_back == 0,
+                  "ready while %d of its %d preferred leaderships were not handed back",
+                  st.at_ready.not_back, st.at_ready.preferred);
+    ck_assert_msg(strstr(st.metrics, "\nberth_sidecar_broker_restarts_total 1\n") != NULL, "%s",
+                  st.metrics);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_readiness");
-    TCase *tc = tcase_create("readiness");
+    TCase *tc = tcase_create("readiness"), *kill;
     SRunner *sr;
     int failed;
 
@@ -222,6 +704,10 @@ int main(void)
     tcase_add_test(tc, not_ready_when_nothing_listens);
     tcase_add_test(tc, not_ready_when_the_broker_never_answers);
     suite_add_tcase(s, tc);
+    kill = tcase_create("kill");
+    tcase_set_timeout(kill, 600);
+    tcase_add_test(kill, a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back);
+    suite_add_tcase(s, kill);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
