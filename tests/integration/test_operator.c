@@ -6,8 +6,9 @@
  * reports every broker at its node's address and its node port, a no-op
  * resync makes zero write requests by the API server's own audit log, a
  * cluster ID that contradicts the formatted one is refused with
- * Reconciled=False and nothing rewritten, and SIGTERM ends the operator
- * cleanly.
+ * Reconciled=False and nothing rewritten, a broker pod whose image cannot
+ * be pulled shows as Degraded (written once, not on every resync) until it
+ * runs, and SIGTERM ends the operator cleanly.
  *
  * kwok runs no containers, so PersistentVolumes for the brokers' claims are
  * made here, bound to exactly this namespace's claims. */
@@ -555,6 +556,9 @@ static void check_statefulset(const char *uid)
         ck_assert_str_ne(str(m, "name"), "sidecar-token");
     }
     ck_assert_str_eq(str(pod, "serviceAccountName"), "demo-sidecar");
+    ck_assert_int_eq(cJSON_GetArraySize(at(pod, "imagePullSecrets")), 1);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(at(pod, "imagePullSecrets"), 0), "name"),
+                     "registry-creds");
     cJSON_Delete(sts);
 }
 
@@ -875,7 +879,8 @@ static int count_events(const char *reason, const char *type, const char *text)
 }
 
 /* manifests/examples/kafka-nodeport.yaml as "demo", on our node ports and
- * with claims our PersistentVolumes fit. */
+ * with claims our PersistentVolumes fit, and a pull secret for its images
+ * (kwok pulls nothing; the name must reach the pods all the same). */
 static void create_cluster(void)
 {
     char path[KUBE_PATH_MAX];
@@ -889,6 +894,7 @@ static void create_cluster(void)
                    "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
                    "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
                    "\"storage\":{\"size\":\"1Gi\"},"
+                   "\"imagePullSecrets\":[{\"name\":\"registry-creds\"}],"
                    "\"config\":{\"log.retention.hours\":\"168\","
                    "\"default.replication.factor\":\"3\",\"min.insync.replicas\":\"2\"}}}",
                    node_port_base));
@@ -1064,6 +1070,127 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
     ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
                      node_port_base + 1);
     cJSON_Delete(sts);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* The Degraded condition of demo and broker id's containerError reason
+ * copied into the buffers ("" when absent). */
+static void degraded(int id, char *status, size_t ssize, char *reason, size_t rsize, char *cerr,
+                     size_t csize)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    const cJSON *c, *b;
+
+    status[0] = reason[0] = cerr[0] = '\0';
+    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), "Degraded") == 0) {
+            snprintf(status, ssize, "%s", str(c, "status"));
+            snprintf(reason, rsize, "%s", str(c, "reason"));
+        }
+    }
+    cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+    {
+        if (num(b, "id") == id && cJSON_IsString(at(b, "containerError.reason")))
+            snprintf(cerr, csize, "%s", str(b, "containerError.reason"));
+    }
+    cJSON_Delete(kcl);
+}
+
+/* Sets pod demo-<id>'s broker container status as a kubelet would: waiting
+ * with reason (NULL: running and ready). kwok plays the kubelet and pulls
+ * nothing, so the test writes what a failed pull looks like. */
+static void set_broker_state(int id, const char *reason)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *p;
+    util_err err = {{0}};
+
+    if (reason != NULL)
+        p = kt_json("{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}],"
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.1.2\","
+                    "\"imageID\":\"\",\"ready\":false,\"restartCount\":0,\"state\":{\"waiting\":"
+                    "{\"reason\":\"%s\",\"message\":\"Back-off pulling image "
+                    "\\\"apache/kafka:4.1.2\\\"\"}}}]}}",
+                    reason);
+    else
+        p = kt_json("{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.1.2\","
+                    "\"imageID\":\"\",\"ready\":true,\"restartCount\":0,\"started\":true,"
+                    "\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:00:00Z\"}}}]}}");
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/demo-%d/status", ns, id);
+    ck_assert_msg(kube_merge_patch(kc, path, p, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(p);
+}
+
+/* A broker whose image cannot be pulled shows in the KafkaCluster's status
+ * (Degraded=True BrokerImagePullFailed, the broker's containerError) with
+ * one Warning Event; a resync meanwhile writes nothing (the status the
+ * server holds is the one berth computes, containerError included); once
+ * the pod runs, Degraded is False again. */
+START_TEST(broker_that_cannot_pull_its_image_shows_in_status)
+{
+    char status[16], reason[64], cerr[64], before[512], after[512];
+    int writes = -1, events = -1;
+
+    create_cluster();
+    operator_start(0, 0);
+    cJSON_Delete(wait_converged());
+    set_broker_state(1, "ImagePullBackOff");
+    for (double t0 = kt_now();;) {
+        degraded(1, status, sizeof status, reason, sizeof reason, cerr, sizeof cerr);
+        if (strcmp(reason, "BrokerImagePullFailed") == 0 && strcmp(cerr, "ImagePullBackOff") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "Degraded is %s (%s), containerError \"%s\"; log %s",
+                      status, reason, cerr, operator_log[0]);
+        usleep(300000);
+    }
+    ck_assert_str_eq(status, "True");
+    for (double t0 = kt_now();
+         count_events("BrokerImagePullFailed", "Warning", "container broker") < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no Warning Event BrokerImagePullFailed");
+        usleep(300000);
+    }
+
+    /* Nothing changes: nothing is written (a status the server pruned or
+     * changed would be written again on every resync). */
+    for (int attempt = 0; attempt < 6 && (writes != 0 || events != 0); attempt++) {
+        double reconciles = metric("berth_operator_reconcile_total{result=\"ok\"}");
+        long offset = audit_size();
+
+        world_version(before, sizeof before);
+        while (metric("berth_operator_reconcile_total{result=\"ok\"}") < reconciles + 3)
+            usleep(200000);
+        world_version(after, sizeof after);
+        writes = audit_berth_writes(offset, &events);
+        if (strcmp(before, after) != 0 && (writes > 0 || events > 0)) {
+            fprintf(stderr, "the cluster changed during the window; trying again\n");
+            writes = -1;
+        }
+        degraded(1, status, sizeof status, reason, sizeof reason, cerr, sizeof cerr);
+        if (strcmp(cerr, "ImagePullBackOff") != 0) {
+            /* Something (kwok) rewrote the pod's status: put it back. */
+            fprintf(stderr, "broker 1's status was rewritten; setting it again\n");
+            set_broker_state(1, "ImagePullBackOff");
+            writes = -1;
+            usleep(2000000);
+        }
+    }
+    ck_assert_int_eq(writes, 0);
+    ck_assert_int_eq(events, 0);
+
+    set_broker_state(1, NULL);
+    for (double t0 = kt_now();;) {
+        degraded(1, status, sizeof status, reason, sizeof reason, cerr, sizeof cerr);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "Degraded stayed %s (%s) after the pod recovered", status,
+                      reason);
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "AsExpected");
+    ck_assert_str_eq(cerr, "");
     ck_assert_int_eq(operator_stop(0), 0);
 }
 END_TEST
@@ -1892,6 +2019,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes);
     tcase_add_test(tc, node_port_clash_is_a_condition_not_a_crash);
+    tcase_add_test(tc, broker_that_cannot_pull_its_image_shows_in_status);
     tcase_add_test(tc, leader_election_hands_over_on_sigterm);
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
