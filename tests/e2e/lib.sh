@@ -80,8 +80,8 @@ cluster_ready() {
 # A pod's logs go with the pod, and a roll replaces every pod. follow_start
 # keeps, in the background, one `kubectl logs -f --timestamps` per container
 # of the cluster's pods, started once the container runs, into
-# $logs/POD.UID.CONTAINER[.RESTARTS] (a restarted container gets a new
-# file), until follow_stop.
+# $logs/POD.UID.CONTAINER.RESTARTS (a restarted container gets a new
+# file), until follow_stop. Each follow_start begins with an empty $logs.
 logs="$state/logs"
 follow_loop() {
     local pod uid c n running f
@@ -100,8 +100,8 @@ follow_loop() {
     done
 }
 follow_start() {
+    rm -rf "$logs"
     mkdir -p "$logs"
-    rm -f "$logs/.stop"
     follow_loop &
     follow_pid=$!
 }
@@ -121,6 +121,16 @@ log_time() {
 
 # pod_uid POD: the pod's UID now.
 pod_uid() { kubectl get pod "$1" -n "$NS" -o jsonpath='{.metadata.uid}' 2>/dev/null; }
+
+# pod_ready POD: POD is Ready now.
+pod_ready() {
+    [ "$(kubectl get pod "$1" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
+}
+
+# restarts POD CONTAINER: how often CONTAINER of POD has restarted.
+restarts() {
+    kubectl get pod "$1" -n "$NS" -o jsonpath="{.status.containerStatuses[?(@.name==\"$2\")].restartCount}"
+}
 
 # ready_since POD: when POD last turned Ready (ms since the epoch).
 ready_since() {

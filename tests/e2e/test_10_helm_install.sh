@@ -24,8 +24,8 @@ ok "operator pod $pod Ready on real node $node (image $image), ServiceAccount $s
 probes=$(kubectl get pod "$pod" -n "$OP_NS" -o jsonpath='{.spec.containers[0].livenessProbe.httpGet.path} {.spec.containers[0].readinessProbe.httpGet.path}')
 [ "$probes" = "/healthz /readyz" ] || fail "operator probes are '$probes'"
 
-wait_for 60 "the operator to hold its Lease" \
-    bash -c "[ \"\$(\"$BERTH_GROUND_BIN/kubectl\" --kubeconfig \"$BERTH_KUBECONFIG\" get lease berth-operator -n $OP_NS -o jsonpath='{.spec.holderIdentity}')\" != '' ]"
+held() { [ -n "$(kubectl get lease berth-operator -n "$OP_NS" -o jsonpath='{.spec.holderIdentity}')" ]; }
+wait_for 60 "the operator to hold its Lease" held
 holder=$(kubectl get lease berth-operator -n "$OP_NS" -o jsonpath='{.spec.holderIdentity}')
 case "$holder" in "$pod"*) ;; *) fail "Lease berth-operator is held by '$holder', not $pod" ;; esac
 ok "the operator holds Lease $OP_NS/berth-operator as $holder"

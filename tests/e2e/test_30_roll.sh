@@ -13,6 +13,7 @@ set -euo pipefail
 roll_tmp="$state/roll"
 roll_fail() { fail "$@"; }
 . "$repo/tests/support/roll.sh"
+rm -rf "$roll_tmp"
 mkdir -p "$roll_tmp"
 cleanup() {
     local rc=$?
@@ -26,7 +27,8 @@ BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
 [ -n "$BERTH_KAFKA_BOOTSTRAP" ] || fail "no external bootstrap in status (test_20 makes the cluster)"
 topic=e2e-roll
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --create \
-    --topic "$topic" --partitions 12 --replication-factor 3 >/dev/null || fail "creating topic $topic"
+    --topic "$topic" --partitions 12 --replication-factor 3 --if-not-exists >/dev/null ||
+    fail "creating topic $topic"
 wait_for 60 "preferred leaders of $topic" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
 orders_before=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
 
