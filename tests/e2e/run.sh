@@ -8,8 +8,9 @@
 # Usage: tests/e2e/run.sh TEST.sh...
 # Environment: BERTH_E2E_DIR (state, default /tmp/berth-e2e), BERTH_E2E_NODES
 # (real nodes, default 1), BERTH_E2E_KEEP=1 (leave the ground up; a later
-# run reuses it, for working on one test); its ports (27xxx) keep clear of the integration
-# ground's and the demo's, so both can run beside it.
+# run reuses it, for working on one test). Its ports (27xxx), node bridge
+# and networks (E2E_NODE_BRIDGE, E2E_NODE_NET, E2E_NODE_POD_NET) keep clear
+# of the integration ground's and the demo's, so both can run beside it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -22,6 +23,9 @@ export GROUND_KCM_PORT=${E2E_KCM_PORT:-27257}
 export GROUND_SCHEDULER_PORT=${E2E_SCHEDULER_PORT:-27259}
 export GROUND_KWOK_PORT=${E2E_KWOK_PORT:-27280}
 export GROUND_REAL_NODES=1 GROUND_KWOK_NODES=0
+export GROUND_NODE_BRIDGE=${E2E_NODE_BRIDGE:-berth-e2e0}
+export GROUND_NODE_NET=${E2E_NODE_NET:-172.30.0}
+export GROUND_NODE_POD_NET=${E2E_NODE_POD_NET:-10.245}
 . "$ground/lib.sh"
 
 started=0

@@ -5,9 +5,9 @@
 # runs containerd, kubelet, kube-proxy and, on node 0, CoreDNS until it is
 # killed. Everything it starts dies with it (the PID namespace ends).
 #
-# Usage: node-init.sh STATE_DIR INDEX BIN_DIR CNI_BIN_DIR
+# Usage: node-init.sh STATE_DIR INDEX BIN_DIR CNI_BIN_DIR CGROUP_NAME
 set -euo pipefail
-d=$1 i=$2 bin=$3 cni_bin=$4
+d=$1 i=$2 bin=$3 cni_bin=$4 cgroup=$5
 export PATH="$cni_bin:$PATH"
 name="berth-node-$i"
 
@@ -38,10 +38,10 @@ fi
 # exist); a new cpuset starts empty, so it gets its parent's CPUs and memory.
 for h in /sys/fs/cgroup/*/; do
     [ "$h" != /sys/fs/cgroup/unified/ ] || continue
-    mkdir -p "$h$name"
+    mkdir -p "$h$cgroup"
     if [ -f "${h}cpuset.cpus" ]; then
-        cat "${h}cpuset.cpus" >"$h$name/cpuset.cpus"
-        cat "${h}cpuset.mems" >"$h$name/cpuset.mems"
+        cat "${h}cpuset.cpus" >"$h$cgroup/cpuset.cpus"
+        cat "${h}cpuset.mems" >"$h$cgroup/cpuset.mems"
     fi
 done
 

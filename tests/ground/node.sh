@@ -5,7 +5,7 @@
 # from Kubernetes itself. kwok stays for API behaviour and scale.
 #
 # Each node lives in namespaces of the ground's own: a named network
-# namespace berth-node-I (its eth0 on the host bridge GROUND_NODE_BRIDGE),
+# namespace BRIDGE-node-I (its eth0 on the host bridge GROUND_NODE_BRIDGE),
 # and a mount and PID namespace whose PID 1 is node-init.sh. Inside, tmpfs
 # covers /run, /var/lib and /var/log and the kernel settings kubelet insists
 # on are bind-mounted files, so the host's /run, /var/lib and sysctls stay
@@ -47,7 +47,9 @@ CNI_BIN=/usr/lib/cni
 
 node_name() { echo "berth-node-$1"; }
 node_ip() { echo "$NET.$((10 + $1))"; }
-netns() { echo "berth-node-$1"; }
+# Host-wide names (network namespace, cgroup root) carry the bridge's name,
+# so grounds with other bridges (the demo's, the e2e tests') never meet.
+netns() { echo "$BRIDGE-node-$1"; }
 count() { cat "$nstate/count" 2>/dev/null || echo 0; }
 
 kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
@@ -174,7 +176,7 @@ kind: KubeletConfiguration
 # This machine has cgroup v1 only; 1.35 refuses it unless told otherwise.
 failCgroupV1: false
 cgroupDriver: cgroupfs
-cgroupRoot: /$name
+cgroupRoot: /$(netns "$i")
 containerRuntimeEndpoint: unix://$d/containerd.sock
 address: $ip
 port: 10250
@@ -258,7 +260,7 @@ start_node() {
     # every process of the node.
     setsid nsenter --net="/run/netns/$ns" unshare --mount --pid --fork --kill-child --mount-proc \
         --propagation private \
-        bash "$here/node-init.sh" "$d" "$i" "$B" "$CNI_BIN" >"$d/logs/init.log" 2>&1 </dev/null &
+        bash "$here/node-init.sh" "$d" "$i" "$B" "$CNI_BIN" "$(netns "$i")" >"$d/logs/init.log" 2>&1 </dev/null &
     echo $! >"$d/pid"
 }
 
@@ -434,8 +436,8 @@ cmd_down() {
         # (sockets still closing), and with it the veth pair: delete it.
         ip link del "$BRIDGE-$i" 2>/dev/null || true
         for _ in $(seq 1 20); do
-            remove_cgroups "$(node_name "$i")"
-            ls -d /sys/fs/cgroup/*/"$(node_name "$i")" >/dev/null 2>&1 || break
+            remove_cgroups "$(netns "$i")"
+            ls -d /sys/fs/cgroup/*/"$(netns "$i")" >/dev/null 2>&1 || break
             sleep 0.25
         done
     done
