@@ -13,7 +13,11 @@
  * is registered again while it is out of an ISR or not yet leading what it
  * prefers, and turn 200 only when it is in every ISR and leads every
  * partition it is the first replica of (handed back by the sidecar: Kafka
- * had moved them). /metrics counts the restart. */
+ * had moved them). /metrics counts the restart. And after a drain (run's
+ * preStop path, `berth-sidecar drain`): the drained sidecar is unready
+ * while the drained broker runs; when that broker is stopped (SIGTERM) and
+ * started again beside the same sidecar, the sidecar restores it (replica
+ * orders back, leadership handed back) and turns ready by itself. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -617,16 +621,21 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
                  out);
 }
 
-START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
+/* A namespace with the drain ledger (as the operator pre-creates it), a
+ * fresh topic, and `run` for broker KILLED, ready. */
+typedef struct stage {
+    char ns[64], t[96];
+    proc p;
+} stage;
+
+static void stage_up(stage *sg, const char *topic_prefix)
 {
     kube_config *cfg;
     kube_client *kc;
-    char ns[64], t[96], path[KUBE_PATH_MAX], out[4096];
+    char path[KUBE_PATH_MAX], out[4096];
     kafka_metadata *md;
     util_err err;
-    static story st;
     cJSON *cm;
-    proc p;
 
     find_bin();
     /* Broker addresses by id, from the cluster itself. */
@@ -639,23 +648,71 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
                  (int)md->brokers[i].port);
     kafka_metadata_free(md);
 
-    /* The drain ledger, as the operator pre-creates it. */
     cfg = kt_admin_config();
     kc = kt_client(cfg);
-    kt_random_name(ns, sizeof ns, "rdy");
-    kt_create_namespace(kc, ns, "sidecar-readiness");
-    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
+    kt_random_name(sg->ns, sizeof sg->ns, "rdy");
+    kt_create_namespace(kc, sg->ns, "sidecar-readiness");
+    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", sg->ns, NULL, NULL) == 0);
     cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
                  "\"metadata\":{\"name\":\"%s-drain\"}}",
                  CLUSTER);
     ck_assert_msg(kube_create(kc, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
     cJSON_Delete(cm);
-    kt_random_name(t, sizeof t, "rdy-kill");
-    create_topic(t);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+    kt_random_name(sg->t, sizeof sg->t, topic_prefix);
+    create_topic(sg->t);
 
-    p = start_engine(KILLED, ns);
-    ck_assert_msg(wait_readyz(&p, 200, out, sizeof out), "/readyz never 200: %s", out);
+    sg->p = start_engine(KILLED, sg->ns);
+    if (!wait_readyz(&sg->p, 200, out, sizeof out)) {
+        kill(sg->p.pid, SIGKILL);
+        waitpid(sg->p.pid, NULL, 0);
+        ck_abort_msg("/readyz never 200: %s", out);
+    }
+}
 
+/* Stops the sidecar, deletes topic and namespace. */
+static void stage_down(stage *sg)
+{
+    kube_config *cfg = kt_admin_config();
+    kube_client *kc = kt_client(cfg);
+    util_err err;
+
+    stop_run(&sg->p);
+    delete_topic(sg->t);
+    if (kt_delete_namespace(kc, sg->ns, &err) != 0)
+        fprintf(stderr, "%s\n", err.msg);
+    kube_client_free(kc);
+    kube_config_free(cfg);
+}
+
+/* Runs kafka.sh with args (start-broker, stop-broker) to its end; its exit
+ * status, or -1. */
+static int kafka_sh(const proc *p, const char *cmd, int32_t id)
+{
+    const char *sh = getenv("BERTH_KAFKA_SH");
+    char log[600], ids[8];
+    char *argv[] = {"/bin/bash", (char *)sh, (char *)cmd, ids, NULL};
+    int status;
+
+    if (sh == NULL)
+        return -1;
+    snprintf(ids, sizeof ids, "%d", (int)id);
+    snprintf(log, sizeof log, "%s/kafka-sh.log", p->dir);
+    if (waitpid(spawn(argv, log), &status, 0) < 0 || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
+{
+    static story st;
+    static stage sg;
+    const char *t = sg.t;
+    proc p;
+
+    stage_up(&sg, "rdy-kill");
+    p = sg.p;
     memset(&st, 0, sizeof st);
     kill_and_restart(&p, t, &st);
     fprintf(stderr,
@@ -664,12 +721,7 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
             "  %d answers held it back while registered; the last: %s",
             KILLED, st.down_ms, st.back_ms, st.restarted, st.gated, st.gated_why);
 
-    stop_run(&p);
-    delete_topic(t);
-    if (kt_delete_namespace(kc, ns, &err) != 0)
-        fprintf(stderr, "%s\n", err.msg);
-    kube_client_free(kc);
-    kube_config_free(cfg);
+    stage_down(&sg);
 
     ck_assert_msg(st.fail[0] == '\0', "%s", st.fail);
     ck_assert_msg(st.restarted[0] != '\0', "/readyz never named the restart");
@@ -692,6 +744,70 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
 }
 END_TEST
 
+/* Drained through run (the preStop path), stopped with SIGTERM as after
+ * preStop, started again beside the same sidecar: the drain was the old
+ * process's, so the sidecar restores the new one and turns ready. */
+START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
+{
+    static stage sg;
+    char out[4096], log[600], drained_why[600] = "", restarted[600] = "", fail[300] = "";
+    char *drain_argv[] = {sidecar, "drain", "--socket", NULL, "--timeout", "120", NULL};
+    seen before, during = {0}, at_ready = {0};
+    long long end;
+    int status = -1, ready = 0;
+
+    stage_up(&sg, "rdy-drain");
+    before = look_at(addrs[KILLED], sg.t, KILLED);
+    drain_argv[3] = sg.p.sock;
+    snprintf(log, sizeof log, "%s/drain.out", sg.p.dir);
+    waitpid(spawn(drain_argv, log), &status, 0);
+    for (end = sc_now_ms() + 10000; sc_now_ms() < end && drained_why[0] == '\0';) {
+        if (get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
+            strstr(out, "has been drained") != NULL)
+            snprintf(drained_why, sizeof drained_why, "%.590s", body_of(out));
+        sc_sleep_ms(100);
+    }
+    during = look_at(addrs[0], sg.t, KILLED);
+
+    /* SIGTERM and wait for the exit, then start it again; no assertion
+     * until the broker runs again. */
+    if (kafka_sh(&sg.p, "stop-broker", KILLED) != 0)
+        snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
+    for (end = sc_now_ms() + 10000; sc_now_ms() < end && restarted[0] == '\0';) {
+        if (get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
+            strstr(out, "broker restarted: ") != NULL)
+            snprintf(restarted, sizeof restarted, "%.590s", body_of(out));
+        sc_sleep_ms(100);
+    }
+    if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
+        snprintf(fail, sizeof fail, "kafka.sh start-broker %d failed", KILLED);
+    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !ready;) {
+        ready = get(sg.p.port, "/readyz", out, sizeof out) == 200;
+        if (ready)
+            at_ready = look_at(addrs[KILLED], sg.t, KILLED);
+        else
+            sc_sleep_ms(200);
+    }
+    fprintf(stderr, "  drained: %s  stopped: %s  then: %s", drained_why, restarted,
+            ready ? "ready\n" : body_of(out));
+    stage_down(&sg);
+
+    ck_assert_msg(fail[0] == '\0', "%s", fail);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "berth-sidecar drain failed");
+    ck_assert_msg(drained_why[0] != '\0', "/readyz did not say the broker was drained");
+    ck_assert_msg(before.preferred > 0 && during.answered && during.preferred == 0,
+                  "the drain did not put broker %d last (%d partitions still prefer it)", KILLED,
+                  during.preferred);
+    ck_assert_msg(restarted[0] != '\0', "/readyz did not name the restart after the stop");
+    ck_assert_msg(ready, "the drained broker's sidecar never turned ready after its restart: %s",
+                  body_of(out));
+    ck_assert_msg(at_ready.out_of_isr == 0, "ready while out of %d ISRs", at_ready.out_of_isr);
+    ck_assert_msg(at_ready.preferred == before.preferred && at_ready.not_back == 0,
+                  "ready with %d of %d orders back and %d leaderships not handed back",
+                  at_ready.preferred, before.preferred, at_ready.not_back);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_readiness");
@@ -707,6 +823,7 @@ int main(void)
     kill = tcase_create("kill");
     tcase_set_timeout(kill, 600);
     tcase_add_test(kill, a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back);
+    tcase_add_test(kill, a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it);
     suite_add_tcase(s, kill);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
