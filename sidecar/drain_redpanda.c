@@ -5,8 +5,10 @@
  * which only reads). Drain and prober each have their own rp_admin handle,
  * so neither waits on the other's requests. op_lock orders the one pair of
  * writes that conflict: a drain marks itself started under it before maintenance
- * goes on, and restore turns maintenance off under it only if no drain has
- * started, so a restore can never undo a drain in progress. */
+ * goes on, and restore turns maintenance off under it only if the broker
+ * process now running has not been drained, so a restore can never undo a
+ * drain in progress. (Once the drained process has been seen to end, the
+ * next one is restored: see drained().) */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
