@@ -186,7 +186,10 @@ int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int re
         if (ask_cluster(link, broker_id, end, f, &e) < 0)
             goto out;
     }
-    if (!r->latched && f->registered && !f->fenced) {
+    /* The gate's facts, unless latched: also when the process that latched
+     * has just been seen to end (f->gone), whose latch drops at this very
+     * check while its successor may already be registered. */
+    if ((!r->latched || f->gone) && f->registered && !f->fenced) {
         if (gather_isr(link->conn, link->av, broker_id, end, f, &e) < 0 ||
             gather_voter(link->conn, link->av, broker_id, end, f, &e) < 0) {
             f->gone |= sc_link_broke(link, f->gone_why, sizeof f->gone_why);

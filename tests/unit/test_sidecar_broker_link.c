@@ -1,12 +1,20 @@
-/* The prober's held broker connection (sidecar/broker_link.c) and the two
- * lib/kafka/conn.c facts it reads, against an in-process stand-in that
- * answers ApiVersions on loopback: a connection the broker closes while it
- * is held says the broker process ended (and a reset reads the same); a
- * call that times out, or a close after the link sat idle past
- * SC_LINK_MAX_IDLE_MS, says nothing; a port where nothing listens is
- * "gone", one that accepts but never answers is not; a link older than
- * SC_LINK_MAX_AGE_MS is replaced by a new connection after a good check,
- * the new one opened before the old one closes. */
+/* The prober's held broker connection (sidecar/broker_link.c), the two
+ * lib/kafka/conn.c facts it reads, and the readiness probe over it
+ * (sidecar/readiness.c), against an in-process stand-in broker on loopback
+ * that answers ApiVersions, DescribeCluster, Metadata and DescribeQuorum
+ * from a state the test sets:
+ *  - a connection the broker closes while it is held says the broker
+ *    process ended (and a reset reads the same); a call that times out, or
+ *    a close after the link sat idle past SC_LINK_MAX_IDLE_MS, says
+ *    nothing; a port where nothing listens is "gone", one that accepts but
+ *    never answers is not; a link older than SC_LINK_MAX_AGE_MS is replaced
+ *    by a new connection after a good check, the new one opened first;
+ *  - the probe, latched, over the held link: an ISR shrink of the same
+ *    process stays ready on the same connection; a restart quicker than
+ *    one check (the held connection closed, the new process already
+ *    registered) is unready at that very check, with the ISR asked again:
+ *    out of it, then restore, then ready; fenced drops the latch too; a
+ *    check on a connection of its own sees a refused port as a restart. */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
@@ -25,6 +33,7 @@
 #include "kafka/conn.h"
 #include "sidecar/broker_link.h"
 #include "sidecar/cmd.h"
+#include "sidecar/readiness.h"
 #include "support/kafka_bytes.h"
 
 #define MAX_CONNS 8
@@ -33,18 +42,134 @@
 
 enum { ANSWER, SILENT };
 
+#define ME 2 /* the stand-in's broker id */
+
 typedef struct broker {
     int lfd, port;
     char addr[32];
     pthread_t thread;
     atomic_int stop, mode, drop, reset, accepted, open_conns;
+    /* What it says of broker ME: registered, fenced, in the ISR of t-0. */
+    atomic_int registered, fenced, in_isr;
 } broker;
 
-/* ApiVersions v3 answer body (after the correlation id): no error, key 18
- * versions 0..3, no throttle, no tags. */
+/* ApiVersions v3 answer body (after the correlation id): no error; keys 18
+ * (v0..3), 60 DescribeCluster (v0..2), 3 Metadata (v4), 55 DescribeQuorum
+ * (v0); no throttle, no tags. */
 static const unsigned char api_versions_v3[] = {
-    I16(0), 0x02, I16(18), I16(0), I16(3), 0x00, I32(0), 0x00,
+    I16(0), 0x05,   I16(18), I16(0), I16(3),  0x00,   I16(60), I16(0), I16(2), 0x00,
+    I16(3), I16(4), I16(4),  0x00,   I16(55), I16(0), I16(0),  0x00,   I32(0), 0x00,
 };
+
+/* DescribeQuorum v0 body: no error, __cluster_metadata-0 led by 0 with no
+ * voter listed (so ME is no voter), no tags. */
+static const unsigned char describe_quorum_v0[] = {
+    I16(0), 0x02,   0x13,   '_',    '_',     'c',  'l',  'u',  's',  't',  'e',
+    'r',    '_',    'm',    'e',    't',     'a',  'd',  'a',  't',  'a',  0x02,
+    I32(0), I16(0), I32(0), I32(1), I64(10), 0x01, 0x01, 0x00, 0x00, 0x00,
+};
+
+/* An answer being built. */
+typedef struct wbuf {
+    unsigned char b[512];
+    size_t n;
+} wbuf;
+
+static void put(wbuf *w, const void *p, size_t n)
+{
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void put_i16(wbuf *w, int v)
+{
+    unsigned char b[] = {I16(v)};
+    put(w, b, sizeof b);
+}
+
+static void put_i32(wbuf *w, int v)
+{
+    unsigned char b[] = {I32(v)};
+    put(w, b, sizeof b);
+}
+
+static void put_u8(wbuf *w, int v)
+{
+    unsigned char b = (unsigned char)v;
+    put(w, &b, 1);
+}
+
+/* DescribeCluster v2 body: brokers 0 and, if registered, ME (fenced or
+ * not); flexible. */
+static void describe_cluster_v2(broker *b, wbuf *w)
+{
+    int me = atomic_load(&b->registered);
+
+    put_i32(w, 0); /* throttle */
+    put_i16(w, 0); /* error */
+    put_u8(w, 0);  /* error_message: null */
+    put_u8(w, 1);  /* endpoint_type */
+    put(w,
+        "\x02"
+        "c",
+        2);                /* cluster_id */
+    put_i32(w, 0);         /* controller */
+    put_u8(w, me ? 3 : 2); /* brokers */
+    for (int id = 0; id <= ME; id += ME) {
+        if (id == ME && !me)
+            break;
+        put_i32(w, id);
+        put(w,
+            "\x02"
+            "h",
+            2);
+        put_i32(w, 9092);
+        put_u8(w, 0); /* rack: null */
+        put_u8(w, id == ME && atomic_load(&b->fenced));
+        put_u8(w, 0);
+    }
+    put_i32(w, 0); /* authorized operations */
+    put_u8(w, 0);
+}
+
+/* Metadata v4 body: brokers 0 and ME, topic t with partition 0 replicated
+ * by ME and 0, led by 0, ME in the ISR or not. */
+static void metadata_v4(broker *b, wbuf *w)
+{
+    int in = atomic_load(&b->in_isr);
+
+    put_i32(w, 0); /* throttle */
+    put_i32(w, 2);
+    for (int id = 0; id <= ME; id += ME) {
+        put_i32(w, id);
+        put(w,
+            "\x00\x01"
+            "h",
+            3);
+        put_i32(w, 9092);
+        put_i16(w, -1); /* rack */
+    }
+    put_i16(w, -1); /* cluster_id */
+    put_i32(w, 0);  /* controller */
+    put_i32(w, 1);  /* topics */
+    put_i16(w, 0);
+    put(w,
+        "\x00\x01"
+        "t",
+        3);
+    put_u8(w, 0);  /* is_internal */
+    put_i32(w, 1); /* partitions */
+    put_i16(w, 0);
+    put_i32(w, 0); /* index */
+    put_i32(w, 0); /* leader */
+    put_i32(w, 2);
+    put_i32(w, ME);
+    put_i32(w, 0);
+    put_i32(w, in ? 2 : 1);
+    put_i32(w, 0);
+    if (in)
+        put_i32(w, ME);
+}
 
 static int read_n(int fd, unsigned char *buf, size_t n)
 {
@@ -62,8 +187,10 @@ static int read_n(int fd, unsigned char *buf, size_t n)
 /* One request on fd, answered unless SILENT; -1 when the client left. */
 static int serve_one(broker *b, int fd)
 {
-    unsigned char hdr[12], body[1024], out[64];
+    unsigned char hdr[12], body[1024];
+    wbuf out = {{0}, 4}, w = {{0}, 0};
     uint32_t size;
+    int key, flexible = 1;
 
     if (read_n(fd, hdr, sizeof hdr) < 0)
         return -1;
@@ -72,14 +199,30 @@ static int serve_one(broker *b, int fd)
         return -1;
     if (atomic_load(&b->mode) == SILENT)
         return 0;
-    size = (uint32_t)(4 + sizeof api_versions_v3);
-    out[0] = (unsigned char)(size >> 24);
-    out[1] = (unsigned char)(size >> 16);
-    out[2] = (unsigned char)(size >> 8);
-    out[3] = (unsigned char)size;
-    memcpy(out + 4, hdr + 8, 4); /* response header v0: the correlation id */
-    memcpy(out + 8, api_versions_v3, sizeof api_versions_v3);
-    return send(fd, out, 8 + sizeof api_versions_v3, MSG_NOSIGNAL) < 0 ? -1 : 0;
+    key = hdr[4] << 8 | hdr[5];
+    if (key == 18) {
+        put(&w, api_versions_v3, sizeof api_versions_v3);
+        flexible = 0; /* ApiVersions answers with header v0 */
+    } else if (key == 60) {
+        describe_cluster_v2(b, &w);
+    } else if (key == 3) {
+        metadata_v4(b, &w);
+        flexible = 0;
+    } else if (key == 55) {
+        put(&w, describe_quorum_v0, sizeof describe_quorum_v0);
+    } else {
+        return -1;
+    }
+    put(&out, hdr + 8, 4); /* the correlation id */
+    if (flexible)
+        put_u8(&out, 0); /* response header v1: no tags */
+    put(&out, w.b, w.n);
+    size = (uint32_t)(out.n - 4);
+    out.b[0] = (unsigned char)(size >> 24);
+    out.b[1] = (unsigned char)(size >> 16);
+    out.b[2] = (unsigned char)(size >> 8);
+    out.b[3] = (unsigned char)size;
+    return send(fd, out.b, out.n, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 /* Closes a client connection, with a reset (RST) when asked. */
@@ -139,6 +282,8 @@ static void broker_start(broker *b)
     socklen_t len = sizeof a;
 
     memset(b, 0, sizeof *b);
+    atomic_store(&b->registered, 1);
+    atomic_store(&b->in_isr, 1);
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -321,6 +466,117 @@ START_TEST(an_old_link_is_replaced_after_a_good_check)
 }
 END_TEST
 
+/* ---- the readiness probe over the held link ---- */
+
+/* Probes once; the verdict, with r->reason and f filled. */
+static int probe(sc_readiness *r, sc_link *l, int restore_done, sc_ready_facts *f)
+{
+    util_err err = {{0}};
+
+    return sc_readiness_probe(r, l, ME, restore_done, 2000, f, &err);
+}
+
+/* Latched, then an ISR shrink of the same process: still ready, on the same
+ * connection. */
+START_TEST(an_isr_shrink_of_the_same_process_stays_ready)
+{
+    broker b;
+    sc_link l;
+    sc_readiness r = {0};
+    sc_ready_facts f;
+
+    broker_start(&b);
+    sc_link_init(&l, b.addr, NULL);
+    ck_assert_int_eq(probe(&r, &l, 0, &f), 0);
+    ck_assert_str_eq(r.reason, "leadership restore still running");
+    ck_assert_int_eq(f.replicated, 1);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
+    ck_assert(r.latched);
+    atomic_store(&b.in_isr, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(probe(&r, &l, 0, &f), 1);
+    ck_assert_int_eq(r.restarts, 0);
+    ck_assert_int_eq(atomic_load(&b.accepted), 1);
+    sc_link_close(&l);
+    broker_stop(&b);
+}
+END_TEST
+
+/* Latched; the process restarts between two checks and the new one is
+ * already registered at the next: unready at that very check, out of the
+ * ISR (asked again, though the latch was on when the check began), then
+ * restore, then ready. */
+START_TEST(a_restart_quicker_than_a_check_is_caught_at_the_next_one)
+{
+    broker b;
+    sc_link l;
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    char want[300];
+
+    broker_start(&b);
+    sc_link_init(&l, b.addr, NULL);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
+    ck_assert(r.latched);
+    broker_drop_all(&b); /* the old process's connections end */
+    atomic_store(&b.in_isr, 0);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 0);
+    snprintf(want, sizeof want,
+             "broker restarted: it closed the sidecar's connection to %s (its process ended); "
+             "not in the ISR of 1 of 1 partitions it replicates (first: t-0)",
+             b.addr);
+    ck_assert_str_eq(r.reason, want);
+    ck_assert_int_eq(r.restarts, 1);
+    ck_assert_int_eq(atomic_load(&b.accepted), 2);
+    atomic_store(&b.in_isr, 1);
+    /* The restore done before was the old process's. */
+    ck_assert_int_eq(probe(&r, &l, 0, &f), 0);
+    ck_assert_msg(strstr(r.reason, "; leadership restore still running") != NULL, "%s", r.reason);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
+    ck_assert(r.latched);
+    ck_assert_int_eq(r.restarts, 1);
+    sc_link_close(&l);
+    broker_stop(&b);
+}
+END_TEST
+
+/* Latched, then fenced (a lost session): unready until the gate passes
+ * again. A check on a connection of its own, latched, sees a refused port
+ * as a restart. */
+START_TEST(fenced_or_refused_after_the_latch_is_a_restart)
+{
+    broker b;
+    sc_link l;
+    sc_readiness r = {0}, r2 = {0};
+    sc_ready_facts f;
+    util_err err = {{0}};
+    char addr[32];
+
+    broker_start(&b);
+    sc_link_init(&l, b.addr, NULL);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
+    atomic_store(&b.fenced, 1);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 0);
+    ck_assert_str_eq(r.reason,
+                     "broker restarted: it was fenced by the controller; broker is fenced");
+    atomic_store(&b.fenced, 0);
+    atomic_store(&b.in_isr, 0);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 0);
+    ck_assert_msg(strstr(r.reason, "not in the ISR of 1 of 1") != NULL, "%s", r.reason);
+    sc_link_close(&l);
+
+    atomic_store(&b.in_isr, 1);
+    ck_assert_int_eq(sc_readiness_check(&r2, b.addr, ME, NULL, 1, 2000, &f, &err), 1);
+    snprintf(addr, sizeof addr, "%s", b.addr);
+    broker_stop(&b);
+    ck_assert_int_eq(sc_readiness_check(&r2, addr, ME, NULL, 1, 2000, &f, &err), -1);
+    ck_assert_msg(strstr(r2.reason, "broker restarted: nothing listens on 127.0.0.1:") != NULL,
+                  "%s", r2.reason);
+    ck_assert_int_eq(r2.latched, 0);
+    ck_assert_int_eq(r2.restarts, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_broker_link");
@@ -333,6 +589,9 @@ int main(void)
     tcase_add_test(tc, a_timeout_or_an_idle_close_is_no_verdict);
     tcase_add_test(tc, nothing_listening_is_gone_a_silent_listener_is_not);
     tcase_add_test(tc, an_old_link_is_replaced_after_a_good_check);
+    tcase_add_test(tc, an_isr_shrink_of_the_same_process_stays_ready);
+    tcase_add_test(tc, a_restart_quicker_than_a_check_is_caught_at_the_next_one);
+    tcase_add_test(tc, fenced_or_refused_after_the_latch_is_a_restart);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
