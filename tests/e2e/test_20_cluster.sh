@@ -5,8 +5,9 @@
 # three Running and Ready broker pods; in each, the native sidecar started
 # before the broker, and the broker runs on the configuration `berth-sidecar
 # init` rendered (it advertises the address berth computed from its node).
-# An outside client on the host bootstraps through the node address and
-# node port, sees every broker exactly at the address the KafkaCluster's
+# docs/reference-pod.yaml still shows the pod spec the operator makes. An
+# outside client on the host bootstraps through the node address and node
+# port, sees every broker exactly at the address the KafkaCluster's
 # status shows, and produces and consumes 10,000 records, none lost.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,17 @@ for i in 0 1 2; do
     say "$pod on $node: sidecar started $sc_started, broker $broker_started; $adv"
 done
 ok "each pod started its sidecar before its broker; each broker runs on the rendered config"
+
+# docs/reference-pod.yaml shows users this very pod: its spec must still be
+# what the operator makes (the node is where the scheduler put it).
+kubectl get pod "$CLUSTER-0" -n "$NS" -o yaml >"$state/reference-pod.yaml"
+pod_spec() { jq -S '.spec | del(.nodeName)'; }
+live=$(kubectl get pod "$CLUSTER-0" -n "$NS" -o json | pod_spec)
+doc=$(kubectl create --dry-run=client -o json -f "$repo/docs/reference-pod.yaml" | pod_spec) ||
+    fail "docs/reference-pod.yaml does not parse as a pod"
+[ "$live" = "$doc" ] || fail "docs/reference-pod.yaml is out of date (a live broker pod's spec differs; the live pod is in $state/reference-pod.yaml):
+$(diff <(echo "$doc") <(echo "$live") | head -30)"
+ok "docs/reference-pod.yaml has the spec of a live broker pod"
 
 boot=$(status_bootstrap)
 [ -n "$boot" ] || fail "the KafkaCluster's status has no external bootstrap"

@@ -2,8 +2,10 @@
 # A broker's pod is deleted (as a node drain or a user would): its preStop
 # drain runs, the StatefulSet makes it again, it turns Ready, and an outside
 # client reaches it at the address the KafkaCluster's status shows for it
-# then (its node's address and its node port: a new address when the pod
-# landed on another node).
+# then (its node's address and its node port). With more than one real
+# node, the pod's node is cordoned first, so it comes back on another node:
+# its address changes, and status and the broker's own advertised address
+# follow.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +16,11 @@ pod="$CLUSTER-$id"
 before=$(status_addresses | awk -v id="$id" '$1 == id {print $2}')
 node_before=$(kubectl get pod "$pod" -n "$NS" -o jsonpath='{.spec.nodeName}')
 uid=$(pod_uid "$pod")
+nodes=$(kubectl get nodes -o name | wc -l)
+if [ "$nodes" -gt 1 ]; then
+    kubectl cordon "$node_before" >/dev/null
+    trap 'kubectl uncordon "$node_before" >/dev/null 2>&1 || true' EXIT
+fi
 t0=$(now_ms)
 kubectl delete pod "$pod" -n "$NS" --wait=false >/dev/null
 replaced() { local u; u=$(pod_uid "$pod"); [ -n "$u" ] && [ "$u" != "$uid" ]; }
@@ -23,6 +30,11 @@ wait_for 300 "3 Ready brokers" cluster_ready 3
 node_after=$(kubectl get pod "$pod" -n "$NS" -o jsonpath='{.spec.nodeName}')
 after=$(status_addresses | awk -v id="$id" '$1 == id {print $2}')
 [ -n "$after" ] || fail "status shows no external address for broker $id"
+if [ "$nodes" -gt 1 ]; then
+    [ "$node_after" != "$node_before" ] || fail "$pod came back on its cordoned node $node_before"
+    [ "$after" != "$before" ] || fail "$pod moved from $node_before to $node_after, but status still says $before"
+    kubectl uncordon "$node_before" >/dev/null
+fi
 ok "$pod deleted on $node_before ($before), gone after $(( (t_gone - t0) / 1000 )) s, Ready again on $node_after at $after $(( ($(now_ms) - t0) / 1000 )) s after the delete"
 
 seen=$(client_addresses "$BOOT")
