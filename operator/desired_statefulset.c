@@ -193,13 +193,17 @@ static cJSON *broker_container(const op_cluster *c)
         cJSON_AddItemToObject(k, "resources", res);
 
     /* Readiness is the sidecar's judgement (caught up, leadership
-     * restored); there is deliberately no liveness probe through it. */
+     * restored); there is deliberately no liveness probe through it. The
+     * sidecar answers from what it already knows, so one "not ready" is
+     * meant, not noise: a single failure counts (with 3, a broker restarted
+     * inside its container stayed Ready for the 15 s its ISR gate needed),
+     * and a short period lets the roll go on soon after the gate opens. */
     probe = cJSON_AddObjectToObject(k, "readinessProbe");
     hg = cJSON_AddObjectToObject(probe, "httpGet");
     cJSON_AddStringToObject(hg, "path", "/readyz");
     cJSON_AddNumberToObject(hg, "port", OP_POD_SIDECAR_PORT);
-    cJSON_AddNumberToObject(probe, "periodSeconds", 5);
-    cJSON_AddNumberToObject(probe, "failureThreshold", 3);
+    cJSON_AddNumberToObject(probe, "periodSeconds", 2);
+    cJSON_AddNumberToObject(probe, "failureThreshold", 1);
 
     pre = cJSON_AddObjectToObject(cJSON_AddObjectToObject(k, "lifecycle"), "preStop");
     ex = cJSON_AddObjectToObject(pre, "exec");
