@@ -341,6 +341,56 @@ int kafka_conn_closed_by_peer(const kafka_conn *c)
     return c->closed_by_peer;
 }
 
+int kafka_conn_fd(const kafka_conn *c)
+{
+    return c->fd;
+}
+
+/* Leaves c refusing calls, for why (prefixed with its address). */
+static void break_conn(kafka_conn *c, util_err *why)
+{
+    util_err_prefix(why, "broker %s", c->addr);
+    c->broken = 1;
+    c->broken_why = *why;
+}
+
+int kafka_conn_idle_read(kafka_conn *c, util_err *err)
+{
+    unsigned char byte;
+    size_t done = 0;
+    util_err e;
+    kafka_io io;
+
+    if (c->broken) {
+        if (c->closed_by_peer)
+            return 1;
+        return util_err_set(err, "%s", c->broken_why.msg);
+    }
+    util_err_clear(&e);
+    /* One byte at most: anything a call did not ask for is a fault anyway. */
+    io = c->transport->read(c->tstate, c->fd, &byte, 1, &done, &e);
+    switch (io) {
+    case KAFKA_IO_WANT_READ:
+        return 0;
+    case KAFKA_IO_CLOSED:
+        c->closed_by_peer = 1;
+        util_err_set(&e, "connection closed by the broker while idle");
+        break_conn(c, &e);
+        return 1;
+    case KAFKA_IO_OK:
+        util_err_set(&e, "sent bytes while no call was running");
+        break;
+    case KAFKA_IO_WANT_WRITE:
+        util_err_set(&e, "%s session wants to write while idle", c->transport->name);
+        break;
+    case KAFKA_IO_ERROR:
+        util_err_prefix(&e, "while idle");
+        break;
+    }
+    break_conn(c, &e);
+    return util_err_set(err, "%s", e.msg);
+}
+
 /* Does ai refuse a connection? 1 refused, 0 accepted or undecided. */
 static int refuses(const struct addrinfo *ai, int64_t deadline)
 {

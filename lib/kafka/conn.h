@@ -87,6 +87,21 @@ const char *kafka_conn_addr(const kafka_conn *c);
  * open this tells that the process which answered it is gone. */
 int kafka_conn_closed_by_peer(const kafka_conn *c);
 
+/* The socket under c, so that a caller holding c open between calls can
+ * wait for it to turn readable (poll, beside fds of its own); borrowed
+ * from c until kafka_conn_free. Never read or write it directly: when it
+ * turns readable, call kafka_conn_idle_read. */
+int kafka_conn_fd(const kafka_conn *c);
+
+/* Between calls, once c's socket polled readable: takes in what arrived,
+ * without waiting. No answer is due while no call runs, so the only news
+ * it can bring is the broker closing. Returns 1 when the broker closed or
+ * reset c (kafka_conn_closed_by_peer says 1 from then on); 0 when nothing
+ * reached c's caller (part of a record, or a TLS record of the session's
+ * own, such as a session ticket): wait again; -1 with err for bytes no
+ * call asked for, or a failed read. After 1 or -1, c refuses calls. */
+int kafka_conn_idle_read(kafka_conn *c, util_err *err);
+
 /* 1 when nothing listens at hostport: every address it resolves to refuses
  * a TCP connection (ECONNREFUSED) within timeout_ms. 0 when one accepts, or
  * when it cannot be told (no answer in time, name not resolved). Opens and

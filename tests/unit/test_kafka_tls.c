@@ -4,10 +4,13 @@
  * the name dialled, is refused in the handshake with OpenSSL's reason; a
  * server that requires a client certificate accepts the configured one and
  * refuses a client without; a peer that closes mid-call is reported as
- * such; bad file settings are named. The server here speaks only framing
- * (it answers each request with its correlation id and a fixed body): what
- * is under test is the transport, not a broker. */
+ * such, and so is one that ends (close_notify or a bare TCP close) while
+ * the connection is held idle, where a session ticket is no news; bad file
+ * settings are named. The server here speaks only framing (it answers each
+ * request with its correlation id and a fixed body): what is under test is
+ * the transport, not a broker. */
 #include <check.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,10 @@ typedef struct server {
     const char *client_ca_pem; /* non-NULL: require a client certificate it signed */
     int close_after_request;   /* read the request, then hang up */
     size_t reply_len;
+    /* After the reply, two steps, each once the test writes a byte to go[1]:
+     * a session ticket, then the end (close_notify unless bare_close). */
+    int idle_steps, bare_close;
+    int go[2];
     pthread_t thread;
 } server;
 
@@ -72,6 +79,18 @@ static int read_all(SSL *ssl, void *buf, size_t n)
         off += got;
     }
     return 0;
+}
+
+/* The idle steps (server.idle_steps): a session ticket nobody asked for,
+ * then the end; -1 to end bare, without close_notify. */
+static int idle_step(server *s, SSL *ssl)
+{
+    char c;
+
+    if (read(s->go[0], &c, 1) != 1 || SSL_new_session_ticket(ssl) != 1 ||
+        SSL_do_handshake(ssl) != 1 || read(s->go[0], &c, 1) != 1)
+        return -1;
+    return s->bare_close ? -1 : 0;
 }
 
 /* Accepts one connection, answers one request. Failures just end it: the
@@ -125,6 +144,8 @@ static void *serve(void *arg)
                SSL_write_ex(ssl, reply + off, 8 + s->reply_len - off, &put) == 1)
             off += put;
     }
+    if (s->idle_steps && idle_step(s, ssl) < 0)
+        goto out;
     SSL_shutdown(ssl);
 out:
     free(body);
@@ -360,6 +381,78 @@ START_TEST(a_peer_that_hangs_up_mid_call_is_reported)
 }
 END_TEST
 
+/* Waits up to ms for c's socket to turn readable, then reads it idle
+ * until it has news or stays quiet for ms: what kafka_conn_idle_read
+ * said last (0: only records of the session's own came, or nothing; *woke
+ * says which). */
+static int idle_news(kafka_conn *c, int ms, int *woke, util_err *err)
+{
+    struct pollfd p = {.fd = kafka_conn_fd(c), .events = POLLIN};
+    int rc = 0;
+
+    *woke = 0;
+    while (rc == 0 && poll(&p, 1, ms) == 1) {
+        *woke = 1;
+        rc = kafka_conn_idle_read(c, err);
+    }
+    return rc;
+}
+
+/* Held open after a call: a session ticket the broker sends is no news;
+ * its close_notify is, and so is a TCP close without one (a killed
+ * process); either way the connection refuses calls afterwards. */
+START_TEST(an_idle_connection_tells_a_session_ticket_from_the_end)
+{
+    static const unsigned char body[] = {0, 0, 0, 0};
+    kafka_request req = {KAFKA_API_METADATA, 4, 0, body, sizeof body};
+    kafka_tls_opts o = {NULL, NULL, NULL, "localhost"};
+    kafka_conn_opts co = {0};
+    kafka_tls *t = NULL;
+    util_err err;
+    kafka_bytes resp;
+    char addr[64];
+    int woke;
+
+    o.ca_file = ca_path;
+    ck_assert_msg(kafka_tls_new(&o, &t, &err) == 0, "%s", err.msg);
+    co.transport = &kafka_tls_transport;
+    co.transport_config = t;
+    for (int bare = 0; bare <= 1; bare++) {
+        server s = {0};
+        kafka_conn *c = NULL;
+
+        s.cert_pem = srv_cert;
+        s.key_pem = srv_key;
+        s.reply_len = 3;
+        s.idle_steps = 1;
+        s.bare_close = bare;
+        ck_assert_int_eq(pipe(s.go), 0);
+        server_start(&s);
+        snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
+        ck_assert_msg(kafka_conn_new(addr, &co, &c, &err) == 0, "%s", err.msg);
+        ck_assert_msg(kafka_conn_call(c, &req, CALL_MS, &resp, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(idle_news(c, 200, &woke, &err), 0);
+        ck_assert(!woke);
+        ck_assert_int_eq(write(s.go[1], "t", 1), 1);
+        ck_assert_msg(idle_news(c, 500, &woke, &err) == 0, "%s", err.msg);
+        ck_assert(woke); /* the ticket came, and was no news */
+        ck_assert(!kafka_conn_closed_by_peer(c));
+        ck_assert_int_eq(write(s.go[1], "e", 1), 1);
+        ck_assert_msg(idle_news(c, 5000, &woke, &err) == 1, "%s", err.msg);
+        ck_assert(kafka_conn_closed_by_peer(c));
+        ck_assert_int_eq(kafka_conn_idle_read(c, &err), 1);
+        ck_assert_int_eq(kafka_conn_call(c, &req, CALL_MS, &resp, &err), -1);
+        ck_assert_msg(strstr(err.msg, "connection closed by the broker while idle") != NULL, "%s",
+                      err.msg);
+        kafka_conn_free(c);
+        server_stop(&s);
+        close(s.go[0]);
+        close(s.go[1]);
+    }
+    kafka_tls_free(t);
+}
+END_TEST
+
 /* Fails unless msg starts with the formatted text. */
 static void expect_prefix(const char *msg, const char *fmt, const char *arg)
 {
@@ -414,6 +507,7 @@ int main(void)
     tcase_add_test(tc, a_certificate_for_another_name_fails_the_handshake);
     tcase_add_test(tc, client_certificates_are_presented_when_configured);
     tcase_add_test(tc, a_peer_that_hangs_up_mid_call_is_reported);
+    tcase_add_test(tc, an_idle_connection_tells_a_session_ticket_from_the_end);
     tcase_add_test(tc, bad_settings_are_named);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
