@@ -15,6 +15,14 @@
  * on the held connection that fails because the broker closed it says the
  * process ended, whether the restart took a minute or a second.
  *
+ * The link is watched between checks too (sc_link_wait): no request is in
+ * flight then, so its socket turning readable can only be the broker
+ * closing it (or bytes nobody asked for, or a TLS record of the session's
+ * own), and the prober learns of the process's end within moments, not at
+ * its next check. That matters because a kubelet restarts a killed broker
+ * container within a second or two and probes it at once: readiness must
+ * have dropped by then.
+ *
  * Two more signals cover the moments when no connection is held (before
  * the first dial, or after a check's own timeout dropped it): the broker's
  * port refusing a dial (a Kafka broker opens its listeners only once it is
@@ -73,6 +81,16 @@ int sc_link_open(sc_link *l, int timeout_ms, int *gone, char *why, size_t why_si
  * SC_LINK_MAX_IDLE_MS), with why saying so: the broker process ended. 0
  * otherwise (a timeout, a bad answer, or a close that may be an idle one). */
 int sc_link_broke(sc_link *l, char *why, size_t why_size);
+
+/* Between checks (no call running on l->conn): waits until timeout_ms
+ * have passed, wake_fd (-1: none) has turned readable, or the broker has
+ * ended the held connection; with none held, for the first two only.
+ * Returns 1 when the broker closed the link and it was trusted, as
+ * sc_link_broke says (why says so; the link is dropped): the broker
+ * process ended. Else 0; a link that brought anything else (bytes no call
+ * asked for, a close after too long idle) is dropped without a verdict and
+ * the wait goes on. */
+int sc_link_wait(sc_link *l, int wake_fd, long timeout_ms, char *why, size_t why_size);
 
 /* After a check's calls all succeeded on l->conn: keeps it for the next
  * check, or, once it is older than SC_LINK_MAX_AGE_MS, puts a fresh one in

@@ -273,6 +273,28 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
     return rc == 1;
 }
 
+int sc_kafka_engine_wait(void *user, int wake_fd, long timeout_ms, char *why, size_t why_size)
+{
+    sc_kafka_engine *e = user;
+    sc_readiness r;
+    sc_ready_facts f;
+    bool restored;
+
+    /* Only this thread changes e->readiness, so the copy stays current. */
+    pthread_mutex_lock(&e->lock);
+    r = e->readiness;
+    pthread_mutex_unlock(&e->lock);
+    if (sc_readiness_wait(&r, &e->link, wake_fd, timeout_ms) != 1)
+        return 0;
+    pthread_mutex_lock(&e->lock);
+    f = e->facts;
+    restored = e->restored;
+    pthread_mutex_unlock(&e->lock);
+    keep_verdict(e, &r, &f, &restored);
+    snprintf(why, why_size, "%s", r.reason);
+    return 1;
+}
+
 int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
 {
     sc_kafka_engine *e = user;
@@ -319,6 +341,7 @@ int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
         return -1;
     run_cfg->ready = sc_kafka_engine_ready;
     run_cfg->ready_user = *out;
+    run_cfg->ready_wait = sc_kafka_engine_wait;
     run_cfg->ready_restarts = sc_kafka_engine_restarts;
     run_cfg->drain = sc_kafka_engine_drain;
     run_cfg->drain_user = *out;

@@ -17,11 +17,12 @@
  *
  * The latch and restore belong to one broker process (readiness.h): when
  * the broker container alone restarts, with or without a drain before, the
- * sidecar sees the process end, drops the latch and runs the whole gate
- * again, restore included. Without a drain the ledger demotes nothing, and
- * restore still elects this broker back wherever it is the first replica
- * and another broker leads (Kafka moved those leaderships when the process
- * died), in the same paced steps. */
+ * sidecar sees the process end (between checks too: run waits in
+ * sc_kafka_engine_wait, on the held connection), drops the latch and runs
+ * the whole gate again, restore included. Without a drain the ledger
+ * demotes nothing, and restore still elects this broker back wherever it
+ * is the first replica and another broker leads (Kafka moved those
+ * leaderships when the process died), in the same paced steps. */
 #ifndef BERTH_SIDECAR_ENGINE_KAFKA_H
 #define BERTH_SIDECAR_ENGINE_KAFKA_H
 
@@ -71,6 +72,11 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err);
 /* sc_ready_fn; user is the sc_kafka_engine. May block for a restore step.
  * From one thread at a time (run's prober): it owns the held connection. */
 int sc_kafka_engine_ready(void *user, char *why, size_t why_size);
+
+/* sc_ready_wait_fn; user is the sc_kafka_engine. Watches the held
+ * connection between checks (readiness.h): its end by the broker drops
+ * the latch at once. From the thread that runs sc_kafka_engine_ready. */
+int sc_kafka_engine_wait(void *user, int wake_fd, long timeout_ms, char *why, size_t why_size);
 
 /* sc_drain_status_fn; user is the sc_kafka_engine. Adds "kafka":
  * {"broker", "ledger", "drainStarted" (of the running process), "restored",

@@ -3,9 +3,10 @@
  * (TLS and SASL as configured) and answers ApiVersions.
  *
  * run asks an sc_ready_fn from a prober thread, never from the HTTP loop,
- * and serves the cached answer on /readyz. The drain engines bring the
- * full, latched readiness (ISR caught up, voter caught up, restore done)
- * as another sc_ready_fn. */
+ * and serves the cached answer on /readyz; between checks the same thread
+ * may wait in an sc_ready_wait_fn, which can turn that answer at once. The
+ * drain engines bring the full, latched readiness (ISR caught up, voter
+ * caught up, restore done) as another sc_ready_fn. */
 #ifndef BERTH_SIDECAR_PROBE_H
 #define BERTH_SIDECAR_PROBE_H
 
@@ -17,6 +18,14 @@
  * answer on localhost:9092: ... connect: Connection refused"). May block
  * for a few seconds. */
 typedef int (*sc_ready_fn)(void *user, char *why, size_t why_size);
+
+/* Between two checks, on the same thread: waits up to timeout_ms for news
+ * that must not wait for the next check, the broker process seen to end.
+ * Returns 1 then, with readiness already dropped and why saying so (the
+ * next check should follow at once); 0 once timeout_ms have passed or
+ * wake_fd has turned readable (run is stopping). */
+typedef int (*sc_ready_wait_fn)(void *user, int wake_fd, long timeout_ms, char *why,
+                                size_t why_size);
 
 /* How many broker processes the readiness hook (same user) has seen end
  * so far: each a restart of the broker container, after which the

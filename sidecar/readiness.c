@@ -208,6 +208,22 @@ out:
     return rc;
 }
 
+int sc_readiness_wait(sc_readiness *r, sc_link *link, int wake_fd, long timeout_ms)
+{
+    sc_ready_facts f;
+    long before = r->restarts;
+
+    memset(&f, 0, sizeof f);
+    if (sc_link_wait(link, wake_fd, timeout_ms, f.gone_why, sizeof f.gone_why) != 1)
+        return 0;
+    f.gone = 1;
+    sc_ready_unreachable(r, &f, "checking it again");
+    /* Not up when it ended (no restart counted): say what was seen. */
+    if (r->restarts == before)
+        snprintf(r->reason, sizeof r->reason, "%s; checking it again", f.gone_why);
+    return 1;
+}
+
 int sc_readiness_check(sc_readiness *r, const char *addr, int32_t broker_id,
                        const kafka_dial_opts *dial, int restore_done, int timeout_ms,
                        sc_ready_facts *facts, util_err *err)

@@ -17,9 +17,10 @@
  * ready again, the reason starts "broker restarted: <what was seen>".
  *
  * sc_ready_eval is the pure rule; sc_readiness_probe gathers the facts from
- * the broker over a held sc_link and applies it. `berth-sidecar run` keeps
- * one sc_readiness and one sc_link per process and probes from its prober
- * thread (off the HTTP thread). */
+ * the broker over a held sc_link and applies it; sc_readiness_wait watches
+ * the link between probes, so the latch drops the moment the process ends.
+ * `berth-sidecar run` keeps one sc_readiness and one sc_link per process
+ * and probes and waits from its prober thread (off the HTTP thread). */
 #ifndef BERTH_SIDECAR_READINESS_H
 #define BERTH_SIDECAR_READINESS_H
 
@@ -73,6 +74,13 @@ void sc_ready_unreachable(sc_readiness *r, const sc_ready_facts *f, const char *
  * facts may be NULL. */
 int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int restore_done,
                        int timeout_ms, sc_ready_facts *facts, util_err *err);
+
+/* Between two sc_readiness_probe calls over link: waits as sc_link_wait
+ * does (timeout_ms, wake_fd). Returns 1 when the broker closed the held
+ * link, its process ended: the latch has dropped and the restart counts, as
+ * a probe would have found, and r->reason says so; the next probe should
+ * follow at once. 0 when the time passed or wake_fd turned readable. */
+int sc_readiness_wait(sc_readiness *r, sc_link *link, int wake_fd, long timeout_ms);
 
 /* sc_readiness_probe on a connection of its own, dialled to addr as dial
  * says (TLS, SASL; NULL: plaintext; its timeouts are replaced) and closed

@@ -1,12 +1,16 @@
 /* The run subcommand's servers, prober and drain gate; see run.h. */
 #include "run.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "http/drain_api.h"
@@ -28,6 +32,7 @@ struct sc_run {
     bool prober_started;
     long restarts_seen; /* the prober's: ready_restarts already counted */
     atomic_int stopping;
+    int wake[2]; /* a byte into wake[1] ends the prober's wait: stopping */
 
     pthread_mutex_t lock; /* guards everything below */
     bool ready, ready_checked;
@@ -204,6 +209,74 @@ static void on_drain(http_stream *s, const http_request *req, void *user)
 
 /* ---- prober ---- */
 
+/* Serves ready (or why not) from now on, counts the restarts the hook has
+ * seen since the last time, and logs a change. */
+static void publish(sc_run *r, int ready, const char *why)
+{
+    bool changed;
+
+    pthread_mutex_lock(&r->lock);
+    changed =
+        !r->ready_checked || r->ready != ready || (!ready && strcmp(r->ready_reason, why) != 0);
+    r->ready = ready;
+    r->ready_checked = true;
+    snprintf(r->ready_reason, sizeof r->ready_reason, "%s", ready ? "" : why);
+    pthread_mutex_unlock(&r->lock);
+    util_metrics_set(r->metrics, "berth_sidecar_ready", NULL, ready, NULL);
+    if (r->cfg.ready_restarts != NULL) {
+        long n = r->cfg.ready_restarts(r->cfg.ready_user);
+        if (n > r->restarts_seen)
+            util_metrics_add(r->metrics, "berth_sidecar_broker_restarts_total", NULL,
+                             (double)(n - r->restarts_seen), NULL);
+        r->restarts_seen = n > r->restarts_seen ? n : r->restarts_seen;
+    }
+    if (changed) {
+        if (ready)
+            util_info("broker %d is ready", r->cfg.broker_id);
+        else
+            util_info("broker %d is not ready: %s", r->cfg.broker_id, why);
+    }
+}
+
+/* Sleeps ms, less once the wake pipe turns readable. */
+static void sleep_or_wake(sc_run *r, long ms)
+{
+    long long end = sc_now_ms() + ms;
+    struct pollfd p = {.fd = r->wake[0], .events = POLLIN};
+
+    for (;;) {
+        long long left = end - sc_now_ms();
+        int rc;
+
+        if (left <= 0)
+            return;
+        rc = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (rc > 0)
+            return;
+        if (rc < 0 && errno != EINTR) {
+            sc_sleep_ms((long)left); /* cannot happen on a pipe of ours; never spin */
+            return;
+        }
+    }
+}
+
+/* The time between two checks, cut short by a stop, or by the hook seeing
+ * the broker process end: unready from that moment, for the kubelet may
+ * probe a restarted container before the next check would have run; that
+ * check then follows at once. */
+static void between_checks(sc_run *r)
+{
+    char why[UTIL_ERR_MAX] = "";
+
+    if (r->cfg.ready_wait == NULL) {
+        sleep_or_wake(r, r->cfg.probe_interval_ms);
+        return;
+    }
+    if (r->cfg.ready_wait(r->cfg.ready_user, r->wake[0], r->cfg.probe_interval_ms, why,
+                          sizeof why) == 1)
+        publish(r, 0, why);
+}
+
 static void *prober_main(void *arg)
 {
     sc_run *r = arg;
@@ -211,40 +284,39 @@ static void *prober_main(void *arg)
 
     while (!atomic_load(&r->stopping)) {
         int ready;
-        bool changed;
 
         why[0] = '\0';
         ready = r->cfg.ready(r->cfg.ready_user, why, sizeof why) == 1;
-        pthread_mutex_lock(&r->lock);
-        changed =
-            !r->ready_checked || r->ready != ready || (!ready && strcmp(r->ready_reason, why) != 0);
-        r->ready = ready;
-        r->ready_checked = true;
-        snprintf(r->ready_reason, sizeof r->ready_reason, "%s", ready ? "" : why);
-        pthread_mutex_unlock(&r->lock);
-        util_metrics_set(r->metrics, "berth_sidecar_ready", NULL, ready, NULL);
         util_metrics_add(r->metrics, "berth_sidecar_readiness_checks_total",
                          (const char *[]){"result", ready ? "ready" : "not_ready", NULL}, 1, NULL);
-        if (r->cfg.ready_restarts != NULL) {
-            long n = r->cfg.ready_restarts(r->cfg.ready_user);
-            if (n > r->restarts_seen)
-                util_metrics_add(r->metrics, "berth_sidecar_broker_restarts_total", NULL,
-                                 (double)(n - r->restarts_seen), NULL);
-            r->restarts_seen = n > r->restarts_seen ? n : r->restarts_seen;
-        }
-        if (changed) {
-            if (ready)
-                util_info("broker %d is ready", r->cfg.broker_id);
-            else
-                util_info("broker %d is not ready: %s", r->cfg.broker_id, why);
-        }
-        for (long slept = 0; slept < r->cfg.probe_interval_ms && !atomic_load(&r->stopping);
-             slept += 50) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
+        publish(r, ready, why);
+        if (!atomic_load(&r->stopping))
+            between_checks(r);
     }
     return NULL;
+}
+
+/* Asks the prober to end and wakes its wait; async-signal-safe. */
+static void stop_prober(sc_run *r)
+{
+    atomic_store(&r->stopping, 1);
+    if (r->wake[1] >= 0)
+        (void)!write(r->wake[1], "s", 1);
+}
+
+/* The wake pipe, close-on-exec; its write end never blocks. */
+static int open_wake(sc_run *r, util_err *err)
+{
+    if (pipe(r->wake) != 0) {
+        r->wake[0] = r->wake[1] = -1;
+        return util_err_set(err, "run: wake pipe: %s", strerror(errno));
+    }
+    for (int i = 0; i < 2; i++)
+        if (fcntl(r->wake[i], F_SETFD, FD_CLOEXEC) != 0)
+            return util_err_set(err, "run: wake pipe: %s", strerror(errno));
+    if (fcntl(r->wake[1], F_SETFL, O_NONBLOCK) != 0)
+        return util_err_set(err, "run: wake pipe: %s", strerror(errno));
+    return 0;
 }
 
 /* ---- life cycle ---- */
@@ -284,13 +356,15 @@ int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err)
     if (r == NULL)
         return util_err_set(err, "run: out of memory");
     r->cfg = *cfg;
+    r->wake[0] = r->wake[1] = -1;
     if (r->cfg.probe_interval_ms <= 0)
         r->cfg.probe_interval_ms = SC_RUN_DEFAULT_PROBE_MS;
     pthread_mutex_init(&r->lock, NULL);
     r->drain_state = "idle";
     snprintf(r->ready_reason, sizeof r->ready_reason, "not checked yet");
     snprintf(id, sizeof id, "%d", cfg->broker_id);
-    if (util_metrics_new(&r->metrics, err) != 0 || define_metrics(r->metrics, err) != 0 ||
+    if (open_wake(r, err) != 0 || util_metrics_new(&r->metrics, err) != 0 ||
+        define_metrics(r->metrics, err) != 0 ||
         util_metrics_set(r->metrics, "berth_sidecar_info",
                          (const char *[]){"version", BERTH_VERSION, "broker", id, NULL}, 1,
                          err) != 0)
@@ -329,7 +403,7 @@ int sc_run_serve(sc_run *r, util_err *err)
     util_info("serving /healthz /readyz /metrics on port %d, drain and status on %s",
               sc_run_port(r), r->cfg.socket_path);
     rc = http_server_run(r->srv, err);
-    atomic_store(&r->stopping, 1);
+    stop_prober(r);
     pthread_join(r->prober, NULL);
     r->prober_started = false;
     return rc;
@@ -339,7 +413,7 @@ void sc_run_stop(void *arg)
 {
     sc_run *r = arg;
 
-    atomic_store(&r->stopping, 1);
+    stop_prober(r);
     http_server_stop(r->srv);
 }
 
@@ -348,9 +422,12 @@ void sc_run_free(sc_run *r)
     if (r == NULL)
         return;
     if (r->prober_started) {
-        atomic_store(&r->stopping, 1);
+        stop_prober(r);
         pthread_join(r->prober, NULL);
     }
+    for (int i = 0; i < 2; i++)
+        if (r->wake[i] >= 0)
+            close(r->wake[i]);
     http_server_free(r->srv);
     util_metrics_free(r->metrics);
     pthread_mutex_destroy(&r->lock);

@@ -9,9 +9,13 @@
  *
  * Readiness is asked of cfg->ready from a prober thread every
  * probe_interval_ms and served from that cached answer (its reason in the
- * 503 body and the status); cfg->ready_restarts, if set, is asked after
- * each check and counted in berth_sidecar_broker_restarts_total. Drains
- * run cfg->drain on a worker thread, one at a time. */
+ * 503 body and the status). Between checks the prober waits in
+ * cfg->ready_wait, if set: when that says the broker process ended, the
+ * answer turns unready at once (a restarted broker container is probed by
+ * the kubelet within moments) and the next check follows. Stopping wakes
+ * the wait. cfg->ready_restarts, if set, is asked after each check and
+ * wait, and counted in berth_sidecar_broker_restarts_total. Drains run
+ * cfg->drain on a worker thread, one at a time. */
 #ifndef BERTH_SIDECAR_RUN_H
 #define BERTH_SIDECAR_RUN_H
 
@@ -36,6 +40,7 @@ typedef struct sc_run_config {
     long probe_interval_ms;
     sc_ready_fn ready; /* required */
     void *ready_user;
+    sc_ready_wait_fn ready_wait;   /* may be NULL: the prober sleeps; asked with ready_user */
     sc_restarts_fn ready_restarts; /* may be NULL; asked with ready_user */
     sc_drain_fn drain;             /* required; sc_drain_not_implemented until the engine lands */
     void *drain_user;

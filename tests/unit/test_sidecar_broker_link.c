@@ -34,7 +34,10 @@
 #include "sidecar/broker_link.h"
 #include "sidecar/cmd.h"
 #include "sidecar/readiness.h"
+#include "sidecar/run.h"
+#include "support/http_client.h"
 #include "support/kafka_bytes.h"
+#include "support/tmpdir.h"
 
 #define MAX_CONNS 8
 
@@ -48,7 +51,7 @@ typedef struct broker {
     int lfd, port;
     char addr[32];
     pthread_t thread;
-    atomic_int stop, mode, drop, reset, accepted, open_conns;
+    atomic_int stop, mode, drop, reset, chatter, accepted, open_conns;
     /* What it says of broker ME: registered, fenced, in the ISR of t-0. */
     atomic_int registered, fenced, in_isr;
 } broker;
@@ -249,6 +252,10 @@ static void *broker_main(void *arg)
             while (n > 0)
                 hang_up(b, conns[--n]);
         }
+        /* A byte on every connection, though nobody asked. */
+        if (atomic_exchange(&b->chatter, 0))
+            for (k = 0; k < n; k++)
+                (void)!send(conns[k], "x", 1, MSG_NOSIGNAL);
         p[0].fd = b->lfd;
         p[0].events = POLLIN;
         for (k = 0; k < n; k++) {
@@ -466,6 +473,104 @@ START_TEST(an_old_link_is_replaced_after_a_good_check)
 }
 END_TEST
 
+/* ---- the wait between checks ---- */
+
+/* Opens a link and makes one good check on it, as the prober does. */
+static void checked_link(sc_link *l, broker *b)
+{
+    open_link(l, b);
+    ck_assert_int_eq(call(l, 2000), 0);
+    sc_link_used(l, 2000);
+}
+
+/* The broker ends the held link while the prober waits 30 s for its next
+ * check: the wait returns at once with the verdict, for a close and for a
+ * reset alike. */
+START_TEST(the_wait_between_checks_sees_the_broker_end_at_once)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "";
+    long long start, took;
+
+    broker_start(&b);
+    for (int reset = 0; reset <= 1; reset++) {
+        atomic_store(&b.reset, reset);
+        checked_link(&l, &b);
+        start = sc_now_ms();
+        atomic_store(&b.drop, 1);
+        ck_assert_int_eq(sc_link_wait(&l, -1, 30000, why, sizeof why), 1);
+        took = sc_now_ms() - start;
+        ck_assert_msg(took < 500, "the wait saw the close after %lld ms", took);
+        ck_assert_msg(strstr(why, "it closed the sidecar's connection to 127.0.0.1:") != NULL, "%s",
+                      why);
+        ck_assert_ptr_null(l.conn);
+    }
+    broker_stop(&b);
+}
+END_TEST
+
+/* A quiet broker: the wait lasts its time and keeps the link (the next
+ * check uses it); a byte on wake_fd ends it at once, link held or not. */
+START_TEST(the_wait_ends_at_its_time_or_when_woken)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "";
+    long long start, took;
+    int wake[2];
+
+    ck_assert_int_eq(pipe(wake), 0);
+    broker_start(&b);
+    checked_link(&l, &b);
+    start = sc_now_ms();
+    ck_assert_int_eq(sc_link_wait(&l, wake[0], 300, why, sizeof why), 0);
+    took = sc_now_ms() - start;
+    ck_assert_msg(took >= 290 && took < 1000, "waited %lld ms", took);
+    ck_assert_ptr_nonnull(l.conn);
+    ck_assert_int_eq(call(&l, 2000), 0);
+    ck_assert_int_eq(write(wake[1], "w", 1), 1);
+    start = sc_now_ms();
+    ck_assert_int_eq(sc_link_wait(&l, wake[0], 30000, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(l.conn);
+    sc_link_close(&l);
+    ck_assert_int_eq(sc_link_wait(&l, wake[0], 30000, why, sizeof why), 0);
+    took = sc_now_ms() - start;
+    ck_assert_msg(took < 500, "woken after %lld ms", took);
+    ck_assert_int_eq(atomic_load(&b.accepted), 1);
+    broker_stop(&b);
+    close(wake[0]);
+    close(wake[1]);
+}
+END_TEST
+
+/* Bytes nobody asked for, or a close after the link sat idle longer than
+ * the broker may keep it: the link is dropped, no verdict, and the wait
+ * lasts its time. */
+START_TEST(stray_bytes_or_an_idle_close_drop_the_link_without_a_verdict)
+{
+    broker b;
+    sc_link l;
+    char why[200] = "";
+    long long start;
+
+    broker_start(&b);
+    checked_link(&l, &b);
+    start = sc_now_ms();
+    atomic_store(&b.chatter, 1);
+    ck_assert_int_eq(sc_link_wait(&l, -1, 400, why, sizeof why), 0);
+    ck_assert_int_ge(sc_now_ms() - start, 390);
+    ck_assert_ptr_null(l.conn);
+
+    checked_link(&l, &b);
+    l.used_ms -= SC_LINK_MAX_IDLE_MS + 1000;
+    atomic_store(&b.drop, 1);
+    ck_assert_int_eq(sc_link_wait(&l, -1, 400, why, sizeof why), 0);
+    ck_assert_ptr_null(l.conn);
+    broker_stop(&b);
+}
+END_TEST
+
 /* ---- the readiness probe over the held link ---- */
 
 /* Probes once; the verdict, with r->reason and f filled. */
@@ -540,6 +645,41 @@ START_TEST(a_restart_quicker_than_a_check_is_caught_at_the_next_one)
 }
 END_TEST
 
+/* Latched; the process ends while the prober waits between checks: the
+ * latch drops then, the restart counts once (not again at the check that
+ * follows), and the reason names it. */
+START_TEST(a_process_that_ends_during_the_wait_drops_the_latch_there)
+{
+    broker b;
+    sc_link l;
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    char want[300];
+
+    broker_start(&b);
+    sc_link_init(&l, b.addr, NULL);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
+    atomic_store(&b.in_isr, 0);
+    atomic_store(&b.drop, 1);
+    ck_assert_int_eq(sc_readiness_wait(&r, &l, -1, 30000), 1);
+    ck_assert(!r.latched);
+    ck_assert_int_eq(r.restarts, 1);
+    snprintf(want, sizeof want,
+             "broker restarted: it closed the sidecar's connection to %s (its process ended); "
+             "checking it again",
+             b.addr);
+    ck_assert_str_eq(r.reason, want);
+    ck_assert_int_eq(probe(&r, &l, 1, &f), 0);
+    ck_assert_msg(strstr(r.reason, "; not in the ISR of 1 of 1") != NULL, "%s", r.reason);
+    ck_assert_int_eq(r.restarts, 1);
+    /* Quiet from here: the wait lasts its time. */
+    ck_assert_int_eq(sc_readiness_wait(&r, &l, -1, 100), 0);
+    ck_assert_int_eq(r.restarts, 1);
+    sc_link_close(&l);
+    broker_stop(&b);
+}
+END_TEST
+
 /* Latched, then fenced (a lost session): unready until the gate passes
  * again. A check on a connection of its own, latched, sees a refused port
  * as a restart. */
@@ -577,6 +717,144 @@ START_TEST(fenced_or_refused_after_the_latch_is_a_restart)
 }
 END_TEST
 
+/* ---- run's prober over the held link ---- */
+
+/* The Kafka engine's readiness in small: latched readiness probed over a
+ * held link, restore taken as done. The prober's thread alone touches it. */
+typedef struct held {
+    sc_readiness r;
+    sc_link link;
+} held;
+
+static int held_ready(void *user, char *why, size_t size)
+{
+    held *h = user;
+    util_err err = {{0}};
+    int rc = sc_readiness_probe(&h->r, &h->link, ME, 1, 2000, NULL, &err);
+
+    if (rc != 1)
+        snprintf(why, size, "%s", h->r.reason);
+    return rc == 1;
+}
+
+static int held_wait(void *user, int wake_fd, long timeout_ms, char *why, size_t size)
+{
+    held *h = user;
+
+    if (sc_readiness_wait(&h->r, &h->link, wake_fd, timeout_ms) != 1)
+        return 0;
+    snprintf(why, size, "%s", h->r.reason);
+    return 1;
+}
+
+static long held_restarts(void *user)
+{
+    return ((held *)user)->r.restarts;
+}
+
+static int never_drain(sc_drain_call *call, void *user, util_err *err)
+{
+    (void)call;
+    (void)user;
+    return util_err_set(err, "no drain here");
+}
+
+static void *serve_run(void *arg)
+{
+    util_err err = {{0}};
+
+    sc_run_serve(arg, &err);
+    return NULL;
+}
+
+/* GET /readyz; the status, the answer in out. */
+static int readyz(int port, char *out, size_t cap)
+{
+    return hc_request(port, NULL, "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                      out, cap, 5000);
+}
+
+/* Polls /readyz every 10 ms until it answers want with body text in it, at
+ * most within_ms; the milliseconds it took, or -1. */
+static long long readyz_turns(int port, int want, const char *text, long long within_ms)
+{
+    long long start = sc_now_ms();
+    char out[2048];
+
+    do {
+        if (readyz(port, out, sizeof out) == want && strstr(out, text) != NULL)
+            return sc_now_ms() - start;
+        sc_sleep_ms(10);
+    } while (sc_now_ms() - start <= within_ms);
+    return -1;
+}
+
+/* Checks 30 s apart, latched ready; the broker process ends right after a
+ * check (its connections close; a new one already listens, out of the
+ * ISR). /readyz says 503 "broker restarted" within 500 ms, not at the next
+ * check, so a kubelet that restarts the container and probes it at once
+ * cannot see it Ready; the next check follows at once and finds the new
+ * process out of the ISR. Stopping run ends the wait at once too. */
+START_TEST(a_broker_process_that_ends_between_checks_is_unready_at_once)
+{
+    broker b;
+    held h;
+    sc_run_config cfg = {0};
+    sc_run *run = NULL;
+    pthread_t thread;
+    util_err err = {{0}};
+    char *dir = tmpdir_new(), sock[300], out[4096];
+    long long took, stop_ms;
+    int port;
+
+    broker_start(&b);
+    memset(&h, 0, sizeof h);
+    sc_link_init(&h.link, b.addr, NULL);
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    cfg.http_addr = "127.0.0.1";
+    cfg.socket_path = sock;
+    cfg.broker_id = ME;
+    cfg.probe_interval_ms = 30000;
+    cfg.ready = held_ready;
+    cfg.ready_user = &h;
+    cfg.ready_wait = held_wait;
+    cfg.ready_restarts = held_restarts;
+    cfg.drain = never_drain;
+    ck_assert_msg(sc_run_new(&cfg, &run, &err) == 0, "%s", err.msg);
+    port = sc_run_port(run);
+    ck_assert_int_eq(pthread_create(&thread, NULL, serve_run, run), 0);
+    ck_assert_int_ge(readyz_turns(port, 200, "ready", 5000), 0);
+    /* Just after the first check: the next is 30 s away. */
+    sc_sleep_ms(100);
+
+    atomic_store(&b.in_isr, 0);
+    /* Not broker_drop_all: the sidecar may dial again before it looks. */
+    atomic_store(&b.drop, 1);
+    took = readyz_turns(port, 503,
+                        "not ready: broker restarted: it closed the sidecar's connection", 2000);
+    ck_assert_msg(took >= 0 && took <= 500, "/readyz turned 503 after %lld ms (-1: not in 2 s)",
+                  took);
+    ck_assert_int_ge(readyz_turns(port, 503, "; not in the ISR of 1 of 1 partitions", 2000), 0);
+    ck_assert_int_eq(hc_request(port, NULL,
+                                "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                out, sizeof out, 5000),
+                     200);
+    ck_assert_msg(strstr(out, "\nberth_sidecar_broker_restarts_total 1\n") != NULL, "%s", out);
+
+    stop_ms = sc_now_ms();
+    sc_run_stop(run);
+    pthread_join(thread, NULL);
+    stop_ms = sc_now_ms() - stop_ms;
+    ck_assert_msg(stop_ms < 1000, "run took %lld ms to stop", stop_ms);
+    fprintf(stderr, "  /readyz 503 %lld ms after the broker's end; stopped in %lld ms\n", took,
+            stop_ms);
+    sc_run_free(run);
+    sc_link_close(&h.link);
+    broker_stop(&b);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_broker_link");
@@ -589,9 +867,14 @@ int main(void)
     tcase_add_test(tc, a_timeout_or_an_idle_close_is_no_verdict);
     tcase_add_test(tc, nothing_listening_is_gone_a_silent_listener_is_not);
     tcase_add_test(tc, an_old_link_is_replaced_after_a_good_check);
+    tcase_add_test(tc, the_wait_between_checks_sees_the_broker_end_at_once);
+    tcase_add_test(tc, the_wait_ends_at_its_time_or_when_woken);
+    tcase_add_test(tc, stray_bytes_or_an_idle_close_drop_the_link_without_a_verdict);
     tcase_add_test(tc, an_isr_shrink_of_the_same_process_stays_ready);
     tcase_add_test(tc, a_restart_quicker_than_a_check_is_caught_at_the_next_one);
+    tcase_add_test(tc, a_process_that_ends_during_the_wait_drops_the_latch_there);
     tcase_add_test(tc, fenced_or_refused_after_the_latch_is_a_restart);
+    tcase_add_test(tc, a_broker_process_that_ends_between_checks_is_unready_at_once);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
