@@ -7,10 +7,12 @@
  *
  * Then the Kafka engine's latched readiness across a container-only
  * restart: `run` beside broker 2 (with the drain ledger on the ground's API
- * server) is ready; broker 2 is SIGKILLed while a producer writes to a
- * topic it replicates, and started again with kafka.sh start-broker. /readyz
- * and status say "broker restarted: ..." at once, stay 503 after the broker
- * is registered again while it is out of an ISR or not yet leading what it
+ * server, checks 10 s apart) is ready; broker 2 is SIGKILLed right after a
+ * check while a producer writes to a topic it replicates, and started again
+ * with kafka.sh start-broker. /readyz and status say "broker restarted:
+ * ..." within a second of the kill, long before the next check (a kubelet
+ * probes a restarted container at once), stay 503 after the broker is
+ * registered again while it is out of an ISR or not yet leading what it
  * prefers, and turn 200 only when it is in every ISR and leads every
  * partition it is the first replica of (handed back by the sidecar: Kafka
  * had moved them). /metrics counts the restart. And after a drain (run's
@@ -383,8 +385,8 @@ static void delete_topic(const char *name)
 }
 
 /* `run` with the Kafka engine for broker id (pod rdy-<id>), the ledger in
- * namespace ns; quick probes and small hand-back steps. */
-static proc start_engine(int32_t id, const char *ns)
+ * namespace ns; checks interval_ms apart and small hand-back steps. */
+static proc start_engine(int32_t id, const char *ns, const char *interval_ms)
 {
     const char *kubeconfig = getenv("BERTH_KUBECONFIG");
     static int next = 0;
@@ -408,7 +410,7 @@ static proc start_engine(int32_t id, const char *ns)
             setenv("POD_NAMESPACE", ns, 1);
             execl(sidecar, sidecar, "run", "--pod-name", pod, "--http-addr", "127.0.0.1",
                   "--http-port", port, "--socket", p.sock, "--broker", addrs[id], "--kubeconfig",
-                  kubeconfig, "--probe-interval", "200", "--probe-timeout", "1500",
+                  kubeconfig, "--probe-interval", interval_ms, "--probe-timeout", "1500",
                   "--handback-batch", "2", "--handback-pause", "300", (char *)NULL);
             _exit(127);
         }
@@ -500,17 +502,43 @@ static const char *body_of(const char *answer)
 /* What the test saw from the kill to the end; checked once the ground is
  * whole again, so no assertion fires while a broker is down. */
 typedef struct story {
-    char fail[600];      /* a step that could not be done */
-    char restarted[600]; /* the first /readyz answer naming the restart */
-    char status[4096];   /* `status` while it was unready after the kill */
-    int moved_away;      /* preferred partitions Kafka moved off the killed broker */
-    int gated;           /* 503s while registered but out of an ISR or not led back */
-    char gated_why[600]; /* the last of them */
-    int ready;           /* /readyz turned 200 again */
-    seen at_ready;       /* the killed broker's own metadata right after */
-    char metrics[16384]; /* /metrics at the end */
+    char fail[600];       /* a step that could not be done */
+    char restarted[600];  /* the first /readyz answer naming the restart */
+    long long unready_ms; /* from the kill to that answer; -1: none in 10 s */
+    char status[4096];    /* `status` while it was unready after the kill */
+    int moved_away;       /* preferred partitions Kafka moved off the killed broker */
+    int gated;            /* 503s while registered but out of an ISR or not led back */
+    char gated_why[600];  /* the last of them */
+    int ready;            /* /readyz turned 200 again */
+    seen at_ready;        /* the killed broker's own metadata right after */
+    char metrics[16384];  /* /metrics at the end */
     long long down_ms, back_ms;
 } story;
+
+/* The readiness checks run has made so far, from /metrics; -1 if unknown. */
+static long checks_of(const proc *p)
+{
+    static char m[16384];
+    const char *at = m;
+    long n = 0;
+
+    if (get(p->port, "/metrics", m, sizeof m) != 200)
+        return -1;
+    while ((at = strstr(at, "\nberth_sidecar_readiness_checks_total{")) != NULL) {
+        at = strchr(at, '}');
+        if (at == NULL)
+            break;
+        n += strtol(at + 1, NULL, 10);
+    }
+    return n;
+}
+
+/* Waits (at most 30 s) until run has made a check after the first n. */
+static void checks_after(const proc *p, long n)
+{
+    for (long long end = sc_now_ms() + 30000; sc_now_ms() < end && checks_of(p) <= n;)
+        sc_sleep_ms(20);
+}
 
 static void kill_and_restart(const proc *p, const char *t, story *st)
 {
@@ -568,9 +596,21 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
         sc_sleep_ms(500);
     }
 
-    /* SIGKILL: no controlled shutdown, no drain. */
+    /* SIGKILL, right after a check: no controlled shutdown, no drain. */
+    checks_after(p, checks_of(p));
     t0 = sc_now_ms();
     kill((pid_t)pid, SIGKILL);
+    st->unready_ms = -1;
+    for (end = t0 + 10000; sc_now_ms() < end && st->unready_ms < 0;) {
+        if (get(p->port, "/readyz", out, sizeof out) == 503 &&
+            strstr(out, "broker restarted: ") != NULL) {
+            st->unready_ms = sc_now_ms() - t0;
+            snprintf(st->restarted, sizeof st->restarted, "%.590s", body_of(out));
+            status_of(p, st->status, sizeof st->status);
+        } else {
+            sc_sleep_ms(10);
+        }
+    }
     for (end = sc_now_ms() + 10000; process_alive(pid) && sc_now_ms() < end;)
         sc_sleep_ms(50);
     /* The sidecar says so; Kafka fences the broker after its session
@@ -628,7 +668,7 @@ typedef struct stage {
     proc p;
 } stage;
 
-static void stage_up(stage *sg, const char *topic_prefix)
+static void stage_up(stage *sg, const char *topic_prefix, const char *interval_ms)
 {
     kube_config *cfg;
     kube_client *kc;
@@ -663,7 +703,7 @@ static void stage_up(stage *sg, const char *topic_prefix)
     kt_random_name(sg->t, sizeof sg->t, topic_prefix);
     create_topic(sg->t);
 
-    sg->p = start_engine(KILLED, sg->ns);
+    sg->p = start_engine(KILLED, sg->ns, interval_ms);
     if (!wait_readyz(&sg->p, 200, out, sizeof out)) {
         kill(sg->p.pid, SIGKILL);
         waitpid(sg->p.pid, NULL, 0);
@@ -711,20 +751,24 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
     const char *t = sg.t;
     proc p;
 
-    stage_up(&sg, "rdy-kill");
+    stage_up(&sg, "rdy-kill", "10000");
     p = sg.p;
     memset(&st, 0, sizeof st);
     kill_and_restart(&p, t, &st);
     fprintf(stderr,
-            "  broker %d killed: leaderships moved after %lld ms, ready again after %lld ms\n"
+            "  broker %d killed: /readyz 503 after %lld ms (checks 10 s apart), leaderships moved "
+            "after %lld ms, ready again after %lld ms\n"
             "  first answer after the kill: %s"
             "  %d answers held it back while registered; the last: %s",
-            KILLED, st.down_ms, st.back_ms, st.restarted, st.gated, st.gated_why);
+            KILLED, st.unready_ms, st.down_ms, st.back_ms, st.restarted, st.gated, st.gated_why);
 
     stage_down(&sg);
 
     ck_assert_msg(st.fail[0] == '\0', "%s", st.fail);
     ck_assert_msg(st.restarted[0] != '\0', "/readyz never named the restart");
+    /* The next check was 10 s away: the held connection told at once. */
+    ck_assert_msg(st.unready_ms >= 0 && st.unready_ms < 1000,
+                  "/readyz said the restart %lld ms after the kill", st.unready_ms);
     ck_assert_msg(strstr(st.status, "ready:   no: broker restarted: ") != NULL, "status: %s",
                   st.status);
     ck_assert_msg(st.moved_away > 0, "Kafka moved no leadership off the killed broker");
@@ -756,7 +800,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     long long end;
     int status = -1, ready = 0;
 
-    stage_up(&sg, "rdy-drain");
+    stage_up(&sg, "rdy-drain", "200");
     before = look_at(addrs[KILLED], sg.t, KILLED);
     drain_argv[3] = sg.p.sock;
     snprintf(log, sizeof log, "%s/drain.out", sg.p.dir);
