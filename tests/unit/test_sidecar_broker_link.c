@@ -1,20 +1,30 @@
-/* The prober's held broker connection (sidecar/broker_link.c), the two
- * lib/kafka/conn.c facts it reads, and the readiness probe over it
- * (sidecar/readiness.c), against an in-process stand-in broker on loopback
- * that answers ApiVersions, DescribeCluster, Metadata and DescribeQuorum
- * from a state the test sets:
+/* The prober's held broker connection (sidecar/broker_link.c), the
+ * lib/kafka/conn.c facts it reads, the readiness probe over it
+ * (sidecar/readiness.c) and run's prober around them (sidecar/run.c),
+ * against an in-process stand-in broker on loopback that answers
+ * ApiVersions, DescribeCluster, Metadata and DescribeQuorum from a state
+ * the test sets:
  *  - a connection the broker closes while it is held says the broker
  *    process ended (and a reset reads the same); a call that times out, or
  *    a close after the link sat idle past SC_LINK_MAX_IDLE_MS, says
  *    nothing; a port where nothing listens is "gone", one that accepts but
  *    never answers is not; a link older than SC_LINK_MAX_AGE_MS is replaced
  *    by a new connection after a good check, the new one opened first;
+ *  - the wait between checks: the broker closing (or resetting) the held
+ *    link ends a 30 s wait at once with that verdict; a quiet broker lets
+ *    it last its time and keeps the link; a byte on the wake fd ends it at
+ *    once; bytes nobody asked for, or an idle close, drop the link without
+ *    a verdict;
  *  - the probe, latched, over the held link: an ISR shrink of the same
  *    process stays ready on the same connection; a restart quicker than
  *    one check (the held connection closed, the new process already
  *    registered) is unready at that very check, with the ISR asked again:
- *    out of it, then restore, then ready; fenced drops the latch too; a
- *    check on a connection of its own sees a refused port as a restart. */
+ *    out of it, then restore, then ready; a process that ends during the
+ *    wait drops the latch there, counted once; fenced drops the latch too;
+ *    a check on a connection of its own sees a refused port as a restart;
+ *  - run with checks 30 s apart, latched ready: the broker process ending
+ *    turns /readyz 503 within 500 ms, the next check follows at once, and
+ *    stopping run ends the wait at once. */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
