@@ -22,13 +22,15 @@
 /* The pod's side of the contract with berth-sidecar (its init and run
  * commands' options and defaults, sidecar/README.md): the config emptyDir
  * holds what init renders (server.properties or redpanda.yaml, cluster.id,
- * TLS bundles) and the drain client it copies; the run emptyDir holds the
+ * the Kafka JVM's java.security, TLS bundles) and the drain client it
+ * copies; the run emptyDir holds the
  * drain socket. */
 #define OP_POD_CONFIG_DIR      "/etc/berth/config"
 #define OP_POD_RUN_DIR         "/var/run/berth"
 #define OP_POD_DRAIN_SOCKET    "/var/run/berth/drain.sock"
 #define OP_POD_DRAIN_CLIENT    "/etc/berth/config/berth-drain"
 #define OP_POD_KAFKA_CONFIG    "/etc/berth/config/server.properties"
+#define OP_POD_KAFKA_JAVA_SEC  "/etc/berth/config/java.security" /* the JVM's DNS cache */
 #define OP_POD_CLUSTER_ID_FILE "/etc/berth/config/cluster.id"
 #define OP_POD_REDPANDA_CONFIG "/etc/berth/config/redpanda.yaml"
 #define OP_POD_KAFKA_DATA      "/var/lib/kafka/data"

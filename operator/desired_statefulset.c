@@ -167,6 +167,12 @@ static cJSON *broker_container(const op_cluster *c)
         snprintf(opts, sizeof opts, "-Xms%ldm -Xmx%ldm", heap, heap);
         cJSON_AddItemToArray(env, env_value("KAFKA_HEAP_OPTS", opts));
     }
+    /* The security properties init renders on top of the JVM's own: its
+     * DNS cache no longer than cluster DNS's TTL, so a peer back on a new
+     * pod IP is dialled there (sidecar/render_kafka.c). */
+    if (c->flavor == OP_FLAVOR_KAFKA)
+        cJSON_AddItemToArray(
+            env, env_value("KAFKA_OPTS", "-Djava.security.properties=" OP_POD_KAFKA_JAVA_SEC));
     if (cJSON_GetArraySize(env) == 0)
         cJSON_DeleteItemFromObjectCaseSensitive(k, "env");
 

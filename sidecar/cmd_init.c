@@ -129,6 +129,9 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
         snprintf(path, sizeof path, "%s/cluster.id", o->config_dir);
         if (sc_file_write(path, id, strlen(id), 0644, err) != 0)
             return -1;
+        snprintf(path, sizeof path, "%s/%s", o->config_dir, SC_KAFKA_JAVA_SECURITY);
+        if (sc_file_write(path, r->java_security, strlen(r->java_security), 0644, err) != 0)
+            return -1;
         snprintf(path, sizeof path, "%s/server.properties", o->config_dir);
     } else {
         snprintf(path, sizeof path, "%s/.bootstrap.yaml", o->config_dir);

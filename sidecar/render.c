@@ -971,7 +971,15 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
     }
 
     if (m.flavor == SC_FLAVOR_KAFKA) {
+        sc_strbuf jvm = SC_STRBUF_INIT;
+
         sc_render_kafka(&m, &text);
+        sc_render_kafka_java_security(&m, &jvm);
+        out->java_security = sc_strbuf_take(&jvm);
+        if (out->java_security == NULL) {
+            util_err_set(err, "rendering: out of memory");
+            goto out;
+        }
     } else {
         sc_strbuf boot = SC_STRBUF_INIT;
 
@@ -1007,6 +1015,8 @@ void sc_render_result_clear(sc_render_result *out)
     out->text = NULL;
     free(out->bootstrap);
     out->bootstrap = NULL;
+    free(out->java_security);
+    out->java_security = NULL;
 }
 
 const char *sc_flavor_name(sc_flavor f)

@@ -31,6 +31,12 @@ typedef enum sc_flavor {
  * tls.key and optionally ca.crt (a kubernetes.io/tls Secret). */
 #define SC_CONFIG_DIR "/etc/berth/config"
 #define SC_TLS_DIR    "/etc/berth/tls"
+/* Kafka: the broker JVM's own security properties, a file init writes in
+ * the config dir beside server.properties (the operator's pod passes it
+ * with -Djava.security.properties), and how long that JVM caches a name
+ * lookup, found or not, in seconds (render_kafka.c says why). */
+#define SC_KAFKA_JAVA_SECURITY "java.security"
+#define SC_KAFKA_JVM_DNS_TTL_S 5
 /* Redpanda's admin API (maintenance mode, health) listens here. */
 #define SC_REDPANDA_ADMIN_PORT 9644
 /* The largest document accepted (a ConfigMap holds at most 1 MiB in all). */
@@ -62,6 +68,8 @@ typedef struct sc_render_result {
     /* Redpanda only: .bootstrap.yaml, the cluster properties of spec.config,
      * which Redpanda reads when it forms the cluster; owned like text. */
     char *bootstrap;
+    /* Kafka only: the JVM's SC_KAFKA_JAVA_SECURITY file; owned like text. */
+    char *java_security;
     sc_flavor flavor;
     int broker_id;
     bool voter;            /* Kafka: a KRaft voter (id < controllers) */
@@ -85,7 +93,7 @@ typedef struct sc_render_result {
  * naming the document and field that is wrong. out is always reset first. */
 int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err);
 
-/* Frees out->text; the struct may be reused. NULL is a no-op. */
+/* Frees out's texts; the struct may be reused. NULL is a no-op. */
 void sc_render_result_clear(sc_render_result *out);
 
 /* The broker id of pod "<cluster>-<ordinal>". Returns 0, or -1 with err

@@ -76,6 +76,7 @@ size_t sc_utf8_next(const char *s, size_t len, unsigned *cp);
 /* The writers. They cannot fail except by running out of memory, which
  * the strbuf records. */
 void sc_render_kafka(const sc_model *m, sc_strbuf *out);
+void sc_render_kafka_java_security(const sc_model *m, sc_strbuf *out);
 void sc_render_redpanda(const sc_model *m, sc_strbuf *out);
 void sc_render_redpanda_bootstrap(const sc_model *m, sc_strbuf *out);
 

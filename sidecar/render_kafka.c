@@ -189,3 +189,28 @@ void sc_render_kafka(const sc_model *m, sc_strbuf *b)
         sc_strbuf_append(b, "\n");
     }
 }
+
+/* The broker JVM's security properties: how long it caches name lookups.
+ *
+ * Brokers reach each other by their pod DNS names, and a restarted pod
+ * comes back with a new IP. The JVM keeps what a name resolved to for 30 s
+ * by default (10 s for "no such name"), whatever TTL the DNS answer had. A
+ * peer that looks the name up while the old pod is still being served
+ * (a broker's connections break the moment it shuts down, and its peers
+ * dial again at once) keeps dialling the dead address that long after the
+ * pod is back: its replica fetchers cannot reach a leader handed back to
+ * the new broker, acks=all produce requests wait for them, and a roll that
+ * stops the next broker meanwhile stalls the partition until the entry
+ * expires. Caching no longer than the cluster DNS's own record TTL (5 s
+ * in CoreDNS's kubernetes plugin) keeps the JVM as current as DNS is.
+ * Kafka resolves a name only when it dials, so the lookups stay few. */
+void sc_render_kafka_java_security(const sc_model *m, sc_strbuf *b)
+{
+    sc_strbuf_appendf(b,
+                      "# Java security properties of broker %d of the Kafka cluster %s/%s,\n"
+                      "# rendered by berth-sidecar init; the JVM reads them on top of its\n"
+                      "# own java.security (-Djava.security.properties).\n",
+                      m->broker_id, m->namespace, m->name);
+    sc_strbuf_appendf(b, "networkaddress.cache.ttl=%d\n", SC_KAFKA_JVM_DNS_TTL_S);
+    sc_strbuf_appendf(b, "networkaddress.cache.negative.ttl=%d\n", SC_KAFKA_JVM_DNS_TTL_S);
+}

@@ -276,7 +276,7 @@ static const char *prop(const char *text, const char *key, char *buf, size_t siz
 START_TEST(renders_from_the_configmap)
 {
     proc p;
-    char *props, *id, *drain_copy, want[512], v[1024];
+    char *props, *id, *jvm, *drain_copy, want[512], v[1024];
     struct stat st;
     int rc;
 
@@ -300,11 +300,17 @@ START_TEST(renders_from_the_configmap)
     ck_assert_str_eq(prop(props, "log.dirs", v, sizeof v), want);
     id = slurp(p.dir, "config/cluster.id");
     ck_assert_str_eq(id, CLUSTER_ID "\n");
+    /* The broker JVM's DNS cache, as short as the cluster DNS's TTL. */
+    jvm = slurp(p.dir, "config/java.security");
+    ck_assert_ptr_nonnull(jvm);
+    ck_assert_str_eq(prop(jvm, "networkaddress.cache.ttl", v, sizeof v), "5");
+    ck_assert_str_eq(prop(jvm, "networkaddress.cache.negative.ttl", v, sizeof v), "5");
     drain_copy = tmpdir_path(p.dir, "config/berth-drain");
     ck_assert_int_eq(stat(drain_copy, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0755);
     free(props);
     free(id);
+    free(jvm);
     free(drain_copy);
     end_proc(&p);
 }

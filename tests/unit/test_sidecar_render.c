@@ -2,11 +2,12 @@
  * <cluster>-brokers ConfigMap (docs/addressing.md): whole files compared
  * with golden files beside this test (tests/unit/golden/render/; rerun with
  * BERTH_UPDATE_GOLDEN=1 to rewrite them after a deliberate change) for a
- * Kafka broker-only node, a Kafka controller+broker, TLS and SCRAM
- * listeners, Redpanda, a node known only by a fallback address, node-port,
- * host-port, load-balancer and template listeners; the "waiting" outcome
- * for every address that can be missing; and a clear error naming the
- * document and key for every kind of bad data. */
+ * Kafka broker-only node (and its JVM's security properties), a Kafka
+ * controller+broker, TLS and SCRAM listeners, Redpanda, a node known only
+ * by a fallback address, node-port, host-port, load-balancer and template
+ * listeners; the "waiting" outcome for every address that can be missing;
+ * and a clear error naming the document and key for every kind of bad
+ * data. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -153,6 +154,10 @@ START_TEST(kafka_broker_only)
     ck_assert_ptr_null(strstr(out.text, "CONTROLLER://0.0.0.0"));
     ck_assert_ptr_null(strstr(out.text, "broker.rack"));
     golden("kafka-broker-only.properties", out.text);
+    /* The JVM caches name lookups no longer than cluster DNS does: a peer
+     * restarted on a new pod IP is reached at it within seconds. */
+    ck_assert_ptr_nonnull(out.java_security);
+    golden("kafka-java.security", out.java_security);
     sc_render_result_clear(&out);
 }
 END_TEST
@@ -309,6 +314,7 @@ START_TEST(redpanda)
     ck_assert(!out.voter);
     ck_assert_str_eq(out.cluster_id, "");
     ck_assert_ptr_nonnull(out.bootstrap);
+    ck_assert_ptr_null(out.java_security);
     golden("redpanda.yaml", out.text);
     golden("redpanda-bootstrap.yaml", out.bootstrap);
     sc_render_result_clear(&out);
