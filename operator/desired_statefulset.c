@@ -254,21 +254,31 @@ static cJSON *init_container(const op_cluster *c, const op_options *o)
 }
 
 /* The native sidecar: an init container that keeps running. It talks to
- * its broker on localhost, on the internal listener. */
+ * its broker on localhost, on the internal listener. A Kafka sidecar also
+ * gets the pod DNS name the other brokers dial ($(POD_NAME) is expanded by
+ * the kubelet from the container's environment): after a restart it hands
+ * leadership back only once that name has resolved to the pod's new IP
+ * long enough for no peer to cache the old one (sidecar/peer_dns.h). */
 static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
 {
     cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p;
-    char port[8], broker[32];
+    char port[8], broker[32], peer[OP_NAME_MAX * 2 + 256];
 
     snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
     snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
+    snprintf(peer, sizeof peer, "$(POD_NAME).%s-brokers.%s.svc.%s", c->name, c->namespace,
+             o->cluster_domain);
     cJSON_AddStringToObject(k, "name", "sidecar");
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
     cJSON_AddItemToObject(
         k, "command",
-        strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
-                                 OP_POD_DRAIN_SOCKET, "--broker", broker, NULL}));
+        c->flavor == OP_FLAVOR_KAFKA
+            ? strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                       OP_POD_DRAIN_SOCKET, "--broker", broker, "--peer-name", peer,
+                                       NULL})
+            : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                       OP_POD_DRAIN_SOCKET, "--broker", broker, NULL}));
     cJSON_AddItemToObject(k, "env", downward_env());
     ports = cJSON_AddArrayToObject(k, "ports");
     p = cJSON_CreateObject();

@@ -52,6 +52,13 @@ static const char usage_text[] =
     "                          partitions at a time, in 10 steps at most\n"
     "                          (default 50; 0: all at once)\n"
     "  --handback-pause MS     kafka: pause between those steps (default 2000)\n"
+    "  --peer-name NAME        kafka: the name other brokers dial this one by (its\n"
+    "                          pod DNS name); after a restart, leadership is handed\n"
+    "                          back only once NAME has resolved to $POD_IP for\n"
+    "                          --peer-dns-settle MS, so no peer still dials the\n"
+    "                          pod's old address (default: no wait)\n"
+    "  --peer-dns-settle MS    kafka: that time (default 10000: the brokers' JVM DNS\n"
+    "                          cache, 5 s, plus a DNS record's TTL, 5 s)\n"
     "  --help                  print this and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n";
@@ -60,7 +67,7 @@ int sc_cmd_run(int argc, char **argv)
 {
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
     enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
-    enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE };    /* Kafka's */
+    enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE, O_PEER, O_PEERSETTLE }; /* Kafka's */
     static const struct option longopts[] = {
         {"pod-name", required_argument, NULL, O_POD},
         {"broker-id", required_argument, NULL, O_ID},
@@ -80,6 +87,8 @@ int sc_cmd_run(int argc, char **argv)
         {"no-throttle", no_argument, NULL, O_NOTHROTTLE},
         {"handback-batch", required_argument, NULL, O_HBBATCH},
         {"handback-pause", required_argument, NULL, O_HBPAUSE},
+        {"peer-name", required_argument, NULL, O_PEER},
+        {"peer-dns-settle", required_argument, NULL, O_PEERSETTLE},
         SC_BROKER_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -89,6 +98,8 @@ int sc_cmd_run(int argc, char **argv)
     util_err err = {{0}};
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
     long hb_batch = SC_KAFKA_HANDBACK_BATCH, hb_pause = SC_KAFKA_HANDBACK_PAUSE_MS;
+    long peer_settle = SC_KAFKA_PEER_DNS_SETTLE_MS;
+    const char *peer_name = NULL, *pod_ip = sc_env("POD_IP", NULL);
     char cluster[256] = "";
     int c, rc;
     const char *flavor = "kafka", *rp_pass_file = NULL;
@@ -173,6 +184,12 @@ int sc_cmd_run(int argc, char **argv)
         case O_HBPAUSE:
             rc = sc_parse_long("--handback-pause", optarg, 0, 600000, &hb_pause, &err);
             break;
+        case O_PEER:
+            peer_name = optarg;
+            break;
+        case O_PEERSETTLE:
+            rc = sc_parse_long("--peer-dns-settle", optarg, 0, 600000, &peer_settle, &err);
+            break;
         default:
             return sc_usage_error("run", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -188,6 +205,10 @@ int sc_cmd_run(int argc, char **argv)
                               sc_broker_opts_given(&bopts));
     if (sc_broker_opts_check(&bopts, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
+    if (peer_name != NULL && strcmp(flavor, "kafka") != 0)
+        return sc_usage_error("run", "--peer-name is for --flavor kafka");
+    if (peer_name != NULL && pod_ip == NULL)
+        return sc_usage_error("run", "--peer-name needs this pod's IP in $POD_IP");
     if (cfg.pod_name != NULL &&
         sc_cluster_from_pod(cfg.pod_name, cluster, sizeof cluster, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
@@ -258,6 +279,9 @@ int sc_cmd_run(int argc, char **argv)
         kafka_cfg.probe_timeout_ms = (int)ptmo;
         kafka_cfg.handback_batch = (int32_t)hb_batch;
         kafka_cfg.handback_pause_ms = (int)hb_pause;
+        kafka_cfg.peer_name = peer_name;
+        kafka_cfg.pod_ip = pod_ip;
+        kafka_cfg.peer_dns_settle_ms = peer_settle;
         rc = sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err);
         kube_config_free(kc);
         if (rc != 0) {

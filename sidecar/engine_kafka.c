@@ -12,6 +12,7 @@
 #include "drain/ledger_store.h"
 #include "drain_kafka.h"
 #include "kube/client.h"
+#include "peer_dns.h"
 #include "readiness.h"
 #include "util/log.h"
 
@@ -26,7 +27,9 @@ struct sc_kafka_engine {
     int probe_timeout_ms;
     int32_t handback_batch;
     int handback_pause_ms;
-    sc_link link;            /* the prober's held connection; its thread's alone */
+    sc_link link; /* the prober's held connection; its thread's alone */
+    char *peer_name, *pod_ip;
+    sc_peer_dns peer_dns;    /* may peers be handed leadership? the prober's alone */
     pthread_mutex_t op_lock; /* one of drain or restore at a time */
     pthread_mutex_t lock;    /* guards what follows */
     bool drain_started;
@@ -67,11 +70,18 @@ int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out
         cfg->probe_timeout_ms > 0 ? cfg->probe_timeout_ms : SC_KAFKA_PROBE_TIMEOUT_MS;
     e->handback_batch = cfg->handback_batch;
     e->handback_pause_ms = cfg->handback_pause_ms;
+    e->peer_name = dup_or_null(cfg->peer_name);
+    e->pod_ip = dup_or_null(cfg->pod_ip);
+    e->peer_dns.name = e->peer_name;
+    e->peer_dns.pod_ip = e->pod_ip;
+    e->peer_dns.settle_ms = cfg->peer_dns_settle_ms;
     pthread_mutex_init(&e->op_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
     sc_link_init(&e->link, e->addr, e->dial);
     if (e->addr == NULL || e->ns == NULL || e->cluster == NULL ||
-        (cfg->identity != NULL && e->identity == NULL)) {
+        (cfg->identity != NULL && e->identity == NULL) ||
+        (cfg->peer_name != NULL && e->peer_name == NULL) ||
+        (cfg->pod_ip != NULL && e->pod_ip == NULL)) {
         sc_kafka_engine_free(e);
         return util_err_set(err, "kafka engine: out of memory");
     }
@@ -95,6 +105,8 @@ void sc_kafka_engine_free(sc_kafka_engine *e)
     free(e->ns);
     free(e->cluster);
     free(e->identity);
+    free(e->peer_name);
+    free(e->pod_ip);
     pthread_mutex_destroy(&e->op_lock);
     pthread_mutex_destroy(&e->lock);
     free(e);
@@ -259,7 +271,10 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
     }
     if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
         (!f.voter || f.voter_caught_up)) {
-        /* Caught up: hand leadership back, then judge again. */
+        /* Caught up: hand leadership back once the other brokers can reach
+         * this pod, then judge again. */
+        if (sc_peer_dns_check(&e->peer_dns, why, why_size) != 1)
+            return 0;
         restored = restore_step(e);
         if (restored) {
             f.gone = 0; /* counted already */

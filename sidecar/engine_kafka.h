@@ -10,7 +10,9 @@
  * and its voter caught up, each check runs a bounded restore step until
  * restore is done or restore_timeout_ms have passed since it began; only
  * then can readiness turn true, so a rolling update never drains the next
- * broker while this one is still taking its leaderships back. Once a drain
+ * broker while this one is still taking its leaderships back. The first
+ * restore step waits until the other brokers dial this pod's address, not
+ * the one its name had before the pod was restarted (peer_dns.h). Once a drain
  * has been asked for, this sidecar does not restore and stays unready while
  * the drained broker process runs (it is about to stop); the next pod's
  * sidecar restores.
@@ -34,6 +36,7 @@
 #include "drain.h"
 #include "kafka/dial.h"
 #include "kube/config.h"
+#include "render.h"
 #include "run.h"
 #include "util/err.h"
 
@@ -43,6 +46,10 @@
 /* Restore's hand-back steps (sc_kafka_ctx.handback_*): run's defaults. */
 #define SC_KAFKA_HANDBACK_BATCH    50
 #define SC_KAFKA_HANDBACK_PAUSE_MS 2000
+/* How long this pod's name must have resolved to its IP before the
+ * hand-back (peer_dns.h): the brokers' JVM DNS cache (render.h) plus a
+ * caching DNS server's record TTL, CoreDNS's 5 s. */
+#define SC_KAFKA_PEER_DNS_SETTLE_MS (SC_KAFKA_JVM_DNS_TTL_S * 1000L + 5000L)
 
 typedef struct sc_kafka_engine_config {
     const char *broker_addr; /* this broker, "localhost:9092"; copied */
@@ -57,6 +64,12 @@ typedef struct sc_kafka_engine_config {
     int probe_timeout_ms;        /* readiness calls; 0: SC_KAFKA_PROBE_TIMEOUT_MS */
     int32_t handback_batch;      /* restore: partitions per step; 0: all at once */
     int handback_pause_ms;       /* restore: pause between those steps */
+    /* Restore hands leadership back only once peer_name (what other
+     * brokers dial) has resolved to pod_ip for peer_dns_settle_ms
+     * (peer_dns.h). Either NULL: no wait. Copied. */
+    const char *peer_name;
+    const char *pod_ip;
+    long peer_dns_settle_ms;
 } sc_kafka_engine_config;
 
 typedef struct sc_kafka_engine sc_kafka_engine;
