@@ -251,7 +251,8 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
     sc_ready_facts f;
     util_err err = {{0}};
     bool is_drained, restored;
-    int rc;
+    char peers_why[UTIL_ERR_MAX];
+    int rc, peers;
 
     pthread_mutex_lock(&e->lock);
     restored = e->restored;
@@ -269,12 +270,17 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
                  e->broker_id);
         return 0;
     }
+    /* The pod's name is watched from the first check on, so the wait for
+     * peers' caches runs while the broker starts and catches up. */
+    peers = sc_peer_dns_check(&e->peer_dns, peers_why, sizeof peers_why);
     if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
         (!f.voter || f.voter_caught_up)) {
         /* Caught up: hand leadership back once the other brokers can reach
          * this pod, then judge again. */
-        if (sc_peer_dns_check(&e->peer_dns, why, why_size) != 1)
+        if (peers != 1) {
+            snprintf(why, why_size, "%s", peers_why);
             return 0;
+        }
         restored = restore_step(e);
         if (restored) {
             f.gone = 0; /* counted already */

@@ -12,7 +12,9 @@
  * then can readiness turn true, so a rolling update never drains the next
  * broker while this one is still taking its leaderships back. The first
  * restore step waits until the other brokers dial this pod's address, not
- * the one its name had before the pod was restarted (peer_dns.h). Once a drain
+ * the one its name had before the pod was restarted (peer_dns.h; the name
+ * is watched from the first check, so that wait overlaps the broker's
+ * start and catch-up). Once a drain
  * has been asked for, this sidecar does not restore and stays unready while
  * the drained broker process runs (it is about to stop); the next pod's
  * sidecar restores.
