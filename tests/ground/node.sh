@@ -423,7 +423,9 @@ cmd_down() {
     fi
     for ((i = 0; i < n; i++)); do
         if node_alive "$i"; then
-            kill_wait "$(cat "$nstate/n$i/pid")"
+            # unshare blocks SIGTERM while it waits for its child; SIGKILL
+            # ends it, and --kill-child ends the node with it.
+            kill -KILL "$(cat "$nstate/n$i/pid")" 2>/dev/null || true
         fi
         # Every process of the node, pods' too, was in its network
         # namespace: wait until none is left.
