@@ -7,7 +7,7 @@
 #
 # Usage: tests/e2e/run.sh TEST.sh...
 # Environment: BERTH_E2E_DIR (state, default /tmp/berth-e2e), BERTH_E2E_NODES
-# (real nodes, default 1), BERTH_E2E_KEEP=1 (leave the ground up; a later
+# (real nodes, default 3), BERTH_E2E_KEEP=1 (leave the ground up; a later
 # run reuses it, for working on one test). Its ports (27xxx), node bridge
 # and networks (E2E_NODE_BRIDGE, E2E_NODE_NET, E2E_NODE_POD_NET) keep clear
 # of the integration ground's and the demo's, so both can run beside it.
@@ -73,7 +73,7 @@ if bash "$ground/kube.sh" alive 2>/dev/null && bash "$ground/node.sh" alive; the
 else
     [ "${BERTH_E2E_KEEP:-0}" = 1 ] || started=1
     bash "$ground/kube.sh" up
-    GROUND_IMAGES="$images" bash "$ground/node.sh" up "${BERTH_E2E_NODES:-1}"
+    GROUND_IMAGES="$images" bash "$ground/node.sh" up "${BERTH_E2E_NODES:-3}"
 fi
 
 export BERTH_KUBECONFIG="$GROUND_KUBECONFIG"
