@@ -76,10 +76,12 @@ make_base() {
 elapsed() { echo "$((SECONDS - $1))s"; }
 
 # build TARGET: localhost/berth-TARGET from the Containerfile's stage TARGET.
+# Docker's image format: in OCI's, buildah ignores SHELL, and with it the
+# pipefail that makes a failing step in a pipe fail the build.
 build() {
     local target=$1 tag="localhost/berth-$1:${BERTH_IMAGE_TAG:-$version}" t0=$SECONDS
     log "building $tag (target $target, FROM $base)"
-    buildah bud --quiet --layers --force-rm --build-arg "BASE=$base" --target "$target" -t "$tag" \
+    buildah bud --quiet --format docker --layers --force-rm --build-arg "BASE=$base" --target "$target" -t "$tag" \
         -f "$repo/Containerfile" "$repo" >/dev/null
     log "built $tag in $(elapsed "$t0")"
     echo "$tag"
@@ -110,7 +112,7 @@ build_kafka() {
     cp -pl "$libs/"*.jar "$ctx/libs/" 2>/dev/null || cp -p "$libs/"*.jar "$ctx/libs/"
     touch -d @0 "$ctx/bin" "$ctx/config" "$ctx/libs"
     log "building $tag (Apache Kafka $kver, FROM $base)"
-    if ! buildah bud --quiet --layers --force-rm --build-arg "BASE=$base" -t "$tag" \
+    if ! buildah bud --quiet --format docker --layers --force-rm --build-arg "BASE=$base" -t "$tag" \
         -f "$repo/tests/ground/broker/Containerfile" "$ctx" >/dev/null; then
         rm -rf "$ctx"
         log "building $tag failed"

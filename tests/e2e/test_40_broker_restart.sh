@@ -96,10 +96,10 @@ $bad"
 ok "broker $id killed; $pod unready for $(( (t_ready - t_kill) / 1000 )) s, $behind samples saw it out of ISRs, none while Ready"
 
 sc="$logs/$pod.$(pod_uid "$pod").sidecar.0"
-grep -q "broker $id restarted\|start-up gate" "$sc" ||
+grep -q "broker $id: broker restarted" "$sc" ||
     fail "the sidecar did not see broker $id restart: $(tail -5 "$sc")"
 wait_for 90 "leadership of $topic back on its preferred brokers" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
-ok "the sidecar saw the restart ($(grep -m1 -o "broker $id restarted[^;]*" "$sc" || true)); leadership came back to broker $id"
+ok "the sidecar saw the restart ($(grep -m1 -o "broker restarted: [^;(]*" "$sc" || true)); leadership came back to broker $id"
 roll_perf_stop
 [ "$perf_failed" = 0 ] || fail "$perf_failed sends failed:
 $(grep -E 'Exception|Error' "$roll_tmp/perf.log" | head -5)"
