@@ -52,6 +52,8 @@ stop_ground() {
         else
             echo "e2e: ground down; no process, mount, cgroup, network namespace or interface left"
         fi
+        # The tests' own files (logs, producer output) help only a failure.
+        if [ "$rc" = 0 ]; then rm -rf "$BERTH_GROUND"; fi
     fi
     exit "$rc"
 }
