@@ -90,17 +90,6 @@ start() {
 
 alive() { ground_pid_alive "$kstate/$1.pid" "$1"; }
 
-# wait_for WHAT SECONDS CMD...: retry CMD until it succeeds.
-wait_for() {
-    local what=$1 limit=$2 deadline
-    shift 2
-    deadline=$((SECONDS + limit))
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || ground_die "$what not ready after ${limit}s (logs in $kstate)"
-        sleep 0.5
-    done
-}
-
 kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
 
 # Loopback, unless real nodes will run (GROUND_REAL_NODES=1): their kubelets
@@ -139,7 +128,7 @@ status:
   - {type: Hostname, address: $name}
 EOF
     done
-    wait_for "kwok nodes" 180 nodes_ready
+    ground_wait_for "kwok nodes" 180 nodes_ready
 }
 
 nodes_ready() {
@@ -200,10 +189,10 @@ EOF
         --initial-advertise-peer-urls "http://127.0.0.1:$GROUND_ETCD_PEER_PORT" \
         --initial-cluster "ground=http://127.0.0.1:$GROUND_ETCD_PEER_PORT" \
         --unsafe-no-fsync=true --log-level=warn
-    wait_for etcd 90 curl -sf "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT/health"
+    ground_wait_for etcd 90 curl -sf "http://127.0.0.1:$GROUND_ETCD_CLIENT_PORT/health"
 
     start_apiserver
-    wait_for kube-apiserver 120 apiserver_ready
+    ground_wait_for kube-apiserver 120 apiserver_ready
 
     # kwok posts each node's status every 20 to 45 s, and the default grace
     # of 50 s before a silent node turns NotReady left 5 s of slack: on a busy
@@ -235,7 +224,7 @@ EOF
 
     # The controller-manager creates each namespace's default ServiceAccount;
     # pods cannot be created before it exists.
-    wait_for "default ServiceAccount" 90 kc get serviceaccount default -n default
+    ground_wait_for "default ServiceAccount" 90 kc get serviceaccount default -n default
     cmd_nodes
     ground_log "control plane up: $(versions | tr '\n' ' ')"
     ground_log "KUBECONFIG=$GROUND_KUBECONFIG"
@@ -250,7 +239,7 @@ cmd_restart_apiserver() {
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
     start_apiserver
-    wait_for kube-apiserver 120 apiserver_ready
+    ground_wait_for kube-apiserver 120 apiserver_ready
 }
 
 # Compacts etcd's history up to its current revision, so watches resuming

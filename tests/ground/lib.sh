@@ -31,6 +31,18 @@ GROUND_NODE_BRIDGE=${GROUND_NODE_BRIDGE:-berth0}
 ground_log() { printf 'ground: %s\n' "$*" >&2; }
 ground_die() { printf 'ground: error: %s\n' "$*" >&2; exit 1; }
 
+# ground_wait_for WHAT SECONDS CMD...: retry CMD until it succeeds; after
+# SECONDS the ground dies naming WHAT.
+ground_wait_for() {
+    local what=$1 limit=$2 deadline
+    shift 2
+    deadline=$((SECONDS + limit))
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || ground_die "$what not ready after ${limit}s (logs in $GROUND_STATE)"
+        sleep 0.5
+    done
+}
+
 # ground_pid_alive FILE WORD: the process whose PID FILE holds is running
 # and is either a child of this shell (just started, maybe not yet past its
 # exec) or has WORD in its command line. A PID file left by a ground that

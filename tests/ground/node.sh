@@ -54,17 +54,6 @@ count() { cat "$nstate/count" 2>/dev/null || echo 0; }
 
 kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
 
-# wait_for WHAT SECONDS CMD...: retry CMD until it succeeds.
-wait_for() {
-    local what=$1 limit=$2 deadline
-    shift 2
-    deadline=$((SECONDS + limit))
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || ground_die "$what not ready after ${limit}s (logs in $nstate)"
-        sleep 0.5
-    done
-}
-
 # sign NAME SUBJECT: a client key and certificate signed by the ground CA.
 sign() {
     local out=$1
@@ -385,11 +374,11 @@ cmd_up() {
     done
     api_endpoints
     for ((i = 0; i < n; i++)); do
-        wait_for "node $i's containerd" 60 test -S "$nstate/n$i/containerd.sock"
+        ground_wait_for "node $i's containerd" 60 test -S "$nstate/n$i/containerd.sock"
         import_into "$i" "${images[@]}"
     done
     for ((i = 0; i < n; i++)); do
-        wait_for "node $(node_name "$i")" 120 node_ready "$i"
+        ground_wait_for "node $(node_name "$i")" 120 node_ready "$i"
     done
     setsid bash "$0" provisioner >"$nstate/provisioner.log" 2>&1 </dev/null &
     echo $! >"$nstate/provisioner.pid"
