@@ -76,6 +76,36 @@ cluster_ready() {
         [ "$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 
+# producer_setup NAME: Kafka's ProducerPerformance from the outside, as
+# tests/support/roll.sh runs it (roll_perf_start, roll_perf_stop), with an
+# empty scratch directory $state/NAME (roll_tmp). A producer retries a send
+# for 2 minutes by default; a short delivery timeout would turn a slow
+# hand-back into a failed send, that is, assert a latency, which tests here
+# do not do (latency is printed, and measured in bench/). 60 s keeps the
+# wait for the last sends short.
+producer_setup() {
+    roll_tmp="$state/$1"
+    roll_fail() { fail "$@"; }
+    ROLL_DELIVERY_MS=${ROLL_DELIVERY_MS:-60000}
+    . "$repo/tests/support/roll.sh"
+    rm -rf "$roll_tmp"
+    mkdir -p "$roll_tmp"
+}
+
+# check_client_view BOOTSTRAP: an outside client bootstrapping from
+# BOOTSTRAP sees every broker exactly at the address the KafkaCluster's
+# status shows; prints what it sees ("id host:port" lines).
+check_client_view() {
+    local seen want
+    seen=$(client_addresses "$1")
+    want=$(status_addresses)
+    [ "$seen" = "$want" ] || fail "an outside client sees brokers at
+$seen
+but status says
+$want"
+    echo "$seen"
+}
+
 # ---- container logs that outlive their pods ----
 # A pod's logs go with the pod, and a roll replaces every pod. follow_start
 # keeps, in the background, one `kubectl logs -f --timestamps` per container

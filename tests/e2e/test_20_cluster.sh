@@ -55,12 +55,7 @@ ok "docs/reference-pod.yaml has the spec of a live broker pod"
 
 boot=$(status_bootstrap)
 [ -n "$boot" ] || fail "the KafkaCluster's status has no external bootstrap"
-seen=$(client_addresses "$boot")
-want=$(status_addresses)
-[ "$seen" = "$want" ] || fail "an outside client sees brokers at
-$seen
-but status says
-$want"
+seen=$(check_client_view "$boot")
 [ "$(wc -l <<<"$seen")" = 3 ] || fail "expected 3 brokers, the client sees: $seen"
 ok "an outside client bootstrapping from $boot sees every broker at the address status shows: $(tr '\n' ';' <<<"$seen")"
 

@@ -12,16 +12,7 @@
 # seconds, so the samples see it behind and the check can fail.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-roll_tmp="$state/restart"
-roll_fail() { fail "$@"; }
-# A producer retries a send for 2 minutes by default; a short delivery
-# timeout would turn a slow hand-back into a failed send, that is, assert a
-# latency, which tests here do not do (latency is printed, and measured in
-# bench/). 60 s keeps the wait for the last sends short.
-ROLL_DELIVERY_MS=${ROLL_DELIVERY_MS:-60000}
-. "$repo/tests/support/roll.sh"
-rm -rf "$roll_tmp"
-mkdir -p "$roll_tmp"
+producer_setup restart
 sampler=""
 cleanup() {
     local rc=$?

@@ -37,11 +37,6 @@ if [ "$nodes" -gt 1 ]; then
 fi
 ok "$pod deleted on $node_before ($before), gone after $(( (t_gone - t0) / 1000 )) s, Ready again on $node_after at $after $(( ($(now_ms) - t0) / 1000 )) s after the delete"
 
-seen=$(client_addresses "$BOOT")
-want=$(status_addresses)
-[ "$seen" = "$want" ] || fail "an outside client sees brokers at
-$seen
-but status says
-$want"
+seen=$(check_client_view "$BOOT")
 grep -qx "$id $after" <<<"$seen" || fail "the client does not reach broker $id at $after: $seen"
 ok "an outside client reaches broker $id at $after, as status shows"
