@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 
         snprintf(body, sizeof body,
                  "{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\",\"metadata\":{"
-                 "\"name\":\"k%d\"},\"spec\":{\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,"
+                 "\"name\":\"k%d\"},\"spec\":{\"image\":\"apache/kafka:4.4.0\",\"replicas\":3,"
                  "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
                  "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
                  "\"nodePortBase\":%d}]}}",

@@ -74,7 +74,7 @@ metadata:
   name: ${KC_NAME:-c}
 spec:
   flavor: ${KC_FLAVOR:-kafka}
-${KC_IMAGE-  image: apache/kafka:4.1.2}
+${KC_IMAGE-  image: apache/kafka:4.4.0}
   replicas: ${KC_REPLICAS:-3}
   controllers: ${KC_CONTROLLERS:-3}
   listeners:

@@ -299,7 +299,7 @@ START_TEST(reorder_and_preferred_election_drain_broker_1_and_restore_it)
 
     create_topic(c, av, topic, N_PARTITIONS, 3);
     md = wait_settled(c, av, topic, N_PARTITIONS, 3);
-    ck_assert_int_eq(md->version, 13); /* Kafka 4.1 speaks berth's newest */
+    ck_assert_int_eq(md->version, 13); /* Kafka 4.1 to 4.4 speak berth's newest */
     t = kafka_metadata_topic_find(md, topic);
     ck_assert_ptr_nonnull(t);
     ck_assert(!t->is_internal);

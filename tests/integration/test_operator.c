@@ -889,7 +889,7 @@ static void create_cluster(void)
     create(path,
            kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
                    "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"flavor\":\"kafka\","
-                   "\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,"
+                   "\"image\":\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":3,"
                    "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
                    "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
                    "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
@@ -1109,14 +1109,14 @@ static void set_broker_state(int id, const char *reason)
 
     if (reason != NULL)
         p = kt_json("{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}],"
-                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.1.2\","
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.4.0\","
                     "\"imageID\":\"\",\"ready\":false,\"restartCount\":0,\"state\":{\"waiting\":"
                     "{\"reason\":\"%s\",\"message\":\"Back-off pulling image "
-                    "\\\"apache/kafka:4.1.2\\\"\"}}}]}}",
+                    "\\\"apache/kafka:4.4.0\\\"\"}}}]}}",
                     reason);
     else
         p = kt_json("{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
-                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.1.2\","
+                    "\"containerStatuses\":[{\"name\":\"broker\",\"image\":\"apache/kafka:4.4.0\","
                     "\"imageID\":\"\",\"ready\":true,\"restartCount\":0,\"started\":true,"
                     "\"state\":{\"running\":{\"startedAt\":\"2026-01-01T00:00:00Z\"}}}]}}");
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/demo-%d/status", ns, id);
@@ -1456,7 +1456,7 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
     create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
                          "\"metadata\":{\"name\":\"demo\",\"annotations\":{"
                          "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
-                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,"
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
                          "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
                          "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
                          kafka_bootstrap()));
@@ -1601,7 +1601,7 @@ START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
     create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
                          "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
-                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,\"listeners\":["
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,\"listeners\":["
                          "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
                          "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
                          "\"nodePortBase\":%d}],\"storage\":{\"size\":\"1Gi\"}}}",
@@ -1644,9 +1644,12 @@ START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
 }
 END_TEST
 
-/* Deleting the KafkaCluster: the garbage collector removes every owned
- * object through the owner references (no drain: nothing to drain into),
- * and the brokers' claims stay, since storage.deleteClaim is false. */
+/* Deleting the KafkaCluster: the operator's finalizer holds it while the
+ * brokers stop (the drain ConfigMap marked so no sidecar drains, the
+ * StatefulSet deleted), then lets go, and the garbage collector removes
+ * every owned object through the owner references; the brokers' claims
+ * stay, since storage.deleteClaim is false. The e2e test_90 shows the
+ * same on real pods, where it matters. */
 START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
 {
     static const struct {
@@ -1663,13 +1666,28 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
         {"v1", "serviceaccounts", "demo-sidecar"},
     };
     char path[KUBE_PATH_MAX];
-    cJSON *pvc;
+    cJSON *pvc, *cr;
+    const cJSON *fin;
 
     create_cluster();
     operator_start(0, 0);
     cJSON_Delete(wait_converged());
+    cr = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    fin = cJSON_GetArrayItem(at(cr, "metadata.finalizers"), 0);
+    ck_assert_msg(cJSON_IsString(fin) && strcmp(fin->valuestring, "berth.io/teardown") == 0,
+                  "the live KafkaCluster does not carry the finalizer berth.io/teardown");
+    cJSON_Delete(cr);
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
     ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        cr = get_opt("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        if (cr == NULL)
+            break;
+        cJSON_Delete(cr);
+        ck_assert_msg(kt_now() - t0 < 120, "the KafkaCluster was never let go; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         for (double t0 = kt_now();;) {
             cJSON *o = get_opt(owned[i].av, owned[i].res, ns, owned[i].name);
@@ -1744,7 +1762,7 @@ START_TEST(changed_ingress_restarts_that_broker_only)
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
     create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
                          "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
-                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":3,\"listeners\":["
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":3,\"listeners\":["
                          "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
                          "{\"name\":\"external\",\"port\":9094,\"type\":\"loadbalancer\"}],"
                          "\"storage\":{\"size\":\"1Gi\"}}}"));
@@ -1868,7 +1886,7 @@ START_TEST(rescheduled_broker_advertises_its_new_node)
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
     create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
                          "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
-                         "\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,\"listeners\":["
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,\"listeners\":["
                          "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
                          "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
                          "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"

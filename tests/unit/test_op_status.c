@@ -77,7 +77,7 @@ END_TEST
 
 static const char *const cr_json =
     "{\"metadata\":{\"name\":\"demo\",\"namespace\":\"kafka\",\"uid\":\"u-1\",\"generation\":7},"
-    "\"spec\":{\"image\":\"apache/kafka:4.1.2\",\"replicas\":3,\"controllers\":1,"
+    "\"spec\":{\"image\":\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
     "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
     "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":31090}]}}";
 
