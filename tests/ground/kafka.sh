@@ -3,6 +3,12 @@
 # mode, N processes on loopback, each broker and voter, from the jars that
 # tests/ground/kafka/pom.xml pins (fetched once into the cache).
 #
+# KAFKA_VERSION=X.Y.Z selects another Apache Kafka release instead of the
+# pinned one for fetch, up, start-broker, tool and version: its jars come
+# from the same pom with only the version replaced, into a cache directory of
+# their own. A cluster started on one version and brokers restarted on
+# another is a rolling upgrade (tests/integration/test_upgrade.sh).
+#
 #   kafka.sh fetch            fetch the jars (no-op when cached)
 #   kafka.sh up [N]           format and start N brokers (default 3), wait
 #                             until every one is registered and unfenced
@@ -10,7 +16,8 @@
 #   kafka.sh bootstrap        print the bootstrap address list
 #   kafka.sh alive            exit 0 when a cluster is recorded here and every
 #                             broker of it runs
-#   kafka.sh version          print the pinned Kafka version
+#   kafka.sh version          print the Kafka version selected (KAFKA_VERSION
+#                             or the pinned one)
 #   kafka.sh tool CLASS ARGS  run one of Kafka's own tools, e.g.
 #                             kafka.sh tool org.apache.kafka.tools.TopicCommand --list ...
 #   kafka.sh sasl-info        print the SASL_SSL listener's settings (below)
@@ -42,24 +49,29 @@ SASL_USER=berth
 SCRAM_PASSWORD=berth-scram-secret
 PLAIN_PASSWORD=berth-plain-secret
 
-kafka_version() {
+pinned_version() {
     sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml"
 }
+
+kafka_version() { echo "${KAFKA_VERSION:-$(pinned_version)}"; }
+[[ "$(kafka_version)" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+    ground_die "Kafka version '$(kafka_version)' is not a release number X.Y.Z"
 
 libs_dir() { echo "$GROUND_CACHE/kafka-$(kafka_version)/libs"; }
 
 cmd_fetch() {
-    local libs stamp want
+    local libs stamp want version
+    version=$(kafka_version)
     libs=$(libs_dir)
     stamp="$libs/.stamp"
-    want=$(sha256sum <"$here/kafka/pom.xml" | cut -c1-16)
+    want=$({ cat "$here/kafka/pom.xml"; echo "$version"; } | sha256sum | cut -c1-16)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
-    ground_log "fetching Apache Kafka $(kafka_version) jars"
+    ground_log "fetching Apache Kafka $version jars"
     rm -rf "$libs"
     mkdir -p "$libs"
-    mvn -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    mvn -B -f "$here/kafka/pom.xml" dependency:copy-dependencies -Dkafka.version="$version" \
         -DincludeScope=runtime -DoutputDirectory="$libs" >"$libs/../fetch.log" 2>&1 ||
         { tail -30 "$libs/../fetch.log" >&2; ground_die "fetching Kafka jars failed"; }
     echo "$want" >"$stamp"
@@ -212,7 +224,8 @@ cmd_up() {
     wait_registered "$n"
 }
 
-# start_one I CONFIG: starts broker I's JVM on CONFIG in the background.
+# start_one I CONFIG: starts broker I's JVM on CONFIG in the background,
+# on the jars of the version selected.
 start_one() {
     local i=$1 config=$2
     KAFKA_LOG_DIR="$kstate/b$i" setsid java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
@@ -248,8 +261,9 @@ cmd_start_broker() {
     [ -d "$kstate/b$i" ] || ground_die "no broker $i in $kstate"
     ! broker_alive "$i" || ground_die "broker $i is running"
     [ -r "$config" ] || ground_die "broker $i: cannot read $config"
+    cmd_fetch
     start_one "$i" "$config"
-    ground_log "kafka: broker $i starting on $config"
+    ground_log "kafka: broker $i starting on $config (Apache Kafka $(kafka_version))"
     wait_registered "$(count)"
 }
 
@@ -298,5 +312,5 @@ tool) shift; cmd_tool "$@" ;;
 sasl-info) cmd_sasl_info ;;
 stop-broker) shift; cmd_stop_broker "$@" ;;
 start-broker) shift; cmd_start_broker "$@" ;;
-*) sed -n '2,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '2,37s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

@@ -207,7 +207,9 @@ roll_drain() {
 
 # roll_restart I: broker I's pod restarts after its preStop drain: SIGTERM
 # the broker, then its sidecar; init renders the config; a fresh sidecar and
-# the broker start; until /readyz (catch-up and restore) is 200.
+# the broker start; until /readyz (catch-up and restore) is 200. Calls
+# roll_before_start I CONFIG, if the caller defines it, right before the
+# broker starts.
 roll_restart() {
     local i=$1 config t0=$SECONDS t1 t2
     bash "$BERTH_KAFKA_SH" stop-broker "$i" 2>/dev/null || roll_fail "stopping broker $i"
@@ -215,6 +217,7 @@ roll_restart() {
     t1=$SECONDS
     config=$(roll_render "$i")
     roll_sidecar_start "$i"
+    if declare -F roll_before_start >/dev/null; then roll_before_start "$i" "$config"; fi
     bash "$BERTH_KAFKA_SH" start-broker "$i" "$config" 2>/dev/null || roll_fail "starting broker $i"
     t2=$SECONDS
     roll_wait_ready "$i"
