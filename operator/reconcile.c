@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include "diff.h"
+#include "kube/clock.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "ledger_gc.h"
 #include "readdress.h"
 #include "scale_down.h"
 #include "status.h"
+#include "teardown.h"
 #include "util/log.h"
 
 /* Where each kind berth owns lives in the API. */
@@ -86,23 +88,6 @@ static int object_path(const cJSON *obj, char *path, size_t size)
         return -1;
     return kube_path(path, size, kinds[k].api_version, kinds[k].resource, kube_meta_namespace(obj),
                      kube_meta_name(obj), NULL);
-}
-
-/* The uid of obj's controller owner, or NULL when it has none. */
-static const char *controller_uid(const cJSON *obj)
-{
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *ref;
-
-    cJSON_ArrayForEach(ref, refs)
-    {
-        const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(ref, "controller");
-        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(ref, "uid");
-
-        if (cJSON_IsTrue(ctl) && cJSON_IsString(uid))
-            return uid->valuestring;
-    }
-    return NULL;
 }
 
 static void now_rfc3339(char *buf, size_t size)
@@ -435,7 +420,7 @@ static int read_live(run *w, util_err *err)
             if (rc < 0)
                 return -1;
         }
-        if (live != NULL && (owner = controller_uid(live)) != NULL &&
+        if (live != NULL && (owner = kube_meta_controller_uid(live)) != NULL &&
             strcmp(owner, w->c.uid) != 0) {
             snprintf(msg, sizeof msg, "%s %s already exists and is controlled by another owner",
                      kinds[k].kind, name);
@@ -589,7 +574,7 @@ static int prune_services(run *w, util_err *err)
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(s, "metadata");
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels");
         const cJSON *comp = cJSON_GetObjectItemCaseSensitive(labels, "app.kubernetes.io/component");
-        const char *name = kube_meta_name(s), *owner = controller_uid(s);
+        const char *name = kube_meta_name(s), *owner = kube_meta_controller_uid(s);
         kube_delete_opts opts = {0};
         char path[KUBE_PATH_MAX];
         kube_status st = {0};
@@ -685,6 +670,30 @@ static int split_key(const char *key, char *ns, size_t ns_size, char *name, size
     return 0;
 }
 
+/* A KafkaCluster marked for deletion: one pass of teardown.h's steps. */
+static int tear_down(run *w, util_err *err)
+{
+    op_teardown_result t;
+    kube_time now = kube_time_now(NULL);
+
+    if (op_teardown(w->r->client, w->r->lister, w->cr, now.wall, &t, err) != 0)
+        return -1;
+    w->res->writes += t.writes;
+    w->res->requeue_after_ms = t.requeue_after_ms;
+    if (t.stopping)
+        event(w, KUBE_EVENT_NORMAL, "Deleting",
+              "stopping every broker at once, with no drain: the cluster is being deleted");
+    if (t.gave_up)
+        event(w, KUBE_EVENT_WARNING, "BrokersOutlivedGrace",
+              "%d broker pods still there past their grace period; deletion goes on without "
+              "them",
+              t.pods_left);
+    if (t.released && t.writes > 0)
+        util_info("reconcile %s/%s: brokers stopped; the garbage collector takes the rest",
+                  kube_meta_namespace(w->cr), kube_meta_name(w->cr));
+    return 0;
+}
+
 static int reconcile(run *w, const char *key, util_err *err)
 {
     op_reconciler *r = w->r;
@@ -702,7 +711,9 @@ static int reconcile(run *w, const char *key, util_err *err)
     if (rc != 0)
         return rc > 0 ? 0 : -1; /* gone: the garbage collector cleans up */
     if (kube_meta_str(w->cr, "deletionTimestamp") != NULL)
-        return 0;
+        return tear_down(w, err);
+    if (op_teardown_hold(r->client, w->cr, &w->res->writes, err) != 0)
+        return -1;
     if (op_cluster_parse(w->cr, &w->c, &perr) != 0)
         return refuse(w, "InvalidSpec", perr.msg, err);
 

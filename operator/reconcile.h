@@ -6,8 +6,10 @@
  * same result.
  *
  * The order of work, and why:
- * 1. Read the KafkaCluster; gone or being deleted means nothing to do (the
- *    garbage collector removes owned objects through owner references).
+ * 1. Read the KafkaCluster; gone means nothing to do (the garbage collector
+ *    removes owned objects through owner references); being deleted means
+ *    a pass of teardown.h (the brokers stop together, then the finalizer
+ *    goes); live means it carries the teardown finalizer.
  * 2. Check everything only the operator can check (spec parse, the cluster
  *    ID against the one the brokers were formatted with, objects of the
  *    same name owned by someone else) before writing anything, so a bad

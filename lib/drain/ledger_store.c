@@ -70,6 +70,28 @@ int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_le
     return rc;
 }
 
+int drain_ledger_teardown(kube_client *c, const char *ns, const char *name, bool *out,
+                          util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st;
+    cJSON *cm = NULL;
+    const cJSON *a;
+    int rc;
+
+    *out = false;
+    if (cm_path(path, ns, name, err) < 0)
+        return -1;
+    rc = kube_get(c, path, &cm, &st, err);
+    if (rc != 0)
+        return not_found(rc, &st, ns, name, err);
+    a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cm, "metadata"),
+                                         "annotations");
+    *out = cJSON_GetObjectItemCaseSensitive(a, DRAIN_TEARDOWN_ANNOTATION) != NULL;
+    cJSON_Delete(cm);
+    return 0;
+}
+
 typedef struct update_ctx {
     const char *ns;
     const char *name;

@@ -7,6 +7,8 @@
 #ifndef BERTH_DRAIN_LEDGER_STORE_H
 #define BERTH_DRAIN_LEDGER_STORE_H
 
+#include <stdbool.h>
+
 #include "drain/ledger.h"
 #include "kube/client.h"
 #include "util/err.h"
@@ -34,5 +36,19 @@ typedef int (*drain_ledger_mutate_fn)(drain_ledger *l, void *ctx, util_err *err)
  * through (or DRAIN_LEDGER_ATTEMPTS conflicts). 0 once stored (or unchanged). */
 int drain_ledger_update(kube_client *c, const char *ns, const char *name, drain_ledger_mutate_fn fn,
                         void *ctx, util_err *err);
+
+/* The annotation on the ledger's ConfigMap that says the whole cluster is
+ * being deleted (the operator sets it before it stops the brokers, value:
+ * the KafkaCluster's deletionTimestamp). A drain then has nowhere to move
+ * leadership to, and every broker is better stopped at once while its
+ * KRaft quorum still stands. */
+#define DRAIN_TEARDOWN_ANNOTATION "berth.io/teardown"
+
+/* Is the cluster of ledger ConfigMap ns/name being deleted? *out is true
+ * when the ConfigMap carries DRAIN_TEARDOWN_ANNOTATION. Any failure to read
+ * it (gone, forbidden, unreachable) is an error, not a teardown: only the
+ * operator's mark stops a drain. */
+int drain_ledger_teardown(kube_client *c, const char *ns, const char *name, bool *out,
+                          util_err *err);
 
 #endif

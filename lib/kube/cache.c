@@ -204,24 +204,6 @@ static bool label_indexed(const kube_cache *c, const char *key)
     return false;
 }
 
-/* The uid of obj's controller, or NULL. */
-static const char *controller_uid(const cJSON *obj)
-{
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "ownerReferences");
-    const cJSON *ref;
-
-    cJSON_ArrayForEach(ref, refs)
-    {
-        const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(ref, "controller");
-        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(ref, "uid");
-
-        if (cJSON_IsTrue(ctl) && cJSON_IsString(uid))
-            return uid->valuestring;
-    }
-    return NULL;
-}
-
 static void strip(const kube_cache *c, cJSON *obj)
 {
     if (!c->keep_managed_fields)
@@ -266,7 +248,7 @@ static entry *entry_new(const kube_cache *c, cJSON *obj, util_err *err)
 
     labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
                                               "labels");
-    owner = controller_uid(obj);
+    owner = kube_meta_controller_uid(obj);
     cJSON_ArrayForEach(l, labels) n++;
     e->names = calloc(n + 1, sizeof *e->names);
     if (e->names == NULL)

@@ -33,6 +33,23 @@ const char *kube_meta_resource_version(const cJSON *obj)
     return kube_meta_str(obj, "resourceVersion");
 }
 
+const char *kube_meta_controller_uid(const cJSON *obj)
+{
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "ownerReferences");
+    const cJSON *ref;
+
+    cJSON_ArrayForEach(ref, refs)
+    {
+        const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(ref, "controller");
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(ref, "uid");
+
+        if (cJSON_IsTrue(ctl) && cJSON_IsString(uid))
+            return uid->valuestring;
+    }
+    return NULL;
+}
+
 int kube_obj_key(const cJSON *obj, char *buf, size_t size)
 {
     const char *name = kube_meta_name(obj), *ns = kube_meta_namespace(obj);

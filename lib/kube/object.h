@@ -20,6 +20,10 @@ const char *kube_meta_namespace(const cJSON *obj);
 const char *kube_meta_uid(const cJSON *obj);
 const char *kube_meta_resource_version(const cJSON *obj);
 
+/* The uid of obj's controller (the owner reference with controller:
+ * true), or NULL when it has none. */
+const char *kube_meta_controller_uid(const cJSON *obj);
+
 /* Writes "namespace/name", or "name" for an object without a namespace.
  * Returns 0, or -1 when the object has no name or buf (size bytes) is too
  * small. */

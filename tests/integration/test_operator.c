@@ -1644,9 +1644,12 @@ START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
 }
 END_TEST
 
-/* Deleting the KafkaCluster: the garbage collector removes every owned
- * object through the owner references (no drain: nothing to drain into),
- * and the brokers' claims stay, since storage.deleteClaim is false. */
+/* Deleting the KafkaCluster: the operator's finalizer holds it while the
+ * brokers stop (the drain ConfigMap marked so no sidecar drains, the
+ * StatefulSet deleted), then lets go, and the garbage collector removes
+ * every owned object through the owner references; the brokers' claims
+ * stay, since storage.deleteClaim is false. The e2e test_90 shows the
+ * same on real pods, where it matters. */
 START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
 {
     static const struct {
@@ -1663,13 +1666,28 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
         {"v1", "serviceaccounts", "demo-sidecar"},
     };
     char path[KUBE_PATH_MAX];
-    cJSON *pvc;
+    cJSON *pvc, *cr;
+    const cJSON *fin;
 
     create_cluster();
     operator_start(0, 0);
     cJSON_Delete(wait_converged());
+    cr = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    fin = cJSON_GetArrayItem(at(cr, "metadata.finalizers"), 0);
+    ck_assert_msg(cJSON_IsString(fin) && strcmp(fin->valuestring, "berth.io/teardown") == 0,
+                  "the live KafkaCluster does not carry the finalizer berth.io/teardown");
+    cJSON_Delete(cr);
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
     ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    for (double t0 = kt_now();;) {
+        cr = get_opt("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+        if (cr == NULL)
+            break;
+        cJSON_Delete(cr);
+        ck_assert_msg(kt_now() - t0 < 120, "the KafkaCluster was never let go; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         for (double t0 = kt_now();;) {
             cJSON *o = get_opt(owned[i].av, owned[i].res, ns, owned[i].name);
