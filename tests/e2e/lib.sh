@@ -136,6 +136,7 @@ follow_start() {
     follow_pid=$!
 }
 follow_stop() {
+    [ -n "${follow_pid:-}" ] || return 0 # never started (a test that failed early)
     touch "$logs/.stop"
     wait "$follow_pid" 2>/dev/null || true
     pkill -f "kubectl --kubeconfig $BERTH_KUBECONFIG logs -f --timestamps" 2>/dev/null || true

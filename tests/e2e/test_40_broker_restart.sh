@@ -32,7 +32,7 @@ pod="$CLUSTER-$id"
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --create \
     --topic "$topic" --partitions 12 --replication-factor 3 --if-not-exists >/dev/null ||
     fail "creating topic $topic"
-configs() { kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --alter "$@" >/dev/null; }
+configs() { kafka_tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --alter "$@" >/dev/null; }
 configs --entity-type brokers --entity-name "$id" --add-config follower.replication.throttled.rate=30000 ||
     fail "setting a replication throttle on broker $id"
 configs --entity-type topics --entity-name "$topic" --add-config "follower.replication.throttled.replicas=*" ||
