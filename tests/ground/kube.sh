@@ -41,20 +41,13 @@ subjectAltName=IP:127.0.0.1,IP:$GROUND_NODE_NET.1,IP:10.96.0.1,DNS:localhost,DNS
 extendedKeyUsage=serverAuth
 EOF
     echo "extendedKeyUsage=clientAuth" >client.ext
-    sign apiserver "/CN=kube-apiserver" serving.ext
-    sign admin "/O=system:masters/CN=berth-ground-admin" client.ext
-    sign controller-manager "/CN=system:kube-controller-manager" client.ext
-    sign scheduler "/CN=system:kube-scheduler" client.ext
+    ground_sign "$pki" apiserver "/CN=kube-apiserver" serving.ext
+    ground_sign "$pki" admin "/O=system:masters/CN=berth-ground-admin" client.ext
+    ground_sign "$pki" controller-manager "/CN=system:kube-controller-manager" client.ext
+    ground_sign "$pki" scheduler "/CN=system:kube-scheduler" client.ext
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     cd - >/dev/null
-}
-
-# sign NAME SUBJECT EXTFILE: a key and a certificate signed by the ground CA.
-sign() {
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
-        -out "$1.crt" -days 30 -extfile "$3" 2>/dev/null
 }
 
 # kubeconfig NAME OUT: a kubeconfig for the client certificate NAME.
@@ -90,8 +83,6 @@ start() {
 
 alive() { ground_pid_alive "$kstate/$1.pid" "$1"; }
 
-kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
-
 # Loopback, unless real nodes will run (GROUND_REAL_NODES=1): their kubelets
 # and pods reach the API server at the node bridge's host address.
 apiserver_bind() {
@@ -108,7 +99,7 @@ cmd_nodes() {
     local n name iip eip zone
     for n in "${NODES[@]:0:$GROUND_KWOK_NODES}"; do
         read -r name iip eip zone <<<"$n"
-        kc apply -f - >/dev/null <<EOF
+        ground_kc apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node
 metadata:
@@ -132,7 +123,7 @@ EOF
 }
 
 nodes_ready() {
-    [ "$(kc get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+    [ "$(ground_kc get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
         grep -c True)" -ge "$GROUND_KWOK_NODES" ]
 }
 
@@ -224,7 +215,7 @@ EOF
 
     # The controller-manager creates each namespace's default ServiceAccount;
     # pods cannot be created before it exists.
-    ground_wait_for "default ServiceAccount" 90 kc get serviceaccount default -n default
+    ground_wait_for "default ServiceAccount" 90 ground_kc get serviceaccount default -n default
     cmd_nodes
     ground_log "control plane up: $(versions | tr '\n' ' ')"
     ground_log "KUBECONFIG=$GROUND_KUBECONFIG"
@@ -235,9 +226,7 @@ EOF
 cmd_restart_apiserver() {
     local pid
     pid=$(cat "$kstate/kube-apiserver.pid") || ground_die "no ground is up"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$pid" 2>/dev/null || true
+    ground_kill_wait "$pid"
     start_apiserver
     ground_wait_for kube-apiserver 120 apiserver_ready
 }
@@ -264,10 +253,7 @@ cmd_down() {
     local p pid
     for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
         alive "$p" || continue
-        pid=$(cat "$kstate/$p.pid")
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-        kill -9 "$pid" 2>/dev/null || true
+        ground_kill_wait "$(cat "$kstate/$p.pid")"
     done
     rm -rf "$kstate" "$GROUND_KUBECONFIG"
     rmdir "$GROUND_STATE" 2>/dev/null || true

@@ -54,3 +54,24 @@ ground_pid_alive() {
     read -r _ ppid _ <<<"${stat##*) }"
     [ "$ppid" = "$$" ] || grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null
 }
+
+# ground_kc ARGS: kubectl as the ground's admin.
+ground_kc() { "$GROUND_BIN/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
+
+# ground_kill_wait PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS
+# (default 10) if it is still there.
+ground_kill_wait() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 $((${2:-10} * 4))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.25; done
+    kill -9 "$1" 2>/dev/null || true
+}
+
+# ground_sign CA_DIR OUT SUBJECT EXTFILE: a key OUT.key and certificate
+# OUT.crt for SUBJECT with the extensions of EXTFILE, signed by the CA in
+# CA_DIR (ca.crt, ca.key).
+ground_sign() {
+    openssl req -newkey rsa:2048 -nodes -keyout "$2.key" -out "$2.csr" -subj "$3" 2>/dev/null
+    openssl x509 -req -in "$2.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial \
+        -out "$2.crt" -days 30 -extfile "$4" 2>/dev/null
+    rm -f "$2.csr"
+}

@@ -52,17 +52,6 @@ node_ip() { echo "$NET.$((10 + $1))"; }
 netns() { echo "$BRIDGE-node-$1"; }
 count() { cat "$nstate/count" 2>/dev/null || echo 0; }
 
-kc() { "$B/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
-
-# sign NAME SUBJECT: a client key and certificate signed by the ground CA.
-sign() {
-    local out=$1
-    openssl req -newkey rsa:2048 -nodes -keyout "$out.key" -out "$out.csr" -subj "$2" 2>/dev/null
-    openssl x509 -req -in "$out.csr" -CA "$kpki/ca.crt" -CAkey "$kpki/ca.key" -CAcreateserial \
-        -out "$out.crt" -days 30 -extfile <(echo "extendedKeyUsage=clientAuth") 2>/dev/null
-    rm -f "$out.csr"
-}
-
 # kubeconfig CERT OUT: a kubeconfig for the client certificate CERT that
 # reaches the API server from inside a node, through the bridge.
 kubeconfig() {
@@ -113,8 +102,8 @@ write_configs() {
     name=$(node_name "$i")
     ip=$(node_ip "$i")
     mkdir -p "$d"/{cni,cni-ipam,kubelet,kubelet-pki,pod-logs,sysctl,containerd,logs}
-    sign "$d/kubelet" "/O=system:nodes/CN=system:node:$name"
-    sign "$d/kube-proxy" "/CN=system:kube-proxy"
+    ground_sign "$kpki" "$d/kubelet" "/O=system:nodes/CN=system:node:$name" <(echo "extendedKeyUsage=clientAuth")
+    ground_sign "$kpki" "$d/kube-proxy" "/CN=system:kube-proxy" <(echo "extendedKeyUsage=clientAuth")
     kubeconfig "$d/kubelet" "$d/kubelet.kubeconfig"
     kubeconfig "$d/kube-proxy" "$d/kube-proxy.kubeconfig"
 
@@ -266,7 +255,7 @@ cmd_alive() {
 # pointing at the bridge's host address (the ground's API server does not
 # reconcile its own endpoints: it listens on loopback for everything else).
 api_endpoints() {
-    kc apply -f - >/dev/null <<EOF
+    ground_kc apply -f - >/dev/null <<EOF
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
@@ -285,7 +274,7 @@ EOF
 }
 
 node_ready() {
-    [ "$(kc get node "$(node_name "$1")" \
+    [ "$(ground_kc get node "$(node_name "$1")" \
         -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 
@@ -313,12 +302,12 @@ provisioner() {
     local pv="$nstate/volumes" line ns name uid size class
     mkdir -p "$pv"
     while :; do
-        kc get pvc -A -o jsonpath='{range .items[?(@.status.phase=="Pending")]}{.metadata.namespace} {.metadata.name} {.metadata.uid} {.spec.resources.requests.storage} {.spec.storageClassName}{"\n"}{end}' 2>/dev/null |
+        ground_kc get pvc -A -o jsonpath='{range .items[?(@.status.phase=="Pending")]}{.metadata.namespace} {.metadata.name} {.metadata.uid} {.spec.resources.requests.storage} {.spec.storageClassName}{"\n"}{end}' 2>/dev/null |
             while read -r ns name uid size class; do
                 [ -n "$uid" ] || continue
                 mkdir -p "$pv/$uid"
                 chmod 0777 "$pv/$uid"
-                kc create -f - >/dev/null 2>&1 <<EOF || true
+                ground_kc create -f - >/dev/null 2>&1 <<EOF || true
 apiVersion: v1
 kind: PersistentVolume
 metadata:
@@ -333,11 +322,11 @@ spec:
   hostPath: {path: $pv/$uid, type: Directory}
 EOF
             done
-        kc get pv -l berth.io/ground-provisioned=true \
+        ground_kc get pv -l berth.io/ground-provisioned=true \
             -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}' 2>/dev/null |
             while read -r line; do
                 [ -n "$line" ] || continue
-                kc delete pv "$line" --wait=false >/dev/null 2>&1 && rm -rf "${pv:?}/${line#ground-}"
+                ground_kc delete pv "$line" --wait=false >/dev/null 2>&1 && rm -rf "${pv:?}/${line#ground-}"
             done
         sleep 2
     done
@@ -387,13 +376,6 @@ cmd_up() {
     done)(${#images[@]} images loaded)"
 }
 
-# kill_wait PID: SIGTERM, then SIGKILL after 10 s.
-kill_wait() {
-    kill "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 40); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.25; done
-    kill -9 "$1" 2>/dev/null || true
-}
-
 # remove_cgroups NAME: the node's cgroup tree in every hierarchy, deepest
 # first (a cgroup goes only once its processes and children have).
 remove_cgroups() {
@@ -408,7 +390,7 @@ cmd_down() {
     local n i pid
     n=$(count)
     if [ -f "$nstate/provisioner.pid" ] && ground_pid_alive "$nstate/provisioner.pid" provisioner; then
-        kill_wait "$(cat "$nstate/provisioner.pid")"
+        ground_kill_wait "$(cat "$nstate/provisioner.pid")"
     fi
     for ((i = 0; i < n; i++)); do
         if node_alive "$i"; then
