@@ -1,11 +1,13 @@
 /* berth-sidecar run and the program around it. In-process (sidecar/run.c on
  * real sockets in a temp dir): /healthz, /readyz following the readiness
  * hook, /metrics, the drain hook driven over the Unix socket with progress,
- * result, one drain at a time (409) and bad bodies (400), the status
+ * result, the deadline and run's drain budget (lock wait, drain timeout),
+ * one drain at a time (409) and bad bodies (400), the status
  * document with what the drain engine adds, a 0660 socket, and neither
  * drain nor status reachable over TCP. Then the real build/berth-sidecar
  * binary: exit codes and --help of every subcommand (the broker TLS/SASL
- * flags' usage errors and unreadable files among them), `status` and `drain`
+ * flags' and the drain budget's usage errors and unreadable files among
+ * them), `status` and `drain`
  * against a running `run`, 300 seeded random and malformed inputs on its
  * TCP port and its Unix socket (each answered 4xx or closed; the process
  * lives and still answers), and SIGTERM ending it cleanly; init waiting
@@ -63,6 +65,7 @@ static char *drain_req(long long timeout_ms, char *buf, size_t size)
 
 static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0, restarts_value = 0;
 static long long drain_deadline_left = 0;
+static sc_drain_budget drain_budget_seen;
 
 static int fake_ready(void *user, char *why, size_t size)
 {
@@ -82,6 +85,7 @@ static int fake_drain(sc_drain_call *call, void *user, util_err *err)
     (void)user;
     atomic_fetch_add(&drain_calls, 1);
     drain_deadline_left = call->deadline_ms - sc_now_ms();
+    drain_budget_seen = call->budget;
     sc_drain_progress(call, "moving leadership of 3 partitions off broker %d", call->broker_id);
     while (atomic_load(&drain_hold) && !call->cancelled(call))
         sc_sleep_ms(10);
@@ -137,6 +141,10 @@ static void setup(void)
     cfg.ready = fake_ready;
     cfg.ready_restarts = fake_restarts;
     cfg.drain = fake_drain;
+    cfg.drain_budget.lock_wait_set = true;
+    cfg.drain_budget.lock_wait_ms = 30000;
+    cfg.drain_budget.drain_timeout_set = true;
+    cfg.drain_budget.drain_timeout_ms = 90000;
     cfg.drain_status = fake_status;
     ck_assert_msg(sc_run_new(&cfg, &fx.r, &err) == 0, "%s", err.msg);
     fx.port = sc_run_port(fx.r);
@@ -245,9 +253,11 @@ START_TEST(drain_over_the_socket)
     /* A progress line can never pass for the result. */
     ck_assert_ptr_null(strstr(body, "\nresult: ok, or so"));
     ck_assert_ptr_nonnull(strstr(body, "\nresult: ok\n"));
-    /* The engine got the client's time less a margin. */
+    /* The engine got the client's time less a margin, and run's budget. */
     ck_assert_int_le(drain_deadline_left, 20000 - 2000);
     ck_assert_int_gt(drain_deadline_left, 10000);
+    ck_assert(drain_budget_seen.lock_wait_set && drain_budget_seen.lock_wait_ms == 30000);
+    ck_assert(drain_budget_seen.drain_timeout_set && drain_budget_seen.drain_timeout_ms == 90000);
 
     /* The second call of fake_drain fails: the reason reaches the client. */
     ck_assert_int_eq(request(0, fx.sock, drain_req(5000, req, sizeof req), out, sizeof out), 200);
@@ -395,6 +405,20 @@ START_TEST(exit_codes_and_help)
     ck_assert_int_eq(run_prog(out, sizeof out, (const char *[]){"run", "--help", NULL}), 0);
     ck_assert_ptr_nonnull(strstr(out, "--sasl-password-file FILE"));
     ck_assert_ptr_nonnull(strstr(out, "--broker-ca FILE"));
+    ck_assert_ptr_nonnull(strstr(out, "--lock-wait SECONDS"));
+    ck_assert_ptr_nonnull(strstr(out, "--drain-timeout SECONDS"));
+    /* The drain's budget: whole seconds, a lock wait may be 0, a drain
+     * timeout may not. */
+    ck_assert_int_eq(
+        run_prog(out, sizeof out,
+                 (const char *[]){"run", "--broker-id", "0", "--lock-wait", "-1", NULL}),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, "--lock-wait: \"-1\" is not a whole number"));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out,
+                 (const char *[]){"run", "--broker-id", "0", "--drain-timeout", "0", NULL}),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, "--drain-timeout: \"0\" is not a whole number"));
     ck_assert_int_eq(
         run_prog(out, sizeof out,
                  (const char *[]){"run", "--broker-id", "0", "--sasl-mechanism", "GSSAPI", NULL}),
@@ -542,8 +566,12 @@ START_TEST(program_survives_garbage_and_stops_on_sigterm)
         got = hc_read_until_close(fd, out, sizeof out, 15000, &closed);
         close(fd);
         ck_assert_msg(closed, "case %d: neither answered nor closed", i);
+        /* A refusal: 4xx, or 503 "busy" when the drain route's workers of
+         * earlier cases are still winding down (a slow, loaded machine). */
         if (got > 0)
-            ck_assert_msg(strncmp(out, "HTTP/1.", 7) == 0 && got >= 12 && out[9] == '4',
+            ck_assert_msg(strncmp(out, "HTTP/1.", 7) == 0 && got >= 12 &&
+                              (out[9] == '4' || (strncmp(out + 9, "503", 3) == 0 &&
+                                                 strstr(out, "\r\n\r\nbusy:") != NULL)),
                           "case %d (kind %d, %s): answered %.60s", i, i % 5,
                           use_unix ? "unix" : "tcp", out);
         ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
