@@ -40,6 +40,13 @@ static const char usage_text[] =
     "  --broker HOST:PORT      the broker, on localhost (default localhost:9092)\n" SC_BROKER_USAGE
     "  --probe-interval MS     how often readiness is checked (default 5000)\n"
     "  --probe-timeout MS      connect and call timeout of a check (default 3000)\n"
+    "  --lock-wait SECONDS     the most a drain waits for its turn: kafka, the Lease\n"
+    "                          <cluster>-drain (then it drains anyway); redpanda, the\n"
+    "                          maintenance slot (then it fails). Default: kafka half\n"
+    "                          the client's time, redpanda all of it\n"
+    "  --drain-timeout SECONDS the most a drain takes once that wait is over\n"
+    "                          (default: the rest). Neither goes past the client's\n"
+    "                          --timeout\n"
     "  --flavor kafka|redpanda the broker (default kafka)\n"
     "  --admin-url URL         redpanda: the admin API (default " RP_ADMIN_DEFAULT_URL ")\n"
     "  --admin-ca FILE         redpanda: PEM CAs for an https admin API\n"
@@ -66,6 +73,7 @@ static const char usage_text[] =
 int sc_cmd_run(int argc, char **argv)
 {
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
+    enum { O_LOCKWAIT = 280, O_DRAINTMO };                        /* the drain's budget */
     enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
     enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE, O_PEER, O_PEERSETTLE }; /* Kafka's */
     static const struct option longopts[] = {
@@ -78,6 +86,8 @@ int sc_cmd_run(int argc, char **argv)
         {"probe-interval", required_argument, NULL, O_PINT},
         {"probe-timeout", required_argument, NULL, O_PTMO},
         {"help", no_argument, NULL, O_HELP},
+        {"lock-wait", required_argument, NULL, O_LOCKWAIT},
+        {"drain-timeout", required_argument, NULL, O_DRAINTMO},
         {"flavor", required_argument, NULL, O_FLAVOR},
         {"admin-url", required_argument, NULL, O_RPURL},
         {"admin-ca", required_argument, NULL, O_RPCA},
@@ -98,7 +108,7 @@ int sc_cmd_run(int argc, char **argv)
     util_err err = {{0}};
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
     long hb_batch = SC_KAFKA_HANDBACK_BATCH, hb_pause = SC_KAFKA_HANDBACK_PAUSE_MS;
-    long peer_settle = SC_KAFKA_PEER_DNS_SETTLE_MS;
+    long peer_settle = SC_KAFKA_PEER_DNS_SETTLE_MS, secs = 0;
     const char *peer_name = NULL, *pod_ip = sc_env("POD_IP", NULL);
     char cluster[256] = "";
     int c, rc;
@@ -157,6 +167,16 @@ int sc_cmd_run(int argc, char **argv)
         case O_HELP:
             fputs(usage_text, stdout);
             return SC_EXIT_OK;
+        case O_LOCKWAIT:
+            rc = sc_parse_long("--lock-wait", optarg, 0, 86400, &secs, &err);
+            cfg.drain_budget.lock_wait_set = true;
+            cfg.drain_budget.lock_wait_ms = secs * 1000LL;
+            break;
+        case O_DRAINTMO:
+            rc = sc_parse_long("--drain-timeout", optarg, 1, 86400, &secs, &err);
+            cfg.drain_budget.drain_timeout_set = true;
+            cfg.drain_budget.drain_timeout_ms = secs * 1000LL;
+            break;
         case O_FLAVOR:
             flavor = optarg;
             break;

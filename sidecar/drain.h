@@ -12,15 +12,40 @@
 #ifndef BERTH_SIDECAR_DRAIN_H
 #define BERTH_SIDECAR_DRAIN_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "util/err.h"
 
+/* How a drain spends its time (`run --lock-wait`, `--drain-timeout`): first
+ * it may wait for its turn (Kafka: the Lease "<cluster>-drain"; Redpanda:
+ * the cluster's one maintenance slot), then it drains. Set, each of the two
+ * gets at most its own figure, so a long wait cannot eat the drain's time;
+ * unset, neither has a bound of its own (the Kafka engine then gives the
+ * Lease wait half the time left, as before). Neither ever runs past the
+ * call's deadline, the preStop client's. */
+typedef struct sc_drain_budget {
+    bool lock_wait_set;
+    long long lock_wait_ms; /* 0: one try, no waiting */
+    bool drain_timeout_set;
+    long long drain_timeout_ms;
+} sc_drain_budget;
+
+/* When the wait for the drain's turn, begun at now, must end: now +
+ * lock_wait_ms if set, else deadline; never after deadline. */
+long long sc_drain_wait_until(const sc_drain_budget *b, long long now, long long deadline);
+
+/* When the drain, begun at now (its wait over, turn or not), must end: now
+ * + drain_timeout_ms if set, else deadline; never after deadline. */
+long long sc_drain_work_until(const sc_drain_budget *b, long long now, long long deadline);
+
 typedef struct sc_drain_call sc_drain_call;
 
 struct sc_drain_call {
-    int broker_id;         /* this pod's broker */
-    long long deadline_ms; /* on sc_now_ms()'s clock; return before it */
+    int broker_id;          /* this pod's broker */
+    long long deadline_ms;  /* on sc_now_ms()'s clock; return before it */
+    sc_drain_budget budget; /* how the engine splits the time up to deadline_ms */
     /* Sends one progress line (no newline needed). Returns -1 once the
      * client is gone: the engine should then stop at a safe point. */
     int (*progress)(sc_drain_call *call, const char *line);

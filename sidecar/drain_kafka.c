@@ -156,38 +156,43 @@ static int has_work(const kafka_metadata *md, int32_t broker)
 }
 
 /* Takes the throttle Lease when ctx asks for one and there is work; *out
- * is NULL otherwise. Waits at most half the time left; past that the drain
- * goes on without it (the ledger keeps concurrent drains correct; the Lease
- * only spaces them out). */
+ * is NULL otherwise. Waits for the lock wait (ctx->budget), or without one
+ * half the time left; past that the drain goes on without it (the ledger
+ * keeps concurrent drains correct; the Lease only spaces them out). */
 static int take_lease(sc_session *s, const kafka_metadata *md, kube_lease **out, util_err *err)
 {
     const sc_kafka_ctx *ctx = s->ctx;
     kube_lease_options o = {0};
     kube_lease *l = NULL;
-    long long left = s->deadline_ms - sc_now_ms(), wait = left / 2;
+    long long now = sc_now_ms(), until, hold;
     util_err e = {{0}};
     int rc;
 
     *out = NULL;
-    if (ctx->lease_config == NULL || !has_work(md, ctx->broker_id) || left <= 0)
+    if (ctx->lease_config == NULL || !has_work(md, ctx->broker_id) || s->deadline_ms <= now)
         return 0;
+    until = ctx->budget.lock_wait_set ? sc_drain_wait_until(&ctx->budget, now, s->deadline_ms)
+                                      : now + (s->deadline_ms - now) / 2;
+    /* The latest this drain can end, after waiting the whole time. */
+    hold = sc_drain_work_until(&ctx->budget, until, s->deadline_ms) - now;
     o.namespace = ctx->ns;
     o.name = s->ledger; /* "<cluster>-drain", like the ConfigMap */
     o.identity = ctx->lease_identity;
     /* Held for the whole drain without renewing: it lapses by itself soon
-     * after the drain's deadline if this process dies. The Lease keeps
-     * whole seconds, and its requests get half of duration minus renew
-     * deadline: 3 s. */
-    o.lease_duration_ms = ((left + 999) / 1000 + 10) * 1000;
+     * after the drain's end if this process dies. The Lease keeps whole
+     * seconds, and its requests get half of duration minus renew deadline:
+     * 3 s. */
+    o.lease_duration_ms = ((hold + 999) / 1000 + 10) * 1000;
     o.renew_deadline_ms = o.lease_duration_ms - 6000;
     o.retry_period_ms = 1000;
     if (kube_lease_new(ctx->lease_config, &o, &l, err) < 0)
         return util_err_prefix(err, "drain lease");
-    if (sc_say(s, err, "taking the drain lease %s/%s", ctx->ns, s->ledger) < 0) {
+    if (sc_say(s, err, "taking the drain lease %s/%s, waiting at most %lld s", ctx->ns, s->ledger,
+               (until - now + 999) / 1000) < 0) {
         kube_lease_free(l);
         return -1;
     }
-    rc = kube_lease_acquire_wait(l, (int64_t)(sc_now_ms() + wait) * 1000000LL, &e);
+    rc = kube_lease_acquire_wait(l, (int64_t)until * 1000000LL, &e);
     if (rc == 0) {
         *out = l;
         return sc_say(s, err, "holding the drain lease");
@@ -265,6 +270,9 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0 ||
         take_lease(&s, md0, &lease, err) < 0)
         goto out;
+    /* The wait is over, Lease or not: the drain proper has its own time. */
+    deadline_ms = sc_drain_work_until(&ctx->budget, sc_now_ms(), deadline_ms);
+    s.deadline_ms = deadline_ms;
     r.s = &s;
     r.ongoing = ongoing;
     r.min_isr = min_isr;

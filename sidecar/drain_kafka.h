@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "drain.h"
 #include "kafka/dial.h"
 #include "kube/client.h"
 #include "kube/config.h"
@@ -32,11 +33,14 @@ typedef struct sc_kafka_ctx {
     const char *cluster;         /* the ledger is ConfigMap "<cluster>-drain" */
     /* Throttle: when set, a drain that has leadership to move first takes
      * the Lease "<cluster>-drain" in ns (made from this config, holder
-     * lease_identity or a random one), waiting at most half of its time
-     * for it, and releases it at the end; a drain that moves nothing takes
-     * no Lease. NULL: no throttle. */
+     * lease_identity or a random one), waiting for it as budget says
+     * (sc_drain_wait_until), and releases it at the end; a drain that
+     * moves nothing takes no Lease. NULL: no throttle. */
     const kube_config *lease_config;
     const char *lease_identity;
+    /* The wait for the Lease and the drain after it, each bounded apart
+     * when set (drain.h); zero: the wait gets half the time left. */
+    sc_drain_budget budget;
     int32_t elect_batch; /* partitions per ElectLeaders request; 0: 200 */
     int poll_ms;         /* pause between metadata polls; 0: 300 */
     /* Restore hands leadership back this many partitions at a time (more
@@ -54,8 +58,9 @@ typedef int (*sc_kafka_progress_fn)(void *arg, const char *line);
 /* Return values besides 0 (done) and -1 (failed, err says why). */
 #define SC_KAFKA_INCOMPLETE 1 /* deadline reached or partitions left: err says which */
 
-/* Drains ctx's broker by deadline_ms (sc_now_ms() + budget). 0 when
- * it leads no partition; SC_KAFKA_INCOMPLETE when the deadline came (also
+/* Drains ctx's broker by deadline_ms (sc_now_ms() + budget), and once
+ * the wait for the Lease has ended, within ctx->budget's drain timeout. 0
+ * when it leads no partition; SC_KAFKA_INCOMPLETE when the deadline came (also
  * in the middle of a call) or some partitions cannot move (only in-sync
  * replica, under reassignment, no other replica), err naming them; -1 when
  * the broker, the controller or the ledger could not be used before the

@@ -86,11 +86,11 @@ static void note_error(sc_rp_engine *e, const char *msg)
 
 /* ---- drain ---- */
 
-/* Caps the next request at the time left before the deadline. Returns -1
+/* Caps the next request at the time left before deadline. Returns -1
  * when none is left. */
-static int fit_request(sc_rp_engine *e, const sc_drain_call *call)
+static int fit_request(sc_rp_engine *e, long long deadline)
 {
-    long long left = call->deadline_ms - sc_now_ms();
+    long long left = deadline - sc_now_ms();
 
     if (left <= 0)
         return -1;
@@ -99,13 +99,16 @@ static int fit_request(sc_rp_engine *e, const sc_drain_call *call)
     return 0;
 }
 
-/* Waits one poll interval. Returns -1 if the client left or the deadline
- * would pass first (the caller then ends with what it has). */
-static int wait_poll(sc_rp_engine *e, sc_drain_call *call)
+/* Waits one poll interval, or until cap if that comes first. Returns -1 if
+ * the client left or deadline would pass first (the caller then ends with
+ * what it has). */
+static int wait_poll(sc_rp_engine *e, sc_drain_call *call, long long cap, long long deadline)
 {
     long long until = sc_now_ms() + e->poll_ms;
 
-    if (until >= call->deadline_ms)
+    if (until > cap)
+        until = cap;
+    if (until >= deadline)
         return -1;
     while (sc_now_ms() < until) {
         if (call->cancelled(call))
@@ -134,15 +137,18 @@ static int fail(sc_rp_engine *e, util_err *err)
     return -1;
 }
 
-/* Maintenance mode on, waiting while another broker holds the slot and
- * retrying transport failures, until the deadline. */
+/* Maintenance mode on. While another broker holds the slot it waits, up to
+ * the lock wait (call->budget; unset: the deadline): unlike the Kafka
+ * Lease, there is no draining without the slot. Transport failures it
+ * retries until the deadline. */
 static int maintenance_on(sc_rp_engine *e, sc_drain_call *call, util_err *err)
 {
     util_err last = {{0}};
+    long long slot_until = sc_drain_wait_until(&call->budget, sc_now_ms(), call->deadline_ms);
     int rc;
 
     for (;;) {
-        if (fit_request(e, call) != 0)
+        if (fit_request(e, call->deadline_ms) != 0)
             return stopped(e, call, "turning maintenance mode on", last.msg, err);
         rc = rp_admin_maintenance_on(e->drain_admin, e->broker_id, &last);
         if (rc == 0)
@@ -151,11 +157,19 @@ static int maintenance_on(sc_rp_engine *e, sc_drain_call *call, util_err *err)
             util_err_set(err, "broker %d is unknown to the cluster: %s", e->broker_id, last.msg);
             return fail(e, err);
         }
+        if (rc == RP_ERR_BUSY && slot_until < call->deadline_ms && sc_now_ms() >= slot_until) {
+            util_err_set(err,
+                         "another broker held the maintenance slot for the whole lock wait "
+                         "(%lld s): %s",
+                         (call->budget.lock_wait_ms + 999) / 1000, last.msg);
+            return fail(e, err);
+        }
         if (rc == RP_ERR_BUSY)
             sc_drain_progress(call, "another broker is in maintenance mode; waiting: %s", last.msg);
         else
             sc_drain_progress(call, "admin API failed, retrying: %s", last.msg);
-        if (wait_poll(e, call) != 0)
+        if (wait_poll(e, call, rc == RP_ERR_BUSY ? slot_until : call->deadline_ms,
+                      call->deadline_ms) != 0)
             return stopped(e, call, "turning maintenance mode on", last.msg, err);
     }
 }
@@ -165,6 +179,7 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
     sc_rp_engine *e = user;
     util_err last = {{0}};
     rp_broker b;
+    long long until;
     int rc;
 
     if (call->broker_id != e->broker_id) {
@@ -184,10 +199,12 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
                       rp_admin_url(e->drain_admin));
     if (maintenance_on(e, call, err) != 0)
         return -1;
+    /* The slot is ours: the drain proper has its own time. */
+    until = sc_drain_work_until(&call->budget, sc_now_ms(), call->deadline_ms);
     for (;;) {
         const rp_maintenance_status *m = &b.maintenance;
 
-        if (fit_request(e, call) != 0)
+        if (fit_request(e, until) != 0)
             return stopped(e, call, "waiting for the drain to finish", last.msg, err);
         rc = rp_admin_broker(e->drain_admin, e->broker_id, &b, &last);
         if (rc == RP_ERR_NOT_FOUND) {
@@ -228,7 +245,7 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
             snprintf(last.msg, sizeof last.msg, "%lld transfers in progress, %lld failed",
                      m->transferring, m->failed);
         }
-        if (wait_poll(e, call) != 0)
+        if (wait_poll(e, call, until, until) != 0)
             return stopped(e, call, "waiting for the drain to finish", last.msg, err);
     }
 }

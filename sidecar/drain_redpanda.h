@@ -1,8 +1,9 @@
 /* The Redpanda drain engine for `berth-sidecar run`. Redpanda moves
  * leadership itself when a broker is put in maintenance mode, so drain is:
  * maintenance mode on (waiting while another broker holds the cluster's
- * single maintenance slot), then poll the broker's maintenance_status until
- * it says finished or the deadline comes. Restore is the reverse: once the
+ * single maintenance slot, up to the call's lock wait), then poll the
+ * broker's maintenance_status until it says finished or the drain's time
+ * (drain.h, sc_drain_budget) runs out. Restore is the reverse: once the
  * broker is back and the cluster is healthy, maintenance mode off.
  *
  * Restore runs inside readiness (sc_rp_ready): the restarted broker's

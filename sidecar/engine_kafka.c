@@ -165,6 +165,7 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
     e->last_error[0] = '\0';
     pthread_mutex_unlock(&e->lock);
     ctx_of(e, &ctx);
+    ctx.budget = call->budget;
     rc = sc_kafka_drain(&ctx, call->deadline_ms, to_call, call, err);
     pthread_mutex_unlock(&e->op_lock);
     if (rc != 0) {

@@ -1,9 +1,9 @@
 /* The Kafka drain engine for `berth-sidecar run`: the hooks of run.h
  * (drain, readiness, status) over drain_kafka.h and readiness.h.
  *
- * Drain (sc_drain_fn): sc_kafka_drain to the call's deadline; a drain that
- * ends with partitions still led (only in-sync replica, deadline) fails
- * with the reason, which the preStop client prints.
+ * Drain (sc_drain_fn): sc_kafka_drain to the call's deadline and budget;
+ * a drain that ends with partitions still led (only in-sync replica,
+ * deadline) fails with the reason, which the preStop client prints.
  *
  * Readiness (sc_ready_fn) is latched (readiness.h) and runs restore inside
  * it: once the restarted broker is registered, unfenced, back in every ISR

@@ -183,6 +183,7 @@ static void on_drain(http_stream *s, const http_request *req, void *user)
     memset(&call, 0, sizeof call);
     call.broker_id = r->cfg.broker_id;
     call.deadline_ms = sc_now_ms() + dr.timeout_ms - margin;
+    call.budget = r->cfg.drain_budget;
     call.progress = call_progress;
     call.cancelled = call_cancelled;
     call.io = s;

@@ -44,6 +44,7 @@ typedef struct sc_run_config {
     sc_restarts_fn ready_restarts; /* may be NULL; asked with ready_user */
     sc_drain_fn drain;             /* required; sc_drain_not_implemented until the engine lands */
     void *drain_user;
+    sc_drain_budget drain_budget;    /* handed to every drain call (drain.h) */
     sc_drain_status_fn drain_status; /* may be NULL */
     void *drain_status_user;
 } sc_run_config;

@@ -248,6 +248,58 @@ START_TEST(drain_waits_for_the_maintenance_slot)
 }
 END_TEST
 
+/* With run's budget (--lock-wait, --drain-timeout): the slot is waited for
+ * at most the lock wait, though the client has time left, and the drain
+ * after it gets the drain timeout from when maintenance went on, however
+ * long the slot took. */
+START_TEST(lock_wait_and_drain_timeout_bound_each_part)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 50, 0);
+    tcall *t = new_call(1, 30000);
+    util_err err = {{0}};
+    long long began = sc_now_ms(), took;
+    pthread_t th;
+
+    t->call.budget.lock_wait_set = true;
+    t->call.budget.lock_wait_ms = 600;
+    fake_rp_set_maintenance(f, 2); /* held for good */
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    took = sc_now_ms() - began;
+    ck_assert_msg(strstr(err.msg, "another broker held the maintenance slot for the whole lock "
+                                  "wait (1 s): ") != NULL &&
+                      strstr(err.msg, "Broker 2 is already in maintenance mode") != NULL,
+                  "%s", err.msg);
+    ck_assert_msg(took >= 500 && took < 3000, "gave up after %lld ms", took);
+    ck_assert_int_eq(fake_rp_maintenance(f), 2);
+    free(t);
+    sc_rp_engine_free(e);
+
+    /* The slot comes after 300 ms, the drain never finishes: it gets its
+     * 700 ms from then, not what is left of the lock wait or the client's
+     * 30 s. */
+    e = engine(f, 1, 50, 0);
+    t = new_call(1, 30000);
+    t->call.budget.lock_wait_set = true;
+    t->call.budget.lock_wait_ms = 5000;
+    t->call.budget.drain_timeout_set = true;
+    t->call.budget.drain_timeout_ms = 700;
+    fake_rp_set_drain(f, 0, false);
+    began = sc_now_ms();
+    pthread_create(&th, NULL, release_slot, f);
+    ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
+    took = sc_now_ms() - began;
+    pthread_join(th, NULL);
+    ck_assert_msg(strstr(err.msg, "deadline reached while waiting for the drain to finish") != NULL,
+                  "%s", err.msg);
+    ck_assert_msg(took >= 900 && took < 4000, "drain ended after %lld ms", took);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    free(t);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
 START_TEST(unknown_broker_fails_at_once)
 {
     fake_rp *f = fake_rp_start(3, 10);
@@ -654,6 +706,7 @@ int main(void)
     tcase_add_test(drain, deadline_reached_while_transferring);
     tcase_add_test(drain, slow_answers_are_cut_at_the_deadline);
     tcase_add_test(drain, drain_waits_for_the_maintenance_slot);
+    tcase_add_test(drain, lock_wait_and_drain_timeout_bound_each_part);
     tcase_add_test(drain, unknown_broker_fails_at_once);
     tcase_add_test(drain, garbage_status_is_a_clear_error);
     tcase_add_test(drain, a_client_that_leaves_cancels);
