@@ -39,6 +39,12 @@
 #define OP_POD_TLS_DIR         "/etc/berth/tls" /* + "/<listener>" */
 #define OP_POD_SIDECAR_PORT    9180             /* /healthz /readyz /metrics */
 #define OP_POD_KAFKA_HOME      "/opt/kafka"
+/* Redpanda's admin API as the sidecar reaches it: on the pod's loopback,
+ * at the one admin listener init renders into redpanda.yaml (0.0.0.0:9644,
+ * plain HTTP without authentication: sidecar/render_redpanda.c, and the
+ * KafkaCluster has no field for admin TLS or credentials). 127.0.0.1, not
+ * localhost: that listener is IPv4 only. */
+#define OP_POD_REDPANDA_ADMIN_URL "http://127.0.0.1:9644"
 
 /* Kafka's own shutdown after SIGTERM, and the sidecar's margin, on top of
  * the drain (lock wait + timeout) in the grace period. */
@@ -78,6 +84,20 @@ cJSON *op_desired_statefulset(const op_cluster *c, const op_options *o, util_err
  * the grace period in seconds. */
 long op_heap_mib(const op_cluster *c);
 int op_grace_seconds(const op_cluster *c);
+
+/* Redpanda's share of the broker container, for `rpk redpanda start`:
+ * without it Redpanda sizes itself from what it sees of the node. Each
+ * figure comes from the container's limit, else its request. */
+typedef struct op_redpanda_size {
+    int smp;              /* --smp: whole CPU cores, at least 1; 0: no CPU given */
+    bool overprovisioned; /* less than one core: --overprovisioned */
+    long memory_mib;      /* --memory: OP_REDPANDA_MEMORY_PERCENT of the memory; 0: none given */
+} op_redpanda_size;
+
+#define OP_REDPANDA_MEMORY_PERCENT 80
+
+/* All zero for flavor kafka. */
+op_redpanda_size op_redpanda_sizing(const op_cluster *c);
 
 /* Every Service: headless "<c>-brokers", bootstrap "<c>-bootstrap", and one
  * "<c>-<id>-<listener>" per broker and nodeport or loadbalancer listener.

@@ -13,7 +13,8 @@
  *   the sidecar (a sidecar crash must not restart Kafka). The broker runs as
  *   PID 1 (exec) so SIGTERM reaches it.
  * - The grace period covers waiting for the drain lock, the drain, Kafka's
- *   own shutdown and a margin; the preStop client gets the drain part.
+ *   own shutdown and a margin; the preStop client gets the drain part (lock
+ *   wait + drain timeout), the sidecar each of the two apart.
  * - Only the sidecar gets an API token (projected); the broker image is the
  *   user's and needs none.
  * - Memory request = limit and the heap a fraction of it, so the rest stays
@@ -118,6 +119,52 @@ long op_heap_mib(const op_cluster *c)
     return (long)(bytes * c->heap_percent / 100.0 / (1024.0 * 1024));
 }
 
+/* A resource of the broker container, the limit else the request, within
+ * [0, hi] (hi only bounds what a cast must hold); 0 when neither is given. */
+static double container_resource(const op_cluster *c, const char *name, double hi)
+{
+    static const char *const kinds[] = {"limits", "requests"};
+    double v;
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(c->resources, kinds[i]), name);
+
+        if (j != NULL && op_quantity_of(j, &v) == 0 && v > 0)
+            return v < hi ? v : hi;
+    }
+    return 0;
+}
+
+/* Unasked, Redpanda (Seastar) runs a shard on every core it sees, and a
+ * CPU limit is a time quota, not fewer cores: the shards of a 2-core
+ * container on a 32-core node would each get a sliver. So --smp is the
+ * whole cores the container may use, at least 1, and below one core
+ * --overprovisioned (no busy-polling of a core it does not have), as
+ * Redpanda's own chart does. Memory: Redpanda's guidance for Kubernetes is
+ * 80 % of the container's memory to Redpanda, the rest headroom for
+ * Seastar's overhead and the container's other allocations (the Kafka heap,
+ * op_heap_mib, likewise leaves its rest to the page cache). With --memory
+ * given, --reserve-memory only bounds what --memory may ask, and Seastar's
+ * default reserve (at least 1.5 GiB) would refuse 80 % of a container of a
+ * few GiB; so the broker gets --reserve-memory 0M beside it. */
+op_redpanda_size op_redpanda_sizing(const op_cluster *c)
+{
+    op_redpanda_size s = {0, false, 0};
+    double cpu, mem;
+
+    if (c->flavor != OP_FLAVOR_REDPANDA)
+        return s;
+    cpu = container_resource(c, "cpu", 65536);
+    mem = container_resource(c, "memory", 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024);
+    if (cpu > 0) {
+        s.smp = cpu < 1 ? 1 : (int)floor(cpu);
+        s.overprovisioned = cpu < 1;
+    }
+    s.memory_mib = (long)(mem * OP_REDPANDA_MEMORY_PERCENT / 100.0 / (1024.0 * 1024));
+    return s;
+}
+
 int op_grace_seconds(const op_cluster *c)
 {
     return c->lock_wait_s + c->drain_timeout_s + OP_SHUTDOWN_BUDGET_S + OP_GRACE_MARGIN_S;
@@ -145,6 +192,7 @@ static cJSON *broker_container(const op_cluster *c)
     cJSON *k = cJSON_CreateObject(), *env, *ports, *probe, *hg, *pre, *ex, *mounts, *res;
     char script[1024], timeout[16];
     long heap = op_heap_mib(c);
+    op_redpanda_size rp = op_redpanda_sizing(c);
 
     cJSON_AddStringToObject(k, "name", "broker");
     cJSON_AddStringToObject(k, "image", c->image);
@@ -155,9 +203,17 @@ static cJSON *broker_container(const op_cluster *c)
                  "--config %s && exec %s/bin/kafka-server-start.sh %s",
                  OP_POD_KAFKA_HOME, OP_POD_CLUSTER_ID_FILE, OP_POD_KAFKA_CONFIG, OP_POD_KAFKA_HOME,
                  OP_POD_KAFKA_CONFIG);
-    else
-        snprintf(script, sizeof script, "exec /usr/bin/rpk redpanda start --config %s",
-                 OP_POD_REDPANDA_CONFIG);
+    else {
+        int n = snprintf(script, sizeof script, "exec /usr/bin/rpk redpanda start --config %s",
+                         OP_POD_REDPANDA_CONFIG);
+
+        if (rp.smp > 0)
+            n += snprintf(script + n, sizeof script - (size_t)n, " --smp %d%s", rp.smp,
+                          rp.overprovisioned ? " --overprovisioned" : "");
+        if (rp.memory_mib > 0)
+            snprintf(script + n, sizeof script - (size_t)n, " --memory %ldM --reserve-memory 0M",
+                     rp.memory_mib);
+    }
     cJSON_AddItemToObject(k, "command", strings((const char *[]){"/bin/sh", "-c", script, NULL}));
 
     env = cJSON_AddArrayToObject(k, "env");
@@ -253,32 +309,42 @@ static cJSON *init_container(const op_cluster *c, const op_options *o)
     return k;
 }
 
-/* The native sidecar: an init container that keeps running. It talks to
- * its broker on localhost, on the internal listener. A Kafka sidecar also
+/* The native sidecar: an init container that keeps running. A Kafka
+ * sidecar talks to its broker on localhost, on the internal listener, and
  * gets the pod DNS name the other brokers dial ($(POD_NAME) is expanded by
  * the kubelet from the container's environment): after a restart it hands
  * leadership back only once that name has resolved to the pod's new IP
- * long enough for no peer to cache the old one (sidecar/peer_dns.h). */
+ * long enough for no peer to cache the old one (sidecar/peer_dns.h). A
+ * Redpanda sidecar drains through maintenance mode on the admin API
+ * instead (sidecar/drain_redpanda.h). Both get the drain's two budgets
+ * apart, so the Lease (or maintenance slot) wait cannot eat into the drain
+ * (sidecar/README.md); the preStop client's timeout is their sum. */
 static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
 {
-    cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p;
-    char port[8], broker[32], peer[OP_NAME_MAX * 2 + 256];
+    cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p, *cmd;
+    char port[8], broker[32], peer[OP_NAME_MAX * 2 + 256], lock_wait[16], drain_timeout[16];
 
     snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
     snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
     snprintf(peer, sizeof peer, "$(POD_NAME).%s-brokers.%s.svc.%s", c->name, c->namespace,
              o->cluster_domain);
+    snprintf(lock_wait, sizeof lock_wait, "%d", c->lock_wait_s);
+    snprintf(drain_timeout, sizeof drain_timeout, "%d", c->drain_timeout_s);
     cJSON_AddStringToObject(k, "name", "sidecar");
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
-    cJSON_AddItemToObject(
-        k, "command",
-        c->flavor == OP_FLAVOR_KAFKA
-            ? strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
-                                       OP_POD_DRAIN_SOCKET, "--broker", broker, "--peer-name", peer,
-                                       NULL})
-            : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
-                                       OP_POD_DRAIN_SOCKET, "--broker", broker, NULL}));
+    cmd = c->flavor == OP_FLAVOR_KAFKA
+              ? strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                         OP_POD_DRAIN_SOCKET, "--broker", broker, "--peer-name",
+                                         peer, NULL})
+              : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
+                                         OP_POD_DRAIN_SOCKET, "--flavor", "redpanda", "--admin-url",
+                                         OP_POD_REDPANDA_ADMIN_URL, NULL});
+    cJSON_AddItemToArray(cmd, cJSON_CreateString("--lock-wait"));
+    cJSON_AddItemToArray(cmd, cJSON_CreateString(lock_wait));
+    cJSON_AddItemToArray(cmd, cJSON_CreateString("--drain-timeout"));
+    cJSON_AddItemToArray(cmd, cJSON_CreateString(drain_timeout));
+    cJSON_AddItemToObject(k, "command", cmd);
     cJSON_AddItemToObject(k, "env", downward_env());
     ports = cJSON_AddArrayToObject(k, "ports");
     p = cJSON_CreateObject();

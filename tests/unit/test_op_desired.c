@@ -1,8 +1,10 @@
 /* The operator's pure parts: a KafkaCluster's spec read with defaults and
  * operator-only checks, the address every broker advertises (several
  * addresses of one type, a node lacking the preferred type, node ports
- * advertised instead of container ports), and every desired object pinned
- * by a golden JSON file beside this test (tests/unit/test_op_desired/).
+ * advertised instead of container ports), every desired object pinned by a
+ * golden JSON file beside this test (tests/unit/test_op_desired/), and, by
+ * meaning, the sidecar's engine and drain budget and Redpanda's --smp and
+ * --memory from the broker container's resources.
  *
  * Run with BERTH_UPDATE_GOLDEN=1 to rewrite the goldens after an intended
  * change, then review the diff. */
@@ -440,6 +442,137 @@ START_TEST(heap_override_must_leave_room)
 }
 END_TEST
 
+/* The pod's containers by name: "sidecar" among the init containers, or
+ * "broker". */
+static const cJSON *container(const cJSON *sts, const char *name)
+{
+    const cJSON *pod = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"), "spec");
+    const char *lists[] = {"initContainers", "containers"};
+    const cJSON *k;
+
+    for (int i = 0; i < 2; i++)
+        cJSON_ArrayForEach(k, cJSON_GetObjectItem(pod, lists[i]))
+        {
+            if (strcmp(cJSON_GetObjectItem(k, "name")->valuestring, name) == 0)
+                return k;
+        }
+    ck_abort_msg("no container %s", name);
+    return NULL;
+}
+
+/* The value after flag in a container's command, or NULL. */
+static const char *arg_after(const cJSON *k, const char *flag)
+{
+    const cJSON *a;
+
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(k, "command"))
+    {
+        if (strcmp(a->valuestring, flag) == 0)
+            return a->next != NULL ? a->next->valuestring : NULL;
+    }
+    return NULL;
+}
+
+/* A Redpanda pod's sidecar runs the Redpanda engine on the admin API that
+ * init renders (no --broker: it never dials the Kafka port); every
+ * sidecar gets the lock wait and drain timeout apart, and the preStop
+ * client their sum. Asserted by meaning beside the goldens. */
+START_TEST(sidecars_get_their_engine_and_drain_budget)
+{
+    op_cluster c;
+    cJSON *cr = parse_cr("redpanda.cr.json", &c);
+    util_err err = {{0}};
+    cJSON *sts = op_desired_statefulset(&c, &opts, &err);
+    const cJSON *sc = container(sts, "sidecar"), *broker = container(sts, "broker");
+    const cJSON *pre = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(broker, "lifecycle"), "preStop"), "exec");
+    const cJSON *a;
+
+    ck_assert_str_eq(arg_after(sc, "--flavor"), "redpanda");
+    ck_assert_str_eq(arg_after(sc, "--admin-url"), "http://127.0.0.1:9644");
+    ck_assert_ptr_null(arg_after(sc, "--broker"));
+    ck_assert_ptr_null(arg_after(sc, "--admin-user"));
+    ck_assert_str_eq(arg_after(sc, "--lock-wait"), "60");
+    ck_assert_str_eq(arg_after(sc, "--drain-timeout"), "120");
+    a = cJSON_GetObjectItem(pre, "command");
+    ck_assert_str_eq(cJSON_GetArrayItem(a, cJSON_GetArraySize(a) - 2)->valuestring, "--timeout");
+    ck_assert_str_eq(cJSON_GetArrayItem(a, cJSON_GetArraySize(a) - 1)->valuestring, "180");
+    cJSON_Delete(sts);
+    cJSON_Delete(cr);
+
+    cr = parse_cr("lb-tls.cr.json", &c);
+    sts = op_desired_statefulset(&c, &opts, &err);
+    sc = container(sts, "sidecar");
+    ck_assert_ptr_null(arg_after(sc, "--flavor")); /* kafka, the default */
+    ck_assert_str_eq(arg_after(sc, "--broker"), "localhost:9092");
+    ck_assert_str_eq(arg_after(sc, "--lock-wait"), "30");
+    ck_assert_str_eq(arg_after(sc, "--drain-timeout"), "300");
+    cJSON_Delete(sts);
+    cJSON_Delete(cr);
+}
+END_TEST
+
+/* Redpanda's --smp and --memory from the broker container's resources:
+ * the limit, else the request; whole cores, at least one (and
+ * overprovisioned below one); 80 % of the memory in MiB; nothing given,
+ * no flag; nothing at all for Kafka. */
+START_TEST(redpanda_is_sized_from_its_container)
+{
+    static const struct {
+        const char *resources;
+        int smp;
+        bool over;
+        long mib;
+    } cases[] = {
+        {"{\"requests\":{\"cpu\":\"1\",\"memory\":\"4Gi\"},\"limits\":{\"memory\":\"4Gi\"}}", 1,
+         false, 3276},
+        {"{\"requests\":{\"cpu\":\"2\"},\"limits\":{\"cpu\":\"3500m\",\"memory\":\"1Gi\"}}", 3,
+         false, 819},
+        {"{\"requests\":{\"cpu\":\"500m\",\"memory\":\"2G\"}}", 1, true, 1525},
+        {"{\"requests\":{\"cpu\":4}}", 4, false, 0},
+        {"{}", 0, false, 0},
+    };
+    op_cluster c;
+    cJSON *cr = load("redpanda.cr.json"), *spec = cJSON_GetObjectItem(cr, "spec");
+    util_err err = {{0}};
+    op_redpanda_size rp;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON_ReplaceItemInObject(spec, "resources", cJSON_Parse(cases[i].resources));
+        ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+        rp = op_redpanda_sizing(&c);
+        ck_assert_msg(rp.smp == cases[i].smp && rp.overprovisioned == cases[i].over &&
+                          rp.memory_mib == cases[i].mib,
+                      "%s: smp %d%s, %ld MiB", cases[i].resources, rp.smp,
+                      rp.overprovisioned ? " overprovisioned" : "", rp.memory_mib);
+    }
+    /* In the broker's command, as rpk takes them. */
+    {
+        cJSON *sts = op_desired_statefulset(&c, &opts, &err);
+        const char *script =
+            cJSON_GetArrayItem(cJSON_GetObjectItem(container(sts, "broker"), "command"), 2)
+                ->valuestring;
+
+        ck_assert_ptr_null(strstr(script, "--smp")); /* the last case gives nothing */
+        cJSON_Delete(sts);
+        cJSON_ReplaceItemInObject(spec, "resources", cJSON_Parse(cases[2].resources));
+        ck_assert_int_eq(op_cluster_parse(cr, &c, &err), 0);
+        sts = op_desired_statefulset(&c, &opts, &err);
+        script = cJSON_GetArrayItem(cJSON_GetObjectItem(container(sts, "broker"), "command"), 2)
+                     ->valuestring;
+        ck_assert_ptr_nonnull(
+            strstr(script, " --smp 1 --overprovisioned --memory 1525M --reserve-memory 0M"));
+        cJSON_Delete(sts);
+    }
+    cJSON_Delete(cr);
+    cr = parse_cr("lb-tls.cr.json", &c);
+    rp = op_redpanda_sizing(&c);
+    ck_assert(rp.smp == 0 && !rp.overprovisioned && rp.memory_mib == 0);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 START_TEST(cluster_ids_are_kafka_shaped_and_kept)
 {
     char a[23], b[23], back[23];
@@ -536,6 +669,8 @@ int main(void)
     tcase_add_test(tc, loadbalancer_tls_cluster_objects_match_goldens);
     tcase_add_test(tc, redpanda_hostport_cluster_objects_match_goldens);
     tcase_add_test(tc, statefulset_keeps_its_promises);
+    tcase_add_test(tc, sidecars_get_their_engine_and_drain_budget);
+    tcase_add_test(tc, redpanda_is_sized_from_its_container);
     tcase_add_test(tc, pull_secrets_reach_the_pods_only_when_given);
     tcase_add_test(tc, builders_are_deterministic);
     tcase_add_test(tc, node_address_by_preference_with_fallback);

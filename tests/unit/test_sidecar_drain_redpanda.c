@@ -26,8 +26,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "operator/cluster.h"
+#include "operator/desired.h"
 #include "sidecar/cmd.h"
 #include "sidecar/drain_redpanda.h"
+#include "sidecar/render.h"
 #include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/tmpdir.h"
@@ -695,6 +698,185 @@ START_TEST(sidecar_drains_redpanda_for_the_prestop_client)
 }
 END_TEST
 
+/* ---- the operator's pod, as its kubelet runs it ---- */
+
+/* A Redpanda KafkaCluster: 2 s lock wait, 20 s drain. */
+static const char rp_cluster[] =
+    "{\"apiVersion\": \"berth.io/v1alpha1\", \"kind\": \"KafkaCluster\","
+    " \"metadata\": {\"name\": \"rpd\", \"namespace\": \"rp\", \"uid\": \"u-1\"},"
+    " \"spec\": {\"flavor\": \"redpanda\", \"image\": \"redpandadata/redpanda:v25.3.6\","
+    " \"listeners\": [{\"name\": \"internal\", \"port\": 9092, \"type\": \"internal\"}],"
+    " \"drain\": {\"lockWaitSeconds\": 2, \"timeoutSeconds\": 20}}}";
+
+/* The command of container name (an init container or the broker's
+ * preStop) in the operator's StatefulSet for rp_cluster, as argv. What
+ * only a pod has is swapped for the test's: the program paths, the socket,
+ * an HTTP port of 0 and, once checked to be the admin port init renders,
+ * the admin URL for the fake's. The strings live in *keep (cJSON_Delete). */
+static void operator_argv(const char *name, const char *admin_url, const char *sock, char **argv,
+                          size_t cap, cJSON **keep)
+{
+    static const op_options o = {"localhost/berth-sidecar:0.1.0", "cluster.local"};
+    cJSON *cr = cJSON_Parse(rp_cluster), *sts;
+    const cJSON *pod, *k, *cmd = NULL, *a;
+    op_cluster c;
+    util_err err = {{0}};
+    char rendered[64];
+    size_t n = 0;
+
+    ck_assert_ptr_nonnull(cr);
+    ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+    sts = op_desired_statefulset(&c, &o, &err);
+    ck_assert_msg(sts != NULL, "%s", err.msg);
+    pod = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"),
+                              "spec");
+    cJSON_ArrayForEach(k, cJSON_GetObjectItem(pod, "initContainers"))
+    {
+        if (strcmp(cJSON_GetObjectItem(k, "name")->valuestring, name) == 0)
+            cmd = cJSON_GetObjectItem(k, "command");
+    }
+    if (strcmp(name, "preStop") == 0)
+        cmd = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(
+                cJSON_GetObjectItem(
+                    cJSON_GetObjectItem(
+                        cJSON_GetArrayItem(cJSON_GetObjectItem(pod, "containers"), 0), "lifecycle"),
+                    "preStop"),
+                "exec"),
+            "command");
+    ck_assert_msg(cmd != NULL, "no command for %s", name);
+    snprintf(rendered, sizeof rendered, "http://127.0.0.1:%d", SC_REDPANDA_ADMIN_PORT);
+    cJSON_ArrayForEach(a, cmd)
+    {
+        const char *v = a->valuestring, *prev = n > 0 ? argv[n - 1] : "";
+
+        ck_assert_uint_lt(n + 1, cap);
+        if (n == 0)
+            v = strcmp(name, "preStop") == 0 ? drain_bin : sidecar_bin;
+        else if (strcmp(prev, "--socket") == 0)
+            v = sock;
+        else if (strcmp(prev, "--http-port") == 0)
+            v = "0";
+        else if (strcmp(prev, "--admin-url") == 0) {
+            ck_assert_str_eq(v, rendered);
+            v = admin_url;
+        }
+        argv[n++] = (char *)v;
+    }
+    argv[n] = NULL;
+    *keep = sts;
+    cJSON_Delete(cr);
+}
+
+/* Starts the operator's sidecar command for pod rpd-1 against the fake;
+ * its log in dir/run.log. */
+static pid_t start_operator_sidecar(const fake_rp *f, const char *dir, const char *sock,
+                                    cJSON **keep)
+{
+    char *argv[40], logpath[512];
+    pid_t pid;
+
+    find_bins();
+    operator_argv("sidecar", fake_rp_url(f), sock, argv, 40, keep);
+    snprintf(logpath, sizeof logpath, "%s/run.log", dir);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *lf = freopen(logpath, "a", stderr);
+        (void)lf;
+        setenv("POD_NAME", "rpd-1", 1); /* the Downward API's */
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 3000 && access(sock, F_OK) != 0; i++) {
+        ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "run exited; see %s", logpath);
+        sc_sleep_ms(10);
+    }
+    ck_assert_msg(access(sock, F_OK) == 0, "no socket; see %s", logpath);
+    return pid;
+}
+
+static void stop_sidecar(pid_t pid)
+{
+    int status;
+
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run ended with %d", status);
+}
+
+/* The sidecar command the operator gives a Redpanda pod makes `run` take
+ * the Redpanda engine: it restores over the admin API (maintenance mode
+ * off, which no Kafka engine does) and its status is Redpanda's. */
+START_TEST(operator_sidecar_args_choose_the_redpanda_engine)
+{
+    static char out[65536];
+    char *dir = tmpdir_new(), sock[512];
+    fake_rp *f = fake_rp_start(3, 20);
+    cJSON *keep = NULL;
+    pid_t pid;
+    int i;
+
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    fake_rp_set_maintenance(f, 1); /* back from a roll, still in maintenance */
+    pid = start_operator_sidecar(f, dir, sock, &keep);
+    for (i = 0; i < 3000 && fake_rp_maintenance(f) != -1; i++)
+        sc_sleep_ms(10);
+    ck_assert_msg(fake_rp_maintenance(f) == -1, "no restore; see %s/run.log", dir);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 1);
+    ck_assert_int_eq(run_prog(out, sizeof out,
+                              (char *[]){sidecar_bin, "status", "--json", "--socket", sock, NULL}),
+                     0);
+    ck_assert_msg(strstr(out, "\"redpanda\":") != NULL && strstr(out, "\"kafka\":") == NULL, "%s",
+                  out);
+    ck_assert_msg(strstr(out, fake_rp_url(f)) != NULL, "%s", out);
+    stop_sidecar(pid);
+    cJSON_Delete(keep);
+    fake_rp_stop(f);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The operator's preStop command against the operator's sidecar: the
+ * broker goes into maintenance mode and the drain finishes; with another
+ * broker holding the slot, the sidecar gives up after the CR's 2 s lock
+ * wait, long before the client's 22 s. */
+START_TEST(operator_prestop_puts_the_broker_in_maintenance_mode)
+{
+    static char out[65536];
+    char *dir = tmpdir_new(), sock[512], *pre[16];
+    fake_rp *f = fake_rp_start(3, 20);
+    cJSON *keep = NULL, *keep_pre = NULL;
+    long long began, took;
+    pid_t pid;
+
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    fake_rp_set_drain(f, 3, false);
+    pid = start_operator_sidecar(f, dir, sock, &keep);
+    operator_argv("preStop", NULL, sock, pre, 16, &keep_pre);
+    ck_assert_str_eq(pre[4], "22"); /* --timeout: lock wait + drain timeout */
+    ck_assert_msg(run_prog(out, sizeof out, pre) == 0, "berth-drain failed: %s", out);
+    ck_assert_msg(strstr(out, "broker 1: maintenance mode on via http://127.0.0.1:") != NULL, "%s",
+                  out);
+    ck_assert_msg(strstr(out, "draining: finished, 20 partitions") != NULL, "%s", out);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 1);
+
+    fake_rp_set_maintenance(f, 2);
+    began = sc_now_ms();
+    ck_assert_int_eq(run_prog(out, sizeof out, pre), 1);
+    took = sc_now_ms() - began;
+    ck_assert_msg(strstr(out, "held the maintenance slot for the whole lock wait (2 s)") != NULL,
+                  "%s", out);
+    ck_assert_msg(took >= 1500 && took < 8000, "gave up after %lld ms", took);
+    stop_sidecar(pid);
+    cJSON_Delete(keep_pre);
+    cJSON_Delete(keep);
+    fake_rp_stop(f);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_drain_redpanda");
@@ -716,6 +898,8 @@ int main(void)
     tcase_add_test(restore, a_drained_broker_that_restarts_is_restored_by_its_sidecar);
     tcase_add_test(restore, an_admin_api_that_refuses_is_a_restart_a_slow_one_is_not);
     tcase_add_test(prog, sidecar_drains_redpanda_for_the_prestop_client);
+    tcase_add_test(prog, operator_sidecar_args_choose_the_redpanda_engine);
+    tcase_add_test(prog, operator_prestop_puts_the_broker_in_maintenance_mode);
     tcase_set_timeout(drain, 120);
     tcase_set_timeout(restore, 60);
     tcase_set_timeout(prog, 180);
