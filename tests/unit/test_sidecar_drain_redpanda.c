@@ -2,7 +2,8 @@
  * admin API (tests/support/fake_redpanda_admin.c; no Redpanda binary can be
  * had here). In-process: a drain that finishes after some status polls, one
  * that finishes with failed transfers, the deadline while transfers are
- * still running, waiting for the single maintenance slot, an unknown broker
+ * still running, waiting for the single maintenance slot, run's lock wait
+ * and drain timeout bounding each part apart, an unknown broker
  * (404), garbage answers, a client that leaves, slow answers; restore
  * (maintenance off) only once the cluster is healthy, inside latched
  * readiness; the latch is the broker process's: a broker the cluster does
@@ -11,7 +12,10 @@
  * process that ended). Then the real programs: `berth-sidecar run --flavor redpanda`
  * against the fake restores at start, and the static preStop client
  * `berth-drain` drives a drain through it over the Unix socket, with the
- * admin API behind basic auth. */
+ * admin API behind basic auth; and the operator's own sidecar and preStop
+ * commands for a Redpanda cluster (operator/desired_statefulset.c) pick
+ * the Redpanda engine, put the broker in maintenance mode and give up on a
+ * held slot after the CR's lock wait. */
 #include <check.h>
 #include <errno.h>
 #include <libgen.h>
