@@ -46,10 +46,10 @@ disturbed=0
 
 roll_fail() { echo "drain_roll: error: $*" >&2; exit 1; }
 cleanup() {
-    local rc=$? i pid
+    local rc=$? i
     trap - EXIT
     set +e
-    pid=$(cat "$roll_tmp/perf.pid" 2>/dev/null) && { kill -- -"$pid" 2>/dev/null; kill "$pid" 2>/dev/null; }
+    roll_perf_kill
     roll_sidecars_stop
     if [ "$disturbed" = 1 ]; then
         for ((i = 0; i < $(roll_brokers); i++)); do
@@ -65,9 +65,7 @@ cleanup() {
     fi
     roll_topic_delete "$big_topic"
     roll_topic_delete "$perf_topic"
-    roll_teardown_ns
-    [ "$rc" -eq 0 ] && rm -rf "$roll_tmp" || echo "drain_roll: logs kept in $roll_tmp" >&2
-    exit "$rc"
+    roll_finish "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

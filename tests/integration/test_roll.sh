@@ -46,10 +46,10 @@ roll_fail() { fail "$@"; }
 ok() { echo "ok: $*"; }
 
 cleanup() {
-    local rc=$? i pid
+    local rc=$? i
     trap - EXIT
     set +e
-    pid=$(cat "$roll_tmp/perf.pid" 2>/dev/null) && { kill -- -"$pid" 2>/dev/null; kill "$pid" 2>/dev/null; }
+    roll_perf_kill
     if [ "$finished" != 1 ] && [ "$disturbed" = 1 ]; then
         # Bring the cluster back: every broker running, a fresh sidecar per
         # broker restores what a drain demoted, then preferred leaders.
@@ -65,10 +65,7 @@ cleanup() {
     roll_sidecars_stop
     roll_topic_delete "$drift_topic"
     roll_topic_delete "$perf_topic"
-    roll_teardown_ns
-    [ "$rc" -eq 0 ] || { echo "logs kept in $roll_tmp" >&2; exit "$rc"; }
-    rm -rf "$roll_tmp"
-    exit 0
+    roll_finish "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -81,14 +78,7 @@ roll_setup
 roll_snapshot >"$roll_tmp/cluster-before"
 roll_topic_create "$drift_topic" "$PARTITIONS"
 roll_topic_create "$perf_topic" "$PERF_PARTITIONS"
-# Until every partition of the new topic has a leader.
-for _ in $(seq 1 60); do
-    roll_snapshot "$drift_topic" >"$roll_tmp/orig"
-    [ "$(awk '$4 >= 0' "$roll_tmp/orig" | wc -l)" -eq "$PARTITIONS" ] && break
-    sleep 1
-done
-[ "$(awk '$4 >= 0' "$roll_tmp/orig" | wc -l)" -eq "$PARTITIONS" ] ||
-    fail "$drift_topic: not every one of $PARTITIONS partitions has a leader"
+roll_wait_leaders "$drift_topic" "$PARTITIONS" "$roll_tmp/orig"
 for ((i = 0; i < n; i++)); do
     led[$i]=$(roll_leads "$roll_tmp/orig" "$i")
     [ "${led[$i]}" -gt 0 ] || fail "broker $i leads no partition of $drift_topic at the start"
@@ -145,9 +135,7 @@ drained_sent=$perf_sent drained_failed=$perf_failed drained_max=$perf_max_ms
 cp "$roll_tmp/perf.log" "$roll_tmp/perf-drained.log"
 roll_perf_slow
 echo "roll with drain:    ${drained_secs}s, $drained_sent records acknowledged, $drained_failed failed sends, max latency ${drained_max} ms"
-[ "$drained_sent" -gt 0 ] || fail "the producer acknowledged no record during the drained roll"
-[ "$drained_failed" -eq 0 ] ||
-    fail "$drained_failed sends failed during the drained roll: $(grep -m3 -E 'Exception|Error' "$roll_tmp/perf-drained.log")"
+roll_perf_check "the drained roll"
 ok "rolling restart with drain under load: zero failed sends"
 no_drift "drained roll 1 of 3"
 

@@ -97,6 +97,15 @@ roll_teardown_ns() {
     roll_kubectl delete namespace "$roll_ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
 }
 
+# roll_finish RC: the end of a caller's cleanup: deletes the namespace, and
+# the scratch directory unless RC is a failure (then it names it); exits RC.
+roll_finish() {
+    roll_teardown_ns
+    [ "$1" -eq 0 ] || { echo "logs kept in $roll_tmp" >&2; exit "$1"; }
+    rm -rf "$roll_tmp"
+    exit 0
+}
+
 # roll_render I: runs `berth-sidecar init` for broker I as its pod's init
 # container would (fresh config directory), maps pod addresses onto the
 # ground's loopback endpoints (see the top of this file), checks the result
@@ -180,10 +189,15 @@ roll_sidecars_stop() {
 
 roll_readyz() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$(roll_http "$1")/readyz"; }
 
-# roll_wait_ready I: until broker I's /readyz answers 200.
+# roll_wait_ready I: until broker I's /readyz answers 200; fails at once if
+# its sidecar has exited (e.g. its HTTP port was taken).
 roll_wait_ready() {
     local i=$1 deadline=$((SECONDS + ROLL_READY_TIMEOUT))
     while [ "$(roll_readyz "$i")" != 200 ]; do
+        kill -0 "$(cat "$roll_tmp/sidecar-$i.pid" 2>/dev/null)" 2>/dev/null || {
+            tail -20 "$roll_tmp/sidecar-$i.log" >&2
+            roll_fail "broker $i: its sidecar exited"
+        }
         [ "$SECONDS" -lt "$deadline" ] || {
             tail -20 "$roll_tmp/sidecar-$i.log" >&2
             roll_fail "broker $i: /readyz not 200 after ${ROLL_READY_TIMEOUT}s"
@@ -288,6 +302,19 @@ roll_snapshot() {
             print t, p, r, l}' | sort
 }
 
+# roll_wait_leaders TOPIC PARTITIONS FILE: until every one of the new
+# topic's PARTITIONS partitions has a leader (60 s); its last snapshot is
+# left in FILE.
+roll_wait_leaders() {
+    local k
+    for ((k = 0; k < 60; k++)); do
+        roll_snapshot "$1" >"$3"
+        [ "$(awk '$4 >= 0' "$3" | wc -l)" -eq "$2" ] && return 0
+        sleep 1
+    done
+    roll_fail "$1: not every one of $2 partitions has a leader"
+}
+
 # roll_leads SNAPSHOT BROKER: partitions BROKER leads in a snapshot file.
 roll_leads() { awk -v b="$2" '$4 == b' "$1" | wc -l; }
 
@@ -338,6 +365,21 @@ roll_perf_stop() {
     perf_sent=$(awk '/records sent,/{s+=$2} END{print s+0}' "$roll_tmp/perf.log")
     perf_failed=$(grep -cE '^[0-9:]+ [A-Za-z_$][A-Za-z0-9_$.]*(Exception|Error)(:|$)' "$roll_tmp/perf.log" || true)
     perf_max_ms=$(awk '/records sent,/{for(k=1;k<=NF;k++) if($k=="max" && $(k+1)~/^latency/) {v=$(k-2)+0; if(v>m)m=v}} END{print m+0}' "$roll_tmp/perf.log")
+}
+
+# roll_perf_check WHAT: after roll_perf_stop, fails unless the producer had
+# records acknowledged and no send failed during WHAT.
+roll_perf_check() {
+    [ "$perf_sent" -gt 0 ] || roll_fail "the producer acknowledged no record during $1"
+    [ "$perf_failed" -eq 0 ] ||
+        roll_fail "$perf_failed sends failed during $1: $(grep -m3 -E 'Exception|Error' "$roll_tmp/perf.log")"
+}
+
+# roll_perf_kill: ends the producer at once, if one runs (for a cleanup).
+roll_perf_kill() {
+    local pid
+    pid=$(cat "$roll_tmp/perf.pid" 2>/dev/null) || return 0
+    kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
 }
 
 # roll_perf_slow: the producer's 5 s windows with a max latency of 1 s or
