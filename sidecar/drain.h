@@ -60,6 +60,13 @@ struct sc_drain_call {
  * the function. Runs on a worker thread; at most one at a time. */
 typedef int (*sc_drain_fn)(sc_drain_call *call, void *user, util_err *err);
 
+/* run answered a drain without the engine (the cluster is being deleted,
+ * run.h): from now on the engine treats the broker process now running as
+ * drained, as if its own drain had begun (no restore, unready until that
+ * process ends). user is what run was given with the drain function. Runs
+ * on the drain's worker thread; must not wait on a drain or a restore. */
+typedef void (*sc_drain_skip_fn)(void *user);
+
 /* Adds the engine's view of the broker (leadership, ISR, last drain...) to
  * the status object run serves on GET /v1/status. Called on the HTTP
  * service thread: must only read state, never do I/O. May be NULL. */

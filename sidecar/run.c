@@ -150,13 +150,32 @@ static void count_drain(sc_run *r, const char *result)
                      (const char *[]){"result", result, NULL}, 1, NULL);
 }
 
+/* Has the operator marked the cluster as being deleted? 1 with its name
+ * in cluster: the drain is answered without the engine. A check that
+ * cannot tell is no mark. */
+static int being_deleted(sc_run *r, char *cluster, size_t size)
+{
+    int rc;
+
+    if (r->cfg.teardown == NULL)
+        return 0;
+    rc = r->cfg.teardown(r->cfg.teardown_user, cluster, size);
+    if (rc < 0)
+        util_warn("drain of broker %d: cannot tell whether the cluster is being deleted (%s); "
+                  "draining",
+                  r->cfg.broker_id, cluster);
+    return rc == 1;
+}
+
 static void on_drain(http_stream *s, const http_request *req, void *user)
 {
     sc_run *r = user;
     http_drain_request dr;
     sc_drain_call call;
     util_err err = {{0}};
+    char cluster[UTIL_ERR_MAX] = "";
     long long margin;
+    bool skipped;
     int rc;
 
     if (http_drain_request_parse(req->body, req->body_len, &dr, &err) != 0) {
@@ -188,24 +207,39 @@ static void on_drain(http_stream *s, const http_request *req, void *user)
     call.cancelled = call_cancelled;
     call.io = s;
     http_stream_head(s, 200, NULL);
-    rc = r->cfg.drain(&call, r->cfg.drain_user, &err);
+    skipped = being_deleted(r, cluster, sizeof cluster);
+    if (skipped) {
+        util_info("drain of broker %d: cluster %s is being deleted: no drain, every broker "
+                  "stops at once while its quorum stands",
+                  r->cfg.broker_id, cluster);
+        sc_drain_progress(&call, "cluster %s is being deleted: no drain", cluster);
+        if (r->cfg.drain_skip != NULL)
+            r->cfg.drain_skip(r->cfg.drain_user);
+        rc = 0;
+    } else {
+        rc = r->cfg.drain(&call, r->cfg.drain_user, &err);
+    }
     if (rc == 0)
         http_drain_result(s, 1, NULL);
     else
         http_drain_result(s, 0, "%s", err.msg[0] != '\0' ? err.msg : "unknown error");
-    if (rc == 0)
+    if (rc == 0 && !skipped)
         util_info("drain of broker %d: done", r->cfg.broker_id);
-    else
+    else if (rc != 0)
         util_warn("drain of broker %d failed: %s", r->cfg.broker_id, err.msg);
 
     pthread_mutex_lock(&r->lock);
     r->draining = false;
     r->drain_state = rc == 0 ? "succeeded" : "failed";
     r->drain_count++;
-    snprintf(r->drain_result, sizeof r->drain_result, "%s",
-             rc == 0 ? "ok" : (err.msg[0] != '\0' ? err.msg : "unknown error"));
+    if (skipped)
+        snprintf(r->drain_result, sizeof r->drain_result,
+                 "skipped: cluster %.200s is being deleted", cluster);
+    else
+        snprintf(r->drain_result, sizeof r->drain_result, "%s",
+                 rc == 0 ? "ok" : (err.msg[0] != '\0' ? err.msg : "unknown error"));
     pthread_mutex_unlock(&r->lock);
-    count_drain(r, rc == 0 ? "ok" : "failed");
+    count_drain(r, skipped ? "skipped" : rc == 0 ? "ok" : "failed");
 }
 
 /* ---- prober ---- */
@@ -331,7 +365,8 @@ static int define_metrics(util_metrics *m, util_err *err)
         util_metrics_define(m, "berth_sidecar_readiness_checks_total", UTIL_METRIC_COUNTER,
                             "Readiness checks of the broker, by result.", err) != 0 ||
         util_metrics_define(m, "berth_sidecar_drains_total", UTIL_METRIC_COUNTER,
-                            "Drain requests, by result (ok, failed, busy, bad_request).",
+                            "Drain requests, by result (ok, skipped: the cluster is being "
+                            "deleted, failed, busy, bad_request).",
                             err) != 0 ||
         util_metrics_define(m, "berth_sidecar_broker_restarts_total", UTIL_METRIC_COUNTER,
                             "Broker processes seen to end beside this sidecar (the broker "

@@ -15,11 +15,18 @@
  * the kubelet within moments) and the next check follows. Stopping wakes
  * the wait. cfg->ready_restarts, if set, is asked after each check and
  * wait, and counted in berth_sidecar_broker_restarts_total. Drains run
- * cfg->drain on a worker thread, one at a time. */
+ * cfg->drain on a worker thread, one at a time.
+ *
+ * Every drain first asks cfg->teardown, whatever the engine: when the
+ * operator has marked the cluster as being deleted (operator/teardown.h),
+ * every broker stops at once and there is nowhere to move leadership to,
+ * so the drain answers success at once without the engine, and
+ * cfg->drain_skip tells the engine the broker counts as drained. */
 #ifndef BERTH_SIDECAR_RUN_H
 #define BERTH_SIDECAR_RUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cjson/cJSON.h>
 
@@ -30,6 +37,12 @@
 #define SC_RUN_DEFAULT_PORT     9180
 #define SC_RUN_DEFAULT_SOCKET   "/var/run/berth/drain.sock"
 #define SC_RUN_DEFAULT_PROBE_MS 5000
+
+/* Is this broker's cluster being deleted? 1 yes, with the cluster's name
+ * in what; 0 no; -1 cannot tell, with the reason in what (a failed read is
+ * no mark: the drain goes on). Runs on the drain's worker thread before the
+ * engine, and may do I/O. */
+typedef int (*sc_teardown_fn)(void *user, char *what, size_t what_size);
 
 typedef struct sc_run_config {
     const char *http_addr; /* NULL: every address */
@@ -47,6 +60,9 @@ typedef struct sc_run_config {
     sc_drain_budget drain_budget;    /* handed to every drain call (drain.h) */
     sc_drain_status_fn drain_status; /* may be NULL */
     void *drain_status_user;
+    sc_teardown_fn teardown; /* may be NULL: no check, every drain runs the engine */
+    void *teardown_user;
+    sc_drain_skip_fn drain_skip; /* may be NULL; asked with drain_user */
 } sc_run_config;
 
 typedef struct sc_run sc_run;

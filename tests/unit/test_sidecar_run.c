@@ -4,7 +4,9 @@
  * result, the deadline and run's drain budget (lock wait, drain timeout),
  * one drain at a time (409) and bad bodies (400), the status
  * document with what the drain engine adds, a 0660 socket, and neither
- * drain nor status reachable over TCP. Then the real build/berth-sidecar
+ * drain nor status reachable over TCP; a cluster marked as being deleted
+ * answered without the engine (and a mark that cannot be read taken as
+ * none). Then the real build/berth-sidecar
  * binary: exit codes and --help of every subcommand (the broker TLS/SASL
  * flags' and the drain budget's usage errors and unreadable files among
  * them), `status` and `drain`
@@ -64,6 +66,7 @@ static char *drain_req(long long timeout_ms, char *buf, size_t size)
 /* ---- the in-process fixture ---- */
 
 static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0, restarts_value = 0;
+static atomic_int teardown_value = 0, teardown_calls = 0, skip_calls = 0;
 static long long drain_deadline_left = 0;
 static sc_drain_budget drain_budget_seen;
 
@@ -93,6 +96,23 @@ static int fake_drain(sc_drain_call *call, void *user, util_err *err)
     if (atomic_load(&drain_calls) % 2 == 0)
         return util_err_set(err, "2 partitions have no other in-sync replica");
     return 0;
+}
+
+/* The deletion mark: 1 marked, 0 not, -1 the read failed. */
+static int fake_teardown(void *user, char *what, size_t size)
+{
+    int v = atomic_load(&teardown_value);
+
+    (void)user;
+    atomic_fetch_add(&teardown_calls, 1);
+    snprintf(what, size, "%s", v < 0 ? "configmaps \"demo-drain\" is forbidden" : "demo");
+    return v;
+}
+
+static void fake_skip(void *user)
+{
+    (void)user;
+    atomic_fetch_add(&skip_calls, 1);
 }
 
 static int fake_status(cJSON *status, void *user, util_err *err)
@@ -131,6 +151,9 @@ static void setup(void)
     atomic_store(&drain_calls, 0);
     atomic_store(&drain_hold, 0);
     atomic_store(&restarts_value, 0);
+    atomic_store(&teardown_value, 0);
+    atomic_store(&teardown_calls, 0);
+    atomic_store(&skip_calls, 0);
     fx.dir = tmpdir_new();
     snprintf(fx.sock, sizeof fx.sock, "%s/drain.sock", fx.dir);
     cfg.http_addr = "127.0.0.1";
@@ -146,6 +169,8 @@ static void setup(void)
     cfg.drain_budget.drain_timeout_set = true;
     cfg.drain_budget.drain_timeout_ms = 90000;
     cfg.drain_status = fake_status;
+    cfg.teardown = fake_teardown;
+    cfg.drain_skip = fake_skip;
     ck_assert_msg(sc_run_new(&cfg, &fx.r, &err) == 0, "%s", err.msg);
     fx.port = sc_run_port(fx.r);
     ck_assert_int_gt(fx.port, 0);
@@ -310,6 +335,49 @@ START_TEST(one_drain_at_a_time_and_bad_bodies)
     close(fd);
     ck_assert_ptr_nonnull(strstr(out, "\nresult: ok\n"));
     ck_assert_int_eq(atomic_load(&drain_calls), 1);
+}
+END_TEST
+
+/* A cluster the operator marked as being deleted: run answers the drain
+ * at once without the engine, says why, tells the engine the broker counts
+ * as drained, and counts it as skipped. A check that cannot tell, or no
+ * mark, leaves the drain to the engine. */
+START_TEST(a_cluster_being_deleted_is_not_drained)
+{
+    char out[8192], req[512];
+    const char *body;
+
+    atomic_store(&teardown_value, 1);
+    ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
+    body = strstr(out, "\r\n\r\n");
+    ck_assert_ptr_nonnull(body);
+    ck_assert_msg(strstr(body, "\ncluster demo is being deleted: no drain\n") != NULL, "%s", body);
+    ck_assert_ptr_nonnull(strstr(body, "\nresult: ok\n"));
+    ck_assert_ptr_null(strstr(body, "moving leadership"));
+    ck_assert_int_eq(atomic_load(&drain_calls), 0);
+    ck_assert_int_eq(atomic_load(&teardown_calls), 1);
+    ck_assert_int_eq(atomic_load(&skip_calls), 1);
+    ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "\"state\":\"succeeded\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"lastResult\":\"skipped: cluster demo is being deleted\""));
+    ck_assert_int_eq(request(fx.port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_drains_total{result=\"skipped\"} 1"));
+    ck_assert_ptr_null(strstr(out, "berth_sidecar_drains_total{result=\"ok\"}"));
+
+    /* The mark cannot be read: no mark, the engine drains. */
+    atomic_store(&teardown_value, -1);
+    ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "moving leadership of 3 partitions off broker 2\n"));
+    ck_assert_ptr_null(strstr(out, "being deleted"));
+    ck_assert_int_eq(atomic_load(&drain_calls), 1);
+
+    /* No mark: the engine drains. */
+    atomic_store(&teardown_value, 0);
+    ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "moving leadership of 3 partitions off broker 2\n"));
+    ck_assert_int_eq(atomic_load(&drain_calls), 2);
+    ck_assert_int_eq(atomic_load(&teardown_calls), 3);
+    ck_assert_int_eq(atomic_load(&skip_calls), 1);
 }
 END_TEST
 
@@ -669,6 +737,7 @@ int main(void)
     tcase_add_test(tc, drain_and_status_are_not_on_tcp);
     tcase_add_test(tc, drain_over_the_socket);
     tcase_add_test(tc, one_drain_at_a_time_and_bad_bodies);
+    tcase_add_test(tc, a_cluster_being_deleted_is_not_drained);
     tcase_set_timeout(tp, 600);
     tcase_add_test(tp, exit_codes_and_help);
     tcase_add_test(tp, program_survives_garbage_and_stops_on_sigterm);
