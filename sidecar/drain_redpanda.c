@@ -174,6 +174,24 @@ static int maintenance_on(sc_rp_engine *e, sc_drain_call *call, util_err *err)
     }
 }
 
+/* From now on the broker process now running counts as drained: restore
+ * leaves maintenance mode alone, and readiness says so. */
+static void mark_drained(sc_rp_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->drain_started = true;
+    e->drain_process = e->restarts;
+    e->last_error[0] = '\0';
+    pthread_mutex_unlock(&e->lock);
+}
+
+void sc_rp_drain_skip(void *user)
+{
+    /* Without op_lock: no maintenance mode goes on, so there is no restore
+     * to keep from undoing it. */
+    mark_drained(user);
+}
+
 int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
 {
     sc_rp_engine *e = user;
@@ -188,11 +206,7 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
         return fail(e, err);
     }
     pthread_mutex_lock(&e->op_lock);
-    pthread_mutex_lock(&e->lock);
-    e->drain_started = true;
-    e->drain_process = e->restarts;
-    e->last_error[0] = '\0';
-    pthread_mutex_unlock(&e->lock);
+    mark_drained(e);
     pthread_mutex_unlock(&e->op_lock);
 
     sc_drain_progress(call, "broker %d: maintenance mode on via %s", e->broker_id,
@@ -444,6 +458,7 @@ int sc_rp_engine_for_run(sc_run_config *run_cfg, sc_rp_engine_config *cfg,
     run_cfg->ready_restarts = sc_rp_engine_restarts;
     run_cfg->drain = sc_rp_drain;
     run_cfg->drain_user = *out;
+    run_cfg->drain_skip = sc_rp_drain_skip;
     run_cfg->drain_status = sc_rp_drain_status;
     run_cfg->drain_status_user = *out;
     return 0;

@@ -10,7 +10,8 @@
  * sidecar turns maintenance off before it first reports ready, so a
  * rolling update never drains the next broker while this one still may
  * not lead. Readiness is latched: after the first "ready" only "alive" is
- * checked. Once a drain has been asked for, this sidecar does not restore
+ * checked. Once a drain has been asked for (or run answered it itself, the
+ * cluster being deleted: sc_rp_drain_skip), this sidecar does not restore
  * and stays unready while the drained broker process runs (it is about to
  * stop); the next pod's sidecar restores.
  *
@@ -55,6 +56,10 @@ void sc_rp_engine_free(sc_rp_engine *e);
  * deadline. Maintenance mode stays on in every case: the broker is about
  * to stop, and restore turns it off. */
 int sc_rp_drain(sc_drain_call *call, void *user, util_err *err);
+
+/* sc_drain_skip_fn; user is the sc_rp_engine: run answered a drain itself
+ * (the cluster is being deleted), and the broker counts as drained. */
+void sc_rp_drain_skip(void *user);
 
 /* sc_ready_fn; user is the sc_rp_engine. */
 int sc_rp_ready(void *user, char *why, size_t why_size);

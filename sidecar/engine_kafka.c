@@ -146,6 +146,17 @@ static int to_call(void *arg, const char *line)
     return call->cancelled != NULL && call->cancelled(call) ? -1 : 0;
 }
 
+/* From now on the broker process now running counts as drained: no
+ * restore step starts for it, and readiness says so. */
+static void mark_drained(sc_kafka_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->drain_started = true;
+    e->drain_process = e->readiness.restarts;
+    e->last_error[0] = '\0';
+    pthread_mutex_unlock(&e->lock);
+}
+
 int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
 {
     sc_kafka_engine *e = user;
@@ -159,11 +170,7 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
         return -1;
     }
     pthread_mutex_lock(&e->op_lock);
-    pthread_mutex_lock(&e->lock);
-    e->drain_started = true;
-    e->drain_process = e->readiness.restarts;
-    e->last_error[0] = '\0';
-    pthread_mutex_unlock(&e->lock);
+    mark_drained(e);
     ctx_of(e, &ctx);
     ctx.budget = call->budget;
     rc = sc_kafka_drain(&ctx, call->deadline_ms, to_call, call, err);
@@ -173,6 +180,14 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
         return -1;
     }
     return 0;
+}
+
+void sc_kafka_engine_skip(void *user)
+{
+    /* Without op_lock, so the answer does not wait: a restore step under
+     * way may still end (leadership handed to a broker that stops with
+     * all the others harms nothing), but none starts after this. */
+    mark_drained(user);
 }
 
 /* Has the broker process now running been drained? A drain is for the
@@ -367,6 +382,7 @@ int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
     run_cfg->ready_restarts = sc_kafka_engine_restarts;
     run_cfg->drain = sc_kafka_engine_drain;
     run_cfg->drain_user = *out;
+    run_cfg->drain_skip = sc_kafka_engine_skip;
     run_cfg->drain_status = sc_kafka_engine_status;
     run_cfg->drain_status_user = *out;
     return 0;

@@ -15,9 +15,10 @@
  * the one its name had before the pod was restarted (peer_dns.h; the name
  * is watched from the first check, so that wait overlaps the broker's
  * start and catch-up). Once a drain
- * has been asked for, this sidecar does not restore and stays unready while
- * the drained broker process runs (it is about to stop); the next pod's
- * sidecar restores.
+ * has been asked for (or run answered it itself, the cluster being
+ * deleted: sc_kafka_engine_skip), this sidecar does not restore and stays
+ * unready while the drained broker process runs (it is about to stop); the
+ * next pod's sidecar restores.
  *
  * The latch and restore belong to one broker process (readiness.h): when
  * the broker container alone restarts, with or without a drain before, the
@@ -83,6 +84,10 @@ void sc_kafka_engine_free(sc_kafka_engine *e);
 
 /* sc_drain_fn; user is the sc_kafka_engine. */
 int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err);
+
+/* sc_drain_skip_fn; user is the sc_kafka_engine: run answered a drain
+ * itself (the cluster is being deleted), and the broker counts as drained. */
+void sc_kafka_engine_skip(void *user);
 
 /* sc_ready_fn; user is the sc_kafka_engine. May block for a restore step.
  * From one thread at a time (run's prober): it owns the held connection. */

@@ -9,8 +9,10 @@
  * readiness; the latch is the broker process's: a broker the cluster does
  * not see alive, or whose admin API refuses the connection, has restarted,
  * and restore runs again before it is ready (also after a drain of the
- * process that ended). Then the real programs: `berth-sidecar run --flavor redpanda`
- * against the fake restores at start, and the static preStop client
+ * process that ended), and a drain run answered itself (the cluster
+ * being deleted) counts as one. Then the real programs: `berth-sidecar
+ * run --flavor redpanda` against the fake restores at start, and the
+ * static preStop client
  * `berth-drain` drives a drain through it over the Unix socket, with the
  * admin API behind basic auth; and the operator's own sidecar and preStop
  * commands for a Redpanda cluster (operator/desired_statefulset.c) pick
@@ -534,6 +536,34 @@ START_TEST(a_drained_broker_that_restarts_is_restored_by_its_sidecar)
 }
 END_TEST
 
+/* A drain run answered itself (the cluster is being deleted) counts as a
+ * drain of the running process: unready, and restore leaves maintenance
+ * mode alone; the status says drainStarted. */
+START_TEST(a_skipped_drain_counts_as_drained)
+{
+    fake_rp *f = fake_rp_start(3, 10);
+    sc_rp_engine *e = engine(f, 1, 20, 0);
+    util_err err = {{0}};
+    char why[512];
+    cJSON *st;
+
+    fake_rp_set_maintenance(f, 1); /* left on, say, by the previous pod's drain */
+    sc_rp_drain_skip(e);
+    ck_assert_int_eq(sc_rp_ready(e, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "has been drained") != NULL, "%s", why);
+    ck_assert_int_eq(fake_rp_maintenance(f), 1);
+    ck_assert_int_eq(fake_rp_count(f, "DELETE", "/v1/brokers/1/maintenance"), 0);
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 0);
+    st = cJSON_CreateObject();
+    ck_assert_int_eq(sc_rp_drain_status(st, e, &err), 0);
+    ck_assert(
+        cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "redpanda"), "drainStarted")));
+    cJSON_Delete(st);
+    sc_rp_engine_free(e);
+    fake_rp_stop(f);
+}
+END_TEST
+
 /* Latched, then the admin API refuses the connection (no Redpanda process
  * runs): unready, saying the broker restarted; a slow admin API that times
  * out is no restart. */
@@ -901,6 +931,7 @@ int main(void)
     tcase_add_test(restore, a_restart_after_the_latch_restores_again);
     tcase_add_test(restore, a_drained_broker_that_restarts_is_restored_by_its_sidecar);
     tcase_add_test(restore, an_admin_api_that_refuses_is_a_restart_a_slow_one_is_not);
+    tcase_add_test(restore, a_skipped_drain_counts_as_drained);
     tcase_add_test(prog, sidecar_drains_redpanda_for_the_prestop_client);
     tcase_add_test(prog, operator_sidecar_args_choose_the_redpanda_engine);
     tcase_add_test(prog, operator_prestop_puts_the_broker_in_maintenance_mode);
