@@ -4,7 +4,9 @@
  * SIGTERM, which Kubernetes sends it only after the broker has exited.
  *
  * The hook table below is where the drain engine plugs in: drain
- * (sc_drain_fn), its status, and the readiness it latches. */
+ * (sc_drain_fn), its status, and the readiness it latches; and, for every
+ * engine, the check that skips a drain while the cluster is being deleted
+ * (teardown_mark.h). */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "probe.h"
 #include "render.h"
 #include "run.h"
+#include "teardown_mark.h"
 #include "util/log.h"
 
 static const char usage_text[] =
@@ -52,8 +55,10 @@ static const char usage_text[] =
     "  --admin-ca FILE         redpanda: PEM CAs for an https admin API\n"
     "  --admin-user USER       redpanda: basic auth user of the admin API\n"
     "  --admin-password-file FILE  redpanda: that user's password\n"
-    "  --kubeconfig PATH       kafka: reach the drain ledger with this kubeconfig\n"
-    "                          instead of the pod's service account\n"
+    "  --kubeconfig PATH       reach the API server with this kubeconfig instead of\n"
+    "                          the pod's service account: every drain first reads\n"
+    "                          whether the cluster is being deleted (then it does\n"
+    "                          not drain); kafka keeps its drain ledger there\n"
     "  --no-throttle           kafka: drain without taking the Lease <cluster>-drain\n"
     "  --handback-batch N      kafka: after a restart, hand leadership back N\n"
     "                          partitions at a time, in 10 steps at most\n"
@@ -118,6 +123,8 @@ int sc_cmd_run(int argc, char **argv)
     const char *kubeconfig = NULL;
     bool throttle = true;
     kube_config *kc = NULL;
+    const char *ns = NULL;
+    sc_teardown *td = NULL;
     sc_kafka_engine_config kafka_cfg;
     sc_kafka_engine *kafka = NULL;
     sc_broker_opts bopts = {0};
@@ -272,28 +279,49 @@ int sc_cmd_run(int argc, char **argv)
         sc_rp_engine_for_run(&cfg, &rp_cfg, rp_pass_file, &rp, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
 
-    /* Kafka: reorder + preferred election with the drain ledger, which
-     * lives on the API server. Without a way to reach it (no kubeconfig and
-     * not in a pod) drain stays refused rather than running unrecorded. */
-    if (strcmp(flavor, "kafka") == 0 &&
-        (kubeconfig != NULL || sc_env("KUBERNETES_SERVICE_HOST", NULL) != NULL)) {
-        if (cluster[0] == '\0') {
+    /* The API server: every drain first reads the operator's deletion mark
+     * there (teardown_mark.h), and the Kafka engine keeps its ledger and
+     * Lease there. Without a way to reach it (no kubeconfig and not in a
+     * pod) there is no check, and a Kafka drain stays refused rather than
+     * running unrecorded. */
+    if (kubeconfig != NULL || sc_env("KUBERNETES_SERVICE_HOST", NULL) != NULL) {
+        if (strcmp(flavor, "kafka") == 0 && cluster[0] == '\0') {
             sc_broker_dial_free(dial);
             return sc_usage_error(
                 "run", "kafka drain needs the cluster name: give --pod-name or $POD_NAME");
         }
         if ((kubeconfig != NULL ? kube_config_load(kubeconfig, NULL, &kc, &err)
                                 : kube_config_in_cluster(NULL, &kc, &err)) != 0) {
-            util_error("run: %s", err.msg);
-            sc_broker_dial_free(dial);
-            return SC_EXIT_FAIL;
+            /* A Redpanda pod drains on without the check; Kafka cannot
+             * without its ledger, and a --kubeconfig given must work. */
+            if (strcmp(flavor, "kafka") == 0 || kubeconfig != NULL) {
+                util_error("run: %s", err.msg);
+                sc_rp_engine_free(rp);
+                sc_broker_dial_free(dial);
+                return SC_EXIT_FAIL;
+            }
+            util_warn("run: %s; drains do not check whether the cluster is being deleted", err.msg);
         }
+    } else if (strcmp(flavor, "kafka") == 0) {
+        util_warn("run: no Kubernetes API (no --kubeconfig, not in a pod): drain is refused");
+    }
+    ns = sc_env("POD_NAMESPACE", NULL); /* NULL: the kubeconfig's */
+    if (kc != NULL && cluster[0] == '\0')
+        util_warn("run: no cluster name (--pod-name or $POD_NAME): drains do not check whether "
+                  "the cluster is being deleted");
+    else if (kc != NULL && sc_teardown_new(kc, ns, cluster, &td, &err) != 0)
+        goto fail;
+    cfg.teardown = td != NULL ? sc_teardown_check : NULL;
+    cfg.teardown_user = td;
+
+    /* Kafka: reorder + preferred election with the drain ledger. */
+    if (strcmp(flavor, "kafka") == 0 && kc != NULL) {
         memset(&kafka_cfg, 0, sizeof kafka_cfg);
         kafka_cfg.broker_addr = probe.addr;
         kafka_cfg.dial = probe.dial;
         kafka_cfg.kube = kc;
         kafka_cfg.cluster = cluster;
-        kafka_cfg.ns = sc_env("POD_NAMESPACE", NULL); /* NULL: the kubeconfig's */
+        kafka_cfg.ns = ns;
         kafka_cfg.throttle = throttle;
         kafka_cfg.identity = cfg.pod_name;
         kafka_cfg.probe_timeout_ms = (int)ptmo;
@@ -302,24 +330,14 @@ int sc_cmd_run(int argc, char **argv)
         kafka_cfg.peer_name = peer_name;
         kafka_cfg.pod_ip = pod_ip;
         kafka_cfg.peer_dns_settle_ms = peer_settle;
-        rc = sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err);
-        kube_config_free(kc);
-        if (rc != 0) {
-            util_error("run: %s", err.msg);
-            sc_broker_dial_free(dial);
-            return SC_EXIT_FAIL;
-        }
-    } else if (strcmp(flavor, "kafka") == 0) {
-        util_warn("run: no Kubernetes API (no --kubeconfig, not in a pod): drain is refused");
+        if (sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err) != 0)
+            goto fail;
     }
+    kube_config_free(kc); /* the engine and the check keep copies */
+    kc = NULL;
 
-    if (sc_run_new(&cfg, &r, &err) != 0) {
-        util_error("run: %s", err.msg);
-        sc_rp_engine_free(rp);
-        sc_kafka_engine_free(kafka);
-        sc_broker_dial_free(dial);
-        return SC_EXIT_FAIL;
-    }
+    if (sc_run_new(&cfg, &r, &err) != 0)
+        goto fail;
     sc_on_stop(sc_run_stop, r);
     rc = sc_run_serve(r, &err);
     sc_on_stop(NULL, NULL);
@@ -328,8 +346,17 @@ int sc_cmd_run(int argc, char **argv)
     else
         util_info("run: stopped");
     sc_run_free(r);
+    sc_teardown_free(td);
     sc_rp_engine_free(rp);
     sc_kafka_engine_free(kafka);
     sc_broker_dial_free(dial);
     return rc == 0 ? SC_EXIT_OK : SC_EXIT_FAIL;
+fail:
+    util_error("run: %s", err.msg);
+    kube_config_free(kc);
+    sc_teardown_free(td);
+    sc_rp_engine_free(rp);
+    sc_kafka_engine_free(kafka);
+    sc_broker_dial_free(dial);
+    return SC_EXIT_FAIL;
 }

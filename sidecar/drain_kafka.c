@@ -2,10 +2,9 @@
  * partition it replicates, write the ledger's orders, elect preferred
  * leaders, and poll until it leads nothing or the deadline comes. Each
  * round starts again from fresh metadata and ledger, so a repeated or
- * interrupted drain just carries on where the last one stopped. When the
- * operator has marked the cluster as being deleted (ledger_store.h,
- * DRAIN_TEARDOWN_ANNOTATION), there is nothing to drain into: it returns
- * at once. */
+ * interrupted drain just carries on where the last one stopped. A drain
+ * of a cluster being deleted never gets here: run answers it before any
+ * engine (run.h, teardown_mark.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,18 +230,6 @@ static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
     return 0;
 }
 
-/* Has the operator marked the cluster as being deleted? A failed read is
- * no mark: the drain goes on, and its ledger step reports the failure. */
-static bool teardown(sc_session *s)
-{
-    util_err e = {{0}};
-    bool yes = false;
-
-    if (drain_ledger_teardown(s->ctx->kube, s->ctx->ns, s->ledger, &yes, &e) < 0)
-        return false;
-    return yes;
-}
-
 int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
                    void *arg, util_err *err)
 {
@@ -258,14 +245,6 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
 
     if (sc_session_open(&s, ctx, deadline_ms, progress, arg, err) < 0)
         return util_err_prefix(err, "drain");
-    if (teardown(&s)) {
-        util_info("drain of broker %d: cluster %s is being deleted: no drain, every broker "
-                  "stops at once while its quorum stands",
-                  (int)ctx->broker_id, ctx->cluster);
-        rc = sc_say(&s, err, "cluster %s is being deleted: no drain", ctx->cluster);
-        sc_session_close(&s);
-        return rc;
-    }
     if (sc_session_ongoing(&s, &ongoing, err) < 0 || sc_session_metadata(&s, &md0, err) < 0 ||
         read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0 ||
         take_lease(&s, md0, &lease, err) < 0)

@@ -13,7 +13,11 @@
  * against a running `run`, 300 seeded random and malformed inputs on its
  * TCP port and its Unix socket (each answered 4xx or closed; the process
  * lives and still answers), and SIGTERM ending it cleanly; init waiting
- * while the API is unreachable and ending on SIGTERM. */
+ * while the API is unreachable and ending on SIGTERM; and, against a
+ * scripted API server (tests/support/http_script.h), `run` of either
+ * flavor not draining a cluster the operator marked as being deleted
+ * (Redpanda: no maintenance mode; the fake admin API counts the calls),
+ * and draining as before when the ConfigMap is unmarked or gone. */
 #include <check.h>
 #include <errno.h>
 #include <libgen.h>
@@ -36,10 +40,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "drain/ledger_store.h"
 #include "sidecar/cmd.h"
 #include "sidecar/files.h"
 #include "sidecar/run.h"
+#include "support/fake_redpanda_admin.h"
 #include "support/http_client.h"
+#include "support/http_script.h"
 #include "support/tmpdir.h"
 
 /* ---- a minimal client ---- */
@@ -578,13 +585,36 @@ static size_t garbage(int i, char *buf, size_t cap)
     }
 }
 
-/* Starts `berth-sidecar run` on a free port of our choosing and waits for
- * its socket. */
-static pid_t start_run(const char *dir, const char *sock, int *port)
+/* Starts `berth-sidecar run` for pod (default demo-1) on a free port of
+ * our choosing, with the options in extra (NULL-terminated, may be NULL)
+ * and $POD_NAMESPACE ns if not NULL, and waits for its socket. Its log:
+ * dir/run.log. */
+static pid_t start_run_as(const char *dir, const char *sock, int *port, const char *pod,
+                          const char *ns, const char *const *extra)
 {
     char portarg[16], logpath[512];
+    const char *argv[40] = {bin(),
+                            "run",
+                            "--pod-name",
+                            pod != NULL ? pod : "demo-1",
+                            "--http-addr",
+                            "127.0.0.1",
+                            "--http-port",
+                            portarg,
+                            "--socket",
+                            sock,
+                            "--broker",
+                            "127.0.0.1:1",
+                            "--probe-interval",
+                            "200"};
+    size_t n = 0;
     pid_t pid;
 
+    while (argv[n] != NULL)
+        n++;
+    for (; extra != NULL && *extra != NULL && n < 39; extra++)
+        argv[n++] = *extra;
+    argv[n] = NULL;
     snprintf(logpath, sizeof logpath, "%s/run.log", dir);
     for (int attempt = 0; attempt < 20; attempt++) {
         *port = 20000 + (int)(rnd() % 20000);
@@ -594,9 +624,9 @@ static pid_t start_run(const char *dir, const char *sock, int *port)
         if (pid == 0) {
             FILE *f = freopen(logpath, "a", stderr);
             (void)f;
-            execl(bin(), bin(), "run", "--pod-name", "demo-1", "--http-addr", "127.0.0.1",
-                  "--http-port", portarg, "--socket", sock, "--broker", "127.0.0.1:1",
-                  "--probe-interval", "200", (char *)NULL);
+            if (ns != NULL)
+                setenv("POD_NAMESPACE", ns, 1);
+            execv(argv[0], (char *const *)argv);
             _exit(127);
         }
         for (int i = 0; i < 500; i++) {
@@ -612,6 +642,11 @@ static pid_t start_run(const char *dir, const char *sock, int *port)
     }
     ck_abort_msg("berth-sidecar run did not start; see %s", logpath);
     return -1;
+}
+
+static pid_t start_run(const char *dir, const char *sock, int *port)
+{
+    return start_run_as(dir, sock, port, NULL, NULL, NULL);
 }
 
 START_TEST(program_survives_garbage_and_stops_on_sigterm)
@@ -671,6 +706,174 @@ START_TEST(program_survives_garbage_and_stops_on_sigterm)
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
     ck_assert_int_ne(access(sock, F_OK), 0); /* the socket file is gone */
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* ---- a cluster being deleted, on the real program ---- */
+
+/* The API server's answers to the sidecar's reads of the drain ConfigMap,
+ * one a drain: marked as being deleted by the operator, not marked, gone. */
+static void fake_api_start(http_script *api)
+{
+    memset(api, 0, sizeof *api);
+    api->answers[0] = HTTP_SCRIPT_OK "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x-drain\","
+                                     "\"annotations\":{\"" DRAIN_TEARDOWN_ANNOTATION
+                                     "\":\"2026-01-01T00:00:00Z\"}}}";
+    api->answers[1] = HTTP_SCRIPT_OK "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x-drain\","
+                                     "\"annotations\":{\"berth.io/other\":\"1\"}},\"data\":{}}";
+    api->answers[2] = HTTP_SCRIPT_STATUS(404, "Not Found") "{\"kind\":\"Status\",\"status\":"
+                                                           "\"Failure\",\"reason\":\"NotFound\","
+                                                           "\"code\":404}";
+    api->steps = 3;
+    http_script_start(api);
+}
+
+/* A kubeconfig in dir for api (its namespace is the pod's unless
+ * $POD_NAMESPACE says otherwise); a new path for free(). */
+static char *fake_api_kubeconfig(const http_script *api, const char *dir)
+{
+    char url[64];
+
+    http_script_url(api, url, sizeof url);
+    tmpdir_writef(dir, "kubeconfig",
+                  "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                  "clusters: [{name: k, cluster: {server: \"%s\"}}]\n"
+                  "users: [{name: u, user: {token: t}}]\n"
+                  "contexts: [{name: c, context: {cluster: k, user: u, namespace: elsewhere}}]\n",
+                  url);
+    return tmpdir_path(dir, "kubeconfig");
+}
+
+/* The sidecar's preStop client drains through sock: its exit status, its
+ * output in out; *took_ms how long it took. */
+static int prestop(const char *sock, char *out, size_t cap, long long *took_ms)
+{
+    long long began = sc_now_ms();
+    int rc =
+        run_prog(out, cap, (const char *[]){"drain", "--socket", sock, "--timeout", "30", NULL});
+
+    *took_ms = sc_now_ms() - began;
+    return rc;
+}
+
+/* The first drain, of cluster marked as being deleted: a success at once
+ * that says why, and the engine counts the broker as drained. */
+static void first_drain_is_skipped(const char *sock, const char *cluster)
+{
+    static char out[65536];
+    char want[128];
+    long long took;
+
+    ck_assert_msg(prestop(sock, out, sizeof out, &took) == 0, "%s", out);
+    snprintf(want, sizeof want, "cluster %s is being deleted: no drain", cluster);
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    ck_assert_msg(took < 3000, "took %lld ms", took);
+    ck_assert_int_eq(
+        run_prog(out, sizeof out, (const char *[]){"status", "--json", "--socket", sock, NULL}), 0);
+    ck_assert_msg(strstr(out, "\"drainStarted\":\ttrue") != NULL, "%s", out);
+}
+
+/* After the three drains: /metrics on port counts one skipped and the
+ * engine's two (drained, e.g. "failed\"} 2"); pid and api stop; each drain
+ * read <cluster>-drain in ns once; and the run log in dir says why the
+ * first one did not drain and that the third could not tell. */
+static void stop_and_check(pid_t pid, int port, http_script *api, const char *ns,
+                           const char *cluster, const char *dir, const char *drained)
+{
+    char *logp = tmpdir_path(dir, "run.log"), *log = NULL, out[8192], want[256];
+    util_err err = {{0}};
+    int status;
+
+    ck_assert_int_eq(request(port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_drains_total{result=\"skipped\"} 1"));
+    snprintf(want, sizeof want, "berth_sidecar_drains_total{result=\"%s", drained);
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    http_script_stop(api);
+    ck_assert_int_eq(api->served, 3);
+    snprintf(want, sizeof want, "GET /api/v1/namespaces/%s/configmaps/%s-drain HTTP/1.1", ns,
+             cluster);
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(api->requests[i], want);
+    ck_assert_int_eq(sc_file_read(logp, 1 << 20, &log, NULL, &err), 0);
+    snprintf(want, sizeof want, "drain of broker 1: cluster %s is being deleted: no drain",
+             cluster);
+    ck_assert_msg(strstr(log, want) != NULL, "%s", log);
+    ck_assert_msg(strstr(log, "cannot tell whether the cluster is being deleted") != NULL, "%s",
+                  log);
+    free(log);
+    free(logp);
+}
+
+/* `run --flavor redpanda` with an API server: a drain of a cluster the
+ * operator marked as being deleted returns at once and never puts the
+ * broker in maintenance mode; unmarked, or with the ConfigMap gone (404),
+ * it drains through maintenance mode as before. */
+START_TEST(redpanda_run_skips_the_drain_of_a_cluster_being_deleted)
+{
+    static char out[65536];
+    char *dir = tmpdir_new(), sock[512], *kcfg;
+    fake_rp *f = fake_rp_start(3, 20);
+    http_script api;
+    long long took;
+    int port;
+    pid_t pid;
+
+    ck_assert_ptr_nonnull(f);
+    fake_rp_set_drain(f, 1, false);
+    fake_api_start(&api);
+    kcfg = fake_api_kubeconfig(&api, dir);
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    pid = start_run_as(dir, sock, &port, "rpd-1", "rp",
+                       (const char *[]){"--flavor", "redpanda", "--admin-url", fake_rp_url(f),
+                                        "--kubeconfig", kcfg, NULL});
+
+    first_drain_is_skipped(sock, "rpd");
+    ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 0);
+    ck_assert_int_eq(fake_rp_maintenance(f), -1);
+    for (int i = 1; i <= 2; i++) {
+        fake_rp_set_maintenance(f, -1);
+        ck_assert_msg(prestop(sock, out, sizeof out, &took) == 0, "%s", out);
+        ck_assert_msg(strstr(out, "draining: finished, 20 partitions") != NULL, "%s", out);
+        ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), i);
+    }
+    stop_and_check(pid, port, &api, "rp", "rpd", dir, "ok\"} 2");
+    fake_rp_stop(f);
+    free(kcfg);
+    tmpdir_remove(dir);
+}
+END_TEST
+
+/* The same for `run` (Kafka) with no broker to reach: marked, the drain
+ * succeeds at once without it; unmarked, or with the ConfigMap gone, the
+ * engine tries the broker and fails as before. */
+START_TEST(kafka_run_skips_the_drain_of_a_cluster_being_deleted)
+{
+    static char out[65536];
+    char *dir = tmpdir_new(), sock[512], *kcfg;
+    http_script api;
+    long long took;
+    int port;
+    pid_t pid;
+
+    fake_api_start(&api);
+    kcfg = fake_api_kubeconfig(&api, dir);
+    snprintf(sock, sizeof sock, "%s/drain.sock", dir);
+    pid = start_run_as(dir, sock, &port, "demo-1", "kafka",
+                       (const char *[]){"--kubeconfig", kcfg, NULL});
+
+    first_drain_is_skipped(sock, "demo");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(prestop(sock, out, sizeof out, &took), 1);
+        ck_assert_msg(strstr(out, "result: failed: drain: broker 1 at 127.0.0.1:1 unreachable") !=
+                          NULL,
+                      "%s", out);
+    }
+    stop_and_check(pid, port, &api, "kafka", "demo", dir, "failed\"} 2");
+    free(kcfg);
     tmpdir_remove(dir);
 }
 END_TEST
@@ -742,6 +945,8 @@ int main(void)
     tcase_add_test(tp, exit_codes_and_help);
     tcase_add_test(tp, program_survives_garbage_and_stops_on_sigterm);
     tcase_add_test(tp, init_waits_for_the_api_and_stops_on_sigterm);
+    tcase_add_test(tp, redpanda_run_skips_the_drain_of_a_cluster_being_deleted);
+    tcase_add_test(tp, kafka_run_skips_the_drain_of_a_cluster_being_deleted);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);
     sr = srunner_create(s);
