@@ -157,6 +157,29 @@ static void mark_drained(sc_kafka_engine *e)
     pthread_mutex_unlock(&e->lock);
 }
 
+/* SC_KAFKA_CLIENT_SETTLE_MS, cut short by the call's deadline or its
+ * client leaving. */
+static void client_settle(sc_drain_call *call)
+{
+    long long end = sc_now_ms() + SC_KAFKA_CLIENT_SETTLE_MS;
+    char line[128];
+
+    if (end > call->deadline_ms - 500)
+        end = call->deadline_ms - 500;
+    if (end <= sc_now_ms())
+        return;
+    snprintf(line, sizeof line,
+             "leading nothing; serving %lld ms more so clients move to the new leaders",
+             end - sc_now_ms());
+    if (to_call(call, line) != 0)
+        return;
+    while (sc_now_ms() < end) {
+        if (call->cancelled != NULL && call->cancelled(call))
+            return;
+        sc_sleep_ms(100);
+    }
+}
+
 int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
 {
     sc_kafka_engine *e = user;
@@ -179,6 +202,7 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
         note_error(e, err->msg);
         return -1;
     }
+    client_settle(call);
     return 0;
 }
 

@@ -54,6 +54,15 @@
  * caching DNS server's record TTL, CoreDNS's 5 s. */
 #define SC_KAFKA_PEER_DNS_SETTLE_MS (SC_KAFKA_JVM_DNS_TTL_S * 1000L + 5000L)
 
+/* After a drain the broker keeps serving this long before the preStop
+ * returns and SIGTERM comes: clients still sending to it get
+ * NOT_LEADER_OR_FOLLOWER, a clean retriable answer, and move to the new
+ * leaders. Stopped at once, it cuts produce requests in flight; an
+ * idempotent producer whose batch failed that way can loop on
+ * OUT_OF_ORDER_SEQUENCE_NUMBER at the new leader until its delivery
+ * timeout (seen in the e2e roll: 76 sends lost at a 60 s timeout). */
+#define SC_KAFKA_CLIENT_SETTLE_MS 2000L
+
 typedef struct sc_kafka_engine_config {
     const char *broker_addr; /* this broker, "localhost:9092"; copied */
     int broker_id;
