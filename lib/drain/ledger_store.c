@@ -51,20 +51,29 @@ static int not_found(int rc, const kube_status *st, const char *ns, const char *
     return -1;
 }
 
-int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_ledger **out,
-                      util_err *err)
+/* GETs ConfigMap ns/name into *cm (cJSON_Delete). */
+static int get_cm(kube_client *c, const char *ns, const char *name, cJSON **cm, util_err *err)
 {
     char path[KUBE_PATH_MAX];
     kube_status st;
-    cJSON *cm = NULL;
+    int rc;
+
+    *cm = NULL;
+    if (cm_path(path, ns, name, err) < 0)
+        return -1;
+    rc = kube_get(c, path, cm, &st, err);
+    return rc != 0 ? not_found(rc, &st, ns, name, err) : 0;
+}
+
+int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_ledger **out,
+                      util_err *err)
+{
+    cJSON *cm;
     int rc;
 
     *out = NULL;
-    if (cm_path(path, ns, name, err) < 0)
+    if (get_cm(c, ns, name, &cm, err) < 0)
         return -1;
-    rc = kube_get(c, path, &cm, &st, err);
-    if (rc != 0)
-        return not_found(rc, &st, ns, name, err);
     rc = parse_cm(cm, ns, name, out, err);
     cJSON_Delete(cm);
     return rc;
@@ -73,18 +82,12 @@ int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_le
 int drain_ledger_teardown(kube_client *c, const char *ns, const char *name, bool *out,
                           util_err *err)
 {
-    char path[KUBE_PATH_MAX];
-    kube_status st;
-    cJSON *cm = NULL;
     const cJSON *a;
-    int rc;
+    cJSON *cm;
 
     *out = false;
-    if (cm_path(path, ns, name, err) < 0)
+    if (get_cm(c, ns, name, &cm, err) < 0)
         return -1;
-    rc = kube_get(c, path, &cm, &st, err);
-    if (rc != 0)
-        return not_found(rc, &st, ns, name, err);
     a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cm, "metadata"),
                                          "annotations");
     *out = cJSON_GetObjectItemCaseSensitive(a, DRAIN_TEARDOWN_ANNOTATION) != NULL;
