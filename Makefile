@@ -48,6 +48,8 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
+# Programs a bench script runs, not benches of their own.
+BENCH_HELPERS := $(BUILD)/bench/roll_metadata
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
@@ -165,7 +167,7 @@ lint: deps
 
 bench: deps
 	@$(SUBMAKE) all
-	@bash bench/run.sh $(BENCH_BIN) $(BENCH_SH)
+	@BERTH_BUILD=$(BUILD) bash bench/run.sh $(filter-out $(BENCH_HELPERS),$(BENCH_BIN)) $(BENCH_SH)
 
 # The demo's programs run in images, which compile berth themselves.
 demo: deps
