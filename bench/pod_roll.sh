@@ -106,15 +106,6 @@ log() { printf '%s pod_roll: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # ---- the ground ----
 
-# leftovers: what of this ground is still on the machine, one per line.
-leftovers() {
-    pgrep -af -- "$BERTH_GROUND/" | grep -v pgrep | sed 's/^/process: /' || true
-    grep -F -- "$BERTH_GROUND/" /proc/mounts | sed 's/^/mount: /' || true
-    ls -d /sys/fs/cgroup/*/"$GROUND_NODE_BRIDGE"-node-* 2>/dev/null | sed 's/^/cgroup: /' || true
-    ip netns list | grep -F -- "$GROUND_NODE_BRIDGE-node-" | sed 's/^/network namespace: /' || true
-    ip -o link show | grep -F -- "$GROUND_NODE_BRIDGE" | cut -d: -f2 | sed 's/^ */interface: /' || true
-}
-
 up=0
 stop_ground() {
     local rc=$? left
@@ -126,7 +117,7 @@ stop_ground() {
         log "taking the ground down"
         bash "$ground/node.sh" down >/dev/null 2>&1
         bash "$ground/kube.sh" down >/dev/null 2>&1
-        left=$(leftovers)
+        left=$(ground_leftovers)
         if [ -n "$left" ]; then
             echo "pod_roll: the ground left this behind:" >&2
             sed 's/^/  /' <<<"$left" >&2
@@ -510,6 +501,16 @@ EOF
             > >(while IFS= read -r l; do echo "${EPOCHREALTIME/./} $l"; done)' - "$BOOT" \
         >"$dir/consumer.out" 2>/dev/null &
     local consumer_pid=$!
+    # A consumer joins its group only after a while (a minute and more on
+    # a busy ground): short producer runs until it shows records, so the
+    # windows below are all seen.
+    local deadline=$((SECONDS + 300))
+    until grep -q CreateTime "$dir/consumer.out"; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "$cfg: the consumer received nothing in 300 s"
+        tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOT" --topic perf \
+            --num-records 200 --record-size "$RECORD" --throughput 100 \
+            --command-property acks=all >/dev/null 2>&1 || true
+    done
 
     log "$shape/$cfg: steady window (${STEADY} s at $RATE records/s of $RECORD bytes)"
     R[$key.load]=$(cut -d' ' -f1 /proc/loadavg)
@@ -557,7 +558,9 @@ EOF
     R[$key.below]=$(below_min "$roll_from" "$window_to")
     R[$key.lead_after]=$(sed -nE 's/.* not_preferred=([0-9]+) lead=([^ ]+) .*/\2 (\1 not preferred)/p' "$dir/after-roll")
     R[$key.lead_window]=$(sed -nE 's/.* not_preferred=([0-9]+) lead=([^ ]+) .*/\2 (\1 not preferred)/p' "$dir/after-window")
-    local killed=0 cu="" tl=""
+    local killed=0 cu="" tl="" t0
+    R[$key.drains]=""
+    ev() { [ -z "$2" ] || [ -z "$t0" ] || tl+=" $1 $(ms "$t0" "$2"),"; }
     for i in 2 1 0; do
         pod="$CLUSTER-$i"
         uid=${old_uid[$i]}
@@ -577,16 +580,20 @@ EOF
         t_ready=$(ready_since "$pod" 2>/dev/null) || t_ready=""
         [ -n "$t_shut" ] || killed=$((killed + 1))
         cu+="$i:$(catch_up "$roll_from" "$window_to" "$i") "
-        tl+="  broker $i:"
-        [ -z "$t_req" ] || [ -z "$t_done" ] || tl+=" drain $(ms "$t_req" "$t_done"),"
-        [ -z "$t_done" ] || [ -z "$t_term" ] || tl+=" SIGTERM $(ms "$t_done" "$t_term") later,"
-        [ -z "$t_term" ] || [ -z "$t_shut" ] || tl+=" shutdown $(ms "$t_term" "$t_shut"),"
-        [ -n "$t_shut" ] || tl+=" no 'shut down completed' in its log (SIGKILLed),"
-        [ -z "$t_shut" ] || [ -z "$t_cstart" ] || tl+=" new container $(ms "$t_shut" "$t_cstart") later,"
-        [ -z "$t_cstart" ] || [ -z "$t_start" ] || tl+=" Kafka started $(ms "$t_cstart" "$t_start") later,"
-        [ -z "$t_cstart" ] || [ -z "$t_dns" ] || tl+=" name resolved to the new pod +$(ms "$t_cstart" "$t_dns") from container start,"
-        [ -z "$t_start" ] || [ -z "$t_restore" ] || tl+=" restore done +$(ms "$t_start" "$t_restore"),"
-        [ -z "$t_start" ] || [ -z "$t_ready" ] || tl+=" pod Ready +$(ms "$t_start" "$t_ready")"
+        # Each event in seconds from the moment the pod's stop began (the
+        # preStop drain's request, or SIGTERM where there is no drain).
+        t0=${t_req:-$t_term}
+        tl+="  broker $i, from its stop:"
+        ev "drain done" "$t_done"
+        ev SIGTERM "$t_term"
+        if [ -n "$t_shut" ]; then ev "shut down" "$t_shut"; else tl+=" no 'shut down completed' in its log (SIGKILLed),"; fi
+        ev "new container" "$t_cstart"
+        ev "name resolves to it" "$t_dns"
+        ev "Kafka started" "$t_start"
+        ev "restore done" "$t_restore"
+        ev "pod Ready" "$t_ready"
+        tl=${tl%,}
+        [ -z "$t_req" ] || [ -z "$t_done" ] || R[$key.drains]+="$i:$(ms "$t_req" "$t_done") "
         tl+=$'\n'
     done
     R[$key.killed]=$killed
@@ -646,6 +653,7 @@ print_table() {
     f_la() { echo "${R[$1.lead_after]}"; }
     f_lw() { echo "${R[$1.lead_window]}"; }
     f_k() { echo "${R[$1.killed]} of 3"; }
+    f_dr() { echo "${R[$1.drains]:--}"; }
     row "load average: steady / roll / window end" f_load
     row "brokers Ready after apply" f_up
     row "roll duration" f_roll
@@ -661,6 +669,7 @@ print_table() {
     row "leaders per broker at the roll's end" f_la
     row "leaders per broker at the window's end" f_lw
     row "brokers SIGKILLed" f_k
+    row "drain per broker (berth's preStop)" f_dr
     for c in "${cs[@]}"; do
         echo "$c, each broker's restart (in roll order):"
         printf '%s' "${R[$c.timeline]}"

@@ -28,23 +28,13 @@ export GROUND_NODE_NET=${E2E_NODE_NET:-172.30.0}
 export GROUND_NODE_POD_NET=${E2E_NODE_POD_NET:-10.245}
 . "$ground/lib.sh"
 
-# leftovers: what of this ground is still on the machine after `down`
-# (processes, mounts, cgroups, network namespaces, interfaces), one per line.
-leftovers() {
-    pgrep -af -- "$BERTH_GROUND/" | grep -v pgrep | sed 's/^/process: /' || true
-    grep -F -- "$BERTH_GROUND/" /proc/mounts | sed 's/^/mount: /' || true
-    ls -d /sys/fs/cgroup/*/"$GROUND_NODE_BRIDGE"-node-* 2>/dev/null | sed 's/^/cgroup: /' || true
-    ip netns list | grep -F -- "$GROUND_NODE_BRIDGE-node-" | sed 's/^/network namespace: /' || true
-    ip -o link show | grep -F -- "$GROUND_NODE_BRIDGE" | cut -d: -f2 | sed 's/^ */interface: /' || true
-}
-
 started=0
 stop_ground() {
     local rc=$? left
     if [ "$started" = 1 ]; then
         bash "$ground/node.sh" down || true
         bash "$ground/kube.sh" down || true
-        left=$(leftovers)
+        left=$(ground_leftovers)
         if [ -n "$left" ]; then
             echo "e2e: the ground left this behind:" >&2
             sed 's/^/  /' <<<"$left" >&2

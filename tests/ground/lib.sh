@@ -55,6 +55,17 @@ ground_pid_alive() {
     [ "$ppid" = "$$" ] || grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null
 }
 
+# ground_leftovers: what of this ground (its state directory, its node
+# bridge) is still on the machine after node.sh and kube.sh down:
+# processes, mounts, cgroups, network namespaces, interfaces, one a line.
+ground_leftovers() {
+    pgrep -af -- "$GROUND_STATE/" | grep -v pgrep | sed 's/^/process: /' || true
+    grep -F -- "$GROUND_STATE/" /proc/mounts | sed 's/^/mount: /' || true
+    ls -d /sys/fs/cgroup/*/"$GROUND_NODE_BRIDGE"-node-* 2>/dev/null | sed 's/^/cgroup: /' || true
+    ip netns list | grep -F -- "$GROUND_NODE_BRIDGE-node-" | sed 's/^/network namespace: /' || true
+    ip -o link show | grep -F -- "$GROUND_NODE_BRIDGE" | cut -d: -f2 | sed 's/^ */interface: /' || true
+}
+
 # ground_kc ARGS: kubectl as the ground's admin.
 ground_kc() { "$GROUND_BIN/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
 
