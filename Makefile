@@ -48,7 +48,7 @@ TEST_SUPPORT := $(wildcard tests/support/*.c)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
-# Programs a bench script runs, not benches of their own.
+# Programs a bench script (and the e2e tests) run, not benches of their own.
 BENCH_HELPERS := $(BUILD)/bench/roll_metadata
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
@@ -137,7 +137,8 @@ test-integration: deps
 E2E_SH := $(sort $(wildcard tests/e2e/test_*.sh))
 
 test-e2e: deps
-	@bash tests/e2e/run.sh $(E2E_SH)
+	@$(SUBMAKE) $(BENCH_HELPERS)
+	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
 
 test-asan: deps
 	@$(SUBMAKE) $(ASAN) all
@@ -153,7 +154,7 @@ test: deps
 	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
 		bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
 	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
-	@bash tests/e2e/run.sh $(E2E_SH)
+	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 fuzz: deps

@@ -106,6 +106,38 @@ $want"
     echo "$seen"
 }
 
+# ---- partition states, sampled while brokers restart ----
+# meta_start TOPIC: bench/roll_metadata samples Kafka's Metadata for TOPIC
+# every 250 ms through the external bootstrap, in the background, into
+# $roll_tmp/metadata ("T_MS ... below_min=N ... out_isr=0:N,1:N,2:N" lines,
+# see bench/roll_metadata.c), until meta_stop. Fast enough to see a broker
+# out of an ISR for a second, which Kafka's own tools (a JVM each) are not.
+meta_bin="${BERTH_BUILD:-build}/bench/roll_metadata"
+[ "${meta_bin#/}" != "$meta_bin" ] || meta_bin="$repo/$meta_bin"
+meta_start() {
+    [ -x "$meta_bin" ] || fail "$meta_bin is not built (make all builds it)"
+    "$meta_bin" sample "$(status_bootstrap)" 2 250 "$1" >"$roll_tmp/metadata" 2>>"$roll_tmp/metadata.err" &
+    meta_pid=$!
+}
+meta_stop() {
+    [ -n "${meta_pid:-}" ] || return 0
+    kill "$meta_pid" 2>/dev/null || true
+    wait "$meta_pid" 2>/dev/null || true
+    meta_pid=""
+}
+
+# meta_out_isr ID: "T_MS N" per sample, N the partitions broker ID
+# replicates without being in their ISR (samples that failed are left out).
+meta_out_isr() {
+    sed -nE "s/^([0-9]+) .* out_isr=(.*,)?$1:([0-9]+).*/\1 \3/p" "$roll_tmp/metadata"
+}
+
+# meta_below_min: "T_MS N" per sample, N the partitions whose ISR was
+# smaller than min.insync.replicas (2).
+meta_below_min() {
+    sed -nE 's/^([0-9]+) .* below_min=([0-9]+) .*/\1 \2/p' "$roll_tmp/metadata"
+}
+
 # ---- container logs that outlive their pods ----
 # A pod's logs go with the pod, and a roll replaces every pod. follow_start
 # keeps, in the background, one `kubectl logs -f --timestamps` per container

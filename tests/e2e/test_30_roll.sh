@@ -6,7 +6,8 @@
 # SIGTERM; the next pod is not stopped before the previous broker's sidecar
 # declared it ready (back in every ISR, leadership handed back); after the
 # roll every partition is led by its preferred broker again, with the
-# replica orders as before; no send failed. Prints each broker's drain time
+# replica orders as before; no send failed; no partition's ISR fell below
+# min.insync.replicas (Kafka's Metadata sampled every 250 ms). Prints each broker's drain time
 # and time to Ready, and the producer's figures.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,7 @@ producer_setup roll
 cleanup() {
     local rc=$?
     follow_stop
+    meta_stop
     if [ -f "$roll_tmp/perf.pid" ]; then kill -- -"$(cat "$roll_tmp/perf.pid")" 2>/dev/null || true; fi
     exit "$rc"
 }
@@ -31,6 +33,7 @@ orders_before=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
 declare -A old_uid
 for i in 0 1 2; do old_uid[$i]=$(pod_uid "$CLUSTER-$i"); done
 follow_start
+meta_start "$topic"
 sleep 3
 roll_perf_start "$topic" 200
 t0=$(now_ms)
@@ -41,6 +44,7 @@ roll_s=$(( ($(now_ms) - t0) / 1000 ))
 roll_perf_stop
 sleep 2
 follow_stop
+meta_stop
 
 # The StatefulSet rolls the highest ordinal first.
 prev_ready=""
@@ -81,6 +85,16 @@ orders_after=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
 before: $orders_before
 after:  $orders_after"
 ok "after the roll every partition of $topic is led by its preferred broker, replica orders as before"
+
+# Below min.insync.replicas an acks=all send cannot succeed. Each sample
+# answered; the roll lasted roll_s seconds: at least one sample a second.
+samples=$(meta_below_min | wc -l)
+[ "$samples" -ge "$roll_s" ] || fail "only $samples Metadata samples answered in a ${roll_s} s roll:
+$(tail -3 "$roll_tmp/metadata.err" "$roll_tmp/metadata")"
+below=$(meta_below_min | awk '$2 > 0')
+[ -z "$below" ] || fail "partitions of $topic fell below min.insync.replicas during the roll (time partitions):
+$(head -5 <<<"$below")"
+ok "no partition of $topic below min.insync.replicas in $samples Metadata samples over the roll"
 
 [ "$perf_sent" -gt 0 ] || fail "the producer acknowledged nothing"
 [ "$perf_failed" = 0 ] || fail "$perf_failed sends failed during the roll:
