@@ -453,9 +453,12 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         return -1;
     c->drain_timeout_s = 120;
     c->lock_wait_s = 60;
+    c->client_dns_cache_s = 30;
     if (opt_obj(spec, "drain", false, &o, "spec.", err) != 0 ||
         opt_int(o, "timeoutSeconds", 10, 3600, &c->drain_timeout_s, "spec.drain.", err) != 0 ||
-        opt_int(o, "lockWaitSeconds", 0, 3600, &c->lock_wait_s, "spec.drain.", err) != 0)
+        opt_int(o, "lockWaitSeconds", 0, 3600, &c->lock_wait_s, "spec.drain.", err) != 0 ||
+        opt_int(o, "clientDnsCacheSeconds", 0, 600, &c->client_dns_cache_s, "spec.drain.", err) !=
+            0)
         return -1;
     if (parse_memory(spec, c, err) != 0)
         return -1;

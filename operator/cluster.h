@@ -87,6 +87,7 @@ typedef struct op_cluster {
     const char *rack_key;
     int drain_timeout_s;
     int lock_wait_s;
+    int client_dns_cache_s; /* spec.drain.clientDnsCacheSeconds (Kafka) */
     const cJSON *resources; /* spec.resources or NULL */
     int heap_percent;
     const char *heap_override; /* NULL: heapPercent applies */

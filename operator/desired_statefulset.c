@@ -323,6 +323,7 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
 {
     cJSON *k = cJSON_CreateObject(), *mounts, *ports, *p, *cmd;
     char port[8], broker[32], peer[OP_NAME_MAX * 2 + 256], lock_wait[16], drain_timeout[16];
+    char dns_cache[16];
 
     snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
     snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
@@ -330,13 +331,14 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
              o->cluster_domain);
     snprintf(lock_wait, sizeof lock_wait, "%d", c->lock_wait_s);
     snprintf(drain_timeout, sizeof drain_timeout, "%d", c->drain_timeout_s);
+    snprintf(dns_cache, sizeof dns_cache, "%d", c->client_dns_cache_s);
     cJSON_AddStringToObject(k, "name", "sidecar");
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
     cmd = c->flavor == OP_FLAVOR_KAFKA
               ? strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
                                          OP_POD_DRAIN_SOCKET, "--broker", broker, "--peer-name",
-                                         peer, NULL})
+                                         peer, "--client-dns-cache", dns_cache, NULL})
               : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
                                          OP_POD_DRAIN_SOCKET, "--flavor", "redpanda", "--admin-url",
                                          OP_POD_REDPANDA_ADMIN_URL, NULL});

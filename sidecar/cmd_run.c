@@ -67,10 +67,12 @@ static const char usage_text[] =
     "  --peer-name NAME        kafka: the name other brokers dial this one by (its\n"
     "                          pod DNS name); after a restart, leadership is handed\n"
     "                          back only once NAME has resolved to $POD_IP for\n"
-    "                          --peer-dns-settle MS, so no peer still dials the\n"
-    "                          pod's old address (default: no wait)\n"
-    "  --peer-dns-settle MS    kafka: that time (default 10000: the brokers' JVM DNS\n"
-    "                          cache, 5 s, plus a DNS record's TTL, 5 s)\n"
+    "                          the longer of --client-dns-cache and the brokers'\n"
+    "                          JVM DNS cache (5 s), plus a DNS record's TTL (5 s),\n"
+    "                          so no peer or client still dials the pod's old\n"
+    "                          address (default: no wait)\n"
+    "  --client-dns-cache S    kafka: how long clients may keep a broker's name\n"
+    "                          resolved (default 30: the JVM's own cache)\n"
     "  --help                  print this and exit\n"
     "\n"
     "Exit status: 0 stopped by a signal, 1 failure, 2 usage error.\n";
@@ -80,7 +82,7 @@ int sc_cmd_run(int argc, char **argv)
     enum { O_POD = 256, O_ID, O_ADDR, O_PORT, O_SOCK, O_BROKER, O_PINT, O_PTMO, O_HELP };
     enum { O_LOCKWAIT = 280, O_DRAINTMO };                        /* the drain's budget */
     enum { O_FLAVOR = 300, O_RPURL, O_RPCA, O_RPUSER, O_RPPASS }; /* Redpanda's */
-    enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE, O_PEER, O_PEERSETTLE }; /* Kafka's */
+    enum { O_KCFG = 400, O_NOTHROTTLE, O_HBBATCH, O_HBPAUSE, O_PEER, O_CLIENTDNS }; /* Kafka's */
     static const struct option longopts[] = {
         {"pod-name", required_argument, NULL, O_POD},
         {"broker-id", required_argument, NULL, O_ID},
@@ -103,7 +105,7 @@ int sc_cmd_run(int argc, char **argv)
         {"handback-batch", required_argument, NULL, O_HBBATCH},
         {"handback-pause", required_argument, NULL, O_HBPAUSE},
         {"peer-name", required_argument, NULL, O_PEER},
-        {"peer-dns-settle", required_argument, NULL, O_PEERSETTLE},
+        {"client-dns-cache", required_argument, NULL, O_CLIENTDNS},
         SC_BROKER_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -113,7 +115,7 @@ int sc_cmd_run(int argc, char **argv)
     util_err err = {{0}};
     long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
     long hb_batch = SC_KAFKA_HANDBACK_BATCH, hb_pause = SC_KAFKA_HANDBACK_PAUSE_MS;
-    long peer_settle = SC_KAFKA_PEER_DNS_SETTLE_MS, secs = 0;
+    long client_dns_s = SC_KAFKA_CLIENT_DNS_CACHE_S, secs = 0;
     const char *peer_name = NULL, *pod_ip = sc_env("POD_IP", NULL);
     char cluster[256] = "";
     int c, rc;
@@ -214,8 +216,8 @@ int sc_cmd_run(int argc, char **argv)
         case O_PEER:
             peer_name = optarg;
             break;
-        case O_PEERSETTLE:
-            rc = sc_parse_long("--peer-dns-settle", optarg, 0, 600000, &peer_settle, &err);
+        case O_CLIENTDNS:
+            rc = sc_parse_long("--client-dns-cache", optarg, 0, 600, &client_dns_s, &err);
             break;
         default:
             return sc_usage_error("run", "unknown option or missing value: '%s'", argv[optind - 1]);
@@ -329,7 +331,7 @@ int sc_cmd_run(int argc, char **argv)
         kafka_cfg.handback_pause_ms = (int)hb_pause;
         kafka_cfg.peer_name = peer_name;
         kafka_cfg.pod_ip = pod_ip;
-        kafka_cfg.peer_dns_settle_ms = peer_settle;
+        kafka_cfg.peer_dns_settle_ms = sc_kafka_peer_dns_settle_ms(client_dns_s);
         if (sc_kafka_engine_for_run(&cfg, &kafka_cfg, &kafka, &err) != 0)
             goto fail;
     }

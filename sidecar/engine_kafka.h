@@ -49,10 +49,27 @@
 /* Restore's hand-back steps (sc_kafka_ctx.handback_*): run's defaults. */
 #define SC_KAFKA_HANDBACK_BATCH    50
 #define SC_KAFKA_HANDBACK_PAUSE_MS 2000
+/* How long clients may keep a broker's name resolved, unless told
+ * (run --client-dns-cache, the CR's spec.drain.clientDnsCacheSeconds): a
+ * JVM's networkaddress.cache.ttl when nothing sets it. */
+#define SC_KAFKA_CLIENT_DNS_CACHE_S 30
+/* A caching DNS server's record TTL: CoreDNS's kubernetes plugin's 5 s. */
+#define SC_KAFKA_DNS_RECORD_TTL_S 5
+
 /* How long this pod's name must have resolved to its IP before the
- * hand-back (peer_dns.h): the brokers' JVM DNS cache (render.h) plus a
- * caching DNS server's record TTL, CoreDNS's 5 s. */
-#define SC_KAFKA_PEER_DNS_SETTLE_MS (SC_KAFKA_JVM_DNS_TTL_S * 1000L + 5000L)
+ * hand-back (peer_dns.h): the longer of the clients' DNS cache
+ * (client_dns_s) and the brokers' own (SC_KAFKA_JVM_DNS_TTL_S, render.h),
+ * plus a record's TTL. Both the peers, which fetch from the partitions
+ * handed back, and the clients, which produce to them, resolved the name
+ * while the old pod stopped: handed back earlier, they keep dialing its
+ * old address (an in-cluster producer with the JVM's 30 s cache stalled
+ * 14 s after a hand-back in bench/pod_roll.sh). */
+static inline long sc_kafka_peer_dns_settle_ms(long client_dns_s)
+{
+    long cache_s = client_dns_s > SC_KAFKA_JVM_DNS_TTL_S ? client_dns_s : SC_KAFKA_JVM_DNS_TTL_S;
+
+    return (cache_s + SC_KAFKA_DNS_RECORD_TTL_S) * 1000L;
+}
 
 /* After a drain the broker keeps serving this long before the preStop
  * returns and SIGTERM comes: clients still sending to it get

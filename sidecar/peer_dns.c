@@ -73,13 +73,13 @@ int sc_peer_dns_judge(sc_peer_dns *p, const char *const *addrs, int naddrs,
     if (p->seen_ms == 0) {
         p->seen_ms = now_ms;
         util_info("%s resolves to this pod's %s; leadership is handed back in %ld ms, once "
-                  "peers' DNS caches can hold no older address",
+                  "no peer's or client's DNS cache can hold an older address",
                   p->name, p->pod_ip, p->settle_ms);
     }
     if (now_ms - p->seen_ms < p->settle_ms) {
         snprintf(why, size,
                  "leadership is handed back %ld ms after %s resolved to this pod's %s, when "
-                 "peers' DNS caches can hold no older address",
+                 "no peer's or client's DNS cache can hold an older address",
                  p->settle_ms, p->name, p->pod_ip);
         return 0;
     }

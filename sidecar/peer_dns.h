@@ -12,6 +12,9 @@
  * leader: acks=all produce requests to it wait for them, and if the roll
  * stops the next broker meanwhile, the partition stalls until the stale
  * entries expire, longer than a producer's delivery timeout may allow.
+ * In-cluster clients resolve the name too, and a JVM client keeps what it
+ * resolved for 30 s unless told otherwise: the wait covers the longer of
+ * the two caches (sc_kafka_peer_dns_settle_ms, engine_kafka.h).
  *
  * So the hand-back waits until the name has resolved to this pod's IP for
  * settle_ms: every stale entry was fetched before that moment and expires

@@ -495,6 +495,7 @@ START_TEST(sidecars_get_their_engine_and_drain_budget)
     ck_assert_ptr_null(arg_after(sc, "--admin-user"));
     ck_assert_str_eq(arg_after(sc, "--lock-wait"), "60");
     ck_assert_str_eq(arg_after(sc, "--drain-timeout"), "120");
+    ck_assert_ptr_null(arg_after(sc, "--client-dns-cache")); /* Kafka's alone */
     a = cJSON_GetObjectItem(pre, "command");
     ck_assert_str_eq(cJSON_GetArrayItem(a, cJSON_GetArraySize(a) - 2)->valuestring, "--timeout");
     ck_assert_str_eq(cJSON_GetArrayItem(a, cJSON_GetArraySize(a) - 1)->valuestring, "180");
@@ -508,6 +509,7 @@ START_TEST(sidecars_get_their_engine_and_drain_budget)
     ck_assert_str_eq(arg_after(sc, "--broker"), "localhost:9092");
     ck_assert_str_eq(arg_after(sc, "--lock-wait"), "30");
     ck_assert_str_eq(arg_after(sc, "--drain-timeout"), "300");
+    ck_assert_str_eq(arg_after(sc, "--client-dns-cache"), "0");
     cJSON_Delete(sts);
     cJSON_Delete(cr);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sidecar/engine_kafka.h"
 #include "sidecar/peer_dns.h"
 
 #define NAME   "demo-2.demo-brokers.kafka.svc.cluster.local"
@@ -124,6 +125,18 @@ START_TEST(test_no_name_or_no_pod_ip_means_no_wait)
 }
 END_TEST
 
+/* The wait covers the longer of the clients' and the brokers' DNS caches,
+ * plus a record's TTL: 35 s for JVM clients left at their 30 s, 10 s for
+ * clients that cache less than the brokers' 5 s. */
+START_TEST(test_settle_covers_the_longer_cache)
+{
+    ck_assert_int_eq(sc_kafka_peer_dns_settle_ms(SC_KAFKA_CLIENT_DNS_CACHE_S), 35000);
+    ck_assert_int_eq(sc_kafka_peer_dns_settle_ms(0), 10000);
+    ck_assert_int_eq(sc_kafka_peer_dns_settle_ms(3), 10000);
+    ck_assert_int_eq(sc_kafka_peer_dns_settle_ms(120), 125000);
+}
+END_TEST
+
 START_TEST(test_real_lookup_of_localhost)
 {
     sc_peer_dns p = waiting(0);
@@ -152,6 +165,7 @@ int main(void)
     tcase_add_test(tc, test_ipv6_and_several_addresses);
     tcase_add_test(tc, test_gives_up_when_the_name_never_gives_the_pod_ip);
     tcase_add_test(tc, test_no_name_or_no_pod_ip_means_no_wait);
+    tcase_add_test(tc, test_settle_covers_the_longer_cache);
     tcase_add_test(tc, test_real_lookup_of_localhost);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

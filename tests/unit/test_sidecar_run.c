@@ -482,6 +482,12 @@ START_TEST(exit_codes_and_help)
     ck_assert_ptr_nonnull(strstr(out, "--broker-ca FILE"));
     ck_assert_ptr_nonnull(strstr(out, "--lock-wait SECONDS"));
     ck_assert_ptr_nonnull(strstr(out, "--drain-timeout SECONDS"));
+    ck_assert_ptr_nonnull(strstr(out, "--client-dns-cache S"));
+    ck_assert_int_eq(
+        run_prog(out, sizeof out,
+                 (const char *[]){"run", "--broker-id", "0", "--client-dns-cache", "601", NULL}),
+        2);
+    ck_assert_ptr_nonnull(strstr(out, "--client-dns-cache"));
     /* The drain's budget: whole seconds, a lock wait may be 0, a drain
      * timeout may not. */
     ck_assert_int_eq(
