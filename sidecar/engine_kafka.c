@@ -136,11 +136,13 @@ static void note_error(sc_kafka_engine *e, const char *msg)
     pthread_mutex_unlock(&e->lock);
 }
 
-/* Hands drain progress to run's client; stops once it is gone. */
+/* Hands drain progress to run's client, and to the log (with times: what
+ * a drain spends where), stops once the client is gone. */
 static int to_call(void *arg, const char *line)
 {
     sc_drain_call *call = arg;
 
+    util_info("drain of broker %d: %s", call->broker_id, line);
     if (call->progress(call, line) != 0)
         return -1;
     return call->cancelled != NULL && call->cancelled(call) ? -1 : 0;
