@@ -197,9 +197,37 @@ static int stop_brokers(kube_client *c, op_lister *l, const cJSON *cr, op_teardo
     return rc == 0 ? 0 : util_err_prefix(err, "deleting StatefulSet %s", kube_meta_name(cr));
 }
 
-/* Broker pods of the cluster still there, and the longest grace period
- * among them. */
-static int pods_left(op_lister *l, const cJSON *cr, long *grace_s, util_err *err)
+/* Step 3: a broker pod still there is deleted again with the grace period
+ * OP_TEARDOWN_GRACE_S when its own is longer. 0, or 1 when a delete was
+ * sent. */
+static int shorten_grace(kube_client *c, const cJSON *pod, op_teardown_result *res, util_err *err)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "deletionGracePeriodSeconds");
+    kube_delete_opts o = {0};
+    char path[KUBE_PATH_MAX];
+    kube_status st;
+    int rc;
+
+    if (cJSON_IsNumber(g) && g->valuedouble <= OP_TEARDOWN_GRACE_S)
+        return 0;
+    if (kube_path(path, sizeof path, "v1", "pods", kube_meta_namespace(pod), kube_meta_name(pod),
+                  NULL) != 0)
+        return util_err_set(err, "bad pod name");
+    o.uid = kube_meta_uid(pod);
+    o.grace_period_set = true;
+    o.grace_period_s = OP_TEARDOWN_GRACE_S;
+    res->writes++;
+    rc = kube_delete_with(c, path, &o, NULL, &st, err);
+    if (rc == KUBE_ERR_STATUS && (st.code == 404 || st.code == 409))
+        return 1; /* gone already, or replaced */
+    return rc == 0 ? 1 : util_err_prefix(err, "deleting pod %s", kube_meta_name(pod));
+}
+
+/* Broker pods of the cluster still there, each with its grace period cut
+ * to OP_TEARDOWN_GRACE_S, and the longest grace period among them. */
+static int pods_left(kube_client *c, op_lister *l, const cJSON *cr, op_teardown_result *res,
+                     long *grace_s, util_err *err)
 {
     char sel[512];
     cJSON *pods = NULL;
@@ -217,9 +245,16 @@ static int pods_left(op_lister *l, const cJSON *cr, long *grace_s, util_err *err
     {
         const cJSON *g = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(p, "spec"), "terminationGracePeriodSeconds");
+        long gs = cJSON_IsNumber(g) ? (long)g->valuedouble : OP_TEARDOWN_GRACE_S;
 
-        if (cJSON_IsNumber(g) && g->valuedouble > (double)*grace_s)
-            *grace_s = (long)g->valuedouble;
+        if (gs > OP_TEARDOWN_GRACE_S)
+            gs = OP_TEARDOWN_GRACE_S;
+        if (gs > *grace_s)
+            *grace_s = gs;
+        if (shorten_grace(c, p, res, err) < 0) {
+            cJSON_Delete(pods);
+            return -1;
+        }
         n++;
     }
     cJSON_Delete(pods);
@@ -246,7 +281,7 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
         if (mark_ledger(c, lister, cr, res, err) != 0 ||
             (rc = stop_brokers(c, lister, cr, res, err)) < 0)
             return -1;
-        if (rc == 0 && (res->pods_left = pods_left(lister, cr, &grace_s, err)) < 0)
+        if (rc == 0 && (res->pods_left = pods_left(c, lister, cr, res, &grace_s, err)) < 0)
             return -1;
     }
     if (res->pods_left > 0) {

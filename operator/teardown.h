@@ -15,8 +15,15 @@
  *    every sidecar skip its drain (there is nowhere to move leadership to);
  * 2. deletes the StatefulSet, so all broker pods stop at once while the
  *    Services, RBAC and quorum still stand;
- * 3. removes its finalizer once no broker pod is left (or when the pods
- *    outlive their grace period by OP_TEARDOWN_MARGIN_S: a pod on a lost
+ * 3. deletes each broker pod again with the grace period
+ *    OP_TEARDOWN_GRACE_S instead of its own, which is sized for a drain:
+ *    nothing drains now, and a broker can still hang in its shutdown.
+ *    Kafka grants a controlled shutdown through the quorum; when the other
+ *    voters have stopped before the grant (its request rides the next
+ *    heartbeat, up to 2 s after SIGTERM, and they stop in less), it waits
+ *    until SIGKILL: seen in the e2e ground as a pod left after 2 minutes;
+ * 4. removes its finalizer once no broker pod is left (or when the pods
+ *    outlive that grace period by OP_TEARDOWN_MARGIN_S: a pod on a lost
  *    node must not hold the deletion forever), and the garbage collector
  *    removes the rest through the owner references.
  * Each step is level-triggered: run again after a crash, it picks up where
@@ -34,6 +41,9 @@
 #include "util/err.h"
 
 #define OP_TEARDOWN_FINALIZER "berth.io/teardown"
+/* The grace period of a broker pod whose cluster is deleted: time for a
+ * clean shutdown (no drain), not a drain's. */
+#define OP_TEARDOWN_GRACE_S 60
 /* Seconds past the brokers' grace period after which a deletion goes on
  * without waiting for their pods. */
 #define OP_TEARDOWN_MARGIN_S 60

@@ -522,6 +522,9 @@ int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *o
           cJSON_AddStringToObject(body, "kind", "DeleteOptions") == NULL;
     if (!oom && opts != NULL && set(opts->propagation_policy))
         oom = cJSON_AddStringToObject(body, "propagationPolicy", opts->propagation_policy) == NULL;
+    if (!oom && opts != NULL && opts->grace_period_set)
+        oom = cJSON_AddNumberToObject(body, "gracePeriodSeconds", (double)opts->grace_period_s) ==
+              NULL;
     if (!oom && opts != NULL && (set(opts->uid) || set(opts->resource_version))) {
         pre = cJSON_AddObjectToObject(body, "preconditions");
         oom = pre == NULL ||

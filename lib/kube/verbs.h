@@ -147,6 +147,10 @@ typedef struct kube_delete_opts {
      * resourceVersion; otherwise 409 Conflict. NULL: no condition. */
     const char *uid;
     const char *resource_version;
+    /* Grace period in seconds when grace_period_set (0: at once); a
+     * repeated delete may shorten one under way. Unset: the object's own. */
+    bool grace_period_set;
+    long grace_period_s;
 } kube_delete_opts;
 
 /* Deletes the object at path with DeleteOptions. 200 (gone, or marked for
