@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Rolling restarts of the test ground's Kafka cluster with berth's drain, for
-# tests/integration/test_roll.sh and bench/drain_roll.sh. Sourced, not run.
+# tests/integration/test_roll.sh and test_upgrade.sh. Sourced, not run.
 #
 # The subjects are the real programs: `berth-sidecar init` renders each
 # broker's server.properties from a <cluster>-brokers ConfigMap, `berth-sidecar
@@ -251,21 +251,7 @@ roll_drained() {
     done
 }
 
-# roll_plain: the same roll without berth: stop, start on the same rendered
-# config, wait until no partition is under-replicated (the broker is back in
-# every ISR), next. Sidecars are not running.
-roll_plain() {
-    local i t0 config
-    for ((i = 0; i < $(roll_brokers); i++)); do
-        t0=$SECONDS
-        bash "$BERTH_KAFKA_SH" stop-broker "$i" 2>/dev/null || roll_fail "stopping broker $i"
-        config=$(roll_render "$i")
-        bash "$BERTH_KAFKA_SH" start-broker "$i" "$config" 2>/dev/null || roll_fail "starting broker $i"
-        roll_wait_in_sync
-        roll_log "broker $i: restarted (no drain), in sync in $((SECONDS - t0))s"
-    done
-}
-
+# roll_wait_in_sync: until no partition is under-replicated.
 roll_wait_in_sync() {
     local deadline=$((SECONDS + ROLL_READY_TIMEOUT)) out
     while :; do
