@@ -1,7 +1,8 @@
 /* Drain of a Kafka broker (drain_kafka.h): demote it in the ledger on every
  * partition it replicates, write the ledger's orders, elect preferred
  * leaders, and poll until it leads nothing or the deadline comes. Each
- * round starts again from fresh metadata and ledger, so a repeated or
+ * round starts again from fresh metadata, reassignments and ledger, so a
+ * repeated or
  * interrupted drain just carries on where the last one stopped. A drain
  * of a cluster being deleted never gets here: run answers it before any
  * engine (run.h, teardown_mark.h). */
@@ -22,7 +23,10 @@
 
 typedef struct drain_round {
     sc_session *s;
-    const kafka_list_partition_reassignments_response *ongoing;
+    /* Read again for every plan: a reassignment someone starts during the
+     * drain is left alone by the next round (berth's own reorders finish
+     * at once and never show here). */
+    kafka_list_partition_reassignments_response *ongoing;
     const sc_topic_min_isr *min_isr;
     int32_t n_min_isr;
     kafka_metadata *md; /* the metadata the plan borrows from */
@@ -33,18 +37,21 @@ static void round_release(drain_round *r)
 {
     sc_plan_free(r->plan);
     kafka_metadata_free(r->md);
+    kafka_list_partition_reassignments_free(r->ongoing);
     r->plan = NULL;
     r->md = NULL;
+    r->ongoing = NULL;
 }
 
 /* The ledger step: runs once per compare-and-set attempt, on fresh
- * metadata each time. */
+ * reassignments and metadata each time. */
 static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     drain_round *r = arg;
 
     round_release(r);
-    if (sc_session_metadata(r->s, &r->md, err) < 0)
+    if (sc_session_ongoing(r->s, &r->ongoing, err) < 0 ||
+        sc_session_metadata(r->s, &r->md, err) < 0)
         return -1;
     return sc_drain_plan(r->md, r->ongoing, l, r->min_isr, r->n_min_isr, r->s->ctx->broker_id,
                          &r->plan, err);
@@ -234,7 +241,6 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
                    void *arg, util_err *err)
 {
     sc_session s;
-    kafka_list_partition_reassignments_response *ongoing = NULL;
     kafka_metadata *md0 = NULL, *md = NULL; /* min_isr borrows names from md0 */
     sc_topic_min_isr *min_isr = NULL;
     int32_t n_min_isr = 0, round = 0, led = -1, stuck = 0, failed = 0;
@@ -245,7 +251,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
 
     if (sc_session_open(&s, ctx, deadline_ms, progress, arg, err) < 0)
         return util_err_prefix(err, "drain");
-    if (sc_session_ongoing(&s, &ongoing, err) < 0 || sc_session_metadata(&s, &md0, err) < 0 ||
+    if (sc_session_metadata(&s, &md0, err) < 0 ||
         read_min_isr(&s, md0, &min_isr, &n_min_isr, err) < 0 ||
         take_lease(&s, md0, &lease, err) < 0)
         goto out;
@@ -253,7 +259,6 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
     deadline_ms = sc_drain_work_until(&ctx->budget, sc_now_ms(), deadline_ms);
     s.deadline_ms = deadline_ms;
     r.s = &s;
-    r.ongoing = ongoing;
     r.min_isr = min_isr;
     r.n_min_isr = n_min_isr;
     for (;; round++) {
@@ -332,7 +337,6 @@ out:
     free(min_isr);
     kafka_metadata_free(md0);
     kafka_metadata_free(md);
-    kafka_list_partition_reassignments_free(ongoing);
     sc_session_close(&s);
     return rc;
 }

@@ -15,7 +15,7 @@
 
 typedef struct restore_round {
     sc_session *s;
-    const kafka_list_partition_reassignments_response *ongoing;
+    kafka_list_partition_reassignments_response *ongoing; /* read with md */
     kafka_metadata *md;
     sc_plan *plan;
 } restore_round;
@@ -24,16 +24,21 @@ static void round_release(restore_round *r)
 {
     sc_plan_free(r->plan);
     kafka_metadata_free(r->md);
+    kafka_list_partition_reassignments_free(r->ongoing);
     r->plan = NULL;
     r->md = NULL;
+    r->ongoing = NULL;
 }
 
+/* Once per compare-and-set attempt, on fresh reassignments and metadata:
+ * a reassignment started since the last attempt is left alone. */
 static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     restore_round *r = arg;
 
     round_release(r);
-    if (sc_session_metadata(r->s, &r->md, err) < 0)
+    if (sc_session_ongoing(r->s, &r->ongoing, err) < 0 ||
+        sc_session_metadata(r->s, &r->md, err) < 0)
         return -1;
     return sc_restore_plan(r->md, r->ongoing, l, r->s->ctx->broker_id, &r->plan, err);
 }
@@ -125,7 +130,6 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
                      void *arg, util_err *err)
 {
     sc_session s;
-    kafka_list_partition_reassignments_response *ongoing = NULL;
     restore_round r = {0};
     int32_t refused = 0, failed = 0, i, reorders = 0;
     char why[256] = "", elect_why[256] = "";
@@ -134,9 +138,6 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
     if (sc_session_open(&s, ctx, deadline_ms, progress, arg, err) < 0)
         return util_err_prefix(err, "restore");
     r.s = &s;
-    if (sc_session_ongoing(&s, &ongoing, err) < 0)
-        goto out;
-    r.ongoing = ongoing;
     if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
         goto out;
     for (i = 0; i < r.plan->n_moves; i++)
@@ -159,7 +160,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
 
         if (sc_session_metadata(&s, &md, err) < 0)
             goto out;
-        if (not_back(md, ongoing, ctx->broker_id, &left, why, sizeof why, err) < 0) {
+        if (not_back(md, r.ongoing, ctx->broker_id, &left, why, sizeof why, err) < 0) {
             kafka_metadata_free(md);
             goto out;
         }
@@ -192,7 +193,6 @@ out:
     if (rc != 0)
         util_err_prefix(err, "restore of broker %d", (int)ctx->broker_id);
     round_release(&r);
-    kafka_list_partition_reassignments_free(ongoing);
     sc_session_close(&s);
     return rc;
 }
