@@ -135,11 +135,19 @@ static const char *str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : "?";
 }
 
+static int num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+    return cJSON_IsNumber(v) ? v->valueint : -1;
+}
+
 static void print_human(const cJSON *o)
 {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "drain"), *e;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "brokerId");
     const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(d, "count");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kafka");
 
     printf("broker:  %d (pod %s, berth %s)\n", cJSON_IsNumber(id) ? id->valueint : -1,
            str(o, "pod"), str(o, "version"));
@@ -150,6 +158,11 @@ static void print_human(const cJSON *o)
     printf("drain:   %s, %d so far, last result: %s\n", str(d, "state"),
            cJSON_IsNumber(cnt) ? cnt->valueint : 0,
            str(d, "lastResult")[0] != '\0' ? str(d, "lastResult") : "-");
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(k, "leads")))
+        printf("partitions: leads %d, first replica of %d, replicates %d, out of ISR %d, "
+               "leaderless %d (counted %d ms ago)\n",
+               num(k, "leads"), num(k, "prefers"), num(k, "replicated"), num(k, "outOfIsr"),
+               num(k, "leaderless"), num(k, "countedMsAgo"));
     /* What the drain engine adds (leadership, ISR...), as it comes. */
     cJSON_ArrayForEach(e, o)
     {

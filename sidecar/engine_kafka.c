@@ -38,6 +38,7 @@ struct sc_kafka_engine {
     long long restore_began; /* 0 until its first restore step */
     sc_readiness readiness;
     sc_ready_facts facts;
+    long long counted_at; /* sc_now_ms() when facts' partition counts were read; 0: never */
     char last_error[UTIL_ERR_MAX];
 };
 
@@ -281,7 +282,20 @@ static void keep_verdict(sc_kafka_engine *e, const sc_readiness *r, const sc_rea
         *restored = false;
     }
     e->readiness = *r;
-    e->facts = *f;
+    if (f->counted) {
+        e->facts = *f;
+        e->counted_at = sc_now_ms();
+    } else {
+        /* Keep the last counts read; take the rest of the verdict. */
+        sc_ready_facts keep = e->facts;
+
+        e->facts = *f;
+        e->facts.replicated = keep.replicated;
+        e->facts.out_of_isr = keep.out_of_isr;
+        e->facts.leaderless = keep.leaderless;
+        e->facts.leads = keep.leads;
+        e->facts.prefers = keep.prefers;
+    }
     e->restored = e->restored || *restored;
     pthread_mutex_unlock(&e->lock);
 }
@@ -380,6 +394,10 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
     cJSON_AddNumberToObject(k, "replicated", e->facts.replicated);
     cJSON_AddNumberToObject(k, "outOfIsr", e->facts.out_of_isr);
     cJSON_AddNumberToObject(k, "leaderless", e->facts.leaderless);
+    cJSON_AddNumberToObject(k, "leads", e->facts.leads);
+    cJSON_AddNumberToObject(k, "prefers", e->facts.prefers);
+    cJSON_AddNumberToObject(k, "countedMsAgo",
+                            e->counted_at > 0 ? (double)(sc_now_ms() - e->counted_at) : -1);
     pthread_mutex_unlock(&e->lock);
     return 0;
 }

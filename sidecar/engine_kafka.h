@@ -127,7 +127,9 @@ int sc_kafka_engine_wait(void *user, int wake_fd, long timeout_ms, char *why, si
 /* sc_drain_status_fn; user is the sc_kafka_engine. Adds "kafka":
  * {"broker", "ledger", "drainStarted" (of the running process), "restored",
  * "readyLatched", "restarts", "lastRestart", "lastError", "replicated",
- * "outOfIsr", "leaderless"} from what the engine last saw; no I/O. */
+ * "outOfIsr", "leaderless", "leads", "prefers", "countedMsAgo"} from what
+ * the engine last saw: the partition counts are read at every readiness
+ * check (readiness.h), countedMsAgo ago (-1: never); no I/O. */
 int sc_kafka_engine_status(cJSON *status, void *user, util_err *err);
 
 /* sc_restarts_fn; user is the sc_kafka_engine: broker processes seen to end. */

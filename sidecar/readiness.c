@@ -1,6 +1,7 @@
 /* Latched readiness, per broker process; see readiness.h. */
 #include "readiness.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -111,6 +112,8 @@ static int gather_isr(kafka_conn *c, const kafka_api_versions *av, int32_t id, i
     f->replicated = refs->n;
     for (i = 0; i < refs->n; i++) {
         const kafka_metadata_partition *p = refs->refs[i].partition;
+        f->leads += p->leader == id;
+        f->prefers += p->n_replicas > 0 && p->replicas[0] == id;
         if (p->leader < 0) {
             f->leaderless++;
         } else if (!kafka_int32_contains(p->isr, p->n_isr, id)) {
@@ -120,6 +123,7 @@ static int gather_isr(kafka_conn *c, const kafka_api_versions *av, int32_t id, i
                          (int)p->index);
         }
     }
+    f->counted = 1;
     kafka_metadata_refs_free(refs);
     kafka_metadata_free(md);
     return 0;
@@ -188,12 +192,18 @@ int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int re
     }
     /* The gate's facts, unless latched: also when the process that latched
      * has just been seen to end (f->gone), whose latch drops at this very
-     * check while its successor may already be registered. */
-    if ((!r->latched || f->gone) && f->registered && !f->fenced) {
+     * check while its successor may already be registered. Latched, the
+     * partition counts are still read, for status only. */
+    if (f->registered && !f->fenced) {
+        bool gate = !r->latched || f->gone;
+
         if (gather_isr(link->conn, link->av, broker_id, end, f, &e) < 0 ||
-            gather_voter(link->conn, link->av, broker_id, end, f, &e) < 0) {
+            (gate && gather_voter(link->conn, link->av, broker_id, end, f, &e) < 0)) {
             f->gone |= sc_link_broke(link, f->gone_why, sizeof f->gone_why);
-            goto out;
+            if (gate || f->gone)
+                goto out;
+            f->counted = 0; /* latched: counts unread, the verdict stands */
+            e.msg[0] = '\0';
         }
     }
     sc_link_used(link, left(end));

@@ -16,6 +16,10 @@
  * seen unregistered or fenced (it has then left every ISR too). Until it is
  * ready again, the reason starts "broker restarted: <what was seen>".
  *
+ * The partition counts are read at every check, latched or not, for
+ * `berth-sidecar status`; once latched they decide nothing, and a failure
+ * to read them is no verdict.
+ *
  * sc_ready_eval is the pure rule; sc_readiness_probe gathers the facts from
  * the broker over a held sc_link and applies it; sc_readiness_wait watches
  * the link between probes, so the latch drops the moment the process ends.
@@ -50,6 +54,9 @@ typedef struct sc_ready_facts {
     int32_t replicated;  /* partitions it replicates */
     int32_t out_of_isr;  /* of those, with a live leader, where it is not in the ISR */
     int32_t leaderless;  /* of those, without a leader (reported only) */
+    int32_t leads;       /* of those, partitions it leads */
+    int32_t prefers;     /* of those, partitions it is the first replica of */
+    int counted;         /* the five counts above were read at this check */
     char first_out[160]; /* "topic-3" of the first out_of_isr one */
     int voter;           /* a KRaft voter */
     int voter_caught_up;

@@ -505,6 +505,7 @@ typedef struct story {
     char fail[600];       /* a step that could not be done */
     char restarted[600];  /* the first /readyz answer naming the restart */
     long long unready_ms; /* from the kill to that answer; -1: none in 10 s */
+    char before[4096];    /* `status` while it was ready, before the kill */
     char status[4096];    /* `status` while it was unready after the kill */
     int moved_away;       /* preferred partitions Kafka moved off the killed broker */
     int gated;            /* 503s while registered but out of an ISR or not led back */
@@ -598,6 +599,7 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
 
     /* SIGKILL, right after a check: no controlled shutdown, no drain. */
     checks_after(p, checks_of(p));
+    status_of(p, st->before, sizeof st->before);
     t0 = sc_now_ms();
     kill((pid_t)pid, SIGKILL);
     st->unready_ms = -1;
@@ -771,6 +773,22 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
                   "/readyz said the restart %lld ms after the kill", st.unready_ms);
     ck_assert_msg(strstr(st.status, "ready:   no: broker restarted: ") != NULL, "status: %s",
                   st.status);
+    /* Ready and latched, status still counts partitions live (before the
+     * change it had no such line, and its ISR counts stopped at the latch). */
+    {
+        const char *l = strstr(st.before, "partitions: leads ");
+        int leads = -1, prefers = -1, out = -1;
+
+        ck_assert_msg(l != NULL, "status before the kill: %s", st.before);
+        ck_assert_int_eq(sscanf(l,
+                                "partitions: leads %d, first replica of %d, replicates %*d, "
+                                "out of ISR %d",
+                                &leads, &prefers, &out),
+                         3);
+        ck_assert_msg(leads > 0 && prefers > 0 && out >= 0, "status before the kill: %s",
+                      st.before);
+        fprintf(stderr, "  status before the kill: %.*s\n", (int)strcspn(l, "\n"), l);
+    }
     ck_assert_msg(st.moved_away > 0, "Kafka moved no leadership off the killed broker");
     ck_assert_msg(st.gated > 0,
                   "/readyz was never held back while the restarted broker was registered but "
