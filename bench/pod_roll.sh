@@ -42,13 +42,14 @@
 #   BERTH_BENCH_PARTITIONS [24]     partitions of the loaded topic
 #   BERTH_BENCH_STEADY_S [60]       steady window before the roll
 #   BERTH_BENCH_WINDOW_S [240]      roll window, from the roll's start
-#   BERTH_BENCH_MANY [0]            partitions of an idle topic for a second
-#                                   shape (e.g. 3000); 0 skips that shape
+#   BERTH_BENCH_MANY [3000]         partitions of an idle topic for a second
+#                                   shape (each broker leads about a third);
+#                                   0 skips that shape
 #   BERTH_BENCH_MANY_WINDOW_S [480] its roll window
 #   BERTH_BENCH_CONFIGS ["plain berth"]
 #   BERTH_BENCH_ROUNDS [1]          runs of each configuration, in turns (the
 #                                   machine's other load varies between them)
-#   BERTH_BENCH_SHAPES ["base", "base many" with BERTH_BENCH_MANY]
+#   BERTH_BENCH_SHAPES ["base many", "base" with BERTH_BENCH_MANY=0]
 #   BERTH_BENCH_KEEP=1              keep the state directory (logs, samples)
 set -euo pipefail
 export LC_ALL=C
@@ -63,7 +64,7 @@ RECORD=${BERTH_BENCH_RECORD_SIZE:-1024}
 PARTS=${BERTH_BENCH_PARTITIONS:-24}
 STEADY=${BERTH_BENCH_STEADY_S:-60}
 WINDOW=${BERTH_BENCH_WINDOW_S:-240}
-MANY=${BERTH_BENCH_MANY:-0}
+MANY=${BERTH_BENCH_MANY:-3000}
 MANY_WINDOW=${BERTH_BENCH_MANY_WINDOW_S:-480}
 CONFIGS=${BERTH_BENCH_CONFIGS:-plain berth}
 ROUNDS=${BERTH_BENCH_ROUNDS:-1}
@@ -595,6 +596,10 @@ EOF
         tl=${tl%,}
         [ -z "$t_req" ] || [ -z "$t_done" ] || R[$key.drains]+="$i:$(ms "$t_req" "$t_done") "
         tl+=$'\n'
+        # Where the drain's time went: the sidecar's account of each round
+        # (sidecar/drain_kafka.c), and the lease wait before the first.
+        [ -z "$sc" ] || tl+=$(grep -oE "(taking the drain lease.*|holding the drain lease|broker $i leads [0-9]+ partitions.*|leading nothing.*)" "$sc" 2>/dev/null |
+            sed 's/^/      drain: /')$'\n'
     done
     R[$key.killed]=$killed
     R[$key.catch_up]=$cu
