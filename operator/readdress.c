@@ -88,27 +88,11 @@ static int annotate(kube_client *client, const op_cluster *c, const char *pod, c
 /* 0 evicted (or already gone), 1 refused for now (429: the budget), -1. */
 static int evict(kube_client *client, const op_cluster *c, const char *pod, util_err *err)
 {
-    char path[KUBE_PATH_MAX];
-    cJSON *ev = cJSON_CreateObject(), *m;
     kube_status st = {0};
-    int rc;
 
-    if (kube_path(path, sizeof path, "v1", "pods", c->namespace, pod, "eviction") != 0) {
-        cJSON_Delete(ev);
-        return util_err_set(err, "pod %s: bad name", pod);
-    }
-    cJSON_AddStringToObject(ev, "apiVersion", "policy/v1");
-    cJSON_AddStringToObject(ev, "kind", "Eviction");
-    m = cJSON_AddObjectToObject(ev, "metadata");
-    cJSON_AddStringToObject(m, "name", pod);
-    cJSON_AddStringToObject(m, "namespace", c->namespace);
-    rc = kube_create(client, path, ev, NULL, &st, err);
-    cJSON_Delete(ev);
-    if (rc == 0 || st.code == 404)
+    if (kube_evict(client, c->namespace, pod, NULL, &st, err) == 0 || st.code == 404)
         return 0;
-    if (st.code == 429)
-        return 1;
-    return -1;
+    return st.code == 429 ? 1 : -1;
 }
 
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,

@@ -197,31 +197,31 @@ static int stop_brokers(kube_client *c, op_lister *l, const cJSON *cr, op_teardo
     return rc == 0 ? 0 : util_err_prefix(err, "deleting StatefulSet %s", kube_meta_name(cr));
 }
 
-/* Step 3: a broker pod still there is deleted again with the grace period
- * OP_TEARDOWN_GRACE_S when its own is longer. 0, or 1 when a delete was
- * sent. */
+/* Step 3: a broker pod already being deleted (by the garbage collector,
+ * after the StatefulSet) is evicted with the grace period
+ * OP_TEARDOWN_GRACE_S when its own is longer: the Eviction API may shorten
+ * a deletion under way, and a pod being deleted is not held back by its
+ * budget (the operator may evict pods, never delete them). 0, or 1 when an
+ * eviction was sent. */
 static int shorten_grace(kube_client *c, const cJSON *pod, op_teardown_result *res, util_err *err)
 {
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "deletionGracePeriodSeconds");
     kube_delete_opts o = {0};
-    char path[KUBE_PATH_MAX];
-    kube_status st;
+    kube_status st = {0};
     int rc;
 
-    if (cJSON_IsNumber(g) && g->valuedouble <= OP_TEARDOWN_GRACE_S)
+    if (kube_meta_str(pod, "deletionTimestamp") == NULL ||
+        (cJSON_IsNumber(g) && g->valuedouble <= OP_TEARDOWN_GRACE_S))
         return 0;
-    if (kube_path(path, sizeof path, "v1", "pods", kube_meta_namespace(pod), kube_meta_name(pod),
-                  NULL) != 0)
-        return util_err_set(err, "bad pod name");
     o.uid = kube_meta_uid(pod);
     o.grace_period_set = true;
     o.grace_period_s = OP_TEARDOWN_GRACE_S;
     res->writes++;
-    rc = kube_delete_with(c, path, &o, NULL, &st, err);
-    if (rc == KUBE_ERR_STATUS && (st.code == 404 || st.code == 409))
-        return 1; /* gone already, or replaced */
-    return rc == 0 ? 1 : util_err_prefix(err, "deleting pod %s", kube_meta_name(pod));
+    rc = kube_evict(c, kube_meta_namespace(pod), kube_meta_name(pod), &o, &st, err);
+    if (rc == KUBE_ERR_STATUS && (st.code == 404 || st.code == 409 || st.code == 429))
+        return 1; /* gone already, replaced, or not yet: the next look tries again */
+    return rc == 0 ? 1 : util_err_prefix(err, "evicting pod %s", kube_meta_name(pod));
 }
 
 /* Broker pods of the cluster still there, each with its grace period cut

@@ -15,8 +15,8 @@
  *    every sidecar skip its drain (there is nowhere to move leadership to);
  * 2. deletes the StatefulSet, so all broker pods stop at once while the
  *    Services, RBAC and quorum still stand;
- * 3. deletes each broker pod again with the grace period
- *    OP_TEARDOWN_GRACE_S instead of its own, which is sized for a drain:
+ * 3. evicts each broker pod the garbage collector is deleting, with the
+ *    grace period OP_TEARDOWN_GRACE_S instead of its own, sized for a drain:
  *    nothing drains now, and a broker can still hang in its shutdown.
  *    Kafka grants a controlled shutdown through the quorum; when the other
  *    voters have stopped before the grant (its request rides the next

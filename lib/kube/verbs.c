@@ -509,15 +509,13 @@ int kube_update_status(kube_client *c, const char *path, const cJSON *obj, cJSON
     return kube_update(c, sp, obj, out, st, err);
 }
 
-int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *opts, cJSON **out,
-                     kube_status *st, util_err *err)
+/* A DeleteOptions object from opts (NULL: none set); NULL when out of
+ * memory. For the caller to free. */
+static cJSON *delete_options(const kube_delete_opts *opts)
 {
     cJSON *body = cJSON_CreateObject(), *pre = NULL;
     bool oom = body == NULL;
-    int rc;
 
-    if (out != NULL)
-        *out = NULL;
     oom = oom || cJSON_AddStringToObject(body, "apiVersion", "v1") == NULL ||
           cJSON_AddStringToObject(body, "kind", "DeleteOptions") == NULL;
     if (!oom && opts != NULL && set(opts->propagation_policy))
@@ -534,10 +532,48 @@ int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *o
     }
     if (oom) {
         cJSON_Delete(body);
-        return util_err_set(err, "DELETE %s: out of memory", path);
+        return NULL;
     }
+    return body;
+}
+
+int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *opts, cJSON **out,
+                     kube_status *st, util_err *err)
+{
+    cJSON *body;
+    int rc;
+
+    if (out != NULL)
+        *out = NULL;
+    if ((body = delete_options(opts)) == NULL)
+        return util_err_set(err, "DELETE %s: out of memory", path);
     rc = kube_call(c, "DELETE", path, NULL, body, out, st, err);
     cJSON_Delete(body);
+    return rc;
+}
+
+int kube_evict(kube_client *c, const char *ns, const char *pod, const kube_delete_opts *opts,
+               kube_status *st, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *ev, *m = NULL, *o = NULL;
+    int rc;
+
+    if (kube_path(path, sizeof path, "v1", "pods", ns, pod, "eviction") != 0)
+        return util_err_set(err, "evicting pod %s: bad name", pod);
+    ev = cJSON_CreateObject();
+    if (ev == NULL || cJSON_AddStringToObject(ev, "apiVersion", "policy/v1") == NULL ||
+        cJSON_AddStringToObject(ev, "kind", "Eviction") == NULL ||
+        (m = cJSON_AddObjectToObject(ev, "metadata")) == NULL ||
+        cJSON_AddStringToObject(m, "name", pod) == NULL ||
+        cJSON_AddStringToObject(m, "namespace", ns) == NULL ||
+        (opts != NULL &&
+         ((o = delete_options(opts)) == NULL || !cJSON_AddItemToObject(ev, "deleteOptions", o)))) {
+        cJSON_Delete(ev);
+        return util_err_set(err, "evicting pod %s: out of memory", pod);
+    }
+    rc = kube_create(c, path, ev, NULL, st, err);
+    cJSON_Delete(ev);
     return rc;
 }
 

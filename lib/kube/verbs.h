@@ -160,6 +160,13 @@ typedef struct kube_delete_opts {
 int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *opts, cJSON **out,
                      kube_status *st, util_err *err);
 
+/* Asks the Eviction API to delete pod in ns, with opts as its
+ * DeleteOptions (NULL: none). The API server refuses with 429 while a
+ * PodDisruptionBudget forbids it; a pod already being deleted is not
+ * judged by its budget. 404: no such pod. */
+int kube_evict(kube_client *c, const char *ns, const char *pod, const kube_delete_opts *opts,
+               kube_status *st, util_err *err);
+
 /* What a kube_mutate_fn returns besides 0 (write it) and negative (stop,
  * with err filled). */
 #define KUBE_MUTATE_SKIP 1 /* the object is already as wanted: no write */
