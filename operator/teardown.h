@@ -21,7 +21,10 @@
  *    Kafka grants a controlled shutdown through the quorum; when the other
  *    voters have stopped before the grant (its request rides the next
  *    heartbeat, up to 2 s after SIGTERM, and they stop in less), it waits
- *    until SIGKILL: seen in the e2e ground as a pod left after 2 minutes;
+ *    until SIGKILL: seen in the e2e ground as a pod left after 2 minutes.
+ *    Not enough yet: the API server takes the shorter grace period, but a
+ *    kubelet already stopping the pod keeps the first one (a clean-clone
+ *    run saw a pod go after 251 s);
  * 4. removes its finalizer once no broker pod is left (or when the pods
  *    outlive that grace period by OP_TEARDOWN_MARGIN_S: a pod on a lost
  *    node must not hold the deletion forever), and the garbage collector
