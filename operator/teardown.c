@@ -181,7 +181,10 @@ static int stop_brokers(kube_client *c, op_lister *l, const cJSON *cr, op_teardo
         cJSON_Delete(sts);
         return 0;
     }
-    o.propagation_policy = "Background";
+    /* Orphan: the pods stay, and no controller makes new ones, until step
+     * 3 evicts them with a short grace period from the start (the
+     * garbage collector would delete them with their own). */
+    o.propagation_policy = "Orphan";
     o.uid = kube_meta_uid(sts);
     if (kube_path(path, sizeof path, "apps/v1", "statefulsets", kube_meta_namespace(cr),
                   kube_meta_name(cr), NULL) != 0) {
@@ -197,12 +200,29 @@ static int stop_brokers(kube_client *c, op_lister *l, const cJSON *cr, op_teardo
     return rc == 0 ? 0 : util_err_prefix(err, "deleting StatefulSet %s", kube_meta_name(cr));
 }
 
-/* Step 3: a broker pod already being deleted (by the garbage collector,
- * after the StatefulSet) is evicted with the grace period
- * OP_TEARDOWN_GRACE_S when its own is longer: the Eviction API may shorten
- * a deletion under way, and a pod being deleted is not held back by its
- * budget (the operator may evict pods, never delete them). 0, or 1 when an
- * eviction was sent. */
+/* The cluster's PodDisruptionBudget goes before the evictions: it would let
+ * them through one at a time. */
+static int drop_budget(kube_client *c, const cJSON *cr, op_teardown_result *res, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    int rc;
+
+    if (kube_path(path, sizeof path, "policy/v1", "poddisruptionbudgets", kube_meta_namespace(cr),
+                  kube_meta_name(cr), NULL) != 0)
+        return util_err_set(err, "bad PodDisruptionBudget name");
+    res->writes++;
+    rc = kube_delete_with(c, path, NULL, NULL, &st, err);
+    if (rc == KUBE_ERR_STATUS && st.code == 404)
+        return 0;
+    return rc == 0 ? 0
+                   : util_err_prefix(err, "deleting PodDisruptionBudget %s", kube_meta_name(cr));
+}
+
+/* Step 3: a broker pod not yet stopping with OP_TEARDOWN_GRACE_S or less
+ * is evicted with that grace period (the operator may evict pods, never
+ * delete them; the budget is gone, so no eviction waits for another). 0,
+ * or 1 when an eviction was sent. */
 static int shorten_grace(kube_client *c, const cJSON *pod, op_teardown_result *res, util_err *err)
 {
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(
@@ -211,8 +231,7 @@ static int shorten_grace(kube_client *c, const cJSON *pod, op_teardown_result *r
     kube_status st = {0};
     int rc;
 
-    if (kube_meta_str(pod, "deletionTimestamp") == NULL ||
-        (cJSON_IsNumber(g) && g->valuedouble <= OP_TEARDOWN_GRACE_S))
+    if (cJSON_IsNumber(g) && g->valuedouble <= OP_TEARDOWN_GRACE_S)
         return 0;
     o.uid = kube_meta_uid(pod);
     o.grace_period_set = true;
@@ -280,6 +299,8 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
 
         if (mark_ledger(c, lister, cr, res, err) != 0 ||
             (rc = stop_brokers(c, lister, cr, res, err)) < 0)
+            return -1;
+        if (rc == 0 && drop_budget(c, cr, res, err) < 0)
             return -1;
         if (rc == 0 && (res->pods_left = pods_left(c, lister, cr, res, &grace_s, err)) < 0)
             return -1;
