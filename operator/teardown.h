@@ -13,18 +13,20 @@
  * OP_TEARDOWN_FINALIZER and, once it is marked for deletion:
  * 1. marks the drain ConfigMap with DRAIN_TEARDOWN_ANNOTATION, which makes
  *    every sidecar skip its drain (there is nowhere to move leadership to);
- * 2. deletes the StatefulSet, so all broker pods stop at once while the
- *    Services, RBAC and quorum still stand;
- * 3. evicts each broker pod the garbage collector is deleting, with the
- *    grace period OP_TEARDOWN_GRACE_S instead of its own, sized for a drain:
- *    nothing drains now, and a broker can still hang in its shutdown.
- *    Kafka grants a controlled shutdown through the quorum; when the other
- *    voters have stopped before the grant (its request rides the next
- *    heartbeat, up to 2 s after SIGTERM, and they stop in less), it waits
- *    until SIGKILL: seen in the e2e ground as a pod left after 2 minutes.
- *    Not enough yet: the API server takes the shorter grace period, but a
- *    kubelet already stopping the pod keeps the first one (a clean-clone
- *    run saw a pod go after 251 s);
+ * 2. deletes the StatefulSet with its pods orphaned (no controller makes
+ *    new ones, and the garbage collector does not delete them with their
+ *    own grace period), and the PodDisruptionBudget;
+ * 3. evicts every broker pod at once with the grace period
+ *    OP_TEARDOWN_GRACE_S instead of its own, which is sized for a drain,
+ *    while the Services, RBAC and quorum still stand: nothing drains now,
+ *    and a broker can still hang in its shutdown. Kafka grants a controlled
+ *    shutdown through the quorum; when the other voters have stopped
+ *    before the grant (its request rides the next heartbeat, up to 2 s
+ *    after SIGTERM, and they stop in less), it waits until SIGKILL. The
+ *    short grace period must be set by the first deletion: a kubelet
+ *    already stopping a pod keeps the grace period it started with (a
+ *    pod deleted by the garbage collector and evicted after went after
+ *    251 s);
  * 4. removes its finalizer once no broker pod is left (or when the pods
  *    outlive that grace period by OP_TEARDOWN_MARGIN_S: a pod on a lost
  *    node must not hold the deletion forever), and the garbage collector
