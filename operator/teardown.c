@@ -200,20 +200,33 @@ static int stop_brokers(kube_client *c, op_lister *l, const cJSON *cr, op_teardo
     return rc == 0 ? 0 : util_err_prefix(err, "deleting StatefulSet %s", kube_meta_name(cr));
 }
 
-/* The cluster's PodDisruptionBudget goes before the evictions: it would let
- * them through one at a time. */
-static int drop_budget(kube_client *c, const cJSON *cr, op_teardown_result *res, util_err *err)
+/* The cluster's own PodDisruptionBudget goes before the evictions: it
+ * would let them through one at a time. Looked up in the cache first, so
+ * later polls send nothing, and a budget of that name not the cluster's
+ * stays. */
+static int drop_budget(kube_client *c, op_lister *l, const cJSON *cr, op_teardown_result *res,
+                       util_err *err)
 {
+    kube_delete_opts o = {0};
     char path[KUBE_PATH_MAX];
     kube_status st = {0};
+    cJSON *pdb;
     int rc;
 
-    if (kube_path(path, sizeof path, "policy/v1", "poddisruptionbudgets", kube_meta_namespace(cr),
-                  kube_meta_name(cr), NULL) != 0)
-        return util_err_set(err, "bad PodDisruptionBudget name");
+    pdb = owned(l, cr, "policy/v1", "poddisruptionbudgets", kube_meta_name(cr), err, &rc);
+    if (pdb == NULL)
+        return rc < 0 ? -1 : 0;
+    if (kube_meta_str(pdb, "deletionTimestamp") != NULL ||
+        kube_path(path, sizeof path, "policy/v1", "poddisruptionbudgets", kube_meta_namespace(cr),
+                  kube_meta_name(cr), NULL) != 0) {
+        cJSON_Delete(pdb);
+        return 0;
+    }
+    o.uid = kube_meta_uid(pdb);
     res->writes++;
-    rc = kube_delete_with(c, path, NULL, NULL, &st, err);
-    if (rc == KUBE_ERR_STATUS && st.code == 404)
+    rc = kube_delete_with(c, path, &o, NULL, &st, err);
+    cJSON_Delete(pdb);
+    if (rc == KUBE_ERR_STATUS && (st.code == 404 || st.code == 409))
         return 0;
     return rc == 0 ? 0
                    : util_err_prefix(err, "deleting PodDisruptionBudget %s", kube_meta_name(cr));
@@ -300,7 +313,7 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
         if (mark_ledger(c, lister, cr, res, err) != 0 ||
             (rc = stop_brokers(c, lister, cr, res, err)) < 0)
             return -1;
-        if (rc == 0 && drop_budget(c, cr, res, err) < 0)
+        if (rc == 0 && drop_budget(c, lister, cr, res, err) < 0)
             return -1;
         if (rc == 0 && (res->pods_left = pods_left(c, lister, cr, res, &grace_s, err)) < 0)
             return -1;
