@@ -234,20 +234,21 @@ static int by_topic(const void *a, const void *b)
     return c != 0 ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-int sc_session_write_orders(sc_session *s, const sc_plan *p, int32_t *refused, util_err *err)
+int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick,
+                            int32_t *refused, util_err *err)
 {
     const sc_plan_move **sel;
     int32_t i, n = 0;
     int rc = 0;
 
-    *refused = 0;
     if (p->n_moves == 0)
         return 0;
     sel = calloc((size_t)p->n_moves, sizeof *sel);
     if (sel == NULL)
         return util_err_set(err, "writing replica orders: out of memory");
     for (i = 0; i < p->n_moves; i++)
-        if (p->moves[i].reorder)
+        if (p->moves[i].reorder &&
+            (pick == SC_ORDERS_ALL || (pick == SC_ORDERS_ELECTED) == (p->moves[i].elect != 0)))
             sel[n++] = &p->moves[i];
     qsort(sel, (size_t)n, sizeof *sel, by_topic);
     for (i = 0; i < n && rc == 0; i += SC_ALTER_BATCH)
@@ -262,7 +263,7 @@ int sc_session_elect(sc_session *s, const sc_plan *p, int32_t *failed, char *why
     kafka_tp_list l;
     kafka_elect_leaders_request req = {0};
     kafka_elect_leaders_response *res = NULL;
-    int32_t i, t, k, batch = s->ctx->elect_batch > 0 ? s->ctx->elect_batch : 200;
+    int32_t i, t, k, batch = s->ctx->elect_batch > 0 ? s->ctx->elect_batch : SC_ELECT_BATCH;
     size_t used = 0;
     int budget, tries, rc = -1;
 
@@ -319,7 +320,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
         drain_ledger *l = NULL;
         kafka_metadata *md = NULL;
         sc_plan *again = NULL;
-        int32_t refused, failed, pending = 0;
+        int32_t refused = 0, failed, pending = 0;
         int rc;
 
         if (drain_ledger_load(s->ctx->kube, s->ctx->ns, s->ledger, &l, err) < 0)
@@ -331,7 +332,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             rc = sc_say(s, err, "settle: %d partitions changed by a concurrent drain, rewriting",
                         (int)again->n_moves);
             if (rc == 0)
-                rc = sc_session_write_orders(s, again, &refused, err);
+                rc = sc_session_write_orders(s, again, SC_ORDERS_ALL, &refused, err);
             if (rc == 0)
                 rc = sc_session_elect(s, again, &failed, NULL, 0, err);
         }

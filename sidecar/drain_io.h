@@ -19,6 +19,10 @@
 #define SC_CALL_MS 15000
 /* Partitions per AlterPartitionReassignments request. */
 #define SC_ALTER_BATCH 500
+/* Partitions per ElectLeaders request (ctx->elect_batch 0): the controller
+ * answers one request with one commit, so a broker leading 1,000
+ * partitions is drained in one round trip rather than five. */
+#define SC_ELECT_BATCH 2000
 
 typedef struct sc_session {
     const sc_kafka_ctx *ctx;
@@ -57,9 +61,18 @@ int sc_session_metadata(sc_session *s, kafka_metadata **out, util_err *err);
 int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_response **out,
                        util_err *err);
 
-/* Writes the order of every move marked reorder, in batches. Partitions
- * Kafka refused are reported through progress and counted in *refused. */
-int sc_session_write_orders(sc_session *s, const sc_plan *p, int32_t *refused, util_err *err);
+/* Which of a plan's orders to write. */
+typedef enum sc_orders_pick {
+    SC_ORDERS_ALL,
+    SC_ORDERS_ELECTED, /* only moves marked elect: the partitions leadership leaves */
+    SC_ORDERS_REST,    /* only moves not marked elect */
+} sc_orders_pick;
+
+/* Writes the order of every move marked reorder that pick selects, in
+ * batches. Partitions Kafka refused are reported through progress and
+ * counted in *refused (added to, not reset). */
+int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick,
+                            int32_t *refused, util_err *err);
 
 /* Preferred elections for the moves marked elect. Outcomes other than
  * success and ELECTION_NOT_NEEDED are counted in *failed, the first few

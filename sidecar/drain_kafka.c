@@ -1,9 +1,9 @@
 /* Drain of a Kafka broker (drain_kafka.h): demote it in the ledger on every
- * partition it replicates, write the ledger's orders, elect preferred
- * leaders, and poll until it leads nothing or the deadline comes. Each
- * round starts again from fresh metadata, reassignments and ledger, so a
- * repeated or
- * interrupted drain just carries on where the last one stopped. A drain
+ * partition it replicates, write the orders of the partitions it leads,
+ * elect their preferred leaders, poll until it leads nothing, then write
+ * the other orders; until the deadline. Each round starts again from fresh
+ * metadata, reassignments and ledger, so a repeated or interrupted drain
+ * just carries on where the last one stopped. A drain
  * of a cluster being deleted never gets here: run answers it before any
  * engine (run.h, teardown_mark.h). */
 #include <stdio.h>
@@ -238,7 +238,7 @@ static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
 }
 
 int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
-                   void *arg, util_err *err)
+                   void *arg, long long *idle_since_ms, util_err *err)
 {
     sc_session s;
     kafka_metadata *md0 = NULL, *md = NULL; /* min_isr borrows names from md0 */
@@ -262,8 +262,8 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
     r.min_isr = min_isr;
     r.n_min_isr = n_min_isr;
     for (;; round++) {
-        int32_t refused, polls, reorders = 0, i;
-        long long t[5]; /* round start, ledger, orders, settle, elections done */
+        int32_t refused = 0, polls, reorders = 0, i;
+        long long t[5]; /* round start; ledger, led orders, elections, polls done */
 
         t[0] = sc_now_ms();
         if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
@@ -277,31 +277,40 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
                     (int)r.plan->n_notes) < 0 ||
              tell_notes(&s, r.plan, err) < 0))
             goto out;
-        if (sc_session_write_orders(&s, r.plan, &refused, err) < 0)
+        /* Leadership first: the orders of the partitions it leads, their
+         * elections, then the rest of the orders while clients move. The
+         * controller answers each write once committed, so an election
+         * right after sees the order; the settle that follows rewrites
+         * (and elects again) wherever a concurrent drain crossed this one. */
+        if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ELECTED, &refused, err) < 0)
             goto out;
         t[2] = sc_now_ms();
-        if (sc_session_settle(&s, r.plan, err) < 0)
-            goto out;
-        t[3] = sc_now_ms();
         if (sc_session_elect(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
             goto out;
-        t[4] = sc_now_ms();
+        t[3] = sc_now_ms();
         for (polls = 0; polls < POLLS_PER_ROUND; polls++) {
             kafka_metadata_free(md);
             md = NULL;
             if (sc_session_metadata(&s, &md, err) < 0)
                 goto out;
             led = count_led(md, ctx->broker_id, r.plan, &stuck, why, sizeof why);
+            if (led == 0 && idle_since_ms != NULL && *idle_since_ms == 0)
+                *idle_since_ms = sc_now_ms();
             if (led == stuck)
                 break;
             if (sc_now_ms() >= deadline_ms)
                 break;
             sc_session_pause(&s);
         }
+        t[4] = sc_now_ms();
+        if (sc_session_write_orders(&s, r.plan, SC_ORDERS_REST, &refused, err) < 0 ||
+            sc_session_settle(&s, r.plan, err) < 0)
+            goto out;
         /* Where a round's time went, for whoever wonders why a drain is slow. */
         if (sc_say(&s, err,
-                   "broker %d leads %d partitions (round %d: ledger %lld ms, orders %lld ms, "
-                   "settle %lld ms, elections %lld ms, metadata until here %lld ms)",
+                   "broker %d leads %d partitions (round %d: ledger %lld ms, orders of led "
+                   "partitions %lld ms, elections %lld ms, metadata polls %lld ms, other "
+                   "orders and settle %lld ms)",
                    (int)ctx->broker_id, (int)led, (int)round + 1, t[1] - t[0], t[2] - t[1],
                    t[3] - t[2], t[4] - t[3], sc_now_ms() - t[4]) < 0)
             goto out;

@@ -41,7 +41,7 @@ typedef struct sc_kafka_ctx {
     /* The wait for the Lease and the drain after it, each bounded apart
      * when set (drain.h); zero: the wait gets half the time left. */
     sc_drain_budget budget;
-    int32_t elect_batch; /* partitions per ElectLeaders request; 0: 200 */
+    int32_t elect_batch; /* partitions per ElectLeaders request; 0: SC_ELECT_BATCH */
     int poll_ms;         /* pause between metadata polls; 0: 300 */
     /* Restore hands leadership back this many partitions at a time (more
      * when that would take over 10 steps), this far apart, so a
@@ -65,9 +65,11 @@ typedef int (*sc_kafka_progress_fn)(void *arg, const char *line);
  * replica, under reassignment, no other replica), err naming them; -1 when
  * the broker, the controller or the ledger could not be used before the
  * deadline (err says which). Every wait ends by deadline_ms. progress may
- * be NULL. */
+ * be NULL. idle_since_ms (may be NULL; set to 0 by the caller) receives
+ * when the broker's metadata first showed it leading nothing (sc_now_ms
+ * time): from then on its clients are being sent elsewhere. */
 int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
-                   void *arg, util_err *err);
+                   void *arg, long long *idle_since_ms, util_err *err);
 
 /* Restores ctx's broker after a restart, by deadline_ms. 0 when the ledger
  * no longer demotes it and it leads every partition it is the preferred

@@ -160,11 +160,12 @@ static void mark_drained(sc_kafka_engine *e)
     pthread_mutex_unlock(&e->lock);
 }
 
-/* SC_KAFKA_CLIENT_SETTLE_MS, cut short by the call's deadline or its
- * client leaving. */
-static void client_settle(sc_drain_call *call)
+/* Until SC_KAFKA_CLIENT_SETTLE_MS after idle_since (when the broker first
+ * led nothing; 0: now), cut short by the call's deadline or its client
+ * leaving. */
+static void client_settle(sc_drain_call *call, long long idle_since)
 {
-    long long end = sc_now_ms() + SC_KAFKA_CLIENT_SETTLE_MS;
+    long long end = (idle_since > 0 ? idle_since : sc_now_ms()) + SC_KAFKA_CLIENT_SETTLE_MS;
     char line[128];
 
     if (end > call->deadline_ms - 500)
@@ -187,6 +188,7 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
 {
     sc_kafka_engine *e = user;
     sc_kafka_ctx ctx;
+    long long idle_since = 0;
     int rc;
 
     if (call->broker_id != e->broker_id) {
@@ -199,13 +201,13 @@ int sc_kafka_engine_drain(sc_drain_call *call, void *user, util_err *err)
     mark_drained(e);
     ctx_of(e, &ctx);
     ctx.budget = call->budget;
-    rc = sc_kafka_drain(&ctx, call->deadline_ms, to_call, call, err);
+    rc = sc_kafka_drain(&ctx, call->deadline_ms, to_call, call, &idle_since, err);
     pthread_mutex_unlock(&e->op_lock);
     if (rc != 0) {
         note_error(e, err->msg);
         return -1;
     }
-    client_settle(call);
+    client_settle(call, idle_since);
     return 0;
 }
 

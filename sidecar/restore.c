@@ -149,7 +149,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
         if (sc_say(&s, err, "partition %s-%d: %s", r.plan->notes[i].topic,
                    (int)r.plan->notes[i].partition, sc_note_name(r.plan->notes[i].kind)) < 0)
             goto out;
-    if (sc_session_write_orders(&s, r.plan, &refused, err) < 0 ||
+    if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ALL, &refused, err) < 0 ||
         sc_session_settle(&s, r.plan, err) < 0 ||
         elect_paced(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
         goto out;

@@ -281,7 +281,7 @@ static void *run_job(void *arg)
     if (j->restore)
         j->rc = sc_kafka_restore(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
     else
-        j->rc = sc_kafka_drain(&ctx, now_ms() + DRAIN_MS, record_progress, j, &j->err);
+        j->rc = sc_kafka_drain(&ctx, now_ms() + DRAIN_MS, record_progress, j, NULL, &j->err);
     kube_client_free(kc);
     kube_config_free(cfg);
     return NULL;
@@ -847,7 +847,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
     ctx.broker_addr = addr;
     start = now_ms();
     deadline = start + 5000;
-    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain closed port", &err);
+    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain closed port", NULL, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
                   err.msg);
@@ -864,7 +864,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
     ck_assert_int_eq(pthread_create(&t, NULL, silent, &fd), 0);
     start = now_ms();
     deadline = start + 3000;
-    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain silent broker", &err);
+    rc = sc_kafka_drain(&ctx, deadline, print_progress, "drain silent broker", NULL, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "unreachable") != NULL && strstr(err.msg, addr) != NULL, "%s",
                   err.msg);
@@ -881,7 +881,7 @@ START_TEST(drain_of_unreachable_broker_returns_by_its_deadline)
      * write, saying what is missing. */
     ctx.broker_addr = addrs[1];
     ctx.cluster = "drn-missing";
-    rc = sc_kafka_drain(&ctx, now_ms() + 30000, print_progress, "drain without ledger", &err);
+    rc = sc_kafka_drain(&ctx, now_ms() + 30000, print_progress, "drain without ledger", NULL, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "drn-missing-drain not found") != NULL, "%s", err.msg);
     kube_client_free(kc);
