@@ -67,6 +67,26 @@ static int plan_new(const kafka_metadata *md, int32_t extra, sc_plan **out, util
     return 0;
 }
 
+/* A new move on pt (of topic) wanting order, from original, planned on
+ * pt's order: the next of p's moves, which has room for one per partition;
+ * neither reorder nor elect set. */
+static sc_plan_move *add_move(sc_plan *p, const char *topic, const kafka_metadata_partition *pt,
+                              const int32_t *order, const int32_t *original)
+{
+    sc_plan_move *m = &p->moves[p->n_moves++];
+    size_t n = (size_t)pt->n_replicas;
+
+    m->topic = topic;
+    m->partition = pt->index;
+    m->n = pt->n_replicas;
+    memcpy(m->order, order, n * sizeof m->order[0]);
+    memcpy(m->original, original, n * sizeof m->original[0]);
+    memcpy(m->before, pt->replicas, n * sizeof m->before[0]);
+    m->reorder = 0;
+    m->elect = 0;
+    return m;
+}
+
 static void note(sc_plan *p, const char *topic, int32_t partition, sc_note_kind kind,
                  int32_t isr_left, int32_t min_isr)
 {
@@ -188,6 +208,17 @@ int sc_restore_plan(const kafka_metadata *md,
             continue;
         }
         if (!drain_ledger_is_demoted(e, broker)) {
+            /* A drain or restore wrote the ledger, and its write to Kafka
+             * never landed (interrupted; or still in flight, when this
+             * write is the same): Kafka holds an order berth wrote, not
+             * the one the ledger wants now. Write that. */
+            if (e->n == pt->n_replicas && !drain_order_equal(pt->replicas, e->written, e->n) &&
+                drain_ledger_knows(e, pt->replicas) &&
+                !reassigning(ongoing, tp->name, pt->index)) {
+                m = add_move(p, tp->name, pt, e->written, e->original);
+                m->reorder = 1;
+                m->elect = pt->leader != m->order[0];
+            }
             i++;
             continue;
         }
@@ -239,13 +270,7 @@ int sc_restore_plan(const kafka_metadata *md,
                     p->moves[k].partition == pt->index && strcmp(p->moves[k].topic, tp->name) == 0;
             if (planned)
                 continue;
-            m = &p->moves[p->n_moves++];
-            m->topic = tp->name;
-            m->partition = pt->index;
-            m->n = pt->n_replicas;
-            memcpy(m->order, pt->replicas, (size_t)m->n * sizeof m->order[0]);
-            memcpy(m->original, pt->replicas, (size_t)m->n * sizeof m->order[0]);
-            memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->order[0]);
+            m = add_move(p, tp->name, pt, pt->replicas, pt->replicas);
             m->elect = 1;
         }
     }

@@ -15,7 +15,10 @@
  * demoted (the election stays PREFERRED: nothing is ever forced).
  *
  * Restore: the broker leaves every demoted set; orders go back where Kafka
- * still holds an order berth wrote.
+ * still holds an order berth wrote. Any entry whose order in Kafka is one
+ * berth wrote but not the one the ledger now wants (a drain or restore
+ * interrupted between its ledger write and its Kafka write) is written
+ * too, so the next restore finishes what an interrupted one left.
  *
  * Settle: after writing, a drain or restore re-reads the ledger and writes
  * again wherever a concurrent writer changed the wanted order while its own
@@ -89,8 +92,10 @@ int sc_drain_plan(const kafka_metadata *md,
                   const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
                   util_err *err);
 
-/* Restore plan of broker: every ledger entry demoting it, where md still
- * lists the partition and no reassignment moves it; also forgets entries of
+/* Restore plan of broker: every ledger entry demoting it, and every other
+ * whose Kafka order berth wrote differs from the ledger's (see above), where
+ * md still lists the partition and no reassignment moves it; also forgets
+ * entries of
  * partitions md no longer lists (md must list every topic), and entries no
  * longer demoting anyone whose order is back to the original. Moves whose
  * first replica does not lead are marked elect, and so is every partition of

@@ -1,8 +1,9 @@
 /* Restore of a Kafka broker after its restart (drain_kafka.h): leave the drain
  * ledger's demoted sets, write orders back where Kafka still holds one
  * berth wrote, then elect preferred leaders until the broker leads every
- * partition it is the first replica of. Repeating it, or resuming after a
- * crash, finds nothing left in the ledger and goes straight to elections. */
+ * partition it is the first replica of. Repeating it, or running it after
+ * one that was interrupted at any step, writes whatever order the ledger
+ * wants and Kafka still lacks, then elects (sc_restore_plan). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,16 @@ static int not_back(const kafka_metadata *md,
     return 0;
 }
 
+/* Moves among p's first n that ask for an election. */
+static int32_t count_elect(const sc_plan *p, int32_t n)
+{
+    int32_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        k += p->moves[i].elect != 0;
+    return k;
+}
+
 /* Elects p's moves that ask for an election ctx->handback_batch at a time
  * (more when that would take over SC_HANDBACK_MAX_STEPS steps),
  * ctx->handback_pause_ms apart (all at once when the batch is 0), until
@@ -99,8 +110,7 @@ static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *w
 
     if (batch <= 0)
         return sc_session_elect(s, p, failed, why, size, err);
-    for (i = 0; i < p->n_moves; i++)
-        total += p->moves[i].elect != 0;
+    total = count_elect(p, p->n_moves);
     /* Many leaderships: bigger steps, so the hand-back stays short. */
     if (batch < (total + SC_HANDBACK_MAX_STEPS - 1) / SC_HANDBACK_MAX_STEPS)
         batch = (total + SC_HANDBACK_MAX_STEPS - 1) / SC_HANDBACK_MAX_STEPS;
@@ -122,6 +132,9 @@ static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *w
             return -1;
         *failed += f;
         i = j;
+        if (i < p->n_moves && sc_say(s, err, "handed back %d partitions of %d so far",
+                                     (int)count_elect(p, i), (int)total) < 0)
+            return -1;
     }
     return 0;
 }
@@ -151,6 +164,8 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
             goto out;
     if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ALL, &refused, err) < 0 ||
         sc_session_settle(&s, r.plan, err) < 0 ||
+        sc_say(&s, err, "broker %d: orders written back; handing back leadership",
+               (int)ctx->broker_id) < 0 ||
         elect_paced(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
         goto out;
     for (;;) {

@@ -555,6 +555,40 @@ START_TEST(test_interrupted_drain_is_idempotent)
 }
 END_TEST
 
+/* A restore interrupted after its ledger write (the broker no longer
+ * demoted there, Kafka still in the drained order) is finished by the next
+ * restore of the same broker, or by a restore of another. */
+START_TEST(test_interrupted_restore_is_finished_by_the_next)
+{
+    int32_t by;
+
+    for (by = 2; by >= 1; by--) {
+        world w = {0};
+        model orig;
+        actor a;
+        unsigned seed = 1;
+
+        model_init(&w.m, MAXP);
+        orig = w.m;
+        w.ledger_json = strdup("");
+        start(&a, 0, 2);
+        run(&w, &a, 1, &seed);
+        leads_none(&w, 2, 0);
+        start(&a, 1, 2);
+        step(&w, &a); /* read */
+        step(&w, &a); /* ledger written, Kafka not yet */
+        ck_assert_int_eq(a.st, A_ALTER);
+        actor_release(&a);
+        leads_none(&w, 2, 0);
+        start(&a, 1, by);
+        run(&w, &a, 1, &seed);
+        check_original(&w, &orig, 0, by == 2 ? "restore after an interrupted restore"
+                                              : "another broker's restore after it");
+        free(w.ledger_json);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_drain_plan");
@@ -569,6 +603,7 @@ int main(void)
     tcase_add_test(tc, test_concurrent_drains_then_restores_do_not_drift);
     tcase_add_test(tc, test_overlapping_drains_and_restores_do_not_drift);
     tcase_add_test(tc, test_interrupted_drain_is_idempotent);
+    tcase_add_test(tc, test_interrupted_restore_is_finished_by_the_next);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
