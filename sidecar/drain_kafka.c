@@ -218,6 +218,31 @@ static void drop_lease(kube_lease *l)
     kube_lease_free(l);
 }
 
+/* Leaves alone the orders p has still to write (those not marked elect)
+ * of partitions a reassignment moves now: one may have begun since p was
+ * planned, and writing an order to a partition under reassignment would
+ * replace its target. */
+static int skip_reassigning(sc_session *s, sc_plan *p, util_err *err)
+{
+    kafka_list_partition_reassignments_response *ongoing = NULL;
+    int32_t i;
+    int rc = 0;
+
+    if (sc_session_ongoing(s, &ongoing, err) < 0)
+        return -1;
+    for (i = 0; i < p->n_moves && rc == 0; i++) {
+        sc_plan_move *m = &p->moves[i];
+        if (!m->reorder || m->elect ||
+            kafka_list_partition_reassignments_find(ongoing, m->topic, m->partition) == NULL)
+            continue;
+        m->reorder = 0;
+        rc = sc_say(s, err, "partition %s-%d: under reassignment since the plan; order not written",
+                    m->topic, (int)m->partition);
+    }
+    kafka_list_partition_reassignments_free(ongoing);
+    return rc;
+}
+
 /* Tells the notes of a plan (first round only, a few by name). */
 static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
 {
@@ -303,7 +328,8 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
             sc_session_pause(&s);
         }
         t[4] = sc_now_ms();
-        if (sc_session_write_orders(&s, r.plan, SC_ORDERS_REST, &refused, err) < 0 ||
+        if (skip_reassigning(&s, r.plan, err) < 0 ||
+            sc_session_write_orders(&s, r.plan, SC_ORDERS_REST, &refused, err) < 0 ||
             sc_session_settle(&s, r.plan, err) < 0)
             goto out;
         /* Where a round's time went, for whoever wonders why a drain is slow. */

@@ -10,6 +10,10 @@
  *  - with the throttle Lease, two drains started together take turns;
  *  - a partition whose only in-sync replica is the drained broker is
  *    reported, and the drain returns with a message naming it;
+ *  - a reassignment begun after the drain planned (throttled so that it
+ *    stays under way) is neither overwritten nor cancelled by the drain;
+ *  - a restore stopped after its ledger write, after its orders, or after
+ *    its first hand-back step is finished by the next restore;
  *  - a drain against an address where no broker listens, or where nothing
  *    ever answers, returns by its deadline with a message naming it;
  *  - readiness on the real brokers: gated on restore until latched, then
@@ -45,10 +49,12 @@
 
 #include "drain/ledger_store.h"
 #include "kafka/api_versions.h"
+#include "kafka/configs.h"
 #include "kafka/conn.h"
 #include "kafka/elect_leaders.h"
 #include "kafka/metadata.h"
 #include "kafka/proto.h"
+#include "kafka/reassign.h"
 #include "kafka/topics.h"
 #include "kube/verbs.h"
 #include "sidecar/cmd.h"
@@ -56,6 +62,7 @@
 #include "sidecar/engine_kafka.h"
 #include "sidecar/readiness.h"
 #include "support/kube_test.h"
+#include "support/sidecar_proc.h"
 
 #define CALL_MS      15000
 #define SETTLE_MS    120000
@@ -244,6 +251,11 @@ typedef struct job {
     int lease;       /* throttle with the drain Lease */
     long held_at;    /* when it said it holds the Lease */
     long drained_at; /* when it said it leads nothing */
+    /* Called once, when the drain has planned and not yet written. */
+    void (*on_plan)(void);
+    /* The job stops (its client leaves) at the first line with this. */
+    const char *stop_at;
+    int32_t handback_batch; /* restore: partitions per hand-back step */
 } job;
 
 static int record_progress(void *arg, const char *line)
@@ -255,6 +267,14 @@ static int record_progress(void *arg, const char *line)
         j->held_at = now_ms();
     if (strstr(line, "leads no partition") != NULL)
         j->drained_at = now_ms();
+    if (j->on_plan != NULL && strstr(line, "orders to write") != NULL) {
+        j->on_plan();
+        j->on_plan = NULL;
+    }
+    if (j->stop_at != NULL && strstr(line, j->stop_at) != NULL) {
+        fprintf(stderr, "  [%s] stopped here\n", j->label);
+        return 1;
+    }
     return 0;
 }
 
@@ -271,6 +291,7 @@ static void *run_job(void *arg)
     ctx.kube = kc;
     ctx.ns = ns;
     ctx.cluster = CLUSTER;
+    ctx.handback_batch = j->handback_batch;
     snprintf(j->label, sizeof j->label, "%s %d", j->restore ? "restore" : "drain", (int)j->broker);
     if (j->lease) {
         ctx.lease_config = cfg;
@@ -289,7 +310,7 @@ static void *run_job(void *arg)
 
 static void run_one(int restore, int32_t broker)
 {
-    job j = {restore, broker, -1, "", {{0}}, NULL, 0, 0, 0};
+    job j = {restore, broker, -1, "", {{0}}, NULL, 0, 0, 0, NULL, NULL, 0};
 
     run_job(&j);
     ck_assert_msg(j.rc == 0, "%s: rc %d: %s", j.label, j.rc, j.err.msg);
@@ -472,7 +493,7 @@ static void teardown(void)
 
     /* Whatever a test left, every broker is restored. */
     for (b = 0; b < MAX_BROKERS; b++) {
-        job j = {1, b, -1, "", {{0}}, NULL, 0, 0, 0};
+        job j = {1, b, -1, "", {{0}}, NULL, 0, 0, 0, NULL, NULL, 0};
         run_job(&j);
         if (j.rc != 0)
             fprintf(stderr, "teardown: %s: %s\n", j.label, j.err.msg);
@@ -551,7 +572,7 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
     char lone[128];
     const int32_t only1[1] = {1};
     kafka_topic_assignment a = {0, only1, 1};
-    job j = {0, 1, -1, "", {{0}}, NULL, 0, 0, 0};
+    job j = {0, 1, -1, "", {{0}}, NULL, 0, 0, 0, NULL, NULL, 0};
 
     snprintf(lone, sizeof lone, "%s-lone", topic);
     create_topic(lone, -1, -1, &a, 1);
@@ -565,22 +586,198 @@ START_TEST(partition_only_in_sync_on_drained_broker_is_reported)
 }
 END_TEST
 
-/* ---- stopping and starting one broker of the ground ---- */
-
-static int alive(pid_t pid)
+/* A restore stopped at each of its steps (after its ledger write, after
+ * its orders, after the first hand-back step) is finished by the next
+ * restore: every order and leader as before the drain, the ledger clear. */
+START_TEST(interrupted_restores_are_finished_by_the_next)
 {
-    char path[64], state = 0;
-    FILE *f;
+    static const char *const steps[3] = {"orders to write back", "orders written back",
+                                         "handed back"};
+    const int32_t one[1] = {1};
+    int k;
 
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%*d %*s %c", &state) != 1)
-        state = 0;
-    fclose(f);
-    return state != 0 && state != 'Z';
+    for (k = 0; k < 3; k++) {
+        job j = {1, 1, -1, "", {{0}}, NULL, 0, 0, 0, NULL, steps[k], 10};
+
+        fprintf(stderr, "  -- restore stopped at \"%s\"\n", steps[k]);
+        run_one(0, 1);
+        check_drained(one, 1);
+        run_job(&j);
+        ck_assert_msg(j.rc != 0, "the restore was not stopped at \"%s\"", steps[k]);
+        ck_assert_msg(strstr(j.err.msg, "client went away") != NULL, "%s", j.err.msg);
+        run_one(1, 1);
+        check_as_before(steps[k]);
+        check_ledger_clear();
+    }
 }
+END_TEST
+
+/* ---- a reassignment that begins during a drain ---- */
+
+static char moving[128]; /* its topic: one partition, replicas [1,2], led by 2 */
+
+/* Sets partition 0 of t to replicas (NULL: cancels its reassignment). */
+static void reassign(const char *t, const int32_t *replicas, int32_t n)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_reassign_partition part = {0, replicas, n};
+    kafka_reassign_topic rt = {t, &part, 1};
+    kafka_alter_partition_reassignments_request req = {0};
+    kafka_alter_partition_reassignments_response *res = NULL;
+    util_err err;
+
+    req.timeout_ms = CALL_MS;
+    req.topics = &rt;
+    req.n_topics = 1;
+    ck_assert_msg(kafka_alter_partition_reassignments_call(c, av, &req, CALL_MS, &res, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_msg(res->topics[0].partitions[0].error_code == 0, "reassigning %s-0: %s", t,
+                  kafka_error_name(res->topics[0].partitions[0].error_code));
+    kafka_alter_partition_reassignments_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+/* The ongoing reassignment's replicas being added to t-0 (0 when none),
+ * the first in *first. */
+static int32_t adding_to(const char *t, int32_t *first)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_list_partition_reassignments_request req = {CALL_MS, NULL, 0};
+    kafka_list_partition_reassignments_response *res = NULL;
+    const kafka_ongoing_partition *o;
+    util_err err;
+    int32_t n;
+
+    ck_assert_msg(kafka_list_partition_reassignments_call(c, av, &req, CALL_MS, &res, &err) == 0,
+                  "%s", err.msg);
+    o = kafka_list_partition_reassignments_find(res, t, 0);
+    n = o != NULL ? o->n_adding : 0;
+    *first = n > 0 ? o->adding[0] : -1;
+    kafka_list_partition_reassignments_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+    return n;
+}
+
+/* Sets (value) or deletes (NULL) a config on one resource. */
+static void set_config(int8_t type, const char *name, const char *key, const char *value)
+{
+    kafka_api_versions *av;
+    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_config_op op = {key, value != NULL ? KAFKA_CONFIG_SET : KAFKA_CONFIG_DELETE, value};
+    kafka_alter_config_resource r = {type, name, &op, 1};
+    kafka_incremental_alter_configs_request req = {&r, 1, 0};
+    kafka_incremental_alter_configs_response *res = NULL;
+    util_err err;
+
+    ck_assert_msg(kafka_incremental_alter_configs_call(c, av, &req, CALL_MS, &res, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_msg(res->n_results == 1 && res->results[0].error_code == 0, "'%s' %s=%s: %s %s",
+                  name, key, value ? value : "(delete)",
+                  kafka_error_name(res->n_results ? res->results[0].error_code : -1),
+                  res->n_results && res->results[0].error_message ? res->results[0].error_message
+                                                                  : "");
+    kafka_incremental_alter_configs_free(res);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+/* Replication of every replica of topic t throttled to 1 byte/s on every
+ * broker (on: the cluster-wide default rate), or that rate removed (off;
+ * the topic goes). */
+static void throttle(const char *t, int on)
+{
+    static const char *const rates[2] = {"leader.replication.throttled.rate",
+                                         "follower.replication.throttled.rate"};
+    int k;
+
+    if (on) {
+        set_config(KAFKA_RESOURCE_TOPIC, t, "leader.replication.throttled.replicas", "*");
+        set_config(KAFKA_RESOURCE_TOPIC, t, "follower.replication.throttled.replicas", "*");
+    }
+    for (k = 0; k < 2; k++)
+        set_config(KAFKA_RESOURCE_BROKER, "", rates[k], on ? "1" : NULL);
+}
+
+/* The test's reassignment: add broker 0 to moving-0. Replication to it
+ * runs at 1 byte/s, so it stays under way. */
+static void begin_moving(void)
+{
+    static const int32_t three[3] = {1, 2, 0};
+
+    reassign(moving, three, 3);
+    fprintf(stderr, "  reassignment of %s-0 to [1,2,0] begun during the drain's plan\n", moving);
+}
+
+/* Writes about 3 MB to moving-0 with Kafka's own producer: more than one
+ * fetch (1 MiB) can carry, so a throttled new replica cannot catch up at
+ * once. */
+static void fill_moving(void)
+{
+    const char *sh = getenv("BERTH_KAFKA_SH");
+    const char *all = getenv("BERTH_KAFKA_BOOTSTRAP");
+    char cmd[1024];
+
+    ck_assert_msg(sh != NULL, "BERTH_KAFKA_SH is not set: run through tests/integration/run.sh");
+    snprintf(cmd, sizeof cmd,
+             "bash '%s' tool org.apache.kafka.tools.ProducerPerformance --topic '%s' "
+             "--num-records 3000 --record-size 1000 --throughput -1 "
+             "--producer-props bootstrap.servers='%s' acks=all >/dev/null",
+             sh, moving, all);
+    ck_assert_msg(system(cmd) == 0, "producing to %s failed: %s", moving, cmd);
+}
+
+/* A reassignment someone starts after the drain has planned (here: in its
+ * first progress line) is neither overwritten by the drain's later writes
+ * nor cancelled: it is still under way, adding the same broker, when the
+ * drain ends, and the drain says it left the partition alone. Partition
+ * moving-0 has replicas [1,2] and leader 2, so broker 1's drain has an
+ * order to write there ([2,1]) but no election: one of the orders written
+ * after the leaderships moved. */
+START_TEST(a_reassignment_begun_during_the_drain_is_left_alone)
+{
+    static const int32_t one_two[2] = {1, 2}, two_one[2] = {2, 1};
+    kafka_topic_assignment a = {0, one_two, 2};
+    job j = {0, 1, -1, "", {{0}}, NULL, 0, 0, 0, begin_moving, NULL, 0};
+    long deadline;
+    int32_t first = -1, n;
+
+    snprintf(moving, sizeof moving, "%s-moving", topic);
+    create_topic(moving, -1, -1, &a, 1);
+    settle_topic(moving, 1, 2);
+    /* Leader 2, order [1,2]: elect 2 through a reorder, then reorder back. */
+    reassign(moving, two_one, 2);
+    settle_topic(moving, 1, 2);
+    reassign(moving, one_two, 2);
+    for (deadline = now_ms() + SETTLE_MS;; sleep_ms(300)) {
+        kafka_metadata *md = metadata_from(addrs[1]);
+        const kafka_metadata_partition *p = kafka_metadata_partition_find(md, moving, 0);
+        int ok = p != NULL && p->n_replicas == 2 && p->replicas[0] == 1 && p->leader == 2;
+        kafka_metadata_free(md);
+        if (ok)
+            break;
+        ck_assert_msg(now_ms() < deadline, "%s-0 never showed order [1,2] led by 2", moving);
+    }
+    fill_moving();
+    throttle(moving, 1);
+
+    run_job(&j);
+    n = adding_to(moving, &first);
+    reassign(moving, NULL, 0); /* cancel before any check can fail */
+    throttle(moving, 0);
+    delete_topic(moving);
+    ck_assert_msg(j.rc == 0, "drain rc %d: %s", j.rc, j.err.msg);
+    ck_assert_msg(j.on_plan == NULL, "the drain never said it had planned");
+    ck_assert_msg(n == 1 && first == 0,
+                  "the reassignment begun during the drain is gone (adding %d replicas)", (int)n);
+    run_one(1, 1);
+}
+END_TEST
+
+/* ---- stopping and starting one broker of the ground ---- */
 
 /* Where the ground keeps broker id's PID (tests/ground/kafka.sh). */
 static void pid_file(char *buf, size_t size, int32_t id)
@@ -622,11 +819,11 @@ static void restart_broker(int32_t id, downtime *d)
     fclose(f);
 
     kill((pid_t)pid, SIGTERM);
-    for (end = now_ms() + 120000; alive((pid_t)pid) && now_ms() < end;)
+    for (end = now_ms() + 120000; sp_pid_alive((pid_t)pid) && now_ms() < end;)
         sleep_ms(200);
-    if (alive((pid_t)pid)) {
+    if (sp_pid_alive((pid_t)pid)) {
         kill((pid_t)pid, SIGKILL);
-        for (end = now_ms() + 10000; alive((pid_t)pid) && now_ms() < end;)
+        for (end = now_ms() + 10000; sp_pid_alive((pid_t)pid) && now_ms() < end;)
             sleep_ms(100);
     } else {
         d->stopped = 1;
@@ -902,6 +1099,8 @@ int main(void)
     tcase_add_test(tc, concurrent_drains_then_restores_leave_no_drift);
     tcase_add_test(tc, drain_lease_spaces_out_concurrent_drains);
     tcase_add_test(tc, partition_only_in_sync_on_drained_broker_is_reported);
+    tcase_add_test(tc, a_reassignment_begun_during_the_drain_is_left_alone);
+    tcase_add_test(tc, interrupted_restores_are_finished_by_the_next);
     tcase_add_test(tc, drain_of_unreachable_broker_returns_by_its_deadline);
     tcase_add_test(tc, readiness_of_real_brokers);
     tcase_add_test(tc, drain_restart_ready_restore);

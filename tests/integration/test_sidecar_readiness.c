@@ -47,115 +47,22 @@
 #include "kube/verbs.h"
 #include "sidecar/cmd.h"
 #include "support/kube_test.h"
-#include "support/tmpdir.h"
+#include "support/sidecar_proc.h"
 
-static char sidecar[PATH_MAX];
-
-static void find_bin(void)
+/* run beside the broker at addr, checks 200 ms apart, no drain engine. */
+static sp_proc start_run(const char *broker)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-    ck_assert_int_gt(n, 0);
-    exe[n] = '\0';
-    snprintf(sidecar, sizeof sidecar, "%s/berth-sidecar", dirname(dirname(dirname(exe))));
-    ck_assert_msg(access(sidecar, X_OK) == 0, "%s: %s", sidecar, strerror(errno));
+    return sp_start((char *[]){"--pod-name", "demo-0", "--broker", (char *)broker,
+                               "--probe-interval", "200", "--probe-timeout", "1500", NULL},
+                    NULL);
 }
 
-/* GET path on 127.0.0.1:port; the status, body in out. */
-static int get(int port, const char *path, char *out, size_t cap)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    char req[256];
-    size_t got = 0;
-    long long end = sc_now_ms() + 10000;
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    out[0] = '\0';
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
-        return -1;
-    }
-    snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
-    send(fd, req, strlen(req), MSG_NOSIGNAL);
-    while (got < cap - 1 && sc_now_ms() < end) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t n;
-
-        if (poll(&pfd, 1, 1000) <= 0)
-            continue;
-        n = recv(fd, out + got, cap - 1 - got, 0);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    out[got] = '\0';
-    close(fd);
-    return strncmp(out, "HTTP/1.", 7) == 0 ? atoi(out + 9) : -1;
-}
-
-typedef struct proc {
-    pid_t pid;
-    int port;
-    char *dir, sock[512];
-} proc;
-
-static proc start_run(const char *broker)
-{
-    static int next = 0;
-    proc p;
-
-    p.dir = tmpdir_new();
-    snprintf(p.sock, sizeof p.sock, "%s/drain.sock", p.dir);
-    for (int attempt = 0; attempt < 20; attempt++) {
-        char port[16], log[600];
-
-        p.port = 21000 + (int)((getpid() * 7 + next++ * 131) % 15000);
-        snprintf(port, sizeof port, "%d", p.port);
-        snprintf(log, sizeof log, "%s/run.log", p.dir);
-        p.pid = fork();
-        ck_assert_int_ge(p.pid, 0);
-        if (p.pid == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-            dup2(fd, 2);
-            execl(sidecar, sidecar, "run", "--pod-name", "demo-0", "--http-addr", "127.0.0.1",
-                  "--http-port", port, "--socket", p.sock, "--broker", broker, "--probe-interval",
-                  "200", "--probe-timeout", "1500", (char *)NULL);
-            _exit(127);
-        }
-        for (int i = 0; i < 500; i++) {
-            if (access(p.sock, F_OK) == 0)
-                return p;
-            if (waitpid(p.pid, NULL, WNOHANG) == p.pid)
-                break;
-            usleep(10000);
-        }
-        kill(p.pid, SIGKILL);
-        waitpid(p.pid, NULL, 0);
-    }
-    ck_abort_msg("berth-sidecar run did not start");
-    return p;
-}
-
-static void stop_run(proc *p)
-{
-    int status;
-
-    kill(p->pid, SIGTERM);
-    ck_assert_int_eq(waitpid(p->pid, &status, 0), p->pid);
-    ck_assert(WIFEXITED(status));
-    ck_assert_int_eq(WEXITSTATUS(status), 0);
-    tmpdir_remove(p->dir);
-}
-
-/* Waits until /readyz answers want; returns the last body. */
 /* Polls /readyz until it answers want after a first check has run (before
  * that, run answers 503 "not checked yet" whatever the broker does). */
-static int wait_readyz(proc *p, int want, char *out, size_t cap)
+static int wait_readyz(sp_proc *p, int want, char *out, size_t cap)
 {
     for (int i = 0; i < 600; i++) {
-        if (get(p->port, "/readyz", out, cap) == want && strstr(out, "not checked yet") == NULL)
+        if (sp_get(p->port, "/readyz", out, cap) == want && strstr(out, "not checked yet") == NULL)
             return 1;
         usleep(50000);
     }
@@ -175,61 +82,49 @@ static const char *first_broker(char *buf, size_t size)
 START_TEST(ready_when_the_broker_answers)
 {
     char addr[256], out[4096];
-    proc p;
+    sp_proc p;
 
-    find_bin();
     p = start_run(first_broker(addr, sizeof addr));
     ck_assert_msg(wait_readyz(&p, 200, out, sizeof out), "/readyz never 200: %s", out);
     ck_assert_ptr_nonnull(strstr(out, "ready"));
-    ck_assert_int_eq(get(p.port, "/metrics", out, sizeof out), 200);
+    ck_assert_int_eq(sp_get(p.port, "/metrics", out, sizeof out), 200);
     ck_assert_ptr_nonnull(strstr(out, "\nberth_sidecar_ready 1\n"));
-    stop_run(&p);
+    sp_stop(&p);
 }
 END_TEST
 
 START_TEST(not_ready_when_nothing_listens)
 {
     char out[4096];
-    proc p;
+    sp_proc p;
 
-    find_bin();
     p = start_run("127.0.0.1:1");
     ck_assert(wait_readyz(&p, 503, out, sizeof out));
     ck_assert_msg(strstr(out, "not ready: broker does not answer on 127.0.0.1:1") != NULL, "%s",
                   out);
-    stop_run(&p);
+    sp_stop(&p);
 }
 END_TEST
 
 START_TEST(not_ready_when_the_broker_never_answers)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof sa;
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     char addr[64], out[4096];
-    proc p;
+    int lfd = sp_silent_listener(addr, sizeof addr);
+    sp_proc p;
 
-    find_bin();
-    /* Listens (the kernel completes connections) but never reads or
-     * answers. */
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-    ck_assert_int_eq(listen(lfd, 64), 0);
-    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", ntohs(sa.sin_port));
     p = start_run(addr);
     ck_assert(wait_readyz(&p, 503, out, sizeof out));
     /* While probes hang on the silent broker, the HTTP loop answers. */
     for (int i = 0; i < 20; i++)
-        ck_assert_int_eq(get(p.port, "/healthz", out, sizeof out), 200);
+        ck_assert_int_eq(sp_get(p.port, "/healthz", out, sizeof out), 200);
     for (int i = 0; i < 100 && strstr(out, "ApiVersions") == NULL; i++) {
-        get(p.port, "/readyz", out, sizeof out);
+        sp_get(p.port, "/readyz", out, sizeof out);
         usleep(100000);
     }
     ck_assert_msg(strstr(out, "not ready: broker does not answer on ") != NULL &&
                       strstr(out, "ApiVersions") != NULL,
                   "%s", out);
-    stop_run(&p);
+    sp_stop(&p);
     close(lfd);
 }
 END_TEST
@@ -386,117 +281,21 @@ static void delete_topic(const char *name)
 
 /* `run` with the Kafka engine for broker id (pod rdy-<id>), the ledger in
  * namespace ns; checks interval_ms apart and small hand-back steps. */
-static proc start_engine(int32_t id, const char *ns, const char *interval_ms)
+static sp_proc start_engine(int32_t id, const char *ns, const char *interval_ms)
 {
     const char *kubeconfig = getenv("BERTH_KUBECONFIG");
-    static int next = 0;
-    proc p;
+    static char env_ns[128];
+    char pod[32];
+    char *env[] = {env_ns, NULL};
 
     ck_assert_msg(kubeconfig != NULL && kubeconfig[0] != '\0', "BERTH_KUBECONFIG is not set");
-    p.dir = tmpdir_new();
-    snprintf(p.sock, sizeof p.sock, "%s/drain.sock", p.dir);
-    for (int attempt = 0; attempt < 20; attempt++) {
-        char port[16], pod[32], log[600];
-
-        p.port = 21000 + (int)((getpid() * 11 + next++ * 137) % 15000);
-        snprintf(port, sizeof port, "%d", p.port);
-        snprintf(pod, sizeof pod, "%s-%d", CLUSTER, (int)id);
-        snprintf(log, sizeof log, "%s/run.log", p.dir);
-        p.pid = fork();
-        ck_assert_int_ge(p.pid, 0);
-        if (p.pid == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-            dup2(fd, 2);
-            setenv("POD_NAMESPACE", ns, 1);
-            execl(sidecar, sidecar, "run", "--pod-name", pod, "--http-addr", "127.0.0.1",
-                  "--http-port", port, "--socket", p.sock, "--broker", addrs[id], "--kubeconfig",
-                  kubeconfig, "--probe-interval", interval_ms, "--probe-timeout", "1500",
-                  "--handback-batch", "2", "--handback-pause", "300", (char *)NULL);
-            _exit(127);
-        }
-        for (int i = 0; i < 500; i++) {
-            if (access(p.sock, F_OK) == 0)
-                return p;
-            if (waitpid(p.pid, NULL, WNOHANG) == p.pid)
-                break;
-            usleep(10000);
-        }
-        kill(p.pid, SIGKILL);
-        waitpid(p.pid, NULL, 0);
-    }
-    ck_abort_msg("berth-sidecar run did not start");
-    return p;
-}
-
-/* Starts argv in a session of its own (its children too), output to log. */
-static pid_t spawn(char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        setsid();
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Ends what spawn started, its children included. */
-static void end_session(pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill(-pid, SIGTERM);
-    for (int i = 0; i < 100 && waitpid(pid, NULL, WNOHANG) == 0; i++)
-        usleep(100000);
-    kill(-pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-}
-
-/* `berth-sidecar status` for p, its output in out. */
-static void status_of(const proc *p, char *out, size_t cap)
-{
-    char log[600];
-    char *argv[] = {sidecar, "status", "--socket", (char *)p->sock, NULL};
-    FILE *f;
-    size_t n;
-
-    snprintf(log, sizeof log, "%s/status.out", p->dir);
-    unlink(log);
-    waitpid(spawn(argv, log), NULL, 0);
-    out[0] = '\0';
-    f = fopen(log, "r");
-    if (f == NULL)
-        return;
-    n = fread(out, 1, cap - 1, f);
-    out[n] = '\0';
-    fclose(f);
-}
-
-static int process_alive(long pid)
-{
-    char path[64], state = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%*d %*s %c", &state) != 1)
-        state = 0;
-    fclose(f);
-    return state != 0 && state != 'Z';
-}
-
-/* The body of an HTTP answer (after the header), or the whole of it. */
-static const char *body_of(const char *answer)
-{
-    const char *b = strstr(answer, "\r\n\r\n");
-
-    return b != NULL ? b + 4 : answer;
+    snprintf(pod, sizeof pod, "%s-%d", CLUSTER, (int)id);
+    snprintf(env_ns, sizeof env_ns, "POD_NAMESPACE=%s", ns);
+    return sp_start((char *[]){"--pod-name", pod, "--broker", addrs[id], "--kubeconfig",
+                               (char *)kubeconfig, "--probe-interval", (char *)interval_ms,
+                               "--probe-timeout", "1500", "--handback-batch", "2",
+                               "--handback-pause", "300", NULL},
+                    env);
 }
 
 /* What the test saw from the kill to the end; checked once the ground is
@@ -517,13 +316,13 @@ typedef struct story {
 } story;
 
 /* The readiness checks run has made so far, from /metrics; -1 if unknown. */
-static long checks_of(const proc *p)
+static long checks_of(const sp_proc *p)
 {
     static char m[16384];
     const char *at = m;
     long n = 0;
 
-    if (get(p->port, "/metrics", m, sizeof m) != 200)
+    if (sp_get(p->port, "/metrics", m, sizeof m) != 200)
         return -1;
     while ((at = strstr(at, "\nberth_sidecar_readiness_checks_total{")) != NULL) {
         at = strchr(at, '}');
@@ -535,13 +334,13 @@ static long checks_of(const proc *p)
 }
 
 /* Waits (at most 30 s) until run has made a check after the first n. */
-static void checks_after(const proc *p, long n)
+static void checks_after(const sp_proc *p, long n)
 {
     for (long long end = sc_now_ms() + 30000; sc_now_ms() < end && checks_of(p) <= n;)
         sc_sleep_ms(20);
 }
 
-static void kill_and_restart(const proc *p, const char *t, story *st)
+static void kill_and_restart(const sp_proc *p, const char *t, story *st)
 {
     const char *sh = getenv("BERTH_KAFKA_SH"), *g = getenv("BERTH_GROUND");
     char pf[512], log[600], out[4096], *producer_argv[32], *start_argv[5], id[8];
@@ -584,7 +383,7 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
     producer_argv[a++] = "request.timeout.ms=8000";
     producer_argv[a++] = "delivery.timeout.ms=60000";
     producer_argv[a] = NULL;
-    producer = spawn(producer_argv, log);
+    producer = sp_spawn(producer_argv, log);
     for (end = sc_now_ms() + 90000; sc_now_ms() < end;) {
         char buf[8192] = "";
         FILE *pl = fopen(log, "r");
@@ -599,30 +398,30 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
 
     /* SIGKILL, right after a check: no controlled shutdown, no drain. */
     checks_after(p, checks_of(p));
-    status_of(p, st->before, sizeof st->before);
+    sp_status(p, st->before, sizeof st->before);
     t0 = sc_now_ms();
     kill((pid_t)pid, SIGKILL);
     st->unready_ms = -1;
     for (end = t0 + 10000; sc_now_ms() < end && st->unready_ms < 0;) {
-        if (get(p->port, "/readyz", out, sizeof out) == 503 &&
+        if (sp_get(p->port, "/readyz", out, sizeof out) == 503 &&
             strstr(out, "broker restarted: ") != NULL) {
             st->unready_ms = sc_now_ms() - t0;
-            snprintf(st->restarted, sizeof st->restarted, "%.590s", body_of(out));
-            status_of(p, st->status, sizeof st->status);
+            snprintf(st->restarted, sizeof st->restarted, "%.590s", sp_body(out));
+            sp_status(p, st->status, sizeof st->status);
         } else {
             sc_sleep_ms(10);
         }
     }
-    for (end = sc_now_ms() + 10000; process_alive(pid) && sc_now_ms() < end;)
+    for (end = sc_now_ms() + 10000; sp_pid_alive(pid) && sc_now_ms() < end;)
         sc_sleep_ms(50);
     /* The sidecar says so; Kafka fences the broker after its session
      * timeout and moves its leaderships away. */
     for (end = sc_now_ms() + 60000; sc_now_ms() < end && st->moved_away == 0;) {
         seen s = look_at(addrs[0], t, KILLED);
-        int code = get(p->port, "/readyz", out, sizeof out);
+        int code = sp_get(p->port, "/readyz", out, sizeof out);
         if (code == 503 && st->restarted[0] == '\0' && strstr(out, "broker restarted: ") != NULL) {
-            snprintf(st->restarted, sizeof st->restarted, "%.590s", body_of(out));
-            status_of(p, st->status, sizeof st->status);
+            snprintf(st->restarted, sizeof st->restarted, "%.590s", sp_body(out));
+            sp_status(p, st->status, sizeof st->status);
         }
         if (s.answered && !s.registered && s.not_back == s.preferred)
             st->moved_away = s.preferred;
@@ -639,25 +438,25 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
     start_argv[2] = "start-broker";
     start_argv[3] = id;
     start_argv[4] = NULL;
-    starter = spawn(start_argv, log);
+    starter = sp_spawn(start_argv, log);
     for (end = sc_now_ms() + 240000; sc_now_ms() < end && !st->ready;) {
         seen s = look_at(addrs[0], t, KILLED);
-        int code = get(p->port, "/readyz", out, sizeof out);
+        int code = sp_get(p->port, "/readyz", out, sizeof out);
         if (code == 200) {
             st->ready = 1;
             st->at_ready = look_at(addrs[KILLED], t, KILLED);
             st->back_ms = sc_now_ms() - t0;
         } else if (code == 503 && s.registered && (s.out_of_isr > 0 || s.not_back > 0)) {
             st->gated++;
-            snprintf(st->gated_why, sizeof st->gated_why, "%.590s", body_of(out));
+            snprintf(st->gated_why, sizeof st->gated_why, "%.590s", sp_body(out));
         }
         if (!st->ready)
             sc_sleep_ms(100);
     }
     /* start-broker returns once every broker is registered (or fails). */
     waitpid(starter, NULL, 0);
-    get(p->port, "/metrics", st->metrics, sizeof st->metrics);
-    end_session(producer);
+    sp_get(p->port, "/metrics", st->metrics, sizeof st->metrics);
+    sp_end_session(producer);
     if (!st->ready)
         snprintf(st->fail, sizeof st->fail, "/readyz not 200 within 240 s of the restart: %.500s",
                  out);
@@ -667,7 +466,7 @@ static void kill_and_restart(const proc *p, const char *t, story *st)
  * fresh topic, and `run` for broker KILLED, ready. */
 typedef struct stage {
     char ns[64], t[96];
-    proc p;
+    sp_proc p;
 } stage;
 
 static void stage_up(stage *sg, const char *topic_prefix, const char *interval_ms)
@@ -679,7 +478,6 @@ static void stage_up(stage *sg, const char *topic_prefix, const char *interval_m
     util_err err;
     cJSON *cm;
 
-    find_bin();
     /* Broker addresses by id, from the cluster itself. */
     first_broker(out, sizeof out);
     md = metadata_from(out);
@@ -720,7 +518,7 @@ static void stage_down(stage *sg)
     kube_client *kc = kt_client(cfg);
     util_err err;
 
-    stop_run(&sg->p);
+    sp_stop(&sg->p);
     delete_topic(sg->t);
     if (kt_delete_namespace(kc, sg->ns, &err) != 0)
         fprintf(stderr, "%s\n", err.msg);
@@ -730,7 +528,7 @@ static void stage_down(stage *sg)
 
 /* Runs kafka.sh with args (start-broker, stop-broker) to its end; its exit
  * status, or -1. */
-static int kafka_sh(const proc *p, const char *cmd, int32_t id)
+static int kafka_sh(const sp_proc *p, const char *cmd, int32_t id)
 {
     const char *sh = getenv("BERTH_KAFKA_SH");
     char log[600], ids[8];
@@ -741,7 +539,7 @@ static int kafka_sh(const proc *p, const char *cmd, int32_t id)
         return -1;
     snprintf(ids, sizeof ids, "%d", (int)id);
     snprintf(log, sizeof log, "%s/kafka-sh.log", p->dir);
-    if (waitpid(spawn(argv, log), &status, 0) < 0 || !WIFEXITED(status))
+    if (waitpid(sp_spawn(argv, log), &status, 0) < 0 || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
 }
@@ -751,7 +549,7 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
     static story st;
     static stage sg;
     const char *t = sg.t;
-    proc p;
+    sp_proc p;
 
     stage_up(&sg, "rdy-kill", "10000");
     p = sg.p;
@@ -813,7 +611,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
 {
     static stage sg;
     char out[4096], log[600], drained_why[600] = "", restarted[600] = "", fail[300] = "";
-    char *drain_argv[] = {sidecar, "drain", "--socket", NULL, "--timeout", "120", NULL};
+    char *drain_argv[] = {(char *)sp_sidecar_bin(), "drain", "--socket", NULL, "--timeout", "120", NULL};
     seen before, during = {0}, at_ready = {0};
     long long end;
     int status = -1, ready = 0;
@@ -822,11 +620,11 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     before = look_at(addrs[KILLED], sg.t, KILLED);
     drain_argv[3] = sg.p.sock;
     snprintf(log, sizeof log, "%s/drain.out", sg.p.dir);
-    waitpid(spawn(drain_argv, log), &status, 0);
+    waitpid(sp_spawn(drain_argv, log), &status, 0);
     for (end = sc_now_ms() + 10000; sc_now_ms() < end && drained_why[0] == '\0';) {
-        if (get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
+        if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
             strstr(out, "has been drained") != NULL)
-            snprintf(drained_why, sizeof drained_why, "%.590s", body_of(out));
+            snprintf(drained_why, sizeof drained_why, "%.590s", sp_body(out));
         sc_sleep_ms(100);
     }
     during = look_at(addrs[0], sg.t, KILLED);
@@ -836,22 +634,22 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     if (kafka_sh(&sg.p, "stop-broker", KILLED) != 0)
         snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
     for (end = sc_now_ms() + 10000; sc_now_ms() < end && restarted[0] == '\0';) {
-        if (get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
+        if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
             strstr(out, "broker restarted: ") != NULL)
-            snprintf(restarted, sizeof restarted, "%.590s", body_of(out));
+            snprintf(restarted, sizeof restarted, "%.590s", sp_body(out));
         sc_sleep_ms(100);
     }
     if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
         snprintf(fail, sizeof fail, "kafka.sh start-broker %d failed", KILLED);
     for (end = sc_now_ms() + 240000; sc_now_ms() < end && !ready;) {
-        ready = get(sg.p.port, "/readyz", out, sizeof out) == 200;
+        ready = sp_get(sg.p.port, "/readyz", out, sizeof out) == 200;
         if (ready)
             at_ready = look_at(addrs[KILLED], sg.t, KILLED);
         else
             sc_sleep_ms(200);
     }
     fprintf(stderr, "  drained: %s  stopped: %s  then: %s", drained_why, restarted,
-            ready ? "ready\n" : body_of(out));
+            ready ? "ready\n" : sp_body(out));
     stage_down(&sg);
 
     ck_assert_msg(fail[0] == '\0', "%s", fail);
@@ -862,7 +660,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
                   during.preferred);
     ck_assert_msg(restarted[0] != '\0', "/readyz did not name the restart after the stop");
     ck_assert_msg(ready, "the drained broker's sidecar never turned ready after its restart: %s",
-                  body_of(out));
+                  sp_body(out));
     ck_assert_msg(at_ready.out_of_isr == 0, "ready while out of %d ISRs", at_ready.out_of_isr);
     ck_assert_msg(at_ready.preferred == before.preferred && at_ready.not_back == 0,
                   "ready with %d of %d orders back and %d leaderships not handed back",
