@@ -33,8 +33,10 @@
 # (port KAFKA_SASL_SSL_PORT_BASE + i): TLS with a certificate for localhost
 # and 127.0.0.1 from a throwaway CA made with openssl (a PEM keystore), and
 # SASL with SCRAM-SHA-512 (user created by kafka-storage format --add-scram)
-# and PLAIN. Brokers still talk to each other over PLAINTEXT. Meant for a
-# small cluster of its own: set BERTH_GROUND and the port bases too.
+# and PLAIN; and a second one, SCRAM256 (port KAFKA_SCRAM256_PORT_BASE + i),
+# the same TLS with SCRAM-SHA-256 only (same user, a password of its own).
+# Brokers still talk to each other over PLAINTEXT. Meant for a small
+# cluster of its own: set BERTH_GROUND and the port bases too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -42,11 +44,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 KAFKA_BROKER_PORT_BASE=${KAFKA_BROKER_PORT_BASE:-29092}
 KAFKA_CONTROLLER_PORT_BASE=${KAFKA_CONTROLLER_PORT_BASE:-29192}
 KAFKA_SASL_SSL_PORT_BASE=${KAFKA_SASL_SSL_PORT_BASE:-29292}
+KAFKA_SCRAM256_PORT_BASE=${KAFKA_SCRAM256_PORT_BASE:-$((KAFKA_SASL_SSL_PORT_BASE + 50))}
 KAFKA_HEAP=${KAFKA_HEAP:-384m}
 kstate="$GROUND_STATE/kafka"
 # The SASL_SSL listener's accounts (a throwaway ground's, not secrets).
 SASL_USER=berth
 SCRAM_PASSWORD=berth-scram-secret
+SCRAM256_PASSWORD=berth-scram256-secret
 PLAIN_PASSWORD=berth-plain-secret
 
 pinned_version() {
@@ -111,10 +115,11 @@ cmd_alive() {
 
 secure() { [ -f "$kstate/sasl_ssl" ]; }
 
+# sasl_bootstrap N [PORT_BASE]: the SASL_SSL listener's (or another's) list.
 sasl_bootstrap() {
-    local n=$1 i list=""
+    local n=$1 base=${2:-$KAFKA_SASL_SSL_PORT_BASE} i list=""
     for ((i = 0; i < n; i++)); do
-        list+="${list:+,}127.0.0.1:$((KAFKA_SASL_SSL_PORT_BASE + i))"
+        list+="${list:+,}127.0.0.1:$((base + i))"
     done
     echo "$list"
 }
@@ -147,6 +152,8 @@ ca_file=$kstate/tls/ca.pem
 user=$SASL_USER
 scram_sha_512_password=$SCRAM_PASSWORD
 plain_password=$PLAIN_PASSWORD
+scram256_bootstrap=$(sasl_bootstrap "$(count)" "$KAFKA_SCRAM256_PORT_BASE")
+scram_sha_256_password=$SCRAM256_PASSWORD
 EOF
 }
 
@@ -161,7 +168,8 @@ render() {
     done
     if secure; then
         sasl=",SASL_SSL://127.0.0.1:$((KAFKA_SASL_SSL_PORT_BASE + i))"
-        map=",SASL_SSL:SASL_SSL"
+        sasl+=",SCRAM256://127.0.0.1:$((KAFKA_SCRAM256_PORT_BASE + i))"
+        map=",SASL_SSL:SASL_SSL,SCRAM256:SASL_SSL"
     fi
     cat <<EOF
 process.roles=broker,controller
@@ -191,6 +199,10 @@ listener.name.sasl_ssl.ssl.keystore.type=PEM
 listener.name.sasl_ssl.ssl.keystore.location=$kstate/tls/keystore.pem
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$PLAIN_PASSWORD";
+listener.name.scram256.sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.scram256.ssl.keystore.type=PEM
+listener.name.scram256.ssl.keystore.location=$kstate/tls/keystore.pem
+listener.name.scram256.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 EOF
 }
 
@@ -207,7 +219,8 @@ cmd_up() {
     if [ "${KAFKA_SASL_SSL:-0}" = 1 ]; then
         touch "$kstate/sasl_ssl"
         make_pki
-        scram=(--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SCRAM_PASSWORD]")
+        scram=(--add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SCRAM_PASSWORD]"
+            --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SCRAM256_PASSWORD]")
     fi
     cid=$(java_run kafka.tools.StorageTool random-uuid)
     echo "$cid" >"$kstate/cluster-id"

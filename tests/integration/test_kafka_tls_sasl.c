@@ -1,6 +1,7 @@
 /* berth's TLS and SASL work against a real Kafka listener configured that
  * way: over TLS (verified against the listener's CA) SCRAM-SHA-512 and PLAIN
- * logins succeed and Metadata then answers through the SASL_SSL listener;
+ * logins succeed and Metadata then answers through the SASL_SSL listener,
+ * and so does a SCRAM-SHA-256 login on a second listener offering only that;
  * without a login the broker answers nothing but ApiVersions; a wrong
  * password fails with an error naming SASL authentication; a mechanism the
  * listener lacks is named with the ones it offers; a CA that did not sign
@@ -10,7 +11,8 @@
  * berth-sidecar's own connections over that listener, dialled from its
  * flags (sidecar/broker_opts.h, SCRAM-SHA-512 with the password from a
  * file): its readiness check finds the broker registered, unfenced and
- * ready, and so does the basic probe; a drain (with its ledger ConfigMap in
+ * ready, and so does the basic probe (and the check logs in with
+ * SCRAM-SHA-256 from its flags on the second listener); a drain (with its ledger ConfigMap in
  * a namespace of its own on the API server of $BERTH_KUBECONFIG, no Lease)
  * of the only broker returns before its deadline reporting the partitions
  * it leads as impossible to move (no other replica), and restore then
@@ -73,6 +75,7 @@ static char env[256], ground_dir[64];
 static int run_port = RUN_PORT_DEFAULT;
 static char ground_error[512];
 static char bootstrap[128], ca_file[512], user[64], scram_password[128], plain_password[128];
+static char scram256_bootstrap[128], scram256_password[128];
 
 /* Runs kafka.sh with this cluster's settings; returns its exit status. */
 static int kafka_sh(const char *args)
@@ -131,8 +134,11 @@ static void ground_up(void)
         copy_value(user, sizeof user, line, "user");
         copy_value(scram_password, sizeof scram_password, line, "scram_sha_512_password");
         copy_value(plain_password, sizeof plain_password, line, "plain_password");
+        copy_value(scram256_bootstrap, sizeof scram256_bootstrap, line, "scram256_bootstrap");
+        copy_value(scram256_password, sizeof scram256_password, line, "scram_sha_256_password");
     }
-    if (f == NULL || pclose(f) != 0 || bootstrap[0] == '\0' || ca_file[0] == '\0')
+    if (f == NULL || pclose(f) != 0 || bootstrap[0] == '\0' || ca_file[0] == '\0' ||
+        scram256_bootstrap[0] == '\0')
         snprintf(ground_error, sizeof ground_error, "kafka.sh sasl-info gave no settings");
 }
 
@@ -162,10 +168,10 @@ static int tls_connect(const char *addr, kafka_tls *t, kafka_conn **c, util_err 
     return kafka_conn_new(addr, &o, c, err);
 }
 
-/* Logs in with mech (through kafka_dial, as berth's programs do) and asks
- * for Metadata; checks that the answer names this broker's SASL_SSL
- * listener. */
-static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
+/* Logs in with mech at addr (through kafka_dial, as berth's programs do)
+ * and asks for Metadata; checks that the answer names that listener. */
+static void login_then_metadata(const char *addr, kafka_sasl_mechanism mech,
+                                const char *password)
 {
     kafka_sasl_opts sasl = {mech, user, password};
     kafka_dial_opts dial = {0};
@@ -180,14 +186,13 @@ static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
     dial.tls = tls_with(ca_file, NULL);
     dial.sasl = &sasl;
     dial.call_timeout_ms = CALL_MS;
-    ck_assert_msg(kafka_dial(bootstrap, &dial, &c, &av, &err) == 0, "%s", err.msg);
+    ck_assert_msg(kafka_dial(addr, &dial, &c, &av, &err) == 0, "%s", err.msg);
     ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(md->n_brokers, 1);
     ck_assert_int_eq(md->brokers[0].node_id, 0);
     /* The broker advertises, to a client of this listener, this listener. */
     snprintf(port, sizeof port, ":%d", (int)md->brokers[0].port);
-    ck_assert_msg(strstr(bootstrap, port) != NULL, "metadata port %s, bootstrap %s", port,
-                  bootstrap);
+    ck_assert_msg(strstr(addr, port) != NULL, "metadata port %s, bootstrap %s", port, addr);
     ck_assert_ptr_nonnull(md->cluster_id);
     kafka_metadata_free(md);
     kafka_api_versions_free(av);
@@ -197,13 +202,36 @@ static void login_then_metadata(kafka_sasl_mechanism mech, const char *password)
 
 START_TEST(scram_sha_512_over_tls_then_metadata)
 {
-    login_then_metadata(KAFKA_SASL_SCRAM_SHA_512, scram_password);
+    login_then_metadata(bootstrap, KAFKA_SASL_SCRAM_SHA_512, scram_password);
+}
+END_TEST
+
+/* SCRAM-SHA-256 on the listener offering only that, and the SHA-512
+ * account's password refused there: the credential is the mechanism's. */
+START_TEST(scram_sha_256_over_tls_then_metadata)
+{
+    kafka_sasl_opts sasl = {KAFKA_SASL_SCRAM_SHA_256, user, scram_password};
+    kafka_dial_opts dial = {0};
+    kafka_conn *c = NULL;
+    kafka_api_versions *av = NULL;
+    util_err err;
+
+    login_then_metadata(scram256_bootstrap, KAFKA_SASL_SCRAM_SHA_256, scram256_password);
+    dial.tls = tls_with(ca_file, NULL);
+    dial.sasl = &sasl;
+    dial.call_timeout_ms = CALL_MS;
+    ck_assert_int_eq(kafka_dial(scram256_bootstrap, &dial, &c, &av, &err), -1);
+    ck_assert_msg(strstr(err.msg, "SASL authentication as 'berth' with SCRAM-SHA-256 failed") !=
+                      NULL,
+                  "%s", err.msg);
+    ck_assert_ptr_null(c);
+    kafka_tls_free(dial.tls);
 }
 END_TEST
 
 START_TEST(plain_over_tls_then_metadata)
 {
-    login_then_metadata(KAFKA_SASL_PLAIN, plain_password);
+    login_then_metadata(bootstrap, KAFKA_SASL_PLAIN, plain_password);
 }
 END_TEST
 
@@ -353,9 +381,10 @@ END_TEST
 #define SC_CLUSTER  "tls"
 #define SC_DRAIN_MS 90000
 
-/* The sidecar's flags as run would get them: the listener's CA, SCRAM-
- * SHA-512, the password in a file of dir. */
-static sc_broker_opts sidecar_flags(const char *dir, const char *password)
+/* The sidecar's flags as run would get them: the listener's CA, mech, the
+ * password in a file of dir. */
+static sc_broker_opts sidecar_flags_mech(const char *dir, kafka_sasl_mechanism mech,
+                                         const char *password)
 {
     static char pw_path[600];
     sc_broker_opts o = {0};
@@ -364,24 +393,35 @@ static sc_broker_opts sidecar_flags(const char *dir, const char *password)
     snprintf(pw_path, sizeof pw_path, "%s/sasl-password", dir);
     o.ca_file = ca_file;
     o.sasl = true;
-    o.mechanism = KAFKA_SASL_SCRAM_SHA_512;
+    o.mechanism = mech;
     o.user = user;
     o.password_file = pw_path;
     return o;
 }
 
+/* The same with SCRAM-SHA-512, the SASL_SSL listener's. */
+static sc_broker_opts sidecar_flags(const char *dir, const char *password)
+{
+    return sidecar_flags_mech(dir, KAFKA_SASL_SCRAM_SHA_512, password);
+}
+
 /* The sidecar's dial settings, made from its flags (the password file is
  * read here, once, and may go after). */
-static sc_broker_dial *sidecar_dial(const char *password)
+static sc_broker_dial *sidecar_dial_mech(kafka_sasl_mechanism mech, const char *password)
 {
     char *dir = tmpdir_new();
-    sc_broker_opts o = sidecar_flags(dir, password);
+    sc_broker_opts o = sidecar_flags_mech(dir, mech, password);
     sc_broker_dial *d = NULL;
     util_err err;
 
     ck_assert_msg(sc_broker_dial_new(&o, "berth-sidecar", &d, &err) == 0, "%s", err.msg);
     tmpdir_remove(dir);
     return d;
+}
+
+static sc_broker_dial *sidecar_dial(const char *password)
+{
+    return sidecar_dial_mech(KAFKA_SASL_SCRAM_SHA_512, password);
 }
 
 START_TEST(sidecar_readiness_over_sasl_ssl)
@@ -506,6 +546,26 @@ static void drop_drain_ns(void)
 {
     kt_drop_namespace(drain_ns);
 }
+
+/* The sidecar's readiness check logs in with SCRAM-SHA-256 from its flags
+ * on the listener that offers only that. */
+START_TEST(sidecar_readiness_with_scram_sha_256)
+{
+    sc_broker_dial *d;
+    sc_readiness r = {0};
+    sc_ready_facts f;
+    util_err err = {{0}};
+    int rc;
+
+    need_ground();
+    d = sidecar_dial_mech(KAFKA_SASL_SCRAM_SHA_256, scram256_password);
+    rc = sc_readiness_check(&r, scram256_bootstrap, 0, sc_broker_dial_opts(d), 1, CALL_MS, &f,
+                            &err);
+    ck_assert_msg(rc == 1, "rc %d: %s / %s", rc, r.reason, err.msg);
+    ck_assert(f.registered && !f.fenced);
+    sc_broker_dial_free(d);
+}
+END_TEST
 
 START_TEST(sidecar_drain_over_sasl_ssl)
 {
@@ -730,6 +790,7 @@ int main(void)
     ground_up();
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, scram_sha_512_over_tls_then_metadata);
+    tcase_add_test(tc, scram_sha_256_over_tls_then_metadata);
     tcase_add_test(tc, plain_over_tls_then_metadata);
     tcase_add_test(tc, without_login_the_broker_answers_only_api_versions);
     tcase_add_test(tc, wrong_password_names_sasl_authentication);
@@ -741,6 +802,7 @@ int main(void)
     tc = tcase_create("sidecar");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, sidecar_readiness_over_sasl_ssl);
+    tcase_add_test(tc, sidecar_readiness_with_scram_sha_256);
     tcase_add_checked_fixture(tc, NULL, drop_drain_ns);
     tcase_add_test(tc, sidecar_drain_over_sasl_ssl);
     suite_add_tcase(s, tc);
