@@ -234,8 +234,8 @@ static int by_topic(const void *a, const void *b)
     return c != 0 ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick,
-                            int32_t *refused, util_err *err)
+int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick, int32_t *refused,
+                            util_err *err)
 {
     const sc_plan_move **sel;
     int32_t i, n = 0;

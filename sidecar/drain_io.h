@@ -71,8 +71,8 @@ typedef enum sc_orders_pick {
 /* Writes the order of every move marked reorder that pick selects, in
  * batches. Partitions Kafka refused are reported through progress and
  * counted in *refused (added to, not reset). */
-int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick,
-                            int32_t *refused, util_err *err);
+int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick, int32_t *refused,
+                            util_err *err);
 
 /* Preferred elections for the moves marked elect. Outcomes other than
  * success and ELECTION_NOT_NEEDED are counted in *failed, the first few

@@ -213,8 +213,7 @@ int sc_restore_plan(const kafka_metadata *md,
              * write is the same): Kafka holds an order berth wrote, not
              * the one the ledger wants now. Write that. */
             if (e->n == pt->n_replicas && !drain_order_equal(pt->replicas, e->written, e->n) &&
-                drain_ledger_knows(e, pt->replicas) &&
-                !reassigning(ongoing, tp->name, pt->index)) {
+                drain_ledger_knows(e, pt->replicas) && !reassigning(ongoing, tp->name, pt->index)) {
                 m = add_move(p, tp->name, pt, e->written, e->original);
                 m->reorder = 1;
                 m->elect = pt->leader != m->order[0];

@@ -156,7 +156,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
     for (i = 0; i < r.plan->n_moves; i++)
         reorders += r.plan->moves[i].reorder;
     if (sc_say(&s, err, "broker %d: %d orders to write back, %d partitions to hand back",
-               (int)ctx->broker_id, (int)reorders, (int)r.plan->n_moves) < 0)
+               (int)ctx->broker_id, (int)reorders, (int)count_elect(r.plan, r.plan->n_moves)) < 0)
         goto out;
     for (i = 0; i < r.plan->n_notes && i < 10; i++)
         if (sc_say(&s, err, "partition %s-%d: %s", r.plan->notes[i].topic,

@@ -99,8 +99,8 @@ typedef struct outcome {
 static outcome drain(const sp_proc *p)
 {
     char log[600], timeout[16];
-    char *argv[] = {(char *)sp_drain_bin(), "--socket", (char *)p->sock, "--timeout", timeout,
-                    NULL};
+    char *argv[] = {
+        (char *)sp_drain_bin(), "--socket", (char *)p->sock, "--timeout", timeout, NULL};
     outcome o = {0};
     FILE *f;
     size_t n;
@@ -127,8 +127,8 @@ static void failed_cleanly(sp_proc *p, const outcome *o, const char *want)
     ck_assert_msg(o->rc == 1, "berth-drain exited %d: %s", o->rc, o->out);
     ck_assert_msg(o->ms < TIMEOUT_S * 1000LL, "berth-drain took %lld ms, --timeout %d s", o->ms,
                   TIMEOUT_S);
-    ck_assert_msg(strstr(o->out, want) != NULL, "berth-drain's output does not say '%s': %s",
-                  want, o->out);
+    ck_assert_msg(strstr(o->out, want) != NULL, "berth-drain's output does not say '%s': %s", want,
+                  o->out);
     ck_assert_msg(sp_alive(p), "the sidecar is gone after the failed drain");
     ck_assert_int_eq(sp_get(p->port, "/healthz", answer, sizeof answer), 200);
     ck_assert_msg(sp_status(p, answer, sizeof answer) == 0, "status: %s", answer);
@@ -155,8 +155,7 @@ static kafka_metadata *metadata(void)
     kafka_metadata *md = NULL;
     util_err err;
 
-    ck_assert_msg(kafka_conn_new(bootstrap(addr, sizeof addr), NULL, &c, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(kafka_conn_new(bootstrap(addr, sizeof addr), NULL, &c, &err) == 0, "%s", err.msg);
     ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, &av, &err) == 0, "%s", err.msg);
     ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
     kafka_api_versions_free(av);
@@ -317,8 +316,9 @@ START_TEST(partition_only_in_sync_here)
     failed_cleanly(&p, &o, want);
     ck_assert_msg(strstr(o.out, "cannot move") != NULL, "%s", o.out);
     ck_assert_int_eq(leaderless, 0);
-    ck_assert_msg(led == 1, "after the drain broker 0 leads %d partitions (only its own lone "
-                            "one should be left)",
+    ck_assert_msg(led == 1,
+                  "after the drain broker 0 leads %d partitions (only its own lone "
+                  "one should be left)",
                   led);
     sp_stop(&p);
 }

@@ -673,10 +673,10 @@ static void set_config(int8_t type, const char *name, const char *key, const cha
     kafka_incremental_alter_configs_response *res = NULL;
     util_err err;
 
-    ck_assert_msg(kafka_incremental_alter_configs_call(c, av, &req, CALL_MS, &res, &err) == 0,
-                  "%s", err.msg);
-    ck_assert_msg(res->n_results == 1 && res->results[0].error_code == 0, "'%s' %s=%s: %s %s",
-                  name, key, value ? value : "(delete)",
+    ck_assert_msg(kafka_incremental_alter_configs_call(c, av, &req, CALL_MS, &res, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_msg(res->n_results == 1 && res->results[0].error_code == 0, "'%s' %s=%s: %s %s", name,
+                  key, value ? value : "(delete)",
                   kafka_error_name(res->n_results ? res->results[0].error_code : -1),
                   res->n_results && res->results[0].error_message ? res->results[0].error_message
                                                                   : "");

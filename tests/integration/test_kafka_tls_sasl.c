@@ -170,8 +170,7 @@ static int tls_connect(const char *addr, kafka_tls *t, kafka_conn **c, util_err 
 
 /* Logs in with mech at addr (through kafka_dial, as berth's programs do)
  * and asks for Metadata; checks that the answer names that listener. */
-static void login_then_metadata(const char *addr, kafka_sasl_mechanism mech,
-                                const char *password)
+static void login_then_metadata(const char *addr, kafka_sasl_mechanism mech, const char *password)
 {
     kafka_sasl_opts sasl = {mech, user, password};
     kafka_dial_opts dial = {0};
@@ -559,8 +558,8 @@ START_TEST(sidecar_readiness_with_scram_sha_256)
 
     need_ground();
     d = sidecar_dial_mech(KAFKA_SASL_SCRAM_SHA_256, scram256_password);
-    rc = sc_readiness_check(&r, scram256_bootstrap, 0, sc_broker_dial_opts(d), 1, CALL_MS, &f,
-                            &err);
+    rc =
+        sc_readiness_check(&r, scram256_bootstrap, 0, sc_broker_dial_opts(d), 1, CALL_MS, &f, &err);
     ck_assert_msg(rc == 1, "rc %d: %s / %s", rc, r.reason, err.msg);
     ck_assert(f.registered && !f.fenced);
     sc_broker_dial_free(d);

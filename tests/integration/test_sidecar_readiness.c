@@ -611,7 +611,8 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
 {
     static stage sg;
     char out[4096], log[600], drained_why[600] = "", restarted[600] = "", fail[300] = "";
-    char *drain_argv[] = {(char *)sp_sidecar_bin(), "drain", "--socket", NULL, "--timeout", "120", NULL};
+    char *drain_argv[] = {
+        (char *)sp_sidecar_bin(), "drain", "--socket", NULL, "--timeout", "120", NULL};
     seen before, during = {0}, at_ready = {0};
     long long end;
     int status = -1, ready = 0;

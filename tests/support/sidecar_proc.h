@@ -11,8 +11,8 @@
 
 typedef struct sp_proc {
     pid_t pid;
-    int port;      /* its HTTP port on 127.0.0.1 */
-    char *dir;     /* scratch directory: run.log, the socket, clients' output */
+    int port;  /* its HTTP port on 127.0.0.1 */
+    char *dir; /* scratch directory: run.log, the socket, clients' output */
     char sock[512];
 } sp_proc;
 

@@ -582,8 +582,9 @@ START_TEST(test_interrupted_restore_is_finished_by_the_next)
         leads_none(&w, 2, 0);
         start(&a, 1, by);
         run(&w, &a, 1, &seed);
-        check_original(&w, &orig, 0, by == 2 ? "restore after an interrupted restore"
-                                              : "another broker's restore after it");
+        check_original(&w, &orig, 0,
+                       by == 2 ? "restore after an interrupted restore"
+                               : "another broker's restore after it");
         free(w.ledger_json);
     }
 }
