@@ -262,7 +262,9 @@ static bool restore_step(sc_kafka_engine *e)
     if (rc == -2)
         return false;
     if (rc == 0) {
-        util_info("restore of broker %d: done, it leads what it prefers", e->broker_id);
+        util_info("restore of broker %d: done, it leads what it prefers; ready in %ld ms",
+                  e->broker_id, SC_KAFKA_HANDBACK_SETTLE_MS);
+        sc_sleep_ms(SC_KAFKA_HANDBACK_SETTLE_MS);
         return true;
     }
     note_error(e, err.msg);

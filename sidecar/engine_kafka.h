@@ -80,6 +80,13 @@ static inline long sc_kafka_peer_dns_settle_ms(long client_dns_s)
  * timeout (seen in the e2e roll: 76 sends lost at a 60 s timeout). */
 #define SC_KAFKA_CLIENT_SETTLE_MS 2000L
 
+/* After its hand-back a broker turns Ready only this much later: its
+ * clients move to the leaderships it took back before a roll stops the
+ * next broker, whose drain then moves more (the worst seconds of a roll
+ * in bench/pod_roll.sh came where one broker's hand-back met the next
+ * broker's drain, 1.8 s apart). */
+#define SC_KAFKA_HANDBACK_SETTLE_MS 3000L
+
 typedef struct sc_kafka_engine_config {
     const char *broker_addr; /* this broker, "localhost:9092"; copied */
     int broker_id;
