@@ -291,14 +291,10 @@ static void keep_verdict(sc_kafka_engine *e, const sc_readiness *r, const sc_rea
         e->counted_at = sc_now_ms();
     } else {
         /* Keep the last counts read; take the rest of the verdict. */
-        sc_ready_facts keep = e->facts;
+        sc_partition_counts keep = e->facts.parts;
 
         e->facts = *f;
-        e->facts.replicated = keep.replicated;
-        e->facts.out_of_isr = keep.out_of_isr;
-        e->facts.leaderless = keep.leaderless;
-        e->facts.leads = keep.leads;
-        e->facts.prefers = keep.prefers;
+        e->facts.parts = keep;
     }
     e->restored = e->restored || *restored;
     pthread_mutex_unlock(&e->lock);
@@ -333,7 +329,7 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
     /* The pod's name is watched from the first check on, so the wait for
      * peers' caches runs while the broker starts and catches up. */
     peers = sc_peer_dns_check(&e->peer_dns, peers_why, sizeof peers_why);
-    if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.out_of_isr == 0 &&
+    if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.parts.out_of_isr == 0 &&
         (!f.voter || f.voter_caught_up)) {
         /* Caught up: hand leadership back once the other brokers can reach
          * this pod, then judge again. */
@@ -395,11 +391,11 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
     cJSON_AddNumberToObject(k, "restarts", (double)e->readiness.restarts);
     cJSON_AddStringToObject(k, "lastRestart", e->readiness.restarted);
     cJSON_AddStringToObject(k, "lastError", e->last_error);
-    cJSON_AddNumberToObject(k, "replicated", e->facts.replicated);
-    cJSON_AddNumberToObject(k, "outOfIsr", e->facts.out_of_isr);
-    cJSON_AddNumberToObject(k, "leaderless", e->facts.leaderless);
-    cJSON_AddNumberToObject(k, "leads", e->facts.leads);
-    cJSON_AddNumberToObject(k, "prefers", e->facts.prefers);
+    cJSON_AddNumberToObject(k, "replicated", e->facts.parts.replicated);
+    cJSON_AddNumberToObject(k, "outOfIsr", e->facts.parts.out_of_isr);
+    cJSON_AddNumberToObject(k, "leaderless", e->facts.parts.leaderless);
+    cJSON_AddNumberToObject(k, "leads", e->facts.parts.leads);
+    cJSON_AddNumberToObject(k, "prefers", e->facts.parts.prefers);
     cJSON_AddNumberToObject(k, "countedMsAgo",
                             e->counted_at > 0 ? (double)(sc_now_ms() - e->counted_at) : -1);
     pthread_mutex_unlock(&e->lock);

@@ -54,9 +54,9 @@ int sc_ready_eval(sc_readiness *r, const sc_ready_facts *f)
     r->up = 1;
     if (r->latched)
         return 1;
-    if (f->out_of_isr > 0) {
+    if (f->parts.out_of_isr > 0) {
         snprintf(why, sizeof why, "not in the ISR of %d of %d partitions it replicates (first: %s)",
-                 (int)f->out_of_isr, (int)f->replicated, f->first_out);
+                 (int)f->parts.out_of_isr, (int)f->parts.replicated, f->first_out);
         set_reason(r, why);
         return 0;
     }
@@ -109,15 +109,15 @@ static int gather_isr(kafka_conn *c, const kafka_api_versions *av, int32_t id, i
         kafka_metadata_free(md);
         return -1;
     }
-    f->replicated = refs->n;
+    f->parts.replicated = refs->n;
     for (i = 0; i < refs->n; i++) {
         const kafka_metadata_partition *p = refs->refs[i].partition;
-        f->leads += p->leader == id;
-        f->prefers += p->n_replicas > 0 && p->replicas[0] == id;
+        f->parts.leads += p->leader == id;
+        f->parts.prefers += p->n_replicas > 0 && p->replicas[0] == id;
         if (p->leader < 0) {
-            f->leaderless++;
+            f->parts.leaderless++;
         } else if (!kafka_int32_contains(p->isr, p->n_isr, id)) {
-            if (f->out_of_isr++ == 0)
+            if (f->parts.out_of_isr++ == 0)
                 snprintf(f->first_out, sizeof f->first_out, "%s-%d",
                          refs->refs[i].topic->name ? refs->refs[i].topic->name : "?",
                          (int)p->index);

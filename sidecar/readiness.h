@@ -45,18 +45,23 @@ typedef struct sc_readiness {
     char reason[UTIL_ERR_MAX]; /* why the last check said not ready, or "" */
 } sc_readiness;
 
+/* What one check counted of the partitions the broker replicates. */
+typedef struct sc_partition_counts {
+    int32_t replicated; /* partitions it replicates */
+    int32_t out_of_isr; /* of those, with a live leader, where it is not in the ISR */
+    int32_t leaderless; /* of those, without a leader (reported only) */
+    int32_t leads;      /* of those, partitions it leads */
+    int32_t prefers;    /* of those, partitions it is the first replica of */
+} sc_partition_counts;
+
 /* What one check found. */
 typedef struct sc_ready_facts {
-    int gone;            /* the process seen last has ended (broker_link.h); counts once */
-    char gone_why[200];  /* what showed it */
-    int registered;      /* listed by DescribeCluster */
-    int fenced;          /* listed as fenced */
-    int32_t replicated;  /* partitions it replicates */
-    int32_t out_of_isr;  /* of those, with a live leader, where it is not in the ISR */
-    int32_t leaderless;  /* of those, without a leader (reported only) */
-    int32_t leads;       /* of those, partitions it leads */
-    int32_t prefers;     /* of those, partitions it is the first replica of */
-    int counted;         /* the five counts above were read at this check */
+    int gone;           /* the process seen last has ended (broker_link.h); counts once */
+    char gone_why[200]; /* what showed it */
+    int registered;     /* listed by DescribeCluster */
+    int fenced;         /* listed as fenced */
+    sc_partition_counts parts;
+    int counted;         /* parts was read at this check */
     char first_out[160]; /* "topic-3" of the first out_of_isr one */
     int voter;           /* a KRaft voter */
     int voter_caught_up;

@@ -882,8 +882,8 @@ START_TEST(drain_restart_ready_restore)
         rc = sc_readiness_check(&r, addrs[1], 1, NULL, 0, CALL_MS, &f, &err);
         ck_assert_msg(rc != 1, "ready before restore ran");
         seen_unready++;
-        seen_caught_up = rc == 0 && f.registered && !f.fenced && f.out_of_isr == 0 &&
-                         f.replicated >= N_PARTITIONS;
+        seen_caught_up = rc == 0 && f.registered && !f.fenced && f.parts.out_of_isr == 0 &&
+                         f.parts.replicated >= N_PARTITIONS;
         if (!seen_caught_up)
             sleep_ms(500);
     }
@@ -986,8 +986,8 @@ START_TEST(readiness_of_real_brokers)
     ck_assert_msg(rc == 0, "rc %d: %s", rc, r.reason);
     ck_assert_str_eq(r.reason, "leadership restore still running");
     ck_assert(f.registered && !f.fenced && f.voter && f.voter_caught_up);
-    ck_assert_int_ge(f.replicated, N_PARTITIONS);
-    ck_assert_int_eq(f.out_of_isr, 0);
+    ck_assert_int_ge(f.parts.replicated, N_PARTITIONS);
+    ck_assert_int_eq(f.parts.out_of_isr, 0);
     rc = sc_readiness_check(&r, addrs[1], 1, NULL, 1, CALL_MS, &f, &err);
     ck_assert_msg(rc == 1, "rc %d: %s", rc, r.reason);
     ck_assert(r.latched);

@@ -604,7 +604,7 @@ START_TEST(an_isr_shrink_of_the_same_process_stays_ready)
     sc_link_init(&l, b.addr, NULL);
     ck_assert_int_eq(probe(&r, &l, 0, &f), 0);
     ck_assert_str_eq(r.reason, "leadership restore still running");
-    ck_assert_int_eq(f.replicated, 1);
+    ck_assert_int_eq(f.parts.replicated, 1);
     ck_assert_int_eq(probe(&r, &l, 1, &f), 1);
     ck_assert(r.latched);
     atomic_store(&b.in_isr, 0);

@@ -21,7 +21,7 @@ static sc_ready_facts healthy(void)
 
     memset(&f, 0, sizeof f);
     f.registered = 1;
-    f.replicated = 10;
+    f.parts.replicated = 10;
     f.voter = 1;
     f.voter_caught_up = 1;
     f.restore_done = 1;
@@ -46,7 +46,7 @@ START_TEST(test_each_gate_blocks_before_latch)
     f.fenced = 1;
     not_ready(&r, &f, "fenced");
     f = healthy();
-    f.out_of_isr = 2;
+    f.parts.out_of_isr = 2;
     strcpy(f.first_out, "t-4");
     not_ready(&r, &f, "not in the ISR of 2 of 10 partitions it replicates (first: t-4)");
     f = healthy();
@@ -57,7 +57,7 @@ START_TEST(test_each_gate_blocks_before_latch)
     not_ready(&r, &f, "restore still running");
     /* Leaderless partitions are not waited for; a non-voter has no quorum gate. */
     f = healthy();
-    f.leaderless = 3;
+    f.parts.leaderless = 3;
     f.voter = 0;
     f.voter_caught_up = 0;
     ck_assert_int_eq(sc_ready_eval(&r, &f), 1);
@@ -72,7 +72,7 @@ START_TEST(test_latched_only_checks_registration)
     sc_ready_facts f = healthy();
 
     ck_assert_int_eq(sc_ready_eval(&r, &f), 1);
-    f.out_of_isr = 5;
+    f.parts.out_of_isr = 5;
     f.voter_caught_up = 0;
     ck_assert_int_eq(sc_ready_eval(&r, &f), 1);
     /* Fenced: the controller took it out of every ISR; the gate again. */
@@ -102,7 +102,7 @@ START_TEST(test_isr_shrink_of_the_same_process_stays_ready)
 
     ck_assert_int_eq(sc_ready_eval(&r, &f), 1);
     for (int i = 0; i < 5; i++) {
-        f.out_of_isr = 1 + i;
+        f.parts.out_of_isr = 1 + i;
         strcpy(f.first_out, "t-1");
         f.voter_caught_up = i % 2;
         f.restore_done = 0;
@@ -136,13 +136,13 @@ START_TEST(test_restart_drops_the_latch_until_isr_and_restore)
     ck_assert_int_eq(r.restarts, 1);
     f = healthy();
     f.restore_done = 0;
-    f.out_of_isr = 4;
+    f.parts.out_of_isr = 4;
     strcpy(f.first_out, "t-2");
     ck_assert_int_eq(sc_ready_eval(&r, &f), 0);
     ck_assert_str_eq(r.reason,
                      "broker restarted: it closed the sidecar's connection to localhost:9092; "
                      "not in the ISR of 4 of 10 partitions it replicates (first: t-2)");
-    f.out_of_isr = 0;
+    f.parts.out_of_isr = 0;
     f.voter_caught_up = 0;
     ck_assert_int_eq(sc_ready_eval(&r, &f), 0);
     ck_assert_ptr_nonnull(strstr(r.reason, "voter has not caught up"));
