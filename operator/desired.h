@@ -55,6 +55,9 @@
 typedef struct op_options {
     const char *sidecar_image;  /* used when spec.sidecar.image is unset */
     const char *cluster_domain; /* e.g. "cluster.local" */
+    /* Dial the annotation berth.io/admin-bootstrap for the scale-down
+     * check (scale_down.h); false: ignore it. */
+    bool admin_bootstrap_annotation;
 } op_options;
 
 /* Object names of a cluster; buf gets "<cluster><suffix>". Returns buf. */

@@ -61,6 +61,10 @@ static const char usage_text[] =
     "  --no-informers            no watches: list KafkaClusters every --resync seconds\n"
     "                            and read everything from the API server\n"
     "  --workers N               reconciles in parallel (default 2)\n"
+    "  --admin-bootstrap-annotation  the scale-down check dials the host:port of a\n"
+    "                            KafkaCluster's annotation berth.io/admin-bootstrap\n"
+    "                            (an operator outside the cluster network); without\n"
+    "                            it the annotation is ignored\n"
     "  --help                    print this and exit\n";
 
 typedef struct operator_ctx {
@@ -412,6 +416,7 @@ int main(int argc, char **argv)
         {"resync", required_argument, NULL, 'r'},
         {"workers", required_argument, NULL, 'w'},
         {"no-informers", no_argument, NULL, 'I'},
+        {"admin-bootstrap-annotation", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -486,6 +491,9 @@ int main(int argc, char **argv)
             break;
         case 'I':
             o.use_informers = false;
+            break;
+        case 'A':
+            o.opts.admin_bootstrap_annotation = true;
             break;
         case 'h':
             fputs(usage_text, stdout);

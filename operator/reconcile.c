@@ -467,7 +467,7 @@ static int guard_scale_down(run *w, util_err *err)
     m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
     a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
     ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
-    if (cJSON_IsString(ann))
+    if (cJSON_IsString(ann) && w->r->opts.admin_bootstrap_annotation)
         snprintf(hostport, sizeof hostport, "%s", ann->valuestring);
     else if (in->tls_secret == NULL && in->auth == NULL)
         snprintf(hostport, sizeof hostport, "%s-bootstrap.%s.svc.%s:%d", w->c.name, w->c.namespace,

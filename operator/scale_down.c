@@ -55,6 +55,7 @@ int op_scale_down_check(const char *hostport, int from, int to, char *msg, size_
 
     opts.connect_timeout_ms = CALL_TIMEOUT_MS;
     opts.client_id = "berth-operator";
+    opts.max_frame_bytes = OP_SCALE_DOWN_MAX_FRAME;
     if (kafka_dial(hostport, &opts, &conn, &av, err) != 0)
         return util_err_prefix(err, "%s", hostport);
     if (kafka_metadata_call(conn, av, &req, CALL_TIMEOUT_MS, &md, err) != 0) {

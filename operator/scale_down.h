@@ -9,9 +9,15 @@
  * internal listener it has no credentials for) it refuses too: it cannot
  * tell that the data is safe.
  *
- * The cluster is reached at the bootstrap Service on the internal listener,
- * or at the host:port of the annotation berth.io/admin-bootstrap on the
- * KafkaCluster (an operator running outside the cluster network). */
+ * The cluster is reached at the bootstrap Service on the internal listener.
+ * An operator started with --admin-bootstrap-annotation (one running outside
+ * the cluster network, as in berth's own tests) dials the host:port of the
+ * annotation berth.io/admin-bootstrap on the KafkaCluster instead; without
+ * the flag the annotation is ignored, so whoever may write a KafkaCluster
+ * cannot point the operator at an address of their choosing.
+ *
+ * The answer is untrusted: a Metadata answer larger than
+ * OP_SCALE_DOWN_MAX_FRAME is refused before it is read. */
 #ifndef BERTH_OP_SCALE_DOWN_H
 #define BERTH_OP_SCALE_DOWN_H
 
@@ -21,6 +27,11 @@
 #include "util/err.h"
 
 #define OP_ADMIN_BOOTSTRAP_ANNOTATION "berth.io/admin-bootstrap"
+
+/* A decoded Metadata answer takes about 3.6 times its size: 16 MiB (about
+ * 400,000 partitions) keeps the check under 64 MiB, half the operator's
+ * memory limit, whatever a broker sends. */
+#define OP_SCALE_DOWN_MAX_FRAME (16u * 1024 * 1024)
 
 /* Pure: how many partition replicas the broker ids from..to-1 hold in md;
  * msg (size bytes) names the first few ("broker 2: 14 replicas, e.g.

@@ -14,6 +14,7 @@ int kafka_dial(const char *hostport, const kafka_dial_opts *opts, kafka_conn **c
     if (opts != NULL) {
         co.connect_timeout_ms = opts->connect_timeout_ms;
         co.client_id = opts->client_id;
+        co.max_frame_bytes = opts->max_frame_bytes;
         if (opts->tls != NULL) {
             co.transport = &kafka_tls_transport;
             co.transport_config = opts->tls;

@@ -20,6 +20,7 @@ typedef struct kafka_dial_opts {
     const char *client_id;       /* NULL: "berth" */
     kafka_tls *tls;              /* borrowed; NULL: plaintext */
     const kafka_sasl_opts *sasl; /* borrowed; NULL: no SASL */
+    size_t max_frame_bytes;      /* largest answer accepted; 0: KAFKA_MAX_FRAME_DEFAULT */
 } kafka_dial_opts;
 
 /* Connects to hostport as opts says (NULL: plaintext, no SASL, defaults).

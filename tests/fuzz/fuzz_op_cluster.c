@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const op_options opts = {"localhost/berth-sidecar:fuzz", "cluster.local"};
+    static const op_options opts = {"localhost/berth-sidecar:fuzz", "cluster.local", false};
     char *text = malloc(size + 1), id[23];
     cJSON *cr, *o;
     op_cluster c;

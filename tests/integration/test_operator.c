@@ -142,6 +142,7 @@ static void assert_owned(const cJSON *obj, const char *uid)
 /* How an operator is started. */
 #define OP_LEADER_ELECT 1 /* --leader-elect, its Lease in our namespace */
 #define OP_NO_INFORMERS 2 /* --no-informers: periodic lists, reads from the API */
+#define OP_NO_ANNOTATED 4 /* without --admin-bootstrap-annotation */
 
 /* Starts operator i. */
 static void operator_start(int i, int mode)
@@ -182,6 +183,10 @@ static void operator_start(int i, int mode)
         args[a++] = "0";
         args[a++] = "--sidecar-image";
         args[a++] = "localhost/berth-sidecar:test";
+        /* Outside the cluster network: the scale-down check dials the
+         * annotation's address (the ground's Kafka). */
+        if (!(mode & OP_NO_ANNOTATED))
+            args[a++] = "--admin-bootstrap-annotation";
         if (mode & OP_LEADER_ELECT) {
             args[a++] = "--leader-elect";
             args[a++] = "--leader-elect-namespace";
@@ -1462,6 +1467,33 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
                          kafka_bootstrap()));
     snprintf(args, sizeof args, "--create --topic %s --replica-assignment 2", ns);
     kafka_topic(args);
+
+    /* Without --admin-bootstrap-annotation the annotation is ignored: the
+     * check dials the cluster's own bootstrap Service (which does not
+     * resolve out here), never the address a KafkaCluster names. */
+    operator_start(0, OP_NO_ANNOTATED);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
+        usleep(300000);
+    }
+    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "ScaleDownUnverified");
+    ck_assert_msg(strstr(message, "demo-bootstrap.") != NULL &&
+                      strstr(message, kafka_bootstrap()) == NULL,
+                  "message: %s", message);
+    ck_assert_int_eq(operator_stop(0), 0);
+    patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
+
     operator_start(0, 0);
     for (double t0 = kt_now();;) {
         reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);

@@ -18,7 +18,7 @@
 #include "operator/desired.h"
 #include "support/slurp.h"
 
-static const op_options opts = {"localhost/berth-sidecar:0.1.0", "cluster.local"};
+static const op_options opts = {"localhost/berth-sidecar:0.1.0", "cluster.local", false};
 static const char *const cid = "MkU3OEVBNTcwNTJENDM2Qg";
 
 static char *golden_path(const char *name)

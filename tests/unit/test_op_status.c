@@ -20,7 +20,7 @@
 #include "operator/scale_down.h"
 #include "operator/status.h"
 
-static const op_options opts = {"berth-sidecar:test", "cluster.local"};
+static const op_options opts = {"berth-sidecar:test", "cluster.local", false};
 
 static cJSON *J(const char *s)
 {
