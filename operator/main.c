@@ -424,6 +424,10 @@ int main(int argc, char **argv)
     const char *lease_ns = NULL;
     bool leader_elect = false;
     util_log_format fmt = UTIL_LOG_TEXT;
+    /* Probes and scrapes send their request at once: a client that holds a
+     * connection without finishing one is closed after 5 s, and 512 of them
+     * still leave room (each connection has its own header buffer). */
+    http_server_config http_cfg = {0};
     operator_ctx o;
     http_server *srv = NULL;
     pthread_t http_thread;
@@ -435,6 +439,8 @@ int main(int argc, char **argv)
     char *end;
 
     memset(&o, 0, sizeof o);
+    http_cfg.max_conns = 512;
+    http_cfg.idle_timeout_s = 5;
     o.workers = 2;
     o.resync_s = 30;
     o.use_informers = true;
@@ -540,7 +546,7 @@ int main(int argc, char **argv)
         if (kube_event_recorder_new(o.cfg, &eo, &o.events, &err) != 0)
             goto out;
     }
-    if (http_server_new(NULL, &srv, &err) != 0 ||
+    if (http_server_new(&http_cfg, &srv, &err) != 0 ||
         listen_on(srv, metrics_addr, "metrics-addr", &o, &err) != 0 ||
         listen_on(srv, health_addr, "health-addr", &o, &err) != 0)
         goto out;

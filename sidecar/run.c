@@ -25,7 +25,12 @@
 
 struct sc_run {
     sc_run_config cfg;
-    http_server *srv;
+    http_server *srv;  /* TCP */
+    http_server *usrv; /* the Unix socket */
+    pthread_t unix_thread;
+    bool unix_started;
+    int unix_rc;
+    util_err unix_err;
     http_listener *tcp, *ux;
     util_metrics *metrics;
     pthread_t prober;
@@ -406,9 +411,13 @@ int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err)
                          err) != 0)
         goto fail;
     hc.max_body = 4096; /* a drain request is a few bytes of JSON */
+    if (http_server_new(&hc, &r->usrv, err) != 0 ||
+        http_server_listen_unix(r->usrv, cfg->socket_path, &r->ux, err) != 0)
+        goto fail;
+    hc.max_conns = SC_RUN_TCP_MAX_CONNS;
+    hc.idle_timeout_s = SC_RUN_TCP_IDLE_TIMEOUT_S;
     if (http_server_new(&hc, &r->srv, err) != 0 ||
-        http_server_listen_tcp(r->srv, cfg->http_addr, cfg->http_port, &r->tcp, err) != 0 ||
-        http_server_listen_unix(r->srv, cfg->socket_path, &r->ux, err) != 0)
+        http_server_listen_tcp(r->srv, cfg->http_addr, cfg->http_port, &r->tcp, err) != 0)
         goto fail;
     if (http_listener_route(r->tcp, "GET", "/healthz", on_healthz, r, err) != 0 ||
         http_listener_route(r->tcp, "GET", "/readyz", on_readyz, r, err) != 0 ||
@@ -429,6 +438,18 @@ int sc_run_port(const sc_run *r)
     return http_listener_port(r->tcp);
 }
 
+/* The Unix socket's server, on its own thread; a failure stops the TCP
+ * one too. */
+static void *unix_main(void *arg)
+{
+    sc_run *r = arg;
+
+    r->unix_rc = http_server_run(r->usrv, &r->unix_err);
+    if (r->unix_rc != 0)
+        http_server_stop(r->srv);
+    return NULL;
+}
+
 int sc_run_serve(sc_run *r, util_err *err)
 {
     int rc;
@@ -436,9 +457,23 @@ int sc_run_serve(sc_run *r, util_err *err)
     if (pthread_create(&r->prober, NULL, prober_main, r) != 0)
         return util_err_set(err, "run: cannot start the readiness prober");
     r->prober_started = true;
+    if (pthread_create(&r->unix_thread, NULL, unix_main, r) != 0) {
+        stop_prober(r);
+        pthread_join(r->prober, NULL);
+        r->prober_started = false;
+        return util_err_set(err, "run: cannot start the socket's server");
+    }
+    r->unix_started = true;
     util_info("serving /healthz /readyz /metrics on port %d, drain and status on %s",
               sc_run_port(r), r->cfg.socket_path);
     rc = http_server_run(r->srv, err);
+    http_server_stop(r->usrv);
+    pthread_join(r->unix_thread, NULL);
+    r->unix_started = false;
+    if (rc == 0 && r->unix_rc != 0) {
+        *err = r->unix_err;
+        rc = r->unix_rc;
+    }
     stop_prober(r);
     pthread_join(r->prober, NULL);
     r->prober_started = false;
@@ -451,6 +486,7 @@ void sc_run_stop(void *arg)
 
     stop_prober(r);
     http_server_stop(r->srv);
+    http_server_stop(r->usrv);
 }
 
 void sc_run_free(sc_run *r)
@@ -465,6 +501,7 @@ void sc_run_free(sc_run *r)
         if (r->wake[i] >= 0)
             close(r->wake[i]);
     http_server_free(r->srv);
+    http_server_free(r->usrv);
     util_metrics_free(r->metrics);
     pthread_mutex_destroy(&r->lock);
     free(r);

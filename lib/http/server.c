@@ -491,6 +491,11 @@ int http_server_new(const http_server_config *cfg, http_server **out, util_err *
         srv->cfg.stream_queue = HTTP_DEFAULT_STREAM_QUEUE;
     if (srv->cfg.max_conns == 0)
         srv->cfg.max_conns = HTTP_DEFAULT_MAX_CONNS;
+    if (srv->cfg.max_conns > 65535) {
+        unsigned mc = srv->cfg.max_conns;
+        free(srv);
+        return util_err_set(err, "http server: max_conns %u over 65535", mc);
+    }
     if (srv->cfg.header_max > 65535) {
         unsigned hm = srv->cfg.header_max;
         free(srv);
@@ -510,7 +515,10 @@ int http_server_new(const http_server_config *cfg, http_server **out, util_err *
     info.user = srv;
     info.server_string = "berth";
     info.max_http_header_data = (unsigned short)srv->cfg.header_max;
-    info.max_http_header_pool = 16;
+    /* A header buffer for every connection it may hold: with fewer, clients
+     * that never finish their request take them all and the next request
+     * waits for their timeout. */
+    info.max_http_header_pool = (unsigned short)srv->cfg.max_conns;
     info.timeout_secs = srv->cfg.idle_timeout_s;
     /* lws sizes its tables by the fd limit; a small fixed one also bounds
      * the connections (plus a few fds for listeners and the wake-up pipe). */

@@ -18,7 +18,10 @@
  *
  * Limits: request headers are capped by lws (header_max), bodies by
  * max_body (413), connections that are slow to send a request are closed
- * after idle_timeout_s, and at most max_async workers run at once (503). */
+ * after idle_timeout_s, and at most max_async workers run at once (503).
+ * Every connection it holds (at most max_conns) has a header buffer of its
+ * own, so clients that stall mid-request cannot make others wait; listeners
+ * that must not share even that belong in servers of their own. */
 #ifndef BERTH_HTTP_SERVER_H
 #define BERTH_HTTP_SERVER_H
 

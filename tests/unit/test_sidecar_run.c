@@ -306,6 +306,46 @@ START_TEST(drain_over_the_socket)
 }
 END_TEST
 
+/* 200 connections to the probe port that send half a request and stall
+ * (a slow or hostile client) starve neither /readyz on that port nor a
+ * drain over the socket: each is answered while they hang. The time
+ * /readyz took is printed; the bound checked is the idle timeout, which a
+ * starved server would wait out. */
+START_TEST(slow_connections_on_the_probe_port_starve_nothing)
+{
+    enum { SLOW = 200 };
+    int fds[SLOW], code;
+    char out[8192], req[512];
+    long long t0, readyz_ms, drain_ms;
+
+    for (int i = 0; i < SLOW; i++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx.port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fds[i], 0);
+        ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+        ck_assert_int_gt(send(fds[i], "GET /readyz HTTP/1.1\r\nHost: x\r\n", 33, MSG_NOSIGNAL), 0);
+    }
+    sc_sleep_ms(200); /* the server has read what they sent */
+    t0 = sc_now_ms();
+    code = request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out);
+    readyz_ms = sc_now_ms() - t0;
+    t0 = sc_now_ms();
+    ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
+    drain_ms = sc_now_ms() - t0;
+    fprintf(stderr,
+            "  with %d stalled connections: /readyz answered %d in %lld ms, a drain "
+            "over the socket in %lld ms\n",
+            SLOW, code, readyz_ms, drain_ms);
+    ck_assert_msg(code == 200 || code == 503, "/readyz answered %d", code);
+    ck_assert_msg(readyz_ms < SC_RUN_TCP_IDLE_TIMEOUT_S * 1000LL,
+                  "/readyz waited %lld ms, as long as the stalled connections' timeout", readyz_ms);
+    ck_assert_ptr_nonnull(strstr(out, "\nresult: ok\n"));
+    for (int i = 0; i < SLOW; i++)
+        close(fds[i]);
+}
+END_TEST
+
 START_TEST(one_drain_at_a_time_and_bad_bodies)
 {
     char out[8192], req[512];
@@ -946,6 +986,7 @@ int main(void)
     tcase_add_test(tc, drain_and_status_are_not_on_tcp);
     tcase_add_test(tc, drain_over_the_socket);
     tcase_add_test(tc, one_drain_at_a_time_and_bad_bodies);
+    tcase_add_test(tc, slow_connections_on_the_probe_port_starve_nothing);
     tcase_add_test(tc, a_cluster_being_deleted_is_not_drained);
     tcase_set_timeout(tp, 600);
     tcase_add_test(tp, exit_codes_and_help);
