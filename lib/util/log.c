@@ -46,6 +46,25 @@ static void put_json_escaped(FILE *f, const char *s)
     }
 }
 
+/* Writes s on one line: control characters (a newline from a broker's
+ * answer, say) as escapes, so no message can forge a line of its own. */
+static void put_text_escaped(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
 void util_log(util_log_level level, const char *fmt, ...)
 {
     char msg[2048];
@@ -70,8 +89,9 @@ void util_log(util_log_level level, const char *fmt, ...)
         put_json_escaped(stderr, msg);
         fputs("\"}\n", stderr);
     } else {
-        fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level],
-                msg);
+        fprintf(stderr, "%s.%03ldZ %-5s ", stamp, ts.tv_nsec / 1000000, level_names[level]);
+        put_text_escaped(stderr, msg);
+        fputc('\n', stderr);
     }
     pthread_mutex_unlock(&log_lock);
 }

@@ -23,7 +23,8 @@ void util_log_setup(util_log_format format, util_log_level min_level);
 /* Parses "text" or "json". Returns 0, or -1 for anything else. */
 int util_log_parse_format(const char *s, util_log_format *out);
 
-/* Writes one line (printf format); safe to call from several threads. */
+/* Writes one line (printf format), control characters in it escaped (text:
+ * \n, \r, \t, \xNN; JSON: as JSON does); safe to call from several threads. */
 void util_log(util_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define util_debug(...) util_log(UTIL_LOG_DEBUG, __VA_ARGS__)
