@@ -426,10 +426,14 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc = -1, status = 0;
     sink out = {.max = KUBE_EXEC_MAX_OUTPUT}, errs = {.max = 4096};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t sa;
+    sigset_t none, defaults;
     char **argv = NULL, **envp = NULL, *info = NULL, line[256];
     pid_t pid = -1;
     int64_t deadline;
-    bool fa_ok = false, timed_out = false;
+    bool fa_ok = false, sa_ok = false, timed_out = false;
+    static const int reset[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGPIPE, SIGALRM,
+                                SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD};
 
     argv = calloc(x->nargs + 2, sizeof *argv);
     if (argv == NULL || (envp = plugin_env(x, &info)) == NULL) {
@@ -454,7 +458,26 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
         util_err_set(err, "out of memory");
         goto out;
     }
-    rc = posix_spawnp(&pid, x->command, &fa, NULL, argv, envp);
+    /* The plugin starts with no signal blocked and the usual ones at their
+     * defaults, whatever this program blocks or ignores (its signal thread
+     * keeps SIGTERM blocked in every other thread): otherwise a plugin
+     * could never be stopped by SIGTERM. */
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
+        sigaddset(&defaults, reset[i]);
+    if (posix_spawnattr_init(&sa) != 0) {
+        util_err_set(err, "out of memory");
+        goto out;
+    }
+    sa_ok = true;
+    if (posix_spawnattr_setsigmask(&sa, &none) != 0 ||
+        posix_spawnattr_setsigdefault(&sa, &defaults) != 0 ||
+        posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0) {
+        util_err_set(err, "posix_spawnattr: cannot set the signal mask");
+        goto out;
+    }
+    rc = posix_spawnp(&pid, x->command, &fa, &sa, argv, envp);
     if (rc != 0) {
         pid = -1;
         if (rc == ENOENT)
@@ -548,6 +571,8 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
 out:
     if (fa_ok)
         posix_spawn_file_actions_destroy(&fa);
+    if (sa_ok)
+        posix_spawnattr_destroy(&sa);
     for (int i = 0; i < 2; i++) {
         if (outp[i] >= 0)
             close(outp[i]);

@@ -9,6 +9,8 @@
  * or the command at fault; ExecCredential output is checked field by
  * field. */
 #include <check.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,38 @@ START_TEST(plugin_runs_when_needed_with_args_env_and_exec_info)
     free(env);
     unsetenv("FOO");
     kube_config_free(copy);
+    kube_config_free(cfg);
+}
+END_TEST
+
+/* The plugin starts with nothing blocked, whatever the calling thread
+ * blocks (berth's programs block SIGTERM in every thread but one). */
+START_TEST(plugin_starts_with_no_signal_blocked)
+{
+    kube_config *cfg;
+    sigset_t term, old;
+    char *path = tmpdir_path(dir, "mask.awk");
+
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigaddset(&term, SIGINT);
+    ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &term, &old), 0);
+    /* awk, not a shell: a shell clears its mask when it starts. */
+    tmpdir_writef(dir, "mask.awk",
+                  "#!/usr/bin/awk -f\n"
+                  "BEGIN {\n"
+                  "  while ((getline l < \"/proc/self/status\") > 0)\n"
+                  "    if (l ~ /^SigBlk:/) { n = split(l, f, \" \"); b = f[n] }\n"
+                  "  printf \"{\\\"apiVersion\\\":\\\"client.authentication.k8s.io/v1\\\","
+                  "\\\"kind\\\":\\\"ExecCredential\\\",\\\"status\\\":{\\\"token\\\":"
+                  "\\\"blocked-%%s\\\"}}\", b\n"
+                  "}\n");
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    free(path);
+    cfg = load_ok("{command: ./mask.awk, apiVersion: client.authentication.k8s.io/v1, "
+                  "interactiveMode: Never}");
+    expect_token(cfg, "blocked-0000000000000000");
+    ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
     kube_config_free(cfg);
 }
 END_TEST
@@ -476,6 +510,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, plugin_runs_when_needed_with_args_env_and_exec_info);
     tcase_add_test(tc, cluster_info_only_when_allowed);
+    tcase_add_test(tc, plugin_starts_with_no_signal_blocked);
     tcase_add_test(tc, credential_is_cached_until_its_expiry);
     tcase_add_test(tc, client_certificate_from_the_plugin);
     tcase_add_test(tc, failures_at_run_time_name_the_command_and_the_cause);
