@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err)
+/* sc_file_read with extra open flags. */
+static int read_with(const char *path, int flags, size_t max, char **out, size_t *len,
+                     util_err *err)
 {
     struct stat st;
     size_t have = 0;
@@ -19,10 +21,13 @@ int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err
     *out = NULL;
     if (len != NULL)
         *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
     if (fd < 0) {
         if (errno == ENOENT)
             return 1;
+        if (errno == ELOOP && (flags & O_NOFOLLOW))
+            return util_err_set(err, "%s: a symbolic link, refused", path);
         return util_err_set(err, "%s: %s", path, strerror(errno));
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
@@ -54,6 +59,16 @@ int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err
     if (len != NULL)
         *len = have;
     return 0;
+}
+
+int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err)
+{
+    return read_with(path, 0, max, out, len, err);
+}
+
+int sc_file_read_own(const char *path, size_t max, char **out, size_t *len, util_err *err)
+{
+    return read_with(path, O_NOFOLLOW, max, out, len, err);
 }
 
 int sc_file_read_secret(const char *path, char **out, util_err *err)

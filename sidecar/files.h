@@ -17,6 +17,12 @@
  * A file that does not exist: returns 1 with *out NULL and no error. */
 int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err);
 
+/* The same for a file in a volume the broker (or whoever else writes it)
+ * controls, such as meta.properties: a symbolic link there is refused, not
+ * followed, and a FIFO or device is refused at once instead of blocking
+ * the read. */
+int sc_file_read_own(const char *path, size_t max, char **out, size_t *len, util_err *err);
+
 /* A small secret (a password) from a file: its contents without trailing
  * newlines, at most 4096 bytes. *out is a new string for sc_secret_free;
  * a missing file is an error like any other ("PATH: No such file or

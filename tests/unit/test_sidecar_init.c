@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sidecar/configmap.h"
 #include "sidecar/files.h"
@@ -235,6 +236,23 @@ START_TEST(files)
     ck_assert_str_eq(err.msg, "/nonexistent/x: no such file");
     ck_assert_int_eq(sc_file_write("/nonexistent/dir/f", "x", 1, 0600, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/dir/f"));
+    /* In the broker's own volume: a symbolic link is refused, not
+     * followed; a FIFO is refused at once, not waited on. */
+    {
+        char *link = tmpdir_path(dir, "meta.properties"), *fifo = tmpdir_path(dir, "fifo");
+        ck_assert_int_eq(symlink(a, link), 0);
+        ck_assert_int_eq(sc_file_read_own(link, 100, &buf, &len, &err), -1);
+        ck_assert_ptr_null(buf);
+        ck_assert_ptr_nonnull(strstr(err.msg, "a symbolic link, refused"));
+        ck_assert_int_eq(sc_file_read(link, 100, &buf, &len, &err), 0); /* Secrets are links */
+        free(buf);
+        buf = NULL;
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        ck_assert_int_eq(sc_file_read_own(fifo, 100, &buf, &len, &err), -1);
+        ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
+        free(link);
+        free(fifo);
+    }
     free(a);
     free(b);
     free(sub);
