@@ -227,6 +227,16 @@ static bool drained(const sc_kafka_engine *e)
     return e->drain_started && e->drain_process == e->readiness.restarts;
 }
 
+/* A restore's progress, into the log (restore runs in the readiness
+ * checks, with nobody waiting on a socket). */
+static int log_restore(void *arg, const char *line)
+{
+    const sc_kafka_engine *e = arg;
+
+    util_info("restore of broker %d: %s", e->broker_id, line);
+    return 0;
+}
+
 /* One bounded restore step; true once restore is done or has run out of
  * time (then it counts as done: readiness must not wait forever). */
 static bool restore_step(sc_kafka_engine *e)
@@ -256,7 +266,7 @@ static bool restore_step(sc_kafka_engine *e)
     if (rc == 0) {
         ctx_of(e, &ctx);
         ctx.lease_config = NULL; /* restore takes no Lease */
-        rc = sc_kafka_restore(&ctx, end, NULL, NULL, &err);
+        rc = sc_kafka_restore(&ctx, end, log_restore, e, &err);
     }
     pthread_mutex_unlock(&e->op_lock);
     if (rc == -2)

@@ -19,7 +19,10 @@
  * preStop path, `berth-sidecar drain`): the drained sidecar is unready
  * while the drained broker runs; when that broker is stopped (SIGTERM) and
  * started again beside the same sidecar, the sidecar restores it (replica
- * orders back, leadership handed back) and turns ready by itself. */
+ * orders back, leadership handed back) and turns ready by itself. A
+ * sidecar SIGKILLed in the middle of that restore (orders written back,
+ * hand-back begun) leaves it to the next sidecar, which finishes it and
+ * turns ready with every order and leadership back. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,7 @@
 #include "sidecar/cmd.h"
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
+#include "support/tmpdir.h"
 
 /* run beside the broker at addr, checks 200 ms apart, no drain engine. */
 static sp_proc start_run(const char *broker)
@@ -669,6 +673,83 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
 }
 END_TEST
 
+/* Does p's log hold text yet? */
+static int logged(const sp_proc *p, const char *text)
+{
+    char path[600], *buf = malloc(1 << 20);
+    FILE *f;
+    size_t n = 0;
+    int found = 0;
+
+    snprintf(path, sizeof path, "%s/run.log", p->dir);
+    f = fopen(path, "r");
+    if (f != NULL && buf != NULL) {
+        n = fread(buf, 1, (1 << 20) - 1, f);
+        buf[n] = '\0';
+        found = strstr(buf, text) != NULL;
+    }
+    if (f != NULL)
+        fclose(f);
+    free(buf);
+    return found;
+}
+
+/* The sidecar is SIGKILLed in the middle of its restore (its orders written
+ * back, the hand-back begun), as when its container is killed; the next
+ * sidecar beside the same broker finishes the restore: every order back,
+ * every leadership handed back, then ready. */
+START_TEST(a_sidecar_killed_in_its_restore_is_finished_by_the_next)
+{
+    static stage sg;
+    char out[4096], log[600], fail[300] = "";
+    char *drain_argv[] = {
+        (char *)sp_sidecar_bin(), "drain", "--socket", NULL, "--timeout", "120", NULL};
+    seen before, at_ready = {0};
+    long long end;
+    int status = -1, ready = 0, killed = 0;
+
+    stage_up(&sg, "rdy-kill9", "200");
+    before = look_at(addrs[KILLED], sg.t, KILLED);
+    drain_argv[3] = sg.p.sock;
+    snprintf(log, sizeof log, "%s/drain.out", sg.p.dir);
+    waitpid(sp_spawn(drain_argv, log), &status, 0);
+    if (kafka_sh(&sg.p, "stop-broker", KILLED) != 0)
+        snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
+    if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
+        snprintf(fail, sizeof fail, "kafka.sh start-broker %d failed", KILLED);
+    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !killed;) {
+        if (logged(&sg.p, "orders written back")) {
+            kill(sg.p.pid, SIGKILL);
+            waitpid(sg.p.pid, NULL, 0);
+            killed = 1;
+        } else {
+            sc_sleep_ms(10);
+        }
+    }
+    if (killed) {
+        tmpdir_remove(sg.p.dir);
+        sg.p = start_engine(KILLED, sg.ns, "200");
+    }
+    for (end = sc_now_ms() + 240000; killed && sc_now_ms() < end && !ready;) {
+        ready = sp_get(sg.p.port, "/readyz", out, sizeof out) == 200;
+        if (ready)
+            at_ready = look_at(addrs[KILLED], sg.t, KILLED);
+        else
+            sc_sleep_ms(200);
+    }
+    stage_down(&sg);
+
+    ck_assert_msg(fail[0] == '\0', "%s", fail);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "berth-sidecar drain failed");
+    ck_assert_msg(killed, "the sidecar never said its restore had written the orders back");
+    ck_assert_msg(ready, "the next sidecar never turned ready: %s", sp_body(out));
+    ck_assert_msg(at_ready.out_of_isr == 0, "ready while out of %d ISRs", at_ready.out_of_isr);
+    ck_assert_msg(at_ready.preferred == before.preferred && at_ready.not_back == 0,
+                  "ready with %d of %d orders back and %d leaderships not handed back",
+                  at_ready.preferred, before.preferred, at_ready.not_back);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sidecar_readiness");
@@ -685,6 +766,7 @@ int main(void)
     tcase_set_timeout(kill, 600);
     tcase_add_test(kill, a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back);
     tcase_add_test(kill, a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it);
+    tcase_add_test(kill, a_sidecar_killed_in_its_restore_is_finished_by_the_next);
     suite_add_tcase(s, kill);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
