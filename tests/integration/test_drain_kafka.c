@@ -450,22 +450,14 @@ static void setup(void)
 {
     kube_config *cfg = kt_admin_config();
     kube_client *kc = kt_client(cfg);
-    char path[KUBE_PATH_MAX];
-    cJSON *cm;
     kafka_metadata *md;
     int32_t i;
-    util_err err;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     kt_random_name(ns, sizeof ns, "drn");
     kt_create_namespace(kc, ns, "drain-kafka");
     /* The ledger ConfigMap, as the operator pre-creates it. */
-    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
-    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
-                 "\"metadata\":{\"name\":\"%s-drain\"}}",
-                 CLUSTER);
-    ck_assert_msg(kube_create(kc, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
-    cJSON_Delete(cm);
+    kt_create_configmap(kc, ns, CLUSTER "-drain");
     kube_client_free(kc);
     kube_config_free(cfg);
 

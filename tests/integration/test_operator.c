@@ -1449,6 +1449,30 @@ static void kafka_topic(const char *verb_args)
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
+/* Starts the operator (mode), waits until the cluster is reconciled, asks
+ * for 2 brokers and waits for Reconciled=False: its reason and message. */
+static void scale_down_refusal(int mode, char *reason, size_t rsize, char *message, size_t msize)
+{
+    char status[16];
+
+    operator_start(0, mode);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, rsize, message, msize);
+        if (strcmp(status, "True") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
+        usleep(300000);
+    }
+    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, rsize, message, msize);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
+        usleep(300000);
+    }
+}
+
 /* A scale-down that would take replicas with the leaving broker is
  * refused with a condition, and the StatefulSet keeps its size. The check
  * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
@@ -1471,22 +1495,7 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
     /* Without --admin-bootstrap-annotation the annotation is ignored: the
      * check dials the cluster's own bootstrap Service (which does not
      * resolve out here), never the address a KafkaCluster names. */
-    operator_start(0, OP_NO_ANNOTATED);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "True") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
-        usleep(300000);
-    }
-    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "False") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
-        usleep(300000);
-    }
+    scale_down_refusal(OP_NO_ANNOTATED, reason, sizeof reason, message, sizeof message);
     ck_assert_str_eq(reason, "ScaleDownUnverified");
     ck_assert_msg(strstr(message, "demo-bootstrap.") != NULL &&
                       strstr(message, kafka_bootstrap()) == NULL,
@@ -1494,22 +1503,7 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
     ck_assert_int_eq(operator_stop(0), 0);
     patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
 
-    operator_start(0, 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "True") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
-        usleep(300000);
-    }
-    patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "False") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
-        usleep(300000);
-    }
+    scale_down_refusal(0, reason, sizeof reason, message, sizeof message);
     ck_assert_str_eq(reason, "ScaleDownBlocked");
     ck_assert_msg(strstr(message, "broker 2 holds") != NULL, "message: %s", message);
     sts = get("apps/v1", "statefulsets", ns, "demo");

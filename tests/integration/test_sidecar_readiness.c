@@ -477,10 +477,8 @@ static void stage_up(stage *sg, const char *topic_prefix, const char *interval_m
 {
     kube_config *cfg;
     kube_client *kc;
-    char path[KUBE_PATH_MAX], out[4096];
+    char out[4096];
     kafka_metadata *md;
-    util_err err;
-    cJSON *cm;
 
     /* Broker addresses by id, from the cluster itself. */
     first_broker(out, sizeof out);
@@ -496,12 +494,7 @@ static void stage_up(stage *sg, const char *topic_prefix, const char *interval_m
     kc = kt_client(cfg);
     kt_random_name(sg->ns, sizeof sg->ns, "rdy");
     kt_create_namespace(kc, sg->ns, "sidecar-readiness");
-    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", sg->ns, NULL, NULL) == 0);
-    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
-                 "\"metadata\":{\"name\":\"%s-drain\"}}",
-                 CLUSTER);
-    ck_assert_msg(kube_create(kc, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
-    cJSON_Delete(cm);
+    kt_create_configmap(kc, sg->ns, CLUSTER "-drain");
     kube_client_free(kc);
     kube_config_free(cfg);
     kt_random_name(sg->t, sizeof sg->t, topic_prefix);

@@ -2,6 +2,8 @@
  * kube_test.h. */
 #include "support/kube_test.h"
 
+#include "kube/verbs.h"
+
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,4 +131,17 @@ void kt_must(int rc, const util_err *err)
 {
     if (rc != 0)
         ck_abort_msg("%s", err->msg);
+}
+
+void kt_create_configmap(kube_client *c, const char *ns, const char *name)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *cm;
+    util_err err = {{0}};
+
+    ck_assert(kube_path(path, sizeof path, "v1", "configmaps", ns, NULL, NULL) == 0);
+    cm = kt_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"}}",
+                 name);
+    ck_assert_msg(kube_create(c, path, cm, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(cm);
 }

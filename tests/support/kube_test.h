@@ -32,6 +32,10 @@ const char *kt_str(const cJSON *obj, const char *path);
 /* Creates namespace ns, labelled berth.io/test=<label>. */
 void kt_create_namespace(kube_client *c, const char *ns, const char *label);
 
+/* Creates an empty ConfigMap name in ns (the drain ledger, as the
+ * operator pre-creates it). */
+void kt_create_configmap(kube_client *c, const char *ns, const char *name);
+
 /* Deletes namespace ns (the API then deletes what it holds). Returns 0 or -1
  * with err set, so cleanup can report without aborting first. */
 int kt_delete_namespace(kube_client *c, const char *ns, util_err *err);
