@@ -99,8 +99,10 @@ void sc_render_redpanda(const sc_model *m, sc_strbuf *b)
             sc_strbuf_append(b, "      require_client_auth: false\n");
         }
     }
+    /* The admin API (users, SASL, decommission, maintenance) has no TLS or
+     * login here: only the sidecar, in the same pod, uses it, on localhost. */
     sc_strbuf_append(b, "  admin:\n    - name: admin\n");
-    put_endpoint(b, "      ", "0.0.0.0", SC_REDPANDA_ADMIN_PORT);
+    put_endpoint(b, "      ", "127.0.0.1", SC_REDPANDA_ADMIN_PORT);
     if (m->rack[0] != '\0')
         sc_strbuf_appendf(b, "  rack: %s\n", m->rack);
 }
