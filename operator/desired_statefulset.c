@@ -358,7 +358,8 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
     cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
-    add_tls_mounts(c, mounts);
+    /* No listener's key: the sidecar serves no TLS and dials the broker
+     * without a client certificate. */
     return k;
 }
 
