@@ -339,8 +339,8 @@ int sc_kafka_engine_ready(void *user, char *why, size_t why_size)
     /* The pod's name is watched from the first check on, so the wait for
      * peers' caches runs while the broker starts and catches up. */
     peers = sc_peer_dns_check(&e->peer_dns, peers_why, sizeof peers_why);
-    if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced && f.parts.out_of_isr == 0 &&
-        (!f.voter || f.voter_caught_up)) {
+    if (rc == 0 && !r.latched && !restored && f.registered && !f.fenced &&
+        f.parts.out_of_isr == 0 && (!f.voter || f.voter_caught_up)) {
         /* Caught up: hand leadership back once the other brokers can reach
          * this pod, then judge again. */
         if (peers != 1) {
