@@ -314,6 +314,7 @@ END_TEST
 START_TEST(slow_connections_on_the_probe_port_starve_nothing)
 {
     enum { SLOW = 200 };
+    static const char half[] = "GET /readyz HTTP/1.1\r\nHost: x\r\n"; /* no blank line */
     int fds[SLOW], code;
     char out[8192], req[512];
     long long t0, readyz_ms, drain_ms;
@@ -324,7 +325,7 @@ START_TEST(slow_connections_on_the_probe_port_starve_nothing)
         fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         ck_assert_int_ge(fds[i], 0);
         ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
-        ck_assert_int_gt(send(fds[i], "GET /readyz HTTP/1.1\r\nHost: x\r\n", 33, MSG_NOSIGNAL), 0);
+        ck_assert_int_gt(send(fds[i], half, strlen(half), MSG_NOSIGNAL), 0);
     }
     sc_sleep_ms(200); /* the server has read what they sent */
     t0 = sc_now_ms();
