@@ -30,19 +30,6 @@ typedef struct scripted {
     pthread_t thread;
 } scripted;
 
-static int read_n(int fd, unsigned char *buf, size_t n)
-{
-    size_t off = 0;
-
-    while (off < n) {
-        ssize_t r = recv(fd, buf + off, n - off, 0);
-        if (r <= 0)
-            return -1;
-        off += (size_t)r;
-    }
-    return 0;
-}
-
 /* One connection: answers ApiVersions, then announces a Metadata answer of
  * metadata_size bytes and sends only its first bytes. */
 static void *serve(void *arg)
@@ -52,16 +39,11 @@ static void *serve(void *arg)
     unsigned char hdr[12], body[4096], out[64];
 
     for (;;) {
-        uint32_t size;
-        int key;
+        int key = fd >= 0 ? kb_recv_request(fd, hdr, body, sizeof body) : -1;
         size_t n = 0;
 
-        if (fd < 0 || read_n(fd, hdr, sizeof hdr) < 0)
+        if (key < 0)
             break;
-        size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-        if (size < 8 || size - 8 > sizeof body || read_n(fd, body, size - 8) < 0)
-            break;
-        key = hdr[4] << 8 | hdr[5];
         if (key == 18) {
             uint32_t len = 4 + sizeof api_versions_v3;
             unsigned char pre[] = {I32((int)len)};

@@ -184,35 +184,18 @@ static void metadata_v4(broker *b, wbuf *w)
         put_i32(w, ME);
 }
 
-static int read_n(int fd, unsigned char *buf, size_t n)
-{
-    size_t off = 0;
-
-    while (off < n) {
-        ssize_t r = recv(fd, buf + off, n - off, 0);
-        if (r <= 0)
-            return -1;
-        off += (size_t)r;
-    }
-    return 0;
-}
-
 /* One request on fd, answered unless SILENT; -1 when the client left. */
 static int serve_one(broker *b, int fd)
 {
     unsigned char hdr[12], body[1024];
     wbuf out = {{0}, 4}, w = {{0}, 0};
     uint32_t size;
-    int key, flexible = 1;
+    int key = kb_recv_request(fd, hdr, body, sizeof body), flexible = 1;
 
-    if (read_n(fd, hdr, sizeof hdr) < 0)
-        return -1;
-    size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-    if (size < 8 || size - 8 > sizeof body || read_n(fd, body, size - 8) < 0)
+    if (key < 0)
         return -1;
     if (atomic_load(&b->mode) == SILENT)
         return 0;
-    key = hdr[4] << 8 | hdr[5];
     if (key == 18) {
         put(&w, api_versions_v3, sizeof api_versions_v3);
         flexible = 0; /* ApiVersions answers with header v0 */
