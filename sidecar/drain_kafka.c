@@ -358,9 +358,8 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         /* Where a round's time went, for whoever wonders why a drain is slow. */
         if (sc_say(&s, err,
                    "broker %d leads %d partitions (round %d: ledger %lld ms, orders of led "
-                   "partitions and their settle %lld ms, elections %lld ms, metadata polls %lld "
-                   "ms, other "
-                   "orders and settle %lld ms)",
+                   "partitions and their settle %lld ms, elections %lld ms, metadata polls "
+                   "%lld ms, other orders and settle %lld ms)",
                    (int)ctx->broker_id, (int)led, (int)round + 1, t[1] - t[0], t[2] - t[1],
                    t[3] - t[2], t[4] - t[3], sc_now_ms() - t[4]) < 0)
             goto out;

@@ -80,11 +80,12 @@ static inline long sc_kafka_peer_dns_settle_ms(long client_dns_s)
  * timeout (seen in the e2e roll: 76 sends lost at a 60 s timeout). */
 #define SC_KAFKA_CLIENT_SETTLE_MS 2000L
 
-/* After its hand-back a broker turns Ready only this much later: its
- * clients move to the leaderships it took back before a roll stops the
- * next broker, whose drain then moves more (the worst seconds of a roll
- * in bench/pod_roll.sh came where one broker's hand-back met the next
- * broker's drain, 1.8 s apart). */
+/* After its restore (the hand-back) a broker turns Ready only this much
+ * later: its clients move to the leaderships it took back before a roll
+ * stops the next broker, whose drain then moves more (the worst seconds of
+ * a roll in bench/pod_roll.sh came where one broker's hand-back met the
+ * next broker's drain, 1.8 s apart). The wait follows every completed
+ * restore, also one that had nothing to hand back (a new broker's). */
 #define SC_KAFKA_HANDBACK_SETTLE_MS 3000L
 
 typedef struct sc_kafka_engine_config {
