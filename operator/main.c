@@ -424,10 +424,8 @@ int main(int argc, char **argv)
     const char *lease_ns = NULL;
     bool leader_elect = false;
     util_log_format fmt = UTIL_LOG_TEXT;
-    /* Probes and scrapes send their request at once: a client that holds a
-     * connection without finishing one is closed after 5 s, and 512 of them
-     * still leave room (each connection has its own header buffer). */
-    http_server_config http_cfg = {0};
+    http_server_config http_cfg = {.idle_timeout_s = HTTP_PROBE_IDLE_TIMEOUT_S,
+                                   .max_conns = HTTP_PROBE_MAX_CONNS};
     operator_ctx o;
     http_server *srv = NULL;
     pthread_t http_thread;
@@ -439,8 +437,6 @@ int main(int argc, char **argv)
     char *end;
 
     memset(&o, 0, sizeof o);
-    http_cfg.max_conns = 512;
-    http_cfg.idle_timeout_s = 5;
     o.workers = 2;
     o.resync_s = 30;
     o.use_informers = true;

@@ -414,8 +414,8 @@ int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err)
     if (http_server_new(&hc, &r->usrv, err) != 0 ||
         http_server_listen_unix(r->usrv, cfg->socket_path, &r->ux, err) != 0)
         goto fail;
-    hc.max_conns = SC_RUN_TCP_MAX_CONNS;
-    hc.idle_timeout_s = SC_RUN_TCP_IDLE_TIMEOUT_S;
+    hc.max_conns = HTTP_PROBE_MAX_CONNS;
+    hc.idle_timeout_s = HTTP_PROBE_IDLE_TIMEOUT_S;
     if (http_server_new(&hc, &r->srv, err) != 0 ||
         http_server_listen_tcp(r->srv, cfg->http_addr, cfg->http_port, &r->tcp, err) != 0)
         goto fail;

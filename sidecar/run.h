@@ -8,7 +8,7 @@
  * that can reach the pod's IP can move leadership. The two are separate
  * servers on threads of their own, each with its own connections and
  * header buffers: however many clients hold the TCP port (half-sent
- * requests are closed after SC_RUN_TCP_IDLE_TIMEOUT_S), the socket answers.
+ * requests are closed after HTTP_PROBE_IDLE_TIMEOUT_S), the socket answers.
  *
  * Readiness is asked of cfg->ready from a prober thread every
  * probe_interval_ms and served from that cached answer (its reason in the
@@ -40,10 +40,6 @@
 #define SC_RUN_DEFAULT_PORT     9180
 #define SC_RUN_DEFAULT_SOCKET   "/var/run/berth/drain.sock"
 #define SC_RUN_DEFAULT_PROBE_MS 5000
-/* The TCP port: connections held at once, and the seconds a client has to
- * send a whole request (a kubelet probe sends it at once). */
-#define SC_RUN_TCP_MAX_CONNS      512
-#define SC_RUN_TCP_IDLE_TIMEOUT_S 5
 
 /* Is this broker's cluster being deleted? 1 yes, with the cluster's name
  * in what; 0 no; -1 cannot tell, with the reason in what (a failed read is

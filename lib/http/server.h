@@ -40,6 +40,13 @@ typedef struct http_stream http_stream;
 #define HTTP_DEFAULT_STREAM_QUEUE 65536
 #define HTTP_DEFAULT_MAX_CONNS    128
 
+/* For a port that serves probes and scrapes (the sidecar's, the
+ * operator's): they send their request at once, so a client that holds a
+ * connection without finishing one is closed after 5 s, and 512 of them
+ * still leave room for the kubelet. */
+#define HTTP_PROBE_MAX_CONNS      512
+#define HTTP_PROBE_IDLE_TIMEOUT_S 5
+
 /* Zero fields take the HTTP_DEFAULT_* values. */
 typedef struct http_server_config {
     size_t max_body;         /* request body cap in bytes (413 above it) */

@@ -41,6 +41,7 @@
 #include <netinet/in.h>
 
 #include "drain/ledger_store.h"
+#include "http/server.h"
 #include "sidecar/cmd.h"
 #include "sidecar/files.h"
 #include "sidecar/run.h"
@@ -339,7 +340,7 @@ START_TEST(slow_connections_on_the_probe_port_starve_nothing)
             "over the socket in %lld ms\n",
             SLOW, code, readyz_ms, drain_ms);
     ck_assert_msg(code == 200 || code == 503, "/readyz answered %d", code);
-    ck_assert_msg(readyz_ms < SC_RUN_TCP_IDLE_TIMEOUT_S * 1000LL,
+    ck_assert_msg(readyz_ms < HTTP_PROBE_IDLE_TIMEOUT_S * 1000LL,
                   "/readyz waited %lld ms, as long as the stalled connections' timeout", readyz_ms);
     ck_assert_ptr_nonnull(strstr(out, "\nresult: ok\n"));
     for (int i = 0; i < SLOW; i++)
