@@ -411,13 +411,17 @@ int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err)
                          err) != 0)
         goto fail;
     hc.max_body = 4096; /* a drain request is a few bytes of JSON */
-    if (http_server_new(&hc, &r->usrv, err) != 0 ||
-        http_server_listen_unix(r->usrv, cfg->socket_path, &r->ux, err) != 0)
-        goto fail;
     hc.max_conns = HTTP_PROBE_MAX_CONNS;
     hc.idle_timeout_s = HTTP_PROBE_IDLE_TIMEOUT_S;
+    /* The TCP port first: once the socket exists (what a client waits
+     * for), both listen. */
     if (http_server_new(&hc, &r->srv, err) != 0 ||
         http_server_listen_tcp(r->srv, cfg->http_addr, cfg->http_port, &r->tcp, err) != 0)
+        goto fail;
+    hc.max_conns = 0; /* the socket's: the defaults */
+    hc.idle_timeout_s = 0;
+    if (http_server_new(&hc, &r->usrv, err) != 0 ||
+        http_server_listen_unix(r->usrv, cfg->socket_path, &r->ux, err) != 0)
         goto fail;
     if (http_listener_route(r->tcp, "GET", "/healthz", on_healthz, r, err) != 0 ||
         http_listener_route(r->tcp, "GET", "/readyz", on_readyz, r, err) != 0 ||
