@@ -362,7 +362,7 @@ static int add_extensions(X509 *x, X509 *issuer, const pki_request *req, int rol
         (purposes != NULL && add_ext(&ctx, x, NID_ext_key_usage, purposes, err) < 0) ||
         add_ext(&ctx, x, NID_subject_key_identifier, "hash", err) < 0 ||
         (issuer != NULL &&
-         add_ext(&ctx, x, NID_authority_key_identifier, "keyid:always", err) < 0) ||
+         add_ext(&ctx, x, NID_authority_key_identifier, "keyid,issuer", err) < 0) ||
         ((role & ROLE_LEAF) && add_san(x, req, err) < 0))
         return -1;
     return 0;

@@ -49,7 +49,8 @@ int pki_ca_new(const char *common_name, long long not_before, long long not_afte
  * critical digitalSignature, keyEncipherment; extendedKeyUsage and
  * subjectAltName per req (a request with an empty or over-long DNS name, or
  * an IP text that does not parse, is refused, naming it);
- * subject/authorityKeyIdentifier; a random positive 128-bit serial. The key
+ * subject/authorityKeyIdentifier (the CA's key id, or its issuer and serial
+ * for a CA without one); a random positive 128-bit serial. The key
  * is unencrypted PKCS#8 ("BEGIN PRIVATE KEY"), which Kafka's PEM key store
  * reads. On success *cert_pem and *key_pem are new strings; on failure
  * both are NULL. */
