@@ -102,7 +102,7 @@ int sc_broker_dial_new(const sc_broker_opts *o, const char *client_id, sc_broker
         return util_err_set(err, "broker settings: out of memory");
     d->opts.client_id = client_id;
     if (o->ca_file != NULL) {
-        kafka_tls_opts t = {o->ca_file, NULL, NULL, o->server_name};
+        kafka_tls_opts t = {.ca_file = o->ca_file, .server_name = o->server_name};
 
         if (kafka_tls_new(&t, &d->tls, err) != 0) {
             sc_broker_dial_free(d);

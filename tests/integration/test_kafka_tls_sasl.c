@@ -150,7 +150,7 @@ static void need_ground(void)
 
 static kafka_tls *tls_with(const char *ca, const char *server_name)
 {
-    kafka_tls_opts o = {ca, NULL, NULL, server_name};
+    kafka_tls_opts o = {.ca_file = ca, .server_name = server_name};
     kafka_tls *t = NULL;
     util_err err;
 
@@ -365,7 +365,7 @@ END_TEST
 
 START_TEST(missing_ca_file_is_named)
 {
-    kafka_tls_opts o = {"/nonexistent/ca.pem", NULL, NULL, NULL};
+    kafka_tls_opts o = {.ca_file = "/nonexistent/ca.pem"};
     kafka_tls *t = NULL;
     util_err err;
 

@@ -6,9 +6,11 @@
  * refuses a client without; a peer that closes mid-call is reported as
  * such, and so is one that ends (close_notify or a bare TCP close) while
  * the connection is held idle, where a session ticket is no news; bad file
- * settings are named. The server here speaks only framing (it answers each
- * request with its correlation id and a fixed body): what is under test is
- * the transport, not a broker. */
+ * settings are named, and so are bad settings in memory (PEM) and ones
+ * that give a thing both ways. The server here speaks only framing (it
+ * answers each request with its correlation id and a fixed body): what is
+ * under test is the transport, not a broker. Client certificates from a
+ * CA, and their renewal, are test_kafka_tls_client_cert's. */
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
@@ -258,7 +260,7 @@ static int round_trip(server *s, const char *host, const kafka_tls_opts *o, size
 START_TEST(a_call_crosses_tls_whole)
 {
     server s = {0};
-    kafka_tls_opts o = {NULL, NULL, NULL, NULL};
+    kafka_tls_opts o = {0};
     util_err err;
     size_t got;
 
@@ -267,7 +269,8 @@ START_TEST(a_call_crosses_tls_whole)
     s.reply_len = BIG_REPLY;
     server_start(&s);
     o.ca_file = ca_path;
-    ck_assert_msg(round_trip(&s, "127.0.0.1", &(kafka_tls_opts){ca_path, NULL, NULL, "localhost"},
+    ck_assert_msg(round_trip(&s, "127.0.0.1",
+                             &(kafka_tls_opts){.ca_file = ca_path, .server_name = "localhost"},
                              &got, &err) == 0,
                   "%s", err.msg);
     ck_assert_int_eq(got, BIG_REPLY);
@@ -285,7 +288,7 @@ END_TEST
 START_TEST(an_unknown_ca_fails_the_handshake)
 {
     server s = {0};
-    kafka_tls_opts o = {NULL, NULL, NULL, "localhost"};
+    kafka_tls_opts o = {.server_name = "localhost"};
     char want[128];
     util_err err;
     size_t got;
@@ -306,7 +309,7 @@ END_TEST
 START_TEST(a_certificate_for_another_name_fails_the_handshake)
 {
     server s = {0};
-    kafka_tls_opts o = {NULL, NULL, NULL, NULL};
+    kafka_tls_opts o = {0};
     util_err err;
     size_t got;
 
@@ -334,7 +337,7 @@ END_TEST
 START_TEST(client_certificates_are_presented_when_configured)
 {
     server s = {0};
-    kafka_tls_opts o = {NULL, NULL, NULL, "localhost"};
+    kafka_tls_opts o = {.server_name = "localhost"};
     util_err err;
     size_t got;
 
@@ -364,7 +367,7 @@ END_TEST
 START_TEST(a_peer_that_hangs_up_mid_call_is_reported)
 {
     server s = {0};
-    kafka_tls_opts o = {NULL, NULL, NULL, "localhost"};
+    kafka_tls_opts o = {.server_name = "localhost"};
     util_err err;
     size_t got;
 
@@ -405,7 +408,7 @@ START_TEST(an_idle_connection_tells_a_session_ticket_from_the_end)
 {
     static const unsigned char body[] = {0, 0, 0, 0};
     kafka_request req = {KAFKA_API_METADATA, 4, 0, body, sizeof body};
-    kafka_tls_opts o = {NULL, NULL, NULL, "localhost"};
+    kafka_tls_opts o = {.server_name = "localhost"};
     kafka_conn_opts co = {0};
     kafka_tls *t = NULL;
     util_err err;
@@ -465,7 +468,7 @@ static void expect_prefix(const char *msg, const char *fmt, const char *arg)
 
 START_TEST(bad_settings_are_named)
 {
-    kafka_tls_opts o = {NULL, NULL, NULL, NULL};
+    kafka_tls_opts o = {0};
     kafka_tls *t = NULL;
     util_err err;
 
@@ -481,16 +484,111 @@ START_TEST(bad_settings_are_named)
     ck_assert_str_eq(err.msg, "TLS: a client certificate needs both cert_file and key_file");
     o.key_file = client_cert_path; /* a certificate, not a key */
     ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
-    expect_prefix(err.msg, "TLS: key_file '%s': ", client_cert_path);
+    expect_prefix(err.msg, "TLS: key_file '%s': no unencrypted PEM private key", client_cert_path);
     o.key_file = ca_path; /* not this certificate's key (nor a key at all) */
     ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
-    expect_prefix(err.msg, "TLS: key_file '%s': ", ca_path);
+    expect_prefix(err.msg, "TLS: key_file '%s': no unencrypted PEM private key", ca_path);
     o.cert_file = ca_path;
     o.key_file = client_key_path; /* a key, but the client's */
     ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
     expect_prefix(err.msg, "TLS: key_file '%s': key values mismatch", client_key_path);
     ck_assert_ptr_null(t);
     kafka_tls_free(NULL);
+}
+END_TEST
+
+/* cli_key encrypted with a passphrase, as PEM; a new string for free(). */
+static char *encrypted_key(void)
+{
+    BIO *in = BIO_new_mem_buf(cli_key, -1), *out = BIO_new(BIO_s_mem());
+    EVP_PKEY *k = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+    char *data, *pem;
+    long n;
+
+    ck_assert_ptr_nonnull(k);
+    ck_assert_int_eq(
+        PEM_write_bio_PrivateKey(out, k, EVP_aes_128_cbc(), NULL, 0, NULL, (void *)"passphrase"),
+        1);
+    n = BIO_get_mem_data(out, &data);
+    pem = strndup(data, (size_t)n);
+    EVP_PKEY_free(k);
+    BIO_free(in);
+    BIO_free(out);
+    return pem;
+}
+
+/* Settings in memory: each of CA, certificate and key comes from a file or
+ * from memory, never both, and the certificate with its key; text that is
+ * not what the setting wants is named like a bad file. */
+START_TEST(pem_settings_are_checked_like_files)
+{
+    static const struct {
+        kafka_tls_opts o;
+        const char *want;
+    } contradictions[] = {
+        {{.ca_file = "/ca.pem", .ca_pem = "x"}, "TLS: ca_file and ca_pem both given; give one"},
+        {{.cert_file = "/c", .key_file = "/k", .cert_pem = "c", .key_pem = "k"},
+         "TLS: cert_file and cert_pem both given; give one"},
+        {{.key_file = "/k", .key_pem = "k"}, "TLS: key_file and key_pem both given; give one"},
+        {{.cert_pem = "c"}, "TLS: a client certificate needs both cert_pem and key_pem"},
+        {{.key_pem = "k"}, "TLS: a client certificate needs both cert_pem and key_pem"},
+        {{.cert_file = "/c", .key_pem = "k"},
+         "TLS: a client certificate needs both cert_file and key_file"},
+    };
+    kafka_tls_opts o = {0};
+    kafka_tls *t = NULL;
+    util_err err;
+    char *chain, *locked;
+    size_t n;
+
+    for (size_t i = 0; i < sizeof contradictions / sizeof contradictions[0]; i++) {
+        ck_assert_int_eq(kafka_tls_new(&contradictions[i].o, &t, &err), -1);
+        ck_assert_str_eq(err.msg, contradictions[i].want);
+        ck_assert_ptr_null(t);
+    }
+
+    o.ca_pem = cli_key; /* a key, not a certificate */
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    ck_assert_str_eq(err.msg, "TLS: ca_pem: no certificate or crl found");
+    o.ca_pem = "";
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    ck_assert_str_eq(err.msg, "TLS: ca_pem: no certificate or crl found");
+    o.ca_pem = srv_cert;
+    o.cert_pem = cli_key;
+    o.key_pem = cli_key;
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    expect_prefix(err.msg, "TLS: cert_pem: %s", "no start line");
+    o.cert_pem = cli_cert;
+    o.key_pem = cli_cert; /* a certificate, not a key */
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    expect_prefix(err.msg, "TLS: key_pem: %s", "no unencrypted PEM private key");
+    o.cert_pem = other_cert;
+    o.key_pem = cli_key; /* a key, but the client's */
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    ck_assert_str_eq(err.msg, "TLS: key_pem: key values mismatch");
+    /* An encrypted key is refused, not a reason to prompt for a password. */
+    locked = encrypted_key();
+    o.cert_pem = cli_cert;
+    o.key_pem = locked;
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    expect_prefix(err.msg, "TLS: key_pem: %s", "no unencrypted PEM private key");
+    free(locked);
+
+    /* The certificate may come with its chain; a broken one is named. */
+    n = strlen(cli_cert) + strlen(other_cert) + 64;
+    chain = malloc(n);
+    snprintf(chain, n, "%s%s", cli_cert, other_cert);
+    o.cert_pem = chain;
+    o.key_pem = cli_key;
+    ck_assert_msg(kafka_tls_new(&o, &t, &err) == 0, "%s", err.msg);
+    kafka_tls_free(t);
+    t = NULL;
+    snprintf(chain, n, "%s-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+             cli_cert);
+    ck_assert_int_eq(kafka_tls_new(&o, &t, &err), -1);
+    expect_prefix(err.msg, "TLS: cert_pem: chain: %s", "");
+    ck_assert_ptr_null(t);
+    free(chain);
 }
 END_TEST
 
@@ -509,6 +607,7 @@ int main(void)
     tcase_add_test(tc, a_peer_that_hangs_up_mid_call_is_reported);
     tcase_add_test(tc, an_idle_connection_tells_a_session_ticket_from_the_end);
     tcase_add_test(tc, bad_settings_are_named);
+    tcase_add_test(tc, pem_settings_are_checked_like_files);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
