@@ -6,11 +6,13 @@
  * when the kubelet swaps in a new version, from the next connection on,
  * while a connection already open keeps its certificate; a new version
  * that does not load (a certificate with another's key) leaves the last
- * good one in use until a good one comes; and a renewed CA file is
- * trusted from the next connection on. */
+ * good one in use until a good one comes; a renewed CA file is trusted
+ * from the next connection on; and two threads connecting while a third
+ * swaps versions all the time always present a whole certificate. */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,6 +463,107 @@ START_TEST(a_renewed_ca_file_is_trusted_from_the_next_connection)
 }
 END_TEST
 
+/* ---- connections while the files change ---- */
+
+#define CONNECTORS    2
+#define CALLS_EACH    60
+#define ROTATIONS_MAX 100000
+
+typedef struct race {
+    kafka_tls *t;
+    const server *s;
+    atomic_int done;  /* connectors finished */
+    atomic_int swaps; /* versions put by the rotator */
+    int failures;     /* under lock */
+    int seen[3];      /* calls seen as a, b, c; under lock */
+    util_err first;   /* the first failure; under lock */
+    pthread_mutex_t lock;
+} race;
+
+static void *connector(void *arg)
+{
+    race *r = arg;
+    char cn[CN_MAX];
+    util_err err;
+
+    for (int i = 0; i < CALLS_EACH; i++) {
+        int rc = call_cn(r->t, r->s, cn, sizeof cn, &err);
+
+        pthread_mutex_lock(&r->lock);
+        if (rc < 0 || strncmp(cn, "client-", 7) != 0 || cn[7] < 'a' || cn[7] > 'c') {
+            if (r->failures++ == 0)
+                util_err_set(&r->first, "call %d: %s", i, rc < 0 ? err.msg : cn);
+        } else {
+            r->seen[cn[7] - 'a']++;
+        }
+        pthread_mutex_unlock(&r->lock);
+    }
+    atomic_fetch_add(&r->done, 1);
+    return NULL;
+}
+
+/* Swaps in a, a mismatched pair, b, a half-written certificate, c, and
+ * again, until the connectors are done. */
+static void *rotator(void *arg)
+{
+    race *r = arg;
+
+    while (atomic_load(&r->done) < CONNECTORS && atomic_load(&r->swaps) < ROTATIONS_MAX) {
+        switch (atomic_fetch_add(&r->swaps, 1) % 5) {
+        case 0:
+            secret_put(&vol, srv_cert, a_cert, a_key);
+            break;
+        case 1:
+            secret_put(&vol, srv_cert, a_cert, b_key);
+            break;
+        case 2:
+            secret_put(&vol, srv_cert, b_cert, b_key);
+            break;
+        case 3:
+            secret_put(&vol, srv_cert, "-----BEGIN CERTIFICATE-----\nMIIB", c_key);
+            break;
+        default:
+            secret_put(&vol, srv_cert, c_cert, c_key);
+            break;
+        }
+        usleep(500);
+    }
+    return NULL;
+}
+
+START_TEST(connections_in_two_threads_while_the_files_rotate)
+{
+    race r = {.failures = 0};
+    pthread_t conns[CONNECTORS], rot;
+    server s;
+
+    server_start(&s, srv_cert, srv_key, client_ca);
+    secret_put(&vol, srv_cert, a_cert, a_key);
+    r.t = tls_from_files();
+    r.s = &s;
+    pthread_mutex_init(&r.lock, NULL);
+    ck_assert_int_eq(pthread_create(&rot, NULL, rotator, &r), 0);
+    for (int i = 0; i < CONNECTORS; i++)
+        ck_assert_int_eq(pthread_create(&conns[i], NULL, connector, &r), 0);
+    for (int i = 0; i < CONNECTORS; i++)
+        pthread_join(conns[i], NULL);
+    pthread_join(rot, NULL);
+    ck_assert_msg(r.failures == 0, "%d of %d calls failed; first: %s", r.failures,
+                  CONNECTORS * CALLS_EACH, r.first.msg);
+    ck_assert_int_eq(r.seen[0] + r.seen[1] + r.seen[2], CONNECTORS * CALLS_EACH);
+    /* The rotation went on throughout, and more than one identity was
+     * seen. */
+    ck_assert_int_ge(atomic_load(&r.swaps), 5);
+    ck_assert_int_ge((r.seen[0] > 0) + (r.seen[1] > 0) + (r.seen[2] > 0), 2);
+    /* Once it stops at a good version, that one is used. */
+    secret_put(&vol, srv_cert, b_cert, b_key);
+    expect_cn(r.t, &s, "client-b");
+    pthread_mutex_destroy(&r.lock);
+    kafka_tls_free(r.t);
+    server_stop(&s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kafka_tls_client_cert");
@@ -473,6 +576,7 @@ int main(void)
     tcase_add_test(tc, a_required_client_certificate_comes_from_files_or_memory);
     tcase_add_test(tc, a_renewed_certificate_is_used_from_the_next_connection);
     tcase_add_test(tc, a_renewed_ca_file_is_trusted_from_the_next_connection);
+    tcase_add_test(tc, connections_in_two_threads_while_the_files_rotate);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
