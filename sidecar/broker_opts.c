@@ -17,8 +17,9 @@ struct sc_broker_dial {
 
 int sc_broker_opts_take(sc_broker_opts *o, int code, const char *arg, util_err *err)
 {
-    static const char *const names[] = {"--broker-ca", "--broker-server-name", "--sasl-mechanism",
-                                        "--sasl-user", "--sasl-password-file"};
+    static const char *const names[] = {
+        "--broker-ca",      "--broker-server-name", "--broker-cert",       "--broker-key",
+        "--sasl-mechanism", "--sasl-user",          "--sasl-password-file"};
 
     if (code < SC_BROKER_OPT_CA || code > SC_BROKER_OPT_PASSWORD_FILE)
         return 1;
@@ -30,6 +31,12 @@ int sc_broker_opts_take(sc_broker_opts *o, int code, const char *arg, util_err *
         break;
     case SC_BROKER_OPT_SERVER_NAME:
         o->server_name = arg;
+        break;
+    case SC_BROKER_OPT_CERT:
+        o->cert_file = arg;
+        break;
+    case SC_BROKER_OPT_KEY:
+        o->key_file = arg;
         break;
     case SC_BROKER_OPT_MECHANISM:
         if (kafka_sasl_mechanism_parse(arg, &o->mechanism, err) != 0)
@@ -50,6 +57,12 @@ int sc_broker_opts_check(const sc_broker_opts *o, util_err *err)
 {
     if (o->server_name != NULL && o->ca_file == NULL)
         return util_err_set(err, "--broker-server-name needs --broker-ca (TLS is off without it)");
+    if (o->cert_file != NULL && o->key_file == NULL)
+        return util_err_set(err, "--broker-cert needs --broker-key");
+    if (o->key_file != NULL && o->cert_file == NULL)
+        return util_err_set(err, "--broker-key needs --broker-cert");
+    if (o->cert_file != NULL && o->ca_file == NULL)
+        return util_err_set(err, "--broker-cert needs --broker-ca (TLS is off without it)");
     if (!o->sasl && (o->user != NULL || o->password_file != NULL))
         return util_err_set(err, "%s needs --sasl-mechanism",
                             o->user != NULL ? "--sasl-user" : "--sasl-password-file");
@@ -64,6 +77,8 @@ const char *sc_broker_opts_given(const sc_broker_opts *o)
 {
     return o->ca_file != NULL         ? "--broker-ca"
            : o->server_name != NULL   ? "--broker-server-name"
+           : o->cert_file != NULL     ? "--broker-cert"
+           : o->key_file != NULL      ? "--broker-key"
            : o->sasl                  ? "--sasl-mechanism"
            : o->user != NULL          ? "--sasl-user"
            : o->password_file != NULL ? "--sasl-password-file"
@@ -76,10 +91,12 @@ void sc_broker_opts_describe(const sc_broker_opts *o, char *buf, size_t size)
 
     if (o->ca_file == NULL)
         n = snprintf(buf, size, "plaintext");
-    else if (o->server_name != NULL)
-        n = snprintf(buf, size, "TLS (CA %s, name %s)", o->ca_file, o->server_name);
     else
-        n = snprintf(buf, size, "TLS (CA %s)", o->ca_file);
+        n = snprintf(buf, size, "TLS (CA %s%s%s%s%s)", o->ca_file,
+                     o->server_name != NULL ? ", name " : "",
+                     o->server_name != NULL ? o->server_name : "",
+                     o->cert_file != NULL ? ", client certificate " : "",
+                     o->cert_file != NULL ? o->cert_file : "");
     if (n < 0 || (size_t)n >= size)
         return;
     if (o->sasl)
@@ -87,6 +104,17 @@ void sc_broker_opts_describe(const sc_broker_opts *o, char *buf, size_t size)
                  kafka_sasl_mechanism_name(o->mechanism), o->user != NULL ? o->user : "?");
     else
         snprintf(buf + n, size - (size_t)n, ", no SASL");
+}
+
+/* The flag behind the setting that kafka_tls_new's err names
+ * ("TLS: key_file '/x': ..." is --broker-key's). */
+static const char *tls_flag(const util_err *err)
+{
+    if (strncmp(err->msg, "TLS: cert_file", 14) == 0)
+        return "--broker-cert";
+    if (strncmp(err->msg, "TLS: key_file", 13) == 0)
+        return "--broker-key";
+    return "--broker-ca";
 }
 
 int sc_broker_dial_new(const sc_broker_opts *o, const char *client_id, sc_broker_dial **out,
@@ -102,11 +130,14 @@ int sc_broker_dial_new(const sc_broker_opts *o, const char *client_id, sc_broker
         return util_err_set(err, "broker settings: out of memory");
     d->opts.client_id = client_id;
     if (o->ca_file != NULL) {
-        kafka_tls_opts t = {.ca_file = o->ca_file, .server_name = o->server_name};
+        kafka_tls_opts t = {.ca_file = o->ca_file,
+                            .cert_file = o->cert_file,
+                            .key_file = o->key_file,
+                            .server_name = o->server_name};
 
         if (kafka_tls_new(&t, &d->tls, err) != 0) {
             sc_broker_dial_free(d);
-            return util_err_prefix(err, "--broker-ca");
+            return util_err_prefix(err, "%s", tls_flag(err));
         }
         d->opts.tls = d->tls;
     }

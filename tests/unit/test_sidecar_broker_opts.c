@@ -1,12 +1,14 @@
 /* The sidecar's broker connection flags (sidecar/broker_opts.h): each flag
  * is taken and a bad or empty value is refused naming the flag; flags that
- * need each other are checked together; the log line names TLS and the
- * SASL user but never the password; the dial settings load the CA and the
- * password file (trailing newline dropped), and a missing or unusable file
- * is named with the flag that gave it. Plaintext without SASL is what no
- * flag at all gives. */
+ * need each other are checked together (a client certificate needs its key
+ * and TLS); the log line names TLS, the client certificate and the SASL
+ * user but never the password; the dial settings load the CA, the client
+ * certificate and the password file (trailing newline dropped), and a
+ * missing or unusable file is named with the flag that gave it. Plaintext
+ * without SASL is what no flag at all gives. */
 #include <check.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,17 +30,20 @@ static int take_all(sc_broker_opts *o, const int *codes, const char *const *valu
 
 START_TEST(each_flag_is_taken)
 {
-    static const int codes[] = {SC_BROKER_OPT_CA, SC_BROKER_OPT_SERVER_NAME,
-                                SC_BROKER_OPT_MECHANISM, SC_BROKER_OPT_USER,
+    static const int codes[] = {SC_BROKER_OPT_CA,           SC_BROKER_OPT_SERVER_NAME,
+                                SC_BROKER_OPT_CERT,         SC_BROKER_OPT_KEY,
+                                SC_BROKER_OPT_MECHANISM,    SC_BROKER_OPT_USER,
                                 SC_BROKER_OPT_PASSWORD_FILE};
-    static const char *const values[] = {"/ca.pem", "kafka-0.example", "scram-sha-256", "berth",
-                                         "/pw"};
+    static const char *const values[] = {"/ca.pem",       "kafka-0.example", "/tls.crt", "/tls.key",
+                                         "scram-sha-256", "berth",           "/pw"};
     sc_broker_opts o = {0};
     util_err err = {{0}};
 
-    ck_assert_int_eq(take_all(&o, codes, values, 5, &err), 0);
+    ck_assert_int_eq(take_all(&o, codes, values, 7, &err), 0);
     ck_assert_str_eq(o.ca_file, "/ca.pem");
     ck_assert_str_eq(o.server_name, "kafka-0.example");
+    ck_assert_str_eq(o.cert_file, "/tls.crt");
+    ck_assert_str_eq(o.key_file, "/tls.key");
     ck_assert(o.sasl);
     ck_assert_int_eq(o.mechanism, KAFKA_SASL_SCRAM_SHA_256); /* any case, as Kafka spells it */
     ck_assert_str_eq(o.user, "berth");
@@ -64,6 +69,8 @@ START_TEST(bad_values_name_the_flag)
         {SC_BROKER_OPT_MECHANISM, "", "--sasl-mechanism: empty value"},
         {SC_BROKER_OPT_CA, "", "--broker-ca: empty value"},
         {SC_BROKER_OPT_SERVER_NAME, "", "--broker-server-name: empty value"},
+        {SC_BROKER_OPT_CERT, "", "--broker-cert: empty value"},
+        {SC_BROKER_OPT_KEY, NULL, "--broker-key: empty value"},
         {SC_BROKER_OPT_USER, "", "--sasl-user: empty value"},
         {SC_BROKER_OPT_PASSWORD_FILE, "", "--sasl-password-file: empty value"},
     };
@@ -88,6 +95,18 @@ START_TEST(flags_that_need_each_other)
         const char *want;
     } cases[] = {
         {{SC_BROKER_OPT_SERVER_NAME}, {"kafka-0"}, 1, "--broker-server-name needs --broker-ca"},
+        {{SC_BROKER_OPT_CA, SC_BROKER_OPT_CERT},
+         {"/ca.pem", "/tls.crt"},
+         2,
+         "--broker-cert needs --broker-key"},
+        {{SC_BROKER_OPT_CA, SC_BROKER_OPT_KEY},
+         {"/ca.pem", "/tls.key"},
+         2,
+         "--broker-key needs --broker-cert"},
+        {{SC_BROKER_OPT_CERT, SC_BROKER_OPT_KEY},
+         {"/tls.crt", "/tls.key"},
+         2,
+         "--broker-cert needs --broker-ca"},
         {{SC_BROKER_OPT_USER}, {"berth"}, 1, "--sasl-user needs --sasl-mechanism"},
         {{SC_BROKER_OPT_PASSWORD_FILE}, {"/pw"}, 1, "--sasl-password-file needs --sasl-mechanism"},
         {{SC_BROKER_OPT_MECHANISM}, {"PLAIN"}, 1, "--sasl-mechanism needs --sasl-user"},
@@ -244,6 +263,75 @@ START_TEST(unusable_files_are_named)
 }
 END_TEST
 
+/* A client certificate from a test CA, with the CA that signed the
+ * broker's: loaded, described in the log line by its file (never the key),
+ * and a file that does not do is named with its flag. */
+START_TEST(a_client_certificate_loads_with_the_ca)
+{
+    char *dir = tmpdir_new(), *ca_cert, *ca_key, *cert, *key, *other_cert, *other_key, line[512];
+    char *ca, *crt, *kpath, *wrong, want[512];
+    sc_broker_opts o = {0};
+    sc_broker_dial *d = NULL;
+    util_err err = {{0}};
+
+    pki_self_signed("berth test CA", &ca_cert, &ca_key);
+    pki_issue_client(ca_cert, ca_key, "berth-sidecar", NULL, &cert, &key);
+    pki_issue_client(ca_cert, ca_key, "someone else", NULL, &other_cert, &other_key);
+    tmpdir_writef(dir, "ca.crt", "%s", ca_cert);
+    tmpdir_writef(dir, "tls.crt", "%s", cert);
+    tmpdir_writef(dir, "tls.key", "%s", key);
+    tmpdir_writef(dir, "other.key", "%s", other_key);
+    ca = tmpdir_path(dir, "ca.crt");
+    crt = tmpdir_path(dir, "tls.crt");
+    kpath = tmpdir_path(dir, "tls.key");
+    wrong = tmpdir_path(dir, "other.key");
+
+    o.ca_file = ca;
+    o.cert_file = crt;
+    o.key_file = kpath;
+    ck_assert_int_eq(sc_broker_opts_check(&o, &err), 0);
+    ck_assert_msg(sc_broker_dial_new(&o, "berth-sidecar", &d, &err) == 0, "%s", err.msg);
+    ck_assert_ptr_nonnull(sc_broker_dial_opts(d)->tls);
+    sc_broker_dial_free(d);
+    sc_broker_opts_describe(&o, line, sizeof line);
+    snprintf(want, sizeof want, "TLS (CA %s, client certificate %s), no SASL", ca, crt);
+    ck_assert_str_eq(line, want);
+    o.server_name = "kafka-0.example";
+    sc_broker_opts_describe(&o, line, sizeof line);
+    snprintf(want, sizeof want, "TLS (CA %s, name kafka-0.example, client certificate %s), no SASL",
+             ca, crt);
+    ck_assert_str_eq(line, want);
+    ck_assert_ptr_null(strstr(line, "tls.key"));
+
+    o.key_file = wrong; /* another certificate's key */
+    ck_assert_int_eq(sc_broker_dial_new(&o, NULL, &d, &err), -1);
+    ck_assert_ptr_null(d);
+    snprintf(want, sizeof want, "--broker-key: TLS: key_file '%s': key values mismatch", wrong);
+    ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+    o.key_file = kpath;
+    o.cert_file = "/nonexistent/tls.crt";
+    ck_assert_int_eq(sc_broker_dial_new(&o, NULL, &d, &err), -1);
+    ck_assert_str_eq(err.msg, "--broker-cert: TLS: cert_file '/nonexistent/tls.crt': No such file "
+                              "or directory");
+    o.cert_file = kpath; /* a key, not a certificate */
+    ck_assert_int_eq(sc_broker_dial_new(&o, NULL, &d, &err), -1);
+    ck_assert_msg(strncmp(err.msg, "--broker-cert: TLS: cert_file ", 30) == 0, "%s", err.msg);
+    ck_assert_ptr_null(d);
+
+    free(ca);
+    free(crt);
+    free(kpath);
+    free(wrong);
+    free(ca_cert);
+    free(ca_key);
+    free(cert);
+    free(key);
+    free(other_cert);
+    free(other_key);
+    tmpdir_remove(dir);
+}
+END_TEST
+
 /* The entries a subcommand puts in its getopt_long table, parsed as run
  * parses them. */
 START_TEST(longopts_parse_through_getopt)
@@ -263,6 +351,9 @@ START_TEST(longopts_parse_through_getopt)
                     "/pw",
                     "--broker-ca",
                     "/ca.pem",
+                    "--broker-cert",
+                    "/tls.crt",
+                    "--broker-key=/tls.key",
                     NULL};
     sc_broker_opts o = {0};
     util_err err = {{0}};
@@ -270,7 +361,7 @@ START_TEST(longopts_parse_through_getopt)
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(10, argv, "+", longopts, NULL)) != -1) {
+    while ((c = getopt_long(13, argv, "+", longopts, NULL)) != -1) {
         int rc = sc_broker_opts_take(&o, c, optarg, &err);
         ck_assert_int_ge(rc, 0);
         others += rc;
@@ -280,8 +371,12 @@ START_TEST(longopts_parse_through_getopt)
     ck_assert_str_eq(o.user, "u");
     ck_assert_str_eq(o.password_file, "/pw");
     ck_assert_str_eq(o.ca_file, "/ca.pem");
+    ck_assert_str_eq(o.cert_file, "/tls.crt");
+    ck_assert_str_eq(o.key_file, "/tls.key");
     ck_assert_int_eq(sc_broker_opts_check(&o, &err), 0);
     ck_assert_ptr_nonnull(strstr(SC_BROKER_USAGE, "--sasl-password-file FILE"));
+    ck_assert_ptr_nonnull(strstr(SC_BROKER_USAGE, "--broker-cert FILE"));
+    ck_assert_ptr_nonnull(strstr(SC_BROKER_USAGE, "--broker-key FILE"));
 }
 END_TEST
 
@@ -298,6 +393,7 @@ int main(void)
     tcase_add_test(tc, no_flags_is_plaintext_without_sasl);
     tcase_add_test(tc, tls_and_scram_load_ca_and_password);
     tcase_add_test(tc, unusable_files_are_named);
+    tcase_add_test(tc, a_client_certificate_loads_with_the_ca);
     tcase_add_test(tc, longopts_parse_through_getopt);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
