@@ -13,6 +13,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "util/base64.h"
+
 #define NONCE_BYTES 24
 
 struct kafka_scram {
@@ -49,41 +51,22 @@ static char *str_printf(const char *fmt, ...)
     return s;
 }
 
-/* Standard base64 of p[0..n) into a new string. */
-static char *b64_encode(const unsigned char *p, size_t n)
+/* Decodes base64 s[0..n) into out (room for size bytes). Returns the
+ * decoded length, or -1 if s is not base64, holds nothing or does not fit. */
+static int b64_decode(const char *s, size_t n, unsigned char *out, size_t size)
 {
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    char *buf;
+    size_t len;
 
-    if (out != NULL)
-        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-    return out;
-}
-
-/* Decodes padded standard base64 s[0..n) into out (room for n bytes).
- * Returns the decoded length, or -1 if s is not base64. */
-static int b64_decode(const char *s, size_t n, unsigned char *out)
-{
-    size_t i, pad = 0;
-    int got;
-
-    if (n == 0 || n % 4 != 0 || n > 4096)
+    if (util_base64_decode(s, n, &buf, &len) != 0)
         return -1;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '=' && i >= n - 2) {
-            pad++;
-            continue;
-        }
-        if (pad > 0)
-            return -1; /* data after padding */
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/'))
-            return -1;
+    if (len > size) {
+        free(buf);
+        return -1;
     }
-    got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-    if (got < 0 || (size_t)got < pad)
-        return -1;
-    return got - (int)pad;
+    memcpy(out, buf, len);
+    free(buf);
+    return (int)len;
 }
 
 const char *kafka_scram_mechanism(kafka_scram_hash hash)
@@ -143,7 +126,7 @@ int kafka_scram_new(kafka_scram_hash hash, const char *user, const char *passwor
             kafka_scram_free(s);
             return util_err_set(err, "SCRAM: no random bytes for the nonce");
         }
-        s->nonce = b64_encode(raw, sizeof raw);
+        s->nonce = util_base64_encode(raw, sizeof raw);
     }
     if (s->password != NULL && s->nonce != NULL)
         s->client_first = str_printf("n,,n=%s,r=%s", name, s->nonce);
@@ -270,7 +253,7 @@ int kafka_scram_server_first(kafka_scram *s, const void *msgv, size_t len, util_
         return util_err_set(err, "SCRAM server-first message: nonce is not printable ASCII");
     if (r.len <= nlen || memcmp(r.val, s->nonce, nlen) != 0)
         return util_err_set(err, "SCRAM server-first message: nonce does not extend ours");
-    salt_len = b64_decode(sa.val, sa.len, salt);
+    salt_len = b64_decode(sa.val, sa.len, salt, sizeof salt);
     if (salt_len <= 0)
         return util_err_set(err, "SCRAM server-first message: salt is not base64");
     for (i = 0; i < ia.len; i++) {
@@ -304,7 +287,7 @@ int kafka_scram_server_first(kafka_scram *s, const void *msgv, size_t len, util_
     }
     for (i = 0; i < s->dlen; i++)
         proof[i] = client_key[i] ^ client_sig[i];
-    proof64 = b64_encode(proof, s->dlen);
+    proof64 = util_base64_encode(proof, s->dlen);
     if (proof64 != NULL)
         s->client_final = str_printf("%s,p=%s", final_bare, proof64);
     if (s->client_final == NULL) {
@@ -341,7 +324,7 @@ int kafka_scram_server_final(kafka_scram *s, const void *msgv, size_t len, util_
     if (a.name != 'v')
         return util_err_set(err, "SCRAM server-final message: neither a verifier (v=) nor an "
                                  "error (e=)");
-    n = b64_decode(a.val, a.len, sig);
+    n = b64_decode(a.val, a.len, sig, sizeof sig);
     if (n < 0)
         return util_err_set(err, "SCRAM server-final message: verifier is not base64");
     if ((size_t)n != s->dlen || CRYPTO_memcmp(sig, s->server_sig, s->dlen) != 0)

@@ -8,6 +8,7 @@
  * part is unused, as it does for kubectl. */
 #include "kube/config.h"
 #include "kube/config_int.h"
+#include "util/base64.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,62 +126,6 @@ static int read_file(const char *path, char **out, size_t *len, util_err *err)
     return 0;
 fail:
     close(fd);
-    free(buf);
-    return -1;
-}
-
-/* Strict RFC 4648 base64 with padding. Line breaks are skipped, as Go's
- * decoder (which kubectl uses) skips them; anything else outside the
- * alphabet, or a length that is not a multiple of four, is an error. The
- * output is NUL-terminated. */
-static int b64_decode(const char *in, size_t inlen, char **out, size_t *outlen)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned char *buf;
-    unsigned char quad[4];
-    size_t n = 0, q = 0, o = 0, pad = 0;
-
-    buf = malloc(inlen / 4 * 3 + 3);
-    if (buf == NULL)
-        return -1;
-    for (size_t i = 0; i < inlen; i++) {
-        unsigned char c = (unsigned char)in[i];
-        const char *p;
-
-        if (c == '\r' || c == '\n')
-            continue;
-        if (pad > 0 && c != '=')
-            goto bad; /* data after padding */
-        if (c == '=') {
-            if (q < 2)
-                goto bad; /* "=" may only fill the last two places */
-            pad++;
-            quad[q++] = 0;
-        } else {
-            if (c == '\0' || (p = strchr(alphabet, c)) == NULL)
-                goto bad;
-            quad[q++] = (unsigned char)(p - alphabet);
-        }
-        n++;
-        if (q == 4) {
-            buf[o++] = (unsigned char)(quad[0] << 2 | quad[1] >> 4);
-            buf[o++] = (unsigned char)(quad[1] << 4 | quad[2] >> 2);
-            buf[o++] = (unsigned char)(quad[2] << 6 | quad[3]);
-            q = 0;
-            if (pad > 0) {
-                o -= pad;
-                pad = 3; /* no further group may follow */
-            }
-        }
-    }
-    if (q != 0 || n == 0)
-        goto bad;
-    buf[o] = '\0';
-    *out = (char *)buf;
-    *outlen = o;
-    return 0;
-bad:
     free(buf);
     return -1;
 }
@@ -532,7 +477,7 @@ static int get_pem(kc_file *f, yaml_node_t *map, const char *file_key, const cha
     }
     if (data != NULL) {
         *which = data_key;
-        if (b64_decode(data, strlen(data), out, len) != 0) {
+        if (util_base64_decode(data, strlen(data), out, len) != 0) {
             util_err_set(err, "%s: invalid base64", data_key);
             goto out;
         }
@@ -619,18 +564,6 @@ static int load_cluster(kc_file *f, yaml_node_t *map, kube_config *cfg, util_err
     return 0;
 }
 
-/* Base64 of len bytes, a new string, or NULL when out of memory. */
-static char *b64_encode(const char *in, size_t len)
-{
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-    if (out != NULL && len <= INT_MAX)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
-    else if (out != NULL)
-        out[0] = '\0';
-    return out;
-}
-
 /* KUBERNETES_EXEC_INFO: an ExecCredential with only its spec, telling the
  * plugin it has no terminal and, if the kubeconfig allows, which cluster
  * the credential is for. */
@@ -652,7 +585,7 @@ static char *exec_info(const char *api_version, bool provide_cluster, const kube
         if (ok && cfg->insecure)
             ok = cJSON_AddTrueToObject(cl, "insecure-skip-tls-verify") != NULL;
         if (ok && cfg->ca_pem != NULL)
-            ok = (ca = b64_encode(cfg->ca_pem, cfg->ca_pem_len)) != NULL &&
+            ok = (ca = util_base64_encode(cfg->ca_pem, cfg->ca_pem_len)) != NULL &&
                  cJSON_AddStringToObject(cl, "certificate-authority-data", ca) != NULL;
     }
     if (ok)
