@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
+#include "cluster_tls.h"
 #include "cmd.h"
 #include "configmap.h"
 #include "files.h"
@@ -157,6 +159,46 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
     return 0;
 }
 
+/* The broker's certificate for the cluster's mutual TLS (cluster_tls.h):
+ * 0 written, 1 waiting with why set, -1 failed. */
+static int take_cluster_tls(const init_opts *o, kube_client *kc, const sc_render_result *r,
+                            char *why, size_t why_size, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st;
+    cJSON *secret = NULL;
+    int rc;
+
+    if (kube_path(path, sizeof path, "v1", "secrets", o->ns, r->cluster_tls_secret, NULL) != 0)
+        return util_err_set(err, "Secret %s/%s: not a valid name", o->ns, r->cluster_tls_secret);
+    memset(&st, 0, sizeof st);
+    rc = kube_get(kc, path, &secret, &st, err);
+    if (rc != 0) {
+        if (rc == KUBE_ERR_STATUS && st.code == 404)
+            snprintf(why, why_size, "Secret %s/%s does not exist yet", o->ns,
+                     r->cluster_tls_secret);
+        else
+            snprintf(why, why_size, "cannot read the Secret %s/%s: %.200s", o->ns,
+                     r->cluster_tls_secret, err->msg);
+        return 1;
+    }
+    {
+        const char *hosts[SC_MAX_LISTENERS + 1];
+        size_t n = 0;
+
+        hosts[n++] = r->pod_dns;
+        for (int i = 0; i < r->ncert_hosts; i++)
+            hosts[n++] = r->cert_hosts[i];
+        rc = sc_cluster_tls_take(secret, o->pod, hosts, n, (long long)time(NULL), o->config_dir,
+                                 why, why_size, err);
+    }
+    cJSON_Delete(secret);
+    if (rc == 0)
+        util_info("took this broker's certificate for %s from the Secret %s/%s", r->pod_dns, o->ns,
+                  r->cluster_tls_secret);
+    return rc;
+}
+
 /* One try: read the ConfigMap, render, and write if everything is known. */
 static attempt_rc attempt(const init_opts *o, kube_client *kc, const sc_render_input *base,
                           char *why, size_t why_size, util_err *err)
@@ -201,6 +243,9 @@ static attempt_rc attempt(const init_opts *o, kube_client *kc, const sc_render_i
     } else if (strcmp(r.cluster, o->cluster) != 0 || strcmp(r.namespace, o->ns) != 0) {
         util_err_set(err, "ConfigMap %s/%s: cluster.json describes cluster %s/%s, not %s/%s", o->ns,
                      o->cm_name, r.namespace, r.cluster, o->ns, o->cluster);
+    } else if (r.cluster_tls_secret[0] != '\0' &&
+               (rc = take_cluster_tls(o, kc, &r, why, why_size, err)) != 0) {
+        out = rc > 0 ? ATTEMPT_WAIT : ATTEMPT_FAIL;
     } else if (write_outputs(o, &in, &r, err) == 0) {
         out = ATTEMPT_DONE;
     }

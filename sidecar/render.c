@@ -394,8 +394,8 @@ static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **
         return fail(err, &w, "name",
                     "\"%.64s\" is not a lower-case DNS label of at most %zu characters", s,
                     sizeof l->name - 1);
-    if (strcmp(s, "controller") == 0)
-        return fail(err, &w, "name", "\"controller\" is reserved for the KRaft controller");
+    if (strcmp(s, "controller") == 0 || strcmp(s, "replication") == 0)
+        return fail(err, &w, "name", "\"%s\" is reserved for berth's own listener", s);
     snprintf(l->name, sizeof l->name, "%s", s);
     for (i = 0; s[i] != '\0'; i++)
         l->upper[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i]);
@@ -441,6 +441,17 @@ static int parse_listener(const cJSON *j, size_t idx, sc_model *m, const char **
         snprintf(l->mechanism, sizeof l->mechanism, "%s", mechanisms[i]);
     } else if (s != NULL) {
         return fail(err, &w, "saslMechanism", "not allowed with securityProtocol %s", l->protocol);
+    }
+
+    {
+        const cJSON *cc = cJSON_GetObjectItemCaseSensitive(j, "clusterCert");
+
+        if (cc != NULL && !cJSON_IsBool(cc))
+            return fail(err, &w, "clusterCert", "must be true or false, got %s", kind_of(cc));
+        l->cluster_cert = cJSON_IsTrue(cc);
+        if (l->cluster_cert && !l->tls)
+            return fail(err, &w, "clusterCert", "needs securityProtocol SSL or SASL_SSL, not %s",
+                        l->protocol);
     }
 
     if (get_str(j, "hostTemplate", true, tmpl, &w, err) < 0)
@@ -562,6 +573,40 @@ static int parse_voter_list(const cJSON *root, const char *key, const sc_model *
     return 0;
 }
 
+/* clusterTLS: {secret, replicationPort}, optional: mutual TLS between the
+ * brokers with certificates from the named Secret. The replication port
+ * must be free like the controller's. */
+static int parse_cluster_tls(const cJSON *root, sc_model *m, size_t nlisteners,
+                             sc_render_result *out, util_err *err)
+{
+    const cJSON *t;
+    const char *secret;
+    long v;
+    where w = {"", ""};
+
+    where_at(&w, "cluster.json");
+    if (get_obj(root, "clusterTLS", true, &t, &w, err) != 0)
+        return -1;
+    if (t == NULL)
+        return 0;
+    where_prefix(&w, "clusterTLS.");
+    if (get_str(t, "secret", false, &secret, &w, err) != 0)
+        return -1;
+    if (!is_dns_name(secret, false))
+        return fail(err, &w, "secret", "\"%.64s\" is not a Secret's name", secret);
+    if (get_int(t, "replicationPort", 1, 65535, false, &v, &w, err) != 0)
+        return -1;
+    for (size_t i = 0; i < nlisteners; i++)
+        if (m->listeners[i].port == v)
+            return fail(err, &w, "replicationPort", "%ld is also the port of listeners[%zu]", v, i);
+    if (v == m->controller_port || (m->flavor == SC_FLAVOR_REDPANDA && v == SC_REDPANDA_ADMIN_PORT))
+        return fail(err, &w, "replicationPort", "%ld is already taken by the %s", v,
+                    v == m->controller_port ? "controllerPort" : "admin API");
+    m->replication_port = (int)v;
+    snprintf(out->cluster_tls_secret, sizeof out->cluster_tls_secret, "%s", secret);
+    return 0;
+}
+
 static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, const char **tmpls,
                          util_err *err)
 {
@@ -651,6 +696,13 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
     where_prefix(&w, "%s", "");
     if (n == 0)
         return fail(err, &w, "listeners", "empty; exactly one internal listener is needed");
+    if (parse_cluster_tls(root, m, n, out, err) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (m->listeners[i].cluster_cert && m->replication_port == 0) {
+            where_prefix(&w, "listeners[%zu].", i);
+            return fail(err, &w, "clusterCert", "needs clusterTLS (the cluster CA's Secret)");
+        }
     if (internals != 1)
         return fail(err, &w, "listeners",
                     "%zu listeners have type internal; exactly one must (it carries "
@@ -894,6 +946,11 @@ void sc_tls_ca_path(const char *config_dir, const char *listener, char *buf, siz
     snprintf(buf, size, "%s/tls/%s-ca.pem", config_dir, listener);
 }
 
+void sc_cluster_tls_path(const char *config_dir, const char *file, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/" SC_CLUSTER_TLS_SUBDIR "/%s", config_dir, file);
+}
+
 /* ---- the whole ---- */
 
 int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
@@ -939,8 +996,9 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
         goto out;
     out->broker_id = m.broker_id;
     out->voter = m.voter;
+    sc_pod_dns(&m, m.broker_id, out->pod_dns, sizeof out->pod_dns);
     for (size_t i = 0; i < m.nlisteners; i++)
-        if (m.listeners[i].tls)
+        if (m.listeners[i].tls && !m.listeners[i].cluster_cert)
             snprintf(out->tls_listeners[out->ntls++], sizeof out->tls_listeners[0], "%s",
                      m.listeners[i].name);
 
@@ -969,6 +1027,11 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
         rc = why.oom ? -1 : SC_RENDER_WAITING;
         goto out;
     }
+
+    for (size_t i = 0; i < m.nlisteners; i++)
+        if (m.listeners[i].cluster_cert)
+            snprintf(out->cert_hosts[out->ncert_hosts++], sizeof out->cert_hosts[0], "%s",
+                     m.listeners[i].adv_host);
 
     if (m.flavor == SC_FLAVOR_KAFKA) {
         sc_strbuf jvm = SC_STRBUF_INIT;

@@ -37,6 +37,16 @@ typedef enum sc_flavor {
  * lookup, found or not, in seconds (render_kafka.c says why). */
 #define SC_KAFKA_JAVA_SECURITY "java.security"
 #define SC_KAFKA_JVM_DNS_TTL_S 5
+/* Mutual TLS between the brokers (docs/security.md): the operator keeps
+ * every broker's certificate and key in one Secret that cluster.json names
+ * (clusterTLS.secret), as "<pod>.crt" and "<pod>.key" beside the cluster
+ * CA's "ca.crt"; init writes this broker's pair into the config directory,
+ * in SC_CLUSTER_TLS_SUBDIR, as the files below. */
+#define SC_CLUSTER_TLS_SUBDIR   "cluster-tls"
+#define SC_CLUSTER_TLS_KEYSTORE "keystore.pem" /* PKCS#8 key + chain (Kafka) */
+#define SC_CLUSTER_TLS_CERT     "cert.pem"     /* the chain alone (Redpanda) */
+#define SC_CLUSTER_TLS_KEY      "key.pem"      /* the key alone, PKCS#8 (Redpanda) */
+#define SC_CLUSTER_TLS_CA       "ca.pem"       /* the CAs trusted for peers */
 /* Redpanda's admin API (maintenance mode, health) listens here. */
 #define SC_REDPANDA_ADMIN_PORT 9644
 /* The largest document accepted (a ConfigMap holds at most 1 MiB in all). */
@@ -82,6 +92,15 @@ typedef struct sc_render_result {
      * key bundle for each (sc_tls_bundle_path). */
     char tls_listeners[SC_MAX_LISTENERS][32];
     int ntls;
+    /* Mutual TLS between brokers: the Secret holding this broker's
+     * certificate ("" when cluster.json asks for none), and the name the
+     * certificate must carry (the pod DNS name its peers dial). */
+    char cluster_tls_secret[254];
+    char pod_dns[254];
+    /* The addresses this broker advertises on listeners served with that
+     * certificate (clusterCert): it must name them too. */
+    char cert_hosts[SC_MAX_LISTENERS][254];
+    int ncert_hosts;
 } sc_render_result;
 
 /* sc_render's outcome when an address is not known yet. */
@@ -105,6 +124,9 @@ int sc_broker_id_from_pod(const char *cluster, const char *pod, int *id, util_er
  * writes into the config directory. */
 void sc_tls_bundle_path(const char *config_dir, const char *listener, char *buf, size_t size);
 void sc_tls_ca_path(const char *config_dir, const char *listener, char *buf, size_t size);
+
+/* <config_dir>/SC_CLUSTER_TLS_SUBDIR/<file>. */
+void sc_cluster_tls_path(const char *config_dir, const char *file, char *buf, size_t size);
 
 /* "kafka" or "redpanda". */
 const char *sc_flavor_name(sc_flavor f);

@@ -29,6 +29,7 @@ typedef struct sc_listener {
     sc_listener_type type;
     char protocol[16];              /* PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL */
     bool tls;                       /* SSL or SASL_SSL */
+    bool cluster_cert;              /* served with the broker's certificate from the cluster CA */
     char mechanism[16];             /* SASL_*: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; else "" */
     char adv_host[SC_HOST_MAX + 1]; /* what it advertises */
     bool adv_host_ipv6;             /* adv_host is an IPv6 literal (Kafka brackets it) */
@@ -49,6 +50,9 @@ typedef struct sc_model {
     const char *domain;    /* cluster domain, e.g. cluster.local */
     int controllers;       /* Kafka: voters 0..n-1; Redpanda: seed servers 0..n-1 */
     int controller_port;   /* Kafka: CONTROLLER listener; Redpanda: RPC server */
+    /* Mutual TLS between brokers (clusterTLS in cluster.json): Kafka's
+     * REPLICATION listener port, 0 when off. */
+    int replication_port;
     int broker_id;
     bool voter;
     sc_listener listeners[SC_MAX_LISTENERS];

@@ -4,6 +4,12 @@
  * protocol of each, the rack and the spec's own settings, sorted so the file
  * is the same whenever the inputs are.
  *
+ * With clusterTLS, the brokers talk to each other only over mutual TLS:
+ * the CONTROLLER listener and a REPLICATION listener of berth's own (the
+ * inter-broker one) want a client certificate from the cluster CA, and
+ * present this broker's, whose name is the pod DNS name its peers dial.
+ * The spec's listeners, the internal one too, stay as the user set them.
+ *
  * Kafka reads the file with java.util.Properties, i.e. as ISO-8859-1 with
  * backslash escapes, so values are escaped the way Properties.store would:
  * backslashes doubled, control characters and everything beyond ASCII as
@@ -85,10 +91,16 @@ static void put_security(const sc_model *m, sc_strbuf *b)
     for (size_t i = 0; i < m->nlisteners; i++) {
         l = &m->listeners[i];
         if (l->tls) {
-            sc_tls_bundle_path(m->config_dir, l->name, path, sizeof path);
+            if (l->cluster_cert)
+                sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEYSTORE, path, sizeof path);
+            else
+                sc_tls_bundle_path(m->config_dir, l->name, path, sizeof path);
             sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.type=PEM\n", l->name);
             sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.location=%s\n", l->name, path);
-            sc_tls_ca_path(m->config_dir, l->name, path, sizeof path);
+            if (l->cluster_cert)
+                sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CA, path, sizeof path);
+            else
+                sc_tls_ca_path(m->config_dir, l->name, path, sizeof path);
             sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.type=PEM\n", l->name);
             sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.location=%s\n", l->name, path);
         }
@@ -122,9 +134,25 @@ static void put_security(const sc_model *m, sc_strbuf *b)
             sc_strbuf_reset(&v);
         }
         sc_strbuf_append(b, "\n");
-        if (i == m->internal)
+        if (i == m->internal && m->replication_port == 0)
             sc_strbuf_appendf(b, "sasl.mechanism.inter.broker.protocol=%s\n", l->mechanism);
     }
+}
+
+/* The cluster's mutual TLS on one of berth's own listeners (lower-case
+ * name): this broker's key store, the cluster CA as trust store, and a
+ * client certificate required of whoever connects. */
+static void put_cluster_tls(const sc_model *m, const char *name, sc_strbuf *b)
+{
+    char path[1024];
+
+    sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEYSTORE, path, sizeof path);
+    sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.type=PEM\n", name);
+    sc_strbuf_appendf(b, "listener.name.%s.ssl.keystore.location=%s\n", name, path);
+    sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CA, path, sizeof path);
+    sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.type=PEM\n", name);
+    sc_strbuf_appendf(b, "listener.name.%s.ssl.truststore.location=%s\n", name, path);
+    sc_strbuf_appendf(b, "listener.name.%s.ssl.client.auth=required\n", name);
 }
 
 void sc_render_kafka(const sc_model *m, sc_strbuf *b)
@@ -153,6 +181,8 @@ void sc_render_kafka(const sc_model *m, sc_strbuf *b)
         l = &m->listeners[i];
         sc_strbuf_appendf(b, "%s%s://0.0.0.0:%d", i > 0 ? "," : "", l->upper, l->port);
     }
+    if (m->replication_port > 0)
+        sc_strbuf_appendf(b, ",REPLICATION://0.0.0.0:%d", m->replication_port);
     if (m->voter)
         sc_strbuf_appendf(b, ",CONTROLLER://0.0.0.0:%d", m->controller_port);
 
@@ -162,18 +192,26 @@ void sc_render_kafka(const sc_model *m, sc_strbuf *b)
         sc_strbuf_appendf(b, "%s%s://", i > 0 ? "," : "", l->upper);
         put_endpoint(b, l->adv_host, l->adv_host_ipv6, l->adv_port);
     }
-    if (m->voter) {
-        sc_pod_dns(m, m->broker_id, dns, sizeof dns);
+    sc_pod_dns(m, m->broker_id, dns, sizeof dns);
+    if (m->replication_port > 0)
+        sc_strbuf_appendf(b, ",REPLICATION://%s:%d", dns, m->replication_port);
+    if (m->voter)
         sc_strbuf_appendf(b, ",CONTROLLER://%s:%d", dns, m->controller_port);
-    }
 
     sc_strbuf_append(b, "\nlistener.security.protocol.map=");
     for (i = 0; i < m->nlisteners; i++) {
         l = &m->listeners[i];
         sc_strbuf_appendf(b, "%s:%s,", l->upper, l->protocol);
     }
-    sc_strbuf_append(b, "CONTROLLER:PLAINTEXT\n");
-    sc_strbuf_appendf(b, "inter.broker.listener.name=%s\n", m->listeners[m->internal].upper);
+    if (m->replication_port > 0) {
+        sc_strbuf_append(b, "REPLICATION:SSL,CONTROLLER:SSL\n");
+        sc_strbuf_append(b, "inter.broker.listener.name=REPLICATION\n");
+        put_cluster_tls(m, "controller", b);
+        put_cluster_tls(m, "replication", b);
+    } else {
+        sc_strbuf_append(b, "CONTROLLER:PLAINTEXT\n");
+        sc_strbuf_appendf(b, "inter.broker.listener.name=%s\n", m->listeners[m->internal].upper);
+    }
     put_security(m, b);
     sc_strbuf_append(b, "log.dirs=");
     put_value(b, m->data_dir);

@@ -70,6 +70,21 @@ void sc_render_redpanda(const sc_model *m, sc_strbuf *b)
     sc_strbuf_append(b, "  advertised_rpc_api:\n");
     sc_pod_dns(m, m->broker_id, dns, sizeof dns);
     put_endpoint(b, "    ", dns, m->controller_port);
+    if (m->replication_port > 0) {
+        /* clusterTLS: the RPC between brokers over mutual TLS, with this
+         * broker's certificate from the cluster CA (Redpanda dials its
+         * peers with the same one). */
+        char path[1024];
+
+        sc_strbuf_append(b, "  rpc_server_tls:\n    enabled: true\n");
+        sc_strbuf_append(b, "    require_client_auth: true\n");
+        sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CERT, path, sizeof path);
+        sc_strbuf_appendf(b, "    cert_file: %s\n", path);
+        sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEY, path, sizeof path);
+        sc_strbuf_appendf(b, "    key_file: %s\n", path);
+        sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CA, path, sizeof path);
+        sc_strbuf_appendf(b, "    truststore_file: %s\n", path);
+    }
 
     sc_strbuf_append(b, "  kafka_api:\n");
     for (i = 0; i < m->nlisteners; i++) {
@@ -94,8 +109,17 @@ void sc_render_redpanda(const sc_model *m, sc_strbuf *b)
             if (!l->tls)
                 continue;
             sc_strbuf_appendf(b, "    - name: %s\n      enabled: true\n", l->name);
-            sc_strbuf_appendf(b, "      cert_file: %s/%s/tls.crt\n", m->tls_dir, l->name);
-            sc_strbuf_appendf(b, "      key_file: %s/%s/tls.key\n", m->tls_dir, l->name);
+            if (l->cluster_cert) {
+                char path[1024];
+
+                sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CERT, path, sizeof path);
+                sc_strbuf_appendf(b, "      cert_file: %s\n", path);
+                sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEY, path, sizeof path);
+                sc_strbuf_appendf(b, "      key_file: %s\n", path);
+            } else {
+                sc_strbuf_appendf(b, "      cert_file: %s/%s/tls.crt\n", m->tls_dir, l->name);
+                sc_strbuf_appendf(b, "      key_file: %s/%s/tls.key\n", m->tls_dir, l->name);
+            }
             sc_strbuf_append(b, "      require_client_auth: false\n");
         }
     }

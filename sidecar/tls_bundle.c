@@ -55,14 +55,32 @@ static int write_bio(BIO *b, const char *path, util_err *err)
     return sc_file_write(path, data, (size_t)n, 0640, err);
 }
 
+/* The PKCS#8 form of the PEM private key key_pem[0..key_len), into out;
+ * what names it in messages. */
+static int append_pkcs8(BIO *out, const char *key_pem, size_t key_len, const char *what,
+                        util_err *err)
+{
+    BIO *in = BIO_new_mem_buf(key_pem, (int)key_len);
+    EVP_PKEY *key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+    int rc = 0;
+
+    ERR_clear_error();
+    if (key == NULL)
+        rc = util_err_set(err, "%s: not an unencrypted PEM private key", what);
+    else if (PEM_write_bio_PKCS8PrivateKey(out, key, NULL, NULL, 0, NULL, NULL) != 1)
+        rc = util_err_set(err, "%s: cannot write it as PKCS#8", what);
+    EVP_PKEY_free(key);
+    BIO_free(in);
+    return rc;
+}
+
 int sc_tls_bundle_write(const char *tls_dir, const char *config_dir, const char *listener,
                         util_err *err)
 {
     char path[1024], out_path[1024];
     char *key_pem = NULL, *crt_pem = NULL, *ca_pem = NULL;
     size_t key_len = 0, crt_len = 0, ca_len = 0;
-    BIO *in = NULL, *ks = NULL, *ca = NULL;
-    EVP_PKEY *key = NULL;
+    BIO *ks = NULL, *ca = NULL;
     int rc = -1;
 
     snprintf(path, sizeof path, "%s/tls", config_dir);
@@ -71,23 +89,17 @@ int sc_tls_bundle_write(const char *tls_dir, const char *config_dir, const char 
     snprintf(path, sizeof path, "%s/%s/tls.key", tls_dir, listener);
     if ((key_pem = read_pem(path, &key_len, err)) == NULL)
         goto out;
-    in = BIO_new_mem_buf(key_pem, (int)key_len);
-    key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
-    ERR_clear_error();
-    if (key == NULL) {
-        util_err_set(err, "%s: not an unencrypted PEM private key", path);
+    ks = BIO_new(BIO_s_mem());
+    ca = BIO_new(BIO_s_mem());
+    if (ks == NULL || ca == NULL) {
+        util_err_set(err, "%s: out of memory", path);
         goto out;
     }
+    if (append_pkcs8(ks, key_pem, key_len, path, err) != 0)
+        goto out;
     snprintf(path, sizeof path, "%s/%s/tls.crt", tls_dir, listener);
     if ((crt_pem = read_pem(path, &crt_len, err)) == NULL)
         goto out;
-    ks = BIO_new(BIO_s_mem());
-    ca = BIO_new(BIO_s_mem());
-    if (ks == NULL || ca == NULL ||
-        PEM_write_bio_PKCS8PrivateKey(ks, key, NULL, NULL, 0, NULL, NULL) != 1) {
-        util_err_set(err, "%s/%s/tls.key: cannot write it as PKCS#8", tls_dir, listener);
-        goto out;
-    }
     if (append_certs(ks, crt_pem, crt_len, path, err) != 0)
         goto out;
 
@@ -109,8 +121,6 @@ int sc_tls_bundle_write(const char *tls_dir, const char *config_dir, const char 
         goto out;
     rc = 0;
 out:
-    EVP_PKEY_free(key);
-    BIO_free(in);
     BIO_free(ks);
     BIO_free(ca);
     if (key_pem != NULL)
@@ -118,5 +128,39 @@ out:
     free(key_pem);
     free(crt_pem);
     free(ca_pem);
+    return rc;
+}
+
+int sc_tls_cluster_write(const char *config_dir, const sc_tls_pair *p, util_err *err)
+{
+    static const char *const names[] = {SC_CLUSTER_TLS_KEYSTORE, SC_CLUSTER_TLS_CERT,
+                                        SC_CLUSTER_TLS_KEY, SC_CLUSTER_TLS_CA};
+    BIO *out[4] = {0};
+    char path[1024];
+    int rc = -1;
+
+    sc_cluster_tls_path(config_dir, "", path, sizeof path);
+    if (sc_mkdirs(path, err) != 0)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if ((out[i] = BIO_new(BIO_s_mem())) == NULL) {
+            util_err_set(err, "%s: out of memory", path);
+            goto done;
+        }
+    if (append_pkcs8(out[0], p->key_pem, p->key_len, p->key_what, err) != 0 ||
+        append_certs(out[0], p->cert_pem, p->cert_len, p->cert_what, err) != 0 ||
+        append_certs(out[1], p->cert_pem, p->cert_len, p->cert_what, err) != 0 ||
+        append_pkcs8(out[2], p->key_pem, p->key_len, p->key_what, err) != 0 ||
+        append_certs(out[3], p->ca_pem, p->ca_len, p->ca_what, err) != 0)
+        goto done;
+    for (int i = 0; i < 4; i++) {
+        sc_cluster_tls_path(config_dir, names[i], path, sizeof path);
+        if (write_bio(out[i], path, err) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    for (int i = 0; i < 4; i++)
+        BIO_free(out[i]);
     return rc;
 }

@@ -186,6 +186,66 @@ START_TEST(kafka_controller_broker)
 }
 END_TEST
 
+/* The cluster's mutual TLS: berth's REPLICATION listener carries
+ * inter-broker traffic, and it and CONTROLLER want a client certificate. */
+START_TEST(kafka_cluster_tls)
+{
+    sc_render_input in = input(cluster("kafka", L_INTERNAL "," L_NODEPORT, "",
+                                       ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\","
+                                       "\"replicationPort\":9091}"),
+                               NODES_STD, BROKERS_STD, "demo-0", "node-a");
+    sc_render_result out;
+    char v[1024];
+
+    render_ok(&in, &out);
+    ck_assert_str_eq(out.cluster_tls_secret, "demo-broker-certs");
+    ck_assert_str_eq(out.pod_dns, "demo-0.demo-brokers.kafka.svc.cluster.local");
+    ck_assert_str_eq(prop(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
+    ck_assert_ptr_nonnull(strstr(prop(out.text, "listener.security.protocol.map", v, sizeof v),
+                                 "REPLICATION:SSL,CONTROLLER:SSL"));
+    ck_assert_ptr_nonnull(
+        strstr(prop(out.text, "advertised.listeners", v, sizeof v),
+               ",REPLICATION://demo-0.demo-brokers.kafka.svc.cluster.local:9091,"));
+    ck_assert_str_eq(prop(out.text, "listener.name.controller.ssl.client.auth", v, sizeof v),
+                     "required");
+    ck_assert_str_eq(prop(out.text, "listener.name.replication.ssl.client.auth", v, sizeof v),
+                     "required");
+    golden("kafka-cluster-tls.properties", out.text);
+    sc_render_result_clear(&out);
+
+    /* A listener served with the cluster CA's certificate: its key store is
+     * the broker's, and the certificate must name what it advertises. */
+    in = input(cluster("kafka",
+                       L_INTERNAL ",{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                                  "\"securityProtocol\":\"SSL\",\"clusterCert\":true}",
+                       "",
+                       ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\","
+                       "\"replicationPort\":9091}"),
+               NODES_STD, BROKERS_STD, "demo-0", "node-a");
+    render_ok(&in, &out);
+    ck_assert_int_eq(out.ntls, 0); /* no Secret of its own to bundle */
+    ck_assert_int_eq(out.ncert_hosts, 1);
+    ck_assert_str_eq(out.cert_hosts[0], "203.0.113.10");
+    ck_assert_str_eq(prop(out.text, "listener.name.external.ssl.keystore.location", v, sizeof v),
+                     "/etc/berth/config/cluster-tls/keystore.pem");
+    ck_assert_str_eq(prop(out.text, "listener.name.external.ssl.truststore.location", v, sizeof v),
+                     "/etc/berth/config/cluster-tls/ca.pem");
+    sc_render_result_clear(&out);
+
+    /* Redpanda: the RPC server over mutual TLS. */
+    in = input(
+        cluster("redpanda", L_INTERNAL, "",
+                ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\",\"replicationPort\":9091}"),
+        NODES_STD, BROKERS_STD, "demo-1", "node-a");
+    render_ok(&in, &out);
+    ck_assert_ptr_nonnull(strstr(out.text, "  rpc_server_tls:\n    enabled: true\n"
+                                           "    require_client_auth: true\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out.text, "truststore_file: /etc/berth/config/cluster-tls/ca.pem"));
+    sc_render_result_clear(&out);
+}
+END_TEST
+
 START_TEST(kafka_tls_scram)
 {
     sc_render_input in =
@@ -415,6 +475,24 @@ static const struct bad_listener {
     {"{\"name\":\"controller\",\"port\":9092,\"type\":\"internal\",\"securityProtocol\":"
      "\"PLAINTEXT\"}",
      "", "", "cluster.json: listeners[0].name: \"controller\" is reserved"},
+    {"{\"name\":\"replication\",\"port\":9092,\"type\":\"internal\",\"securityProtocol\":"
+     "\"PLAINTEXT\"}",
+     "", "", "cluster.json: listeners[0].name: \"replication\" is reserved"},
+    {L_INTERNAL, "", ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\",\"replicationPort\":9092}",
+     "cluster.json: clusterTLS.replicationPort: 9092 is also the port of listeners[0]"},
+    {L_INTERNAL, "", ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\",\"replicationPort\":9093}",
+     "cluster.json: clusterTLS.replicationPort: 9093 is already taken by the controllerPort"},
+    {L_INTERNAL, "", ",\"clusterTLS\":{\"secret\":\"Bad_Name\",\"replicationPort\":9091}",
+     "cluster.json: clusterTLS.secret: \"Bad_Name\" is not a Secret's name"},
+    {L_INTERNAL, "", ",\"clusterTLS\":{\"replicationPort\":9091}",
+     "cluster.json: clusterTLS.secret: missing"},
+    {L_INTERNAL, "", ",\"clusterTLS\":true", "cluster.json: clusterTLS: must be an object"},
+    {L_INTERNAL ",{\"name\":\"e\",\"port\":9095,\"type\":\"nodeport\",\"securityProtocol\":"
+                "\"SSL\",\"clusterCert\":true}",
+     "", "", "cluster.json: listeners[1].clusterCert: needs clusterTLS"},
+    {L_INTERNAL ",{\"name\":\"e\",\"port\":9095,\"type\":\"nodeport\",\"securityProtocol\":"
+                "\"PLAINTEXT\",\"clusterCert\":true}",
+     "", "", "cluster.json: listeners[1].clusterCert: needs securityProtocol SSL"},
     {L_NODEPORT, "", "", "exactly one must"},
     {L_INTERNAL, "\"node.id\":\"7\"", "", "cluster.json: config[\"node.id\"]: set by berth"},
     {L_INTERNAL, "\"a\":1", "", "cluster.json: config[\"a\"]: must be a string"},
@@ -506,6 +584,7 @@ int main(void)
     tcase_add_test(tc, kafka_broker_only);
     tcase_add_test(tc, kafka_controller_broker);
     tcase_add_test(tc, kafka_tls_scram);
+    tcase_add_test(tc, kafka_cluster_tls);
     tcase_add_test(tc, kafka_nodeport_advertises_node_port);
     tcase_add_test(tc, kafka_node_fallback_address);
     tcase_add_test(tc, kafka_hostport_and_template);
