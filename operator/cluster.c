@@ -153,10 +153,11 @@ static int parse_listener(const cJSON *j, int idx, op_listener *l, util_err *err
         return util_err_set(err, "spec.listeners[%d]: must be an object", idx);
     if (opt_str(j, "name", &s, where, err) != 0)
         return -1;
-    if (s == NULL || !is_dns_label(s, 25) || strcmp(s, "controller") == 0)
+    if (s == NULL || !is_dns_label(s, 25) || strcmp(s, "controller") == 0 ||
+        strcmp(s, "replication") == 0)
         return util_err_set(err,
                             "%sname: must be a DNS label of at most 25 characters other "
-                            "than \"controller\"",
+                            "than \"controller\" and \"replication\"",
                             where);
     snprintf(l->name, sizeof l->name, "%s", s);
     l->port = 0;
@@ -204,8 +205,12 @@ static int parse_listener(const cJSON *j, int idx, op_listener *l, util_err *err
     if (opt_obj(j, "tls", false, &o, where, err) != 0 ||
         opt_str(o, "secretName", &l->tls_secret, where, err) != 0)
         return -1;
-    if (o != NULL && (l->tls_secret == NULL || l->tls_secret[0] == '\0'))
-        return util_err_set(err, "%stls.secretName: required", where);
+    l->tls = o != NULL;
+    if (l->tls_secret != NULL && l->tls_secret[0] == '\0')
+        return util_err_set(err,
+                            "%stls.secretName: must not be empty (leave it out for the "
+                            "cluster CA's certificate)",
+                            where);
     if (opt_obj(j, "authentication", false, &o, where, err) != 0 ||
         opt_str(o, "type", &l->auth, where, err) != 0)
         return -1;
@@ -277,6 +282,13 @@ static int parse_listeners(const cJSON *spec, op_cluster *c, util_err *err)
     for (int i = 0; i < n; i++)
         if (c->listeners[i].port == c->controller_port) {
             c->controller_port++;
+            i = -1;
+        }
+    c->replication_port = 9091;
+    for (int i = 0; i < n; i++)
+        if (c->listeners[i].port == c->replication_port ||
+            c->replication_port == c->controller_port) {
+            c->replication_port++;
             i = -1;
         }
     return 0;

@@ -60,7 +60,9 @@ typedef struct op_listener {
     op_addr_type addr_type;    /* nodeport and hostport; default ExternalIP */
     int node_port_base;        /* nodeport only */
     const char *host_template; /* advertisedHostTemplate or NULL; borrowed from the CR */
-    const char *tls_secret;    /* tls.secretName or NULL; borrowed */
+    bool tls;                  /* tls given: served over TLS */
+    const char *tls_secret;    /* tls.secretName, or NULL: the broker's certificate from the
+                                  cluster CA (cluster_tls.h); borrowed */
     const char *auth;          /* authentication.type or NULL ("none" reads as NULL) */
 } op_listener;
 
@@ -80,6 +82,9 @@ typedef struct op_cluster {
     int nlisteners;
     int internal;        /* index of the internal listener */
     int controller_port; /* kafka: the KRaft controller listener's port */
+    /* The REPLICATION listener of the cluster's mutual TLS (Kafka's
+     * inter-broker one; sidecar/render_kafka.c), free of every other port. */
+    int replication_port;
     const char *storage_size;
     const char *storage_class; /* NULL: unset (the default class); "" means none */
     bool delete_claim;

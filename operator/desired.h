@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "cluster.h"
+#include "cluster_tls.h"
 #include "util/err.h"
 
 /* The pod's side of the contract with berth-sidecar (its init and run
@@ -37,7 +38,10 @@
 #define OP_POD_REDPANDA_DATA   "/var/lib/redpanda/data"
 #define OP_POD_TOKEN_DIR       "/var/run/secrets/kubernetes.io/serviceaccount"
 #define OP_POD_TLS_DIR         "/etc/berth/tls" /* + "/<listener>" */
-#define OP_POD_SIDECAR_PORT    9180             /* /healthz /readyz /metrics */
+/* The sidecar's client certificate for the cluster's mutual TLS and the CA
+ * (operator/cluster_tls.h), from <c>-broker-certs. */
+#define OP_POD_SIDECAR_TLS_DIR "/etc/berth/cluster-tls"
+#define OP_POD_SIDECAR_PORT    9180 /* /healthz /readyz /metrics */
 #define OP_POD_KAFKA_HOME      "/opt/kafka"
 /* Redpanda's admin API as the sidecar reaches it: on the pod's loopback,
  * at the one admin listener init renders into redpanda.yaml (0.0.0.0:9644,
@@ -58,6 +62,7 @@ typedef struct op_options {
     /* Dial the annotation berth.io/admin-bootstrap for the scale-down
      * check (scale_down.h); false: ignore it. */
     bool admin_bootstrap_annotation;
+    op_cert_policy certs; /* the cluster CA's certificates (cluster_tls.h) */
 } op_options;
 
 /* Object names of a cluster; buf gets "<cluster><suffix>". Returns buf. */

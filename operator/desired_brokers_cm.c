@@ -13,13 +13,14 @@
 #include <string.h>
 
 #include "address.h"
+#include "cluster_tls.h"
 #include "desired.h"
 
 static const char *security_protocol(const op_listener *l)
 {
     if (l->auth != NULL)
-        return l->tls_secret != NULL ? "SASL_SSL" : "SASL_PLAINTEXT";
-    return l->tls_secret != NULL ? "SSL" : "PLAINTEXT";
+        return l->tls ? "SASL_SSL" : "SASL_PLAINTEXT";
+    return l->tls ? "SSL" : "PLAINTEXT";
 }
 
 /* The CRD's authentication.type as Kafka names the SASL mechanism. */
@@ -44,6 +45,14 @@ static cJSON *cluster_doc(const op_cluster *c, const op_options *o, const char *
     cJSON_AddNumberToObject(d, "controllers", c->controllers);
     cJSON_AddStringToObject(d, "clusterDomain", o->cluster_domain);
     cJSON_AddNumberToObject(d, "controllerPort", c->controller_port);
+    {
+        cJSON *t = cJSON_AddObjectToObject(d, "clusterTLS");
+        char secret[OP_NAME_MAX + 32];
+
+        cJSON_AddStringToObject(t, "secret",
+                                op_name(c, OP_CERTS_SECRET_SUFFIX, secret, sizeof secret));
+        cJSON_AddNumberToObject(t, "replicationPort", c->replication_port);
+    }
     ls = cJSON_AddArrayToObject(d, "listeners");
     for (int i = 0; i < c->nlisteners; i++) {
         const op_listener *l = &c->listeners[i];
@@ -57,6 +66,8 @@ static cJSON *cluster_doc(const op_cluster *c, const op_options *o, const char *
             cJSON_AddStringToObject(e, "saslMechanism", sasl_mechanism(l->auth));
         if (l->host_template != NULL)
             cJSON_AddStringToObject(e, "hostTemplate", l->host_template);
+        if (l->tls && l->tls_secret == NULL)
+            cJSON_AddBoolToObject(e, "clusterCert", 1);
         cJSON_AddItemToArray(ls, e);
     }
     cJSON_AddItemToObject(d, "config",

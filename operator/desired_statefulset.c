@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster_tls.h"
 #include "desired.h"
 
 static cJSON *env_field(const char *name, const char *path)
@@ -310,7 +311,9 @@ static cJSON *init_container(const op_cluster *c, const op_options *o)
 }
 
 /* The native sidecar: an init container that keeps running. A Kafka
- * sidecar talks to its broker on localhost, on the internal listener, and
+ * sidecar talks to its broker on localhost, on the REPLICATION listener
+ * with its client certificate (it checks the broker's for the pod DNS
+ * name, which the broker's certificate carries), and
  * gets the pod DNS name the other brokers dial ($(POD_NAME) is expanded by
  * the kubelet from the container's environment): after a restart it hands
  * leadership back only once that name has resolved to the pod's new IP
@@ -326,7 +329,7 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     char dns_cache[16];
 
     snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
-    snprintf(broker, sizeof broker, "localhost:%d", c->listeners[c->internal].port);
+    snprintf(broker, sizeof broker, "localhost:%d", c->replication_port);
     snprintf(peer, sizeof peer, "$(POD_NAME).%s-brokers.%s.svc.%s", c->name, c->namespace,
              o->cluster_domain);
     snprintf(lock_wait, sizeof lock_wait, "%d", c->lock_wait_s);
@@ -336,9 +339,27 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
     cmd = c->flavor == OP_FLAVOR_KAFKA
-              ? strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
-                                         OP_POD_DRAIN_SOCKET, "--broker", broker, "--peer-name",
-                                         peer, "--client-dns-cache", dns_cache, NULL})
+              ? strings((const char *[]){"berth-sidecar",
+                                         "run",
+                                         "--http-port",
+                                         port,
+                                         "--socket",
+                                         OP_POD_DRAIN_SOCKET,
+                                         "--broker",
+                                         broker,
+                                         "--broker-ca",
+                                         OP_POD_SIDECAR_TLS_DIR "/" OP_CERTS_CA_KEY,
+                                         "--broker-server-name",
+                                         peer,
+                                         "--broker-cert",
+                                         OP_POD_SIDECAR_TLS_DIR "/" OP_CERTS_SIDECAR_CRT,
+                                         "--broker-key",
+                                         OP_POD_SIDECAR_TLS_DIR "/" OP_CERTS_SIDECAR_KEY,
+                                         "--peer-name",
+                                         peer,
+                                         "--client-dns-cache",
+                                         dns_cache,
+                                         NULL})
               : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
                                          OP_POD_DRAIN_SOCKET, "--flavor", "redpanda", "--admin-url",
                                          OP_POD_REDPANDA_ADMIN_URL, NULL});
@@ -358,8 +379,10 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
     cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
-    /* No listener's key: the sidecar serves no TLS and dials the broker
-     * without a client certificate. */
+    /* No listener's key: the sidecar serves no TLS. It dials its broker's
+     * REPLICATION listener with a client certificate of its own. */
+    if (c->flavor == OP_FLAVOR_KAFKA)
+        cJSON_AddItemToArray(mounts, mount("sidecar-tls", OP_POD_SIDECAR_TLS_DIR, 1));
     return k;
 }
 
@@ -400,6 +423,30 @@ static cJSON *token_volume(void)
     return v;
 }
 
+/* The sidecar's pair and the CA out of <c>-broker-certs, and none of the
+ * brokers' keys; readable by the pod's fsGroup only. */
+static cJSON *sidecar_tls_volume(const op_cluster *c)
+{
+    static const char *const keys[] = {OP_CERTS_CA_KEY, OP_CERTS_SIDECAR_CRT, OP_CERTS_SIDECAR_KEY};
+    cJSON *v = cJSON_CreateObject(), *sec, *items;
+    char name[OP_NAME_MAX + 32];
+
+    cJSON_AddStringToObject(v, "name", "sidecar-tls");
+    sec = cJSON_AddObjectToObject(v, "secret");
+    cJSON_AddStringToObject(sec, "secretName",
+                            op_name(c, OP_CERTS_SECRET_SUFFIX, name, sizeof name));
+    cJSON_AddNumberToObject(sec, "defaultMode", 0440);
+    items = cJSON_AddArrayToObject(sec, "items");
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cJSON *it = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(it, "key", keys[i]);
+        cJSON_AddStringToObject(it, "path", keys[i]);
+        cJSON_AddItemToArray(items, it);
+    }
+    return v;
+}
+
 static cJSON *volumes(const op_cluster *c)
 {
     cJSON *a = cJSON_CreateArray(), *v;
@@ -413,6 +460,8 @@ static cJSON *volumes(const op_cluster *c)
     cJSON_AddObjectToObject(v, "emptyDir");
     cJSON_AddItemToArray(a, v);
     cJSON_AddItemToArray(a, token_volume());
+    if (c->flavor == OP_FLAVOR_KAFKA)
+        cJSON_AddItemToArray(a, sidecar_tls_volume(c));
     for (int i = 0; i < c->nlisteners; i++) {
         char name[48];
 

@@ -31,6 +31,7 @@ static const struct {
     {"apps/v1", "statefulsets", true, OWNED_SELECTOR, ROUTE_INSTANCE},
     {"v1", "services", true, OWNED_SELECTOR, ROUTE_INSTANCE},
     {"v1", "configmaps", true, OWNED_SELECTOR, ROUTE_INSTANCE},
+    {"v1", "secrets", true, OWNED_SELECTOR, ROUTE_INSTANCE},
     {"v1", "serviceaccounts", true, OWNED_SELECTOR, ROUTE_INSTANCE},
     {"rbac.authorization.k8s.io/v1", "roles", true, OWNED_SELECTOR, ROUTE_INSTANCE},
     {"rbac.authorization.k8s.io/v1", "rolebindings", true, OWNED_SELECTOR, ROUTE_INSTANCE},

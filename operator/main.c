@@ -65,6 +65,10 @@ static const char usage_text[] =
     "                            KafkaCluster's annotation berth.io/admin-bootstrap\n"
     "                            (an operator outside the cluster network); without\n"
     "                            it the annotation is ignored\n"
+    "  --cert-validity SECONDS   how long the certificates of a cluster's mutual\n"
+    "                            TLS live (default 31536000, a year)\n"
+    "  --cert-renew-before SECONDS  renew them this long before they expire\n"
+    "                            (default 2592000, 30 days; less than the validity)\n"
     "  --help                    print this and exit\n";
 
 typedef struct operator_ctx {
@@ -417,6 +421,8 @@ int main(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},
         {"no-informers", no_argument, NULL, 'I'},
         {"admin-bootstrap-annotation", no_argument, NULL, 'A'},
+        {"cert-validity", required_argument, NULL, 'V'},
+        {"cert-renew-before", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -444,6 +450,7 @@ int main(int argc, char **argv)
     if (o.opts.sidecar_image == NULL || o.opts.sidecar_image[0] == '\0')
         o.opts.sidecar_image = "localhost/berth-sidecar:" BERTH_VERSION;
     o.opts.cluster_domain = "cluster.local";
+    o.opts.certs = op_cert_policy_default;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case 'k':
@@ -497,6 +504,21 @@ int main(int argc, char **argv)
         case 'A':
             o.opts.admin_bootstrap_annotation = true;
             break;
+        case 'V':
+        case 'R': {
+            long long v = strtoll(optarg, &end, 10);
+
+            if (*end != '\0' || v < 60 || v > 100LL * 365 * 86400) {
+                fprintf(stderr, "berth-operator: --%s: whole seconds from 60 to 100 years\n",
+                        opt == 'V' ? "cert-validity" : "cert-renew-before");
+                return 2;
+            }
+            if (opt == 'V')
+                o.opts.certs.validity_s = v;
+            else
+                o.opts.certs.renew_before_s = v;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -504,6 +526,10 @@ int main(int argc, char **argv)
             fputs(usage_text, stderr);
             return 2;
         }
+    }
+    if (o.opts.certs.renew_before_s >= o.opts.certs.validity_s) {
+        fprintf(stderr, "berth-operator: --cert-renew-before must be less than --cert-validity\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "berth-operator: unexpected argument \"%s\"\n%s", argv[optind], usage_text);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "cluster_tls.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "util/log.h"
@@ -48,16 +49,23 @@ static bool deleting(const cJSON *pod)
     return kube_meta_str(pod, "deletionTimestamp") != NULL;
 }
 
-op_readdress_action op_readdress_decide(const cJSON *pod, const char *current)
+op_readdress_action op_readdress_decide(const cJSON *pod, const char *current,
+                                        long long cert_issued)
 {
     const char *pinned;
 
-    if (pod == NULL || current == NULL || deleting(pod) || node_of(pod) == NULL)
+    if (pod == NULL || deleting(pod) || node_of(pod) == NULL)
         return OP_READDRESS_NONE;
-    pinned = annotation(pod);
-    if (pinned == NULL)
-        return OP_READDRESS_ANNOTATE;
-    return strcmp(pinned, current) == 0 ? OP_READDRESS_NONE : OP_READDRESS_EVICT;
+    if (current != NULL) {
+        pinned = annotation(pod);
+        if (pinned == NULL)
+            return OP_READDRESS_ANNOTATE;
+        if (strcmp(pinned, current) != 0)
+            return OP_READDRESS_EVICT;
+    }
+    if (cert_issued >= 0 && op_cluster_tls_stale(pod, cert_issued))
+        return OP_READDRESS_RECERT;
+    return OP_READDRESS_NONE;
 }
 
 static void count(util_metrics *m, const char *verb)
@@ -97,7 +105,7 @@ static int evict(kube_client *client, const op_cluster *c, const char *pod, util
 
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
-                 int *writes, char *msg, size_t size, util_err *err)
+                 const long long *cert_issued, int *writes, char *msg, size_t size, util_err *err)
 {
     bool blocked = false, busy = false, evicted = false;
     int blocker = -1;
@@ -117,9 +125,10 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
         }
     }
     for (int id = 0; id < c->replicas; id++) {
-        char name[OP_NAME_MAX + 16], fp[FINGERPRINT_MAX];
+        char name[OP_NAME_MAX + 16], fp[FINGERPRINT_MAX], why[2 * FINGERPRINT_MAX + 64];
         const cJSON *pod, *node;
         const char *nn;
+        op_readdress_action action;
         int rc;
 
         snprintf(name, sizeof name, "%s-%d", c->name, id);
@@ -127,41 +136,42 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
         nn = pod != NULL ? node_of(pod) : NULL;
         node = nn != NULL ? named(nodes, nn) : NULL;
         rc = op_address_fingerprint(c, id, domain, node, services, fp, sizeof fp);
-        switch (op_readdress_decide(pod, rc == 0 ? fp : NULL)) {
-        case OP_READDRESS_NONE:
-            break;
-        case OP_READDRESS_ANNOTATE:
+        action = op_readdress_decide(pod, rc == 0 ? fp : NULL,
+                                     cert_issued != NULL ? cert_issued[id] : -1);
+        if (action == OP_READDRESS_NONE)
+            continue;
+        if (action == OP_READDRESS_ANNOTATE) {
             count(metrics, "patch");
             (*writes)++;
             if (annotate(client, c, name, fp, err) != 0)
                 return -1;
-            break;
-        case OP_READDRESS_EVICT:
-            if (busy)
-                break;
-            busy = true;
-            if (blocked) {
-                snprintf(msg, size,
-                         "broker %d advertises %s but its address is now %s; it restarts once "
-                         "broker %d is back",
-                         id, annotation(pod), fp, blocker);
-                break;
-            }
-            count(metrics, "evict");
-            (*writes)++;
-            rc = evict(client, c, name, err);
-            if (rc < 0)
-                return -1;
-            snprintf(msg, size,
-                     rc == 0 ? "broker %d advertised %s, its address is now %s: restarting it "
-                               "through the Eviction API"
-                             : "broker %d advertises %s, its address is now %s: its restart "
-                               "waits for the PodDisruptionBudget",
-                     id, annotation(pod), fp);
-            util_info("%s/%s: %s", c->namespace, c->name, msg);
-            evicted = rc == 0;
-            break;
+            continue;
         }
+        if (busy)
+            continue;
+        busy = true;
+        if (action == OP_READDRESS_RECERT)
+            snprintf(why, sizeof why,
+                     "broker %d runs with a certificate older than its current one (issued at "
+                     "%lld)",
+                     id, cert_issued[id]);
+        else
+            snprintf(why, sizeof why, "broker %d advertises %s but its address is now %s", id,
+                     annotation(pod), fp);
+        if (blocked) {
+            snprintf(msg, size, "%s; it restarts once broker %d is back", why, blocker);
+            continue;
+        }
+        count(metrics, "evict");
+        (*writes)++;
+        rc = evict(client, c, name, err);
+        if (rc < 0)
+            return -1;
+        snprintf(msg, size, "%s: %s", why,
+                 rc == 0 ? "restarting it through the Eviction API"
+                         : "its restart waits for the PodDisruptionBudget");
+        util_info("%s/%s: %s", c->namespace, c->name, msg);
+        evicted = rc == 0;
     }
     return evicted ? 2 : busy ? 1 : 0;
 }

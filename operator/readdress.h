@@ -15,6 +15,10 @@
  * running when the operator first sees it (an operator restart) is taken
  * to advertise the current address.
  *
+ * A broker whose certificate for the cluster's mutual TLS was issued after
+ * its init step took one (renewal, or the names it must carry changed:
+ * cluster_tls.h) restarts the same way, to start with the current one.
+ *
  * One broker at a time: no eviction while another broker pod is missing or
  * being deleted. */
 #ifndef BERTH_OP_READDRESS_H
@@ -36,19 +40,24 @@ typedef enum op_readdress_action {
     OP_READDRESS_NONE,     /* fingerprint pinned and current, or unknowable now */
     OP_READDRESS_ANNOTATE, /* pin the current fingerprint */
     OP_READDRESS_EVICT,    /* the pinned address moved: restart the broker */
+    OP_READDRESS_RECERT,   /* it runs with an older certificate: restart it */
 } op_readdress_action;
 
 /* The action for broker id's pod (NULL: none yet). current is the
- * fingerprint computed now, or NULL when an address is not known yet. */
-op_readdress_action op_readdress_decide(const cJSON *pod, const char *current);
+ * fingerprint computed now, or NULL when an address is not known yet;
+ * cert_issued when the broker's current certificate was issued (Unix
+ * seconds; negative: unknown). */
+op_readdress_action op_readdress_decide(const cJSON *pod, const char *current,
+                                        long long cert_issued);
 
 /* Applies the decisions for every broker pod of c: annotates, and evicts at
- * most one. *writes counts the requests sent. When a restart is under way,
+ * most one. cert_issued holds c->replicas issue times (cluster_tls.h), or
+ * is NULL. *writes counts the requests sent. When a restart is under way,
  * msg (size bytes) says which broker and why, and 2 is returned if the
  * eviction was just made, 1 if it waits; 0 when none is under way; -1 on
  * failure with err set. metrics may be NULL. */
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
-                 int *writes, char *msg, size_t size, util_err *err);
+                 const long long *cert_issued, int *writes, char *msg, size_t size, util_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "address.h"
 #include "diff.h"
 #include "kube/clock.h"
 #include "kube/object.h"
@@ -25,6 +26,7 @@ static const struct {
     const char *api_version;
     const char *resource;
 } kinds[] = {
+    {"Secret", "v1", "secrets"},
     {"ServiceAccount", "v1", "serviceaccounts"},
     {"Role", "rbac.authorization.k8s.io/v1", "roles"},
     {"RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings"},
@@ -51,6 +53,7 @@ typedef struct run {
     char now[32];
     unsigned reformat_asked; /* voters named by berth.io/reformat-voter */
     bool reformat_done;      /* ... and every one of them is Ready again */
+    op_cluster_tls tls;      /* the cluster CA and when each broker's certificate was issued */
 } run;
 
 static void run_free(run *w)
@@ -61,6 +64,7 @@ static void run_free(run *w)
     cJSON_Delete(w->services);
     cJSON_Delete(w->desired);
     cJSON_Delete(w->live);
+    op_cluster_tls_clear(&w->tls);
 }
 
 static void count(op_reconciler *r, const char *verb)
@@ -352,6 +356,43 @@ static unsigned reformat_annotation(const run *w)
 /* Builds the desired objects in apply order: the sidecar's identity first,
  * then its data, the Services, the StatefulSet, the budget. Returns 0, or
  * 1 after refusing. */
+/* The cluster CA's Secrets, first in w->desired: init steps wait for
+ * their broker's certificate in them. Returns 0, 1 after refusing (the
+ * live CA cannot be used), or -1. */
+static int build_tls(run *w, util_err *err)
+{
+    char ca_name[OP_NAME_MAX + 32], certs_name[OP_NAME_MAX + 32], msg[UTIL_ERR_MAX + 128];
+    cJSON *live_ca = NULL, *live_certs = NULL, *secrets;
+    util_err terr = {{0}};
+    int rc;
+
+    op_name(&w->c, OP_CA_SECRET_SUFFIX, ca_name, sizeof ca_name);
+    op_name(&w->c, OP_CERTS_SECRET_SUFFIX, certs_name, sizeof certs_name);
+    if (w->r->lister->get(w->r->lister, "v1", "secrets", w->c.namespace, ca_name, &live_ca, err) <
+            0 ||
+        w->r->lister->get(w->r->lister, "v1", "secrets", w->c.namespace, certs_name, &live_certs,
+                          err) < 0) {
+        cJSON_Delete(live_ca);
+        return -1;
+    }
+    rc = op_cluster_tls_build(&w->c, w->r->opts.cluster_domain, &w->r->opts.certs, live_ca,
+                              live_certs, w->pods, w->nodes, w->services, (long long)time(NULL),
+                              &w->tls, &secrets, &terr);
+    cJSON_Delete(live_ca);
+    cJSON_Delete(live_certs);
+    if (rc > 0) {
+        snprintf(msg, sizeof msg, "Secret %s: %s", ca_name, terr.msg);
+        return refuse(w, "ClusterCAInvalid", msg, err) == 0 ? 1 : -1;
+    }
+    if (rc < 0)
+        return util_err_set(err, "cluster CA: %s", terr.msg);
+    if (w->tls.reissued > 0)
+        util_info("%s/%s: issued %d certificate%s (first %s)", w->c.namespace, w->c.name,
+                  w->tls.reissued, w->tls.reissued == 1 ? "" : "s", w->tls.why);
+    add_all(w->desired, secrets);
+    return 0;
+}
+
 static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
 {
     const char *id = w->c.flavor == OP_FLAVOR_KAFKA ? w->cluster_id : NULL;
@@ -362,6 +403,8 @@ static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
     if ((rc = choose_cluster_id(w, brokers_cm, err)) != 0)
         return rc;
     w->desired = cJSON_CreateArray();
+    if ((rc = build_tls(w, err)) != 0)
+        return rc;
     add_all(w->desired, op_desired_rbac(&w->c, &berr));
     if ((o = op_desired_brokers_cm(&w->c, &w->r->opts, id, w->nodes, w->services, &berr)) == NULL)
         return refuse(w, "InvalidSpec", berr.msg, err) == 0 ? 1 : -1;
@@ -450,13 +493,34 @@ static const cJSON *live_of(const run *w, const char *kind, const char *name)
     return found;
 }
 
+/* op_scale_down_check over the cluster's mutual TLS, as berth-operator. */
+static int scale_down_check_tls(run *w, const char *hostport, int have, char *msg, size_t size,
+                                util_err *err)
+{
+    char *cert = NULL, *key = NULL;
+    kafka_tls *tls = NULL;
+    kafka_tls_opts o = {0};
+    int rc = -1;
+
+    if (op_cluster_tls_operator_cert(&w->tls, (long long)time(NULL), &cert, &key, err) == 0) {
+        o.ca_pem = w->tls.ca_cert_pem;
+        o.cert_pem = cert;
+        o.key_pem = key;
+        if (kafka_tls_new(&o, &tls, err) == 0)
+            rc = op_scale_down_check(hostport, tls, w->c.replicas, have, msg, size, err);
+    }
+    kafka_tls_free(tls);
+    free(cert);
+    free(key);
+    return rc;
+}
+
 /* Refuses a scale-down while the leaving brokers hold partition replicas
  * (scale_down.h). Returns 0 to go on, 1 after refusing, -1. */
 static int guard_scale_down(run *w, util_err *err)
 {
     const cJSON *sts = live_of(w, "StatefulSet", NULL), *rep, *m, *a, *ann;
-    const op_listener *in = &w->c.listeners[w->c.internal];
-    char hostport[512], msg[512], why[UTIL_ERR_MAX + 160];
+    char hostport[600], msg[512], why[UTIL_ERR_MAX + 160];
     util_err cerr = {{0}};
     int have, rc;
 
@@ -467,19 +531,18 @@ static int guard_scale_down(run *w, util_err *err)
     m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
     a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
     ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
-    if (cJSON_IsString(ann) && w->r->opts.admin_bootstrap_annotation)
+    if (cJSON_IsString(ann) && w->r->opts.admin_bootstrap_annotation) {
         snprintf(hostport, sizeof hostport, "%s", ann->valuestring);
-    else if (in->tls_secret == NULL && in->auth == NULL)
-        snprintf(hostport, sizeof hostport, "%s-bootstrap.%s.svc.%s:%d", w->c.name, w->c.namespace,
-                 w->r->opts.cluster_domain, in->port);
-    else {
-        snprintf(why, sizeof why,
-                 "scale-down from %d to %d brokers refused: berth cannot log in to listener "
-                 "\"%s\" (TLS or SASL) to check that the leaving brokers hold no replicas",
-                 have, w->c.replicas, in->name);
-        return refuse(w, "ScaleDownUnverified", why, err) == 0 ? 1 : -1;
+        rc = op_scale_down_check(hostport, NULL, w->c.replicas, have, msg, sizeof msg, &cerr);
+    } else {
+        /* Broker 0 stays; its REPLICATION listener takes the operator's
+         * own client certificate. */
+        char dns[512];
+
+        op_pod_dns(&w->c, 0, w->r->opts.cluster_domain, dns, sizeof dns);
+        snprintf(hostport, sizeof hostport, "%s:%d", dns, w->c.replication_port);
+        rc = scale_down_check_tls(w, hostport, have, msg, sizeof msg, &cerr);
     }
-    rc = op_scale_down_check(hostport, w->c.replicas, have, msg, sizeof msg, &cerr);
     if (rc == 0) {
         util_info("%s/%s: brokers %d..%d hold no replicas: scaling down", w->c.namespace, w->c.name,
                   w->c.replicas, have - 1);
@@ -746,8 +809,9 @@ static int reconcile(run *w, const char *key, util_err *err)
     if (reason == NULL && clean_ledger(w, err) != 0)
         return -1;
     if (reason == NULL) {
-        rc = op_readdress(r->client, r->metrics, &w->c, r->opts.cluster_domain, w->pods, w->nodes,
-                          w->services, &w->res->writes, restart, sizeof restart, err);
+        rc =
+            op_readdress(r->client, r->metrics, &w->c, r->opts.cluster_domain, w->pods, w->nodes,
+                         w->services, w->tls.issued, &w->res->writes, restart, sizeof restart, err);
         if (rc < 0)
             return -1;
         if (rc > 0)

@@ -43,8 +43,8 @@ int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, si
     return total;
 }
 
-int op_scale_down_check(const char *hostport, int from, int to, char *msg, size_t size,
-                        util_err *err)
+int op_scale_down_check(const char *hostport, kafka_tls *tls, int from, int to, char *msg,
+                        size_t size, util_err *err)
 {
     kafka_dial_opts opts = {0};
     kafka_metadata_request req = {NULL, 0};
@@ -56,6 +56,7 @@ int op_scale_down_check(const char *hostport, int from, int to, char *msg, size_
     opts.connect_timeout_ms = CALL_TIMEOUT_MS;
     opts.client_id = "berth-operator";
     opts.max_frame_bytes = OP_SCALE_DOWN_MAX_FRAME;
+    opts.tls = tls;
     if (kafka_dial(hostport, &opts, &conn, &av, err) != 0)
         return util_err_prefix(err, "%s", hostport);
     if (kafka_metadata_call(conn, av, &req, CALL_TIMEOUT_MS, &md, err) != 0) {

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "kafka/metadata.h"
+#include "kafka/tls.h"
 #include "util/err.h"
 
 #define OP_ADMIN_BOOTSTRAP_ANNOTATION "berth.io/admin-bootstrap"
@@ -38,10 +39,11 @@
  * orders-3"). */
 int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, size_t size);
 
-/* Asks the broker at hostport (plaintext). Returns 0 when brokers from..to-1
- * hold nothing, 1 when they hold replicas (msg says which), -1 when it could
- * not ask (err says why). */
-int op_scale_down_check(const char *hostport, int from, int to, char *msg, size_t size,
-                        util_err *err);
+/* Asks the broker at hostport, over TLS with tls (a client certificate of
+ * the cluster CA) or, when tls is NULL, in plaintext. Returns 0 when
+ * brokers from..to-1 hold nothing, 1 when they hold replicas (msg says
+ * which), -1 when it could not ask (err says why). */
+int op_scale_down_check(const char *hostport, kafka_tls *tls, int from, int to, char *msg,
+                        size_t size, util_err *err);
 
 #endif

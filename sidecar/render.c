@@ -912,7 +912,10 @@ static int check_login(const sc_render_input *in, sc_model *m, util_err *err)
     const char *v[2] = {in->sasl_username, in->sasl_password};
     const char *names[2] = {"username", "password"};
 
-    if (m->flavor != SC_FLAVOR_KAFKA || m->listeners[m->internal].mechanism[0] == '\0')
+    /* With clusterTLS the brokers log in to each other with certificates
+     * on REPLICATION, never on the internal listener. */
+    if (m->flavor != SC_FLAVOR_KAFKA || m->listeners[m->internal].mechanism[0] == '\0' ||
+        m->replication_port > 0)
         return 0;
     for (int i = 0; i < 2; i++) {
         if (v[i] == NULL || v[i][0] == '\0')

@@ -81,8 +81,9 @@ static void put_jaas_string(sc_strbuf *b, const char *name, const char *v)
 
 /* TLS key store and trust store, SASL mechanism and login module, per
  * listener (Kafka's "listener.name.<name>." prefix, name in lower case).
- * The internal listener carries inter-broker traffic, so when it uses SASL
- * its JAAS entry also holds the login brokers present to each other. */
+ * Without clusterTLS the internal listener carries inter-broker traffic,
+ * so when it uses SASL its JAAS entry also holds the login brokers present
+ * to each other. */
 static void put_security(const sc_model *m, sc_strbuf *b)
 {
     char path[1024], jaas[1024];
@@ -118,7 +119,7 @@ static void put_security(const sc_model *m, sc_strbuf *b)
 
             sc_strbuf_appendf(&v, "org.apache.kafka.common.security.%s required",
                               plain ? "plain.PlainLoginModule" : "scram.ScramLoginModule");
-            if (i == m->internal) {
+            if (i == m->internal && m->sasl_username != NULL) {
                 put_jaas_string(&v, "username", m->sasl_username);
                 put_jaas_string(&v, "password", m->sasl_password);
                 if (plain) {

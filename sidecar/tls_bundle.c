@@ -55,13 +55,24 @@ static int write_bio(BIO *b, const char *path, util_err *err)
     return sc_file_write(path, data, (size_t)n, 0640, err);
 }
 
+/* OpenSSL's default would ask the terminal for the password of an
+ * encrypted key; a key in a Secret has none to give. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
 /* The PKCS#8 form of the PEM private key key_pem[0..key_len), into out;
  * what names it in messages. */
 static int append_pkcs8(BIO *out, const char *key_pem, size_t key_len, const char *what,
                         util_err *err)
 {
     BIO *in = BIO_new_mem_buf(key_pem, (int)key_len);
-    EVP_PKEY *key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, no_password, NULL) : NULL;
     int rc = 0;
 
     ERR_clear_error();

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const op_options opts = {"localhost/berth-sidecar:fuzz", "cluster.local", false};
+    static const op_options opts = {
+        "localhost/berth-sidecar:fuzz", "cluster.local", false, {0, 0, 0}};
     char *text = malloc(size + 1), id[23];
     cJSON *cr, *o;
     op_cluster c;

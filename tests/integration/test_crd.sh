@@ -165,11 +165,13 @@ bad "nodePortBase on an internal listener" 'spec.listeners[0].nodePortBase' 'nod
 bad "nodeport listener without nodePortBase" 'spec.listeners[1].nodePortBase' 'nodePortBase is required when type is nodeport' \
     KC_L1='{name: external, port: 9094, type: nodeport}'
 bad "two internal listeners" 'spec.listeners' 'exactly one listener must have type internal' \
-    KC_L1='{name: replication, port: 9094, type: internal}'
+    KC_L1='{name: internal2, port: 9094, type: internal}'
 bad "no internal listener" 'spec.listeners' 'exactly one listener must have type internal' \
     KC_L0='{name: lb, port: 9093, type: loadbalancer}'
-bad "listener named controller" 'spec.listeners[1].name' 'reserved for the KRaft controller listener' \
+bad "listener named controller" 'spec.listeners[1].name' "reserved for berth's own listeners" \
     KC_L1='{name: controller, port: 9094, type: loadbalancer}'
+bad "listener named replication" 'spec.listeners[1].name' "reserved for berth's own listeners" \
+    KC_L1='{name: replication, port: 9094, type: loadbalancer}'
 bad "addressType on a loadbalancer listener" 'spec.listeners[1].addressType' 'only allowed when type is nodeport or hostport' \
     KC_L1='{name: external, port: 9094, type: loadbalancer, addressType: ExternalIP}'
 bad "advertisedHostTemplate without {id}" 'spec.listeners[1].advertisedHostTemplate' 'must contain {id}' \

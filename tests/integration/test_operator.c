@@ -29,7 +29,9 @@
 
 #include "kube/client.h"
 #include "kube/verbs.h"
+#include "pki/pki.h"
 #include "support/kube_test.h"
+#include "util/base64.h"
 
 #define BROKERS 3
 /* PersistentVolumes made: enough for the scale-up to 5. */
@@ -695,7 +697,7 @@ static void check_rest(const char *uid)
 {
     cJSON *o = get("policy/v1", "poddisruptionbudgets", ns, "demo");
     const cJSON *rules, *r;
-    char want[3][64];
+    char want[4][64];
     int i = 0;
 
     assert_owned(o, uid);
@@ -712,10 +714,11 @@ static void check_rest(const char *uid)
     o = get("rbac.authorization.k8s.io/v1", "roles", ns, "demo-sidecar");
     assert_owned(o, uid);
     rules = at(o, "rules");
-    ck_assert_int_eq(cJSON_GetArraySize(rules), 3);
+    ck_assert_int_eq(cJSON_GetArraySize(rules), 4);
     snprintf(want[0], sizeof want[0], "configmaps demo-brokers get");
-    snprintf(want[1], sizeof want[1], "configmaps demo-drain get,update");
-    snprintf(want[2], sizeof want[2], "leases demo-drain get,update");
+    snprintf(want[1], sizeof want[1], "secrets demo-broker-certs get");
+    snprintf(want[2], sizeof want[2], "configmaps demo-drain get,update");
+    snprintf(want[3], sizeof want[3], "leases demo-drain get,update");
     cJSON_ArrayForEach(r, rules)
     {
         char got[64];
@@ -763,11 +766,16 @@ static bool sidecar_may(const char *verb, const char *group, const char *resourc
     return allowed;
 }
 
-/* Least privilege: exactly get on its brokers ConfigMap and get/update on
- * the named drain ConfigMap and Lease; nothing else, nowhere else. */
+/* Least privilege: exactly get on its brokers ConfigMap and broker-certs
+ * Secret and get/update on the named drain ConfigMap and Lease; nothing
+ * else, nowhere else (not the CA's key). */
 static void check_sidecar_rbac(void)
 {
     ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-brokers"));
+    ck_assert(sidecar_may("get", "", "secrets", ns, "demo-broker-certs"));
+    ck_assert(!sidecar_may("get", "", "secrets", ns, "demo-cluster-ca"));
+    ck_assert(!sidecar_may("list", "", "secrets", ns, ""));
+    ck_assert(!sidecar_may("update", "", "secrets", ns, "demo-broker-certs"));
     ck_assert(sidecar_may("get", "", "configmaps", ns, "demo-drain"));
     ck_assert(sidecar_may("update", "", "configmaps", ns, "demo-drain"));
     ck_assert(sidecar_may("get", "coordination.k8s.io", "leases", ns, "demo-drain"));
@@ -1493,11 +1501,12 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
     kafka_topic(args);
 
     /* Without --admin-bootstrap-annotation the annotation is ignored: the
-     * check dials the cluster's own bootstrap Service (which does not
-     * resolve out here), never the address a KafkaCluster names. */
+     * check dials broker 0's REPLICATION listener by its pod DNS name
+     * (which does not resolve out here), never the address a KafkaCluster
+     * names. */
     scale_down_refusal(OP_NO_ANNOTATED, reason, sizeof reason, message, sizeof message);
     ck_assert_str_eq(reason, "ScaleDownUnverified");
-    ck_assert_msg(strstr(message, "demo-bootstrap.") != NULL &&
+    ck_assert_msg(strstr(message, "demo-0.demo-brokers.") != NULL &&
                       strstr(message, kafka_bootstrap()) == NULL,
                   "message: %s", message);
     ck_assert_int_eq(operator_stop(0), 0);
@@ -1839,6 +1848,103 @@ START_TEST(changed_ingress_restarts_that_broker_only)
 }
 END_TEST
 
+/* ---- the cluster CA follows the addresses ---- */
+
+/* data[key] of the Secret demo-broker-certs, as stored (base64), or NULL. */
+static char *cert_b64(const char *key)
+{
+    cJSON *sec = get_opt("v1", "secrets", ns, "demo-broker-certs");
+    const char *v = sec != NULL ? key_str(sec, "data", key) : NULL;
+    char *out = v != NULL ? strdup(v) : NULL;
+
+    cJSON_Delete(sec);
+    return out;
+}
+
+/* Whether the certificate data[key] names ip. */
+static bool cert_names_ip(const char *key, const char *ip)
+{
+    char *b = cert_b64(key), *pem = NULL;
+    size_t len = 0;
+    pki_cert_info info;
+    bool found = false;
+
+    if (b != NULL && util_base64_decode(b, strlen(b), &pem, &len) == 0 &&
+        pki_inspect(pem, len, &info, NULL) == 0) {
+        for (size_t i = 0; i < info.nips; i++)
+            found = found || strcmp(info.ips[i], ip) == 0;
+        pki_cert_info_clear(&info);
+    }
+    free(pem);
+    free(b);
+    return found;
+}
+
+static void wait_cert_names(const char *key, const char *ip, bool want)
+{
+    for (double t0 = kt_now();;) {
+        if (cert_names_ip(key, ip) == want)
+            return;
+        ck_assert_msg(kt_now() - t0 < 60, "%s %s %s after 60 s; log %s", key,
+                      want ? "does not name" : "still names", ip, operator_log[0]);
+        usleep(300000);
+    }
+}
+
+/* A load balancer listener served with the cluster CA's certificates
+ * (tls without secretName): each broker's certificate names its load
+ * balancer's address once there is one; when broker 1's address changes,
+ * its certificate is re-issued for the new one, and broker 0's stays the
+ * same bytes. The CA's public half is in a Secret of its own (what the
+ * sidecar may read is checked by check_sidecar_rbac). */
+START_TEST(certificates_follow_the_advertised_addresses)
+{
+    char path[KUBE_PATH_MAX], *before, *after;
+    cJSON *o;
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":2,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"loadbalancer\","
+                         "\"tls\":{}}],\"storage\":{\"size\":\"1Gi\"}}}"));
+    operator_start(0, 0);
+    for (int i = 0; i < 2; i++) {
+        char name[32], ip[32], key[32];
+
+        snprintf(name, sizeof name, "demo-%d-external", i);
+        for (double t0 = kt_now();;) {
+            cJSON *svc = get_opt("v1", "services", ns, name);
+
+            cJSON_Delete(svc);
+            if (svc != NULL)
+                break;
+            ck_assert_msg(kt_now() - t0 < 60, "no Service %s", name);
+            usleep(200000);
+        }
+        snprintf(ip, sizeof ip, "198.51.100.%d", 20 + i);
+        set_ingress(i, ip);
+        snprintf(key, sizeof key, "demo-%d.crt", i);
+        wait_cert_names(key, ip, true);
+    }
+    before = cert_b64("demo-0.crt");
+    set_ingress(1, "198.51.100.99");
+    wait_cert_names("demo-1.crt", "198.51.100.99", true);
+    ck_assert(!cert_names_ip("demo-1.crt", "198.51.100.21"));
+    after = cert_b64("demo-0.crt");
+    ck_assert_str_eq(after, before);
+    free(before);
+    free(after);
+
+    o = get("v1", "secrets", ns, "demo-cluster-ca-cert");
+    ck_assert_ptr_nonnull(key_str(o, "data", "ca.crt"));
+    ck_assert_int_eq(cJSON_GetArraySize(at(o, "data")), 1); /* no ca.key */
+    cJSON_Delete(o);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 /* ---- a broker rescheduled onto another node ---- */
 
 /* Marks a node cordoned by this run, so a failed test's node is found and
@@ -2068,6 +2174,7 @@ int main(void)
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
+    tcase_add_test(tc, certificates_follow_the_advertised_addresses);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);

@@ -18,7 +18,7 @@
 #include "operator/desired.h"
 #include "support/slurp.h"
 
-static const op_options opts = {"localhost/berth-sidecar:0.1.0", "cluster.local", false};
+static const op_options opts = {"localhost/berth-sidecar:0.1.0", "cluster.local", false, {0, 0, 0}};
 static const char *const cid = "MkU3OEVBNTcwNTJENDM2Qg";
 
 static char *golden_path(const char *name)
@@ -506,7 +506,7 @@ START_TEST(sidecars_get_their_engine_and_drain_budget)
     sts = op_desired_statefulset(&c, &opts, &err);
     sc = container(sts, "sidecar");
     ck_assert_ptr_null(arg_after(sc, "--flavor")); /* kafka, the default */
-    ck_assert_str_eq(arg_after(sc, "--broker"), "localhost:9092");
+    ck_assert_str_eq(arg_after(sc, "--broker"), "localhost:9091");
     ck_assert_str_eq(arg_after(sc, "--lock-wait"), "30");
     ck_assert_str_eq(arg_after(sc, "--drain-timeout"), "300");
     ck_assert_str_eq(arg_after(sc, "--client-dns-cache"), "0");

@@ -97,7 +97,7 @@ START_TEST(an_oversized_metadata_answer_is_refused_unread)
     util_err err = {{0}};
 
     start(&s, OP_SCALE_DOWN_MAX_FRAME + 1);
-    ck_assert_int_eq(op_scale_down_check(s.addr, 3, 5, msg, sizeof msg, &err), -1);
+    ck_assert_int_eq(op_scale_down_check(s.addr, NULL, 3, 5, msg, sizeof msg, &err), -1);
     snprintf(want, sizeof want, "frame of %u bytes exceeds the limit of %u bytes",
              OP_SCALE_DOWN_MAX_FRAME + 1, OP_SCALE_DOWN_MAX_FRAME);
     ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
@@ -111,7 +111,7 @@ START_TEST(an_unreachable_address_is_named)
     char msg[256];
     util_err err = {{0}};
 
-    ck_assert_int_eq(op_scale_down_check("127.0.0.1:1", 3, 5, msg, sizeof msg, &err), -1);
+    ck_assert_int_eq(op_scale_down_check("127.0.0.1:1", NULL, 3, 5, msg, sizeof msg, &err), -1);
     ck_assert_msg(strstr(err.msg, "127.0.0.1:1") != NULL, "%s", err.msg);
 }
 END_TEST

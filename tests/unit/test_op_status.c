@@ -20,7 +20,7 @@
 #include "operator/scale_down.h"
 #include "operator/status.h"
 
-static const op_options opts = {"berth-sidecar:test", "cluster.local", false};
+static const op_options opts = {"berth-sidecar:test", "cluster.local", false, {0, 0, 0}};
 
 static cJSON *J(const char *s)
 {
@@ -278,23 +278,52 @@ START_TEST(moved_addresses_restart_the_broker_once)
         -1);
 
     pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{\"nodeName\":\"n1\"}}");
-    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"),
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", -1),
                      OP_READDRESS_ANNOTATE);
-    ck_assert_int_eq(op_readdress_decide(pod, NULL), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, NULL, -1), OP_READDRESS_NONE);
     cJSON_AddItemToObject(
         cJSON_AddObjectToObject(cJSON_GetObjectItem(pod, "metadata"), "annotations"),
         OP_ADVERTISED_ANNOTATION, cJSON_CreateString("external=203.0.113.1:31092;"));
-    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
-    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_EVICT);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", -1),
+                     OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;", -1),
+                     OP_READDRESS_EVICT);
+    /* The certificate: a pod whose init step finished before its current
+     * certificate was issued (plus the settle time) restarts for it; one
+     * that finished later, or whose init step has not finished, does not. */
+    cJSON_AddStringToObject(cJSON_GetObjectItem(pod, "metadata"), "creationTimestamp",
+                            "2025-12-31T23:59:00Z");
+    cJSON_AddItemToObject(pod, "status",
+                          J("{\"initContainerStatuses\":[{\"name\":\"init\",\"state\":"
+                            "{\"terminated\":{\"finishedAt\":\"2026-01-01T00:00:10Z\"}}}]}"));
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", 1767225600),
+                     OP_READDRESS_NONE); /* issued at 00:00:00 */
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", 1767225609),
+                     OP_READDRESS_RECERT);
+    ck_assert_int_eq(op_readdress_decide(pod, NULL, 1767225609), OP_READDRESS_RECERT);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", -1),
+                     OP_READDRESS_NONE);
+    /* A pod made after the certificate was issued took it, whatever its
+     * init step's time says. */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(pod, "metadata"), "creationTimestamp",
+                              cJSON_CreateString("2026-01-01T00:00:09Z"));
+    ck_assert_int_eq(op_readdress_decide(pod, NULL, 1767225609), OP_READDRESS_NONE);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(pod, "metadata"), "creationTimestamp",
+                              cJSON_CreateString("2025-12-31T23:59:00Z"));
+    /* An address that moved goes first: one restart serves both. */
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;", 1767225609),
+                     OP_READDRESS_EVICT);
     /* Already on its way out: nothing more to do. */
     cJSON_AddStringToObject(cJSON_GetObjectItem(pod, "metadata"), "deletionTimestamp",
                             "2026-01-01T00:00:00Z");
-    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;"), OP_READDRESS_NONE);
-    ck_assert_int_eq(op_readdress_decide(NULL, "x"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.7:31092;", -1),
+                     OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(NULL, "x", -1), OP_READDRESS_NONE);
     cJSON_Delete(pod);
     /* Not scheduled yet: nothing to pin. */
     pod = J("{\"metadata\":{\"name\":\"demo-2\"},\"spec\":{}}");
-    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;"), OP_READDRESS_NONE);
+    ck_assert_int_eq(op_readdress_decide(pod, "external=203.0.113.1:31092;", -1),
+                     OP_READDRESS_NONE);
     cJSON_Delete(pod);
     cJSON_Delete(nodes);
     cJSON_Delete(cr);

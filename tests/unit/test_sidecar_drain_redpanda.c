@@ -750,7 +750,8 @@ static const char rp_cluster[] =
 static void operator_argv(const char *name, const char *admin_url, const char *sock, char **argv,
                           size_t cap, cJSON **keep)
 {
-    static const op_options o = {"localhost/berth-sidecar:0.1.0", "cluster.local", false};
+    static const op_options o = {
+        "localhost/berth-sidecar:0.1.0", "cluster.local", false, {0, 0, 0}};
     cJSON *cr = cJSON_Parse(rp_cluster), *sts;
     const cJSON *pod, *k, *cmd = NULL, *a;
     op_cluster c;

@@ -232,6 +232,21 @@ START_TEST(kafka_cluster_tls)
                      "/etc/berth/config/cluster-tls/ca.pem");
     sc_render_result_clear(&out);
 
+    /* An internal listener with TLS and SASL needs no inter-broker login
+     * then: the brokers use REPLICATION. */
+    in = input(cluster("kafka",
+                       "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\","
+                       "\"securityProtocol\":\"SASL_SSL\",\"saslMechanism\":\"SCRAM-SHA-512\"}",
+                       "",
+                       ",\"clusterTLS\":{\"secret\":\"demo-broker-certs\","
+                       "\"replicationPort\":9091}"),
+               NODES_STD, BROKERS_STD, "demo-0", "node-a");
+    render_ok(&in, &out);
+    ck_assert_ptr_null(strstr(out.text, "sasl.mechanism.inter.broker.protocol"));
+    ck_assert_ptr_null(strstr(out.text, "username="));
+    ck_assert_str_eq(prop(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
+    sc_render_result_clear(&out);
+
     /* Redpanda: the RPC server over mutual TLS. */
     in = input(
         cluster("redpanda", L_INTERNAL, "",

@@ -1,0 +1,426 @@
+/* The cluster CA and the certificates it issues (see cluster_tls.h). */
+#include "cluster_tls.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "desired.h"
+#include "kube/clock.h"
+#include "kube/object.h"
+#include "pki/pki.h"
+#include "util/base64.h"
+
+#define DAY_S         86400LL
+#define MAX_NAMES     48
+#define CA_NAME       "berth cluster CA"
+#define SIDECAR_NAME  "berth-sidecar"
+#define OPERATOR_NAME "berth-operator"
+
+const op_cert_policy op_cert_policy_default = {3650 * DAY_S, 365 * DAY_S, 30 * DAY_S};
+
+/* The names one certificate must carry, DNS names and IP addresses apart,
+ * each once. */
+typedef struct names {
+    char dns[MAX_NAMES][PKI_NAME_MAX + 1];
+    size_t ndns;
+    char ips[MAX_NAMES][PKI_NAME_MAX + 1];
+    size_t nips;
+} names;
+
+static void add_name(names *n, const char *name)
+{
+    unsigned char bin[16];
+    char text[INET6_ADDRSTRLEN];
+    bool v6 = inet_pton(AF_INET6, name, bin) == 1;
+    char(*list)[PKI_NAME_MAX + 1] = n->dns;
+    size_t *count = &n->ndns;
+
+    if (v6 || inet_pton(AF_INET, name, bin) == 1) {
+        /* IPs as inet_ntop writes them, as pki_inspect reads them back. */
+        if (inet_ntop(v6 ? AF_INET6 : AF_INET, bin, text, sizeof text) == NULL)
+            return;
+        name = text;
+        list = n->ips;
+        count = &n->nips;
+    }
+    if (strlen(name) > PKI_NAME_MAX || *count == MAX_NAMES)
+        return;
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp(list[i], name) == 0)
+            return;
+    snprintf(list[(*count)++], PKI_NAME_MAX + 1, "%s", name);
+}
+
+/* "<svc>.<ns>.svc.<domain>" and "<svc>.<ns>.svc". */
+static void add_service(names *n, const op_cluster *c, const char *domain, const char *svc)
+{
+    char buf[PKI_NAME_MAX + 64];
+
+    snprintf(buf, sizeof buf, "%s.%s.svc.%s", svc, c->namespace, domain);
+    add_name(n, buf);
+    snprintf(buf, sizeof buf, "%s.%s.svc", svc, c->namespace);
+    add_name(n, buf);
+}
+
+/* The host of "host:port" or "[v6]:port", into buf. */
+static void host_of(const char *hostport, char *buf, size_t size)
+{
+    const char *colon = strrchr(hostport, ':');
+    size_t len = colon != NULL ? (size_t)(colon - hostport) : strlen(hostport);
+
+    if (hostport[0] == '[' && len >= 2 && hostport[len - 1] == ']') {
+        hostport++;
+        len -= 2;
+    }
+    snprintf(buf, size, "%.*s", (int)len, hostport);
+}
+
+static const cJSON *member(const cJSON *o, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static const char *str_member(const cJSON *o, const char *key)
+{
+    const cJSON *v = member(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const cJSON *named(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, items)
+    {
+        const char *n = kube_meta_name(o);
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* What broker id's certificate must name: its pod's DNS names, the
+ * headless, bootstrap and its own per-broker Services, and each address it
+ * advertises on a listener served with it that is known now (where its pod
+ * runs). */
+static void broker_names(const op_cluster *c, const char *domain, int id, const cJSON *pods,
+                         const cJSON *nodes, const cJSON *services, names *n)
+{
+    char pod[OP_NAME_MAX + 16], svc[OP_NAME_MAX + 64], addr[PKI_NAME_MAX + 16],
+        host[PKI_NAME_MAX + 1];
+    const cJSON *p, *node = NULL;
+    const char *nn;
+
+    memset(n, 0, sizeof *n);
+    snprintf(pod, sizeof pod, "%s-%d", c->name, id);
+    snprintf(svc, sizeof svc, "%s.%s-brokers", pod, c->name);
+    add_service(n, c, domain, svc);
+    snprintf(svc, sizeof svc, "%s-bootstrap", c->name);
+    add_service(n, c, domain, svc);
+    p = named(pods, pod);
+    nn = p != NULL ? str_member(member(p, "spec"), "nodeName") : NULL;
+    if (nn != NULL)
+        node = named(nodes, nn);
+    for (int i = 0; i < c->nlisteners; i++) {
+        const op_listener *l = &c->listeners[i];
+
+        snprintf(svc, sizeof svc, "%s-%s", pod, l->name);
+        if (op_listener_external(l))
+            add_service(n, c, domain, svc);
+        if (op_cluster_tls_serves(l) &&
+            op_advertised_address(c, l, id, domain, node, named(services, svc), addr,
+                                  sizeof addr) == 0) {
+            host_of(addr, host, sizeof host);
+            add_name(n, host);
+        }
+    }
+}
+
+/* Whether info names exactly what n holds. */
+static bool names_match(const pki_cert_info *info, const names *n)
+{
+    if (info->ndns != n->ndns || info->nips != n->nips)
+        return false;
+    for (size_t i = 0; i < n->ndns; i++) {
+        size_t k = 0;
+
+        while (k < info->ndns && strcmp(info->dns[k], n->dns[i]) != 0)
+            k++;
+        if (k == info->ndns)
+            return false;
+    }
+    for (size_t i = 0; i < n->nips; i++) {
+        size_t k = 0;
+
+        while (k < info->nips && strcmp(info->ips[k], n->ips[i]) != 0)
+            k++;
+        if (k == info->nips)
+            return false;
+    }
+    return true;
+}
+
+/* data[key] of a Secret, decoded: a new string, or NULL when it is missing
+ * or not base64. */
+static char *secret_value(const cJSON *secret, const char *key, size_t *len)
+{
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(secret, "data"), key);
+    char *out = NULL;
+    size_t n = 0;
+
+    if (!cJSON_IsString(v) ||
+        util_base64_decode(v->valuestring, strlen(v->valuestring), &out, &n) != 0)
+        return NULL;
+    if (len != NULL)
+        *len = n;
+    return out;
+}
+
+/* Sets data[key] of secret to the base64 of pem. */
+static int put_value(cJSON *data, const char *key, const char *pem, util_err *err)
+{
+    char *b = util_base64_encode(pem, strlen(pem));
+
+    if (b == NULL)
+        return util_err_set(err, "out of memory");
+    cJSON_AddStringToObject(data, key, b);
+    free(b);
+    return 0;
+}
+
+static cJSON *secret_new(const op_cluster *c, const char *suffix, const char *component,
+                         cJSON **data)
+{
+    char name[OP_NAME_MAX + 32];
+    cJSON *s = op_object_new(c, "v1", "Secret", op_name(c, suffix, name, sizeof name), component);
+
+    cJSON_AddStringToObject(s, "type", "Opaque");
+    *data = cJSON_AddObjectToObject(s, "data");
+    return s;
+}
+
+/* The CA: the live one if usable (1 with err when it is there but not),
+ * else a new one. */
+static int take_ca(const cJSON *live, const op_cert_policy *policy, long long now,
+                   op_cluster_tls *out, util_err *err)
+{
+    pki_cert_info info;
+    util_err e = {{0}};
+    int rc = 1;
+
+    if (live == NULL)
+        return pki_ca_new(CA_NAME, now, now + policy->ca_validity_s, &out->ca_cert_pem,
+                          &out->ca_key_pem, err);
+    out->ca_cert_pem = secret_value(live, "ca.crt", NULL);
+    out->ca_key_pem = secret_value(live, "ca.key", NULL);
+    if (out->ca_cert_pem == NULL || out->ca_key_pem == NULL) {
+        util_err_set(err, "has no base64 ca.crt and ca.key");
+        return 1;
+    }
+    if (pki_inspect(out->ca_cert_pem, strlen(out->ca_cert_pem), &info, &e) != 0) {
+        util_err_set(err, "ca.crt: %s", e.msg);
+        return 1;
+    }
+    if (!info.is_ca)
+        util_err_set(err, "ca.crt is not a CA certificate");
+    else if (info.not_after <= now)
+        util_err_set(err, "ca.crt expired; delete the Secret to have a new CA made (every "
+                          "broker then restarts with a new certificate)");
+    else if (pki_key_matches(out->ca_cert_pem, out->ca_key_pem, &e) != 0)
+        util_err_set(err, "ca.key is not the key of ca.crt: %s", e.msg);
+    else
+        rc = 0;
+    pki_cert_info_clear(&info);
+    return rc;
+}
+
+/* A pair in data: the live one under crt_key/key_key if it is still good
+ * for n, else a new one. *issued gets its issue time. */
+static int take_pair(const cJSON *live, const char *crt_key, const char *key_key,
+                     const pki_request *want, const names *n, const op_cert_policy *policy,
+                     long long now, op_cluster_tls *out, cJSON *data, long long *issued,
+                     util_err *err)
+{
+    char *crt = secret_value(live, crt_key, NULL), *key = secret_value(live, key_key, NULL);
+    pki_cert_info info;
+    pki_request req = *want;
+    util_err e = {{0}};
+    const char *why = NULL;
+    int rc;
+
+    memset(&info, 0, sizeof info);
+    if (crt == NULL || key == NULL)
+        why = "it has none yet";
+    else if (pki_inspect(crt, strlen(crt), &info, &e) != 0)
+        why = "it is not a certificate";
+    else if (pki_verify_issued_by(crt, out->ca_cert_pem, &e) != 0)
+        why = "it is not from the cluster CA";
+    else if (pki_key_matches(crt, key, &e) != 0)
+        why = "its key is not its own";
+    else if (info.not_after - now <= policy->renew_before_s)
+        why = "it is due for renewal";
+    else if (!names_match(&info, n))
+        why = "the names it must carry changed";
+    if (why == NULL) {
+        *issued = info.not_before;
+    } else {
+        free(crt);
+        free(key);
+        crt = key = NULL;
+        req.not_before = now;
+        req.not_after = now + policy->validity_s;
+        if (pki_issue(out->ca_cert_pem, out->ca_key_pem, &req, &crt, &key, err) != 0) {
+            pki_cert_info_clear(&info);
+            return util_err_prefix(err, "issuing %s", crt_key);
+        }
+        *issued = now;
+        if (out->reissued++ == 0)
+            snprintf(out->why, sizeof out->why, "%s: %s", crt_key, why);
+    }
+    pki_cert_info_clear(&info);
+    rc =
+        put_value(data, crt_key, crt, err) == 0 && put_value(data, key_key, key, err) == 0 ? 0 : -1;
+    free(crt);
+    if (key != NULL)
+        memset(key, 0, strlen(key));
+    free(key);
+    return rc;
+}
+
+int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_policy *policy,
+                         const cJSON *live_ca, const cJSON *live_certs, const cJSON *pods,
+                         const cJSON *nodes, const cJSON *services, long long now,
+                         op_cluster_tls *out, cJSON **secrets, util_err *err)
+{
+    cJSON *ca_data, *pub_data, *data, *ca_secret, *pub_secret, *certs_secret;
+    names *n;
+    long long sidecar_issued;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    *secrets = NULL;
+    if (policy == NULL || policy->validity_s <= 0)
+        policy = &op_cert_policy_default;
+    if ((rc = take_ca(live_ca, policy, now, out, err)) != 0) {
+        op_cluster_tls_clear(out);
+        return rc;
+    }
+    out->nbrokers = c->replicas;
+    out->issued = calloc((size_t)(c->replicas > 0 ? c->replicas : 1), sizeof *out->issued);
+    n = calloc(1, sizeof *n);
+    if (out->issued == NULL || n == NULL) {
+        free(n);
+        op_cluster_tls_clear(out);
+        return util_err_set(err, "out of memory");
+    }
+    *secrets = cJSON_CreateArray();
+    ca_secret = secret_new(c, OP_CA_SECRET_SUFFIX, "cluster-ca", &ca_data);
+    pub_secret = secret_new(c, OP_CA_CERT_SUFFIX, "cluster-ca", &pub_data);
+    certs_secret = secret_new(c, OP_CERTS_SECRET_SUFFIX, "broker-certs", &data);
+    cJSON_AddItemToArray(*secrets, ca_secret);
+    cJSON_AddItemToArray(*secrets, pub_secret);
+    cJSON_AddItemToArray(*secrets, certs_secret);
+    rc = put_value(ca_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
+                 put_value(ca_data, "ca.key", out->ca_key_pem, err) == 0 &&
+                 put_value(pub_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
+                 put_value(data, OP_CERTS_CA_KEY, out->ca_cert_pem, err) == 0
+             ? 0
+             : -1;
+    for (int id = 0; rc == 0 && id < c->replicas; id++) {
+        char pod[OP_NAME_MAX + 16], crt_key[OP_NAME_MAX + 24], key_key[OP_NAME_MAX + 24];
+        const char *dns[MAX_NAMES], *ips[MAX_NAMES];
+        pki_request req = {0};
+
+        broker_names(c, domain, id, pods, nodes, services, n);
+        for (size_t i = 0; i < n->ndns; i++)
+            dns[i] = n->dns[i];
+        for (size_t i = 0; i < n->nips; i++)
+            ips[i] = n->ips[i];
+        snprintf(pod, sizeof pod, "%s-%d", c->name, id);
+        snprintf(crt_key, sizeof crt_key, "%s.crt", pod);
+        snprintf(key_key, sizeof key_key, "%s.key", pod);
+        req.common_name = pod;
+        req.dns_names = dns;
+        req.ndns = n->ndns;
+        req.ip_addrs = ips;
+        req.nips = n->nips;
+        req.server = req.client = true;
+        rc = take_pair(live_certs, crt_key, key_key, &req, n, policy, now, out, data,
+                       &out->issued[id], err);
+    }
+    if (rc == 0) {
+        pki_request req = {0};
+
+        memset(n, 0, sizeof *n);
+        req.common_name = SIDECAR_NAME;
+        req.client = true;
+        rc = take_pair(live_certs, OP_CERTS_SIDECAR_CRT, OP_CERTS_SIDECAR_KEY, &req, n, policy, now,
+                       out, data, &sidecar_issued, err);
+    }
+    free(n);
+    if (rc != 0) {
+        cJSON_Delete(*secrets);
+        *secrets = NULL;
+        op_cluster_tls_clear(out);
+    }
+    return rc;
+}
+
+void op_cluster_tls_clear(op_cluster_tls *t)
+{
+    if (t == NULL)
+        return;
+    free(t->ca_cert_pem);
+    if (t->ca_key_pem != NULL)
+        memset(t->ca_key_pem, 0, strlen(t->ca_key_pem));
+    free(t->ca_key_pem);
+    free(t->issued);
+    memset(t, 0, sizeof *t);
+}
+
+bool op_cluster_tls_serves(const op_listener *l)
+{
+    return l->tls && l->tls_secret == NULL;
+}
+
+bool op_cluster_tls_stale(const cJSON *pod, long long issued)
+{
+    const cJSON *e;
+    const char *at = NULL, *created;
+    int64_t wall;
+
+    cJSON_ArrayForEach(e, member(member(pod, "status"), "initContainerStatuses"))
+    {
+        const char *name = str_member(e, "name");
+
+        if (name != NULL && strcmp(name, "init") == 0)
+            at = str_member(member(member(e, "state"), "terminated"), "finishedAt");
+    }
+    if (at == NULL || kube_time_parse(at, &wall, NULL) != 0)
+        return false;
+    if (wall / KUBE_NS_PER_SEC >= issued + OP_CERT_SETTLE_S)
+        return false;
+    /* A pod made after the certificate was issued never saw an older one
+     * (and a test ground's fake init step, done at once, is no sign it did). */
+    created = kube_meta_str(pod, "creationTimestamp");
+    return created == NULL || kube_time_parse(created, &wall, NULL) != 0 ||
+           wall / KUBE_NS_PER_SEC < issued;
+}
+
+int op_cluster_tls_operator_cert(const op_cluster_tls *t, long long now, char **cert_pem,
+                                 char **key_pem, util_err *err)
+{
+    pki_request req = {0};
+
+    req.common_name = OPERATOR_NAME;
+    req.client = true;
+    req.not_before = now - 60;
+    req.not_after = now + 3600;
+    return pki_issue(t->ca_cert_pem, t->ca_key_pem, &req, cert_pem, key_pem, err);
+}
