@@ -6,7 +6,7 @@
 # the CA but has no certificate of its own gets its handshake refused on
 # both listeners and no answer to an ApiVersions request; the same client
 # with the sidecar's certificate gets its answer. Broker 0's certificate
-# names its pod DNS name and the address it advertises from its node.
+# names its pod DNS name.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 tmp="$state/mtls"
@@ -38,15 +38,14 @@ grep -q '^listener.security.protocol.map=.*REPLICATION:SSL,CONTROLLER:SSL' <<<"$
     fail "$pod: REPLICATION and CONTROLLER are not SSL: $(grep '^listener.security' <<<"$props")"
 ok "$pod runs REPLICATION and CONTROLLER over SSL with client certificates required"
 
-# Broker 0's certificate: its pod DNS name and its advertised node address.
+# Broker 0's certificate: its pod DNS name (the example's external
+# listener is plaintext, so no node address: only listeners served with the
+# cluster CA add those).
 san=$(openssl x509 -in "$tmp/$pod.crt" -noout -ext subjectAltName 2>&1) || fail "reading $pod.crt: $san"
 grep -q "DNS:$dns" <<<"$san" || fail "$pod.crt does not name $dns: $san"
-want=$(status_addresses | awk '$1 == 0 {print $2}')
-host=${want%:*}
-grep -q "IP Address:$host" <<<"$san" || fail "$pod.crt does not name its advertised $host: $san"
 openssl verify -CAfile "$tmp/ca.crt" "$tmp/$pod.crt" >/dev/null 2>&1 ||
     fail "$pod.crt is not signed by the cluster CA"
-ok "$pod's certificate is from the cluster CA and names $dns and $host"
+ok "$pod's certificate is from the cluster CA and names $dns"
 
 # Port-forward 9091 (REPLICATION) and 9093 (CONTROLLER) of broker 0.
 kubectl port-forward -n "$NS" "pod/$pod" 29591:9091 29593:9093 >"$tmp/pf.log" 2>&1 &
