@@ -179,6 +179,91 @@ START_TEST(statefulset_keeps_its_promises)
 }
 END_TEST
 
+/* Every pod berth makes passes the restricted Pod Security Standard's
+ * checks (bar hostPort, which only a hostport listener asks for and which
+ * even baseline refuses): non-root as the broker image's numeric uid,
+ * RuntimeDefault seccomp, every container without privilege escalation and
+ * with all capabilities dropped, only the volume types restricted allows;
+ * berth's own containers have requests, a memory limit and a read-only root
+ * filesystem, and a broker its spec's resources. */
+START_TEST(pods_meet_the_restricted_standard)
+{
+    static const struct {
+        const char *cr;
+        int uid;
+    } cases[] = {{"nodeport.cr.json", 1000}, {"lb-tls.cr.json", 1000}, {"redpanda.cr.json", 101}};
+    static const char *const lists[] = {"initContainers", "containers"};
+    static const char *const allowed[] = {
+        "emptyDir", "projected", "secret", "persistentVolumeClaim", "configMap", "downwardAPI"};
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        op_cluster c;
+        cJSON *cr = parse_cr(cases[i].cr, &c);
+        util_err err = {{0}};
+        cJSON *sts = op_desired_statefulset(&c, &opts, &err);
+        const cJSON *pod = cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(sts, "spec"), "template"), "spec");
+        const cJSON *psc = cJSON_GetObjectItem(pod, "securityContext"), *k, *v;
+        int n = 0;
+
+        ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(psc, "runAsNonRoot")));
+        ck_assert_int_eq(cJSON_GetObjectItem(psc, "runAsUser")->valueint, cases[i].uid);
+        ck_assert_int_eq(cJSON_GetObjectItem(psc, "runAsGroup")->valueint, cases[i].uid);
+        ck_assert_int_eq(cJSON_GetObjectItem(psc, "fsGroup")->valueint, cases[i].uid);
+        ck_assert_str_eq(cJSON_GetObjectItem(psc, "fsGroupChangePolicy")->valuestring,
+                         "OnRootMismatch");
+        ck_assert_str_eq(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(psc, "seccompProfile"), "type")->valuestring,
+            "RuntimeDefault");
+        ck_assert_ptr_null(cJSON_GetObjectItem(pod, "hostNetwork"));
+        ck_assert_ptr_null(cJSON_GetObjectItem(pod, "hostPID"));
+        for (int l = 0; l < 2; l++)
+            cJSON_ArrayForEach(k, cJSON_GetObjectItem(pod, lists[l]))
+            {
+                const char *name = cJSON_GetObjectItem(k, "name")->valuestring;
+                const cJSON *sc = cJSON_GetObjectItem(k, "securityContext");
+                const cJSON *caps = cJSON_GetObjectItem(sc, "capabilities");
+                const cJSON *res = cJSON_GetObjectItem(k, "resources");
+                char *drop = cJSON_PrintUnformatted(cJSON_GetObjectItem(caps, "drop"));
+                int berths = strcmp(name, "broker") != 0;
+
+                ck_assert_msg(cJSON_IsFalse(cJSON_GetObjectItem(sc, "allowPrivilegeEscalation")),
+                              "%s: %s may escalate", cases[i].cr, name);
+                ck_assert_str_eq(drop, "[\"ALL\"]");
+                free(drop);
+                ck_assert_ptr_null(cJSON_GetObjectItem(caps, "add"));
+                ck_assert_ptr_null(cJSON_GetObjectItem(sc, "privileged"));
+                ck_assert_ptr_null(cJSON_GetObjectItem(sc, "runAsUser"));
+                ck_assert_int_eq(cJSON_IsTrue(cJSON_GetObjectItem(sc, "readOnlyRootFilesystem")),
+                                 berths);
+                ck_assert_msg(cJSON_GetObjectItem(res, "requests") != NULL ||
+                                  (!berths && c.resources == NULL),
+                              "%s: %s has no requests", cases[i].cr, name);
+                if (berths) {
+                    ck_assert_ptr_nonnull(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "limits"), "memory"));
+                    ck_assert_ptr_null(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "limits"), "cpu"));
+                }
+                n++;
+            }
+        ck_assert_int_eq(n, 3);
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(pod, "volumes"))
+        {
+            size_t a = 0;
+
+            while (a < sizeof allowed / sizeof allowed[0] &&
+                   cJSON_GetObjectItem(v, allowed[a]) == NULL)
+                a++;
+            ck_assert_msg(a < sizeof allowed / sizeof allowed[0], "%s: volume %s", cases[i].cr,
+                          cJSON_GetObjectItem(v, "name")->valuestring);
+        }
+        cJSON_Delete(sts);
+        cJSON_Delete(cr);
+    }
+}
+END_TEST
+
 /* spec.imagePullSecrets reach the broker pods as {name} references, in
  * order; a spec without them gives pods without the field. */
 START_TEST(pull_secrets_reach_the_pods_only_when_given)
@@ -671,6 +756,7 @@ int main(void)
     tcase_add_test(tc, loadbalancer_tls_cluster_objects_match_goldens);
     tcase_add_test(tc, redpanda_hostport_cluster_objects_match_goldens);
     tcase_add_test(tc, statefulset_keeps_its_promises);
+    tcase_add_test(tc, pods_meet_the_restricted_standard);
     tcase_add_test(tc, sidecars_get_their_engine_and_drain_budget);
     tcase_add_test(tc, redpanda_is_sized_from_its_container);
     tcase_add_test(tc, pull_secrets_reach_the_pods_only_when_given);
