@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kubectl create namespace "$NS" >/dev/null
+kubectl create namespace "$NS" >/dev/null && kubectl label namespace "$NS" pod-security.kubernetes.io/enforce=restricted >/dev/null
 sed "s#^\(  image: \).*#\1$BERTH_E2E_BROKER_IMAGE#" "$repo/manifests/examples/kafka-nodeport.yaml" |
     kubectl apply -n "$NS" -f - >/dev/null || fail "the nodeport example was refused"
 wait_for 300 "3 Ready brokers and KafkaCluster Ready" cluster_ready 3
