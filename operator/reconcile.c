@@ -232,6 +232,39 @@ static int refuse(run *w, const char *reason, const char *message, util_err *err
     return rc < 0 ? -1 : 0;
 }
 
+int op_owner_conflict(const cJSON *live, const char *uid, const char *kind, const char *name,
+                      char *msg, size_t size)
+{
+    const char *owner;
+
+    if (live == NULL || cJSON_IsNull(live))
+        return 0;
+    owner = kube_meta_controller_uid(live);
+    if (owner != NULL && uid != NULL && strcmp(owner, uid) == 0)
+        return 0;
+    if (owner != NULL)
+        snprintf(msg, size, "%s %s already exists and is controlled by another owner", kind, name);
+    else
+        snprintf(msg, size,
+                 "%s %s already exists and is not owned by this KafkaCluster; berth does not "
+                 "take over objects it did not create: delete or rename it",
+                 kind, name);
+    return 1;
+}
+
+/* Refuses (NameConflict) when live, the object kind/name, is not this
+ * cluster's to write: see op_owner_conflict. Returns 0 to go on, 1 after
+ * refusing, or -1. */
+static int refuse_foreign(run *w, const cJSON *live, const char *kind, const char *name,
+                          util_err *err)
+{
+    char msg[512];
+
+    if (op_owner_conflict(live, w->c.uid, kind, name, msg, sizeof msg) == 0)
+        return 0;
+    return refuse(w, "NameConflict", msg, err) == 0 ? 1 : -1;
+}
+
 /* The cluster ID: the one the brokers ConfigMap records (the brokers were
  * formatted with it), else spec.clusterID, else the one in status, else a
  * new one. Returns 0, 1 after refusing (mismatch), or -1. */
@@ -375,6 +408,15 @@ static int build_tls(run *w, util_err *err)
         cJSON_Delete(live_ca);
         return -1;
     }
+    /* A CA key in a Secret berth did not write is never trusted, nor
+     * reported as an invalid CA: it is a name conflict. */
+    if ((rc = refuse_foreign(w, live_ca, "Secret", ca_name, err)) == 0)
+        rc = refuse_foreign(w, live_certs, "Secret", certs_name, err);
+    if (rc != 0) {
+        cJSON_Delete(live_ca);
+        cJSON_Delete(live_certs);
+        return rc;
+    }
     rc = op_cluster_tls_build(&w->c, w->r->opts.cluster_domain, &w->r->opts.certs, live_ca,
                               live_certs, w->pods, w->nodes, w->services, (long long)time(NULL),
                               &w->tls, &secrets, &terr);
@@ -434,7 +476,8 @@ static int build_desired(run *w, const cJSON *brokers_cm, util_err *err)
 }
 
 /* Reads the live counterpart of every desired object and refuses when one
- * belongs to another controller. Returns 0, 1 after refusing, or -1. */
+ * exists that this cluster does not control (op_owner_conflict): nothing
+ * is applied while any does. Returns 0, 1 after refusing, or -1. */
 static int read_live(run *w, util_err *err)
 {
     const cJSON *d;
@@ -443,32 +486,25 @@ static int read_live(run *w, util_err *err)
     cJSON_ArrayForEach(d, w->desired)
     {
         int k = kind_index(d);
-        const char *name = kube_meta_name(d), *owner;
+        const char *name = kube_meta_name(d);
         cJSON *live = NULL;
-        char msg[384];
+        int rc;
 
         if (strcmp(kinds[k].kind, "Service") == 0) {
             const cJSON *s = find_named(w->services, name);
             live = s != NULL ? cJSON_Duplicate(s, 1) : NULL;
             /* Services outside our label selector are still ours to check. */
-            if (live == NULL) {
-                int rc = w->r->lister->get(w->r->lister, kinds[k].api_version, kinds[k].resource,
-                                           w->c.namespace, name, &live, err);
-                if (rc < 0)
-                    return -1;
-            }
-        } else {
-            int rc = w->r->lister->get(w->r->lister, kinds[k].api_version, kinds[k].resource,
-                                       w->c.namespace, name, &live, err);
-            if (rc < 0)
+            if (live == NULL &&
+                w->r->lister->get(w->r->lister, kinds[k].api_version, kinds[k].resource,
+                                  w->c.namespace, name, &live, err) < 0)
                 return -1;
+        } else if (w->r->lister->get(w->r->lister, kinds[k].api_version, kinds[k].resource,
+                                     w->c.namespace, name, &live, err) < 0) {
+            return -1;
         }
-        if (live != NULL && (owner = kube_meta_controller_uid(live)) != NULL &&
-            strcmp(owner, w->c.uid) != 0) {
-            snprintf(msg, sizeof msg, "%s %s already exists and is controlled by another owner",
-                     kinds[k].kind, name);
+        if ((rc = refuse_foreign(w, live, kinds[k].kind, name, err)) != 0) {
             cJSON_Delete(live);
-            return refuse(w, "NameConflict", msg, err) == 0 ? 1 : -1;
+            return rc;
         }
         cJSON_AddItemToArray(w->live, live != NULL ? live : cJSON_CreateNull());
     }
@@ -795,6 +831,11 @@ static int reconcile(run *w, const char *key, util_err *err)
                         op_name(&w->c, "-brokers", cm_name, sizeof cm_name), &brokers_cm, err);
     if (rc < 0)
         return -1;
+    /* Its clusterID is believed only when berth wrote it. */
+    if ((rc = refuse_foreign(w, brokers_cm, "ConfigMap", cm_name, err)) != 0) {
+        cJSON_Delete(brokers_cm);
+        return rc > 0 ? 0 : -1;
+    }
     rc = build_desired(w, brokers_cm, err);
     cJSON_Delete(brokers_cm);
     if (rc != 0)

@@ -12,8 +12,13 @@
  *    goes); live means it carries the teardown finalizer.
  * 2. Check everything only the operator can check (spec parse, the cluster
  *    ID against the one the brokers were formatted with, objects of the
- *    same name owned by someone else) before writing anything, so a bad
- *    spec yields Reconciled=False and never a half-applied cluster.
+ *    same name that this KafkaCluster does not control) before writing
+ *    anything, so a bad spec yields Reconciled=False and never a
+ *    half-applied cluster. berth never takes over an object it did not
+ *    create: everything it creates carries its controller owner reference
+ *    from the first apply (desired_meta.c), so one without it is someone
+ *    else's, and applying it would repoint it and let the garbage
+ *    collector delete it with the KafkaCluster.
  * 3. Server-side apply (field manager berth-operator, force) each desired
  *    object whose berth-owned fields differ from what the server holds;
  *    the rest get no request at all, so a no-op resync makes zero writes.
@@ -51,5 +56,13 @@ typedef struct op_reconcile_result {
  * status says why); -1 with err set when something failed that a retry
  * may fix (the caller requeues with backoff). */
 int op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err);
+
+/* Whether live, the object kind/name as the server holds it (NULL or a
+ * JSON null when there is none), may be applied by the KafkaCluster whose
+ * uid is uid: 0 when it is absent or that cluster's controller owner
+ * reference is on it; 1 when it is someone else's (another controller, or
+ * none at all), with a message for the Reconciled condition in msg. */
+int op_owner_conflict(const cJSON *live, const char *uid, const char *kind, const char *name,
+                      char *msg, size_t size);
 
 #endif

@@ -8,7 +8,9 @@
  * cluster ID that contradicts the formatted one is refused with
  * Reconciled=False and nothing rewritten, a broker pod whose image cannot
  * be pulled shows as Degraded (written once, not on every resync) until it
- * runs, and SIGTERM ends the operator cleanly.
+ * runs, an object of an owned name that berth did not create is refused
+ * (NameConflict) and survives the cluster's deletion untouched, and
+ * SIGTERM ends the operator cleanly.
  *
  * kwok runs no containers, so PersistentVolumes for the brokers' claims are
  * made here, bound to exactly this namespace's claims. */
@@ -1679,6 +1681,21 @@ START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
 }
 END_TEST
 
+/* Waits until the KafkaCluster demo is gone (its finalizer let go). */
+static void wait_cluster_gone(void)
+{
+    for (double t0 = kt_now();;) {
+        cJSON *cr = get_opt("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+
+        if (cr == NULL)
+            return;
+        cJSON_Delete(cr);
+        ck_assert_msg(kt_now() - t0 < 120, "the KafkaCluster was never let go; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+}
+
 /* Deleting the KafkaCluster: the operator's finalizer holds it while the
  * brokers stop (the drain ConfigMap marked so no sidecar drains, the
  * StatefulSet deleted), then lets go, and the garbage collector removes
@@ -1714,15 +1731,7 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
     cJSON_Delete(cr);
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
     ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
-    for (double t0 = kt_now();;) {
-        cr = get_opt("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-        if (cr == NULL)
-            break;
-        cJSON_Delete(cr);
-        ck_assert_msg(kt_now() - t0 < 120, "the KafkaCluster was never let go; log %s",
-                      operator_log[0]);
-        usleep(300000);
-    }
+    wait_cluster_gone();
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         for (double t0 = kt_now();;) {
             cJSON *o = get_opt(owned[i].av, owned[i].res, ns, owned[i].name);
@@ -1744,6 +1753,89 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
     }
     /* The operator saw the cluster go and is still running. */
     ck_assert_int_eq(kill(operator_pid[0], 0), 0);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
+/* The Service demo-bootstrap is exactly the one the test made: same
+ * resourceVersion, its own selector and port, no owner, no berth label. */
+static void assert_squatter_untouched(const char *rv)
+{
+    cJSON *svc = get("v1", "services", ns, "demo-bootstrap");
+    const cJSON *port = cJSON_GetArrayItem(at(svc, "spec.ports"), 0);
+
+    ck_assert_str_eq(str(svc, "metadata.resourceVersion"), rv);
+    ck_assert_ptr_null(at(svc, "metadata.ownerReferences"));
+    ck_assert_ptr_null(at(svc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(
+        cJSON_GetObjectItem(at(svc, "metadata.labels"), "app.kubernetes.io/managed-by"));
+    ck_assert_str_eq(key_str(svc, "spec.selector", "app"), "someone-else");
+    ck_assert_int_eq(cJSON_GetArraySize(at(svc, "spec.ports")), 1);
+    ck_assert_int_eq(num(port, "port"), 8080);
+    ck_assert_str_eq(str(port, "name"), "web");
+    cJSON_Delete(svc);
+}
+
+/* A Service named like one berth would make (demo-bootstrap) but made by
+ * someone else, with no owner reference: berth does not take it over. The
+ * KafkaCluster shows Reconciled=False NameConflict naming the Service, with
+ * a Warning Event; nothing at all is applied for the cluster, resyncs
+ * included; and deleting the KafkaCluster leaves the Service in place (the
+ * garbage collector has no owner reference to follow to it). */
+START_TEST(unowned_object_of_the_same_name_is_not_taken_over)
+{
+    char path[KUBE_PATH_MAX], status[16], reason[64], message[512], rv[64];
+    double reconciles;
+    cJSON *svc;
+
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+    create(path, kt_json("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{"
+                         "\"name\":\"demo-bootstrap\",\"labels\":{\"app\":\"someone-else\"}},"
+                         "\"spec\":{\"selector\":{\"app\":\"someone-else\"},"
+                         "\"ports\":[{\"name\":\"web\",\"port\":8080,\"targetPort\":8080}]}}"));
+    svc = get("v1", "services", ns, "demo-bootstrap");
+    snprintf(rv, sizeof rv, "%s", str(svc, "metadata.resourceVersion"));
+    cJSON_Delete(svc);
+
+    create_cluster();
+    operator_start(0, 0);
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+        if (strcmp(status, "False") == 0)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for an unowned demo-bootstrap");
+        usleep(300000);
+    }
+    ck_assert_str_eq(reason, "NameConflict");
+    ck_assert_msg(strstr(message, "Service demo-bootstrap") != NULL &&
+                      strstr(message, "not owned by this KafkaCluster") != NULL,
+                  "message: %s", message);
+    /* A few resyncs later the refusal stands and still nothing was written. */
+    reconciles = metric("berth_operator_reconcile_total{result=\"ok\"}");
+    for (double t0 = kt_now();
+         metric("berth_operator_reconcile_total{result=\"ok\"}") < reconciles + 3;) {
+        ck_assert_msg(kt_now() - t0 < 60, "no resyncs; log %s", operator_log[0]);
+        usleep(200000);
+    }
+    reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
+    ck_assert_str_eq(status, "False");
+    ck_assert_str_eq(reason, "NameConflict");
+    assert_squatter_untouched(rv);
+    ck_assert_ptr_null(get_opt("apps/v1", "statefulsets", ns, "demo"));
+    ck_assert_ptr_null(get_opt("v1", "configmaps", ns, "demo-brokers"));
+    ck_assert_ptr_null(get_opt("v1", "secrets", ns, "demo-cluster-ca"));
+    ck_assert_ptr_null(get_opt("v1", "serviceaccounts", ns, "demo-sidecar"));
+    for (double t0 = kt_now(); count_events("NameConflict", "Warning", NULL) < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no Warning Event NameConflict");
+        usleep(300000);
+    }
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters/demo", ns);
+    ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
+    wait_cluster_gone();
+    /* Time for the garbage collector to act, were the Service its to take. */
+    sleep(5);
+    assert_squatter_untouched(rv);
     ck_assert_int_eq(operator_stop(0), 0);
 }
 END_TEST
@@ -2173,6 +2265,7 @@ int main(void)
     tcase_add_test(tc, leader_election_hands_over_on_sigterm);
     tcase_add_test(tc, scale_up_adds_broker_only_nodes);
     tcase_add_test(tc, deleting_the_cluster_collects_owned_objects_and_keeps_claims);
+    tcase_add_test(tc, unowned_object_of_the_same_name_is_not_taken_over);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
     tcase_add_test(tc, certificates_follow_the_advertised_addresses);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
