@@ -31,7 +31,7 @@ done
 [ "$skipped" = "$n_pods" ] || fail "$skipped of $n_pods sidecars skipped their drain; logs in $logs"
 ok "all $n_pods broker pods gone ${took}s after the delete (grace period ${grace}s), none drained"
 
-kinds=statefulset,service,configmap,lease,poddisruptionbudget,serviceaccount,role,rolebinding
+kinds=statefulset,service,configmap,secret,lease,poddisruptionbudget,serviceaccount,role,rolebinding
 objects_gone() { [ -z "$(kubectl get "$kinds" -n "$NS" -l app.kubernetes.io/instance="$CLUSTER" -o name)" ]; }
 wait_for 120 "the cluster's objects to go" objects_gone
 [ -z "$(kubectl get kc -n "$NS" -o name)" ] || fail "the KafkaCluster is still there"
