@@ -11,7 +11,7 @@
 # -f` and its operator pod is admitted as restricted. For both, the
 # operator's ServiceAccount can do what the operator needs (`kubectl auth
 # can-i`, and really creating the sidecar's Role, which must need no
-# escalation) and cannot delete nodes, read Secrets or touch workloads it
+# escalation) and cannot delete nodes, update or delete Secrets or touch workloads it
 # does not own.
 # The KafkaCluster CRD is shared with other tests: it is never deleted here.
 # Run by tests/integration/run.sh, which exports the ground's locations.
@@ -46,7 +46,7 @@ cleanup() {
     helm uninstall "$release" -n "$ns" >/dev/null 2>&1 || true
     kubectl delete clusterrole "$op" "$mop" --ignore-not-found >/dev/null 2>&1 || true
     kubectl delete clusterrolebinding "$op" "$mop" --ignore-not-found >/dev/null 2>&1 || true
-    kubectl delete namespace "$ns" "$mns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    kubectl delete namespace "$ns" "$mns" "ins-watch-$id" --ignore-not-found --wait=false >/dev/null 2>&1 || true
     rm -rf "$tmp"
     exit "$rc"
 }
@@ -140,21 +140,30 @@ cannot() { [ "$(can_i "$@")" = no ] || fail "SA $1/$2 can ${*:3}, which the oper
 check_rbac() {
     local sns=$1 sa=$2 other="ins-elsewhere-$id"
     for v in get list watch update patch; do can "$sns" "$sa" "$v" kafkaclusters.berth.io -A; done
-    for v in update patch; do can "$sns" "$sa" "$v" kafkaclusters.berth.io --subresource=status -n "$other"; done
-    for r in statefulsets.apps services configmaps serviceaccounts poddisruptionbudgets.policy \
-        roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io leases.coordination.k8s.io; do
-        for v in get list watch create update patch delete; do can "$sns" "$sa" "$v" "$r" -n "$other"; done
+    can "$sns" "$sa" patch kafkaclusters.berth.io --subresource=status -n "$other"
+    # Verb by verb what the operator sends (charts/berth/templates/_rbac.tpl);
+    # test_rbac.sh checks the full matrix, this only the install paths.
+    for r in statefulsets.apps services poddisruptionbudgets.policy; do
+        for v in get list watch create patch delete; do can "$sns" "$sa" "$v" "$r" -n "$other"; done
+    done
+    for r in serviceaccounts roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
+        for v in get list watch create patch; do can "$sns" "$sa" "$v" "$r" -n "$other"; done
+    done
+    for r in configmaps leases.coordination.k8s.io; do
+        for v in get list watch create patch update; do can "$sns" "$sa" "$v" "$r" -n "$other"; done
     done
     for r in pods nodes; do
         for v in get list watch; do can "$sns" "$sa" "$v" "$r" -A; done
     done
     can "$sns" "$sa" patch pods -n "$other"
     can "$sns" "$sa" create pods --subresource=eviction -n "$other"
-    can "$sns" "$sa" create events -n "$other"
+    can "$sns" "$sa" create events.events.k8s.io -n "$other"
     can "$sns" "$sa" patch events.events.k8s.io -n "$other"
     can "$sns" "$sa" update leases.coordination.k8s.io -n "$sns"
     # What it must not do.
-    for v in get list watch; do cannot "$sns" "$sa" "$v" secrets -A; cannot "$sns" "$sa" "$v" secrets -n "$sns"; done
+    # Secrets: the three per cluster it server-side applies, never more.
+    for v in get list watch create patch; do can "$sns" "$sa" "$v" secrets -n "$other"; done
+    for v in update delete; do cannot "$sns" "$sa" "$v" secrets -n "$other"; done
     for v in create update patch delete; do cannot "$sns" "$sa" "$v" nodes; done
     for v in create update delete; do cannot "$sns" "$sa" "$v" pods -n "$other"; done
     cannot "$sns" "$sa" delete kafkaclusters.berth.io -n "$other"
@@ -168,6 +177,8 @@ check_rbac() {
     cannot "$sns" "$sa" bind roles.rbac.authorization.k8s.io -n "$other"
     cannot "$sns" "$sa" impersonate serviceaccounts -n "$other"
     cannot "$sns" "$sa" create pods --subresource=exec -n "$other"
+    cannot "$sns" "$sa" delete serviceaccounts -n "$other"
+    cannot "$sns" "$sa" update statefulsets.apps -n "$other"
     cannot "$sns" "$sa" '*' '*'
 }
 
@@ -208,9 +219,9 @@ EOF
     } >"$tmp/sidecar.out" 2>&1 || true
     [ "$ok_all" = 1 ] || { kubectl delete namespace "$side-ns" --wait=false >/dev/null 2>&1; fail "SA $sns/$sa could not create the sidecar's objects: $(cat "$tmp/sidecar.out")"; }
     # A Role granting what the operator itself lacks is refused (no escalate).
-    if out=$(kubectl --as="$as" create role "$side-greedy" -n "$side-ns" --verb=get --resource=secrets 2>&1); then
+    if out=$(kubectl --as="$as" create role "$side-greedy" -n "$side-ns" --verb=delete --resource=pods 2>&1); then
         kubectl delete namespace "$side-ns" --wait=false >/dev/null 2>&1
-        fail "SA $sns/$sa created a Role granting Secrets: $out"
+        fail "SA $sns/$sa created a Role granting delete on Pods: $out"
     fi
     can "$side-ns" "$side" update configmaps/"$side-drain" -n "$side-ns"
     can "$side-ns" "$side" get configmaps/"$side-brokers" -n "$side-ns"
@@ -223,13 +234,17 @@ EOF
 
 check_rbac "$ns" "$op"
 check_sidecar_rbac "$ns" "$op"
-ok "SA $ns/$op can do what the operator needs, can grant the sidecar its Role, and cannot read Secrets, delete Nodes, create or delete Pods or escalate"
+ok "SA $ns/$op can do what the operator needs, can grant the sidecar its Role, and cannot update or delete Secrets, delete Nodes, create or delete Pods or escalate"
 
 # --- helm upgrade ---------------------------------------------------------------------
+# One watched namespace: the chart puts a Role there, so it must exist.
+wns="ins-watch-$id"
+kubectl create namespace "$wns" >/dev/null
 out=$(helm upgrade "$release" "$chart" -n "$ns" --set operator.logFormat=json --set operator.replicas=2 \
-    --set operator.watchNamespace=kafka --wait --timeout 120s 2>&1) || fail "helm upgrade failed: $out"
+    --set operator.watchNamespace="$wns" --wait --timeout 120s 2>&1) || fail "helm upgrade failed: $out"
+get role "$op" -n "$wns" >/dev/null || fail "no Role $op in the watched namespace $wns after the upgrade"
 got=$(get deployment "$op" -n "$ns" -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].args}')
-want='2 ["--namespace=kafka","--leader-elect","--metrics-addr=:8080","--health-addr=:8081","--log-format=json"]'
+want='2 ["--namespace='"$wns"'","--leader-elect","--metrics-addr=:8080","--health-addr=:8081","--log-format=json"]'
 [ "$got" = "$want" ] || fail "after helm upgrade: got '$got', want '$want'"
 [ "$(helm status "$release" -n "$ns" -o json | jq -r '.version')" = 2 ] || fail "release is not at revision 2 after upgrade"
 if out=$(helm upgrade "$release" "$chart" -n "$ns" --reuse-values --set operator.logFormat=yaml 2>&1); then
