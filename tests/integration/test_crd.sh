@@ -159,6 +159,25 @@ bad "overlapping node-port ranges" 'spec.listeners' 'must not overlap' \
     KC_EXTRA='  - {name: other, port: 9095, type: nodeport, nodePortBase: 31092}'
 bad "berth-owned key advertised.listeners in config" 'spec.config' 'config key advertised.listeners is set by berth' \
     KC_EXTRA='  config: {log.retention.hours: "1", advertised.listeners: "PLAINTEXT://x:9092"}'
+bad "berth-owned TLS setting of a listener in config" 'spec.config' \
+    'config key listener.name.external.ssl.keystore.location is set by berth' \
+    KC_EXTRA='  config: {listener.name.external.ssl.keystore.location: /tmp/ks.pem}'
+bad "a listener's JAAS login in config" 'spec.config' \
+    'config key listener.name.x.scram-sha-512.sasl.jaas.config is set by berth' \
+    KC_EXTRA='  config: {listener.name.x.scram-sha-512.sasl.jaas.config: "x required;"}'
+bad "sasl.jaas.config in config" 'spec.config' 'config key sasl.jaas.config is set by berth' \
+    KC_EXTRA='  config: {sasl.jaas.config: "x required;"}'
+bad "sasl.mechanism.inter.broker.protocol in config" 'spec.config' \
+    'config key sasl.mechanism.inter.broker.protocol is set by berth' \
+    KC_EXTRA='  config: {sasl.mechanism.inter.broker.protocol: PLAIN}'
+bad "a setting of berth's controller listener in config" 'spec.config' \
+    'config key listener.name.controller.max.connections is set by berth' \
+    KC_EXTRA='  config: {listener.name.controller.max.connections: "5"}'
+bad "a setting of berth's replication listener in config" 'spec.config' \
+    'config key listener.name.replication.max.connections is set by berth' \
+    KC_EXTRA='  config: {listener.name.replication.max.connections: "5"}'
+good "config beside berth's keys (a user listener's limit, global ssl.*)" \
+    KC_EXTRA='  config: {listener.name.external.max.connections: "50", ssl.cipher.suites: TLS_AES_256_GCM_SHA384}'
 bad "missing image" 'spec.image' 'Required value' KC_IMAGE=
 bad "nodePortBase on an internal listener" 'spec.listeners[0].nodePortBase' 'nodePortBase is only allowed when type is nodeport' \
     KC_L0='{name: internal, port: 9092, type: internal, nodePortBase: 31000}'

@@ -186,6 +186,28 @@ START_TEST(kafka_controller_broker)
 }
 END_TEST
 
+/* The owned-key patterns refuse whole families (bad_listeners) but not
+ * their neighbours: a user listener's other settings, the global ssl.*
+ * defaults and a key that merely contains "sasl.jaas.config" pass through. */
+START_TEST(config_beside_owned_keys_passes)
+{
+    sc_render_input in = input(cluster("kafka", L_INTERNAL "," L_NODEPORT,
+                                       "\"listener.name.external.max.connections\":\"50\","
+                                       "\"ssl.cipher.suites\":\"TLS_AES_256_GCM_SHA384\","
+                                       "\"sasl.jaas.config.note\":\"x\"",
+                                       ""),
+                               NODES_STD, BROKERS_STD, "demo-0", "node-a");
+    sc_render_result out;
+    char v[512];
+
+    render_ok(&in, &out);
+    ck_assert_str_eq(prop(out.text, "listener.name.external.max.connections", v, sizeof v), "50");
+    ck_assert_str_eq(prop(out.text, "ssl.cipher.suites", v, sizeof v), "TLS_AES_256_GCM_SHA384");
+    ck_assert_str_eq(prop(out.text, "sasl.jaas.config.note", v, sizeof v), "x");
+    sc_render_result_clear(&out);
+}
+END_TEST
+
 /* The cluster's mutual TLS: berth's REPLICATION listener carries
  * inter-broker traffic, and it and CONTROLLER want a client certificate. */
 START_TEST(kafka_cluster_tls)
@@ -510,6 +532,22 @@ static const struct bad_listener {
      "", "", "cluster.json: listeners[1].clusterCert: needs securityProtocol SSL"},
     {L_NODEPORT, "", "", "exactly one must"},
     {L_INTERNAL, "\"node.id\":\"7\"", "", "cluster.json: config[\"node.id\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.external.ssl.keystore.location\":\"/x\"", "",
+     "cluster.json: config[\"listener.name.external.ssl.keystore.location\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.internal.ssl.client.auth\":\"none\"", "",
+     "cluster.json: config[\"listener.name.internal.ssl.client.auth\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.x.scram-sha-512.sasl.jaas.config\":\"y\"", "",
+     "cluster.json: config[\"listener.name.x.scram-sha-512.sasl.jaas.config\"]: set by berth"},
+    {L_INTERNAL, "\"sasl.jaas.config\":\"y\"", "",
+     "cluster.json: config[\"sasl.jaas.config\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.internal.sasl.enabled.mechanisms\":\"PLAIN\"", "",
+     "cluster.json: config[\"listener.name.internal.sasl.enabled.mechanisms\"]: set by berth"},
+    {L_INTERNAL, "\"sasl.mechanism.inter.broker.protocol\":\"PLAIN\"", "",
+     "cluster.json: config[\"sasl.mechanism.inter.broker.protocol\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.controller.max.connections\":\"5\"", "",
+     "cluster.json: config[\"listener.name.controller.max.connections\"]: set by berth"},
+    {L_INTERNAL, "\"listener.name.replication.max.connections\":\"5\"", "",
+     "cluster.json: config[\"listener.name.replication.max.connections\"]: set by berth"},
     {L_INTERNAL, "\"a\":1", "", "cluster.json: config[\"a\"]: must be a string"},
     {L_INTERNAL, "\"a b\":\"1\"", "", "cluster.json: config: key \"a b\""},
     {L_INTERNAL, "\"a\":\"\xff\"", "", "cluster.json: config[\"a\"]: value is not valid UTF-8"},
@@ -598,6 +636,7 @@ int main(void)
 
     tcase_add_test(tc, kafka_broker_only);
     tcase_add_test(tc, kafka_controller_broker);
+    tcase_add_test(tc, config_beside_owned_keys_passes);
     tcase_add_test(tc, kafka_tls_scram);
     tcase_add_test(tc, kafka_cluster_tls);
     tcase_add_test(tc, kafka_nodeport_advertises_node_port);
