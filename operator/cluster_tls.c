@@ -265,6 +265,8 @@ static int take_pair(const cJSON *live, const char *crt_key, const char *key_key
         why = "its key is not its own";
     else if (info.not_after - now <= policy->renew_before_s)
         why = "it is due for renewal";
+    else if (info.not_after - info.not_before > policy->validity_s)
+        why = "it lives longer than the validity now set";
     else if (!names_match(&info, n))
         why = "the names it must carry changed";
     if (why == NULL) {

@@ -17,9 +17,10 @@
  *   the sidecar container mounts only its own pair and ca.crt.
  *
  * A certificate is kept as long as it is signed by the CA, its key is its
- * own, it names exactly what it should and it is further than
- * renew_before_s from expiry; otherwise a new one is issued, valid
- * validity_s from now. Keeping means the same bytes, so an unchanged
+ * own, it names exactly what it should, it is further than renew_before_s
+ * from expiry and it lives no longer than validity_s (so a shorter validity
+ * applies at once); otherwise a new one is issued, valid validity_s from
+ * now. Keeping means the same bytes, so an unchanged
  * Secret is never written.
  *
  * A broker runs with the certificate its init step took. One whose current

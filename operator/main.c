@@ -68,7 +68,8 @@ static const char usage_text[] =
     "  --cert-validity SECONDS   how long the certificates of a cluster's mutual\n"
     "                            TLS live (default 31536000, a year)\n"
     "  --cert-renew-before SECONDS  renew them this long before they expire\n"
-    "                            (default 2592000, 30 days; less than the validity)\n"
+    "                            (default 2592000, 30 days, or a third of a shorter\n"
+    "                            --cert-validity; less than the validity)\n"
     "  --help                    print this and exit\n";
 
 typedef struct operator_ctx {
@@ -428,7 +429,7 @@ int main(int argc, char **argv)
     };
     const char *kubeconfig = NULL, *metrics_addr = ":8080", *health_addr = ":8081";
     const char *lease_ns = NULL;
-    bool leader_elect = false;
+    bool leader_elect = false, renew_given = false;
     util_log_format fmt = UTIL_LOG_TEXT;
     http_server_config http_cfg = {.idle_timeout_s = HTTP_PROBE_IDLE_TIMEOUT_S,
                                    .max_conns = HTTP_PROBE_MAX_CONNS};
@@ -513,10 +514,12 @@ int main(int argc, char **argv)
                         opt == 'V' ? "cert-validity" : "cert-renew-before");
                 return 2;
             }
-            if (opt == 'V')
+            if (opt == 'V') {
                 o.opts.certs.validity_s = v;
-            else
+            } else {
                 o.opts.certs.renew_before_s = v;
+                renew_given = true;
+            }
             break;
         }
         case 'h':
@@ -527,6 +530,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* A validity given alone keeps a third of it for renewal when the
+     * default 30 days would not fit. */
+    if (!renew_given && o.opts.certs.renew_before_s >= o.opts.certs.validity_s)
+        o.opts.certs.renew_before_s = o.opts.certs.validity_s / 3;
     if (o.opts.certs.renew_before_s >= o.opts.certs.validity_s) {
         fprintf(stderr, "berth-operator: --cert-renew-before must be less than --cert-validity\n");
         return 2;

@@ -14,10 +14,12 @@
  *
  * kwok runs no containers, so PersistentVolumes for the brokers' claims are
  * made here, bound to exactly this namespace's claims. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <curl/curl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <signal.h>
@@ -25,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "http/server.h"
 #include "kube/client.h"
 #include "kube/verbs.h"
 #include "pki/pki.h"
@@ -45,6 +49,7 @@ static char ns[64];
 static int node_port_base;
 /* Up to two operator processes (the leader-election test runs both). */
 static int metrics_port[2];
+static int health_port[2];
 /* Labels (berth.io/test) this run's namespaces and PersistentVolumes, so
  * sweep() finds what a failed test left. Set before the tests fork. */
 static char run_label[32];
@@ -147,6 +152,7 @@ static void assert_owned(const cJSON *obj, const char *uid)
 #define OP_LEADER_ELECT 1 /* --leader-elect, its Lease in our namespace */
 #define OP_NO_INFORMERS 2 /* --no-informers: periodic lists, reads from the API */
 #define OP_NO_ANNOTATED 4 /* without --admin-bootstrap-annotation */
+#define OP_HEALTH       8 /* --health-addr on a port of its own (health_port) */
 
 /* Starts operator i. */
 static void operator_start(int i, int mode)
@@ -161,7 +167,7 @@ static void operator_start(int i, int mode)
     ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
     snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, i);
     snprintf(port, sizeof port, "127.0.0.1:0");
-    metrics_port[i] = 0;
+    metrics_port[i] = health_port[i] = 0;
     operator_pid[i] = fork();
     ck_assert_int_ge(operator_pid[i], 0);
     if (operator_pid[i] == 0) {
@@ -184,7 +190,7 @@ static void operator_start(int i, int mode)
         args[a++] = "--metrics-addr";
         args[a++] = port;
         args[a++] = "--health-addr";
-        args[a++] = "0";
+        args[a++] = (mode & OP_HEALTH) ? port : "0";
         args[a++] = "--sidecar-image";
         args[a++] = "localhost/berth-sidecar:test";
         /* Outside the cluster network: the scale-down check dials the
@@ -210,9 +216,12 @@ static void operator_start(int i, int mode)
 
         while (f != NULL && fgets(line, sizeof line, f) != NULL) {
             const char *p = strstr(line, "serving /metrics on 127.0.0.1:");
+            const char *h = strstr(line, "serving /healthz on 127.0.0.1:");
 
             if (p != NULL)
                 metrics_port[i] = atoi(p + strlen("serving /metrics on 127.0.0.1:"));
+            if (h != NULL)
+                health_port[i] = atoi(h + strlen("serving /healthz on 127.0.0.1:"));
         }
         if (f != NULL)
             fclose(f);
@@ -1940,6 +1949,87 @@ START_TEST(changed_ingress_restarts_that_broker_only)
 }
 END_TEST
 
+/* ---- a slow client on the health port ---- */
+
+/* The HTTP status of GET path on 127.0.0.1:port (0: no answer in 10 s). */
+static long http_status(int port, const char *path)
+{
+    char url[128];
+    CURL *h = curl_easy_init();
+    FILE *sink = fopen("/dev/null", "w");
+    long code = 0;
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    fclose(sink);
+    return code;
+}
+
+/* 200 connections to the operator's health port that send half a request
+ * and stall starve neither /readyz there nor the operator's work: a
+ * KafkaCluster created meanwhile is reconciled. The time /readyz took is
+ * printed; the bound checked is the idle timeout, which a starved server
+ * would wait out. */
+START_TEST(slow_connections_on_the_health_port_starve_nothing)
+{
+    enum { SLOW = 200 };
+    static const char half[] = "GET /readyz HTTP/1.1\r\nHost: x\r\n"; /* no blank line */
+    char path[KUBE_PATH_MAX];
+    int fds[SLOW];
+    long code;
+    double t0, readyz_ms;
+
+    operator_start(0, OP_HEALTH);
+    for (t0 = kt_now(); health_port[0] == 0; usleep(100000))
+        ck_assert_msg(kt_now() - t0 < 10, "no health port in %s", operator_log[0]);
+    for (int i = 0; i < SLOW; i++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_port = htons((uint16_t)health_port[0])};
+
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fds[i], 0);
+        ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+        ck_assert_int_gt(send(fds[i], half, strlen(half), MSG_NOSIGNAL), 0);
+    }
+    usleep(200000); /* the server has read what they sent */
+    t0 = kt_now();
+    code = http_status(health_port[0], "/readyz");
+    readyz_ms = (kt_now() - t0) * 1000;
+    fprintf(stderr, "  with %d stalled connections: /readyz answered %ld in %.0f ms\n", SLOW, code,
+            readyz_ms);
+    ck_assert_msg(code == 200 || code == 503, "/readyz answered %ld", code);
+    ck_assert_msg(readyz_ms < HTTP_PROBE_IDLE_TIMEOUT_S * 1000.0,
+                  "/readyz waited %.0f ms, as long as the stalled connections' timeout", readyz_ms);
+    ck_assert_int_eq(http_status(health_port[0], "/healthz"), 200);
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":1,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"}],"
+                         "\"storage\":{\"size\":\"1Gi\"}}}"));
+    for (t0 = kt_now();;) {
+        cJSON *sts = get_opt("apps/v1", "statefulsets", ns, "demo");
+
+        cJSON_Delete(sts);
+        if (sts != NULL)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "no StatefulSet while the health port is stalled; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+    for (int i = 0; i < SLOW; i++)
+        close(fds[i]);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 /* ---- the cluster CA follows the addresses ---- */
 
 /* data[key] of the Secret demo-broker-certs, as stored (base64), or NULL. */
@@ -2268,6 +2358,7 @@ int main(void)
     tcase_add_test(tc, unowned_object_of_the_same_name_is_not_taken_over);
     tcase_add_test(tc, changed_ingress_restarts_that_broker_only);
     tcase_add_test(tc, certificates_follow_the_advertised_addresses);
+    tcase_add_test(tc, slow_connections_on_the_health_port_starve_nothing);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);

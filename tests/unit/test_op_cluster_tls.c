@@ -221,6 +221,25 @@ START_TEST(keeps_what_is_good_and_reissues_what_changed)
     ck_assert_int_eq(e.tls.issued[0], NOW + 7200);
     ck_assert_ptr_nonnull(strstr(e.tls.why, "due for renewal"));
     ck_assert(cJSON_Compare(d.ca, e.ca, 1));
+    /* A shorter validity applies at once: every certificate is issued
+     * again, for as long as it now allows. */
+    {
+        const op_cert_policy hour = {3650 * 86400LL, 3600, 600};
+        util_err err = {{0}};
+        op_cluster_tls t;
+        cJSON *out = NULL;
+
+        ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &hour, e.ca, e.certs, pods,
+                                              moved, NULL, NOW + 8000, &t, &out, &err),
+                         0);
+        ck_assert_int_eq(t.reissued, 4);
+        ck_assert_ptr_nonnull(strstr(t.why, "lives longer than the validity now set"));
+        inspect(cJSON_GetArrayItem(out, 2), "demo-2.crt", &info);
+        ck_assert_int_eq(info.not_after - info.not_before, 3600);
+        pki_cert_info_clear(&info);
+        op_cluster_tls_clear(&t);
+        cJSON_Delete(out);
+    }
     built_free(&a);
     built_free(&b);
     built_free(&d);
