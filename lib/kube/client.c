@@ -161,17 +161,18 @@ static int setup_handle(const kube_client *c, CURL *h, char *errbuf, long timeou
 }
 
 /* Puts the exec plugin's client certificate, if it returned one, on h,
- * unless h already has the one of *serial. *changed tells whether it did
- * (the next request must then not reuse a connection made with the old
- * one). The plugin runs if its credential expired. */
-static int apply_exec_cert(const kube_client *c, CURL *h, unsigned long *serial, bool *changed,
-                           util_err *err)
+ * unless h already has the one of *serial (0: none yet). The plugin runs if
+ * its credential expired or was refused. When the certificate changes, the
+ * next request on h must not reuse a connection made with the old one:
+ * CURLOPT_FRESH_CONNECT says so. This is every request's way to its
+ * credential, kube_request's and a watch's alike. */
+int kube_client_apply_credential(kube_client *c, CURL *h, unsigned long *serial, util_err *err)
 {
     kube_exec_credential cred;
     unsigned long now_serial;
+    bool changed = false;
     CURLcode rc = CURLE_OK;
 
-    *changed = false;
     if (c->cfg->exec == NULL)
         return 0;
     if (kube_exec_get(c->cfg->exec, &cred, &now_serial, err) != 0)
@@ -187,14 +188,47 @@ static int apply_exec_cert(const kube_client *c, CURL *h, unsigned long *serial,
             rc = curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
-        *changed = *serial != 0;
+        changed = *serial != 0;
     }
     *serial = now_serial;
     kube_exec_credential_clear(&cred);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, changed ? 1L : 0L);
     if (rc != CURLE_OK)
         return util_err_set(err, "libcurl: exec plugin's client certificate: %s",
                             curl_easy_strerror(rc));
     return 0;
+}
+
+/* Whether a request that got no HTTP answer failed because the server
+ * ended the TLS handshake over our client certificate. With TLS 1.3 the
+ * server judges the certificate after the client's side of the handshake
+ * is done, so its alert (certificate_expired, bad_certificate, unknown_ca,
+ * certificate_required...) arrives as a failed read or write of the
+ * request rather than as a failed connect; OpenSSL's text for a received
+ * alert is "... alert <description>", which libcurl copies into errbuf. */
+static bool tls_refused(CURLcode res, const char *errbuf)
+{
+    switch (res) {
+    case CURLE_SSL_CLIENTCERT:
+        return true;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        return strstr(errbuf, " alert ") != NULL;
+    default:
+        return false;
+    }
+}
+
+bool kube_client_credential_refused(kube_client *c, long status, CURLcode res, const char *errbuf)
+{
+    if (c->cfg->exec == NULL)
+        return false;
+    if (status != 401 && !(status == 0 && tls_refused(res, errbuf)))
+        return false;
+    kube_exec_invalidate(c->cfg->exec);
+    return true;
 }
 
 int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kube_client **out,
@@ -386,18 +420,20 @@ static void rate_wait(kube_client *c)
         ;
 }
 
+/* One exchange; *refused tells whether it failed over the exec plugin's
+ * credential (kube_client_credential_refused, which dropped it). */
 static int do_request(kube_client *c, const char *method, const char *path,
                       const char *content_type, const char *body, kube_response *resp,
-                      util_err *err)
+                      bool *refused, util_err *err)
 {
     struct curl_slist *headers = NULL;
-    bool new_cert = false;
     body_sink sink = {.max = c->max_body};
     char *url;
     CURLcode rc;
     long status = 0, connects = 0;
 
     memset(resp, 0, sizeof *resp);
+    *refused = false;
     if (!known_method(method))
         return util_err_set(err, "%s %s: unsupported method", method, path);
     if (path[0] != '/' || strpbrk(path, " \t\r\n") != NULL)
@@ -412,13 +448,12 @@ static int do_request(kube_client *c, const char *method, const char *path,
     }
 
     pthread_mutex_lock(&c->mu);
-    if (apply_exec_cert(c, c->h, &c->exec_serial, &new_cert, err) != 0) {
+    if (kube_client_apply_credential(c, c->h, &c->exec_serial, err) != 0) {
         pthread_mutex_unlock(&c->mu);
         free(url);
         free_headers(headers);
         return util_err_prefix(err, "%s %s", method, path);
     }
-    curl_easy_setopt(c->h, CURLOPT_FRESH_CONNECT, new_cert ? 1L : 0L);
     c->errbuf[0] = '\0';
     curl_easy_setopt(c->h, CURLOPT_URL, url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, headers);
@@ -450,6 +485,7 @@ static int do_request(kube_client *c, const char *method, const char *path,
     else
         util_err_set(err, "%s %s: %s", method, path,
                      c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc));
+    *refused = !sink.too_big && kube_client_credential_refused(c, status, rc, c->errbuf);
     /* Nothing borrowed from this call may stay on the handle. */
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c->h, CURLOPT_WRITEDATA, NULL);
@@ -475,14 +511,14 @@ static int do_request(kube_client *c, const char *method, const char *path,
 int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
                  const char *body, kube_response *resp, util_err *err)
 {
-    int rc = do_request(c, method, path, content_type, body, resp, err);
+    bool refused;
+    int rc = do_request(c, method, path, content_type, body, resp, &refused, err);
 
     /* A plugin's credential the API refuses may have been revoked before
-     * its expiry: get a fresh one and try once more, as client-go does. */
-    if (rc == 401 && c->cfg->exec != NULL) {
+     * its expiry: try once more with a fresh one, as client-go does. */
+    if (refused) {
         kube_response_free(resp);
-        kube_exec_invalidate(c->cfg->exec);
-        rc = do_request(c, method, path, content_type, body, resp, err);
+        rc = do_request(c, method, path, content_type, body, resp, &refused, err);
     }
     return rc;
 }
@@ -630,11 +666,7 @@ CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err)
         util_err_set(err, "libcurl: curl_easy_init failed");
         return NULL;
     }
-    unsigned long serial = 0;
-    bool changed;
-
-    if (setup_handle(c, h, errbuf, 0, err) != 0 ||
-        apply_exec_cert(c, h, &serial, &changed, err) != 0) {
+    if (setup_handle(c, h, errbuf, 0, err) != 0) {
         curl_easy_cleanup(h);
         return NULL;
     }

@@ -72,7 +72,8 @@ void kube_exec_free(kube_exec *x);
  */
 int kube_exec_get(kube_exec *x, kube_exec_credential *out, unsigned long *serial, util_err *err);
 
-/* Drops the cached credential: the API refused it (401). */
+/* Drops the cached credential: the API refused it (a 401, or a TLS
+ * handshake ended over its certificate). */
 void kube_exec_invalidate(kube_exec *x);
 
 /* Parses an ExecCredential (len bytes of JSON, not NUL-terminated in

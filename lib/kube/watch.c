@@ -65,7 +65,8 @@ struct kube_watch {
     atomic_ulong connects;
     unsigned seed;
     int64_t next_tick_ms;
-    char *rv; /* see the invariant above; never NULL */
+    char *rv;                  /* see the invariant above; never NULL */
+    unsigned long exec_serial; /* of the exec plugin's certificate on h; 0: none yet */
 
     /* State of the request in flight. */
     long http_code;
@@ -75,6 +76,7 @@ struct kube_watch {
     void *cb_ctx;
     enum outcome outcome;
     util_err req_err;
+    bool cred_refused; /* the API refused the exec plugin's credential */
     kube_status event_status;
     unsigned long events;
     long timeout_s; /* the request's timeoutSeconds */
@@ -350,6 +352,7 @@ static enum verdict one_request(kube_watch *w, const char *rv, kube_status *st, 
     int running = 1, left;
     enum verdict v;
 
+    w->cred_refused = false;
     if (timeout_s == 0)
         timeout_s = 300 + rand_r(&w->seed) % 300;
     w->timeout_s = timeout_s;
@@ -361,6 +364,15 @@ static enum verdict one_request(kube_watch *w, const char *rv, kube_status *st, 
         return V_FAILED;
     }
     if (kube_client_headers(w->client, NULL, false, &hdrs, err) != 0) {
+        free(path);
+        free(url);
+        util_err_prefix(err, "watch %s", w->path);
+        return V_FAILED;
+    }
+    /* Each connection presents the credential of its time: a watch lives
+     * for hours, the plugin's certificate maybe for minutes. */
+    if (kube_client_apply_credential(w->client, w->h, &w->exec_serial, err) != 0) {
+        kube_client_headers_free(hdrs);
         free(path);
         free(url);
         util_err_prefix(err, "watch %s", w->path);
@@ -424,6 +436,8 @@ static enum verdict one_request(kube_watch *w, const char *rv, kube_status *st, 
 
     if (w->http_code == 0)
         curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->http_code);
+    if (w->http_code != 200)
+        w->cred_refused = kube_client_credential_refused(w->client, w->http_code, res, w->errbuf);
     if (w->http_code != 0 && w->http_code != 200) {
         kube_response r = {.status = w->http_code, .body = w->err_body, .body_len = w->err_len};
         kube_status s;
@@ -476,6 +490,7 @@ int kube_watch_run(kube_watch *w, const char *resource_version, kube_watch_event
                    kube_status *st, util_err *err)
 {
     unsigned failures = 0;
+    bool cred_retried = false;
     char *start = strdup(resource_version != NULL ? resource_version : "");
 
     if (start == NULL)
@@ -496,6 +511,15 @@ int kube_watch_run(kube_watch *w, const char *resource_version, kube_watch_event
                        (w->events > 0 || lasted >= HEALTHY_MS || lasted >= w->timeout_s * 1000);
         long delay;
 
+        /* A refused credential was dropped: try once more at once with a
+         * fresh one, as kube_request does. A second refusal in a row takes
+         * the ordinary way (a 401 is returned, a TLS refusal retried). */
+        if (w->cred_refused && !cred_retried && (v == V_REFUSED || v == V_RETRY)) {
+            util_info("%s; reconnecting with a fresh credential", why.msg);
+            cred_retried = true;
+            continue;
+        }
+        cred_retried = w->cred_refused;
         switch (v) {
         case V_STOPPED:
             return 0;

@@ -13,6 +13,12 @@
  * - Any other refusal of the request itself (401, 403, 404, 400, 422...):
  *   retrying would only repeat it. KUBE_ERR_STATUS with the Status.
  *
+ * Every connection presents the credential of its time, as kube_request
+ * does: an exec plugin's certificate or token is renewed once it expires,
+ * and a 401 or a TLS handshake the server ends over the certificate drops
+ * it and reconnects at once with a fresh one; only a second refusal in a
+ * row counts as above.
+ *
  * A watch runs on a curl handle of its own (client_int.h), so it never waits
  * behind the client's other requests nor holds them up. kube_watch_stop may
  * be called from any thread and ends kube_watch_run promptly, also while it
