@@ -10,13 +10,99 @@
 #include "kafka/metadata.h"
 #include "kafka/quorum.h"
 
+/* The reasons made here, each with its class in classes[] below. */
+#define WHY_RESTARTED    "broker restarted: "
+#define WHY_UNREGISTERED "broker not registered with the controller"
+#define WHY_FENCED       "broker is fenced"
+#define WHY_OUT_OF_ISR   "not in the ISR of "
+#define WHY_VOTER_BEHIND "KRaft voter has not caught up with the quorum"
+#define WHY_RESTORING    "leadership restore still running"
+#define WHY_UNREACHABLE  "readiness of broker "
+#define WHY_AGAIN        "checking it again"
+
+/* Every not-ready reason's leading phrase and its class; '#' stands for a
+ * broker id. Reasons made elsewhere are listed by the file that makes them.
+ * Only fixed text leads a reason, so no name a user chose decides a class. */
+static const struct {
+    const char *phrase;
+    sc_ready_class class;
+} classes[] = {
+    {"not checked yet", SC_READY_UNCHECKED}, /* run.c, before the first check */
+    {WHY_UNREACHABLE, SC_READY_UNREACHABLE},
+    {WHY_AGAIN, SC_READY_UNREACHABLE},
+    {"nothing listens on ", SC_READY_UNREACHABLE},                /* broker_link.c */
+    {"it closed the sidecar's connection", SC_READY_UNREACHABLE}, /* broker_link.c */
+    {"broker does not answer on ", SC_READY_UNREACHABLE},         /* probe.c */
+    {WHY_UNREGISTERED, SC_READY_UNREGISTERED},
+    {WHY_FENCED, SC_READY_UNREGISTERED},
+    {"the cluster does not see broker ", SC_READY_UNREGISTERED}, /* drain_redpanda.c */
+    {WHY_OUT_OF_ISR, SC_READY_CATCHING_UP},
+    {WHY_VOTER_BEHIND, SC_READY_CATCHING_UP},
+    {WHY_RESTORING, SC_READY_RESTORING},
+    {"leadership is handed back ", SC_READY_RESTORING}, /* peer_dns.c */
+    {"restore: ", SC_READY_RESTORING},                  /* drain_redpanda.c */
+    {"broker # has been drained", SC_READY_DRAINED},    /* engine_kafka.c, drain_redpanda.c */
+};
+
+static const char *const class_texts[] = {
+    [SC_READY_UNCHECKED] = "not checked yet",
+    [SC_READY_UNREACHABLE] = "broker not reachable",
+    [SC_READY_UNREGISTERED] = "broker not registered",
+    [SC_READY_CATCHING_UP] = "broker catching up",
+    [SC_READY_RESTORING] = "restoring leadership",
+    [SC_READY_DRAINED] = "broker drained",
+    [SC_READY_OTHER] = "see berth-sidecar status on the pod",
+};
+
+/* Does s begin with phrase, '#' matching one or more digits? */
+static bool leads_with(const char *s, const char *phrase)
+{
+    for (; *phrase != '\0'; phrase++) {
+        if (*phrase == '#') {
+            if (*s < '0' || *s > '9')
+                return false;
+            while (*s >= '0' && *s <= '9')
+                s++;
+        } else if (*s++ != *phrase) {
+            return false;
+        }
+    }
+    return true;
+}
+
+sc_ready_class sc_ready_classify(const char *reason)
+{
+    if (reason == NULL)
+        return SC_READY_OTHER;
+    /* What restarted the broker ("broker restarted: <what>; <why>") comes
+     * from fixed phrases holding no "; ": the class is that of <why>. */
+    if (leads_with(reason, WHY_RESTARTED)) {
+        const char *why = strstr(reason, "; ");
+
+        if (why == NULL)
+            return SC_READY_UNREACHABLE;
+        reason = why + 2;
+    }
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        if (leads_with(reason, classes[i].phrase))
+            return classes[i].class;
+    return SC_READY_OTHER;
+}
+
+const char *sc_ready_class_text(sc_ready_class c)
+{
+    if ((unsigned)c >= sizeof class_texts / sizeof class_texts[0] || class_texts[c] == NULL)
+        return class_texts[SC_READY_OTHER];
+    return class_texts[c];
+}
+
 /* The process seen up last has ended: the latch drops, and the restart
  * counts once (not again while the broker stays away). */
 static void went_away(sc_readiness *r, const char *what)
 {
     if (r->up || r->latched) {
         r->restarts++;
-        snprintf(r->restarted, sizeof r->restarted, "broker restarted: %s", what);
+        snprintf(r->restarted, sizeof r->restarted, WHY_RESTARTED "%s", what);
     }
     r->up = 0;
     r->latched = 0;
@@ -43,30 +129,30 @@ int sc_ready_eval(sc_readiness *r, const sc_ready_facts *f)
         went_away(r, f->gone_why);
     if (!f->registered) {
         went_away(r, "it was no longer registered with the controller");
-        set_reason(r, "broker not registered with the controller");
+        set_reason(r, WHY_UNREGISTERED);
         return 0;
     }
     if (f->fenced) {
         went_away(r, "it was fenced by the controller");
-        set_reason(r, "broker is fenced");
+        set_reason(r, WHY_FENCED);
         return 0;
     }
     r->up = 1;
     if (r->latched)
         return 1;
     if (f->parts.out_of_isr > 0) {
-        snprintf(why, sizeof why, "not in the ISR of %d of %d partitions it replicates (first: %s)",
+        snprintf(why, sizeof why, WHY_OUT_OF_ISR "%d of %d partitions it replicates (first: %s)",
                  (int)f->parts.out_of_isr, (int)f->parts.replicated, f->first_out);
         set_reason(r, why);
         return 0;
     }
     if (f->voter && !f->voter_caught_up) {
-        set_reason(r, "KRaft voter has not caught up with the quorum");
+        set_reason(r, WHY_VOTER_BEHIND);
         return 0;
     }
     /* A restore finished for the process that just ended is not this one's. */
     if (!f->restore_done || r->restarts != before) {
-        set_reason(r, "leadership restore still running");
+        set_reason(r, WHY_RESTORING);
         return 0;
     }
     r->latched = 1;
@@ -210,7 +296,7 @@ int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int re
     rc = sc_ready_eval(r, f);
 out:
     if (rc < 0) {
-        util_err_prefix(&e, "readiness of broker %d at %s", (int)broker_id, link->addr);
+        util_err_prefix(&e, WHY_UNREACHABLE "%d at %s", (int)broker_id, link->addr);
         sc_ready_unreachable(r, f, e.msg);
         if (err != NULL)
             *err = e;
@@ -227,10 +313,10 @@ int sc_readiness_wait(sc_readiness *r, sc_link *link, int wake_fd, long timeout_
     if (sc_link_wait(link, wake_fd, timeout_ms, f.gone_why, sizeof f.gone_why) != 1)
         return 0;
     f.gone = 1;
-    sc_ready_unreachable(r, &f, "checking it again");
+    sc_ready_unreachable(r, &f, WHY_AGAIN);
     /* Not up when it ended (no restart counted): say what was seen. */
     if (r->restarts == before)
-        snprintf(r->reason, sizeof r->reason, "%s; checking it again", f.gone_why);
+        snprintf(r->reason, sizeof r->reason, "%s; " WHY_AGAIN, f.gone_why);
     return 1;
 }
 

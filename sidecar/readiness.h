@@ -68,6 +68,30 @@ typedef struct sc_ready_facts {
     int restore_done; /* restore finished or gave up at its deadline, for this process */
 } sc_ready_facts;
 
+/* What the pod's TCP port may tell anyone in the cluster about why the
+ * broker is not ready: a fixed class, never the reason itself, which can
+ * name topics, SASL users and addresses. The reason stays on the Unix
+ * socket (GET /v1/status, `berth-sidecar status`) and in the log. */
+typedef enum sc_ready_class {
+    SC_READY_UNCHECKED,    /* no check has finished yet */
+    SC_READY_UNREACHABLE,  /* the broker could not be asked, or its process ended */
+    SC_READY_UNREGISTERED, /* not registered with the cluster, or fenced */
+    SC_READY_CATCHING_UP,  /* out of some ISR, or a voter behind the quorum */
+    SC_READY_RESTORING,    /* caught up; leadership not handed back yet */
+    SC_READY_DRAINED,      /* drained; unready until the broker restarts */
+    SC_READY_OTHER         /* a reason no class claims */
+} sc_ready_class;
+
+/* The class of a not-ready reason as the readiness hooks write it (this
+ * file's, the probe's, the engines', peer DNS's), by its leading phrase;
+ * "broker restarted: <what>; " in front is looked past. A reason whose
+ * phrase is not in readiness.c's table is SC_READY_OTHER, so a new reason
+ * tells nothing on TCP until it is given a class there. */
+sc_ready_class sc_ready_classify(const char *reason);
+
+/* "broker catching up" and so on: fixed text naming nothing. */
+const char *sc_ready_class_text(sc_ready_class c);
+
 /* Applies the rule to f, latching r; 1 ready, 0 not (r->reason says why).
  * f->gone, or registration or fencing lost after r->up, drops the latch
  * and counts a restart; a restore_done from before that does not count.

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "http/drain_api.h"
 #include "http/server.h"
+#include "readiness.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/version.h"
@@ -64,11 +65,15 @@ static int on_readyz(const http_request *req, http_response *resp, void *user)
 
     (void)req;
     pthread_mutex_lock(&r->lock);
+    /* Anyone in the cluster can ask: only the reason's class, never the
+     * reason (readiness.h). */
     if (r->ready)
         rc = http_response_printf(resp, 200, "ready\n");
     else
         rc = http_response_printf(resp, 503, "not ready: %s\n",
-                                  r->ready_checked ? r->ready_reason : "not checked yet");
+                                  sc_ready_class_text(r->ready_checked
+                                                          ? sc_ready_classify(r->ready_reason)
+                                                          : SC_READY_UNCHECKED));
     pthread_mutex_unlock(&r->lock);
     return rc;
 }

@@ -74,6 +74,7 @@ static char *drain_req(long long timeout_ms, char *buf, size_t size)
 /* ---- the in-process fixture ---- */
 
 static atomic_int ready_value = 0, drain_calls = 0, drain_hold = 0, restarts_value = 0;
+static const char *_Atomic ready_why = NULL; /* NULL: "the fake broker says no" */
 static atomic_int teardown_value = 0, teardown_calls = 0, skip_calls = 0;
 static long long drain_deadline_left = 0;
 static sc_drain_budget drain_budget_seen;
@@ -81,7 +82,9 @@ static sc_drain_budget drain_budget_seen;
 static int fake_ready(void *user, char *why, size_t size)
 {
     (void)user;
-    snprintf(why, size, "the fake broker says no");
+    const char *w = atomic_load(&ready_why);
+
+    snprintf(why, size, "%s", w != NULL ? w : "the fake broker says no");
     return atomic_load(&ready_value);
 }
 
@@ -156,6 +159,7 @@ static void setup(void)
     util_err err = {{0}};
 
     atomic_store(&ready_value, 0);
+    atomic_store(&ready_why, NULL);
     atomic_store(&drain_calls, 0);
     atomic_store(&drain_hold, 0);
     atomic_store(&restarts_value, 0);
@@ -218,8 +222,9 @@ START_TEST(health_readiness_and_metrics_over_tcp)
 
     ck_assert_int_eq(request(fx.port, NULL, "GET /healthz HTTP/1.0\r\n\r\n", out, sizeof out), 200);
     /* The first answers may come before the first check ("not checked
-     * yet"); wait for the check's own reason. */
-    ck_assert(wait_readyz_with(503, "not ready: the fake broker says no"));
+     * yet"); wait for the check's answer. A reason no class claims shows
+     * on TCP as a pointer to the status only. */
+    ck_assert(wait_readyz_with(503, "not ready: see berth-sidecar status on the pod\n"));
     atomic_store(&ready_value, 1);
     ck_assert(wait_readyz(200));
     ck_assert_int_eq(request(fx.port, NULL, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof out), 200);
@@ -228,6 +233,60 @@ START_TEST(health_readiness_and_metrics_over_tcp)
     ck_assert_ptr_nonnull(strstr(out, "berth_sidecar_info{"));
     atomic_store(&ready_value, 0);
     ck_assert(wait_readyz(503));
+}
+END_TEST
+
+/* Not-ready reasons as the hooks write them, the class /readyz shows for
+ * each, and a name the reason holds that /readyz must not show. */
+static const struct {
+    const char *why, *readyz, *secret;
+} reasons[] = {
+    {"not in the ISR of 2 of 9 partitions it replicates (first: payroll-secrets-3)",
+     "not ready: broker catching up\n", "payroll-secrets"},
+    {"broker restarted: nothing listens on localhost:9092 (connection refused); readiness of "
+     "broker 2 at localhost:9092: SASL authentication as 'alice-admin' with SCRAM-SHA-512 failed",
+     "not ready: broker not reachable\n", "alice-admin"},
+    {"broker restarted: it was fenced by the controller; not in the ISR of 1 of 1 partitions it "
+     "replicates (first: orders-0)",
+     "not ready: broker catching up\n", "orders-0"},
+    {"broker does not answer on localhost:9093: SASL authentication as 'bob' failed",
+     "not ready: broker not reachable\n", "'bob'"},
+    {"nothing listens on localhost:9092 (connection refused); checking it again",
+     "not ready: broker not reachable\n", "localhost"},
+    {"broker restarted: it closed the sidecar's connection to localhost:9092 (its process ended)",
+     "not ready: broker not reachable\n", "localhost"},
+    {"broker not registered with the controller", "not ready: broker not registered\n", NULL},
+    {"broker is fenced", "not ready: broker not registered\n", NULL},
+    {"the cluster does not see broker 2 as alive", "not ready: broker not registered\n", NULL},
+    {"KRaft voter has not caught up with the quorum", "not ready: broker catching up\n", NULL},
+    {"leadership restore still running", "not ready: restoring leadership\n", NULL},
+    {"leadership is handed back once peers dial this pod: demo-2.demo-brokers.shop.svc "
+     "resolves to 10.1.2.3, not this pod's 10.1.2.4",
+     "not ready: restoring leadership\n", "demo-brokers.shop"},
+    {"restore: maintenance mode stays on until the cluster is healthy; it is 1 node down",
+     "not ready: restoring leadership\n", "node down"},
+    {"broker 2 has been drained; it stays unready until it restarts", "not ready: broker drained\n",
+     NULL},
+    /* A class phrase inside a name decides nothing: phrases lead. */
+    {"SASL user 'not in the ISR of' was refused",
+     "not ready: see berth-sidecar status on the pod\n", "SASL user"},
+    {"broker x2 has been drained", "not ready: see berth-sidecar status on the pod\n", NULL},
+};
+
+/* /readyz over TCP, which any pod can ask, says only the reason's class;
+ * the reason itself, with the topic, user or address it names, is on the
+ * Unix socket's /v1/status (and in the log). */
+START_TEST(readyz_over_tcp_tells_only_the_class_of_reason)
+{
+    char out[8192];
+
+    atomic_store(&ready_why, reasons[_i].why);
+    ck_assert_msg(wait_readyz_with(503, reasons[_i].readyz), "%s: wanted %s", reasons[_i].why,
+                  reasons[_i].readyz);
+    ck_assert_int_eq(request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out), 503);
+    ck_assert_msg(reasons[_i].secret == NULL || strstr(out, reasons[_i].secret) == NULL, "%s", out);
+    ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
+    ck_assert_msg(strstr(out, reasons[_i].why) != NULL, "%s", out);
 }
 END_TEST
 
@@ -984,6 +1043,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, health_readiness_and_metrics_over_tcp);
+    tcase_add_loop_test(tc, readyz_over_tcp_tells_only_the_class_of_reason, 0,
+                        (int)(sizeof reasons / sizeof reasons[0]));
     tcase_add_test(tc, broker_restarts_are_counted_in_metrics);
     tcase_add_test(tc, drain_and_status_are_not_on_tcp);
     tcase_add_test(tc, drain_over_the_socket);
