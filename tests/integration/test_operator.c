@@ -37,6 +37,7 @@
 #include "kube/verbs.h"
 #include "pki/pki.h"
 #include "support/kube_test.h"
+#include "support/oversized_broker.h"
 #include "util/base64.h"
 
 #define BROKERS 3
@@ -1492,6 +1493,74 @@ static void scale_down_refusal(int mode, char *reason, size_t rsize, char *messa
     }
 }
 
+/* The operator's peak RSS (VmHWM) in KiB, or -1. */
+static long operator_peak_kib(int i)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)operator_pid[i]);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kib;
+}
+
+/* A hostile KafkaCluster: its scale-down check is pointed (by the
+ * annotation an operator outside the cluster network honours) at a broker
+ * of the tenant's that announces a Metadata answer of 1 GiB, again on every
+ * resync. The check refuses it from its size prefix, the cluster gets
+ * ScaleDownUnverified saying so, the operator's peak RSS stays far below
+ * the 128 MiB limit its chart sets, and another cluster created meanwhile
+ * is reconciled. */
+START_TEST(hostile_metadata_answer_neither_bloats_nor_stalls_the_operator)
+{
+    char path[KUBE_PATH_MAX], reason[64], message[1024];
+    ob_broker evil;
+    long peak;
+
+    ob_start(&evil, 1u << 30);
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\",\"annotations\":{"
+                         "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
+                         "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         evil.addr));
+    scale_down_refusal(0, reason, sizeof reason, message, sizeof message);
+    ck_assert_str_eq(reason, "ScaleDownUnverified");
+    ck_assert_msg(strstr(message, "exceeds the limit") != NULL, "message: %s", message);
+
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"good\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":1,\"controllers\":1,"
+                         "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}"));
+    for (double t0 = kt_now();;) {
+        cJSON *sts = get_opt("apps/v1", "statefulsets", ns, "good");
+
+        cJSON_Delete(sts);
+        if (sts != NULL)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "the other cluster was not reconciled; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+    sleep(5); /* more resyncs: the hostile check again, and again */
+    peak = operator_peak_kib(0);
+    fprintf(stderr, "  operator peak RSS with a 1 GiB Metadata answer announced: %ld KiB\n", peak);
+    ck_assert_int_gt(peak, 0);
+    ck_assert_msg(peak < 64 * 1024, "the operator's peak RSS reached %ld KiB", peak);
+    ck_assert_int_eq(operator_stop(0), 0);
+    ob_stop(&evil);
+}
+END_TEST
+
 /* A scale-down that would take replicas with the leaving broker is
  * refused with a condition, and the StatefulSet keeps its size. The check
  * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
@@ -2360,6 +2429,7 @@ int main(void)
     tcase_add_test(tc, certificates_follow_the_advertised_addresses);
     tcase_add_test(tc, slow_connections_on_the_health_port_starve_nothing);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
+    tcase_add_test(tc, hostile_metadata_answer_neither_bloats_nor_stalls_the_operator);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);
     suite_add_tcase(s, tc);
