@@ -1,19 +1,20 @@
 /* berth-sidecar run's readiness against the real Kafka of the test ground
  * ($BERTH_KAFKA_BOOTSTRAP): /readyz turns 200 when the broker answers
- * ApiVersions, and says 503 with the reason for a port where nothing
- * listens and for a "broker" that accepts connections but never answers
- * (the probe's timeout bounds it, and /healthz keeps answering meanwhile:
- * the probe never blocks the HTTP loop). status prints the same verdict.
+ * ApiVersions, and says 503 "broker not reachable" (a class, naming no
+ * address) for a port where nothing listens and for a "broker" that accepts
+ * connections but never answers (the probe's timeout bounds it, and
+ * /healthz keeps answering meanwhile: the probe never blocks the HTTP
+ * loop); status on the Unix socket prints the reason itself.
  *
  * Then the Kafka engine's latched readiness across a container-only
  * restart: `run` beside broker 2 (with the drain ledger on the ground's API
  * server, checks 10 s apart) is ready; broker 2 is SIGKILLed right after a
  * check while a producer writes to a topic it replicates, and started again
- * with kafka.sh start-broker. /readyz and status say "broker restarted:
- * ..." within a second of the kill, long before the next check (a kubelet
- * probes a restarted container at once), stay 503 after the broker is
- * registered again while it is out of an ISR or not yet leading what it
- * prefers, and turn 200 only when it is in every ISR and leads every
+ * with kafka.sh start-broker. /readyz says 503 and status "broker
+ * restarted: ..." within a second of the kill, long before the next check
+ * (a kubelet probes a restarted container at once), stay 503 after the
+ * broker is registered again while it is out of an ISR or not yet leading
+ * what it prefers, and turn 200 only when it is in every ISR and leads every
  * partition it is the first replica of (handed back by the sidecar: Kafka
  * had moved them). /metrics counts the restart. And after a drain (run's
  * preStop path, `berth-sidecar drain`): the drained sidecar is unready
@@ -73,6 +74,22 @@ static int wait_readyz(sp_proc *p, int want, char *out, size_t cap)
     return 0;
 }
 
+/* The detailed not-ready reason, which /readyz over TCP no longer tells:
+ * the "ready:" line of `berth-sidecar status` on the Unix socket, into out
+ * ("" when status failed). Returns out. */
+static char *reason_of(const sp_proc *p, char *out, size_t cap)
+{
+    char st[4096] = "";
+    const char *l;
+
+    out[0] = '\0';
+    sp_status(p, st, sizeof st);
+    l = strstr(st, "ready:");
+    if (l != NULL)
+        snprintf(out, cap, "%.*s\n", (int)strcspn(l, "\n"), l);
+    return out;
+}
+
 static const char *first_broker(char *buf, size_t size)
 {
     const char *b = getenv("BERTH_KAFKA_BOOTSTRAP");
@@ -104,8 +121,13 @@ START_TEST(not_ready_when_nothing_listens)
 
     p = start_run("127.0.0.1:1");
     ck_assert(wait_readyz(&p, 503, out, sizeof out));
-    ck_assert_msg(strstr(out, "not ready: broker does not answer on 127.0.0.1:1") != NULL, "%s",
-                  out);
+    /* Anyone in the cluster may ask /readyz: the class only, no address. */
+    ck_assert_msg(strstr(out, "not ready: broker not reachable\n") != NULL &&
+                      strstr(out, "127.0.0.1") == NULL,
+                  "%s", out);
+    ck_assert_msg(
+        strstr(reason_of(&p, out, sizeof out), "no: broker does not answer on 127.0.0.1:1") != NULL,
+        "%s", out);
     sp_stop(&p);
 }
 END_TEST
@@ -121,12 +143,14 @@ START_TEST(not_ready_when_the_broker_never_answers)
     /* While probes hang on the silent broker, the HTTP loop answers. */
     for (int i = 0; i < 20; i++)
         ck_assert_int_eq(sp_get(p.port, "/healthz", out, sizeof out), 200);
-    for (int i = 0; i < 100 && strstr(out, "ApiVersions") == NULL; i++) {
-        sp_get(p.port, "/readyz", out, sizeof out);
+    for (int i = 0; i < 100 && strstr(reason_of(&p, out, sizeof out), "ApiVersions") == NULL; i++)
         usleep(100000);
-    }
-    ck_assert_msg(strstr(out, "not ready: broker does not answer on ") != NULL &&
+    ck_assert_msg(strstr(out, "no: broker does not answer on ") != NULL &&
                       strstr(out, "ApiVersions") != NULL,
+                  "%s", out);
+    ck_assert_int_eq(sp_get(p.port, "/readyz", out, sizeof out), 503);
+    ck_assert_msg(strstr(out, "not ready: broker not reachable\n") != NULL &&
+                      strstr(out, "ApiVersions") == NULL,
                   "%s", out);
     sp_stop(&p);
     close(lfd);
@@ -305,17 +329,19 @@ static sp_proc start_engine(int32_t id, const char *ns, const char *interval_ms)
 /* What the test saw from the kill to the end; checked once the ground is
  * whole again, so no assertion fires while a broker is down. */
 typedef struct story {
-    char fail[600];       /* a step that could not be done */
-    char restarted[600];  /* the first /readyz answer naming the restart */
-    long long unready_ms; /* from the kill to that answer; -1: none in 10 s */
-    char before[4096];    /* `status` while it was ready, before the kill */
-    char status[4096];    /* `status` while it was unready after the kill */
-    int moved_away;       /* preferred partitions Kafka moved off the killed broker */
-    int gated;            /* 503s while registered but out of an ISR or not led back */
-    char gated_why[600];  /* the last of them */
-    int ready;            /* /readyz turned 200 again */
-    seen at_ready;        /* the killed broker's own metadata right after */
-    char metrics[16384];  /* /metrics at the end */
+    char fail[600];         /* a step that could not be done */
+    char readyz[600];       /* the first /readyz answer after the kill (503) */
+    long long unready_ms;   /* from the kill to that answer; -1: none in 10 s */
+    char restarted[600];    /* the first status reason naming the restart */
+    char before[4096];      /* `status` while it was ready, before the kill */
+    char status[4096];      /* `status` while it was unready after the kill */
+    int moved_away;         /* preferred partitions Kafka moved off the killed broker */
+    int gated;              /* 503s while registered but out of an ISR or not led back */
+    char gated_why[600];    /* the last of them: status's reason */
+    char gated_readyz[600]; /* and /readyz's answer */
+    int ready;              /* /readyz turned 200 again */
+    seen at_ready;          /* the killed broker's own metadata right after */
+    char metrics[16384];    /* /metrics at the end */
     long long down_ms, back_ms;
 } story;
 
@@ -407,11 +433,13 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
     kill((pid_t)pid, SIGKILL);
     st->unready_ms = -1;
     for (end = t0 + 10000; sc_now_ms() < end && st->unready_ms < 0;) {
-        if (sp_get(p->port, "/readyz", out, sizeof out) == 503 &&
-            strstr(out, "broker restarted: ") != NULL) {
+        /* /readyz says only that (it was 200 before the kill); status why. */
+        if (sp_get(p->port, "/readyz", out, sizeof out) == 503) {
             st->unready_ms = sc_now_ms() - t0;
-            snprintf(st->restarted, sizeof st->restarted, "%.590s", sp_body(out));
+            snprintf(st->readyz, sizeof st->readyz, "%.590s", sp_body(out));
             sp_status(p, st->status, sizeof st->status);
+            if (strstr(st->status, "broker restarted: ") != NULL)
+                reason_of(p, st->restarted, sizeof st->restarted);
         } else {
             sc_sleep_ms(10);
         }
@@ -422,9 +450,9 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
      * timeout and moves its leaderships away. */
     for (end = sc_now_ms() + 60000; sc_now_ms() < end && st->moved_away == 0;) {
         seen s = look_at(addrs[0], t, KILLED);
-        int code = sp_get(p->port, "/readyz", out, sizeof out);
-        if (code == 503 && st->restarted[0] == '\0' && strstr(out, "broker restarted: ") != NULL) {
-            snprintf(st->restarted, sizeof st->restarted, "%.590s", sp_body(out));
+        if (st->restarted[0] == '\0' &&
+            strstr(reason_of(p, out, sizeof out), "broker restarted: ") != NULL) {
+            snprintf(st->restarted, sizeof st->restarted, "%.590s", out);
             sp_status(p, st->status, sizeof st->status);
         }
         if (s.answered && !s.registered && s.not_back == s.preferred)
@@ -452,7 +480,8 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
             st->back_ms = sc_now_ms() - t0;
         } else if (code == 503 && s.registered && (s.out_of_isr > 0 || s.not_back > 0)) {
             st->gated++;
-            snprintf(st->gated_why, sizeof st->gated_why, "%.590s", sp_body(out));
+            snprintf(st->gated_readyz, sizeof st->gated_readyz, "%.590s", sp_body(out));
+            reason_of(p, st->gated_why, sizeof st->gated_why);
         }
         if (!st->ready)
             sc_sleep_ms(100);
@@ -555,17 +584,21 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
     fprintf(stderr,
             "  broker %d killed: /readyz 503 after %lld ms (checks 10 s apart), leaderships moved "
             "after %lld ms, ready again after %lld ms\n"
-            "  first answer after the kill: %s"
+            "  first answer after the kill: %s  status: %s"
             "  %d answers held it back while registered; the last: %s",
-            KILLED, st.unready_ms, st.down_ms, st.back_ms, st.restarted, st.gated, st.gated_why);
+            KILLED, st.unready_ms, st.down_ms, st.back_ms, st.readyz, st.restarted, st.gated,
+            st.gated_why);
 
     stage_down(&sg);
 
     ck_assert_msg(st.fail[0] == '\0', "%s", st.fail);
-    ck_assert_msg(st.restarted[0] != '\0', "/readyz never named the restart");
+    ck_assert_msg(st.restarted[0] != '\0', "status never named the restart");
     /* The next check was 10 s away: the held connection told at once. */
     ck_assert_msg(st.unready_ms >= 0 && st.unready_ms < 1000,
-                  "/readyz said the restart %lld ms after the kill", st.unready_ms);
+                  "/readyz turned 503 %lld ms after the kill", st.unready_ms);
+    ck_assert_msg(strstr(st.readyz, "not ready: broker not reachable\n") != NULL ||
+                      strstr(st.readyz, "not ready: broker not registered\n") != NULL,
+                  "%s", st.readyz);
     ck_assert_msg(strstr(st.status, "ready:   no: broker restarted: ") != NULL, "status: %s",
                   st.status);
     /* Ready and latched, status still counts partitions live (before the
@@ -589,6 +622,13 @@ START_TEST(a_killed_broker_is_unready_until_back_in_every_isr_and_handed_back)
                   "/readyz was never held back while the restarted broker was registered but "
                   "out of an ISR or not leading what it prefers");
     ck_assert_msg(strstr(st.gated_why, "broker restarted: ") != NULL, "%s", st.gated_why);
+    /* The reason names the topic when out of its ISR; /readyz never does. */
+    ck_assert_msg(strstr(st.gated_readyz, "not ready: broker ") != NULL ||
+                      strstr(st.gated_readyz, "not ready: restoring leadership") != NULL,
+                  "%s", st.gated_readyz);
+    ck_assert_msg(strstr(st.gated_readyz, t) == NULL &&
+                      strstr(st.gated_readyz, "restarted") == NULL,
+                  "%s", st.gated_readyz);
     /* Ready only in every ISR and leading every partition it prefers. */
     ck_assert(st.at_ready.answered && st.at_ready.registered);
     ck_assert_msg(st.at_ready.out_of_isr == 0, "ready while out of %d ISRs",
@@ -621,8 +661,9 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     waitpid(sp_spawn(drain_argv, log), &status, 0);
     for (end = sc_now_ms() + 10000; sc_now_ms() < end && drained_why[0] == '\0';) {
         if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
-            strstr(out, "has been drained") != NULL)
-            snprintf(drained_why, sizeof drained_why, "%.590s", sp_body(out));
+            strstr(out, "not ready: broker drained\n") != NULL &&
+            strstr(reason_of(&sg.p, out, sizeof out), "has been drained") != NULL)
+            snprintf(drained_why, sizeof drained_why, "%.590s", out);
         sc_sleep_ms(100);
     }
     during = look_at(addrs[0], sg.t, KILLED);
@@ -633,8 +674,8 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
         snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
     for (end = sc_now_ms() + 10000; sc_now_ms() < end && restarted[0] == '\0';) {
         if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
-            strstr(out, "broker restarted: ") != NULL)
-            snprintf(restarted, sizeof restarted, "%.590s", sp_body(out));
+            strstr(reason_of(&sg.p, out, sizeof out), "broker restarted: ") != NULL)
+            snprintf(restarted, sizeof restarted, "%.590s", out);
         sc_sleep_ms(100);
     }
     if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
@@ -652,11 +693,11 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
 
     ck_assert_msg(fail[0] == '\0', "%s", fail);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "berth-sidecar drain failed");
-    ck_assert_msg(drained_why[0] != '\0', "/readyz did not say the broker was drained");
+    ck_assert_msg(drained_why[0] != '\0', "/readyz and status did not say the broker was drained");
     ck_assert_msg(before.preferred > 0 && during.answered && during.preferred == 0,
                   "the drain did not put broker %d last (%d partitions still prefer it)", KILLED,
                   during.preferred);
-    ck_assert_msg(restarted[0] != '\0', "/readyz did not name the restart after the stop");
+    ck_assert_msg(restarted[0] != '\0', "status did not name the restart after the stop");
     ck_assert_msg(ready, "the drained broker's sidecar never turned ready after its restart: %s",
                   sp_body(out));
     ck_assert_msg(at_ready.out_of_isr == 0, "ready while out of %d ISRs", at_ready.out_of_isr);
