@@ -12,7 +12,8 @@
  *
  * Readiness is asked of cfg->ready from a prober thread every
  * probe_interval_ms and served from that cached answer (its reason in the
- * 503 body and the status). Between checks the prober waits in
+ * status on the socket; the 503 body over TCP names only its class,
+ * readiness.h: sc_ready_classify). Between checks the prober waits in
  * cfg->ready_wait, if set: when that says the broker process ended, the
  * answer turns unready at once (a restarted broker container is probed by
  * the kubelet within moments) and the next check follows. Stopping wakes
