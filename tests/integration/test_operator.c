@@ -37,6 +37,7 @@
 #include "kube/verbs.h"
 #include "pki/pki.h"
 #include "support/kube_test.h"
+#include "support/loopback.h"
 #include "support/oversized_broker.h"
 #include "util/base64.h"
 
@@ -2057,13 +2058,7 @@ START_TEST(slow_connections_on_the_health_port_starve_nothing)
     for (t0 = kt_now(); health_port[0] == 0; usleep(100000))
         ck_assert_msg(kt_now() - t0 < 10, "no health port in %s", operator_log[0]);
     for (int i = 0; i < SLOW; i++) {
-        struct sockaddr_in sa = {.sin_family = AF_INET,
-                                 .sin_port = htons((uint16_t)health_port[0])};
-
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ck_assert_int_ge(fds[i], 0);
-        ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+        fds[i] = lo_connect(health_port[0]);
         ck_assert_int_gt(send(fds[i], half, strlen(half), MSG_NOSIGNAL), 0);
     }
     usleep(200000); /* the server has read what they sent */

@@ -2,8 +2,6 @@
  * oversized_broker.h. */
 #include "support/oversized_broker.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 #include <unistd.h>
 
 #include "support/kafka_bytes.h"
+#include "support/loopback.h"
 
 /* ApiVersions v3 answer body: no error; ApiVersions v0..3 and Metadata
  * v0..12; no throttle, no tags. */
@@ -65,18 +64,11 @@ static void *serve(void *arg)
 
 void ob_start(ob_broker *b, uint32_t metadata_size)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
+    int port;
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     b->metadata_size = metadata_size;
-    b->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (b->lfd < 0 || bind(b->lfd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        listen(b->lfd, 16) != 0 || getsockname(b->lfd, (struct sockaddr *)&a, &len) != 0) {
-        perror("oversized broker");
-        abort();
-    }
-    snprintf(b->addr, sizeof b->addr, "127.0.0.1:%d", ntohs(a.sin_port));
+    b->lfd = lo_listen(16, &port);
+    snprintf(b->addr, sizeof b->addr, "127.0.0.1:%d", port);
     if (pthread_create(&b->thread, NULL, serve, b) != 0)
         abort();
 }

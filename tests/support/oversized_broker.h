@@ -17,7 +17,7 @@ typedef struct ob_broker {
 } ob_broker;
 
 /* Listens on a free loopback port and serves connections one after the
- * other. Aborts the test program on failure. */
+ * other. Failures end the test. */
 void ob_start(ob_broker *b, uint32_t metadata_size);
 
 /* Stops listening and joins the serving thread. */

@@ -1,6 +1,8 @@
 /* See sidecar_proc.h. */
 #include "support/sidecar_proc.h"
 
+#include "support/loopback.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "support/loopback.h"
 #include "support/tmpdir.h"
 
 static long long now_ms(void)
@@ -187,16 +190,9 @@ const char *sp_body(const char *answer)
 
 int sp_silent_listener(char *addr, size_t size)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof sa;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port, fd = lo_listen(64, &port);
 
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    ck_assert_int_eq(listen(fd, 64), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    snprintf(addr, size, "127.0.0.1:%d", ntohs(sa.sin_port));
+    snprintf(addr, size, "127.0.0.1:%d", port);
     return fd;
 }
 

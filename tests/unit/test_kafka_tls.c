@@ -30,6 +30,7 @@
 #include "kafka/conn.h"
 #include "kafka/proto.h"
 #include "kafka/tls.h"
+#include "support/loopback.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 
@@ -164,18 +165,7 @@ out:
 
 static void server_start(server *s)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(s->lfd, 0);
-    ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(s->lfd, 4), 0);
-    ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
+    s->lfd = lo_listen(4, &s->port);
     ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 

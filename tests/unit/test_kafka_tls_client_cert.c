@@ -31,6 +31,7 @@
 #include "kafka/conn.h"
 #include "kafka/proto.h"
 #include "kafka/tls.h"
+#include "support/loopback.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 
@@ -163,8 +164,6 @@ static X509 *pem_cert(const char *pem)
  * certificate signed by client_ca. */
 static void server_start(server *s, const char *cert, const char *key, const char *client_ca)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
     BIO *kb = BIO_new_mem_buf(key, -1);
     EVP_PKEY *k = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
     X509 *x = pem_cert(cert), *ca = pem_cert(client_ca);
@@ -181,13 +180,7 @@ static void server_start(server *s, const char *cert, const char *key, const cha
     BIO_free(kb);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(s->lfd, 0);
-    ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(s->lfd, 64), 0);
-    ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
+    s->lfd = lo_listen(64, &s->port);
     ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 

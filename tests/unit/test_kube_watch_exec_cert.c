@@ -34,6 +34,7 @@
 #include "kube/watch.h"
 #include "pki/pki.h"
 #include "support/curl_suite.h"
+#include "support/loopback.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 
@@ -155,8 +156,6 @@ static void *serve(void *arg)
  * a client certificate signed by client_ca. */
 static void server_start(server *s, const char *cert, const char *key, const char *client_ca)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
     BIO *kb = BIO_new_mem_buf(key, -1), *cb = BIO_new_mem_buf(cert, -1),
         *ab = BIO_new_mem_buf(client_ca, -1);
     EVP_PKEY *k = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
@@ -175,13 +174,7 @@ static void server_start(server *s, const char *cert, const char *key, const cha
     BIO_free(kb);
     BIO_free(cb);
     BIO_free(ab);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(s->lfd, 0);
-    ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(s->lfd, 16), 0);
-    ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
+    s->lfd = lo_listen(16, &s->port);
     ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 

@@ -48,6 +48,7 @@
 #include "support/fake_redpanda_admin.h"
 #include "support/http_client.h"
 #include "support/http_script.h"
+#include "support/loopback.h"
 #include "support/tmpdir.h"
 
 /* ---- a minimal client ---- */
@@ -380,11 +381,7 @@ START_TEST(slow_connections_on_the_probe_port_starve_nothing)
     long long t0, readyz_ms, drain_ms;
 
     for (int i = 0; i < SLOW; i++) {
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx.port)};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ck_assert_int_ge(fds[i], 0);
-        ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa, sizeof sa), 0);
+        fds[i] = lo_connect(fx.port);
         ck_assert_int_gt(send(fds[i], half, strlen(half), MSG_NOSIGNAL), 0);
     }
     sc_sleep_ms(200); /* the server has read what they sent */
