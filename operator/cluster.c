@@ -3,6 +3,8 @@
  * relies on re-checked, so the builders downstream can trust the struct. */
 #include "cluster.h"
 
+#include "broker/owned_keys.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +308,9 @@ static int parse_config(const cJSON *spec, op_cluster *c, util_err *err)
     {
         if (!cJSON_IsString(e))
             return util_err_set(err, "spec.config.%.128s: must be a string", e->string);
+        if (broker_key_owned(e->string))
+            return util_err_set(err, "spec.config.%.128s: set by berth itself; not allowed here",
+                                e->string);
     }
     return 0;
 }

@@ -18,59 +18,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker/owned_keys.h"
 #include "render_int.h"
 
 /* Longest config key and value accepted (the CRD allows 4096 characters of
  * value; UTF-8 needs up to 4 bytes each). */
 #define CONFIG_KEY_MAX   255
 #define CONFIG_VALUE_MAX (4 * 4096)
-
-/* Keys berth renders itself; the API refuses them in spec.config already
- * (the CRD's CEL rule on config, which must refuse the same set), and the
- * renderer refuses them again rather than write a file in which a later line
- * silently overrides an earlier one. One list for both flavors: a Kafka key
- * means nothing to Redpanda and the reverse. A '*' matches any run of
- * characters, so whole families are owned:
- *   listener.name.<l>.ssl.*        the key and trust stores of TLS listeners
- *   listener.name.<l>.sasl.enabled.mechanisms, *.sasl.jaas.config
- *                                  the SASL mechanism and login of a listener
- *   listener.name.controller.*, listener.name.replication.*
- *                                  berth's own mutual TLS listeners */
-static const char *const owned_keys[] = {
-    "node.id",
-    "broker.id",
-    "process.roles",
-    "listeners",
-    "advertised.listeners",
-    "listener.security.protocol.map",
-    "inter.broker.listener.name",
-    "security.inter.broker.protocol",
-    "sasl.mechanism.inter.broker.protocol",
-    "controller.listener.names",
-    "controller.quorum.voters",
-    "controller.quorum.bootstrap.servers",
-    "log.dirs",
-    "log.dir",
-    "metadata.log.dir",
-    "broker.rack",
-    "cluster.id",
-    "listener.name.*.ssl.*",
-    "listener.name.*.sasl.enabled.mechanisms",
-    "sasl.jaas.config",
-    "*.sasl.jaas.config",
-    "listener.name.controller.*",
-    "listener.name.replication.*",
-    "node_id",
-    "seed_servers",
-    "data_directory",
-    "kafka_api",
-    "advertised_kafka_api",
-    "rpc_server",
-    "advertised_rpc_api",
-    "admin",
-    "rack",
-    "empty_seed_starts_cluster",
-};
 
 static const char *const protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
 static const char *const mechanisms[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
@@ -254,33 +208,6 @@ static bool is_config_key(const char *s)
         if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
             return false;
     return true;
-}
-
-/* Does key match pattern, where '*' matches any run of characters (none
- * included)? Keys are at most CONFIG_KEY_MAX bytes and the patterns hold
- * two stars at most, so backtracking stays cheap. */
-static bool key_matches(const char *key, const char *pattern)
-{
-    if (*pattern == '\0')
-        return *key == '\0';
-    if (*pattern == '*') {
-        for (;; key++) {
-            if (key_matches(key, pattern + 1))
-                return true;
-            if (*key == '\0')
-                return false;
-        }
-    }
-    return *key == *pattern && key_matches(key + 1, pattern + 1);
-}
-
-/* Is key one berth sets itself (owned_keys)? */
-static bool is_owned_key(const char *key)
-{
-    for (size_t i = 0; i < COUNT(owned_keys); i++)
-        if (key_matches(key, owned_keys[i]))
-            return true;
-    return false;
 }
 
 size_t sc_utf8_next(const char *s, size_t len, unsigned *cp)
@@ -548,7 +475,7 @@ static int parse_config(const cJSON *root, sc_config_entry **out, size_t *n, uti
             goto bad;
         }
         where_prefix(&w, "config[\"%.48s\"]", k);
-        if (is_owned_key(k)) {
+        if (broker_key_owned(k)) {
             fail(err, &w, NULL, "set by berth itself; not allowed here");
             goto bad;
         }

@@ -464,6 +464,13 @@ START_TEST(bad_specs_are_refused_naming_the_field)
             "spec.listeners[0].name");
     refused("{\"clusterID\": \"short\"}", "spec.clusterID");
     refused("{\"config\": {\"a\": 1}}", "spec.config.a");
+    refused("{\"config\": {\"log.dirs\": \"/x\"}}", "spec.config.log.dirs: set by berth itself");
+    refused("{\"config\": {\"listener.name.external.ssl.keystore.location\": \"/x\"}}",
+            "spec.config.listener.name.external.ssl.keystore.location: set by berth");
+    refused("{\"config\": {\"listener.name.replication.ssl.client.auth\": \"none\"}}",
+            "set by berth itself");
+    refused("{\"listeners\": [{\"name\":\"replication\",\"port\":9092,\"type\":\"internal\"}]}",
+            "spec.listeners[0].name");
     refused("{\"storage\": {\"size\": \"lots\"}}", "spec.storage.size");
     refused("{\"jvm\": {\"heapOverride\": \"0x10\"}}", "spec.jvm.heapOverride");
     refused("{\"jvm\": {\"heapOverride\": \"2Ei\"}}", "from 1Mi to 1Ei");
