@@ -499,6 +499,11 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
     if (opt_obj(spec, "sidecar", false, &o, "spec.", err) != 0 ||
         opt_str(o, "image", &c->sidecar_image, "spec.sidecar.", err) != 0)
         return -1;
+    if (opt_obj(spec, "clusterCA", false, &o, "spec.", err) != 0 ||
+        opt_str(o, "secretName", &c->ca_secret, "spec.clusterCA.", err) != 0)
+        return -1;
+    if (o != NULL && (c->ca_secret == NULL || !is_dns_subdomain(c->ca_secret)))
+        return util_err_set(err, "spec.clusterCA.secretName: must be a Secret's name");
     return parse_pull_secrets(spec, c, err);
 }
 

@@ -106,6 +106,9 @@ typedef struct op_cluster {
      * OP_MAX_PULL_SECRETS objects, each with a distinct "name" that is a
      * DNS subdomain (checked); other members are ignored. */
     const cJSON *pull_secrets;
+    /* spec.clusterCA.secretName: the user's CA for the cluster's mutual TLS,
+     * or NULL for the one the operator makes (cluster_tls.h). */
+    const char *ca_secret;
 } op_cluster;
 
 /* metadata.generation of a KafkaCluster: a whole number from 0 to 2^53

@@ -182,6 +182,15 @@ static char *secret_value(const cJSON *secret, const char *key, size_t *len)
     return out;
 }
 
+/* The length of data[key] as stored, or -1 when it is not there. */
+static long secret_value_len(const cJSON *secret, const char *key)
+{
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(secret, "data"), key);
+
+    return cJSON_IsString(v) ? (long)strlen(v->valuestring) : -1;
+}
+
 /* Sets data[key] of secret to the base64 of pem. */
 static int put_value(cJSON *data, const char *key, const char *pem, util_err *err)
 {
@@ -205,39 +214,101 @@ static cJSON *secret_new(const op_cluster *c, const char *suffix, const char *co
     return s;
 }
 
-/* The CA: the live one if usable (1 with err when it is there but not),
- * else a new one. */
-static int take_ca(const cJSON *live, const op_cert_policy *policy, long long now,
+/* The CA: from the user's Secret (user: spec.clusterCA), else the live
+ * <c>-cluster-ca, else a new one. 1 with err when the Secret is there but
+ * cannot be used (or, the user's, is not there). */
+static int take_ca(const cJSON *live, bool user, const op_cert_policy *policy, long long now,
                    op_cluster_tls *out, util_err *err)
 {
     pki_cert_info info;
     util_err e = {{0}};
+    const char *crt = "ca.crt", *key = "ca.key";
     int rc = 1;
 
+    if (live == NULL && user) {
+        util_err_set(err, "does not exist");
+        return 1;
+    }
     if (live == NULL)
         return pki_ca_new(CA_NAME, now, now + policy->ca_validity_s, &out->ca_cert_pem,
                           &out->ca_key_pem, err);
-    out->ca_cert_pem = secret_value(live, "ca.crt", NULL);
-    out->ca_key_pem = secret_value(live, "ca.key", NULL);
+    if (user && secret_value_len(live, crt) < 0) {
+        crt = "tls.crt"; /* a kubernetes.io/tls Secret, as cert-manager writes a CA */
+        key = "tls.key";
+    }
+    out->ca_cert_pem = secret_value(live, crt, NULL);
+    out->ca_key_pem = secret_value(live, key, NULL);
     if (out->ca_cert_pem == NULL || out->ca_key_pem == NULL) {
-        util_err_set(err, "has no base64 ca.crt and ca.key");
+        util_err_set(err, "has no base64 %s and %s", crt, key);
         return 1;
     }
     if (pki_inspect(out->ca_cert_pem, strlen(out->ca_cert_pem), &info, &e) != 0) {
-        util_err_set(err, "ca.crt: %s", e.msg);
+        util_err_set(err, "%s: %s", crt, e.msg);
         return 1;
     }
     if (!info.is_ca)
-        util_err_set(err, "ca.crt is not a CA certificate");
+        util_err_set(err, "%s is not a CA certificate", crt);
     else if (info.not_after <= now)
-        util_err_set(err, "ca.crt expired; delete the Secret to have a new CA made (every "
-                          "broker then restarts with a new certificate)");
+        util_err_set(err, "%s expired%s", crt,
+                     user ? ""
+                          : "; delete the Secret to have a new CA made (every broker then "
+                            "restarts with a new certificate)");
     else if (pki_key_matches(out->ca_cert_pem, out->ca_key_pem, &e) != 0)
-        util_err_set(err, "ca.key is not the key of ca.crt: %s", e.msg);
+        util_err_set(err, "%s is not the key of %s: %s", key, crt, e.msg);
     else
         rc = 0;
     pki_cert_info_clear(&info);
     return rc;
+}
+
+/* A CA the live <c>-broker-certs trusts besides current (a previous one,
+ * unexpired), as a new PEM string, or NULL. */
+static char *previous_ca(const cJSON *live_certs, const char *current, long long now)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    char *bundle = secret_value(live_certs, OP_CERTS_CA_KEY, NULL), *found = NULL;
+    pki_cert_info cur, info;
+    const char *p = bundle;
+
+    if (bundle == NULL || pki_inspect(current, strlen(current), &cur, NULL) != 0) {
+        free(bundle);
+        return NULL;
+    }
+    while (found == NULL && p != NULL && (p = strstr(p, begin)) != NULL) {
+        const char *e = strstr(p, end);
+        size_t len = e != NULL ? (size_t)(e - p) + sizeof end - 1 : 0;
+
+        if (e == NULL)
+            break;
+        if (pki_inspect(p, len, &info, NULL) == 0) {
+            if (info.is_ca && info.not_after > now &&
+                strcmp(info.fingerprint, cur.fingerprint) != 0 && (found = malloc(len + 2)) != NULL)
+                snprintf(found, len + 2, "%.*s\n", (int)len, p);
+            pki_cert_info_clear(&info);
+        }
+        p = e + sizeof end - 1;
+    }
+    pki_cert_info_clear(&cur);
+    free(bundle);
+    return found;
+}
+
+/* Whether every broker pod runs with its current certificate: each is
+ * there, not on its way out, and not stale (op_cluster_tls_stale). */
+static bool all_current(const op_cluster *c, const cJSON *pods, const long long *issued)
+{
+    for (int id = 0; id < c->replicas; id++) {
+        char pod[OP_NAME_MAX + 16];
+        const cJSON *p;
+
+        snprintf(pod, sizeof pod, "%s-%d", c->name, id);
+        p = named(pods, pod);
+        if (p == NULL || kube_meta_str(p, "deletionTimestamp") != NULL ||
+            op_cluster_tls_stale(p, issued[id]))
+            return false;
+    }
+    return true;
 }
 
 /* A pair in data: the live one under crt_key/key_key if it is still good
@@ -295,12 +366,46 @@ static int take_pair(const cJSON *live, const char *crt_key, const char *key_key
     return rc;
 }
 
+/* ca.crt of <c>-cluster-ca-cert and <c>-broker-certs: the CA, and while a
+ * broker still runs with a certificate of the one before (a changed
+ * spec.clusterCA, a new CA), that one too, so old and new brokers trust
+ * each other until every broker has restarted. */
+static int put_trust(const op_cluster *c, const cJSON *live_certs, const cJSON *pods, long long now,
+                     const op_cluster_tls *out, cJSON *pub_data, cJSON *data, util_err *err)
+{
+    char *prev = previous_ca(live_certs, out->ca_cert_pem, now), *bundle;
+    size_t len;
+    int rc;
+
+    if (prev == NULL || all_current(c, pods, out->issued)) {
+        free(prev);
+        return put_value(pub_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
+                       put_value(data, OP_CERTS_CA_KEY, out->ca_cert_pem, err) == 0
+                   ? 0
+                   : -1;
+    }
+    len = strlen(out->ca_cert_pem) + strlen(prev) + 1;
+    bundle = malloc(len);
+    if (bundle == NULL) {
+        free(prev);
+        return util_err_set(err, "out of memory");
+    }
+    snprintf(bundle, len, "%s%s", out->ca_cert_pem, prev);
+    rc = put_value(pub_data, "ca.crt", bundle, err) == 0 &&
+                 put_value(data, OP_CERTS_CA_KEY, bundle, err) == 0
+             ? 0
+             : -1;
+    free(bundle);
+    free(prev);
+    return rc;
+}
+
 int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_policy *policy,
                          const cJSON *live_ca, const cJSON *live_certs, const cJSON *pods,
                          const cJSON *nodes, const cJSON *services, long long now,
                          op_cluster_tls *out, cJSON **secrets, util_err *err)
 {
-    cJSON *ca_data, *pub_data, *data, *ca_secret, *pub_secret, *certs_secret;
+    cJSON *ca_data, *pub_data = NULL, *data = NULL, *ca_secret, *pub_secret, *certs_secret;
     names *n;
     long long sidecar_issued;
     int rc;
@@ -309,7 +414,7 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
     *secrets = NULL;
     if (policy == NULL || policy->validity_s <= 0)
         policy = &op_cert_policy_default;
-    if ((rc = take_ca(live_ca, policy, now, out, err)) != 0) {
+    if ((rc = take_ca(live_ca, c->ca_secret != NULL, policy, now, out, err)) != 0) {
         op_cluster_tls_clear(out);
         return rc;
     }
@@ -322,18 +427,19 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
         return util_err_set(err, "out of memory");
     }
     *secrets = cJSON_CreateArray();
-    ca_secret = secret_new(c, OP_CA_SECRET_SUFFIX, "cluster-ca", &ca_data);
+    rc = 0;
+    if (c->ca_secret == NULL) { /* the user's CA key is never copied */
+        ca_secret = secret_new(c, OP_CA_SECRET_SUFFIX, "cluster-ca", &ca_data);
+        cJSON_AddItemToArray(*secrets, ca_secret);
+        rc = put_value(ca_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
+                     put_value(ca_data, "ca.key", out->ca_key_pem, err) == 0
+                 ? 0
+                 : -1;
+    }
     pub_secret = secret_new(c, OP_CA_CERT_SUFFIX, "cluster-ca", &pub_data);
     certs_secret = secret_new(c, OP_CERTS_SECRET_SUFFIX, "broker-certs", &data);
-    cJSON_AddItemToArray(*secrets, ca_secret);
     cJSON_AddItemToArray(*secrets, pub_secret);
     cJSON_AddItemToArray(*secrets, certs_secret);
-    rc = put_value(ca_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
-                 put_value(ca_data, "ca.key", out->ca_key_pem, err) == 0 &&
-                 put_value(pub_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
-                 put_value(data, OP_CERTS_CA_KEY, out->ca_cert_pem, err) == 0
-             ? 0
-             : -1;
     for (int id = 0; rc == 0 && id < c->replicas; id++) {
         char pod[OP_NAME_MAX + 16], crt_key[OP_NAME_MAX + 24], key_key[OP_NAME_MAX + 24];
         const char *dns[MAX_NAMES], *ips[MAX_NAMES];
@@ -366,6 +472,8 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
                        out, data, &sidecar_issued, err);
     }
     free(n);
+    if (rc == 0)
+        rc = put_trust(c, live_certs, pods, now, out, pub_data, data, err);
     if (rc != 0) {
         cJSON_Delete(*secrets);
         *secrets = NULL;

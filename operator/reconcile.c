@@ -399,7 +399,11 @@ static int build_tls(run *w, util_err *err)
     util_err terr = {{0}};
     int rc;
 
-    op_name(&w->c, OP_CA_SECRET_SUFFIX, ca_name, sizeof ca_name);
+    /* spec.clusterCA names the user's own CA Secret; else berth's. */
+    if (w->c.ca_secret != NULL)
+        snprintf(ca_name, sizeof ca_name, "%s", w->c.ca_secret);
+    else
+        op_name(&w->c, OP_CA_SECRET_SUFFIX, ca_name, sizeof ca_name);
     op_name(&w->c, OP_CERTS_SECRET_SUFFIX, certs_name, sizeof certs_name);
     if (w->r->lister->get(w->r->lister, "v1", "secrets", w->c.namespace, ca_name, &live_ca, err) <
             0 ||
@@ -409,8 +413,10 @@ static int build_tls(run *w, util_err *err)
         return -1;
     }
     /* A CA key in a Secret berth did not write is never trusted, nor
-     * reported as an invalid CA: it is a name conflict. */
-    if ((rc = refuse_foreign(w, live_ca, "Secret", ca_name, err)) == 0)
+     * reported as an invalid CA: it is a name conflict (unless the spec
+     * names it as the user's CA). */
+    rc = w->c.ca_secret != NULL ? 0 : refuse_foreign(w, live_ca, "Secret", ca_name, err);
+    if (rc == 0)
         rc = refuse_foreign(w, live_certs, "Secret", certs_name, err);
     if (rc != 0) {
         cJSON_Delete(live_ca);
@@ -423,7 +429,8 @@ static int build_tls(run *w, util_err *err)
     cJSON_Delete(live_ca);
     cJSON_Delete(live_certs);
     if (rc > 0) {
-        snprintf(msg, sizeof msg, "Secret %s: %s", ca_name, terr.msg);
+        snprintf(msg, sizeof msg, "Secret %s%s: %s", ca_name,
+                 w->c.ca_secret != NULL ? " (spec.clusterCA)" : "", terr.msg);
         return refuse(w, "ClusterCAInvalid", msg, err) == 0 ? 1 : -1;
     }
     if (rc < 0)

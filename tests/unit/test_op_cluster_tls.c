@@ -316,6 +316,129 @@ START_TEST(bad_secrets)
 }
 END_TEST
 
+/* How many certificates a PEM bundle holds. */
+static int pem_count(const char *pem)
+{
+    int n = 0;
+
+    for (const char *p = pem; (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A Secret of the user's holding a CA, as cert-manager writes one. */
+static cJSON *user_ca_secret(char **ca_pem)
+{
+    char *key = NULL, *b1, *b2;
+    util_err err = {{0}};
+    cJSON *s;
+
+    ck_assert_int_eq(pki_ca_new("my CA", NOW - 60, NOW + 86400 * 30, ca_pem, &key, &err), 0);
+    b1 = util_base64_encode(*ca_pem, strlen(*ca_pem));
+    b2 = util_base64_encode(key, strlen(key));
+    s = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(s, "metadata"), "name", "my-ca");
+    cJSON_AddStringToObject(s, "type", "kubernetes.io/tls");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(s, "data"), "tls.crt", b1);
+    cJSON_AddStringToObject(cJSON_GetObjectItem(s, "data"), "tls.key", b2);
+    free(b1);
+    free(b2);
+    free(key);
+    return s;
+}
+
+/* spec.clusterCA: the brokers' certificates come from the user's CA, whose
+ * key is never copied; a missing one stops reconcile; moving to it keeps
+ * the previous CA trusted until every broker runs with its new
+ * certificate. */
+START_TEST(user_ca_and_the_move_to_it)
+{
+    op_cluster c;
+    cJSON *cr = cluster(&c), *user, *out = NULL, *stale_pods, *current_pods;
+    char *user_ca = NULL, *crt, *bundle;
+    op_cluster_tls t;
+    util_err err = {{0}};
+    built a;
+
+    build(&c, NULL, NULL, NULL, NULL, NOW, &a);
+    user = user_ca_secret(&user_ca);
+    c.ca_secret = "my-ca";
+
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, NULL, a.certs, NULL, NULL,
+                                          NULL, NOW, &t, &out, &err),
+                     1);
+    ck_assert_str_eq(err.msg, "does not exist");
+
+    /* The pods still run with the old CA's certificates (made before,
+     * their init step done before the new ones were issued). */
+    stale_pods = J("[{\"metadata\":{\"name\":\"demo-0\",\"creationTimestamp\":"
+                   "\"2025-12-31T00:00:00Z\"},\"spec\":{},\"status\":{\"initContainerStatuses\":"
+                   "[{\"name\":\"init\",\"state\":{\"terminated\":{\"finishedAt\":"
+                   "\"2025-12-31T00:01:00Z\"}}}]}}]");
+    ck_assert_msg(op_cluster_tls_build(&c, "cluster.local", &policy, user, a.certs, stale_pods,
+                                       NULL, NULL, NOW + 60, &t, &out, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_int_eq(cJSON_GetArraySize(out), 2); /* no <c>-cluster-ca: the key stays the user's */
+    ck_assert_int_eq(t.reissued, 4);
+    ck_assert_ptr_nonnull(strstr(t.why, "not from the cluster CA"));
+    crt = value(cJSON_GetArrayItem(out, 1), "demo-0.crt");
+    ck_assert_int_eq(pki_verify_issued_by(crt, user_ca, &err), 0);
+    free(crt);
+    bundle = value(cJSON_GetArrayItem(out, 1), "ca.crt");
+    ck_assert_int_eq(pem_count(bundle), 2); /* the user's CA, and the one before */
+    ck_assert_ptr_nonnull(strstr(bundle, user_ca));
+    free(bundle);
+    bundle = value(cJSON_GetArrayItem(out, 0), "ca.crt");
+    ck_assert_int_eq(pem_count(bundle), 2);
+    free(bundle);
+
+    /* Once every broker has restarted with its new certificate, only the
+     * user's CA is trusted. */
+    {
+        cJSON *live = cJSON_Duplicate(cJSON_GetArrayItem(out, 1), 1);
+        op_cluster_tls t2;
+        cJSON *out2 = NULL;
+        char text[1024];
+
+        snprintf(text, sizeof text,
+                 "[{\"metadata\":{\"name\":\"demo-%d\",\"creationTimestamp\":"
+                 "\"2026-01-01T00:02:00Z\"},\"spec\":{},\"status\":{\"initContainerStatuses\":"
+                 "[{\"name\":\"init\",\"state\":{\"terminated\":{\"finishedAt\":"
+                 "\"2026-01-01T00:02:30Z\"}}}]}}]",
+                 0);
+        current_pods = J(text);
+        for (int id = 1; id < 3; id++) {
+            cJSON *p = cJSON_Duplicate(cJSON_GetArrayItem(current_pods, 0), 1);
+
+            snprintf(text, sizeof text, "demo-%d", id);
+            cJSON_ReplaceItemInObject(cJSON_GetObjectItem(p, "metadata"), "name",
+                                      cJSON_CreateString(text));
+            cJSON_AddItemToArray(current_pods, p);
+        }
+        ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, user, live,
+                                              current_pods, NULL, NULL, NOW + 300, &t2, &out2,
+                                              &err),
+                         0);
+        ck_assert_int_eq(t2.reissued, 0);
+        bundle = value(cJSON_GetArrayItem(out2, 1), "ca.crt");
+        ck_assert_int_eq(pem_count(bundle), 1);
+        ck_assert_str_eq(bundle, user_ca);
+        free(bundle);
+        op_cluster_tls_clear(&t2);
+        cJSON_Delete(out2);
+        cJSON_Delete(live);
+        cJSON_Delete(current_pods);
+    }
+    op_cluster_tls_clear(&t);
+    cJSON_Delete(out);
+    cJSON_Delete(stale_pods);
+    cJSON_Delete(user);
+    free(user_ca);
+    built_free(&a);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 /* The operator's own client certificate comes from the same CA. */
 START_TEST(operator_certificate)
 {
@@ -455,6 +578,7 @@ int main(void)
     tcase_add_test(tc, keeps_what_is_good_and_reissues_what_changed);
     tcase_add_test(tc, bad_secrets);
     tcase_add_test(tc, operator_certificate);
+    tcase_add_test(tc, user_ca_and_the_move_to_it);
     tcase_add_test(tc, init_takes_what_the_operator_issued);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
