@@ -280,14 +280,22 @@ static const struct {
 START_TEST(readyz_over_tcp_tells_only_the_class_of_reason)
 {
     char out[8192];
+    int seen = 0;
 
+    /* The status names this very reason once a check has taken it (the
+     * class alone may be the one before's, which another reason shares). */
     atomic_store(&ready_why, reasons[_i].why);
-    ck_assert_msg(wait_readyz_with(503, reasons[_i].readyz), "%s: wanted %s", reasons[_i].why,
-                  reasons[_i].readyz);
+    for (int i = 0; i < 500 && !seen; i++) {
+        seen = request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out) == 200 &&
+               strstr(out, reasons[_i].why) != NULL;
+        if (!seen)
+            sc_sleep_ms(10);
+    }
+    ck_assert_msg(seen, "the status never named \"%s\": %s", reasons[_i].why, out);
     ck_assert_int_eq(request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out), 503);
+    ck_assert_msg(strstr(out, reasons[_i].readyz) != NULL, "%s: wanted %s, got %s", reasons[_i].why,
+                  reasons[_i].readyz, out);
     ck_assert_msg(reasons[_i].secret == NULL || strstr(out, reasons[_i].secret) == NULL, "%s", out);
-    ck_assert_int_eq(request(0, fx.sock, "GET /v1/status HTTP/1.0\r\n\r\n", out, sizeof out), 200);
-    ck_assert_msg(strstr(out, reasons[_i].why) != NULL, "%s", out);
 }
 END_TEST
 
