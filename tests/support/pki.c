@@ -9,8 +9,11 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "pki/pki.h"
+#include "util/base64.h"
 
 /* A request for cn valid from an hour ago to a day from now. */
 static pki_request request(const char *cn)
@@ -51,10 +54,60 @@ void pki_issue_client(const char *ca_cert_pem, const char *ca_key_pem, const cha
 
 char *pki_base64(const void *data, size_t len)
 {
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    char *out = util_base64_encode(data, len);
 
     if (out == NULL)
         abort();
-    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
     return out;
+}
+
+static void die_pem(const char *what)
+{
+    fprintf(stderr, "pki: not a PEM %s\n", what);
+    abort();
+}
+
+static X509 *cert_of(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+    BIO_free(b);
+    if (x == NULL)
+        die_pem("certificate");
+    return x;
+}
+
+static EVP_PKEY *key_of(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+
+    BIO_free(b);
+    if (k == NULL)
+        die_pem("private key");
+    return k;
+}
+
+SSL_CTX *pki_server_ctx(const char *cert_pem, const char *key_pem, const char *client_ca_pem)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    X509 *cert = cert_of(cert_pem);
+    EVP_PKEY *key = key_of(key_pem);
+
+    if (ctx == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+        fprintf(stderr, "pki: setting up a TLS server failed\n");
+        abort();
+    }
+    if (client_ca_pem != NULL) {
+        X509 *ca = cert_of(client_ca_pem);
+
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
+        X509_free(ca);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return ctx;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <openssl/ssl.h>
+
 /* A new EC P-256 key and a self-signed CA certificate for it with common
  * name cn, valid for a day. *cert_pem and *key_pem are new strings for
  * free(). Aborts the test program on failure. */
@@ -17,6 +19,11 @@ void pki_self_signed(const char *cn, char **cert_pem, char **key_pem);
  * strings for free(). Aborts the test program on failure. */
 void pki_issue_client(const char *ca_cert_pem, const char *ca_key_pem, const char *cn,
                       const char *org, char **cert_pem, char **key_pem);
+
+/* A TLS server context with the certificate and key given as PEM; with
+ * client_ca_pem (else NULL) it requires a client certificate signed by
+ * that CA. For SSL_CTX_free. Aborts the test program on failure. */
+SSL_CTX *pki_server_ctx(const char *cert_pem, const char *key_pem, const char *client_ca_pem);
 
 /* Standard base64 of data on one line, as kubeconfig -data fields hold it; a
  * new string for free(). */

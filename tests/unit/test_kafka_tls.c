@@ -52,26 +52,6 @@ typedef struct server {
     pthread_t thread;
 } server;
 
-static X509 *pem_cert(const char *pem)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-
-    BIO_free(b);
-    ck_assert_ptr_nonnull(x);
-    return x;
-}
-
-static EVP_PKEY *pem_key(const char *pem)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-
-    BIO_free(b);
-    ck_assert_ptr_nonnull(k);
-    return k;
-}
-
 static int read_all(SSL *ssl, void *buf, size_t n)
 {
     size_t off = 0, got;
@@ -101,22 +81,12 @@ static int idle_step(server *s, SSL *ssl)
 static void *serve(void *arg)
 {
     server *s = arg;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    X509 *cert = pem_cert(s->cert_pem);
-    EVP_PKEY *key = pem_key(s->key_pem);
+    SSL_CTX *ctx = pki_server_ctx(s->cert_pem, s->key_pem, s->client_ca_pem);
     unsigned char hdr[12], *body = NULL, *reply = NULL;
     uint32_t size;
     SSL *ssl = NULL;
     int fd;
 
-    SSL_CTX_use_certificate(ctx, cert);
-    SSL_CTX_use_PrivateKey(ctx, key);
-    if (s->client_ca_pem != NULL) {
-        X509 *ca = pem_cert(s->client_ca_pem);
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
-        X509_free(ca);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-    }
     fd = accept(s->lfd, NULL, NULL);
     if (fd < 0)
         goto out;
@@ -156,8 +126,6 @@ out:
     SSL_free(ssl);
     if (fd >= 0)
         close(fd);
-    X509_free(cert);
-    EVP_PKEY_free(key);
     SSL_CTX_free(ctx);
     ERR_clear_error();
     return NULL;

@@ -150,34 +150,13 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static X509 *pem_cert(const char *pem)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-
-    BIO_free(b);
-    ck_assert_ptr_nonnull(x);
-    return x;
-}
-
 /* A server with certificate and key (PEM) that requires a client
  * certificate signed by client_ca. */
 static void server_start(server *s, const char *cert, const char *key, const char *client_ca)
 {
-    BIO *kb = BIO_new_mem_buf(key, -1);
-    EVP_PKEY *k = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
-    X509 *x = pem_cert(cert), *ca = pem_cert(client_ca);
-
     memset(s, 0, sizeof *s);
-    s->ctx = SSL_CTX_new(TLS_server_method());
-    ck_assert(SSL_CTX_use_certificate(s->ctx, x) == 1 && SSL_CTX_use_PrivateKey(s->ctx, k) == 1);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(s->ctx), ca);
-    SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    s->ctx = pki_server_ctx(cert, key, client_ca);
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    X509_free(x);
-    X509_free(ca);
-    EVP_PKEY_free(k);
-    BIO_free(kb);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->lfd = lo_listen(64, &s->port);

@@ -156,24 +156,10 @@ static void *serve(void *arg)
  * a client certificate signed by client_ca. */
 static void server_start(server *s, const char *cert, const char *key, const char *client_ca)
 {
-    BIO *kb = BIO_new_mem_buf(key, -1), *cb = BIO_new_mem_buf(cert, -1),
-        *ab = BIO_new_mem_buf(client_ca, -1);
-    EVP_PKEY *k = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
-    X509 *x = PEM_read_bio_X509(cb, NULL, NULL, NULL),
-         *ca = PEM_read_bio_X509(ab, NULL, NULL, NULL);
-
     the_server = s;
-    s->ctx = SSL_CTX_new(TLS_server_method());
-    ck_assert(SSL_CTX_use_certificate(s->ctx, x) == 1 && SSL_CTX_use_PrivateKey(s->ctx, k) == 1);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(s->ctx), ca);
+    s->ctx = pki_server_ctx(cert, key, client_ca);
     SSL_CTX_set_verify(s->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify);
     SSL_CTX_set_num_tickets(s->ctx, 0);
-    X509_free(x);
-    X509_free(ca);
-    EVP_PKEY_free(k);
-    BIO_free(kb);
-    BIO_free(cb);
-    BIO_free(ab);
     s->lfd = lo_listen(16, &s->port);
     ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }
