@@ -1470,9 +1470,14 @@ static void kafka_topic(const char *verb_args)
     ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 }
 
+static long operator_peak_kib(int i);
+
 /* Starts the operator (mode), waits until the cluster is reconciled, asks
- * for 2 brokers and waits for Reconciled=False: its reason and message. */
-static void scale_down_refusal(int mode, char *reason, size_t rsize, char *message, size_t msize)
+ * for 2 brokers and waits for Reconciled=False: its reason and message.
+ * *peak (NULL: not wanted) gets the operator's peak RSS just before the
+ * ask. */
+static void scale_down_refusal(int mode, char *reason, size_t rsize, char *message, size_t msize,
+                               long *peak)
 {
     char status[16];
 
@@ -1484,6 +1489,8 @@ static void scale_down_refusal(int mode, char *reason, size_t rsize, char *messa
         ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
         usleep(300000);
     }
+    if (peak != NULL)
+        *peak = operator_peak_kib(0);
     patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
     for (double t0 = kt_now();;) {
         reconciled_condition(status, sizeof status, reason, rsize, message, msize);
@@ -1515,14 +1522,14 @@ static long operator_peak_kib(int i)
  * annotation an operator outside the cluster network honours) at a broker
  * of the tenant's that announces a Metadata answer of 1 GiB, again on every
  * resync. The check refuses it from its size prefix, the cluster gets
- * ScaleDownUnverified saying so, the operator's peak RSS stays far below
- * the 128 MiB limit its chart sets, and another cluster created meanwhile
- * is reconciled. */
+ * ScaleDownUnverified saying so, the operator's peak RSS does not grow by
+ * more than 16 MiB however often it is asked (its chart's limit is
+ * 128 MiB), and another cluster created meanwhile is reconciled. */
 START_TEST(hostile_metadata_answer_neither_bloats_nor_stalls_the_operator)
 {
     char path[KUBE_PATH_MAX], reason[64], message[1024];
     ob_broker evil;
-    long peak;
+    long peak, before;
 
     ob_start(&evil, 1u << 30);
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
@@ -1533,7 +1540,7 @@ START_TEST(hostile_metadata_answer_neither_bloats_nor_stalls_the_operator)
                          "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
                          "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
                          evil.addr));
-    scale_down_refusal(0, reason, sizeof reason, message, sizeof message);
+    scale_down_refusal(0, reason, sizeof reason, message, sizeof message, &before);
     ck_assert_str_eq(reason, "ScaleDownUnverified");
     ck_assert_msg(strstr(message, "exceeds the limit") != NULL, "message: %s", message);
 
@@ -1554,9 +1561,15 @@ START_TEST(hostile_metadata_answer_neither_bloats_nor_stalls_the_operator)
     }
     sleep(5); /* more resyncs: the hostile check again, and again */
     peak = operator_peak_kib(0);
-    fprintf(stderr, "  operator peak RSS with a 1 GiB Metadata answer announced: %ld KiB\n", peak);
-    ck_assert_int_gt(peak, 0);
-    ck_assert_msg(peak < 64 * 1024, "the operator's peak RSS reached %ld KiB", peak);
+    fprintf(stderr,
+            "  operator peak RSS with a 1 GiB Metadata answer announced: %ld KiB (%ld KiB before "
+            "the first)\n",
+            peak, before);
+    ck_assert_int_gt(before, 0);
+    /* What the answer would cost, had it been read, dwarfs the bound; the
+     * bound is on growth, since the sanitizers' build starts far higher. */
+    ck_assert_msg(peak - before < 16 * 1024, "the operator's peak RSS grew from %ld to %ld KiB",
+                  before, peak);
     ck_assert_int_eq(operator_stop(0), 0);
     ob_stop(&evil);
 }
@@ -1585,7 +1598,7 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
      * check dials broker 0's REPLICATION listener by its pod DNS name
      * (which does not resolve out here), never the address a KafkaCluster
      * names. */
-    scale_down_refusal(OP_NO_ANNOTATED, reason, sizeof reason, message, sizeof message);
+    scale_down_refusal(OP_NO_ANNOTATED, reason, sizeof reason, message, sizeof message, NULL);
     ck_assert_str_eq(reason, "ScaleDownUnverified");
     ck_assert_msg(strstr(message, "demo-0.demo-brokers.") != NULL &&
                       strstr(message, kafka_bootstrap()) == NULL,
@@ -1593,7 +1606,7 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
     ck_assert_int_eq(operator_stop(0), 0);
     patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
 
-    scale_down_refusal(0, reason, sizeof reason, message, sizeof message);
+    scale_down_refusal(0, reason, sizeof reason, message, sizeof message, NULL);
     ck_assert_str_eq(reason, "ScaleDownBlocked");
     ck_assert_msg(strstr(message, "broker 2 holds") != NULL, "message: %s", message);
     sts = get("apps/v1", "statefulsets", ns, "demo");
