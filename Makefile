@@ -30,7 +30,8 @@ LIB_A := $(BUILD)/libberth.a
 
 # Each program is its directory's main.c plus an archive of the rest of the
 # directory, which the unit tests link too.
-SIDECAR_SRC := $(filter-out sidecar/main.c,$(sort $(wildcard sidecar/*.c)))
+SIDECAR_SRC := $(filter-out sidecar/main.c sidecar/drainclient/%,\
+	$(sort $(wildcard sidecar/*.c sidecar/*/*.c sidecar/*/*/*.c)))
 SIDECAR_A := $(BUILD)/libsidecar.a
 OPERATOR_SRC := $(filter-out operator/main.c,$(sort $(wildcard operator/*.c)))
 OPERATOR_A := $(BUILD)/liboperator.a
@@ -51,7 +52,7 @@ BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
 # Programs a bench script (and the e2e tests) run, not benches of their own.
 BENCH_HELPERS := $(BUILD)/bench/roll_metadata
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
+C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
 .PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan lint fuzz bench demo manifests images clean help
 
@@ -79,6 +80,9 @@ help:
 
 deps:
 	@bash tests/ground/deps.sh
+
+# Sidecar sources name each other's headers by their path under sidecar/.
+$(BUILD)/obj/sidecar/%.o: ALL_CFLAGS += -Isidecar
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,11 +114,11 @@ $(BUILD)/berth-drain: $(wildcard sidecar/drainclient/*.[ch])
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. -Isidecar $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. -Isidecar $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -164,7 +168,7 @@ lint: deps
 	clang-format --dry-run -Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ilib -Isidecar \
-		$(LIB_SRC) $(wildcard sidecar/*.c sidecar/drainclient/*.c operator/*.c)
+		$(LIB_SRC) $(SIDECAR_SRC) $(wildcard sidecar/main.c sidecar/drainclient/*.c operator/*.c)
 
 bench: deps
 	@$(SUBMAKE) all

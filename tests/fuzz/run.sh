@@ -26,7 +26,7 @@ for src in "$@"; do
     bin="$out/$name"
     # shellcheck disable=SC2046
     clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-        -fno-sanitize-recover=all -I"$root/lib" -I"$root" $(pkg-config --cflags $pkgs) \
+        -fno-sanitize-recover=all -I"$root/lib" -I"$root" -I"$root/sidecar" $(pkg-config --cflags $pkgs) \
         "$root/$src" "${archives[@]}" $(pkg-config --libs $pkgs) -lpthread -o "$bin"
     corpus="$out/corpus/$name"
     mkdir -p "$corpus" "$out/artifacts/$name"
