@@ -2,6 +2,7 @@
 #include "kube/object.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *kube_meta_str(const cJSON *obj, const char *field)
 {
@@ -46,6 +47,22 @@ const char *kube_meta_controller_uid(const cJSON *obj)
 
         if (cJSON_IsTrue(ctl) && cJSON_IsString(uid))
             return uid->valuestring;
+    }
+    return NULL;
+}
+
+const cJSON *kube_find_by_name(const cJSON *items, const char *name)
+{
+    const cJSON *o;
+
+    if (name == NULL)
+        return NULL;
+    cJSON_ArrayForEach(o, items)
+    {
+        const char *n = kube_meta_name(o);
+
+        if (n != NULL && strcmp(n, name) == 0)
+            return o;
     }
     return NULL;
 }

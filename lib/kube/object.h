@@ -1,8 +1,8 @@
 /* Reading the identity of a Kubernetes object held as cJSON: the metadata
  * fields every cache, index and log line needs, and the "namespace/name"
  * key that names an object in caches and work queues (client-go's
- * MetaNamespaceKeyFunc). Pure functions; returned strings are borrowed from
- * the object and live as long as it does. */
+ * MetaNamespaceKeyFunc), and finding an object by name in a list. Pure functions; returned strings
+ * are borrowed from the object and live as long as it does. */
 #ifndef BERTH_KUBE_OBJECT_H
 #define BERTH_KUBE_OBJECT_H
 
@@ -23,6 +23,11 @@ const char *kube_meta_resource_version(const cJSON *obj);
 /* The uid of obj's controller (the owner reference with controller:
  * true), or NULL when it has none. */
 const char *kube_meta_controller_uid(const cJSON *obj);
+
+/* The first object in items (a list's items array) whose metadata.name is
+ * name, or NULL when none is, or items or name is NULL. Borrowed from
+ * items. */
+const cJSON *kube_find_by_name(const cJSON *items, const char *name);
 
 /* Writes "namespace/name", or "name" for an object without a namespace.
  * Returns 0, or -1 when the object has no name or buf (size bytes) is too
