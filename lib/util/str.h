@@ -1,0 +1,31 @@
+/* Formatting into and copying of heap strings, once for every module (each
+ * used to carry its own printf-to-malloc and strdup wrappers). Every result
+ * is a new string for free(); NULL means out of memory (or, for the
+ * copies, that there was nothing to copy). */
+#ifndef BERTH_UTIL_STR_H
+#define BERTH_UTIL_STR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The printf-formatted text as a new string, or NULL out of memory (or on
+ * a format error). */
+char *util_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *util_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* A copy of s, or NULL when s is NULL or out of memory. */
+char *util_strdup(const char *s);
+
+/* A copy of s[0..n) plus a NUL, or NULL out of memory. s must hold n
+ * readable bytes; they are copied as they are, a NUL among them included
+ * (unlike POSIX strndup), so a caller checking text for an embedded NUL
+ * still finds it. */
+char *util_strndup(const char *s, size_t n);
+
+/* For optional fields: a copy of s, or NULL when s is NULL or "" (which
+ * mean the same there). Out of memory sets *oom to true and returns NULL,
+ * so a caller copies several fields and checks once. */
+char *util_strdup_opt(const char *s, bool *oom);
+
+#endif
