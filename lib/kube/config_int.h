@@ -1,23 +1,24 @@
-/* Checks that config.c makes of credentials and that the exec credential
- * plugin (exec.c) applies to what a plugin returns too, so both refuse the
- * same things with the same words. Internal to lib/kube. */
+/* What config.c gives the two loaders of a kube_config, kubeconfig.c and
+ * in_cluster.c. Internal to lib/kube. */
 #ifndef BERTH_KUBE_CONFIG_INT_H
 #define BERTH_KUBE_CONFIG_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
 
-/* A bearer token goes into an HTTP header: surrounding whitespace is
- * trimmed (in place), and an empty token or one with whitespace or control
- * characters inside is refused. */
-int kube_config_check_token(char *s, util_err *err);
+/* Reads a whole regular file, NUL-terminated, into a new *out of *len
+ * bytes. FIFOs, devices and the like are refused rather than read, since
+ * reading them could block or never end. The message is the reason only:
+ * callers name the file; errno tells a missing file from others. */
+int kube_config_read_file(const char *path, char **out, size_t *len, util_err *err);
 
-/* Checks that cert holds a PEM certificate and key an unencrypted PEM
- * private key that belongs to it. Returns 0, -1 when the certificate is at
- * fault or -2 when the key is, with err saying what is wrong (the caller
- * names the field). */
-int kube_config_check_pair(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                           util_err *err);
+/* "dir/name", new; NULL out of memory. */
+char *kube_config_path_join(const char *dir, const char *name);
+
+/* True if s has no spaces or control characters: it ends up in a URL and,
+ * with tls-server-name, in a Host header. */
+bool kube_config_printable(const char *s);
 
 #endif

@@ -24,7 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "kube/clock.h"
-#include "kube/config_int.h"
+#include "kube/credential.h"
 
 extern char **environ;
 
@@ -57,21 +57,13 @@ static char *dup_s(const char *s)
     return s == NULL ? NULL : dup_n(s, strlen(s));
 }
 
-static void wipe_free(char *p, size_t len)
-{
-    if (p != NULL) {
-        OPENSSL_cleanse(p, len);
-        free(p);
-    }
-}
-
 void kube_exec_credential_clear(kube_exec_credential *c)
 {
     if (c == NULL)
         return;
-    wipe_free(c->token, c->token != NULL ? strlen(c->token) : 0);
+    kube_cred_secret_free(c->token, c->token != NULL ? strlen(c->token) : 0);
     free(c->cert_pem);
-    wipe_free(c->key_pem, c->key_pem_len);
+    kube_cred_secret_free(c->key_pem, c->key_pem_len);
     memset(c, 0, sizeof *c);
 }
 
@@ -169,7 +161,7 @@ int kube_exec_credential_parse(const void *data, size_t len, const char *api_ver
             util_err_set(err, "out of memory");
             goto out;
         }
-        if (kube_config_check_token(out->token, err) != 0) {
+        if (kube_cred_check_token(out->token, err) != 0) {
             util_err_prefix(err, "status.token");
             goto out;
         }
@@ -185,8 +177,8 @@ int kube_exec_credential_parse(const void *data, size_t len, const char *api_ver
             util_err_set(err, "out of memory");
             goto out;
         }
-        r = kube_config_check_pair(out->cert_pem, out->cert_pem_len, out->key_pem, out->key_pem_len,
-                                   err);
+        r = kube_cred_check_pair(out->cert_pem, out->cert_pem_len, out->key_pem, out->key_pem_len,
+                                 err);
         if (r != 0) {
             util_err_prefix(err, r == -1 ? "status.clientCertificateData" : "status.clientKeyData");
             goto out;
