@@ -1049,12 +1049,30 @@ static void reconciled_condition(char *status, size_t ssize, char *reason, size_
     cJSON_Delete(kcl);
 }
 
+/* Polls reconciled_condition until its status is want, for at most timeout
+ * seconds (then the test fails naming what was awaited: what), and leaves
+ * the reason and message in the buffers. */
+static void wait_reconciled(const char *want, double timeout, const char *what, char *reason,
+                            size_t rsize, char *message, size_t msize)
+{
+    char status[16];
+
+    for (double t0 = kt_now();;) {
+        reconciled_condition(status, sizeof status, reason, rsize, message, msize);
+        if (strcmp(status, want) == 0)
+            return;
+        ck_assert_msg(kt_now() - t0 < timeout, "no Reconciled=%s for %s: it stayed %s (%s); log %s",
+                      want, what, status, reason, operator_log[0]);
+        usleep(300000);
+    }
+}
+
 /* A node port another Service holds makes the apply of that broker's
  * Service fail with 422: the operator reports it as a condition, applies
  * everything else, keeps running, and recovers once the port is free. */
 START_TEST(node_port_clash_is_a_condition_not_a_crash)
 {
-    char path[KUBE_PATH_MAX], status[16], reason[64], message[512];
+    char path[KUBE_PATH_MAX], reason[64], message[512];
     cJSON *sts;
 
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
@@ -1065,13 +1083,8 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
                          node_port_base + 1));
     create_cluster();
     operator_start(0, 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "False") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for a taken node port");
-        usleep(300000);
-    }
+    wait_reconciled("False", 60, "a taken node port", reason, sizeof reason, message,
+                    sizeof message);
     ck_assert_str_eq(reason, "NodePortConflict");
     ck_assert_msg(strstr(message, "demo-1-external") != NULL, "message: %s", message);
     /* Everything else was applied; only broker 1's Service is missing. */
@@ -1084,14 +1097,7 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
 
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/squatter", ns);
     ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "True") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 120, "Reconciled stayed %s (%s) after the port was freed",
-                      status, reason);
-        usleep(300000);
-    }
+    wait_reconciled("True", 120, "the port freed", reason, sizeof reason, message, sizeof message);
     sts = get("v1", "services", ns, "demo-1-external");
     ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
                      node_port_base + 1);
@@ -1479,26 +1485,12 @@ static long operator_peak_kib(int i);
 static void scale_down_refusal(int mode, char *reason, size_t rsize, char *message, size_t msize,
                                long *peak)
 {
-    char status[16];
-
     operator_start(0, mode);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, rsize, message, msize);
-        if (strcmp(status, "True") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "never reconciled; log %s", operator_log[0]);
-        usleep(300000);
-    }
+    wait_reconciled("True", 60, "the first reconcile", reason, rsize, message, msize);
     if (peak != NULL)
         *peak = operator_peak_kib(0);
     patch_cluster("{\"spec\":{\"replicas\":2}}", 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, rsize, message, msize);
-        if (strcmp(status, "False") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for the scale-down");
-        usleep(300000);
-    }
+    wait_reconciled("False", 60, "the scale-down", reason, rsize, message, msize);
 }
 
 /* The operator's peak RSS (VmHWM) in KiB, or -1. */
@@ -1583,7 +1575,7 @@ END_TEST
  * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
 START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
 {
-    char path[KUBE_PATH_MAX], status[16], reason[64], message[1024], args[256];
+    char path[KUBE_PATH_MAX], reason[64], message[1024], args[256];
     cJSON *sts;
 
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
@@ -1622,13 +1614,8 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
 
     /* Back to 3: nothing to refuse any more. */
     patch_cluster("{\"spec\":{\"replicas\":3}}", 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "True") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "Reconciled stayed %s (%s)", status, reason);
-        usleep(300000);
-    }
+    wait_reconciled("True", 60, "back to 3 brokers", reason, sizeof reason, message,
+                    sizeof message);
     snprintf(args, sizeof args, "--delete --topic %s", ns);
     kafka_topic(args);
     ck_assert_int_eq(operator_stop(0), 0);
@@ -1894,13 +1881,8 @@ START_TEST(unowned_object_of_the_same_name_is_not_taken_over)
 
     create_cluster();
     operator_start(0, 0);
-    for (double t0 = kt_now();;) {
-        reconciled_condition(status, sizeof status, reason, sizeof reason, message, sizeof message);
-        if (strcmp(status, "False") == 0)
-            break;
-        ck_assert_msg(kt_now() - t0 < 60, "no Reconciled=False for an unowned demo-bootstrap");
-        usleep(300000);
-    }
+    wait_reconciled("False", 60, "an unowned demo-bootstrap", reason, sizeof reason, message,
+                    sizeof message);
     ck_assert_str_eq(reason, "NameConflict");
     ck_assert_msg(strstr(message, "Service demo-bootstrap") != NULL &&
                       strstr(message, "not owned by this KafkaCluster") != NULL,
