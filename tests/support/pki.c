@@ -111,3 +111,15 @@ SSL_CTX *pki_server_ctx(const char *cert_pem, const char *key_pem, const char *c
     EVP_PKEY_free(key);
     return ctx;
 }
+
+int pki_ssl_read_all(SSL *ssl, void *buf, size_t n)
+{
+    size_t off = 0, got;
+
+    while (off < n) {
+        if (SSL_read_ex(ssl, (char *)buf + off, n - off, &got) != 1)
+            return -1;
+        off += got;
+    }
+    return 0;
+}

@@ -25,6 +25,10 @@ void pki_issue_client(const char *ca_cert_pem, const char *ca_key_pem, const cha
  * that CA. For SSL_CTX_free. Aborts the test program on failure. */
 SSL_CTX *pki_server_ctx(const char *cert_pem, const char *key_pem, const char *client_ca_pem);
 
+/* Reads exactly n bytes from ssl into buf, as a test's TLS server reads a
+ * request: 0, or -1 if the connection fails or ends first. */
+int pki_ssl_read_all(SSL *ssl, void *buf, size_t n);
+
 /* Standard base64 of data on one line, as kubeconfig -data fields hold it; a
  * new string for free(). */
 char *pki_base64(const void *data, size_t len);

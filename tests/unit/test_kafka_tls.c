@@ -52,18 +52,6 @@ typedef struct server {
     pthread_t thread;
 } server;
 
-static int read_all(SSL *ssl, void *buf, size_t n)
-{
-    size_t off = 0, got;
-
-    while (off < n) {
-        if (SSL_read_ex(ssl, (char *)buf + off, n - off, &got) != 1)
-            return -1;
-        off += got;
-    }
-    return 0;
-}
-
 /* The idle steps (server.idle_steps): a session ticket nobody asked for,
  * then the end; -1 to end bare, without close_notify. */
 static int idle_step(server *s, SSL *ssl)
@@ -95,11 +83,11 @@ static void *serve(void *arg)
     if (SSL_accept(ssl) != 1)
         goto out;
     /* size, api_key, api_version, correlation_id */
-    if (read_all(ssl, hdr, sizeof hdr) < 0)
+    if (pki_ssl_read_all(ssl, hdr, sizeof hdr) < 0)
         goto out;
     size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
     body = malloc(size);
-    if (body == NULL || size < 8 || read_all(ssl, body, size - 8) < 0)
+    if (body == NULL || size < 8 || pki_ssl_read_all(ssl, body, size - 8) < 0)
         goto out;
     if (s->close_after_request)
         goto out;

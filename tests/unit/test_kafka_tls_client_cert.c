@@ -57,18 +57,6 @@ typedef struct server_conn {
     int fd;
 } server_conn;
 
-static int read_all(SSL *ssl, void *buf, size_t n)
-{
-    size_t off = 0, got;
-
-    while (off < n) {
-        if (SSL_read_ex(ssl, (char *)buf + off, n - off, &got) != 1)
-            return -1;
-        off += got;
-    }
-    return 0;
-}
-
 /* Answers each request with the client certificate's common name as the
  * body, until the client goes. */
 static void answer_calls(SSL *ssl, const char *cn)
@@ -77,11 +65,11 @@ static void answer_calls(SSL *ssl, const char *cn)
     size_t len = strlen(cn), put;
     uint32_t size;
 
-    while (read_all(ssl, hdr, sizeof hdr) == 0) {
+    while (pki_ssl_read_all(ssl, hdr, sizeof hdr) == 0) {
         size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
         for (size_t left = size - 8; left > 0;) {
             size_t n = left < sizeof skip ? left : sizeof skip;
-            if (read_all(ssl, skip, n) < 0)
+            if (pki_ssl_read_all(ssl, skip, n) < 0)
                 return;
             left -= n;
         }
