@@ -3,6 +3,7 @@
 #include "support/kube_test.h"
 
 #include "kube/verbs.h"
+#include "support/tmpdir.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/stat.h>
 
 #include <openssl/rand.h>
 
@@ -100,6 +103,38 @@ int kt_delete_namespace(kube_client *c, const char *ns, util_err *err)
 
     snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);
     return kube_delete(c, path, NULL, err);
+}
+
+void kt_exec_plugin(const char *dir, const char *name, const char *body)
+{
+    char *path = tmpdir_path(dir, name);
+
+    tmpdir_writef(dir, name,
+                  "#!/bin/sh\n"
+                  "d=$(dirname \"$0\")\n"
+                  "n=$(cat \"$d/count\" 2>/dev/null || echo 0)\n"
+                  "n=$((n + 1))\n"
+                  "echo $n >\"$d/count\"\n"
+                  "printf '%%s' \"$KUBERNETES_EXEC_INFO\" >\"$d/info\"\n"
+                  "env >\"$d/env\"\n"
+                  "%s\n",
+                  body);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    free(path);
+}
+
+int kt_exec_plugin_runs(const char *dir)
+{
+    char *path = tmpdir_path(dir, "count");
+    FILE *f = fopen(path, "r");
+    int n = 0;
+
+    if (f != NULL) {
+        ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+        fclose(f);
+    }
+    free(path);
+    return n;
 }
 
 double kt_now(void)

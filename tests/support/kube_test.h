@@ -1,7 +1,8 @@
-/* What integration tests against the ground's API server keep needing: the
- * admin kubeconfig from $BERTH_KUBECONFIG (a test fails, never skips,
- * without it), a client, throwaway namespaces with random names, JSON from a
- * printf format, and dotted-path reads of objects. Every helper aborts the
+/* What tests of the kube client keep needing. Against the ground's API
+ * server: the admin kubeconfig from $BERTH_KUBECONFIG (a test fails, never
+ * skips, without it), a client, throwaway namespaces with random names, JSON
+ * from a printf format, dotted-path reads of objects. In unit tests too:
+ * exec credential plugins written as shell scripts. Every helper aborts the
  * test on failure, so a test reads as its steps. */
 #ifndef BERTH_TESTS_KUBE_TEST_H
 #define BERTH_TESTS_KUBE_TEST_H
@@ -46,6 +47,15 @@ void kt_drop_namespace(char *ns);
 
 /* Aborts the test with err's message unless rc is 0. */
 void kt_must(int rc, const util_err *err);
+
+/* Writes <dir>/<name>, an executable exec credential plugin: a shell
+ * script that counts its runs in <dir>/count, keeps its
+ * KUBERNETES_EXEC_INFO in <dir>/info and its environment in <dir>/env,
+ * then runs body, where $d is dir and $n the run (1 first). */
+void kt_exec_plugin(const char *dir, const char *name, const char *body);
+
+/* How many times the plugins in dir have run: 0 before the first. */
+int kt_exec_plugin_runs(const char *dir);
 
 /* Seconds on the monotonic clock. */
 double kt_now(void);

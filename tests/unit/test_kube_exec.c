@@ -21,6 +21,7 @@
 #include "kube/clock.h"
 #include "kube/config.h"
 #include "kube/exec.h"
+#include "support/kube_test.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 
@@ -41,41 +42,6 @@ static void teardown(void)
     free(ca_pem);
     free(ca_key);
     free(ca_b64);
-}
-
-/* A shell-script plugin <dir>/<name> that counts its runs in <dir>/count,
- * keeps its KUBERNETES_EXEC_INFO in <dir>/info and its environment in
- * <dir>/env, then runs body. */
-static void write_plugin(const char *name, const char *body)
-{
-    char *path = tmpdir_path(dir, name);
-
-    tmpdir_writef(dir, name,
-                  "#!/bin/sh\n"
-                  "d=$(dirname \"$0\")\n"
-                  "n=$(cat \"$d/count\" 2>/dev/null || echo 0)\n"
-                  "n=$((n + 1))\n"
-                  "echo $n >\"$d/count\"\n"
-                  "printf '%%s' \"$KUBERNETES_EXEC_INFO\" >\"$d/info\"\n"
-                  "env >\"$d/env\"\n"
-                  "%s\n",
-                  body);
-    ck_assert_int_eq(chmod(path, 0755), 0);
-    free(path);
-}
-
-static int runs(void)
-{
-    char *path = tmpdir_path(dir, "count");
-    FILE *f = fopen(path, "r");
-    int n = 0;
-
-    if (f != NULL) {
-        ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-        fclose(f);
-    }
-    free(path);
-    return n;
 }
 
 static char *slurp(const char *name)
@@ -174,18 +140,19 @@ START_TEST(plugin_runs_when_needed_with_args_env_and_exec_info)
     cJSON *j;
 
     setenv("FOO", "outer", 1);
-    write_plugin("plugin.sh", "printf '" CRED "\"status\":{\"token\":\"tok-%s-%s-%s\"}}' "
-                              "\"$n\" \"$1\" \"$FOO\"");
+    kt_exec_plugin(dir, "plugin.sh",
+                   "printf '" CRED "\"status\":{\"token\":\"tok-%s-%s-%s\"}}' "
+                   "\"$n\" \"$1\" \"$FOO\"");
     cfg = load_ok("{command: ./plugin.sh, args: [a1], env: [{name: FOO, value: bar}], "
                   "apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never, "
                   "provideClusterInfo: true}");
-    ck_assert_int_eq(runs(), 0); /* not at load */
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 0); /* not at load */
     expect_token(cfg, "tok-1-a1-bar");
     expect_token(cfg, "tok-1-a1-bar"); /* no expiry: cached */
-    ck_assert_int_eq(runs(), 1);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 1);
     ck_assert_int_eq(kube_config_dup(cfg, &copy, &err), 0);
     expect_token(copy, "tok-1-a1-bar");
-    ck_assert_int_eq(runs(), 1);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 1);
     /* Refused by the API: the next request asks the plugin again. */
     kube_exec_invalidate(cfg->exec);
     expect_token(cfg, "tok-2-a1-bar");
@@ -253,8 +220,9 @@ START_TEST(cluster_info_only_when_allowed)
     char *info;
     cJSON *j;
 
-    write_plugin("p.sh", "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
-                         "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'");
+    kt_exec_plugin(dir, "p.sh",
+                   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
+                   "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'");
     /* v1beta1 does not require interactiveMode. */
     cfg = load_ok("{command: ./p.sh, apiVersion: client.authentication.k8s.io/v1beta1}");
     expect_token(cfg, "t");
@@ -274,22 +242,24 @@ START_TEST(credential_is_cached_until_its_expiry)
 {
     kube_config *cfg;
 
-    write_plugin("old.sh", "printf '" CRED "\"status\":{\"token\":\"old-%s\","
-                           "\"expirationTimestamp\":\"2001-01-01T00:00:00Z\"}}' \"$n\"");
+    kt_exec_plugin(dir, "old.sh",
+                   "printf '" CRED "\"status\":{\"token\":\"old-%s\","
+                   "\"expirationTimestamp\":\"2001-01-01T00:00:00Z\"}}' \"$n\"");
     cfg = load_ok("{command: ./old.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: IfAvailable}");
     expect_token(cfg, "old-1");
     expect_token(cfg, "old-2"); /* expired as soon as it came */
-    ck_assert_int_eq(runs(), 2);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 2);
     kube_config_free(cfg);
 
-    write_plugin("new.sh", "printf '" CRED "\"status\":{\"token\":\"new-%s\","
-                           "\"expirationTimestamp\":\"2999-01-01T00:00:00+02:00\"}}' \"$n\"");
+    kt_exec_plugin(dir, "new.sh",
+                   "printf '" CRED "\"status\":{\"token\":\"new-%s\","
+                   "\"expirationTimestamp\":\"2999-01-01T00:00:00+02:00\"}}' \"$n\"");
     cfg = load_ok("{command: ./new.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     expect_token(cfg, "new-3");
     expect_token(cfg, "new-3");
-    ck_assert_int_eq(runs(), 3);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 3);
     kube_config_free(cfg);
 }
 END_TEST
@@ -309,7 +279,7 @@ START_TEST(client_certificate_from_the_plugin)
     cJSON_AddStringToObject(cJSON_GetObjectItem(out, "status"), "clientKeyData", key);
     text = cJSON_PrintUnformatted(out);
     tmpdir_writef(dir, "cred.json", "%s", text);
-    write_plugin("cert.sh", "cat \"$d/cred.json\"");
+    kt_exec_plugin(dir, "cert.sh", "cat \"$d/cred.json\"");
     cfg = load_ok("{command: ./cert.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     /* No token: requests carry the certificate only. */
@@ -322,7 +292,7 @@ START_TEST(client_certificate_from_the_plugin)
     ck_assert_uint_eq(cred.key_pem_len, strlen(key));
     ck_assert_ptr_null(cred.token);
     kube_exec_credential_clear(&cred);
-    ck_assert_int_eq(runs(), 1);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 1);
     kube_config_free(cfg);
 
     /* A key that is not the certificate's is refused, naming the field. */
@@ -359,30 +329,30 @@ START_TEST(failures_at_run_time_name_the_command_and_the_cause)
     kube_config *cfg;
     char *path = tmpdir_path(dir, "fail.sh"), want[UTIL_ERR_MAX];
 
-    write_plugin("fail.sh", "echo 'boom: no session' >&2\nexit 3");
+    kt_exec_plugin(dir, "fail.sh", "echo 'boom: no session' >&2\nexit 3");
     cfg = load_ok("{command: ./fail.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     snprintf(want, sizeof want, "command %s: exited with status 3: boom: no session", path);
     token_fails(cfg, want);
     token_fails(cfg, want); /* failures are not cached */
-    ck_assert_int_eq(runs(), 2);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 2);
     kube_config_free(cfg);
 
-    write_plugin("fail.sh", "printf '" CRED "\"status\":{\"token\":5}}'");
+    kt_exec_plugin(dir, "fail.sh", "printf '" CRED "\"status\":{\"token\":5}}'");
     cfg = load_ok("{command: ./fail.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     snprintf(want, sizeof want, "command %s: ExecCredential: status.token: not a string", path);
     token_fails(cfg, want);
     kube_config_free(cfg);
 
-    write_plugin("fail.sh", "echo not json");
+    kt_exec_plugin(dir, "fail.sh", "echo not json");
     cfg = load_ok("{command: ./fail.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     snprintf(want, sizeof want, "command %s: ExecCredential: output is not JSON", path);
     token_fails(cfg, want);
     kube_config_free(cfg);
 
-    write_plugin("fail.sh", "kill -KILL $$");
+    kt_exec_plugin(dir, "fail.sh", "kill -KILL $$");
     cfg = load_ok("{command: ./fail.sh, apiVersion: client.authentication.k8s.io/v1, "
                   "interactiveMode: Never}");
     snprintf(want, sizeof want, "command %s: killed by signal 9", path);

@@ -34,6 +34,7 @@
 #include "kube/watch.h"
 #include "pki/pki.h"
 #include "support/curl_suite.h"
+#include "support/kube_test.h"
 #include "support/loopback.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
@@ -241,38 +242,6 @@ static void write_credential(int n, const char *cn, long long not_after, long lo
     cJSON_Delete(cred);
 }
 
-/* A plugin that counts its runs in <dir>/count and prints cred<run>.json,
- * or cred2.json from the second run on. */
-static void write_plugin(void)
-{
-    char *path = tmpdir_path(dir, "plugin.sh");
-
-    tmpdir_writef(dir, "plugin.sh",
-                  "#!/bin/sh\n"
-                  "d=$(dirname \"$0\")\n"
-                  "n=$(cat \"$d/count\" 2>/dev/null || echo 0)\n"
-                  "n=$((n + 1))\n"
-                  "echo $n >\"$d/count\"\n"
-                  "if [ $n -gt 2 ]; then n=2; fi\n"
-                  "cat \"$d/cred$n.json\"\n");
-    ck_assert_int_eq(chmod(path, 0755), 0);
-    free(path);
-}
-
-static int runs(void)
-{
-    char *path = tmpdir_path(dir, "count");
-    FILE *f = fopen(path, "r");
-    int n = 0;
-
-    if (f != NULL) {
-        ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-        fclose(f);
-    }
-    free(path);
-    return n;
-}
-
 /* A client of s as the kubeconfig's exec user. */
 static kube_client *client_for(const server *s)
 {
@@ -281,7 +250,10 @@ static kube_client *client_for(const server *s)
     kube_client *c = NULL;
     util_err err = {{0}};
 
-    write_plugin();
+    /* cred<run>.json, or cred2.json from the second run on */
+    kt_exec_plugin(dir, "plugin.sh",
+                   "if [ $n -gt 2 ]; then n=2; fi\n"
+                   "cat \"$d/cred$n.json\"");
     tmpdir_writef(dir, "config",
                   "apiVersion: v1\nkind: Config\n"
                   "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:%d', "
@@ -388,7 +360,7 @@ START_TEST(watch_goes_on_with_the_renewed_certificate_once_the_old_one_expires)
                   "the watch never presented the renewed certificate; last event from '%s'", name);
     ck_assert_int_ge(n, 2);
     ck_assert_msg(strncmp(r.lines[0], "user-1 ", 7) == 0, "%s", r.lines[0]);
-    ck_assert_int_eq(runs(), 2);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 2);
     /* The new connection resumed after the last event of the old one. */
     snprintf(want, sizeof want, "resourceVersion=%.*s&", (int)strcspn(r.lines[n - 2] + 7, " "),
              r.lines[n - 2] + 7);
@@ -422,7 +394,7 @@ static void refused_before_expiry(enum refusal how)
     ck_assert_int_eq(atomic_load(&r.n), 2);
     ck_assert_str_eq(r.lines[0], "user-1 1");
     ck_assert_str_eq(r.lines[1], "user-2 2");
-    ck_assert_int_eq(runs(), 2);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 2);
     ck_assert_uint_eq(kube_watch_connects(r.w), 3);
     ck_assert_int_eq(atomic_load(how == REFUSE_TLS ? &s.refused_tls : &s.refused_401), 1);
     ck_assert_ptr_nonnull(strstr(s.last_request, "resourceVersion=1&"));
@@ -463,7 +435,7 @@ START_TEST(request_renews_a_certificate_refused_in_the_tls_handshake)
     ck_assert_msg(kube_request(c, "GET", "/api", NULL, NULL, &resp, &err) == 200, "%s", err.msg);
     ck_assert_ptr_nonnull(strstr(resp.body, "\"user-2\""));
     kube_response_free(&resp);
-    ck_assert_int_eq(runs(), 2);
+    ck_assert_int_eq(kt_exec_plugin_runs(dir), 2);
     ck_assert_int_eq(atomic_load(&s.refused_tls), 1);
     kube_client_free(c);
     server_stop(&s);
