@@ -297,21 +297,6 @@ static void on_delete(const cJSON *obj, void *ctx)
     note(ctx, "DELETE", obj);
 }
 
-/* The names in an array of objects, comma-joined; frees the array. */
-static void names_of(cJSON *arr, char *buf, size_t size)
-{
-    const cJSON *it;
-
-    buf[0] = '\0';
-    ck_assert_ptr_nonnull(arr);
-    cJSON_ArrayForEach(it, arr)
-    {
-        strncat(buf, kube_meta_name(it), size - strlen(buf) - 2);
-        strcat(buf, ",");
-    }
-    cJSON_Delete(arr);
-}
-
 START_TEST(informer_delivers_changes_and_keeps_its_indexes)
 {
     kube_config *cfg = kt_admin_config();
@@ -362,11 +347,11 @@ START_TEST(informer_delivers_changes_and_keeps_its_indexes)
     ck_assert_str_eq(j.lines[5], "UPDATE pre1 v=5");
     ck_assert_str_eq(j.lines[6], "DELETE pre2 v=0");
 
-    names_of(kube_cache_list(kube_informer_cache(inf)), buf, sizeof buf);
+    kt_names_of(kube_cache_list(kube_informer_cache(inf)), buf, sizeof buf);
     ck_assert_str_eq(buf, "owned,owner,pre0,pre1,");
-    names_of(kube_cache_by_label(kube_informer_cache(inf), "app", "wat"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(kube_informer_cache(inf), "app", "wat"), buf, sizeof buf);
     ck_assert_str_eq(buf, "owned,");
-    names_of(kube_cache_by_owner(kube_informer_cache(inf), owner_uid), buf, sizeof buf);
+    kt_names_of(kube_cache_by_owner(kube_informer_cache(inf), owner_uid), buf, sizeof buf);
     ck_assert_str_eq(buf, "owned,");
     o = kube_cache_get(kube_informer_cache(inf), strcat(strcat(strcpy(buf, test_ns), "/"), "pre1"));
     ck_assert_ptr_nonnull(o);

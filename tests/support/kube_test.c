@@ -2,6 +2,7 @@
  * kube_test.h. */
 #include "support/kube_test.h"
 
+#include "kube/object.h"
 #include "kube/verbs.h"
 #include "support/tmpdir.h"
 
@@ -103,6 +104,20 @@ int kt_delete_namespace(kube_client *c, const char *ns, util_err *err)
 
     snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);
     return kube_delete(c, path, NULL, err);
+}
+
+void kt_names_of(cJSON *arr, char *buf, size_t size)
+{
+    const cJSON *it;
+
+    buf[0] = '\0';
+    ck_assert_ptr_nonnull(arr);
+    cJSON_ArrayForEach(it, arr)
+    {
+        strncat(buf, kube_meta_name(it), size - strlen(buf) - 2);
+        strcat(buf, ",");
+    }
+    cJSON_Delete(arr);
 }
 
 void kt_exec_plugin(const char *dir, const char *name, const char *body)

@@ -30,6 +30,10 @@ cJSON *kt_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * from obj. */
 const char *kt_str(const cJSON *obj, const char *path);
 
+/* The metadata.name of each object in arr, each followed by a comma, into
+ * buf; frees arr, which must not be NULL. */
+void kt_names_of(cJSON *arr, char *buf, size_t size);
+
 /* Creates namespace ns, labelled berth.io/test=<label>. */
 void kt_create_namespace(kube_client *c, const char *ns, const char *label);
 

@@ -15,6 +15,7 @@
 
 #include "kube/cache.h"
 #include "kube/object.h"
+#include "support/kube_test.h"
 
 /* What the change function heard, one line per change:
  * "ADDED ns/a 1", "UPDATED ns/a 1->2", "DELETED ns/a 2", "RESYNC ns/a 2". */
@@ -90,21 +91,6 @@ static void apply(kube_cache *c, kube_watch_event_type t, cJSON *o, journal *j)
     ck_assert_msg(kube_cache_apply(c, t, o, j != NULL ? record : NULL, j, &err) == 0, "%s",
                   err.msg);
     cJSON_Delete(o);
-}
-
-/* The names in an array of objects, comma-joined. */
-static void names_of(cJSON *arr, char *buf, size_t size)
-{
-    const cJSON *it;
-
-    buf[0] = '\0';
-    ck_assert_ptr_nonnull(arr);
-    cJSON_ArrayForEach(it, arr)
-    {
-        strncat(buf, kube_meta_name(it), size - strlen(buf) - 2);
-        strcat(buf, ",");
-    }
-    cJSON_Delete(arr);
 }
 
 START_TEST(events_become_add_update_delete_and_repeats_are_silent)
@@ -265,30 +251,30 @@ START_TEST(label_and_owner_indexes_follow_every_write)
     apply(c, KUBE_WATCH_ADDED, pod("c", "u3", "3", "redpanda", "sts2"), NULL);
     apply(c, KUBE_WATCH_ADDED, pod("d", "u4", "4", "kafka", NULL), NULL);
 
-    names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,b,d,");
-    names_of(kube_cache_by_label(c, "tier", "data"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "tier", "data"), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,b,c,d,");
-    names_of(kube_cache_by_owner(c, "sts1"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_owner(c, "sts1"), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,b,");
     /* Only the controller counts, not every owner. */
-    names_of(kube_cache_by_owner(c, "other"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_owner(c, "other"), buf, sizeof buf);
     ck_assert_str_eq(buf, "");
 
     /* a changes app and loses its owner; b goes. */
     apply(c, KUBE_WATCH_MODIFIED, pod("a", "u1", "5", "redpanda", NULL), NULL);
     apply(c, KUBE_WATCH_DELETED, pod("b", "u2", "6", "kafka", "sts1"), NULL);
-    names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
     ck_assert_str_eq(buf, "d,");
-    names_of(kube_cache_by_label(c, "app", "redpanda"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "app", "redpanda"), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,c,");
-    names_of(kube_cache_by_owner(c, "sts1"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_owner(c, "sts1"), buf, sizeof buf);
     ck_assert_str_eq(buf, "");
-    names_of(kube_cache_by_owner(c, "sts2"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_owner(c, "sts2"), buf, sizeof buf);
     ck_assert_str_eq(buf, "c,");
-    names_of(kube_cache_by_label(c, "app", "none"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "app", "none"), buf, sizeof buf);
     ck_assert_str_eq(buf, "");
-    names_of(kube_cache_list(c), buf, sizeof buf);
+    kt_names_of(kube_cache_list(c), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,c,d,");
     kube_cache_free(c);
 }
@@ -302,9 +288,9 @@ START_TEST(only_the_chosen_label_keys_are_indexed)
     char buf[64];
 
     apply(c, KUBE_WATCH_ADDED, pod("a", "u1", "1", "kafka", NULL), NULL);
-    names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
     ck_assert_str_eq(buf, "");
-    names_of(kube_cache_by_label(c, "tier", "data"), buf, sizeof buf);
+    kt_names_of(kube_cache_by_label(c, "tier", "data"), buf, sizeof buf);
     ck_assert_str_eq(buf, "a,");
     kube_cache_free(c);
 }
