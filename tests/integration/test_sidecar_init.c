@@ -29,6 +29,7 @@
 #include "sidecar/files.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/props.h"
 #include "support/tmpdir.h"
 
 static kube_config *cfg;
@@ -253,24 +254,6 @@ static void end_proc(proc *p)
     tmpdir_remove(p->dir);
 }
 
-/* The value of key= in properties text. */
-static const char *prop(const char *text, const char *key, char *buf, size_t size)
-{
-    size_t kl = strlen(key);
-
-    for (const char *q = text; q != NULL && *q != '\0';) {
-        const char *nl = strchr(q, '\n');
-        size_t len = nl != NULL ? (size_t)(nl - q) : strlen(q);
-
-        if (len > kl && strncmp(q, key, kl) == 0 && q[kl] == '=') {
-            snprintf(buf, size, "%.*s", (int)(len - kl - 1), q + kl + 1);
-            return buf;
-        }
-        q = nl != NULL ? nl + 1 : NULL;
-    }
-    return "";
-}
-
 /* ---- tests ---- */
 
 START_TEST(renders_from_the_configmap)
@@ -286,25 +269,25 @@ START_TEST(renders_from_the_configmap)
     props = slurp(p.dir, "config/server.properties");
     ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
     ck_assert_ptr_nonnull(props);
-    ck_assert_str_eq(prop(props, "node.id", v, sizeof v), "1");
-    ck_assert_str_eq(prop(props, "process.roles", v, sizeof v), "broker,controller");
+    ck_assert_str_eq(props_get(props, "node.id", v, sizeof v), "1");
+    ck_assert_str_eq(props_get(props, "process.roles", v, sizeof v), "broker,controller");
     snprintf(want, sizeof want,
              "INTERNAL://demo-1.demo-brokers.%s.svc.cluster.local:9092,"
              "EXTERNAL://203.0.113.10:31091,"
              "CONTROLLER://demo-1.demo-brokers.%s.svc.cluster.local:9093",
              ns, ns);
-    ck_assert_str_eq(prop(props, "advertised.listeners", v, sizeof v), want);
-    ck_assert_str_eq(prop(props, "broker.rack", v, sizeof v), "zone-a");
-    ck_assert_str_eq(prop(props, "min.insync.replicas", v, sizeof v), "2");
+    ck_assert_str_eq(props_get(props, "advertised.listeners", v, sizeof v), want);
+    ck_assert_str_eq(props_get(props, "broker.rack", v, sizeof v), "zone-a");
+    ck_assert_str_eq(props_get(props, "min.insync.replicas", v, sizeof v), "2");
     snprintf(want, sizeof want, "%s/data", p.dir);
-    ck_assert_str_eq(prop(props, "log.dirs", v, sizeof v), want);
+    ck_assert_str_eq(props_get(props, "log.dirs", v, sizeof v), want);
     id = slurp(p.dir, "config/cluster.id");
     ck_assert_str_eq(id, CLUSTER_ID "\n");
     /* The broker JVM's DNS cache, as short as the cluster DNS's TTL. */
     jvm = slurp(p.dir, "config/java.security");
     ck_assert_ptr_nonnull(jvm);
-    ck_assert_str_eq(prop(jvm, "networkaddress.cache.ttl", v, sizeof v), "5");
-    ck_assert_str_eq(prop(jvm, "networkaddress.cache.negative.ttl", v, sizeof v), "5");
+    ck_assert_str_eq(props_get(jvm, "networkaddress.cache.ttl", v, sizeof v), "5");
+    ck_assert_str_eq(props_get(jvm, "networkaddress.cache.negative.ttl", v, sizeof v), "5");
     drain_copy = tmpdir_path(p.dir, "config/berth-drain");
     ck_assert_int_eq(stat(drain_copy, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0755);
@@ -374,9 +357,9 @@ START_TEST(waits_until_the_node_is_known)
     ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
     props = slurp(p.dir, "config/server.properties");
     ck_assert_ptr_nonnull(props);
-    ck_assert_ptr_nonnull(
-        strstr(prop(props, "advertised.listeners", v, sizeof v), "EXTERNAL://203.0.113.11:31092"));
-    ck_assert_str_eq(prop(props, "broker.rack", v, sizeof v), "zone-b");
+    ck_assert_ptr_nonnull(strstr(props_get(props, "advertised.listeners", v, sizeof v),
+                                 "EXTERNAL://203.0.113.11:31092"));
+    ck_assert_str_eq(props_get(props, "broker.rack", v, sizeof v), "zone-b");
     free(props);
     end_proc(&p);
 }
@@ -525,10 +508,11 @@ START_TEST(kafka_formats_with_tls_and_scram)
     ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
     props = slurp(p.dir, "config/server.properties");
     ck_assert_ptr_nonnull(props);
-    ck_assert_str_eq(prop(props, "sasl.mechanism.inter.broker.protocol", v, sizeof v),
+    ck_assert_str_eq(props_get(props, "sasl.mechanism.inter.broker.protocol", v, sizeof v),
                      "SCRAM-SHA-512");
     snprintf(cmd, sizeof cmd, "%s/config/tls/external-keystore.pem", p.dir);
-    ck_assert_str_eq(prop(props, "listener.name.external.ssl.keystore.location", v, sizeof v), cmd);
+    ck_assert_str_eq(props_get(props, "listener.name.external.ssl.keystore.location", v, sizeof v),
+                     cmd);
     free(props);
     props = slurp(p.dir, "config/tls/internal-keystore.pem");
     ck_assert_ptr_nonnull(props);

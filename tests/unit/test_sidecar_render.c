@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sidecar/render.h"
+#include "support/props.h"
 #include "support/slurp.h"
 
 /* ---- fixtures ---- */
@@ -120,23 +121,6 @@ static void render_expect(const sc_render_input *in, int want_rc, const char *pi
     sc_render_result_clear(&out);
 }
 
-/* The value of "key=" in a properties text, into buf. */
-static const char *prop(const char *text, const char *key, char *buf, size_t size)
-{
-    size_t kl = strlen(key);
-
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
-        if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
-            snprintf(buf, size, "%.*s", (int)(len - kl - 1), p + kl + 1);
-            return buf;
-        }
-        p = nl != NULL ? nl + 1 : NULL;
-    }
-    return NULL;
-}
-
 /* ---- Kafka ---- */
 
 START_TEST(kafka_broker_only)
@@ -150,7 +134,7 @@ START_TEST(kafka_broker_only)
     ck_assert_int_eq(out.broker_id, 4);
     ck_assert(!out.voter);
     ck_assert_str_eq(out.cluster_id, "MkU3OEVBNTcwNTJENDM2Qg");
-    ck_assert_str_eq(prop(out.text, "process.roles", v, sizeof v), "broker");
+    ck_assert_str_eq(props_get(out.text, "process.roles", v, sizeof v), "broker");
     ck_assert_ptr_null(strstr(out.text, "CONTROLLER://0.0.0.0"));
     ck_assert_ptr_null(strstr(out.text, "broker.rack"));
     golden("kafka-broker-only.properties", out.text);
@@ -176,10 +160,10 @@ START_TEST(kafka_controller_broker)
     render_ok(&in, &out);
     ck_assert_int_eq(out.broker_id, 0);
     ck_assert(out.voter);
-    ck_assert_str_eq(prop(out.text, "process.roles", v, sizeof v), "broker,controller");
-    ck_assert_str_eq(prop(out.text, "broker.rack", v, sizeof v), "zone-a");
+    ck_assert_str_eq(props_get(out.text, "process.roles", v, sizeof v), "broker,controller");
+    ck_assert_str_eq(props_get(out.text, "broker.rack", v, sizeof v), "zone-a");
     /* Properties escapes: leading blank, backslash, non-ASCII. */
-    ck_assert_str_eq(prop(out.text, "ssl.endpoint.identification.algorithm", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "ssl.endpoint.identification.algorithm", v, sizeof v),
                      "\\ \\\\x\\u00E9");
     golden("kafka-controller-broker.properties", out.text);
     sc_render_result_clear(&out);
@@ -201,9 +185,11 @@ START_TEST(config_beside_owned_keys_passes)
     char v[512];
 
     render_ok(&in, &out);
-    ck_assert_str_eq(prop(out.text, "listener.name.external.max.connections", v, sizeof v), "50");
-    ck_assert_str_eq(prop(out.text, "ssl.cipher.suites", v, sizeof v), "TLS_AES_256_GCM_SHA384");
-    ck_assert_str_eq(prop(out.text, "sasl.jaas.config.note", v, sizeof v), "x");
+    ck_assert_str_eq(props_get(out.text, "listener.name.external.max.connections", v, sizeof v),
+                     "50");
+    ck_assert_str_eq(props_get(out.text, "ssl.cipher.suites", v, sizeof v),
+                     "TLS_AES_256_GCM_SHA384");
+    ck_assert_str_eq(props_get(out.text, "sasl.jaas.config.note", v, sizeof v), "x");
     sc_render_result_clear(&out);
 }
 END_TEST
@@ -222,15 +208,15 @@ START_TEST(kafka_cluster_tls)
     render_ok(&in, &out);
     ck_assert_str_eq(out.cluster_tls_secret, "demo-broker-certs");
     ck_assert_str_eq(out.pod_dns, "demo-0.demo-brokers.kafka.svc.cluster.local");
-    ck_assert_str_eq(prop(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
-    ck_assert_ptr_nonnull(strstr(prop(out.text, "listener.security.protocol.map", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
+    ck_assert_ptr_nonnull(strstr(props_get(out.text, "listener.security.protocol.map", v, sizeof v),
                                  "REPLICATION:SSL,CONTROLLER:SSL"));
     ck_assert_ptr_nonnull(
-        strstr(prop(out.text, "advertised.listeners", v, sizeof v),
+        strstr(props_get(out.text, "advertised.listeners", v, sizeof v),
                ",REPLICATION://demo-0.demo-brokers.kafka.svc.cluster.local:9091,"));
-    ck_assert_str_eq(prop(out.text, "listener.name.controller.ssl.client.auth", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "listener.name.controller.ssl.client.auth", v, sizeof v),
                      "required");
-    ck_assert_str_eq(prop(out.text, "listener.name.replication.ssl.client.auth", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "listener.name.replication.ssl.client.auth", v, sizeof v),
                      "required");
     golden("kafka-cluster-tls.properties", out.text);
     sc_render_result_clear(&out);
@@ -248,10 +234,12 @@ START_TEST(kafka_cluster_tls)
     ck_assert_int_eq(out.ntls, 0); /* no Secret of its own to bundle */
     ck_assert_int_eq(out.ncert_hosts, 1);
     ck_assert_str_eq(out.cert_hosts[0], "203.0.113.10");
-    ck_assert_str_eq(prop(out.text, "listener.name.external.ssl.keystore.location", v, sizeof v),
-                     "/etc/berth/config/cluster-tls/keystore.pem");
-    ck_assert_str_eq(prop(out.text, "listener.name.external.ssl.truststore.location", v, sizeof v),
-                     "/etc/berth/config/cluster-tls/ca.pem");
+    ck_assert_str_eq(
+        props_get(out.text, "listener.name.external.ssl.keystore.location", v, sizeof v),
+        "/etc/berth/config/cluster-tls/keystore.pem");
+    ck_assert_str_eq(
+        props_get(out.text, "listener.name.external.ssl.truststore.location", v, sizeof v),
+        "/etc/berth/config/cluster-tls/ca.pem");
     sc_render_result_clear(&out);
 
     /* An internal listener with TLS and SASL needs no inter-broker login
@@ -266,7 +254,7 @@ START_TEST(kafka_cluster_tls)
     render_ok(&in, &out);
     ck_assert_ptr_null(strstr(out.text, "sasl.mechanism.inter.broker.protocol"));
     ck_assert_ptr_null(strstr(out.text, "username="));
-    ck_assert_str_eq(prop(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
+    ck_assert_str_eq(props_get(out.text, "inter.broker.listener.name", v, sizeof v), "REPLICATION");
     sc_render_result_clear(&out);
 
     /* Redpanda: the RPC server over mutual TLS. */
@@ -337,11 +325,11 @@ START_TEST(kafka_nodeport_advertises_node_port)
     char v[512];
 
     render_ok(&in, &out);
-    ck_assert_str_eq(prop(out.text, "advertised.listeners", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "advertised.listeners", v, sizeof v),
                      "INTERNAL://demo-1.demo-brokers.kafka.svc.cluster.local:9092,"
                      "EXTERNAL://203.0.113.11:31091,"
                      "CONTROLLER://demo-1.demo-brokers.kafka.svc.cluster.local:9093");
-    ck_assert_str_eq(prop(out.text, "listeners", v, sizeof v),
+    ck_assert_str_eq(props_get(out.text, "listeners", v, sizeof v),
                      "INTERNAL://0.0.0.0:9092,EXTERNAL://0.0.0.0:9094,CONTROLLER://0.0.0.0:9093");
     golden("kafka-nodeport.properties", out.text);
     sc_render_result_clear(&out);
