@@ -1,17 +1,14 @@
-/* berth-operator: the controller process. It wires the pieces of the
- * controller pattern together and owns their lifetimes:
- *
- *   resync (lists KafkaClusters every --resync seconds, until informers
- *   feed the queue) → work queue → workers → op_reconcile(key)
+/* berth-operator: the process. It reads the flags, serves /healthz,
+ * /readyz and /metrics on their own addresses, and decides when the
+ * controller (controller.h: informers → work queue → workers →
+ * op_reconcile) runs.
  *
  * With --leader-elect only the holder of the Lease berth-operator runs the
- * queue; a replica that loses the Lease stops its workers at once. SIGTERM
- * or SIGINT: the queue stops handing out keys, workers finish the reconcile
- * in hand, the Lease is released so a standby takes over without waiting
- * for it to expire, and the process exits 0. /healthz, /readyz and
- * /metrics are served on their own addresses. */
+ * controller; a replica that loses the Lease stops its workers at once.
+ * SIGTERM or SIGINT: the queue stops handing out keys, workers finish the
+ * reconcile in hand, the Lease is released so a standby takes over without
+ * waiting for it to expire, and the process exits 0. */
 #include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,23 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cluster.h"
+#include "controller.h"
 #include "http/server.h"
-#include "informers.h"
 #include "kube/events.h"
 #include "kube/lease.h"
-#include "kube/object.h"
-#include "kube/verbs.h"
-#include "kube/workqueue.h"
-#include "reconcile.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/version.h"
-
-#define MAX_WORKERS 16
 
 static const char usage_text[] =
     "usage: berth-operator [options]\n"
@@ -74,23 +64,14 @@ static const char usage_text[] =
 
 typedef struct operator_ctx {
     kube_config *cfg;
-    const char *namespace; /* NULL: all */
-    op_options opts;
-    int workers;
-    int resync_s;
+    op_controller_config ctl; /* the flags' settings for the controller */
+    op_controller *controller;
     util_metrics *metrics;
     kube_event_recorder *events;
 
     pthread_mutex_t mu;
-    pthread_cond_t cond;
-    bool stopping;   /* SIGTERM seen */
+    bool stopping;   /* SIGTERM seen: the controller does not start again */
     bool lost_lease; /* the Lease was lost while running */
-    bool running;    /* the queue and workers are up */
-    kube_workqueue *queue;
-    pthread_t worker_threads[MAX_WORKERS];
-    pthread_t resync_thread;
-    bool use_informers;      /* else: list every --resync seconds, read from the API */
-    op_informers *informers; /* while running with informers */
     atomic_bool ready;
 } operator_ctx;
 
@@ -122,171 +103,6 @@ static int parse_addr(const char *s, char *host, size_t size, int *port)
     return 0;
 }
 
-static void *worker_main(void *arg)
-{
-    operator_ctx *o = arg;
-    kube_client *client = NULL;
-    op_api_lister lister;
-    op_reconciler r;
-    util_err err = {{0}};
-    const char *key;
-
-    if (kube_client_new(o->cfg, NULL, &client, &err) != 0) {
-        util_error("worker: %s", err.msg);
-        return NULL;
-    }
-    op_api_lister_init(&lister, client, o->metrics);
-    r.client = client;
-    r.lister = o->informers != NULL ? op_informers_lister(o->informers) : &lister.base;
-    r.opts = o->opts;
-    r.metrics = o->metrics;
-    r.events = o->events;
-    while (kube_workqueue_get(o->queue, &key) == KUBE_WQ_OK) {
-        op_reconcile_result res;
-        struct timespec t0, t1;
-        int rc;
-
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        util_err_clear(&err);
-        rc = op_reconcile(&r, key, &res, &err);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        util_metrics_add(o->metrics, "berth_operator_reconcile_duration_seconds_total", NULL,
-                         (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, NULL);
-        util_metrics_add(o->metrics, "berth_operator_reconcile_total",
-                         (const char *[]){"result", rc == 0 ? "ok" : "error", NULL}, 1, NULL);
-        if (rc != 0) {
-            util_warn("%s", err.msg);
-            util_metrics_add(o->metrics, "berth_operator_reconcile_errors_total", NULL, 1, NULL);
-            kube_workqueue_add_rate_limited(o->queue, key, NULL);
-        } else {
-            kube_workqueue_forget(o->queue, key);
-            if (res.requeue_after_ms > 0)
-                kube_workqueue_add_after(o->queue, key, (uint64_t)res.requeue_after_ms * 1000000ULL,
-                                         NULL);
-            if (res.writes > 0)
-                util_info("reconciled %s: %d writes", key, res.writes);
-        }
-        util_metrics_set(o->metrics, "berth_operator_queue_depth", NULL,
-                         (double)kube_workqueue_len(o->queue), NULL);
-        kube_workqueue_done(o->queue, key, NULL);
-    }
-    kube_client_free(client);
-    return NULL;
-}
-
-/* Lists every KafkaCluster and queues its key. */
-static void resync_once(operator_ctx *o, kube_client *client)
-{
-    char path[KUBE_PATH_MAX], key[KUBE_KEY_MAX];
-    cJSON *list = NULL, *items, *it;
-    util_err err = {{0}};
-
-    if (kube_path(path, sizeof path, OP_API_VERSION, OP_RESOURCE, o->namespace, NULL, NULL) != 0)
-        return;
-    util_metrics_add(o->metrics, "berth_operator_api_requests_total",
-                     (const char *[]){"verb", "list", NULL}, 1, NULL);
-    if (kube_list(client, path, NULL, &list, NULL, &err) != 0) {
-        util_warn("resync: %s", err.msg);
-        return;
-    }
-    atomic_store(&o->ready, true);
-    items = cJSON_GetObjectItemCaseSensitive(list, "items");
-    cJSON_ArrayForEach(it, items)
-    {
-        if (kube_obj_key(it, key, sizeof key) == 0)
-            kube_workqueue_add(o->queue, key, NULL);
-    }
-    util_metrics_set(o->metrics, "berth_operator_queue_depth", NULL,
-                     (double)kube_workqueue_len(o->queue), NULL);
-    cJSON_Delete(list);
-}
-
-static void *resync_main(void *arg)
-{
-    operator_ctx *o = arg;
-    kube_client *client = NULL;
-    util_err err = {{0}};
-
-    if (kube_client_new(o->cfg, NULL, &client, &err) != 0) {
-        util_error("resync: %s", err.msg);
-        return NULL;
-    }
-    pthread_mutex_lock(&o->mu);
-    while (o->running) {
-        struct timespec until;
-
-        pthread_mutex_unlock(&o->mu);
-        resync_once(o, client);
-        pthread_mutex_lock(&o->mu);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += o->resync_s;
-        while (o->running && pthread_cond_timedwait(&o->cond, &o->mu, &until) != ETIMEDOUT)
-            ;
-    }
-    pthread_mutex_unlock(&o->mu);
-    kube_client_free(client);
-    return NULL;
-}
-
-/* Starts the queue, the workers and the resync. Called with o->mu held. */
-static void controller_start(operator_ctx *o)
-{
-    util_err err = {{0}};
-
-    if (o->running || o->stopping)
-        return;
-    if (kube_workqueue_new(NULL, &o->queue, &err) != 0) {
-        util_error("work queue: %s", err.msg);
-        return;
-    }
-    if (o->use_informers) {
-        if (op_informers_new(o->cfg, o->namespace, (long)o->resync_s * 1000, o->queue, o->metrics,
-                             &o->informers, &err) != 0 ||
-            op_informers_start(o->informers, &err) != 0) {
-            util_error("informers: %s", err.msg);
-            op_informers_free(o->informers);
-            o->informers = NULL;
-            kube_workqueue_shutdown(o->queue);
-            kube_workqueue_free(o->queue);
-            o->queue = NULL;
-            return;
-        }
-        atomic_store(&o->ready, true);
-    }
-    o->running = true;
-    for (int i = 0; i < o->workers; i++)
-        pthread_create(&o->worker_threads[i], NULL, worker_main, o);
-    /* Without informers a periodic list stands in for their events. */
-    if (!o->use_informers)
-        pthread_create(&o->resync_thread, NULL, resync_main, o);
-    util_info("controller started: %d workers, %s every %d s, namespace %s", o->workers,
-              o->use_informers ? "informers, resync" : "no informers, list", o->resync_s,
-              o->namespace != NULL ? o->namespace : "(all)");
-}
-
-/* Stops them: workers finish the key in hand. Called without o->mu. */
-static void controller_stop(operator_ctx *o)
-{
-    pthread_mutex_lock(&o->mu);
-    if (!o->running) {
-        pthread_mutex_unlock(&o->mu);
-        return;
-    }
-    o->running = false;
-    pthread_cond_broadcast(&o->cond);
-    pthread_mutex_unlock(&o->mu);
-    kube_workqueue_shutdown(o->queue);
-    for (int i = 0; i < o->workers; i++)
-        pthread_join(o->worker_threads[i], NULL);
-    if (!o->use_informers)
-        pthread_join(o->resync_thread, NULL);
-    op_informers_free(o->informers); /* their handlers add to the queue */
-    o->informers = NULL;
-    kube_workqueue_free(o->queue);
-    o->queue = NULL;
-    util_info("controller stopped");
-}
-
 static void on_started_leading(void *ctx)
 {
     operator_ctx *o = ctx;
@@ -294,7 +110,8 @@ static void on_started_leading(void *ctx)
     util_info("leader election: leading");
     util_metrics_set(o->metrics, "berth_operator_leader", NULL, 1, NULL);
     pthread_mutex_lock(&o->mu);
-    controller_start(o);
+    if (!o->stopping)
+        op_controller_start(o->controller);
     pthread_mutex_unlock(&o->mu);
 }
 
@@ -444,21 +261,21 @@ int main(int argc, char **argv)
     char *end;
 
     memset(&o, 0, sizeof o);
-    o.workers = 2;
-    o.resync_s = 30;
-    o.use_informers = true;
-    o.opts.sidecar_image = getenv("BERTH_SIDECAR_IMAGE");
-    if (o.opts.sidecar_image == NULL || o.opts.sidecar_image[0] == '\0')
-        o.opts.sidecar_image = "localhost/berth-sidecar:" BERTH_VERSION;
-    o.opts.cluster_domain = "cluster.local";
-    o.opts.certs = op_cert_policy_default;
+    o.ctl.workers = 2;
+    o.ctl.resync_s = 30;
+    o.ctl.use_informers = true;
+    o.ctl.opts.sidecar_image = getenv("BERTH_SIDECAR_IMAGE");
+    if (o.ctl.opts.sidecar_image == NULL || o.ctl.opts.sidecar_image[0] == '\0')
+        o.ctl.opts.sidecar_image = "localhost/berth-sidecar:" BERTH_VERSION;
+    o.ctl.opts.cluster_domain = "cluster.local";
+    o.ctl.opts.certs = op_cert_policy_default;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case 'k':
             kubeconfig = optarg;
             break;
         case 'n':
-            o.namespace = optarg[0] != '\0' ? optarg : NULL;
+            o.ctl.namespace = optarg[0] != '\0' ? optarg : NULL;
             break;
         case 'l':
             leader_elect = true;
@@ -480,30 +297,31 @@ int main(int argc, char **argv)
             }
             break;
         case 's':
-            o.opts.sidecar_image = optarg;
+            o.ctl.opts.sidecar_image = optarg;
             break;
         case 'd':
-            o.opts.cluster_domain = optarg;
+            o.ctl.opts.cluster_domain = optarg;
             break;
         case 'r':
-            o.resync_s = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || o.resync_s < 1 || o.resync_s > 86400) {
+            o.ctl.resync_s = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || o.ctl.resync_s < 1 || o.ctl.resync_s > 86400) {
                 fprintf(stderr, "berth-operator: --resync: whole seconds from 1 to 86400\n");
                 return 2;
             }
             break;
         case 'w':
-            o.workers = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || o.workers < 1 || o.workers > MAX_WORKERS) {
-                fprintf(stderr, "berth-operator: --workers: from 1 to %d\n", MAX_WORKERS);
+            o.ctl.workers = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || o.ctl.workers < 1 || o.ctl.workers > OP_CONTROLLER_MAX_WORKERS) {
+                fprintf(stderr, "berth-operator: --workers: from 1 to %d\n",
+                        OP_CONTROLLER_MAX_WORKERS);
                 return 2;
             }
             break;
         case 'I':
-            o.use_informers = false;
+            o.ctl.use_informers = false;
             break;
         case 'A':
-            o.opts.admin_bootstrap_annotation = true;
+            o.ctl.opts.admin_bootstrap_annotation = true;
             break;
         case 'V':
         case 'R': {
@@ -515,9 +333,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             if (opt == 'V') {
-                o.opts.certs.validity_s = v;
+                o.ctl.opts.certs.validity_s = v;
             } else {
-                o.opts.certs.renew_before_s = v;
+                o.ctl.opts.certs.renew_before_s = v;
                 renew_given = true;
             }
             break;
@@ -532,9 +350,9 @@ int main(int argc, char **argv)
     }
     /* A validity given alone keeps a third of it for renewal when the
      * default 30 days would not fit. */
-    if (!renew_given && o.opts.certs.renew_before_s >= o.opts.certs.validity_s)
-        o.opts.certs.renew_before_s = o.opts.certs.validity_s / 3;
-    if (o.opts.certs.renew_before_s >= o.opts.certs.validity_s) {
+    if (!renew_given && o.ctl.opts.certs.renew_before_s >= o.ctl.opts.certs.validity_s)
+        o.ctl.opts.certs.renew_before_s = o.ctl.opts.certs.validity_s / 3;
+    if (o.ctl.opts.certs.renew_before_s >= o.ctl.opts.certs.validity_s) {
         fprintf(stderr, "berth-operator: --cert-renew-before must be less than --cert-validity\n");
         return 2;
     }
@@ -556,7 +374,6 @@ int main(int argc, char **argv)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&o.mu, NULL);
-    pthread_cond_init(&o.cond, NULL);
     if (kubeconfig != NULL) {
         if (kube_config_load(kubeconfig, NULL, &o.cfg, &err) != 0)
             goto out;
@@ -575,6 +392,12 @@ int main(int argc, char **argv)
         if (kube_event_recorder_new(o.cfg, &eo, &o.events, &err) != 0)
             goto out;
     }
+    o.ctl.cfg = o.cfg;
+    o.ctl.metrics = o.metrics;
+    o.ctl.events = o.events;
+    o.ctl.ready = &o.ready;
+    if (op_controller_new(&o.ctl, &o.controller, &err) != 0)
+        goto out;
     if (http_server_new(&http_cfg, &srv, &err) != 0 ||
         listen_on(srv, metrics_addr, "metrics-addr", &o, &err) != 0 ||
         listen_on(srv, health_addr, "health-addr", &o, &err) != 0)
@@ -601,9 +424,7 @@ int main(int argc, char **argv)
         /* A standby is ready too: it is up and waiting for the Lease. */
         atomic_store(&o.ready, true);
     } else {
-        pthread_mutex_lock(&o.mu);
-        controller_start(&o);
-        pthread_mutex_unlock(&o.mu);
+        op_controller_start(o.controller);
     }
 
     sigwait(&sigs, &sig);
@@ -614,7 +435,7 @@ int main(int argc, char **argv)
     util_info("%s: finishing in-flight reconciles", rc != 0          ? "Lease lost"
                                                     : sig == SIGTERM ? "SIGTERM"
                                                                      : "SIGINT");
-    controller_stop(&o);
+    op_controller_stop(o.controller);
     if (lease != NULL) {
         kube_lease_stop(lease); /* releases the Lease if we hold it */
         util_info("leader election: Lease released");
@@ -631,10 +452,10 @@ done:
         pthread_join(http_thread, NULL);
     }
     http_server_free(srv);
+    op_controller_free(o.controller);
     kube_event_recorder_free(o.events);
     util_metrics_free(o.metrics);
     kube_config_free(o.cfg);
-    pthread_cond_destroy(&o.cond);
     pthread_mutex_destroy(&o.mu);
     curl_global_cleanup();
     return rc;
