@@ -57,21 +57,25 @@ static void *worker_main(void *arg)
     while (kube_workqueue_get(c->queue, &key) == KUBE_WQ_OK) {
         op_reconcile_result res;
         struct timespec t0, t1;
-        int rc;
+        op_outcome o;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         util_err_clear(&err);
-        rc = op_reconcile(&r, key, &res, &err);
+        o = op_reconcile(&r, key, &res, &err);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         util_metrics_add(metrics, "berth_operator_reconcile_duration_seconds_total", NULL,
                          (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, NULL);
         util_metrics_add(metrics, "berth_operator_reconcile_total",
-                         (const char *[]){"result", rc == 0 ? "ok" : "error", NULL}, 1, NULL);
-        if (rc != 0) {
+                         (const char *[]){"result", o == OP_RECONCILE_RETRY ? "error" : "ok", NULL},
+                         1, NULL);
+        if (o == OP_RECONCILE_RETRY) {
             util_warn("%s", err.msg);
             util_metrics_add(metrics, "berth_operator_reconcile_errors_total", NULL, 1, NULL);
             kube_workqueue_add_rate_limited(c->queue, key, NULL);
         } else {
+            /* DONE, REFUSED, REQUEUE_AFTER: the backoff starts over; a
+             * refused cluster whose brokers still settle is looked at
+             * again too. */
             kube_workqueue_forget(c->queue, key);
             if (res.requeue_after_ms > 0)
                 kube_workqueue_add_after(c->queue, key, (uint64_t)res.requeue_after_ms * 1000000ULL,

@@ -24,7 +24,10 @@
  *    the rest get no request at all, so a no-op resync makes zero writes.
  * 4. Delete per-broker Services no longer wanted (scale-down, a listener
  *    removed).
- * 5. Write status through the status subresource, only if it changed. */
+ * 5. Write status through the status subresource, only if it changed.
+ *
+ * reconcile.c runs these steps; each lives in the file of its job
+ * (reconcile_run.h). */
 #ifndef BERTH_OP_RECONCILE_H
 #define BERTH_OP_RECONCILE_H
 
@@ -32,6 +35,7 @@
 #include "kube/client.h"
 #include "kube/events.h"
 #include "lister.h"
+#include "outcome.h"
 #include "util/err.h"
 #include "util/metrics.h"
 
@@ -46,23 +50,13 @@ typedef struct op_reconciler {
     kube_event_recorder *events;
 } op_reconciler;
 
-typedef struct op_reconcile_result {
-    int writes;            /* write requests sent (apply, delete, status) */
-    long requeue_after_ms; /* > 0: look again after this long (not converged yet) */
-} op_reconcile_result;
-
-/* Reconciles the KafkaCluster "namespace/name". Returns 0 when the cluster
- * is as it should be or was refused for a reason a retry cannot fix (the
- * status says why); -1 with err set when something failed that a retry
- * may fix (the caller requeues with backoff). */
-int op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err);
-
-/* Whether live, the object kind/name as the server holds it (NULL or a
- * JSON null when there is none), may be applied by the KafkaCluster whose
- * uid is uid: 0 when it is absent or that cluster's controller owner
- * reference is on it; 1 when it is someone else's (another controller, or
- * none at all), with a message for the Reconciled condition in msg. */
-int op_owner_conflict(const cJSON *live, const char *uid, const char *kind, const char *name,
-                      char *msg, size_t size);
+/* Reconciles the KafkaCluster "namespace/name" and says what the caller
+ * does next (outcome.h): DONE when the cluster is as it should be,
+ * REQUEUE_AFTER when it is not converged yet (res->requeue_after_ms),
+ * REFUSED when it was refused for a reason a retry cannot fix (the status
+ * says why), RETRY with err set when something failed that a retry may
+ * fix (the caller requeues with backoff). res->writes counts the write
+ * requests sent. */
+op_outcome op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err);
 
 #endif

@@ -9,10 +9,7 @@
 #include "kube/clock.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
-
-/* Look again this soon while broker pods are stopping (their deletions
- * wake the queue too; this is the floor). */
-#define TEARDOWN_POLL_MS 2000
+#include "outcome.h"
 
 static const cJSON *finalizers(const cJSON *obj)
 {
@@ -322,7 +319,7 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
         if (deleted == NULL || kube_time_parse(deleted, &since, &terr) != 0)
             since = now_wall;
         if (now_wall - since < (grace_s + OP_TEARDOWN_MARGIN_S) * KUBE_NS_PER_SEC) {
-            res->requeue_after_ms = TEARDOWN_POLL_MS;
+            res->requeue_after_ms = op_reason_get(OP_WAIT_TEARING_DOWN)->requeue_after_ms;
             return 0;
         }
         res->gave_up = true;

@@ -1,5 +1,5 @@
 /* Which live objects a KafkaCluster may apply (op_owner_conflict in
- * operator/reconcile.c): one that does not exist yet, or one carrying this
+ * operator/reconcile_status.c): one that does not exist yet, or one carrying this
  * cluster's controller owner reference. An object with no controller (made
  * by hand, or carrying only a non-controller reference to this cluster) or
  * another controller is refused with a message that names its kind and
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "operator/reconcile.h"
+#include "operator/reconcile_status.h"
 
 #define UID "11111111-2222-3333-4444-555555555555"
 

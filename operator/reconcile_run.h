@@ -1,0 +1,94 @@
+/* What one reconcile works on, shared by its steps: the KafkaCluster as
+ * read, the cluster's state read with it, the desired objects and their
+ * live counterparts, and the result being counted. reconcile.c runs the
+ * steps in order; each lives in the file of its job:
+ *
+ *   reconcile_read.c    what the cluster looks like now
+ *   reconcile_build.c   the desired objects (cluster ID, CA, voters)
+ *   reconcile_apply.c   the scale-down guard, applies, prunes, cleanups
+ *   reconcile_status.c  the status written, refusals, ownership checks
+ *
+ * Each step returns OP_RECONCILE_DONE when its part is done and the next
+ * may run; any other outcome (outcome.h) ends the reconcile with it.
+ * Internal to the reconcile files. */
+#ifndef BERTH_OP_RECONCILE_RUN_H
+#define BERTH_OP_RECONCILE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "cluster.h"
+#include "cluster_tls.h"
+#include "desired.h"
+#include "kube/client.h"
+#include "kube/events.h"
+#include "lister.h"
+#include "outcome.h"
+#include "util/err.h"
+#include "util/metrics.h"
+
+/* Where a kind berth owns lives in the API. */
+typedef struct op_kind {
+    const char *kind;
+    const char *api_version;
+    const char *resource;
+} op_kind;
+
+typedef struct op_run {
+    /* What op_reconcile was given; borrowed. */
+    kube_client *client;
+    op_lister *lister;
+    const op_options *opts;
+    util_metrics *metrics;       /* may be NULL */
+    kube_event_recorder *events; /* may be NULL */
+    op_reconcile_result *res;
+
+    /* Owned; op_run_free frees them. */
+    cJSON *cr;
+    op_cluster c;
+    cJSON *nodes, *pods, *services;
+    cJSON *desired;     /* array, in apply order */
+    cJSON *live;        /* array parallel to desired: the object or null */
+    op_cluster_tls tls; /* the cluster CA and when each broker's certificate was issued */
+
+    char cluster_id[23];
+    bool have_id;
+    char now[32];            /* RFC 3339, for condition transitions */
+    unsigned reformat_asked; /* voters named by berth.io/reformat-voter */
+    bool reformat_done;      /* ... and every one of them is Ready again */
+
+    /* The first apply that failed (reconcile_apply.c): its reason and
+     * message go to status, the reason's outcome ends the reconcile. */
+    bool apply_failed;
+    op_reason apply_reason;
+    char apply_message[UTIL_ERR_MAX];
+    /* A broker restart under way (readdress.h), for status; "" if none. */
+    char restart[4096];
+} op_run;
+
+void op_run_free(op_run *w);
+
+/* +1 to berth_operator_api_requests_total{verb}. */
+void op_run_count(op_run *w, const char *verb);
+
+/* An Event on the KafkaCluster (none without a recorder or before it was
+ * read). */
+void op_run_event(op_run *w, kube_event_type type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The kind of obj among those berth owns (borrowed, static), or NULL. */
+const op_kind *op_run_kind(const cJSON *obj);
+
+/* The API path of obj, a kind berth owns. 0, or -1. */
+int op_run_object_path(const cJSON *obj, char *path, size_t size);
+
+/* The live object of the desired kind named name (any name when NULL),
+ * borrowed from w->live; NULL when it does not exist yet. */
+const cJSON *op_run_live_of(const op_run *w, const char *kind, const char *name);
+
+/* The item of an array named name (metadata.name), borrowed; or NULL. */
+const cJSON *op_run_named(const cJSON *items, const char *name);
+
+#endif
