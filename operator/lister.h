@@ -1,6 +1,7 @@
 /* How reconcile reads the cluster's state: a small interface, so the same
- * reconcile runs on direct API reads now (op_api_lister) and on an informer
- * cache later, which answers the same questions from memory. Reads only;
+ * reconcile runs on the informers' caches (informers.h, the default), on
+ * direct API reads (op_api_lister, --no-informers), and in unit tests on
+ * objects held in memory (tests/unit/test_op_reconcile.c). Reads only;
  * writes go to the API directly.
  *
  * Both calls hand out new copies (cJSON_Delete), so a cache-backed lister

@@ -1,6 +1,6 @@
-/* The lister that reads straight from the API server (see lister.h): the
- * stand-in until informers keep a cache. Every reconcile then costs a few
- * reads, but reads are all it costs when nothing changed. */
+/* The lister that reads straight from the API server (see lister.h), for
+ * an operator started with --no-informers. Every reconcile then costs a
+ * few reads, but reads are all it costs when nothing changed. */
 #include "kube/verbs.h"
 #include "lister.h"
 #include "util/metrics.h"

@@ -1,0 +1,482 @@
+/* op_reconcile end to end without a cluster: it reads through an in-memory
+ * op_lister (the objects a test puts there) and writes to a scripted API
+ * server (support/api_script.h) that records every request. Proves the
+ * four ways a reconcile ends:
+ * - create: nothing of the cluster exists, so every owned object is
+ *   applied (server-side apply, PATCH, as berth-operator, forced) and the
+ *   status written; the brokers are not Ready yet, so it asks to look again;
+ * - no-op: everything the server holds matches, so not one write is sent;
+ * - conflict: a 409 on an apply is a failure a retry may fix (RETRY, err
+ *   names it), the others are still applied and the status says
+ *   ApplyFailed;
+ * - refusal: a 422 on an apply is not retried (REFUSED), and the status
+ *   says Invalid or NodePortConflict; a spec the operator refuses itself
+ *   writes nothing but the status. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/object.h"
+#include "operator/reconcile.h"
+#include "support/api_script.h"
+
+#define CR_UID "5d1e6c1a-0000-4000-8000-00000000c0de"
+
+static const char *const cr_json =
+    "{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+    "\"metadata\":{\"name\":\"demo\",\"namespace\":\"kafka\",\"uid\":\"" CR_UID "\","
+    "\"generation\":3,\"finalizers\":[\"berth.io/teardown\"]},"
+    "\"spec\":{\"image\":\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
+    "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+    "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":31090}]}}";
+
+/* ---- the in-memory lister: objects by resource ---------------------- */
+
+typedef struct mem_lister {
+    op_lister base;
+    cJSON *items; /* [{"resource": r, "object": o}] */
+    int gets, lists;
+} mem_lister;
+
+static void mem_put(mem_lister *m, const char *resource, cJSON *obj)
+{
+    cJSON *e = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(e, "resource", resource);
+    cJSON_AddItemToObject(e, "object", obj);
+    cJSON_AddItemToArray(m->items, e);
+}
+
+static bool labels_match(const cJSON *obj, const char *selector)
+{
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "labels");
+    char buf[512], *save = NULL, *kv;
+
+    if (selector == NULL)
+        return true;
+    snprintf(buf, sizeof buf, "%s", selector);
+    for (kv = strtok_r(buf, ",", &save); kv != NULL; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        const cJSON *v;
+
+        ck_assert_ptr_nonnull(eq); /* reconcile selects by equality only */
+        *eq = '\0';
+        v = cJSON_GetObjectItemCaseSensitive(labels, kv);
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, eq + 1) != 0)
+            return false;
+    }
+    return true;
+}
+
+static bool in_scope(const cJSON *e, const char *resource, const char *ns)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
+    const char *ons = kube_meta_namespace(o);
+
+    return strcmp(cJSON_GetObjectItemCaseSensitive(e, "resource")->valuestring, resource) == 0 &&
+           (ns == NULL || (ons != NULL && strcmp(ons, ns) == 0));
+}
+
+static int mem_get(op_lister *l, const char *api_version, const char *resource, const char *ns,
+                   const char *name, cJSON **out, util_err *err)
+{
+    mem_lister *m = l->ctx;
+    const cJSON *e;
+
+    (void)api_version;
+    (void)err;
+    m->gets++;
+    cJSON_ArrayForEach(e, m->items)
+    {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
+
+        if (in_scope(e, resource, ns) && strcmp(kube_meta_name(o), name) == 0) {
+            *out = cJSON_Duplicate(o, 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int mem_list(op_lister *l, const char *api_version, const char *resource, const char *ns,
+                    const char *label_selector, cJSON **out, util_err *err)
+{
+    mem_lister *m = l->ctx;
+    const cJSON *e;
+
+    (void)api_version;
+    (void)err;
+    m->lists++;
+    *out = cJSON_CreateArray();
+    cJSON_ArrayForEach(e, m->items)
+    {
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
+
+        if (in_scope(e, resource, ns) && labels_match(o, label_selector))
+            cJSON_AddItemToArray(*out, cJSON_Duplicate(o, 1));
+    }
+    return 0;
+}
+
+static void mem_init(mem_lister *m)
+{
+    memset(m, 0, sizeof *m);
+    m->base.get = mem_get;
+    m->base.list = mem_list;
+    m->base.ctx = m;
+    m->items = cJSON_CreateArray();
+    mem_put(m, "kafkaclusters", cJSON_Parse(cr_json));
+}
+
+static cJSON *mem_object(mem_lister *m, const char *resource, const char *name)
+{
+    cJSON *e;
+
+    cJSON_ArrayForEach(e, m->items)
+    {
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
+
+        if (in_scope(e, resource, NULL) && strcmp(kube_meta_name(o), name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* ---- one test's world ------------------------------------------------ */
+
+typedef struct world {
+    api_script *api;
+    kube_client *client;
+    mem_lister lister;
+    op_reconciler r;
+    op_reconcile_result res;
+    util_err err;
+} world;
+
+static void world_start(world *w)
+{
+    memset(w, 0, sizeof *w);
+    w->api = api_script_start();
+    w->client = api_script_kube_client(w->api);
+    mem_init(&w->lister);
+    w->r.client = w->client;
+    w->r.lister = &w->lister.base;
+    w->r.opts.sidecar_image = "localhost/berth-sidecar:test";
+    w->r.opts.cluster_domain = "cluster.local";
+    w->r.opts.certs = op_cert_policy_default;
+}
+
+static void world_stop(world *w)
+{
+    kube_client_free(w->client);
+    api_script_stop(w->api);
+    cJSON_Delete(w->lister.items);
+}
+
+static op_outcome run(world *w)
+{
+    util_err_clear(&w->err);
+    return op_reconcile(&w->r, "kafka/demo", &w->res, &w->err);
+}
+
+/* The resource of an API path's collection: .../<resource>/<name>[?...]. */
+static void path_resource(const char *path, char *resource, size_t size, char *name,
+                          size_t name_size)
+{
+    char buf[512], *q, *slash;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    if ((q = strchr(buf, '?')) != NULL)
+        *q = '\0';
+    slash = strrchr(buf, '/');
+    ck_assert_ptr_nonnull(slash);
+    snprintf(name, name_size, "%s", slash + 1);
+    *slash = '\0';
+    slash = strrchr(buf, '/');
+    ck_assert_ptr_nonnull(slash);
+    snprintf(resource, size, "%s", slash + 1);
+}
+
+/* The request that wrote path_part (its path contains it), or NULL. */
+static const api_request *request_to(world *w, const char *path_part)
+{
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strstr(q->path, path_part) != NULL)
+            return q;
+    }
+    return NULL;
+}
+
+/* Condition type of the status body written (a status apply's body). */
+static const cJSON *written_condition(const api_request *status_write, const char *type,
+                                      cJSON **doc)
+{
+    const cJSON *c;
+
+    *doc = cJSON_Parse(status_write->body);
+    ck_assert_ptr_nonnull(*doc);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
+                              cJSON_GetObjectItemCaseSensitive(*doc, "status"), "conditions"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Makes the lister hold what the recorded writes applied, as a server
+ * would: every applied object, and the status written on the cluster. */
+static void accept_writes(world *w)
+{
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+        char resource[64], name[256];
+        cJSON *body = cJSON_Parse(q->body);
+
+        ck_assert_ptr_nonnull(body);
+        path_resource(q->path, resource, sizeof resource, name, sizeof name);
+        if (strcmp(name, "status") == 0) {
+            cJSON *cr = mem_object(&w->lister, "kafkaclusters", "demo");
+
+            cJSON_DeleteItemFromObjectCaseSensitive(cr, "status");
+            cJSON_AddItemToObject(cr, "status", cJSON_DetachItemFromObject(body, "status"));
+            cJSON_Delete(body);
+        } else {
+            mem_put(&w->lister, resource, body);
+        }
+    }
+    api_script_reset(w->api);
+}
+
+START_TEST(test_create_applies_every_object_and_the_status)
+{
+    static const char *const wanted[] = {
+        "/api/v1/namespaces/kafka/secrets/demo-cluster-ca",
+        "/api/v1/namespaces/kafka/serviceaccounts/demo-sidecar",
+        "/api/v1/namespaces/kafka/configmaps/demo-brokers",
+        "/api/v1/namespaces/kafka/services/demo-brokers",
+        "/api/v1/namespaces/kafka/services/demo-bootstrap",
+        "/api/v1/namespaces/kafka/services/demo-2-external",
+        "/apis/apps/v1/namespaces/kafka/statefulsets/demo",
+        "/apis/policy/v1/namespaces/kafka/poddisruptionbudgets/demo",
+        "/apis/berth.io/v1alpha1/namespaces/kafka/kafkaclusters/demo/status",
+    };
+    world w;
+    const api_request *sts, *st;
+    cJSON *doc, *body;
+    const cJSON *c;
+    int n;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    n = api_script_count(w.api);
+    ck_assert_int_eq(w.res.writes, n);
+    ck_assert_int_ge(n, (int)(sizeof wanted / sizeof wanted[0]));
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        ck_assert_msg(request_to(&w, wanted[i]) != NULL, "nothing written to %s", wanted[i]);
+    /* Every write is a forced server-side apply as berth-operator. */
+    for (int i = 0; i < n; i++) {
+        const api_request *q = api_script_request(w.api, i);
+
+        ck_assert_str_eq(q->method, "PATCH");
+        ck_assert_str_eq(q->content_type, "application/apply-patch+yaml");
+        ck_assert_msg(strstr(q->path, "fieldManager=berth-operator") != NULL &&
+                          strstr(q->path, "force=true") != NULL,
+                      "%s", q->path);
+    }
+    /* The StatefulSet as built, owned by the cluster from the first apply. */
+    sts = request_to(&w, "/statefulsets/demo");
+    body = cJSON_Parse(sts->body);
+    ck_assert_str_eq(str(body, "kind"), "StatefulSet");
+    ck_assert_int_eq(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "spec"), "replicas")
+            ->valueint,
+        3);
+    ck_assert_str_eq(kube_meta_controller_uid(body), CR_UID);
+    cJSON_Delete(body);
+    /* The status is written last: applied, brokers not Ready yet. */
+    st = api_script_request(w.api, n - 1);
+    ck_assert_ptr_nonnull(strstr(st->path, "/kafkaclusters/demo/status?"));
+    c = written_condition(st, "Reconciled", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "True");
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(
+                         cJSON_GetObjectItemCaseSensitive(doc, "status"), "observedGeneration")
+                         ->valueint,
+                     3);
+    cJSON_Delete(doc);
+    ck_assert_int_eq(w.res.requeue_after_ms, 15000);
+    world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_nothing_changed_writes_nothing)
+{
+    world w;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_gt(api_script_count(w.api), 0);
+    accept_writes(&w);
+    /* Everything the server holds is what reconcile wants: not one write,
+     * and it still looks again for the brokers to become Ready. */
+    w.lister.gets = w.lister.lists = 0;
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_msg(api_script_count(w.api) == 0, "%d writes, first %s %s", api_script_count(w.api),
+                  api_script_count(w.api) > 0 ? api_script_request(w.api, 0)->method : "",
+                  api_script_count(w.api) > 0 ? api_script_request(w.api, 0)->path : "");
+    ck_assert_int_eq(w.res.writes, 0);
+    ck_assert_int_eq(w.res.requeue_after_ms, 15000);
+    ck_assert_int_gt(w.lister.gets + w.lister.lists, 0);
+    world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_conflict_on_apply_is_retried)
+{
+    world w;
+    const api_request *st;
+    cJSON *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    api_script_answer(w.api, "PATCH", "/statefulsets/demo", 409,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Conflict\","
+                      "\"message\":\"Apply failed with 1 conflict: conflict with "
+                      "\\\"kubectl\\\": .spec.replicas\",\"code\":409}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_RETRY);
+    ck_assert_msg(strstr(w.err.msg, "reconcile kafka/demo") != NULL &&
+                      strstr(w.err.msg, "409") != NULL,
+                  "%s", w.err.msg);
+    /* The objects after it were still applied, and the status says why. */
+    ck_assert_ptr_nonnull(request_to(&w, "/poddisruptionbudgets/demo"));
+    st = request_to(&w, "/kafkaclusters/demo/status");
+    ck_assert_ptr_nonnull(st);
+    c = written_condition(st, "Reconciled", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "ApplyFailed");
+    ck_assert_ptr_nonnull(strstr(str(c, "message"), "conflict"));
+    cJSON_Delete(doc);
+    /* The next try, with the conflict gone, applies it. */
+    api_script_reset(w.api);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_ptr_nonnull(request_to(&w, "/statefulsets/demo"));
+    world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_refused_apply_is_not_retried)
+{
+    world w;
+    const api_request *st;
+    cJSON *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    api_script_answer(w.api, "PATCH", "/services/demo-1-external", 422,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Invalid\","
+                      "\"message\":\"Service \\\"demo-1-external\\\" is invalid: "
+                      "spec.ports[0].nodePort: Invalid value: 31091: provided port is already "
+                      "allocated\",\"code\":422}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    st = request_to(&w, "/kafkaclusters/demo/status");
+    ck_assert_ptr_nonnull(st);
+    c = written_condition(st, "Reconciled", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "NodePortConflict");
+    ck_assert_ptr_nonnull(strstr(str(c, "message"), "31091"));
+    cJSON_Delete(doc);
+    world_stop(&w);
+
+    /* Any other 422: Invalid. */
+    world_start(&w);
+    api_script_answer(w.api, "PATCH", "/statefulsets/demo", 422,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Invalid\","
+                      "\"message\":\"StatefulSet.apps \\\"demo\\\" is invalid: spec: Forbidden: "
+                      "updates to statefulset spec for fields other than ... are forbidden\","
+                      "\"code\":422}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_str_eq(str(c, "reason"), "Invalid");
+    cJSON_Delete(doc);
+    world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_refused_spec_writes_only_the_status)
+{
+    world w;
+    cJSON *spec, *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    spec = cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "kafkaclusters", "demo"), "spec");
+    cJSON_ReplaceItemInObjectCaseSensitive(spec, "replicas", cJSON_CreateNumber(-1));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_int_eq(api_script_count(w.api), 1);
+    ck_assert_int_eq(w.res.writes, 1);
+    ck_assert_ptr_nonnull(strstr(api_script_request(w.api, 0)->path, "/kafkaclusters/demo/status"));
+    c = written_condition(api_script_request(w.api, 0), "Reconciled", &doc);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "InvalidSpec");
+    ck_assert_ptr_nonnull(strstr(str(c, "message"), "replicas"));
+    cJSON_Delete(doc);
+    /* Refused again with the status already saying so: no write at all. */
+    accept_writes(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+    world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_gone_cluster_is_done)
+{
+    world w;
+
+    world_start(&w);
+    cJSON_DeleteItemFromArray(w.lister.items, 0);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_DONE);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+    world_stop(&w);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("op_reconcile");
+    TCase *tc = tcase_create("outcomes");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_create_applies_every_object_and_the_status);
+    tcase_add_test(tc, test_nothing_changed_writes_nothing);
+    tcase_add_test(tc, test_conflict_on_apply_is_retried);
+    tcase_add_test(tc, test_refused_apply_is_not_retried);
+    tcase_add_test(tc, test_refused_spec_writes_only_the_status);
+    tcase_add_test(tc, test_gone_cluster_is_done);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
