@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kube/object.h"
+
 static const char *first_of_type(const cJSON *addrs, const char *type)
 {
     const cJSON *a;
@@ -150,21 +152,6 @@ int op_advertised_address(const op_cluster *c, const op_listener *l, int id, con
     return op_host_port(h, op_advertised_port(l, id), buf, size);
 }
 
-static const cJSON *named(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
-
-        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-            return o;
-    }
-    return NULL;
-}
-
 int op_address_fingerprint(const op_cluster *c, int id, const char *domain, const cJSON *node,
                            const cJSON *services, char *buf, size_t size)
 {
@@ -181,7 +168,8 @@ int op_address_fingerprint(const op_cluster *c, int id, const char *domain, cons
         if (!op_listener_external(l))
             continue;
         snprintf(svc, sizeof svc, "%s-%d-%s", c->name, id, l->name);
-        rc = op_advertised_address(c, l, id, domain, node, named(services, svc), addr, sizeof addr);
+        rc = op_advertised_address(c, l, id, domain, node, kube_find_by_name(services, svc), addr,
+                                   sizeof addr);
         if (rc != 0)
             return rc;
         n = snprintf(buf + o, size - o, "%s=%s;", l->name, addr);

@@ -4,6 +4,7 @@
 #include "cluster.h"
 
 #include "broker/owned_keys.h"
+#include "kube/names.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,38 +43,12 @@ bool op_listener_external(const op_listener *l)
     return l->type != OP_LISTENER_INTERNAL;
 }
 
-static bool is_dns_label(const char *s, size_t max)
+/* An RFC 1035 label of at most max bytes: a listener's name (it names
+ * Service ports and Kafka listeners) or the cluster's (it begins the names
+ * of its Services). */
+static bool is_short_dns1035_label(const char *s, size_t max)
 {
-    size_t n = strlen(s);
-
-    if (n == 0 || n > max || !(s[0] >= 'a' && s[0] <= 'z'))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-            return false;
-    }
-    return s[n - 1] != '-';
-}
-
-/* A DNS-1123 subdomain, as Kubernetes object names are: dot-separated
- * labels of lower-case letters, digits and '-', each starting and ending
- * with a letter or digit, at most 253 characters in all. */
-static bool is_dns_subdomain(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > 253)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-        bool edge = i == 0 || i == n - 1 || s[i - 1] == '.' || s[i + 1] == '.';
-
-        if (!alnum && !((ch == '-' || ch == '.') && !edge))
-            return false;
-    }
-    return true;
+    return kube_is_dns1035_label(s) && strlen(s) <= max;
 }
 
 /* An optional string member: 0 with *out set or left alone when absent, -1
@@ -155,7 +130,7 @@ static int parse_listener(const cJSON *j, int idx, op_listener *l, util_err *err
         return util_err_set(err, "spec.listeners[%d]: must be an object", idx);
     if (opt_str(j, "name", &s, where, err) != 0)
         return -1;
-    if (s == NULL || !is_dns_label(s, 25) || strcmp(s, "controller") == 0 ||
+    if (s == NULL || !is_short_dns1035_label(s, 25) || strcmp(s, "controller") == 0 ||
         strcmp(s, "replication") == 0)
         return util_err_set(err,
                             "%sname: must be a DNS label of at most 25 characters other "
@@ -333,7 +308,7 @@ static int parse_pull_secrets(const cJSON *spec, op_cluster *c, util_err *err)
 
         if (!cJSON_IsObject(e))
             return util_err_set(err, "spec.imagePullSecrets[%d]: must be an object with a name", i);
-        if (!cJSON_IsString(name) || !is_dns_subdomain(name->valuestring))
+        if (!cJSON_IsString(name) || !kube_is_dns1123_subdomain(name->valuestring))
             return util_err_set(err,
                                 "spec.imagePullSecrets[%d].name: must be a Secret's name (a DNS "
                                 "subdomain: lower-case letters, digits, '-' and '.', at most 253 "
@@ -407,9 +382,9 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         opt_str(meta, "namespace", &c->namespace, "metadata.", err) != 0 ||
         opt_str(meta, "uid", &c->uid, "metadata.", err) != 0)
         return -1;
-    if (c->name == NULL || !is_dns_label(c->name, 32))
+    if (c->name == NULL || !is_short_dns1035_label(c->name, 32))
         return util_err_set(err, "metadata.name: must be a DNS label of at most 32 characters");
-    if (c->namespace == NULL || !is_dns_label(c->namespace, 63))
+    if (c->namespace == NULL || !kube_is_dns1123_label(c->namespace))
         return util_err_set(err, "metadata.namespace: missing or not a DNS label");
     if (c->uid == NULL || c->uid[0] == '\0')
         return util_err_set(err, "metadata.uid: missing");
@@ -502,7 +477,7 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
     if (opt_obj(spec, "clusterCA", false, &o, "spec.", err) != 0 ||
         opt_str(o, "secretName", &c->ca_secret, "spec.clusterCA.", err) != 0)
         return -1;
-    if (o != NULL && (c->ca_secret == NULL || !is_dns_subdomain(c->ca_secret)))
+    if (o != NULL && (c->ca_secret == NULL || !kube_is_dns1123_subdomain(c->ca_secret)))
         return util_err_set(err, "spec.clusterCA.secretName: must be a Secret's name");
     return parse_pull_secrets(spec, c, err);
 }

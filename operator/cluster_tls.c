@@ -90,20 +90,6 @@ static const char *str_member(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const cJSON *named(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const char *n = kube_meta_name(o);
-
-        if (n != NULL && strcmp(n, name) == 0)
-            return o;
-    }
-    return NULL;
-}
-
 /* What broker id's certificate must name: its pod's DNS names, the
  * headless, bootstrap and its own per-broker Services, and each address it
  * advertises on a listener served with it that is known now (where its pod
@@ -122,10 +108,10 @@ static void broker_names(const op_cluster *c, const char *domain, int id, const 
     add_service(n, c, domain, svc);
     snprintf(svc, sizeof svc, "%s-bootstrap", c->name);
     add_service(n, c, domain, svc);
-    p = named(pods, pod);
+    p = kube_find_by_name(pods, pod);
     nn = p != NULL ? str_member(member(p, "spec"), "nodeName") : NULL;
     if (nn != NULL)
-        node = named(nodes, nn);
+        node = kube_find_by_name(nodes, nn);
     for (int i = 0; i < c->nlisteners; i++) {
         const op_listener *l = &c->listeners[i];
 
@@ -133,7 +119,7 @@ static void broker_names(const op_cluster *c, const char *domain, int id, const 
         if (op_listener_external(l))
             add_service(n, c, domain, svc);
         if (op_cluster_tls_serves(l) &&
-            op_advertised_address(c, l, id, domain, node, named(services, svc), addr,
+            op_advertised_address(c, l, id, domain, node, kube_find_by_name(services, svc), addr,
                                   sizeof addr) == 0) {
             host_of(addr, host, sizeof host);
             add_name(n, host);
@@ -303,7 +289,7 @@ static bool all_current(const op_cluster *c, const cJSON *pods, const long long 
         const cJSON *p;
 
         snprintf(pod, sizeof pod, "%s-%d", c->name, id);
-        p = named(pods, pod);
+        p = kube_find_by_name(pods, pod);
         if (p == NULL || kube_meta_str(p, "deletionTimestamp") != NULL ||
             op_cluster_tls_stale(p, issued[id]))
             return false;

@@ -13,20 +13,6 @@
 
 #define FINGERPRINT_MAX 2048
 
-static const cJSON *named(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const char *n = kube_meta_name(o);
-
-        if (n != NULL && strcmp(n, name) == 0)
-            return o;
-    }
-    return NULL;
-}
-
 static const char *annotation(const cJSON *pod)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
@@ -117,7 +103,7 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
         const cJSON *pod;
 
         snprintf(name, sizeof name, "%s-%d", c->name, id);
-        pod = named(pods, name);
+        pod = kube_find_by_name(pods, name);
         if (pod == NULL || deleting(pod)) {
             blocked = true;
             blocker = id;
@@ -132,9 +118,9 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
         int rc;
 
         snprintf(name, sizeof name, "%s-%d", c->name, id);
-        pod = named(pods, name);
+        pod = kube_find_by_name(pods, name);
         nn = pod != NULL ? node_of(pod) : NULL;
-        node = nn != NULL ? named(nodes, nn) : NULL;
+        node = nn != NULL ? kube_find_by_name(nodes, nn) : NULL;
         rc = op_address_fingerprint(c, id, domain, node, services, fp, sizeof fp);
         action = op_readdress_decide(pod, rc == 0 ? fp : NULL,
                                      cert_issued != NULL ? cert_issued[id] : -1);

@@ -71,7 +71,7 @@ static unsigned ready_voters(const op_run *w)
         const cJSON *pod, *cond;
 
         snprintf(name, sizeof name, "%s-%d", w->c.name, id);
-        pod = op_run_named(w->pods, name);
+        pod = kube_find_by_name(w->pods, name);
         if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL)
             continue;
         cJSON_ArrayForEach(cond, cJSON_GetObjectItemCaseSensitive(

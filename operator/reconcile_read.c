@@ -51,7 +51,7 @@ op_outcome op_run_read_live(op_run *w, util_err *err)
         op_outcome o;
 
         if (strcmp(k->kind, "Service") == 0) {
-            const cJSON *s = op_run_named(w->services, name);
+            const cJSON *s = kube_find_by_name(w->services, name);
             live = s != NULL ? cJSON_Duplicate(s, 1) : NULL;
             /* Services outside our label selector are still ours to check. */
             if (live == NULL && w->lister->get(w->lister, k->api_version, k->resource,

@@ -95,17 +95,3 @@ const cJSON *op_run_live_of(const op_run *w, const char *kind, const char *name)
     }
     return found;
 }
-
-const cJSON *op_run_named(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const char *n = kube_meta_name(o);
-
-        if (n != NULL && strcmp(n, name) == 0)
-            return o;
-    }
-    return NULL;
-}

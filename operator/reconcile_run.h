@@ -88,7 +88,4 @@ int op_run_object_path(const cJSON *obj, char *path, size_t size);
  * borrowed from w->live; NULL when it does not exist yet. */
 const cJSON *op_run_live_of(const op_run *w, const char *kind, const char *name);
 
-/* The item of an array named name (metadata.name), borrowed; or NULL. */
-const cJSON *op_run_named(const cJSON *items, const char *name);
-
 #endif

@@ -6,21 +6,7 @@
 
 #include "address.h"
 #include "container_failure.h"
-
-static const cJSON *by_name(const cJSON *items, const char *name)
-{
-    const cJSON *o;
-
-    cJSON_ArrayForEach(o, items)
-    {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(m, "name");
-
-        if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-            return o;
-    }
-    return NULL;
-}
+#include "kube/object.h"
 
 /* Broker pod name of cluster c, if it is c's: pods of another namespace or
  * another cluster (by app.kubernetes.io/instance) do not count, whatever
@@ -28,7 +14,7 @@ static const cJSON *by_name(const cJSON *items, const char *name)
  * handed more. */
 static const cJSON *broker_pod(const op_cluster *c, const cJSON *pods, const char *name)
 {
-    const cJSON *pod = by_name(pods, name);
+    const cJSON *pod = kube_find_by_name(pods, name);
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(m, "namespace");
     const cJSON *inst = cJSON_GetObjectItemCaseSensitive(
@@ -160,7 +146,7 @@ static const cJSON *broker_service(const op_cluster *c, const cJSON *services, c
     char name[OP_NAME_MAX + 48];
 
     snprintf(name, sizeof name, "%s-%d-%s", c->name, id, l->name);
-    return by_name(services, name);
+    return kube_find_by_name(services, name);
 }
 
 cJSON *op_status_build(const op_status_input *in)
@@ -195,7 +181,7 @@ cJSON *op_status_build(const op_status_input *in)
         if (r)
             ready++;
         if (pod != NULL && (node_name = pod_node(pod)) != NULL)
-            node = by_name(in->nodes, node_name);
+            node = kube_find_by_name(in->nodes, node_name);
         cJSON_AddNumberToObject(b, "id", id);
         if (pod != NULL)
             cJSON_AddStringToObject(b, "pod", pod_name);

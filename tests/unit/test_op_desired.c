@@ -520,6 +520,65 @@ START_TEST(bad_specs_are_refused_naming_the_field)
 }
 END_TEST
 
+START_TEST(names_follow_the_api_servers_rules)
+{
+    /* A namespace is an RFC 1123 label, as the API server has it: it may
+     * begin with a digit. The cluster's and a listener's names begin
+     * Service and port names, which RFC 1035 keeps to a letter first. */
+    static const struct {
+        const char *ns, *name;
+        bool ok;
+        const char *field;
+    } cases[] = {
+        {"1team", "demo", true, NULL},
+        {"42", "demo", true, NULL},
+        {"team-1", "demo", true, NULL},
+        {"Team", "demo", false, "metadata.namespace"},
+        {"-team", "demo", false, "metadata.namespace"},
+        {"team-", "demo", false, "metadata.namespace"},
+        {"team.a", "demo", false, "metadata.namespace"},
+        {"1team", "1demo", false, "metadata.name"},
+        {"1team", "demo-", false, "metadata.name"},
+    };
+    char long_ns[65];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *cr = load("nodeport.cr.json");
+        cJSON *m = cJSON_GetObjectItem(cr, "metadata");
+        op_cluster c;
+        util_err err = {{0}};
+        int rc;
+
+        cJSON_ReplaceItemInObject(m, "namespace", cJSON_CreateString(cases[i].ns));
+        cJSON_ReplaceItemInObject(m, "name", cJSON_CreateString(cases[i].name));
+        rc = op_cluster_parse(cr, &c, &err);
+        if (cases[i].ok) {
+            ck_assert_msg(rc == 0, "%s/%s: %s", cases[i].ns, cases[i].name, err.msg);
+            ck_assert_str_eq(c.namespace, cases[i].ns);
+        } else {
+            ck_assert_msg(rc != 0, "%s/%s accepted", cases[i].ns, cases[i].name);
+            ck_assert_msg(strstr(err.msg, cases[i].field) != NULL, "%s", err.msg);
+        }
+        cJSON_Delete(cr);
+    }
+    /* 63 characters is a namespace, 64 is not. */
+    for (int n = 63; n <= 64; n++) {
+        cJSON *cr = load("nodeport.cr.json");
+        op_cluster c;
+        util_err err = {{0}};
+
+        memset(long_ns, '7', (size_t)n);
+        long_ns[n] = '\0';
+        cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cr, "metadata"), "namespace",
+                                  cJSON_CreateString(long_ns));
+        ck_assert_int_eq(op_cluster_parse(cr, &c, &err) == 0, n == 63);
+        cJSON_Delete(cr);
+    }
+    refused("{\"listeners\": [{\"name\":\"1ext\",\"port\":9092,\"type\":\"internal\"}]}",
+            "spec.listeners[0].name");
+}
+END_TEST
+
 START_TEST(heap_override_must_leave_room)
 {
     op_cluster c;
@@ -760,6 +819,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, nodeport_cluster_objects_match_goldens);
+    tcase_add_test(tc, names_follow_the_api_servers_rules);
     tcase_add_test(tc, loadbalancer_tls_cluster_objects_match_goldens);
     tcase_add_test(tc, redpanda_hostport_cluster_objects_match_goldens);
     tcase_add_test(tc, statefulset_keeps_its_promises);
