@@ -17,7 +17,9 @@
 
 #include <netinet/in.h>
 
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 /* Room reserved for the status line and headers of an answer. */
 #define HEAD_ROOM 1024
@@ -57,22 +59,17 @@ typedef struct conn {
 int http_response_printf(http_response *resp, int status, const char *fmt, ...)
 {
     va_list ap;
-    int n;
 
     free(resp->body);
-    resp->body = NULL;
     resp->body_len = 0;
     resp->status = status;
     resp->content_type = TEXT_PLAIN;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    resp->body = util_vprintf(fmt, ap);
     va_end(ap);
-    if (n < 0 || (resp->body = malloc((size_t)n + 1)) == NULL)
+    if (resp->body == NULL)
         return -1;
-    va_start(ap, fmt);
-    vsnprintf(resp->body, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    resp->body_len = (size_t)n;
+    resp->body_len = strlen(resp->body);
     return 0;
 }
 
@@ -278,12 +275,10 @@ static enum framing request_framing(struct lws *wsi, int meth, size_t *len)
     return NO_BODY;
 }
 
+/* Seconds on the monotonic clock, as body_since keeps them. */
 static unsigned now_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned)ts.tv_sec;
+    return (unsigned)(util_mono_ms() / 1000);
 }
 
 /* A request's headers are complete: route it, refuse it, or wait for its

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* Largest piece of queued text sent in one write. */
 #define CHUNK     4096
 #define HEAD_ROOM 1024
@@ -366,16 +368,9 @@ int http_stream_cancelled(const http_stream *s)
 int http_stream_sleep(http_stream *s, unsigned ms)
 {
     http_server *srv = s->srv;
-    struct timespec until;
+    struct timespec until = util_mono_deadline(ms);
     int cancelled;
 
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&srv->mu);
     while (!(cancelled = atomic_load(&s->cancelled)) &&
            pthread_cond_timedwait(&srv->cv, &srv->mu, &until) == 0)

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kafka/frame.h"
 #include "kafka/proto.h"
+#include "util/clock.h"
 
 struct kafka_conn {
     int fd;
@@ -86,16 +86,6 @@ static const kafka_transport plaintext = {
     .write = plain_write,
 };
 
-/* ---- time ---- */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for what the transport wants. Returns 0 when ready
  * (or in error: the next I/O call says which), 1 at the deadline, -1 if poll
  * fails (err set). */
@@ -107,7 +97,7 @@ static int wait_fd(int fd, kafka_io want, int64_t deadline, util_err *err)
     p.fd = fd;
     p.events = want == KAFKA_IO_WANT_WRITE ? POLLOUT : POLLIN;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - util_mono_ms();
         if (left <= 0)
             return 1;
         p.revents = 0;
@@ -295,7 +285,7 @@ int kafka_conn_new(const char *hostport, const kafka_conn_opts *opts, kafka_conn
         kafka_conn_free(c);
         return -1;
     }
-    deadline = now_ms() + timeout_ms;
+    deadline = util_mono_ms() + timeout_ms;
     for (ai = res; ai != NULL && c->fd < 0; ai = ai->ai_next)
         c->fd = connect_one(ai, hostport, deadline, timeout_ms, err);
     freeaddrinfo(res);
@@ -417,7 +407,7 @@ int kafka_conn_refused(const char *hostport, int timeout_ms)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char *host = NULL, *port = NULL;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    int64_t deadline = util_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
     int refused = 0;
 
     if (split_hostport(hostport, &host, &port, NULL) < 0)
@@ -503,7 +493,7 @@ static int call(kafka_conn *c, const kafka_request *req, int timeout_ms, kafka_b
     int req_hv, resp_hv;
     int32_t corr;
     size_t start, len = 0;
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = util_mono_ms() + timeout_ms;
 
     *desync = 0;
     if (c->broken)

@@ -3,8 +3,6 @@
  * before use, and the error says which one is wrong. */
 #include "kafka/scram.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "util/base64.h"
+#include "util/str.h"
 
 #define NONCE_BYTES 24
 
@@ -28,28 +27,6 @@ struct kafka_scram {
     unsigned char server_sig[EVP_MAX_MD_SIZE];
     int state; /* 0: sent first, 1: sent final, 2: done */
 };
-
-/* A new string from a printf format, or NULL out of memory. */
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *s;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    s = malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 /* Decodes base64 s[0..n) into out (room for size bytes). Returns the
  * decoded length, or -1 if s is not base64, holds nothing or does not fit. */
@@ -129,7 +106,7 @@ int kafka_scram_new(kafka_scram_hash hash, const char *user, const char *passwor
         s->nonce = util_base64_encode(raw, sizeof raw);
     }
     if (s->password != NULL && s->nonce != NULL)
-        s->client_first = str_printf("n,,n=%s,r=%s", name, s->nonce);
+        s->client_first = util_printf("n,,n=%s,r=%s", name, s->nonce);
     free(name);
     if (s->client_first == NULL) {
         kafka_scram_free(s);
@@ -268,9 +245,9 @@ int kafka_scram_server_first(kafka_scram *s, const void *msgv, size_t len, util_
                             (int)(ia.len > 20 ? 20 : ia.len), ia.val, KAFKA_SCRAM_MAX_ITERATIONS);
 
     /* RFC 5802 section 3. */
-    final_bare = str_printf("c=biws,r=%.*s", (int)r.len, r.val);
+    final_bare = util_printf("c=biws,r=%.*s", (int)r.len, r.val);
     if (final_bare != NULL)
-        auth = str_printf("%s,%.*s,%s", s->first_bare, (int)len, msg, final_bare);
+        auth = util_printf("%s,%.*s,%s", s->first_bare, (int)len, msg, final_bare);
     if (auth == NULL) {
         util_err_set(err, "SCRAM: out of memory");
         goto out;
@@ -289,7 +266,7 @@ int kafka_scram_server_first(kafka_scram *s, const void *msgv, size_t len, util_
         proof[i] = client_key[i] ^ client_sig[i];
     proof64 = util_base64_encode(proof, s->dlen);
     if (proof64 != NULL)
-        s->client_final = str_printf("%s,p=%s", final_bare, proof64);
+        s->client_final = util_printf("%s,p=%s", final_bare, proof64);
     if (s->client_final == NULL) {
         util_err_set(err, "SCRAM: out of memory");
         goto out;

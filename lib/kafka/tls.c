@@ -32,6 +32,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "util/ossl.h"
+
 /* The files a kafka_tls may be loaded from, as indexes of its arrays. */
 enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_NFILES };
 
@@ -117,34 +119,6 @@ static int bio_create(BIO *b)
 
 /* ---- errors ---- */
 
-/* Empties OpenSSL's error queue into err as "what: reason" (the first
- * queued error is the cause; later ones are context). */
-static int ssl_fail(util_err *err, const char *what)
-{
-    unsigned long e = ERR_get_error();
-    const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-    char buf[256];
-
-    if (e != 0 && reason == NULL) {
-        ERR_error_string_n(e, buf, sizeof buf);
-        reason = buf;
-    }
-    ERR_clear_error();
-    if (reason == NULL)
-        return util_err_set(err, "%s", what);
-    return util_err_set(err, "%s: %s", what, reason);
-}
-
-/* ssl_fail for a file setting: "TLS: ca_file '/x': no certificate or crl
- * found". */
-static int ssl_fail_file(util_err *err, const char *setting, const char *path)
-{
-    char what[320];
-
-    snprintf(what, sizeof what, "TLS: %s '%s'", setting, path);
-    return ssl_fail(err, what);
-}
-
 /* Readable files give clearer messages than OpenSSL's "system library". */
 static int check_file(const char *what, const char *path, util_err *err)
 {
@@ -156,17 +130,6 @@ static int check_file(const char *what, const char *path, util_err *err)
     return 0;
 }
 
-/* Never asks for a password: an encrypted key is an error, not a prompt on
- * a terminal that a sidecar does not have. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 /* ---- loading settings into an SSL_CTX ---- */
 
 /* Adds every certificate and CRL of the PEM text to ctx's trust store, as
@@ -176,17 +139,17 @@ static int load_ca_pem(SSL_CTX *ctx, const char *pem, util_err *err)
     X509_STORE *store = SSL_CTX_get_cert_store(ctx);
     BIO *b = BIO_new_mem_buf(pem, -1);
     STACK_OF(X509_INFO) *infos =
-        b != NULL ? PEM_X509_INFO_read_bio(b, NULL, no_password, NULL) : NULL;
+        b != NULL ? PEM_X509_INFO_read_bio(b, NULL, util_ossl_no_password, NULL) : NULL;
     int found = 0, rc = 0;
 
     if (infos == NULL)
-        rc = ssl_fail(err, "TLS: ca_pem");
+        rc = util_ossl_fail(err, "TLS: ca_pem");
     for (int i = 0; rc == 0 && i < sk_X509_INFO_num(infos); i++) {
         const X509_INFO *xi = sk_X509_INFO_value(infos, i);
 
         if ((xi->x509 != NULL && X509_STORE_add_cert(store, xi->x509) != 1) ||
             (xi->crl != NULL && X509_STORE_add_crl(store, xi->crl) != 1))
-            rc = ssl_fail(err, "TLS: ca_pem");
+            rc = util_ossl_fail(err, "TLS: ca_pem");
         found += (xi->x509 != NULL) + (xi->crl != NULL);
     }
     if (rc == 0 && found == 0)
@@ -202,18 +165,19 @@ static int load_ca_pem(SSL_CTX *ctx, const char *pem, util_err *err)
  * hence the sentence before them. */
 static int use_key(SSL_CTX *ctx, BIO *b, const char *what, util_err *err)
 {
-    EVP_PKEY *key = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, no_password, NULL) : NULL;
+    EVP_PKEY *key =
+        b != NULL ? PEM_read_bio_PrivateKey(b, NULL, util_ossl_no_password, NULL) : NULL;
     char why[400];
     int rc = 0;
 
     if (key == NULL) {
         snprintf(why, sizeof why, "%s: no unencrypted PEM private key", what);
-        return ssl_fail(err, why);
+        return util_ossl_fail(err, "%s", why);
     }
     /* A key that is not the certificate's fails here ("key values
      * mismatch"). */
     if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-        rc = ssl_fail(err, what);
+        rc = util_ossl_fail(err, "%s", what);
     EVP_PKEY_free(key);
     return rc;
 }
@@ -224,19 +188,19 @@ static int use_key(SSL_CTX *ctx, BIO *b, const char *what, util_err *err)
 static int load_identity_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, util_err *err)
 {
     BIO *b = BIO_new_mem_buf(cert_pem, -1);
-    X509 *x = b != NULL ? PEM_read_bio_X509_AUX(b, NULL, no_password, NULL) : NULL;
+    X509 *x = b != NULL ? PEM_read_bio_X509_AUX(b, NULL, util_ossl_no_password, NULL) : NULL;
     X509 *ca;
     unsigned long e;
     int rc = -1;
 
     if (x == NULL || SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_clear_chain_certs(ctx) != 1) {
-        ssl_fail(err, "TLS: cert_pem");
+        util_ossl_fail(err, "TLS: cert_pem");
         goto out;
     }
-    while ((ca = PEM_read_bio_X509(b, NULL, no_password, NULL)) != NULL) {
+    while ((ca = PEM_read_bio_X509(b, NULL, util_ossl_no_password, NULL)) != NULL) {
         if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
             X509_free(ca);
-            ssl_fail(err, "TLS: cert_pem: chain");
+            util_ossl_fail(err, "TLS: cert_pem: chain");
             goto out;
         }
     }
@@ -244,7 +208,7 @@ static int load_identity_pem(SSL_CTX *ctx, const char *cert_pem, const char *key
      * line"; any other error is a broken certificate in it. */
     e = ERR_peek_last_error();
     if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-        ssl_fail(err, "TLS: cert_pem: chain");
+        util_ossl_fail(err, "TLS: cert_pem: chain");
         goto out;
     }
     ERR_clear_error();
@@ -264,13 +228,13 @@ static int load_trust(SSL_CTX *ctx, const kafka_tls_opts *o, util_err *err)
         return load_ca_pem(ctx, o->ca_pem, err);
     if (o->ca_file == NULL) {
         if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-            return ssl_fail(err, "TLS: loading the default CA paths");
+            return util_ossl_fail(err, "TLS: loading the default CA paths");
         return 0;
     }
     if (check_file("TLS: ca_file", o->ca_file, err) < 0)
         return -1;
     if (SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1)
-        return ssl_fail_file(err, "ca_file", o->ca_file);
+        return util_ossl_fail(err, "TLS: ca_file '%s'", o->ca_file);
     return 0;
 }
 
@@ -289,7 +253,7 @@ static int load_identity(SSL_CTX *ctx, const kafka_tls_opts *o, util_err *err)
         check_file("TLS: key_file", o->key_file, err) < 0)
         return -1;
     if (SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1)
-        return ssl_fail_file(err, "cert_file", o->cert_file);
+        return util_ossl_fail(err, "TLS: cert_file '%s'", o->cert_file);
     snprintf(what, sizeof what, "TLS: key_file '%s'", o->key_file);
     b = BIO_new_file(o->key_file, "r");
     rc = use_key(ctx, b, what, err);
@@ -306,14 +270,14 @@ static SSL_CTX *ctx_build(const kafka_tls_opts *o, util_err *err)
     ERR_clear_error();
     ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {
-        ssl_fail(err, "TLS: setting up");
+        util_ossl_fail(err, "TLS: setting up");
         return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     /* conn.c resumes a write with the rest of its buffer, maybe moved. */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_default_passwd_cb(ctx, no_password);
+    SSL_CTX_set_default_passwd_cb(ctx, util_ossl_no_password);
     if (load_trust(ctx, o, err) < 0 || load_identity(ctx, o, err) < 0) {
         SSL_CTX_free(ctx);
         return NULL;
@@ -444,7 +408,7 @@ int kafka_tls_new(const kafka_tls_opts *opts, kafka_tls **out, util_err *err)
     ERR_clear_error();
     t->bio = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "berth socket");
     if (t->bio == NULL || dup_setting(&t->server_name, opts->server_name) < 0) {
-        ssl_fail(err, "TLS: setting up");
+        util_ossl_fail(err, "TLS: setting up");
         goto fail;
     }
     BIO_meth_set_write(t->bio, bio_write);
@@ -534,7 +498,7 @@ static int tls_open(void *config, int fd, const char *host, void **state, util_e
     pthread_mutex_unlock(&t->lock);
     bio = s->ssl != NULL ? BIO_new(t->bio) : NULL;
     if (s->name == NULL || bio == NULL) {
-        ssl_fail(err, "setting up the session");
+        util_ossl_fail(err, "setting up the session");
         tls_close(s);
         return -1;
     }
@@ -545,7 +509,7 @@ static int tls_open(void *config, int fd, const char *host, void **state, util_e
      * SNI) or an IP address, which certificates carry in their own field. */
     if (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), name) != 1
               : (SSL_set_tlsext_host_name(s->ssl, name) != 1 || SSL_set1_host(s->ssl, name) != 1)) {
-        ssl_fail(err, "server name");
+        util_ossl_fail(err, "server name");
         util_err_prefix(err, "'%s'", name);
         tls_close(s);
         return -1;
@@ -583,7 +547,7 @@ static kafka_io tls_result(tls_state *s, int rc, const char *what, util_err *err
         ERR_clear_error();
         return KAFKA_IO_CLOSED;
     }
-    ssl_fail(err, what);
+    util_ossl_fail(err, "%s", what);
     return KAFKA_IO_ERROR;
 }
 

@@ -15,7 +15,6 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/ossl.h"
+
 #define SECS_PER_DAY 86400LL
 /* The validity a certificate can state: 0001-01-01T00:00:00Z to
  * 9999-12-31T23:59:59Z (GeneralizedTime has four year digits). */
@@ -38,42 +39,7 @@
 /* What a certificate is for; the self-signed test peer is both. */
 enum { ROLE_CA = 1, ROLE_LEAF = 2 };
 
-/* ---- errors and PEM ---- */
-
-/* Sets err to the formatted context and OpenSSL's first queued reason
- * ("CA key: not an unencrypted PEM private key: no start line"), and empties the queue
- * so the next call starts clean. Returns -1. */
-static int ossl_fail(util_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int ossl_fail(util_err *err, const char *fmt, ...)
-{
-    unsigned long e = ERR_get_error();
-    const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-    char what[UTIL_ERR_MAX], code[64];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (e != 0 && reason == NULL) {
-        ERR_error_string_n(e, code, sizeof code);
-        reason = code;
-    }
-    ERR_clear_error();
-    if (reason == NULL)
-        return util_err_set(err, "%s", what);
-    return util_err_set(err, "%s: %s", what, reason);
-}
-
-/* PEM password callback: encrypted input is refused, not prompted for. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
+/* ---- PEM ---- */
 
 /* A memory BIO over pem[0..len), or NULL with err set. */
 static BIO *pem_bio(const char *pem, size_t len, util_err *err)
@@ -90,7 +56,7 @@ static BIO *pem_bio(const char *pem, size_t len, util_err *err)
     }
     b = BIO_new_mem_buf(pem, (int)len);
     if (b == NULL)
-        ossl_fail(err, "reading PEM");
+        util_ossl_fail(err, "reading PEM");
     return b;
 }
 
@@ -103,10 +69,10 @@ static X509 *read_cert(const char *pem, size_t len, util_err *err)
 
     if (b == NULL)
         return NULL;
-    x = PEM_read_bio_X509(b, NULL, no_password, NULL);
+    x = PEM_read_bio_X509(b, NULL, util_ossl_no_password, NULL);
     BIO_free(b);
     if (x == NULL)
-        ossl_fail(err, "not a PEM certificate");
+        util_ossl_fail(err, "not a PEM certificate");
     return x;
 }
 
@@ -139,10 +105,10 @@ static int read_pair(const char *cert_pem, const char *key_pem, const char *who,
         return -1;
     b = pem_bio(key_pem, key_pem != NULL ? strlen(key_pem) : 0, err);
     if (b != NULL) {
-        *key = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
+        *key = PEM_read_bio_PrivateKey(b, NULL, util_ossl_no_password, NULL);
         BIO_free(b);
         if (*key == NULL)
-            ossl_fail(err, "not an unencrypted PEM private key");
+            util_ossl_fail(err, "not an unencrypted PEM private key");
     }
     if (*key == NULL) {
         util_err_prefix(err, "%skey", who);
@@ -297,7 +263,7 @@ static int add_ext(X509V3_CTX *ctx, X509 *x, int nid, const char *value, util_er
     int ok = ext != NULL && X509_add_ext(x, ext, -1);
 
     X509_EXTENSION_free(ext);
-    return ok ? 0 : ossl_fail(err, "%s '%s'", OBJ_nid2ln(nid), value);
+    return ok ? 0 : util_ossl_fail(err, "%s '%s'", OBJ_nid2ln(nid), value);
 }
 
 /* Appends to names a GENERAL_NAME of type GEN_DNS or GEN_IPADD holding
@@ -339,7 +305,7 @@ static int add_san(X509 *x, const pki_request *req, util_err *err)
         ok = parse_ip(req->ip_addrs[i], ip, &n) && push_name(names, GEN_IPADD, ip, n);
     ok = ok && X509_add1_ext_i2d(x, NID_subject_alt_name, names, 0, X509V3_ADD_APPEND) == 1;
     GENERAL_NAMES_free(names);
-    return ok ? 0 : ossl_fail(err, "subjectAltName");
+    return ok ? 0 : util_ossl_fail(err, "subjectAltName");
 }
 
 /* The extensions of role: basicConstraints, keyUsage, extendedKeyUsage and
@@ -376,7 +342,7 @@ static int write_pem(X509 *x, EVP_PKEY *key, char **cert_pem, char **key_pem, ut
 
     if (cb == NULL || kb == NULL || !PEM_write_bio_X509(cb, x) ||
         !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL)) {
-        ossl_fail(err, "writing PEM");
+        util_ossl_fail(err, "writing PEM");
     } else {
         *cert_pem = bio_string(cb, 0);
         *key_pem = bio_string(kb, 1);
@@ -401,10 +367,10 @@ static int fill_cert(X509 *x, EVP_PKEY *key, X509 *issuer, const pki_request *re
 {
     if (!X509_set_version(x, X509_VERSION_3) || !set_serial(x) || !X509_set_pubkey(x, key) ||
         !set_names(x, issuer, req))
-        return ossl_fail(err, "certificate '%s'", req->common_name);
+        return util_ossl_fail(err, "certificate '%s'", req->common_name);
     if (!set_time(X509_getm_notBefore(x), req->not_before) ||
         !set_time(X509_getm_notAfter(x), req->not_after))
-        return ossl_fail(err, "validity %lld to %lld", req->not_before, req->not_after);
+        return util_ossl_fail(err, "validity %lld to %lld", req->not_before, req->not_after);
     return add_extensions(x, issuer, req, role, err);
 }
 
@@ -423,11 +389,11 @@ static int make_cert(X509 *issuer, EVP_PKEY *issuer_key, const pki_request *req,
     key = EVP_EC_gen("P-256");
     x = X509_new();
     if (key == NULL || x == NULL)
-        rc = ossl_fail(err, "making a P-256 key");
+        rc = util_ossl_fail(err, "making a P-256 key");
     else
         rc = fill_cert(x, key, issuer, req, role, err);
     if (rc == 0 && X509_sign(x, issuer_key != NULL ? issuer_key : key, EVP_sha256()) == 0)
-        rc = ossl_fail(err, "signing '%s'", req->common_name);
+        rc = util_ossl_fail(err, "signing '%s'", req->common_name);
     if (rc == 0)
         rc = write_pem(x, key, cert_pem, key_pem, err);
     X509_free(x);
@@ -505,7 +471,7 @@ static int get_common_name(X509 *x, char out[PKI_CN_MAX + 1], util_err *err)
         return 0;
     n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
     if (n < 0)
-        return ossl_fail(err, "subject common name");
+        return util_ossl_fail(err, "subject common name");
     if (n > PKI_CN_MAX || memchr(utf8, '\0', (size_t)n) != NULL) {
         OPENSSL_free(utf8);
         return util_err_set(err, "subject common name: over %d bytes or holding a NUL", PKI_CN_MAX);
@@ -573,7 +539,8 @@ static int get_san(X509 *x, pki_cert_info *out, util_err *err)
     if (names == NULL) {
         if (crit == -1)
             return 0;
-        return ossl_fail(err, "subjectAltName: %s", crit == -2 ? "more than one" : "unreadable");
+        return util_ossl_fail(err, "subjectAltName: %s",
+                              crit == -2 ? "more than one" : "unreadable");
     }
     n = sk_GENERAL_NAME_num(names);
     out->dns = calloc((size_t)n + 1, sizeof *out->dns);
@@ -606,7 +573,7 @@ static int get_fingerprint(X509 *x, char out[65], util_err *err)
     unsigned int n, i;
 
     if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
-        return ossl_fail(err, "fingerprint");
+        return util_ossl_fail(err, "fingerprint");
     for (i = 0; i < n; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
@@ -630,11 +597,11 @@ int pki_inspect(const char *pem, size_t len, pki_cert_info *out, util_err *err)
      * which holds one twice; TLS would refuse it too. */
     flags = X509_get_extension_flags(x);
     if (flags & EXFLAG_INVALID)
-        ossl_fail(err, "certificate: invalid extensions");
+        util_ossl_fail(err, "certificate: invalid extensions");
     else if (!get_time(X509_get0_notBefore(x), &out->not_before))
-        ossl_fail(err, "certificate: notBefore");
+        util_ossl_fail(err, "certificate: notBefore");
     else if (!get_time(X509_get0_notAfter(x), &out->not_after))
-        ossl_fail(err, "certificate: notAfter");
+        util_ossl_fail(err, "certificate: notAfter");
     else if (get_common_name(x, out->common_name, err) == 0 && get_san(x, out, err) == 0 &&
              get_fingerprint(x, out->fingerprint, err) == 0)
         rc = 0;
@@ -677,7 +644,7 @@ static int issued_by(X509 *cert, X509 *ca, util_err *err)
                             subject);
     }
     if (ca_pub == NULL || X509_verify(cert, ca_pub) != 1)
-        return ossl_fail(err, "certificate: signature does not verify with the CA's key");
+        return util_ossl_fail(err, "certificate: signature does not verify with the CA's key");
     return 0;
 }
 

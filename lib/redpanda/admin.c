@@ -11,6 +11,9 @@
 #include <cjson/cJSON.h>
 
 #include "redpanda/admin.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/str.h"
 #include "util/version.h"
 
 #define RP_MAX_BODY (4u << 20)
@@ -46,52 +49,6 @@ static cJSON *parse(const char *body, size_t len, util_err *err)
     return root;
 }
 
-/* Reads member name of o as an integer in [min, max]. Absent: *out = dflt
- * when optional, else an error. path names o in messages. */
-static int get_int(const cJSON *o, const char *path, const char *name, bool optional, long long min,
-                   long long max, long long dflt, long long *out, util_err *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    double d;
-
-    if (v == NULL || cJSON_IsNull(v)) {
-        if (optional) {
-            *out = dflt;
-            return 0;
-        }
-        return util_err_set(err, "%s%s: missing", path, name);
-    }
-    if (!cJSON_IsNumber(v))
-        return util_err_set(err, "%s%s: not an integer", path, name);
-    d = v->valuedouble;
-    if (!isfinite(d))
-        return util_err_set(err, "%s%s: not an integer", path, name);
-    if (d < (double)min || d > (double)max)
-        return util_err_set(err, "%s%s: %.0f out of range [%lld, %lld]", path, name, d, min, max);
-    if (d != (double)(long long)d)
-        return util_err_set(err, "%s%s: not an integer", path, name);
-    *out = (long long)d;
-    return 0;
-}
-
-static int get_bool(const cJSON *o, const char *path, const char *name, bool optional, bool *out,
-                    util_err *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-    if (v == NULL || cJSON_IsNull(v)) {
-        if (optional) {
-            *out = false;
-            return 0;
-        }
-        return util_err_set(err, "%s%s: missing", path, name);
-    }
-    if (!cJSON_IsBool(v))
-        return util_err_set(err, "%s%s: not a boolean", path, name);
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
 #define COUNT_MAX (1LL << 40)
 
 static int maintenance_from(const cJSON *o, const char *path, rp_maintenance_status *out,
@@ -102,13 +59,14 @@ static int maintenance_from(const cJSON *o, const char *path, rp_maintenance_sta
     if (!cJSON_IsObject(o))
         return util_err_set(err, "%s: not an object", path[0] != '\0' ? path : "body");
     memset(&m, 0, sizeof m);
-    if (get_bool(o, path, "draining", false, &m.draining, err) != 0 ||
-        get_bool(o, path, "finished", true, &m.finished, err) != 0 ||
-        get_bool(o, path, "errors", true, &m.errors, err) != 0 ||
-        get_int(o, path, "partitions", true, 0, COUNT_MAX, -1, &m.partitions, err) != 0 ||
-        get_int(o, path, "eligible", true, 0, COUNT_MAX, -1, &m.eligible, err) != 0 ||
-        get_int(o, path, "transferring", true, 0, COUNT_MAX, -1, &m.transferring, err) != 0 ||
-        get_int(o, path, "failed", true, 0, COUNT_MAX, -1, &m.failed, err) != 0)
+    m.partitions = m.eligible = m.transferring = m.failed = -1; /* not reported */
+    if (util_json_bool(o, path, "draining", false, &m.draining, err) < 0 ||
+        util_json_bool(o, path, "finished", true, &m.finished, err) < 0 ||
+        util_json_bool(o, path, "errors", true, &m.errors, err) < 0 ||
+        util_json_int(o, path, "partitions", true, 0, COUNT_MAX, &m.partitions, err) < 0 ||
+        util_json_int(o, path, "eligible", true, 0, COUNT_MAX, &m.eligible, err) < 0 ||
+        util_json_int(o, path, "transferring", true, 0, COUNT_MAX, &m.transferring, err) < 0 ||
+        util_json_int(o, path, "failed", true, 0, COUNT_MAX, &m.failed, err) < 0)
         return -1;
     *out = m;
     return 0;
@@ -119,29 +77,29 @@ static int broker_from(const cJSON *o, const char *path, rp_broker *out, util_er
     rp_broker b;
     long long id;
     const cJSON *v;
+    const char *ms;
     char sub[96];
+    int rc;
 
     if (!cJSON_IsObject(o))
         return util_err_set(err, "%s: not an object", path[0] != '\0' ? path : "body");
     memset(&b, 0, sizeof b);
-    if (get_int(o, path, "node_id", false, 0, 2147483647LL, 0, &id, err) != 0 ||
-        get_bool(o, path, "is_alive", true, &b.is_alive, err) != 0)
+    if (util_json_int(o, path, "node_id", false, 0, 2147483647LL, &id, err) < 0 ||
+        util_json_bool(o, path, "is_alive", true, &b.is_alive, err) < 0)
         return -1;
     b.node_id = (int)id;
-    v = cJSON_GetObjectItemCaseSensitive(o, "membership_status");
-    if (v != NULL && !cJSON_IsNull(v)) {
-        if (!cJSON_IsString(v))
-            return util_err_set(err, "%smembership_status: not a string", path);
-        if (strlen(v->valuestring) >= sizeof b.membership_status)
+    if ((rc = util_json_str(o, path, "membership_status", true, &ms, err)) < 0)
+        return -1;
+    if (rc == 0) {
+        if (strlen(ms) >= sizeof b.membership_status)
             return util_err_set(err, "%smembership_status: longer than %zu bytes", path,
                                 sizeof b.membership_status - 1);
-        snprintf(b.membership_status, sizeof b.membership_status, "%s", v->valuestring);
+        snprintf(b.membership_status, sizeof b.membership_status, "%s", ms);
     }
-    v = cJSON_GetObjectItemCaseSensitive(o, "maintenance_status");
-    if (v != NULL && !cJSON_IsNull(v)) {
+    if ((rc = util_json_obj(o, path, "maintenance_status", true, &v, err)) < 0)
+        return -1;
+    if (rc == 0) {
         snprintf(sub, sizeof sub, "%smaintenance_status.", path);
-        if (!cJSON_IsObject(v))
-            return util_err_set(err, "%smaintenance_status: not an object", path);
         if (maintenance_from(v, sub, &b.maintenance, err) != 0)
             return -1;
         b.has_maintenance = true;
@@ -220,17 +178,15 @@ int rp_decode_brokers(const char *body, size_t len, rp_broker_list *out, util_er
  * empty). */
 static int node_ids(const cJSON *o, const char *name, int **out, size_t *n, util_err *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name), *it;
+    const cJSON *v = NULL, *it;
     int *ids;
     size_t i = 0;
-    int count;
+    int count, rc;
 
     *out = NULL;
     *n = 0;
-    if (v == NULL || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsArray(v))
-        return util_err_set(err, "%s: not an array", name);
+    if ((rc = util_json_arr(o, "", name, true, &v, err)) != 0)
+        return rc < 0 ? -1 : 0; /* absent is empty */
     count = cJSON_GetArraySize(v);
     if (count > RP_MAX_BROKERS)
         return util_err_set(err, "%s: %d ids, more than %d", name, count, RP_MAX_BROKERS);
@@ -261,20 +217,21 @@ static int node_ids(const cJSON *o, const char *name, int **out, size_t *n, util
 static int partition_list(const cJSON *o, const char *name, const char *count_name, size_t *count,
                           char *first, size_t first_size, util_err *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name), *it;
+    const cJSON *v = NULL, *it;
     size_t i = 0;
-    long long c;
+    long long c = 0;
+    int rc;
 
     *count = 0;
     first[0] = '\0';
-    if (v == NULL || cJSON_IsNull(v)) {
-        if (get_int(o, "", count_name, true, 0, COUNT_MAX, 0, &c, err) != 0)
+    if ((rc = util_json_arr(o, "", name, true, &v, err)) < 0)
+        return -1;
+    if (rc == 1) {
+        if (util_json_int(o, "", count_name, true, 0, COUNT_MAX, &c, err) < 0)
             return -1;
         *count = (size_t)c;
         return 0;
     }
-    if (!cJSON_IsArray(v))
-        return util_err_set(err, "%s: not an array", name);
     cJSON_ArrayForEach(it, v)
     {
         if (!cJSON_IsString(it))
@@ -300,8 +257,9 @@ int rp_decode_health(const char *body, size_t len, rp_health *out, util_err *err
         cJSON_Delete(root);
         return util_err_set(err, "body: not an object");
     }
-    if (get_bool(root, "", "is_healthy", false, &h.is_healthy, err) != 0 ||
-        get_int(root, "", "controller_id", true, -1, 2147483647LL, -1, &ctl, err) != 0 ||
+    ctl = -1; /* none */
+    if (util_json_bool(root, "", "is_healthy", false, &h.is_healthy, err) < 0 ||
+        util_json_int(root, "", "controller_id", true, -1, 2147483647LL, &ctl, err) < 0 ||
         node_ids(root, "all_nodes", &h.all_nodes, &h.n_all_nodes, err) != 0 ||
         node_ids(root, "nodes_down", &h.nodes_down, &h.n_nodes_down, err) != 0 ||
         partition_list(root, "leaderless_partitions", "leaderless_count", &h.leaderless,
@@ -385,11 +343,6 @@ void rp_health_describe(const rp_health *h, char *buf, size_t size)
 
 /* ---- HTTP ---- */
 
-static char *dup_or_null(const char *s)
-{
-    return s != NULL ? strdup(s) : NULL;
-}
-
 int rp_admin_new(const rp_admin_config *cfg, rp_admin **out, util_err *err)
 {
     static const rp_admin_config defaults = {0};
@@ -408,9 +361,9 @@ int rp_admin_new(const rp_admin_config *cfg, rp_admin **out, util_err *err)
     if (a == NULL)
         return util_err_set(err, "out of memory");
     a->base = strdup(url);
-    a->ca_file = dup_or_null(cfg->ca_file);
-    a->username = dup_or_null(cfg->username);
-    a->password = dup_or_null(cfg->password);
+    a->ca_file = util_strdup(cfg->ca_file);
+    a->username = util_strdup(cfg->username);
+    a->password = util_strdup(cfg->password);
     a->connect_timeout_ms =
         cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : RP_ADMIN_CONNECT_TIMEOUT_MS;
     a->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : RP_ADMIN_TIMEOUT_MS;
@@ -453,37 +406,19 @@ const char *rp_admin_url(const rp_admin *a)
     return a->base;
 }
 
-typedef struct sink {
-    char *buf;
-    size_t len;
-    bool overflow;
-} sink;
-
+/* An answer's body, bounded by RP_MAX_BODY. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
-    sink *s = user;
     size_t n = size * nmemb;
-    char *nb;
 
-    if (s->len + n > RP_MAX_BODY) {
-        s->overflow = true;
-        return 0;
-    }
-    nb = realloc(s->buf, s->len + n + 1);
-    if (nb == NULL)
-        return 0;
-    s->buf = nb;
-    memcpy(s->buf + s->len, data, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-    return n;
+    return util_buf_add(user, data, n) == 0 ? n : 0;
 }
 
 /* What an error answer says: Redpanda's {"message": "...", "code": N}, or
  * the start of the body with control bytes made visible. */
-static void error_text(const sink *s, char *out, size_t size)
+static void error_text(const util_buf *s, char *out, size_t size)
 {
-    cJSON *root = s->len > 0 ? cJSON_ParseWithLength(s->buf, s->len) : NULL;
+    cJSON *root = s->len > 0 ? cJSON_ParseWithLength(s->data, s->len) : NULL;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
     size_t j = 0;
 
@@ -495,7 +430,7 @@ static void error_text(const sink *s, char *out, size_t size)
     }
     cJSON_Delete(root);
     for (size_t i = 0; i < s->len && i < 160 && j + 1 < size; i++) {
-        unsigned char c = (unsigned char)s->buf[i];
+        unsigned char c = (unsigned char)s->data[i];
 
         out[j++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
     }
@@ -510,7 +445,7 @@ static int request(rp_admin *a, const char *method, const char *path, char **bod
 {
     char url[1024], errbuf[CURL_ERROR_SIZE], what[1200];
     struct curl_slist *headers = NULL;
-    sink s = {NULL, 0, false};
+    util_buf s = UTIL_BUF_INIT(RP_MAX_BODY);
     CURLcode rc = CURLE_OK;
     long status = 0;
     CURL *h = a->h;
@@ -566,7 +501,7 @@ static int request(rp_admin *a, const char *method, const char *path, char **bod
     rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
         ret = rc == CURLE_COULDNT_CONNECT ? RP_ERR_UNREACHABLE : RP_ERR;
-        if (s.overflow)
+        if (s.fail == UTIL_BUF_TOO_BIG)
             util_err_set(err, "%s: answer larger than %u bytes", what, RP_MAX_BODY);
         else
             util_err_set(err, "%s: %s", what, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
@@ -583,13 +518,13 @@ static int request(rp_admin *a, const char *method, const char *path, char **bod
         util_err_set(err, "%s: HTTP %ld%s%s", what, status, text[0] != '\0' ? ": " : "", text);
         goto out;
     }
-    *body = s.buf;
+    *body = s.data; /* NULL when empty */
     *len = s.len;
-    s.buf = NULL;
+    s.data = NULL;
 out:
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
-    free(s.buf);
+    util_buf_reset(&s);
     return ret;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+
 #define MAX_LABELS 16
 
 typedef struct series {
@@ -29,52 +31,18 @@ struct util_metrics {
     size_t n, cap;
 };
 
-/* A growing string; on allocation failure it sets oom and stops growing. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap != 0 ? b->cap : 256;
-        char *np;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
 /* Label values escape \, " and newline; help text escapes \ and newline. */
-static void sb_escaped(sbuf *b, const char *s, int quotes)
+static void add_escaped(util_buf *b, const char *s, int quotes)
 {
     for (; *s != '\0'; s++) {
         if (*s == '\\')
-            sb_puts(b, "\\\\");
+            util_buf_adds(b, "\\\\");
         else if (*s == '\n')
-            sb_puts(b, "\\n");
+            util_buf_adds(b, "\\n");
         else if (*s == '"' && quotes)
-            sb_puts(b, "\\\"");
+            util_buf_adds(b, "\\\"");
         else
-            sb_putn(b, s, 1);
+            util_buf_add(b, s, 1);
     }
 }
 
@@ -100,7 +68,7 @@ static int valid_name(const char *s, int colon)
 static int labels_key(const char *const *labels, char **out, util_err *err)
 {
     size_t idx[MAX_LABELS], n = 0, i, j;
-    sbuf b = {0};
+    util_buf b = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
 
     *out = NULL;
     while (labels != NULL && labels[2 * n] != NULL) {
@@ -123,22 +91,17 @@ static int labels_key(const char *const *labels, char **out, util_err *err)
     for (i = 1; i < n; i++)
         if (strcmp(labels[2 * idx[i - 1]], labels[2 * idx[i]]) == 0)
             return util_err_set(err, "label '%s' given twice", labels[2 * idx[i]]);
-    sb_puts(&b, "");
     for (i = 0; i < n; i++) {
-        sb_puts(&b, i == 0 ? "{" : ",");
-        sb_puts(&b, labels[2 * idx[i]]);
-        sb_puts(&b, "=\"");
-        sb_escaped(&b, labels[2 * idx[i] + 1], 1);
-        sb_puts(&b, "\"");
+        util_buf_adds(&b, i == 0 ? "{" : ",");
+        util_buf_adds(&b, labels[2 * idx[i]]);
+        util_buf_adds(&b, "=\"");
+        add_escaped(&b, labels[2 * idx[i] + 1], 1);
+        util_buf_adds(&b, "\"");
     }
     if (n > 0)
-        sb_puts(&b, "}");
-    if (b.oom) {
-        free(b.p);
-        return util_err_set(err, "out of memory");
-    }
-    *out = b.p;
-    return 0;
+        util_buf_adds(&b, "}");
+    *out = util_buf_take(&b);
+    return *out == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
 int util_metrics_new(util_metrics **out, util_err *err)
@@ -326,38 +289,37 @@ static void format_value(char *buf, size_t cap, double v)
 
 int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err)
 {
-    sbuf b = {0};
+    util_buf b = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
     char num[64];
     size_t i, j;
 
     *out = NULL;
     *len = 0;
-    sb_puts(&b, "");
     pthread_mutex_lock(&m->mu);
     for (i = 0; i < m->n; i++) {
         const metric *mt = &m->metrics[i];
-        sb_puts(&b, "# HELP ");
-        sb_puts(&b, mt->name);
-        sb_puts(&b, " ");
-        sb_escaped(&b, mt->help, 0);
-        sb_puts(&b, "\n# TYPE ");
-        sb_puts(&b, mt->name);
-        sb_puts(&b, mt->type == UTIL_METRIC_COUNTER ? " counter\n" : " gauge\n");
+        util_buf_adds(&b, "# HELP ");
+        util_buf_adds(&b, mt->name);
+        util_buf_adds(&b, " ");
+        add_escaped(&b, mt->help, 0);
+        util_buf_adds(&b, "\n# TYPE ");
+        util_buf_adds(&b, mt->name);
+        util_buf_adds(&b, mt->type == UTIL_METRIC_COUNTER ? " counter\n" : " gauge\n");
         for (j = 0; j < mt->n; j++) {
             format_value(num, sizeof num, mt->series[j].value);
-            sb_puts(&b, mt->name);
-            sb_puts(&b, mt->series[j].key);
-            sb_puts(&b, " ");
-            sb_puts(&b, num);
-            sb_puts(&b, "\n");
+            util_buf_adds(&b, mt->name);
+            util_buf_adds(&b, mt->series[j].key);
+            util_buf_adds(&b, " ");
+            util_buf_adds(&b, num);
+            util_buf_adds(&b, "\n");
         }
     }
     pthread_mutex_unlock(&m->mu);
-    if (b.oom) {
-        free(b.p);
+    *len = b.len;
+    *out = util_buf_take(&b);
+    if (*out == NULL) {
+        *len = 0;
         return util_err_set(err, "metrics: render: out of memory");
     }
-    *out = b.p;
-    *len = b.len;
     return 0;
 }
