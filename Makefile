@@ -46,6 +46,9 @@ INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/integration/%)
 # Shell tests hold no C of ours: they run once, in the plain pass.
 INTEG_SH := $(sort $(wildcard tests/integration/test_*.sh))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
+# A test links every support file: it is rebuilt when any of their headers
+# changes (its own .d names only the last source compiled).
+TEST_SUPPORT_H := $(wildcard tests/support/*.h)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
@@ -112,11 +115,11 @@ $(BUILD)/berth-operator: $(BUILD)/obj/operator/main.o $(if $(OPERATOR_SRC),$(OPE
 $(BUILD)/berth-drain: $(wildcard sidecar/drainclient/*.[ch])
 	bash sidecar/drainclient/build.sh $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. -Isidecar $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(APP_A) $(LIB_A)
+$(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(APP_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. -Isidecar $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 

@@ -7,6 +7,7 @@
 #define BERTH_TESTS_HTTP_SCRIPT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "kube/client.h"
 
@@ -17,7 +18,9 @@ typedef struct http_script {
     int steps;                            /* how many answers */
     int fd, port;
     char requests[HTTP_SCRIPT_MAX][1024]; /* each request line as received */
-    int served;
+    /* Answers given; a test may read it (and the requests it counts) while
+     * the server thread still runs. */
+    atomic_int served;
     pthread_t thread;
 } http_script;
 

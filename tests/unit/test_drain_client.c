@@ -278,11 +278,16 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static void start(void)
+/* Serves drains on a new socket in a new directory, answering as m says.
+ * mode is set before the server thread starts, an order ThreadSanitizer
+ * sees; setting it later is ordered only through the client, another
+ * process. */
+static void start(enum mode m)
 {
     http_listener *l;
     util_err err;
 
+    mode = m;
     atomic_store(&seen_timeout_ms, 0);
     atomic_store(&drains, 0);
     atomic_store(&saw_cancel, 0);
@@ -370,8 +375,7 @@ START_TEST(success_prints_progress_and_exits_0)
     char *argv[] = {"berth-drain", "--socket", sock, "--timeout", "7", NULL};
     run r;
 
-    start();
-    mode = SUCCEED;
+    start(SUCCEED);
     run_client(argv, &r);
     stop();
     ck_assert_msg(r.status == 0, "exit %d; stderr: %s", r.status, r.err);
@@ -389,10 +393,9 @@ START_TEST(reported_failure_exits_1)
     char arg[200];
     run r;
 
-    start();
+    start(FAIL);
     snprintf(arg, sizeof arg, "--socket=%s", sock);
     argv[1] = arg;
-    mode = FAIL;
     run_client(argv, &r);
     stop();
     ck_assert_int_eq(r.status, 1);
@@ -407,8 +410,7 @@ START_TEST(deadline_exits_1_on_time_and_the_server_sees_the_client_leave)
     run r;
     int i;
 
-    start();
-    mode = HANG;
+    start(HANG);
     run_client(argv, &r);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(r.seconds >= 0.9 && r.seconds < 2.0, "took %.2fs", r.seconds);
@@ -427,8 +429,7 @@ START_TEST(closed_socket_returns_at_once)
     run r;
 
     /* The answer ends without a result line. */
-    start();
-    mode = VANISH;
+    start(VANISH);
     run_client(argv, &r);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(r.seconds < 5, "took %.2fs", r.seconds);
@@ -457,8 +458,7 @@ START_TEST(server_stopping_mid_drain_returns_at_once)
     pthread_t stopper;
     run r;
 
-    start();
-    mode = HANG;
+    start(HANG);
     /* The sidecar goes away mid-drain: the client must not wait out its
      * 30 s. */
     ck_assert_int_eq(pthread_create(&stopper, NULL, stop_soon, NULL), 0);
