@@ -83,7 +83,7 @@ typedef struct op_cluster {
     int internal;        /* index of the internal listener */
     int controller_port; /* kafka: the KRaft controller listener's port */
     /* The REPLICATION listener of the cluster's mutual TLS (Kafka's
-     * inter-broker one; sidecar/render_kafka.c), free of every other port. */
+     * inter-broker one; sidecar/init/render_kafka.c), free of every other port. */
     int replication_port;
     const char *storage_size;
     const char *storage_class; /* NULL: unset (the default class); "" means none */

@@ -13,7 +13,7 @@
  *   broker advertises on a listener served with it (tls without
  *   secretName), as berth computes them from where the pod runs; and
  *   "sidecar.crt"/"sidecar.key", the sidecar's client identity. The broker
- *   pods' init step takes its pair through the API (sidecar/cluster_tls.h);
+ *   pods' init step takes its pair through the API (sidecar/init/cluster_tls.h);
  *   the sidecar container mounts only its own pair and ca.crt.
  *
  * A certificate is kept as long as it is signed by the CA, its key is its
@@ -46,7 +46,7 @@
 #define OP_CERTS_SIDECAR_CRT "sidecar.crt"
 #define OP_CERTS_SIDECAR_KEY "sidecar.key"
 /* How long after its issue a certificate is taken by a broker's init step
- * (sidecar/cluster_tls.h: SC_CLUSTER_TLS_SETTLE_S, the same figure). */
+ * (sidecar/init/cluster_tls.h: SC_CLUSTER_TLS_SETTLE_S, the same figure). */
 #define OP_CERT_SETTLE_S 2
 
 /* How long what the operator issues lives. */

@@ -45,7 +45,7 @@
 #define OP_POD_KAFKA_HOME      "/opt/kafka"
 /* Redpanda's admin API as the sidecar reaches it: on the pod's loopback,
  * at the one admin listener init renders into redpanda.yaml (0.0.0.0:9644,
- * plain HTTP without authentication: sidecar/render_redpanda.c, and the
+ * plain HTTP without authentication: sidecar/init/render_redpanda.c, and the
  * KafkaCluster has no field for admin TLS or credentials). 127.0.0.1, not
  * localhost: that listener is IPv4 only. */
 #define OP_POD_REDPANDA_ADMIN_URL "http://127.0.0.1:9644"

@@ -295,7 +295,7 @@ static cJSON *broker_container(const op_cluster *c)
     }
     /* The security properties init renders on top of the JVM's own: its
      * DNS cache no longer than cluster DNS's TTL, so a peer back on a new
-     * pod IP is dialled there (sidecar/render_kafka.c). */
+     * pod IP is dialled there (sidecar/init/render_kafka.c). */
     if (c->flavor == OP_FLAVOR_KAFKA)
         cJSON_AddItemToArray(
             env, env_value("KAFKA_OPTS", "-Djava.security.properties=" OP_POD_KAFKA_JAVA_SEC));
@@ -389,9 +389,9 @@ static cJSON *init_container(const op_cluster *c, const op_options *o)
  * gets the pod DNS name the other brokers dial ($(POD_NAME) is expanded by
  * the kubelet from the container's environment): after a restart it hands
  * leadership back only once that name has resolved to the pod's new IP
- * long enough for no peer to cache the old one (sidecar/peer_dns.h). A
+ * long enough for no peer to cache the old one (sidecar/engine/kafka/peer_dns.h). A
  * Redpanda sidecar drains through maintenance mode on the admin API
- * instead (sidecar/drain_redpanda.h). Both get the drain's two budgets
+ * instead (sidecar/engine/redpanda/engine.h). Both get the drain's two budgets
  * apart, so the Lease (or maintenance slot) wait cannot eat into the drain
  * (sidecar/README.md); the preStop client's timeout is their sum. */
 static cJSON *sidecar_container(const op_cluster *c, const op_options *o)

@@ -2,7 +2,7 @@
  * from the Downward API (pod name, hence broker id; node name; pod UID for
  * the logs), reads the <cluster>-brokers ConfigMap the operator keeps
  * (docs/addressing.md), renders the broker's configuration into the shared
- * config volume, checks the data volume may be used (storage.h), and copies
+ * config volume, checks the data volume may be used (init/storage.h), and copies
  * the static drain client there for the broker container's preStop hook.
  *
  * While an address it needs is unknown (no ConfigMap yet, the node not
@@ -18,16 +18,16 @@
 
 #include <curl/curl.h>
 
-#include "cluster_tls.h"
 #include "cmd.h"
-#include "configmap.h"
 #include "files.h"
+#include "init/cluster_tls.h"
+#include "init/configmap.h"
+#include "init/render.h"
+#include "init/storage.h"
+#include "init/tls_bundle.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/verbs.h"
-#include "render.h"
-#include "storage.h"
-#include "tls_bundle.h"
 #include "util/log.h"
 
 #define DEFAULT_DRAIN_CLIENT "/usr/local/bin/berth-drain"
@@ -159,7 +159,7 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
     return 0;
 }
 
-/* The broker's certificate for the cluster's mutual TLS (cluster_tls.h):
+/* The broker's certificate for the cluster's mutual TLS (init/cluster_tls.h):
  * 0 written, 1 waiting with why set, -1 failed. */
 static int take_cluster_tls(const init_opts *o, kube_client *kc, const sc_render_result *r,
                             char *why, size_t why_size, util_err *err)

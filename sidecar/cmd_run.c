@@ -1,28 +1,28 @@
 /* berth-sidecar run: the broker pod's native sidecar. It serves health,
  * readiness and metrics over TCP and the drain and status API on a Unix
- * socket in the volume shared with the broker container (run.h), until
+ * socket in the volume shared with the broker container (serve/run.h), until
  * SIGTERM, which Kubernetes sends it only after the broker has exited.
  *
  * The hook table below is where the drain engine plugs in: drain
  * (sc_drain_fn), its status, and the readiness it latches; and, for every
  * engine, the check that skips a drain while the cluster is being deleted
- * (teardown_mark.h). */
+ * (serve/teardown_mark.h). */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "broker_opts.h"
 #include "cmd.h"
-#include "configmap.h"
-#include "drain.h"
-#include "drain_redpanda.h"
-#include "engine_kafka.h"
+#include "engine/drain.h"
+#include "engine/kafka/engine.h"
+#include "engine/redpanda/engine.h"
+#include "init/configmap.h"
+#include "init/render.h"
 #include "kube/config.h"
-#include "probe.h"
-#include "render.h"
-#include "run.h"
-#include "teardown_mark.h"
+#include "serve/broker_opts.h"
+#include "serve/probe.h"
+#include "serve/run.h"
+#include "serve/teardown_mark.h"
 #include "util/log.h"
 
 static const char usage_text[] =
@@ -282,7 +282,7 @@ int sc_cmd_run(int argc, char **argv)
         return sc_usage_error("run", "%s", err.msg);
 
     /* The API server: every drain first reads the operator's deletion mark
-     * there (teardown_mark.h), and the Kafka engine keeps its ledger and
+     * there (serve/teardown_mark.h), and the Kafka engine keeps its ledger and
      * Lease there. Without a way to reach it (no kubeconfig and not in a
      * pod) there is no check, and a Kafka drain stays refused rather than
      * running unrecorded. */

@@ -17,7 +17,7 @@
 #include "cmd.h"
 #include "drainclient/drain_response.h"
 #include "http/drain_api.h"
-#include "run.h"
+#include "serve/run.h"
 
 #define MAX_STATUS (1024 * 1024)
 

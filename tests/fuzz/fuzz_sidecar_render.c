@@ -1,6 +1,6 @@
 /* The <cluster>-brokers ConfigMap as init reads it: the ConfigMap object
- * (sidecar/configmap.c) and its three documents through the renderer
- * (sidecar/render.c and the Kafka and Redpanda writers), on arbitrary
+ * (sidecar/init/configmap.c) and its three documents through the renderer
+ * (sidecar/init/render.c and the Kafka and Redpanda writers), on arbitrary
  * bytes. The input is the ConfigMap JSON; if it does not hold the three
  * documents, the bytes are split at NUL bytes into cluster.json,
  * nodes.json, brokers.json, the pod name and the node name instead, so the
@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "sidecar/configmap.h"
-#include "sidecar/render.h"
+#include "sidecar/init/configmap.h"
+#include "sidecar/init/render.h"
 
 static void render(const sc_render_input *in)
 {

@@ -1,4 +1,4 @@
-/* Drain and restore (sidecar/drain_kafka.h) on the real 3-broker Kafka cluster,
+/* Drain and restore (sidecar/engine/kafka/drain.h) on the real 3-broker Kafka cluster,
  * with the drain ledger in a ConfigMap on the real API server:
  *  - draining broker 1 leaves it leading no partition while every partition
  *    of a 300-partition topic (RF 3, min.insync.replicas 2) keeps a leader
@@ -22,7 +22,7 @@
  *    ISR), start it again as the ground started it; readiness stays false
  *    until it is back in every ISR and restore has run; restore gives it
  *    back exactly its leaderships;
- *  - run's hooks (engine_kafka.h): drain, a drained sidecar stays unready,
+ *  - run's hooks (sidecar/engine/kafka/engine.h): drain, a drained sidecar stays unready,
  *    the next sidecar restores inside readiness, then is ready.
  *
  * Draining moves leadership on the whole cluster, and one test restarts a
@@ -58,9 +58,10 @@
 #include "kafka/topics.h"
 #include "kube/verbs.h"
 #include "sidecar/cmd.h"
-#include "sidecar/drain_kafka.h"
-#include "sidecar/engine_kafka.h"
-#include "sidecar/readiness.h"
+#include "sidecar/engine/kafka/drain.h"
+#include "sidecar/engine/kafka/engine.h"
+#include "sidecar/engine/kafka/restore.h"
+#include "sidecar/serve/readiness.h"
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
 

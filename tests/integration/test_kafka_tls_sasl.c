@@ -9,7 +9,7 @@
  * the TLS handshake with a verification error.
  *
  * berth-sidecar's own connections over that listener, dialled from its
- * flags (sidecar/broker_opts.h, SCRAM-SHA-512 with the password from a
+ * flags (sidecar/serve/broker_opts.h, SCRAM-SHA-512 with the password from a
  * file): its readiness check finds the broker registered, unfenced and
  * ready, and so does the basic probe (and the check logs in with
  * SCRAM-SHA-256 from its flags on the second listener); a drain (with its ledger ConfigMap in
@@ -49,11 +49,12 @@
 #include "kafka/tls.h"
 #include "kafka/topics.h"
 #include "kube/verbs.h"
-#include "sidecar/broker_opts.h"
 #include "sidecar/cmd.h"
-#include "sidecar/drain_kafka.h"
-#include "sidecar/probe.h"
-#include "sidecar/readiness.h"
+#include "sidecar/engine/kafka/drain.h"
+#include "sidecar/engine/kafka/restore.h"
+#include "sidecar/serve/broker_opts.h"
+#include "sidecar/serve/probe.h"
+#include "sidecar/serve/readiness.h"
 #include "support/http_client.h"
 #include "support/kube_test.h"
 #include "support/pki.h"

@@ -1,7 +1,7 @@
 /* The cluster CA: what the operator issues into the two Secrets, when it
  * keeps a certificate and when it issues a new one, and that a broker's
  * init step takes exactly what the operator issued (the Secret is the
- * contract between operator/cluster_tls.c and sidecar/cluster_tls.c). */
+ * contract between operator/cluster_tls.c and sidecar/init/cluster_tls.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,8 @@
 #include "operator/cluster.h"
 #include "operator/cluster_tls.h"
 #include "pki/pki.h"
-#include "sidecar/cluster_tls.h"
-#include "sidecar/render.h"
+#include "sidecar/init/cluster_tls.h"
+#include "sidecar/init/render.h"
 #include "support/slurp.h"
 #include "support/tmpdir.h"
 #include "util/base64.h"

@@ -1,6 +1,6 @@
-/* The prober's held broker connection (sidecar/broker_link.c), the
+/* The prober's held broker connection (sidecar/serve/broker_link.c), the
  * lib/kafka/conn.c facts it reads, the readiness probe over it
- * (sidecar/readiness.c) and run's prober around them (sidecar/run.c),
+ * (sidecar/serve/readiness.c) and run's prober around them (sidecar/serve/run.c),
  * against an in-process stand-in broker on loopback that answers
  * ApiVersions, DescribeCluster, Metadata and DescribeQuorum from a state
  * the test sets:
@@ -41,10 +41,10 @@
 
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
-#include "sidecar/broker_link.h"
 #include "sidecar/cmd.h"
-#include "sidecar/readiness.h"
-#include "sidecar/run.h"
+#include "sidecar/serve/broker_link.h"
+#include "sidecar/serve/readiness.h"
+#include "sidecar/serve/run.h"
 #include "support/http_client.h"
 #include "support/kafka_bytes.h"
 #include "support/tmpdir.h"

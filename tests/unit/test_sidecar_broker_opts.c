@@ -1,4 +1,4 @@
-/* The sidecar's broker connection flags (sidecar/broker_opts.h): each flag
+/* The sidecar's broker connection flags (sidecar/serve/broker_opts.h): each flag
  * is taken and a bad or empty value is refused naming the flag; flags that
  * need each other are checked together (a client certificate needs its key
  * and TLS); the log line names TLS, the client certificate and the SASL
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/broker_opts.h"
+#include "sidecar/serve/broker_opts.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 

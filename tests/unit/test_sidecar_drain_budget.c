@@ -1,4 +1,4 @@
-/* How a drain splits its time (sidecar/drain_budget.c, `run --lock-wait`
+/* How a drain splits its time (sidecar/engine/drain_budget.c, `run --lock-wait`
  * and `--drain-timeout`): unset, neither the wait for the drain's turn nor
  * the drain has a bound of its own but the deadline; set, the wait ends
  * lock-wait after it began and the drain drain-timeout after the wait
@@ -8,7 +8,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "sidecar/drain.h"
+#include "sidecar/engine/drain.h"
 
 #define NOW 1000000LL
 #define S   1000LL

@@ -1,4 +1,4 @@
-/* The drain planner (sidecar/drain_plan.c) on model clusters: a drain plans
+/* The drain planner (sidecar/engine/kafka/plan.c) on model clusters: a drain plans
  * exactly the partitions the broker leads or prefers, skips those under
  * reassignment, reports (and never touches) those whose only in-sync replica
  * it is, reports those that fall below min.insync.replicas; and, the
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "drain/ledger.h"
-#include "sidecar/drain_plan.h"
+#include "sidecar/engine/kafka/plan.h"
 
 #define MAXP 12
 #define RF   3
@@ -378,7 +378,8 @@ static void step(world *w, actor *a)
         if (a->settle->n_moves > 0)
             a->st = A_SETTLE_ALTER;
         else if (pending > 0 && a->rounds < 40)
-            a->st = A_SETTLE_LEDGER; /* read again, as drain_io.c does a bounded number of times */
+            a->st = A_SETTLE_LEDGER; /* read again, as engine/kafka/io.c does a bounded number of
+                                        times */
         else if (!a->restore && still_leads(w, a->broker))
             a->st = A_CAS_READ; /* poll: a concurrent write gave some back */
         else

@@ -1,4 +1,4 @@
-/* The Redpanda drain engine (sidecar/drain_redpanda.c) against the fake
+/* The Redpanda drain engine (sidecar/engine/redpanda/engine.c) against the fake
  * admin API (tests/support/fake_redpanda_admin.c; no Redpanda binary can be
  * had here). In-process: a drain that finishes after some status polls, one
  * that finishes with failed transfers, the deadline while transfers are
@@ -35,8 +35,8 @@
 #include "operator/cluster.h"
 #include "operator/desired.h"
 #include "sidecar/cmd.h"
-#include "sidecar/drain_redpanda.h"
-#include "sidecar/render.h"
+#include "sidecar/engine/redpanda/engine.h"
+#include "sidecar/init/render.h"
 #include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/tmpdir.h"

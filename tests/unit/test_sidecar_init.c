@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sidecar/configmap.h"
 #include "sidecar/files.h"
-#include "sidecar/storage.h"
-#include "sidecar/tls_bundle.h"
+#include "sidecar/init/configmap.h"
+#include "sidecar/init/storage.h"
+#include "sidecar/init/tls_bundle.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
 

@@ -1,5 +1,5 @@
 /* The hand-back's wait for peers to dial this pod where it is now
- * (sidecar/peer_dns.c): after a restart on a new IP, the broker's pod name
+ * (sidecar/engine/kafka/peer_dns.c): after a restart on a new IP, the broker's pod name
  * first does not resolve, then still gives the old pod's IP, then this
  * pod's; leadership may be handed back only settle_ms after the name
  * first resolved to this pod's IP (every peer's cached answer is older and
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/engine_kafka.h"
-#include "sidecar/peer_dns.h"
+#include "sidecar/engine/kafka/engine.h"
+#include "sidecar/engine/kafka/peer_dns.h"
 
 #define NAME   "demo-2.demo-brokers.kafka.svc.cluster.local"
 #define OLD_IP "10.245.1.3"

@@ -1,4 +1,4 @@
-/* Readiness (sidecar/readiness.c) is latched: before the first "ready" it
+/* Readiness (sidecar/serve/readiness.c) is latched: before the first "ready" it
  * needs registration, no fencing, every ISR with a live leader, a caught-up
  * voter and restore done, and it says which one is missing; afterwards only
  * registration and fencing count, so an ISR shrink of the same broker
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/readiness.h"
+#include "sidecar/serve/readiness.h"
 
 static sc_ready_facts healthy(void)
 {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sidecar/render.h"
+#include "sidecar/init/render.h"
 #include "support/props.h"
 #include "support/slurp.h"
 

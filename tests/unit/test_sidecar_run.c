@@ -1,4 +1,4 @@
-/* berth-sidecar run and the program around it. In-process (sidecar/run.c on
+/* berth-sidecar run and the program around it. In-process (sidecar/serve/run.c on
  * real sockets in a temp dir): /healthz, /readyz following the readiness
  * hook, /metrics, the drain hook driven over the Unix socket with progress,
  * result, the deadline and run's drain budget (lock wait, drain timeout),
@@ -44,7 +44,7 @@
 #include "http/server.h"
 #include "sidecar/cmd.h"
 #include "sidecar/files.h"
-#include "sidecar/run.h"
+#include "sidecar/serve/run.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/http_client.h"
 #include "support/http_script.h"
