@@ -1,5 +1,8 @@
-/* What server.c (the lws side) and stream.c (the worker side) share inside
- * lib/http. Not for use outside lib/http.
+/* What server.c (the context and listeners), request.c (the connections)
+ * and stream.c (the worker side of asynchronous answers) share inside
+ * lib/http. Not for use outside lib/http. Calls go one way: server.c calls
+ * into request.c and stream.c, request.c into stream.c, stream.c into
+ * neither.
  *
  * Locking: srv->mu guards every http_stream field marked "mu" and the stream
  * list; fields marked "loop" are touched by the service thread only. */
@@ -13,6 +16,11 @@
 #include <libwebsockets.h>
 
 #include "http/server.h"
+
+/* Room reserved for the status line and headers of an answer. */
+#define HTTP_HEAD_ROOM 1024
+/* Longest path worth routing; anything longer is a 404 without a copy. */
+#define HTTP_MAX_PATH 512
 
 typedef struct http_route {
     struct http_route *next;
@@ -76,6 +84,14 @@ struct http_server {
     http_stream *streams; /* mu */
     unsigned running;     /* mu: streams whose thread is not yet joined */
 };
+
+/* request.c: the one lws protocol every listener's vhost serves, which
+ * handles its connections. */
+extern const struct lws_protocols http_protocols[];
+
+/* request.c: whether method is one a route may name (the methods lws
+ * parses, CONNECT excepted). */
+int http_method_routable(const char *method);
 
 /* Starts fn on a worker thread for req (copied). Returns 0 with *out owned by
  * the stream list, -1 if max_async are running, -2 on other failures. */

@@ -16,8 +16,7 @@
 #include "util/clock.h"
 
 /* Largest piece of queued text sent in one write. */
-#define CHUNK     4096
-#define HEAD_ROOM 1024
+#define CHUNK 4096
 
 static void stream_free(http_stream *s)
 {
@@ -173,7 +172,7 @@ void http_stream_detach(http_stream *s)
 
 int http_stream_pump(http_stream *s, struct lws *wsi)
 {
-    unsigned char buf[LWS_PRE + HEAD_ROOM + 16 + CHUNK + 2 + 5];
+    unsigned char buf[LWS_PRE + HTTP_HEAD_ROOM + 16 + CHUNK + 2 + 5];
     unsigned char *start = buf + LWS_PRE, *p = start;
     http_server *srv = s->srv;
     const char *ctype;
@@ -191,7 +190,7 @@ int http_stream_pump(http_stream *s, struct lws *wsi)
         return 0;
 
     if (!s->head_sent) {
-        unsigned char *end = start + HEAD_ROOM;
+        unsigned char *end = start + HTTP_HEAD_ROOM;
         /* No length: lws adds "connection: close" and closes at the end. */
         if (lws_add_http_common_headers(wsi, (unsigned)status, ctype, LWS_ILLEGAL_HTTP_CONTENT_LEN,
                                         &p, end) ||
