@@ -13,13 +13,10 @@
 #include "pki/pki.h"
 #include "util/base64.h"
 
-#define DAY_S         86400LL
 #define MAX_NAMES     48
 #define CA_NAME       "berth cluster CA"
 #define SIDECAR_NAME  "berth-sidecar"
 #define OPERATOR_NAME "berth-operator"
-
-const op_cert_policy op_cert_policy_default = {3650 * DAY_S, 365 * DAY_S, 30 * DAY_S};
 
 /* The names one certificate must carry, DNS names and IP addresses apart,
  * each once. */

@@ -36,6 +36,7 @@
 #include <cjson/cJSON.h>
 
 #include "cluster.h"
+#include "options.h"
 #include "util/err.h"
 
 #define OP_CA_SECRET_SUFFIX    "-cluster-ca"
@@ -48,17 +49,6 @@
 /* How long after its issue a certificate is taken by a broker's init step
  * (sidecar/init/cluster_tls.h: SC_CLUSTER_TLS_SETTLE_S, the same figure). */
 #define OP_CERT_SETTLE_S 2
-
-/* How long what the operator issues lives. */
-typedef struct op_cert_policy {
-    long long ca_validity_s;  /* the CA */
-    long long validity_s;     /* every certificate it issues */
-    long long renew_before_s; /* a certificate this close to expiry is renewed */
-} op_cert_policy;
-
-/* The defaults: a CA for ten years, certificates for a year, renewed 30
- * days before they expire. */
-extern const op_cert_policy op_cert_policy_default;
 
 /* What op_cluster_tls_build decided. Owned strings, freed by
  * op_cluster_tls_clear. */

@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "cluster.h"
-#include "cluster_tls.h"
+#include "options.h"
 #include "util/err.h"
 
 /* The pod's side of the contract with berth-sidecar (its init and run
@@ -54,16 +54,6 @@
  * the drain (lock wait + timeout) in the grace period. */
 #define OP_SHUTDOWN_BUDGET_S 60
 #define OP_GRACE_MARGIN_S    10
-
-/* What the operator was started with and applies to every cluster. */
-typedef struct op_options {
-    const char *sidecar_image;  /* used when spec.sidecar.image is unset */
-    const char *cluster_domain; /* e.g. "cluster.local" */
-    /* Dial the annotation berth.io/admin-bootstrap for the scale-down
-     * check (scale_down.h); false: ignore it. */
-    bool admin_bootstrap_annotation;
-    op_cert_policy certs; /* the cluster CA's certificates (cluster_tls.h) */
-} op_options;
 
 /* Object names of a cluster; buf gets "<cluster><suffix>". Returns buf. */
 const char *op_name(const op_cluster *c, const char *suffix, char *buf, size_t size);
