@@ -74,7 +74,7 @@ help:
 	@echo "make test-e2e          end-to-end tests on real pods (a real node; needs root)"
 	@echo "make test-asan         unit and integration tests under ASan+UBSan"
 	@echo "make fuzz              run every libFuzzer target for FUZZ_SECONDS each"
-	@echo "make lint              clang-format check and cppcheck"
+	@echo "make lint              clang-format check, include cycles and cppcheck"
 	@echo "make bench             print the performance figures"
 	@echo "make demo              the main job on a local ground"
 	@echo "make manifests         regenerate manifests/, the chart's CRDs and docs/cr-reference.md"
@@ -169,6 +169,7 @@ fuzz: deps
 
 lint: deps
 	clang-format --dry-run -Werror $(C_FILES)
+	bash tools/check-includes.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr -Ilib -Isidecar \
 		$(LIB_SRC) $(SIDECAR_SRC) $(wildcard sidecar/main.c sidecar/drainclient/*.c operator/*.c)

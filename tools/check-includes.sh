@@ -78,5 +78,5 @@ END {
         printf "check-includes: %d include cycle(s)\n", cycles
         exit 1
     }
-    printf "check-includes: no include cycle (%d modules include one another)\n", n
+    printf "check-includes: no include cycle (%d modules with includes between them)\n", n
 }' "$edges"
