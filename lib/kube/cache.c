@@ -1,6 +1,6 @@
 /* The informer's store and its indexes; see cache.h.
  *
- * Three chained hash tables share one node type: objects by key, label
+ * Three chained hash tables (htab.h) share one node type: objects by key, label
  * buckets by "key=value", owner buckets by controller uid. An object sits in
  * each of its buckets through an intrusive doubly linked list node (one per
  * indexed label, one for its controller), so taking it out of every index is
@@ -18,18 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube/htab.h"
 #include "kube/object.h"
-
-typedef struct hnode {
-    struct hnode *next;
-    uint32_t hash;
-    const char *key;
-} hnode;
-
-typedef struct htab {
-    hnode **slots;
-    size_t nslots, n;
-} htab;
 
 struct entry;
 struct bucket;
@@ -41,16 +31,16 @@ typedef struct ilink {
 } ilink;
 
 typedef struct bucket {
-    hnode node; /* first: a bucket is its node */
-    ilink head; /* sentinel of a circular list */
+    kube_hnode node; /* first: a bucket is its node */
+    ilink head;      /* sentinel of a circular list */
     size_t n;
     char name[];
 } bucket;
 
 /* Where a new entry's index names sit until it is linked. */
 typedef struct entry {
-    hnode node; /* first: an entry is its node */
-    char *text; /* compact JSON */
+    kube_hnode node; /* first: an entry is its node */
+    char *text;      /* compact JSON */
     size_t text_len;
     const char *uid; /* "" if none; into strs */
     const char *rv;  /* "" if none; into strs */
@@ -64,110 +54,13 @@ typedef struct entry {
 
 struct kube_cache {
     pthread_rwlock_t lock;
-    htab objs, labels, owners;
+    kube_htab objs, labels, owners;
     bool keep_managed_fields;
     char **index_keys; /* NULL: all */
     size_t n_index_keys;
     unsigned gen;
     size_t bytes;
 };
-
-/* ---- hash tables ---- */
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
-static hnode *ht_find(const htab *t, const char *key)
-{
-    uint32_t h;
-    hnode *n;
-
-    if (t->nslots == 0)
-        return NULL;
-    h = hash_str(key);
-    for (n = t->slots[h & (t->nslots - 1)]; n != NULL; n = n->next)
-        if (n->hash == h && strcmp(n->key, key) == 0)
-            return n;
-    return NULL;
-}
-
-static int ht_grow(htab *t)
-{
-    size_t ns = t->nslots ? t->nslots * 2 : 64, i;
-    hnode **slots = calloc(ns, sizeof *slots);
-
-    if (slots == NULL)
-        return -1;
-    for (i = 0; i < t->nslots; i++) {
-        hnode *n = t->slots[i], *next;
-
-        for (; n != NULL; n = next) {
-            next = n->next;
-            n->next = slots[n->hash & (ns - 1)];
-            slots[n->hash & (ns - 1)] = n;
-        }
-    }
-    free(t->slots);
-    t->slots = slots;
-    t->nslots = ns;
-    return 0;
-}
-
-/* Adds n (key not present). Growing may fail; the table then stays denser. */
-static int ht_insert(htab *t, hnode *n)
-{
-    if (t->n >= t->nslots && ht_grow(t) != 0 && t->nslots == 0)
-        return -1;
-    n->hash = hash_str(n->key);
-    n->next = t->slots[n->hash & (t->nslots - 1)];
-    t->slots[n->hash & (t->nslots - 1)] = n;
-    t->n++;
-    return 0;
-}
-
-static void ht_remove(htab *t, hnode *n)
-{
-    hnode **p = &t->slots[n->hash & (t->nslots - 1)];
-
-    while (*p != n)
-        p = &(*p)->next;
-    *p = n->next;
-    t->n--;
-}
-
-/* Every node of t, in a new array of t->n pointers (NULL if t is empty or
- * memory ran out; *ok says which). */
-static hnode **ht_all(const htab *t, bool *ok)
-{
-    hnode **all;
-    size_t i, k = 0;
-
-    *ok = true;
-    if (t->n == 0)
-        return NULL;
-    all = malloc(t->n * sizeof *all);
-    if (all == NULL) {
-        *ok = false;
-        return NULL;
-    }
-    for (i = 0; i < t->nslots; i++)
-        for (hnode *n = t->slots[i]; n != NULL; n = n->next)
-            all[k++] = n;
-    return all;
-}
-
-static int cmp_node_key(const void *a, const void *b)
-{
-    return strcmp((*(hnode *const *)a)->key, (*(hnode *const *)b)->key);
-}
 
 /* ---- entries ---- */
 
@@ -288,9 +181,9 @@ oom:
     return NULL;
 }
 
-static void bucket_free(kube_cache *c, htab *t, bucket *b)
+static void bucket_free(kube_cache *c, kube_htab *t, bucket *b)
 {
-    ht_remove(t, &b->node);
+    kube_htab_remove(t, &b->node);
     c->bytes -= sizeof *b + strlen(b->name) + 1;
     free(b);
 }
@@ -302,8 +195,8 @@ static int entry_link(kube_cache *c, entry *e)
     unsigned i;
 
     for (i = 0; i < e->nlinks; i++) {
-        htab *t = i < e->nlabels ? &c->labels : &c->owners;
-        bucket *b = (bucket *)ht_find(t, e->names[i]);
+        kube_htab *t = i < e->nlabels ? &c->labels : &c->owners;
+        bucket *b = (bucket *)kube_htab_find(t, e->names[i]);
         ilink *l = &e->links[i];
 
         if (b == NULL) {
@@ -315,7 +208,7 @@ static int entry_link(kube_cache *c, entry *e)
             memcpy(b->name, e->names[i], len + 1);
             b->node.key = b->name;
             b->head.prev = b->head.next = &b->head;
-            if (ht_insert(t, &b->node) != 0) {
+            if (kube_htab_insert(t, &b->node) != 0) {
                 free(b);
                 goto fail;
             }
@@ -329,7 +222,7 @@ static int entry_link(kube_cache *c, entry *e)
         b->head.prev = l;
         b->n++;
     }
-    if (ht_insert(&c->objs, &e->node) != 0)
+    if (kube_htab_insert(&c->objs, &e->node) != 0)
         goto fail;
     for (i = 0; i < e->nlinks; i++)
         free(e->names[i]);
@@ -365,7 +258,7 @@ static void entry_unlink(kube_cache *c, entry *e)
         if (--b->n == 0)
             bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
     }
-    ht_remove(&c->objs, &e->node);
+    kube_htab_remove(&c->objs, &e->node);
     c->bytes -= entry_bytes(e);
 }
 
@@ -412,13 +305,13 @@ int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err)
 void kube_cache_free(kube_cache *c)
 {
     bool ok;
-    hnode **all;
+    kube_hnode **all;
     size_t i, n;
 
     if (c == NULL)
         return;
     n = c->objs.n;
-    all = ht_all(&c->objs, &ok);
+    all = kube_htab_all(&c->objs, &ok);
     for (i = 0; all != NULL && i < n; i++) {
         entry_unlink(c, (entry *)all[i]);
         entry_free((entry *)all[i]);
@@ -449,7 +342,7 @@ static int put(kube_cache *c, cJSON *obj, enum put_result *res, entry **old, uti
     if (e == NULL)
         return -1;
     pthread_rwlock_wrlock(&c->lock);
-    cur = (entry *)ht_find(&c->objs, e->node.key);
+    cur = (entry *)kube_htab_find(&c->objs, e->node.key);
     if (cur != NULL && strcmp(cur->uid, e->uid) == 0 && strcmp(cur->rv, e->rv) == 0) {
         cur->gen = c->gen;
         pthread_rwlock_unlock(&c->lock);
@@ -526,7 +419,7 @@ int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube
             return util_err_set(err, "cache: DELETED object without metadata.name");
         strip(c, obj);
         pthread_rwlock_wrlock(&c->lock);
-        old = (entry *)ht_find(&c->objs, key);
+        old = (entry *)kube_htab_find(&c->objs, key);
         if (old != NULL)
             entry_unlink(c, old);
         pthread_rwlock_unlock(&c->lock);
@@ -576,7 +469,7 @@ int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *
 
 int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err *err)
 {
-    hnode **all;
+    kube_hnode **all;
     entry **gone = NULL;
     size_t i, n, ngone = 0;
     bool ok;
@@ -584,7 +477,7 @@ int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err 
     /* Sweep: whatever the list did not mark vanished meanwhile. */
     pthread_rwlock_wrlock(&c->lock);
     n = c->objs.n;
-    all = ht_all(&c->objs, &ok);
+    all = kube_htab_all(&c->objs, &ok);
     if (!ok) {
         pthread_rwlock_unlock(&c->lock);
         return util_err_set(err, "cache: out of memory");
@@ -606,7 +499,7 @@ int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err 
     pthread_rwlock_unlock(&c->lock);
     free(all);
     if (ngone > 1)
-        qsort(gone, ngone, sizeof *gone, cmp_node_key);
+        qsort(gone, ngone, sizeof *gone, kube_hnode_cmp_key);
     for (i = 0; i < ngone; i++) {
         if (fn != NULL) {
             cJSON *last = entry_parse(gone[i]);
@@ -633,7 +526,7 @@ int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, 
 
 /* Parses the entries of nodes (n of them, sorted here) into a new array.
  * Called under the read lock. */
-static cJSON *parse_all(hnode **nodes, size_t n)
+static cJSON *parse_all(kube_hnode **nodes, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
@@ -641,7 +534,7 @@ static cJSON *parse_all(hnode **nodes, size_t n)
     if (arr == NULL)
         return NULL;
     if (n > 1)
-        qsort(nodes, n, sizeof *nodes, cmp_node_key);
+        qsort(nodes, n, sizeof *nodes, kube_hnode_cmp_key);
     for (i = 0; i < n; i++) {
         cJSON *o = entry_parse((entry *)nodes[i]);
 
@@ -660,7 +553,7 @@ cJSON *kube_cache_get(kube_cache *c, const char *key)
     cJSON *o = NULL;
 
     pthread_rwlock_rdlock(&c->lock);
-    e = (entry *)ht_find(&c->objs, key);
+    e = (entry *)kube_htab_find(&c->objs, key);
     if (e != NULL)
         o = entry_parse(e);
     pthread_rwlock_unlock(&c->lock);
@@ -669,12 +562,12 @@ cJSON *kube_cache_get(kube_cache *c, const char *key)
 
 cJSON *kube_cache_list(kube_cache *c)
 {
-    hnode **all;
+    kube_hnode **all;
     cJSON *arr = NULL;
     bool ok;
 
     pthread_rwlock_rdlock(&c->lock);
-    all = ht_all(&c->objs, &ok);
+    all = kube_htab_all(&c->objs, &ok);
     if (ok)
         arr = parse_all(all, c->objs.n);
     pthread_rwlock_unlock(&c->lock);
@@ -683,15 +576,15 @@ cJSON *kube_cache_list(kube_cache *c)
 }
 
 /* The members of the bucket named name in t, parsed. */
-static cJSON *bucket_members(kube_cache *c, htab *t, const char *name)
+static cJSON *bucket_members(kube_cache *c, kube_htab *t, const char *name)
 {
     bucket *b;
-    hnode **nodes = NULL;
+    kube_hnode **nodes = NULL;
     cJSON *arr = NULL;
     size_t k = 0;
 
     pthread_rwlock_rdlock(&c->lock);
-    b = (bucket *)ht_find(t, name);
+    b = (bucket *)kube_htab_find(t, name);
     if (b != NULL && (nodes = malloc(b->n * sizeof *nodes)) == NULL)
         goto out;
     for (ilink *l = b != NULL ? b->head.next : NULL; l != NULL && l != &b->head; l = l->next)
@@ -726,7 +619,7 @@ cJSON *kube_cache_by_owner(kube_cache *c, const char *uid)
 
 cJSON *kube_cache_keys(kube_cache *c)
 {
-    hnode **all;
+    kube_hnode **all;
     cJSON *arr = cJSON_CreateArray();
     size_t i, n;
     bool ok;
@@ -735,13 +628,13 @@ cJSON *kube_cache_keys(kube_cache *c)
         return NULL;
     pthread_rwlock_rdlock(&c->lock);
     n = c->objs.n;
-    all = ht_all(&c->objs, &ok);
+    all = kube_htab_all(&c->objs, &ok);
     if (!ok) {
         cJSON_Delete(arr);
         arr = NULL;
     }
     if (n > 1 && all != NULL)
-        qsort(all, n, sizeof *all, cmp_node_key);
+        qsort(all, n, sizeof *all, kube_hnode_cmp_key);
     for (i = 0; arr != NULL && i < n; i++) {
         cJSON *s = cJSON_CreateString(all[i]->key);
 
@@ -786,7 +679,7 @@ size_t kube_cache_bytes(kube_cache *c)
     size_t n;
 
     pthread_rwlock_rdlock(&c->lock);
-    n = c->bytes + (c->objs.nslots + c->labels.nslots + c->owners.nslots) * sizeof(hnode *);
+    n = c->bytes + (c->objs.nslots + c->labels.nslots + c->owners.nslots) * sizeof(kube_hnode *);
     pthread_rwlock_unlock(&c->lock);
     return n;
 }

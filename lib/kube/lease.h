@@ -44,6 +44,7 @@
 
 #include "kube/clock.h"
 #include "kube/config.h"
+#include "kube/lease_record.h"
 #include "util/err.h"
 
 #define KUBE_LEASE_DEFAULT_DURATION_MS       15000L
@@ -130,33 +131,5 @@ int kube_lease_acquire_wait(kube_lease *l, int64_t deadline, util_err *err);
  * stop leading even if the write fails (the Lease then simply expires);
  * the failure is returned. A no-op when not leading. */
 int kube_lease_release(kube_lease *l, util_err *err);
-
-/* The pure core, public so unit tests can drive it without an API server. */
-
-/* The election fields of a Lease. */
-typedef struct kube_lease_record {
-    char *holder;       /* holderIdentity; "" when nobody holds it */
-    int duration_s;     /* leaseDurationSeconds; 0 if absent */
-    int transitions;    /* leaseTransitions */
-    int64_t acquire_ns; /* acquireTime as wall ns; 0 if absent */
-    int64_t renew_ns;   /* renewTime as wall ns; 0 if absent */
-} kube_lease_record;
-
-/* Reads the record from a Lease object. Fails (naming the field) on a
- * field of the wrong type or a time that does not parse. On success rec
- * owns a new holder string: free with kube_lease_record_clear. */
-int kube_lease_record_parse(const cJSON *lease, kube_lease_record *rec, util_err *err);
-
-/* Writes rec into lease's spec (other spec fields stay), times in MicroTime
- * form; acquireTime/renewTime are left out when 0. Fails only when out of
- * memory. */
-int kube_lease_record_put(const kube_lease_record *rec, cJSON *lease, util_err *err);
-
-void kube_lease_record_clear(kube_lease_record *rec);
-
-/* Whether a candidate may take the Lease: nobody holds it, or the record
- * has not changed for leaseDurationSeconds since we observed it at
- * observed_mono (both monotonic ns on our clock). */
-bool kube_lease_expired(const kube_lease_record *rec, int64_t observed_mono, int64_t now_mono);
 
 #endif
