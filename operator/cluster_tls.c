@@ -8,10 +8,11 @@
 
 #include "address.h"
 #include "desired.h"
-#include "kube/clock.h"
+#include "kube/microtime.h"
 #include "kube/object.h"
 #include "pki/pki.h"
 #include "util/base64.h"
+#include "util/clock.h"
 
 #define MAX_NAMES     48
 #define CA_NAME       "berth cluster CA"
@@ -497,13 +498,13 @@ bool op_cluster_tls_stale(const cJSON *pod, long long issued)
     }
     if (at == NULL || kube_time_parse(at, &wall, NULL) != 0)
         return false;
-    if (wall / KUBE_NS_PER_SEC >= issued + OP_CERT_SETTLE_S)
+    if (wall / UTIL_NS_PER_SEC >= issued + OP_CERT_SETTLE_S)
         return false;
     /* A pod made after the certificate was issued never saw an older one
      * (and a test ground's fake init step, done at once, is no sign it did). */
     created = kube_meta_str(pod, "creationTimestamp");
     return created == NULL || kube_time_parse(created, &wall, NULL) != 0 ||
-           wall / KUBE_NS_PER_SEC < issued;
+           wall / UTIL_NS_PER_SEC < issued;
 }
 
 int op_cluster_tls_operator_cert(const op_cluster_tls *t, long long now, char **cert_pem,

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "kube/clock.h"
 #include "kube/object.h"
 #include "readdress.h"
 #include "reconcile_apply.h"
@@ -15,6 +14,7 @@
 #include "reconcile_run.h"
 #include "reconcile_status.h"
 #include "teardown.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static void now_rfc3339(char *buf, size_t size)
@@ -43,7 +43,7 @@ static int split_key(const char *key, char *ns, size_t ns_size, char *name, size
 static op_outcome tear_down(op_run *w, util_err *err)
 {
     op_teardown_result t;
-    kube_time now = kube_time_now(NULL);
+    util_time now = util_time_now(NULL);
 
     if (op_teardown(w->client, w->lister, w->cr, now.wall, &t, err) != 0)
         return OP_RECONCILE_RETRY;

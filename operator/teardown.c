@@ -6,10 +6,11 @@
 
 #include "cluster.h"
 #include "drain/ledger_store.h"
-#include "kube/clock.h"
+#include "kube/microtime.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "outcome.h"
+#include "util/clock.h"
 
 static const cJSON *finalizers(const cJSON *obj)
 {
@@ -318,7 +319,7 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
     if (res->pods_left > 0) {
         if (deleted == NULL || kube_time_parse(deleted, &since, &terr) != 0)
             since = now_wall;
-        if (now_wall - since < (grace_s + OP_TEARDOWN_MARGIN_S) * KUBE_NS_PER_SEC) {
+        if (now_wall - since < (grace_s + OP_TEARDOWN_MARGIN_S) * UTIL_NS_PER_SEC) {
             res->requeue_after_ms = op_reason_get(OP_WAIT_TEARING_DOWN)->requeue_after_ms;
             return 0;
         }

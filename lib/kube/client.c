@@ -18,8 +18,9 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
-#include "kube/clock.h"
 #include "kube/ratelimit.h"
+#include "util/clock.h"
+#include "util/str.h"
 #include "util/version.h"
 
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
@@ -38,25 +39,6 @@ struct kube_client {
     unsigned long exec_serial; /* of the exec plugin's certificate on h; 0: none yet */
 };
 
-/* A new string from a printf format, or NULL. */
-static char *str_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_fmt(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *s;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* libcurl has no option to set the TLS server name (SNI and the name the
  * certificate is checked against) apart from the URL's host. So with
  * tls-server-name the URL names that host, CURLOPT_CONNECT_TO sends the
@@ -70,7 +52,7 @@ static int setup_server_name(kube_client *c, util_err *err)
     char *ct;
 
     if (name == NULL || strncmp(server, "https://", 8) != 0) {
-        c->base = str_fmt("%s", server);
+        c->base = util_printf("%s", server);
         return c->base == NULL ? util_err_set(err, "out of memory") : 0;
     }
     auth = server + 8;
@@ -95,10 +77,10 @@ static int setup_server_name(kube_client *c, util_err *err)
         port = "443";
         plen = 3;
     }
-    c->base = str_fmt("https://%s:%.*s%s", name, (int)plen, port, prefix);
-    c->host_header = str_fmt("Host: %.*s", (int)alen, auth);
-    ct = str_fmt("%s:%.*s:%.*s:%.*s", name, (int)plen, port, (int)(host_end - auth), auth,
-                 (int)plen, port);
+    c->base = util_printf("https://%s:%.*s%s", name, (int)plen, port, prefix);
+    c->host_header = util_printf("Host: %.*s", (int)alen, auth);
+    ct = util_printf("%s:%.*s:%.*s:%.*s", name, (int)plen, port, (int)(host_end - auth), auth,
+                     (int)plen, port);
     if (ct != NULL)
         c->connect_to = curl_slist_append(NULL, ct);
     free(ct);
@@ -252,7 +234,7 @@ int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kub
     if (kube_bucket_init(&c->rl,
                          opts == NULL || opts->qps == 0 ? KUBE_CLIENT_DEFAULT_QPS : opts->qps,
                          opts == NULL || opts->burst == 0 ? KUBE_CLIENT_DEFAULT_BURST : opts->burst,
-                         kube_time_now(NULL).mono, err) != 0)
+                         util_mono_ns(), err) != 0)
         goto fail;
     c->max_body = opts != NULL && opts->max_body > 0 ? opts->max_body : DEFAULT_MAX_BODY;
     if (kube_config_dup(cfg, &c->cfg, err) != 0 || setup_server_name(c, err) != 0)
@@ -378,13 +360,13 @@ static int build_headers(kube_client *c, const char *content_type, bool has_body
     if (c->host_header != NULL)
         l = add_header(l, c->host_header, &oom);
     if (has_body && content_type != NULL) {
-        ct = str_fmt("Content-Type: %s", content_type);
+        ct = util_printf("Content-Type: %s", content_type);
         oom = oom || ct == NULL;
         if (ct != NULL)
             l = add_header(l, ct, &oom);
     }
     if (token != NULL) {
-        auth = str_fmt("Authorization: Bearer %s", token);
+        auth = util_printf("Authorization: Bearer %s", token);
         oom = oom || auth == NULL;
         if (auth != NULL)
             l = add_header(l, auth, &oom);
@@ -410,12 +392,12 @@ static void rate_wait(kube_client *c)
     struct timespec ts;
 
     pthread_mutex_lock(&c->rl_mu);
-    wait = kube_bucket_reserve(&c->rl, kube_time_now(NULL).mono);
+    wait = kube_bucket_reserve(&c->rl, util_mono_ns());
     pthread_mutex_unlock(&c->rl_mu);
     if (wait <= 0)
         return;
-    ts.tv_sec = wait / KUBE_NS_PER_SEC;
-    ts.tv_nsec = wait % KUBE_NS_PER_SEC;
+    ts.tv_sec = wait / UTIL_NS_PER_SEC;
+    ts.tv_nsec = wait % UTIL_NS_PER_SEC;
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
@@ -441,7 +423,7 @@ static int do_request(kube_client *c, const char *method, const char *path,
     rate_wait(c);
     if (build_headers(c, content_type, body != NULL, &headers, err) != 0)
         return util_err_prefix(err, "%s %s", method, path);
-    url = str_fmt("%s%s", c->base, path);
+    url = util_printf("%s%s", c->base, path);
     if (url == NULL) {
         free_headers(headers);
         return util_err_set(err, "%s %s: out of memory", method, path);
@@ -686,5 +668,5 @@ void kube_client_headers_free(struct curl_slist *l)
 
 char *kube_client_url(const kube_client *c, const char *path)
 {
-    return str_fmt("%s%s", c->base, path);
+    return util_printf("%s%s", c->base, path);
 }

@@ -1,115 +1,15 @@
 /* The kube_config itself: the bearer token to send now, copying and
- * freeing; and the file helpers its loaders (kubeconfig.c, in_cluster.c)
- * share through config_int.h. */
+ * freeing; and the check its loaders (kubeconfig.c, in_cluster.c) share
+ * through config_int.h. */
 #include "kube/config.h"
 #include "kube/config_int.h"
 #include "kube/credential.h"
+#include "util/file.h"
+#include "util/str.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* Kubeconfigs, PEM files and tokens are small. The cap bounds what a path
- * pointing somewhere odd can make us read. */
-#define FILE_MAX (4 << 20)
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d == NULL)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-static char *dup_s(const char *s)
-{
-    return s == NULL ? NULL : dup_n(s, strlen(s));
-}
-
-/* Reads a whole regular file, NUL-terminated. FIFOs, devices and the like are
- * refused rather than read, since reading them could block or never end; the
- * non-blocking open keeps even the open from waiting on a FIFO. The message
- * is the reason only: callers name the file. */
-int kube_config_read_file(const char *path, char **out, size_t *len, util_err *err)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int fd;
-
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        int e = errno;
-
-        util_err_set(err, "%s", strerror(e));
-        errno = e; /* callers tell a missing file from others */
-        return -1;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return util_err_set(err, "not a regular file");
-    }
-    for (;;) {
-        ssize_t r;
-
-        if (cap - n < 4096) {
-            char *nb;
-
-            cap = cap == 0 ? 8192 : cap * 2;
-            nb = realloc(buf, cap + 1);
-            if (nb == NULL) {
-                util_err_set(err, "out of memory");
-                goto fail;
-            }
-            buf = nb;
-        }
-        r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            util_err_set(err, "%s", strerror(errno));
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > FILE_MAX) {
-            util_err_set(err, "larger than %d bytes", FILE_MAX);
-            goto fail;
-        }
-    }
-    close(fd);
-    if (buf == NULL && (buf = malloc(1)) == NULL)
-        return util_err_set(err, "out of memory");
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-fail:
-    close(fd);
-    free(buf);
-    return -1;
-}
-
-char *kube_config_path_join(const char *dir, const char *name)
-{
-    size_t dl = strlen(dir), nl = strlen(name);
-    char *p = malloc(dl + 1 + nl + 1);
-
-    if (p != NULL) {
-        memcpy(p, dir, dl);
-        p[dl] = '/';
-        memcpy(p + dl + 1, name, nl + 1);
-    }
-    return p;
-}
 
 /* True if s has no spaces or control characters: it ends up in a URL and,
  * with tls-server-name, in a Host header. */
@@ -128,8 +28,9 @@ int kube_config_token(const kube_config *cfg, char **out, util_err *err)
 
     *out = NULL;
     if (cfg->token_file != NULL) {
-        if (kube_config_read_file(cfg->token_file, &tok, &len, err) != 0)
-            return util_err_prefix(err, "%s", cfg->token_file);
+        if (util_file_read(cfg->token_file, KUBE_CONFIG_FILE_MAX, UTIL_FILE_FOLLOW, &tok, &len,
+                           err) != 0)
+            return -1; /* err names the file */
         if (memchr(tok, '\0', len) != NULL)
             util_err_set(err, "contains a NUL byte");
         if (memchr(tok, '\0', len) != NULL || kube_cred_check_token(tok, err) != 0) {
@@ -151,7 +52,7 @@ int kube_config_token(const kube_config *cfg, char **out, util_err *err)
     }
     if (cfg->token == NULL)
         return 0;
-    tok = dup_s(cfg->token);
+    tok = util_strdup(cfg->token);
     if (tok == NULL)
         return util_err_set(err, "out of memory");
     if (kube_cred_check_token(tok, err) != 0) {
@@ -166,7 +67,7 @@ static int dup_mem(char **dst, const char *src, size_t len)
 {
     if (src == NULL)
         return 0;
-    *dst = dup_n(src, len);
+    *dst = util_strndup(src, len);
     return *dst == NULL ? -1 : 0;
 }
 

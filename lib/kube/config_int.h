@@ -1,21 +1,15 @@
-/* What config.c gives the two loaders of a kube_config, kubeconfig.c and
- * in_cluster.c. Internal to lib/kube. */
+/* What the two loaders of a kube_config, kubeconfig.c and in_cluster.c,
+ * share with config.c. Internal to lib/kube. */
 #ifndef BERTH_KUBE_CONFIG_INT_H
 #define BERTH_KUBE_CONFIG_INT_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
-#include "util/err.h"
-
-/* Reads a whole regular file, NUL-terminated, into a new *out of *len
- * bytes. FIFOs, devices and the like are refused rather than read, since
- * reading them could block or never end. The message is the reason only:
- * callers name the file; errno tells a missing file from others. */
-int kube_config_read_file(const char *path, char **out, size_t *len, util_err *err);
-
-/* "dir/name", new; NULL out of memory. */
-char *kube_config_path_join(const char *dir, const char *name);
+/* Kubeconfigs, PEM files and tokens are small. The cap bounds what a path
+ * pointing somewhere odd can make us read (util_file_read's max). Files
+ * are read following symbolic links: mounted Secrets and ConfigMaps are
+ * links. */
+#define KUBE_CONFIG_FILE_MAX (4 << 20)
 
 /* True if s has no spaces or control characters: it ends up in a URL and,
  * with tls-server-name, in a Host header. */

@@ -3,6 +3,7 @@
  * so all refuse the same things with the same words; and wiping secrets
  * before their memory is freed. */
 #include "kube/credential.h"
+#include "util/ossl.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -22,15 +23,6 @@ void kube_cred_secret_free(char *p, size_t len)
     }
 }
 
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 /* The first certificate in a PEM buffer, or NULL. */
 static X509 *pem_first_cert(const char *pem, size_t len)
 {
@@ -39,7 +31,7 @@ static X509 *pem_first_cert(const char *pem, size_t len)
 
     if (len > INT_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
         return NULL;
-    x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+    x = PEM_read_bio_X509(b, NULL, util_ossl_no_password, NULL);
     BIO_free(b);
     ERR_clear_error();
     return x;
@@ -66,7 +58,7 @@ int kube_cred_check_pair(const char *cert, size_t cert_len, const char *key, siz
         goto out;
     }
     if (key_len <= INT_MAX && (b = BIO_new_mem_buf(key, (int)key_len)) != NULL)
-        k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+        k = PEM_read_bio_PrivateKey(b, NULL, util_ossl_no_password, NULL);
     if (k == NULL) {
         util_err_set(err, "no unencrypted PEM private key found");
         rc = -2;

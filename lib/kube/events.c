@@ -6,6 +6,7 @@
  * the result only if the series is still the same one (same id): meanwhile
  * it may have grown (then another write is due), restarted, or been evicted. */
 #include "kube/events.h"
+#include "kube/microtime.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,18 +24,20 @@
 #include "kube/event_cache.h"
 #include "kube/ratelimit.h"
 #include "kube/verbs.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define KEY_FIELDS 8 /* apiVersion kind namespace name uid type reason message */
 enum { F_API_VERSION, F_KIND, F_NAMESPACE, F_NAME, F_UID, F_TYPE, F_REASON, F_MESSAGE };
 #define MAX_FAILURES   5
-#define RETRY_BASE     ((int64_t)500 * KUBE_NS_PER_MS)
+#define RETRY_BASE     ((int64_t)500 * UTIL_NS_PER_MS)
 #define EVENT_NAME_MAX 254 /* 253 and the NUL */
 
 struct kube_event_recorder {
     kube_client *client;
     char *controller, *instance;
-    kube_now_fn now;
+    util_now_fn now;
     void *now_ctx;
 
     pthread_mutex_t mu;
@@ -50,16 +53,6 @@ struct kube_event_recorder {
 static const char *type_name(kube_event_type t)
 {
     return t == KUBE_EVENT_WARNING ? "Warning" : "Normal";
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
 }
 
 int kube_event_key(const kube_event_ref *obj, kube_event_type type, const char *reason,
@@ -151,8 +144,8 @@ static int job_copy(const kube_event_entry *e, job *j)
     j->count = e->count;
     j->first_wall = e->first_wall;
     j->last_wall = e->last_wall;
-    if ((e->name != NULL && (j->name = dup_str(e->name)) == NULL) ||
-        (e->object_rv != NULL && (j->object_rv = dup_str(e->object_rv)) == NULL)) {
+    if ((e->name != NULL && (j->name = util_strdup(e->name)) == NULL) ||
+        (e->object_rv != NULL && (j->object_rv = util_strdup(e->object_rv)) == NULL)) {
         job_clear(j);
         return -1;
     }
@@ -278,7 +271,7 @@ static outcome write_job(kube_event_recorder *r, const job *j, char **name, util
         rc = kube_create(r->client, path, body, NULL, &st, err);
         cJSON_Delete(body);
         if (rc == 0 || (rc == KUBE_ERR_STATUS && st.code == 409)) {
-            *name = dup_str(ename);
+            *name = util_strdup(ename);
             if (*name == NULL)
                 return W_RETRY;
             return rc == 0 ? W_CREATED : W_EXISTS;
@@ -367,18 +360,15 @@ static void settle(kube_event_recorder *r, const job *j, outcome o, char *name, 
 static void wait_for(kube_event_recorder *r, int64_t ns)
 {
     struct timespec ts;
-    int64_t when;
 
     if (ns == INT64_MAX) {
         pthread_cond_wait(&r->wake, &r->mu);
         return;
     }
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    if (ns > 3600 * KUBE_NS_PER_SEC)
-        ns = 3600 * KUBE_NS_PER_SEC;
-    when = (int64_t)ts.tv_sec * KUBE_NS_PER_SEC + ts.tv_nsec + (ns > 0 ? ns : 0);
-    ts.tv_sec = when / KUBE_NS_PER_SEC;
-    ts.tv_nsec = when % KUBE_NS_PER_SEC;
+    if (ns > 3600 * UTIL_NS_PER_SEC)
+        ns = 3600 * UTIL_NS_PER_SEC;
+    /* Rounded up: never wake before ns have passed. */
+    ts = util_mono_deadline((ns + UTIL_NS_PER_MS - 1) / UTIL_NS_PER_MS);
     pthread_cond_timedwait(&r->wake, &r->mu, &ts);
 }
 
@@ -455,7 +445,7 @@ int kube_event_recorder_new(const kube_config *cfg, const kube_event_recorder_op
             err, "event recorder: reportingInstance '%.40s' must be 1 to 128 characters", instance);
     if ((r = calloc(1, sizeof *r)) == NULL)
         return util_err_set(err, "out of memory");
-    r->now = opts->now != NULL ? opts->now : kube_time_now;
+    r->now = opts->now != NULL ? opts->now : util_time_now;
     r->now_ctx = opts->now_ctx;
     pthread_mutex_init(&r->mu, NULL);
     pthread_condattr_init(&ca);
@@ -463,14 +453,14 @@ int kube_event_recorder_new(const kube_config *cfg, const kube_event_recorder_op
     pthread_cond_init(&r->wake, &ca);
     pthread_cond_init(&r->idle, &ca);
     pthread_condattr_destroy(&ca);
-    r->controller = dup_str(opts->controller);
-    r->instance = dup_str(instance);
+    r->controller = util_strdup(opts->controller);
+    r->instance = util_strdup(instance);
     if (r->controller == NULL || r->instance == NULL) {
         util_err_set(err, "out of memory");
         goto fail;
     }
     if (kube_bucket_init(&r->bucket, qps, burst, r->now(r->now_ctx).mono, err) != 0 ||
-        kube_event_cache_new(cap, (int64_t)window_ms * KUBE_NS_PER_MS, &r->cache, err) != 0 ||
+        kube_event_cache_new(cap, (int64_t)window_ms * UTIL_NS_PER_MS, &r->cache, err) != 0 ||
         kube_client_new(cfg, &copts, &r->client, err) != 0)
         goto fail;
     rc = pthread_create(&r->writer, NULL, writer, r);
@@ -519,7 +509,7 @@ void kube_event_record(kube_event_recorder *r, const kube_event_ref *obj, kube_e
     size_t len;
     util_err err = {{0}};
     kube_event_entry *e;
-    kube_time t;
+    util_time t;
     bool dropped = false;
     va_list ap;
 
@@ -548,7 +538,7 @@ void kube_event_record(kube_event_recorder *r, const kube_event_ref *obj, kube_e
         util_warn("events: not recorded: out of memory");
     } else if (e->count == 1 && e->written == 0 && obj->resource_version != NULL &&
                obj->resource_version[0] != '\0' && e->object_rv == NULL) {
-        e->object_rv = dup_str(obj->resource_version);
+        e->object_rv = util_strdup(obj->resource_version);
     }
     pthread_cond_broadcast(&r->wake);
     pthread_mutex_unlock(&r->mu);
@@ -558,14 +548,9 @@ void kube_event_record(kube_event_recorder *r, const kube_event_ref *obj, kube_e
 int kube_event_recorder_flush(kube_event_recorder *r, long timeout_ms, util_err *err)
 {
     struct timespec ts;
-    int64_t when;
     size_t left;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    when = (int64_t)ts.tv_sec * KUBE_NS_PER_SEC + ts.tv_nsec +
-           (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * KUBE_NS_PER_MS;
-    ts.tv_sec = when / KUBE_NS_PER_SEC;
-    ts.tv_nsec = when % KUBE_NS_PER_SEC;
+    ts = util_mono_deadline(timeout_ms);
     pthread_mutex_lock(&r->mu);
     pthread_cond_broadcast(&r->wake);
     while (((left = kube_event_cache_unwritten(r->cache)) > 0 || r->writing) && !r->stopping) {

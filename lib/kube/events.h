@@ -30,8 +30,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kube/clock.h"
 #include "kube/config.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #define KUBE_EVENTS_DEFAULT_MAX_SERIES 4096
@@ -70,7 +70,7 @@ typedef struct kube_event_recorder_options {
     long window_ms;    /* repeats further apart start a new Event; 0: 10 min */
     double qps;        /* writes per second, sustained; 0: 1 */
     unsigned burst;    /* writes in a burst; 0: 25 */
-    kube_now_fn now;   /* NULL: kube_time_now */
+    util_now_fn now;   /* NULL: util_time_now */
     void *now_ctx;
 } kube_event_recorder_options;
 

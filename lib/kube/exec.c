@@ -23,8 +23,10 @@
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 
-#include "kube/clock.h"
 #include "kube/credential.h"
+#include "kube/microtime.h"
+#include "util/clock.h"
+#include "util/str.h"
 
 extern char **environ;
 
@@ -40,22 +42,6 @@ struct kube_exec {
     kube_exec_credential cred;
     unsigned long serial;
 };
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static char *dup_s(const char *s)
-{
-    return s == NULL ? NULL : dup_n(s, strlen(s));
-}
 
 void kube_exec_credential_clear(kube_exec_credential *c)
 {
@@ -73,11 +59,11 @@ static int cred_copy(const kube_exec_credential *from, kube_exec_credential *to)
     to->expiry = from->expiry;
     to->cert_pem_len = from->cert_pem_len;
     to->key_pem_len = from->key_pem_len;
-    if ((from->token != NULL && (to->token = dup_s(from->token)) == NULL) ||
+    if ((from->token != NULL && (to->token = util_strdup(from->token)) == NULL) ||
         (from->cert_pem != NULL &&
-         (to->cert_pem = dup_n(from->cert_pem, from->cert_pem_len)) == NULL) ||
+         (to->cert_pem = util_strndup(from->cert_pem, from->cert_pem_len)) == NULL) ||
         (from->key_pem != NULL &&
-         (to->key_pem = dup_n(from->key_pem, from->key_pem_len)) == NULL)) {
+         (to->key_pem = util_strndup(from->key_pem, from->key_pem_len)) == NULL)) {
         kube_exec_credential_clear(to);
         return -1;
     }
@@ -157,7 +143,7 @@ int kube_exec_credential_parse(const void *data, size_t len, const char *api_ver
         goto out;
     }
     if (token != NULL) {
-        if ((out->token = dup_s(token)) == NULL) {
+        if ((out->token = util_strdup(token)) == NULL) {
             util_err_set(err, "out of memory");
             goto out;
         }
@@ -171,8 +157,8 @@ int kube_exec_credential_parse(const void *data, size_t len, const char *api_ver
 
         out->cert_pem_len = strlen(cert);
         out->key_pem_len = strlen(key);
-        out->cert_pem = dup_n(cert, out->cert_pem_len);
-        out->key_pem = dup_n(key, out->key_pem_len);
+        out->cert_pem = util_strndup(cert, out->cert_pem_len);
+        out->key_pem = util_strndup(key, out->key_pem_len);
         if (out->cert_pem == NULL || out->key_pem == NULL) {
             util_err_set(err, "out of memory");
             goto out;
@@ -212,7 +198,7 @@ static char **dup_list(const char *const *l, size_t n)
     if (d == NULL)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        if ((d[i] = dup_s(l[i])) == NULL) {
+        if ((d[i] = util_strdup(l[i])) == NULL) {
             for (size_t k = 0; k < i; k++)
                 free(d[k]);
             free(d);
@@ -240,11 +226,11 @@ int kube_exec_new(const kube_exec_spec *spec, kube_exec **out, util_err *err)
         return util_err_set(err, "out of memory");
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->done, NULL);
-    x->where = dup_s(spec->where != NULL ? spec->where : "kubeconfig");
-    x->command = dup_s(spec->command);
-    x->api_version = dup_s(spec->api_version);
-    x->install_hint = dup_s(spec->install_hint);
-    x->exec_info = dup_s(spec->exec_info != NULL ? spec->exec_info : "");
+    x->where = util_strdup(spec->where != NULL ? spec->where : "kubeconfig");
+    x->command = util_strdup(spec->command);
+    x->api_version = util_strdup(spec->api_version);
+    x->install_hint = util_strdup(spec->install_hint);
+    x->exec_info = util_strdup(spec->exec_info != NULL ? spec->exec_info : "");
     x->args = dup_list(spec->args, spec->nargs);
     x->env = dup_list(spec->env, spec->nenv);
     x->nargs = spec->nargs;
@@ -344,11 +330,6 @@ static char **plugin_env(const kube_exec *x, char **info_out)
     envp[k] = NULL;
     *info_out = info;
     return envp;
-}
-
-static int64_t mono_ms(void)
-{
-    return kube_time_now(NULL).mono / KUBE_NS_PER_MS;
 }
 
 /* Where a pipe's bytes collect. */
@@ -486,11 +467,11 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
     close(errp[1]);
     outp[1] = errp[1] = -1;
 
-    deadline = mono_ms() + KUBE_EXEC_TIMEOUT_MS;
+    deadline = util_mono_ms() + KUBE_EXEC_TIMEOUT_MS;
     while (outp[0] >= 0 || errp[0] >= 0) {
         struct pollfd pf[2] = {{.fd = outp[0], .events = POLLIN},
                                {.fd = errp[0], .events = POLLIN}};
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - util_mono_ms();
         int n;
 
         if (left <= 0) {
@@ -523,7 +504,7 @@ static int run_plugin(const kube_exec *x, kube_exec_credential *cred, util_err *
 
         if (w == pid || (w < 0 && errno != EINTR))
             break;
-        if (w == 0 && mono_ms() >= deadline) {
+        if (w == 0 && util_mono_ms() >= deadline) {
             timed_out = true;
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -583,7 +564,7 @@ out:
 
 static bool fresh(const kube_exec *x)
 {
-    return x->have && (x->cred.expiry == 0 || kube_time_now(NULL).wall < x->cred.expiry);
+    return x->have && (x->cred.expiry == 0 || util_time_now(NULL).wall < x->cred.expiry);
 }
 
 int kube_exec_get(kube_exec *x, kube_exec_credential *out, unsigned long *serial, util_err *err)

@@ -3,16 +3,12 @@
 #include "kube/config.h"
 #include "kube/config_int.h"
 #include "kube/credential.h"
+#include "util/file.h"
+#include "util/str.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *dup_s(const char *s)
-{
-    return s == NULL ? NULL : strdup(s);
-}
 
 int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
 {
@@ -21,7 +17,7 @@ int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
     kube_config *cfg;
     char *ca_path = NULL, *ns_path = NULL, *ns = NULL, *tok = NULL;
     size_t len, n;
-    int rc = -1;
+    int rc = -1, r;
 
     *out = NULL;
     if (sa_dir == NULL)
@@ -40,9 +36,9 @@ int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
     n = strlen(host) + strlen(port) + sizeof "https://[]:";
     cfg->server = malloc(n);
     cfg->source = malloc(strlen(sa_dir) + sizeof "in-cluster ");
-    cfg->token_file = kube_config_path_join(sa_dir, "token");
-    ca_path = kube_config_path_join(sa_dir, "ca.crt");
-    ns_path = kube_config_path_join(sa_dir, "namespace");
+    cfg->token_file = util_printf("%s/token", sa_dir);
+    ca_path = util_printf("%s/ca.crt", sa_dir);
+    ns_path = util_printf("%s/namespace", sa_dir);
     if (cfg->server == NULL || cfg->source == NULL || cfg->token_file == NULL || ca_path == NULL ||
         ns_path == NULL) {
         util_err_set(err, "out of memory");
@@ -51,8 +47,9 @@ int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
     /* An IPv6 service address needs brackets in a URL. */
     snprintf(cfg->server, n, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
     sprintf(cfg->source, "in-cluster %s", sa_dir);
-    if (kube_config_read_file(ca_path, &cfg->ca_pem, &cfg->ca_pem_len, err) != 0) {
-        util_err_prefix(err, "in-cluster config: %s", ca_path);
+    if (util_file_read(ca_path, KUBE_CONFIG_FILE_MAX, UTIL_FILE_FOLLOW, &cfg->ca_pem,
+                       &cfg->ca_pem_len, err) != 0) {
+        util_err_prefix(err, "in-cluster config");
         goto out;
     }
     if (!kube_cred_has_cert(cfg->ca_pem, cfg->ca_pem_len)) {
@@ -63,7 +60,8 @@ int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
         util_err_prefix(err, "in-cluster config");
         goto out;
     }
-    if (kube_config_read_file(ns_path, &ns, &len, err) == 0) {
+    r = util_file_read(ns_path, KUBE_CONFIG_FILE_MAX, UTIL_FILE_FOLLOW, &ns, &len, err);
+    if (r == 0) {
         char *end = ns + len;
 
         while (end > ns && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
@@ -75,11 +73,11 @@ int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err)
             util_err_set(err, "in-cluster config: %s: not a namespace name", ns_path);
             goto out;
         }
-    } else if (errno != ENOENT) {
-        util_err_prefix(err, "in-cluster config: %s", ns_path);
+    } else if (r < 0) { /* 1: no namespace file, "default" */
+        util_err_prefix(err, "in-cluster config");
         goto out;
     }
-    cfg->namespace = ns != NULL ? ns : dup_s("default");
+    cfg->namespace = ns != NULL ? ns : util_strdup("default");
     ns = NULL;
     if (cfg->namespace == NULL) {
         util_err_set(err, "out of memory");

@@ -17,7 +17,9 @@
 
 #include "kube/verbs.h"
 #include "kube/watch.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 /* A watch that lasted this long before failing was healthy; one that
  * lasted this long before a 410 earned an immediate relist. */
@@ -45,14 +47,6 @@ struct kube_informer {
     atomic_ulong lists;
     int64_t next_resync_ms; /* informer thread only */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The cache's report of a change, turned into handler calls. */
 static void on_change(kube_cache_change change, const cJSON *old, const cJSON *obj, void *ctx)
@@ -99,23 +93,11 @@ static int on_tick(void *ctx, util_err *err)
     kube_informer *inf = ctx;
 
     (void)err;
-    if (inf->resync_ms <= 0 || now_ms() < inf->next_resync_ms || !synced(inf))
+    if (inf->resync_ms <= 0 || util_mono_ms() < inf->next_resync_ms || !synced(inf))
         return 0;
-    inf->next_resync_ms = now_ms() + inf->resync_ms;
+    inf->next_resync_ms = util_mono_ms() + inf->resync_ms;
     kube_cache_resync(inf->cache, on_change, inf);
     return 0;
-}
-
-static char *dup_opt(const char *s, bool *oom)
-{
-    char *d;
-
-    if (s == NULL || s[0] == '\0')
-        return NULL;
-    d = strdup(s);
-    if (d == NULL)
-        *oom = true;
-    return d;
 }
 
 int kube_informer_new(kube_client *c, const char *path, const kube_informer_opts *opts,
@@ -139,9 +121,9 @@ int kube_informer_new(kube_client *c, const char *path, const kube_informer_opts
     pthread_cond_init(&inf->cond, NULL);
     atomic_init(&inf->lists, 0);
     inf->client = c;
-    inf->path = dup_opt(path, &oom);
-    inf->label_selector = dup_opt(opts->label_selector, &oom);
-    inf->field_selector = dup_opt(opts->field_selector, &oom);
+    inf->path = util_strdup_opt(path, &oom);
+    inf->label_selector = util_strdup_opt(opts->label_selector, &oom);
+    inf->field_selector = util_strdup_opt(opts->field_selector, &oom);
     inf->list_limit = opts->list_limit;
     inf->resync_ms = opts->resync_ms;
     inf->backoff_base_ms =
@@ -225,7 +207,7 @@ static int relist(kube_informer *inf, char **rv, util_err *err)
     pthread_mutex_lock(&inf->mu);
     if (!inf->synced) {
         inf->synced = true;
-        inf->next_resync_ms = now_ms() + inf->resync_ms;
+        inf->next_resync_ms = util_mono_ms() + inf->resync_ms;
         pthread_cond_broadcast(&inf->cond);
     }
     pthread_mutex_unlock(&inf->mu);
@@ -248,7 +230,7 @@ static void *run(void *arg)
                 backoff(inf, failures++, "list", err.msg);
             continue;
         }
-        began = now_ms();
+        began = util_mono_ms();
         rc = kube_watch_run(inf->watch, rv, on_event, inf, NULL, &err);
         free(rv);
         if (rc == 0)
@@ -258,7 +240,7 @@ static void *run(void *arg)
          * the list (a watch refused where the list was not, a 410 for the
          * version just listed) keeps growing it, so list and watch are
          * never repeated in a tight loop. */
-        if (now_ms() - began >= (rc == KUBE_WATCH_GONE ? GONE_RUN_MS : HEALTHY_RUN_MS)) {
+        if (util_mono_ms() - began >= (rc == KUBE_WATCH_GONE ? GONE_RUN_MS : HEALTHY_RUN_MS)) {
             failures = 0;
             if (rc == KUBE_WATCH_GONE)
                 continue;

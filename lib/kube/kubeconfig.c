@@ -9,35 +9,20 @@
 #include "kube/credential.h"
 #include "kube/kubeconfig_yaml.h"
 #include "util/base64.h"
+#include "util/file.h"
+#include "util/str.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d == NULL)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-static char *dup_s(const char *s)
-{
-    return s == NULL ? NULL : dup_n(s, strlen(s));
-}
-
 static int resolve_path(const kube_kc_file *f, const char *path, char **out, util_err *err)
 {
     if (path[0] != '/' && f->dir == NULL)
         return util_err_set(err, "relative path %s but no directory to resolve it in", path);
-    *out = path[0] == '/' ? dup_s(path) : kube_config_path_join(f->dir, path);
+    *out = path[0] == '/' ? util_strdup(path) : util_printf("%s/%s", f->dir, path);
     return *out == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
@@ -68,9 +53,7 @@ static int get_pem(kube_kc_file *f, yaml_node_t *map, const char *file_key, cons
     } else if (path != NULL) {
         *which = file_key;
         if (resolve_path(f, path, &abs, err) != 0 ||
-            kube_config_read_file(abs, out, len, err) != 0) {
-            if (abs != NULL)
-                util_err_prefix(err, "%s", abs);
+            util_file_read(abs, KUBE_CONFIG_FILE_MAX, UTIL_FILE_FOLLOW, out, len, err) != 0) {
             util_err_prefix(err, "%s", file_key);
             goto out;
         }
@@ -324,7 +307,7 @@ static int resolve(kube_kc_file *files, size_t n, const char *display, const cha
     if (cfg == NULL)
         return util_err_set(err, "out of memory");
     if (context != NULL && context[0] != '\0') {
-        cur = dup_s(context);
+        cur = util_strdup(context);
     } else {
         for (size_t i = 0; i < n && cur == NULL; i++)
             if (kube_kc_str(&files[i].doc, files[i].root, "current-context", &cur, err) != 0)
@@ -374,8 +357,8 @@ static int resolve(kube_kc_file *files, size_t n, const char *display, const cha
         }
     }
     if (cfg->namespace == NULL)
-        cfg->namespace = dup_s("default");
-    cfg->source = dup_s(display);
+        cfg->namespace = util_strdup("default");
+    cfg->source = util_strdup(display);
     cfg->context = cur;
     cur = NULL;
     if (cfg->namespace == NULL || cfg->source == NULL) {
@@ -399,10 +382,10 @@ static char *dir_of(const char *path)
     const char *slash = strrchr(path, '/');
 
     if (slash == NULL)
-        return dup_s(".");
+        return util_strdup(".");
     if (slash == path)
-        return dup_s("/");
-    return dup_n(path, (size_t)(slash - path));
+        return util_strdup("/");
+    return util_strndup(path, (size_t)(slash - path));
 }
 
 int kube_config_load_buffer(const void *data, size_t len, const char *name, const char *base_dir,
@@ -412,7 +395,7 @@ int kube_config_load_buffer(const void *data, size_t len, const char *name, cons
     int rc;
 
     *out = NULL;
-    if (base_dir != NULL && (f.dir = dup_s(base_dir)) == NULL)
+    if (base_dir != NULL && (f.dir = util_strdup(base_dir)) == NULL)
         return util_err_set(err, "out of memory");
     if (kube_kc_parse(&f, data, len, err) != 0) {
         util_err_prefix(err, "kubeconfig %s", name);
@@ -430,14 +413,15 @@ static int load_file(kube_kc_file *f, const char *path, bool missing_ok, util_er
 {
     char *data;
     size_t len;
+    util_err why = {{0}};
     int rc;
 
     f->name = path;
-    if (kube_config_read_file(path, &data, &len, err) != 0) {
-        if (missing_ok && errno == ENOENT)
-            return 1;
-        return util_err_prefix(err, "kubeconfig %s", path);
-    }
+    rc = util_file_read(path, KUBE_CONFIG_FILE_MAX, UTIL_FILE_FOLLOW, &data, &len, &why);
+    if (rc == 1 && missing_ok)
+        return 1;
+    if (rc != 0)
+        return util_err_set(err, "kubeconfig %s", why.msg); /* why names the path */
     f->dir = dir_of(path);
     if (f->dir == NULL) {
         free(data);
@@ -450,7 +434,7 @@ static int load_file(kube_kc_file *f, const char *path, bool missing_ok, util_er
 
 int kube_config_load_list(const char *list, const char *context, kube_config **out, util_err *err)
 {
-    char *copy = dup_s(list), *save = NULL;
+    char *copy = util_strdup(list), *save = NULL;
     kube_kc_file *files = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;

@@ -5,21 +5,11 @@
  * kubectl's notions of null, strings and booleans. Messages name the key;
  * the caller names the file and entry. */
 #include "kube/kubeconfig_yaml.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d == NULL)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
 
 static bool scalar_is(const yaml_node_t *n, const char *s)
 {
@@ -71,7 +61,7 @@ int kube_kc_str(yaml_document_t *d, yaml_node_t *map, const char *key, char **ou
         return util_err_set(err, "%s: contains a NUL byte", key);
     if (n->data.scalar.length == 0)
         return 0;
-    *out = dup_n((const char *)n->data.scalar.value, n->data.scalar.length);
+    *out = util_strndup((const char *)n->data.scalar.value, n->data.scalar.length);
     return *out == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
@@ -289,7 +279,7 @@ int kube_kc_str_list(yaml_document_t *d, yaml_node_t *map, const char *key, char
         if (e == NULL || e->type != YAML_SCALAR_NODE ||
             memchr(e->data.scalar.value, '\0', e->data.scalar.length) != NULL)
             return util_err_set(err, "%s[%zu]: not a string", key, *n);
-        (*out)[*n] = dup_n((const char *)e->data.scalar.value, e->data.scalar.length);
+        (*out)[*n] = util_strndup((const char *)e->data.scalar.value, e->data.scalar.length);
         if ((*out)[*n] == NULL)
             return util_err_set(err, "out of memory");
         (*n)++;

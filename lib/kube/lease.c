@@ -18,7 +18,9 @@
 #include <openssl/rand.h>
 
 #include "kube/client.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define LEASES_PATH "/apis/coordination.k8s.io/v1/namespaces/%s/leases"
 
@@ -32,7 +34,7 @@ struct kube_lease {
     void (*on_stopped)(void *);
     void (*on_new_leader)(const char *, void *);
     void *ctx;
-    kube_now_fn now;
+    util_now_fn now;
     void *now_ctx;
 
     /* Stepping thread only. */
@@ -59,16 +61,6 @@ static int64_t now_mono(const kube_lease *l)
     return l->now(l->now_ctx).mono;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* Names go into URL paths unescaped, so only what Kubernetes allows in
  * them is accepted. */
 static bool valid_name(const char *s)
@@ -92,7 +84,7 @@ static int default_identity(char **out, util_err *err)
         return util_err_set(err, "identity: no random bytes");
     snprintf(buf, sizeof buf, "%s_%02x%02x%02x%02x%02x%02x%02x%02x", host, r[0], r[1], r[2], r[3],
              r[4], r[5], r[6], r[7]);
-    *out = dup_str(buf);
+    *out = util_strdup(buf);
     return *out == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
@@ -105,7 +97,7 @@ static char *fmt_path(const char *fmt, const char *ns, const char *name)
         size_t n = strlen(buf);
         snprintf(buf + n, sizeof buf - n, "/%s", name);
     }
-    return dup_str(buf);
+    return util_strdup(buf);
 }
 
 int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_lease **out,
@@ -138,22 +130,22 @@ int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_
     if (l == NULL)
         return util_err_set(err, "out of memory");
     l->duration_s = (int)(dur_ms / 1000);
-    l->duration = (int64_t)l->duration_s * KUBE_NS_PER_SEC;
-    l->renew_deadline = (int64_t)renew_ms * KUBE_NS_PER_MS;
-    l->retry = (int64_t)retry_ms * KUBE_NS_PER_MS;
+    l->duration = (int64_t)l->duration_s * UTIL_NS_PER_SEC;
+    l->renew_deadline = (int64_t)renew_ms * UTIL_NS_PER_MS;
+    l->retry = (int64_t)retry_ms * UTIL_NS_PER_MS;
     l->on_started = opts->on_started_leading;
     l->on_stopped = opts->on_stopped_leading;
     l->on_new_leader = opts->on_new_leader;
     l->ctx = opts->ctx;
-    l->now = opts->now != NULL ? opts->now : kube_time_now;
+    l->now = opts->now != NULL ? opts->now : util_time_now;
     l->now_ctx = opts->now_ctx;
     pthread_mutex_init(&l->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &ca);
     pthread_condattr_destroy(&ca);
-    l->ns = dup_str(opts->namespace);
-    l->name = dup_str(opts->name);
+    l->ns = util_strdup(opts->namespace);
+    l->name = util_strdup(opts->name);
     l->path = fmt_path(LEASES_PATH, opts->namespace, opts->name);
     l->collection = fmt_path(LEASES_PATH, opts->namespace, NULL);
     if (l->ns == NULL || l->name == NULL || l->path == NULL || l->collection == NULL) {
@@ -161,7 +153,7 @@ int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_
         goto fail;
     }
     if (opts->identity != NULL) {
-        if ((l->identity = dup_str(opts->identity)) == NULL) {
+        if ((l->identity = util_strdup(opts->identity)) == NULL) {
             util_err_set(err, "out of memory");
             goto fail;
         }
@@ -225,7 +217,7 @@ char *kube_lease_leader_dup(kube_lease *l)
 
     pthread_mutex_lock(&l->mu);
     if (l->pub_holder != NULL)
-        s = dup_str(l->pub_holder);
+        s = util_strdup(l->pub_holder);
     pthread_mutex_unlock(&l->mu);
     return s;
 }
@@ -266,7 +258,7 @@ static int put_lease(kube_lease *l, const cJSON *obj, cJSON **out, kube_status *
 /* Publishes leading/holder for other threads. */
 static void publish(kube_lease *l)
 {
-    char *h = l->observed.holder != NULL ? dup_str(l->observed.holder) : NULL;
+    char *h = l->observed.holder != NULL ? util_strdup(l->observed.holder) : NULL;
 
     pthread_mutex_lock(&l->mu);
     l->pub_leading = l->leading;
@@ -282,7 +274,7 @@ static void publish(kube_lease *l)
 static int observe(kube_lease *l, cJSON *obj, int64_t at, util_err *err)
 {
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
-    char *raw = spec != NULL ? cJSON_PrintUnformatted(spec) : dup_str("");
+    char *raw = spec != NULL ? cJSON_PrintUnformatted(spec) : util_strdup("");
     kube_lease_record rec;
 
     cJSON_Delete(l->object);
@@ -338,7 +330,7 @@ static void report_leader(kube_lease *l)
     if (h == NULL || (l->reported != NULL && strcmp(l->reported, h) == 0))
         return;
     free(l->reported);
-    l->reported = dup_str(h);
+    l->reported = util_strdup(h);
     if (l->on_new_leader != NULL)
         l->on_new_leader(h, l->ctx);
 }
@@ -408,7 +400,7 @@ out:
  * their callbacks happen in here. */
 static int step(kube_lease *l, kube_status *st, util_err *err)
 {
-    kube_time t = l->now(l->now_ctx);
+    util_time t = l->now(l->now_ctx);
     kube_lease_record rec;
     cJSON *got = NULL;
     int rc;
@@ -501,7 +493,7 @@ static int64_t next_attempt(const kube_lease *l, int64_t now)
     RAND_bytes(&r, 1);
     when = now + l->retry - l->retry / 5 * r / 255;
     if (l->observed_raw != NULL && l->observed.holder[0] != '\0') {
-        expiry = l->observed_mono + (int64_t)l->observed.duration_s * KUBE_NS_PER_SEC;
+        expiry = l->observed_mono + (int64_t)l->observed.duration_s * UTIL_NS_PER_SEC;
         if (expiry > now && expiry < when)
             when = expiry;
     }
@@ -544,8 +536,8 @@ static void sleep_ns(int64_t ns)
 
     if (ns <= 0)
         return;
-    ts.tv_sec = ns / KUBE_NS_PER_SEC;
-    ts.tv_nsec = ns % KUBE_NS_PER_SEC;
+    ts.tv_sec = ns / UTIL_NS_PER_SEC;
+    ts.tv_nsec = ns % UTIL_NS_PER_SEC;
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
@@ -587,7 +579,7 @@ int kube_lease_acquire_wait(kube_lease *l, int64_t deadline, util_err *err)
 
 int kube_lease_release(kube_lease *l, util_err *err)
 {
-    kube_time t;
+    util_time t;
     kube_lease_record rec;
     kube_status st;
     int rc;
@@ -637,10 +629,7 @@ static void *run(void *arg)
         when = next_attempt(l, now);
         /* The wait is in real monotonic time; with a replaced clock the
          * distance is what counts. */
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        when = (int64_t)ts.tv_sec * KUBE_NS_PER_SEC + ts.tv_nsec + (when - now);
-        ts.tv_sec = when / KUBE_NS_PER_SEC;
-        ts.tv_nsec = when % KUBE_NS_PER_SEC;
+        ts = util_mono_deadline((when - now + UTIL_NS_PER_MS - 1) / UTIL_NS_PER_MS);
         pthread_mutex_lock(&l->mu);
         while (!l->stopping && pthread_cond_timedwait(&l->cv, &l->mu, &ts) != ETIMEDOUT)
             ;

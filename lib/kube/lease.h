@@ -42,9 +42,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube/clock.h"
 #include "kube/config.h"
 #include "kube/lease_record.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 #define KUBE_LEASE_DEFAULT_DURATION_MS       15000L
@@ -76,7 +76,7 @@ typedef struct kube_lease_options {
      * and before anyone took it. Borrowed for the call. */
     void (*on_new_leader)(const char *identity, void *ctx);
     void *ctx;
-    kube_now_fn now; /* NULL: kube_time_now */
+    util_now_fn now; /* NULL: util_time_now */
     void *now_ctx;
 } kube_lease_options;
 

@@ -1,20 +1,14 @@
 /* The Lease's election record; see lease_record.h. */
 #include "kube/lease_record.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube/clock.h"
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
+#include "kube/microtime.h"
+#include "util/clock.h"
+#include "util/json.h"
+#include "util/str.h"
 
 void kube_lease_record_clear(kube_lease_record *rec)
 {
@@ -24,28 +18,27 @@ void kube_lease_record_clear(kube_lease_record *rec)
 
 static int get_time(const cJSON *spec, const char *field, int64_t *out, util_err *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, field);
+    const char *s = NULL;
 
     *out = 0;
-    if (v == NULL || cJSON_IsNull(v))
+    if (util_json_str(spec, "spec.", field, true, &s, err) < 0)
+        return -1;
+    if (s == NULL)
         return 0;
-    if (!cJSON_IsString(v))
-        return util_err_set(err, "spec.%s: not a string", field);
-    if (kube_time_parse(v->valuestring, out, err) != 0)
+    if (kube_time_parse(s, out, err) != 0)
         return util_err_prefix(err, "spec.%s", field);
     return 0;
 }
 
+/* The message is the elector's own, which tests and logs know. */
 static int get_int(const cJSON *spec, const char *field, int *out, util_err *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, field);
+    long long v = 0;
 
     *out = 0;
-    if (v == NULL || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 2147483647.0)
+    if (util_json_int(spec, "spec.", field, true, 0, INT_MAX, &v, err) < 0)
         return util_err_set(err, "spec.%s: not a non-negative 32-bit integer", field);
-    *out = v->valueint;
+    *out = (int)v;
     return 0;
 }
 
@@ -64,7 +57,7 @@ int kube_lease_record_parse(const cJSON *lease, kube_lease_record *rec, util_err
         get_time(spec, "acquireTime", &rec->acquire_ns, err) != 0 ||
         get_time(spec, "renewTime", &rec->renew_ns, err) != 0)
         return -1;
-    rec->holder = dup_str(cJSON_IsString(holder) ? holder->valuestring : "");
+    rec->holder = util_strdup(cJSON_IsString(holder) ? holder->valuestring : "");
     return rec->holder == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
@@ -115,5 +108,5 @@ bool kube_lease_expired(const kube_lease_record *rec, int64_t observed_mono, int
 {
     if (rec->holder == NULL || rec->holder[0] == '\0')
         return true;
-    return now_mono - observed_mono >= (int64_t)rec->duration_s * KUBE_NS_PER_SEC;
+    return now_mono - observed_mono >= (int64_t)rec->duration_s * UTIL_NS_PER_SEC;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "kube/object.h"
+#include "util/clock.h"
 
 #define URL_MAX 8192
 
@@ -610,7 +611,6 @@ int kube_update_retry(kube_client *c, const char *path, int attempts, kube_mutat
                       void *ctx, cJSON **out, kube_status *st, util_err *err)
 {
     kube_status local;
-    struct timespec now;
     uint64_t seed;
     int rc = KUBE_ERR;
 
@@ -620,8 +620,7 @@ int kube_update_retry(kube_client *c, const char *path, int attempts, kube_mutat
         st = &local;
     if (attempts < 1)
         attempts = 1;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    seed = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 20) ^ (uint64_t)(uintptr_t)&now;
+    seed = (uint64_t)util_mono_ns() ^ (uint64_t)(uintptr_t)&seed;
     for (int i = 1; i <= attempts; i++) {
         cJSON *obj = NULL;
         char *rv;

@@ -22,7 +22,9 @@
 
 #include "kube/client_int.h"
 #include "kube/verbs.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 /* The most of a refusal's body kept to decode its Status. */
 #define ERR_BODY_MAX (64u * 1024u)
@@ -82,26 +84,6 @@ struct kube_watch {
     long timeout_s; /* the request's timeoutSeconds */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *dup_opt(const char *s, bool *oom)
-{
-    char *d;
-
-    if (s == NULL || s[0] == '\0')
-        return NULL;
-    d = strdup(s);
-    if (d == NULL)
-        *oom = true;
-    return d;
-}
-
 int kube_watch_new(kube_client *c, const char *path, const kube_watch_opts *opts, kube_watch **out,
                    util_err *err)
 {
@@ -121,11 +103,11 @@ int kube_watch_new(kube_client *c, const char *path, const kube_watch_opts *opts
     if (w == NULL)
         return util_err_set(err, "watch %s: out of memory", path);
     w->client = c;
-    w->path = dup_opt(path, &oom);
-    w->label_selector = dup_opt(opts->label_selector, &oom);
-    w->field_selector = dup_opt(opts->field_selector, &oom);
+    w->path = util_strdup_opt(path, &oom);
+    w->label_selector = util_strdup_opt(opts->label_selector, &oom);
+    w->field_selector = util_strdup_opt(opts->field_selector, &oom);
     w->rv = strdup("");
-    w->seed = (unsigned)now_ms() ^ (unsigned)(uintptr_t)w;
+    w->seed = (unsigned)util_mono_ms() ^ (unsigned)(uintptr_t)w;
     w->timeout_seconds = opts->timeout_seconds;
     w->no_bookmarks = opts->no_bookmarks;
     w->backoff_base_ms =
@@ -205,7 +187,7 @@ unsigned long kube_watch_connects(kube_watch *w)
 /* Runs the tick if a second has passed since the last one. */
 static int maybe_tick(kube_watch *w, util_err *err)
 {
-    int64_t now = now_ms();
+    int64_t now = util_mono_ms();
 
     if (w->tick == NULL || now < w->next_tick_ms)
         return 0;
@@ -217,10 +199,10 @@ static int maybe_tick(kube_watch *w, util_err *err)
 
 int kube_watch_sleep(kube_watch *w, long ms, util_err *err)
 {
-    int64_t deadline = now_ms() + ms;
+    int64_t deadline = util_mono_ms() + ms;
 
     while (!atomic_load(&w->stop)) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - util_mono_ms();
 
         if (maybe_tick(w, err) != 0)
             return -1;
@@ -499,14 +481,14 @@ int kube_watch_run(kube_watch *w, const char *resource_version, kube_watch_event
     w->rv = start;
     w->cb = cb;
     w->cb_ctx = ctx;
-    w->next_tick_ms = now_ms() + 1000;
+    w->next_tick_ms = util_mono_ms() + 1000;
     if (st != NULL)
         memset(st, 0, sizeof *st);
     while (!atomic_load(&w->stop)) {
-        int64_t began = now_ms();
+        int64_t began = util_mono_ms();
         util_err why = {{0}};
         enum verdict v = one_request(w, w->rv, st, &why);
-        int64_t lasted = now_ms() - began;
+        int64_t lasted = util_mono_ms() - began;
         bool healthy = w->http_code == 200 &&
                        (w->events > 0 || lasted >= HEALTHY_MS || lasted >= w->timeout_s * 1000);
         long delay;

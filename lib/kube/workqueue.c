@@ -46,7 +46,7 @@ struct kube_workqueue {
     pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 
     uint64_t backoff_base, backoff_max;
-    kube_clock_fn now;
+    util_now_fn now;
     void *now_ctx;
 
     /* The overall limit (ratelimit.h), on the queue's clock. */
@@ -65,13 +65,10 @@ struct kube_workqueue {
     bool shutting_down;
 };
 
-static uint64_t monotonic_now(void *ctx)
+/* The queue's clock, in nanoseconds. */
+static uint64_t now_ns(const kube_workqueue *q)
 {
-    struct timespec ts;
-
-    (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    return (uint64_t)q->now(q->now_ctx).mono;
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
@@ -339,9 +336,9 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
     }
     q->backoff_base = o.backoff_base_ns;
     q->backoff_max = o.backoff_max_ns;
-    q->now = o.now != NULL ? o.now : monotonic_now;
+    q->now = o.now != NULL ? o.now : util_time_now;
     q->now_ctx = o.now_ctx;
-    if (kube_bucket_init(&q->rate, o.qps, o.burst, (int64_t)q->now(q->now_ctx), err) != 0) {
+    if (kube_bucket_init(&q->rate, o.qps, o.burst, (int64_t)now_ns(q), err) != 0) {
         free(q->buckets);
         free(q);
         return util_err_prefix(err, "workqueue");
@@ -417,7 +414,7 @@ int kube_workqueue_add_after(kube_workqueue *q, const char *key, uint64_t delay_
         return -1;
     pthread_mutex_lock(&q->mu);
     if (!q->shutting_down)
-        rc = schedule(q, key, sat_add(q->now(q->now_ctx), delay_ns), err);
+        rc = schedule(q, key, sat_add(now_ns(q), delay_ns), err);
     pthread_mutex_unlock(&q->mu);
     return rc;
 }
@@ -454,7 +451,7 @@ int kube_workqueue_add_rate_limited(kube_workqueue *q, const char *key, util_err
         pthread_mutex_unlock(&q->mu);
         return -1;
     }
-    now = q->now(q->now_ctx);
+    now = now_ns(q);
     delay = backoff_ns(q, it->failures);
     if (it->failures < UINT_MAX)
         it->failures++;
@@ -501,7 +498,7 @@ unsigned kube_workqueue_num_requeues(kube_workqueue *q, const char *key)
 static void wait_for_work(kube_workqueue *q, uint64_t now)
 {
     struct timespec ts;
-    uint64_t wait, at;
+    uint64_t wait;
 
     if (q->heap_len == 0) {
         pthread_cond_wait(&q->cond, &q->mu);
@@ -510,9 +507,8 @@ static void wait_for_work(kube_workqueue *q, uint64_t now)
     wait = q->heap[0]->ready_at - now;
     if (wait > MAX_SLEEP_NS)
         wait = MAX_SLEEP_NS;
-    at = monotonic_now(NULL) + wait;
-    ts.tv_sec = (time_t)(at / 1000000000ULL);
-    ts.tv_nsec = (long)(at % 1000000000ULL);
+    /* Rounded up: never wake before the key is due. */
+    ts = util_mono_deadline((int64_t)((wait + UTIL_NS_PER_MS - 1) / UTIL_NS_PER_MS));
     pthread_cond_timedwait(&q->cond, &q->mu, &ts);
 }
 
@@ -530,7 +526,7 @@ static kube_wq_status take(kube_workqueue *q, const char **key, bool block)
             st = KUBE_WQ_SHUTDOWN;
             break;
         }
-        now = q->now(q->now_ctx);
+        now = now_ns(q);
         promote_due(q, now);
         if (q->head != NULL) {
             it = fifo_pop(q);
@@ -599,7 +595,7 @@ size_t kube_workqueue_len(kube_workqueue *q)
 
     pthread_mutex_lock(&q->mu);
     if (!q->shutting_down)
-        promote_due(q, q->now(q->now_ctx));
+        promote_due(q, now_ns(q));
     n = q->qlen;
     pthread_mutex_unlock(&q->mu);
     return n;

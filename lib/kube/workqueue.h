@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/clock.h"
 #include "util/err.h"
 
 #define KUBE_WQ_DEFAULT_BACKOFF_BASE_NS 5000000ULL       /* 5 ms */
@@ -38,20 +39,18 @@
 #define KUBE_WQ_DEFAULT_QPS             10.0
 #define KUBE_WQ_DEFAULT_BURST           100u
 
-/* A monotonic clock in nanoseconds. ctx is kube_workqueue_opts.now_ctx. */
-typedef uint64_t (*kube_clock_fn)(void *ctx);
-
 /* Tuning. A zeroed struct (or a NULL pointer) means every default. */
 typedef struct kube_workqueue_opts {
     uint64_t backoff_base_ns; /* first rate-limited delay of a key; 0: 5 ms */
     uint64_t backoff_max_ns;  /* cap of the doubling; 0: 1000 s */
     double qps;               /* overall token refill rate; 0: 10; < 0: no overall limit */
     unsigned burst;           /* bucket size; 0: 100 */
-    /* The one clock for due times and backoff; NULL: CLOCK_MONOTONIC. Tests
+    /* The one clock for due times and backoff (its mono reading); NULL:
+     * util_time_now. Tests
      * replace it to make delays deterministic. Blocking waits still sleep in
      * real time, so with a replaced clock a key becomes due when some call
      * (kube_workqueue_try_get, _get, _len) next looks at the clock. */
-    kube_clock_fn now;
+    util_now_fn now;
     void *now_ctx;
 } kube_workqueue_opts;
 

@@ -23,23 +23,23 @@
 
 #include <curl/curl.h>
 
-#include "kube/clock.h"
 #include "kube/lease.h"
 #include "support/curl_suite.h"
 #include "support/kube_test.h"
+#include "util/clock.h"
 
 /* Short timings so the test takes seconds. */
 #define DURATION_MS 4000L
 #define RENEW_MS    2000L
 #define RETRY_MS    1000L
-#define MS          ((int64_t)KUBE_NS_PER_MS)
+#define MS          ((int64_t)UTIL_NS_PER_MS)
 
 /* ---- the candidate process ---- */
 
 static void say(const char *what, const char *arg)
 {
     char line[1200];
-    kube_time t = kube_time_now(NULL);
+    util_time t = util_time_now(NULL);
     int n = snprintf(line, sizeof line, "%s %" PRId64 " %" PRId64 " %s\n", what, t.mono, t.wall,
                      arg != NULL ? arg : "-");
 
@@ -219,7 +219,7 @@ static void finish(candidate *c, int sig)
 
     ck_assert_int_eq(kill(c->pid, sig), 0);
     ck_assert_int_eq(waitpid(c->pid, &status, 0), c->pid);
-    c->dead_mono = kube_time_now(NULL).mono;
+    c->dead_mono = util_time_now(NULL).mono;
     while (next_report(c, 5000) != NULL)
         ;
     if (sig == SIGTERM)

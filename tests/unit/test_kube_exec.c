@@ -18,12 +18,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "kube/clock.h"
 #include "kube/config.h"
 #include "kube/exec.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 static char *dir;
 static char *ca_pem, *ca_key, *ca_b64;
@@ -437,7 +437,7 @@ START_TEST(exec_credential_is_checked_field_by_field)
 
     ck_assert_int_eq(kube_exec_credential_parse(ok, strlen(ok), KUBE_EXEC_V1, &c, &err), 0);
     ck_assert_str_eq(c.token, "abc");
-    ck_assert_int_eq(c.expiry, 1893456000LL * KUBE_NS_PER_SEC);
+    ck_assert_int_eq(c.expiry, 1893456000LL * UTIL_NS_PER_SEC);
     kube_exec_credential_clear(&c);
     kube_exec_credential_clear(&c);
 

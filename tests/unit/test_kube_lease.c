@@ -14,12 +14,13 @@
 #include <string.h>
 
 #include "kube/client.h"
-#include "kube/clock.h"
 #include "kube/lease.h"
+#include "kube/microtime.h"
 #include "support/kube_test.h"
+#include "util/clock.h"
 
-#define MS KUBE_NS_PER_MS
-#define S  KUBE_NS_PER_SEC
+#define MS UTIL_NS_PER_MS
+#define S  UTIL_NS_PER_SEC
 
 static cJSON *json(const char *text)
 {
@@ -204,12 +205,12 @@ typedef struct driven {
     _Atomic int reads;
 } driven;
 
-static kube_time driven_now(void *ctx)
+static util_time driven_now(void *ctx)
 {
     driven *d = ctx;
 
     atomic_fetch_add(&d->reads, 1);
-    return (kube_time){.mono = atomic_fetch_add(&d->mono, atomic_load(&d->step)),
+    return (util_time){.mono = atomic_fetch_add(&d->mono, atomic_load(&d->step)),
                        .wall = 1767323045LL * S};
 }
 

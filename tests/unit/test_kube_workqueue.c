@@ -25,9 +25,9 @@ typedef struct fake_clock {
     _Atomic uint64_t t;
 } fake_clock;
 
-static uint64_t fake_now(void *ctx)
+static util_time fake_now(void *ctx)
 {
-    return atomic_load(&((fake_clock *)ctx)->t);
+    return (util_time){.mono = (int64_t)atomic_load(&((fake_clock *)ctx)->t)};
 }
 
 static kube_workqueue *new_queue(const kube_workqueue_opts *opts)

@@ -1,25 +1,13 @@
-/* Clock readings and MicroTime text; see clock.h. The calendar arithmetic is
+/* MicroTime text; see microtime.h. The calendar arithmetic is
  * done here rather than with timegm/gmtime so parsing is pure and needs no
  * locale or time-zone state. */
-#include "kube/clock.h"
+#include "kube/microtime.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-kube_time kube_time_now(void *ctx)
-{
-    struct timespec m, w;
-
-    (void)ctx;
-    clock_gettime(CLOCK_MONOTONIC, &m);
-    clock_gettime(CLOCK_REALTIME, &w);
-    return (kube_time){
-        .mono = (int64_t)m.tv_sec * KUBE_NS_PER_SEC + m.tv_nsec,
-        .wall = (int64_t)w.tv_sec * KUBE_NS_PER_SEC + w.tv_nsec,
-    };
-}
+#include "util/clock.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil). */
@@ -58,7 +46,7 @@ void kube_time_format_micro(int64_t wall, char out[KUBE_MICROTIME_LEN])
 
     if (wall < 0)
         wall = 0;
-    secs = wall / KUBE_NS_PER_SEC;
+    secs = wall / UTIL_NS_PER_SEC;
     days = secs / 86400;
     rem = secs % 86400;
     civil_from_days(days, &y, &m, &d);
@@ -72,7 +60,7 @@ void kube_time_format_micro(int64_t wall, char out[KUBE_MICROTIME_LEN])
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", (int)y, m, d,
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-             (int)(wall % KUBE_NS_PER_SEC / 1000));
+             (int)(wall % UTIL_NS_PER_SEC / 1000));
     memcpy(out, tmp, KUBE_MICROTIME_LEN - 1);
     out[KUBE_MICROTIME_LEN - 1] = '\0';
 }
@@ -152,12 +140,12 @@ int kube_time_parse(const char *s, int64_t *wall, util_err *err)
     t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
         (int64_t)sign * (oh * 3600 + om * 60);
     /* int64 nanoseconds end in 2262 (and begin in 1677). */
-    if (t >= INT64_MAX / KUBE_NS_PER_SEC)
+    if (t >= INT64_MAX / UTIL_NS_PER_SEC)
         *wall = INT64_MAX;
-    else if (t <= INT64_MIN / KUBE_NS_PER_SEC)
+    else if (t <= INT64_MIN / UTIL_NS_PER_SEC)
         *wall = INT64_MIN;
     else
-        *wall = t * KUBE_NS_PER_SEC + frac;
+        *wall = t * UTIL_NS_PER_SEC + frac;
     return 0;
 bad:
     return util_err_set(err, "'%.64s' is not an RFC 3339 time", s);
