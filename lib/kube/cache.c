@@ -188,6 +188,21 @@ static void bucket_free(kube_cache *c, kube_htab *t, bucket *b)
     free(b);
 }
 
+/* Takes e out of the buckets of its first n links, freeing buckets left
+ * empty. */
+static void unlink_buckets(kube_cache *c, entry *e, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        ilink *l = &e->links[i];
+        bucket *b = l->b;
+
+        l->prev->next = l->next;
+        l->next->prev = l->prev;
+        if (--b->n == 0)
+            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
+    }
+}
+
 /* Puts e into the object table and its buckets, under the write lock. Its
  * index names are consumed. */
 static int entry_link(kube_cache *c, entry *e)
@@ -231,33 +246,14 @@ static int entry_link(kube_cache *c, entry *e)
     c->bytes += entry_bytes(e);
     return 0;
 fail:
-    /* Undo the links made so far. */
-    while (i-- > 0) {
-        ilink *l = &e->links[i];
-        bucket *b = l->b;
-
-        l->prev->next = l->next;
-        l->next->prev = l->prev;
-        if (--b->n == 0)
-            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
-    }
+    unlink_buckets(c, e, i); /* undo the links made so far */
     return -1;
 }
 
 /* Takes e out of the object table and its buckets, under the write lock. */
 static void entry_unlink(kube_cache *c, entry *e)
 {
-    unsigned i;
-
-    for (i = 0; i < e->nlinks; i++) {
-        ilink *l = &e->links[i];
-        bucket *b = l->b;
-
-        l->prev->next = l->next;
-        l->next->prev = l->prev;
-        if (--b->n == 0)
-            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
-    }
+    unlink_buckets(c, e, e->nlinks);
     kube_htab_remove(&c->objs, &e->node);
     c->bytes -= entry_bytes(e);
 }

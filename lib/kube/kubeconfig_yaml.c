@@ -255,23 +255,36 @@ bool kube_kc_lookup(kube_kc_file *files, size_t n, const char *list, const char 
     }
     return false;
 }
+/* Starts reading the list under key: *seq is it (NULL when absent, which
+ * is no error) and *out room for its items and a NULL end, *n 0. */
+static int list_begin(yaml_document_t *d, yaml_node_t *map, const char *key, yaml_node_t **seq,
+                      char ***out, size_t *n, util_err *err)
+{
+    size_t cap;
+
+    *out = NULL;
+    *n = 0;
+    *seq = kube_kc_get(d, map, key);
+    if (*seq == NULL)
+        return 0;
+    if ((*seq)->type != YAML_SEQUENCE_NODE)
+        return util_err_set(err, "%s: not a list", key);
+    cap = (size_t)((*seq)->data.sequence.items.top - (*seq)->data.sequence.items.start);
+    if ((*out = calloc(cap + 1, sizeof **out)) == NULL)
+        return util_err_set(err, "out of memory");
+    return 0;
+}
+
 /* A list of strings under key in map; *out (NULL-terminated, new) and *n.
  * Messages name key[i]. */
 int kube_kc_str_list(yaml_document_t *d, yaml_node_t *map, const char *key, char ***out, size_t *n,
                      util_err *err)
 {
-    yaml_node_t *seq = kube_kc_get(d, map, key);
-    size_t cap;
+    yaml_node_t *seq;
+    int rc = list_begin(d, map, key, &seq, out, n, err);
 
-    *out = NULL;
-    *n = 0;
-    if (seq == NULL)
-        return 0;
-    if (seq->type != YAML_SEQUENCE_NODE)
-        return util_err_set(err, "%s: not a list", key);
-    cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    if ((*out = calloc(cap + 1, sizeof **out)) == NULL)
-        return util_err_set(err, "out of memory");
+    if (rc != 0 || seq == NULL)
+        return rc;
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
         yaml_node_t *e = yaml_document_get_node(d, *it);
@@ -299,18 +312,11 @@ void kube_kc_list_free(char **l)
 /* env: a list of {name, value}, as "NAME=value" strings. */
 int kube_kc_env_list(yaml_document_t *d, yaml_node_t *map, char ***out, size_t *n, util_err *err)
 {
-    yaml_node_t *seq = kube_kc_get(d, map, "env");
-    size_t cap;
+    yaml_node_t *seq;
+    int rc = list_begin(d, map, "env", &seq, out, n, err);
 
-    *out = NULL;
-    *n = 0;
-    if (seq == NULL)
-        return 0;
-    if (seq->type != YAML_SEQUENCE_NODE)
-        return util_err_set(err, "env: not a list");
-    cap = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-    if ((*out = calloc(cap + 1, sizeof **out)) == NULL)
-        return util_err_set(err, "out of memory");
+    if (rc != 0 || seq == NULL)
+        return rc;
     for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
          it++) {
         yaml_node_t *e = yaml_document_get_node(d, *it);
@@ -329,9 +335,7 @@ int kube_kc_env_list(yaml_document_t *d, yaml_node_t *map, char ***out, size_t *
             free(value);
             return -1;
         }
-        kv = malloc(strlen(name) + (value != NULL ? strlen(value) : 0) + 2);
-        if (kv != NULL)
-            sprintf(kv, "%s=%s", name, value != NULL ? value : "");
+        kv = util_printf("%s=%s", name, value != NULL ? value : "");
         free(name);
         free(value);
         if (kv == NULL)

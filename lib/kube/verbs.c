@@ -269,10 +269,30 @@ static char *next_token(const cJSON *page, bool *oom)
     return copy;
 }
 
+/* The items array of a list page, made [] when the API sent null or none
+ * (as it may for an empty list). NULL, with page deleted, when page is not
+ * a list. */
+static cJSON *list_items(cJSON *page, const char *path, util_err *err)
+{
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
+
+    if (items == NULL || cJSON_IsNull(items)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(page, "items");
+        items = cJSON_AddArrayToObject(page, "items");
+    }
+    if (!cJSON_IsArray(items) ||
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(page, "metadata"))) {
+        cJSON_Delete(page);
+        util_err_set(err, "GET %s: not a list (no items or metadata)", path);
+        return NULL;
+    }
+    return items;
+}
+
 static int list_all(kube_client *c, const char *path, const kube_list_opts *opts, cJSON **out,
                     kube_status *st, util_err *err)
 {
-    cJSON *all = NULL, *page = NULL, *meta, *items;
+    cJSON *all = NULL, *page = NULL, *meta;
     char *cont;
     bool oom;
     int rc;
@@ -280,17 +300,9 @@ static int list_all(kube_client *c, const char *path, const kube_list_opts *opts
     rc = kube_list_page(c, path, opts, NULL, &all, st, err);
     if (rc != 0)
         return rc;
-    items = cJSON_GetObjectItemCaseSensitive(all, "items");
-    if (items == NULL || cJSON_IsNull(items)) {
-        /* An empty list may come with "items": null, or none. */
-        cJSON_DeleteItemFromObjectCaseSensitive(all, "items");
-        items = cJSON_AddArrayToObject(all, "items");
-    }
+    if (list_items(all, path, err) == NULL)
+        return -1;
     meta = cJSON_GetObjectItemCaseSensitive(all, "metadata");
-    if (!cJSON_IsArray(items) || !cJSON_IsObject(meta)) {
-        cJSON_Delete(all);
-        return util_err_set(err, "GET %s: not a list (no items or metadata)", path);
-    }
     cont = next_token(all, &oom);
     while (cont != NULL) {
         rc = kube_list_page(c, path, opts, cont, &page, st, err);
@@ -357,7 +369,7 @@ static int each_page(kube_client *c, const char *path, const kube_list_opts *opt
                      kube_list_page_fn fn, void *ctx, bool restart, char **rv, int *pages,
                      kube_status *st, util_err *err)
 {
-    cJSON *page = NULL, *items, *meta;
+    cJSON *page = NULL;
     char *cont = NULL;
     bool oom = false;
     int rc;
@@ -369,16 +381,8 @@ static int each_page(kube_client *c, const char *path, const kube_list_opts *opt
         cont = NULL;
         if (rc != 0)
             return rc;
-        items = cJSON_GetObjectItemCaseSensitive(page, "items");
-        if (items == NULL || cJSON_IsNull(items)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(page, "items");
-            items = cJSON_AddArrayToObject(page, "items");
-        }
-        meta = cJSON_GetObjectItemCaseSensitive(page, "metadata");
-        if (!cJSON_IsArray(items) || !cJSON_IsObject(meta)) {
-            cJSON_Delete(page);
-            return util_err_set(err, "GET %s: not a list (no items or metadata)", path);
-        }
+        if (list_items(page, path, err) == NULL)
+            return -1;
         if (*pages == 0) {
             const char *v = kube_meta_resource_version(page);
 

@@ -386,22 +386,35 @@ void kube_workqueue_free(kube_workqueue *q)
     free(q);
 }
 
-int kube_workqueue_add(kube_workqueue *q, const char *key, util_err *err)
+/* Checks key and takes the lock for an add: returns key's record with the
+ * lock held, or NULL with it released and *rc 0 (the queue is shutting
+ * down: adds are dropped) or -1 (a bad key, or out of memory). */
+static wq_item *lock_for_add(kube_workqueue *q, const char *key, int *rc, util_err *err)
 {
     wq_item *it;
 
+    *rc = -1;
     if (check_key(key, err) < 0)
-        return -1;
+        return NULL;
     pthread_mutex_lock(&q->mu);
-    if (q->shutting_down) {
+    if (q->shutting_down)
+        *rc = 0;
+    it = q->shutting_down ? NULL : lookup_or_create(q, key, err);
+    if (it == NULL)
         pthread_mutex_unlock(&q->mu);
-        return 0;
-    }
-    it = lookup_or_create(q, key, err);
-    if (it != NULL)
-        mark_dirty(q, it);
+    return it;
+}
+
+int kube_workqueue_add(kube_workqueue *q, const char *key, util_err *err)
+{
+    int rc;
+    wq_item *it = lock_for_add(q, key, &rc, err);
+
+    if (it == NULL)
+        return rc;
+    mark_dirty(q, it);
     pthread_mutex_unlock(&q->mu);
-    return it != NULL ? 0 : -1;
+    return 0;
 }
 
 int kube_workqueue_add_after(kube_workqueue *q, const char *key, uint64_t delay_ns, util_err *err)
@@ -436,21 +449,11 @@ static uint64_t bucket_delay(kube_workqueue *q, uint64_t now)
 int kube_workqueue_add_rate_limited(kube_workqueue *q, const char *key, util_err *err)
 {
     uint64_t now, delay, bdelay;
-    wq_item *it;
     int rc;
+    wq_item *it = lock_for_add(q, key, &rc, err);
 
-    if (check_key(key, err) < 0)
-        return -1;
-    pthread_mutex_lock(&q->mu);
-    if (q->shutting_down) {
-        pthread_mutex_unlock(&q->mu);
-        return 0;
-    }
-    it = lookup_or_create(q, key, err);
-    if (it == NULL) {
-        pthread_mutex_unlock(&q->mu);
-        return -1;
-    }
+    if (it == NULL)
+        return rc;
     now = now_ns(q);
     delay = backoff_ns(q, it->failures);
     if (it->failures < UINT_MAX)
