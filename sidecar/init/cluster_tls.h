@@ -34,7 +34,7 @@
 /* Checks pod's pair in secret (a Secret object as the API returns it) for
  * the names hosts[0..nhosts) (DNS names or IP addresses: the pod DNS name
  * and what it advertises on listeners served with it) at Unix time now,
- * and writes the files render.h names
+ * and writes the files paths.h names
  * (SC_CLUSTER_TLS_*) into config_dir. Returns 0 written;
  * SC_CLUSTER_TLS_WAITING with why (why_size bytes) saying what is not
  * there yet; -1 with err when the files cannot be written. */

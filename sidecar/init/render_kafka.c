@@ -1,6 +1,6 @@
 /* Apache Kafka's server.properties for one KRaft broker: its id and roles,
  * the static voter set, one listener per spec listener bound on all
- * addresses, what each advertises (resolved by render.c), the security
+ * addresses, what each advertises (resolved by address.c), the security
  * protocol of each, the rack and the spec's own settings, sorted so the file
  * is the same whenever the inputs are.
  *
@@ -13,11 +13,14 @@
  * Kafka reads the file with java.util.Properties, i.e. as ISO-8859-1 with
  * backslash escapes, so values are escaped the way Properties.store would:
  * backslashes doubled, control characters and everything beyond ASCII as
- * \uXXXX. Names and addresses were restricted to plain ASCII by render.c. */
+ * \uXXXX. Names and addresses were restricted to plain ASCII by the model (model.c). */
+#include "init/render_kafka.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "init/render_int.h"
+#include "init/check.h"
+#include "init/paths.h"
 
 static void put_unicode(sc_strbuf *b, unsigned cp)
 {
@@ -38,7 +41,7 @@ static void put_value(sc_strbuf *b, const char *v)
 
     for (size_t i = 0; i < len; i += k) {
         k = sc_utf8_next(v + i, len - i, &cp);
-        if (k == 0) { /* render.c checked; never emit a raw stray byte */
+        if (k == 0) { /* model.c checked; never emit a raw stray byte */
             k = 1;
             cp = 0xfffd;
         }

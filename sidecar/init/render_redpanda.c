@@ -2,17 +2,20 @@
  * seed servers (ordinals 0..controllers-1, which form the cluster together
  * on first start, so no broker ever starts a cluster alone), the RPC,
  * Kafka and admin listeners bound on all addresses, what each Kafka
- * listener advertises (resolved by render.c), TLS and SASL per listener, and
+ * listener advertises (resolved by address.c), TLS and SASL per listener, and
  * the rack. spec.config holds cluster properties, which do not belong in
  * the node file: they go to .bootstrap.yaml, read when the cluster forms.
  *
- * Names, hosts and paths were restricted by render.c to characters that are
+ * Names, hosts and paths were restricted by the model (model.c) to characters that are
  * plain YAML scalars; config values are free text and are written as
  * double-quoted YAML strings with every special character escaped. */
+#include "init/render_redpanda.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "init/render_int.h"
+#include "init/check.h"
+#include "init/paths.h"
 
 static void put_endpoint(sc_strbuf *b, const char *indent, const char *host, int port)
 {
@@ -28,7 +31,7 @@ static void put_quoted(sc_strbuf *b, const char *v)
     sc_strbuf_append(b, "\"");
     for (size_t i = 0; i < len; i += k) {
         k = sc_utf8_next(v + i, len - i, &cp);
-        if (k == 0) { /* render.c checked; never emit a raw stray byte */
+        if (k == 0) { /* model.c checked; never emit a raw stray byte */
             k = 1;
             cp = 0xfffd;
         }

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "init/render.h"
+#include "init/model.h"
 #include "util/err.h"
 
 #define SC_META_PROPERTIES "meta.properties"

@@ -11,7 +11,7 @@
 #include <openssl/x509.h>
 
 #include "files.h"
-#include "init/render.h"
+#include "init/paths.h"
 
 #define PEM_MAX (1024 * 1024)
 

@@ -5,11 +5,11 @@
  * PKCS#1 or SEC1 key. So init rewrites the key as PKCS#8 and writes the
  * bundle, plus the CA file Kafka trusts for inter-broker connections
  * (ca.crt, or the chain itself when there is none), into the config
- * directory (render.h: sc_tls_bundle_path, sc_tls_ca_path). Redpanda reads
+ * directory (paths.h: sc_tls_bundle_path, sc_tls_ca_path). Redpanda reads
  * the Secret's files directly.
  *
  * The same goes for the broker's certificate of the cluster's own mutual
- * TLS (render.h: SC_CLUSTER_TLS_*), which init takes from the API rather
+ * TLS (paths.h: SC_CLUSTER_TLS_*), which init takes from the API rather
  * than from a mounted file, so the caller hands it over in memory. */
 #ifndef BERTH_SIDECAR_INIT_TLS_BUNDLE_H
 #define BERTH_SIDECAR_INIT_TLS_BUNDLE_H
@@ -32,7 +32,7 @@ typedef struct sc_tls_pair {
     const char *cert_what, *key_what, *ca_what;
 } sc_tls_pair;
 
-/* Writes the cluster TLS files (render.h: SC_CLUSTER_TLS_KEYSTORE, _CERT,
+/* Writes the cluster TLS files (paths.h: SC_CLUSTER_TLS_KEYSTORE, _CERT,
  * _KEY, _CA) from p into <config_dir>/SC_CLUSTER_TLS_SUBDIR. Returns 0,
  * or -1 with err naming the part that is not PEM or the file that could
  * not be written. */

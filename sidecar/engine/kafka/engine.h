@@ -37,7 +37,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/drain.h"
-#include "init/render.h"
+#include "init/render_kafka.h"
 #include "kafka/dial.h"
 #include "kube/config.h"
 #include "serve/run.h"
@@ -58,7 +58,7 @@
 
 /* How long this pod's name must have resolved to its IP before the
  * hand-back (peer_dns.h): the longer of the clients' DNS cache
- * (client_dns_s) and the brokers' own (SC_KAFKA_JVM_DNS_TTL_S, init/render.h),
+ * (client_dns_s) and the brokers' own (SC_KAFKA_JVM_DNS_TTL_S, init/render_kafka.h),
  * plus a record's TTL. Both the peers, which fetch from the partitions
  * handed back, and the clients, which produce to them, resolved the name
  * while the old pod stopped: handed back earlier, they keep dialing its

@@ -1,0 +1,21 @@
+/* The two broker flavors berth runs, Apache Kafka and Redpanda: what
+ * cluster.json's "flavor" and `run --flavor` name. */
+#ifndef BERTH_SIDECAR_INIT_FLAVOR_H
+#define BERTH_SIDECAR_INIT_FLAVOR_H
+
+typedef enum sc_flavor {
+    SC_FLAVOR_KAFKA,
+    SC_FLAVOR_REDPANDA,
+} sc_flavor;
+
+/* Where the broker keeps its data when the caller does not say. */
+#define SC_KAFKA_DATA_DIR    "/var/lib/kafka/data"
+#define SC_REDPANDA_DATA_DIR "/var/lib/redpanda/data"
+
+/* "kafka" or "redpanda". */
+const char *sc_flavor_name(sc_flavor f);
+
+/* The default data directory of a flavor (SC_KAFKA_DATA_DIR, ...). */
+const char *sc_flavor_data_dir(sc_flavor f);
+
+#endif
