@@ -17,6 +17,7 @@
 #include "engine/kafka/engine.h"
 #include "engine/redpanda/engine.h"
 #include "init/configmap.h"
+#include "init/flavor.h"
 #include "init/render.h"
 #include "kube/config.h"
 #include "serve/broker_opts.h"
@@ -120,6 +121,7 @@ int sc_cmd_run(int argc, char **argv)
     char cluster[256] = "";
     int c, rc;
     const char *flavor = "kafka", *rp_pass_file = NULL;
+    sc_flavor fl = SC_FLAVOR_KAFKA;
     sc_rp_engine_config rp_cfg;
     sc_rp_engine *rp = NULL;
     const char *kubeconfig = NULL;
@@ -227,14 +229,14 @@ int sc_cmd_run(int argc, char **argv)
     }
     if (optind < argc)
         return sc_usage_error("run", "unexpected argument '%s'", argv[optind]);
-    if (strcmp(flavor, "kafka") != 0 && strcmp(flavor, "redpanda") != 0)
+    if (sc_flavor_parse(flavor, &fl) != 0)
         return sc_usage_error("run", "--flavor: '%s' is neither kafka nor redpanda", flavor);
-    if (strcmp(flavor, "redpanda") == 0 && sc_broker_opts_given(&bopts) != NULL)
+    if (fl == SC_FLAVOR_REDPANDA && sc_broker_opts_given(&bopts) != NULL)
         return sc_usage_error("run", "%s is for --flavor kafka (redpanda: --admin-*)",
                               sc_broker_opts_given(&bopts));
     if (sc_broker_opts_check(&bopts, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
-    if (peer_name != NULL && strcmp(flavor, "kafka") != 0)
+    if (peer_name != NULL && fl != SC_FLAVOR_KAFKA)
         return sc_usage_error("run", "--peer-name is for --flavor kafka");
     if (peer_name != NULL && pod_ip == NULL)
         return sc_usage_error("run", "--peer-name needs this pod's IP in $POD_IP");
@@ -256,7 +258,7 @@ int sc_cmd_run(int argc, char **argv)
     cfg.probe_interval_ms = pint;
 
     /* Every connection to a Kafka broker dials it this one way. */
-    if (strcmp(flavor, "kafka") == 0) {
+    if (fl == SC_FLAVOR_KAFKA) {
         if (sc_broker_dial_new(&bopts, "berth-sidecar", &dial, &err) != 0) {
             util_error("run: %s", err.msg);
             return SC_EXIT_FAIL;
@@ -277,7 +279,7 @@ int sc_cmd_run(int argc, char **argv)
     cfg.drain_status = NULL;
 
     /* Redpanda: its own drain, restore and readiness over the admin API. */
-    if (strcmp(flavor, "redpanda") == 0 &&
+    if (fl == SC_FLAVOR_REDPANDA &&
         sc_rp_engine_for_run(&cfg, &rp_cfg, rp_pass_file, &rp, &err) != 0)
         return sc_usage_error("run", "%s", err.msg);
 
@@ -287,7 +289,7 @@ int sc_cmd_run(int argc, char **argv)
      * pod) there is no check, and a Kafka drain stays refused rather than
      * running unrecorded. */
     if (kubeconfig != NULL || sc_env("KUBERNETES_SERVICE_HOST", NULL) != NULL) {
-        if (strcmp(flavor, "kafka") == 0 && cluster[0] == '\0') {
+        if (fl == SC_FLAVOR_KAFKA && cluster[0] == '\0') {
             sc_broker_dial_free(dial);
             return sc_usage_error(
                 "run", "kafka drain needs the cluster name: give --pod-name or $POD_NAME");
@@ -296,7 +298,7 @@ int sc_cmd_run(int argc, char **argv)
                                 : kube_config_in_cluster(NULL, &kc, &err)) != 0) {
             /* A Redpanda pod drains on without the check; Kafka cannot
              * without its ledger, and a --kubeconfig given must work. */
-            if (strcmp(flavor, "kafka") == 0 || kubeconfig != NULL) {
+            if (fl == SC_FLAVOR_KAFKA || kubeconfig != NULL) {
                 util_error("run: %s", err.msg);
                 sc_rp_engine_free(rp);
                 sc_broker_dial_free(dial);
@@ -304,7 +306,7 @@ int sc_cmd_run(int argc, char **argv)
             }
             util_warn("run: %s; drains do not check whether the cluster is being deleted", err.msg);
         }
-    } else if (strcmp(flavor, "kafka") == 0) {
+    } else if (fl == SC_FLAVOR_KAFKA) {
         util_warn("run: no Kubernetes API (no --kubeconfig, not in a pod): drain is refused");
     }
     ns = sc_env("POD_NAMESPACE", NULL); /* NULL: the kubeconfig's */
@@ -317,7 +319,7 @@ int sc_cmd_run(int argc, char **argv)
     cfg.teardown_user = td;
 
     /* Kafka: reorder + preferred election with the drain ledger. */
-    if (strcmp(flavor, "kafka") == 0 && kc != NULL) {
+    if (fl == SC_FLAVOR_KAFKA && kc != NULL) {
         memset(&kafka_cfg, 0, sizeof kafka_cfg);
         kafka_cfg.broker_addr = probe.addr;
         kafka_cfg.dial = probe.dial;

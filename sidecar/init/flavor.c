@@ -1,6 +1,19 @@
 /* The two broker flavors (flavor.h). */
 #include "init/flavor.h"
 
+#include <string.h>
+
+int sc_flavor_parse(const char *name, sc_flavor *out)
+{
+    if (strcmp(name, "kafka") == 0)
+        *out = SC_FLAVOR_KAFKA;
+    else if (strcmp(name, "redpanda") == 0)
+        *out = SC_FLAVOR_REDPANDA;
+    else
+        return -1;
+    return 0;
+}
+
 const char *sc_flavor_name(sc_flavor f)
 {
     return f == SC_FLAVOR_REDPANDA ? "redpanda" : "kafka";

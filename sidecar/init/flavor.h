@@ -12,6 +12,9 @@ typedef enum sc_flavor {
 #define SC_KAFKA_DATA_DIR    "/var/lib/kafka/data"
 #define SC_REDPANDA_DATA_DIR "/var/lib/redpanda/data"
 
+/* "kafka" or "redpanda" into *out: 0, or -1 for any other name. */
+int sc_flavor_parse(const char *name, sc_flavor *out);
+
 /* "kafka" or "redpanda". */
 const char *sc_flavor_name(sc_flavor f);
 

@@ -332,11 +332,7 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
 
     if (sc_get_str(root, "flavor", false, &s, &w, err) != 0)
         return -1;
-    if (strcmp(s, "kafka") == 0)
-        m->flavor = SC_FLAVOR_KAFKA;
-    else if (strcmp(s, "redpanda") == 0)
-        m->flavor = SC_FLAVOR_REDPANDA;
-    else
+    if (sc_flavor_parse(s, &m->flavor) != 0)
         return sc_fail(err, &w, "flavor", "\"%.64s\" is not kafka or redpanda", s);
     out->flavor = m->flavor;
 
