@@ -33,6 +33,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/ossl.h"
+#include "util/str.h"
 
 /* The files a kafka_tls may be loaded from, as indexes of its arrays. */
 enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_NFILES };
@@ -387,7 +388,7 @@ static void reload_if_changed(kafka_tls *t)
 /* *to = a copy of from (NULL stays NULL); -1 when out of memory. */
 static int dup_setting(char **to, const char *from)
 {
-    *to = from != NULL ? strdup(from) : NULL;
+    *to = util_strdup(from);
     return from != NULL && *to == NULL ? -1 : 0;
 }
 

@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/ossl.h"
+#include "util/str.h"
 
 /* ---- reading a certificate ---- */
 
@@ -76,13 +77,9 @@ static char *dns_text(const ASN1_IA5STRING *s, util_err *err)
             util_err_set(err, "subjectAltName: a dNSName with byte 0x%02x", data[i]);
             return NULL;
         }
-    t = malloc((size_t)n + 1);
-    if (t == NULL) {
+    t = util_strndup((const char *)data, (size_t)n);
+    if (t == NULL)
         util_err_set(err, "out of memory");
-        return NULL;
-    }
-    memcpy(t, data, (size_t)n);
-    t[n] = '\0';
     return t;
 }
 
