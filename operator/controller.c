@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@
 #include "kube/verbs.h"
 #include "kube/workqueue.h"
 #include "reconcile.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct op_controller {
@@ -56,15 +58,13 @@ static void *worker_main(void *arg)
     r.events = c->cfg.events;
     while (kube_workqueue_get(c->queue, &key) == KUBE_WQ_OK) {
         op_reconcile_result res;
-        struct timespec t0, t1;
+        int64_t t0 = util_mono_ns();
         op_outcome o;
 
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         util_err_clear(&err);
         o = op_reconcile(&r, key, &res, &err);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
         util_metrics_add(metrics, "berth_operator_reconcile_duration_seconds_total", NULL,
-                         (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, NULL);
+                         (double)(util_mono_ns() - t0) / UTIL_NS_PER_SEC, NULL);
         util_metrics_add(metrics, "berth_operator_reconcile_total",
                          (const char *[]){"result", o == OP_RECONCILE_RETRY ? "error" : "ok", NULL},
                          1, NULL);
@@ -136,8 +136,7 @@ static void *resync_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         resync_once(c, client);
         pthread_mutex_lock(&c->mu);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += c->cfg.resync_s;
+        until = util_mono_deadline((int64_t)c->cfg.resync_s * 1000);
         while (c->running && pthread_cond_timedwait(&c->cond, &c->mu, &until) != ETIMEDOUT)
             ;
     }
@@ -149,6 +148,7 @@ static void *resync_main(void *arg)
 int op_controller_new(const op_controller_config *cfg, op_controller **out, util_err *err)
 {
     op_controller *c;
+    pthread_condattr_t ca;
 
     *out = NULL;
     if (cfg->workers < 1 || cfg->workers > OP_CONTROLLER_MAX_WORKERS)
@@ -158,7 +158,12 @@ int op_controller_new(const op_controller_config *cfg, op_controller **out, util
         return util_err_set(err, "out of memory");
     c->cfg = *cfg;
     pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cond, NULL);
+    /* The resync waits on the monotonic clock: a wall clock set back does
+     * not stretch it. */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
     *out = c;
     return 0;
 }
