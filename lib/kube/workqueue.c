@@ -1,6 +1,7 @@
 /* The controller work queue; see workqueue.h for the guarantees.
  *
- * Every key the queue knows about has one record (wq_item) in a hash table,
+ * Every key the queue knows about has one record (wq_item) in a hash table
+ * (htab.h),
  * and all of the key's state lives there: waiting (dirty), held by a worker
  * (processing), delayed (position in the min-heap), and its failure count.
  * A record exists exactly while some of that state is set, so a key that was
@@ -21,7 +22,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "kube/htab.h"
 #include "kube/ratelimit.h"
+#include "util/str.h"
 
 #define NOT_DELAYED SIZE_MAX
 /* Longest single sleep in get; the loop recomputes after it, so a far due
@@ -29,9 +32,8 @@
 #define MAX_SLEEP_NS (60ULL * 1000000000ULL)
 
 typedef struct wq_item {
+    kube_hnode node; /* first: an item is its node; node.key is key */
     char *key;
-    uint64_t hash;
-    struct wq_item *hnext; /* hash chain */
     struct wq_item *qnext; /* FIFO link, meaningful while in the FIFO */
     bool dirty;            /* must be processed (again) */
     bool processing;       /* a worker holds it */
@@ -52,8 +54,7 @@ struct kube_workqueue {
     /* The overall limit (ratelimit.h), on the queue's clock. */
     kube_bucket rate;
 
-    wq_item **buckets; /* hash table, chained */
-    size_t nbuckets, nitems;
+    kube_htab items; /* every wq_item, by key */
 
     wq_item *head, *tail; /* ready FIFO */
     size_t qlen;
@@ -76,85 +77,40 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* FNV-1a: keys are short and trusted (they come from our own informers). */
-static uint64_t hash_key(const char *s)
+static wq_item *lookup(const kube_workqueue *q, const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static wq_item *lookup(const kube_workqueue *q, const char *key, uint64_t h)
-{
-    wq_item *it;
-
-    for (it = q->buckets[h & (q->nbuckets - 1)]; it != NULL; it = it->hnext)
-        if (it->hash == h && strcmp(it->key, key) == 0)
-            return it;
-    return NULL;
-}
-
-/* Doubles the table when it gets full; failing to grow only lengthens chains. */
-static void maybe_grow_table(kube_workqueue *q)
-{
-    size_t n = q->nbuckets * 2, i;
-    wq_item **nb;
-
-    if (q->nitems < q->nbuckets || n < q->nbuckets)
-        return;
-    nb = calloc(n, sizeof *nb);
-    if (nb == NULL)
-        return;
-    for (i = 0; i < q->nbuckets; i++) {
-        wq_item *it = q->buckets[i], *next;
-        for (; it != NULL; it = next) {
-            next = it->hnext;
-            it->hnext = nb[it->hash & (n - 1)];
-            nb[it->hash & (n - 1)] = it;
-        }
-    }
-    free(q->buckets);
-    q->buckets = nb;
-    q->nbuckets = n;
+    return (wq_item *)kube_htab_find(&q->items, key);
 }
 
 static wq_item *lookup_or_create(kube_workqueue *q, const char *key, util_err *err)
 {
-    uint64_t h = hash_key(key);
-    wq_item *it = lookup(q, key, h);
-    size_t b;
+    wq_item *it = lookup(q, key);
 
     if (it != NULL)
         return it;
     it = calloc(1, sizeof *it);
-    if (it == NULL || (it->key = strdup(key)) == NULL) {
+    if (it == NULL || (it->key = util_strdup(key)) == NULL) {
         free(it);
         util_err_set(err, "workqueue: key '%s': out of memory", key);
         return NULL;
     }
-    it->hash = h;
+    it->node.key = it->key;
     it->heap_idx = NOT_DELAYED;
-    maybe_grow_table(q);
-    b = h & (q->nbuckets - 1);
-    it->hnext = q->buckets[b];
-    q->buckets[b] = it;
-    q->nitems++;
+    if (kube_htab_insert(&q->items, &it->node) != 0) {
+        free(it->key);
+        free(it);
+        util_err_set(err, "workqueue: key '%s': out of memory", key);
+        return NULL;
+    }
     return it;
 }
 
 /* Drops the record once nothing refers to the key any more. */
 static void maybe_release(kube_workqueue *q, wq_item *it)
 {
-    wq_item **pp;
-
     if (it->dirty || it->processing || it->heap_idx != NOT_DELAYED || it->failures != 0)
         return;
-    for (pp = &q->buckets[it->hash & (q->nbuckets - 1)]; *pp != it; pp = &(*pp)->hnext)
-        ;
-    *pp = it->hnext;
-    q->nitems--;
+    kube_htab_remove(&q->items, &it->node);
     free(it->key);
     free(it);
 }
@@ -328,18 +284,11 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
     q = calloc(1, sizeof *q);
     if (q == NULL)
         return util_err_set(err, "workqueue: out of memory");
-    q->nbuckets = 64;
-    q->buckets = calloc(q->nbuckets, sizeof *q->buckets);
-    if (q->buckets == NULL) {
-        free(q);
-        return util_err_set(err, "workqueue: out of memory");
-    }
     q->backoff_base = o.backoff_base_ns;
     q->backoff_max = o.backoff_max_ns;
     q->now = o.now != NULL ? o.now : util_time_now;
     q->now_ctx = o.now_ctx;
     if (kube_bucket_init(&q->rate, o.qps, o.burst, (int64_t)now_ns(q), err) != 0) {
-        free(q->buckets);
         free(q);
         return util_err_prefix(err, "workqueue");
     }
@@ -357,7 +306,6 @@ int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, ut
             pthread_mutex_destroy(&q->mu);
     }
     if (rc != 0) {
-        free(q->buckets);
         free(q);
         return util_err_set(err, "workqueue: pthread init: %s", strerror(rc));
     }
@@ -371,15 +319,16 @@ void kube_workqueue_free(kube_workqueue *q)
 
     if (q == NULL)
         return;
-    for (i = 0; i < q->nbuckets; i++) {
-        wq_item *it = q->buckets[i], *next;
-        for (; it != NULL; it = next) {
-            next = it->hnext;
-            free(it->key);
-            free(it);
+    for (i = 0; i < q->items.nslots; i++) {
+        kube_hnode *n = q->items.slots[i], *next;
+
+        for (; n != NULL; n = next) {
+            next = n->next;
+            free(((wq_item *)n)->key);
+            free(n);
         }
     }
-    free(q->buckets);
+    free(q->items.slots);
     free(q->heap);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->mu);
@@ -473,7 +422,7 @@ void kube_workqueue_forget(kube_workqueue *q, const char *key)
     if (key == NULL)
         return;
     pthread_mutex_lock(&q->mu);
-    it = lookup(q, key, hash_key(key));
+    it = lookup(q, key);
     if (it != NULL) {
         it->failures = 0;
         maybe_release(q, it);
@@ -489,7 +438,7 @@ unsigned kube_workqueue_num_requeues(kube_workqueue *q, const char *key)
     if (key == NULL)
         return 0;
     pthread_mutex_lock(&q->mu);
-    it = lookup(q, key, hash_key(key));
+    it = lookup(q, key);
     if (it != NULL)
         n = it->failures;
     pthread_mutex_unlock(&q->mu);
@@ -566,7 +515,7 @@ int kube_workqueue_done(kube_workqueue *q, const char *key, util_err *err)
     if (check_key(key, err) < 0)
         return -1;
     pthread_mutex_lock(&q->mu);
-    it = lookup(q, key, hash_key(key));
+    it = lookup(q, key);
     if (it == NULL || !it->processing) {
         util_err_set(err, "workqueue: done('%s'): key is not being processed", key);
         pthread_mutex_unlock(&q->mu);
