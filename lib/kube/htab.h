@@ -1,8 +1,9 @@
 /* A chained hash table of intrusive nodes keyed by string (FNV-1a), for
- * the informer's store (cache.c): the caller embeds a kube_hnode as the
- * first member of its own struct, sets its key, and owns both the struct
- * and the key, which must outlive the node's time in the table. The table
- * owns only its slot array. Not thread-safe: the caller locks. */
+ * the informer's store (cache.c) and the work queue (workqueue.c): the
+ * caller embeds a kube_hnode as the first member of its own struct, sets
+ * its key, and owns both the struct and the key, which must outlive the
+ * node's time in the table. The table owns only its slot array. Not
+ * thread-safe: the caller locks. */
 #ifndef BERTH_KUBE_HTAB_H
 #define BERTH_KUBE_HTAB_H
 
