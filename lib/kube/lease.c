@@ -88,11 +88,12 @@ static int default_identity(char **out, util_err *err)
     return *out == NULL ? util_err_set(err, "out of memory") : 0;
 }
 
-static char *fmt_path(const char *fmt, const char *ns, const char *name)
+/* The Leases of namespace ns, or the Lease name there; a new string or NULL. */
+static char *leases_path(const char *ns, const char *name)
 {
     char buf[600];
 
-    snprintf(buf, sizeof buf, fmt, ns);
+    snprintf(buf, sizeof buf, LEASES_PATH, ns);
     if (name != NULL) {
         size_t n = strlen(buf);
         snprintf(buf + n, sizeof buf - n, "/%s", name);
@@ -146,8 +147,8 @@ int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_
     pthread_condattr_destroy(&ca);
     l->ns = util_strdup(opts->namespace);
     l->name = util_strdup(opts->name);
-    l->path = fmt_path(LEASES_PATH, opts->namespace, opts->name);
-    l->collection = fmt_path(LEASES_PATH, opts->namespace, NULL);
+    l->path = leases_path(opts->namespace, opts->name);
+    l->collection = leases_path(opts->namespace, NULL);
     if (l->ns == NULL || l->name == NULL || l->path == NULL || l->collection == NULL) {
         util_err_set(err, "out of memory");
         goto fail;

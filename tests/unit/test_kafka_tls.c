@@ -14,6 +14,7 @@
 #include <check.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,11 +404,17 @@ START_TEST(an_idle_connection_tells_a_session_ticket_from_the_end)
 END_TEST
 
 /* Fails unless msg starts with the formatted text. */
-static void expect_prefix(const char *msg, const char *fmt, const char *arg)
+static void expect_prefix(const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void expect_prefix(const char *msg, const char *fmt, ...)
 {
     char want[512];
+    va_list ap;
 
-    snprintf(want, sizeof want, fmt, arg);
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof want, fmt, ap);
+    va_end(ap);
     ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "'%s' does not start with '%s'", msg,
                   want);
 }
