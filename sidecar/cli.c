@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 static volatile sig_atomic_t stop_flag;
 /* Set before the handler can see them change (sc_on_stop blocks the
  * signals while it swaps them). */
@@ -69,22 +71,14 @@ void sc_on_stop(void (*fn)(void *), void *arg)
         fn(arg);
 }
 
-long long sc_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool sc_sleep_ms(long ms)
 {
-    long long end = sc_now_ms() + ms;
+    long long end = util_mono_ms() + ms;
 
     /* Short naps, so a stop is noticed soon even if the signal landed on
      * another thread. */
     while (!stop_flag) {
-        long long left = end - sc_now_ms();
+        long long left = end - util_mono_ms();
         struct timespec ts;
 
         if (left <= 0)

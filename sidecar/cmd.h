@@ -38,9 +38,6 @@ void sc_on_stop(void (*fn)(void *), void *arg);
  * if stopping. */
 bool sc_sleep_ms(long ms);
 
-/* Monotonic milliseconds. */
-long long sc_now_ms(void);
-
 /* Prints "berth-sidecar <cmd>: <message>" and a pointer to --help on
  * stderr; returns SC_EXIT_USAGE. */
 int sc_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -28,6 +28,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/verbs.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define DEFAULT_DRAIN_CLIENT "/usr/local/bin/berth-drain"
@@ -379,7 +380,7 @@ int sc_cmd_init(int argc, char **argv)
     kube_client *kc = NULL;
     char why[UTIL_ERR_MAX] = "", last_why[UTIL_ERR_MAX] = "";
     char *user = NULL, *pass = NULL;
-    long long start = sc_now_ms(), last_log = 0;
+    long long start = util_mono_ms(), last_log = 0;
     util_err err = {{0}};
     int rc = SC_EXIT_FAIL;
 
@@ -428,12 +429,12 @@ int sc_cmd_init(int argc, char **argv)
             util_error("init: %s", err.msg);
             break;
         }
-        if (strcmp(why, last_why) != 0 || sc_now_ms() - last_log >= REPEAT_MS) {
+        if (strcmp(why, last_why) != 0 || util_mono_ms() - last_log >= REPEAT_MS) {
             util_warn("init: waiting: %s", why);
             snprintf(last_why, sizeof last_why, "%s", why);
-            last_log = sc_now_ms();
+            last_log = util_mono_ms();
         }
-        if (o.wait_s > 0 && sc_now_ms() - start >= o.wait_s * 1000) {
+        if (o.wait_s > 0 && util_mono_ms() - start >= o.wait_s * 1000) {
             util_error("init: gave up after --wait-timeout %lds: %s", o.wait_s, why);
             break;
         }

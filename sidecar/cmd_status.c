@@ -18,6 +18,7 @@
 #include "drainclient/drain_response.h"
 #include "http/drain_api.h"
 #include "serve/run.h"
+#include "util/clock.h"
 
 #define MAX_STATUS (1024 * 1024)
 
@@ -67,7 +68,7 @@ static int fetch(const char *path, long timeout_s, body *b, util_err *err)
     static const char req[] = "GET " HTTP_DRAIN_STATUS_PATH " HTTP/1.1\r\n"
                               "Host: localhost\r\nUser-Agent: berth-sidecar\r\n"
                               "Connection: close\r\n\r\n";
-    long long deadline = sc_now_ms() + timeout_s * 1000;
+    long long deadline = util_mono_ms() + timeout_s * 1000;
     struct sockaddr_un sa;
     dc_parser p;
     dc_status st = DC_MORE;
@@ -102,7 +103,7 @@ static int fetch(const char *path, long timeout_s, body *b, util_err *err)
     dc_parser_init(&p, on_line, b);
     while (st == DC_MORE) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        long long left = deadline - sc_now_ms();
+        long long left = deadline - util_mono_ms();
         char buf[4096];
         ssize_t n;
 

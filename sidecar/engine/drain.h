@@ -44,7 +44,7 @@ typedef struct sc_drain_call sc_drain_call;
 
 struct sc_drain_call {
     int broker_id;          /* this pod's broker */
-    long long deadline_ms;  /* on sc_now_ms()'s clock; return before it */
+    long long deadline_ms;  /* on util_mono_ms()'s clock; return before it */
     sc_drain_budget budget; /* how the engine splits the time up to deadline_ms */
     /* Sends one progress line (no newline needed). Returns -1 once the
      * client is gone: the engine should then stop at a safe point. */

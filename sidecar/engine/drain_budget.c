@@ -1,7 +1,8 @@
 /* The split of a drain's time between waiting for its turn and draining
- * (engine/drain.h). Pure arithmetic on sc_now_ms()'s clock, so tests can give it
+ * (engine/drain.h). Pure arithmetic on util_mono_ms()'s clock, so tests can give it
  * any instant. */
 #include "engine/drain.h"
+#include "util/clock.h"
 
 /* now + ms if set, else deadline; never after deadline, nor before now
  * while deadline is ahead. */

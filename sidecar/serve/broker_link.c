@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 void sc_link_init(sc_link *l, const char *addr, const kafka_dial_opts *dial)
@@ -41,17 +42,17 @@ static int dial(const sc_link *l, int timeout_ms, kafka_conn **c, kafka_api_vers
 
 int sc_link_open(sc_link *l, int timeout_ms, int *gone, char *why, size_t why_size, util_err *err)
 {
-    long long start = sc_now_ms();
+    long long start = util_mono_ms();
 
     *gone = 0;
     if (l->conn != NULL)
         return 0;
     if (dial(l, timeout_ms, &l->conn, &l->av, err) == 0) {
-        l->opened_ms = l->used_ms = sc_now_ms();
+        l->opened_ms = l->used_ms = util_mono_ms();
         return 0;
     }
     /* Why did it fail? Only "nothing listens" says the process is gone. */
-    timeout_ms -= (int)(sc_now_ms() - start);
+    timeout_ms -= (int)(util_mono_ms() - start);
     if (kafka_conn_refused(l->addr, timeout_ms > 100 ? timeout_ms : 100)) {
         *gone = 1;
         snprintf(why, why_size, "nothing listens on %s (connection refused)", l->addr);
@@ -62,7 +63,7 @@ int sc_link_open(sc_link *l, int timeout_ms, int *gone, char *why, size_t why_si
 int sc_link_broke(sc_link *l, char *why, size_t why_size)
 {
     int closed = l->conn != NULL && kafka_conn_closed_by_peer(l->conn);
-    long long idle = sc_now_ms() - l->used_ms;
+    long long idle = util_mono_ms() - l->used_ms;
 
     sc_link_close(l);
     if (!closed || idle > SC_LINK_MAX_IDLE_MS)
@@ -91,12 +92,12 @@ static int idle_news(sc_link *l, char *why, size_t why_size)
 
 int sc_link_wait(sc_link *l, int wake_fd, long timeout_ms, char *why, size_t why_size)
 {
-    long long end = sc_now_ms() + timeout_ms;
+    long long end = util_mono_ms() + timeout_ms;
 
     for (;;) {
         struct pollfd p[2];
         nfds_t n = 0, conn_at = 0;
-        long long left = end - sc_now_ms();
+        long long left = end - util_mono_ms();
         int rc;
 
         if (left <= 0)
@@ -132,7 +133,7 @@ void sc_link_used(sc_link *l, int timeout_ms)
     kafka_conn *c = NULL;
     kafka_api_versions *av = NULL;
     util_err err = {{0}};
-    long long now = sc_now_ms();
+    long long now = util_mono_ms();
 
     l->used_ms = now;
     if (now - l->opened_ms <= SC_LINK_MAX_AGE_MS || dial(l, timeout_ms, &c, &av, &err) != 0)
@@ -140,5 +141,5 @@ void sc_link_used(sc_link *l, int timeout_ms)
     sc_link_close(l);
     l->conn = c;
     l->av = av;
-    l->opened_ms = l->used_ms = sc_now_ms();
+    l->opened_ms = l->used_ms = util_mono_ms();
 }

@@ -60,7 +60,7 @@ typedef struct sc_link {
     const kafka_dial_opts *dial; /* borrowed; NULL: plaintext */
     kafka_conn *conn;            /* owned; NULL while none is held */
     kafka_api_versions *av;      /* conn's ApiVersions answer, owned */
-    long long opened_ms;         /* sc_now_ms() of the dial */
+    long long opened_ms;         /* util_mono_ms() of the dial */
     long long used_ms;           /* of the last check that succeeded on it */
 } sc_link;
 

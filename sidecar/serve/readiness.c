@@ -9,6 +9,7 @@
 #include "kafka/cluster.h"
 #include "kafka/metadata.h"
 #include "kafka/quorum.h"
+#include "util/clock.h"
 
 /* The reasons made here, each with its class in classes[] below. */
 #define WHY_RESTARTED    "broker restarted: "
@@ -167,18 +168,10 @@ void sc_ready_unreachable(sc_readiness *r, const sc_ready_facts *f, const char *
     set_reason(r, msg);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Time left until end (at least 1 ms, so the last call fails by itself). */
 static int left(int64_t end)
 {
-    int64_t l = end - mono_ms();
+    int64_t l = end - util_mono_ms();
 
     return l < 1 ? 1 : (int)l;
 }
@@ -254,7 +247,7 @@ static int ask_cluster(sc_link *link, int32_t id, int64_t end, sc_ready_facts *f
 int sc_readiness_probe(sc_readiness *r, sc_link *link, int32_t broker_id, int restore_done,
                        int timeout_ms, sc_ready_facts *facts, util_err *err)
 {
-    int64_t end = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    int64_t end = util_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
     sc_ready_facts local = {0}, *f = facts != NULL ? facts : &local;
     util_err e = {{0}};
     char why[sizeof f->gone_why];

@@ -16,6 +16,7 @@
 #include "http/drain_api.h"
 #include "http/server.h"
 #include "serve/readiness.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/version.h"
@@ -211,7 +212,7 @@ static void on_drain(http_stream *s, const http_request *req, void *user)
     margin = dr.timeout_ms / 10 < DRAIN_MARGIN_MAX_MS ? dr.timeout_ms / 10 : DRAIN_MARGIN_MAX_MS;
     memset(&call, 0, sizeof call);
     call.broker_id = r->cfg.broker_id;
-    call.deadline_ms = sc_now_ms() + dr.timeout_ms - margin;
+    call.deadline_ms = util_mono_ms() + dr.timeout_ms - margin;
     call.budget = r->cfg.drain_budget;
     call.progress = call_progress;
     call.cancelled = call_cancelled;
@@ -286,11 +287,11 @@ static void publish(sc_run *r, int ready, const char *why)
 /* Sleeps ms, less once the wake pipe turns readable. */
 static void sleep_or_wake(sc_run *r, long ms)
 {
-    long long end = sc_now_ms() + ms;
+    long long end = util_mono_ms() + ms;
     struct pollfd p = {.fd = r->wake[0], .events = POLLIN};
 
     for (;;) {
-        long long left = end - sc_now_ms();
+        long long left = end - util_mono_ms();
         int rc;
 
         if (left <= 0)

@@ -34,6 +34,7 @@
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 #define CALL_MS   15000
 #define CLUSTER   "dfl" /* pods "dfl-<id>", ledger ConfigMap "dfl-drain" */
@@ -251,7 +252,7 @@ static void restore0(const char *addr)
     ctx.kube = kc;
     ctx.ns = ns;
     ctx.cluster = CLUSTER;
-    rc = sc_kafka_restore(&ctx, sc_now_ms() + 120000, NULL, NULL, &err);
+    rc = sc_kafka_restore(&ctx, util_mono_ms() + 120000, NULL, NULL, &err);
     kube_client_free(kc);
     kube_config_free(cfg);
     ck_assert_msg(rc == 0, "restoring broker 0: %s", err.msg);

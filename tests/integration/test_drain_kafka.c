@@ -64,6 +64,7 @@
 #include "sidecar/serve/readiness.h"
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
+#include "util/clock.h"
 
 #define CALL_MS      15000
 #define SETTLE_MS    120000
@@ -79,7 +80,7 @@ static kafka_metadata *before;       /* the cluster as the fixture found it */
 
 static long now_ms(void)
 {
-    return sc_now_ms();
+    return util_mono_ms();
 }
 
 static void sleep_ms(long ms)

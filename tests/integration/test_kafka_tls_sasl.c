@@ -60,6 +60,7 @@
 #include "support/pki.h"
 #include "support/slurp.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 #define CALL_MS 15000
 
@@ -596,10 +597,10 @@ START_TEST(sidecar_drain_over_sasl_ssl)
 
     /* The only broker leads them all and no other replica exists: the
      * drain says so and returns before its deadline. */
-    deadline = sc_now_ms() + SC_DRAIN_MS;
+    deadline = util_mono_ms() + SC_DRAIN_MS;
     rc = sc_kafka_drain(&ctx, deadline, keep_progress, &progress, NULL, &err);
     ck_assert_msg(rc == SC_KAFKA_INCOMPLETE, "drain rc %d: %s", rc, err.msg);
-    ck_assert_msg(sc_now_ms() < deadline, "the drain ran to its deadline: %s", err.msg);
+    ck_assert_msg(util_mono_ms() < deadline, "the drain ran to its deadline: %s", err.msg);
     ck_assert_msg(strstr(err.msg, "drain of broker 0: ") == err.msg &&
                       strstr(err.msg, "cannot move") != NULL && strstr(err.msg, topic) != NULL,
                   "%s", err.msg);
@@ -609,13 +610,13 @@ START_TEST(sidecar_drain_over_sasl_ssl)
         ck_assert_msg(strstr(progress.text, want) != NULL, "no '%s' in:\n%s", want, progress.text);
     }
     /* Restore over the same listener takes the broker out of the ledger. */
-    rc = sc_kafka_restore(&ctx, sc_now_ms() + SC_DRAIN_MS, NULL, NULL, &err);
+    rc = sc_kafka_restore(&ctx, util_mono_ms() + SC_DRAIN_MS, NULL, NULL, &err);
     ck_assert_msg(rc == 0, "restore rc %d: %s", rc, err.msg);
 
     /* A wrong password: the drain fails naming SASL authentication. */
     bad = sidecar_dial("not-the-password");
     ctx.dial = sc_broker_dial_opts(bad);
-    rc = sc_kafka_drain(&ctx, sc_now_ms() + SC_DRAIN_MS, NULL, NULL, NULL, &err);
+    rc = sc_kafka_drain(&ctx, util_mono_ms() + SC_DRAIN_MS, NULL, NULL, NULL, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_msg(strstr(err.msg, "SASL authentication as 'berth' with SCRAM-SHA-512 failed") !=
                       NULL,

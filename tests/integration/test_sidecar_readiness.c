@@ -53,6 +53,7 @@
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 /* run beside the broker at addr, checks 200 ms apart, no drain engine. */
 static sp_proc start_run(const char *broker)
@@ -255,7 +256,7 @@ static void create_topic(const char *name)
     kafka_create_topics_response *res = NULL;
     kafka_api_versions *av;
     kafka_conn *c = open_conn(addrs[0], &av);
-    long long end = sc_now_ms() + 120000;
+    long long end = util_mono_ms() + 120000;
     util_err err;
     int32_t i, ids[N_PARTS];
 
@@ -278,7 +279,7 @@ static void create_topic(const char *name)
             ok = ok && look_at(addrs[b], name, KILLED).settled;
         if (ok)
             break;
-        ck_assert_msg(sc_now_ms() < end, "topic %s not settled", name);
+        ck_assert_msg(util_mono_ms() < end, "topic %s not settled", name);
         {
             kafka_topic_partitions all = {name, ids, N_PARTS};
             kafka_elect_leaders_request er = {KAFKA_ELECTION_PREFERRED, &all, 1, 10000};
@@ -366,7 +367,7 @@ static long checks_of(const sp_proc *p)
 /* Waits (at most 30 s) until run has made a check after the first n. */
 static void checks_after(const sp_proc *p, long n)
 {
-    for (long long end = sc_now_ms() + 30000; sc_now_ms() < end && checks_of(p) <= n;)
+    for (long long end = util_mono_ms() + 30000; util_mono_ms() < end && checks_of(p) <= n;)
         sc_sleep_ms(20);
 }
 
@@ -414,7 +415,7 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
     producer_argv[a++] = "delivery.timeout.ms=60000";
     producer_argv[a] = NULL;
     producer = sp_spawn(producer_argv, log);
-    for (end = sc_now_ms() + 90000; sc_now_ms() < end;) {
+    for (end = util_mono_ms() + 90000; util_mono_ms() < end;) {
         char buf[8192] = "";
         FILE *pl = fopen(log, "r");
         if (pl != NULL) {
@@ -429,13 +430,13 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
     /* SIGKILL, right after a check: no controlled shutdown, no drain. */
     checks_after(p, checks_of(p));
     sp_status(p, st->before, sizeof st->before);
-    t0 = sc_now_ms();
+    t0 = util_mono_ms();
     kill((pid_t)pid, SIGKILL);
     st->unready_ms = -1;
-    for (end = t0 + 10000; sc_now_ms() < end && st->unready_ms < 0;) {
+    for (end = t0 + 10000; util_mono_ms() < end && st->unready_ms < 0;) {
         /* /readyz says only that (it was 200 before the kill); status why. */
         if (sp_get(p->port, "/readyz", out, sizeof out) == 503) {
-            st->unready_ms = sc_now_ms() - t0;
+            st->unready_ms = util_mono_ms() - t0;
             snprintf(st->readyz, sizeof st->readyz, "%.590s", sp_body(out));
             sp_status(p, st->status, sizeof st->status);
             if (strstr(st->status, "broker restarted: ") != NULL)
@@ -444,11 +445,11 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
             sc_sleep_ms(10);
         }
     }
-    for (end = sc_now_ms() + 10000; sp_pid_alive(pid) && sc_now_ms() < end;)
+    for (end = util_mono_ms() + 10000; sp_pid_alive(pid) && util_mono_ms() < end;)
         sc_sleep_ms(50);
     /* The sidecar says so; Kafka fences the broker after its session
      * timeout and moves its leaderships away. */
-    for (end = sc_now_ms() + 60000; sc_now_ms() < end && st->moved_away == 0;) {
+    for (end = util_mono_ms() + 60000; util_mono_ms() < end && st->moved_away == 0;) {
         seen s = look_at(addrs[0], t, KILLED);
         if (st->restarted[0] == '\0' &&
             strstr(reason_of(p, out, sizeof out), "broker restarted: ") != NULL) {
@@ -459,7 +460,7 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
             st->moved_away = s.preferred;
         sc_sleep_ms(200);
     }
-    st->down_ms = sc_now_ms() - t0;
+    st->down_ms = util_mono_ms() - t0;
 
     /* Started again as the ground starts it; meanwhile watch readiness
      * against what the cluster says. */
@@ -471,13 +472,13 @@ static void kill_and_restart(const sp_proc *p, const char *t, story *st)
     start_argv[3] = id;
     start_argv[4] = NULL;
     starter = sp_spawn(start_argv, log);
-    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !st->ready;) {
+    for (end = util_mono_ms() + 240000; util_mono_ms() < end && !st->ready;) {
         seen s = look_at(addrs[0], t, KILLED);
         int code = sp_get(p->port, "/readyz", out, sizeof out);
         if (code == 200) {
             st->ready = 1;
             st->at_ready = look_at(addrs[KILLED], t, KILLED);
-            st->back_ms = sc_now_ms() - t0;
+            st->back_ms = util_mono_ms() - t0;
         } else if (code == 503 && s.registered && (s.out_of_isr > 0 || s.not_back > 0)) {
             st->gated++;
             snprintf(st->gated_readyz, sizeof st->gated_readyz, "%.590s", sp_body(out));
@@ -659,7 +660,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     drain_argv[3] = sg.p.sock;
     snprintf(log, sizeof log, "%s/drain.out", sg.p.dir);
     waitpid(sp_spawn(drain_argv, log), &status, 0);
-    for (end = sc_now_ms() + 10000; sc_now_ms() < end && drained_why[0] == '\0';) {
+    for (end = util_mono_ms() + 10000; util_mono_ms() < end && drained_why[0] == '\0';) {
         if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
             strstr(out, "not ready: broker drained\n") != NULL &&
             strstr(reason_of(&sg.p, out, sizeof out), "has been drained") != NULL)
@@ -672,7 +673,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
      * until the broker runs again. */
     if (kafka_sh(&sg.p, "stop-broker", KILLED) != 0)
         snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
-    for (end = sc_now_ms() + 10000; sc_now_ms() < end && restarted[0] == '\0';) {
+    for (end = util_mono_ms() + 10000; util_mono_ms() < end && restarted[0] == '\0';) {
         if (sp_get(sg.p.port, "/readyz", out, sizeof out) == 503 &&
             strstr(reason_of(&sg.p, out, sizeof out), "broker restarted: ") != NULL)
             snprintf(restarted, sizeof restarted, "%.590s", out);
@@ -680,7 +681,7 @@ START_TEST(a_drained_broker_restarted_beside_its_sidecar_is_restored_by_it)
     }
     if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
         snprintf(fail, sizeof fail, "kafka.sh start-broker %d failed", KILLED);
-    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !ready;) {
+    for (end = util_mono_ms() + 240000; util_mono_ms() < end && !ready;) {
         ready = sp_get(sg.p.port, "/readyz", out, sizeof out) == 200;
         if (ready)
             at_ready = look_at(addrs[KILLED], sg.t, KILLED);
@@ -751,7 +752,7 @@ START_TEST(a_sidecar_killed_in_its_restore_is_finished_by_the_next)
         snprintf(fail, sizeof fail, "kafka.sh stop-broker %d failed", KILLED);
     if (kafka_sh(&sg.p, "start-broker", KILLED) != 0 && fail[0] == '\0')
         snprintf(fail, sizeof fail, "kafka.sh start-broker %d failed", KILLED);
-    for (end = sc_now_ms() + 240000; sc_now_ms() < end && !killed;) {
+    for (end = util_mono_ms() + 240000; util_mono_ms() < end && !killed;) {
         if (logged(&sg.p, "orders written back")) {
             kill(sg.p.pid, SIGKILL);
             waitpid(sg.p.pid, NULL, 0);
@@ -764,7 +765,7 @@ START_TEST(a_sidecar_killed_in_its_restore_is_finished_by_the_next)
         tmpdir_remove(sg.p.dir);
         sg.p = start_engine(KILLED, sg.ns, "200");
     }
-    for (end = sc_now_ms() + 240000; killed && sc_now_ms() < end && !ready;) {
+    for (end = util_mono_ms() + 240000; killed && util_mono_ms() < end && !ready;) {
         ready = sp_get(sg.p.port, "/readyz", out, sizeof out) == 200;
         if (ready)
             at_ready = look_at(addrs[KILLED], sg.t, KILLED);

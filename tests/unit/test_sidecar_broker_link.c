@@ -48,6 +48,7 @@
 #include "support/http_client.h"
 #include "support/kafka_bytes.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 #define MAX_CONNS 8
 
@@ -454,7 +455,7 @@ START_TEST(an_old_link_is_replaced_after_a_good_check)
     l.opened_ms -= SC_LINK_MAX_AGE_MS + 1000;
     sc_link_used(&l, 2000);
     ck_assert_int_eq(atomic_load(&b.accepted), 2);
-    ck_assert_int_le(sc_now_ms() - l.opened_ms, 1000);
+    ck_assert_int_le(util_mono_ms() - l.opened_ms, 1000);
     ck_assert_int_eq(call(&l, 2000), 0);
     /* The old connection was closed by the sidecar, not left open. */
     for (int i = 0; i < 200 && atomic_load(&b.open_conns) > 1; i++)
@@ -490,10 +491,10 @@ START_TEST(the_wait_between_checks_sees_the_broker_end_at_once)
     for (int reset = 0; reset <= 1; reset++) {
         atomic_store(&b.reset, reset);
         checked_link(&l, &b);
-        start = sc_now_ms();
+        start = util_mono_ms();
         atomic_store(&b.drop, 1);
         ck_assert_int_eq(sc_link_wait(&l, -1, 30000, why, sizeof why), 1);
-        took = sc_now_ms() - start;
+        took = util_mono_ms() - start;
         ck_assert_msg(took < 500, "the wait saw the close after %lld ms", took);
         ck_assert_msg(strstr(why, "it closed the sidecar's connection to 127.0.0.1:") != NULL, "%s",
                       why);
@@ -516,19 +517,19 @@ START_TEST(the_wait_ends_at_its_time_or_when_woken)
     ck_assert_int_eq(pipe(wake), 0);
     broker_start(&b);
     checked_link(&l, &b);
-    start = sc_now_ms();
+    start = util_mono_ms();
     ck_assert_int_eq(sc_link_wait(&l, wake[0], 300, why, sizeof why), 0);
-    took = sc_now_ms() - start;
+    took = util_mono_ms() - start;
     ck_assert_msg(took >= 290 && took < 1000, "waited %lld ms", took);
     ck_assert_ptr_nonnull(l.conn);
     ck_assert_int_eq(call(&l, 2000), 0);
     ck_assert_int_eq(write(wake[1], "w", 1), 1);
-    start = sc_now_ms();
+    start = util_mono_ms();
     ck_assert_int_eq(sc_link_wait(&l, wake[0], 30000, why, sizeof why), 0);
     ck_assert_ptr_nonnull(l.conn);
     sc_link_close(&l);
     ck_assert_int_eq(sc_link_wait(&l, wake[0], 30000, why, sizeof why), 0);
-    took = sc_now_ms() - start;
+    took = util_mono_ms() - start;
     ck_assert_msg(took < 500, "woken after %lld ms", took);
     ck_assert_int_eq(atomic_load(&b.accepted), 1);
     broker_stop(&b);
@@ -549,10 +550,10 @@ START_TEST(stray_bytes_or_an_idle_close_drop_the_link_without_a_verdict)
 
     broker_start(&b);
     checked_link(&l, &b);
-    start = sc_now_ms();
+    start = util_mono_ms();
     atomic_store(&b.chatter, 1);
     ck_assert_int_eq(sc_link_wait(&l, -1, 400, why, sizeof why), 0);
-    ck_assert_int_ge(sc_now_ms() - start, 390);
+    ck_assert_int_ge(util_mono_ms() - start, 390);
     ck_assert_ptr_null(l.conn);
 
     checked_link(&l, &b);
@@ -771,14 +772,14 @@ static int readyz(int port, char *out, size_t cap)
  * most within_ms; the milliseconds it took, or -1. */
 static long long readyz_turns(int port, int want, const char *text, long long within_ms)
 {
-    long long start = sc_now_ms();
+    long long start = util_mono_ms();
     char out[2048];
 
     do {
         if (readyz(port, out, sizeof out) == want && strstr(out, text) != NULL)
-            return sc_now_ms() - start;
+            return util_mono_ms() - start;
         sc_sleep_ms(10);
-    } while (sc_now_ms() - start <= within_ms);
+    } while (util_mono_ms() - start <= within_ms);
     return -1;
 }
 
@@ -787,16 +788,16 @@ static long long readyz_turns(int port, int want, const char *text, long long wi
  * within_ms; the milliseconds it took, or -1. */
 static long long status_turns(const char *sock, const char *text, long long within_ms)
 {
-    long long start = sc_now_ms();
+    long long start = util_mono_ms();
     char out[8192];
 
     do {
         if (hc_request(0, sock, "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                        out, sizeof out, 5000) == 200 &&
             strstr(out, text) != NULL)
-            return sc_now_ms() - start;
+            return util_mono_ms() - start;
         sc_sleep_ms(10);
-    } while (sc_now_ms() - start <= within_ms);
+    } while (util_mono_ms() - start <= within_ms);
     return -1;
 }
 
@@ -862,10 +863,10 @@ START_TEST(a_broker_process_that_ends_between_checks_is_unready_at_once)
                      200);
     ck_assert_msg(strstr(out, "\nberth_sidecar_broker_restarts_total 1\n") != NULL, "%s", out);
 
-    stop_ms = sc_now_ms();
+    stop_ms = util_mono_ms();
     sc_run_stop(run);
     pthread_join(thread, NULL);
-    stop_ms = sc_now_ms() - stop_ms;
+    stop_ms = util_mono_ms() - stop_ms;
     ck_assert_msg(stop_ms < 1000, "run took %lld ms to stop", stop_ms);
     fprintf(stderr, "  /readyz 503 %lld ms after the broker's end; stopped in %lld ms\n", took,
             stop_ms);

@@ -40,6 +40,7 @@
 #include "support/curl_suite.h"
 #include "support/fake_redpanda_admin.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 /* ---- a drain call that records its progress ---- */
 
@@ -70,7 +71,7 @@ static tcall *new_call(int broker_id, long long timeout_ms)
 
     ck_assert_ptr_nonnull(t);
     t->call.broker_id = broker_id;
-    t->call.deadline_ms = sc_now_ms() + timeout_ms;
+    t->call.deadline_ms = util_mono_ms() + timeout_ms;
     t->call.progress = t_progress;
     t->call.cancelled = t_cancelled;
     return t;
@@ -267,14 +268,14 @@ START_TEST(lock_wait_and_drain_timeout_bound_each_part)
     sc_rp_engine *e = engine(f, 1, 50, 0);
     tcall *t = new_call(1, 30000);
     util_err err = {{0}};
-    long long began = sc_now_ms(), took;
+    long long began = util_mono_ms(), took;
     pthread_t th;
 
     t->call.budget.lock_wait_set = true;
     t->call.budget.lock_wait_ms = 600;
     fake_rp_set_maintenance(f, 2); /* held for good */
     ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
-    took = sc_now_ms() - began;
+    took = util_mono_ms() - began;
     ck_assert_msg(strstr(err.msg, "another broker held the maintenance slot for the whole lock "
                                   "wait (1 s): ") != NULL &&
                       strstr(err.msg, "Broker 2 is already in maintenance mode") != NULL,
@@ -294,10 +295,10 @@ START_TEST(lock_wait_and_drain_timeout_bound_each_part)
     t->call.budget.drain_timeout_set = true;
     t->call.budget.drain_timeout_ms = 700;
     fake_rp_set_drain(f, 0, false);
-    began = sc_now_ms();
+    began = util_mono_ms();
     pthread_create(&th, NULL, release_slot, f);
     ck_assert_int_eq(sc_rp_drain(&t->call, e, &err), -1);
-    took = sc_now_ms() - began;
+    took = util_mono_ms() - began;
     pthread_join(th, NULL);
     ck_assert_msg(strstr(err.msg, "deadline reached while waiting for the drain to finish") != NULL,
                   "%s", err.msg);
@@ -898,9 +899,9 @@ START_TEST(operator_prestop_puts_the_broker_in_maintenance_mode)
     ck_assert_int_eq(fake_rp_count(f, "PUT", "/v1/brokers/1/maintenance"), 1);
 
     fake_rp_set_maintenance(f, 2);
-    began = sc_now_ms();
+    began = util_mono_ms();
     ck_assert_int_eq(run_prog(out, sizeof out, pre), 1);
-    took = sc_now_ms() - began;
+    took = util_mono_ms() - began;
     ck_assert_msg(strstr(out, "held the maintenance slot for the whole lock wait (2 s)") != NULL,
                   "%s", out);
     ck_assert_msg(took >= 1500 && took < 8000, "gave up after %lld ms", took);

@@ -50,6 +50,7 @@
 #include "support/http_script.h"
 #include "support/loopback.h"
 #include "support/tmpdir.h"
+#include "util/clock.h"
 
 /* ---- a minimal client ---- */
 
@@ -99,7 +100,7 @@ static int fake_drain(sc_drain_call *call, void *user, util_err *err)
 {
     (void)user;
     atomic_fetch_add(&drain_calls, 1);
-    drain_deadline_left = call->deadline_ms - sc_now_ms();
+    drain_deadline_left = call->deadline_ms - util_mono_ms();
     drain_budget_seen = call->budget;
     sc_drain_progress(call, "moving leadership of 3 partitions off broker %d", call->broker_id);
     while (atomic_load(&drain_hold) && !call->cancelled(call))
@@ -393,12 +394,12 @@ START_TEST(slow_connections_on_the_probe_port_starve_nothing)
         ck_assert_int_gt(send(fds[i], half, strlen(half), MSG_NOSIGNAL), 0);
     }
     sc_sleep_ms(200); /* the server has read what they sent */
-    t0 = sc_now_ms();
+    t0 = util_mono_ms();
     code = request(fx.port, NULL, "GET /readyz HTTP/1.0\r\n\r\n", out, sizeof out);
-    readyz_ms = sc_now_ms() - t0;
-    t0 = sc_now_ms();
+    readyz_ms = util_mono_ms() - t0;
+    t0 = util_mono_ms();
     ck_assert_int_eq(request(0, fx.sock, drain_req(20000, req, sizeof req), out, sizeof out), 200);
-    drain_ms = sc_now_ms() - t0;
+    drain_ms = util_mono_ms() - t0;
     fprintf(stderr,
             "  with %d stalled connections: /readyz answered %d in %lld ms, a drain "
             "over the socket in %lld ms\n",
@@ -861,11 +862,11 @@ static char *fake_api_kubeconfig(const http_script *api, const char *dir)
  * output in out; *took_ms how long it took. */
 static int prestop(const char *sock, char *out, size_t cap, long long *took_ms)
 {
-    long long began = sc_now_ms();
+    long long began = util_mono_ms();
     int rc =
         run_prog(out, cap, (const char *[]){"drain", "--socket", sock, "--timeout", "30", NULL});
 
-    *took_ms = sc_now_ms() - began;
+    *took_ms = util_mono_ms() - began;
     return rc;
 }
 

@@ -16,6 +16,7 @@
 #include "kafka/configs.h"
 #include "kafka/proto.h"
 #include "kube/lease.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define MIN_ISR_KEY "min.insync.replicas"
@@ -171,7 +172,7 @@ static int take_lease(sc_session *s, const kafka_metadata *md, kube_lease **out,
     const sc_kafka_ctx *ctx = s->ctx;
     kube_lease_options o = {0};
     kube_lease *l = NULL;
-    long long now = sc_now_ms(), until, hold;
+    long long now = util_mono_ms(), until, hold;
     util_err e = {{0}};
     int rc;
 
@@ -301,7 +302,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         take_lease(&s, md0, &lease, err) < 0)
         goto out;
     /* The wait is over, Lease or not: the drain proper has its own time. */
-    deadline_ms = sc_drain_work_until(&ctx->budget, sc_now_ms(), deadline_ms);
+    deadline_ms = sc_drain_work_until(&ctx->budget, util_mono_ms(), deadline_ms);
     s.deadline_ms = deadline_ms;
     r.s = &s;
     r.min_isr = min_isr;
@@ -310,10 +311,10 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         int32_t refused = 0, polls, reorders = 0, i;
         long long t[5]; /* round start; ledger, led orders, elections, polls done */
 
-        t[0] = sc_now_ms();
+        t[0] = util_mono_ms();
         if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
             goto out;
-        t[1] = sc_now_ms();
+        t[1] = util_mono_ms();
         for (i = 0; i < r.plan->n_moves; i++)
             reorders += r.plan->moves[i].reorder;
         if (round == 0 &&
@@ -333,10 +334,10 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ELECTED, &refused, err) < 0 ||
             settle_elected(&s, r.plan, err) < 0)
             goto out;
-        t[2] = sc_now_ms();
+        t[2] = util_mono_ms();
         if (sc_session_elect(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
             goto out;
-        t[3] = sc_now_ms();
+        t[3] = util_mono_ms();
         for (polls = 0; polls < POLLS_PER_ROUND; polls++) {
             kafka_metadata_free(md);
             md = NULL;
@@ -344,14 +345,14 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
                 goto out;
             led = count_led(md, ctx->broker_id, r.plan, &stuck, why, sizeof why);
             if (led == 0 && idle_since_ms != NULL && *idle_since_ms == 0)
-                *idle_since_ms = sc_now_ms();
+                *idle_since_ms = util_mono_ms();
             if (led == stuck)
                 break;
-            if (sc_now_ms() >= deadline_ms)
+            if (util_mono_ms() >= deadline_ms)
                 break;
             sc_session_pause(&s);
         }
-        t[4] = sc_now_ms();
+        t[4] = util_mono_ms();
         if (skip_reassigning(&s, r.plan, err) < 0 ||
             sc_session_write_orders(&s, r.plan, SC_ORDERS_REST, &refused, err) < 0 ||
             sc_session_settle(&s, r.plan, err) < 0)
@@ -362,7 +363,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
                    "partitions and their settle %lld ms, elections %lld ms, metadata polls "
                    "%lld ms, other orders and settle %lld ms)",
                    (int)ctx->broker_id, (int)led, (int)round + 1, t[1] - t[0], t[2] - t[1],
-                   t[3] - t[2], t[4] - t[3], sc_now_ms() - t[4]) < 0)
+                   t[3] - t[2], t[4] - t[3], util_mono_ms() - t[4]) < 0)
             goto out;
         if (led == 0) {
             rc = 0;
@@ -376,7 +377,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
                          (int)led, why);
             break;
         }
-        if (sc_now_ms() >= deadline_ms) {
+        if (util_mono_ms() >= deadline_ms) {
             rc = SC_KAFKA_INCOMPLETE;
             util_err_set(err, "deadline reached; still leads %d partitions (%s)%s%s", (int)led, why,
                          failed ? "; elections refused: " : "", failed ? elect_why : "");
@@ -385,7 +386,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
     }
 out:
     /* Work cut short by the deadline is unfinished, not failed. */
-    if (rc < 0 && sc_now_ms() >= deadline_ms)
+    if (rc < 0 && util_mono_ms() >= deadline_ms)
         rc = SC_KAFKA_INCOMPLETE;
     if (rc != 0)
         util_err_prefix(err, "drain of broker %d", (int)ctx->broker_id);

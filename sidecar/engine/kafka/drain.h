@@ -19,7 +19,7 @@
 #include "engine/kafka/io.h"
 #include "util/err.h"
 
-/* Drains ctx's broker by deadline_ms (sc_now_ms() + budget), and once
+/* Drains ctx's broker by deadline_ms (util_mono_ms() + budget), and once
  * the wait for the Lease has ended, within ctx->budget's drain timeout. 0
  * when it leads no partition; SC_KAFKA_INCOMPLETE when the deadline came (also
  * in the middle of a call) or some partitions cannot move (only in-sync
@@ -27,7 +27,7 @@
  * the broker, the controller or the ledger could not be used before the
  * deadline (err says which). Every wait ends by deadline_ms. progress may
  * be NULL. idle_since_ms (may be NULL; set to 0 by the caller) receives
- * when the broker's metadata first showed it leading nothing (sc_now_ms
+ * when the broker's metadata first showed it leading nothing (util_mono_ms
  * time): from then on its clients are being sent elsewhere. */
 int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_progress_fn progress,
                    void *arg, long long *idle_since_ms, util_err *err);

@@ -15,6 +15,7 @@
 #include "engine/kafka/restore.h"
 #include "kube/client.h"
 #include "serve/readiness.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct sc_kafka_engine {
@@ -39,7 +40,7 @@ struct sc_kafka_engine {
     long long restore_began; /* 0 until its first restore step */
     sc_readiness readiness;
     sc_ready_facts facts;
-    long long counted_at; /* sc_now_ms() when facts' partition counts were read; 0: never */
+    long long counted_at; /* util_mono_ms() when facts' partition counts were read; 0: never */
     char last_error[UTIL_ERR_MAX];
 };
 
@@ -166,19 +167,19 @@ static void mark_drained(sc_kafka_engine *e)
  * leaving. */
 static void client_settle(sc_drain_call *call, long long idle_since)
 {
-    long long end = (idle_since > 0 ? idle_since : sc_now_ms()) + SC_KAFKA_CLIENT_SETTLE_MS;
+    long long end = (idle_since > 0 ? idle_since : util_mono_ms()) + SC_KAFKA_CLIENT_SETTLE_MS;
     char line[128];
 
     if (end > call->deadline_ms - 500)
         end = call->deadline_ms - 500;
-    if (end <= sc_now_ms())
+    if (end <= util_mono_ms())
         return;
     snprintf(line, sizeof line,
              "leading nothing; serving %lld ms more so clients move to the new leaders",
-             end - sc_now_ms());
+             end - util_mono_ms());
     if (to_call(call, line) != 0)
         return;
-    while (sc_now_ms() < end) {
+    while (util_mono_ms() < end) {
         if (call->cancelled != NULL && call->cancelled(call))
             return;
         sc_sleep_ms(100);
@@ -242,7 +243,7 @@ static int log_restore(void *arg, const char *line)
  * time (then it counts as done: readiness must not wait forever). */
 static bool restore_step(sc_kafka_engine *e)
 {
-    long long now = sc_now_ms(), end, began;
+    long long now = util_mono_ms(), end, began;
     sc_kafka_ctx ctx;
     util_err err = {{0}};
     int rc;
@@ -280,7 +281,7 @@ static bool restore_step(sc_kafka_engine *e)
     }
     note_error(e, err.msg);
     util_warn("%s", err.msg);
-    return sc_now_ms() >= began + e->restore_timeout_ms;
+    return util_mono_ms() >= began + e->restore_timeout_ms;
 }
 
 /* Keeps what a check found; a restart seen starts restore over for the new
@@ -299,7 +300,7 @@ static void keep_verdict(sc_kafka_engine *e, const sc_readiness *r, const sc_rea
     e->readiness = *r;
     if (f->counted) {
         e->facts = *f;
-        e->counted_at = sc_now_ms();
+        e->counted_at = util_mono_ms();
     } else {
         /* Keep the last counts read; take the rest of the verdict. */
         sc_partition_counts keep = e->facts.parts;
@@ -408,7 +409,7 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
     cJSON_AddNumberToObject(k, "leads", e->facts.parts.leads);
     cJSON_AddNumberToObject(k, "prefers", e->facts.parts.prefers);
     cJSON_AddNumberToObject(k, "countedMsAgo",
-                            e->counted_at > 0 ? (double)(sc_now_ms() - e->counted_at) : -1);
+                            e->counted_at > 0 ? (double)(util_mono_ms() - e->counted_at) : -1);
     pthread_mutex_unlock(&e->lock);
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "drain/ledger_store.h"
 #include "kafka/proto.h"
+#include "util/clock.h"
 
 /* Reads of ledger and metadata before settle gives up (the caller's own
  * poll goes on). */
@@ -17,7 +18,7 @@
 
 int sc_session_budget(const sc_session *s, util_err *err)
 {
-    long long left = s->deadline_ms - sc_now_ms();
+    long long left = s->deadline_ms - util_mono_ms();
 
     if (left <= 0)
         return util_err_set(err, "deadline reached");
@@ -46,7 +47,7 @@ void sc_session_pause(const sc_session *s)
 
 void sc_session_sleep(const sc_session *s, long long ms)
 {
-    long long left = s->deadline_ms - sc_now_ms();
+    long long left = s->deadline_ms - util_mono_ms();
     struct timespec ts;
 
     if (left < ms)
@@ -87,7 +88,7 @@ static int recover(sc_session *s, util_err *err)
 {
     util_err again;
 
-    if (sc_now_ms() >= s->deadline_ms)
+    if (util_mono_ms() >= s->deadline_ms)
         return -1;
     if (sc_say(s, NULL, "broker call failed (%s); reconnecting", err ? err->msg : "?") < 0)
         return -1;
@@ -344,7 +345,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             return util_err_prefix(err, "settling");
         if (rc == 1)
             return 0;
-        if (sc_now_ms() >= s->deadline_ms)
+        if (util_mono_ms() >= s->deadline_ms)
             return 0; /* the caller's poll reports what is left */
         sc_session_pause(s);
     }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "cmd.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Are a and b the same IPv4 or IPv6 address, however written? */
@@ -95,13 +96,13 @@ int sc_peer_dns_check(sc_peer_dns *p, char *why, size_t size)
     int n = 0, rc;
 
     if (p->settled || p->name == NULL || p->pod_ip == NULL)
-        return sc_peer_dns_judge(p, NULL, 0, NULL, sc_now_ms(), why, size);
+        return sc_peer_dns_judge(p, NULL, 0, NULL, util_mono_ms(), why, size);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     rc = getaddrinfo(p->name, NULL, &hints, &res);
     if (rc != 0)
-        return sc_peer_dns_judge(p, NULL, 0, gai_strerror(rc), sc_now_ms(), why, size);
+        return sc_peer_dns_judge(p, NULL, 0, gai_strerror(rc), util_mono_ms(), why, size);
     for (ai = res; ai != NULL && n < SC_PEER_DNS_MAX_ADDRS; ai = ai->ai_next) {
         const void *a = ai->ai_family == AF_INET6
                             ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
@@ -114,5 +115,5 @@ int sc_peer_dns_check(sc_peer_dns *p, char *why, size_t size)
         }
     }
     freeaddrinfo(res);
-    return sc_peer_dns_judge(p, addrs, n, NULL, sc_now_ms(), why, size);
+    return sc_peer_dns_judge(p, addrs, n, NULL, util_mono_ms(), why, size);
 }

@@ -54,7 +54,7 @@ int sc_peer_dns_judge(sc_peer_dns *p, const char *const *addrs, int naddrs,
                       const char *lookup_error, long long now_ms, char *why, size_t size);
 
 /* Looks p->name up (getaddrinfo: the resolver the pod's brokers use) and
- * judges it, on sc_now_ms()'s clock. Returns as sc_peer_dns_judge; no
+ * judges it, on util_mono_ms()'s clock. Returns as sc_peer_dns_judge; no
  * lookup once settled or without a name or pod IP. May block for the
  * resolver's own timeouts. */
 int sc_peer_dns_check(sc_peer_dns *p, char *why, size_t size);

@@ -11,6 +11,7 @@
 #include "drain/ledger_store.h"
 #include "engine/kafka/io.h"
 #include "engine/kafka/restore.h"
+#include "util/clock.h"
 
 /* Most steps of a paced hand-back. */
 #define SC_HANDBACK_MAX_STEPS 10
@@ -117,7 +118,7 @@ static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *w
         batch = (total + SC_HANDBACK_MAX_STEPS - 1) / SC_HANDBACK_MAX_STEPS;
     *failed = 0;
     i = 0;
-    while (i < p->n_moves && sc_now_ms() < s->deadline_ms) {
+    while (i < p->n_moves && util_mono_ms() < s->deadline_ms) {
         sc_plan view = *p;
         int32_t j = i, elect = 0;
 
@@ -181,7 +182,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
             goto out;
         }
         n = left->n_moves;
-        if (n > 0 && sc_now_ms() < deadline_ms &&
+        if (n > 0 && util_mono_ms() < deadline_ms &&
             elect_paced(&s, left, &failed, elect_why, sizeof elect_why, err) < 0) {
             sc_plan_free(left);
             kafka_metadata_free(md);
@@ -194,7 +195,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
             sc_say(&s, NULL, "broker %d leads every partition it prefers", (int)ctx->broker_id);
             break;
         }
-        if (sc_now_ms() >= deadline_ms) {
+        if (util_mono_ms() >= deadline_ms) {
             rc = SC_KAFKA_INCOMPLETE;
             util_err_set(err, "deadline reached; %d partitions not handed back (%s)%s%s", (int)n,
                          why, failed ? "; elections refused: " : "", failed ? elect_why : "");
@@ -204,7 +205,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
     }
 out:
     /* Work cut short by the deadline is unfinished, not failed. */
-    if (rc < 0 && sc_now_ms() >= deadline_ms)
+    if (rc < 0 && util_mono_ms() >= deadline_ms)
         rc = SC_KAFKA_INCOMPLETE;
     if (rc != 0)
         util_err_prefix(err, "restore of broker %d", (int)ctx->broker_id);

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "engine/redpanda/engine.h"
 #include "files.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct sc_rp_engine {
@@ -90,7 +91,7 @@ static void note_error(sc_rp_engine *e, const char *msg)
  * when none is left. */
 static int fit_request(sc_rp_engine *e, long long deadline)
 {
-    long long left = deadline - sc_now_ms();
+    long long left = deadline - util_mono_ms();
 
     if (left <= 0)
         return -1;
@@ -104,16 +105,16 @@ static int fit_request(sc_rp_engine *e, long long deadline)
  * what it has). */
 static int wait_poll(sc_rp_engine *e, sc_drain_call *call, long long cap, long long deadline)
 {
-    long long until = sc_now_ms() + e->poll_ms;
+    long long until = util_mono_ms() + e->poll_ms;
 
     if (until > cap)
         until = cap;
     if (until >= deadline)
         return -1;
-    while (sc_now_ms() < until) {
+    while (util_mono_ms() < until) {
         if (call->cancelled(call))
             return -1;
-        sc_sleep_ms(until - sc_now_ms() < 50 ? (long)(until - sc_now_ms()) : 50);
+        sc_sleep_ms(until - util_mono_ms() < 50 ? (long)(until - util_mono_ms()) : 50);
     }
     return call->cancelled(call) ? -1 : 0;
 }
@@ -144,7 +145,7 @@ static int fail(sc_rp_engine *e, util_err *err)
 static int maintenance_on(sc_rp_engine *e, sc_drain_call *call, util_err *err)
 {
     util_err last = {{0}};
-    long long slot_until = sc_drain_wait_until(&call->budget, sc_now_ms(), call->deadline_ms);
+    long long slot_until = sc_drain_wait_until(&call->budget, util_mono_ms(), call->deadline_ms);
     int rc;
 
     for (;;) {
@@ -157,7 +158,7 @@ static int maintenance_on(sc_rp_engine *e, sc_drain_call *call, util_err *err)
             util_err_set(err, "broker %d is unknown to the cluster: %s", e->broker_id, last.msg);
             return fail(e, err);
         }
-        if (rc == RP_ERR_BUSY && slot_until < call->deadline_ms && sc_now_ms() >= slot_until) {
+        if (rc == RP_ERR_BUSY && slot_until < call->deadline_ms && util_mono_ms() >= slot_until) {
             util_err_set(err,
                          "another broker held the maintenance slot for the whole lock wait "
                          "(%lld s): %s",
@@ -214,7 +215,7 @@ int sc_rp_drain(sc_drain_call *call, void *user, util_err *err)
     if (maintenance_on(e, call, err) != 0)
         return -1;
     /* The slot is ours: the drain proper has its own time. */
-    until = sc_drain_work_until(&call->budget, sc_now_ms(), call->deadline_ms);
+    until = sc_drain_work_until(&call->budget, util_mono_ms(), call->deadline_ms);
     for (;;) {
         const rp_maintenance_status *m = &b.maintenance;
 
