@@ -10,7 +10,7 @@
 #include "init/check.h"
 
 /* Appends one reason to wait to the list in *why. */
-void sc_wait_for(sc_strbuf *why, const char *fmt, ...)
+void sc_wait_for(util_buf *why, const char *fmt, ...)
 {
     char msg[384];
     va_list ap;
@@ -19,8 +19,8 @@ void sc_wait_for(sc_strbuf *why, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (why->len > 0)
-        sc_strbuf_append(why, "; ");
-    sc_strbuf_append(why, msg);
+        util_buf_adds(why, "; ");
+    util_buf_adds(why, msg);
 }
 
 /* The template with every "{id}" replaced. */
@@ -48,7 +48,7 @@ static int expand_template(const char *tmpl, int id, char *buf, size_t size)
 
 /* Fills each listener's advertised host and port. Addresses not known yet
  * go to why; wrong ones are errors. node and broker may be NULL (absent). */
-int sc_address_resolve(sc_model *m, sc_strbuf *why, util_err *err)
+int sc_address_resolve(sc_model *m, util_buf *why, util_err *err)
 {
     const cJSON *node = m->node, *broker = m->broker;
     const char *node_name = m->node_name;

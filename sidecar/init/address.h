@@ -7,15 +7,15 @@
 #define BERTH_SIDECAR_INIT_ADDRESS_H
 
 #include "init/model.h"
-#include "init/strbuf.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 /* Appends one reason to wait to the list in *why ("; " between them). */
-void sc_wait_for(sc_strbuf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sc_wait_for(util_buf *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Fills each listener's advertised host and port from m->node and
  * m->broker (either may be NULL: absent). Addresses not known yet go to
  * why; wrong ones are errors (-1). */
-int sc_address_resolve(sc_model *m, sc_strbuf *why, util_err *err);
+int sc_address_resolve(sc_model *m, util_buf *why, util_err *err);
 
 #endif

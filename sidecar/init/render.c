@@ -10,11 +10,11 @@
 #include "init/address.h"
 #include "init/render_kafka.h"
 #include "init/render_redpanda.h"
-#include "init/strbuf.h"
+#include "util/buf.h"
 
 int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
 {
-    sc_strbuf why = SC_STRBUF_INIT, text = SC_STRBUF_INIT;
+    util_buf why = UTIL_BUF_INIT(UTIL_BUF_NOMAX), text = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
     sc_model m;
     int rc = -1;
 
@@ -26,9 +26,9 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
         goto out;
     if (m.node == NULL)
         sc_wait_for(&why, "node \"%s\" is not in nodes.json yet", in->node_name);
-    if (why.len > 0 || why.oom) {
-        util_err_set(err, "%s", why.oom ? "out of memory" : why.data);
-        rc = why.oom ? -1 : SC_RENDER_WAITING;
+    if (why.len > 0 || why.fail != UTIL_BUF_OK) {
+        util_err_set(err, "%s", why.fail != UTIL_BUF_OK ? "out of memory" : why.data);
+        rc = why.fail != UTIL_BUF_OK ? -1 : SC_RENDER_WAITING;
         goto out;
     }
     for (size_t i = 0; i < m.nlisteners; i++)
@@ -37,35 +37,35 @@ int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err)
                      m.listeners[i].adv_host);
 
     if (m.flavor == SC_FLAVOR_KAFKA) {
-        sc_strbuf jvm = SC_STRBUF_INIT;
+        util_buf jvm = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
 
         sc_render_kafka(&m, &text);
         sc_render_kafka_java_security(&m, &jvm);
-        out->java_security = sc_strbuf_take(&jvm);
+        out->java_security = util_buf_take(&jvm);
         if (out->java_security == NULL) {
             util_err_set(err, "rendering: out of memory");
             goto out;
         }
     } else {
-        sc_strbuf boot = SC_STRBUF_INIT;
+        util_buf boot = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
 
         sc_render_redpanda(&m, &text);
         sc_render_redpanda_bootstrap(&m, &boot);
-        out->bootstrap = sc_strbuf_take(&boot);
+        out->bootstrap = util_buf_take(&boot);
         if (out->bootstrap == NULL) {
             util_err_set(err, "rendering: out of memory");
             goto out;
         }
     }
-    out->text = sc_strbuf_take(&text);
+    out->text = util_buf_take(&text);
     if (out->text == NULL) {
         util_err_set(err, "rendering: out of memory");
         goto out;
     }
     rc = 0;
 out:
-    sc_strbuf_reset(&why);
-    sc_strbuf_reset(&text);
+    util_buf_reset(&why);
+    util_buf_reset(&text);
     sc_model_clear(&m);
     return rc;
 }

@@ -17,18 +17,18 @@
 #include "init/check.h"
 #include "init/paths.h"
 
-static void put_endpoint(sc_strbuf *b, const char *indent, const char *host, int port)
+static void put_endpoint(util_buf *b, const char *indent, const char *host, int port)
 {
-    sc_strbuf_appendf(b, "%saddress: %s\n%sport: %d\n", indent, host, indent, port);
+    util_buf_addf(b, "%saddress: %s\n%sport: %d\n", indent, host, indent, port);
 }
 
 /* A double-quoted YAML scalar. */
-static void put_quoted(sc_strbuf *b, const char *v)
+static void put_quoted(util_buf *b, const char *v)
 {
     size_t len = strlen(v), k;
     unsigned cp;
 
-    sc_strbuf_append(b, "\"");
+    util_buf_adds(b, "\"");
     for (size_t i = 0; i < len; i += k) {
         k = sc_utf8_next(v + i, len - i, &cp);
         if (k == 0) { /* model.c checked; never emit a raw stray byte */
@@ -36,41 +36,41 @@ static void put_quoted(sc_strbuf *b, const char *v)
             cp = 0xfffd;
         }
         if (cp == '"' || cp == '\\')
-            sc_strbuf_appendf(b, "\\%c", (char)cp);
+            util_buf_addf(b, "\\%c", (char)cp);
         else if (cp < 0x20 || cp == 0x7f)
-            sc_strbuf_appendf(b, "\\x%02X", cp);
+            util_buf_addf(b, "\\x%02X", cp);
         else if (cp > 0x7e)
-            sc_strbuf_appendf(b, cp > 0xffff ? "\\U%08X" : "\\u%04X", cp);
+            util_buf_addf(b, cp > 0xffff ? "\\U%08X" : "\\u%04X", cp);
         else
-            sc_strbuf_append_len(b, v + i, 1);
+            util_buf_add(b, v + i, 1);
     }
-    sc_strbuf_append(b, "\"");
+    util_buf_adds(b, "\"");
 }
 
-void sc_render_redpanda(const sc_model *m, sc_strbuf *b)
+void sc_render_redpanda(const sc_model *m, util_buf *b)
 {
     char dns[SC_HOST_MAX + 1];
     const sc_listener *l;
     size_t i, ntls = 0;
 
-    sc_strbuf_appendf(b,
-                      "# redpanda.yaml of broker %d of the Redpanda cluster %s/%s, rendered by\n"
-                      "# berth-sidecar init from the ConfigMap %s-brokers at pod start. Change\n"
-                      "# the KafkaCluster, not this file.\n",
-                      m->broker_id, m->namespace, m->name, m->name);
-    sc_strbuf_append(b, "redpanda:\n");
-    sc_strbuf_appendf(b, "  node_id: %d\n", m->broker_id);
-    sc_strbuf_appendf(b, "  data_directory: %s\n", m->data_dir);
-    sc_strbuf_append(b, "  empty_seed_starts_cluster: false\n");
-    sc_strbuf_append(b, "  seed_servers:\n");
+    util_buf_addf(b,
+                  "# redpanda.yaml of broker %d of the Redpanda cluster %s/%s, rendered by\n"
+                  "# berth-sidecar init from the ConfigMap %s-brokers at pod start. Change\n"
+                  "# the KafkaCluster, not this file.\n",
+                  m->broker_id, m->namespace, m->name, m->name);
+    util_buf_adds(b, "redpanda:\n");
+    util_buf_addf(b, "  node_id: %d\n", m->broker_id);
+    util_buf_addf(b, "  data_directory: %s\n", m->data_dir);
+    util_buf_adds(b, "  empty_seed_starts_cluster: false\n");
+    util_buf_adds(b, "  seed_servers:\n");
     for (int v = 0; v < m->controllers; v++) {
         sc_pod_dns(m, v, dns, sizeof dns);
-        sc_strbuf_append(b, "    - host:\n");
+        util_buf_adds(b, "    - host:\n");
         put_endpoint(b, "        ", dns, m->controller_port);
     }
-    sc_strbuf_append(b, "  rpc_server:\n");
+    util_buf_adds(b, "  rpc_server:\n");
     put_endpoint(b, "    ", "0.0.0.0", m->controller_port);
-    sc_strbuf_append(b, "  advertised_rpc_api:\n");
+    util_buf_adds(b, "  advertised_rpc_api:\n");
     sc_pod_dns(m, m->broker_id, dns, sizeof dns);
     put_endpoint(b, "    ", dns, m->controller_port);
     if (m->replication_port > 0) {
@@ -79,73 +79,73 @@ void sc_render_redpanda(const sc_model *m, sc_strbuf *b)
          * peers with the same one). */
         char path[1024];
 
-        sc_strbuf_append(b, "  rpc_server_tls:\n    enabled: true\n");
-        sc_strbuf_append(b, "    require_client_auth: true\n");
+        util_buf_adds(b, "  rpc_server_tls:\n    enabled: true\n");
+        util_buf_adds(b, "    require_client_auth: true\n");
         sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CERT, path, sizeof path);
-        sc_strbuf_appendf(b, "    cert_file: %s\n", path);
+        util_buf_addf(b, "    cert_file: %s\n", path);
         sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEY, path, sizeof path);
-        sc_strbuf_appendf(b, "    key_file: %s\n", path);
+        util_buf_addf(b, "    key_file: %s\n", path);
         sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CA, path, sizeof path);
-        sc_strbuf_appendf(b, "    truststore_file: %s\n", path);
+        util_buf_addf(b, "    truststore_file: %s\n", path);
     }
 
-    sc_strbuf_append(b, "  kafka_api:\n");
+    util_buf_adds(b, "  kafka_api:\n");
     for (i = 0; i < m->nlisteners; i++) {
         l = &m->listeners[i];
-        sc_strbuf_appendf(b, "    - name: %s\n", l->name);
+        util_buf_addf(b, "    - name: %s\n", l->name);
         put_endpoint(b, "      ", "0.0.0.0", l->port);
         if (l->mechanism[0] != '\0')
-            sc_strbuf_append(b, "      authentication_method: sasl\n");
+            util_buf_adds(b, "      authentication_method: sasl\n");
         if (l->tls)
             ntls++;
     }
-    sc_strbuf_append(b, "  advertised_kafka_api:\n");
+    util_buf_adds(b, "  advertised_kafka_api:\n");
     for (i = 0; i < m->nlisteners; i++) {
         l = &m->listeners[i];
-        sc_strbuf_appendf(b, "    - name: %s\n", l->name);
+        util_buf_addf(b, "    - name: %s\n", l->name);
         put_endpoint(b, "      ", l->adv_host, l->adv_port);
     }
     if (ntls > 0) {
-        sc_strbuf_append(b, "  kafka_api_tls:\n");
+        util_buf_adds(b, "  kafka_api_tls:\n");
         for (i = 0; i < m->nlisteners; i++) {
             l = &m->listeners[i];
             if (!l->tls)
                 continue;
-            sc_strbuf_appendf(b, "    - name: %s\n      enabled: true\n", l->name);
+            util_buf_addf(b, "    - name: %s\n      enabled: true\n", l->name);
             if (l->cluster_cert) {
                 char path[1024];
 
                 sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_CERT, path, sizeof path);
-                sc_strbuf_appendf(b, "      cert_file: %s\n", path);
+                util_buf_addf(b, "      cert_file: %s\n", path);
                 sc_cluster_tls_path(m->config_dir, SC_CLUSTER_TLS_KEY, path, sizeof path);
-                sc_strbuf_appendf(b, "      key_file: %s\n", path);
+                util_buf_addf(b, "      key_file: %s\n", path);
             } else {
-                sc_strbuf_appendf(b, "      cert_file: %s/%s/tls.crt\n", m->tls_dir, l->name);
-                sc_strbuf_appendf(b, "      key_file: %s/%s/tls.key\n", m->tls_dir, l->name);
+                util_buf_addf(b, "      cert_file: %s/%s/tls.crt\n", m->tls_dir, l->name);
+                util_buf_addf(b, "      key_file: %s/%s/tls.key\n", m->tls_dir, l->name);
             }
-            sc_strbuf_append(b, "      require_client_auth: false\n");
+            util_buf_adds(b, "      require_client_auth: false\n");
         }
     }
     /* The admin API (users, SASL, decommission, maintenance) has no TLS or
      * login here: only the sidecar, in the same pod, uses it, on localhost. */
-    sc_strbuf_append(b, "  admin:\n    - name: admin\n");
+    util_buf_adds(b, "  admin:\n    - name: admin\n");
     put_endpoint(b, "      ", "127.0.0.1", SC_REDPANDA_ADMIN_PORT);
     if (m->rack[0] != '\0')
-        sc_strbuf_appendf(b, "  rack: %s\n", m->rack);
+        util_buf_addf(b, "  rack: %s\n", m->rack);
 }
 
-void sc_render_redpanda_bootstrap(const sc_model *m, sc_strbuf *b)
+void sc_render_redpanda_bootstrap(const sc_model *m, util_buf *b)
 {
-    sc_strbuf_appendf(b,
-                      "# .bootstrap.yaml of the Redpanda cluster %s/%s: the cluster properties\n"
-                      "# of spec.config, applied when the cluster forms. Rendered by\n"
-                      "# berth-sidecar init.\n",
-                      m->namespace, m->name);
+    util_buf_addf(b,
+                  "# .bootstrap.yaml of the Redpanda cluster %s/%s: the cluster properties\n"
+                  "# of spec.config, applied when the cluster forms. Rendered by\n"
+                  "# berth-sidecar init.\n",
+                  m->namespace, m->name);
     if (m->nconfig == 0)
-        sc_strbuf_append(b, "{}\n");
+        util_buf_adds(b, "{}\n");
     for (size_t i = 0; i < m->nconfig; i++) {
-        sc_strbuf_appendf(b, "%s: ", m->config[i].key);
+        util_buf_addf(b, "%s: ", m->config[i].key);
         put_quoted(b, m->config[i].value);
-        sc_strbuf_append(b, "\n");
+        util_buf_adds(b, "\n");
     }
 }
