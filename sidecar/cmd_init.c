@@ -29,6 +29,7 @@
 #include "kube/config.h"
 #include "kube/verbs.h"
 #include "util/clock.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define DEFAULT_DRAIN_CLIENT "/usr/local/bin/berth-drain"
@@ -102,7 +103,7 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
 
     if (r->flavor == SC_FLAVOR_KAFKA) {
         snprintf(path, sizeof path, "%s/%s", data_dir, SC_META_PROPERTIES);
-        rc = sc_file_read_own(path, 65536, &meta_text, NULL, err);
+        rc = util_file_read(path, 65536, 0, &meta_text, NULL, err);
         if (rc < 0)
             return -1;
         if (rc == 0 && sc_meta_parse(meta_text, &meta, err) != 0) {

@@ -1,4 +1,4 @@
-/* Whole-file reads and atomic writes; see files.h. */
+/* Secret reads and atomic writes; see files.h. */
 #include "files.h"
 
 #include <errno.h>
@@ -9,72 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* sc_file_read with extra open flags. */
-static int read_with(const char *path, int flags, size_t max, char **out, size_t *len,
-                     util_err *err)
-{
-    struct stat st;
-    size_t have = 0;
-    char *buf;
-    int fd;
-
-    *out = NULL;
-    if (len != NULL)
-        *len = 0;
-    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 1;
-        if (errno == ELOOP && (flags & O_NOFOLLOW))
-            return util_err_set(err, "%s: a symbolic link, refused", path);
-        return util_err_set(err, "%s: %s", path, strerror(errno));
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-        util_err_set(err, "%s: %s", path,
-                     !S_ISREG(st.st_mode) ? "not a regular file" : "too large");
-        close(fd);
-        return -1;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        close(fd);
-        return util_err_set(err, "%s: out of memory", path);
-    }
-    while (have < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        have += (size_t)n;
-    }
-    close(fd);
-    if (have != (size_t)st.st_size) {
-        free(buf);
-        return util_err_set(err, "%s: short read", path);
-    }
-    buf[have] = '\0';
-    *out = buf;
-    if (len != NULL)
-        *len = have;
-    return 0;
-}
-
-int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err)
-{
-    return read_with(path, 0, max, out, len, err);
-}
-
-int sc_file_read_own(const char *path, size_t max, char **out, size_t *len, util_err *err)
-{
-    return read_with(path, O_NOFOLLOW, max, out, len, err);
-}
+#include "util/file.h"
 
 int sc_file_read_secret(const char *path, char **out, util_err *err)
 {
     size_t len = 0;
-    int rc = sc_file_read(path, 4096, out, &len, err);
+    int rc = util_file_read(path, 4096, UTIL_FILE_FOLLOW, out, &len, err);
 
     if (rc == 1)
         return util_err_set(err, "%s: %s", path, strerror(ENOENT));
@@ -145,7 +85,7 @@ int sc_file_copy(const char *src, const char *dst, mode_t mode, util_err *err)
 {
     char *buf = NULL;
     size_t len = 0;
-    int rc = sc_file_read(src, (size_t)256 << 20, &buf, &len, err);
+    int rc = util_file_read(src, (size_t)256 << 20, UTIL_FILE_FOLLOW, &buf, &len, err);
 
     if (rc == 1)
         return util_err_set(err, "%s: no such file", src);

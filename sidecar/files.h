@@ -1,5 +1,6 @@
-/* Files the sidecar reads (configuration, secrets such as password files)
- * and the init step writes. Everything it writes lands under
+/* Secrets the sidecar reads (password files) and the files the init step
+ * writes; other whole-file reads are util_file_read (util/file.h). Everything
+ * it writes lands under
  * its final name whole or not at all (written under a temporary name in
  * the same directory, synced, renamed), so a broker container never reads
  * half a configuration even if init is killed mid-way. */
@@ -11,17 +12,6 @@
 #include <sys/types.h>
 
 #include "util/err.h"
-
-/* Reads the whole file, refusing one larger than max bytes. *out is a new
- * NUL-terminated buffer for free(), *len its length (len may be NULL).
- * A file that does not exist: returns 1 with *out NULL and no error. */
-int sc_file_read(const char *path, size_t max, char **out, size_t *len, util_err *err);
-
-/* The same for a file in a volume the broker (or whoever else writes it)
- * controls, such as meta.properties: a symbolic link there is refused, not
- * followed, and a FIFO or device is refused at once instead of blocking
- * the read. */
-int sc_file_read_own(const char *path, size_t max, char **out, size_t *len, util_err *err);
 
 /* A small secret (a password) from a file: its contents without trailing
  * newlines, at most 4096 bytes. *out is a new string for sc_secret_free;

@@ -12,6 +12,8 @@
 
 #include "files.h"
 #include "init/paths.h"
+#include "util/file.h"
+#include "util/ossl.h"
 
 #define PEM_MAX (1024 * 1024)
 
@@ -19,7 +21,7 @@
 static char *read_pem(const char *path, size_t *len, util_err *err)
 {
     char *buf = NULL;
-    int rc = sc_file_read(path, PEM_MAX, &buf, len, err);
+    int rc = util_file_read(path, PEM_MAX, UTIL_FILE_FOLLOW, &buf, len, err);
 
     if (rc == 1)
         util_err_set(err, "%s: missing (the listener's TLS Secret must hold it)", path);
@@ -55,24 +57,14 @@ static int write_bio(BIO *b, const char *path, util_err *err)
     return sc_file_write(path, data, (size_t)n, 0640, err);
 }
 
-/* OpenSSL's default would ask the terminal for the password of an
- * encrypted key; a key in a Secret has none to give. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 /* The PKCS#8 form of the PEM private key key_pem[0..key_len), into out;
  * what names it in messages. */
 static int append_pkcs8(BIO *out, const char *key_pem, size_t key_len, const char *what,
                         util_err *err)
 {
     BIO *in = BIO_new_mem_buf(key_pem, (int)key_len);
-    EVP_PKEY *key = in != NULL ? PEM_read_bio_PrivateKey(in, NULL, no_password, NULL) : NULL;
+    EVP_PKEY *key =
+        in != NULL ? PEM_read_bio_PrivateKey(in, NULL, util_ossl_no_password, NULL) : NULL;
     int rc = 0;
 
     ERR_clear_error();
@@ -116,7 +108,7 @@ int sc_tls_bundle_write(const char *tls_dir, const char *config_dir, const char 
 
     /* The CA: ca.crt if the Secret has one, else the chain (self-signed). */
     snprintf(path, sizeof path, "%s/%s/ca.crt", tls_dir, listener);
-    if (sc_file_read(path, PEM_MAX, &ca_pem, &ca_len, err) < 0)
+    if (util_file_read(path, PEM_MAX, UTIL_FILE_FOLLOW, &ca_pem, &ca_len, err) < 0)
         goto out;
     if (ca_pem == NULL)
         snprintf(path, sizeof path, "%s/%s/tls.crt", tls_dir, listener);

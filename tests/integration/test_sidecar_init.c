@@ -31,6 +31,7 @@
 #include "support/pki.h"
 #include "support/props.h"
 #include "support/tmpdir.h"
+#include "util/file.h"
 
 static kube_config *cfg;
 static kube_client *kc;
@@ -202,7 +203,7 @@ static char *slurp(const char *dir, const char *name)
     char *path = tmpdir_path(dir, name), *buf = NULL;
     util_err err = {{0}};
 
-    if (sc_file_read(path, 1 << 20, &buf, NULL, &err) != 0)
+    if (util_file_read(path, 1 << 20, UTIL_FILE_FOLLOW, &buf, NULL, &err) != 0)
         buf = NULL;
     free(path);
     return buf;

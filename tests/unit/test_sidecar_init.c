@@ -18,6 +18,7 @@
 #include "sidecar/init/tls_bundle.h"
 #include "support/pki.h"
 #include "support/tmpdir.h"
+#include "util/file.h"
 
 START_TEST(configmap_docs)
 {
@@ -149,7 +150,8 @@ static char *read_text(const char *path)
     char *buf = NULL;
     util_err err = {{0}};
 
-    ck_assert_msg(sc_file_read(path, 1 << 20, &buf, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(util_file_read(path, 1 << 20, UTIL_FILE_FOLLOW, &buf, NULL, &err) == 0, "%s",
+                  err.msg);
     return buf;
 }
 
@@ -216,17 +218,17 @@ START_TEST(files)
     a = tmpdir_path(dir, "a");
     b = tmpdir_path(dir, "x/y/b");
     sub = tmpdir_path(dir, "x/y");
-    ck_assert_int_eq(sc_file_read(a, 100, &buf, &len, &err), 1);
+    ck_assert_int_eq(util_file_read(a, 100, UTIL_FILE_FOLLOW, &buf, &len, &err), 1);
     ck_assert_ptr_null(buf);
     ck_assert_int_eq(sc_file_write(a, "hello\0world", 11, 0755, &err), 0);
     ck_assert_int_eq(stat(a, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0755);
-    ck_assert_int_eq(sc_file_read(a, 5, &buf, &len, &err), -1);
+    ck_assert_int_eq(util_file_read(a, 5, UTIL_FILE_FOLLOW, &buf, &len, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "too large"));
     ck_assert_int_eq(sc_mkdirs(sub, &err), 0);
     ck_assert_int_eq(sc_mkdirs(sub, &err), 0);
     ck_assert_int_eq(sc_file_copy(a, b, 0600, &err), 0);
-    ck_assert_int_eq(sc_file_read(b, 100, &buf, &len, &err), 0);
+    ck_assert_int_eq(util_file_read(b, 100, UTIL_FILE_FOLLOW, &buf, &len, &err), 0);
     ck_assert_uint_eq(len, 11);
     ck_assert_int_eq(memcmp(buf, "hello\0world", 11), 0);
     ck_assert_int_eq(stat(b, &st), 0);
@@ -241,14 +243,15 @@ START_TEST(files)
     {
         char *link = tmpdir_path(dir, "meta.properties"), *fifo = tmpdir_path(dir, "fifo");
         ck_assert_int_eq(symlink(a, link), 0);
-        ck_assert_int_eq(sc_file_read_own(link, 100, &buf, &len, &err), -1);
+        ck_assert_int_eq(util_file_read(link, 100, 0, &buf, &len, &err), -1);
         ck_assert_ptr_null(buf);
         ck_assert_ptr_nonnull(strstr(err.msg, "a symbolic link, refused"));
-        ck_assert_int_eq(sc_file_read(link, 100, &buf, &len, &err), 0); /* Secrets are links */
+        ck_assert_int_eq(util_file_read(link, 100, UTIL_FILE_FOLLOW, &buf, &len, &err),
+                         0); /* Secrets are links */
         free(buf);
         buf = NULL;
         ck_assert_int_eq(mkfifo(fifo, 0600), 0);
-        ck_assert_int_eq(sc_file_read_own(fifo, 100, &buf, &len, &err), -1);
+        ck_assert_int_eq(util_file_read(fifo, 100, 0, &buf, &len, &err), -1);
         ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
         free(link);
         free(fifo);

@@ -51,6 +51,7 @@
 #include "support/loopback.h"
 #include "support/tmpdir.h"
 #include "util/clock.h"
+#include "util/file.h"
 
 /* ---- a minimal client ---- */
 
@@ -911,7 +912,7 @@ static void stop_and_check(pid_t pid, int port, http_script *api, const char *ns
              cluster);
     for (int i = 0; i < 3; i++)
         ck_assert_str_eq(api->requests[i], want);
-    ck_assert_int_eq(sc_file_read(logp, 1 << 20, &log, NULL, &err), 0);
+    ck_assert_int_eq(util_file_read(logp, 1 << 20, UTIL_FILE_FOLLOW, &log, NULL, &err), 0);
     snprintf(want, sizeof want, "drain of broker 1: cluster %s is being deleted: no drain",
              cluster);
     ck_assert_msg(strstr(log, want) != NULL, "%s", log);
@@ -1019,7 +1020,7 @@ START_TEST(init_waits_for_the_api_and_stops_on_sigterm)
         sc_sleep_ms(50);
         free(log);
         log = NULL;
-        if (sc_file_read(logp, 1 << 20, &log, NULL, &err) == 0)
+        if (util_file_read(logp, 1 << 20, UTIL_FILE_FOLLOW, &log, NULL, &err) == 0)
             found = strstr(log, "waiting: cannot read the ConfigMap") != NULL;
     }
     ck_assert_msg(found, "no waiting line: %s", log != NULL ? log : "");
@@ -1029,7 +1030,7 @@ START_TEST(init_waits_for_the_api_and_stops_on_sigterm)
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 1);
     free(log);
-    ck_assert_int_eq(sc_file_read(logp, 1 << 20, &log, NULL, &err), 0);
+    ck_assert_int_eq(util_file_read(logp, 1 << 20, UTIL_FILE_FOLLOW, &log, NULL, &err), 0);
     ck_assert_ptr_nonnull(strstr(log, "stopped while waiting"));
     free(log);
     free(logp);
