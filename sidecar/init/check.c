@@ -93,14 +93,6 @@ static bool is_label(const char *s, size_t n, bool any_case)
     return true;
 }
 
-/* An RFC 1123 label in lower case, at most max bytes. */
-bool sc_is_dns_label(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-
-    return n <= max && is_label(s, n, false);
-}
-
 /* A DNS name: dot-separated labels, at most 253 bytes, the last label not
  * all digits (so "999.1.1.1" is not taken for a name). */
 bool sc_is_dns_name(const char *s, bool any_case)

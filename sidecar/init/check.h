@@ -37,11 +37,10 @@ const char *sc_json_kind(const cJSON *j);
 bool sc_is_alnum(char c);
 bool sc_is_digit(char c);
 
-/* An RFC 1123 label in lower case, at most max bytes. */
-bool sc_is_dns_label(const char *s, size_t max);
-
-/* A DNS name: dot-separated labels, at most 253 bytes, the last label not
- * all digits (so "999.1.1.1" is not taken for a name). */
+/* A host's DNS name (a cluster domain, an advertised host): dot-separated
+ * labels, at most 253 bytes, the last label not all digits (so "999.1.1.1"
+ * is not taken for a name). Names of Kubernetes objects are checked with
+ * kube/names.h instead. */
 bool sc_is_dns_name(const char *s, bool any_case);
 
 /* A host a client can dial: IPv4, IPv6 or a DNS name (any case). */

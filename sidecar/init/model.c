@@ -16,6 +16,7 @@
 #include "broker/owned_keys.h"
 #include "init/check.h"
 #include "init/paths.h"
+#include "kube/names.h"
 
 /* Longest config key and value accepted (the CRD allows 4096 characters of
  * value; UTF-8 needs up to 4 bytes each). */
@@ -89,7 +90,7 @@ static int parse_listener(const cJSON *j, size_t idx, sc_model *m, util_err *err
         return sc_fail(err, &w, NULL, "must be an object, got %s", sc_json_kind(j));
     if (sc_get_str(j, "name", false, &s, &w, err) != 0)
         return -1;
-    if (!sc_is_dns_label(s, sizeof l->name - 1))
+    if (strlen(s) > sizeof l->name - 1 || !kube_is_dns1123_label(s))
         return sc_fail(err, &w, "name",
                        "\"%.64s\" is not a lower-case DNS label of at most %zu characters", s,
                        sizeof l->name - 1);
@@ -293,7 +294,7 @@ static int parse_cluster_tls(const cJSON *root, sc_model *m, size_t nlisteners,
     sc_where_prefix(&w, "clusterTLS.");
     if (sc_get_str(t, "secret", false, &secret, &w, err) != 0)
         return -1;
-    if (!sc_is_dns_name(secret, false))
+    if (!kube_is_dns1123_subdomain(secret))
         return sc_fail(err, &w, "secret", "\"%.64s\" is not a Secret's name", secret);
     if (sc_get_int(t, "replicationPort", 1, 65535, false, &v, &w, err) != 0)
         return -1;
@@ -320,11 +321,11 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
     sc_where_at(&w, "cluster.json");
     if (sc_get_str(root, "name", false, &m->name, &w, err) != 0)
         return -1;
-    if (!sc_is_dns_label(m->name, 63))
+    if (!kube_is_dns1123_label(m->name))
         return sc_fail(err, &w, "name", "\"%.64s\" is not a lower-case DNS label", m->name);
     if (sc_get_str(root, "namespace", false, &m->namespace, &w, err) != 0)
         return -1;
-    if (!sc_is_dns_label(m->namespace, 63))
+    if (!kube_is_dns1123_label(m->namespace))
         return sc_fail(err, &w, "namespace", "\"%.64s\" is not a lower-case DNS label",
                        m->namespace);
     snprintf(out->cluster, sizeof out->cluster, "%s", m->name);
@@ -529,7 +530,9 @@ int sc_model_parse(const sc_render_input *in, sc_model *m, sc_render_result *out
     memset(m, 0, sizeof *m);
     if (in->pod_name == NULL || in->node_name == NULL)
         return util_err_set(err, "the pod name and the node name are needed");
-    if (!sc_is_dns_name(in->node_name, false))
+    /* A Node's name is an RFC 1123 subdomain, which may look like an IPv4
+     * address ("10.0.0.7"): it is looked up, never dialled. */
+    if (!kube_is_dns1123_subdomain(in->node_name))
         return util_err_set(err, "node name \"%.64s\" is not a lower-case DNS name", in->node_name);
     if (parse_doc("cluster.json", in->cluster_json, &m->docs[0], err) != 0 ||
         parse_doc("nodes.json", in->nodes_json, &m->docs[1], err) != 0 ||
