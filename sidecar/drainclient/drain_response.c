@@ -227,16 +227,25 @@ static dc_status framing_line(dc_parser *p, char *l)
     }
 }
 
+/* Whether the parser has finished, with *st its outcome (DC_DONE or
+ * DC_ERROR). */
+static int finished(const dc_parser *p, dc_status *st)
+{
+    if (p->state != S_DONE && p->state != S_ERROR)
+        return 0;
+    *st = p->state == S_DONE ? DC_DONE : DC_ERROR;
+    return 1;
+}
+
 dc_status dc_parser_feed(dc_parser *p, const char *buf, size_t len)
 {
+    dc_status end;
     size_t i = 0;
 
     while (i < len) {
+        if (finished(p, &end))
+            return end;
         switch (p->state) {
-        case S_DONE:
-            return DC_DONE;
-        case S_ERROR:
-            return DC_ERROR;
         case S_BODY_CLOSE:
             body_bytes(p, buf + i, len - i);
             return DC_MORE;
@@ -280,18 +289,16 @@ dc_status dc_parser_feed(dc_parser *p, const char *buf, size_t len)
         }
         }
     }
-    if (p->state == S_DONE)
-        return DC_DONE;
-    return p->state == S_ERROR ? DC_ERROR : DC_MORE;
+    return finished(p, &end) ? end : DC_MORE;
 }
 
 dc_status dc_parser_eof(dc_parser *p)
 {
+    dc_status end;
+
+    if (finished(p, &end))
+        return end;
     switch (p->state) {
-    case S_DONE:
-        return DC_DONE;
-    case S_ERROR:
-        return DC_ERROR;
     case S_BODY_CLOSE:
         return done(p);
     case S_STATUS:

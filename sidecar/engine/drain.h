@@ -76,6 +76,12 @@ typedef int (*sc_drain_status_fn)(cJSON *status, void *user, util_err *err);
 int sc_drain_progress(sc_drain_call *call, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The members every engine's status object starts with (`berth-sidecar
+ * status` prints them alike): drainStarted, restored, readyLatched,
+ * restarts, lastRestart and lastError, added to obj. */
+void sc_drain_status_common(cJSON *obj, bool drain_started, bool restored, bool ready_latched,
+                            long restarts, const char *last_restart, const char *last_error);
+
 /* The placeholder engine: refuses with "drain is not implemented in this
  * build". To be replaced by the real engine in cmd_run.c's hook table. */
 int sc_drain_not_implemented(sc_drain_call *call, void *user, util_err *err);

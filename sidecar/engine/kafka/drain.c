@@ -28,22 +28,10 @@ typedef struct drain_round {
     /* Read again for every plan: a reassignment someone starts during the
      * drain is left alone by the next round (berth's own reorders finish
      * at once and never show here). */
-    kafka_list_partition_reassignments_response *ongoing;
+    sc_round rd;
     const sc_topic_min_isr *min_isr;
     int32_t n_min_isr;
-    kafka_metadata *md; /* the metadata the plan borrows from */
-    sc_plan *plan;
 } drain_round;
-
-static void round_release(drain_round *r)
-{
-    sc_plan_free(r->plan);
-    kafka_metadata_free(r->md);
-    kafka_list_partition_reassignments_free(r->ongoing);
-    r->plan = NULL;
-    r->md = NULL;
-    r->ongoing = NULL;
-}
 
 /* The ledger step: runs once per compare-and-set attempt, on fresh
  * reassignments and metadata each time. */
@@ -51,12 +39,10 @@ static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     drain_round *r = arg;
 
-    round_release(r);
-    if (sc_session_ongoing(r->s, &r->ongoing, err) < 0 ||
-        sc_session_metadata(r->s, &r->md, err) < 0)
+    if (sc_round_read(r->s, &r->rd, err) < 0)
         return -1;
-    return sc_drain_plan(r->md, r->ongoing, l, r->min_isr, r->n_min_isr, r->s->ctx->broker_id,
-                         &r->plan, err);
+    return sc_drain_plan(r->rd.md, r->rd.ongoing, l, r->min_isr, r->n_min_isr, r->s->ctx->broker_id,
+                         &r->rd.plan, err);
 }
 
 /* min.insync.replicas of every topic in md; *out for free (names borrowed
@@ -315,13 +301,13 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
         if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
             goto out;
         t[1] = util_mono_ms();
-        for (i = 0; i < r.plan->n_moves; i++)
-            reorders += r.plan->moves[i].reorder;
+        for (i = 0; i < r.rd.plan->n_moves; i++)
+            reorders += r.rd.plan->moves[i].reorder;
         if (round == 0 &&
             (sc_say(&s, err, "broker %d leads %d partitions; %d orders to write, %d reported",
-                    (int)ctx->broker_id, (int)r.plan->n_led, (int)reorders,
-                    (int)r.plan->n_notes) < 0 ||
-             tell_notes(&s, r.plan, err) < 0))
+                    (int)ctx->broker_id, (int)r.rd.plan->n_led, (int)reorders,
+                    (int)r.rd.plan->n_notes) < 0 ||
+             tell_notes(&s, r.rd.plan, err) < 0))
             goto out;
         /* Leadership first: the orders of the partitions it leads, their
          * settle (the broker itself shows each new order before its
@@ -331,11 +317,11 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
          * bench/pod_roll.sh), their elections; then the rest of the orders
          * while clients move. The settle after those rewrites (and elects
          * again) wherever a concurrent drain crossed this one. */
-        if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ELECTED, &refused, err) < 0 ||
-            settle_elected(&s, r.plan, err) < 0)
+        if (sc_session_write_orders(&s, r.rd.plan, SC_ORDERS_ELECTED, &refused, err) < 0 ||
+            settle_elected(&s, r.rd.plan, err) < 0)
             goto out;
         t[2] = util_mono_ms();
-        if (sc_session_elect(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
+        if (sc_session_elect(&s, r.rd.plan, &failed, elect_why, sizeof elect_why, err) < 0)
             goto out;
         t[3] = util_mono_ms();
         for (polls = 0; polls < POLLS_PER_ROUND; polls++) {
@@ -343,7 +329,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
             md = NULL;
             if (sc_session_metadata(&s, &md, err) < 0)
                 goto out;
-            led = count_led(md, ctx->broker_id, r.plan, &stuck, why, sizeof why);
+            led = count_led(md, ctx->broker_id, r.rd.plan, &stuck, why, sizeof why);
             if (led == 0 && idle_since_ms != NULL && *idle_since_ms == 0)
                 *idle_since_ms = util_mono_ms();
             if (led == stuck)
@@ -353,9 +339,9 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
             sc_session_pause(&s);
         }
         t[4] = util_mono_ms();
-        if (skip_reassigning(&s, r.plan, err) < 0 ||
-            sc_session_write_orders(&s, r.plan, SC_ORDERS_REST, &refused, err) < 0 ||
-            sc_session_settle(&s, r.plan, err) < 0)
+        if (skip_reassigning(&s, r.rd.plan, err) < 0 ||
+            sc_session_write_orders(&s, r.rd.plan, SC_ORDERS_REST, &refused, err) < 0 ||
+            sc_session_settle(&s, r.rd.plan, err) < 0)
             goto out;
         /* Where a round's time went, for whoever wonders why a drain is slow. */
         if (sc_say(&s, err,
@@ -393,7 +379,7 @@ out:
     else
         sc_say(&s, NULL, "broker %d leads no partition", (int)ctx->broker_id);
     drop_lease(lease);
-    round_release(&r);
+    sc_round_release(&r.rd);
     free(min_isr);
     kafka_metadata_free(md0);
     kafka_metadata_free(md);

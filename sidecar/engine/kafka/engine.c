@@ -397,12 +397,8 @@ int sc_kafka_engine_status(cJSON *status, void *user, util_err *err)
     pthread_mutex_lock(&e->lock);
     cJSON_AddStringToObject(k, "broker", e->addr);
     cJSON_AddStringToObject(k, "ledger", ledger);
-    cJSON_AddBoolToObject(k, "drainStarted", drained(e));
-    cJSON_AddBoolToObject(k, "restored", e->restored);
-    cJSON_AddBoolToObject(k, "readyLatched", e->readiness.latched);
-    cJSON_AddNumberToObject(k, "restarts", (double)e->readiness.restarts);
-    cJSON_AddStringToObject(k, "lastRestart", e->readiness.restarted);
-    cJSON_AddStringToObject(k, "lastError", e->last_error);
+    sc_drain_status_common(k, drained(e), e->restored, e->readiness.latched, e->readiness.restarts,
+                           e->readiness.restarted, e->last_error);
     cJSON_AddNumberToObject(k, "replicated", e->facts.parts.replicated);
     cJSON_AddNumberToObject(k, "outOfIsr", e->facts.parts.out_of_isr);
     cJSON_AddNumberToObject(k, "leaderless", e->facts.parts.leaderless);

@@ -351,3 +351,21 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
     }
     return 0;
 }
+
+void sc_round_release(sc_round *r)
+{
+    sc_plan_free(r->plan);
+    kafka_metadata_free(r->md);
+    kafka_list_partition_reassignments_free(r->ongoing);
+    r->plan = NULL;
+    r->md = NULL;
+    r->ongoing = NULL;
+}
+
+int sc_round_read(sc_session *s, sc_round *r, util_err *err)
+{
+    sc_round_release(r);
+    if (sc_session_ongoing(s, &r->ongoing, err) < 0 || sc_session_metadata(s, &r->md, err) < 0)
+        return -1;
+    return 0;
+}

@@ -102,6 +102,23 @@ int sc_session_metadata(sc_session *s, kafka_metadata **out, util_err *err);
 int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_response **out,
                        util_err *err);
 
+/* One planning round inside a ledger compare-and-set attempt (drain and
+ * restore): the ongoing reassignments and the metadata, read afresh for
+ * every attempt, and the plan made from them, which borrows from md. All
+ * owned; {0} is empty. */
+typedef struct sc_round {
+    kafka_list_partition_reassignments_response *ongoing;
+    kafka_metadata *md;
+    sc_plan *plan;
+} sc_round;
+
+/* Frees what r holds and empties it. */
+void sc_round_release(sc_round *r);
+
+/* Releases r, then reads the ongoing reassignments and the metadata into
+ * it (the plan is the caller's to make). 0, or -1 with err. */
+int sc_round_read(sc_session *s, sc_round *r, util_err *err);
+
 /* Which of a plan's orders to write. */
 typedef enum sc_orders_pick {
     SC_ORDERS_ALL,

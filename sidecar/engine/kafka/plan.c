@@ -112,67 +112,113 @@ static int usable(const kafka_metadata_partition *pt)
     return pt->n_replicas >= 1 && pt->n_replicas <= DRAIN_LEDGER_MAX_REPLICAS;
 }
 
+/* Walks every partition of every topic md describes without an error:
+ * start with *t 0 and *i -1; each call returns the next partition, *tp
+ * its topic, or NULL after the last. */
+static const kafka_metadata_partition *next_partition(const kafka_metadata *md, int32_t *t,
+                                                      int32_t *i, const kafka_metadata_topic **tp)
+{
+    for (; *t < md->n_topics; (*t)++, *i = -1) {
+        const kafka_metadata_topic *x = &md->topics[*t];
+
+        if (x->name == NULL || x->error_code != 0)
+            continue;
+        if (++*i < x->n_partitions) {
+            *tp = x;
+            return &x->partitions[*i];
+        }
+    }
+    return NULL;
+}
+
 int sc_drain_plan(const kafka_metadata *md,
                   const kafka_list_partition_reassignments_response *ongoing, drain_ledger *ledger,
                   const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
                   util_err *err)
 {
+    const kafka_metadata_topic *tp;
+    const kafka_metadata_partition *pt;
     sc_plan *p;
     int32_t t, i;
 
     if (plan_new(md, 0, &p, err) < 0)
         return -1;
-    for (t = 0; t < md->n_topics; t++) {
-        const kafka_metadata_topic *tp = &md->topics[t];
-        if (tp->name == NULL || tp->error_code != 0)
-            continue;
-        for (i = 0; i < tp->n_partitions; i++) {
-            const kafka_metadata_partition *pt = &tp->partitions[i];
-            int32_t isr_left, need;
-            sc_plan_move *m;
-            int step, in_isr;
+    t = 0;
+    i = -1;
+    while ((pt = next_partition(md, &t, &i, &tp)) != NULL) {
+        int32_t isr_left, need;
+        sc_plan_move *m;
+        int step, in_isr;
 
-            if (pt->leader == broker)
-                p->n_led++;
-            if (!usable(pt) || !kafka_int32_contains(pt->replicas, pt->n_replicas, broker))
-                continue;
-            if (reassigning(ongoing, tp->name, pt->index)) {
-                note(p, tp->name, pt->index, SC_NOTE_REASSIGNING, 0, 0);
-                continue;
-            }
-            in_isr = kafka_int32_contains(pt->isr, pt->n_isr, broker);
-            isr_left = pt->n_isr - (in_isr ? 1 : 0);
-            need = sc_min_isr_of(min_isr, n_min_isr, tp->name);
-            if (isr_left < 1 && pt->leader == broker) {
-                note(p, tp->name, pt->index, SC_NOTE_ONLY_ISR, isr_left, need);
-                continue;
-            }
-            if (in_isr && isr_left < need)
-                note(p, tp->name, pt->index, SC_NOTE_BELOW_MIN_ISR, isr_left, need);
-            m = &p->moves[p->n_moves];
-            step = drain_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
-                                       broker, m->order, err);
-            if (step < 0) {
-                sc_plan_free(p);
-                return -1;
-            }
-            m->topic = tp->name;
-            m->partition = pt->index;
-            m->n = pt->n_replicas;
-            memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->before[0]);
-            memcpy(m->original, drain_ledger_find(ledger, tp->name, pt->index)->original,
-                   (size_t)m->n * sizeof m->original[0]);
-            m->reorder = step == DRAIN_STEP_WRITE;
-            m->elect = pt->leader != m->order[0];
-            if (m->order[0] == broker) {
-                note(p, tp->name, pt->index, SC_NOTE_NO_SUCCESSOR, isr_left, need);
-                m->elect = 0;
-            }
-            p->n_moves++;
+        if (pt->leader == broker)
+            p->n_led++;
+        if (!usable(pt) || !kafka_int32_contains(pt->replicas, pt->n_replicas, broker))
+            continue;
+        if (reassigning(ongoing, tp->name, pt->index)) {
+            note(p, tp->name, pt->index, SC_NOTE_REASSIGNING, 0, 0);
+            continue;
         }
+        in_isr = kafka_int32_contains(pt->isr, pt->n_isr, broker);
+        isr_left = pt->n_isr - (in_isr ? 1 : 0);
+        need = sc_min_isr_of(min_isr, n_min_isr, tp->name);
+        if (isr_left < 1 && pt->leader == broker) {
+            note(p, tp->name, pt->index, SC_NOTE_ONLY_ISR, isr_left, need);
+            continue;
+        }
+        if (in_isr && isr_left < need)
+            note(p, tp->name, pt->index, SC_NOTE_BELOW_MIN_ISR, isr_left, need);
+        m = &p->moves[p->n_moves];
+        step = drain_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
+                                   broker, m->order, err);
+        if (step < 0) {
+            sc_plan_free(p);
+            return -1;
+        }
+        m->topic = tp->name;
+        m->partition = pt->index;
+        m->n = pt->n_replicas;
+        memcpy(m->before, pt->replicas, (size_t)m->n * sizeof m->before[0]);
+        memcpy(m->original, drain_ledger_find(ledger, tp->name, pt->index)->original,
+               (size_t)m->n * sizeof m->original[0]);
+        m->reorder = step == DRAIN_STEP_WRITE;
+        m->elect = pt->leader != m->order[0];
+        if (m->order[0] == broker) {
+            note(p, tp->name, pt->index, SC_NOTE_NO_SUCCESSOR, isr_left, need);
+            m->elect = 0;
+        }
+        p->n_moves++;
     }
     *out = p;
     return 0;
+}
+
+/* Restore's second part: every partition that prefers broker but is led
+ * by another (Kafka's own shutdown moved it, or an order was restored from
+ * the ledger), as an election into p; counts what broker leads too. */
+static void plan_handback(const kafka_metadata *md,
+                          const kafka_list_partition_reassignments_response *ongoing,
+                          int32_t broker, sc_plan *p)
+{
+    const kafka_metadata_topic *tp;
+    const kafka_metadata_partition *pt;
+    int32_t t = 0, i = -1;
+
+    while ((pt = next_partition(md, &t, &i, &tp)) != NULL) {
+        int32_t k, planned = 0;
+        sc_plan_move *m;
+        if (pt->leader == broker)
+            p->n_led++;
+        if (!usable(pt) || pt->replicas[0] != broker || pt->leader == broker ||
+            reassigning(ongoing, tp->name, pt->index))
+            continue;
+        for (k = 0; k < p->n_moves && !planned; k++)
+            planned =
+                p->moves[k].partition == pt->index && strcmp(p->moves[k].topic, tp->name) == 0;
+        if (planned)
+            continue;
+        m = add_move(p, tp->name, pt, pt->replicas, pt->replicas);
+        m->elect = 1;
+    }
 }
 
 int sc_restore_plan(const kafka_metadata *md,
@@ -180,7 +226,7 @@ int sc_restore_plan(const kafka_metadata *md,
                     drain_ledger *ledger, int32_t broker, sc_plan **out, util_err *err)
 {
     sc_plan *p;
-    int32_t i, t;
+    int32_t i;
 
     if (plan_new(md, 0, &p, err) < 0)
         return -1;
@@ -249,30 +295,7 @@ int sc_restore_plan(const kafka_metadata *md,
         p->n_moves++;
         i++;
     }
-    /* Then every partition that prefers this broker but is led by another
-     * (Kafka's own shutdown moved it, or an order was restored above). */
-    for (t = 0; t < md->n_topics; t++) {
-        const kafka_metadata_topic *tp = &md->topics[t];
-        if (tp->name == NULL || tp->error_code != 0)
-            continue;
-        for (i = 0; i < tp->n_partitions; i++) {
-            const kafka_metadata_partition *pt = &tp->partitions[i];
-            int32_t k, planned = 0;
-            sc_plan_move *m;
-            if (pt->leader == broker)
-                p->n_led++;
-            if (!usable(pt) || pt->replicas[0] != broker || pt->leader == broker ||
-                reassigning(ongoing, tp->name, pt->index))
-                continue;
-            for (k = 0; k < p->n_moves && !planned; k++)
-                planned =
-                    p->moves[k].partition == pt->index && strcmp(p->moves[k].topic, tp->name) == 0;
-            if (planned)
-                continue;
-            m = add_move(p, tp->name, pt, pt->replicas, pt->replicas);
-            m->elect = 1;
-        }
-    }
+    plan_handback(md, ongoing, broker, p);
     *out = p;
     return 0;
 }

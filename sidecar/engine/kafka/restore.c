@@ -18,20 +18,8 @@
 
 typedef struct restore_round {
     sc_session *s;
-    kafka_list_partition_reassignments_response *ongoing; /* read with md */
-    kafka_metadata *md;
-    sc_plan *plan;
+    sc_round rd;
 } restore_round;
-
-static void round_release(restore_round *r)
-{
-    sc_plan_free(r->plan);
-    kafka_metadata_free(r->md);
-    kafka_list_partition_reassignments_free(r->ongoing);
-    r->plan = NULL;
-    r->md = NULL;
-    r->ongoing = NULL;
-}
 
 /* Once per compare-and-set attempt, on fresh reassignments and metadata:
  * a reassignment started since the last attempt is left alone. */
@@ -39,11 +27,9 @@ static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 {
     restore_round *r = arg;
 
-    round_release(r);
-    if (sc_session_ongoing(r->s, &r->ongoing, err) < 0 ||
-        sc_session_metadata(r->s, &r->md, err) < 0)
+    if (sc_round_read(r->s, &r->rd, err) < 0)
         return -1;
-    return sc_restore_plan(r->md, r->ongoing, l, r->s->ctx->broker_id, &r->plan, err);
+    return sc_restore_plan(r->rd.md, r->rd.ongoing, l, r->s->ctx->broker_id, &r->rd.plan, err);
 }
 
 /* The partitions that prefer broker but are led by another, as a plan of
@@ -155,20 +141,21 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
     r.s = &s;
     if (drain_ledger_update(ctx->kube, ctx->ns, s.ledger, plan_in_ledger, &r, err) < 0)
         goto out;
-    for (i = 0; i < r.plan->n_moves; i++)
-        reorders += r.plan->moves[i].reorder;
+    for (i = 0; i < r.rd.plan->n_moves; i++)
+        reorders += r.rd.plan->moves[i].reorder;
     if (sc_say(&s, err, "broker %d: %d orders to write back, %d partitions to hand back",
-               (int)ctx->broker_id, (int)reorders, (int)count_elect(r.plan, r.plan->n_moves)) < 0)
+               (int)ctx->broker_id, (int)reorders,
+               (int)count_elect(r.rd.plan, r.rd.plan->n_moves)) < 0)
         goto out;
-    for (i = 0; i < r.plan->n_notes && i < 10; i++)
-        if (sc_say(&s, err, "partition %s-%d: %s", r.plan->notes[i].topic,
-                   (int)r.plan->notes[i].partition, sc_note_name(r.plan->notes[i].kind)) < 0)
+    for (i = 0; i < r.rd.plan->n_notes && i < 10; i++)
+        if (sc_say(&s, err, "partition %s-%d: %s", r.rd.plan->notes[i].topic,
+                   (int)r.rd.plan->notes[i].partition, sc_note_name(r.rd.plan->notes[i].kind)) < 0)
             goto out;
-    if (sc_session_write_orders(&s, r.plan, SC_ORDERS_ALL, &refused, err) < 0 ||
-        sc_session_settle(&s, r.plan, err) < 0 ||
+    if (sc_session_write_orders(&s, r.rd.plan, SC_ORDERS_ALL, &refused, err) < 0 ||
+        sc_session_settle(&s, r.rd.plan, err) < 0 ||
         sc_say(&s, err, "broker %d: orders written back; handing back leadership",
                (int)ctx->broker_id) < 0 ||
-        elect_paced(&s, r.plan, &failed, elect_why, sizeof elect_why, err) < 0)
+        elect_paced(&s, r.rd.plan, &failed, elect_why, sizeof elect_why, err) < 0)
         goto out;
     for (;;) {
         kafka_metadata *md = NULL;
@@ -177,7 +164,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
 
         if (sc_session_metadata(&s, &md, err) < 0)
             goto out;
-        if (not_back(md, r.ongoing, ctx->broker_id, &left, why, sizeof why, err) < 0) {
+        if (not_back(md, r.rd.ongoing, ctx->broker_id, &left, why, sizeof why, err) < 0) {
             kafka_metadata_free(md);
             goto out;
         }
@@ -209,7 +196,7 @@ out:
         rc = SC_KAFKA_INCOMPLETE;
     if (rc != 0)
         util_err_prefix(err, "restore of broker %d", (int)ctx->broker_id);
-    round_release(&r);
+    sc_round_release(&r.rd);
     sc_session_close(&s);
     return rc;
 }

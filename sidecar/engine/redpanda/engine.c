@@ -417,12 +417,8 @@ int sc_rp_drain_status(cJSON *status, void *user, util_err *err)
         return util_err_set(err, "out of memory");
     pthread_mutex_lock(&e->lock);
     cJSON_AddStringToObject(rp, "adminUrl", rp_admin_url(e->drain_admin));
-    cJSON_AddBoolToObject(rp, "drainStarted", drained(e));
-    cJSON_AddBoolToObject(rp, "restored", e->restored);
-    cJSON_AddBoolToObject(rp, "readyLatched", e->ready_latched);
-    cJSON_AddNumberToObject(rp, "restarts", (double)e->restarts);
-    cJSON_AddStringToObject(rp, "lastRestart", e->restarted);
-    cJSON_AddStringToObject(rp, "lastError", e->last_error);
+    sc_drain_status_common(rp, drained(e), e->restored, e->ready_latched, e->restarts, e->restarted,
+                           e->last_error);
     if (e->seen && (m = cJSON_AddObjectToObject(rp, "maintenance")) != NULL) {
         cJSON_AddBoolToObject(m, "draining", e->last.draining);
         cJSON_AddBoolToObject(m, "finished", e->last.finished);
