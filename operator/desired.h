@@ -16,39 +16,25 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker/pod_contract.h"
 #include "cluster.h"
 #include "options.h"
 #include "util/err.h"
 
-/* The pod's side of the contract with berth-sidecar (its init and run
- * commands' options and defaults, sidecar/README.md): the config emptyDir
- * holds what init renders (server.properties or redpanda.yaml, cluster.id,
- * the Kafka JVM's java.security, TLS bundles) and the drain client it
- * copies; the run emptyDir holds the
- * drain socket. */
-#define OP_POD_CONFIG_DIR      "/etc/berth/config"
-#define OP_POD_RUN_DIR         "/var/run/berth"
-#define OP_POD_DRAIN_SOCKET    "/var/run/berth/drain.sock"
-#define OP_POD_DRAIN_CLIENT    "/etc/berth/config/berth-drain"
-#define OP_POD_KAFKA_CONFIG    "/etc/berth/config/server.properties"
-#define OP_POD_KAFKA_JAVA_SEC  "/etc/berth/config/java.security" /* the JVM's DNS cache */
-#define OP_POD_CLUSTER_ID_FILE "/etc/berth/config/cluster.id"
-#define OP_POD_REDPANDA_CONFIG "/etc/berth/config/redpanda.yaml"
-#define OP_POD_KAFKA_DATA      "/var/lib/kafka/data"
-#define OP_POD_REDPANDA_DATA   "/var/lib/redpanda/data"
-#define OP_POD_TOKEN_DIR       "/var/run/secrets/kubernetes.io/serviceaccount"
-#define OP_POD_TLS_DIR         "/etc/berth/tls" /* + "/<listener>" */
+/* The pod's side of the contract with berth-sidecar is
+ * lib/broker/pod_contract.h (BROKER_POD_*); what only the operator's pod
+ * spec needs is here. */
+#define OP_POD_TOKEN_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 /* The sidecar's client certificate for the cluster's mutual TLS and the CA
  * (operator/cluster_tls.h), from <c>-broker-certs. */
 #define OP_POD_SIDECAR_TLS_DIR "/etc/berth/cluster-tls"
-#define OP_POD_SIDECAR_PORT    9180 /* /healthz /readyz /metrics */
 #define OP_POD_KAFKA_HOME      "/opt/kafka"
 /* Redpanda's admin API as the sidecar reaches it: on the pod's loopback,
  * at the one admin listener init renders into redpanda.yaml (0.0.0.0:9644,
  * plain HTTP without authentication: sidecar/init/render_redpanda.c, and the
  * KafkaCluster has no field for admin TLS or credentials). 127.0.0.1, not
  * localhost: that listener is IPv4 only. */
-#define OP_POD_REDPANDA_ADMIN_URL "http://127.0.0.1:9644"
+#define OP_POD_REDPANDA_ADMIN_URL "http://127.0.0.1:9644" /* BROKER_POD_REDPANDA_ADMIN_PORT */
 
 /* Kafka's own shutdown after SIGTERM, and the sidecar's margin, on top of
  * the drain (lock wait + timeout) in the grace period. */

@@ -158,14 +158,14 @@ static void add_tls_mounts(const op_cluster *c, cJSON *mounts)
         if (c->listeners[i].tls_secret == NULL)
             continue;
         snprintf(vol, sizeof vol, "tls-%s", c->listeners[i].name);
-        snprintf(path, sizeof path, "%s/%s", OP_POD_TLS_DIR, c->listeners[i].name);
+        snprintf(path, sizeof path, "%s/%s", BROKER_POD_TLS_DIR, c->listeners[i].name);
         cJSON_AddItemToArray(mounts, mount(vol, path, 1));
     }
 }
 
 static const char *data_dir(const op_cluster *c)
 {
-    return c->flavor == OP_FLAVOR_KAFKA ? OP_POD_KAFKA_DATA : OP_POD_REDPANDA_DATA;
+    return c->flavor == OP_FLAVOR_KAFKA ? BROKER_POD_KAFKA_DATA : BROKER_POD_REDPANDA_DATA;
 }
 
 static const cJSON *memory_limit(const op_cluster *c)
@@ -271,11 +271,11 @@ static cJSON *broker_container(const op_cluster *c)
         snprintf(script, sizeof script,
                  "%s/bin/kafka-storage.sh format --ignore-formatted --cluster-id \"$(cat %s)\" "
                  "--config %s && exec %s/bin/kafka-server-start.sh %s",
-                 OP_POD_KAFKA_HOME, OP_POD_CLUSTER_ID_FILE, OP_POD_KAFKA_CONFIG, OP_POD_KAFKA_HOME,
-                 OP_POD_KAFKA_CONFIG);
+                 OP_POD_KAFKA_HOME, BROKER_POD_CLUSTER_ID, BROKER_POD_KAFKA_CONFIG,
+                 OP_POD_KAFKA_HOME, BROKER_POD_KAFKA_CONFIG);
     else {
         int n = snprintf(script, sizeof script, "exec /usr/bin/rpk redpanda start --config %s",
-                         OP_POD_REDPANDA_CONFIG);
+                         BROKER_POD_REDPANDA_CONFIG);
 
         if (rp.smp > 0)
             n += snprintf(script + n, sizeof script - (size_t)n, " --smp %d%s", rp.smp,
@@ -298,7 +298,7 @@ static cJSON *broker_container(const op_cluster *c)
      * pod IP is dialled there (sidecar/init/render_kafka.c). */
     if (c->flavor == OP_FLAVOR_KAFKA)
         cJSON_AddItemToArray(
-            env, env_value("KAFKA_OPTS", "-Djava.security.properties=" OP_POD_KAFKA_JAVA_SEC));
+            env, env_value("KAFKA_OPTS", "-Djava.security.properties=" BROKER_POD_KAFKA_JAVA_SEC));
     if (cJSON_GetArraySize(env) == 0)
         cJSON_DeleteItemFromObjectCaseSensitive(k, "env");
 
@@ -334,7 +334,7 @@ static cJSON *broker_container(const op_cluster *c)
     probe = cJSON_AddObjectToObject(k, "readinessProbe");
     hg = cJSON_AddObjectToObject(probe, "httpGet");
     cJSON_AddStringToObject(hg, "path", "/readyz");
-    cJSON_AddNumberToObject(hg, "port", OP_POD_SIDECAR_PORT);
+    cJSON_AddNumberToObject(hg, "port", BROKER_POD_SIDECAR_PORT);
     cJSON_AddNumberToObject(probe, "periodSeconds", 2);
     cJSON_AddNumberToObject(probe, "failureThreshold", 1);
 
@@ -343,13 +343,13 @@ static cJSON *broker_container(const op_cluster *c)
     snprintf(timeout, sizeof timeout, "%d", c->lock_wait_s + c->drain_timeout_s);
     cJSON_AddItemToObject(
         ex, "command",
-        strings((const char *[]){OP_POD_DRAIN_CLIENT, "--socket", OP_POD_DRAIN_SOCKET, "--timeout",
-                                 timeout, NULL}));
+        strings((const char *[]){BROKER_POD_DRAIN_CLIENT, "--socket", BROKER_POD_DRAIN_SOCKET,
+                                 "--timeout", timeout, NULL}));
 
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
     cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
-    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
-    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", BROKER_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", BROKER_POD_RUN_DIR, 0));
     add_tls_mounts(c, mounts);
     return k;
 }
@@ -369,13 +369,13 @@ static cJSON *init_container(const op_cluster *c, const op_options *o)
     cJSON_AddItemToObject(
         k, "command",
         strings((const char *[]){"berth-sidecar", "init", "--cluster", c->name, "--config-dir",
-                                 OP_POD_CONFIG_DIR, "--data-dir", data_dir(c), "--tls-dir",
-                                 OP_POD_TLS_DIR, NULL}));
+                                 BROKER_POD_CONFIG_DIR, "--data-dir", data_dir(c), "--tls-dir",
+                                 BROKER_POD_TLS_DIR, NULL}));
     cJSON_AddItemToObject(k, "env", downward_env());
     cJSON_AddItemToObject(k, "resources", small_resources("64Mi"));
     cJSON_AddItemToObject(k, "securityContext", container_security(1));
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
-    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", BROKER_POD_CONFIG_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("data", data_dir(c), 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
     add_tls_mounts(c, mounts);
@@ -400,7 +400,7 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     char port[8], broker[32], peer[OP_NAME_MAX * 2 + 256], lock_wait[16], drain_timeout[16];
     char dns_cache[16];
 
-    snprintf(port, sizeof port, "%d", OP_POD_SIDECAR_PORT);
+    snprintf(port, sizeof port, "%d", BROKER_POD_SIDECAR_PORT);
     snprintf(broker, sizeof broker, "localhost:%d", c->replication_port);
     snprintf(peer, sizeof peer, "$(POD_NAME).%s-brokers.%s.svc.%s", c->name, c->namespace,
              o->cluster_domain);
@@ -416,7 +416,7 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
                                          "--http-port",
                                          port,
                                          "--socket",
-                                         OP_POD_DRAIN_SOCKET,
+                                         BROKER_POD_DRAIN_SOCKET,
                                          "--broker",
                                          broker,
                                          "--broker-ca",
@@ -433,8 +433,8 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
                                          dns_cache,
                                          NULL})
               : strings((const char *[]){"berth-sidecar", "run", "--http-port", port, "--socket",
-                                         OP_POD_DRAIN_SOCKET, "--flavor", "redpanda", "--admin-url",
-                                         OP_POD_REDPANDA_ADMIN_URL, NULL});
+                                         BROKER_POD_DRAIN_SOCKET, "--flavor", "redpanda",
+                                         "--admin-url", OP_POD_REDPANDA_ADMIN_URL, NULL});
     cJSON_AddItemToArray(cmd, cJSON_CreateString("--lock-wait"));
     cJSON_AddItemToArray(cmd, cJSON_CreateString(lock_wait));
     cJSON_AddItemToArray(cmd, cJSON_CreateString("--drain-timeout"));
@@ -444,14 +444,14 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     ports = cJSON_AddArrayToObject(k, "ports");
     p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "name", "sidecar-http");
-    cJSON_AddNumberToObject(p, "containerPort", OP_POD_SIDECAR_PORT);
+    cJSON_AddNumberToObject(p, "containerPort", BROKER_POD_SIDECAR_PORT);
     cJSON_AddStringToObject(p, "protocol", "TCP");
     cJSON_AddItemToArray(ports, p);
     cJSON_AddItemToObject(k, "resources", small_resources("128Mi"));
     cJSON_AddItemToObject(k, "securityContext", container_security(1));
     mounts = cJSON_AddArrayToObject(k, "volumeMounts");
-    cJSON_AddItemToArray(mounts, mount("config", OP_POD_CONFIG_DIR, 1));
-    cJSON_AddItemToArray(mounts, mount("run", OP_POD_RUN_DIR, 0));
+    cJSON_AddItemToArray(mounts, mount("config", BROKER_POD_CONFIG_DIR, 1));
+    cJSON_AddItemToArray(mounts, mount("run", BROKER_POD_RUN_DIR, 0));
     cJSON_AddItemToArray(mounts, mount("sidecar-token", OP_POD_TOKEN_DIR, 1));
     /* No listener's key: the sidecar serves no TLS. It dials its broker's
      * REPLICATION listener with a client certificate of its own. */

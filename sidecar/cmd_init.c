@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "broker/pod_contract.h"
 #include "cmd.h"
 #include "files.h"
 #include "init/cluster_tls.h"
@@ -55,11 +56,11 @@ static const char usage_text[] =
     "\n"
     "Where things are:\n"
     "  --kubeconfig PATH      use this kubeconfig instead of the pod's service account\n"
-    "  --config-dir DIR       write the configuration here (default " SC_CONFIG_DIR ")\n"
+    "  --config-dir DIR       write the configuration here (default " BROKER_POD_CONFIG_DIR ")\n"
     "  --data-dir DIR         the broker's data volume (default: the flavor's,\n"
-    "                         " SC_KAFKA_DATA_DIR " or " SC_REDPANDA_DATA_DIR ")\n"
+    "                         " BROKER_POD_KAFKA_DATA " or " BROKER_POD_REDPANDA_DATA ")\n"
     "  --tls-dir DIR          TLS Secrets, one directory per listener (default\n"
-    "                         " SC_TLS_DIR ")\n"
+    "                         " BROKER_POD_TLS_DIR ")\n"
     "  --credentials-dir DIR  files username and password: the inter-broker SASL\n"
     "                         login (needed when the internal listener uses SASL)\n"
     "  --drain-client PATH    the static drain client to copy (default\n"
@@ -130,18 +131,18 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
         char id[80];
 
         snprintf(id, sizeof id, "%s\n", r->cluster_id);
-        snprintf(path, sizeof path, "%s/cluster.id", o->config_dir);
+        snprintf(path, sizeof path, "%s/" BROKER_POD_CLUSTER_ID_FILE, o->config_dir);
         if (sc_file_write(path, id, strlen(id), 0644, err) != 0)
             return -1;
-        snprintf(path, sizeof path, "%s/%s", o->config_dir, SC_KAFKA_JAVA_SECURITY);
+        snprintf(path, sizeof path, "%s/%s", o->config_dir, BROKER_POD_KAFKA_JAVA_SEC_FILE);
         if (sc_file_write(path, r->java_security, strlen(r->java_security), 0644, err) != 0)
             return -1;
-        snprintf(path, sizeof path, "%s/server.properties", o->config_dir);
+        snprintf(path, sizeof path, "%s/" BROKER_POD_KAFKA_CONFIG_FILE, o->config_dir);
     } else {
         snprintf(path, sizeof path, "%s/.bootstrap.yaml", o->config_dir);
         if (sc_file_write(path, r->bootstrap, strlen(r->bootstrap), 0640, err) != 0)
             return -1;
-        snprintf(path, sizeof path, "%s/redpanda.yaml", o->config_dir);
+        snprintf(path, sizeof path, "%s/" BROKER_POD_REDPANDA_CONFIG_FILE, o->config_dir);
     }
     /* Group-readable only: it may hold the inter-broker password. */
     if (sc_file_write(path, r->text, strlen(r->text), 0640, err) != 0)
@@ -154,7 +155,7 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
             util_info("%.*s", (int)strcspn(adv, "\n"), adv);
     }
 
-    snprintf(path, sizeof path, "%s/berth-drain", o->config_dir);
+    snprintf(path, sizeof path, "%s/" BROKER_POD_DRAIN_CLIENT_FILE, o->config_dir);
     if (sc_file_copy(o->drain_client, path, 0755, err) != 0)
         return util_err_prefix(err, "copying the drain client");
     util_info("copied the drain client %s to %s", o->drain_client, path);
@@ -300,8 +301,8 @@ static int parse_args(int argc, char **argv, init_opts *o)
     o->pod_uid = sc_env("POD_UID", NULL);
     o->node = sc_env("NODE_NAME", NULL);
     o->ns = sc_env("POD_NAMESPACE", NULL);
-    o->config_dir = SC_CONFIG_DIR;
-    o->tls_dir = SC_TLS_DIR;
+    o->config_dir = BROKER_POD_CONFIG_DIR;
+    o->tls_dir = BROKER_POD_TLS_DIR;
     o->drain_client = DEFAULT_DRAIN_CLIENT;
     o->poll_ms = DEFAULT_POLL_MS;
     opterr = 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker/pod_contract.h"
 #include "cmd.h"
 #include "engine/drain.h"
 #include "engine/kafka/engine.h"
@@ -40,7 +41,7 @@ static const char usage_text[] =
     "                          address)\n"
     "  --http-port PORT        port for the TCP server (default 9180; 0: any)\n"
     "  --socket PATH           the drain and status socket (default\n"
-    "                          " SC_RUN_DEFAULT_SOCKET ")\n"
+    "                          " BROKER_POD_DRAIN_SOCKET ")\n"
     "  --broker HOST:PORT      the broker, on localhost (default localhost:9092)\n" SC_BROKER_USAGE
     "  --probe-interval MS     how often readiness is checked (default 5000)\n"
     "  --probe-timeout MS      connect and call timeout of a check (default 3000)\n"
@@ -114,7 +115,7 @@ int sc_cmd_run(int argc, char **argv)
     sc_broker_probe probe;
     sc_run *r = NULL;
     util_err err = {{0}};
-    long id = -1, port = 9180, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
+    long id = -1, port = BROKER_POD_SIDECAR_PORT, pint = SC_RUN_DEFAULT_PROBE_MS, ptmo = 3000;
     long hb_batch = SC_KAFKA_HANDBACK_BATCH, hb_pause = SC_KAFKA_HANDBACK_PAUSE_MS;
     long client_dns_s = SC_KAFKA_CLIENT_DNS_CACHE_S, secs = 0;
     const char *peer_name = NULL, *pod_ip = sc_env("POD_IP", NULL);
@@ -140,7 +141,7 @@ int sc_cmd_run(int argc, char **argv)
     memset(&rp_cfg, 0, sizeof rp_cfg);
     cfg.pod_name = sc_env("POD_NAME", NULL);
     cfg.http_addr = sc_env("POD_IP", NULL);
-    cfg.socket_path = SC_RUN_DEFAULT_SOCKET;
+    cfg.socket_path = BROKER_POD_DRAIN_SOCKET;
     probe.addr = "localhost:9092";
     opterr = 0;
     optind = 1;

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker/pod_contract.h"
 #include "cmd.h"
 #include "drainclient/drain_response.h"
 #include "http/drain_api.h"
@@ -28,7 +29,7 @@ static const char usage_text[] =
     "Prints what the running sidecar reports about this broker: readiness and\n"
     "why, and the drain state.\n"
     "\n"
-    "  --socket PATH      the sidecar's socket (default " SC_RUN_DEFAULT_SOCKET ")\n"
+    "  --socket PATH      the sidecar's socket (default " BROKER_POD_DRAIN_SOCKET ")\n"
     "  --json             print the status document as JSON\n"
     "  --timeout SECONDS  give up after this long (default 10)\n"
     "  --help             print this and exit\n"
@@ -192,7 +193,7 @@ int sc_cmd_status(int argc, char **argv)
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    const char *path = SC_RUN_DEFAULT_SOCKET;
+    const char *path = BROKER_POD_DRAIN_SOCKET;
     long timeout_s = 10;
     int json = 0, c;
     util_err err = {{0}};

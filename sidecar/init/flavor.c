@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "broker/pod_contract.h"
+
 int sc_flavor_parse(const char *name, sc_flavor *out)
 {
     if (strcmp(name, "kafka") == 0)
@@ -21,5 +23,5 @@ const char *sc_flavor_name(sc_flavor f)
 
 const char *sc_flavor_data_dir(sc_flavor f)
 {
-    return f == SC_FLAVOR_REDPANDA ? SC_REDPANDA_DATA_DIR : SC_KAFKA_DATA_DIR;
+    return f == SC_FLAVOR_REDPANDA ? BROKER_POD_REDPANDA_DATA : BROKER_POD_KAFKA_DATA;
 }

@@ -8,17 +8,13 @@ typedef enum sc_flavor {
     SC_FLAVOR_REDPANDA,
 } sc_flavor;
 
-/* Where the broker keeps its data when the caller does not say. */
-#define SC_KAFKA_DATA_DIR    "/var/lib/kafka/data"
-#define SC_REDPANDA_DATA_DIR "/var/lib/redpanda/data"
-
 /* "kafka" or "redpanda" into *out: 0, or -1 for any other name. */
 int sc_flavor_parse(const char *name, sc_flavor *out);
 
 /* "kafka" or "redpanda". */
 const char *sc_flavor_name(sc_flavor f);
 
-/* The default data directory of a flavor (SC_KAFKA_DATA_DIR, ...). */
+/* The default data directory of a flavor (BROKER_POD_KAFKA_DATA, ...). */
 const char *sc_flavor_data_dir(sc_flavor f);
 
 #endif

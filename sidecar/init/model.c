@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "broker/owned_keys.h"
+#include "broker/pod_contract.h"
 #include "init/check.h"
 #include "init/paths.h"
 #include "kube/names.h"
@@ -302,7 +303,8 @@ static int parse_cluster_tls(const cJSON *root, sc_model *m, size_t nlisteners,
         if (m->listeners[i].port == v)
             return sc_fail(err, &w, "replicationPort", "%ld is also the port of listeners[%zu]", v,
                            i);
-    if (v == m->controller_port || (m->flavor == SC_FLAVOR_REDPANDA && v == SC_REDPANDA_ADMIN_PORT))
+    if (v == m->controller_port ||
+        (m->flavor == SC_FLAVOR_REDPANDA && v == BROKER_POD_REDPANDA_ADMIN_PORT))
         return sc_fail(err, &w, "replicationPort", "%ld is already taken by the %s", v,
                        v == m->controller_port ? "controllerPort" : "admin API");
     m->replication_port = (int)v;
@@ -386,9 +388,10 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
         }
         if (m->listeners[n].port == m->controller_port)
             return sc_fail(err, &w, "port", "%d is also the controllerPort", m->controller_port);
-        if (m->flavor == SC_FLAVOR_REDPANDA && m->listeners[n].port == SC_REDPANDA_ADMIN_PORT)
+        if (m->flavor == SC_FLAVOR_REDPANDA &&
+            m->listeners[n].port == BROKER_POD_REDPANDA_ADMIN_PORT)
             return sc_fail(err, &w, "port", "%d is Redpanda's admin API port",
-                           SC_REDPANDA_ADMIN_PORT);
+                           BROKER_POD_REDPANDA_ADMIN_PORT);
         if (m->listeners[n].type == SC_LISTENER_INTERNAL) {
             internals++;
             m->internal = n;
@@ -410,9 +413,9 @@ static int parse_cluster(const cJSON *root, sc_model *m, sc_render_result *out, 
                        "%zu listeners have type internal; exactly one must (it carries "
                        "inter-broker traffic)",
                        internals);
-    if (m->flavor == SC_FLAVOR_REDPANDA && m->controller_port == SC_REDPANDA_ADMIN_PORT)
+    if (m->flavor == SC_FLAVOR_REDPANDA && m->controller_port == BROKER_POD_REDPANDA_ADMIN_PORT)
         return sc_fail(err, &w, "controllerPort", "%d is Redpanda's admin API port",
-                       SC_REDPANDA_ADMIN_PORT);
+                       BROKER_POD_REDPANDA_ADMIN_PORT);
     m->nlisteners = n;
     return 0;
 }
@@ -553,8 +556,8 @@ int sc_model_parse(const sc_render_input *in, sc_model *m, sc_render_result *out
     m->data_dir = in->data_dir != NULL ? in->data_dir : sc_flavor_data_dir(m->flavor);
     if (check_dir("data directory", m->data_dir, err) != 0)
         return -1;
-    m->config_dir = in->config_dir != NULL ? in->config_dir : SC_CONFIG_DIR;
-    m->tls_dir = in->tls_dir != NULL ? in->tls_dir : SC_TLS_DIR;
+    m->config_dir = in->config_dir != NULL ? in->config_dir : BROKER_POD_CONFIG_DIR;
+    m->tls_dir = in->tls_dir != NULL ? in->tls_dir : BROKER_POD_TLS_DIR;
     if (check_dir("config directory", m->config_dir, err) != 0 ||
         check_dir("TLS directory", m->tls_dir, err) != 0 || check_login(in, m, err) != 0)
         return -1;

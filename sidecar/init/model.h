@@ -30,8 +30,8 @@ typedef struct sc_render_input {
     const char *pod_name;   /* "<cluster>-<ordinal>"; the ordinal is the broker id */
     const char *node_name;  /* the node the pod runs on */
     const char *data_dir;   /* log.dirs / data_directory; NULL: the flavor's default */
-    const char *config_dir; /* NULL: SC_CONFIG_DIR */
-    const char *tls_dir;    /* NULL: SC_TLS_DIR */
+    const char *config_dir; /* NULL: BROKER_POD_CONFIG_DIR */
+    const char *tls_dir;    /* NULL: BROKER_POD_TLS_DIR */
     /* The login brokers use on a SASL internal listener (inter-broker
      * traffic); needed only then. */
     const char *sasl_username;
@@ -45,7 +45,7 @@ typedef struct sc_render_result {
     /* Redpanda only: .bootstrap.yaml, the cluster properties of spec.config,
      * which Redpanda reads when it forms the cluster; owned like text. */
     char *bootstrap;
-    /* Kafka only: the JVM's SC_KAFKA_JAVA_SECURITY file; owned like text. */
+    /* Kafka only: the JVM's BROKER_POD_KAFKA_JAVA_SEC_FILE file; owned like text. */
     char *java_security;
     sc_flavor flavor;
     int broker_id;

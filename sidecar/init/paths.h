@@ -7,15 +7,11 @@
 
 #include <stddef.h>
 
-/* Where the rendered file (and TLS bundles) go, and where the operator
- * mounts the Secret of each TLS listener: <tls dir>/<listener>/tls.crt,
- * tls.key and optionally ca.crt (a kubernetes.io/tls Secret). */
-#define SC_CONFIG_DIR "/etc/berth/config"
-#define SC_TLS_DIR    "/etc/berth/tls"
-/* Kafka: the broker JVM's own security properties, a file init writes in
- * the config dir beside server.properties (the operator's pod passes it
- * with -Djava.security.properties). */
-#define SC_KAFKA_JAVA_SECURITY "java.security"
+#include "broker/pod_contract.h"
+
+/* The config directory, the TLS Secrets' mounts, the file names and
+ * Redpanda's admin port are the pod's contract with the operator:
+ * BROKER_POD_* in broker/pod_contract.h. */
 /* Mutual TLS between the brokers (docs/security.md): the operator keeps
  * every broker's certificate and key in one Secret that cluster.json names
  * (clusterTLS.secret), as "<pod>.crt" and "<pod>.key" beside the cluster
@@ -26,8 +22,6 @@
 #define SC_CLUSTER_TLS_CERT     "cert.pem"     /* the chain alone (Redpanda) */
 #define SC_CLUSTER_TLS_KEY      "key.pem"      /* the key alone, PKCS#8 (Redpanda) */
 #define SC_CLUSTER_TLS_CA       "ca.pem"       /* the CAs trusted for peers */
-/* Redpanda's admin API (maintenance mode, health) listens here. */
-#define SC_REDPANDA_ADMIN_PORT 9644
 
 /* Where Kafka reads the PEM key store (private key + chain) of a TLS
  * listener and the CA it trusts for inter-broker connections: files init

@@ -129,7 +129,7 @@ void sc_render_redpanda(const sc_model *m, util_buf *b)
     /* The admin API (users, SASL, decommission, maintenance) has no TLS or
      * login here: only the sidecar, in the same pod, uses it, on localhost. */
     util_buf_adds(b, "  admin:\n    - name: admin\n");
-    put_endpoint(b, "      ", "127.0.0.1", SC_REDPANDA_ADMIN_PORT);
+    put_endpoint(b, "      ", "127.0.0.1", BROKER_POD_REDPANDA_ADMIN_PORT);
     if (m->rack[0] != '\0')
         util_buf_addf(b, "  rack: %s\n", m->rack);
 }

@@ -38,8 +38,6 @@
 #include "serve/probe.h"
 #include "util/err.h"
 
-#define SC_RUN_DEFAULT_PORT     9180
-#define SC_RUN_DEFAULT_SOCKET   "/var/run/berth/drain.sock"
 #define SC_RUN_DEFAULT_PROBE_MS 5000
 
 /* Is this broker's cluster being deleted? 1 yes, with the cluster's name

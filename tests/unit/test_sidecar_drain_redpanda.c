@@ -781,7 +781,7 @@ static void operator_argv(const char *name, const char *admin_url, const char *s
                 "exec"),
             "command");
     ck_assert_msg(cmd != NULL, "no command for %s", name);
-    snprintf(rendered, sizeof rendered, "http://127.0.0.1:%d", SC_REDPANDA_ADMIN_PORT);
+    snprintf(rendered, sizeof rendered, "http://127.0.0.1:%d", BROKER_POD_REDPANDA_ADMIN_PORT);
     cJSON_ArrayForEach(a, cmd)
     {
         const char *v = a->valuestring, *prev = n > 0 ? argv[n - 1] : "";
