@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,11 @@
 
 #include "util/clock.h"
 
-static volatile sig_atomic_t stop_flag;
+/* Atomic, not just volatile sig_atomic_t: the drain threads read it while
+ * the handler writes it on the main thread. A lock-free atomic is also
+ * safe to store from a signal handler. */
+static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop_flag must be lock-free to be set from a handler");
 /* Set before the handler can see them change (sc_on_stop blocks the
  * signals while it swaps them). */
 static void (*volatile stop_fn)(void *);
