@@ -1,8 +1,9 @@
 # berth: build, test, lint, fuzz, bench and demo. `make help` lists targets.
 #
 # Everything builds into $(BUILD); `SAN=1` adds AddressSanitizer and
-# UndefinedBehaviorSanitizer. The library code under lib/ becomes one static
-# archive that the programs, the tests and the benches link.
+# UndefinedBehaviorSanitizer, `SAN=thread` ThreadSanitizer instead. The
+# library code under lib/ becomes one static archive that the programs, the
+# tests and the benches link.
 
 BUILD ?= build
 CC ?= cc
@@ -22,6 +23,10 @@ LDLIBS := $(PKG_LIBS) -lpthread
 ifeq ($(SAN),1)
 ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),thread)
+ALL_CFLAGS += -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 endif
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
@@ -57,7 +62,7 @@ BENCH_HELPERS := $(BUILD)/bench/roll_metadata
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan lint fuzz bench demo manifests images clean help
+.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan test-tsan lint fuzz bench demo manifests images clean help
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -68,11 +73,13 @@ help:
 	@echo "make deps              install the Debian packages berth needs"
 	@echo "make all               build the library, programs and tests"
 	@echo "make test              everything CI runs: unit and integration tests, plain"
-	@echo "                       and under ASan+UBSan, plus bounded fuzzing"
+	@echo "                       and under ASan+UBSan, the tests of threaded code under"
+	@echo "                       TSan, plus bounded fuzzing"
 	@echo "make test-unit         unit tests only (no ground)"
 	@echo "make test-integration  integration tests on the real ground"
 	@echo "make test-e2e          end-to-end tests on real pods (a real node; needs root)"
 	@echo "make test-asan         unit and integration tests under ASan+UBSan"
+	@echo "make test-tsan         the tests of threaded code under ThreadSanitizer"
 	@echo "make fuzz              run every libFuzzer target for FUZZ_SECONDS each"
 	@echo "make lint              clang-format check, include cycles and cppcheck"
 	@echo "make bench             print the performance figures"
@@ -147,6 +154,26 @@ test-e2e: deps
 	@$(SUBMAKE) $(BENCH_HELPERS)
 	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
 
+# ThreadSanitizer over the tests of the code that starts threads: unit
+# tests of lib/kube (lease, events, watch), lib/http's streams and the
+# sidecar's run and program, and of the tests that start threads around
+# them; integration tests of lib/kube's informer, lease and events on the
+# ground. The operator's threads (controller.c, main.c) run only in
+# test_operator, an integration test too long to repeat under TSan.
+TSAN := BUILD=build/tsan SAN=thread
+TSAN_UNIT := $(addprefix build/tsan/tests/unit/,test_drain_client test_http_drain_api \
+	test_http_server test_kafka_tls test_kafka_tls_client_cert test_kube_cache test_kube_events \
+	test_kube_lease test_kube_watch_exec_cert test_kube_watch_retry test_kube_workqueue \
+	test_sidecar_broker_link test_sidecar_drain_redpanda test_sidecar_run test_util_metrics)
+TSAN_INTEG := $(addprefix build/tsan/tests/integration/,test_kube_disrupt test_kube_events \
+	test_kube_lease test_kube_watch)
+TSAN_BUILD := $(TSAN_UNIT) $(TSAN_INTEG) build/tsan/berth-drain build/tsan/berth-sidecar
+
+test-tsan: deps
+	@$(SUBMAKE) $(TSAN) $(TSAN_BUILD)
+	@BERTH_DRAIN_BIN=$(CURDIR)/build/tsan/berth-drain bash tests/run-check.sh unit-tsan $(TSAN_UNIT)
+	@bash tests/integration/run.sh $(TSAN_INTEG)
+
 test-asan: deps
 	@$(SUBMAKE) $(ASAN) all
 	@bash tests/run-check.sh unit-asan $(UNIT_BIN:$(BUILD)/%=build/asan/%)
@@ -158,9 +185,12 @@ test: deps
 	@$(SUBMAKE) lint
 	@$(SUBMAKE) all
 	@$(SUBMAKE) $(ASAN) all
+	@$(SUBMAKE) $(TSAN) $(TSAN_BUILD)
 	@BERTH_DRAIN_BIN=$(CURDIR)/$(BUILD)/berth-drain \
 		bash tests/run-check.sh unit $(UNIT_BIN) $(UNIT_BIN:$(BUILD)/%=build/asan/%)
-	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%)
+	@BERTH_DRAIN_BIN=$(CURDIR)/build/tsan/berth-drain bash tests/run-check.sh unit-tsan $(TSAN_UNIT)
+	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%) \
+		$(TSAN_INTEG)
 	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
