@@ -48,6 +48,17 @@ const char *op_node_address(const cJSON *node, op_addr_type pref, op_addr_type *
     return NULL;
 }
 
+bool op_address_fallback(const op_listener *l, const cJSON *node, op_addr_type *used)
+{
+    op_addr_type t;
+
+    if (!op_listener_uses_node_address(l) || node == NULL ||
+        op_node_address(node, l->addr_type, &t) == NULL)
+        return false;
+    *used = t;
+    return t != l->addr_type;
+}
+
 int op_advertised_port(const op_listener *l, int id)
 {
     return l->type == OP_LISTENER_NODEPORT ? l->node_port_base + id : l->port;

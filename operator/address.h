@@ -24,6 +24,13 @@
  * has; or NULL when the node lists no usable address. used may be NULL. */
 const char *op_node_address(const cJSON *node, op_addr_type pref, op_addr_type *used);
 
+/* Whether listener l, which advertises an address of node (nodeport and
+ * hostport listeners without advertisedHostTemplate), gets one of another
+ * type than its addressType because the node lacks that type: returns
+ * true with *used set to the type advertised instead. False for other
+ * listeners, a NULL node or a node with no usable address. */
+bool op_address_fallback(const op_listener *l, const cJSON *node, op_addr_type *used);
+
 /* The advertised port of listener l for broker id: a node port listener
  * advertises its node port (nodePortBase + id), never the container port;
  * every other type the listener port. */

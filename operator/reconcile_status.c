@@ -65,6 +65,22 @@ static void address_events(op_run *w, const cJSON *old, const cJSON *now)
     }
 }
 
+/* A Warning for every broker that now advertises, on some listener, a node
+ * address of another type than the listener's addressType asks for (its
+ * node lacks that type) and did not at the last status: once per change,
+ * not on every resync. */
+static void fallback_events(op_run *w, const cJSON *old, const cJSON *now)
+{
+    const cJSON *b;
+    char msg[KUBE_EVENTS_NOTE_MAX];
+
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(now, "brokers"))
+    {
+        if (op_status_fallback_news(&w->c, old, b, msg, sizeof msg))
+            op_run_event(w, KUBE_EVENT_WARNING, "AddressFallback", "%s", msg);
+    }
+}
+
 /* Writes status if it differs from what the object has: 1 written, 0 it
  * was already so, -1 on failure. Takes status. */
 static int write_status(op_run *w, cJSON *status, util_err *err)
@@ -96,6 +112,7 @@ static int write_status(op_run *w, cJSON *status, util_err *err)
     if (rc == 0) {
         condition_events(w, old, status);
         address_events(w, old, status);
+        fallback_events(w, old, status);
     }
     cJSON_Delete(obj);
     return rc == 0 ? 1 : -1;

@@ -149,6 +149,25 @@ static const cJSON *broker_service(const op_cluster *c, const cJSON *services, c
     return kube_find_by_name(services, name);
 }
 
+/* Broker entry b's addressFallback: by listener name, the node address
+ * type advertised instead of the listener's addressType, which node lacks.
+ * None when every listener gets the type it asks for. */
+static void fallback_put(const op_cluster *c, cJSON *b, const cJSON *node)
+{
+    cJSON *fb = NULL;
+    op_addr_type used;
+
+    for (int i = 0; i < c->nlisteners; i++) {
+        const op_listener *l = &c->listeners[i];
+
+        if (!op_address_fallback(l, node, &used))
+            continue;
+        if (fb == NULL)
+            fb = cJSON_AddObjectToObject(b, "addressFallback");
+        cJSON_AddStringToObject(fb, l->name, op_addr_type_name(used));
+    }
+}
+
 cJSON *op_status_build(const op_status_input *in)
 {
     const op_cluster *c = in->c;
@@ -204,6 +223,7 @@ cJSON *op_status_build(const op_status_input *in)
                 snprintf(pending, sizeof pending, "listener \"%s\": %s", l->name, buf);
             }
         }
+        fallback_put(c, b, node);
         if (op_container_failure_find(pod, &f)) {
             cJSON_AddItemToObject(b, "containerError", op_container_failure_json(&f));
             failures_add(&fs, id, &f);
@@ -319,6 +339,40 @@ int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *m
         if (n < size)
             n += (size_t)snprintf(msg + n, size - n, "%s %s=%s", changed ? "," : "", l->string,
                                   l->valuestring);
+        changed = 1;
+    }
+    return changed;
+}
+
+int op_status_fallback_news(const op_cluster *c, const cJSON *old_status, const cJSON *broker,
+                            char *msg, size_t size)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(broker, "id");
+    const cJSON *pod = cJSON_GetObjectItemCaseSensitive(broker, "pod");
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(broker, "node");
+    const cJSON *old = broker_entry(old_status, id);
+    const cJSON *old_fb = cJSON_GetObjectItemCaseSensitive(old, "addressFallback"), *f;
+    size_t n;
+    int changed = 0;
+
+    if (size == 0 || !cJSON_IsNumber(id) || !cJSON_IsString(pod) || !cJSON_IsString(node))
+        return 0;
+    n = (size_t)snprintf(msg, size, "broker %d (pod %s) on node %s:", id->valueint,
+                         pod->valuestring, node->valuestring);
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(broker, "addressFallback"))
+    {
+        const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_fb, f->string);
+        const char *wanted = "?";
+
+        if (!cJSON_IsString(f) || cJSON_Compare(was, f, 1))
+            continue;
+        for (int i = 0; i < c->nlisteners; i++)
+            if (strcmp(c->listeners[i].name, f->string) == 0)
+                wanted = op_addr_type_name(c->listeners[i].addr_type);
+        if (n < size)
+            n += (size_t)snprintf(msg + n, size - n,
+                                  "%s listener %s: the node has no %s address, advertising its %s",
+                                  changed ? ";" : "", f->string, wanted, f->valuestring);
         changed = 1;
     }
     return changed;

@@ -1,8 +1,10 @@
 /* The KafkaCluster's status as berth reports it: observedGeneration, the
  * conditions Ready, Reconciled and Degraded, the cluster ID, replica
  * counts, bootstrap addresses and one entry per broker with its pod, node,
- * readiness, the address it advertises on every listener and, while one of
- * its pod's containers cannot run, containerError (container_failure.h;
+ * readiness, the address it advertises on every listener, addressFallback
+ * when a listener's node lacks the listener's addressType (address.h) and,
+ * while one of its pod's containers cannot run, containerError
+ * (container_failure.h;
  * Degraded then names the first such broker, with reason
  * BrokerImagePullFailed, BrokerContainerCreateFailed or BrokerCrashLooping).
  *
@@ -62,5 +64,15 @@ cJSON *op_status_refused(const cJSON *old_status, long long generation, const ch
  * on node <n>: <listener>=<address>, ..." (the changed listeners) into msg
  * and returns 1; 0 when nothing changed or the broker is not placed. */
 int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *msg, size_t size);
+
+/* What a user should read when broker entry broker of a new status
+ * advertises, on some listener, a node address of another type than the
+ * listener's addressType (its addressFallback) and its entry in old_status
+ * (NULL: none) did not say so: writes "broker <id> (pod <p>) on node <n>:
+ * listener <l>: the node has no <wanted> address, advertising its <used>"
+ * (the changed listeners, ";"-separated) into msg and returns 1; 0 when
+ * nothing changed or the broker is not placed. */
+int op_status_fallback_news(const op_cluster *c, const cJSON *old_status, const cJSON *broker,
+                            char *msg, size_t size);
 
 #endif

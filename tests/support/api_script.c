@@ -204,6 +204,11 @@ void api_script_reset(api_script *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void api_script_url(const api_script *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "http://127.0.0.1:%d", s->port);
+}
+
 kube_client *api_script_kube_client(const api_script *s)
 {
     char srv[64];
@@ -211,7 +216,7 @@ kube_client *api_script_kube_client(const api_script *s)
     kube_client *c = NULL;
     util_err err = {{0}};
 
-    snprintf(srv, sizeof srv, "http://127.0.0.1:%d", s->port);
+    api_script_url(s, srv, sizeof srv);
     ck_assert_msg(kube_client_new(&cfg, NULL, &c, &err) == 0, "%s", err.msg);
     return c;
 }

@@ -11,6 +11,8 @@
 #ifndef BERTH_TESTS_API_SCRIPT_H
 #define BERTH_TESTS_API_SCRIPT_H
 
+#include <stddef.h>
+
 #include "kube/client.h"
 
 #define API_SCRIPT_MAX_REQUESTS 64
@@ -44,6 +46,9 @@ void api_script_reset(api_script *s);
 /* A kube client (namespace "default", no credentials) whose API server is
  * s, for kube_client_free. Aborts the test on failure. */
 kube_client *api_script_kube_client(const api_script *s);
+
+/* The server's URL, "http://127.0.0.1:<port>", into buf. */
+void api_script_url(const api_script *s, char *buf, size_t size);
 
 /* Stops serving, waits for the thread and frees. */
 void api_script_stop(api_script *s);

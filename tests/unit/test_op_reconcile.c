@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube/config.h"
+#include "kube/events.h"
 #include "kube/object.h"
 #include "operator/reconcile.h"
 #include "support/api_script.h"
@@ -144,6 +146,22 @@ static cJSON *mem_object(mem_lister *m, const char *resource, const char *name)
     return NULL;
 }
 
+/* Removes obj (as mem_object returned it) from the lister. */
+static void mem_drop(mem_lister *m, const cJSON *obj)
+{
+    int i = 0;
+    cJSON *e;
+
+    cJSON_ArrayForEach(e, m->items)
+    {
+        if (cJSON_GetObjectItemCaseSensitive(e, "object") == obj) {
+            cJSON_DeleteItemFromArray(m->items, i);
+            return;
+        }
+        i++;
+    }
+}
+
 /* ---- one test's world ------------------------------------------------ */
 
 typedef struct world {
@@ -168,8 +186,26 @@ static void world_start(world *w)
     w->r.opts.certs = op_cert_policy_default;
 }
 
+/* Gives the reconciler an Event recorder writing to the scripted server. */
+static void world_record_events(world *w)
+{
+    char srv[64];
+    kube_config cfg = {.server = srv, .namespace = (char *)"default"};
+    kube_event_recorder_options o = {.controller = "berth.io/operator", .instance = "test"};
+
+    api_script_url(w->api, srv, sizeof srv);
+    ck_assert_msg(kube_event_recorder_new(&cfg, &o, &w->r.events, &w->err) == 0, "%s", w->err.msg);
+}
+
+/* Waits for the recorder's writes to reach the server. */
+static void flush_events(world *w)
+{
+    ck_assert_msg(kube_event_recorder_flush(w->r.events, 10000, &w->err) == 0, "%s", w->err.msg);
+}
+
 static void world_stop(world *w)
 {
+    kube_event_recorder_free(w->r.events);
     kube_client_free(w->client);
     api_script_stop(w->api);
     cJSON_Delete(w->lister.items);
@@ -247,6 +283,10 @@ static void accept_writes(world *w)
         cJSON *body = cJSON_Parse(q->body);
 
         ck_assert_ptr_nonnull(body);
+        if (strstr(q->path, "/apis/events.k8s.io/") != NULL) {
+            cJSON_Delete(body);
+            continue;
+        }
         path_resource(q->path, resource, sizeof resource, name, sizeof name);
         if (strcmp(name, "status") == 0) {
             cJSON *cr = mem_object(&w->lister, "kafkaclusters", "demo");
@@ -255,6 +295,10 @@ static void accept_writes(world *w)
             cJSON_AddItemToObject(cr, "status", cJSON_DetachItemFromObject(body, "status"));
             cJSON_Delete(body);
         } else {
+            cJSON *was = mem_object(&w->lister, resource, name);
+
+            if (was != NULL)
+                mem_drop(&w->lister, was);
             mem_put(&w->lister, resource, body);
         }
     }
@@ -447,6 +491,110 @@ START_TEST(test_refused_spec_writes_only_the_status)
 }
 END_TEST
 
+/* A broker pod of the cluster, demo-<id>, on node, its advertised
+ * addresses pinned as advertised (readdress.h). */
+static cJSON *broker_pod(int id, const char *node, const char *advertised)
+{
+    char buf[1024];
+
+    snprintf(buf, sizeof buf,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"demo-%d\","
+             "\"namespace\":\"kafka\",\"labels\":{\"app.kubernetes.io/name\":\"kafka\","
+             "\"app.kubernetes.io/instance\":\"demo\",\"app.kubernetes.io/component\":"
+             "\"broker\"},\"annotations\":{\"berth.io/advertised\":\"%s\"}},"
+             "\"spec\":{\"nodeName\":\"%s\"}}",
+             id, advertised, node);
+    return cJSON_Parse(buf);
+}
+
+/* The status written (a status apply's body) as a new document. */
+static cJSON *written_status(world *w)
+{
+    const api_request *st = request_to(w, "/kafkaclusters/demo/status");
+    cJSON *doc;
+
+    ck_assert_ptr_nonnull(st);
+    doc = cJSON_Parse(st->body);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+/* Events written whose body names reason. */
+static int events_with(world *w, const char *reason)
+{
+    char needle[160];
+    int n = 0;
+
+    snprintf(needle, sizeof needle, "\"reason\":\"%s\"", reason);
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strstr(q->path, "/apis/events.k8s.io/") != NULL && strstr(q->body, needle) != NULL)
+            n++;
+    }
+    return n;
+}
+
+START_TEST(test_address_fallback_is_in_status_and_an_event)
+{
+    world w;
+    cJSON *doc;
+    const cJSON *b, *fb;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    /* Broker 0 lands on a node with an InternalIP only, while its
+     * nodeport listener asks for the default ExternalIP. */
+    mem_put(&w.lister, "pods", broker_pod(0, "node-a", "external=10.0.0.7:31090;"));
+    mem_put(&w.lister, "nodes",
+            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
+                        "\"node-a\"},\"status\":{\"addresses\":[{\"type\":\"InternalIP\","
+                        "\"address\":\"10.0.0.7\"}]}}"));
+    world_record_events(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    doc = written_status(&w);
+    b = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(doc, "status"), "brokers"),
+                           0);
+    ck_assert_str_eq(str(cJSON_GetObjectItemCaseSensitive(b, "listeners"), "external"),
+                     "10.0.0.7:31090");
+    fb = cJSON_GetObjectItemCaseSensitive(b, "addressFallback");
+    ck_assert_ptr_nonnull(fb);
+    ck_assert_str_eq(str(fb, "external"), "InternalIP");
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(fb, "internal"));
+    /* Brokers not placed say nothing. */
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(doc, "status"), "brokers"),
+                           1),
+        "addressFallback"));
+    cJSON_Delete(doc);
+    ck_assert_int_eq(events_with(&w, "AddressFallback"), 1);
+    for (int i = 0; i < api_script_count(w.api); i++) {
+        const api_request *q = api_script_request(w.api, i);
+
+        if (strstr(q->body, "\"AddressFallback\"") == NULL)
+            continue;
+        ck_assert_str_eq(q->method, "POST");
+        ck_assert_ptr_nonnull(strstr(q->path, "/apis/events.k8s.io/v1/namespaces/kafka/events"));
+        ck_assert_msg(strstr(q->body, "\"Warning\"") != NULL &&
+                          strstr(q->body, "broker 0 (pod demo-0) on node node-a: listener "
+                                          "external: the node has no ExternalIP address, "
+                                          "advertising its InternalIP") != NULL,
+                      "%s", q->body);
+    }
+    /* Said once: the next resyncs see the same and write nothing. */
+    accept_writes(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+    world_stop(&w);
+}
+END_TEST
+
 START_TEST(test_gone_cluster_is_done)
 {
     world w;
@@ -473,6 +621,7 @@ int main(void)
     tcase_add_test(tc, test_refused_apply_is_not_retried);
     tcase_add_test(tc, test_refused_spec_writes_only_the_status);
     tcase_add_test(tc, test_gone_cluster_is_done);
+    tcase_add_test(tc, test_address_fallback_is_in_status_and_an_event);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
