@@ -28,7 +28,7 @@ static const cJSON *condition(const cJSON *status, const char *type)
  * reading `kubectl describe` wants to see, once per change. */
 static void condition_events(op_run *w, const cJSON *old, const cJSON *now)
 {
-    static const char *const types[] = {"Reconciled", "Ready", "Degraded"};
+    static const char *const types[] = {"Reconciled", "Ready", "Draining", "Degraded"};
 
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         const cJSON *o = condition(old, types[i]), *n = condition(now, types[i]);
@@ -42,9 +42,12 @@ static void condition_events(op_run *w, const cJSON *old, const cJSON *now)
         if (o != NULL && cJSON_Compare(cJSON_GetObjectItemCaseSensitive(o, "status"), ns, 1) &&
             cJSON_Compare(cJSON_GetObjectItemCaseSensitive(o, "reason"), nr, 1))
             continue;
+        /* No news in a cluster that never had a drain to report. */
+        if (o == NULL && strcmp(types[i], "Draining") == 0 && strcmp(ns->valuestring, "False") == 0)
+            continue;
         /* Reconciled=False and Degraded=True are warnings; the rest news. */
         bad = (strcmp(types[i], "Degraded") == 0) == (strcmp(ns->valuestring, "True") == 0);
-        if (strcmp(types[i], "Ready") == 0)
+        if (strcmp(types[i], "Ready") == 0 || strcmp(types[i], "Draining") == 0)
             bad = false;
         op_run_event(w, bad ? KUBE_EVENT_WARNING : KUBE_EVENT_NORMAL, nr->valuestring, "%s: %s",
                      types[i], nm->valuestring);

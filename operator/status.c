@@ -46,6 +46,22 @@ static bool pod_ready(const cJSON *pod)
     return false;
 }
 
+/* Whether pod is stopping: deleted, its containers not all exited yet. A
+ * broker pod's preStop hook drains the broker (berth-drain asks the
+ * sidecar) before the broker gets SIGTERM, so this is the drain, then the
+ * broker's own shutdown. */
+static bool pod_stopping(const cJSON *pod)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+    const cJSON *phase =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
+
+    if (cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") == NULL)
+        return false;
+    return !cJSON_IsString(phase) || (strcmp(phase->valuestring, "Succeeded") != 0 &&
+                                      strcmp(phase->valuestring, "Failed") != 0);
+}
+
 static const char *pod_node(const cJSON *pod)
 {
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
@@ -139,6 +155,22 @@ static void failures_message(const op_cluster *c, const failures *fs, char *buf,
         snprintf(buf + n, size - (size_t)n, "; also failing: broker %s", fs->others);
 }
 
+/* Adds broker id, the n-th broker found stopping, to the Draining
+ * message in buf: "broker 1 (pod demo-1) is stopping: its preStop hook
+ * drains it before it shuts down", then "; also stopping: broker 2, 3". */
+static void draining_add(char *buf, size_t size, int n, const op_cluster *c, int id)
+{
+    size_t len = strlen(buf);
+
+    if (n == 0)
+        snprintf(buf, size,
+                 "broker %d (pod %s-%d) is stopping: its preStop hook drains it before it "
+                 "shuts down",
+                 id, c->name, id);
+    else if (len + 24 < size)
+        snprintf(buf + len, size - len, "%s%d", n == 1 ? "; also stopping: broker " : ", ", id);
+}
+
 /* The per-broker Service of listener l, broker id, among services. */
 static const cJSON *broker_service(const op_cluster *c, const cJSON *services, const op_listener *l,
                                    int id)
@@ -174,7 +206,8 @@ cJSON *op_status_build(const op_status_input *in)
     const cJSON *old_conds = cJSON_GetObjectItemCaseSensitive(in->old_status, "conditions");
     cJSON *st = cJSON_CreateObject(), *conds, *boot, *ext = cJSON_CreateArray(), *brokers;
     int ready = 0, existing = 0, first_ext = -1;
-    char pending[512] = "", buf[OP_ADDR_MAX + 64], failed[1024];
+    char pending[512] = "", buf[OP_ADDR_MAX + 64], failed[1024], draining[256] = "";
+    int ndraining = 0;
     failures fs;
     const op_listener *internal = &c->listeners[c->internal];
 
@@ -199,6 +232,8 @@ cJSON *op_status_build(const op_status_input *in)
             existing++;
         if (r)
             ready++;
+        if (pod != NULL && pod_stopping(pod))
+            draining_add(draining, sizeof draining, ndraining++, c, id);
         if (pod != NULL && (node_name = pod_node(pod)) != NULL)
             node = kube_find_by_name(in->nodes, node_name);
         cJSON_AddNumberToObject(b, "id", id);
@@ -244,6 +279,12 @@ cJSON *op_status_build(const op_status_input *in)
     op_condition_put(conds, old_conds, "Ready", ready == c->replicas,
                      ready == c->replicas ? "AllBrokersReady" : "BrokersNotReady", buf,
                      c->generation, in->now);
+    if (ndraining > 0)
+        op_condition_put(conds, old_conds, "Draining", true, "BrokerDraining", draining,
+                         c->generation, in->now);
+    else
+        op_condition_put(conds, old_conds, "Draining", false, "NotDraining",
+                         "no broker is stopping", c->generation, in->now);
     /* Degraded says the most pressing thing: what could not be applied,
      * then brokers that cannot run, then the operator's own restart of a
      * broker, then addresses not known yet. */

@@ -1,5 +1,5 @@
 /* The KafkaCluster's status as berth reports it: observedGeneration, the
- * conditions Ready, Reconciled and Degraded, the cluster ID, replica
+ * conditions Ready, Reconciled, Draining and Degraded, the cluster ID, replica
  * counts, bootstrap addresses and one entry per broker with its pod, node,
  * readiness, the address it advertises on every listener, addressFallback
  * when a listener's node lacks the listener's addressType (address.h) and,
@@ -7,6 +7,9 @@
  * (container_failure.h;
  * Degraded then names the first such broker, with reason
  * BrokerImagePullFailed, BrokerContainerCreateFailed or BrokerCrashLooping).
+ * Draining is True (reason BrokerDraining, naming the broker) while a
+ * broker pod is stopping: deleted, its containers not all exited, which is
+ * when its preStop hook drains it; False (NotDraining) otherwise.
  *
  * Built from what reconcile observed, purely, so the same observation
  * gives the same status and an unchanged cluster costs no status write.

@@ -595,6 +595,69 @@ START_TEST(test_address_fallback_is_in_status_and_an_event)
 }
 END_TEST
 
+START_TEST(test_draining_while_a_broker_pod_stops)
+{
+    world w;
+    cJSON *doc, *pod;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    /* No broker stopping: False, and no Event for it. */
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Draining", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "NotDraining");
+    cJSON_Delete(doc);
+    accept_writes(&w);
+    mem_put(&w.lister, "nodes",
+            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
+                        "\"node-b\"},\"status\":{\"addresses\":[{\"type\":\"ExternalIP\","
+                        "\"address\":\"203.0.113.11\"}]}}"));
+    mem_put(&w.lister, "pods", broker_pod(1, "node-b", "external=203.0.113.11:31091;"));
+    world_record_events(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    ck_assert_int_eq(events_with(&w, "NotDraining"), 0);
+    accept_writes(&w);
+
+    /* Broker 1's pod is deleted and its preStop hook runs: True, naming
+     * it, and an Event. */
+    pod = mem_object(&w.lister, "pods", "demo-1");
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), "deletionTimestamp",
+                            "2026-01-01T00:00:00Z");
+    cJSON_AddItemToObject(pod, "status", cJSON_Parse("{\"phase\":\"Running\"}"));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Draining", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "True");
+    ck_assert_str_eq(str(c, "reason"), "BrokerDraining");
+    ck_assert_str_eq(str(c, "message"), "broker 1 (pod demo-1) is stopping: its preStop hook "
+                                        "drains it before it shuts down");
+    cJSON_Delete(doc);
+    ck_assert_int_eq(events_with(&w, "BrokerDraining"), 1);
+    /* Said once: a resync while it stops writes nothing. */
+    accept_writes(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+
+    /* The pod is gone: False again, and an Event says so. */
+    mem_drop(&w.lister, mem_object(&w.lister, "pods", "demo-1"));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Draining", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "NotDraining");
+    ck_assert_str_eq(str(c, "message"), "no broker is stopping");
+    cJSON_Delete(doc);
+    ck_assert_int_eq(events_with(&w, "NotDraining"), 1);
+    world_stop(&w);
+}
+END_TEST
+
 START_TEST(test_gone_cluster_is_done)
 {
     world w;
@@ -622,6 +685,7 @@ int main(void)
     tcase_add_test(tc, test_refused_spec_writes_only_the_status);
     tcase_add_test(tc, test_gone_cluster_is_done);
     tcase_add_test(tc, test_address_fallback_is_in_status_and_an_event);
+    tcase_add_test(tc, test_draining_while_a_broker_pod_stops);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -195,6 +195,47 @@ START_TEST(transition_times_move_only_on_a_change)
 }
 END_TEST
 
+/* Draining names the first stopping broker and counts the others; a
+ * deleted pod whose containers all exited (phase Succeeded or Failed) is
+ * not draining. */
+START_TEST(stopping_brokers_are_draining)
+{
+    cJSON *cr = J(cr_json), *nodes = J(nodes_json), *st;
+    cJSON *pods = J("[{\"metadata\":{\"name\":\"demo-0\",\"deletionTimestamp\":\"x\"},"
+                    "\"status\":{\"phase\":\"Failed\"}},"
+                    "{\"metadata\":{\"name\":\"demo-1\",\"deletionTimestamp\":\"x\"},"
+                    "\"status\":{\"phase\":\"Running\"}},"
+                    "{\"metadata\":{\"name\":\"demo-2\",\"deletionTimestamp\":\"x\"}}]");
+    op_cluster c;
+    op_status_input in = {0};
+    util_err err = {{0}};
+
+    ck_assert_msg(op_cluster_parse(cr, &c, &err) == 0, "%s", err.msg);
+    in.c = &c;
+    in.o = &opts;
+    in.pods = pods;
+    in.nodes = nodes;
+    in.now = "2026-01-01T00:00:00Z";
+    st = op_status_build(&in);
+    ck_assert_str_eq(field(cond(st, "Draining"), "status"), "True");
+    ck_assert_str_eq(field(cond(st, "Draining"), "reason"), "BrokerDraining");
+    ck_assert_str_eq(field(cond(st, "Draining"), "message"),
+                     "broker 1 (pod demo-1) is stopping: its preStop hook drains it before it "
+                     "shuts down; also stopping: broker 2");
+    cJSON_Delete(st);
+    cJSON_Delete(pods);
+    /* Nothing stopping: False. */
+    in.pods = pods = J("[{\"metadata\":{\"name\":\"demo-0\"}}]");
+    st = op_status_build(&in);
+    ck_assert_str_eq(field(cond(st, "Draining"), "status"), "False");
+    ck_assert_str_eq(field(cond(st, "Draining"), "reason"), "NotDraining");
+    cJSON_Delete(st);
+    cJSON_Delete(pods);
+    cJSON_Delete(nodes);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 /* A broker's Event names its addresses when it is first placed and when
  * they change, and nothing when a resync finds them as they were. */
 START_TEST(address_news_name_new_addresses_only)
@@ -771,6 +812,7 @@ int main(void)
     tcase_add_test(tc, recovered_brokers_clear_the_condition);
     tcase_add_test(tc, other_pods_and_normal_waits_are_ignored);
     tcase_add_test(tc, several_failures_and_long_messages);
+    tcase_add_test(tc, stopping_brokers_are_draining);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
