@@ -63,8 +63,8 @@ static void *worker_main(void *arg)
 
         util_err_clear(&err);
         o = op_reconcile(&r, key, &res, &err);
-        util_metrics_add(metrics, "berth_operator_reconcile_duration_seconds_total", NULL,
-                         (double)(util_mono_ns() - t0) / UTIL_NS_PER_SEC, NULL);
+        util_metrics_observe(metrics, "berth_operator_reconcile_duration_seconds", NULL,
+                             (double)(util_mono_ns() - t0) / UTIL_NS_PER_SEC, NULL);
         util_metrics_add(metrics, "berth_operator_reconcile_total",
                          (const char *[]){"result", o == OP_RECONCILE_RETRY ? "error" : "ok", NULL},
                          1, NULL);

@@ -13,14 +13,19 @@
 #define MAX_LABELS 16
 
 typedef struct series {
-    char *key; /* the rendered label set, "{a=\"x\",b=\"y\"}", or "" */
-    double value;
+    char *key;    /* the rendered label set, "{a=\"x\",b=\"y\"}", or "" */
+    double value; /* a histogram's: the sum of its observations */
+    /* A histogram's observations per bucket (not cumulative; the last one
+     * +Inf), nbounds + 1 of them; NULL for other types. */
+    unsigned long long *counts;
 } series;
 
 typedef struct metric {
     char *name;
     char *help;
     util_metric_type type;
+    double bounds[UTIL_METRICS_MAX_BUCKETS]; /* a histogram's, ascending */
+    size_t nbounds;
     series *series;
     size_t n, cap;
 } metric;
@@ -123,8 +128,10 @@ void util_metrics_free(util_metrics *m)
     if (m == NULL)
         return;
     for (i = 0; i < m->n; i++) {
-        for (j = 0; j < m->metrics[i].n; j++)
+        for (j = 0; j < m->metrics[i].n; j++) {
             free(m->metrics[i].series[j].key);
+            free(m->metrics[i].series[j].counts);
+        }
         free(m->metrics[i].series);
         free(m->metrics[i].name);
         free(m->metrics[i].help);
@@ -145,15 +152,14 @@ static metric *find_metric(util_metrics *m, const char *name)
     return NULL;
 }
 
-int util_metrics_define(util_metrics *m, const char *name, util_metric_type type, const char *help,
-                        util_err *err)
+/* Defines a metric of any type; bounds and n for a histogram. */
+static int define(util_metrics *m, const char *name, util_metric_type type, const char *help,
+                  const double *bounds, size_t n, util_err *err)
 {
     metric *mt;
 
     if (!valid_name(name, 1))
         return util_err_set(err, "metrics: invalid metric name '%s'", name != NULL ? name : "");
-    if (type != UTIL_METRIC_COUNTER && type != UTIL_METRIC_GAUGE)
-        return util_err_set(err, "metrics: %s: unknown type", name);
     pthread_mutex_lock(&m->mu);
     if (find_metric(m, name) != NULL) {
         pthread_mutex_unlock(&m->mu);
@@ -174,6 +180,9 @@ int util_metrics_define(util_metrics *m, const char *name, util_metric_type type
     mt->name = strdup(name);
     mt->help = strdup(help != NULL ? help : "");
     mt->type = type;
+    if (n > 0)
+        memcpy(mt->bounds, bounds, n * sizeof *bounds);
+    mt->nbounds = n;
     if (mt->name == NULL || mt->help == NULL) {
         free(mt->name);
         free(mt->help);
@@ -183,6 +192,32 @@ int util_metrics_define(util_metrics *m, const char *name, util_metric_type type
     m->n++;
     pthread_mutex_unlock(&m->mu);
     return 0;
+}
+
+int util_metrics_define(util_metrics *m, const char *name, util_metric_type type, const char *help,
+                        util_err *err)
+{
+    if (type != UTIL_METRIC_COUNTER && type != UTIL_METRIC_GAUGE)
+        return util_err_set(err, "metrics: %s: %s", name != NULL ? name : "",
+                            type == UTIL_METRIC_HISTOGRAM
+                                ? "define a histogram with util_metrics_define_histogram"
+                                : "unknown type");
+    return define(m, name, type, help, NULL, 0, err);
+}
+
+int util_metrics_define_histogram(util_metrics *m, const char *name, const char *help,
+                                  const double *bounds, size_t n, util_err *err)
+{
+    const char *what = name != NULL ? name : "";
+
+    if (n == 0 || n > UTIL_METRICS_MAX_BUCKETS)
+        return util_err_set(err, "metrics: %s: between 1 and %d bucket bounds", what,
+                            UTIL_METRICS_MAX_BUCKETS);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1])))
+            return util_err_set(err, "metrics: %s: bucket bounds must be finite and ascending",
+                                what);
+    return define(m, name, UTIL_METRIC_HISTOGRAM, help, bounds, n, err);
 }
 
 /* Finds the series with key or, with create, makes it, taking over
@@ -204,13 +239,38 @@ static series *find_series(metric *mt, const char *key, int create, char **key_o
         mt->series = ns;
         mt->cap = cap;
     }
+    mt->series[mt->n].counts = NULL;
+    if (mt->type == UTIL_METRIC_HISTOGRAM &&
+        (mt->series[mt->n].counts = calloc(mt->nbounds + 1, sizeof(unsigned long long))) == NULL)
+        return NULL;
     mt->series[mt->n].key = *key_owned;
     mt->series[mt->n].value = 0;
     *key_owned = NULL;
     return &mt->series[mt->n++];
 }
 
-enum op { OP_ADD, OP_SET, OP_GET };
+enum op { OP_ADD, OP_SET, OP_GET, OP_OBSERVE };
+
+/* Counts observation v in histogram series s of mt. */
+static void observe(const metric *mt, series *s, double v)
+{
+    size_t b = 0;
+
+    while (b < mt->nbounds && v > mt->bounds[b])
+        b++;
+    s->counts[b]++;
+    s->value += v;
+}
+
+/* A histogram series' count of observations. */
+static unsigned long long observations(const metric *mt, const series *s)
+{
+    unsigned long long n = 0;
+
+    for (size_t b = 0; b <= mt->nbounds; b++)
+        n += s->counts[b];
+    return n;
+}
 
 static int update(util_metrics *m, const char *name, const char *const *labels, double v,
                   enum op op, double *out, util_err *err)
@@ -233,6 +293,18 @@ static int update(util_metrics *m, const char *name, const char *const *labels, 
         free(key);
         return util_err_set(err, "metrics: %s: only a gauge can be set", name);
     }
+    if ((op == OP_OBSERVE) != (mt->type == UTIL_METRIC_HISTOGRAM) && op != OP_GET) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return util_err_set(err, "metrics: %s: %s", name,
+                            op == OP_OBSERVE ? "only a histogram takes observations"
+                                             : "a histogram only takes observations");
+    }
+    if (op == OP_OBSERVE && isnan(v)) {
+        pthread_mutex_unlock(&m->mu);
+        free(key);
+        return util_err_set(err, "metrics: %s: cannot observe NaN", name);
+    }
     if (op == OP_ADD && mt->type == UTIL_METRIC_COUNTER && !(v >= 0)) {
         pthread_mutex_unlock(&m->mu);
         free(key);
@@ -249,8 +321,10 @@ static int update(util_metrics *m, const char *name, const char *const *labels, 
         s->value += v;
     else if (op == OP_SET)
         s->value = v;
+    else if (op == OP_OBSERVE)
+        observe(mt, s, v);
     else
-        *out = s->value;
+        *out = mt->type == UTIL_METRIC_HISTOGRAM ? (double)observations(mt, s) : s->value;
     pthread_mutex_unlock(&m->mu);
     free(key);
     return 0;
@@ -260,6 +334,12 @@ int util_metrics_add(util_metrics *m, const char *name, const char *const *label
                      util_err *err)
 {
     return update(m, name, labels, delta, OP_ADD, NULL, err);
+}
+
+int util_metrics_observe(util_metrics *m, const char *name, const char *const *labels, double value,
+                         util_err *err)
+{
+    return update(m, name, labels, value, OP_OBSERVE, NULL, err);
 }
 
 int util_metrics_set(util_metrics *m, const char *name, const char *const *labels, double value,
@@ -287,6 +367,69 @@ static void format_value(char *buf, size_t cap, double v)
         snprintf(buf, cap, "%.17g", v);
 }
 
+/* One sample line: name, suffix, the series key with le="<le>" added when
+ * le is not NULL, the value. */
+static void add_sample(util_buf *b, const char *name, const char *suffix, const char *key,
+                       const char *le, const char *value)
+{
+    size_t klen = strlen(key);
+
+    util_buf_adds(b, name);
+    util_buf_adds(b, suffix);
+    if (le == NULL) {
+        util_buf_adds(b, key);
+    } else {
+        if (klen > 0) {
+            util_buf_add(b, key, klen - 1); /* without its '}' */
+            util_buf_adds(b, ",le=\"");
+        } else {
+            util_buf_adds(b, "{le=\"");
+        }
+        util_buf_adds(b, le);
+        util_buf_adds(b, "\"}");
+    }
+    util_buf_adds(b, " ");
+    util_buf_adds(b, value);
+    util_buf_adds(b, "\n");
+}
+
+/* A bucket bound as its le label: the shortest text that reads back as
+ * the same double, so 0.1 is "0.1", not "0.10000000000000001". */
+static void format_bound(char *buf, size_t cap, double v)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* A histogram series: its cumulative buckets, _sum and _count. */
+static void add_histogram(util_buf *b, const metric *mt, const series *s)
+{
+    char le[64], num[64];
+    unsigned long long n = 0;
+
+    for (size_t i = 0; i <= mt->nbounds; i++) {
+        n += s->counts[i];
+        if (i < mt->nbounds)
+            format_bound(le, sizeof le, mt->bounds[i]);
+        else
+            snprintf(le, sizeof le, "+Inf");
+        snprintf(num, sizeof num, "%llu", n);
+        add_sample(b, mt->name, "_bucket", s->key, le, num);
+    }
+    format_value(num, sizeof num, s->value);
+    add_sample(b, mt->name, "_sum", s->key, NULL, num);
+    snprintf(num, sizeof num, "%llu", n);
+    add_sample(b, mt->name, "_count", s->key, NULL, num);
+}
+
+static const char *type_name(util_metric_type t)
+{
+    return t == UTIL_METRIC_COUNTER ? "counter" : t == UTIL_METRIC_GAUGE ? "gauge" : "histogram";
+}
+
 int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err)
 {
     util_buf b = UTIL_BUF_INIT(UTIL_BUF_NOMAX);
@@ -304,14 +447,16 @@ int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err)
         add_escaped(&b, mt->help, 0);
         util_buf_adds(&b, "\n# TYPE ");
         util_buf_adds(&b, mt->name);
-        util_buf_adds(&b, mt->type == UTIL_METRIC_COUNTER ? " counter\n" : " gauge\n");
+        util_buf_adds(&b, " ");
+        util_buf_adds(&b, type_name(mt->type));
+        util_buf_adds(&b, "\n");
         for (j = 0; j < mt->n; j++) {
+            if (mt->type == UTIL_METRIC_HISTOGRAM) {
+                add_histogram(&b, mt, &mt->series[j]);
+                continue;
+            }
             format_value(num, sizeof num, mt->series[j].value);
-            util_buf_adds(&b, mt->name);
-            util_buf_adds(&b, mt->series[j].key);
-            util_buf_adds(&b, " ");
-            util_buf_adds(&b, num);
-            util_buf_adds(&b, "\n");
+            add_sample(&b, mt->name, "", mt->series[j].key, NULL, num);
         }
     }
     pthread_mutex_unlock(&m->mu);

@@ -1,4 +1,5 @@
-/* A small thread-safe registry of counters and gauges with labels, rendered
+/* A small thread-safe registry of counters, gauges and histograms with
+ * labels, rendered
  * in the Prometheus text exposition format (version 0.0.4) for /metrics.
  * Metrics are defined once with their help text; a series (a metric plus one
  * set of label values) comes into being the first time it is touched. */
@@ -16,7 +17,11 @@ typedef struct util_metrics util_metrics;
 typedef enum util_metric_type {
     UTIL_METRIC_COUNTER,
     UTIL_METRIC_GAUGE,
+    UTIL_METRIC_HISTOGRAM, /* defined with util_metrics_define_histogram */
 } util_metric_type;
+
+/* Most bucket bounds a histogram may have (besides +Inf). */
+#define UTIL_METRICS_MAX_BUCKETS 32
 
 /* Creates an empty registry; *out is the caller's (util_metrics_free). */
 int util_metrics_new(util_metrics **out, util_err *err);
@@ -29,20 +34,33 @@ void util_metrics_free(util_metrics *m);
 int util_metrics_define(util_metrics *m, const char *name, util_metric_type type, const char *help,
                         util_err *err);
 
+/* Defines a histogram: bounds are the buckets' upper bounds (n of them, at
+ * most UTIL_METRICS_MAX_BUCKETS, finite and strictly ascending; copied),
+ * and a bucket +Inf is implied. Each series renders as name_bucket{le=...}
+ * (cumulative counts), name_sum and name_count. */
+int util_metrics_define_histogram(util_metrics *m, const char *name, const char *help,
+                                  const double *bounds, size_t n, util_err *err);
+
 /* Label sets are NULL, or a NULL-terminated array of name, value, name,
  * value, ... e.g. (const char *[]){"result", "ok", NULL}. The order of the
  * pairs does not matter; names must be valid label names, unique, and not
  * start with "__"; values are any text (escaped on output). */
 
-/* Adds delta to a series: for a counter delta must be >= 0. */
+/* Adds delta to a counter's or gauge's series: for a counter delta must be
+ * >= 0. */
 int util_metrics_add(util_metrics *m, const char *name, const char *const *labels, double delta,
                      util_err *err);
+
+/* Records one observation of value (not NaN) in a histogram's series. */
+int util_metrics_observe(util_metrics *m, const char *name, const char *const *labels, double value,
+                         util_err *err);
 
 /* Sets a gauge's series to value. */
 int util_metrics_set(util_metrics *m, const char *name, const char *const *labels, double value,
                      util_err *err);
 
-/* Reads a series' value into *out; -1 if the series does not exist. */
+/* Reads a series' value into *out (a histogram's: its count of
+ * observations); -1 if the series does not exist. */
 int util_metrics_get(util_metrics *m, const char *name, const char *const *labels, double *out,
                      util_err *err);
 

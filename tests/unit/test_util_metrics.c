@@ -1,7 +1,8 @@
 /* util_metrics renders the Prometheus text format exactly (golden text
- * below), treats label order as irrelevant, escapes what the format says,
- * refuses invalid names and counters going down, and counts correctly from
- * several threads at once. */
+ * below, histograms' cumulative buckets, _sum and _count included), treats
+ * label order as irrelevant, escapes what the format says, refuses invalid
+ * names, counters going down and histogram misuse, and counts correctly
+ * from several threads at once. */
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
@@ -136,6 +137,100 @@ START_TEST(refuses_what_the_format_or_the_type_forbids)
 }
 END_TEST
 
+START_TEST(renders_histograms)
+{
+    static const double bounds[] = {0.005, 0.1, 1, 2.5};
+    util_err err;
+    double n;
+    char *out;
+
+    ck_assert_int_eq(util_metrics_define_histogram(m, "op_seconds", "Time taken.", bounds, 4, &err),
+                     0);
+    ck_assert_int_eq(util_metrics_define(m, "g", UTIL_METRIC_GAUGE, "", &err), 0);
+    /* Defined, never observed: only HELP and TYPE. */
+    out = render();
+    ck_assert_str_eq(out, "# HELP op_seconds Time taken.\n# TYPE op_seconds histogram\n"
+                          "# HELP g \n# TYPE g gauge\n");
+    free(out);
+    /* A value on a bound counts in that bucket (le: less or equal). */
+    ck_assert_int_eq(util_metrics_observe(m, "op_seconds", NULL, 0.005, &err), 0);
+    ck_assert_int_eq(util_metrics_observe(m, "op_seconds", NULL, 0.25, &err), 0);
+    ck_assert_int_eq(util_metrics_observe(m, "op_seconds", NULL, 30, &err), 0);
+    ck_assert_int_eq(
+        util_metrics_observe(m, "op_seconds", (const char *[]){"result", "error", NULL}, 1, &err),
+        0);
+    out = render();
+    ck_assert_str_eq(out, "# HELP op_seconds Time taken.\n"
+                          "# TYPE op_seconds histogram\n"
+                          "op_seconds_bucket{le=\"0.005\"} 1\n"
+                          "op_seconds_bucket{le=\"0.1\"} 1\n"
+                          "op_seconds_bucket{le=\"1\"} 2\n"
+                          "op_seconds_bucket{le=\"2.5\"} 2\n"
+                          "op_seconds_bucket{le=\"+Inf\"} 3\n"
+                          "op_seconds_sum 30.254999999999999\n"
+                          "op_seconds_count 3\n"
+                          "op_seconds_bucket{result=\"error\",le=\"0.005\"} 0\n"
+                          "op_seconds_bucket{result=\"error\",le=\"0.1\"} 0\n"
+                          "op_seconds_bucket{result=\"error\",le=\"1\"} 1\n"
+                          "op_seconds_bucket{result=\"error\",le=\"2.5\"} 1\n"
+                          "op_seconds_bucket{result=\"error\",le=\"+Inf\"} 1\n"
+                          "op_seconds_sum{result=\"error\"} 1\n"
+                          "op_seconds_count{result=\"error\"} 1\n"
+                          "# HELP g \n# TYPE g gauge\n");
+    free(out);
+    /* get reads a histogram's count. */
+    ck_assert_int_eq(util_metrics_get(m, "op_seconds", NULL, &n, &err), 0);
+    ck_assert(n == 3);
+    /* Histograms take observations only, and only they do. */
+    ck_assert_int_ne(util_metrics_add(m, "op_seconds", NULL, 1, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "only takes observations"));
+    ck_assert_int_ne(util_metrics_set(m, "op_seconds", NULL, 1, &err), 0);
+    ck_assert_int_ne(util_metrics_observe(m, "g", NULL, 1, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "only a histogram"));
+    ck_assert_int_ne(util_metrics_observe(m, "op_seconds", NULL, NAN, &err), 0);
+    /* Bounds must be finite, ascending, 1 to UTIL_METRICS_MAX_BUCKETS. */
+    ck_assert_int_ne(util_metrics_define_histogram(m, "h1", "", (const double[]){1, 1}, 2, &err),
+                     0);
+    ck_assert_int_ne(
+        util_metrics_define_histogram(m, "h2", "", (const double[]){1, INFINITY}, 2, &err), 0);
+    ck_assert_int_ne(util_metrics_define_histogram(m, "h3", "", bounds, 0, &err), 0);
+    ck_assert_int_ne(util_metrics_define(m, "h4", UTIL_METRIC_HISTOGRAM, "", &err), 0);
+    ck_assert_int_ne(util_metrics_define_histogram(m, "op_seconds", "", bounds, 4, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "defined twice"));
+}
+END_TEST
+
+static void *observe_many(void *arg)
+{
+    util_err err;
+
+    (void)arg;
+    for (int i = 0; i < 10000; i++)
+        util_metrics_observe(m, "lat_seconds", NULL, i % 2 ? 0.5 : 2, &err);
+    return NULL;
+}
+
+START_TEST(observes_from_several_threads)
+{
+    pthread_t t[4];
+    util_err err;
+    char *out;
+
+    ck_assert_int_eq(
+        util_metrics_define_histogram(m, "lat_seconds", "", (const double[]){1}, 1, &err), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, observe_many, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    out = render();
+    ck_assert_ptr_nonnull(strstr(out, "lat_seconds_bucket{le=\"1\"} 20000\n"
+                                      "lat_seconds_bucket{le=\"+Inf\"} 40000\n"
+                                      "lat_seconds_sum 50000\n"
+                                      "lat_seconds_count 40000\n"));
+    free(out);
+}
+END_TEST
+
 static void *bump(void *arg)
 {
     util_err err;
@@ -178,6 +273,8 @@ int main(void)
     tcase_add_test(tc, special_values_and_large_numbers);
     tcase_add_test(tc, refuses_what_the_format_or_the_type_forbids);
     tcase_add_test(tc, counts_from_several_threads);
+    tcase_add_test(tc, renders_histograms);
+    tcase_add_test(tc, observes_from_several_threads);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
