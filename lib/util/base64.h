@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* The base64 of data[0..len) on one line: a new string for free(), or NULL
  * when out of memory. */
-char *util_base64_encode(const void *data, size_t len);
+char *util_base64_encode(const void *data, size_t len) UTIL_MUST_CHECK;
 
 /* Decodes in[0..len). Line breaks are skipped (as Go's decoder, which
  * kubectl uses, skips them); anything else outside the alphabet, a length
@@ -15,6 +17,6 @@ char *util_base64_encode(const void *data, size_t len);
  * refused. On success returns 0 with *out a new NUL-terminated buffer for
  * free() and *outlen its length without the NUL; -1 otherwise (also when
  * out of memory), *out NULL. */
-int util_base64_decode(const char *in, size_t len, char **out, size_t *outlen);
+int util_base64_decode(const char *in, size_t len, char **out, size_t *outlen) UTIL_MUST_CHECK;
 
 #endif

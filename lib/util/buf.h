@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 /* Why a buffer stopped growing. */
 typedef enum util_buf_fail {
     UTIL_BUF_OK = 0,
@@ -46,7 +48,7 @@ int util_buf_addf(util_buf *b, const char *fmt, ...) __attribute__((format(print
 /* Hands over the text (a new string for free(); "" if nothing was added)
  * and empties b, which keeps its max. NULL if the buffer had failed (its
  * text is freed then) or out of memory. */
-char *util_buf_take(util_buf *b) __attribute__((warn_unused_result));
+char *util_buf_take(util_buf *b) UTIL_MUST_CHECK;
 
 /* Frees the text and clears the failure; b keeps its max and may be
  * reused. */

@@ -9,6 +9,13 @@
 
 #define UTIL_ERR_MAX 512
 
+/* On a function whose result must not be dropped: an error return that a
+ * caller ignoring would be a bug, or a new allocation. The compiler warns
+ * (and -Werror fails the build) at every call that discards it. A caller
+ * that means to ignore one (best effort on a way out) says so with
+ * `if (f() < 0) { why }`: GCC is not silenced by a (void) cast. */
+#define UTIL_MUST_CHECK __attribute__((warn_unused_result))
+
 typedef struct util_err {
     char msg[UTIL_ERR_MAX];
 } util_err;

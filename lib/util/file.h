@@ -28,6 +28,6 @@ enum {
  * symbolic link, refused", strerror's text) and errno kept from the
  * failing call where there was one. */
 int util_file_read(const char *path, size_t max, unsigned flags, char **out, size_t *len,
-                   util_err *err) __attribute__((warn_unused_result));
+                   util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -24,19 +24,19 @@
 /* An integer number in [min, max]; min and max within +-2^53, where a
  * double still holds every integer. 1.5 is not an integer; 2.0 is. */
 int util_json_int(const cJSON *obj, const char *path, const char *key, bool optional, long long min,
-                  long long max, long long *out, util_err *err) __attribute__((warn_unused_result));
+                  long long max, long long *out, util_err *err) UTIL_MUST_CHECK;
 
 int util_json_bool(const cJSON *obj, const char *path, const char *key, bool optional, bool *out,
-                   util_err *err) __attribute__((warn_unused_result));
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* *out borrows the member's text. */
 int util_json_str(const cJSON *obj, const char *path, const char *key, bool optional,
-                  const char **out, util_err *err) __attribute__((warn_unused_result));
+                  const char **out, util_err *err) UTIL_MUST_CHECK;
 
 int util_json_obj(const cJSON *obj, const char *path, const char *key, bool optional,
-                  const cJSON **out, util_err *err) __attribute__((warn_unused_result));
+                  const cJSON **out, util_err *err) UTIL_MUST_CHECK;
 
 int util_json_arr(const cJSON *obj, const char *path, const char *key, bool optional,
-                  const cJSON **out, util_err *err) __attribute__((warn_unused_result));
+                  const cJSON **out, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -24,7 +24,7 @@ typedef enum util_metric_type {
 #define UTIL_METRICS_MAX_BUCKETS 32
 
 /* Creates an empty registry; *out is the caller's (util_metrics_free). */
-int util_metrics_new(util_metrics **out, util_err *err);
+int util_metrics_new(util_metrics **out, util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. */
 void util_metrics_free(util_metrics *m);
@@ -32,7 +32,7 @@ void util_metrics_free(util_metrics *m);
 /* Defines a metric. name must be a valid Prometheus metric name and not yet
  * defined; help is free text. */
 int util_metrics_define(util_metrics *m, const char *name, util_metric_type type, const char *help,
-                        util_err *err);
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* Defines a histogram: bounds are the buckets' upper bounds (n of them, at
  * most UTIL_METRICS_MAX_BUCKETS, finite and strictly ascending; copied),
@@ -44,7 +44,10 @@ int util_metrics_define_histogram(util_metrics *m, const char *name, const char 
 /* Label sets are NULL, or a NULL-terminated array of name, value, name,
  * value, ... e.g. (const char *[]){"result", "ok", NULL}. The order of the
  * pairs does not matter; names must be valid label names, unique, and not
- * start with "__"; values are any text (escaped on output). */
+ * start with "__"; values are any text (escaped on output). add and set
+ * fail for a metric not defined, a bad label set or delta (bugs a unit test
+ * meets) or out of memory for a new series; counting is best effort, so a
+ * caller may drop their result and they carry no UTIL_MUST_CHECK. */
 
 /* Adds delta to a counter's or gauge's series: for a counter delta must be
  * >= 0. */
@@ -62,11 +65,11 @@ int util_metrics_set(util_metrics *m, const char *name, const char *const *label
 /* Reads a series' value into *out (a histogram's: its count of
  * observations); -1 if the series does not exist. */
 int util_metrics_get(util_metrics *m, const char *name, const char *const *labels, double *out,
-                     util_err *err);
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* Renders every metric, in definition order, series in creation order:
  * "# HELP", "# TYPE", then one sample line per series. *out is malloc'd and
  * NUL-terminated, *len its length; the caller frees it. */
-int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err);
+int util_metrics_render(util_metrics *m, char **out, size_t *len, util_err *err) UTIL_MUST_CHECK;
 
 #endif

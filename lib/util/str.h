@@ -9,24 +9,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 /* The printf-formatted text as a new string, or NULL out of memory (or on
  * a format error). */
-char *util_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2), warn_unused_result));
+char *util_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) UTIL_MUST_CHECK;
 char *util_vprintf(const char *fmt, va_list ap)
-    __attribute__((format(printf, 1, 0), warn_unused_result));
+    __attribute__((format(printf, 1, 0))) UTIL_MUST_CHECK;
 
 /* A copy of s, or NULL when s is NULL or out of memory. */
-char *util_strdup(const char *s) __attribute__((warn_unused_result));
+char *util_strdup(const char *s) UTIL_MUST_CHECK;
 
 /* A copy of s[0..n) plus a NUL, or NULL out of memory. s must hold n
  * readable bytes; they are copied as they are, a NUL among them included
  * (unlike POSIX strndup), so a caller checking text for an embedded NUL
  * still finds it. */
-char *util_strndup(const char *s, size_t n) __attribute__((warn_unused_result));
+char *util_strndup(const char *s, size_t n) UTIL_MUST_CHECK;
 
 /* For optional fields: a copy of s, or NULL when s is NULL or "" (which
  * mean the same there). Out of memory sets *oom to true and returns NULL,
  * so a caller copies several fields and checks once. */
-char *util_strdup_opt(const char *s, bool *oom) __attribute__((warn_unused_result));
+char *util_strdup_opt(const char *s, bool *oom) UTIL_MUST_CHECK;
 
 #endif
