@@ -131,8 +131,8 @@ static int reconciled(kube_client *c, const char *ns)
     cJSON *list = NULL, *it;
     int n = 0;
 
-    kube_path(path, sizeof path, "berth.io/v1alpha1", "kafkaclusters", ns, NULL, NULL);
-    if (kube_list(c, path, NULL, &list, NULL, NULL) != 0)
+    if (kube_path(path, sizeof path, "berth.io/v1alpha1", "kafkaclusters", ns, NULL, NULL) != 0 ||
+        kube_list(c, path, NULL, &list, NULL, NULL) != 0)
         return -1;
     cJSON_ArrayForEach(it, cJSON_GetObjectItem(list, "items"))
     {
@@ -271,7 +271,12 @@ int main(int argc, char **argv)
     }
 
     t0 = now_s();
-    kube_path(path, sizeof path, "berth.io/v1alpha1", "kafkaclusters", ns, NULL, NULL);
+    if (kube_path(path, sizeof path, "berth.io/v1alpha1", "kafkaclusters", ns, NULL, NULL) != 0) {
+        printf("operator_scale: namespace %s: no path\n", ns);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        return 0;
+    }
     for (int i = 0; i < clusters; i++) {
         cJSON *o;
 
@@ -331,7 +336,9 @@ int main(int argc, char **argv)
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);
-    kube_delete(c, path, NULL, NULL);
+    /* Best effort at the end of the run: say what is left behind. */
+    if (kube_delete(c, path, NULL, &err) != 0)
+        printf("operator_scale: delete %s: %s\n", ns, err.msg);
     unlink(logf);
     kube_client_free(c);
     kube_config_free(cfg);

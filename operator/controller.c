@@ -43,7 +43,7 @@ static void *worker_main(void *arg)
     kube_client *client = NULL;
     op_api_lister lister;
     op_reconciler r;
-    util_err err = {{0}};
+    util_err err = {{0}}, qerr = {{0}};
     const char *key;
 
     if (kube_client_new(c->cfg.cfg, NULL, &client, &err) != 0) {
@@ -71,21 +71,28 @@ static void *worker_main(void *arg)
         if (o == OP_RECONCILE_RETRY) {
             util_warn("%s", err.msg);
             util_metrics_add(metrics, "berth_operator_reconcile_errors_total", NULL, 1, NULL);
-            kube_workqueue_add_rate_limited(c->queue, key, NULL);
+            /* Adds fail only out of memory; the next resync queues the
+             * key again. */
+            if (kube_workqueue_add_rate_limited(c->queue, key, &qerr) != 0)
+                util_warn("requeue %s: %s", key, qerr.msg);
         } else {
             /* DONE, REFUSED, REQUEUE_AFTER: the backoff starts over; a
              * refused cluster whose brokers still settle is looked at
              * again too. */
             kube_workqueue_forget(c->queue, key);
-            if (res.requeue_after_ms > 0)
+            if (res.requeue_after_ms > 0 &&
                 kube_workqueue_add_after(c->queue, key, (uint64_t)res.requeue_after_ms * 1000000ULL,
-                                         NULL);
+                                         &qerr) != 0)
+                util_warn("requeue %s: %s", key, qerr.msg);
             if (res.writes > 0)
                 util_info("reconciled %s: %d writes", key, res.writes);
         }
         util_metrics_set(metrics, "berth_operator_queue_depth", NULL,
                          (double)kube_workqueue_len(c->queue), NULL);
-        kube_workqueue_done(c->queue, key, NULL);
+        /* Fails only for a key this worker does not hold, which get
+         * just handed it. */
+        if (kube_workqueue_done(c->queue, key, &qerr) != 0)
+            util_warn("%s", qerr.msg);
     }
     kube_client_free(client);
     return NULL;
@@ -111,8 +118,8 @@ static void resync_once(op_controller *c, kube_client *client)
     items = cJSON_GetObjectItemCaseSensitive(list, "items");
     cJSON_ArrayForEach(it, items)
     {
-        if (kube_obj_key(it, key, sizeof key) == 0)
-            kube_workqueue_add(c->queue, key, NULL);
+        if (kube_obj_key(it, key, sizeof key) == 0 && kube_workqueue_add(c->queue, key, &err) != 0)
+            util_warn("resync: %s", err.msg);
     }
     util_metrics_set(c->cfg.metrics, "berth_operator_queue_depth", NULL,
                      (double)kube_workqueue_len(c->queue), NULL);

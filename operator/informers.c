@@ -61,7 +61,11 @@ struct op_informers {
 
 static void queue_key(op_informers *in, const char *key)
 {
-    kube_workqueue_add(in->queue, key, NULL);
+    util_err err = {{0}};
+
+    /* Fails only out of memory; the controller's resync queues it again. */
+    if (kube_workqueue_add(in->queue, key, &err) != 0)
+        util_warn("queue %s: %s", key, err.msg);
 }
 
 /* Queues every known KafkaCluster. */

@@ -63,10 +63,11 @@ void drain_ledger_free(drain_ledger *l);
  * DRAIN_LEDGER_MAX_REPLICAS), demoted a subset of it, each (topic, partition)
  * listed once. Empty input (len 0) is an empty ledger. On failure err names
  * the entry and field. */
-int drain_ledger_parse(const char *json, size_t len, drain_ledger **out, util_err *err);
+int drain_ledger_parse(const char *json, size_t len, drain_ledger **out,
+                       util_err *err) UTIL_MUST_CHECK;
 
 /* The JSON form, a new string for free(). -1 out of memory. */
-int drain_ledger_format(const drain_ledger *l, char **out, util_err *err);
+int drain_ledger_format(const drain_ledger *l, char **out, util_err *err) UTIL_MUST_CHECK;
 
 /* The entry of (topic, partition), borrowed from l until it changes; NULL if
  * none. */
@@ -107,7 +108,7 @@ typedef enum drain_ledger_step {
  * broker to the demoted set and sets written to the wanted order, copied to
  * order (n ids). Returns DRAIN_STEP_WRITE or DRAIN_STEP_KEEP, or -1 with err. */
 int drain_ledger_demote(drain_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
-                        int32_t n, int32_t broker, int32_t *order, util_err *err);
+                        int32_t n, int32_t broker, int32_t *order, util_err *err) UTIL_MUST_CHECK;
 
 /* Restore step: removes broker from the demoted set of (topic, partition),
  * whose current order is cur. DRAIN_STEP_NONE when broker is not demoted there;
@@ -117,6 +118,6 @@ int drain_ledger_demote(drain_ledger *l, const char *topic, int32_t partition, c
  * wanted order, copied to order, and DRAIN_STEP_WRITE or DRAIN_STEP_KEEP says
  * whether Kafka differs. -1 with err on bad input. */
 int drain_ledger_undemote(drain_ledger *l, const char *topic, int32_t partition, const int32_t *cur,
-                          int32_t n, int32_t broker, int32_t *order, util_err *err);
+                          int32_t n, int32_t broker, int32_t *order, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -17,13 +17,13 @@
 #define DRAIN_LEDGER_ATTEMPTS 40
 
 /* Writes "<cluster>-drain" into buf. -1 if it does not fit. */
-int drain_ledger_configmap(char *buf, size_t size, const char *cluster);
+int drain_ledger_configmap(char *buf, size_t size, const char *cluster) UTIL_MUST_CHECK;
 
 /* Reads the ledger of ConfigMap ns/name; *out for drain_ledger_free. A missing
  * data key is an empty ledger; a missing ConfigMap is an error saying the
  * operator creates it. */
 int drain_ledger_load(kube_client *c, const char *ns, const char *name, drain_ledger **out,
-                      util_err *err);
+                      util_err *err) UTIL_MUST_CHECK;
 
 /* Changes the ledger: l is the stored one, freshly read on every attempt.
  * Return 0 to store l, DRAIN_LEDGER_UNCHANGED to write nothing, negative to
@@ -35,7 +35,7 @@ typedef int (*drain_ledger_mutate_fn)(drain_ledger *l, void *ctx, util_err *err)
 /* Reads, mutates and writes back with compare-and-set until a write goes
  * through (or DRAIN_LEDGER_ATTEMPTS conflicts). 0 once stored (or unchanged). */
 int drain_ledger_update(kube_client *c, const char *ns, const char *name, drain_ledger_mutate_fn fn,
-                        void *ctx, util_err *err);
+                        void *ctx, util_err *err) UTIL_MUST_CHECK;
 
 /* The annotation on the ledger's ConfigMap that says the whole cluster is
  * being deleted (the operator sets it before it stops the brokers, value:
@@ -49,6 +49,6 @@ int drain_ledger_update(kube_client *c, const char *ns, const char *name, drain_
  * it (gone, forbidden, unreachable) is an error, not a teardown: only the
  * operator's mark stops a drain. */
 int drain_ledger_teardown(kube_client *c, const char *ns, const char *name, bool *out,
-                          util_err *err);
+                          util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -36,7 +36,8 @@ typedef struct http_drain_request {
 
 /* Parses a drain request body: a JSON object with an integer timeout_ms in
  * range; other members are ignored. */
-int http_drain_request_parse(const char *body, size_t len, http_drain_request *out, util_err *err);
+int http_drain_request_parse(const char *body, size_t len, http_drain_request *out,
+                             util_err *err) UTIL_MUST_CHECK;
 
 /* Writes one progress line (printf format). Newlines inside become spaces
  * and a line that would read as a result line is prefixed, so a message can

@@ -92,7 +92,8 @@ int http_response_printf(http_response *resp, int status, const char *fmt, ...)
 
 /* Creates a server with no listeners; cfg may be NULL for all defaults. On
  * success *out is the caller's, to release with http_server_free(). */
-int http_server_new(const http_server_config *cfg, http_server **out, util_err *err);
+int http_server_new(const http_server_config *cfg, http_server **out,
+                    util_err *err) UTIL_MUST_CHECK;
 
 /* Stops the workers (they see http_stream_cancelled() and are joined, so a
  * worker that never looks blocks this), closes every connection and the
@@ -105,13 +106,14 @@ void http_server_free(http_server *srv);
  * http_listener_port). *out is borrowed from srv and lives as long as it.
  * Only GET routes can be added to it. */
 int http_server_listen_tcp(http_server *srv, const char *addr, int port, http_listener **out,
-                           util_err *err);
+                           util_err *err) UTIL_MUST_CHECK;
 
 /* Listens on the Unix socket path now, mode 0660. A stale socket file there
  * (nobody accepts on it) is replaced; a live one, or any file that is not a
  * socket, makes this fail. The socket appears at path with its final mode
  * (it is bound under a temporary name and renamed). *out is borrowed. */
-int http_server_listen_unix(http_server *srv, const char *path, http_listener **out, util_err *err);
+int http_server_listen_unix(http_server *srv, const char *path, http_listener **out,
+                            util_err *err) UTIL_MUST_CHECK;
 
 /* The TCP port a listener is bound to, or -1 for a Unix socket listener. */
 int http_listener_port(const http_listener *l);
@@ -120,17 +122,17 @@ int http_listener_port(const http_listener *l);
  * method is one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS. A TCP
  * listener accepts GET routes only. Call before http_server_run(). */
 int http_listener_route(http_listener *l, const char *method, const char *path, http_handler_fn fn,
-                        void *user, util_err *err);
+                        void *user, util_err *err) UTIL_MUST_CHECK;
 
 /* Like http_listener_route, but fn runs on a worker thread and answers
  * through an http_stream. */
 int http_listener_route_async(http_listener *l, const char *method, const char *path,
-                              http_async_fn fn, void *user, util_err *err);
+                              http_async_fn fn, void *user, util_err *err) UTIL_MUST_CHECK;
 
 /* Serves until http_server_stop(). Returns 0 after a stop, negative if the
  * event loop failed. On return the asynchronous workers have been told to
  * stop (http_stream_cancelled) but may still be running. */
-int http_server_run(http_server *srv, util_err *err);
+int http_server_run(http_server *srv, util_err *err) UTIL_MUST_CHECK;
 
 /* Asks http_server_run() to return soon. Safe from any thread, and from a
  * signal handler: it only sets a flag and wakes the loop (an eventfd write

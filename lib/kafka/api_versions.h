@@ -36,14 +36,14 @@ typedef struct kafka_api_versions {
 
 /* Appends the body of an ApiVersions request of the given version (0..3) to
  * w; from v3 on it names the client as "berth" and its version. */
-int kafka_api_versions_encode(kafka_writer *w, int16_t version, util_err *err);
+int kafka_api_versions_encode(kafka_writer *w, int16_t version, util_err *err) UTIL_MUST_CHECK;
 
 /* Decodes a response body (after the v0 response header) to a request of the
  * given version. The whole body must be consumed. On success *out is a new
  * result for kafka_api_versions_free; a non-zero error_code is not a decode
  * failure. */
 int kafka_api_versions_decode(const void *body, size_t len, int16_t version,
-                              kafka_api_versions **out, util_err *err);
+                              kafka_api_versions **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_api_versions_free(kafka_api_versions *v);
 
@@ -54,12 +54,12 @@ const kafka_api_range *kafka_api_versions_find(const kafka_api_versions *v, int1
  * ours_min..ours_max. Returns 0 with *picked, or -1 with err saying whether
  * the broker lacks the API or the ranges do not meet. */
 int kafka_api_versions_pick(const kafka_api_versions *v, int16_t api_key, int16_t ours_min,
-                            int16_t ours_max, int16_t *picked, util_err *err);
+                            int16_t ours_max, int16_t *picked, util_err *err) UTIL_MUST_CHECK;
 
 /* Asks c's broker for its versions (v3, or lower after an UNSUPPORTED_VERSION
  * answer), within timeout_ms per round trip. Succeeds only with error_code 0;
  * *out is then a new result for kafka_api_versions_free. */
 int kafka_api_versions_fetch(kafka_conn *c, int timeout_ms, kafka_api_versions **out,
-                             util_err *err);
+                             util_err *err) UTIL_MUST_CHECK;
 
 #endif

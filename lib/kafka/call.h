@@ -19,14 +19,15 @@
 /* Picks the highest version of api_key that both av (the broker's list) and
  * ours_min..ours_max allow. err names the broker and the API on failure. */
 int kafka_call_pick(kafka_conn *c, const kafka_api_versions *av, int16_t api_key, int16_t ours_min,
-                    int16_t ours_max, int16_t *version, util_err *err);
+                    int16_t ours_max, int16_t *version, util_err *err) UTIL_MUST_CHECK;
 
 /* Sends the request body in w (api_key at version; flexible says which header
  * versions apply) and waits up to timeout_ms for the answer. Checks w's
  * status first, so an encoder failure surfaces here. On success *resp is the
  * response body, borrowed from c until its next call. */
 int kafka_call_send(kafka_conn *c, int16_t api_key, int16_t version, int flexible,
-                    const kafka_writer *w, int timeout_ms, kafka_bytes *resp, util_err *err);
+                    const kafka_writer *w, int timeout_ms, kafka_bytes *resp,
+                    util_err *err) UTIL_MUST_CHECK;
 
 /* Sets err for a top-level error code of a decoded answer: "broker ADDR:
  * NAME vV: CODE_NAME (error N): message". Returns -1. message may be NULL. */

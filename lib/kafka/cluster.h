@@ -55,10 +55,12 @@ typedef struct kafka_describe_cluster_response {
 } kafka_describe_cluster_response;
 
 int kafka_describe_cluster_encode(kafka_writer *w, int16_t version,
-                                  const kafka_describe_cluster_request *req, util_err *err);
+                                  const kafka_describe_cluster_request *req,
+                                  util_err *err) UTIL_MUST_CHECK;
 
 int kafka_describe_cluster_decode(const void *body, size_t len, int16_t version,
-                                  kafka_describe_cluster_response **out, util_err *err);
+                                  kafka_describe_cluster_response **out,
+                                  util_err *err) UTIL_MUST_CHECK;
 
 void kafka_describe_cluster_free(kafka_describe_cluster_response *res);
 
@@ -66,7 +68,8 @@ void kafka_describe_cluster_free(kafka_describe_cluster_response *res);
  * included when the broker speaks v2. A top-level error fails the call. */
 int kafka_describe_cluster_call(kafka_conn *c, const kafka_api_versions *av,
                                 const kafka_describe_cluster_request *req, int timeout_ms,
-                                kafka_describe_cluster_response **out, util_err *err);
+                                kafka_describe_cluster_response **out,
+                                util_err *err) UTIL_MUST_CHECK;
 
 /* The broker with id, borrowed from res; NULL if not listed. */
 const kafka_describe_cluster_broker *

@@ -42,7 +42,7 @@ void kafka_writer_reset(kafka_writer *w);
 
 /* 0 if every append so far succeeded; otherwise -1 with err naming why
  * ("encode: out of memory"). */
-int kafka_writer_status(const kafka_writer *w, util_err *err);
+int kafka_writer_status(const kafka_writer *w, util_err *err) UTIL_MUST_CHECK;
 
 /* Marks the writer failed with a static reason, unless it failed already;
  * for codecs that find their own input unencodable. */

@@ -81,17 +81,20 @@ typedef struct kafka_describe_configs_response {
 } kafka_describe_configs_response;
 
 int kafka_describe_configs_encode(kafka_writer *w, int16_t version,
-                                  const kafka_describe_configs_request *req, util_err *err);
+                                  const kafka_describe_configs_request *req,
+                                  util_err *err) UTIL_MUST_CHECK;
 
 int kafka_describe_configs_decode(const void *body, size_t len, int16_t version,
-                                  kafka_describe_configs_response **out, util_err *err);
+                                  kafka_describe_configs_response **out,
+                                  util_err *err) UTIL_MUST_CHECK;
 
 void kafka_describe_configs_free(kafka_describe_configs_response *res);
 
 /* Negotiates, asks and decodes. Per-resource errors are left in *out. */
 int kafka_describe_configs_call(kafka_conn *c, const kafka_api_versions *av,
                                 const kafka_describe_configs_request *req, int timeout_ms,
-                                kafka_describe_configs_response **out, util_err *err);
+                                kafka_describe_configs_response **out,
+                                util_err *err) UTIL_MUST_CHECK;
 
 /* The result for resource (type, name), borrowed from res; NULL if absent. */
 const kafka_config_result *kafka_describe_configs_result(const kafka_describe_configs_response *res,
@@ -138,11 +141,11 @@ typedef struct kafka_incremental_alter_configs_response {
 
 int kafka_incremental_alter_configs_encode(kafka_writer *w, int16_t version,
                                            const kafka_incremental_alter_configs_request *req,
-                                           util_err *err);
+                                           util_err *err) UTIL_MUST_CHECK;
 
 int kafka_incremental_alter_configs_decode(const void *body, size_t len, int16_t version,
                                            kafka_incremental_alter_configs_response **out,
-                                           util_err *err);
+                                           util_err *err) UTIL_MUST_CHECK;
 
 void kafka_incremental_alter_configs_free(kafka_incremental_alter_configs_response *res);
 
@@ -151,6 +154,6 @@ int kafka_incremental_alter_configs_call(kafka_conn *c, const kafka_api_versions
                                          const kafka_incremental_alter_configs_request *req,
                                          int timeout_ms,
                                          kafka_incremental_alter_configs_response **out,
-                                         util_err *err);
+                                         util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -73,7 +73,7 @@ typedef struct kafka_request {
  * (name resolution itself is not bounded). opts may be NULL for defaults.
  * On success *out is a connection for kafka_conn_free. */
 int kafka_conn_new(const char *hostport, const kafka_conn_opts *opts, kafka_conn **out,
-                   util_err *err);
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* Closes the socket and frees c. */
 void kafka_conn_free(kafka_conn *c);
@@ -100,7 +100,7 @@ int kafka_conn_fd(const kafka_conn *c);
  * reached c's caller (part of a record, or a TLS record of the session's
  * own, such as a session ticket): wait again; -1 with err for bytes no
  * call asked for, or a failed read. After 1 or -1, c refuses calls. */
-int kafka_conn_idle_read(kafka_conn *c, util_err *err);
+int kafka_conn_idle_read(kafka_conn *c, util_err *err) UTIL_MUST_CHECK;
 
 /* 1 when nothing listens at hostport: every address it resolves to refuses
  * a TCP connection (ECONNREFUSED) within timeout_ms. 0 when one accepts, or
@@ -112,6 +112,6 @@ int kafka_conn_refused(const char *hostport, int timeout_ms);
  * success *resp is the response body after its header, borrowed from c until
  * the next call or kafka_conn_free. Any failure leaves c unusable. */
 int kafka_conn_call(kafka_conn *c, const kafka_request *req, int timeout_ms, kafka_bytes *resp,
-                    util_err *err);
+                    util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -28,6 +28,6 @@ typedef struct kafka_dial_opts {
  * ApiVersions answer (kafka_api_versions_free); on failure both are NULL and
  * err names the broker and the step that failed. */
 int kafka_dial(const char *hostport, const kafka_dial_opts *opts, kafka_conn **c,
-               kafka_api_versions **av, util_err *err);
+               kafka_api_versions **av, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -58,17 +58,18 @@ typedef struct kafka_elect_leaders_response {
 } kafka_elect_leaders_response;
 
 int kafka_elect_leaders_encode(kafka_writer *w, int16_t version,
-                               const kafka_elect_leaders_request *req, util_err *err);
+                               const kafka_elect_leaders_request *req,
+                               util_err *err) UTIL_MUST_CHECK;
 
 int kafka_elect_leaders_decode(const void *body, size_t len, int16_t version,
-                               kafka_elect_leaders_response **out, util_err *err);
+                               kafka_elect_leaders_response **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_elect_leaders_free(kafka_elect_leaders_response *res);
 
 /* Negotiates, sends and decodes; a top-level error fails the call. */
 int kafka_elect_leaders_call(kafka_conn *c, const kafka_api_versions *av,
                              const kafka_elect_leaders_request *req, int timeout_ms,
-                             kafka_elect_leaders_response **out, util_err *err);
+                             kafka_elect_leaders_response **out, util_err *err) UTIL_MUST_CHECK;
 
 /* Elects leaders for req's partitions in requests of at most batch_size
  * partitions each (one request when req->topics is NULL), so that a broker
@@ -78,7 +79,8 @@ int kafka_elect_leaders_call(kafka_conn *c, const kafka_api_versions *av,
  * err says which, and the batches before it have taken effect. */
 int kafka_elect_leaders_batched(kafka_conn *c, const kafka_api_versions *av,
                                 const kafka_elect_leaders_request *req, int32_t batch_size,
-                                int timeout_ms, kafka_elect_leaders_response **out, util_err *err);
+                                int timeout_ms, kafka_elect_leaders_response **out,
+                                util_err *err) UTIL_MUST_CHECK;
 
 /* The outcome for (topic, partition), borrowed from res; NULL if absent. */
 const kafka_elect_partition_result *

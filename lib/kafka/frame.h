@@ -46,6 +46,7 @@ int kafka_read_response_header(kafka_reader *r, int header_version, int32_t *cor
 
 /* Checks the four-byte size prefix of an incoming frame: the size must be
  * non-negative and at most max bytes. Returns 0 with *size, or -1 with err. */
-int kafka_frame_size(const unsigned char prefix[4], size_t max, size_t *size, util_err *err);
+int kafka_frame_size(const unsigned char prefix[4], size_t max, size_t *size,
+                     util_err *err) UTIL_MUST_CHECK;
 
 #endif

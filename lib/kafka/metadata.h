@@ -74,13 +74,13 @@ typedef struct kafka_metadata {
 
 /* Appends the request body for version (KAFKA_METADATA_MIN..MAX) to w. */
 int kafka_metadata_encode(kafka_writer *w, int16_t version, const kafka_metadata_request *req,
-                          util_err *err);
+                          util_err *err) UTIL_MUST_CHECK;
 
 /* Decodes a response body of version; the whole body must be consumed. On
  * success *out is a new result for kafka_metadata_free; error codes in it
  * are data, not decode failures. */
 int kafka_metadata_decode(const void *body, size_t len, int16_t version, kafka_metadata **out,
-                          util_err *err);
+                          util_err *err) UTIL_MUST_CHECK;
 
 void kafka_metadata_free(kafka_metadata *md);
 
@@ -89,7 +89,7 @@ void kafka_metadata_free(kafka_metadata *md);
  * and partition errors are left in *out for the caller. */
 int kafka_metadata_call(kafka_conn *c, const kafka_api_versions *av,
                         const kafka_metadata_request *req, int timeout_ms, kafka_metadata **out,
-                        util_err *err);
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* ---- lookups; results are borrowed from md ---- */
 
@@ -119,11 +119,11 @@ typedef struct kafka_metadata_refs {
 /* The partitions broker_id leads, topic by topic in the answer's order.
  * *out is a new selection for kafka_metadata_refs_free (maybe with n 0). */
 int kafka_metadata_led_by(const kafka_metadata *md, int32_t broker_id, kafka_metadata_refs **out,
-                          util_err *err);
+                          util_err *err) UTIL_MUST_CHECK;
 
 /* The partitions with broker_id among their replicas. */
 int kafka_metadata_replicated_by(const kafka_metadata *md, int32_t broker_id,
-                                 kafka_metadata_refs **out, util_err *err);
+                                 kafka_metadata_refs **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_metadata_refs_free(kafka_metadata_refs *refs);
 

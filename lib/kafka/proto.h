@@ -103,6 +103,7 @@ const char *kafka_error_name(int16_t code);
  * otherwise -1 with err "WHAT: version V not spoken (MIN..MAX)", what
  * naming the message ("Metadata request"). Every encoder and decoder starts
  * with it, so a caller's wrong version fails the same way everywhere. */
-int kafka_version_check(const char *what, int16_t version, int16_t min, int16_t max, util_err *err);
+int kafka_version_check(const char *what, int16_t version, int16_t min, int16_t max,
+                        util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -83,10 +83,12 @@ typedef struct kafka_describe_quorum_response {
 
 /* req may be NULL for the metadata quorum. */
 int kafka_describe_quorum_encode(kafka_writer *w, int16_t version,
-                                 const kafka_describe_quorum_request *req, util_err *err);
+                                 const kafka_describe_quorum_request *req,
+                                 util_err *err) UTIL_MUST_CHECK;
 
 int kafka_describe_quorum_decode(const void *body, size_t len, int16_t version,
-                                 kafka_describe_quorum_response **out, util_err *err);
+                                 kafka_describe_quorum_response **out,
+                                 util_err *err) UTIL_MUST_CHECK;
 
 void kafka_describe_quorum_free(kafka_describe_quorum_response *res);
 
@@ -94,7 +96,7 @@ void kafka_describe_quorum_free(kafka_describe_quorum_response *res);
  * partition asked about, fails the call. req may be NULL. */
 int kafka_describe_quorum_call(kafka_conn *c, const kafka_api_versions *av,
                                const kafka_describe_quorum_request *req, int timeout_ms,
-                               kafka_describe_quorum_response **out, util_err *err);
+                               kafka_describe_quorum_response **out, util_err *err) UTIL_MUST_CHECK;
 
 /* The answer's first partition (the one asked about), borrowed; NULL if the
  * answer lists none. */

@@ -67,11 +67,11 @@ typedef struct kafka_list_partition_reassignments_response {
 
 int kafka_list_partition_reassignments_encode(kafka_writer *w, int16_t version,
                                               const kafka_list_partition_reassignments_request *req,
-                                              util_err *err);
+                                              util_err *err) UTIL_MUST_CHECK;
 
 int kafka_list_partition_reassignments_decode(const void *body, size_t len, int16_t version,
                                               kafka_list_partition_reassignments_response **out,
-                                              util_err *err);
+                                              util_err *err) UTIL_MUST_CHECK;
 
 void kafka_list_partition_reassignments_free(kafka_list_partition_reassignments_response *res);
 
@@ -80,7 +80,7 @@ int kafka_list_partition_reassignments_call(kafka_conn *c, const kafka_api_versi
                                             const kafka_list_partition_reassignments_request *req,
                                             int timeout_ms,
                                             kafka_list_partition_reassignments_response **out,
-                                            util_err *err);
+                                            util_err *err) UTIL_MUST_CHECK;
 
 /* The ongoing reassignment of (topic, index), borrowed from res; NULL when
  * that partition is not being moved. */
@@ -136,11 +136,11 @@ typedef struct kafka_alter_partition_reassignments_response {
 
 int kafka_alter_partition_reassignments_encode(
     kafka_writer *w, int16_t version, const kafka_alter_partition_reassignments_request *req,
-    util_err *err);
+    util_err *err) UTIL_MUST_CHECK;
 
 int kafka_alter_partition_reassignments_decode(const void *body, size_t len, int16_t version,
                                                kafka_alter_partition_reassignments_response **out,
-                                               util_err *err);
+                                               util_err *err) UTIL_MUST_CHECK;
 
 void kafka_alter_partition_reassignments_free(kafka_alter_partition_reassignments_response *res);
 
@@ -150,6 +150,6 @@ int kafka_alter_partition_reassignments_call(kafka_conn *c, const kafka_api_vers
                                              const kafka_alter_partition_reassignments_request *req,
                                              int timeout_ms,
                                              kafka_alter_partition_reassignments_response **out,
-                                             util_err *err);
+                                             util_err *err) UTIL_MUST_CHECK;
 
 #endif

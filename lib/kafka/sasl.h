@@ -44,7 +44,8 @@ typedef struct kafka_sasl_opts {
 const char *kafka_sasl_mechanism_name(kafka_sasl_mechanism m);
 
 /* Parses a mechanism name as Kafka spells it (case-insensitive). */
-int kafka_sasl_mechanism_parse(const char *name, kafka_sasl_mechanism *out, util_err *err);
+int kafka_sasl_mechanism_parse(const char *name, kafka_sasl_mechanism *out,
+                               util_err *err) UTIL_MUST_CHECK;
 
 typedef struct kafka_sasl_handshake_response {
     int16_t version;
@@ -64,15 +65,16 @@ typedef struct kafka_sasl_authenticate_response {
 } kafka_sasl_authenticate_response;
 
 int kafka_sasl_handshake_encode(kafka_writer *w, int16_t version, const char *mechanism,
-                                util_err *err);
+                                util_err *err) UTIL_MUST_CHECK;
 int kafka_sasl_handshake_decode(const void *body, size_t len, int16_t version,
-                                kafka_sasl_handshake_response **out, util_err *err);
+                                kafka_sasl_handshake_response **out, util_err *err) UTIL_MUST_CHECK;
 void kafka_sasl_handshake_free(kafka_sasl_handshake_response *res);
 
 int kafka_sasl_authenticate_encode(kafka_writer *w, int16_t version, const void *auth_bytes,
-                                   size_t len, util_err *err);
+                                   size_t len, util_err *err) UTIL_MUST_CHECK;
 int kafka_sasl_authenticate_decode(const void *body, size_t len, int16_t version,
-                                   kafka_sasl_authenticate_response **out, util_err *err);
+                                   kafka_sasl_authenticate_response **out,
+                                   util_err *err) UTIL_MUST_CHECK;
 void kafka_sasl_authenticate_free(kafka_sasl_authenticate_response *res);
 
 /* Authenticates c as opts says, each round trip within timeout_ms. av is
@@ -81,6 +83,7 @@ void kafka_sasl_authenticate_free(kafka_sasl_authenticate_response *res);
  * 58): <the broker's reason>"; a mechanism the listener lacks is named with
  * the ones it offers. After a failure the broker closes c. */
 int kafka_sasl_authenticate(kafka_conn *c, const kafka_api_versions *av,
-                            const kafka_sasl_opts *opts, int timeout_ms, util_err *err);
+                            const kafka_sasl_opts *opts, int timeout_ms,
+                            util_err *err) UTIL_MUST_CHECK;
 
 #endif

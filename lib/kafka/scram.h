@@ -33,7 +33,7 @@ typedef struct kafka_scram kafka_scram;
  * (printable ASCII without ','), or NULL for 24 random bytes from RAND_bytes
  * in base64; tests pass the RFC's. On success *out is for kafka_scram_free. */
 int kafka_scram_new(kafka_scram_hash hash, const char *user, const char *password,
-                    const char *nonce, kafka_scram **out, util_err *err);
+                    const char *nonce, kafka_scram **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_scram_free(kafka_scram *s);
 
@@ -46,7 +46,8 @@ const char *kafka_scram_client_first(const kafka_scram *s);
 /* Reads the server-first message ("r=...,s=...,i=..."), checks that its
  * nonce extends ours, derives the keys and builds the client-final message.
  * err names what is wrong with the message. */
-int kafka_scram_server_first(kafka_scram *s, const void *msg, size_t len, util_err *err);
+int kafka_scram_server_first(kafka_scram *s, const void *msg, size_t len,
+                             util_err *err) UTIL_MUST_CHECK;
 
 /* "c=biws,r=...,p=..."; borrowed from s; NULL before kafka_scram_server_first
  * succeeded. */
@@ -55,6 +56,7 @@ const char *kafka_scram_client_final(const kafka_scram *s);
 /* Reads the server-final message: "v=signature" must equal the signature
  * only a server that knows the password can compute; "e=reason" is the
  * server refusing. */
-int kafka_scram_server_final(kafka_scram *s, const void *msg, size_t len, util_err *err);
+int kafka_scram_server_final(kafka_scram *s, const void *msg, size_t len,
+                             util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -50,7 +50,7 @@ typedef struct kafka_tls kafka_tls;
  * loaded again. If the new files do not load (a certificate whose key is
  * not yet there), the connection uses the previous settings and the next
  * connection tries again; nothing is reported. */
-int kafka_tls_new(const kafka_tls_opts *opts, kafka_tls **out, util_err *err);
+int kafka_tls_new(const kafka_tls_opts *opts, kafka_tls **out, util_err *err) UTIL_MUST_CHECK;
 
 /* Frees t and wipes the key it kept. NULL is a no-op. */
 void kafka_tls_free(kafka_tls *t);

@@ -34,7 +34,8 @@ void kafka_tp_list_release(kafka_tp_list *l);
  * else as a new entry with a copy of topic. Adding partitions topic by topic
  * (as a walk over Metadata does) thus gives one entry per topic. Does not
  * look for duplicates. -1 with err out of memory or past INT32_MAX. */
-int kafka_tp_list_add(kafka_tp_list *l, const char *topic, int32_t partition, util_err *err);
+int kafka_tp_list_add(kafka_tp_list *l, const char *topic, int32_t partition,
+                      util_err *err) UTIL_MUST_CHECK;
 
 /* Where kafka_tp_batch_next continues; zero-initialise before the first
  * batch. */

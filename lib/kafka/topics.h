@@ -82,17 +82,18 @@ typedef struct kafka_create_topics_response {
 } kafka_create_topics_response;
 
 int kafka_create_topics_encode(kafka_writer *w, int16_t version,
-                               const kafka_create_topics_request *req, util_err *err);
+                               const kafka_create_topics_request *req,
+                               util_err *err) UTIL_MUST_CHECK;
 
 int kafka_create_topics_decode(const void *body, size_t len, int16_t version,
-                               kafka_create_topics_response **out, util_err *err);
+                               kafka_create_topics_response **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_create_topics_free(kafka_create_topics_response *res);
 
 /* Negotiates, sends and decodes; per-topic errors are left in *out. */
 int kafka_create_topics_call(kafka_conn *c, const kafka_api_versions *av,
                              const kafka_create_topics_request *req, int timeout_ms,
-                             kafka_create_topics_response **out, util_err *err);
+                             kafka_create_topics_response **out, util_err *err) UTIL_MUST_CHECK;
 
 /* ---- DeleteTopics ---- */
 
@@ -118,16 +119,17 @@ typedef struct kafka_delete_topics_response {
 } kafka_delete_topics_response;
 
 int kafka_delete_topics_encode(kafka_writer *w, int16_t version,
-                               const kafka_delete_topics_request *req, util_err *err);
+                               const kafka_delete_topics_request *req,
+                               util_err *err) UTIL_MUST_CHECK;
 
 int kafka_delete_topics_decode(const void *body, size_t len, int16_t version,
-                               kafka_delete_topics_response **out, util_err *err);
+                               kafka_delete_topics_response **out, util_err *err) UTIL_MUST_CHECK;
 
 void kafka_delete_topics_free(kafka_delete_topics_response *res);
 
 /* Negotiates, sends and decodes; per-topic errors are left in *out. */
 int kafka_delete_topics_call(kafka_conn *c, const kafka_api_versions *av,
                              const kafka_delete_topics_request *req, int timeout_ms,
-                             kafka_delete_topics_response **out, util_err *err);
+                             kafka_delete_topics_response **out, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -51,7 +51,7 @@ typedef enum kube_cache_change {
 typedef void (*kube_cache_fn)(kube_cache_change change, const cJSON *old, const cJSON *obj,
                               void *ctx);
 
-int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err);
+int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. */
 void kube_cache_free(kube_cache *c);
@@ -62,14 +62,15 @@ void kube_cache_free(kube_cache *c);
  * loses metadata.managedFields unless the options keep it. fn (may be NULL)
  * hears of the change. Returns 0, or -1 if obj has no name (err says). */
 int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube_cache_fn fn,
-                     void *ctx, util_err *err);
+                     void *ctx, util_err *err) UTIL_MUST_CHECK;
 
 /* Makes the cache hold exactly the objects of a fresh list (its "items"
  * array, whose members may be changed as by kube_cache_apply): new keys are
  * adds, changed ones updates, and every cached object the list lacks is a
  * DELETED with its last known state: what was missed while the watch was
  * away. Items without a name are an error, and nothing is deleted then. */
-int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, util_err *err);
+int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx,
+                       util_err *err) UTIL_MUST_CHECK;
 
 /* kube_cache_replace in steps, for a list that arrives page by page
  * (kube_list_each) and should never be held whole: begin, add each page's
@@ -78,8 +79,10 @@ int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, 
  * the adds before it. If a step fails, skip end: nothing is deleted, and
  * the next begin starts clean. Single writer only, like every write. */
 void kube_cache_replace_begin(kube_cache *c);
-int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *ctx, util_err *err);
-int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err *err);
+int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *ctx,
+                           util_err *err) UTIL_MUST_CHECK;
+int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx,
+                           util_err *err) UTIL_MUST_CHECK;
 
 /* Calls fn with KUBE_CACHE_RESYNC for every cached object, in key order. */
 void kube_cache_resync(kube_cache *c, kube_cache_fn fn, void *ctx);

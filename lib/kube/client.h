@@ -59,7 +59,7 @@ typedef struct kube_response {
  * NULL for the defaults. Verification of the server is on unless the config
  * says insecure. Every request carries the User-Agent "berth/<version>". */
 int kube_client_new(const kube_config *cfg, const kube_client_options *opts, kube_client **out,
-                    util_err *err);
+                    util_err *err) UTIL_MUST_CHECK;
 
 void kube_client_free(kube_client *c);
 
@@ -73,7 +73,7 @@ const kube_config *kube_client_config(const kube_client *c);
  * 2xx or not) with the answer in *resp, or KUBE_ERR if no answer came, with
  * err naming method, path and cause. */
 int kube_request(kube_client *c, const char *method, const char *path, const char *content_type,
-                 const char *body, kube_response *resp, util_err *err);
+                 const char *body, kube_response *resp, util_err *err) UTIL_MUST_CHECK;
 
 void kube_response_free(kube_response *r);
 
@@ -88,20 +88,21 @@ void kube_status_decode(const kube_response *r, kube_status *st);
  * when the API refuses, or KUBE_ERR. st may be NULL; on success its code is
  * the HTTP status. *out (a new cJSON for cJSON_Delete) is set on success
  * only; out may be NULL where the answer is not wanted. */
-int kube_get(kube_client *c, const char *path, cJSON **out, kube_status *st, util_err *err);
+int kube_get(kube_client *c, const char *path, cJSON **out, kube_status *st,
+             util_err *err) UTIL_MUST_CHECK;
 
 /* The general exchange the helpers are made of: method on path, sending in
  * (if not NULL) serialised as JSON under content_type (NULL: "application/
  * json"; patches name theirs). */
 int kube_call(kube_client *c, const char *method, const char *path, const char *content_type,
-              const cJSON *in, cJSON **out, kube_status *st, util_err *err);
+              const cJSON *in, cJSON **out, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* POSTs obj to a collection path. */
 int kube_create(kube_client *c, const char *path, const cJSON *obj, cJSON **out, kube_status *st,
-                util_err *err);
+                util_err *err) UTIL_MUST_CHECK;
 
 /* Deletes the object at path with the server's default propagation. Both
  * 200 (gone) and 202 (deletion under way) count as success. */
-int kube_delete(kube_client *c, const char *path, kube_status *st, util_err *err);
+int kube_delete(kube_client *c, const char *path, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 #endif

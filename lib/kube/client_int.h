@@ -18,7 +18,7 @@
  * handle. No exec plugin credential yet: kube_client_apply_credential puts
  * it on before each request. NULL on failure, with err set. Free with
  * curl_easy_cleanup. */
-CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err);
+CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err) UTIL_MUST_CHECK;
 
 /* Call before each request on h: puts the exec plugin's current client
  * certificate on h (the plugin runs if the cached one expired or was
@@ -26,7 +26,8 @@ CURL *kube_client_handle_new(const kube_client *c, char *errbuf, util_err *err);
  * names the certificate h has; 0 for a new handle. A changed certificate
  * makes the request open a new connection. Without a plugin, or when it
  * gives only a token (which the headers carry), nothing changes. */
-int kube_client_apply_credential(kube_client *c, CURL *h, unsigned long *serial, util_err *err);
+int kube_client_apply_credential(kube_client *c, CURL *h, unsigned long *serial,
+                                 util_err *err) UTIL_MUST_CHECK;
 
 /* Call after each request that did not come back 2xx: status is the HTTP
  * status (0: no answer), res and errbuf what libcurl said. True when the
@@ -39,7 +40,7 @@ bool kube_client_credential_refused(kube_client *c, long status, CURLcode res, c
 /* The header list of one request, with a freshly read bearer token; free it
  * with kube_client_headers_free, which wipes the token. */
 int kube_client_headers(kube_client *c, const char *content_type, bool has_body,
-                        struct curl_slist **out, util_err *err);
+                        struct curl_slist **out, util_err *err) UTIL_MUST_CHECK;
 void kube_client_headers_free(struct curl_slist *l);
 
 /* The full URL of an API path (starting with '/', escaped), a new string

@@ -52,35 +52,37 @@ typedef struct kube_config {
  * if NULL, $KUBECONFIG (a ':'-separated list, see kube_config_load_list) is
  * used, else ~/.kube/config. `context` overrides current-context when not
  * NULL. On success *out is a new config for kube_config_free. */
-int kube_config_load(const char *path, const char *context, kube_config **out, util_err *err);
+int kube_config_load(const char *path, const char *context, kube_config **out,
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* Loads and merges a ':'-separated list of kubeconfig files. Files that do
  * not exist are skipped (as kubectl does); at least one must exist. For each
  * named cluster, user and context the first file defining it wins, and
  * current-context comes from the first file that sets it. Relative paths in
  * an entry resolve against the directory of the file defining that entry. */
-int kube_config_load_list(const char *list, const char *context, kube_config **out, util_err *err);
+int kube_config_load_list(const char *list, const char *context, kube_config **out,
+                          util_err *err) UTIL_MUST_CHECK;
 
 /* Parses a kubeconfig held in memory. `name` is used in messages; relative
  * file paths resolve against `base_dir`, and are an error if it is NULL. */
 int kube_config_load_buffer(const void *data, size_t len, const char *name, const char *base_dir,
-                            const char *context, kube_config **out, util_err *err);
+                            const char *context, kube_config **out, util_err *err) UTIL_MUST_CHECK;
 
 /* The configuration of a pod: the API at $KUBERNETES_SERVICE_HOST and
  * $KUBERNETES_SERVICE_PORT, trusting <sa_dir>/ca.crt, authenticating with
  * <sa_dir>/token (a path, re-read per request because the kubelet rotates
  * it), in the namespace from <sa_dir>/namespace. `sa_dir` NULL means
  * KUBE_SA_DIR; tests point it elsewhere. */
-int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err);
+int kube_config_in_cluster(const char *sa_dir, kube_config **out, util_err *err) UTIL_MUST_CHECK;
 
 /* The bearer token to send now: token_file's current contents (trimmed) if
  * set, else token, else what the exec plugin returned (running it if no
  * unexpired credential is cached). *out is NULL when there is none, else a
  * new string the caller frees with free(). */
-int kube_config_token(const kube_config *cfg, char **out, util_err *err);
+int kube_config_token(const kube_config *cfg, char **out, util_err *err) UTIL_MUST_CHECK;
 
 /* A deep copy, for kube_config_free. */
-int kube_config_dup(const kube_config *cfg, kube_config **out, util_err *err);
+int kube_config_dup(const kube_config *cfg, kube_config **out, util_err *err) UTIL_MUST_CHECK;
 
 void kube_config_free(kube_config *cfg);
 

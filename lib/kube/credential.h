@@ -14,14 +14,14 @@
 /* A bearer token goes into an HTTP header: surrounding whitespace is
  * trimmed (in place), and an empty token or one with whitespace or control
  * characters inside is refused. */
-int kube_cred_check_token(char *s, util_err *err);
+int kube_cred_check_token(char *s, util_err *err) UTIL_MUST_CHECK;
 
 /* Checks that cert holds a PEM certificate and key an unencrypted PEM
  * private key that belongs to it. Returns 0, -1 when the certificate is at
  * fault or -2 when the key is, with err saying what is wrong (the caller
  * names the field). */
 int kube_cred_check_pair(const char *cert, size_t cert_len, const char *key, size_t key_len,
-                         util_err *err);
+                         util_err *err) UTIL_MUST_CHECK;
 
 /* True when the len bytes at pem hold at least one PEM certificate. */
 bool kube_cred_has_cert(const char *pem, size_t len);

@@ -45,7 +45,8 @@ typedef struct kube_event_cache kube_event_cache;
 
 /* A cache of at most cap entries (at least 1); repeats more than window ns
  * apart start a new series. */
-int kube_event_cache_new(size_t cap, int64_t window, kube_event_cache **out, util_err *err);
+int kube_event_cache_new(size_t cap, int64_t window, kube_event_cache **out,
+                         util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. */
 void kube_event_cache_free(kube_event_cache *c);

@@ -88,7 +88,7 @@ typedef struct kube_event_stats {
 /* A recorder with a client of its own made from cfg, and its writer
  * thread running. */
 int kube_event_recorder_new(const kube_config *cfg, const kube_event_recorder_options *opts,
-                            kube_event_recorder **out, util_err *err);
+                            kube_event_recorder **out, util_err *err) UTIL_MUST_CHECK;
 
 /* Stops the writer (after the write in progress, if any) and frees
  * everything; writes still due are dropped, so call kube_event_recorder_flush
@@ -104,7 +104,8 @@ void kube_event_record(kube_event_recorder *r, const kube_event_ref *obj, kube_e
 /* Waits until every recorded occurrence has been written (or given up on),
  * at most timeout_ms. Returns 0, or -1 with err saying how many series are
  * still waiting. */
-int kube_event_recorder_flush(kube_event_recorder *r, long timeout_ms, util_err *err);
+int kube_event_recorder_flush(kube_event_recorder *r, long timeout_ms,
+                              util_err *err) UTIL_MUST_CHECK;
 
 void kube_event_recorder_stats(kube_event_recorder *r, kube_event_stats *out);
 
@@ -115,7 +116,7 @@ void kube_event_recorder_stats(kube_event_recorder *r, kube_event_stats *out);
  * event stays the same. *key is new (free()), *len its length. Public for
  * unit tests. */
 int kube_event_key(const kube_event_ref *obj, kube_event_type type, const char *reason,
-                   const char *message, char **key, size_t *len, util_err *err);
+                   const char *message, char **key, size_t *len, util_err *err) UTIL_MUST_CHECK;
 
 /* The Event object's name for the first occurrence at wall ns:
  * "<object name>.<wall ns in hex>", the object name cut so the result is a

@@ -55,10 +55,10 @@ typedef struct kube_exec_credential {
     int64_t expiry; /* wall ns since the epoch; 0: no expiry given */
 } kube_exec_credential;
 
-int kube_exec_new(const kube_exec_spec *spec, kube_exec **out, util_err *err);
+int kube_exec_new(const kube_exec_spec *spec, kube_exec **out, util_err *err) UTIL_MUST_CHECK;
 
 /* A copy with the same spec, and the cached credential if there is one. */
-int kube_exec_dup(kube_exec *x, kube_exec **out, util_err *err);
+int kube_exec_dup(kube_exec *x, kube_exec **out, util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. Wipes the cached credential. */
 void kube_exec_free(kube_exec *x);
@@ -70,7 +70,8 @@ void kube_exec_free(kube_exec *x);
  * it has. On failure err reads like
  *   kubeconfig /x: user "u": exec: command aws: exited with status 1: ...
  */
-int kube_exec_get(kube_exec *x, kube_exec_credential *out, unsigned long *serial, util_err *err);
+int kube_exec_get(kube_exec *x, kube_exec_credential *out, unsigned long *serial,
+                  util_err *err) UTIL_MUST_CHECK;
 
 /* Drops the cached credential: the API refused it (a 401, or a TLS
  * handshake ended over its certificate). */
@@ -82,7 +83,7 @@ void kube_exec_invalidate(kube_exec *x);
  * parseable expirationTimestamp if any. err names the field at fault. Pure;
  * a fuzz target drives it. */
 int kube_exec_credential_parse(const void *data, size_t len, const char *api_version,
-                               kube_exec_credential *out, util_err *err);
+                               kube_exec_credential *out, util_err *err) UTIL_MUST_CHECK;
 
 /* Wipes and frees what c holds. */
 void kube_exec_credential_clear(kube_exec_credential *c);

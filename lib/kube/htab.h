@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 typedef struct kube_hnode {
     struct kube_hnode *next;
     uint32_t hash;
@@ -28,7 +30,7 @@ kube_hnode *kube_htab_find(const kube_htab *t, const char *key);
 
 /* Adds n, whose key is not in t yet. Returns 0, or -1 out of memory while
  * t has no slots at all; a failed grow otherwise leaves t denser. */
-int kube_htab_insert(kube_htab *t, kube_hnode *n);
+int kube_htab_insert(kube_htab *t, kube_hnode *n) UTIL_MUST_CHECK;
 
 /* Takes n, which is in t, out of t. */
 void kube_htab_remove(kube_htab *t, kube_hnode *n);

@@ -56,10 +56,11 @@ typedef struct kube_informer kube_informer;
  * borrowed and must outlive the informer; its connection serves the lists,
  * the watch has one of its own. h may be NULL (a cache without handlers). */
 int kube_informer_new(kube_client *c, const char *path, const kube_informer_opts *opts,
-                      const kube_informer_handlers *h, kube_informer **out, util_err *err);
+                      const kube_informer_handlers *h, kube_informer **out,
+                      util_err *err) UTIL_MUST_CHECK;
 
 /* Starts the informer's thread. Once only. */
-int kube_informer_start(kube_informer *inf, util_err *err);
+int kube_informer_start(kube_informer *inf, util_err *err) UTIL_MUST_CHECK;
 
 /* Stops the thread and waits for it; handlers are not called afterwards.
  * Safe to call from any thread but a handler, more than once, or without a

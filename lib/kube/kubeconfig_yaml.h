@@ -27,7 +27,7 @@ typedef struct kube_kc_file {
  * checks that clusters, users and contexts are lists of named mappings and
  * current-context a string. Documents nested deeper than 64 levels are
  * refused before libyaml builds them. */
-int kube_kc_parse(kube_kc_file *f, const void *data, size_t len, util_err *err);
+int kube_kc_parse(kube_kc_file *f, const void *data, size_t len, util_err *err) UTIL_MUST_CHECK;
 
 /* Frees what f holds and zeroes it. */
 void kube_kc_clear(kube_kc_file *f);
@@ -44,19 +44,22 @@ yaml_node_t *kube_kc_get(yaml_document_t *d, yaml_node_t *map, const char *key);
 
 /* A string field: *out is a new string, or NULL when absent or empty (an
  * empty string means unset to kubectl as well). */
-int kube_kc_str(yaml_document_t *d, yaml_node_t *map, const char *key, char **out, util_err *err);
+int kube_kc_str(yaml_document_t *d, yaml_node_t *map, const char *key, char **out,
+                util_err *err) UTIL_MUST_CHECK;
 
 /* A boolean field: false when absent. */
-int kube_kc_bool(yaml_document_t *d, yaml_node_t *map, const char *key, bool *out, util_err *err);
+int kube_kc_bool(yaml_document_t *d, yaml_node_t *map, const char *key, bool *out,
+                 util_err *err) UTIL_MUST_CHECK;
 
 /* A list of strings under key: *out new and NULL-terminated (free with
  * kube_kc_list_free, also on failure), *n its length. */
 int kube_kc_str_list(yaml_document_t *d, yaml_node_t *map, const char *key, char ***out, size_t *n,
-                     util_err *err);
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* The exec stanza's env, a list of {name, value}, as "NAME=value" strings;
  * like kube_kc_str_list. */
-int kube_kc_env_list(yaml_document_t *d, yaml_node_t *map, char ***out, size_t *n, util_err *err);
+int kube_kc_env_list(yaml_document_t *d, yaml_node_t *map, char ***out, size_t *n,
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* Frees a list from kube_kc_str_list or kube_kc_env_list; NULL is a no-op. */
 void kube_kc_list_free(char **l);

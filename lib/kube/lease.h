@@ -86,7 +86,7 @@ typedef struct kube_lease kube_lease;
  * slow request elsewhere never delays a renewal). Nothing is sent yet.
  * Fails on missing or inconsistent options. */
 int kube_lease_new(const kube_config *cfg, const kube_lease_options *opts, kube_lease **out,
-                   util_err *err);
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* Stops the thread if one runs (see kube_lease_stop), then frees. NULL is a
  * no-op. */
@@ -97,7 +97,7 @@ const char *kube_lease_identity(const kube_lease *l);
 
 /* Starts the election loop on a new thread. Errors talking to the API are
  * logged and retried there, never returned. */
-int kube_lease_start(kube_lease *l, util_err *err);
+int kube_lease_start(kube_lease *l, util_err *err) UTIL_MUST_CHECK;
 
 /* Ends the loop started by kube_lease_start and waits for the thread; if it
  * was leading, it releases the Lease and calls on_stopped_leading first.
@@ -118,18 +118,18 @@ char *kube_lease_leader_dup(kube_lease *l);
  * reading like "PUT /apis/coordination.k8s.io/v1/namespaces/x/leases/y: 403
  * Forbidden: ..."). A leader that fails past the renew deadline, or finds
  * the Lease in someone else's name, stops leading in this call. */
-int kube_lease_try_acquire_or_renew(kube_lease *l, bool *leading, util_err *err);
+int kube_lease_try_acquire_or_renew(kube_lease *l, bool *leading, util_err *err) UTIL_MUST_CHECK;
 
 /* Steps until we lead (0) or until deadline, a monotonic time in ns on the
  * elector's clock, passes (KUBE_LEASE_TIMEOUT, err naming the holder). Errors
  * that retrying cannot fix (401, 403, 404 of the namespace, 422) return at
  * once with the API's message; others are retried until the deadline. */
-int kube_lease_acquire_wait(kube_lease *l, int64_t deadline, util_err *err);
+int kube_lease_acquire_wait(kube_lease *l, int64_t deadline, util_err *err) UTIL_MUST_CHECK;
 
 /* If we lead: writes an empty holderIdentity (and leaseDurationSeconds 1)
  * so a successor can take over at once, and calls on_stopped_leading. We
  * stop leading even if the write fails (the Lease then simply expires);
  * the failure is returned. A no-op when not leading. */
-int kube_lease_release(kube_lease *l, util_err *err);
+int kube_lease_release(kube_lease *l, util_err *err) UTIL_MUST_CHECK;
 
 #endif

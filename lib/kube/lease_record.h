@@ -24,12 +24,14 @@ typedef struct kube_lease_record {
 /* Reads the record from a Lease object. Fails (naming the field) on a
  * field of the wrong type or a time that does not parse. On success rec
  * owns a new holder string: free with kube_lease_record_clear. */
-int kube_lease_record_parse(const cJSON *lease, kube_lease_record *rec, util_err *err);
+int kube_lease_record_parse(const cJSON *lease, kube_lease_record *rec,
+                            util_err *err) UTIL_MUST_CHECK;
 
 /* Writes rec into lease's spec (other spec fields stay), times in MicroTime
  * form; acquireTime/renewTime are left out when 0. Fails only when out of
  * memory. */
-int kube_lease_record_put(const kube_lease_record *rec, cJSON *lease, util_err *err);
+int kube_lease_record_put(const kube_lease_record *rec, cJSON *lease,
+                          util_err *err) UTIL_MUST_CHECK;
 
 void kube_lease_record_clear(kube_lease_record *rec);
 

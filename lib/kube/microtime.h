@@ -22,6 +22,6 @@ void kube_time_format_micro(int64_t wall, char out[KUBE_MICROTIME_LEN]);
  * 'Z' or a "+hh:mm"/"-hh:mm" offset. *wall is ns since the epoch, held at
  * INT64_MAX or INT64_MIN for times after 2262 or before 1677. Returns 0,
  * or -1 (with err naming the text) if s is not such a time. */
-int kube_time_parse(const char *s, int64_t *wall, util_err *err);
+int kube_time_parse(const char *s, int64_t *wall, util_err *err) UTIL_MUST_CHECK;
 
 #endif

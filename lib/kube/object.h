@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util/err.h"
+
 /* metadata.<field> when it is a string, else NULL. */
 const char *kube_meta_str(const cJSON *obj, const char *field);
 
@@ -32,7 +34,7 @@ const cJSON *kube_find_by_name(const cJSON *items, const char *name);
 /* Writes "namespace/name", or "name" for an object without a namespace.
  * Returns 0, or -1 when the object has no name or buf (size bytes) is too
  * small. */
-int kube_obj_key(const cJSON *obj, char *buf, size_t size);
+int kube_obj_key(const cJSON *obj, char *buf, size_t size) UTIL_MUST_CHECK;
 
 /* The longest key kube_obj_key writes, with its NUL: a 63-byte namespace,
  * '/', a 253-byte name. */

@@ -24,7 +24,8 @@ typedef struct kube_bucket {
 /* A full bucket at monotonic time now. qps <= 0 makes a bucket that never
  * limits. Fails (naming the values) when qps is NaN, burst is 0 with a
  * limit, or the numbers overflow the credit. */
-int kube_bucket_init(kube_bucket *b, double qps, unsigned burst, int64_t now, util_err *err);
+int kube_bucket_init(kube_bucket *b, double qps, unsigned burst, int64_t now,
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* Takes a token at now, going into debt if there is none: returns how many
  * ns the caller must wait before acting (0: act now). Callers that wait

@@ -42,18 +42,18 @@
  * API refuses in names) is an error. Returns 0, or -1 on bad input or when
  * buf (size bytes) is too small. */
 int kube_path(char *buf, size_t size, const char *api_version, const char *resource, const char *ns,
-              const char *name, const char *subresource);
+              const char *name, const char *subresource) UTIL_MUST_CHECK;
 
 /* Percent-escapes s for use as a query value: everything but ALPHA DIGIT
  * '-' '.' '_' '~' becomes %XX, so selectors like "app in (a,b)" or
  * "!x,y!=z" pass intact. Returns 0, or -1 if buf (size bytes) is too small. */
-int kube_query_escape(char *buf, size_t size, const char *s);
+int kube_query_escape(char *buf, size_t size, const char *s) UTIL_MUST_CHECK;
 
 /* Appends "?key=value" to the path in buf, or "&key=value" if it already has
  * a query; value is escaped, key is taken as is. Returns 0, or -1 if buf
  * (size bytes, holding a NUL-terminated path) is too small; buf is then
  * unchanged. */
-int kube_query_add(char *buf, size_t size, const char *key, const char *value);
+int kube_query_add(char *buf, size_t size, const char *key, const char *value) UTIL_MUST_CHECK;
 
 /* What to list. A zeroed struct (or NULL) lists everything, in pages of
  * KUBE_LIST_DEFAULT_LIMIT, as a consistent read of the newest state. */
@@ -70,7 +70,7 @@ typedef struct kube_list_opts {
  * items and metadata.continue when more remain). cont is the previous page's
  * metadata.continue, or NULL for the first page. */
 int kube_list_page(kube_client *c, const char *path, const kube_list_opts *opts, const char *cont,
-                   cJSON **out, kube_status *st, util_err *err);
+                   cJSON **out, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Every object of a collection, following continue tokens. *out is one
  * "...List" object holding all items of all pages, and its
@@ -83,7 +83,7 @@ int kube_list_page(kube_client *c, const char *path, const kube_list_opts *opts,
  * compacted), the list starts over once without paging, as client-go does;
  * a failure then is returned. */
 int kube_list(kube_client *c, const char *path, const kube_list_opts *opts, cJSON **out,
-              kube_status *st, util_err *err);
+              kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Told of one page by kube_list_each, in order. page is the server's answer
  * with its items given apiVersion and kind, lent for the call (the function
@@ -101,7 +101,7 @@ typedef int (*kube_list_page_fn)(cJSON *page, bool restart, void *ctx, util_err 
  * KUBE_ERR with fn's err if fn stopped it. */
 int kube_list_each(kube_client *c, const char *path, const kube_list_opts *opts,
                    kube_list_page_fn fn, void *ctx, char **resource_version, kube_status *st,
-                   util_err *err);
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* Server-side apply: PATCH path with obj as application/apply-patch+yaml
  * (JSON is YAML), owned by field_manager (required, e.g. "berth-operator").
@@ -110,18 +110,18 @@ int kube_list_each(kube_client *c, const char *path, const kube_list_opts *opts,
  * instead of failing with 409 Conflict. Applying what the object already
  * holds changes nothing: no write, the resourceVersion stays. */
 int kube_apply(kube_client *c, const char *path, const cJSON *obj, const char *field_manager,
-               bool force, cJSON **out, kube_status *st, util_err *err);
+               bool force, cJSON **out, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* kube_apply on path's /status subresource. */
 int kube_apply_status(kube_client *c, const char *path, const cJSON *obj, const char *field_manager,
-                      bool force, cJSON **out, kube_status *st, util_err *err);
+                      bool force, cJSON **out, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* JSON merge patch (RFC 7386): PATCH path with patch as
  * application/merge-patch+json. Keys set to null are removed; lists are
  * replaced whole. Add metadata.resourceVersion to the patch to make it
  * conditional (409 Conflict if the object moved on). */
 int kube_merge_patch(kube_client *c, const char *path, const cJSON *patch, cJSON **out,
-                     kube_status *st, util_err *err);
+                     kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Replaces the object at path with obj (PUT). With obj's
  * metadata.resourceVersion set, the write happens only if the object still
@@ -130,11 +130,11 @@ int kube_merge_patch(kube_client *c, const char *path, const cJSON *patch, cJSON
  * are ignored by resources with a status subresource; use
  * kube_update_status. */
 int kube_update(kube_client *c, const char *path, const cJSON *obj, cJSON **out, kube_status *st,
-                util_err *err);
+                util_err *err) UTIL_MUST_CHECK;
 
 /* kube_update on path's /status subresource: only status is written. */
 int kube_update_status(kube_client *c, const char *path, const cJSON *obj, cJSON **out,
-                       kube_status *st, util_err *err);
+                       kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Options of a delete. A zeroed struct (or NULL) is the server's default:
  * the resource's own propagation, no preconditions. */
@@ -158,14 +158,14 @@ typedef struct kube_delete_opts {
  * as success; *out, if wanted, is what the server answered (the object or a
  * Status). */
 int kube_delete_with(kube_client *c, const char *path, const kube_delete_opts *opts, cJSON **out,
-                     kube_status *st, util_err *err);
+                     kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Asks the Eviction API to delete pod in ns, with opts as its
  * DeleteOptions (NULL: none). The API server refuses with 429 while a
  * PodDisruptionBudget forbids it; a pod already being deleted is not
  * judged by its budget. 404: no such pod. */
 int kube_evict(kube_client *c, const char *ns, const char *pod, const kube_delete_opts *opts,
-               kube_status *st, util_err *err);
+               kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* What a kube_mutate_fn returns besides 0 (write it) and negative (stop,
  * with err filled). */
@@ -192,6 +192,6 @@ typedef int (*kube_mutate_fn)(cJSON *obj, void *ctx, util_err *err);
  * the object read), mutate's negative value, or the last request's failure
  * (KUBE_ERR_STATUS with st->code 409 if every attempt conflicted). */
 int kube_update_retry(kube_client *c, const char *path, int attempts, kube_mutate_fn mutate,
-                      void *ctx, cJSON **out, kube_status *st, util_err *err);
+                      void *ctx, cJSON **out, kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -69,7 +69,7 @@ typedef struct kube_watch kube_watch;
  * query). c is borrowed and must outlive the watch; its configuration and
  * credentials are used, not its connection. */
 int kube_watch_new(kube_client *c, const char *path, const kube_watch_opts *opts, kube_watch **out,
-                   util_err *err);
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. The watch must not be running. */
 void kube_watch_free(kube_watch *w);
@@ -91,7 +91,7 @@ void kube_watch_free(kube_watch *w);
  * st may be NULL. Disconnects, bad bytes, 5xx and 429 are retried inside;
  * each is logged at warn level. */
 int kube_watch_run(kube_watch *w, const char *resource_version, kube_watch_event_fn cb, void *ctx,
-                   kube_status *st, util_err *err);
+                   kube_status *st, util_err *err) UTIL_MUST_CHECK;
 
 /* Makes a running (or the next) kube_watch_run return 0 soon. Thread-safe;
  * the watch stays stopped: later runs return 0 at once. */
@@ -113,6 +113,6 @@ unsigned long kube_watch_connects(kube_watch *w);
  * early), calling the tick as kube_watch_run does. Returns 0, or the tick's
  * failure. For callers that pause between runs (an informer retrying a
  * failed list) and must stay stoppable. */
-int kube_watch_sleep(kube_watch *w, long ms, util_err *err);
+int kube_watch_sleep(kube_watch *w, long ms, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -63,7 +63,7 @@ typedef struct kube_watch_parser kube_watch_parser;
 
 /* Creates a parser (opts may be NULL); free it with kube_watch_parser_free. */
 int kube_watch_parser_new(const kube_watch_parser_opts *opts, kube_watch_parser **out,
-                          util_err *err);
+                          util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. */
 void kube_watch_parser_free(kube_watch_parser *p);
@@ -76,12 +76,12 @@ void kube_watch_parser_reset(kube_watch_parser *p);
  * negative value with err naming what was wrong and where (byte offset in the
  * stream, counted from the last reset). */
 int kube_watch_parser_feed(kube_watch_parser *p, const char *data, size_t len,
-                           kube_watch_event_fn cb, void *ctx, util_err *err);
+                           kube_watch_event_fn cb, void *ctx, util_err *err) UTIL_MUST_CHECK;
 
 /* Checks that the stream ended between events: returns -1 if it stopped
  * inside one (or the parser had failed). Call it when the server closes the
  * body, to tell a cut-off response from a normal end of the watch. */
-int kube_watch_parser_finish(kube_watch_parser *p, util_err *err);
+int kube_watch_parser_finish(kube_watch_parser *p, util_err *err) UTIL_MUST_CHECK;
 
 /* Whether an error made the parser unusable until reset. */
 bool kube_watch_parser_failed(const kube_watch_parser *p);
@@ -95,6 +95,6 @@ const char *kube_watch_event_type_name(kube_watch_event_type type);
  * again. Reads code, reason and message into out (copies, cut to fit; ""
  * when absent). Fails if status is not a JSON object or a field has the
  * wrong type. */
-int kube_watch_status(const cJSON *status, kube_status *out, util_err *err);
+int kube_watch_status(const cJSON *status, kube_status *out, util_err *err) UTIL_MUST_CHECK;
 
 #endif

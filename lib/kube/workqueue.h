@@ -65,7 +65,8 @@ typedef struct kube_workqueue kube_workqueue;
 
 /* Creates a queue; free it with kube_workqueue_free. Fails on invalid options
  * (backoff_max_ns < backoff_base_ns) or when out of memory. */
-int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out, util_err *err);
+int kube_workqueue_new(const kube_workqueue_opts *opts, kube_workqueue **out,
+                       util_err *err) UTIL_MUST_CHECK;
 
 /* Frees the queue and every key in it. Call it only after kube_workqueue_shutdown
  * and after every worker has returned. NULL is a no-op. */
@@ -74,16 +75,18 @@ void kube_workqueue_free(kube_workqueue *q);
 /* Queues key unless it is already waiting; if a worker holds it, it is queued
  * again when that worker calls done. Ignored (returns 0) after shutdown.
  * Fails only on an empty key or when out of memory. */
-int kube_workqueue_add(kube_workqueue *q, const char *key, util_err *err);
+int kube_workqueue_add(kube_workqueue *q, const char *key, util_err *err) UTIL_MUST_CHECK;
 
 /* Adds key once delay_ns has passed on the queue's clock; a delay of 0 adds
  * at once. If key already waits for a due time, the earlier one is kept. */
-int kube_workqueue_add_after(kube_workqueue *q, const char *key, uint64_t delay_ns, util_err *err);
+int kube_workqueue_add_after(kube_workqueue *q, const char *key, uint64_t delay_ns,
+                             util_err *err) UTIL_MUST_CHECK;
 
 /* Adds key after max(per-key backoff, overall token-bucket delay). The
  * backoff is base * 2^n, capped, where n is how many times the key was added
  * this way since its last kube_workqueue_forget. */
-int kube_workqueue_add_rate_limited(kube_workqueue *q, const char *key, util_err *err);
+int kube_workqueue_add_rate_limited(kube_workqueue *q, const char *key,
+                                    util_err *err) UTIL_MUST_CHECK;
 
 /* Resets key's backoff: call it when the key was reconciled successfully.
  * It does not remove a pending add. */
@@ -103,7 +106,7 @@ kube_wq_status kube_workqueue_try_get(kube_workqueue *q, const char **key);
 /* Ends the processing of a key returned by get. After it the lent pointer
  * may be freed, so pass it here last. Fails if key is not being processed
  * (a bug in the caller). */
-int kube_workqueue_done(kube_workqueue *q, const char *key, util_err *err);
+int kube_workqueue_done(kube_workqueue *q, const char *key, util_err *err) UTIL_MUST_CHECK;
 
 /* Stops the queue: later adds are ignored, every blocked and future get
  * returns KUBE_WQ_SHUTDOWN. Workers still finish (and call done for) the key

@@ -42,7 +42,7 @@ typedef struct pki_request {
  * to not_after. On success *cert_pem and *key_pem are new strings; on
  * failure both are NULL. */
 int pki_ca_new(const char *common_name, long long not_before, long long not_after, char **cert_pem,
-               char **key_pem, util_err *err);
+               char **key_pem, util_err *err) UTIL_MUST_CHECK;
 
 /* A new EC P-256 key and a certificate for req signed by the CA given as
  * PEM (cert + key). Leaf: basicConstraints critical CA:FALSE; keyUsage
@@ -55,13 +55,14 @@ int pki_ca_new(const char *common_name, long long not_before, long long not_afte
  * reads. On success *cert_pem and *key_pem are new strings; on failure
  * both are NULL. */
 int pki_issue(const char *ca_cert_pem, const char *ca_key_pem, const pki_request *req,
-              char **cert_pem, char **key_pem, util_err *err);
+              char **cert_pem, char **key_pem, util_err *err) UTIL_MUST_CHECK;
 
 /* A new EC P-256 key and a self-signed certificate for req that is at once
  * a CA (CA:TRUE, pathlen 0; keyUsage adds keyCertSign, cRLSign) and a leaf
  * as pki_issue makes it: one certificate that is its own trust anchor, as a
  * test's TLS peer wants. The operator's CA comes from pki_ca_new. */
-int pki_self_signed_new(const pki_request *req, char **cert_pem, char **key_pem, util_err *err);
+int pki_self_signed_new(const pki_request *req, char **cert_pem, char **key_pem,
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* What a certificate says. Filled from untrusted bytes (a Secret anyone
  * with edit rights could change): every field is bounded. */
@@ -82,7 +83,7 @@ typedef struct pki_cert_info {
  * iPAddresses fall outside the bounds above, is refused. *out is always
  * reset first (not freed), and left empty on failure; a filled one is
  * emptied with pki_cert_info_clear. */
-int pki_inspect(const char *pem, size_t len, pki_cert_info *out, util_err *err);
+int pki_inspect(const char *pem, size_t len, pki_cert_info *out, util_err *err) UTIL_MUST_CHECK;
 
 /* Frees what info owns and empties it for reuse. NULL-safe. */
 void pki_cert_info_clear(pki_cert_info *info);
@@ -91,11 +92,12 @@ void pki_cert_info_clear(pki_cert_info *info);
  * ca_cert_pem's certificate (its issuer name is the CA's subject and its
  * signature verifies with the CA's key); -1 with err saying why otherwise.
  * Does not check time. */
-int pki_verify_issued_by(const char *cert_pem, const char *ca_cert_pem, util_err *err);
+int pki_verify_issued_by(const char *cert_pem, const char *ca_cert_pem,
+                         util_err *err) UTIL_MUST_CHECK;
 
 /* 0 when key_pem is the private key of cert_pem's certificate; -1 with err
  * otherwise (also for unparsable input). An encrypted key is refused, never
  * prompted for. */
-int pki_key_matches(const char *cert_pem, const char *key_pem, util_err *err);
+int pki_key_matches(const char *cert_pem, const char *key_pem, util_err *err) UTIL_MUST_CHECK;
 
 #endif

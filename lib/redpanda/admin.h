@@ -96,7 +96,7 @@ typedef struct rp_admin rp_admin;
 
 /* Copies cfg's strings; cfg may be NULL for all defaults. base_url must be
  * http:// or https://. *out is the caller's, for rp_admin_free. */
-int rp_admin_new(const rp_admin_config *cfg, rp_admin **out, util_err *err);
+int rp_admin_new(const rp_admin_config *cfg, rp_admin **out, util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. */
 void rp_admin_free(rp_admin *a);
@@ -112,31 +112,32 @@ const char *rp_admin_url(const rp_admin *a);
 /* PUT /v1/brokers/{id}/maintenance. Returns 0, RP_ERR_BUSY,
  * RP_ERR_NOT_FOUND, RP_ERR_UNREACHABLE or RP_ERR, with err saying what
  * Redpanda said. Every call below may return RP_ERR_UNREACHABLE too. */
-int rp_admin_maintenance_on(rp_admin *a, int broker_id, util_err *err);
+int rp_admin_maintenance_on(rp_admin *a, int broker_id, util_err *err) UTIL_MUST_CHECK;
 
 /* DELETE /v1/brokers/{id}/maintenance. Returns 0, RP_ERR_NOT_FOUND or
  * RP_ERR. */
-int rp_admin_maintenance_off(rp_admin *a, int broker_id, util_err *err);
+int rp_admin_maintenance_off(rp_admin *a, int broker_id, util_err *err) UTIL_MUST_CHECK;
 
 /* GET /v1/brokers/{id}. Returns 0, RP_ERR_NOT_FOUND, RP_ERR_BAD_ANSWER or
  * RP_ERR. The getters below return RP_ERR_BAD_ANSWER the same way. */
-int rp_admin_broker(rp_admin *a, int broker_id, rp_broker *out, util_err *err);
+int rp_admin_broker(rp_admin *a, int broker_id, rp_broker *out, util_err *err) UTIL_MUST_CHECK;
 
 /* GET /v1/brokers. On success *out is filled; release with
  * rp_broker_list_clear. */
-int rp_admin_brokers(rp_admin *a, rp_broker_list *out, util_err *err);
+int rp_admin_brokers(rp_admin *a, rp_broker_list *out, util_err *err) UTIL_MUST_CHECK;
 
 /* GET /v1/cluster/health_overview. On success *out is filled; release with
  * rp_health_clear. */
-int rp_admin_health(rp_admin *a, rp_health *out, util_err *err);
+int rp_admin_health(rp_admin *a, rp_health *out, util_err *err) UTIL_MUST_CHECK;
 
 /* ---- decoders of answer bodies (pure; out is untouched on failure) ---- */
 
 int rp_decode_maintenance_status(const char *body, size_t len, rp_maintenance_status *out,
-                                 util_err *err);
-int rp_decode_broker(const char *body, size_t len, rp_broker *out, util_err *err);
-int rp_decode_brokers(const char *body, size_t len, rp_broker_list *out, util_err *err);
-int rp_decode_health(const char *body, size_t len, rp_health *out, util_err *err);
+                                 util_err *err) UTIL_MUST_CHECK;
+int rp_decode_broker(const char *body, size_t len, rp_broker *out, util_err *err) UTIL_MUST_CHECK;
+int rp_decode_brokers(const char *body, size_t len, rp_broker_list *out,
+                      util_err *err) UTIL_MUST_CHECK;
+int rp_decode_health(const char *body, size_t len, rp_health *out, util_err *err) UTIL_MUST_CHECK;
 
 /* Frees what the list or the health overview holds and empties it. */
 void rp_broker_list_clear(rp_broker_list *l);

@@ -214,7 +214,7 @@ static kube_informer *start_informer(kube_client *c, char *coll, size_t size, jo
 
     kt_random_name(test_ns, sizeof test_ns, "wat");
     kt_create_namespace(c, test_ns, "wat-disrupt");
-    kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL);
+    ck_assert_int_eq(kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL), 0);
     for (i = 0; i < 5; i++) {
         char name[16];
 
@@ -322,7 +322,7 @@ START_TEST(compaction_past_the_watched_revision_means_one_relist_not_a_loop)
     kt_must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
     watched = atoll(kube_meta_resource_version(list));
     cJSON_Delete(list);
-    kube_path(other, sizeof other, "v1", "configmaps", "default", NULL, NULL);
+    ck_assert_int_eq(kube_path(other, sizeof other, "v1", "configmaps", "default", NULL, NULL), 0);
     kt_random_name(name, sizeof name, "wat-bump");
     create_cm(c, other, name, "0");
     delete_cm(c, other, name);

@@ -110,7 +110,7 @@ static void make_ns(kube_client *c, char *coll, size_t size, char *rv, size_t rv
 
     kt_random_name(test_ns, sizeof test_ns, "wat");
     kt_create_namespace(c, test_ns, "wat-watch");
-    kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL);
+    ck_assert_int_eq(kube_path(coll, size, "v1", "configmaps", test_ns, NULL, NULL), 0);
     kt_must(kube_list(c, coll, NULL, &list, NULL, &err), &err);
     snprintf(rv, rv_size, "%s", kube_meta_resource_version(list));
     cJSON_Delete(list);

@@ -82,7 +82,8 @@ static void *serve(void *arg)
 {
     util_err err;
     (void)arg;
-    http_server_run(srv, &err);
+    if (http_server_run(srv, &err) != 0)
+        fprintf(stderr, "server: %s\n", err.msg);
     return NULL;
 }
 

@@ -190,7 +190,8 @@ static void *hammer_worker(void *arg)
         if (atomic_load(&h->producing) && rand_r(&seed) % 4 == 0) {
             /* Re-adding the held key must only mark it dirty. */
             atomic_fetch_add(&h->added_gen[k], 1);
-            kube_workqueue_add(h->q, key, NULL);
+            if (kube_workqueue_add(h->q, key, NULL) != 0)
+                atomic_fetch_add(&h->violations, 1);
         }
         if (rand_r(&seed) % 8 == 0)
             sched_yield();
@@ -469,7 +470,7 @@ END_TEST
 typedef struct getter {
     kube_workqueue *q;
     kube_wq_status st;
-    char key[32];
+    char key[64]; /* the key got, or why done refused it */
     uint64_t ended;
 } getter;
 
@@ -484,11 +485,13 @@ static void *getter_main(void *arg)
 {
     getter *g = arg;
     const char *key;
+    util_err err = {{0}};
 
     g->st = kube_workqueue_get(g->q, &key);
     if (g->st == KUBE_WQ_OK) {
         snprintf(g->key, sizeof g->key, "%s", key);
-        kube_workqueue_done(g->q, key, NULL);
+        if (kube_workqueue_done(g->q, key, &err) != 0)
+            snprintf(g->key, sizeof g->key, "done: %.50s", err.msg);
     }
     g->ended = real_now();
     return NULL;
