@@ -1,6 +1,7 @@
 /* The drain ledger's data and merge steps; see ledger.h. */
 #include "drain/ledger.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -94,6 +95,7 @@ static drain_ledger_entry *insert(drain_ledger *l, const char *topic, int32_t pa
     drain_ledger_entry *e;
     char *name;
 
+    assert(!found);
     if (l->n == l->cap) {
         int32_t cap = l->cap ? l->cap * 2 : 16;
         drain_ledger_entry *grown;
@@ -117,6 +119,9 @@ static drain_ledger_entry *insert(drain_ledger *l, const char *topic, int32_t pa
     e->n = n;
     memcpy(e->original, order, (size_t)n * sizeof order[0]);
     memcpy(e->written, order, (size_t)n * sizeof order[0]);
+    /* Entries stay sorted by (topic, partition), each once. */
+    assert(i == 0 || entry_cmp(topic, partition, &l->entries[i - 1]) > 0);
+    assert(i == l->n - 1 || entry_cmp(topic, partition, &l->entries[i + 1]) < 0);
     return e;
 }
 
@@ -202,12 +207,15 @@ static int remember(drain_ledger_entry *e, const int32_t *order)
     }
     memcpy(e->wrote + (size_t)e->n_wrote * e->n, order, sz);
     e->n_wrote++;
+    assert(e->n_wrote <= DRAIN_LEDGER_MAX_WROTE);
     return 0;
 }
 
 /* Sets written to the wanted order and remembers it. */
 static int rewrite(drain_ledger_entry *e, util_err *err)
 {
+    /* demoted is a subset of original, so it is never longer. */
+    assert(e->n_demoted <= e->n);
     drain_order_arrange(e->original, e->n, e->demoted, e->n_demoted, e->written);
     if (remember(e, e->written) < 0)
         return util_err_set(err, "drain ledger: out of memory");
@@ -257,12 +265,18 @@ int drain_ledger_demote(drain_ledger *l, const char *topic, int32_t partition, c
         return util_err_set(err, "drain ledger: out of memory");
     if (!drain_ledger_is_demoted(e, broker)) {
         int32_t i = e->n_demoted;
+
+        /* original holds the ids of cur (checked above), broker among
+         * them: demoted stays a subset of original. */
+        assert(contains(e->original, e->n, broker));
         while (i > 0 && e->demoted[i - 1] > broker) {
             e->demoted[i] = e->demoted[i - 1];
             i--;
         }
         e->demoted[i] = broker;
         e->n_demoted++;
+        assert(e->n_demoted <= e->n);
+        assert(i == 0 || e->demoted[i - 1] < broker);
     }
     if (rewrite(e, err) < 0)
         return -1;

@@ -3,6 +3,7 @@
  * and the first failure is the one reported. */
 #include "kafka/codec.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ static unsigned char *writer_grow(kafka_writer *w, size_t n)
         w->buf = nb;
         w->cap = cap;
     }
+    assert(w->len + n <= w->cap);
     return w->buf + w->len;
 }
 
@@ -79,6 +81,7 @@ void kafka_put_raw(kafka_writer *w, const void *p, size_t n)
         return;
     memcpy(dst, p, n);
     w->len += n;
+    assert(w->len <= w->cap);
 }
 
 /* Big-endian, whatever the host order. */
@@ -92,6 +95,7 @@ static void put_be(kafka_writer *w, uint64_t v, size_t n)
     for (i = 0; i < n; i++)
         dst[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
     w->len += n;
+    assert(w->len <= w->cap);
 }
 
 void kafka_put_i8(kafka_writer *w, int8_t v)
@@ -351,6 +355,7 @@ static const unsigned char *take(kafka_reader *r, const char *field, size_t n)
     }
     p = r->data + r->pos;
     r->pos += n;
+    assert(r->pos <= r->len);
     return p;
 }
 
@@ -500,6 +505,7 @@ static int take_sized(kafka_reader *r, const char *field, kafka_nullable nullabl
     *ptr = r->data + r->pos;
     *outlen = (size_t)len;
     r->pos += (size_t)len;
+    assert(r->pos <= r->len);
     return 0;
 }
 

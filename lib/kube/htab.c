@@ -1,6 +1,7 @@
 /* A chained hash table of intrusive nodes keyed by string; see htab.h. */
 #include "kube/htab.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ int kube_htab_insert(kube_htab *t, kube_hnode *n)
 {
     if (t->n >= t->nslots && ht_grow(t) != 0 && t->nslots == 0)
         return -1;
+    /* Slots are found by masking the hash: their count is a power of two. */
+    assert(t->nslots > 0 && (t->nslots & (t->nslots - 1)) == 0);
     n->hash = hash_str(n->key);
     n->next = t->slots[n->hash & (t->nslots - 1)];
     t->slots[n->hash & (t->nslots - 1)] = n;
@@ -64,8 +67,10 @@ int kube_htab_insert(kube_htab *t, kube_hnode *n)
 
 void kube_htab_remove(kube_htab *t, kube_hnode *n)
 {
-    kube_hnode **p = &t->slots[n->hash & (t->nslots - 1)];
+    kube_hnode **p;
 
+    assert(t->n > 0 && t->nslots > 0);
+    p = &t->slots[n->hash & (t->nslots - 1)];
     while (*p != n)
         p = &(*p)->next;
     *p = n->next;

@@ -15,6 +15,7 @@
  * into the FIFO first. */
 #include "kube/workqueue.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -124,6 +125,8 @@ static void mark_dirty(kube_workqueue *q, wq_item *it)
     it->dirty = true;
     if (it->processing)
         return;
+    /* Now dirty && !processing: into the FIFO, where it was not. */
+    assert((q->head == NULL) == (q->qlen == 0));
     it->qnext = NULL;
     if (q->tail != NULL)
         q->tail->qnext = it;
@@ -138,6 +141,8 @@ static wq_item *fifo_pop(kube_workqueue *q)
 {
     wq_item *it = q->head;
 
+    /* In the FIFO iff dirty && !processing. */
+    assert(it != NULL && q->qlen > 0 && it->dirty && !it->processing);
     q->head = it->qnext;
     if (q->head == NULL)
         q->tail = NULL;
@@ -153,6 +158,7 @@ static bool heap_less(const wq_item *a, const wq_item *b)
 
 static void heap_set(kube_workqueue *q, size_t i, wq_item *it)
 {
+    assert(i < q->heap_len && q->heap_len <= q->heap_cap);
     q->heap[i] = it;
     it->heap_idx = i;
 }
@@ -191,8 +197,10 @@ static void heap_down(kube_workqueue *q, size_t i)
 
 static wq_item *heap_pop(kube_workqueue *q)
 {
-    wq_item *top = q->heap[0];
+    wq_item *top;
 
+    assert(q->heap_len > 0);
+    top = q->heap[0];
     q->heap_len--;
     if (q->heap_len > 0) {
         heap_set(q, 0, q->heap[q->heap_len]);
@@ -524,6 +532,7 @@ int kube_workqueue_done(kube_workqueue *q, const char *key, util_err *err)
     /* key may be it->key: it must not be touched once the item is released. */
     it->processing = false;
     if (it->dirty) {
+        /* Dirty while processing: kept out of the FIFO until now. */
         it->dirty = false;
         mark_dirty(q, it);
     } else {

@@ -1,6 +1,7 @@
 /* Bounded growable text buffer; see buf.h. */
 #include "util/buf.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ int util_buf_add(util_buf *b, const void *s, size_t n)
         memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
+    assert(b->len < b->cap && b->len <= b->max);
     return 0;
 }
 
@@ -79,6 +81,8 @@ int util_buf_addf(util_buf *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+    /* reserve made room for the text and its NUL, and vsnprintf wrote both. */
+    assert(b->len < b->cap && b->len <= b->max && b->data[b->len] == '\0');
     return 0;
 }
 
