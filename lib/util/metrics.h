@@ -39,15 +39,16 @@ int util_metrics_define(util_metrics *m, const char *name, util_metric_type type
  * and a bucket +Inf is implied. Each series renders as name_bucket{le=...}
  * (cumulative counts), name_sum and name_count. */
 int util_metrics_define_histogram(util_metrics *m, const char *name, const char *help,
-                                  const double *bounds, size_t n, util_err *err);
+                                  const double *bounds, size_t n, util_err *err) UTIL_MUST_CHECK;
 
 /* Label sets are NULL, or a NULL-terminated array of name, value, name,
  * value, ... e.g. (const char *[]){"result", "ok", NULL}. The order of the
  * pairs does not matter; names must be valid label names, unique, and not
- * start with "__"; values are any text (escaped on output). add and set
- * fail for a metric not defined, a bad label set or delta (bugs a unit test
- * meets) or out of memory for a new series; counting is best effort, so a
- * caller may drop their result and they carry no UTIL_MUST_CHECK. */
+ * start with "__"; values are any text (escaped on output). add, observe
+ * and set fail for a metric not defined, a bad label set or value (bugs a
+ * unit test meets) or out of memory for a new series; counting is best
+ * effort, so a caller may drop their result and they carry no
+ * UTIL_MUST_CHECK. */
 
 /* Adds delta to a counter's or gauge's series: for a counter delta must be
  * >= 0. */
