@@ -117,7 +117,7 @@ long long op_cluster_generation(const cJSON *cr);
 
 /* Reads a KafkaCluster (the whole object) into c. Returns 0, or -1 with err
  * naming the field that is wrong. */
-int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err);
+int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err) UTIL_MUST_CHECK;
 
 const char *op_flavor_name(op_flavor f);
 const char *op_listener_type_name(op_listener_type t);

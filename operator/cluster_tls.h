@@ -72,7 +72,7 @@ typedef struct op_cluster_tls {
 int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_policy *policy,
                          const cJSON *live_ca, const cJSON *live_certs, const cJSON *pods,
                          const cJSON *nodes, const cJSON *services, long long now,
-                         op_cluster_tls *out, cJSON **secrets, util_err *err);
+                         op_cluster_tls *out, cJSON **secrets, util_err *err) UTIL_MUST_CHECK;
 
 void op_cluster_tls_clear(op_cluster_tls *t);
 
@@ -89,6 +89,6 @@ bool op_cluster_tls_stale(const cJSON *pod, long long issued);
 /* A client certificate for the operator itself (CN berth-operator), valid
  * for an hour, from the CA in t. New PEM strings for free(). */
 int op_cluster_tls_operator_cert(const op_cluster_tls *t, long long now, char **cert_pem,
-                                 char **key_pem, util_err *err);
+                                 char **key_pem, util_err *err) UTIL_MUST_CHECK;
 
 #endif

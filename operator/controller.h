@@ -45,7 +45,8 @@ typedef struct op_controller op_controller;
 
 /* A stopped controller with cfg's settings (copied). Returns 0, or -1 with
  * err set. */
-int op_controller_new(const op_controller_config *cfg, op_controller **out, util_err *err);
+int op_controller_new(const op_controller_config *cfg, op_controller **out,
+                      util_err *err) UTIL_MUST_CHECK;
 
 /* Starts the queue, the informers or resync, and the workers; nothing when
  * it already runs or op_controller_stop was called once. Thread-safe. */

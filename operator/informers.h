@@ -28,10 +28,10 @@ typedef struct op_informers op_informers;
  * (borrowed; it must outlive them). KafkaClusters are resynced (queued
  * again) every resync_ms. metrics may be NULL. Nothing is started. */
 int op_informers_new(const kube_config *cfg, const char *ns, long resync_ms, kube_workqueue *q,
-                     util_metrics *metrics, op_informers **out, util_err *err);
+                     util_metrics *metrics, op_informers **out, util_err *err) UTIL_MUST_CHECK;
 
 /* Starts every informer's thread. */
-int op_informers_start(op_informers *in, util_err *err);
+int op_informers_start(op_informers *in, util_err *err) UTIL_MUST_CHECK;
 
 /* Waits until every cache holds its first list, or timeout_ms passed;
  * returns whether all have. */

@@ -26,6 +26,6 @@ int op_ledger_names_removed(const cJSON *cm, int32_t replicas);
 /* Drops those entries from ConfigMap ns/name with compare-and-set; writes
  * nothing when none is left. *dropped gets the count. 0 or -1 with err. */
 int op_ledger_gc(kube_client *c, const char *ns, const char *name, int32_t replicas, int *dropped,
-                 util_err *err);
+                 util_err *err) UTIL_MUST_CHECK;
 
 #endif

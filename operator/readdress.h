@@ -58,6 +58,7 @@ op_readdress_action op_readdress_decide(const cJSON *pod, const char *current,
  * failure with err set. metrics may be NULL. */
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
-                 const long long *cert_issued, int *writes, char *msg, size_t size, util_err *err);
+                 const long long *cert_issued, int *writes, char *msg, size_t size,
+                 util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -57,6 +57,7 @@ typedef struct op_reconciler {
  * says why), RETRY with err set when something failed that a retry may
  * fix (the caller requeues with backoff). res->writes counts the write
  * requests sent. */
-op_outcome op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err);
+op_outcome op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res,
+                        util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -44,6 +44,6 @@ int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, si
  * brokers from..to-1 hold nothing, 1 when they hold replicas (msg says
  * which), -1 when it could not ask (err says why). */
 int op_scale_down_check(const char *hostport, kafka_tls *tls, int from, int to, char *msg,
-                        size_t size, util_err *err);
+                        size_t size, util_err *err) UTIL_MUST_CHECK;
 
 #endif

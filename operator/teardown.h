@@ -69,12 +69,12 @@ bool op_teardown_held(const cJSON *cr);
 /* Adds OP_TEARDOWN_FINALIZER to the live KafkaCluster cr (as read from
  * lister) when it lacks it; no request otherwise. +1 to *writes when it
  * wrote. 0, or -1 with err. */
-int op_teardown_hold(kube_client *c, const cJSON *cr, int *writes, util_err *err);
+int op_teardown_hold(kube_client *c, const cJSON *cr, int *writes, util_err *err) UTIL_MUST_CHECK;
 
 /* One pass of the teardown of cr, which is marked for deletion; reads
  * through lister, writes through c. now_wall: ns since the epoch. 0 (res
  * says what happened), or -1 with err (a retry may fix it). */
 int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_wall,
-                op_teardown_result *res, util_err *err);
+                op_teardown_result *res, util_err *err) UTIL_MUST_CHECK;
 
 #endif

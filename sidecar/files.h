@@ -17,18 +17,19 @@
  * newlines, at most 4096 bytes. *out is a new string for sc_secret_free;
  * a missing file is an error like any other ("PATH: No such file or
  * directory"). */
-int sc_file_read_secret(const char *path, char **out, util_err *err);
+int sc_file_read_secret(const char *path, char **out, util_err *err) UTIL_MUST_CHECK;
 
 /* Wipes and frees a string from sc_file_read_secret. NULL is a no-op. */
 void sc_secret_free(char *s);
 
 /* Writes len bytes to path atomically with the given mode. */
-int sc_file_write(const char *path, const void *data, size_t len, mode_t mode, util_err *err);
+int sc_file_write(const char *path, const void *data, size_t len, mode_t mode,
+                  util_err *err) UTIL_MUST_CHECK;
 
 /* Copies src to dst atomically with the given mode. */
-int sc_file_copy(const char *src, const char *dst, mode_t mode, util_err *err);
+int sc_file_copy(const char *src, const char *dst, mode_t mode, util_err *err) UTIL_MUST_CHECK;
 
 /* Creates dir and its missing parents (mode 0755 before umask). */
-int sc_mkdirs(const char *dir, util_err *err);
+int sc_mkdirs(const char *dir, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -40,6 +40,6 @@
  * there yet; -1 with err when the files cannot be written. */
 int sc_cluster_tls_take(const cJSON *secret, const char *pod, const char *const *hosts,
                         size_t nhosts, long long now, const char *config_dir, char *why,
-                        size_t why_size, util_err *err);
+                        size_t why_size, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -139,7 +139,8 @@ typedef struct sc_model {
  * cluster and the broker (every field but the texts, the certificate's
  * hosts and the listeners' addresses). 0, or -1 with err naming the
  * document and field. m owns what it parsed either way: sc_model_clear. */
-int sc_model_parse(const sc_render_input *in, sc_model *m, sc_render_result *out, util_err *err);
+int sc_model_parse(const sc_render_input *in, sc_model *m, sc_render_result *out,
+                   util_err *err) UTIL_MUST_CHECK;
 
 /* Frees what m owns. */
 void sc_model_clear(sc_model *m);

@@ -24,7 +24,7 @@
  * out->text set; SC_RENDER_WAITING with err saying what is missing (e.g.
  * `node "n1" has no address for listener "external" yet`); or -1 with err
  * naming the document and field that is wrong. out is always reset first. */
-int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err);
+int sc_render(const sc_render_input *in, sc_render_result *out, util_err *err) UTIL_MUST_CHECK;
 
 /* Frees out's texts; the struct may be reused. NULL is a no-op. */
 void sc_render_result_clear(sc_render_result *out);

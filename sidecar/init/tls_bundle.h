@@ -21,7 +21,7 @@
 /* Builds both files for listener. Returns 0, or -1 with err naming the file
  * that is missing or unreadable. */
 int sc_tls_bundle_write(const char *tls_dir, const char *config_dir, const char *listener,
-                        util_err *err);
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* A certificate chain, its private key and the CAs to trust, in PEM, each
  * with the name of where it came from for messages ("Secret x/y:
@@ -36,6 +36,7 @@ typedef struct sc_tls_pair {
  * _KEY, _CA) from p into <config_dir>/SC_CLUSTER_TLS_SUBDIR. Returns 0,
  * or -1 with err naming the part that is not PEM or the file that could
  * not be written. */
-int sc_tls_cluster_write(const char *config_dir, const sc_tls_pair *p, util_err *err);
+int sc_tls_cluster_write(const char *config_dir, const sc_tls_pair *p,
+                         util_err *err) UTIL_MUST_CHECK;
 
 #endif

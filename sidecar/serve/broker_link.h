@@ -74,7 +74,8 @@ void sc_link_close(sc_link *l);
  * one dialled within timeout_ms (its timeouts replace dial's). 0 when
  * l->conn is set; -1 with err when the broker cannot be dialled, and then
  * *gone is 1 (and why says so) when its port refused: nothing listens. */
-int sc_link_open(sc_link *l, int timeout_ms, int *gone, char *why, size_t why_size, util_err *err);
+int sc_link_open(sc_link *l, int timeout_ms, int *gone, char *why, size_t why_size,
+                 util_err *err) UTIL_MUST_CHECK;
 
 /* After a call on l->conn failed: drops the connection. Returns 1 when the
  * broker had closed it and the link was trusted (used within

@@ -78,12 +78,13 @@ typedef struct sc_broker_opts {
 /* Takes option code (from getopt_long) with its argument arg into o.
  * Returns 0 when it was one of the flags above, 1 when it is not (the
  * subcommand handles it), -1 with err naming the flag when arg is bad. */
-int sc_broker_opts_take(sc_broker_opts *o, int code, const char *arg, util_err *err);
+int sc_broker_opts_take(sc_broker_opts *o, int code, const char *arg,
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* After every flag was taken: checks that they go together (a user needs a
  * mechanism and a password file, a certificate its key and a CA, and so
  * on). 0, or -1 with err naming the flag. */
-int sc_broker_opts_check(const sc_broker_opts *o, util_err *err);
+int sc_broker_opts_check(const sc_broker_opts *o, util_err *err) UTIL_MUST_CHECK;
 
 /* The first of the flags that was given ("--sasl-user"), or NULL when none
  * was: for subcommands that refuse them in some modes. */
@@ -102,7 +103,7 @@ typedef struct sc_broker_dial sc_broker_dial;
  * and key, the password file) with client_id for every connection; err
  * names the flag and file that failed. *out is for sc_broker_dial_free. */
 int sc_broker_dial_new(const sc_broker_opts *o, const char *client_id, sc_broker_dial **out,
-                       util_err *err);
+                       util_err *err) UTIL_MUST_CHECK;
 
 /* The dial settings, borrowed from d for its life. Timeouts are 0 (each
  * caller sets its own on a copy). */

@@ -71,13 +71,13 @@ typedef struct sc_run sc_run;
 
 /* Binds both listeners now (so a bad port or socket path fails at start).
  * cfg's strings are borrowed and must outlive the sc_run. */
-int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err);
+int sc_run_new(const sc_run_config *cfg, sc_run **out, util_err *err) UTIL_MUST_CHECK;
 
 /* The TCP port bound. */
 int sc_run_port(const sc_run *r);
 
 /* Serves until sc_run_stop. Returns 0, or -1 if the event loop failed. */
-int sc_run_serve(sc_run *r, util_err *err);
+int sc_run_serve(sc_run *r, util_err *err) UTIL_MUST_CHECK;
 
 /* Asks sc_run_serve to return; safe from any thread and from a signal
  * handler. */

@@ -27,7 +27,7 @@ typedef struct sc_teardown sc_teardown;
 /* A check of cluster's mark in namespace ns (NULL: kc's), through kc.
  * kc, ns and cluster are copied. *out for sc_teardown_free. */
 int sc_teardown_new(const kube_config *kc, const char *ns, const char *cluster, sc_teardown **out,
-                    util_err *err);
+                    util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. Not while a check runs. */
 void sc_teardown_free(sc_teardown *t);

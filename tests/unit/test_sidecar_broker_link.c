@@ -757,7 +757,8 @@ static void *serve_run(void *arg)
 {
     util_err err = {{0}};
 
-    sc_run_serve(arg, &err);
+    if (sc_run_serve(arg, &err) != 0)
+        fprintf(stderr, "serve: %s\n", err.msg);
     return NULL;
 }
 

@@ -152,7 +152,8 @@ static void *serve(void *arg)
     util_err err = {{0}};
 
     (void)arg;
-    sc_run_serve(fx.r, &err);
+    if (sc_run_serve(fx.r, &err) != 0)
+        fprintf(stderr, "serve: %s\n", err.msg);
     return NULL;
 }
 

@@ -111,7 +111,8 @@ typedef struct sc_kafka_engine_config {
 
 typedef struct sc_kafka_engine sc_kafka_engine;
 
-int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out, util_err *err);
+int sc_kafka_engine_new(const sc_kafka_engine_config *cfg, sc_kafka_engine **out,
+                        util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. Not while a drain or a readiness check runs. */
 void sc_kafka_engine_free(sc_kafka_engine *e);
@@ -147,6 +148,6 @@ long sc_kafka_engine_restarts(void *user);
  * points run_cfg's readiness, drain and status hooks at it. *out outlives
  * the sc_run; free it after. */
 int sc_kafka_engine_for_run(sc_run_config *run_cfg, sc_kafka_engine_config *cfg,
-                            sc_kafka_engine **out, util_err *err);
+                            sc_kafka_engine **out, util_err *err) UTIL_MUST_CHECK;
 
 #endif

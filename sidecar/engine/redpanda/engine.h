@@ -45,7 +45,8 @@ typedef struct sc_rp_engine_config {
 
 typedef struct sc_rp_engine sc_rp_engine;
 
-int sc_rp_engine_new(const sc_rp_engine_config *cfg, sc_rp_engine **out, util_err *err);
+int sc_rp_engine_new(const sc_rp_engine_config *cfg, sc_rp_engine **out,
+                     util_err *err) UTIL_MUST_CHECK;
 
 /* NULL is a no-op. Not while a drain or a readiness check runs. */
 void sc_rp_engine_free(sc_rp_engine *e);
@@ -83,6 +84,7 @@ long sc_rp_engine_restarts(void *user);
  * run_cfg->broker_id and points run_cfg's readiness, drain and status
  * hooks at it. *out outlives the sc_run; free it after. */
 int sc_rp_engine_for_run(sc_run_config *run_cfg, sc_rp_engine_config *cfg,
-                         const char *password_file, sc_rp_engine **out, util_err *err);
+                         const char *password_file, sc_rp_engine **out,
+                         util_err *err) UTIL_MUST_CHECK;
 
 #endif
