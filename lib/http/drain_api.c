@@ -49,7 +49,8 @@ int http_drain_request_parse(const char *body, size_t len, http_drain_request *o
 }
 
 /* Formats into line (LINE_MAX_BYTES), making it one line ending in '\n'. */
-static size_t format_line(char *line, const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static size_t format_line(char *line, const char *prefix,
+                                                                const char *fmt, va_list ap)
 {
     size_t n = strlen(prefix), i;
 

@@ -299,7 +299,8 @@ static void reader_levels(const kafka_reader *r, char *buf, size_t size)
         memcpy(buf + size - 4, "...", 4);
 }
 
-static int reader_vfail(kafka_reader *r, const char *field, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int reader_vfail(kafka_reader *r, const char *field,
+                                                              const char *fmt, va_list ap)
 {
     char levels[160], why[256];
     size_t n;
