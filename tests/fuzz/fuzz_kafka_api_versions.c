@@ -21,7 +21,9 @@ static void check(const kafka_api_versions *v, int16_t version, size_t size)
     for (i = 0; i < v->n_apis; i++)
         if (kafka_api_versions_find(v, v->apis[i].api_key) == NULL)
             abort();
-    kafka_api_versions_pick(v, KAFKA_API_METADATA, 0, 12, &picked, &err);
+    if (kafka_api_versions_pick(v, KAFKA_API_METADATA, 0, 12, &picked, &err) == 0 &&
+        (picked < 0 || picked > 12))
+        abort();
 }
 
 KAFKA_FUZZ_RESPONSE(kafka_api_versions, kafka_api_versions_decode, kafka_api_versions_free,
