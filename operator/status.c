@@ -357,20 +357,33 @@ static const cJSON *broker_entry(const cJSON *status, const cJSON *id)
     return NULL;
 }
 
-int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *msg, size_t size)
+/* The start of a news message about broker, "broker N (pod P) on node X:",
+ * into msg (*n its length), and in *was the member key of the broker's
+ * entry in old_status (NULL if none). Returns 0 when the entry lacks what
+ * the message names (or size is 0): no news then. */
+static int news_head(const cJSON *old_status, const cJSON *broker, const char *key,
+                     const cJSON **was, char *msg, size_t size, size_t *n)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(broker, "id");
     const cJSON *pod = cJSON_GetObjectItemCaseSensitive(broker, "pod");
     const cJSON *node = cJSON_GetObjectItemCaseSensitive(broker, "node");
-    const cJSON *old = broker_entry(old_status, id);
-    const cJSON *old_ls = cJSON_GetObjectItemCaseSensitive(old, "listeners"), *l;
-    size_t n;
-    int changed = 0;
 
     if (size == 0 || !cJSON_IsNumber(id) || !cJSON_IsString(pod) || !cJSON_IsString(node))
         return 0;
-    n = (size_t)snprintf(msg, size, "broker %d (pod %s) on node %s:", id->valueint,
-                         pod->valuestring, node->valuestring);
+    *was = cJSON_GetObjectItemCaseSensitive(broker_entry(old_status, id), key);
+    *n = (size_t)snprintf(msg, size, "broker %d (pod %s) on node %s:", id->valueint,
+                          pod->valuestring, node->valuestring);
+    return 1;
+}
+
+int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *msg, size_t size)
+{
+    const cJSON *old_ls, *l;
+    size_t n;
+    int changed = 0;
+
+    if (!news_head(old_status, broker, "listeners", &old_ls, msg, size, &n))
+        return 0;
     cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(broker, "listeners"))
     {
         const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_ls, l->string);
@@ -388,18 +401,12 @@ int op_status_address_news(const cJSON *old_status, const cJSON *broker, char *m
 int op_status_fallback_news(const op_cluster *c, const cJSON *old_status, const cJSON *broker,
                             char *msg, size_t size)
 {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(broker, "id");
-    const cJSON *pod = cJSON_GetObjectItemCaseSensitive(broker, "pod");
-    const cJSON *node = cJSON_GetObjectItemCaseSensitive(broker, "node");
-    const cJSON *old = broker_entry(old_status, id);
-    const cJSON *old_fb = cJSON_GetObjectItemCaseSensitive(old, "addressFallback"), *f;
+    const cJSON *old_fb, *f;
     size_t n;
     int changed = 0;
 
-    if (size == 0 || !cJSON_IsNumber(id) || !cJSON_IsString(pod) || !cJSON_IsString(node))
+    if (!news_head(old_status, broker, "addressFallback", &old_fb, msg, size, &n))
         return 0;
-    n = (size_t)snprintf(msg, size, "broker %d (pod %s) on node %s:", id->valueint,
-                         pod->valuestring, node->valuestring);
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(broker, "addressFallback"))
     {
         const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_fb, f->string);
