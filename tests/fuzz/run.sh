@@ -42,5 +42,5 @@ for src in "$@"; do
         failed=$((failed + 1))
     fi
 done
-echo "fuzz: $passed passed, $failed failed"
+echo "fuzz: $passed passed, $failed failed in $SECONDS s"
 [ "$failed" -eq 0 ]
