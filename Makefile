@@ -135,8 +135,10 @@ $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -o $@
 
 # The targets below start with `deps`, then build in a sub-make so that
-# pkg-config sees the packages deps has just installed.
-SUBMAKE := $(MAKE) --no-print-directory
+# pkg-config sees the packages deps has just installed. The sub-make builds
+# on every CPU unless make was started with its own -j.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+SUBMAKE = $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
 ASAN := BUILD=build/asan SAN=1
 
 test-unit: deps
