@@ -22,8 +22,8 @@ extern const op_cert_policy op_cert_policy_default;
 typedef struct op_options {
     const char *sidecar_image;  /* used when spec.sidecar.image is unset */
     const char *cluster_domain; /* e.g. "cluster.local" */
-    /* Dial the annotation berth.io/admin-bootstrap for the scale-down
-     * check (scale_down.h); false: ignore it. */
+    /* Admin connections dial the annotation berth.io/admin-bootstrap
+     * (kafka_admin.h); false: ignore it. */
     bool admin_bootstrap_annotation;
     op_cert_policy certs; /* the cluster CA's certificates (cluster_tls.h) */
 } op_options;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "address.h"
 #include "diff.h"
@@ -17,54 +16,24 @@
 #include "scale_down.h"
 #include "util/log.h"
 
-/* op_scale_down_check over the cluster's mutual TLS, as berth-operator. */
-static int scale_down_check_tls(op_run *w, const char *hostport, int have, char *msg, size_t size,
-                                util_err *err)
-{
-    char *cert = NULL, *key = NULL;
-    kafka_tls *tls = NULL;
-    kafka_tls_opts o = {0};
-    int rc = -1;
-
-    if (op_cluster_tls_operator_cert(&w->tls, (long long)time(NULL), &cert, &key, err) == 0) {
-        o.ca_pem = w->tls.ca_cert_pem;
-        o.cert_pem = cert;
-        o.key_pem = key;
-        if (kafka_tls_new(&o, &tls, err) == 0)
-            rc = op_scale_down_check(hostport, tls, w->c.replicas, have, msg, size, err);
-    }
-    kafka_tls_free(tls);
-    free(cert);
-    free(key);
-    return rc;
-}
-
 op_outcome op_run_guard_scale_down(op_run *w, util_err *err)
 {
-    const cJSON *sts = op_run_live_of(w, "StatefulSet", NULL), *rep, *m, *a, *ann;
-    char hostport[600], msg[512], why[UTIL_ERR_MAX + 160];
+    const cJSON *sts = op_run_live_of(w, "StatefulSet", NULL), *rep;
+    char msg[512], why[UTIL_ERR_MAX + 160];
     util_err cerr = {{0}};
+    op_admin *admin = NULL;
     int have, rc;
 
     rep =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
     if (!cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
         return OP_RECONCILE_DONE;
-    m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
-    a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
-    ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
-    if (cJSON_IsString(ann) && w->opts->admin_bootstrap_annotation) {
-        snprintf(hostport, sizeof hostport, "%s", ann->valuestring);
-        rc = op_scale_down_check(hostport, NULL, w->c.replicas, have, msg, sizeof msg, &cerr);
-    } else {
-        /* Broker 0 stays; its REPLICATION listener takes the operator's
-         * own client certificate. */
-        char dns[512];
-
-        op_pod_dns(&w->c, 0, w->opts->cluster_domain, dns, sizeof dns);
-        snprintf(hostport, sizeof hostport, "%s:%d", dns, w->c.replication_port);
-        rc = scale_down_check_tls(w, hostport, have, msg, sizeof msg, &cerr);
-    }
+    /* Broker 0 stays. */
+    rc = op_run_admin_open(w, 0, OP_SCALE_DOWN_MAX_FRAME, &admin, &cerr);
+    if (rc == 0 && (rc = op_scale_down_check(admin->conn, admin->av, w->c.replicas, have, msg,
+                                             sizeof msg, &cerr)) < 0)
+        util_err_prefix(&cerr, "%s", admin->hostport);
+    op_admin_free(admin);
     if (rc == 0) {
         util_info("%s/%s: brokers %d..%d hold no replicas: scaling down", w->c.namespace, w->c.name,
                   w->c.replicas, have - 1);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "kube/object.h"
 #include "kube/verbs.h"
@@ -94,4 +95,17 @@ const cJSON *op_run_live_of(const op_run *w, const char *kind, const char *name)
         l = l->next;
     }
     return found;
+}
+
+int op_run_admin_open(const op_run *w, int broker, size_t max_frame_bytes, op_admin **out,
+                      util_err *err)
+{
+    op_admin_target t = {0};
+
+    t.c = &w->c;
+    t.tls = &w->tls;
+    t.cluster_domain = w->opts->cluster_domain;
+    t.bootstrap = op_admin_bootstrap(w->cr, w->opts);
+    t.max_frame_bytes = max_frame_bytes;
+    return op_admin_open(&t, broker, (long long)time(NULL), out, err);
 }

@@ -22,6 +22,7 @@
 #include "cluster.h"
 #include "cluster_tls.h"
 #include "desired.h"
+#include "kafka_admin.h"
 #include "kube/client.h"
 #include "kube/events.h"
 #include "lister.h"
@@ -87,5 +88,11 @@ int op_run_object_path(const cJSON *obj, char *path, size_t size);
 /* The live object of the desired kind named name (any name when NULL),
  * borrowed from w->live; NULL when it does not exist yet. */
 const cJSON *op_run_live_of(const op_run *w, const char *kind, const char *name);
+
+/* op_admin_open to broker `broker` of the cluster (or the admin-bootstrap
+ * annotation's address, when the operator honours it), with answers up to
+ * max_frame_bytes (0: the default). *out for op_admin_free. */
+int op_run_admin_open(const op_run *w, int broker, size_t max_frame_bytes, op_admin **out,
+                      util_err *err) UTIL_MUST_CHECK;
 
 #endif

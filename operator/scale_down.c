@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kafka/dial.h"
+#include "kafka_admin.h"
 
-#define CALL_TIMEOUT_MS 10000
+#define CALL_TIMEOUT_MS OP_ADMIN_TIMEOUT_MS
 
 int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, size_t size)
 {
@@ -43,30 +43,16 @@ int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, si
     return total;
 }
 
-int op_scale_down_check(const char *hostport, kafka_tls *tls, int from, int to, char *msg,
+int op_scale_down_check(kafka_conn *c, const kafka_api_versions *av, int from, int to, char *msg,
                         size_t size, util_err *err)
 {
-    kafka_dial_opts opts = {0};
     kafka_metadata_request req = {NULL, 0};
-    kafka_conn *conn = NULL;
-    kafka_api_versions *av = NULL;
     kafka_metadata *md = NULL;
     int held;
 
-    opts.connect_timeout_ms = CALL_TIMEOUT_MS;
-    opts.client_id = "berth-operator";
-    opts.max_frame_bytes = OP_SCALE_DOWN_MAX_FRAME;
-    opts.tls = tls;
-    if (kafka_dial(hostport, &opts, &conn, &av, err) != 0)
-        return util_err_prefix(err, "%s", hostport);
-    if (kafka_metadata_call(conn, av, &req, CALL_TIMEOUT_MS, &md, err) != 0) {
-        kafka_api_versions_free(av);
-        kafka_conn_free(conn);
-        return util_err_prefix(err, "%s: Metadata", hostport);
-    }
+    if (kafka_metadata_call(c, av, &req, CALL_TIMEOUT_MS, &md, err) != 0)
+        return util_err_prefix(err, "Metadata");
     held = op_scale_down_held(md, from, to, msg, size);
     kafka_metadata_free(md);
-    kafka_api_versions_free(av);
-    kafka_conn_free(conn);
     return held > 0 ? 1 : 0;
 }

@@ -9,25 +9,21 @@
  * internal listener it has no credentials for) it refuses too: it cannot
  * tell that the data is safe.
  *
- * The cluster is reached at the bootstrap Service on the internal listener.
- * An operator started with --admin-bootstrap-annotation (one running outside
- * the cluster network, as in berth's own tests) dials the host:port of the
- * annotation berth.io/admin-bootstrap on the KafkaCluster instead; without
- * the flag the annotation is ignored, so whoever may write a KafkaCluster
- * cannot point the operator at an address of their choosing.
+ * The cluster is reached through the operator's admin connection
+ * (kafka_admin.h), opened to broker 0, which stays.
  *
- * The answer is untrusted: a Metadata answer larger than
- * OP_SCALE_DOWN_MAX_FRAME is refused before it is read. */
+ * The answer is untrusted: the connection is opened with
+ * OP_SCALE_DOWN_MAX_FRAME as its largest answer, so a Metadata answer
+ * larger than that is refused before it is read. */
 #ifndef BERTH_OP_SCALE_DOWN_H
 #define BERTH_OP_SCALE_DOWN_H
 
 #include <stddef.h>
 
+#include "kafka/api_versions.h"
+#include "kafka/conn.h"
 #include "kafka/metadata.h"
-#include "kafka/tls.h"
 #include "util/err.h"
-
-#define OP_ADMIN_BOOTSTRAP_ANNOTATION "berth.io/admin-bootstrap"
 
 /* A decoded Metadata answer takes about 3.6 times its size: 16 MiB (about
  * 400,000 partitions) keeps the check under 64 MiB, half the operator's
@@ -39,11 +35,10 @@
  * orders-3"). */
 int op_scale_down_held(const kafka_metadata *md, int from, int to, char *msg, size_t size);
 
-/* Asks the broker at hostport, over TLS with tls (a client certificate of
- * the cluster CA) or, when tls is NULL, in plaintext. Returns 0 when
- * brokers from..to-1 hold nothing, 1 when they hold replicas (msg says
- * which), -1 when it could not ask (err says why). */
-int op_scale_down_check(const char *hostport, kafka_tls *tls, int from, int to, char *msg,
+/* Asks the broker at the other end of c (av: its ApiVersions answer).
+ * Returns 0 when brokers from..to-1 hold nothing, 1 when they hold
+ * replicas (msg says which), -1 when it could not ask (err says why). */
+int op_scale_down_check(kafka_conn *c, const kafka_api_versions *av, int from, int to, char *msg,
                         size_t size, util_err *err) UTIL_MUST_CHECK;
 
 #endif

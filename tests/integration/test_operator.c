@@ -195,7 +195,7 @@ static void operator_start(int i, int mode)
         args[a++] = (mode & OP_HEALTH) ? port : "0";
         args[a++] = "--sidecar-image";
         args[a++] = "localhost/berth-sidecar:test";
-        /* Outside the cluster network: the scale-down check dials the
+        /* Outside the cluster network: admin connections dial the
          * annotation's address (the ground's Kafka). */
         if (!(mode & OP_NO_ANNOTATED))
             args[a++] = "--admin-bootstrap-annotation";
