@@ -1,10 +1,13 @@
 /* The ApiVersions request, response and version negotiation; see
  * api_versions.h. Field layout per the protocol's ApiVersions message
  * definitions: v1 adds throttle_time_ms, v3 is flexible (compact array,
- * tagged fields per entry and at the end). */
+ * tagged fields per entry and at the end, of which tags 0..2 carry the
+ * supported features, the finalized features' epoch and the finalized
+ * features). */
 #include "kafka/api_versions.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "kafka/proto.h"
 #include "util/version.h"
@@ -20,6 +23,95 @@ int kafka_api_versions_encode(kafka_writer *w, int16_t version, util_err *err)
         kafka_put_empty_tags(w);
     }
     return 0;
+}
+
+/* The body's tagged fields. */
+enum {
+    TAG_SUPPORTED_FEATURES = 0,
+    TAG_FINALIZED_FEATURES_EPOCH = 1,
+    TAG_FINALIZED_FEATURES = 2,
+};
+
+#define FEATURE_MIN 6 /* name (compact, 1), two levels, tags */
+
+static void read_supported(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_feature_range *f = elem;
+
+    (void)version;
+    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &f->name);
+    kafka_read_i16(r, "min_version", &f->min_level);
+    kafka_read_i16(r, "max_version", &f->max_level);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
+/* The finalized features list the max level first. */
+static void read_finalized(kafka_reader *r, kafka_arena *a, int16_t version, void *elem)
+{
+    kafka_feature_range *f = elem;
+
+    (void)version;
+    kafka_read_dup_string(r, a, 1, "name", KAFKA_NOT_NULL, &f->name);
+    kafka_read_i16(r, "max_version_level", &f->max_level);
+    kafka_read_i16(r, "min_version_level", &f->min_level);
+    kafka_read_skip_tags(r, "tagged_fields");
+}
+
+/* Reads the top-level tagged fields: the three feature fields into v, any
+ * other tag skipped. Each known field must fill exactly the size its tag
+ * announces; tags must ascend, as the protocol writes them. */
+static int read_top_tags(kafka_reader *r, kafka_api_versions *v)
+{
+    uint32_t count, i;
+    int64_t last = -1;
+
+    if (kafka_read_uvarint(r, "tagged_fields", &count) < 0)
+        return -1;
+    /* Each tagged field takes at least two bytes (tag and size). */
+    if (count > kafka_reader_remaining(r) / 2)
+        return kafka_reader_fail(r, "tagged_fields", "count %lu exceeds the %zu bytes left",
+                                 (unsigned long)count, kafka_reader_remaining(r));
+    for (i = 0; i < count && kafka_reader_status(r) == 0; i++) {
+        uint32_t tag, size;
+        size_t left;
+
+        kafka_reader_enter(r, "tagged_fields", (int32_t)i);
+        kafka_read_uvarint(r, "tag", &tag);
+        kafka_read_uvarint(r, "size", &size);
+        if (kafka_reader_status(r) == 0 && (int64_t)tag <= last)
+            kafka_reader_fail(r, "tag", "tag %lu after tag %lld: tags must ascend",
+                              (unsigned long)tag, (long long)last);
+        if (kafka_reader_status(r) == 0 && size > kafka_reader_remaining(r))
+            kafka_reader_fail(r, "data", "truncated at offset %zu", r->pos);
+        last = tag;
+        left = kafka_reader_remaining(r);
+        switch (kafka_reader_status(r) == 0 ? tag : UINT32_MAX) {
+        case TAG_SUPPORTED_FEATURES:
+            v->supported = kafka_read_struct_array(r, &v->arena, 1, "supported_features",
+                                                   FEATURE_MIN, sizeof *v->supported,
+                                                   read_supported, v->version, &v->n_supported);
+            break;
+        case TAG_FINALIZED_FEATURES_EPOCH:
+            kafka_read_i64(r, "finalized_features_epoch", &v->finalized_epoch);
+            break;
+        case TAG_FINALIZED_FEATURES:
+            v->finalized = kafka_read_struct_array(r, &v->arena, 1, "finalized_features",
+                                                   FEATURE_MIN, sizeof *v->finalized,
+                                                   read_finalized, v->version, &v->n_finalized);
+            break;
+        case UINT32_MAX:
+            break;
+        default:
+            kafka_read_skip(r, "data", size);
+            break;
+        }
+        if (kafka_reader_status(r) == 0 && left - kafka_reader_remaining(r) != size)
+            kafka_reader_fail(r, "data", "tag %lu: %zu bytes read, %lu announced",
+                              (unsigned long)tag, left - kafka_reader_remaining(r),
+                              (unsigned long)size);
+        kafka_reader_leave(r);
+    }
+    return kafka_reader_status(r);
 }
 
 /* Reads the body in exactly the layout of version into v; returns the
@@ -57,7 +149,7 @@ static int decode_layout(kafka_reader *r, int16_t version, kafka_api_versions *v
     if (version >= 1)
         kafka_read_i32(r, "throttle_time_ms", &v->throttle_time_ms);
     if (flexible)
-        kafka_read_skip_tags(r, "tagged_fields");
+        read_top_tags(r, v);
     return kafka_reader_expect_end(r);
 }
 
@@ -66,6 +158,10 @@ static void reset(kafka_api_versions *v, int16_t version)
     free(v->apis);
     v->apis = NULL;
     v->n_apis = 0;
+    kafka_arena_release(&v->arena);
+    v->supported = v->finalized = NULL;
+    v->n_supported = v->n_finalized = 0;
+    v->finalized_epoch = -1;
     v->error_code = 0;
     v->throttle_time_ms = 0;
     v->version = version;
@@ -85,6 +181,7 @@ int kafka_api_versions_decode(const void *body, size_t len, int16_t version,
     v = calloc(1, sizeof *v);
     if (v == NULL)
         return util_err_set(err, "ApiVersions response: out of memory");
+    kafka_arena_init(&v->arena);
 
     /* error_code leads in every layout, so it can decide the layout: an
      * UNSUPPORTED_VERSION answer is always v0. */
@@ -119,7 +216,31 @@ void kafka_api_versions_free(kafka_api_versions *v)
     if (v == NULL)
         return;
     free(v->apis);
+    kafka_arena_release(&v->arena);
     free(v);
+}
+
+static const kafka_feature_range *find_feature(const kafka_feature_range *f, int32_t n,
+                                               const char *name)
+{
+    int32_t i;
+
+    for (i = 0; i < n; i++)
+        if (f[i].name != NULL && strcmp(f[i].name, name) == 0)
+            return &f[i];
+    return NULL;
+}
+
+const kafka_feature_range *kafka_api_versions_supported(const kafka_api_versions *v,
+                                                        const char *name)
+{
+    return find_feature(v->supported, v->n_supported, name);
+}
+
+const kafka_feature_range *kafka_api_versions_finalized(const kafka_api_versions *v,
+                                                        const char *name)
+{
+    return find_feature(v->finalized, v->n_finalized, name);
 }
 
 const kafka_api_range *kafka_api_versions_find(const kafka_api_versions *v, int16_t api_key)

@@ -30,6 +30,8 @@ const char *kafka_api_name(int16_t api_key)
         return "ListPartitionReassignments";
     case KAFKA_API_DESCRIBE_QUORUM:
         return "DescribeQuorum";
+    case KAFKA_API_UPDATE_FEATURES:
+        return "UpdateFeatures";
     case KAFKA_API_DESCRIBE_CLUSTER:
         return "DescribeCluster";
     }
@@ -75,6 +77,8 @@ const char *kafka_error_name(int16_t code)
         {KAFKA_ERR_NO_REASSIGNMENT_IN_PROGRESS, "NO_REASSIGNMENT_IN_PROGRESS"},
         {KAFKA_ERR_THROTTLING_QUOTA_EXCEEDED, "THROTTLING_QUOTA_EXCEEDED"},
         {KAFKA_ERR_RESOURCE_NOT_FOUND, "RESOURCE_NOT_FOUND"},
+        {KAFKA_ERR_INVALID_UPDATE_VERSION, "INVALID_UPDATE_VERSION"},
+        {KAFKA_ERR_FEATURE_UPDATE_FAILED, "FEATURE_UPDATE_FAILED"},
         {KAFKA_ERR_UNKNOWN_TOPIC_ID, "UNKNOWN_TOPIC_ID"},
     };
     size_t i;

@@ -1,6 +1,7 @@
 /* Feeds arbitrary bytes to the ApiVersions response decoder as each version
  * it speaks: it must either fail with a message or return a result whose
- * array matches its count, never read outside the input, leak or crash.
+ * arrays (APIs, supported and finalized features) match their counts,
+ * never read outside the input, leak or crash.
  * Seeds in corpus/fuzz_kafka_api_versions/ are real and hand-built bodies. */
 #include "fuzz_kafka.h"
 #include "kafka/api_versions.h"
@@ -20,6 +21,17 @@ static void check(const kafka_api_versions *v, int16_t version, size_t size)
     /* Touch every entry so ASan sees the whole array. */
     for (i = 0; i < v->n_apis; i++)
         if (kafka_api_versions_find(v, v->apis[i].api_key) == NULL)
+            abort();
+    if ((v->n_supported > 0 && v->supported == NULL) ||
+        (v->n_finalized > 0 && v->finalized == NULL) || v->n_supported < 0 || v->n_finalized < 0)
+        abort();
+    for (i = 0; i < v->n_supported; i++)
+        if (v->supported[i].name == NULL ||
+            kafka_api_versions_supported(v, v->supported[i].name) == NULL)
+            abort();
+    for (i = 0; i < v->n_finalized; i++)
+        if (v->finalized[i].name == NULL ||
+            kafka_api_versions_finalized(v, v->finalized[i].name) == NULL)
             abort();
     if (kafka_api_versions_pick(v, KAFKA_API_METADATA, 0, 12, &picked, &err) == 0 &&
         (picked < 0 || picked > 12))

@@ -6,7 +6,11 @@
  * broker 1; writing the original orders back and electing again gives every
  * partition its original leader. IncrementalAlterConfigs and DescribeConfigs
  * set and read min.insync.replicas; DescribeQuorum shows three caught-up
- * voters; DescribeCluster three unfenced brokers; and the brokers' refusals
+ * voters; DescribeCluster three unfenced brokers; every broker's ApiVersions
+ * names the metadata.version levels it supports and the one finalized, the
+ * same on all, and UpdateFeatures (validate_only, so nothing changes)
+ * accepts the finalized level and refuses one below it or beyond what the
+ * brokers support; and the brokers' refusals
  * (existing topic, unknown partition, a replication-factor change forbidden
  * by AlterPartitionReassignments v1) come back as per-item error codes.
  *
@@ -32,6 +36,7 @@
 #include "kafka/reassign.h"
 #include "kafka/topic_partitions.h"
 #include "kafka/topics.h"
+#include "kafka/update_features.h"
 #include "support/kafka_test.h"
 
 #define CALL_MS      15000 /* one round trip */
@@ -615,6 +620,56 @@ START_TEST(cluster_lists_three_unfenced_brokers)
 }
 END_TEST
 
+START_TEST(metadata_version_reported_and_updates_validated)
+{
+    const kafka_feature_range *sup, *fin;
+    kafka_update_features_response *res;
+    kafka_api_versions *av;
+    kafka_conn *c;
+    util_err err;
+    int16_t level = -1;
+    int b;
+
+    for (b = 0; b < kft_broker_count(); b++) {
+        c = open_conn(kft_broker(b), &av);
+        sup = kafka_api_versions_supported(av, KAFKA_FEATURE_METADATA_VERSION);
+        fin = kafka_api_versions_finalized(av, KAFKA_FEATURE_METADATA_VERSION);
+        ck_assert_msg(sup != NULL && fin != NULL, "broker %s: no metadata.version", kft_broker(b));
+        ck_assert_int_ge(av->finalized_epoch, 0);
+        ck_assert_int_le(sup->min_level, fin->max_level);
+        ck_assert_int_le(fin->max_level, sup->max_level);
+        if (level < 0)
+            level = fin->max_level;
+        ck_assert_int_eq(fin->max_level, level);
+        close_conn(c, av);
+    }
+
+    c = open_conn(kft_broker(0), &av);
+    sup = kafka_api_versions_supported(av, KAFKA_FEATURE_METADATA_VERSION);
+    {
+        kafka_feature_update u = {KAFKA_FEATURE_METADATA_VERSION, level, KAFKA_FEATURE_UPGRADE};
+        kafka_update_features_request req = {BROKER_MS, &u, 1, 1};
+
+        ck_assert_msg(kafka_update_features_call(c, av, &req, CALL_MS, &res, &err) == 0, "%s",
+                      err.msg);
+        ck_assert_int_eq(res->version, KAFKA_UPDATE_FEATURES_MAX);
+        kafka_update_features_free(res);
+        /* Below the finalized level with UPGRADE: refused. */
+        u.max_version_level = (int16_t)(level - 1);
+        ck_assert_int_eq(kafka_update_features_call(c, av, &req, CALL_MS, &res, &err), -1);
+        ck_assert_ptr_null(res);
+        ck_assert_msg(strstr(err.msg, "UpdateFeatures v2: INVALID_UPDATE_VERSION (error 95)") !=
+                          NULL,
+                      "%s", err.msg);
+        /* Beyond what the brokers support: refused. */
+        u.max_version_level = (int16_t)(sup->max_level + 1);
+        ck_assert_int_eq(kafka_update_features_call(c, av, &req, CALL_MS, &res, &err), -1);
+        ck_assert_msg(strstr(err.msg, "UpdateFeatures v2: ") != NULL, "%s", err.msg);
+    }
+    close_conn(c, av);
+}
+END_TEST
+
 START_TEST(metadata_never_creates_what_it_asks_about)
 {
     const char *topic = topic_name("metadata");
@@ -761,6 +816,7 @@ int main(void)
     tcase_add_test(tc, cluster_lists_three_unfenced_brokers);
     tcase_add_test(tc, quorum_has_three_caught_up_voters);
     tcase_add_test(tc, metadata_never_creates_what_it_asks_about);
+    tcase_add_test(tc, metadata_version_reported_and_updates_validated);
     tcase_add_test(tc, reorder_and_preferred_election_drain_broker_1_and_restore_it);
     tcase_add_test(tc, min_insync_replicas_set_read_and_reset);
     tcase_add_test(tc, refusals_come_back_as_per_item_codes);

@@ -1,6 +1,6 @@
 /* The admin codecs (Metadata, DescribeCluster, List/AlterPartitionReassignments,
  * ElectLeaders, DescribeConfigs, IncrementalAlterConfigs, DescribeQuorum,
- * CreateTopics, DeleteTopics) write exactly the request frames built here by
+ * CreateTopics, DeleteTopics, UpdateFeatures) write exactly the request frames built here by
  * hand from the protocol's message definitions, header version included
  * (v2 with a tag section for flexible versions, v1 otherwise); read back
  * hand-built responses, tagged fields and all; fail cleanly, naming the
@@ -23,6 +23,7 @@
 #include "kafka/result.h"
 #include "kafka/topic_partitions.h"
 #include "kafka/topics.h"
+#include "kafka/update_features.h"
 #include "support/kafka_bytes.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -40,6 +41,8 @@
     'm', 'i', 'n', '.', 'i', 'n', 's', 'y', 'n', 'c', '.', 'r', 'e', 'p', 'l', 'i', 'c', 'a', 's'
 #define MIR_COMPACT 0x14, MIR_CHARS
 #define MIR_CLASSIC 0x00, 0x13, MIR_CHARS
+#define MV_COMPACT                                                                                 \
+    0x11, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a', '.', 'v', 'e', 'r', 's', 'i', 'o', 'n'
 #define CM_COMPACT                                                                                 \
     0x13, '_', '_', 'c', 'l', 'u', 's', 't', 'e', 'r', '_', 'm', 'e', 't', 'a', 'd', 'a', 't', 'a'
 
@@ -389,6 +392,44 @@ START_TEST(create_and_delete_topics_requests)
     s = begin_frame(&w, KAFKA_API_DELETE_TOPICS, 4, 1);
     ck_assert_int_eq(kafka_delete_topics_encode(&w, 4, &dreq, &err), 0);
     end_frame(&w, s, delete_v4, sizeof delete_v4);
+}
+END_TEST
+
+/* UpdateFeatures: metadata.version to 33, 30 s; the bodies are what Apache
+ * Kafka 4.4.0's own serializer (UpdateFeaturesRequestData) writes for the
+ * same request. v0 says "no downgrade" where v1+ say UPGRADE and add
+ * validate_only. */
+START_TEST(update_features_requests_v0_v1_v2)
+{
+    static const unsigned char v0[] = {HDR2(57, 0), I32(30000), 0x02, MV_COMPACT,
+                                       I16(33),     0x00,       0x00, 0x00};
+    static const unsigned char v1[] = {HDR2(57, 1), I32(30000), 0x02, MV_COMPACT, I16(33),
+                                       0x01,        0x00,       0x00, 0x00};
+    static const unsigned char v2[] = {HDR2(57, 2), I32(30000), 0x02, MV_COMPACT, I16(33),
+                                       0x01,        0x00,       0x00, 0x00};
+    static const kafka_feature_update mv = {"metadata.version", 33, KAFKA_FEATURE_UPGRADE};
+    kafka_update_features_request req = {30000, &mv, 1, 0};
+    kafka_writer w;
+    util_err err;
+    size_t start;
+
+    start = begin_frame(&w, KAFKA_API_UPDATE_FEATURES, 0, 1);
+    ck_assert_int_eq(kafka_update_features_encode(&w, 0, &req, &err), 0);
+    end_frame(&w, start, v0, sizeof v0);
+    start = begin_frame(&w, KAFKA_API_UPDATE_FEATURES, 1, 1);
+    ck_assert_int_eq(kafka_update_features_encode(&w, 1, &req, &err), 0);
+    end_frame(&w, start, v1, sizeof v1);
+    start = begin_frame(&w, KAFKA_API_UPDATE_FEATURES, 2, 1);
+    ck_assert_int_eq(kafka_update_features_encode(&w, 2, &req, &err), 0);
+    end_frame(&w, start, v2, sizeof v2);
+    /* validate_only does not exist in v0. */
+    req.validate_only = 1;
+    kafka_writer_init(&w);
+    ck_assert_int_eq(kafka_update_features_encode(&w, 0, &req, &err), -1);
+    ck_assert_str_eq(err.msg, "UpdateFeatures v0 request: validate_only needs v1");
+    ck_assert_int_eq(kafka_update_features_encode(&w, 3, &req, &err), -1);
+    ck_assert_str_eq(err.msg, "UpdateFeatures request: version 3 not spoken (0..2)");
+    kafka_writer_release(&w);
 }
 END_TEST
 
@@ -1110,6 +1151,49 @@ START_TEST(create_and_delete_topics_responses)
 }
 END_TEST
 
+/* UpdateFeatures responses as Apache Kafka 4.4.0 serializes them: v1 with a
+ * result for metadata.version; v1 with a feature refused (hand-built:
+ * INVALID_UPDATE_VERSION and a message); v2 with a top-level error and no
+ * results array at all. */
+static const unsigned char uf_v1[] = {I32(0), I16(0), 0x00, 0x02, MV_COMPACT,
+                                      I16(0), 0x00,   0x00, 0x00};
+static const unsigned char uf_v1_refused[] = {I32(0), I16(0), 0x00, 0x02, MV_COMPACT, I16(95),
+                                              0x03,   'n',    'o',  0x00, 0x00};
+static const unsigned char uf_v2_error[] = {I32(5), I16(42), 0x04, 'b', 'a', 'd', 0x00};
+
+START_TEST(update_features_responses_v1_v2)
+{
+    kafka_update_features_response *res;
+    util_err err;
+
+    ck_assert_msg(kafka_update_features_decode(uf_v1, sizeof uf_v1, 1, &res, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_int_eq(res->error_code, 0);
+    ck_assert_ptr_null(res->error_message);
+    ck_assert_int_eq(res->n_results, 1);
+    ck_assert_str_eq(res->results[0].feature, "metadata.version");
+    ck_assert_int_eq(res->results[0].error_code, 0);
+    kafka_update_features_free(res);
+    ck_assert_int_eq(
+        kafka_update_features_decode(uf_v1_refused, sizeof uf_v1_refused, 0, &res, &err), 0);
+    ck_assert_int_eq(res->results[0].error_code, KAFKA_ERR_INVALID_UPDATE_VERSION);
+    ck_assert_str_eq(res->results[0].error_message, "no");
+    ck_assert_str_eq(kafka_error_name(res->results[0].error_code), "INVALID_UPDATE_VERSION");
+    kafka_update_features_free(res);
+    ck_assert_int_eq(kafka_update_features_decode(uf_v2_error, sizeof uf_v2_error, 2, &res, &err),
+                     0);
+    ck_assert_int_eq(res->throttle_time_ms, 5);
+    ck_assert_int_eq(res->error_code, KAFKA_ERR_INVALID_REQUEST);
+    ck_assert_str_eq(res->error_message, "bad");
+    ck_assert_int_eq(res->n_results, 0);
+    kafka_update_features_free(res);
+    /* v2 has no results array: a v1 body read as v2 has bytes left over. */
+    ck_assert_int_eq(kafka_update_features_decode(uf_v1, sizeof uf_v1, 2, &res, &err), -1);
+    ck_assert_ptr_null(res);
+    kafka_update_features_free(NULL);
+}
+END_TEST
+
 /* ---- every decoder, every truncation ---- */
 
 /* Each wrapper decodes and frees, and checks that a failure returns
@@ -1141,6 +1225,8 @@ WRAP(dec_dq, kafka_describe_quorum_response, kafka_describe_quorum_decode,
      kafka_describe_quorum_free)
 WRAP(dec_ct, kafka_create_topics_response, kafka_create_topics_decode, kafka_create_topics_free)
 WRAP(dec_dt, kafka_delete_topics_response, kafka_delete_topics_decode, kafka_delete_topics_free)
+WRAP(dec_uf, kafka_update_features_response, kafka_update_features_decode,
+     kafka_update_features_free)
 
 static const struct {
     const char *prefix; /* how a failure's message starts */
@@ -1167,6 +1253,9 @@ static const struct {
     {"CreateTopics v7 response: ", dec_ct, ct_v7, sizeof ct_v7, 7},
     {"DeleteTopics v6 response: ", dec_dt, dt_v6, sizeof dt_v6, 6},
     {"DeleteTopics v4 response: ", dec_dt, dt_v4, sizeof dt_v4, 4},
+    {"UpdateFeatures v1 response: ", dec_uf, uf_v1, sizeof uf_v1, 1},
+    {"UpdateFeatures v0 response: ", dec_uf, uf_v1_refused, sizeof uf_v1_refused, 0},
+    {"UpdateFeatures v2 response: ", dec_uf, uf_v2_error, sizeof uf_v2_error, 2},
 };
 
 START_TEST(every_prefix_of_every_response_fails_cleanly)
@@ -1376,6 +1465,7 @@ int main(void)
     tcase_add_test(req, incremental_alter_configs_requests_v1_v0);
     tcase_add_test(req, describe_quorum_request);
     tcase_add_test(req, create_and_delete_topics_requests);
+    tcase_add_test(req, update_features_requests_v0_v1_v2);
     tcase_add_test(req, encoders_refuse_missing_names_and_unknown_versions);
     tcase_add_test(resp, metadata_v12_response_and_lookups);
     tcase_add_test(resp, metadata_v13_and_v4_responses);
@@ -1387,6 +1477,7 @@ int main(void)
     tcase_add_test(resp, incremental_alter_configs_responses_v1_v0);
     tcase_add_test(resp, describe_quorum_responses_and_caught_up);
     tcase_add_test(resp, create_and_delete_topics_responses);
+    tcase_add_test(resp, update_features_responses_v1_v2);
     tcase_add_test(hostile, every_prefix_of_every_response_fails_cleanly);
     tcase_add_test(hostile, truncation_and_trailing_bytes_name_the_field);
     tcase_add_test(hostile, hostile_counts_are_refused_before_allocating);

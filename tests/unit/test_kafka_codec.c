@@ -2,7 +2,8 @@
  * them back; the reader refuses truncated, oversized and malformed input
  * with an error naming the field, never reading outside its input; request
  * framing and the ApiVersions codec produce and accept the golden bytes built
- * by hand from the protocol's message definitions. */
+ * by hand from the protocol's message definitions, the supported and
+ * finalized features included. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -591,7 +592,7 @@ END_TEST
 /* A v3 response body as a 4.x broker would send it, built by hand from the
  * message definition: error_code, compact api_keys (each with an empty tag
  * section), throttle_time_ms, then tagged fields SupportedFeatures (tag 0)
- * and FinalizedFeaturesEpoch (tag 1), which berth skips. */
+ * and FinalizedFeaturesEpoch (tag 1). */
 static const unsigned char v3_body[] = {
     0x00, 0x00,                                          /* error_code 0 */
     0x04,                                                /* api_keys: 3 entries */
@@ -647,9 +648,84 @@ START_TEST(api_versions_v3_golden_response)
     ck_assert_ptr_nonnull(a);
     ck_assert_int_eq(a->max_version, 2);
     ck_assert_ptr_null(kafka_api_versions_find(v, KAFKA_API_DESCRIBE_QUORUM));
+    ck_assert_int_eq(v->n_supported, 1);
+    ck_assert_str_eq(v->supported[0].name, "kraft.ve");
+    ck_assert_int_eq(v->supported[0].min_level, 0);
+    ck_assert_int_eq(v->supported[0].max_level, 1);
+    ck_assert_int_eq(v->finalized_epoch, 42);
+    ck_assert_int_eq(v->n_finalized, 0);
+    ck_assert_ptr_null(kafka_api_versions_finalized(v, "kraft.ve"));
     kafka_api_versions_free(v);
     kafka_api_versions_free(NULL);
     free(buf);
+}
+END_TEST
+
+/* What Apache Kafka 4.4.0's own serializer (ApiVersionsResponseData, v3)
+ * writes for a broker that supports metadata.version 7..30 in a cluster
+ * finalized at 30 (epoch 57), then with ZkMigrationReady (tag 3) set too:
+ * the three feature fields are read, the unknown tag skipped. The finalized
+ * entries carry the max level before the min level. */
+#define MV_NAME 0x11, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a', '.', 'v', 'e', 'r', 's', 'i', 'o', 'n'
+static const unsigned char features_v3_body[] = {
+    I16(0), 0x02, I16(18), I16(0),  I16(4),  0x00,    I32(0), 0x04, /* four tagged fields */
+    0x00,   0x17, 0x02,    MV_NAME, I16(7),  I16(30), 0x00,         /* supported 7..30 */
+    0x01,   0x08, I64(57),                                          /* finalized epoch */
+    0x02,   0x17, 0x02,    MV_NAME, I16(30), I16(30), 0x00,         /* finalized 30 (max, min) */
+    0x03,   0x01, 0x01,                                             /* ZkMigrationReady: skipped */
+};
+
+START_TEST(api_versions_v3_features_supported_and_finalized)
+{
+    unsigned char *buf = kb_exact_copy(features_v3_body, sizeof features_v3_body);
+    const kafka_feature_range *f;
+    kafka_api_versions *v;
+    util_err err;
+
+    ck_assert_msg(kafka_api_versions_decode(buf, sizeof features_v3_body, 3, &v, &err) == 0, "%s",
+                  err.msg);
+    f = kafka_api_versions_supported(v, KAFKA_FEATURE_METADATA_VERSION);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->min_level, 7);
+    ck_assert_int_eq(f->max_level, 30);
+    ck_assert_int_eq(v->finalized_epoch, 57);
+    f = kafka_api_versions_finalized(v, KAFKA_FEATURE_METADATA_VERSION);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->max_level, 30);
+    ck_assert_int_eq(f->min_level, 30);
+    ck_assert_ptr_null(kafka_api_versions_supported(v, "kraft.version"));
+    kafka_api_versions_free(v);
+    free(buf);
+    /* Without tagged fields: no features, the epoch unknown. */
+    ck_assert_int_eq(kafka_api_versions_decode(v1_body, sizeof v1_body, 1, &v, &err), 0);
+    ck_assert_int_eq(v->finalized_epoch, -1);
+    ck_assert_int_eq(v->n_supported, 0);
+    ck_assert_ptr_null(kafka_api_versions_supported(v, KAFKA_FEATURE_METADATA_VERSION));
+    kafka_api_versions_free(v);
+}
+END_TEST
+
+START_TEST(api_versions_feature_tags_must_fit_and_ascend)
+{
+    unsigned char body[sizeof features_v3_body];
+    kafka_api_versions *v;
+    util_err err;
+    size_t i;
+
+    /* The supported features' tag announces a byte more than they take. */
+    memcpy(body, features_v3_body, sizeof body);
+    body[16] = 0x18;
+    ck_assert_int_eq(kafka_api_versions_decode(body, sizeof body, 3, &v, &err), -1);
+    ck_assert_str_eq(err.msg, "ApiVersions v3 response: tagged_fields[0].data: tag 0: 23 bytes "
+                              "read, 24 announced");
+    /* Tag 1 written as tag 0 again. */
+    memcpy(body, features_v3_body, sizeof body);
+    for (i = 0; body[i] != 0x01 || body[i + 1] != 0x08; i++)
+        ;
+    body[i] = 0x00;
+    ck_assert_int_eq(kafka_api_versions_decode(body, sizeof body, 3, &v, &err), -1);
+    ck_assert_str_eq(err.msg, "ApiVersions v3 response: tagged_fields[1].tag: tag 0 after tag 0: "
+                              "tags must ascend");
 }
 END_TEST
 
@@ -713,6 +789,7 @@ START_TEST(every_prefix_of_a_response_fails_cleanly)
         {v1_body, sizeof v1_body, 1},
         {v1_body, sizeof v1_body, 2},
         {v3_body, sizeof v3_body, 3},
+        {features_v3_body, sizeof features_v3_body, 3},
         {unsupported_body, sizeof unsupported_body, 3},
     };
     size_t c, n;
@@ -860,6 +937,8 @@ int main(void)
     suite_add_tcase(s, frame);
 
     tcase_add_test(av, api_versions_v3_golden_response);
+    tcase_add_test(av, api_versions_v3_features_supported_and_finalized);
+    tcase_add_test(av, api_versions_feature_tags_must_fit_and_ascend);
     tcase_add_test(av, api_versions_v0_to_v2_golden_responses);
     tcase_add_test(av, unsupported_version_answer_is_read_as_v0);
     tcase_add_test(av, every_prefix_of_a_response_fails_cleanly);
