@@ -22,8 +22,19 @@
  * 3. Server-side apply (field manager berth-operator, force) each desired
  *    object whose berth-owned fields differ from what the server holds;
  *    the rest get no request at all, so a no-op resync makes zero writes.
+ *    The order is what each needs first: the cluster CA's Secrets, the
+ *    sidecar's ServiceAccount, Role and RoleBinding, the <c>-brokers and
+ *    drain ConfigMaps and the drain Lease, the Services, then the
+ *    StatefulSet (its pods use all of those), then the PodDisruptionBudget.
+ *    The first apply that fails stops the step: nothing after it is
+ *    written, so a refused object never leaves the StatefulSet rolling
+ *    onto a half-applied cluster. The status then says which object and
+ *    what the API server answered (Reconciled=False, with its Event), and
+ *    the reason's outcome (outcome.c) decides the retry: with the work
+ *    queue's per-key backoff for ApplyFailed, at the next change or resync
+ *    for a 422 no retry of the same object can fix.
  * 4. Delete per-broker Services no longer wanted (scale-down, a listener
- *    removed).
+ *    removed), only when every apply took.
  * 5. Write status through the status subresource, only if it changed.
  *
  * reconcile.c runs these steps; each lives in the file of its job

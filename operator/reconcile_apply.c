@@ -67,11 +67,32 @@ static void list_add(char *buf, size_t size, const char *kind, const char *name)
         snprintf(buf + n, size - n, "%s...", n > 0 ? ", " : "");
 }
 
+/* Records the apply of d that failed with st/aerr as the run's failure:
+ * its reason by the API server's answer, and a message that names the
+ * object and carries the server's own words. */
+static void apply_failed(op_run *w, const cJSON *d, const kube_status *st, const util_err *aerr)
+{
+    const char *kind = cJSON_GetObjectItem(d, "kind")->valuestring;
+    bool port = st->code == 422 && strstr(st->message, "port") != NULL &&
+                strstr(st->message, "allocated") != NULL;
+
+    w->apply_failed = true;
+    w->apply_reason = port              ? OP_REASON_NODE_PORT_CONFLICT
+                      : st->code == 422 ? OP_REASON_INVALID
+                                        : OP_REASON_APPLY_FAILED;
+    if (st->code != 0)
+        snprintf(w->apply_message, sizeof w->apply_message, "apply %s %s: %d %s%s%s", kind,
+                 kube_meta_name(d), st->code, st->reason, st->message[0] != '\0' ? ": " : "",
+                 st->message);
+    else
+        snprintf(w->apply_message, sizeof w->apply_message, "apply %s %s: %.400s", kind,
+                 kube_meta_name(d), aerr->msg);
+}
+
 int op_run_apply(op_run *w)
 {
     const cJSON *d, *l = w->live->child;
     char created_list[KUBE_EVENTS_NOTE_MAX - 16] = "", updated_list[KUBE_EVENTS_NOTE_MAX - 32] = "";
-    int failures = 0;
 
     cJSON_ArrayForEach(d, w->desired)
     {
@@ -79,6 +100,7 @@ int op_run_apply(op_run *w)
         kube_status st = {0};
         util_err aerr = {{0}};
         bool created = cJSON_IsNull(l);
+        const char *kind = cJSON_GetObjectItem(d, "kind")->valuestring;
 
         if (!created && op_subset(d, l)) {
             l = l->next;
@@ -89,26 +111,18 @@ int op_run_apply(op_run *w)
             continue;
         op_run_count(w, "apply");
         w->res->writes++;
-        if (kube_apply(w->client, path, d, OP_FIELD_MANAGER, true, NULL, &st, &aerr) == 0) {
-            const char *kind = cJSON_GetObjectItem(d, "kind")->valuestring;
-
-            util_info("applied %s %s/%s", kind, w->c.namespace, kube_meta_name(d));
-            if (created)
-                list_add(created_list, sizeof created_list, kind, kube_meta_name(d));
-            else
-                list_add(updated_list, sizeof updated_list, kind, kube_meta_name(d));
-            continue;
+        if (kube_apply(w->client, path, d, OP_FIELD_MANAGER, true, NULL, &st, &aerr) != 0) {
+            /* The objects after it may depend on it (the StatefulSet's
+             * pods on everything before it): they wait for the retry. */
+            util_warn("apply %s: %s; the objects after it wait", path, aerr.msg);
+            apply_failed(w, d, &st, &aerr);
+            break;
         }
-        util_warn("apply %s: %s", path, aerr.msg);
-        if (failures++ == 0) {
-            bool port = st.code == 422 && strstr(st.message, "port") != NULL &&
-                        strstr(st.message, "allocated") != NULL;
-            w->apply_failed = true;
-            w->apply_reason = port             ? OP_REASON_NODE_PORT_CONFLICT
-                              : st.code == 422 ? OP_REASON_INVALID
-                                               : OP_REASON_APPLY_FAILED;
-            snprintf(w->apply_message, sizeof w->apply_message, "%s", aerr.msg);
-        }
+        util_info("applied %s %s/%s", kind, w->c.namespace, kube_meta_name(d));
+        if (created)
+            list_add(created_list, sizeof created_list, kind, kube_meta_name(d));
+        else
+            list_add(updated_list, sizeof updated_list, kind, kube_meta_name(d));
     }
     /* One Event per kind of change, not one per object: a new cluster is
      * a dozen objects, and the recorder writes about one Event a second. */
@@ -116,7 +130,7 @@ int op_run_apply(op_run *w)
         op_run_event(w, KUBE_EVENT_NORMAL, "Created", "created %s", created_list);
     if (updated_list[0] != '\0')
         op_run_event(w, KUBE_EVENT_NORMAL, "Updated", "updated %s to match the spec", updated_list);
-    return failures;
+    return w->apply_failed ? -1 : 0;
 }
 
 int op_run_prune(op_run *w, util_err *err)

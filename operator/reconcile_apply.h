@@ -16,11 +16,14 @@
  * they hold none. */
 op_outcome op_run_guard_scale_down(op_run *w, util_err *err);
 
-/* Applies each desired object whose berth-owned fields differ (op_subset)
- * from its live counterpart; the rest get no request. A failed apply does
- * not hold back the others; the first one's reason (NodePortConflict,
- * Invalid, ApplyFailed) and message go to w->apply_*. Returns the number
- * of failures. */
+/* Applies, in w->desired's order (reconcile.h, step 3), each desired
+ * object whose berth-owned fields differ (op_subset) from its live
+ * counterpart; the rest get no request. Stops at the first apply that
+ * fails: the objects after it are not written this time (they may depend
+ * on it, and the StatefulSet comes after everything its pods use). Its
+ * reason (NodePortConflict, Invalid, ApplyFailed) and a message naming
+ * the object with the API server's answer go to w->apply_*. 0, or -1
+ * when one failed. */
 int op_run_apply(op_run *w);
 
 /* Deletes berth's per-broker Services that are no longer wanted. 0, or -1

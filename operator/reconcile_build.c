@@ -174,9 +174,9 @@ static op_outcome build_tls(op_run *w, util_err *err)
     return OP_RECONCILE_DONE;
 }
 
-/* Builds the desired objects in apply order: the CA's Secrets, the
- * sidecar's identity, then its data, the Services, the StatefulSet, the
- * budget. */
+/* Builds the desired objects in apply order (reconcile.h, step 3: the
+ * first failed apply stops there): the CA's Secrets, the sidecar's
+ * identity, then its data, the Services, the StatefulSet, the budget. */
 op_outcome op_run_build(op_run *w, const cJSON *brokers_cm, util_err *err)
 {
     const char *id = w->c.flavor == OP_FLAVOR_KAFKA ? w->cluster_id : NULL;

@@ -1071,7 +1071,8 @@ static void wait_reconciled(const char *want, double timeout, const char *what, 
 
 /* A node port another Service holds makes the apply of that broker's
  * Service fail with 422: the operator reports it as a condition, applies
- * everything else, keeps running, and recovers once the port is free. */
+ * nothing after it (broker 2's Service, the StatefulSet), keeps running,
+ * and recovers once the port is free. */
 START_TEST(node_port_clash_is_a_condition_not_a_crash)
 {
     char path[KUBE_PATH_MAX], reason[64], message[512];
@@ -1089,12 +1090,13 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
                     sizeof message);
     ck_assert_str_eq(reason, "NodePortConflict");
     ck_assert_msg(strstr(message, "demo-1-external") != NULL, "message: %s", message);
-    /* Everything else was applied; only broker 1's Service is missing. */
-    sts = get("apps/v1", "statefulsets", ns, "demo");
-    cJSON_Delete(sts);
+    /* What comes before it in apply order was applied; the apply stopped
+     * at broker 1's Service. */
+    cJSON_Delete(get("v1", "configmaps", ns, "demo-brokers"));
     cJSON_Delete(get("v1", "services", ns, "demo-0-external"));
-    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
     ck_assert_ptr_null(get_opt("v1", "services", ns, "demo-1-external"));
+    ck_assert_ptr_null(get_opt("v1", "services", ns, "demo-2-external"));
+    ck_assert_ptr_null(get_opt("apps/v1", "statefulsets", ns, "demo"));
     ck_assert_int_eq(kill(operator_pid[0], 0), 0);
 
     snprintf(path, sizeof path, "/api/v1/namespaces/%s/services/squatter", ns);
@@ -1104,6 +1106,8 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
     ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
                      node_port_base + 1);
     cJSON_Delete(sts);
+    cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
+    cJSON_Delete(get("apps/v1", "statefulsets", ns, "demo"));
     ck_assert_int_eq(operator_stop(0), 0);
 }
 END_TEST

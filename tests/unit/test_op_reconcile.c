@@ -7,8 +7,11 @@
  *   status written; the brokers are not Ready yet, so it asks to look again;
  * - no-op: everything the server holds matches, so not one write is sent;
  * - conflict: a 409 on an apply is a failure a retry may fix (RETRY, err
- *   names it), the others are still applied and the status says
+ *   names it), the objects after it are not applied, and the status says
  *   ApplyFailed;
+ * - a failed apply stops there: the second object's apply fails, nothing
+ *   after it is written, the outcome is a retry (the controller's
+ *   backoff), the status and an Event name the object;
  * - refusal: a 422 on an apply is not retried (REFUSED), and the status
  *   says Invalid or NodePortConflict; a spec the operator refuses itself
  *   writes nothing but the status. */
@@ -406,8 +409,8 @@ START_TEST(test_conflict_on_apply_is_retried)
     ck_assert_msg(strstr(w.err.msg, "reconcile kafka/demo") != NULL &&
                       strstr(w.err.msg, "409") != NULL,
                   "%s", w.err.msg);
-    /* The objects after it were still applied, and the status says why. */
-    ck_assert_ptr_nonnull(request_to(&w, "/poddisruptionbudgets/demo"));
+    /* The objects after it wait for the retry; the status says why. */
+    ck_assert_ptr_null(request_to(&w, "/poddisruptionbudgets/demo"));
     st = request_to(&w, "/kafkaclusters/demo/status");
     ck_assert_ptr_nonnull(st);
     c = written_condition(st, "Reconciled", &doc);
@@ -420,6 +423,94 @@ START_TEST(test_conflict_on_apply_is_retried)
     api_script_reset(w.api);
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
     ck_assert_ptr_nonnull(request_to(&w, "/statefulsets/demo"));
+    world_stop(&w);
+}
+END_TEST
+
+/* Writes to owned objects among the recorded requests: neither the
+ * status nor Events. */
+static int object_writes(world *w, char paths[][512], int max)
+{
+    int n = 0;
+
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strstr(q->path, "/apis/events.k8s.io/") != NULL ||
+            strstr(q->path, "/kafkaclusters/demo/status") != NULL)
+            continue;
+        if (n < max)
+            snprintf(paths[n], sizeof paths[n], "%.*s", (int)strcspn(q->path, "?"), q->path);
+        n++;
+    }
+    return n;
+}
+
+/* The apply of the second object in apply order fails (500): nothing
+ * after it is written, the reconcile ends in a retry (the controller
+ * requeues it with the work queue's backoff), and the status and a
+ * Warning Event name the object and carry the API server's message. The
+ * next try, the failure gone, writes the rest. */
+START_TEST(test_failed_apply_stops_there_and_is_retried)
+{
+    char order[32][512], got[32][512], second[512];
+    const char *name;
+    world w;
+    cJSON *doc;
+    const cJSON *c;
+    int n, events = 0;
+
+    /* The apply order, from a reconcile that creates everything. */
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    n = object_writes(&w, order, 32);
+    ck_assert_int_ge(n, 5);
+    ck_assert_int_le(n, 32);
+    ck_assert_ptr_nonnull(strstr(order[n - 1], "/poddisruptionbudgets/demo"));
+    world_stop(&w);
+    snprintf(second, sizeof second, "%s", order[1]);
+    name = strrchr(second, '/') + 1;
+
+    world_start(&w);
+    world_record_events(&w);
+    api_script_answer(w.api, "PATCH", second, 500,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":"
+                      "\"InternalError\",\"message\":\"etcdserver: request timed out\","
+                      "\"code\":500}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_RETRY);
+    ck_assert_msg(strstr(w.err.msg, name) != NULL && strstr(w.err.msg, "500") != NULL, "%s",
+                  w.err.msg);
+    flush_events(&w);
+    /* The first object and the failed one; nothing after it. */
+    ck_assert_int_eq(object_writes(&w, got, 32), 2);
+    ck_assert_str_eq(got[0], order[0]);
+    ck_assert_str_eq(got[1], order[1]);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "ApplyFailed");
+    ck_assert_msg(strstr(str(c, "message"), name) != NULL &&
+                      strstr(str(c, "message"), "request timed out") != NULL,
+                  "%s", str(c, "message"));
+    cJSON_Delete(doc);
+    for (int i = 0; i < api_script_count(w.api); i++) {
+        const api_request *q = api_script_request(w.api, i);
+
+        if (strstr(q->path, "/apis/events.k8s.io/") != NULL &&
+            strstr(q->body, "\"reason\":\"ApplyFailed\"") != NULL &&
+            strstr(q->body, "\"type\":\"Warning\"") != NULL &&
+            strstr(q->body, "Reconciled: apply ") != NULL && strstr(q->body, name) != NULL)
+            events++;
+    }
+    ck_assert_int_eq(events, 1);
+
+    /* The retry writes the failed object and everything after it. */
+    api_script_reset(w.api);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(object_writes(&w, got, 32), n);
+    for (int i = 0; i < n; i++)
+        ck_assert_str_eq(got[i], order[i]);
     world_stop(&w);
 }
 END_TEST
@@ -681,6 +772,7 @@ int main(void)
     tcase_add_test(tc, test_create_applies_every_object_and_the_status);
     tcase_add_test(tc, test_nothing_changed_writes_nothing);
     tcase_add_test(tc, test_conflict_on_apply_is_retried);
+    tcase_add_test(tc, test_failed_apply_stops_there_and_is_retried);
     tcase_add_test(tc, test_refused_apply_is_not_retried);
     tcase_add_test(tc, test_refused_spec_writes_only_the_status);
     tcase_add_test(tc, test_gone_cluster_is_done);
