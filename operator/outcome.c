@@ -14,11 +14,15 @@ static const op_reason_info reasons[OP_REASON_COUNT] = {
     [OP_REASON_NODE_PORT_CONFLICT] = {"NodePortConflict", OP_RECONCILE_REFUSED, 0},
     [OP_REASON_INVALID] = {"Invalid", OP_RECONCILE_REFUSED, 0},
     [OP_REASON_APPLY_FAILED] = {"ApplyFailed", OP_RECONCILE_RETRY, 0},
+    [OP_REASON_STORAGE_SHRINK_REFUSED] = {"StorageShrinkRefused", OP_RECONCILE_REFUSED, 0},
+    [OP_REASON_STORAGE_NOT_EXPANDABLE] = {"StorageNotExpandable", OP_RECONCILE_REFUSED, 0},
     [OP_WAIT_DEGRADED] = {"Degraded", OP_RECONCILE_REQUEUE_AFTER, 15000},
     [OP_WAIT_RESTARTING] = {"Restarting", OP_RECONCILE_REQUEUE_AFTER, 3000},
     [OP_WAIT_NOT_READY] = {"NotReady", OP_RECONCILE_REQUEUE_AFTER, 15000},
     /* Their deletions wake the queue too; this is the floor. */
     [OP_WAIT_TEARING_DOWN] = {"TearingDown", OP_RECONCILE_REQUEUE_AFTER, 2000},
+    /* Its orphaning delete takes about a second (the garbage collector). */
+    [OP_WAIT_RECREATING] = {"Recreating", OP_RECONCILE_REQUEUE_AFTER, 1000},
 };
 
 const op_reason_info *op_reason_get(op_reason r)

@@ -27,20 +27,23 @@ typedef struct op_reconcile_result {
  * Reconciled=False condition (their names are what users read); the
  * second are waits of a cluster not converged yet. */
 typedef enum op_reason {
-    OP_REASON_INVALID_SPEC,          /* the spec cannot be built into objects */
-    OP_REASON_NAME_CONFLICT,         /* an object of berth's name is someone else's */
-    OP_REASON_CLUSTER_ID_UNREADABLE, /* <c>-brokers holds no valid clusterID */
-    OP_REASON_CLUSTER_ID_MISMATCH,   /* spec.clusterID differs from the brokers' */
-    OP_REASON_CLUSTER_CA_INVALID,    /* the live cluster CA cannot be used */
-    OP_REASON_SCALE_DOWN_BLOCKED,    /* leaving brokers hold replicas */
-    OP_REASON_SCALE_DOWN_UNVERIFIED, /* ... or that could not be checked */
-    OP_REASON_NODE_PORT_CONFLICT,    /* an apply refused (422): a node port is taken */
-    OP_REASON_INVALID,               /* an apply refused (422) otherwise */
-    OP_REASON_APPLY_FAILED,          /* an apply failed otherwise (409, 5xx, network) */
-    OP_WAIT_DEGRADED,                /* Degraded=True: look again soon */
-    OP_WAIT_RESTARTING,              /* a broker restarts for its address or certificate */
-    OP_WAIT_NOT_READY,               /* fewer brokers Ready than wanted */
-    OP_WAIT_TEARING_DOWN,            /* broker pods of a deleted cluster still stopping */
+    OP_REASON_INVALID_SPEC,           /* the spec cannot be built into objects */
+    OP_REASON_NAME_CONFLICT,          /* an object of berth's name is someone else's */
+    OP_REASON_CLUSTER_ID_UNREADABLE,  /* <c>-brokers holds no valid clusterID */
+    OP_REASON_CLUSTER_ID_MISMATCH,    /* spec.clusterID differs from the brokers' */
+    OP_REASON_CLUSTER_CA_INVALID,     /* the live cluster CA cannot be used */
+    OP_REASON_SCALE_DOWN_BLOCKED,     /* leaving brokers hold replicas */
+    OP_REASON_SCALE_DOWN_UNVERIFIED,  /* ... or that could not be checked */
+    OP_REASON_NODE_PORT_CONFLICT,     /* an apply refused (422): a node port is taken */
+    OP_REASON_INVALID,                /* an apply refused (422) otherwise */
+    OP_REASON_APPLY_FAILED,           /* an apply failed otherwise (409, 5xx, network) */
+    OP_REASON_STORAGE_SHRINK_REFUSED, /* spec.storage.size below the claims' */
+    OP_REASON_STORAGE_NOT_EXPANDABLE, /* the claims' StorageClass cannot expand them */
+    OP_WAIT_DEGRADED,                 /* Degraded=True: look again soon */
+    OP_WAIT_RESTARTING,               /* a broker restarts for its address or certificate */
+    OP_WAIT_NOT_READY,                /* fewer brokers Ready than wanted */
+    OP_WAIT_TEARING_DOWN,             /* broker pods of a deleted cluster still stopping */
+    OP_WAIT_RECREATING,               /* the StatefulSet is deleted, to be created again */
     OP_REASON_COUNT
 } op_reason;
 

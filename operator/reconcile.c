@@ -13,6 +13,7 @@
 #include "reconcile_read.h"
 #include "reconcile_run.h"
 #include "reconcile_status.h"
+#include "reconcile_storage.h"
 #include "teardown.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -115,7 +116,8 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
     if (o != OP_RECONCILE_DONE)
         return o;
     if ((o = op_run_read_live(w, err)) != OP_RECONCILE_DONE ||
-        (o = op_run_guard_scale_down(w, err)) != OP_RECONCILE_DONE)
+        (o = op_run_guard_scale_down(w, err)) != OP_RECONCILE_DONE ||
+        (o = op_run_storage(w, err)) != OP_RECONCILE_DONE)
         return o;
 
     /* 3. and 4. Apply what differs, prune; the rest only once that took. */
@@ -137,6 +139,12 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
         o = op_reason_get(w->apply_reason)->outcome;
         if (o == OP_RECONCILE_RETRY)
             util_err_set(err, "%s", w->apply_message);
+        return o;
+    }
+    if (w->storage_failed) {
+        o = op_reason_get(w->storage_reason)->outcome;
+        if (o == OP_RECONCILE_RETRY)
+            util_err_set(err, "%s", w->storage_message);
         return o;
     }
     return w->res->requeue_after_ms > 0 ? OP_RECONCILE_REQUEUE_AFTER : OP_RECONCILE_DONE;

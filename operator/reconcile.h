@@ -19,7 +19,12 @@
  *    from the first apply (desired_meta.c), so one without it is someone
  *    else's, and applying it would repoint it and let the garbage
  *    collector delete it with the KafkaCluster.
- * 3. Server-side apply (field manager berth-operator, force) each desired
+ * 3. A new spec.storage.size first (storage.h): a StatefulSet's claim
+ *    templates cannot change in place, so the claims are grown and the
+ *    StatefulSet is created again with its pods orphaned; until then, or
+ *    when it may not be done, the desired StatefulSet keeps the live claim
+ *    size, so the rest still applies.
+ *    Server-side apply (field manager berth-operator, force) each desired
  *    object whose berth-owned fields differ from what the server holds;
  *    the rest get no request at all, so a no-op resync makes zero writes.
  *    The order is what each needs first: the cluster CA's Secrets, the

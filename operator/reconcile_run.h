@@ -6,6 +6,7 @@
  *   reconcile_read.c    what the cluster looks like now
  *   reconcile_build.c   the desired objects (cluster ID, CA, voters)
  *   reconcile_apply.c   the scale-down guard, applies, prunes, cleanups
+ *   reconcile_storage.c a new storage size: claims grown, StatefulSet re-created
  *   reconcile_status.c  the status written, refusals, ownership checks
  *
  * Each step returns OP_RECONCILE_DONE when its part is done and the next
@@ -65,6 +66,15 @@ typedef struct op_run {
     bool apply_failed;
     op_reason apply_reason;
     char apply_message[UTIL_ERR_MAX];
+    /* A spec.storage.size not applied (reconcile_storage.c): its reason
+     * (StorageShrinkRefused, StorageNotExpandable, ApplyFailed) and message
+     * go to status when every apply took; the rest was applied. sts_held:
+     * the StatefulSet is being deleted to be created again with the new
+     * claim size, so this pass leaves it out. */
+    bool storage_failed;
+    op_reason storage_reason;
+    char storage_message[UTIL_ERR_MAX + 128];
+    bool sts_held;
     /* A broker restart under way (readdress.h), for status; "" if none. */
     char restart[4096];
 } op_run;

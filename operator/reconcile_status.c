@@ -188,12 +188,17 @@ op_outcome op_run_report(op_run *w, util_err *err)
     in.nodes = w->nodes;
     in.services = w->services;
     in.old_status = cJSON_GetObjectItemCaseSensitive(w->cr, "status");
-    in.apply_reason = w->apply_failed ? op_reason_name(w->apply_reason) : NULL;
-    in.apply_message = w->apply_failed ? w->apply_message : NULL;
+    in.apply_reason = w->apply_failed     ? op_reason_name(w->apply_reason)
+                      : w->storage_failed ? op_reason_name(w->storage_reason)
+                                          : NULL;
+    in.apply_message = w->apply_failed     ? w->apply_message
+                       : w->storage_failed ? w->storage_message
+                                           : NULL;
     in.restart_message = w->restart[0] != '\0' ? w->restart : NULL;
     in.now = w->now;
     status = op_status_build(&in);
-    /* The waits by precedence: Degraded over a restart over readiness. */
+    /* The waits by precedence: a StatefulSet being created again (soon),
+     * then Degraded over a restart over readiness. */
     ready = cJSON_GetObjectItemCaseSensitive(status, "readyReplicas");
     if (!cJSON_IsNumber(ready) || ready->valueint != w->c.replicas)
         wait = OP_WAIT_NOT_READY;
@@ -201,6 +206,8 @@ op_outcome op_run_report(op_run *w, util_err *err)
         wait = OP_WAIT_RESTARTING;
     if (condition_true(status, "Degraded"))
         wait = OP_WAIT_DEGRADED;
+    if (w->sts_held)
+        wait = OP_WAIT_RECREATING;
     if (wait != OP_REASON_COUNT)
         w->res->requeue_after_ms = op_reason_get(wait)->requeue_after_ms;
     return write_status(w, status, err) < 0 ? OP_RECONCILE_RETRY : OP_RECONCILE_DONE;

@@ -16,7 +16,9 @@
 # node ports answer); pods reach the API server through the `kubernetes`
 # Service (kube-proxy sends it to the bridge's host address), and cluster
 # DNS is CoreDNS on node 0. Claims bind through a small provisioner that
-# makes a hostPath volume per pending claim under the ground's state.
+# makes a hostPath volume per pending claim under the ground's state; the
+# default StorageClass `ground` names it and allows volume expansion, so a
+# claim's request may grow (the volume is a directory: nothing resizes it).
 #
 #   node.sh up [N]      build what is missing, start N nodes (default 1),
 #                       load the images in $GROUND_IMAGES (tools/images.sh
@@ -371,6 +373,15 @@ cmd_up() {
     done
     setsid bash "$0" provisioner >"$nstate/provisioner.log" 2>&1 </dev/null &
     echo $! >"$nstate/provisioner.pid"
+    ground_kc apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: ground
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: berth.io/ground-hostpath
+allowVolumeExpansion: true
+EOF
     ground_log "$n real node(s) Ready in $((SECONDS - start))s: $(for ((i = 0; i < n; i++)); do
         printf '%s=%s ' "$(node_name "$i")" "$(node_ip "$i")"
     done)(${#images[@]} images loaded)"

@@ -7,7 +7,8 @@
 # what it only applies, escalate or bind). Watching one namespace
 # (operator.watchNamespace): the same rights hold in that namespace only,
 # none in another (not even reading a Secret in kube-system or any verb on
-# a KafkaCluster), the only cluster-wide right is reading Nodes, and the
+# a KafkaCluster), the only cluster-wide rights are reading Nodes and
+# getting a StorageClass by name (is it expandable?), and the
 # leader-election Lease berth-operator is writable in the release namespace
 # by its name only. In both modes the operator's ServiceAccount itself
 # creates the sidecar's ServiceAccount, Role and RoleBinding exactly as the
@@ -152,6 +153,7 @@ needs() {
     for v in get list watch patch; do can "$sns" "$sa" "$v" pods "$@"; done
     can "$sns" "$sa" create pods --subresource=eviction "$@"
     for v in create patch; do can "$sns" "$sa" "$v" events.events.k8s.io "$@"; done
+    for v in get patch; do can "$sns" "$sa" "$v" persistentvolumeclaims "$@"; done
 }
 
 # never NS SA WHERE...: what no code path sends, in WHERE.
@@ -181,8 +183,9 @@ never() {
     cannot "$sns" "$sa" create events "$@" # core-group Events: it writes events.k8s.io only
     cannot "$sns" "$sa" update events.events.k8s.io "$@"
     cannot "$sns" "$sa" create deployments.apps "$@"
-    for v in create delete; do cannot "$sns" "$sa" "$v" persistentvolumeclaims "$@"; done
+    for v in list watch create update delete deletecollection; do cannot "$sns" "$sa" "$v" persistentvolumeclaims "$@"; done
     for v in create update patch delete; do cannot "$sns" "$sa" "$v" nodes; done
+    for v in list watch create update patch delete; do cannot "$sns" "$sa" "$v" storageclasses.storage.k8s.io; done
     cannot "$sns" "$sa" create clusterroles.rbac.authorization.k8s.io
     cannot "$sns" "$sa" create clusterrolebindings.rbac.authorization.k8s.io
     cannot "$sns" "$sa" delete customresourcedefinitions.apiextensions.k8s.io
@@ -224,6 +227,7 @@ sidecar_rbac() {
 needs "$cns" "$cop" -A
 needs "$cns" "$cop" -n "$other"
 for v in get list watch; do can "$cns" "$cop" "$v" nodes; done
+can "$cns" "$cop" get storageclasses.storage.k8s.io
 can "$cns" "$cop" create leases.coordination.k8s.io -n "$cns"
 for v in get update; do can "$cns" "$cop" "$v" leases.coordination.k8s.io/berth-operator -n "$cns"; done
 never "$cns" "$cop" -n "$other"
@@ -234,6 +238,7 @@ ok "every-namespace mode: SA $cns/$cop is allowed all $allowed checks it needs, 
 allowed=0 denied=0
 needs "$nns" "$nop" -n "$wns"
 for v in get list watch; do can "$nns" "$nop" "$v" nodes; done
+can "$nns" "$nop" get storageclasses.storage.k8s.io
 # The leader-election Lease: in the release namespace, by its name.
 can "$nns" "$nop" create leases.coordination.k8s.io -n "$nns"
 for v in get update; do can "$nns" "$nop" "$v" leases.coordination.k8s.io/berth-operator -n "$nns"; done
@@ -246,7 +251,7 @@ for w in "$other" "$nns" kube-system; do
     for v in get list watch create update patch delete deletecollection; do
         cannot "$nns" "$nop" "$v" kafkaclusters.berth.io -n "$w"
     done
-    for r in secrets configmaps pods services statefulsets.apps poddisruptionbudgets.policy serviceaccounts \
+    for r in secrets configmaps pods services statefulsets.apps poddisruptionbudgets.policy serviceaccounts persistentvolumeclaims \
         roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io events.events.k8s.io; do
         for v in get list create patch; do cannot "$nns" "$nop" "$v" "$r" -n "$w"; done
     done

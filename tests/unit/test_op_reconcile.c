@@ -761,6 +761,259 @@ START_TEST(test_gone_cluster_is_done)
 }
 END_TEST
 
+/* ---- storage growth (operator/reconcile_storage.c) ------------------- */
+
+/* spec.storage of the cluster in the lister: size, and class unless NULL;
+ * a new generation, as the API server would give it. */
+static void set_storage(world *w, const char *size, const char *class)
+{
+    cJSON *cr = mem_object(&w->lister, "kafkaclusters", "demo");
+    cJSON *spec = cJSON_GetObjectItemCaseSensitive(cr, "spec"), *s;
+
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(cr, "metadata"),
+                                           "generation", cJSON_CreateNumber(4));
+
+    cJSON_DeleteItemFromObjectCaseSensitive(spec, "storage");
+    s = cJSON_AddObjectToObject(spec, "storage");
+    cJSON_AddStringToObject(s, "size", size);
+    if (class != NULL)
+        cJSON_AddStringToObject(s, "storageClassName", class);
+}
+
+/* The broker claims data-demo-0..2 the StatefulSet made, of class and
+ * size, and the StorageClass class (expanding or not). The live
+ * StatefulSet gets the uid a server would have given it. */
+static void put_claims(world *w, const char *class, const char *size, bool expands)
+{
+    char json[1024];
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(json, sizeof json,
+                 "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":"
+                 "{\"name\":\"data-demo-%d\",\"namespace\":\"kafka\"},\"spec\":{\"accessModes\":"
+                 "[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"%s\"}},"
+                 "\"storageClassName\":\"%s\"},\"status\":{\"phase\":\"Bound\",\"capacity\":"
+                 "{\"storage\":\"%s\"}}}",
+                 i, size, class, size);
+        mem_put(&w->lister, "persistentvolumeclaims", cJSON_Parse(json));
+    }
+    snprintf(json, sizeof json,
+             "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\",\"metadata\":"
+             "{\"name\":\"%s\"},\"provisioner\":\"x\",\"allowVolumeExpansion\":%s}",
+             class, expands ? "true" : "false");
+    mem_put(&w->lister, "storageclasses", cJSON_Parse(json));
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(
+                                mem_object(&w->lister, "statefulsets", "demo"), "metadata"),
+                            "uid", "sts-uid-1");
+}
+
+/* Requests with method to a path containing path_part. */
+static int requests_to(world *w, const char *method, const char *path_part)
+{
+    int n = 0;
+
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strcmp(q->method, method) == 0 && strstr(q->path, path_part) != NULL)
+            n++;
+    }
+    return n;
+}
+
+static const api_request *request_by(world *w, const char *method, const char *path_part)
+{
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strcmp(q->method, method) == 0 && strstr(q->path, path_part) != NULL)
+            return q;
+    }
+    return NULL;
+}
+
+static const char *claim_size_of(const cJSON *sts)
+{
+    const cJSON *t = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"),
+                                         "volumeClaimTemplates"),
+        0);
+
+    return str(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "spec"), "resources")
+            ->child,
+        "storage");
+}
+
+START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
+{
+    world w;
+    const api_request *q;
+    cJSON *body, *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "ground", "10Gi", true);
+    set_storage(&w, "20Gi", NULL);
+    api_script_answer(w.api, "DELETE", "/statefulsets/demo", 200,
+                      "{\"kind\":\"Status\",\"status\":\"Success\",\"code\":200}", 1);
+    api_script_answer(w.api, "GET", "/statefulsets/demo", 404,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"NotFound\","
+                      "\"code\":404}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    /* Every claim asked to grow, by a merge patch of its request alone. */
+    for (int i = 0; i < 3; i++) {
+        char path[64];
+
+        snprintf(path, sizeof path, "/persistentvolumeclaims/data-demo-%d", i);
+        q = request_by(&w, "PATCH", path);
+        ck_assert_msg(q != NULL, "%s not patched", path);
+        ck_assert_str_eq(q->content_type, "application/merge-patch+json");
+        ck_assert_str_eq(q->body, "{\"spec\":{\"resources\":{\"requests\":{\"storage\":"
+                                  "\"20Gi\"}}}}");
+    }
+    /* The StatefulSet deleted with its pods orphaned, only the one read... */
+    q = request_by(&w, "DELETE", "/statefulsets/demo");
+    ck_assert_ptr_nonnull(q);
+    body = cJSON_Parse(q->body);
+    ck_assert_str_eq(str(body, "propagationPolicy"), "Orphan");
+    ck_assert_str_eq(str(cJSON_GetObjectItemCaseSensitive(body, "preconditions"), "uid"),
+                     "sts-uid-1");
+    cJSON_Delete(body);
+    /* ... and created again with the new claim size, its pod template as
+     * it was; no apply of it on top (nothing else differs). */
+    q = request_by(&w, "POST", "/namespaces/kafka/statefulsets");
+    ck_assert_ptr_nonnull(q);
+    ck_assert_ptr_nonnull(strstr(q->path, "fieldManager=berth-operator"));
+    body = cJSON_Parse(q->body);
+    ck_assert_str_eq(claim_size_of(body), "20Gi");
+    ck_assert(cJSON_Compare(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "spec"),
+                                         "template"),
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "statefulsets", "demo"), "spec"),
+            "template"),
+        1));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(body, "metadata"), "uid"));
+    cJSON_Delete(body);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/statefulsets/demo"), 0);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_str_eq(str(c, "status"), "True");
+    cJSON_Delete(doc);
+    world_stop(&w);
+}
+END_TEST
+
+/* Each step may be cut short by the operator's death; the next pass
+ * finishes what is left and repeats no write that took. */
+START_TEST(test_storage_growth_resumes)
+{
+    world w;
+    cJSON *sts, *body;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "ground", "20Gi", true); /* already grown */
+    set_storage(&w, "20Gi", NULL);
+    /* Deleted, not gone yet (the orphan finalizer): left alone, and looked
+     * at again soon. */
+    sts = mem_object(&w.lister, "statefulsets", "demo");
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(sts, "metadata"), "deletionTimestamp",
+                            "2026-01-01T00:00:00Z");
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(w.res.requeue_after_ms, 1000);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/statefulsets/"), 0);
+    ck_assert_int_eq(requests_to(&w, "DELETE", "/statefulsets/"), 0);
+    ck_assert_int_eq(requests_to(&w, "POST", "/statefulsets"), 0);
+    /* Gone: created with the spec's size by the usual apply. */
+    mem_drop(&w.lister, sts);
+    api_script_reset(w.api);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    body = cJSON_Parse(request_by(&w, "PATCH", "/statefulsets/demo")->body);
+    ck_assert_str_eq(claim_size_of(body), "20Gi");
+    cJSON_Delete(body);
+    world_stop(&w);
+}
+END_TEST
+
+/* A class that cannot expand: no claim or StatefulSet size changes, the
+ * status and a Warning say why, and other changes still apply. */
+START_TEST(test_storage_class_cannot_expand)
+{
+    world w;
+    cJSON *doc, *body, *spec;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "fixed", "10Gi", false);
+    set_storage(&w, "20Gi", "fixed");
+    spec = cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "kafkaclusters", "demo"), "spec");
+    cJSON_ReplaceItemInObjectCaseSensitive(spec, "image", cJSON_CreateString("apache/kafka:4.5.0"));
+    world_record_events(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    flush_events(&w);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    ck_assert_int_eq(requests_to(&w, "DELETE", "/statefulsets/"), 0);
+    /* The image change applied, the claim template left at its size. */
+    body = cJSON_Parse(request_by(&w, "PATCH", "/statefulsets/demo")->body);
+    ck_assert_str_eq(claim_size_of(body), "10Gi");
+    ck_assert_ptr_nonnull(
+        strstr(request_by(&w, "PATCH", "/statefulsets/demo")->body, "apache/kafka:4.5.0"));
+    cJSON_Delete(body);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "StorageNotExpandable");
+    ck_assert_msg(strstr(str(c, "message"), "StorageClass \"fixed\" does not allow volume "
+                                            "expansion") != NULL &&
+                      strstr(str(c, "message"), "10Gi") != NULL,
+                  "%s", str(c, "message"));
+    cJSON_Delete(doc);
+    ck_assert_int_ge(events_with(&w, "StorageNotExpandable"), 1);
+    for (int i = 0; i < api_script_count(w.api); i++) {
+        const api_request *q = api_script_request(w.api, i);
+
+        if (strstr(q->path, "/apis/events.k8s.io/") != NULL &&
+            strstr(q->body, "\"StorageNotExpandable\"") != NULL)
+            ck_assert_msg(strstr(q->body, "\"Warning\"") != NULL, "%s", q->body);
+    }
+    world_stop(&w);
+}
+END_TEST
+
+/* A smaller size (one the API server's rule did not see) is refused with
+ * both sizes named; nothing else is held back. */
+START_TEST(test_storage_shrink_is_refused)
+{
+    world w;
+    cJSON *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "ground", "10Gi", true);
+    set_storage(&w, "5Gi", NULL);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/statefulsets/"), 0);
+    ck_assert_int_eq(requests_to(&w, "DELETE", "/statefulsets/"), 0);
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_str_eq(str(c, "reason"), "StorageShrinkRefused");
+    ck_assert_msg(strstr(str(c, "message"), "from 10Gi to 5Gi") != NULL, "%s", str(c, "message"));
+    cJSON_Delete(doc);
+    world_stop(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_reconcile");
@@ -778,6 +1031,10 @@ int main(void)
     tcase_add_test(tc, test_gone_cluster_is_done);
     tcase_add_test(tc, test_address_fallback_is_in_status_and_an_event);
     tcase_add_test(tc, test_draining_while_a_broker_pod_stops);
+    tcase_add_test(tc, test_storage_grows_claims_and_recreates_the_statefulset);
+    tcase_add_test(tc, test_storage_growth_resumes);
+    tcase_add_test(tc, test_storage_class_cannot_expand);
+    tcase_add_test(tc, test_storage_shrink_is_refused);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -29,7 +29,9 @@ object does not exist yet. get is for reads that miss the informers' cache
   resources: [kafkaclusters/finalizers]
   verbs: [update]
 # The brokers' StatefulSet and PodDisruptionBudget: applied; deleted only
-# when their KafkaCluster is (teardown.c stop_brokers, drop_budget).
+# when their KafkaCluster is (teardown.c stop_brokers, drop_budget), and the
+# StatefulSet deleted with its pods orphaned and created again when
+# spec.storage.size grows (operator/reconcile_storage.c recreate).
 - apiGroups: [apps]
   resources: [statefulsets]
   verbs: [get, list, watch, create, patch, delete]
@@ -80,6 +82,12 @@ object does not exist yet. get is for reads that miss the informers' cache
 - apiGroups: [""]
   resources: [pods/eviction]
   verbs: [create]
+# The brokers' claims (data-<cluster>-<id>, made by the StatefulSet): read,
+# and patched to a larger size when spec.storage.size grows
+# (operator/reconcile_storage.c grow_claims). Never created or deleted.
+- apiGroups: [""]
+  resources: [persistentvolumeclaims]
+  verbs: [get, patch]
 # Events on the KafkaCluster, events.k8s.io/v1 only (lib/kube/events.c: a
 # create, then a patch for each repeat).
 - apiGroups: [events.k8s.io]
