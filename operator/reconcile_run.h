@@ -75,6 +75,9 @@ typedef struct op_run {
     op_reason storage_reason;
     char storage_message[UTIL_ERR_MAX + 128];
     bool sts_held;
+    /* status.storage.resizing: the claims asked to grow whose volume is
+     * still smaller (storage.h); NULL or empty: none. Owned. */
+    cJSON *storage_resizing;
     /* A broker restart under way (readdress.h), for status; "" if none. */
     char restart[4096];
 } op_run;

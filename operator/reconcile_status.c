@@ -197,6 +197,11 @@ op_outcome op_run_report(op_run *w, util_err *err)
     in.restart_message = w->restart[0] != '\0' ? w->restart : NULL;
     in.now = w->now;
     status = op_status_build(&in);
+    /* Claims asked to grow whose volume is still smaller
+     * (reconcile_storage.c); none: no status.storage at all. */
+    if (cJSON_GetArraySize(w->storage_resizing) > 0)
+        cJSON_AddItemToObject(cJSON_AddObjectToObject(status, "storage"), "resizing",
+                              cJSON_Duplicate(w->storage_resizing, 1));
     /* The waits by precedence: a StatefulSet being created again (soon),
      * then Degraded over a restart over readiness. */
     ready = cJSON_GetObjectItemCaseSensitive(status, "readyReplicas");

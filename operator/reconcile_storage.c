@@ -121,11 +121,64 @@ static int class_expands(op_run *w, const cJSON *claims, const char *have, util_
     return ok ? 1 : 0;
 }
 
-/* Patches every claim that asks for less than the spec's size. 0, or -1. */
-static int grow_claims(op_run *w, const cJSON *claims, util_err *err)
+/* spec.resources.requests of claim, borrowed. */
+static cJSON *requests(const cJSON *claim)
+{
+    return cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(claim, "spec"),
+                                         "resources"),
+        "requests");
+}
+
+/* Adds claim to w->storage_resizing if its volume is smaller than asked. */
+static void resizing_add(op_run *w, const cJSON *claim)
+{
+    cJSON *e = op_storage_resizing_new(claim);
+
+    if (w->storage_resizing == NULL)
+        w->storage_resizing = cJSON_CreateArray();
+    if (e != NULL)
+        cJSON_AddItemToArray(w->storage_resizing, e);
+}
+
+/* The claims the last status said were still growing, read again: those
+ * whose volume is still smaller than asked stay (one that cannot be read
+ * now keeps its old entry). Reads nothing when none was. */
+static void refresh_resizing(op_run *w)
+{
+    const cJSON *e;
+
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(
+                              cJSON_GetObjectItemCaseSensitive(
+                                  cJSON_GetObjectItemCaseSensitive(w->cr, "status"), "storage"),
+                              "resizing"))
+    {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "claim"));
+        cJSON *pvc = NULL;
+        util_err rerr = {{0}};
+        int rc;
+
+        if (name == NULL)
+            continue;
+        rc = w->lister->get(w->lister, "v1", "persistentvolumeclaims", w->c.namespace, name, &pvc,
+                            &rerr);
+        if (rc == 0)
+            resizing_add(w, pvc);
+        else if (rc < 0) {
+            if (w->storage_resizing == NULL)
+                w->storage_resizing = cJSON_CreateArray();
+            cJSON_AddItemToArray(w->storage_resizing, cJSON_Duplicate(e, 1));
+        }
+        cJSON_Delete(pvc);
+    }
+}
+
+/* Patches every claim that asks for less than the spec's size, and notes
+ * each whose volume is smaller than it now asks. 0, or -1. */
+static int grow_claims(op_run *w, cJSON *claims, util_err *err)
 {
     char grown[KUBE_EVENTS_NOTE_MAX - 96] = "";
-    const cJSON *pvc;
+    cJSON *pvc;
     size_t n = 0;
 
     cJSON_ArrayForEach(pvc, claims)
@@ -151,11 +204,19 @@ static int grow_claims(op_run *w, const cJSON *claims, util_err *err)
         cJSON_Delete(patch);
         if (rc != 0)
             return util_err_prefix(err, "growing claim %s", kube_meta_name(pvc));
+        /* What the claim asks for now, for status.storage.resizing. */
+        cJSON_ReplaceItemInObjectCaseSensitive(requests(pvc), "storage",
+                                               cJSON_CreateString(w->c.storage_size));
         util_info("%s/%s: claim %s asked to grow to %s", w->c.namespace, w->c.name,
                   kube_meta_name(pvc), w->c.storage_size);
         if (n + strlen(kube_meta_name(pvc)) + 8 < sizeof grown)
             n += (size_t)snprintf(grown + n, sizeof grown - n, "%s%s", n > 0 ? ", " : "",
                                   kube_meta_name(pvc));
+    }
+    w->storage_resizing = cJSON_CreateArray();
+    cJSON_ArrayForEach(pvc, claims)
+    {
+        resizing_add(w, pvc);
     }
     if (n > 0)
         op_run_event(w, KUBE_EVENT_NORMAL, "StorageExpanding",
@@ -262,7 +323,8 @@ static int grow(op_run *w, int i, const cJSON *live, const char *have, util_err 
     return 0;
 }
 
-op_outcome op_run_storage(op_run *w, util_err *err)
+/* The size change itself: grow, hold, or keep the live size and say why. */
+static void grow_or_refuse(op_run *w)
 {
     int i = sts_index(w);
     cJSON *d = cJSON_GetArrayItem(w->desired, i);
@@ -271,18 +333,17 @@ op_outcome op_run_storage(op_run *w, util_err *err)
     util_err gerr = {{0}};
     int rc;
 
-    (void)err;
     if (i < 0 || live == NULL || cJSON_IsNull(live))
-        return OP_RECONCILE_DONE; /* created with the spec's size */
+        return; /* created with the spec's size */
     if (kube_meta_str(live, "deletionTimestamp") != NULL) {
         hold(w, i);
-        return OP_RECONCILE_DONE;
+        return;
     }
     have = op_storage_template_size(live);
     switch (op_storage_compare(have, w->c.storage_size)) {
     case OP_STORAGE_SAME:
     case OP_STORAGE_UNKNOWN:
-        return OP_RECONCILE_DONE;
+        return;
     case OP_STORAGE_SHRINK:
         not_applied(w, OP_REASON_STORAGE_SHRINK_REFUSED,
                     "spec.storage.size cannot shrink from %s to %s: volumes can only grow; the "
@@ -292,10 +353,10 @@ op_outcome op_run_storage(op_run *w, util_err *err)
     case OP_STORAGE_GROW:
         rc = grow(w, i, live, have, &gerr);
         if (rc == 0)
-            return OP_RECONCILE_DONE;
+            return;
         if (rc == 1) {
             hold(w, i);
-            return OP_RECONCILE_DONE;
+            return;
         }
         if (rc < 0)
             not_applied(w, OP_REASON_APPLY_FAILED, "spec.storage.size %s: %s", w->c.storage_size,
@@ -304,5 +365,13 @@ op_outcome op_run_storage(op_run *w, util_err *err)
     }
     /* Not now: the StatefulSet keeps the size it has, the rest applies. */
     op_storage_set_template_size(d, have);
+}
+
+op_outcome op_run_storage(op_run *w, util_err *err)
+{
+    (void)err;
+    grow_or_refuse(w);
+    if (w->storage_resizing == NULL)
+        refresh_resizing(w);
     return OP_RECONCILE_DONE;
 }

@@ -15,6 +15,9 @@
  * live size and w->storage_* say why, for status; the other changes still
  * apply. While the StatefulSet is being deleted it is taken out of
  * w->desired and w->live (w->sts_held), to be created on a later pass.
+ * w->storage_resizing gets the claims asked to grow whose volume is still
+ * smaller (status.storage.resizing); claims are read again for it only
+ * while the last status listed some.
  * Always DONE: nothing here holds back the rest of the reconcile. */
 op_outcome op_run_storage(op_run *w, util_err *err);
 

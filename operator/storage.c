@@ -87,6 +87,21 @@ bool op_storage_claim_pending(const cJSON *claim)
     return cJSON_IsString(req) && below(cap, req->valuestring);
 }
 
+cJSON *op_storage_resizing_new(const cJSON *claim)
+{
+    const cJSON *cap = get(get(get(claim, "status"), "capacity"), "storage");
+    const char *name = cJSON_GetStringValue(get(get(claim, "metadata"), "name"));
+    cJSON *e;
+
+    if (!op_storage_claim_pending(claim) || name == NULL)
+        return NULL;
+    e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "claim", name);
+    cJSON_AddStringToObject(e, "requested", get(requests(claim), "storage")->valuestring);
+    cJSON_AddStringToObject(e, "capacity", cJSON_IsString(cap) ? cap->valuestring : "");
+    return e;
+}
+
 bool op_storage_class_expands(const cJSON *class)
 {
     return cJSON_IsTrue(get(class, "allowVolumeExpansion"));

@@ -60,6 +60,11 @@ bool op_storage_claim_below(const cJSON *claim, const char *size);
  * volume has not been expanded yet). */
 bool op_storage_claim_pending(const cJSON *claim);
 
+/* The status.storage.resizing entry of claim, new: {claim, requested,
+ * capacity} ("" while the capacity is unknown); NULL when its volume is as
+ * large as it asks (op_storage_claim_pending is false). */
+cJSON *op_storage_resizing_new(const cJSON *claim);
+
 /* Whether class (a StorageClass) has allowVolumeExpansion: true. */
 bool op_storage_class_expands(const cJSON *class);
 

@@ -903,6 +903,15 @@ START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
     ck_assert_int_eq(requests_to(&w, "PATCH", "/statefulsets/demo"), 0);
     c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
     ck_assert_str_eq(str(c, "status"), "True");
+    /* Status lists the claims whose volume is still smaller than asked. */
+    c = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "status"),
+                                         "storage"),
+        "resizing");
+    ck_assert_int_eq(cJSON_GetArraySize(c), 3);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(c, 2), "claim"), "data-demo-2");
+    ck_assert_str_eq(str(cJSON_GetArrayItem(c, 2), "requested"), "20Gi");
+    ck_assert_str_eq(str(cJSON_GetArrayItem(c, 2), "capacity"), "10Gi");
     cJSON_Delete(doc);
     world_stop(&w);
 }
@@ -939,6 +948,82 @@ START_TEST(test_storage_growth_resumes)
     body = cJSON_Parse(request_by(&w, "PATCH", "/statefulsets/demo")->body);
     ck_assert_str_eq(claim_size_of(body), "20Gi");
     cJSON_Delete(body);
+    world_stop(&w);
+}
+END_TEST
+
+/* The claims' growth as status reports it: status.storage.resizing keeps
+ * the claims whose volume is still smaller than asked, read again on each
+ * pass while there are any, and goes once every volume has grown. */
+START_TEST(test_storage_progress_in_status)
+{
+    world w;
+    cJSON *doc, *st;
+    const cJSON *r;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "ground", "10Gi", true);
+    /* Claims 0 and 1 asked for 20Gi and still have 10Gi; claim 2 grew. */
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        cJSON *pvc;
+
+        snprintf(name, sizeof name, "data-demo-%d", i);
+        pvc = mem_object(&w.lister, "persistentvolumeclaims", name);
+        cJSON_ReplaceItemInObjectCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "spec"),
+                                                 "resources"),
+                "requests"),
+            "storage", cJSON_CreateString("20Gi"));
+        if (i == 2)
+            cJSON_ReplaceItemInObjectCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "status"),
+                                                 "capacity"),
+                "storage", cJSON_CreateString("20Gi"));
+    }
+    st = cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "kafkaclusters", "demo"), "status");
+    cJSON_AddItemToObject(
+        st, "storage",
+        cJSON_Parse("{\"resizing\":[{\"claim\":\"data-demo-0\",\"requested\":\"20Gi\","
+                    "\"capacity\":\"10Gi\"},{\"claim\":\"data-demo-1\",\"requested\":"
+                    "\"20Gi\",\"capacity\":\"10Gi\"},{\"claim\":\"data-demo-2\","
+                    "\"requested\":\"20Gi\",\"capacity\":\"10Gi\"}]}"));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    doc = written_status(&w);
+    r = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "status"),
+                                         "storage"),
+        "resizing");
+    ck_assert_int_eq(cJSON_GetArraySize(r), 2);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(r, 0), "claim"), "data-demo-0");
+    ck_assert_str_eq(str(cJSON_GetArrayItem(r, 1), "claim"), "data-demo-1");
+    cJSON_Delete(doc);
+    /* Every volume grown: status.storage goes. */
+    accept_writes(&w);
+    for (int i = 0; i < 2; i++) {
+        char name[32];
+        cJSON *pvc;
+
+        snprintf(name, sizeof name, "data-demo-%d", i);
+        pvc = mem_object(&w.lister, "persistentvolumeclaims", name);
+        cJSON_ReplaceItemInObjectCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "status"),
+                                             "capacity"),
+            "storage", cJSON_CreateString("20Gi"));
+    }
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    doc = written_status(&w);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(doc, "status"), "storage"));
+    cJSON_Delete(doc);
+    /* And then nothing more to say: no write. */
+    accept_writes(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(api_script_count(w.api), 0);
     world_stop(&w);
 }
 END_TEST
@@ -1033,6 +1118,7 @@ int main(void)
     tcase_add_test(tc, test_draining_while_a_broker_pod_stops);
     tcase_add_test(tc, test_storage_grows_claims_and_recreates_the_statefulset);
     tcase_add_test(tc, test_storage_growth_resumes);
+    tcase_add_test(tc, test_storage_progress_in_status);
     tcase_add_test(tc, test_storage_class_cannot_expand);
     tcase_add_test(tc, test_storage_shrink_is_refused);
     suite_add_tcase(s, tc);

@@ -101,6 +101,21 @@ START_TEST(test_claims_below_and_pending)
     ck_assert(!op_storage_claim_pending(grown));
     /* No capacity yet (unbound): still waiting. */
     ck_assert(op_storage_claim_pending(bigger));
+    /* Their status.storage.resizing entries. */
+    {
+        cJSON *named = parse("{\"metadata\":{\"name\":\"data-demo-1\"},\"spec\":{\"resources\":"
+                             "{\"requests\":{\"storage\":\"2Gi\"}}},\"status\":{\"capacity\":"
+                             "{\"storage\":\"1Gi\"}}}");
+        cJSON *e = op_storage_resizing_new(named);
+
+        ck_assert_ptr_nonnull(e);
+        ck_assert_str_eq(cJSON_GetObjectItem(e, "claim")->valuestring, "data-demo-1");
+        ck_assert_str_eq(cJSON_GetObjectItem(e, "requested")->valuestring, "2Gi");
+        ck_assert_str_eq(cJSON_GetObjectItem(e, "capacity")->valuestring, "1Gi");
+        cJSON_Delete(e);
+        cJSON_Delete(named);
+        ck_assert_ptr_null(op_storage_resizing_new(grown)); /* no name, and not pending */
+    }
     cJSON_Delete(small);
     cJSON_Delete(asked);
     cJSON_Delete(grown);
