@@ -313,13 +313,15 @@ static int grow(op_run *w, int i, const cJSON *live, const char *have, util_err 
     rc = recreate(w, live, &created, err);
     if (rc != 0)
         return rc;
-    cJSON_ReplaceItemInArray(w->live, i, created);
     util_info("%s/%s: StatefulSet created again with claims of %s; its pods were kept",
               w->c.namespace, w->c.name, w->c.storage_size);
     op_run_event(w, KUBE_EVENT_NORMAL, "StorageResized",
                  "StatefulSet %s created again with claims of %s (were %s); its pods were kept, "
                  "not restarted",
                  w->c.name, w->c.storage_size, have);
+    /* The new object is the live one now (live and have are gone with the
+     * old). */
+    cJSON_ReplaceItemInArray(w->live, i, created);
     return 0;
 }
 

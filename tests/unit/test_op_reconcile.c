@@ -857,6 +857,7 @@ START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
     accept_writes(&w);
     put_claims(&w, "ground", "10Gi", true);
     set_storage(&w, "20Gi", NULL);
+    world_record_events(&w);
     api_script_answer(w.api, "DELETE", "/statefulsets/demo", 200,
                       "{\"kind\":\"Status\",\"status\":\"Success\",\"code\":200}", 1);
     api_script_answer(w.api, "GET", "/statefulsets/demo", 404,
@@ -864,6 +865,22 @@ START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
                       "\"code\":404}",
                       1);
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    /* Each step told, once. */
+    ck_assert_int_eq(events_with(&w, "StorageExpanding"), 1);
+    ck_assert_int_eq(events_with(&w, "StorageResized"), 1);
+    for (int i = 0; i < api_script_count(w.api); i++) {
+        const api_request *e = api_script_request(w.api, i);
+
+        if (strstr(e->path, "/apis/events.k8s.io/") != NULL &&
+            strstr(e->body, "\"StorageResized\"") != NULL)
+            ck_assert_msg(strstr(e->body, "with claims of 20Gi (were 10Gi)") != NULL, "%s",
+                          e->body);
+        if (strstr(e->path, "/apis/events.k8s.io/") != NULL &&
+            strstr(e->body, "\"StorageExpanding\"") != NULL)
+            ck_assert_msg(strstr(e->body, "data-demo-0, data-demo-1, data-demo-2") != NULL, "%s",
+                          e->body);
+    }
     /* Every claim asked to grow, by a merge patch of its request alone. */
     for (int i = 0; i < 3; i++) {
         char path[64];
