@@ -10,6 +10,7 @@
 #include "readdress.h"
 #include "reconcile_apply.h"
 #include "reconcile_build.h"
+#include "reconcile_config.h"
 #include "reconcile_read.h"
 #include "reconcile_run.h"
 #include "reconcile_status.h"
@@ -117,7 +118,8 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
         return o;
     if ((o = op_run_read_live(w, err)) != OP_RECONCILE_DONE ||
         (o = op_run_guard_scale_down(w, err)) != OP_RECONCILE_DONE ||
-        (o = op_run_storage(w, err)) != OP_RECONCILE_DONE)
+        (o = op_run_storage(w, err)) != OP_RECONCILE_DONE ||
+        (o = op_run_config(w, err)) != OP_RECONCILE_DONE)
         return o;
 
     /* 3. and 4. Apply what differs, prune; the rest only once that took. */

@@ -24,6 +24,10 @@
  *    StatefulSet is created again with its pods orphaned; until then, or
  *    when it may not be done, the desired StatefulSet keeps the live claim
  *    size, so the rest still applies.
+ *    Then spec.config keys Kafka can change live are applied to the
+ *    running brokers; the rest mark the StatefulSet's pods for a roll
+ *    (reconcile_config.h). What the pods were rolled with is recorded on
+ *    the StatefulSet, not remembered here.
  *    Server-side apply (field manager berth-operator, force) each desired
  *    object whose berth-owned fields differ from what the server holds;
  *    the rest get no request at all, so a no-op resync makes zero writes.

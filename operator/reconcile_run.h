@@ -5,6 +5,7 @@
  *
  *   reconcile_read.c    what the cluster looks like now
  *   reconcile_build.c   the desired objects (cluster ID, CA, voters)
+ *   reconcile_config.c  spec.config changes: applied live, or a roll
  *   reconcile_apply.c   the scale-down guard, applies, prunes, cleanups
  *   reconcile_storage.c a new storage size: claims grown, StatefulSet re-created
  *   reconcile_status.c  the status written, refusals, ownership checks
@@ -78,6 +79,8 @@ typedef struct op_run {
     /* status.storage.resizing: the claims asked to grow whose volume is
      * still smaller (storage.h); NULL or empty: none. Owned. */
     cJSON *storage_resizing;
+    /* status.config (reconcile_config.h), owned; NULL: none. */
+    cJSON *config_status;
     /* A broker restart under way (readdress.h), for status; "" if none. */
     char restart[4096];
 } op_run;

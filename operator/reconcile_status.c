@@ -202,6 +202,9 @@ op_outcome op_run_report(op_run *w, util_err *err)
     if (cJSON_GetArraySize(w->storage_resizing) > 0)
         cJSON_AddItemToObject(cJSON_AddObjectToObject(status, "storage"), "resizing",
                               cJSON_Duplicate(w->storage_resizing, 1));
+    /* What spec.config changes did (reconcile_config.h). */
+    if (w->config_status != NULL)
+        cJSON_AddItemToObject(status, "config", cJSON_Duplicate(w->config_status, 1));
     /* The waits by precedence: a StatefulSet being created again (soon),
      * then Degraded over a restart over readiness. */
     ready = cJSON_GetObjectItemCaseSensitive(status, "readyReplicas");

@@ -33,6 +33,9 @@
 #include <unistd.h>
 
 #include "http/server.h"
+#include "kafka/configs.h"
+#include "kafka/dial.h"
+#include "kafka/proto.h"
 #include "kube/client.h"
 #include "kube/verbs.h"
 #include "pki/pki.h"
@@ -1576,6 +1579,167 @@ START_TEST(hostile_metadata_answer_neither_bloats_nor_stalls_the_operator)
 }
 END_TEST
 
+/* The ground Kafka's cluster-default value of key into buf ("" when it
+ * has none there), and whether its broker reports key read-only. */
+static void ground_config(const char *key, char *buf, size_t size, bool *read_only)
+{
+    kafka_conn *c = NULL;
+    kafka_api_versions *av = NULL;
+    util_err err = {{0}};
+    const char *keys[] = {key};
+    kafka_config_resource res[2] = {{KAFKA_RESOURCE_BROKER, "", keys, 1},
+                                    {KAFKA_RESOURCE_BROKER, NULL, keys, 1}};
+    kafka_describe_configs_request req = {res, 2, 0, 0};
+    kafka_describe_configs_response *out = NULL;
+    const kafka_config_entry *e;
+    /* The first address of the ground is broker 0 (tests/ground/kafka.sh). */
+    const char *id = "0";
+
+    res[1].name = id;
+    ck_assert_msg(kafka_dial(kafka_bootstrap(), NULL, &c, &av, &err) == 0, "%s", err.msg);
+    ck_assert_msg(kafka_describe_configs_call(c, av, &req, 10000, &out, &err) == 0, "%s", err.msg);
+    e = kafka_config_result_find(kafka_describe_configs_result(out, KAFKA_RESOURCE_BROKER, ""),
+                                 key);
+    snprintf(buf, size, "%s", e != NULL && e->value != NULL ? e->value : "");
+    if (read_only != NULL) {
+        const kafka_config_result *r =
+            kafka_describe_configs_result(out, KAFKA_RESOURCE_BROKER, id);
+
+        ck_assert_msg(r != NULL && r->error_code == 0, "DescribeConfigs of broker %s: %d", id,
+                      r != NULL ? r->error_code : -1);
+        e = kafka_config_result_find(r, key);
+        ck_assert_msg(e != NULL, "broker %s does not know %s", id, key);
+        *read_only = e->read_only;
+    }
+    kafka_describe_configs_free(out);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+/* Removes key from the ground Kafka's cluster default (shared by every
+ * test): before the test, and after it whatever happened. */
+static void ground_config_delete(const char *key)
+{
+    kafka_conn *c = NULL;
+    kafka_api_versions *av = NULL;
+    util_err err = {{0}};
+    kafka_config_op op = {key, KAFKA_CONFIG_DELETE, NULL};
+    kafka_alter_config_resource res = {KAFKA_RESOURCE_BROKER, "", &op, 1};
+    kafka_incremental_alter_configs_request req = {&res, 1, 0};
+    kafka_incremental_alter_configs_response *out = NULL;
+
+    ck_assert_msg(kafka_dial(kafka_bootstrap(), NULL, &c, &av, &err) == 0, "%s", err.msg);
+    ck_assert_msg(kafka_incremental_alter_configs_call(c, av, &req, 10000, &out, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_int_eq(out->results[0].error_code, 0);
+    kafka_incremental_alter_configs_free(out);
+    kafka_api_versions_free(av);
+    kafka_conn_free(c);
+}
+
+/* Whether status.config.<list> of demo names key. */
+static bool status_config_lists(const char *list, const char *key)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    const cJSON *e;
+    char path[64];
+    bool found = false;
+
+    snprintf(path, sizeof path, "status.config.%s", list);
+    cJSON_ArrayForEach(e, at(kcl, path))
+    {
+        if (cJSON_IsString(e) && strcmp(e->valuestring, key) == 0)
+            found = true;
+    }
+    cJSON_Delete(kcl);
+    return found;
+}
+
+static void config_hash(char *buf, size_t size)
+{
+    cJSON *sts = get("apps/v1", "statefulsets", ns, "demo");
+
+    snprintf(buf, size, "%s",
+             key_str(sts, "spec.template.metadata.annotations", "berth.io/config-hash"));
+    cJSON_Delete(sts);
+}
+
+#define LIVE_KEY "log.cleaner.backoff.ms"
+
+/* spec.config changes against the ground's real Kafka (its brokers stand
+ * in for the cluster's, through the admin-bootstrap annotation): a key
+ * Kafka reports dynamic is set at its cluster default and listed in
+ * status.config.appliedLive, with the pod template unchanged (no roll); a
+ * read-only key changes the template's config hash (one roll) and is
+ * listed in awaitingRoll, and is not set live; a key applied live and
+ * removed again is deleted from the cluster default. The key used live
+ * (LIVE_KEY, one its default value in effect otherwise) is removed again
+ * whatever happens, as the ground Kafka is shared. */
+START_TEST(config_changes_apply_live_or_roll_the_brokers)
+{
+    char path[KUBE_PATH_MAX], reason[64], message[1024], v[64], hash0[32], hash1[32];
+    bool ro = false;
+
+    ground_config(LIVE_KEY, v, sizeof v, &ro);
+    ck_assert_msg(!ro, LIVE_KEY " is read-only in this Kafka");
+    ground_config("auto.create.topics.enable", v, sizeof v, &ro);
+    ck_assert_msg(ro, "auto.create.topics.enable is not read-only in this Kafka");
+    ground_config_delete(LIVE_KEY);
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\",\"annotations\":{"
+                         "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
+                         "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         kafka_bootstrap()));
+    operator_start(0, 0);
+    wait_reconciled("True", 60, "the first reconcile", reason, sizeof reason, message,
+                    sizeof message);
+    config_hash(hash0, sizeof hash0);
+
+    /* Dynamic: live, no roll. */
+    patch_cluster("{\"spec\":{\"config\":{\"" LIVE_KEY "\":\"15001\"}}}", 0);
+    for (double t0 = kt_now(); !status_config_lists("appliedLive", LIVE_KEY);) {
+        ck_assert_msg(kt_now() - t0 < 60, "%s never listed as applied live; log %s", LIVE_KEY,
+                      operator_log[0]);
+        usleep(300000);
+    }
+    ground_config(LIVE_KEY, v, sizeof v, NULL);
+    ck_assert_str_eq(v, "15001");
+    config_hash(hash1, sizeof hash1);
+    ck_assert_str_eq(hash1, hash0);
+    ck_assert_int_ge(count_events("ConfigApplied", "Normal", LIVE_KEY), 1);
+
+    /* Read-only: a roll, nothing set live. */
+    patch_cluster("{\"spec\":{\"config\":{\"auto.create.topics.enable\":\"true\"}}}", 0);
+    for (double t0 = kt_now(); !status_config_lists("awaitingRoll", "auto.create.topics.enable");) {
+        ck_assert_msg(kt_now() - t0 < 60, "no roll for auto.create.topics.enable; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+    config_hash(hash1, sizeof hash1);
+    ck_assert_str_ne(hash1, hash0);
+    ck_assert_int_ge(count_events("ConfigRoll", "Normal", "auto.create.topics.enable"), 1);
+    ground_config("auto.create.topics.enable", v, sizeof v, NULL);
+    ck_assert_str_eq(v, "");
+    ck_assert(status_config_lists("appliedLive", LIVE_KEY));
+
+    /* Removed after being applied live: gone from the cluster default. */
+    patch_cluster("{\"spec\":{\"config\":{\"" LIVE_KEY "\":null}}}", 0);
+    for (double t0 = kt_now();; usleep(300000)) {
+        ground_config(LIVE_KEY, v, sizeof v, NULL);
+        if (v[0] == '\0' && !status_config_lists("appliedLive", LIVE_KEY))
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "%s still %s at the cluster default; log %s", LIVE_KEY, v,
+                      operator_log[0]);
+    }
+    ck_assert_int_eq(operator_stop(0), 0);
+    ground_config_delete(LIVE_KEY);
+}
+END_TEST
+
 /* A scale-down that would take replicas with the leaving broker is
  * refused with a condition, and the StatefulSet keeps its size. The check
  * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
@@ -2428,6 +2592,7 @@ int main(void)
     tcase_add_test(tc, certificates_follow_the_advertised_addresses);
     tcase_add_test(tc, slow_connections_on_the_health_port_starve_nothing);
     tcase_add_test(tc, scale_down_is_refused_while_leaving_brokers_hold_replicas);
+    tcase_add_test(tc, config_changes_apply_live_or_roll_the_brokers);
     tcase_add_test(tc, hostile_metadata_answer_neither_bloats_nor_stalls_the_operator);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);

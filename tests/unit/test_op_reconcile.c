@@ -749,6 +749,126 @@ START_TEST(test_draining_while_a_broker_pod_stops)
 }
 END_TEST
 
+/* The StatefulSet's annotation (NULL: none) or its pod template's. */
+static const char *sts_annotation(const cJSON *sts, bool tmpl, const char *key)
+{
+    const cJSON *o = sts;
+
+    if (tmpl)
+        o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "spec"),
+                                             "template");
+    return str(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"),
+                                                "annotations"),
+               key);
+}
+
+/* spec.config of the cluster in the lister becomes config (JSON). */
+static void set_config(world *w, const char *config)
+{
+    cJSON *spec =
+        cJSON_GetObjectItemCaseSensitive(mem_object(&w->lister, "kafkaclusters", "demo"), "spec");
+
+    cJSON_DeleteItemFromObjectCaseSensitive(spec, "config");
+    cJSON_AddItemToObject(spec, "config", cJSON_Parse(config));
+}
+
+/* Config changes without Kafka to ask (operator/reconcile_config.h): a new
+ * cluster records spec.config on its StatefulSet and hashes it into the
+ * pod template, asking nothing; a changed key that Kafka cannot be asked
+ * about rolls nothing (status.config.message says why, and the reconcile
+ * looks again soon); a removed key the pods were rolled with rolls them
+ * without asking (a new template hash, awaitingRoll, an Event), and
+ * awaitingRoll goes once the StatefulSet says every replica runs the new
+ * revision. */
+START_TEST(test_config_change_rolls_only_when_kafka_or_a_removal_says_so)
+{
+    world w;
+    cJSON *cr, *doc, *sts;
+    const cJSON *cfg;
+    char hash0[32];
+    const char *ann;
+
+    world_start(&w);
+    w.r.opts.admin_bootstrap_annotation = true;
+    cr = mem_object(&w.lister, "kafkaclusters", "demo");
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(cr, "metadata"), "annotations",
+                          cJSON_Parse("{\"berth.io/admin-bootstrap\":\"127.0.0.1:1\"}"));
+    set_config(&w, "{\"auto.create.topics.enable\":\"true\"}");
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    sts = cJSON_Parse(request_to(&w, "/statefulsets/demo")->body);
+    ann = sts_annotation(sts, false, "berth.io/config");
+    ck_assert_ptr_nonnull(ann);
+    ck_assert_ptr_nonnull(strstr(ann, "\"auto.create.topics.enable\""));
+    ck_assert_ptr_null(strstr(ann, "true"));
+    ck_assert_ptr_nonnull(sts_annotation(sts, true, "berth.io/config-hash"));
+    snprintf(hash0, sizeof hash0, "%s", sts_annotation(sts, true, "berth.io/config-hash"));
+    cJSON_Delete(sts);
+    doc = written_status(&w);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(doc, "status"), "config"));
+    cJSON_Delete(doc);
+    accept_writes(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+
+    /* A changed key, and no broker to ask: no roll, status says why. */
+    set_config(&w, "{\"auto.create.topics.enable\":\"false\"}");
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_ptr_null(request_to(&w, "/statefulsets/demo"));
+    ck_assert_ptr_nonnull(request_to(&w, "/configmaps/demo-brokers"));
+    doc = written_status(&w);
+    cfg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "status"), "config");
+    ck_assert_msg(str(cfg, "message") != NULL &&
+                      strstr(str(cfg, "message"), "cannot ask the brokers") != NULL &&
+                      strstr(str(cfg, "message"), "127.0.0.1:1") != NULL,
+                  "%s", str(cfg, "message"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cfg, "awaitingRoll"));
+    cJSON_Delete(doc);
+    ck_assert_int_le(w.res.requeue_after_ms, 15000);
+    accept_writes(&w);
+
+    /* The key removed: the pods were rolled with it, so they roll again,
+     * and nothing needs asking. */
+    world_record_events(&w);
+    set_config(&w, "{}");
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    sts = cJSON_Parse(request_to(&w, "/statefulsets/demo")->body);
+    ck_assert_str_ne(sts_annotation(sts, true, "berth.io/config-hash"), hash0);
+    cJSON_Delete(sts);
+    doc = written_status(&w);
+    cfg =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "status"), "config");
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_str_eq(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "awaitingRoll"), 0)->valuestring,
+        "auto.create.topics.enable");
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cfg, "message"));
+    cJSON_Delete(doc);
+    ck_assert_int_eq(events_with(&w, "ConfigRoll"), 1);
+    accept_writes(&w);
+    /* Under way: the same; rolled out: awaitingRoll goes. */
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    flush_events(&w);
+    ck_assert_int_eq(api_script_count(w.api), 0);
+    sts = mem_object(&w.lister, "statefulsets", "demo");
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(sts, "metadata"), "generation", 2);
+    cJSON_AddItemToObject(sts, "status",
+                          cJSON_Parse("{\"observedGeneration\":2,\"currentRevision\":\"r2\","
+                                      "\"updateRevision\":\"r2\",\"updatedReplicas\":3}"));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    doc = written_status(&w);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(doc, "status"), "config"));
+    cJSON_Delete(doc);
+    sts = cJSON_Parse(request_to(&w, "/statefulsets/demo")->body);
+    ck_assert_ptr_nonnull(strstr(sts_annotation(sts, false, "berth.io/config"), "\"rolling\":[]"));
+    cJSON_Delete(sts);
+    world_stop(&w);
+}
+END_TEST
+
 START_TEST(test_gone_cluster_is_done)
 {
     world w;
@@ -1138,6 +1258,7 @@ int main(void)
     tcase_add_test(tc, test_storage_progress_in_status);
     tcase_add_test(tc, test_storage_class_cannot_expand);
     tcase_add_test(tc, test_storage_shrink_is_refused);
+    tcase_add_test(tc, test_config_change_rolls_only_when_kafka_or_a_removal_says_so);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
