@@ -5,6 +5,7 @@
 
 #include "broker/owned_keys.h"
 #include "kube/names.h"
+#include "metadata_version.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -271,6 +272,36 @@ static int parse_listeners(const cJSON *spec, op_cluster *c, util_err *err)
     return 0;
 }
 
+/* spec.metadataVersion: a level's name ("4.3-IV0") or number (30). */
+static int parse_metadata_version(const cJSON *spec, op_cluster *c, util_err *err)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(spec, "metadataVersion");
+    char buf[32];
+
+    c->metadata_version = -1;
+    if (j == NULL || cJSON_IsNull(j))
+        return 0;
+    if (c->flavor != OP_FLAVOR_KAFKA)
+        return util_err_set(err, "spec.metadataVersion: for flavor kafka only");
+    if (cJSON_IsNumber(j))
+        snprintf(buf, sizeof buf, "%.0f",
+                 j->valuedouble >= 1 && j->valuedouble <= 32767 &&
+                         j->valuedouble == (double)(int)j->valuedouble
+                     ? j->valuedouble
+                     : -1.0);
+    else if (cJSON_IsString(j))
+        snprintf(buf, sizeof buf, "%s", j->valuestring);
+    else
+        return util_err_set(err, "spec.metadataVersion: must be a string or a number");
+    c->metadata_version = op_mv_level(buf);
+    if (c->metadata_version < 0)
+        return util_err_set(err,
+                            "spec.metadataVersion: '%.32s' is neither a Kafka metadata version "
+                            "berth knows (3.3-IV3 to 4.4-IV2) nor a feature level (1 to 32767)",
+                            cJSON_IsString(j) ? j->valuestring : buf);
+    return 0;
+}
+
 static int parse_config(const cJSON *spec, op_cluster *c, util_err *err)
 {
     const cJSON *e;
@@ -424,6 +455,8 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
             return util_err_set(err, "spec.clusterID: must be 22 characters of URL-safe base64");
     }
     if (parse_listeners(spec, c, err) != 0 || parse_config(spec, c, err) != 0)
+        return -1;
+    if (parse_metadata_version(spec, c, err) != 0)
         return -1;
 
     c->storage_size = "10Gi";

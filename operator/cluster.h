@@ -109,6 +109,9 @@ typedef struct op_cluster {
     /* spec.clusterCA.secretName: the user's CA for the cluster's mutual TLS,
      * or NULL for the one the operator makes (cluster_tls.h). */
     const char *ca_secret;
+    /* spec.metadataVersion as a level (upgrade.h), or -1: raise
+     * metadata.version to what every broker supports after an upgrade. */
+    int metadata_version;
 } op_cluster;
 
 /* metadata.generation of a KafkaCluster: a whole number from 0 to 2^53

@@ -39,11 +39,12 @@ typedef enum op_reason {
     OP_REASON_APPLY_FAILED,           /* an apply failed otherwise (409, 5xx, network) */
     OP_REASON_STORAGE_SHRINK_REFUSED, /* spec.storage.size below the claims' */
     OP_REASON_STORAGE_NOT_EXPANDABLE, /* the claims' StorageClass cannot expand them */
-    OP_WAIT_DEGRADED,                 /* Degraded=True: look again soon */
-    OP_WAIT_RESTARTING,               /* a broker restarts for its address or certificate */
-    OP_WAIT_NOT_READY,                /* fewer brokers Ready than wanted */
-    OP_WAIT_TEARING_DOWN,             /* broker pods of a deleted cluster still stopping */
-    OP_WAIT_RECREATING,               /* the StatefulSet is deleted, to be created again */
+    OP_REASON_DOWNGRADE_REFUSED, /* spec.image supports less than the finalized metadata.version */
+    OP_WAIT_DEGRADED,            /* Degraded=True: look again soon */
+    OP_WAIT_RESTARTING,          /* a broker restarts for its address or certificate */
+    OP_WAIT_NOT_READY,           /* fewer brokers Ready than wanted */
+    OP_WAIT_TEARING_DOWN,        /* broker pods of a deleted cluster still stopping */
+    OP_WAIT_RECREATING,          /* the StatefulSet is deleted, to be created again */
     OP_REASON_COUNT
 } op_reason;
 

@@ -15,6 +15,7 @@
 #include "reconcile_run.h"
 #include "reconcile_status.h"
 #include "reconcile_storage.h"
+#include "reconcile_upgrade.h"
 #include "teardown.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -118,6 +119,7 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
         return o;
     if ((o = op_run_read_live(w, err)) != OP_RECONCILE_DONE ||
         (o = op_run_guard_scale_down(w, err)) != OP_RECONCILE_DONE ||
+        (o = op_run_guard_downgrade(w, err)) != OP_RECONCILE_DONE ||
         (o = op_run_storage(w, err)) != OP_RECONCILE_DONE ||
         (o = op_run_config(w, err)) != OP_RECONCILE_DONE)
         return o;
@@ -132,7 +134,9 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
             return o;
     }
 
-    /* 5. Status, then what waits for it. */
+    /* 5. Status (after metadata.version, once a roll has finished), then
+     * what waits for it. */
+    op_run_upgrade(w);
     if ((o = op_run_report(w, err)) != OP_RECONCILE_DONE)
         return o;
     if (w->reformat_done && op_run_clear_reformat(w, err) != 0)

@@ -32,6 +32,7 @@ void op_run_free(op_run *w)
     cJSON_Delete(w->services);
     cJSON_Delete(w->desired);
     cJSON_Delete(w->live);
+    cJSON_Delete(w->kafka);
     cJSON_Delete(w->storage_resizing);
     cJSON_Delete(w->config_status);
     op_cluster_tls_clear(&w->tls);

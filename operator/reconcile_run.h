@@ -8,6 +8,7 @@
  *   reconcile_config.c  spec.config changes: applied live, or a roll
  *   reconcile_apply.c   the scale-down guard, applies, prunes, cleanups
  *   reconcile_storage.c a new storage size: claims grown, StatefulSet re-created
+ *   reconcile_upgrade.c the downgrade guard; metadata.version after a roll
  *   reconcile_status.c  the status written, refusals, ownership checks
  *
  * Each step returns OP_RECONCILE_DONE when its part is done and the next
@@ -83,6 +84,8 @@ typedef struct op_run {
     cJSON *config_status;
     /* A broker restart under way (readdress.h), for status; "" if none. */
     char restart[4096];
+    /* status.kafka to write (reconcile_upgrade.c), owned; NULL: none. */
+    cJSON *kafka;
 } op_run;
 
 void op_run_free(op_run *w);

@@ -196,6 +196,7 @@ op_outcome op_run_report(op_run *w, util_err *err)
                                            : NULL;
     in.restart_message = w->restart[0] != '\0' ? w->restart : NULL;
     in.now = w->now;
+    in.kafka = w->kafka;
     status = op_status_build(&in);
     /* Claims asked to grow whose volume is still smaller
      * (reconcile_storage.c); none: no status.storage at all. */

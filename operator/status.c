@@ -319,6 +319,8 @@ cJSON *op_status_build(const op_status_input *in)
     else
         cJSON_Delete(ext);
     cJSON_AddItemToObject(st, "brokers", brokers);
+    if (in->kafka != NULL)
+        cJSON_AddItemToObject(st, "kafka", cJSON_Duplicate(in->kafka, 1));
     return st;
 }
 

@@ -42,6 +42,9 @@ typedef struct op_status_input {
      * reason AddressChanged), or NULL. */
     const char *restart_message;
     const char *now; /* RFC 3339, for transitions */
+    /* status.kafka (reconcile_upgrade.h: the releases the brokers run, the
+     * finalized metadata.version), copied in; NULL: none. */
+    const cJSON *kafka;
 } op_status_input;
 
 /* A new status object. */

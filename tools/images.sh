@@ -28,7 +28,10 @@
 #             holds the image ID) is kept as it is.
 # BERTH_IMAGE_BASE=<image> uses that base instead (e.g. a pulled
 # debian:bookworm-slim); BERTH_IMAGE_TAG=<tag> tags all three images with it
-# instead of their versions.
+# instead of their versions. BERTH_IMAGE_KAFKA_PREVIOUS=1 also builds
+# localhost/berth-kafka:<previous>, the release upgrades are tested from
+# (`tests/ground/kafka.sh previous`; tag <tag>-previous with
+# BERTH_IMAGE_TAG), saved as DIR/berth-kafka-previous.tar.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -95,12 +98,18 @@ build() {
 # scripts, config files and directories get fixed modes and times (a
 # checkout's depend on its umask and age; the jars keep the cache's): an
 # unchanged context hits the cache whatever checkout it came from.
+# build_kafka [previous]: the pinned release, or the previous one.
 build_kafka() {
     local kver libs ctx tag t0=$SECONDS
     kver=$(bash "$repo/tests/ground/kafka.sh" version)
     [ -n "$kver" ] || { log "no <kafka.version> in tests/ground/kafka/pom.xml"; exit 1; }
     tag="localhost/berth-kafka:${BERTH_IMAGE_TAG:-$kver}"
-    bash "$repo/tests/ground/kafka.sh" fetch
+    if [ "${1:-}" = previous ]; then
+        kver=$(bash "$repo/tests/ground/kafka.sh" previous)
+        tag="localhost/berth-kafka:${BERTH_IMAGE_TAG:+$BERTH_IMAGE_TAG-previous}"
+        [ -n "${BERTH_IMAGE_TAG:-}" ] || tag+=$kver
+    fi
+    KAFKA_VERSION=$kver bash "$repo/tests/ground/kafka.sh" fetch
     libs="$GROUND_CACHE/kafka-$kver/libs"
     [ -n "$(ls "$libs"/*.jar 2>/dev/null)" ] || { log "no Kafka jars in $libs after kafka.sh fetch"; exit 1; }
     ctx=$(mktemp -d)
@@ -132,19 +141,23 @@ build_all() {
     build operator
     build sidecar
     build_kafka
+    [ "${BERTH_IMAGE_KAFKA_PREVIOUS:-0}" != 1 ] || build_kafka previous
     log "all images in $(elapsed "$t0")"
 }
 
 # save DIR: each built image as DIR/<name>.tar (docker-archive, full name
 # kept), unless DIR/<name>.id says that tarball already holds this image.
 save() {
-    local dir=$1 imgs img name id
+    local dir=$1 imgs img name id previous
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     imgs=$(build_all)
+    previous=""
+    [ "${BERTH_IMAGE_KAFKA_PREVIOUS:-0}" != 1 ] || previous=$(tail -1 <<<"$imgs")
     for img in $imgs; do
         name=${img#localhost/}
         name=${name%%:*}
+        [ "$img" != "$previous" ] || name+=-previous
         id=$(buildah images --no-trunc --format '{{.ID}}' "$img" | head -1)
         if [ -f "$dir/$name.tar" ] && [ "$(cat "$dir/$name.id" 2>/dev/null)" = "$id" ]; then
             log "$dir/$name.tar: holds $img already"

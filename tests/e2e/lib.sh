@@ -48,6 +48,17 @@ rfc3339_ms() { date -d "$1" +%s%3N; }
 # the ground's jars.
 kafka_tool() { bash "$BERTH_KAFKA_SH" tool "$@"; }
 
+# metadata_version BOOTSTRAP: "<finalized> <supported max>" of
+# metadata.version, by name (e.g. "4.3-IV0 4.3-IV0"), as Kafka's
+# FeatureCommand describes it.
+metadata_version() {
+    kafka_tool org.apache.kafka.tools.FeatureCommand --bootstrap-server "$1" describe 2>/dev/null |
+        awk '$2 == "metadata.version" { for (k = 3; k < NF; k++) { if ($k == "FinalizedVersionLevel:") f = $(k + 1); if ($k == "SupportedMaxVersion:") m = $(k + 1) } print f, m }'
+}
+
+# kc_kafka FIELD: status.kafka.FIELD of the sample cluster (jsonpath).
+kc_kafka() { kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath="{.status.kafka.$1}"; }
+
 # status_bootstrap: the external bootstrap list the KafkaCluster's status
 # gives outside clients.
 status_bootstrap() {

@@ -53,6 +53,10 @@ trap 'exit 130' INT TERM
 images="$GROUND_CACHE/images/e2e"
 start=$SECONDS
 bash "$ground/kafka.sh" fetch
+# The broker image of the previous Kafka release too: test_20 starts the
+# cluster on it, test_30 upgrades it to the pinned one.
+export BERTH_IMAGE_KAFKA_PREVIOUS=1
+KAFKA_VERSION=$(bash "$ground/kafka.sh" previous) bash "$ground/kafka.sh" fetch
 names=$(bash "$repo/tools/images.sh" build) || ground_die "building the images failed"
 bash "$repo/tools/images.sh" save "$images" >/dev/null || ground_die "saving the images failed"
 ground_log "images built and saved in $((SECONDS - start))s: $(echo "$names" | tr '\n' ' ')"
@@ -72,9 +76,12 @@ export BERTH_KUBECONFIG="$GROUND_KUBECONFIG"
 export BERTH_GROUND_BIN="$GROUND_BIN"
 export BERTH_KAFKA_SH="$ground/kafka.sh"
 export BERTH_NODE_SH="$ground/node.sh"
-BERTH_E2E_BROKER_IMAGE=$(grep -m1 '^localhost/berth-kafka:' <<<"$names") ||
-    ground_die "tools/images.sh built no broker image: $names"
-export BERTH_E2E_BROKER_IMAGE
+BERTH_E2E_BROKER_IMAGE=localhost/berth-kafka:$(bash "$ground/kafka.sh" version)
+BERTH_E2E_PREVIOUS_BROKER_IMAGE=localhost/berth-kafka:$(bash "$ground/kafka.sh" previous)
+for img in "$BERTH_E2E_BROKER_IMAGE" "$BERTH_E2E_PREVIOUS_BROKER_IMAGE"; do
+    grep -qx "$img" <<<"$names" || ground_die "tools/images.sh did not build $img: $names"
+done
+export BERTH_E2E_BROKER_IMAGE BERTH_E2E_PREVIOUS_BROKER_IMAGE
 export BERTH_E2E_STATE="$BERTH_GROUND/e2e"
 mkdir -p "$BERTH_E2E_STATE"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The nodeport example on real pods: manifests/examples/kafka-nodeport.yaml,
-# with only its image swapped for the ground's broker image (apache/kafka
-# cannot be pulled here; the ground's is laid out the same way), turns into
+# with only its image swapped for the ground's broker image of the previous
+# Kafka release (apache/kafka cannot be pulled here; the ground's is laid
+# out the same way; test_30 upgrades the cluster to the pinned one), turns into
 # three Running and Ready broker pods; in each, the native sidecar started
 # before the broker, and the broker runs on the configuration `berth-sidecar
 # init` rendered (it advertises the address berth computed from its node).
@@ -13,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kubectl create namespace "$NS" >/dev/null && kubectl label namespace "$NS" pod-security.kubernetes.io/enforce=restricted >/dev/null
-sed "s#^\(  image: \).*#\1$BERTH_E2E_BROKER_IMAGE#" "$repo/manifests/examples/kafka-nodeport.yaml" |
+sed "s#^\(  image: \).*#\1$BERTH_E2E_PREVIOUS_BROKER_IMAGE#" "$repo/manifests/examples/kafka-nodeport.yaml" |
     kubectl apply -n "$NS" -f - >/dev/null || fail "the nodeport example was refused"
 wait_for 300 "3 Ready brokers and KafkaCluster Ready" cluster_ready 3
 start_ms=$(cat "$state/install_start_ms" 2>/dev/null || echo "")
@@ -43,11 +44,13 @@ done
 ok "each pod started its sidecar before its broker; each broker runs on the rendered config"
 
 # docs/reference-pod.yaml shows users this very pod: its spec must still be
-# what the operator makes (the node is where the scheduler put it).
+# what the operator makes (the node is where the scheduler put it; the doc
+# shows the pinned release's image, this pod runs the previous one's).
 kubectl get pod "$CLUSTER-0" -n "$NS" -o yaml >"$state/reference-pod.yaml"
 pod_spec() { jq -S '.spec | del(.nodeName)'; }
 live=$(kubectl get pod "$CLUSTER-0" -n "$NS" -o json | pod_spec)
-doc=$(kubectl create --dry-run=client -o json -f "$repo/docs/reference-pod.yaml" | pod_spec) ||
+doc=$(sed "s#$BERTH_E2E_BROKER_IMAGE\$#$BERTH_E2E_PREVIOUS_BROKER_IMAGE#" "$repo/docs/reference-pod.yaml" |
+    kubectl create --dry-run=client -o json -f - | pod_spec) ||
     fail "docs/reference-pod.yaml does not parse as a pod"
 [ "$live" = "$doc" ] || fail "docs/reference-pod.yaml is out of date (a live broker pod's spec differs; the live pod is in $state/reference-pod.yaml):
 $(diff <(echo "$doc") <(echo "$live") | head -30)"
@@ -58,6 +61,16 @@ boot=$(status_bootstrap)
 seen=$(check_client_view "$boot")
 [ "$(wc -l <<<"$seen")" = 3 ] || fail "expected 3 brokers, the client sees: $seen"
 ok "an outside client bootstrapping from $boot sees every broker at the address status shows: $(tr '\n' ';' <<<"$seen")"
+
+# The operator reads metadata.version once the brokers are Ready, and
+# status shows it with the release the brokers run.
+read -r mv mv_max < <(metadata_version "$boot"; echo) || true
+[ -n "$mv" ] && [ "$mv" = "$mv_max" ] || fail "metadata.version of a new cluster: finalized '$mv', supported up to '$mv_max'"
+mv_status() { [ "$(kc_kafka metadataVersion)" = "$mv" ]; }
+wait_for 60 "status.kafka.metadataVersion $mv" mv_status
+prev=${BERTH_E2E_PREVIOUS_BROKER_IMAGE##*:}
+[ "$(kc_kafka versions)" = "[\"$prev\"]" ] || fail "status.kafka.versions is $(kc_kafka versions), not [\"$prev\"]"
+ok "status.kafka: Kafka $prev, metadata.version $mv (level $(kc_kafka metadataVersionLevel)), as kafka-features describes it"
 
 topic=e2e-records
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" --create --topic "$topic" \

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# `kubectl rollout restart` of the brokers' StatefulSet under Kafka's
-# ProducerPerformance (acks=all, idempotence on, min.insync.replicas 2 from
-# the example's config), on real pods: each pod's preStop drain finishes
-# (the sidecar says the broker leads no partition) before its broker gets
-# SIGTERM; the next pod is not stopped before the previous broker's sidecar
-# declared it ready (back in every ISR, leadership handed back); after the
-# roll every partition is led by its preferred broker again, with the
-# replica orders as before; no send failed; no partition's ISR fell below
-# min.insync.replicas (Kafka's Metadata sampled every 250 ms). Prints each broker's drain time
-# and time to Ready, and the producer's figures.
+# A Kafka upgrade on real pods: spec.image changes from the previous
+# release's broker image (test_20 made the cluster on it) to the pinned
+# one, under Kafka's ProducerPerformance (acks=all, idempotence on,
+# min.insync.replicas 2 from the example's config). The StatefulSet rolls:
+# each pod's preStop drain finishes (the sidecar says the broker leads no
+# partition) before its broker gets SIGTERM; the next pod is not stopped
+# before the previous broker's sidecar declared it ready (back in every ISR,
+# leadership handed back); after the roll every partition is led by its
+# preferred broker again, with the replica orders as before; no send
+# failed; no partition's ISR fell below min.insync.replicas (Kafka's
+# Metadata sampled every 250 ms). Then every broker runs the new release
+# (its own log says so), the operator has raised metadata.version to the
+# new release's highest level (kafka-features describe: finalized = what
+# every broker supports) with an Event, and status.kafka shows both. A
+# downgrade (spec.image back to the previous release) is refused:
+# Reconciled=False DowngradeRefused with a message, a Warning Event, the
+# StatefulSet keeps the new image and no pod restarts; spec.image is put
+# back, so later tests see the pinned image. Prints each broker's drain
+# time and time to Ready, the producer's figures and how long the operator
+# took to raise metadata.version.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 producer_setup roll
@@ -23,6 +33,12 @@ trap cleanup EXIT
 
 BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
 [ -n "$BERTH_KAFKA_BOOTSTRAP" ] || fail "no external bootstrap in status (test_20 makes the cluster)"
+old_image=$BERTH_E2E_PREVIOUS_BROKER_IMAGE new_image=$BERTH_E2E_BROKER_IMAGE
+old_release=${old_image##*:} new_release=${new_image##*:}
+sts_image() { kubectl get sts "$CLUSTER" -n "$NS" -o jsonpath='{.spec.template.spec.containers[?(@.name=="broker")].image}'; }
+[ "$(sts_image)" = "$old_image" ] || fail "the brokers run $(sts_image), not $old_image (test_20 makes the cluster on it)"
+read -r mv_before mv_max < <(metadata_version "$BERTH_KAFKA_BOOTSTRAP"; echo) || true
+[ -n "$mv_before" ] || fail "no metadata.version from kafka-features describe"
 topic=e2e-roll
 kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --create \
     --topic "$topic" --partitions 12 --replication-factor 3 --if-not-exists >/dev/null ||
@@ -37,7 +53,9 @@ meta_start "$topic"
 sleep 3
 roll_perf_start "$topic" 200
 t0=$(now_ms)
-kubectl rollout restart statefulset "$CLUSTER" -n "$NS" >/dev/null
+kubectl patch kc "$CLUSTER" -n "$NS" --type merge -p "{\"spec\":{\"image\":\"$new_image\"}}" >/dev/null
+sts_image_is() { [ "$(sts_image)" = "$1" ]; }
+wait_for 60 "the StatefulSet to take $new_image" sts_image_is "$new_image"
 wait_for 900 "the roll to finish" kubectl rollout status statefulset "$CLUSTER" -n "$NS" --timeout=5s
 wait_for 120 "3 Ready brokers after the roll" cluster_ready 3
 roll_s=$(( ($(now_ms) - t0) / 1000 ))
@@ -99,5 +117,51 @@ ok "no partition of $topic below min.insync.replicas in $samples Metadata sample
 [ "$perf_sent" -gt 0 ] || fail "the producer acknowledged nothing"
 [ "$perf_failed" = 0 ] || fail "$perf_failed sends failed during the roll:
 $(grep -E 'Exception|Error' "$roll_tmp/perf.log" | head -5)"
-ok "roll of 3 brokers in ${roll_s} s under 200 records/s: $perf_sent records acknowledged, 0 failed, max latency $perf_max_ms ms"
+ok "upgrade roll of 3 brokers from Kafka $old_release to $new_release in ${roll_s} s under 200 records/s: $perf_sent records acknowledged, 0 failed, max latency $perf_max_ms ms"
 roll_perf_slow
+
+# ---- every broker on the new release; metadata.version raised ----
+for i in 0 1 2; do
+    v=$(kubectl logs "$CLUSTER-$i" -n "$NS" -c broker | sed -n 's/.* Kafka version: \([^ ]*\) .*/\1/p' | tail -1)
+    [ "$v" = "$new_release" ] || fail "$CLUSTER-$i runs Kafka '$v', not $new_release"
+done
+raised() {
+    read -r mv_now mv_max < <(metadata_version "$BERTH_KAFKA_BOOTSTRAP"; echo) || true
+    [ -n "$mv_now" ] && [ "$mv_now" = "$mv_max" ] && [ "$mv_now" != "$mv_before" ]
+}
+t_ready=$(now_ms)
+wait_for 120 "metadata.version raised above $mv_before to what every broker supports" raised
+raise_s=$(( ($(now_ms) - t_ready) / 1000 ))
+mv_status() { [ "$(kc_kafka metadataVersion)" = "$mv_now" ] && [ "$(kc_kafka versions)" = "[\"$new_release\"]" ]; }
+wait_for 60 "status.kafka to show $mv_now and Kafka $new_release" mv_status
+kubectl get events -n "$NS" --field-selector reason=MetadataVersionRaised -o jsonpath='{.items[*].message}' |
+    grep -q "to $mv_now" || fail "no MetadataVersionRaised Event naming $mv_now"
+ok "every broker runs Kafka $new_release; metadata.version raised from $mv_before to $mv_now ${raise_s} s after the roll, status.kafka shows it"
+
+# ---- a downgrade below the finalized metadata.version is refused ----
+declare -A uid_before
+for i in 0 1 2; do uid_before[$i]=$(pod_uid "$CLUSTER-$i"); done
+kubectl patch kc "$CLUSTER" -n "$NS" --type merge -p "{\"spec\":{\"image\":\"$old_image\"}}" >/dev/null
+refused() {
+    [ "$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Reconciled")].reason}')" = DowngradeRefused ]
+}
+wait_for 60 "Reconciled=False DowngradeRefused" refused
+msg=$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Reconciled")].message}')
+for want in "$old_image" "Kafka $old_release" "$mv_now" "cannot downgrade"; do
+    grep -qF -- "$want" <<<"$msg" || fail "the refusal does not name '$want': $msg"
+done
+warned() { kubectl get events -n "$NS" --field-selector reason=DowngradeRefused,type=Warning -o name | grep -q .; }
+wait_for 30 "a Warning Event DowngradeRefused" warned
+sleep 5
+[ "$(sts_image)" = "$new_image" ] || fail "the StatefulSet took $(sts_image) despite the refusal"
+for i in 0 1 2; do
+    [ "$(pod_uid "$CLUSTER-$i")" = "${uid_before[$i]}" ] || fail "$CLUSTER-$i restarted during a refused downgrade"
+done
+ok "a downgrade to $old_image is refused: $msg"
+kubectl patch kc "$CLUSTER" -n "$NS" --type merge -p "{\"spec\":{\"image\":\"$new_image\"}}" >/dev/null
+reconciled() {
+    [ "$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Reconciled")].status}')" = True ]
+}
+wait_for 60 "Reconciled=True with spec.image $new_image again" reconciled
+wait_for 60 "3 Ready brokers" cluster_ready 3
+ok "spec.image back to $new_image: reconciled, the cluster Ready"

@@ -18,6 +18,10 @@
 #                             broker of it runs
 #   kafka.sh version          print the Kafka version selected (KAFKA_VERSION
 #                             or the pinned one)
+#   kafka.sh previous         print the release upgrades are tested from
+#                             (BERTH_UPGRADE_FROM, default the newest of the
+#                             minor before the pinned one; it moves with the
+#                             pin)
 #   kafka.sh tool CLASS ARGS  run one of Kafka's own tools, e.g.
 #                             kafka.sh tool org.apache.kafka.tools.TopicCommand --list ...
 #   kafka.sh sasl-info        print the SASL_SSL listener's settings (below)
@@ -321,9 +325,10 @@ down) cmd_down ;;
 bootstrap) cmd_bootstrap ;;
 alive) cmd_alive ;;
 version) kafka_version ;;
+previous) echo "${BERTH_UPGRADE_FROM:-4.3.2}" ;;
 tool) shift; cmd_tool "$@" ;;
 sasl-info) cmd_sasl_info ;;
 stop-broker) shift; cmd_stop_broker "$@" ;;
 start-broker) shift; cmd_start_broker "$@" ;;
-*) sed -n '2,37s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*) sed -n '2,41s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

@@ -30,8 +30,8 @@ roll_repo=$(cd "$here/../.." && pwd)
 : "${BERTH_KUBECONFIG:?}" "${BERTH_KAFKA_SH:?}" "${BERTH_GROUND_BIN:?}"
 unset KAFKA_VERSION KAFKA_SASL_SSL
 # The release rolled from: the newest of the minor before the pinned one;
-# it moves with the pin.
-UPGRADE_FROM=${BERTH_UPGRADE_FROM:-4.3.2}
+# it moves with the pin (kafka.sh previous).
+UPGRADE_FROM=$(bash "$BERTH_KAFKA_SH" previous)
 UPGRADE_TO=$(bash "$BERTH_KAFKA_SH" version)
 base=${BERTH_UPGRADE_PORT_BASE:-29892}
 export BERTH_GROUND=/tmp/bg-kaf-upg-$base
