@@ -14,7 +14,9 @@
  *   backoff), the status and an Event name the object;
  * - refusal: a 422 on an apply is not retried (REFUSED), and the status
  *   says Invalid or NodePortConflict; a spec the operator refuses itself
- *   writes nothing but the status. */
+ *   writes nothing but the status; so does an image whose Kafka release
+ *   supports less than the finalized metadata.version (DowngradeRefused,
+ *   with a Warning Event), while a newer one is applied. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1236,6 +1238,61 @@ START_TEST(test_storage_shrink_is_refused)
 }
 END_TEST
 
+/* Sets the cluster's spec.image and its status.kafka finalized level. */
+static void set_image(world *w, const char *image, int finalized)
+{
+    cJSON *cr = mem_object(&w->lister, "kafkaclusters", "demo");
+    cJSON *spec = cJSON_GetObjectItemCaseSensitive(cr, "spec");
+    cJSON *st = cJSON_GetObjectItemCaseSensitive(cr, "status"), *k;
+
+    cJSON_ReplaceItemInObjectCaseSensitive(spec, "image", cJSON_CreateString(image));
+    ck_assert_ptr_nonnull(st);
+    cJSON_DeleteItemFromObjectCaseSensitive(st, "kafka");
+    k = cJSON_AddObjectToObject(st, "kafka");
+    cJSON_AddStringToObject(k, "image", "apache/kafka:4.4.0");
+    cJSON_AddNumberToObject(k, "metadataVersionLevel", finalized);
+}
+
+START_TEST(test_downgrade_below_the_finalized_level_is_refused)
+{
+    world w;
+    cJSON *doc;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    world_record_events(&w);
+    /* Finalized at 4.4-IV2 (33): Kafka 4.3.2 runs at most 4.3-IV0 (30). */
+    set_image(&w, "apache/kafka:4.3.2", 33);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_ptr_null(request_to(&w, "/statefulsets/demo"));
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Reconciled", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "status"), "False");
+    ck_assert_str_eq(str(c, "reason"), "DowngradeRefused");
+    ck_assert_str_eq(str(c, "message"),
+                     "image apache/kafka:4.3.2 runs Kafka 4.3.2, which supports metadata.version "
+                     "up to 4.3-IV0 (30), below the cluster's finalized 4.4-IV2 (33): Kafka cannot "
+                     "downgrade it, so the brokers keep their image");
+    cJSON_Delete(doc);
+    flush_events(&w);
+    ck_assert_int_eq(events_with(&w, "DowngradeRefused"), 1);
+    ck_assert_ptr_nonnull(strstr(request_to(&w, "/apis/events.k8s.io/")->body, "\"Warning\""));
+    /* Finalized at 30 the same image is an upgrade's way back: applied. */
+    api_script_reset(w.api);
+    set_image(&w, "apache/kafka:4.3.2", 30);
+    ck_assert_int_ne(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_ptr_nonnull(request_to(&w, "/statefulsets/demo"));
+    /* A tag without a release is not checked. */
+    api_script_reset(w.api);
+    set_image(&w, "apache/kafka:latest", 33);
+    ck_assert_int_ne(run(&w), OP_RECONCILE_REFUSED);
+    ck_assert_ptr_nonnull(request_to(&w, "/statefulsets/demo"));
+    world_stop(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_reconcile");
@@ -1259,6 +1316,7 @@ int main(void)
     tcase_add_test(tc, test_storage_class_cannot_expand);
     tcase_add_test(tc, test_storage_shrink_is_refused);
     tcase_add_test(tc, test_config_change_rolls_only_when_kafka_or_a_removal_says_so);
+    tcase_add_test(tc, test_downgrade_below_the_finalized_level_is_refused);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
