@@ -456,7 +456,7 @@ static bool converged(const char *name, char *why, size_t size)
     cJSON *kcl = get_opt("berth.io/v1alpha1", "kafkaclusters", name);
     const cJSON *c, *gen = at(kcl, "metadata.generation"),
                     *og = at(kcl, "status.observedGeneration");
-    bool reconciled = false, ready = false;
+    bool reconciled = false, ready = false, current;
 
     cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
     {
@@ -471,16 +471,17 @@ static bool converged(const char *name, char *why, size_t size)
         if (strcmp(str_or(c, "type", ""), "Ready") == 0)
             ready = yes;
     }
+    current = cJSON_IsNumber(og) && cJSON_IsNumber(gen) && og->valuedouble == gen->valuedouble;
     if (kcl == NULL)
         snprintf(why, size, "%s: gone", name);
-    else if (!cJSON_IsNumber(og) || og->valuedouble != gen->valuedouble)
+    else if (!current)
         snprintf(why, size, "%s: observedGeneration %g of generation %g", name,
-                 cJSON_IsNumber(og) ? og->valuedouble : -1, gen->valuedouble);
+                 cJSON_IsNumber(og) ? og->valuedouble : -1,
+                 cJSON_IsNumber(gen) ? gen->valuedouble : -1);
     else if (reconciled && !ready)
         snprintf(why, size, "%s: not Ready", name);
     cJSON_Delete(kcl);
-    return kcl != NULL && reconciled && ready && cJSON_IsNumber(og) &&
-           og->valuedouble == gen->valuedouble;
+    return reconciled && ready && current;
 }
 
 /* Waits until every cluster named converged, at most timeout seconds;
