@@ -4,16 +4,21 @@
  * (docs/addressing.md), renders the broker's configuration into the shared
  * config volume, checks the data volume may be used (init/storage.h), and copies
  * the static drain client there for the broker container's preStop hook.
+ * Kafka's log.dirs is a subdirectory of the volume, or its root where Kafka
+ * was formatted before (meta.properties there): init looks before it
+ * renders (sc_render_input.kafka_root_formatted).
  *
  * While an address it needs is unknown (no ConfigMap yet, the node not
  * described yet, a load balancer without ingress) it waits and says why,
  * without a fatal timeout: the pod start must not fail just because the
  * operator is a little behind. Bad data is different: it fails at once,
  * naming the key, and the kubelet retries the container with back-off. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -58,7 +63,10 @@ static const char usage_text[] =
     "  --kubeconfig PATH      use this kubeconfig instead of the pod's service account\n"
     "  --config-dir DIR       write the configuration here (default " BROKER_POD_CONFIG_DIR ")\n"
     "  --data-dir DIR         the broker's data volume (default: the flavor's,\n"
-    "                         " BROKER_POD_KAFKA_DATA " or " BROKER_POD_REDPANDA_DATA ")\n"
+    "                         " BROKER_POD_KAFKA_DATA " or " BROKER_POD_REDPANDA_DATA ");\n"
+    "                         Kafka's log.dirs is its " BROKER_POD_KAFKA_LOG_SUBDIR
+    "/, or the volume\n"
+    "                         itself if meta.properties is there (formatted there)\n"
     "  --tls-dir DIR          TLS Secrets, one directory per listener (default\n"
     "                         " BROKER_POD_TLS_DIR ")\n"
     "  --credentials-dir DIR  files username and password: the inter-broker SASL\n"
@@ -93,11 +101,27 @@ static char *read_secret(const char *dir, const char *name, util_err *err)
     return sc_file_read_secret(path, &buf, err) == 0 ? buf : NULL;
 }
 
-/* Checks the volume, then writes everything the broker container needs. */
-static int write_outputs(const init_opts *o, const sc_render_input *in, const sc_render_result *r,
-                         util_err *err)
+/* Whether Kafka was formatted at the root of its data volume (volume):
+ * meta.properties is there (sc_render_input.kafka_root_formatted). A
+ * volume that cannot be looked at counts as not, with a warning: the
+ * broker's own log directory is then read, and fails, in write_outputs. */
+static bool kafka_root_formatted(const char *volume)
 {
-    const char *data_dir = in->data_dir != NULL ? in->data_dir : sc_flavor_data_dir(r->flavor);
+    char path[1024];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/%s", volume, SC_META_PROPERTIES);
+    if (lstat(path, &st) == 0)
+        return true;
+    if (errno != ENOENT && errno != ENOTDIR)
+        util_warn("init: %s: %s", path, strerror(errno));
+    return false;
+}
+
+/* Checks the volume, then writes everything the broker container needs. */
+static int write_outputs(const init_opts *o, const sc_render_result *r, util_err *err)
+{
+    const char *data_dir = r->data_dir;
     char path[1024], *meta_text = NULL;
     sc_meta meta;
     int rc;
@@ -115,10 +139,10 @@ static int write_outputs(const init_opts *o, const sc_render_input *in, const sc
         if (sc_storage_check(r, rc == 0 ? &meta : NULL, data_dir, err) != 0)
             return -1;
         if (rc == 0)
-            util_info("data volume %s: formatted for cluster %s, node %d", data_dir,
+            util_info("data directory %s: formatted for cluster %s, node %d", data_dir,
                       meta.cluster_id, meta.node_id);
         else
-            util_info("data volume %s: empty; the broker container formats it", data_dir);
+            util_info("data directory %s: empty; the broker container formats it", data_dir);
     }
     if (sc_mkdirs(o->config_dir, err) != 0)
         return -1;
@@ -249,7 +273,7 @@ static attempt_rc attempt(const init_opts *o, kube_client *kc, const sc_render_i
     } else if (r.cluster_tls_secret[0] != '\0' &&
                (rc = take_cluster_tls(o, kc, &r, why, why_size, err)) != 0) {
         out = rc > 0 ? ATTEMPT_WAIT : ATTEMPT_FAIL;
-    } else if (write_outputs(o, &in, &r, err) == 0) {
+    } else if (write_outputs(o, &r, err) == 0) {
         out = ATTEMPT_DONE;
     }
     sc_render_result_clear(&r);
@@ -411,6 +435,8 @@ int sc_cmd_init(int argc, char **argv)
     in.pod_name = o.pod;
     in.node_name = o.node;
     in.data_dir = o.data_dir;
+    in.kafka_root_formatted =
+        kafka_root_formatted(o.data_dir != NULL ? o.data_dir : BROKER_POD_KAFKA_DATA);
     in.config_dir = o.config_dir;
     in.tls_dir = o.tls_dir;
     in.sasl_username = user;

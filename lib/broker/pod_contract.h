@@ -32,6 +32,13 @@
 /* The brokers' data volumes. */
 #define BROKER_POD_KAFKA_DATA    "/var/lib/kafka/data"
 #define BROKER_POD_REDPANDA_DATA "/var/lib/redpanda/data"
+/* Kafka's log directory (log.dirs) within its volume: a subdirectory,
+ * since the root of a fresh ext4 volume holds lost+found, which Kafka
+ * refuses to find among its partitions. A volume that Kafka formatted at
+ * its root (meta.properties there, as berth did before) keeps the root:
+ * init decides from what is on the volume (sidecar/init/model.c). */
+#define BROKER_POD_KAFKA_LOG_SUBDIR "kafka-logs"
+#define BROKER_POD_KAFKA_LOG_DIR    BROKER_POD_KAFKA_DATA "/" BROKER_POD_KAFKA_LOG_SUBDIR
 
 /* Where each TLS listener's Secret is mounted: <dir>/<listener>/tls.crt,
  * tls.key and optionally ca.crt (a kubernetes.io/tls Secret). */

@@ -480,9 +480,27 @@ static int check_dir(const char *what, const char *dir, util_err *err)
                                 "%s \"%.64s\" must be an absolute path of letters, digits, "
                                 "'/', '.', '_' and '-'",
                                 what, dir);
-    if (dir[0] != '/' || strlen(dir) > 512)
-        return util_err_set(err, "%s \"%.64s\" must be an absolute path of at most 512 bytes", what,
-                            dir);
+    if (dir[0] != '/' || strlen(dir) > SC_DIR_MAX)
+        return util_err_set(err, "%s \"%.64s\" must be an absolute path of at most %d bytes", what,
+                            dir, SC_DIR_MAX);
+    return 0;
+}
+
+/* Where the broker keeps its data in its volume (in->data_dir, else the
+ * flavor's): Redpanda at the root; Kafka in BROKER_POD_KAFKA_LOG_SUBDIR,
+ * away from the lost+found of a fresh ext4 volume, unless Kafka was
+ * formatted at the root before (in->kafka_root_formatted), whose data
+ * stays where it is. */
+static int data_dir(const sc_render_input *in, sc_model *m, util_err *err)
+{
+    const char *volume = in->data_dir != NULL ? in->data_dir : sc_flavor_data_dir(m->flavor);
+
+    if (check_dir("data directory", volume, err) != 0)
+        return -1;
+    if (m->flavor == SC_FLAVOR_KAFKA && !in->kafka_root_formatted)
+        snprintf(m->data_dir, sizeof m->data_dir, "%s/%s", volume, BROKER_POD_KAFKA_LOG_SUBDIR);
+    else
+        snprintf(m->data_dir, sizeof m->data_dir, "%s", volume);
     return 0;
 }
 
@@ -553,9 +571,9 @@ int sc_model_parse(const sc_render_input *in, sc_model *m, sc_render_result *out
         parse_voter_list(cluster, "reformatVoters", m, &out->reformat_allowed, err) != 0 ||
         parse_config(cluster, &m->config, &m->nconfig, err) != 0)
         return -1;
-    m->data_dir = in->data_dir != NULL ? in->data_dir : sc_flavor_data_dir(m->flavor);
-    if (check_dir("data directory", m->data_dir, err) != 0)
+    if (data_dir(in, m, err) != 0)
         return -1;
+    snprintf(out->data_dir, sizeof out->data_dir, "%s", m->data_dir);
     m->config_dir = in->config_dir != NULL ? in->config_dir : BROKER_POD_CONFIG_DIR;
     m->tls_dir = in->tls_dir != NULL ? in->tls_dir : BROKER_POD_TLS_DIR;
     if (check_dir("config directory", m->config_dir, err) != 0 ||

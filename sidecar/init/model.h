@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker/pod_contract.h"
 #include "init/check.h"
 #include "init/flavor.h"
 #include "util/err.h"
@@ -22,14 +23,21 @@
 #define SC_MAX_BROKER_ID 999
 /* Listeners a cluster may have. */
 #define SC_MAX_LISTENERS 8
+/* The longest directory given (data, config, TLS). */
+#define SC_DIR_MAX 512
 
 typedef struct sc_render_input {
     const char *cluster_json; /* the ConfigMap's keys, NUL-terminated */
     const char *nodes_json;
     const char *brokers_json;
-    const char *pod_name;   /* "<cluster>-<ordinal>"; the ordinal is the broker id */
-    const char *node_name;  /* the node the pod runs on */
-    const char *data_dir;   /* log.dirs / data_directory; NULL: the flavor's default */
+    const char *pod_name;  /* "<cluster>-<ordinal>"; the ordinal is the broker id */
+    const char *node_name; /* the node the pod runs on */
+    const char *data_dir;  /* the data volume; NULL: the flavor's default */
+    /* Kafka: the data volume's root holds meta.properties, i.e. Kafka was
+     * formatted there (as berth did before log.dirs moved into
+     * BROKER_POD_KAFKA_LOG_SUBDIR): log.dirs stays the root. The caller
+     * looks at the volume; Redpanda ignores it. */
+    bool kafka_root_formatted;
     const char *config_dir; /* NULL: BROKER_POD_CONFIG_DIR */
     const char *tls_dir;    /* NULL: BROKER_POD_TLS_DIR */
     /* The login brokers use on a SASL internal listener (inter-broker
@@ -49,6 +57,9 @@ typedef struct sc_render_result {
     char *java_security;
     sc_flavor flavor;
     int broker_id;
+    /* Where the broker keeps its data: Kafka's log.dirs (where
+     * meta.properties is), Redpanda's data_directory. */
+    char data_dir[SC_DIR_MAX + sizeof "/" BROKER_POD_KAFKA_LOG_SUBDIR];
     bool voter;            /* Kafka: a KRaft voter (id < controllers) */
     bool formatted_voter;  /* cluster.json's formattedVoters lists this broker */
     bool reformat_allowed; /* cluster.json's reformatVoters lists this broker */
@@ -121,7 +132,8 @@ typedef struct sc_model {
     char rack[64];           /* "" for none */
     sc_config_entry *config; /* sorted by key; owned */
     size_t nconfig;
-    const char *data_dir;
+    /* Kafka's log.dirs or Redpanda's data_directory (sc_render_result's). */
+    char data_dir[SC_DIR_MAX + sizeof "/" BROKER_POD_KAFKA_LOG_SUBDIR];
     const char *config_dir;    /* where init writes the file and the TLS bundles */
     const char *tls_dir;       /* where each TLS listener's Secret is mounted */
     const char *sasl_username; /* inter-broker login; NULL unless the internal listener is SASL */

@@ -35,6 +35,12 @@ for i in 0 1 2; do
     want=$(status_addresses | awk -v id="$i" '$1 == id {print $2}')
     case "$adv" in *"EXTERNAL://$want"* | *"external://$want"* | *"$want"*) ;;
     *) fail "$pod: rendered $adv, status says broker $i is at $want" ;; esac
+    # Kafka's log directory is kafka-logs on the data volume, not its root
+    # (where ext4 puts lost+found), and the broker's data is there.
+    dirs=$(kubectl exec -n "$NS" "$pod" -c broker -- sh -c 'd=/var/lib/kafka/data; grep "^log.dirs=" /etc/berth/config/server.properties &&
+        test -f $d/kafka-logs/meta.properties && test -d $d/kafka-logs/__cluster_metadata-0 && test ! -e $d/meta.properties && echo data-there' 2>&1) || true
+    [ "$dirs" = "log.dirs=/var/lib/kafka/data/kafka-logs
+data-there" ] || fail "$pod: log.dirs is not kafka-logs on the volume, or the broker's data is not there: $dirs"
     # ...and the broker process runs on that file.
     cmd=$(kubectl exec -n "$NS" "$pod" -c broker -- cat /proc/1/cmdline 2>&1 | tr '\0' ' ')
     case "$cmd" in *java*kafka.Kafka*/etc/berth/config/server.properties*) ;;

@@ -9,7 +9,9 @@
  * nodes.json, and renders as soon as the ConfigMap gains it; bad data fails
  * at once naming the key; a formatted voter with an empty volume is refused;
  * --wait-timeout gives up with the reason; and Kafka's own storage tool
- * ($BERTH_KAFKA_SH) formats a volume with the rendered file. */
+ * ($BERTH_KAFKA_SH) formats a volume with the rendered file: a fresh
+ * volume in its subdirectory kafka-logs, while a volume formatted at its
+ * root keeps its root. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -280,7 +282,8 @@ START_TEST(renders_from_the_configmap)
     ck_assert_str_eq(props_get(props, "advertised.listeners", v, sizeof v), want);
     ck_assert_str_eq(props_get(props, "broker.rack", v, sizeof v), "zone-a");
     ck_assert_str_eq(props_get(props, "min.insync.replicas", v, sizeof v), "2");
-    snprintf(want, sizeof want, "%s/data", p.dir);
+    /* A fresh volume: Kafka's log directory is a subdirectory of it. */
+    snprintf(want, sizeof want, "%s/data/kafka-logs", p.dir);
     ck_assert_str_eq(props_get(props, "log.dirs", v, sizeof v), want);
     id = slurp(p.dir, "config/cluster.id");
     ck_assert_str_eq(id, CLUSTER_ID "\n");
@@ -426,31 +429,47 @@ START_TEST(formatted_voter_with_empty_volume_is_refused)
 }
 END_TEST
 
-/* Kafka's own storage tool accepts the rendered file (KafkaConfig checks
- * roles, listeners, quorum and security settings) and formats the volume;
- * init then accepts that volume for a formatted voter. */
-START_TEST(kafka_formats_with_the_rendered_config)
+/* Runs the broker container's format step (kafka-storage format
+ * --ignore-formatted) with the config init rendered in dir, or with
+ * config, a file of dir, instead. */
+static void kafka_format(const char *dir, const char *config)
 {
     const char *kafka_sh = getenv("BERTH_KAFKA_SH");
-    char cmd[4096], *dir, *meta, *log;
-    proc p;
+    char cmd[4096], *log;
     int rc;
 
     if (kafka_sh == NULL || kafka_sh[0] == '\0')
         ck_abort_msg("BERTH_KAFKA_SH is not set: run through tests/integration/run.sh");
-    put_configmap(cluster_json(""), NODES_A, BROKERS);
-    p = start_init("demo-0", "node-a", "60", NULL);
-    rc = wait_exit(&p);
-    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
     snprintf(cmd, sizeof cmd,
-             "bash '%s' tool kafka.tools.StorageTool format -c '%s/config/server.properties' "
+             "bash '%s' tool kafka.tools.StorageTool format -c '%s/%s' "
              "-t \"$(cat '%s/config/cluster.id')\" --ignore-formatted >'%s/format.log' 2>&1",
-             kafka_sh, p.dir, p.dir, p.dir);
+             kafka_sh, dir, config != NULL ? config : "config/server.properties", dir, dir);
     rc = system(cmd);
-    log = slurp(p.dir, "format.log");
+    log = slurp(dir, "format.log");
     ck_assert_msg(rc == 0, "kafka-storage format failed (%d):\n%s", rc, log);
     free(log);
-    meta = slurp(p.dir, "data/meta.properties");
+}
+
+/* Kafka's own storage tool accepts the rendered file (KafkaConfig checks
+ * roles, listeners, quorum and security settings) and formats the log
+ * directory it names: on a fresh volume (lost+found at its root, as ext4
+ * makes it) the subdirectory kafka-logs, the root left alone; init then
+ * accepts that volume for a formatted voter. */
+START_TEST(kafka_formats_with_the_rendered_config)
+{
+    char *dir, *meta, *log;
+    proc p;
+    int rc;
+
+    put_configmap(cluster_json(""), NODES_A, BROKERS);
+    dir = tmpdir_new();
+    tmpdir_writef(dir, "data/lost+found/.keep", "%s", "");
+    p = start_init_in(dir, "demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
+    kafka_format(p.dir, NULL);
+    ck_assert_ptr_null(slurp(p.dir, "data/meta.properties"));
+    meta = slurp(p.dir, "data/kafka-logs/meta.properties");
     ck_assert_ptr_nonnull(meta);
     ck_assert_ptr_nonnull(strstr(meta, "node.id=0"));
     ck_assert_ptr_nonnull(strstr(meta, "cluster.id=" CLUSTER_ID));
@@ -466,6 +485,52 @@ START_TEST(kafka_formats_with_the_rendered_config)
     ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, log);
     ck_assert_ptr_nonnull(strstr(log, "formatted for cluster " CLUSTER_ID ", node 0"));
     free(log);
+    end_proc(&p);
+}
+END_TEST
+
+/* A volume Kafka formatted at its root, as berth's brokers did before
+ * log.dirs moved into kafka-logs: init keeps log.dirs at the root, finds
+ * the voter formatted there, and the format step leaves it as it is (no
+ * kafka-logs made), so the broker starts on its data. */
+START_TEST(kafka_volume_formatted_at_its_root_keeps_its_root)
+{
+    char *dir = tmpdir_new(), *props, *log, want[PATH_MAX], v[PATH_MAX + 128];
+    struct stat st;
+    proc p;
+    int rc;
+
+    /* The old layout: the rendered config with log.dirs at the root. */
+    put_configmap(cluster_json(""), NODES_A, BROKERS);
+    p = start_init_in(dir, "demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, slurp(p.dir, "init.log"));
+    props = slurp(dir, "config/server.properties");
+    ck_assert_ptr_nonnull(props);
+    snprintf(want, sizeof want, "%s/data", dir);
+    tmpdir_writef(dir, "old.properties", "%s\nlog.dirs=%s\n", props, want);
+    free(props);
+    free(p.log);
+    kafka_format(dir, "old.properties");
+    log = slurp(dir, "data/meta.properties");
+    ck_assert_msg(log != NULL && strstr(log, "node.id=0") != NULL,
+                  "no meta.properties at the root");
+    free(log);
+
+    put_configmap(cluster_json(",\"formattedVoters\":[0]"), NODES_A, BROKERS);
+    p = start_init_in(dir, "demo-0", "node-a", "60", NULL);
+    rc = wait_exit(&p);
+    log = slurp(dir, "init.log");
+    ck_assert_msg(rc == 0, "init exited %d:\n%s", rc, log);
+    snprintf(v, sizeof v, "data directory %s: formatted for cluster " CLUSTER_ID ", node 0", want);
+    ck_assert_msg(strstr(log, v) != NULL, "%s not in:\n%s", v, log);
+    free(log);
+    props = slurp(dir, "config/server.properties");
+    ck_assert_str_eq(props_get(props, "log.dirs", v, sizeof v), want);
+    free(props);
+    kafka_format(dir, NULL);
+    snprintf(want, sizeof want, "%s/data/kafka-logs", dir);
+    ck_assert_msg(stat(want, &st) != 0 && errno == ENOENT, "%s was made", want);
     end_proc(&p);
 }
 END_TEST
@@ -569,6 +634,7 @@ int main(void)
     tcase_add_test(tc, formatted_voter_with_empty_volume_is_refused);
     tcase_add_test(tc, wait_timeout_gives_up_with_the_reason);
     tcase_add_test(tc, kafka_formats_with_the_rendered_config);
+    tcase_add_test(tc, kafka_volume_formatted_at_its_root_keeps_its_root);
     tcase_add_test(tc, kafka_formats_with_tls_and_scram);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

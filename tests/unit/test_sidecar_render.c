@@ -3,7 +3,8 @@
  * with golden files beside this test (tests/unit/golden/render/; rerun with
  * BERTH_UPDATE_GOLDEN=1 to rewrite them after a deliberate change) for a
  * Kafka broker-only node (and its JVM's security properties), a Kafka
- * controller+broker, TLS and SCRAM listeners, Redpanda, a node known only
+ * controller+broker, TLS and SCRAM listeners, Kafka's log directory in its
+ * volume (a subdirectory, or the root formatted before), Redpanda, a node known only
  * by a fallback address, node-port, host-port, load-balancer and template
  * listeners; the "waiting" outcome for every address that can be missing;
  * and a clear error naming the document and key for every kind of bad
@@ -380,6 +381,43 @@ START_TEST(kafka_hostport_and_template)
 }
 END_TEST
 
+/* Kafka's log.dirs is a subdirectory of its data volume, away from the
+ * lost+found of a fresh ext4 volume, unless Kafka was formatted at the
+ * volume's root before (meta.properties there): that volume keeps its
+ * root. The result names the directory init checks (meta.properties). */
+START_TEST(kafka_log_dir_is_a_subdirectory_unless_formatted_at_the_root)
+{
+    sc_render_input in = input(cluster("kafka", L_INTERNAL "," L_NODEPORT, "", ""), NODES_STD,
+                               BROKERS_STD, "demo-0", "node-a");
+    sc_render_result out;
+    char v[512];
+
+    render_ok(&in, &out);
+    ck_assert_str_eq(props_get(out.text, "log.dirs", v, sizeof v),
+                     "/var/lib/kafka/data/kafka-logs");
+    ck_assert_str_eq(out.data_dir, "/var/lib/kafka/data/kafka-logs");
+    sc_render_result_clear(&out);
+
+    in.data_dir = "/mnt/vol";
+    render_ok(&in, &out);
+    ck_assert_str_eq(props_get(out.text, "log.dirs", v, sizeof v), "/mnt/vol/kafka-logs");
+    ck_assert_str_eq(out.data_dir, "/mnt/vol/kafka-logs");
+    sc_render_result_clear(&out);
+
+    in.kafka_root_formatted = true;
+    render_ok(&in, &out);
+    ck_assert_str_eq(props_get(out.text, "log.dirs", v, sizeof v), "/mnt/vol");
+    ck_assert_str_eq(out.data_dir, "/mnt/vol");
+    sc_render_result_clear(&out);
+
+    in.data_dir = NULL;
+    render_ok(&in, &out);
+    ck_assert_str_eq(props_get(out.text, "log.dirs", v, sizeof v), "/var/lib/kafka/data");
+    ck_assert_str_eq(out.data_dir, "/var/lib/kafka/data");
+    sc_render_result_clear(&out);
+}
+END_TEST
+
 /* ---- Redpanda ---- */
 
 START_TEST(redpanda)
@@ -400,6 +438,9 @@ START_TEST(redpanda)
     ck_assert_str_eq(out.cluster_id, "");
     ck_assert_ptr_nonnull(out.bootstrap);
     ck_assert_ptr_null(out.java_security);
+    /* Redpanda keeps the volume's root, whatever Kafka would do there. */
+    ck_assert_str_eq(out.data_dir, "/var/lib/redpanda/data");
+    ck_assert_ptr_nonnull(strstr(out.text, "  data_directory: /var/lib/redpanda/data\n"));
     golden("redpanda.yaml", out.text);
     golden("redpanda-bootstrap.yaml", out.bootstrap);
     sc_render_result_clear(&out);
@@ -630,6 +671,7 @@ int main(void)
     tcase_add_test(tc, kafka_nodeport_advertises_node_port);
     tcase_add_test(tc, kafka_node_fallback_address);
     tcase_add_test(tc, kafka_hostport_and_template);
+    tcase_add_test(tc, kafka_log_dir_is_a_subdirectory_unless_formatted_at_the_root);
     tcase_add_test(tc, redpanda);
     tcase_add_test(tc, waits_for_missing_addresses);
     tcase_add_loop_test(tc, bad_data_names_the_key, 0,
