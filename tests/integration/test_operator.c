@@ -9,8 +9,12 @@
  * Reconciled=False and nothing rewritten, a broker pod whose image cannot
  * be pulled shows as Degraded (written once, not on every resync) until it
  * runs, an object of an owned name that berth did not create is refused
- * (NameConflict) and survives the cluster's deletion untouched, and
- * SIGTERM ends the operator cleanly.
+ * (NameConflict) and survives the cluster's deletion untouched, a broker
+ * on a node without the ExternalIP its listener asks for shows its address
+ * fallback in status and a Warning Event, a broker pod that is stopping
+ * makes Draining True, the reconcile duration is a Prometheus histogram,
+ * a namespace beginning with a digit is served, and SIGTERM ends the
+ * operator cleanly.
  *
  * kwok runs no containers, so PersistentVolumes for the brokers' claims are
  * made here, bound to exactly this namespace's claims. */
@@ -30,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/server.h"
@@ -51,6 +56,8 @@
 static kube_config *cfg;
 static kube_client *kc;
 static char ns[64];
+/* How this test's namespace begins; setup_digit_namespace changes it. */
+static const char *ns_prefix = "opr";
 static int node_port_base;
 /* Up to two operator processes (the leader-election test runs both). */
 static int metrics_port[2];
@@ -265,15 +272,14 @@ static size_t collect(char *p, size_t sz, size_t n, void *ud)
     return fwrite(p, sz, n, f);
 }
 
-/* A counter or gauge from operator i's /metrics; -1 if absent or the
- * operator does not answer. */
-static double metric_of(int i, const char *series)
+/* Operator i's /metrics page (the caller frees it); "" if the operator
+ * does not answer. */
+static char *metrics_page(int i)
 {
-    char url[128], *buf = NULL, *p;
+    char url[128], *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     CURL *h = curl_easy_init();
-    double v = -1;
 
     snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", metrics_port[i]);
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -283,6 +289,16 @@ static double metric_of(int i, const char *series)
     curl_easy_perform(h);
     curl_easy_cleanup(h);
     fclose(f);
+    return buf;
+}
+
+/* A sample (counter, gauge, or one line of a histogram) from operator i's
+ * /metrics; -1 if absent or the operator does not answer. */
+static double metric_of(int i, const char *series)
+{
+    char *buf = metrics_page(i), *p;
+    double v = -1;
+
     for (p = buf; p != NULL && (p = strstr(p, series)) != NULL; p++)
         if ((p == buf || p[-1] == '\n') && p[strlen(series)] == ' ') {
             v = strtod(p + strlen(series) + 1, NULL);
@@ -295,6 +311,59 @@ static double metric_of(int i, const char *series)
 static double metric(const char *series)
 {
     return metric_of(0, series);
+}
+
+#define RECONCILE_HISTOGRAM "berth_operator_reconcile_duration_seconds"
+
+/* The reconcile duration histogram on operator 0's /metrics, read as the
+ * Prometheus text format has it: a TYPE line saying histogram, _bucket
+ * lines with ascending le bounds ending at +Inf and cumulative counts, the
+ * +Inf bucket equal to _count, and a _sum. Returns _count. */
+static double reconcile_histogram_count(void)
+{
+    static const char bucket[] = RECONCILE_HISTOGRAM "_bucket{le=\"";
+    char *page = metrics_page(0), *line, *save = NULL;
+    double prev_le = -1, prev_n = -1, inf = -1, count = -1, sum = -1;
+    int buckets = 0;
+    bool typed = false;
+
+    ck_assert_ptr_nonnull(page);
+    ck_assert_msg(strstr(page, RECONCILE_HISTOGRAM "_total") == NULL,
+                  "the reconcile duration is still a counter");
+    for (line = strtok_r(page, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        if (strcmp(line, "# TYPE " RECONCILE_HISTOGRAM " histogram") == 0) {
+            typed = true;
+        } else if (strncmp(line, bucket, strlen(bucket)) == 0) {
+            const char *le = line + strlen(bucket), *end = strstr(le, "\"} ");
+            double n;
+
+            ck_assert_msg(end != NULL, "bad bucket line: %s", line);
+            ck_assert_msg(inf < 0, "a bucket after +Inf: %s", line);
+            n = strtod(end + 3, NULL);
+            if (strncmp(le, "+Inf\"", 5) == 0) {
+                inf = n;
+            } else {
+                ck_assert_msg(strtod(le, NULL) > prev_le, "bounds not ascending at %s", line);
+                prev_le = strtod(le, NULL);
+            }
+            ck_assert_msg(n >= prev_n, "buckets not cumulative at %s", line);
+            prev_n = n;
+            buckets++;
+        } else if (strncmp(line, RECONCILE_HISTOGRAM "_sum ", strlen(RECONCILE_HISTOGRAM) + 5) ==
+                   0) {
+            sum = strtod(line + strlen(RECONCILE_HISTOGRAM) + 5, NULL);
+        } else if (strncmp(line, RECONCILE_HISTOGRAM "_count ", strlen(RECONCILE_HISTOGRAM) + 7) ==
+                   0) {
+            count = strtod(line + strlen(RECONCILE_HISTOGRAM) + 7, NULL);
+        }
+    }
+    free(page);
+    ck_assert_msg(typed, "no \"# TYPE %s histogram\" line", RECONCILE_HISTOGRAM);
+    ck_assert_int_ge(buckets, 2);
+    ck_assert_msg(inf >= 0, "no +Inf bucket");
+    ck_assert_double_eq(inf, count);
+    ck_assert_double_ge(sum, 0);
+    return count;
 }
 
 /* ---- the audit log ---- */
@@ -431,6 +500,7 @@ static int free_node_ports(int n, unsigned seed)
 
 static void cleanup(void);
 static void uncordon_ours(kube_client *c);
+static void delete_own_node(kube_client *c);
 
 static void setup(void)
 {
@@ -439,7 +509,7 @@ static void setup(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     cfg = kt_admin_config();
     kc = kt_client(cfg);
-    kt_random_name(ns, sizeof ns, "opr");
+    kt_random_name(ns, sizeof ns, ns_prefix);
     ck_assert_int_eq(RAND_bytes(r, sizeof r), 1);
     /* A node port range of our own: 10 ports no Service holds now, from a
      * random start so concurrent runs rarely pick the same. */
@@ -473,6 +543,7 @@ static void cleanup(void)
         if (operator_pid[i] > 0)
             operator_stop(i);
     uncordon_ours(kc);
+    delete_own_node(kc);
     if (kt_delete_namespace(kc, ns, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
     for (int i = 0; i < VOLUMES; i++) {
@@ -485,6 +556,13 @@ static void cleanup(void)
     kc = NULL;
     kube_config_free(cfg);
     curl_global_cleanup();
+}
+
+/* setup, in a namespace named 1team-<random>: it begins with a digit. */
+static void setup_digit_namespace(void)
+{
+    ns_prefix = "1team";
+    setup();
 }
 
 static void teardown(void)
@@ -936,7 +1014,7 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
     cJSON *kcl, *cr;
     char uid[64], cluster_id[32], before[512], after[512], path[KUBE_PATH_MAX], *cm_before;
     long offset;
-    double reconciles, applies = -1;
+    double reconciles, observed, applies = -1;
     int writes = -1, events = -1, first_writes;
     util_err err = {{0}};
 
@@ -969,9 +1047,13 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
         offset = audit_size();
         applies = metric("berth_operator_api_requests_total{verb=\"apply\"}");
         reconciles = metric("berth_operator_reconcile_total{result=\"ok\"}");
+        observed = reconcile_histogram_count();
         ck_assert_double_ge(reconciles, 1);
+        ck_assert_double_ge(observed, reconciles);
         while (metric("berth_operator_reconcile_total{result=\"ok\"}") < reconciles + 3)
             usleep(200000);
+        /* Each of those reconciles took its place in the histogram. */
+        ck_assert_double_ge(reconcile_histogram_count(), observed + 3);
         world_version(after, sizeof after);
         writes = audit_berth_writes(offset, &events);
         if (strcmp(before, after) != 0 && (writes > 0 || events > 0)) {
@@ -2529,8 +2611,285 @@ START_TEST(rescheduled_broker_advertises_its_new_node)
 }
 END_TEST
 
+/* ---- a node without the listener's address type; a broker stopping ---- */
+
+/* The node of the reporting test: <ns>-node. */
+static void own_node_name(char *buf, size_t size)
+{
+    snprintf(buf, size, "%s-node", ns);
+}
+
+/* The current time as the API writes it (RFC 3339, UTC). */
+static void rfc3339_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A Node of our own that no kwok manages, so no kubelet acts on its pods:
+ * a pod deleted there stays Terminating with the status last written,
+ * which is a pod whose containers still run its preStop hook. It has an
+ * InternalIP and no ExternalIP, says it is Ready, and is tainted so that
+ * no pod but ours lands there; labelled with the run's label for sweep(). */
+static void create_own_node(void)
+{
+    char name[96], now[32];
+
+    own_node_name(name, sizeof name);
+    rfc3339_now(now, sizeof now);
+    create(
+        "/api/v1/nodes",
+        kt_json("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\","
+                "\"labels\":{\"berth.io/test\":\"%s\",\"kubernetes.io/hostname\":\"%s\"}},"
+                "\"spec\":{\"taints\":[{\"key\":\"berth.io/test\",\"value\":\"%s\","
+                "\"effect\":\"NoSchedule\"}]},"
+                "\"status\":{\"capacity\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"},"
+                "\"allocatable\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"},"
+                "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":"
+                "\"KubeletReady\",\"message\":\"written by the test\","
+                "\"lastHeartbeatTime\":\"%s\",\"lastTransitionTime\":\"%s\"}],"
+                "\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.10.99\"},"
+                "{\"type\":\"Hostname\",\"address\":\"%s\"}]}}",
+                name, run_label, name, run_label, now, now, name));
+}
+
+/* Deletes our node, if there is one (teardown's and the test's). */
+static void delete_own_node(kube_client *c)
+{
+    char path[KUBE_PATH_MAX], name[96];
+
+    own_node_name(name, sizeof name);
+    snprintf(path, sizeof path, "/api/v1/nodes/%s", name);
+    if (kube_delete(c, path, NULL, NULL) != 0) {
+        /* Best effort: a test that made no node gets a 404. */
+    }
+}
+
+/* Broker 0's status entry, copied (the caller frees it); NULL if none. */
+static cJSON *broker0_status(void)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    cJSON *b = cJSON_Duplicate(cJSON_GetArrayItem(at(kcl, "status.brokers"), 0), 1);
+
+    cJSON_Delete(kcl);
+    return b;
+}
+
+/* The condition type of demo: status, reason and message into the
+ * buffers ("" when absent). */
+static void condition_of(const char *type, char *status, size_t ssize, char *reason, size_t rsize,
+                         char *message, size_t msize)
+{
+    cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    const cJSON *c;
+
+    status[0] = reason[0] = message[0] = '\0';
+    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    {
+        if (strcmp(str(c, "type"), type) == 0) {
+            snprintf(status, ssize, "%s", str(c, "status"));
+            snprintf(reason, rsize, "%s", str(c, "reason"));
+            snprintf(message, msize, "%s", str(c, "message"));
+        }
+    }
+    cJSON_Delete(kcl);
+}
+
+/* Waits for an Event about demo with reason and type whose note contains
+ * text. */
+static void wait_event(const char *reason, const char *type, const char *text)
+{
+    for (double t0 = kt_now(); count_events(reason, type, text) < 1;) {
+        ck_assert_msg(kt_now() - t0 < 30, "no %s Event %s saying \"%s\"; log %s", type, reason,
+                      text, operator_log[0]);
+        usleep(300000);
+    }
+}
+
+/* Waits until the condition Draining has status and reason; returns its
+ * message in msg. */
+static void wait_draining(const char *status, const char *reason, char *msg, size_t size)
+{
+    char st[16], why[64];
+
+    for (double t0 = kt_now();;) {
+        condition_of("Draining", st, sizeof st, why, sizeof why, msg, size);
+        if (strcmp(st, status) == 0 && strcmp(why, reason) == 0)
+            return;
+        ck_assert_msg(kt_now() - t0 < 60, "Draining stayed %s (%s), not %s (%s); log %s", st, why,
+                      status, reason, operator_log[0]);
+        usleep(300000);
+    }
+}
+
+/* Two reports of the status, on the real API server. A broker on a node
+ * without the ExternalIP its listener asks for advertises the node's
+ * InternalIP, and says so: status.brokers[0].addressFallback {"external":
+ * "InternalIP"} and a Warning Event AddressFallback. A broker pod deleted
+ * while its containers run (its preStop hook drains it) makes Draining
+ * True (BrokerDraining, naming the broker) with an Event; once the pod is
+ * gone, Draining is False (NotDraining) again, with an Event. Last, the
+ * node gains an ExternalIP: the fallback entry goes and the broker is
+ * advertised there. The broker runs on a node of our own
+ * (create_own_node), where a deleted pod stays until removed. */
+START_TEST(address_fallback_and_draining_are_reported)
+{
+    char node[96], path[KUBE_PATH_MAX], want[256], msg[512], uid[64], now[32];
+    kube_delete_opts at_once = {0};
+    util_err err = {{0}};
+    cJSON *b, *p;
+
+    own_node_name(node, sizeof node);
+    create_own_node();
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":1,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
+                         "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\","
+                         "\"addressType\":\"ExternalIP\",\"nodePortBase\":%d}],"
+                         "\"storage\":{\"size\":\"1Gi\"},"
+                         "\"nodeSelector\":{\"kubernetes.io/hostname\":\"%s\"},"
+                         "\"tolerations\":[{\"operator\":\"Exists\"}]}}",
+                         node_port_base, node));
+    operator_start(0, 0);
+
+    /* The fallback: status entry, then the Warning Event. */
+    snprintf(want, sizeof want, "127.0.10.99:%d", node_port_base);
+    for (double t0 = kt_now();;) {
+        bool ok;
+
+        b = broker0_status();
+        ok = cJSON_IsString(at(b, "node")) && strcmp(str(b, "node"), node) == 0 &&
+             cJSON_IsString(at(b, "listeners.external")) &&
+             strcmp(str(b, "listeners.external"), want) == 0 &&
+             cJSON_IsString(at(b, "addressFallback.external"));
+        if (ok) {
+            ck_assert_str_eq(str(b, "addressFallback.external"), "InternalIP");
+            ck_assert_int_eq(cJSON_GetArraySize(at(b, "addressFallback")), 1);
+        }
+        cJSON_Delete(b);
+        if (ok)
+            break;
+        ck_assert_msg(kt_now() - t0 < 90, "broker 0 never showed its address fallback; log %s",
+                      operator_log[0]);
+        usleep(300000);
+    }
+    snprintf(msg, sizeof msg,
+             "broker 0 (pod demo-0) on node %s: listener external: the node has no ExternalIP "
+             "address, advertising its InternalIP",
+             node);
+    wait_event("AddressFallback", "Warning", msg);
+
+    /* The broker runs, as a kubelet would say; then its pod is deleted.
+     * No kubelet stops it: it stays Terminating, as while its preStop hook
+     * drains. */
+    rfc3339_now(now, sizeof now);
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/demo-0/status", ns);
+    p = kt_json("{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\","
+                "\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"broker\","
+                "\"image\":\"apache/kafka:4.4.0\",\"imageID\":\"\",\"ready\":true,"
+                "\"restartCount\":0,\"started\":true,\"state\":{\"running\":{\"startedAt\":"
+                "\"%s\"}}}]}}",
+                now);
+    ck_assert_msg(kube_merge_patch(kc, path, p, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(p);
+    p = get("v1", "pods", ns, "demo-0");
+    snprintf(uid, sizeof uid, "%s", str(p, "metadata.uid"));
+    cJSON_Delete(p);
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/demo-0", ns);
+    ck_assert_msg(kube_delete(kc, path, NULL, &err) == 0, "%s", err.msg);
+    wait_draining("True", "BrokerDraining", msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "broker 0 (pod demo-0) is stopping") != NULL, "Draining says: %s",
+                  msg);
+    p = get("v1", "pods", ns, "demo-0");
+    ck_assert_str_eq(str(p, "metadata.uid"), uid);
+    ck_assert_ptr_nonnull(at(p, "metadata.deletionTimestamp"));
+    cJSON_Delete(p);
+    wait_event("BrokerDraining", "Normal", "Draining: broker 0 (pod demo-0) is stopping");
+
+    /* Its containers end: the pod goes (as the kubelet would remove it),
+     * the StatefulSet makes a new one, and nothing is stopping. */
+    at_once.grace_period_set = true;
+    at_once.grace_period_s = 0;
+    at_once.uid = uid;
+    ck_assert_msg(kube_delete_with(kc, path, &at_once, NULL, NULL, &err) == 0, "%s", err.msg);
+    wait_draining("False", "NotDraining", msg, sizeof msg);
+    wait_event("NotDraining", "Normal", "Draining: no broker is stopping");
+
+    /* The node gains an ExternalIP: the fallback is over. (The broker,
+     * started with the InternalIP, is restarted for its new address:
+     * readdress.c; its pod stays Terminating here, which is no matter.) */
+    snprintf(path, sizeof path, "/api/v1/nodes/%s/status", node);
+    p = kt_json("{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.10.99\"},"
+                "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.99\"},"
+                "{\"type\":\"Hostname\",\"address\":\"%s\"}]}}",
+                node);
+    ck_assert_msg(kube_merge_patch(kc, path, p, NULL, NULL, &err) == 0, "%s", err.msg);
+    cJSON_Delete(p);
+    snprintf(want, sizeof want, "203.0.113.99:%d", node_port_base);
+    for (double t0 = kt_now();;) {
+        bool ok;
+
+        b = broker0_status();
+        ok = cJSON_IsString(at(b, "listeners.external")) &&
+             strcmp(str(b, "listeners.external"), want) == 0 && at(b, "addressFallback") == NULL;
+        cJSON_Delete(b);
+        if (ok)
+            break;
+        ck_assert_msg(kt_now() - t0 < 60, "broker 0's fallback did not end at %s; log %s", want,
+                      operator_log[0]);
+        usleep(300000);
+    }
+
+    ck_assert_int_eq(operator_stop(0), 0);
+    delete_own_node(kc);
+}
+END_TEST
+
+/* ---- a namespace whose name begins with a digit ---- */
+
+/* A namespace name is an RFC 1123 label, which may begin with a digit
+ * (RFC 1035's may not): a KafkaCluster in the namespace 1team-<random> is
+ * accepted and reconciled, its StatefulSet made and its status written
+ * (Reconciled=True for its generation). Its fixture names the namespace
+ * (setup_digit_namespace). */
+START_TEST(cluster_in_a_namespace_beginning_with_a_digit_is_reconciled)
+{
+    char path[KUBE_PATH_MAX], want[128], status[16], reason[64], message[512];
+    cJSON *kcl, *sts;
+
+    ck_assert_msg(ns[0] >= '0' && ns[0] <= '9', "namespace %s", ns);
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    create(path, kt_json("{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
+                         "\"metadata\":{\"name\":\"demo\"},\"spec\":{\"image\":"
+                         "\"apache/kafka:4.4.0\",\"replicas\":1,\"controllers\":1,\"listeners\":["
+                         "{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"}],"
+                         "\"storage\":{\"size\":\"1Gi\"}}}"));
+    operator_start(0, 0);
+    wait_reconciled("True", 60, "a namespace beginning with a digit", reason, sizeof reason,
+                    message, sizeof message);
+    condition_of("Reconciled", status, sizeof status, reason, sizeof reason, message,
+                 sizeof message);
+    ck_assert_str_eq(reason, "Applied");
+    kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
+    ck_assert_int_eq(num(kcl, "status.observedGeneration"), num(kcl, "metadata.generation"));
+    snprintf(want, sizeof want, "demo-bootstrap.%s.svc:9092", ns);
+    ck_assert_str_eq(str(kcl, "status.bootstrap.internal"), want);
+    sts = get("apps/v1", "statefulsets", ns, "demo");
+    assert_owned(sts, str(kcl, "metadata.uid"));
+    ck_assert_int_eq(num(sts, "spec.replicas"), 1);
+    cJSON_Delete(sts);
+    cJSON_Delete(kcl);
+    ck_assert_int_eq(operator_stop(0), 0);
+}
+END_TEST
+
 /* Before and after all tests, in the parent process: deletes every
- * namespace and PersistentVolume labelled with this run's label. */
+ * namespace, PersistentVolume and Node labelled with this run's label. */
 static void sweep_setup(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -2539,14 +2898,15 @@ static void sweep_setup(void)
 
 static void sweep(void)
 {
-    static const char *const colls[] = {"/api/v1/namespaces", "/api/v1/persistentvolumes"};
+    static const char *const colls[] = {"/api/v1/namespaces", "/api/v1/persistentvolumes",
+                                        "/api/v1/nodes"};
     kube_config *scfg = kt_admin_config();
     kube_client *sc = kt_client(scfg);
     char sel[64];
 
     uncordon_ours(sc);
     snprintf(sel, sizeof sel, "berth.io/test=%s", run_label);
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < sizeof colls / sizeof colls[0]; k++) {
         kube_list_opts lo = {0};
         cJSON *list = NULL;
         const cJSON *o;
@@ -2574,7 +2934,7 @@ static void sweep(void)
 int main(void)
 {
     Suite *s = suite_create("operator");
-    TCase *tc = tcase_create("ground");
+    TCase *tc = tcase_create("ground"), *digit = tcase_create("digit namespace");
     SRunner *sr;
     int failed;
 
@@ -2596,7 +2956,13 @@ int main(void)
     tcase_add_test(tc, hostile_metadata_answer_neither_bloats_nor_stalls_the_operator);
     tcase_add_test(tc, sidecar_init_renders_the_node_address_with_the_operator_stopped);
     tcase_add_test(tc, rescheduled_broker_advertises_its_new_node);
+    tcase_add_test(tc, address_fallback_and_draining_are_reported);
     suite_add_tcase(s, tc);
+    tcase_set_timeout(digit, 600);
+    tcase_add_unchecked_fixture(digit, sweep_setup, sweep);
+    tcase_add_checked_fixture(digit, setup_digit_namespace, teardown);
+    tcase_add_test(digit, cluster_in_a_namespace_beginning_with_a_digit_is_reconciled);
+    suite_add_tcase(s, digit);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
