@@ -233,6 +233,24 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Gives the StatefulSet at path, just created again, the field owners live
+ * had (op_storage_owners_patch_new). Best effort: without it the
+ * StatefulSet still works, so a failure is only logged. */
+static void restore_owners(op_run *w, const char *path, const cJSON *live)
+{
+    cJSON *patch = op_storage_owners_patch_new(live);
+    util_err perr = {{0}};
+
+    if (patch == NULL)
+        return;
+    op_run_count(w, "patch");
+    w->res->writes++;
+    if (kube_merge_patch(w->client, path, patch, NULL, NULL, &perr) != 0)
+        util_warn("%s/%s: StatefulSet created again, but its fields' owners were not restored: %s",
+                  w->c.namespace, w->c.name, perr.msg);
+    cJSON_Delete(patch);
+}
+
 /* Deletes the live StatefulSet with its pods orphaned and creates it again
  * with the new claim size (storage.h step 3): 0 done (*created is the new
  * object), 1 not yet (the delete is still under way, or someone else
@@ -289,6 +307,7 @@ static int recreate(op_run *w, const cJSON *live, cJSON **created, util_err *err
         return 1; /* created meanwhile (another replica, a user) */
     if (rc != 0)
         return util_err_prefix(err, "creating StatefulSet %s again", w->c.name);
+    restore_owners(w, path, live);
     return 0;
 }
 

@@ -107,6 +107,19 @@ bool op_storage_class_expands(const cJSON *class)
     return cJSON_IsTrue(get(class, "allowVolumeExpansion"));
 }
 
+cJSON *op_storage_owners_patch_new(const cJSON *live)
+{
+    const cJSON *mf = get(get(live, "metadata"), "managedFields");
+    cJSON *patch;
+
+    if (!cJSON_IsArray(mf) || cJSON_GetArraySize(mf) == 0)
+        return NULL;
+    patch = cJSON_CreateObject();
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(patch, "metadata"), "managedFields",
+                          cJSON_Duplicate(mf, 1));
+    return patch;
+}
+
 cJSON *op_storage_recreated_new(const cJSON *live, const char *size)
 {
     static const char *const keep[] = {"name", "namespace", "labels", "annotations",

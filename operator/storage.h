@@ -10,7 +10,7 @@
  *      running) and created again, from the live object with only its
  *      claim template's size changed: the pod template is the same, so
  *      its revision is, and the new StatefulSet adopts the pods without a
- *      restart.
+ *      restart; then its fields get back the owners they had.
  *
  * Until that is done (and whenever it may not be: a shrink, a class that
  * cannot expand) the desired StatefulSet keeps the live claim template's
@@ -74,5 +74,14 @@ bool op_storage_class_expands(const cJSON *class);
  * resourceVersion, managedFields, finalizers, status). New; NULL when live
  * has no data claim template. */
 cJSON *op_storage_recreated_new(const cJSON *live, const char *size);
+
+/* The merge patch that gives the StatefulSet created again the field
+ * ownership live had ({"metadata":{"managedFields": live's}}): the create
+ * made its manager the owner of every field, so without it a field berth
+ * stops setting (a removed listener's port) would stay, and berth's next
+ * apply would drop fields others set (kubectl rollout restart's
+ * annotation). A patch that changes nothing but managedFields sets them as
+ * given. New; NULL when live has none. */
+cJSON *op_storage_owners_patch_new(const cJSON *live);
 
 #endif

@@ -7,7 +7,8 @@
 # (same uids, same restart counts), the StatefulSet's revision is the one
 # they run (no roll); the KafkaCluster stays Ready and says Reconciled=True
 # at the new generation, so the StatefulSet took the operator's next apply
-# (before, a changed claim template made every apply fail), and
+# (before, a changed claim template made every apply fail), its fields
+# have their owners back (berth-operator by Apply), and
 # status.storage.resizing names the claims whose volume is still smaller
 # than asked. The ground has no volume resizer, so status.capacity does not
 # follow (printed). A class that cannot expand and a shrink are refused in
@@ -28,6 +29,8 @@ for c in "${claims[@]}"; do
     [ "$class" = ground ] || fail "claim $c has class '$class', not the ground's default class ground"
     [ "$(claim_size "$c")" = "$old_size" ] || fail "claim $c asks for $(claim_size "$c"), not $old_size"
 done
+owners() { sts_field '{range .metadata.managedFields[*]}{.manager}/{.operation}{.subresource} {end}'; }
+old_owners=$(owners)
 old_uid=$(sts_field '{.metadata.uid}')
 old_rev=$(sts_field '{.status.updateRevision}')
 [ "$old_rev" = "$(sts_field '{.status.currentRevision}')" ] || fail "the StatefulSet is mid-roll before the test"
@@ -87,6 +90,13 @@ for i in 0 1 2; do
         fail "$p runs another revision than $rev"
 done
 ok "no broker pod replaced or restarted; revision $rev unchanged"
+
+# The fields have the owners they had: berth's server-side apply owns what
+# it sets (so what it stops setting goes), not a create's blanket ownership.
+new_owners=$(owners)
+case " $new_owners" in *" berth-operator/Apply "*) ;; *) fail "berth-operator owns no field by Apply after the re-create: $new_owners (before: $old_owners)" ;; esac
+case " $new_owners" in *" berth-operator/Update "*) fail "berth-operator owns fields by the create's Update: $new_owners (before: $old_owners)" ;; esac
+ok "the StatefulSet's field owners are back: $new_owners"
 
 # Progress: status.storage.resizing lists exactly the claims whose volume
 # is still smaller than asked. On the ground nothing resizes a hostPath

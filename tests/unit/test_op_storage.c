@@ -5,7 +5,8 @@
  * claims still ask for less, and whose volume has not grown yet; whether a
  * class expands; and the StatefulSet created again in place of the live
  * one: the same pod template (so the same revision, no restart), only the
- * claim size changed, nothing the server set. */
+ * claim size changed, nothing the server set; and the patch that gives it
+ * back the old field owners. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,27 @@ START_TEST(test_recreated_keeps_the_pod_template)
 }
 END_TEST
 
+START_TEST(test_owners_patch)
+{
+    cJSON *live = parse(live_json), *p = op_storage_owners_patch_new(live);
+
+    ck_assert_ptr_nonnull(p);
+    ck_assert(cJSON_Compare(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "metadata"),
+                                         "managedFields"),
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "metadata"),
+                                         "managedFields"),
+        1));
+    ck_assert_int_eq(cJSON_GetArraySize(p), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "metadata")), 1);
+    cJSON_Delete(p);
+    cJSON_Delete(live);
+    live = parse("{\"metadata\":{\"name\":\"x\"}}");
+    ck_assert_ptr_null(op_storage_owners_patch_new(live));
+    cJSON_Delete(live);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_storage");
@@ -190,6 +212,7 @@ int main(void)
     tcase_add_test(tc, test_claims_below_and_pending);
     tcase_add_test(tc, test_class_expands);
     tcase_add_test(tc, test_recreated_keeps_the_pod_template);
+    tcase_add_test(tc, test_owners_patch);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
