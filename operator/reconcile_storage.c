@@ -251,24 +251,20 @@ static void restore_owners(op_run *w, const char *path, const cJSON *live)
     cJSON_Delete(patch);
 }
 
-/* Deletes the live StatefulSet with its pods orphaned and creates it again
- * with the new claim size (storage.h step 3): 0 done (*created is the new
- * object), 1 not yet (the delete is still under way, or someone else
- * replaced it: a later pass goes on), -1 on failure. */
-static int recreate(op_run *w, const cJSON *live, cJSON **created, util_err *err)
+/* Deletes the live StatefulSet (as the server has it) at path with its pods
+ * orphaned and creates it again in the collection coll with the new claim
+ * size (storage.h step 3): 0 done (*created is the new object), 1 not yet
+ * (the delete is still under way, or someone else replaced it: a later
+ * pass goes on), -1 on failure. */
+static int delete_and_create(op_run *w, const cJSON *live, const char *path, const char *coll,
+                             cJSON **created, util_err *err)
 {
-    char path[KUBE_PATH_MAX], coll[KUBE_PATH_MAX];
     kube_delete_opts opts = {0};
     kube_status st = {0};
     int64_t deadline = util_mono_ms() + GONE_WAIT_MS;
     cJSON *sts;
     int rc;
 
-    if (kube_path(path, sizeof path, "apps/v1", "statefulsets", w->c.namespace, w->c.name, NULL) !=
-            0 ||
-        kube_path(coll, sizeof coll, "apps/v1", "statefulsets", w->c.namespace, NULL, NULL) != 0 ||
-        kube_query_add(coll, sizeof coll, "fieldManager", OP_FIELD_MANAGER) != 0)
-        return util_err_set(err, "StatefulSet %s: bad name", w->c.name);
     opts.propagation_policy = "Orphan";
     opts.uid = kube_meta_uid(live);
     op_run_count(w, "delete");
@@ -309,6 +305,38 @@ static int recreate(op_run *w, const cJSON *live, cJSON **created, util_err *err
         return util_err_prefix(err, "creating StatefulSet %s again", w->c.name);
     restore_owners(w, path, live);
     return 0;
+}
+
+/* delete_and_create on the StatefulSet as the server has it (the informers' cache
+ * drops managedFields, which the new one must get back), if it is still
+ * the one reconcile read (cached) and not being deleted: else 1. */
+static int recreate(op_run *w, const cJSON *cached, cJSON **created, util_err *err)
+{
+    char path[KUBE_PATH_MAX], coll[KUBE_PATH_MAX];
+    kube_status st = {0};
+    cJSON *live = NULL;
+    const char *uid, *want = kube_meta_uid(cached);
+    int rc;
+
+    if (kube_path(path, sizeof path, "apps/v1", "statefulsets", w->c.namespace, w->c.name, NULL) !=
+            0 ||
+        kube_path(coll, sizeof coll, "apps/v1", "statefulsets", w->c.namespace, NULL, NULL) != 0 ||
+        kube_query_add(coll, sizeof coll, "fieldManager", OP_FIELD_MANAGER) != 0)
+        return util_err_set(err, "StatefulSet %s: bad name", w->c.name);
+    op_run_count(w, "get");
+    rc = kube_get(w->client, path, &live, &st, err);
+    if (rc == KUBE_ERR_STATUS && st.code == 404)
+        return 1; /* gone already: the next pass creates it */
+    if (rc != 0)
+        return util_err_prefix(err, "reading StatefulSet %s", w->c.name);
+    uid = kube_meta_uid(live);
+    if (uid == NULL || (want != NULL && strcmp(uid, want) != 0) ||
+        kube_meta_str(live, "deletionTimestamp") != NULL)
+        rc = 1;
+    else
+        rc = delete_and_create(w, live, path, coll, created, err);
+    cJSON_Delete(live);
+    return rc;
 }
 
 /* Grows the claims and re-creates the StatefulSet: 0 done, 1 not yet (hold

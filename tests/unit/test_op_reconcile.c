@@ -971,7 +971,8 @@ START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
 {
     world w;
     const api_request *q;
-    cJSON *body, *doc;
+    cJSON *body, *doc, *sts;
+    char *sts_json;
     const cJSON *c;
 
     world_start(&w);
@@ -979,12 +980,18 @@ START_TEST(test_storage_grows_claims_and_recreates_the_statefulset)
     accept_writes(&w);
     put_claims(&w, "ground", "10Gi", true);
     set_storage(&w, "20Gi", NULL);
+    /* The server's copy has managedFields, which the informers' cache
+     * (the lister) drops. */
+    sts = cJSON_Duplicate(mem_object(&w.lister, "statefulsets", "demo"), 1);
     cJSON_AddItemToObject(
-        cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "statefulsets", "demo"), "metadata"),
-        "managedFields",
+        cJSON_GetObjectItemCaseSensitive(sts, "metadata"), "managedFields",
         cJSON_Parse("[{\"manager\":\"berth-operator\",\"operation\":\"Apply\"},"
                     "{\"manager\":\"kubectl-rollout\",\"operation\":\"Update\"}]"));
+    sts_json = cJSON_PrintUnformatted(sts);
+    cJSON_Delete(sts);
     world_record_events(&w);
+    api_script_answer(w.api, "GET", "/statefulsets/demo", 200, sts_json, 1);
+    free(sts_json);
     api_script_answer(w.api, "DELETE", "/statefulsets/demo", 200,
                       "{\"kind\":\"Status\",\"status\":\"Success\",\"code\":200}", 1);
     api_script_answer(w.api, "GET", "/statefulsets/demo", 404,
