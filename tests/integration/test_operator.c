@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +45,7 @@
 #include "pki/pki.h"
 #include "support/kube_test.h"
 #include "support/loopback.h"
+#include "support/operator_proc.h"
 #include "support/oversized_broker.h"
 #include "util/base64.h"
 
@@ -70,22 +70,9 @@ static char operator_log[2][PATH_MAX];
 
 /* ---- small helpers ---- */
 
-static const cJSON *at(const cJSON *obj, const char *path)
-{
-    char key[128];
-    const char *dot;
-
-    while (obj != NULL && (dot = strchr(path, '.')) != NULL) {
-        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
-        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
-        path = dot + 1;
-    }
-    return obj != NULL ? cJSON_GetObjectItemCaseSensitive(obj, path) : NULL;
-}
-
 static double num(const cJSON *obj, const char *path)
 {
-    const cJSON *j = at(obj, path);
+    const cJSON *j = kt_at(obj, path);
 
     ck_assert_msg(cJSON_IsNumber(j), "%s is not a number", path);
     return j->valuedouble;
@@ -93,7 +80,7 @@ static double num(const cJSON *obj, const char *path)
 
 static const char *str(const cJSON *obj, const char *path)
 {
-    const cJSON *j = at(obj, path);
+    const cJSON *j = kt_at(obj, path);
 
     ck_assert_msg(cJSON_IsString(j), "%s is not a string", path);
     return j->valuestring;
@@ -104,7 +91,7 @@ static const char *str(const cJSON *obj, const char *path)
  * path. */
 static const char *key_str(const cJSON *obj, const char *path, const char *key)
 {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(at(obj, path), key);
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(kt_at(obj, path), key);
 
     ck_assert_msg(cJSON_IsString(j), "%s[%s] is not a string", path, key);
     return j->valuestring;
@@ -146,14 +133,14 @@ static void create(const char *path, cJSON *obj)
 /* The owner reference every owned object must carry. */
 static void assert_owned(const cJSON *obj, const char *uid)
 {
-    const cJSON *refs = at(obj, "metadata.ownerReferences");
+    const cJSON *refs = kt_at(obj, "metadata.ownerReferences");
     const cJSON *ref = cJSON_GetArrayItem(refs, 0);
 
     ck_assert_msg(cJSON_GetArraySize(refs) == 1, "%s: not exactly one owner",
                   str(obj, "metadata.name"));
     ck_assert_str_eq(str(ref, "kind"), "KafkaCluster");
     ck_assert_str_eq(str(ref, "uid"), uid);
-    ck_assert(cJSON_IsTrue(at(ref, "controller")));
+    ck_assert(cJSON_IsTrue(kt_at(ref, "controller")));
     ck_assert_str_eq(key_str(obj, "metadata.labels", "app.kubernetes.io/managed-by"),
                      "berth-operator");
 }
@@ -169,57 +156,36 @@ static void assert_owned(const cJSON *obj, const char *uid)
 /* Starts operator i. */
 static void operator_start(int i, int mode)
 {
-    char exe[PATH_MAX], bin[PATH_MAX + 32], port[64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    const char *args[24];
+    int a = 0;
 
-    ck_assert_int_gt(n, 0);
-    exe[n] = '\0';
-    /* <build>/tests/integration/test_operator -> <build>/berth-operator */
-    snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
-    ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
     snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, i);
-    snprintf(port, sizeof port, "127.0.0.1:0");
     metrics_port[i] = health_port[i] = 0;
-    operator_pid[i] = fork();
-    ck_assert_int_ge(operator_pid[i], 0);
-    if (operator_pid[i] == 0) {
-        const char *args[24];
-        int a = 0;
-        FILE *f = freopen(operator_log[i], "a", stderr);
-
-        /* A failed assertion ends the test's process at once: the
-         * operator must not outlive it. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-
-        (void)f;
-        args[a++] = bin;
-        args[a++] = "--kubeconfig";
-        args[a++] = getenv("BERTH_KUBECONFIG");
-        args[a++] = "--namespace";
+    args[a++] = "--kubeconfig";
+    args[a++] = getenv("BERTH_KUBECONFIG");
+    args[a++] = "--namespace";
+    args[a++] = ns;
+    args[a++] = "--resync";
+    args[a++] = "2";
+    args[a++] = "--metrics-addr";
+    args[a++] = "127.0.0.1:0";
+    args[a++] = "--health-addr";
+    args[a++] = (mode & OP_HEALTH) ? "127.0.0.1:0" : "0";
+    args[a++] = "--sidecar-image";
+    args[a++] = "localhost/berth-sidecar:test";
+    /* Outside the cluster network: admin connections dial the
+     * annotation's address (the ground's Kafka). */
+    if (!(mode & OP_NO_ANNOTATED))
+        args[a++] = "--admin-bootstrap-annotation";
+    if (mode & OP_LEADER_ELECT) {
+        args[a++] = "--leader-elect";
+        args[a++] = "--leader-elect-namespace";
         args[a++] = ns;
-        args[a++] = "--resync";
-        args[a++] = "2";
-        args[a++] = "--metrics-addr";
-        args[a++] = port;
-        args[a++] = "--health-addr";
-        args[a++] = (mode & OP_HEALTH) ? port : "0";
-        args[a++] = "--sidecar-image";
-        args[a++] = "localhost/berth-sidecar:test";
-        /* Outside the cluster network: admin connections dial the
-         * annotation's address (the ground's Kafka). */
-        if (!(mode & OP_NO_ANNOTATED))
-            args[a++] = "--admin-bootstrap-annotation";
-        if (mode & OP_LEADER_ELECT) {
-            args[a++] = "--leader-elect";
-            args[a++] = "--leader-elect-namespace";
-            args[a++] = ns;
-        }
-        if (mode & OP_NO_INFORMERS)
-            args[a++] = "--no-informers";
-        args[a] = NULL;
-        execv(bin, (char *const *)args);
-        _exit(127);
     }
+    if (mode & OP_NO_INFORMERS)
+        args[a++] = "--no-informers";
+    args[a] = NULL;
+    operator_pid[i] = opp_start(operator_log[i], true, args);
     /* The metrics port the operator picked, from its log. */
     for (double t0 = kt_now(); metrics_port[i] == 0;) {
         FILE *f = fopen(operator_log[i], "r");
@@ -250,14 +216,7 @@ static void operator_start(int i, int mode)
 /* Sends sig to operator i and waits; returns its exit status. */
 static int operator_signal(int i, int sig)
 {
-    int status = 0;
-
-    if (operator_pid[i] <= 0)
-        return -1;
-    kill(operator_pid[i], sig);
-    waitpid(operator_pid[i], &status, 0);
-    operator_pid[i] = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return opp_signal(&operator_pid[i], sig);
 }
 
 static int operator_stop(int i)
@@ -405,7 +364,7 @@ static int audit_berth_writes(long from, int *events)
     fseek(f, from, SEEK_SET);
     while (getline(&line, &cap, f) > 0) {
         cJSON *e = cJSON_Parse(line);
-        const cJSON *ua = at(e, "userAgent"), *ons = at(e, "objectRef.namespace");
+        const cJSON *ua = kt_at(e, "userAgent"), *ons = kt_at(e, "objectRef.namespace");
 
         if (cJSON_IsString(ua) && strncmp(ua->valuestring, "berth/", 6) == 0 &&
             cJSON_IsString(ons) && strcmp(ons->valuestring, ns) == 0) {
@@ -414,7 +373,7 @@ static int audit_berth_writes(long from, int *events)
             else if (events != NULL)
                 (*events)++;
             fprintf(stderr, "audit: %s %s/%s\n", str(e, "verb"), str(e, "objectRef.resource"),
-                    cJSON_IsString(at(e, "objectRef.name")) ? str(e, "objectRef.name") : "");
+                    cJSON_IsString(kt_at(e, "objectRef.name")) ? str(e, "objectRef.name") : "");
         }
         cJSON_Delete(e);
     }
@@ -424,44 +383,6 @@ static int audit_berth_writes(long from, int *events)
 }
 
 /* ---- setup ---- */
-
-static void ensure_crd(void)
-{
-    cJSON *crd = get_opt("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
-                         "kafkaclusters.berth.io");
-    double t0 = kt_now();
-
-    if (crd == NULL) {
-        char cmd[PATH_MAX * 3];
-
-        /* Cluster-scoped and shared by every test: installed when absent,
-         * never deleted. */
-        snprintf(cmd, sizeof cmd,
-                 "'%s/kubectl' --kubeconfig '%s' apply --server-side --force-conflicts "
-                 "--field-manager=berth-install -f manifests/crd/kafkaclusters.berth.io.yaml "
-                 ">/dev/null",
-                 getenv("BERTH_GROUND_BIN"), getenv("BERTH_KUBECONFIG"));
-        ck_assert_msg(system(cmd) == 0, "installing the CRD failed: %s", cmd);
-    }
-    cJSON_Delete(crd);
-    for (;;) {
-        const cJSON *c;
-        bool ok = false;
-
-        crd = get("apiextensions.k8s.io/v1", "customresourcedefinitions", NULL,
-                  "kafkaclusters.berth.io");
-        cJSON_ArrayForEach(c, at(crd, "status.conditions"))
-        {
-            if (strcmp(str(c, "type"), "Established") == 0 && strcmp(str(c, "status"), "True") == 0)
-                ok = true;
-        }
-        cJSON_Delete(crd);
-        if (ok)
-            return;
-        ck_assert_msg(kt_now() - t0 < 60, "the CRD never became Established");
-        usleep(200000);
-    }
-}
 
 /* The first of n consecutive node ports no Service holds. */
 static int free_node_ports(int n, unsigned seed)
@@ -473,11 +394,11 @@ static int free_node_ports(int n, unsigned seed)
     util_err err = {{0}};
 
     ck_assert_msg(kube_list(kc, "/api/v1/services", NULL, &list, NULL, &err) == 0, "%s", err.msg);
-    cJSON_ArrayForEach(svc, at(list, "items"))
+    cJSON_ArrayForEach(svc, kt_at(list, "items"))
     {
-        cJSON_ArrayForEach(p, at(svc, "spec.ports"))
+        cJSON_ArrayForEach(p, kt_at(svc, "spec.ports"))
         {
-            const cJSON *np = at(p, "nodePort");
+            const cJSON *np = kt_at(p, "nodePort");
 
             if (cJSON_IsNumber(np) && np->valueint >= 30000 && np->valueint <= 32767)
                 used[np->valueint] = true;
@@ -514,7 +435,7 @@ static void setup(void)
     /* A node port range of our own: 10 ports no Service holds now, from a
      * random start so concurrent runs rarely pick the same. */
     node_port_base = free_node_ports(10, (unsigned)r[0] << 8 | r[1]);
-    ensure_crd();
+    opp_ensure_crd(kc);
     kt_create_namespace(kc, ns, run_label);
     for (int i = 0; i < VOLUMES; i++)
         create("/api/v1/persistentvolumes",
@@ -578,7 +499,7 @@ static bool pod_ready(const cJSON *pod)
 {
     const cJSON *c;
 
-    cJSON_ArrayForEach(c, at(pod, "status.conditions"))
+    cJSON_ArrayForEach(c, kt_at(pod, "status.conditions"))
     {
         if (strcmp(str(c, "type"), "Ready") == 0)
             return strcmp(str(c, "status"), "True") == 0;
@@ -595,10 +516,10 @@ static cJSON *wait_converged(void)
 
     for (;;) {
         cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-        const cJSON *brokers = at(kcl, "status.brokers"), *b;
+        const cJSON *brokers = kt_at(kcl, "status.brokers"), *b;
         int ready = 0, placed = 0;
         bool ok = cJSON_GetArraySize(brokers) == BROKERS &&
-                  cJSON_IsNumber(at(kcl, "status.observedGeneration")) &&
+                  cJSON_IsNumber(kt_at(kcl, "status.observedGeneration")) &&
                   num(kcl, "status.observedGeneration") == num(kcl, "metadata.generation");
 
         for (int i = 0; i < BROKERS && ok; i++) {
@@ -613,10 +534,10 @@ static cJSON *wait_converged(void)
         }
         cJSON_ArrayForEach(b, brokers)
         {
-            if (cJSON_IsString(at(b, "listeners.external")) && cJSON_IsString(at(b, "node")))
+            if (cJSON_IsString(kt_at(b, "listeners.external")) && cJSON_IsString(kt_at(b, "node")))
                 placed++;
         }
-        if (ok && placed == BROKERS && cJSON_IsNumber(at(kcl, "status.readyReplicas")) &&
+        if (ok && placed == BROKERS && cJSON_IsNumber(kt_at(kcl, "status.readyReplicas")) &&
             num(kcl, "status.readyReplicas") == ready)
             return kcl;
         cJSON_Delete(kcl);
@@ -635,9 +556,9 @@ static cJSON *wait_converged(void)
 static void check_statefulset(const char *uid)
 {
     cJSON *sts = get("apps/v1", "statefulsets", ns, "demo");
-    const cJSON *pod = at(sts, "spec.template.spec");
-    const cJSON *inits = at(pod, "initContainers");
-    const cJSON *broker = cJSON_GetArrayItem(at(pod, "containers"), 0), *m;
+    const cJSON *pod = kt_at(sts, "spec.template.spec");
+    const cJSON *inits = kt_at(pod, "initContainers");
+    const cJSON *broker = cJSON_GetArrayItem(kt_at(pod, "containers"), 0), *m;
     const cJSON *sidecar = cJSON_GetArrayItem(inits, 1);
 
     assert_owned(sts, uid);
@@ -645,22 +566,22 @@ static void check_statefulset(const char *uid)
     ck_assert_int_eq(num(sts, "spec.replicas"), BROKERS);
     ck_assert_str_eq(str(sts, "spec.serviceName"), "demo-brokers");
     ck_assert_str_eq(str(sidecar, "restartPolicy"), "Always");
-    ck_assert_ptr_null(at(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
+    ck_assert_ptr_null(kt_at(cJSON_GetArrayItem(inits, 0), "restartPolicy"));
     ck_assert_str_eq(
-        cJSON_GetArrayItem(at(broker, "lifecycle.preStop.exec.command"), 0)->valuestring,
+        cJSON_GetArrayItem(kt_at(broker, "lifecycle.preStop.exec.command"), 0)->valuestring,
         "/etc/berth/config/berth-drain");
     ck_assert_str_eq(str(broker, "readinessProbe.httpGet.path"), "/readyz");
-    ck_assert_ptr_null(at(broker, "livenessProbe"));
+    ck_assert_ptr_null(kt_at(broker, "livenessProbe"));
     /* drain lock wait 60 + drain timeout 120 + shutdown budget and margin. */
     ck_assert_int_gt(num(pod, "terminationGracePeriodSeconds"), 180);
-    ck_assert(cJSON_IsFalse(at(pod, "automountServiceAccountToken")));
-    cJSON_ArrayForEach(m, at(broker, "volumeMounts"))
+    ck_assert(cJSON_IsFalse(kt_at(pod, "automountServiceAccountToken")));
+    cJSON_ArrayForEach(m, kt_at(broker, "volumeMounts"))
     {
         ck_assert_str_ne(str(m, "name"), "sidecar-token");
     }
     ck_assert_str_eq(str(pod, "serviceAccountName"), "demo-sidecar");
-    ck_assert_int_eq(cJSON_GetArraySize(at(pod, "imagePullSecrets")), 1);
-    ck_assert_str_eq(str(cJSON_GetArrayItem(at(pod, "imagePullSecrets"), 0), "name"),
+    ck_assert_int_eq(cJSON_GetArraySize(kt_at(pod, "imagePullSecrets")), 1);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(kt_at(pod, "imagePullSecrets"), 0), "name"),
                      "registry-creds");
     cJSON_Delete(sts);
 }
@@ -671,12 +592,12 @@ static void check_services(const char *uid)
 
     assert_owned(s, uid);
     ck_assert_str_eq(str(s, "spec.clusterIP"), "None");
-    ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    ck_assert(cJSON_IsTrue(kt_at(s, "spec.publishNotReadyAddresses")));
     cJSON_Delete(s);
     s = get("v1", "services", ns, "demo-bootstrap");
     assert_owned(s, uid);
     ck_assert_str_eq(str(s, "spec.type"), "ClusterIP");
-    ck_assert(!cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+    ck_assert(!cJSON_IsTrue(kt_at(s, "spec.publishNotReadyAddresses")));
     cJSON_Delete(s);
     for (int i = 0; i < BROKERS; i++) {
         char name[32];
@@ -687,10 +608,10 @@ static void check_services(const char *uid)
         assert_owned(s, uid);
         ck_assert_str_eq(str(s, "spec.type"), "NodePort");
         ck_assert_str_eq(str(s, "spec.externalTrafficPolicy"), "Local");
-        ck_assert(cJSON_IsTrue(at(s, "spec.publishNotReadyAddresses")));
+        ck_assert(cJSON_IsTrue(kt_at(s, "spec.publishNotReadyAddresses")));
         snprintf(name, sizeof name, "demo-%d", i);
         ck_assert_str_eq(key_str(s, "spec.selector", "statefulset.kubernetes.io/pod-name"), name);
-        p = cJSON_GetArrayItem(at(s, "spec.ports"), 0);
+        p = cJSON_GetArrayItem(kt_at(s, "spec.ports"), 0);
         ck_assert_int_eq(num(p, "nodePort"), node_port_base + i);
         ck_assert_int_eq(num(p, "targetPort"), 9094);
         cJSON_Delete(s);
@@ -713,7 +634,7 @@ static bool voters_listed(void)
 
         snprintf(name, sizeof name, "demo-%d", i);
         pod = get("v1", "pods", ns, name);
-        cJSON_ArrayForEach(v, at(doc, "formattedVoters"))
+        cJSON_ArrayForEach(v, kt_at(doc, "formattedVoters"))
         {
             if (cJSON_IsNumber(v) && v->valueint == i)
                 listed = true;
@@ -754,12 +675,12 @@ static void check_brokers_configmap(const char *uid, const char *cluster_id)
     }
     ck_assert_int_eq(kube_path(path, sizeof path, "v1", "nodes", NULL, NULL, NULL), 0);
     ck_assert_msg(kube_list(kc, path, NULL, &nodes, NULL, &err) == 0, "%s", err.msg);
-    cJSON_ArrayForEach(n, at(nodes, "items"))
+    cJSON_ArrayForEach(n, kt_at(nodes, "items"))
     {
         const char *name = str(n, "metadata.name"), *ext = NULL;
         const cJSON *entry = cJSON_GetObjectItemCaseSensitive(nodes_doc, name);
 
-        cJSON_ArrayForEach(a, at(n, "status.addresses"))
+        cJSON_ArrayForEach(a, kt_at(n, "status.addresses"))
         {
             if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
                 ext = str(a, "address");
@@ -770,7 +691,7 @@ static void check_brokers_configmap(const char *uid, const char *cluster_id)
             kwok++;
         }
         if (cJSON_IsString(
-                cJSON_GetObjectItem(at(n, "metadata.labels"), "topology.kubernetes.io/zone")))
+                cJSON_GetObjectItem(kt_at(n, "metadata.labels"), "topology.kubernetes.io/zone")))
             ck_assert_str_eq(str(entry, "rack"),
                              key_str(n, "metadata.labels", "topology.kubernetes.io/zone"));
     }
@@ -809,7 +730,7 @@ static void check_rest(const char *uid)
     cJSON_Delete(o);
     o = get("rbac.authorization.k8s.io/v1", "roles", ns, "demo-sidecar");
     assert_owned(o, uid);
-    rules = at(o, "rules");
+    rules = kt_at(o, "rules");
     ck_assert_int_eq(cJSON_GetArraySize(rules), 4);
     snprintf(want[0], sizeof want[0], "configmaps demo-brokers get");
     snprintf(want[1], sizeof want[1], "secrets demo-broker-certs get");
@@ -818,12 +739,12 @@ static void check_rest(const char *uid)
     cJSON_ArrayForEach(r, rules)
     {
         char got[64];
-        const cJSON *v = at(r, "verbs");
+        const cJSON *v = kt_at(r, "verbs");
 
-        ck_assert_int_eq(cJSON_GetArraySize(at(r, "resourceNames")), 1);
+        ck_assert_int_eq(cJSON_GetArraySize(kt_at(r, "resourceNames")), 1);
         snprintf(got, sizeof got, "%s %s %s%s%s",
-                 cJSON_GetArrayItem(at(r, "resources"), 0)->valuestring,
-                 cJSON_GetArrayItem(at(r, "resourceNames"), 0)->valuestring,
+                 cJSON_GetArrayItem(kt_at(r, "resources"), 0)->valuestring,
+                 cJSON_GetArrayItem(kt_at(r, "resourceNames"), 0)->valuestring,
                  cJSON_GetArrayItem(v, 0)->valuestring, cJSON_GetArraySize(v) > 1 ? "," : "",
                  cJSON_GetArraySize(v) > 1 ? cJSON_GetArrayItem(v, 1)->valuestring : "");
         ck_assert_str_eq(got, want[i++]);
@@ -856,7 +777,7 @@ static bool sidecar_may(const char *verb, const char *group, const char *resourc
     ck_assert_msg(kube_create(kc, "/apis/authorization.k8s.io/v1/subjectaccessreviews", review,
                               &out, NULL, &err) == 0,
                   "%s", err.msg);
-    allowed = cJSON_IsTrue(at(out, "status.allowed"));
+    allowed = cJSON_IsTrue(kt_at(out, "status.allowed"));
     cJSON_Delete(out);
     cJSON_Delete(review);
     return allowed;
@@ -898,7 +819,7 @@ static void check_status(const cJSON *kcl)
     bool reconciled = false;
     char want[160];
 
-    cJSON_ArrayForEach(cond, at(kcl, "status.conditions"))
+    cJSON_ArrayForEach(cond, kt_at(kcl, "status.conditions"))
     {
         if (strcmp(str(cond, "type"), "Reconciled") == 0)
             reconciled = strcmp(str(cond, "status"), "True") == 0;
@@ -906,8 +827,8 @@ static void check_status(const cJSON *kcl)
     ck_assert_msg(reconciled, "Reconciled is not True");
     snprintf(want, sizeof want, "demo-bootstrap.%s.svc:9092", ns);
     ck_assert_str_eq(str(kcl, "status.bootstrap.internal"), want);
-    ck_assert_int_eq(cJSON_GetArraySize(at(kcl, "status.bootstrap.external")), BROKERS);
-    cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+    ck_assert_int_eq(cJSON_GetArraySize(kt_at(kcl, "status.bootstrap.external")), BROKERS);
+    cJSON_ArrayForEach(b, kt_at(kcl, "status.brokers"))
     {
         char pod_name[32];
         cJSON *pod, *node;
@@ -917,12 +838,12 @@ static void check_status(const cJSON *kcl)
         snprintf(pod_name, sizeof pod_name, "demo-%d", i);
         ck_assert_int_eq(num(b, "id"), i);
         ck_assert_str_eq(str(b, "pod"), pod_name);
-        ck_assert(cJSON_IsTrue(at(b, "controller")));
+        ck_assert(cJSON_IsTrue(kt_at(b, "controller")));
         pod = get("v1", "pods", ns, pod_name);
         ck_assert_str_eq(str(b, "node"), str(pod, "spec.nodeName"));
-        ck_assert_int_eq(cJSON_IsTrue(at(b, "ready")), pod_ready(pod));
+        ck_assert_int_eq(cJSON_IsTrue(kt_at(b, "ready")), pod_ready(pod));
         node = get("v1", "nodes", NULL, str(pod, "spec.nodeName"));
-        cJSON_ArrayForEach(a, at(node, "status.addresses"))
+        cJSON_ArrayForEach(a, kt_at(node, "status.addresses"))
         {
             if (ext == NULL && strcmp(str(a, "type"), "ExternalIP") == 0)
                 ext = str(a, "address");
@@ -950,7 +871,7 @@ static void world_version(char *buf, size_t size)
 
     ck_assert_int_eq(kube_path(path, sizeof path, "v1", "pods", ns, NULL, NULL), 0);
     ck_assert_int_eq(kube_list(kc, path, NULL, &list, NULL, NULL), 0);
-    cJSON_ArrayForEach(p, at(list, "items"))
+    cJSON_ArrayForEach(p, kt_at(list, "items"))
     {
         o += (size_t)snprintf(buf + o, size - o, "%s,", str(p, "metadata.resourceVersion"));
     }
@@ -972,12 +893,12 @@ static int count_events(const char *reason, const char *type, const char *text)
 
     ck_assert_int_eq(kube_path(path, sizeof path, "events.k8s.io/v1", "events", ns, NULL, NULL), 0);
     ck_assert_msg(kube_list(kc, path, NULL, &list, NULL, &err) == 0, "%s", err.msg);
-    cJSON_ArrayForEach(e, at(list, "items"))
+    cJSON_ArrayForEach(e, kt_at(list, "items"))
     {
-        const char *r = cJSON_GetStringValue(at(e, "reason"));
-        const char *t = cJSON_GetStringValue(at(e, "type"));
-        const char *note = cJSON_GetStringValue(at(e, "note"));
-        const char *kind = cJSON_GetStringValue(at(e, "regarding.kind"));
+        const char *r = cJSON_GetStringValue(kt_at(e, "reason"));
+        const char *t = cJSON_GetStringValue(kt_at(e, "type"));
+        const char *note = cJSON_GetStringValue(kt_at(e, "note"));
+        const char *kind = cJSON_GetStringValue(kt_at(e, "regarding.kind"));
 
         if (r && strcmp(r, reason) == 0 && (!type || (t && strcmp(t, type) == 0)) &&
             (!text || (note && strstr(note, text))) && kind && strcmp(kind, "KafkaCluster") == 0)
@@ -1085,7 +1006,7 @@ START_TEST(operator_reconciles_a_nodeport_cluster_and_resyncs_without_writes)
         bool refused = false;
 
         kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-        cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+        cJSON_ArrayForEach(c, kt_at(kcl, "status.conditions"))
         {
             if (strcmp(str(c, "type"), "Reconciled") == 0 &&
                 strcmp(str(c, "status"), "False") == 0 &&
@@ -1125,7 +1046,7 @@ static void reconciled_condition(char *status, size_t ssize, char *reason, size_
     const cJSON *c;
 
     status[0] = reason[0] = message[0] = '\0';
-    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    cJSON_ArrayForEach(c, kt_at(kcl, "status.conditions"))
     {
         if (strcmp(str(c, "type"), "Reconciled") == 0) {
             snprintf(status, ssize, "%s", str(c, "status"));
@@ -1188,7 +1109,7 @@ START_TEST(node_port_clash_is_a_condition_not_a_crash)
     ck_assert_int_eq(kube_delete(kc, path, NULL, NULL), 0);
     wait_reconciled("True", 120, "the port freed", reason, sizeof reason, message, sizeof message);
     sts = get("v1", "services", ns, "demo-1-external");
-    ck_assert_int_eq(num(cJSON_GetArrayItem(at(sts, "spec.ports"), 0), "nodePort"),
+    ck_assert_int_eq(num(cJSON_GetArrayItem(kt_at(sts, "spec.ports"), 0), "nodePort"),
                      node_port_base + 1);
     cJSON_Delete(sts);
     cJSON_Delete(get("v1", "services", ns, "demo-2-external"));
@@ -1206,16 +1127,16 @@ static void degraded(int id, char *status, size_t ssize, char *reason, size_t rs
     const cJSON *c, *b;
 
     status[0] = reason[0] = cerr[0] = '\0';
-    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    cJSON_ArrayForEach(c, kt_at(kcl, "status.conditions"))
     {
         if (strcmp(str(c, "type"), "Degraded") == 0) {
             snprintf(status, ssize, "%s", str(c, "status"));
             snprintf(reason, rsize, "%s", str(c, "reason"));
         }
     }
-    cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+    cJSON_ArrayForEach(b, kt_at(kcl, "status.brokers"))
     {
-        if (num(b, "id") == id && cJSON_IsString(at(b, "containerError.reason")))
+        if (num(b, "id") == id && cJSON_IsString(kt_at(b, "containerError.reason")))
             snprintf(cerr, csize, "%s", str(b, "containerError.reason"));
     }
     cJSON_Delete(kcl);
@@ -1321,7 +1242,7 @@ END_TEST
 static const char *lease_holder(char *buf, size_t size)
 {
     cJSON *l = get_opt("coordination.k8s.io/v1", "leases", ns, "berth-operator");
-    const cJSON *h = at(l, "spec.holderIdentity");
+    const cJSON *h = kt_at(l, "spec.holderIdentity");
 
     snprintf(buf, size, "%s", cJSON_IsString(h) ? h->valuestring : "");
     cJSON_Delete(l);
@@ -1471,9 +1392,9 @@ START_TEST(scale_up_adds_broker_only_nodes)
     for (double t0 = kt_now();;) {
         kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
         n = 0;
-        cJSON_ArrayForEach(b, at(kcl, "status.brokers"))
+        cJSON_ArrayForEach(b, kt_at(kcl, "status.brokers"))
         {
-            if (cJSON_IsString(at(b, "listeners.external")))
+            if (cJSON_IsString(kt_at(b, "listeners.external")))
                 n++;
         }
         if (n == 5)
@@ -1484,8 +1405,8 @@ START_TEST(scale_up_adds_broker_only_nodes)
         usleep(500000);
     }
     for (int i = 0; i < 5; i++) {
-        b = cJSON_GetArrayItem(at(kcl, "status.brokers"), i);
-        ck_assert_int_eq(cJSON_IsTrue(at(b, "controller")), i < 3);
+        b = cJSON_GetArrayItem(kt_at(kcl, "status.brokers"), i);
+        ck_assert_int_eq(cJSON_IsTrue(kt_at(b, "controller")), i < 3);
     }
     cJSON_Delete(kcl);
     sts = get("apps/v1", "statefulsets", ns, "demo");
@@ -1497,7 +1418,7 @@ START_TEST(scale_up_adds_broker_only_nodes)
 
         snprintf(name, sizeof name, "demo-%d-external", i);
         svc = get("v1", "services", ns, name);
-        ck_assert_int_eq(num(cJSON_GetArrayItem(at(svc, "spec.ports"), 0), "nodePort"),
+        ck_assert_int_eq(num(cJSON_GetArrayItem(kt_at(svc, "spec.ports"), 0), "nodePort"),
                          node_port_base + i);
         cJSON_Delete(svc);
     }
@@ -1537,10 +1458,11 @@ START_TEST(scale_up_adds_broker_only_nodes)
     for (double t0 = kt_now();;) {
         cJSON *drain = get("v1", "configmaps", ns, "demo-drain");
         cJSON *l = cJSON_Parse(key_str(drain, "data", "ledger"));
-        int left = cJSON_GetArraySize(at(l, "partitions"));
-        bool kept = left == 2 &&
-                    strcmp(str(cJSON_GetArrayItem(at(l, "partitions"), 0), "topic"), "keep") == 0 &&
-                    strcmp(str(cJSON_GetArrayItem(at(l, "partitions"), 1), "topic"), "keep") == 0;
+        int left = cJSON_GetArraySize(kt_at(l, "partitions"));
+        bool kept =
+            left == 2 &&
+            strcmp(str(cJSON_GetArrayItem(kt_at(l, "partitions"), 0), "topic"), "keep") == 0 &&
+            strcmp(str(cJSON_GetArrayItem(kt_at(l, "partitions"), 1), "topic"), "keep") == 0;
 
         cJSON_Delete(l);
         cJSON_Delete(drain);
@@ -1728,7 +1650,7 @@ static bool status_config_lists(const char *list, const char *key)
     bool found = false;
 
     snprintf(path, sizeof path, "status.config.%s", list);
-    cJSON_ArrayForEach(e, at(kcl, path))
+    cJSON_ArrayForEach(e, kt_at(kcl, path))
     {
         if (cJSON_IsString(e) && strcmp(e->valuestring, key) == 0)
             found = true;
@@ -1947,7 +1869,7 @@ static const char *external_ip(const char *node_name, char *buf, size_t size)
     const cJSON *a;
 
     buf[0] = '\0';
-    cJSON_ArrayForEach(a, at(node, "status.addresses"))
+    cJSON_ArrayForEach(a, kt_at(node, "status.addresses"))
     {
         if (buf[0] == '\0' && strcmp(str(a, "type"), "ExternalIP") == 0)
             snprintf(buf, size, "%s", str(a, "address"));
@@ -1993,7 +1915,7 @@ START_TEST(sidecar_init_renders_the_node_address_with_the_operator_stopped)
     free(adv);
     /* The same broker placed on another node. */
     ck_assert_int_eq(kube_list(kc, "/api/v1/nodes", NULL, &nodes, NULL, NULL), 0);
-    cJSON_ArrayForEach(n, at(nodes, "items"))
+    cJSON_ArrayForEach(n, kt_at(nodes, "items"))
     {
         if (other[0] == '\0' && strcmp(str(n, "metadata.name"), str(pod, "spec.nodeName")) != 0)
             snprintf(other, sizeof other, "%s", str(n, "metadata.name"));
@@ -2059,7 +1981,7 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
     operator_start(0, 0);
     cJSON_Delete(wait_converged());
     cr = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-    fin = cJSON_GetArrayItem(at(cr, "metadata.finalizers"), 0);
+    fin = cJSON_GetArrayItem(kt_at(cr, "metadata.finalizers"), 0);
     ck_assert_msg(cJSON_IsString(fin) && strcmp(fin->valuestring, "berth.io/teardown") == 0,
                   "the live KafkaCluster does not carry the finalizer berth.io/teardown");
     cJSON_Delete(cr);
@@ -2082,7 +2004,7 @@ START_TEST(deleting_the_cluster_collects_owned_objects_and_keeps_claims)
 
         snprintf(name, sizeof name, "data-demo-%d", i);
         pvc = get("v1", "persistentvolumeclaims", ns, name);
-        ck_assert_ptr_null(at(pvc, "metadata.deletionTimestamp"));
+        ck_assert_ptr_null(kt_at(pvc, "metadata.deletionTimestamp"));
         cJSON_Delete(pvc);
     }
     /* The operator saw the cluster go and is still running. */
@@ -2096,15 +2018,15 @@ END_TEST
 static void assert_squatter_untouched(const char *rv)
 {
     cJSON *svc = get("v1", "services", ns, "demo-bootstrap");
-    const cJSON *port = cJSON_GetArrayItem(at(svc, "spec.ports"), 0);
+    const cJSON *port = cJSON_GetArrayItem(kt_at(svc, "spec.ports"), 0);
 
     ck_assert_str_eq(str(svc, "metadata.resourceVersion"), rv);
-    ck_assert_ptr_null(at(svc, "metadata.ownerReferences"));
-    ck_assert_ptr_null(at(svc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(kt_at(svc, "metadata.ownerReferences"));
+    ck_assert_ptr_null(kt_at(svc, "metadata.deletionTimestamp"));
     ck_assert_ptr_null(
-        cJSON_GetObjectItem(at(svc, "metadata.labels"), "app.kubernetes.io/managed-by"));
+        cJSON_GetObjectItem(kt_at(svc, "metadata.labels"), "app.kubernetes.io/managed-by"));
     ck_assert_str_eq(key_str(svc, "spec.selector", "app"), "someone-else");
-    ck_assert_int_eq(cJSON_GetArraySize(at(svc, "spec.ports")), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(kt_at(svc, "spec.ports")), 1);
     ck_assert_int_eq(num(port, "port"), 8080);
     ck_assert_str_eq(str(port, "name"), "web");
     cJSON_Delete(svc);
@@ -2192,9 +2114,9 @@ static void wait_pod_pinned(int id, const char *want, char *uid, size_t size)
     for (double t0 = kt_now();;) {
         cJSON *pod = get_opt("v1", "pods", ns, name);
         const cJSON *a =
-            cJSON_GetObjectItem(at(pod, "metadata.annotations"), "berth.io/advertised");
+            cJSON_GetObjectItem(kt_at(pod, "metadata.annotations"), "berth.io/advertised");
         bool ok = cJSON_IsString(a) && strcmp(a->valuestring, want) == 0 &&
-                  at(pod, "metadata.deletionTimestamp") == NULL;
+                  kt_at(pod, "metadata.deletionTimestamp") == NULL;
 
         if (ok)
             snprintf(uid, size, "%s", str(pod, "metadata.uid"));
@@ -2259,7 +2181,7 @@ START_TEST(changed_ingress_restarts_that_broker_only)
         cJSON_Delete(pod);
     }
     kcl = wait_converged();
-    ck_assert_str_eq(str(cJSON_GetArrayItem(at(kcl, "status.brokers"), 1), "listeners.external"),
+    ck_assert_str_eq(str(cJSON_GetArrayItem(kt_at(kcl, "status.brokers"), 1), "listeners.external"),
                      "198.51.100.99:9094");
     cJSON_Delete(kcl);
     kcl = get("v1", "configmaps", ns, "demo-brokers");
@@ -2435,7 +2357,7 @@ START_TEST(certificates_follow_the_advertised_addresses)
 
     o = get("v1", "secrets", ns, "demo-cluster-ca-cert");
     ck_assert_ptr_nonnull(key_str(o, "data", "ca.crt"));
-    ck_assert_int_eq(cJSON_GetArraySize(at(o, "data")), 1); /* no ca.key */
+    ck_assert_int_eq(cJSON_GetArraySize(kt_at(o, "data")), 1); /* no ca.key */
     cJSON_Delete(o);
     ck_assert_int_eq(operator_stop(0), 0);
 }
@@ -2474,10 +2396,10 @@ static void uncordon_ours(kube_client *c)
 
     if (c == NULL || kube_list(c, "/api/v1/nodes", NULL, &nodes, NULL, NULL) != 0)
         return;
-    cJSON_ArrayForEach(n, at(nodes, "items"))
+    cJSON_ArrayForEach(n, kt_at(nodes, "items"))
     {
         const cJSON *a =
-            cJSON_GetObjectItemCaseSensitive(at(n, "metadata.annotations"), CORDON_ANNOTATION);
+            cJSON_GetObjectItemCaseSensitive(kt_at(n, "metadata.annotations"), CORDON_ANNOTATION);
         char path[KUBE_PATH_MAX];
         cJSON *p;
 
@@ -2528,7 +2450,7 @@ START_TEST(rescheduled_broker_advertises_its_new_node)
     cJSON_Delete(pod);
     external_ip(old_node, old_ip, sizeof old_ip);
     snprintf(want, sizeof want, "%s:%d", old_ip, node_port_base + 1);
-    ck_assert_str_eq(str(cJSON_GetArrayItem(at(kcl, "status.brokers"), 1), "listeners.external"),
+    ck_assert_str_eq(str(cJSON_GetArrayItem(kt_at(kcl, "status.brokers"), 1), "listeners.external"),
                      want);
     cJSON_Delete(kcl);
 
@@ -2538,7 +2460,7 @@ START_TEST(rescheduled_broker_advertises_its_new_node)
     /* The replacement: a new UID, scheduled, not on the cordoned node. */
     for (double t0 = kt_now();;) {
         cJSON *p = get_opt("v1", "pods", ns, "demo-1");
-        const cJSON *nn = at(p, "spec.nodeName");
+        const cJSON *nn = kt_at(p, "spec.nodeName");
         bool placed = p != NULL && strcmp(str(p, "metadata.uid"), old_uid) != 0 &&
                       cJSON_IsString(nn) && nn->valuestring[0] != '\0';
 
@@ -2563,9 +2485,9 @@ START_TEST(rescheduled_broker_advertises_its_new_node)
         bool ok;
 
         kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-        b = cJSON_GetArrayItem(at(kcl, "status.brokers"), 1);
-        ok = cJSON_IsString(at(b, "node")) && strcmp(str(b, "node"), new_node) == 0 &&
-             cJSON_IsString(at(b, "listeners.external")) &&
+        b = cJSON_GetArrayItem(kt_at(kcl, "status.brokers"), 1);
+        ok = cJSON_IsString(kt_at(b, "node")) && strcmp(str(b, "node"), new_node) == 0 &&
+             cJSON_IsString(kt_at(b, "listeners.external")) &&
              strcmp(str(b, "listeners.external"), want) == 0;
         cJSON_Delete(kcl);
         if (ok)
@@ -2672,7 +2594,7 @@ static void delete_own_node(kube_client *c)
 static cJSON *broker0_status(void)
 {
     cJSON *kcl = get("berth.io/v1alpha1", "kafkaclusters", ns, "demo");
-    cJSON *b = cJSON_Duplicate(cJSON_GetArrayItem(at(kcl, "status.brokers"), 0), 1);
+    cJSON *b = cJSON_Duplicate(cJSON_GetArrayItem(kt_at(kcl, "status.brokers"), 0), 1);
 
     cJSON_Delete(kcl);
     return b;
@@ -2687,7 +2609,7 @@ static void condition_of(const char *type, char *status, size_t ssize, char *rea
     const cJSON *c;
 
     status[0] = reason[0] = message[0] = '\0';
-    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    cJSON_ArrayForEach(c, kt_at(kcl, "status.conditions"))
     {
         if (strcmp(str(c, "type"), type) == 0) {
             snprintf(status, ssize, "%s", str(c, "status"));
@@ -2763,13 +2685,13 @@ START_TEST(address_fallback_and_draining_are_reported)
         bool ok;
 
         b = broker0_status();
-        ok = cJSON_IsString(at(b, "node")) && strcmp(str(b, "node"), node) == 0 &&
-             cJSON_IsString(at(b, "listeners.external")) &&
+        ok = cJSON_IsString(kt_at(b, "node")) && strcmp(str(b, "node"), node) == 0 &&
+             cJSON_IsString(kt_at(b, "listeners.external")) &&
              strcmp(str(b, "listeners.external"), want) == 0 &&
-             cJSON_IsString(at(b, "addressFallback.external"));
+             cJSON_IsString(kt_at(b, "addressFallback.external"));
         if (ok) {
             ck_assert_str_eq(str(b, "addressFallback.external"), "InternalIP");
-            ck_assert_int_eq(cJSON_GetArraySize(at(b, "addressFallback")), 1);
+            ck_assert_int_eq(cJSON_GetArraySize(kt_at(b, "addressFallback")), 1);
         }
         cJSON_Delete(b);
         if (ok)
@@ -2807,7 +2729,7 @@ START_TEST(address_fallback_and_draining_are_reported)
                   msg);
     p = get("v1", "pods", ns, "demo-0");
     ck_assert_str_eq(str(p, "metadata.uid"), uid);
-    ck_assert_ptr_nonnull(at(p, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(kt_at(p, "metadata.deletionTimestamp"));
     cJSON_Delete(p);
     wait_event("BrokerDraining", "Normal", "Draining: broker 0 (pod demo-0) is stopping");
 
@@ -2835,8 +2757,8 @@ START_TEST(address_fallback_and_draining_are_reported)
         bool ok;
 
         b = broker0_status();
-        ok = cJSON_IsString(at(b, "listeners.external")) &&
-             strcmp(str(b, "listeners.external"), want) == 0 && at(b, "addressFallback") == NULL;
+        ok = cJSON_IsString(kt_at(b, "listeners.external")) &&
+             strcmp(str(b, "listeners.external"), want) == 0 && kt_at(b, "addressFallback") == NULL;
         cJSON_Delete(b);
         if (ok)
             break;
@@ -2914,11 +2836,11 @@ static void sweep(void)
         lo.label_selector = sel;
         if (kube_list(sc, colls[k], &lo, &list, NULL, NULL) != 0)
             continue;
-        cJSON_ArrayForEach(o, at(list, "items"))
+        cJSON_ArrayForEach(o, kt_at(list, "items"))
         {
             char path[KUBE_PATH_MAX];
 
-            if (at(o, "metadata.deletionTimestamp") != NULL)
+            if (kt_at(o, "metadata.deletionTimestamp") != NULL)
                 continue;
             snprintf(path, sizeof path, "%s/%s", colls[k], str(o, "metadata.name"));
             if (kube_delete(sc, path, NULL, NULL) == 0)

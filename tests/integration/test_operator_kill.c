@@ -24,14 +24,12 @@
  * failure (the sweep). */
 #include <check.h>
 #include <curl/curl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +40,7 @@
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "support/kube_test.h"
+#include "support/operator_proc.h"
 
 #define CLUSTERS  20
 #define MAX_OWNED 64
@@ -74,22 +73,9 @@ static int incarnation; /* operator starts in this test, for log names */
 
 /* ---- helpers ---- */
 
-static const cJSON *at(const cJSON *obj, const char *path)
-{
-    char key[128];
-    const char *dot;
-
-    while (obj != NULL && (dot = strchr(path, '.')) != NULL) {
-        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
-        obj = cJSON_GetObjectItemCaseSensitive(obj, key);
-        path = dot + 1;
-    }
-    return obj != NULL ? cJSON_GetObjectItemCaseSensitive(obj, path) : NULL;
-}
-
 static const char *str_or(const cJSON *obj, const char *path, const char *dflt)
 {
-    const cJSON *j = at(obj, path);
+    const cJSON *j = kt_at(obj, path);
 
     return cJSON_IsString(j) ? j->valuestring : dflt;
 }
@@ -97,7 +83,7 @@ static const char *str_or(const cJSON *obj, const char *path, const char *dflt)
 /* A label of obj; "" when it has none of that key. */
 static const char *label(const cJSON *obj, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(at(obj, "metadata.labels"), key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(kt_at(obj, "metadata.labels"), key);
 
     return cJSON_IsString(v) ? v->valuestring : "";
 }
@@ -163,61 +149,35 @@ static double uniform(unsigned *seed)
  * file of its own for each start. */
 static void operator_start(int i, bool leader_elect)
 {
-    char exe[PATH_MAX], bin[PATH_MAX + 32];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    const char *args[20];
+    int a = 0;
 
-    ck_assert_int_gt(n, 0);
-    exe[n] = '\0';
-    /* <build>/tests/integration/test_operator_kill -> <build>/berth-operator */
-    snprintf(bin, sizeof bin, "%s/berth-operator", dirname(dirname(dirname(exe))));
-    ck_assert_msg(access(bin, X_OK) == 0, "%s is not built", bin);
     snprintf(operator_log[i], sizeof operator_log[i], "/tmp/%s-operator-%d.log", ns, incarnation++);
-    operator_pid[i] = fork();
-    ck_assert_int_ge(operator_pid[i], 0);
-    if (operator_pid[i] == 0) {
-        const char *args[20];
-        int a = 0;
-        FILE *f = freopen(operator_log[i], "w", stderr);
-
-        /* A failed assertion ends the test's process at once: the
-         * operator must not outlive it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        (void)f;
-        args[a++] = bin;
-        args[a++] = "--kubeconfig";
-        args[a++] = getenv("BERTH_KUBECONFIG");
-        args[a++] = "--namespace";
+    args[a++] = "--kubeconfig";
+    args[a++] = getenv("BERTH_KUBECONFIG");
+    args[a++] = "--namespace";
+    args[a++] = ns;
+    args[a++] = "--resync";
+    args[a++] = "5";
+    args[a++] = "--metrics-addr";
+    args[a++] = "127.0.0.1:0";
+    args[a++] = "--health-addr";
+    args[a++] = "0";
+    args[a++] = "--sidecar-image";
+    args[a++] = "localhost/berth-sidecar:test";
+    if (leader_elect) {
+        args[a++] = "--leader-elect";
+        args[a++] = "--leader-elect-namespace";
         args[a++] = ns;
-        args[a++] = "--resync";
-        args[a++] = "5";
-        args[a++] = "--metrics-addr";
-        args[a++] = "127.0.0.1:0";
-        args[a++] = "--health-addr";
-        args[a++] = "0";
-        args[a++] = "--sidecar-image";
-        args[a++] = "localhost/berth-sidecar:test";
-        if (leader_elect) {
-            args[a++] = "--leader-elect";
-            args[a++] = "--leader-elect-namespace";
-            args[a++] = ns;
-        }
-        args[a] = NULL;
-        execv(bin, (char *const *)args);
-        _exit(127);
     }
+    args[a] = NULL;
+    operator_pid[i] = opp_start(operator_log[i], false, args);
 }
 
 /* Sends sig to operator i and waits for it; returns its exit status. */
 static int operator_signal(int i, int sig)
 {
-    int status = 0;
-
-    if (operator_pid[i] <= 0)
-        return -1;
-    kill(operator_pid[i], sig);
-    waitpid(operator_pid[i], &status, 0);
-    operator_pid[i] = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return opp_signal(&operator_pid[i], sig);
 }
 
 /* Lines of operator i's current log that contain text. */
@@ -294,52 +254,13 @@ static void operator_identity(int i, char *buf, size_t size)
 
 /* ---- the namespace, clusters and volumes ---- */
 
-/* The KafkaCluster CRD, installed when absent (cluster-scoped, shared by
- * every test, never deleted), and Established. */
-static void ensure_crd(void)
-{
-    char path[] = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kafkaclusters.berth.io";
-    kube_status st = {0};
-    cJSON *crd = NULL;
-
-    if (kube_get(kc, path, &crd, &st, NULL) != 0) {
-        char cmd[PATH_MAX * 3];
-
-        ck_assert_int_eq(st.code, 404);
-        snprintf(cmd, sizeof cmd,
-                 "'%s/kubectl' --kubeconfig '%s' apply --server-side --force-conflicts "
-                 "--field-manager=berth-install -f manifests/crd/kafkaclusters.berth.io.yaml "
-                 ">/dev/null",
-                 getenv("BERTH_GROUND_BIN"), getenv("BERTH_KUBECONFIG"));
-        ck_assert_msg(system(cmd) == 0, "installing the CRD failed: %s", cmd);
-    }
-    cJSON_Delete(crd);
-    for (double t0 = kt_now();; usleep(200000)) {
-        const cJSON *c;
-        bool ok = false;
-
-        crd = NULL;
-        ck_assert_int_eq(kube_get(kc, path, &crd, NULL, NULL), 0);
-        cJSON_ArrayForEach(c, at(crd, "status.conditions"))
-        {
-            if (strcmp(str_or(c, "type", ""), "Established") == 0 &&
-                strcmp(str_or(c, "status", ""), "True") == 0)
-                ok = true;
-        }
-        cJSON_Delete(crd);
-        if (ok)
-            return;
-        ck_assert_msg(kt_now() - t0 < 60, "the CRD never became Established");
-    }
-}
-
 static void setup(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     cfg = kt_admin_config();
     kc = kt_client(cfg);
     incarnation = 0;
-    ensure_crd();
+    opp_ensure_crd(kc);
 }
 
 /* A KafkaCluster name with one broker, which is its one voter, on an
@@ -378,7 +299,7 @@ static void drop_namespace(kube_client *c, const char *n)
 
     snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", n);
     if (kube_list(c, path, NULL, &list, NULL, &err) == 0) {
-        cJSON_ArrayForEach(it, at(list, "items"))
+        cJSON_ArrayForEach(it, kt_at(list, "items"))
         {
             char p[KUBE_PATH_MAX + 256];
 
@@ -405,7 +326,7 @@ static void drop_volumes(kube_client *c, const char *n)
     lo.label_selector = sel;
     if (kube_list(c, "/api/v1/persistentvolumes", &lo, &list, NULL, NULL) != 0)
         return;
-    cJSON_ArrayForEach(it, at(list, "items"))
+    cJSON_ArrayForEach(it, kt_at(list, "items"))
     {
         char path[KUBE_PATH_MAX];
 
@@ -454,11 +375,11 @@ static void new_namespace(const char *prefix)
 static bool converged(const char *name, char *why, size_t size)
 {
     cJSON *kcl = get_opt("berth.io/v1alpha1", "kafkaclusters", name);
-    const cJSON *c, *gen = at(kcl, "metadata.generation"),
-                    *og = at(kcl, "status.observedGeneration");
+    const cJSON *c, *gen = kt_at(kcl, "metadata.generation"),
+                    *og = kt_at(kcl, "status.observedGeneration");
     bool reconciled = false, ready = false, current;
 
-    cJSON_ArrayForEach(c, at(kcl, "status.conditions"))
+    cJSON_ArrayForEach(c, kt_at(kcl, "status.conditions"))
     {
         bool yes = strcmp(str_or(c, "status", ""), "True") == 0;
 
@@ -549,7 +470,7 @@ static void inventory(owned_set *sets, int n)
         cJSON_ArrayForEach(it, items)
         {
             const char *name = kube_meta_name(it);
-            const cJSON *refs = at(it, "metadata.ownerReferences"), *ref, *r;
+            const cJSON *refs = kt_at(it, "metadata.ownerReferences"), *ref, *r;
             bool labelled =
                      strcmp(label(it, "app.kubernetes.io/managed-by"), "berth-operator") == 0,
                  kc_owned = false;
@@ -563,7 +484,7 @@ static void inventory(owned_set *sets, int n)
             if (!labelled && !kc_owned)
                 continue; /* not berth's: kube-root-ca.crt, the default ServiceAccount */
             ref = cJSON_GetArrayItem(refs, 0);
-            ck_assert_msg(cJSON_GetArraySize(refs) == 1 && cJSON_IsTrue(at(ref, "controller")) &&
+            ck_assert_msg(cJSON_GetArraySize(refs) == 1 && cJSON_IsTrue(kt_at(ref, "controller")) &&
                               strcmp(str_or(ref, "kind", ""), "KafkaCluster") == 0,
                           "%s %s: berth's, but not controlled by exactly one KafkaCluster",
                           kinds[t].kind, name);
@@ -621,7 +542,7 @@ static void assert_one_pod_each(char names[][16], int n)
     cJSON_ArrayForEach(p, pods)
     {
         const char *inst = label(p, "app.kubernetes.io/instance");
-        const cJSON *ref = cJSON_GetArrayItem(at(p, "metadata.ownerReferences"), 0);
+        const cJSON *ref = cJSON_GetArrayItem(kt_at(p, "metadata.ownerReferences"), 0);
 
         for (int i = 0; i < n; i++) {
             if (strcmp(inst, names[i]) != 0)
@@ -858,9 +779,9 @@ static void sweep(void)
     snprintf(sel, sizeof sel, "berth.io/test=%s", run_label);
     lo.label_selector = sel;
     if (kube_list(sc, "/api/v1/namespaces", &lo, &list, NULL, NULL) == 0) {
-        cJSON_ArrayForEach(o, at(list, "items"))
+        cJSON_ArrayForEach(o, kt_at(list, "items"))
         {
-            if (at(o, "metadata.deletionTimestamp") != NULL)
+            if (kt_at(o, "metadata.deletionTimestamp") != NULL)
                 continue;
             fprintf(stderr, "swept namespace %s\n", kube_meta_name(o));
             drop_namespace(sc, kube_meta_name(o));

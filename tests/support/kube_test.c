@@ -72,17 +72,22 @@ cJSON *kt_json(const char *fmt, ...)
     return j;
 }
 
-const char *kt_str(const cJSON *obj, const char *path)
+const cJSON *kt_at(const cJSON *obj, const char *path)
 {
     char key[256];
     const char *dot;
 
-    while ((dot = strchr(path, '.')) != NULL) {
+    while (obj != NULL && (dot = strchr(path, '.')) != NULL) {
         snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
         obj = cJSON_GetObjectItemCaseSensitive(obj, key);
         path = dot + 1;
     }
-    obj = cJSON_GetObjectItemCaseSensitive(obj, path);
+    return obj != NULL ? cJSON_GetObjectItemCaseSensitive(obj, path) : NULL;
+}
+
+const char *kt_str(const cJSON *obj, const char *path)
+{
+    obj = kt_at(obj, path);
     return cJSON_IsString(obj) ? obj->valuestring : NULL;
 }
 

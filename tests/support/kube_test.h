@@ -26,6 +26,10 @@ void kt_random_name(char *buf, size_t size, const char *prefix);
 /* A new cJSON from a printf format, for cJSON_Delete. */
 cJSON *kt_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The member at a dotted path ("metadata.labels"), or NULL (also when obj
+ * is NULL). Borrowed from obj. */
+const cJSON *kt_at(const cJSON *obj, const char *path);
+
 /* The string at a dotted path ("metadata.labels.app"), or NULL. Borrowed
  * from obj. */
 const char *kt_str(const cJSON *obj, const char *path);
