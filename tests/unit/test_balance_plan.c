@@ -229,6 +229,35 @@ START_TEST(test_decommission_keeps_rack_spread)
 }
 END_TEST
 
+/* 3 racks of 1 -> 2 brokers, RF 3 with one replica per rack: only moves
+ * within a rack keep the spread, and they even out all six brokers. */
+START_TEST(test_rack_scale_up_even)
+{
+    cluster c = {0};
+    balance_plan *plan;
+    int32_t i, reps[MAX_B], leads[MAX_B];
+
+    for (i = 0; i < 6; i++)
+        add_broker(&c, i + 1, rack_names[i / 2], 0);
+    for (i = 0; i < 60; i++)
+        add_part(&c, "t", i,
+                 (int32_t[]){1 + 2 * (i % 3), 1 + 2 * ((i + 1) % 3), 1 + 2 * ((i + 2) % 3)}, 3);
+    plan = plan_ok(&c);
+    apply(&c, plan);
+    balance_plan_free(plan);
+    counts(&c, reps, leads);
+    for (i = 0; i < 6; i++) {
+        ck_assert_int_eq(reps[i], 30);
+        ck_assert_int_eq(leads[i], 10);
+    }
+    for (i = 0; i < c.np; i++)
+        ck_assert_int_eq(spread(&c, &c.p[i]), 3);
+    plan = plan_ok(&c);
+    ck_assert_int_eq(plan->n, 0);
+    balance_plan_free(plan);
+}
+END_TEST
+
 /* Fewer remaining brokers than a partition's replicas: refused, named. */
 START_TEST(test_infeasible_refused_with_numbers)
 {
@@ -510,6 +539,7 @@ int main(void)
     tcase_add_test(tc, test_scale_up_spreads_to_new_brokers);
     tcase_add_test(tc, test_decommission_empties_leaving);
     tcase_add_test(tc, test_decommission_keeps_rack_spread);
+    tcase_add_test(tc, test_rack_scale_up_even);
     tcase_add_test(tc, test_infeasible_refused_with_numbers);
     tcase_add_test(tc, test_bad_input_named);
     tcase_add_test(tc, test_unknown_broker_moves);
