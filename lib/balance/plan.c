@@ -399,10 +399,20 @@ int balance_plan_new(const balance_broker *brokers, int32_t n_brokers,
     if (!by || !prev_b || !prev_p || !plan)
         goto oom;
     evacuate(&w);
-    while (move_one_replica(&w, by))
-        ;
-    while (move_one_leader(&w, by, prev_b, prev_p) || swap_one_leader(&w))
-        ;
+    /* A leader trade can open a replica move that a rack forbade before:
+     * repeat both until neither finds one. Replica moves lower the sum of
+     * squared replica counts, leader steps keep it and lower the leaders':
+     * this ends. */
+    for (;;) {
+        int moved = 0;
+
+        while (move_one_replica(&w, by))
+            moved = 1;
+        while (move_one_leader(&w, by, prev_b, prev_p) || swap_one_leader(&w))
+            moved = 1;
+        if (!moved)
+            break;
+    }
     for (i = 0; i < w.np; i++) {
         const balance_partition *p = w.parts[i];
         balance_move *m;
