@@ -31,20 +31,11 @@ static int old_num(const op_run *w, const char *key)
 /* The broker container's image in the live StatefulSet, or NULL. */
 static const char *live_image(const op_run *w)
 {
-    const cJSON *sts = op_run_live_of(w, "StatefulSet", NULL), *ct;
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(
+    const cJSON *sts = op_run_live_of(w, "StatefulSet", NULL);
+
+    return op_broker_image(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "template"),
-        "spec");
-
-    cJSON_ArrayForEach(ct, cJSON_GetObjectItemCaseSensitive(spec, "containers"))
-    {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(ct, "name");
-        const cJSON *i = cJSON_GetObjectItemCaseSensitive(ct, "image");
-
-        if (cJSON_IsString(n) && strcmp(n->valuestring, "broker") == 0 && cJSON_IsString(i))
-            return i->valuestring;
-    }
-    return NULL;
+        "spec"));
 }
 
 op_outcome op_run_guard_downgrade(op_run *w, util_err *err)

@@ -27,25 +27,6 @@ static const cJSON *broker_pod(const op_cluster *c, const cJSON *pods, const cha
     return pod;
 }
 
-static bool pod_ready(const cJSON *pod)
-{
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status");
-    const cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions"), *c;
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
-
-    if (cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") != NULL)
-        return false;
-    cJSON_ArrayForEach(c, conds)
-    {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "status");
-
-        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0)
-            return cJSON_IsString(s) && strcmp(s->valuestring, "True") == 0;
-    }
-    return false;
-}
-
 /* Whether pod is stopping: deleted, its containers not all exited yet. A
  * broker pod's preStop hook drains the broker (berth-drain asks the
  * sidecar) before the broker gets SIGTERM, so this is the drain, then the
@@ -227,7 +208,7 @@ cJSON *op_status_build(const op_status_input *in)
 
         snprintf(pod_name, sizeof pod_name, "%s-%d", c->name, id);
         pod = broker_pod(c, in->pods, pod_name);
-        r = pod != NULL && pod_ready(pod);
+        r = pod != NULL && kube_pod_ready(pod);
         if (pod != NULL)
             existing++;
         if (r)

@@ -62,8 +62,7 @@ static int num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valueint : -1;
 }
 
-/* The image of the broker container in a pod spec (or template spec). */
-static const char *broker_image(const cJSON *spec)
+const char *op_broker_image(const cJSON *spec)
 {
     const cJSON *ct;
 
@@ -77,20 +76,6 @@ static const char *broker_image(const cJSON *spec)
     return NULL;
 }
 
-static bool pod_ready(const cJSON *pod)
-{
-    const cJSON *cond;
-
-    cJSON_ArrayForEach(cond, get(get(pod, "status"), "conditions"))
-    {
-        const cJSON *t = get(cond, "type"), *s = get(cond, "status");
-
-        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0)
-            return cJSON_IsString(s) && strcmp(s->valuestring, "True") == 0;
-    }
-    return false;
-}
-
 bool op_upgrade_roll_done(const op_cluster *c, const cJSON *sts, const cJSON *pods)
 {
     const cJSON *st = get(sts, "status"), *cur, *upd, *pod, *tmpl;
@@ -98,7 +83,7 @@ bool op_upgrade_roll_done(const op_cluster *c, const cJSON *sts, const cJSON *po
     int n = 0;
 
     tmpl = get(get(get(sts, "spec"), "template"), "spec");
-    image = broker_image(tmpl);
+    image = op_broker_image(tmpl);
     if (sts == NULL || image == NULL || strcmp(image, c->image) != 0)
         return false;
     if (num(st, "observedGeneration") < num(get(sts, "metadata"), "generation") ||
@@ -111,10 +96,9 @@ bool op_upgrade_roll_done(const op_cluster *c, const cJSON *sts, const cJSON *po
         return false;
     cJSON_ArrayForEach(pod, pods)
     {
-        const char *pi = broker_image(get(pod, "spec"));
+        const char *pi = op_broker_image(get(pod, "spec"));
 
-        if (kube_meta_str(pod, "deletionTimestamp") != NULL || pi == NULL ||
-            strcmp(pi, c->image) != 0 || !pod_ready(pod))
+        if (pi == NULL || strcmp(pi, c->image) != 0 || !kube_pod_ready(pod))
             return false;
         n++;
     }
@@ -195,7 +179,7 @@ cJSON *op_upgrade_versions(const cJSON *pods)
 
     cJSON_ArrayForEach(pod, pods)
     {
-        const char *image = broker_image(get(pod, "spec"));
+        const char *image = op_broker_image(get(pod, "spec"));
         int major, minor, patch, dup = 0;
         char v[64];
 

@@ -28,6 +28,10 @@
  * release the table can check (msg says so). */
 int op_upgrade_image_check(const char *image, int finalized, char *msg, size_t size);
 
+/* The image of the container named broker in spec (a pod's spec or a pod
+ * template's), or NULL. Borrowed from spec. */
+const char *op_broker_image(const cJSON *spec);
+
 /* Whether the StatefulSet's roll onto c's image has finished: the live
  * StatefulSet (sts, as read) asks for c->image, has seen its generation,
  * and reports every replica updated and Ready on one revision; and each of

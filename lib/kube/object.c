@@ -12,6 +12,23 @@ const char *kube_meta_str(const cJSON *obj, const char *field)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+bool kube_pod_ready(const cJSON *pod)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status"), *c;
+
+    if (kube_meta_str(pod, "deletionTimestamp") != NULL)
+        return false;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "conditions"))
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "type");
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "status");
+
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0)
+            return cJSON_IsString(s) && strcmp(s->valuestring, "True") == 0;
+    }
+    return false;
+}
+
 const char *kube_meta_name(const cJSON *obj)
 {
     return kube_meta_str(obj, "name");

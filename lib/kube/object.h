@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "util/err.h"
@@ -25,6 +27,10 @@ const char *kube_meta_resource_version(const cJSON *obj);
 /* The uid of obj's controller (the owner reference with controller:
  * true), or NULL when it has none. */
 const char *kube_meta_controller_uid(const cJSON *obj);
+
+/* Whether pod (a Pod) is Ready: its Ready condition is True and it is not
+ * being deleted. */
+bool kube_pod_ready(const cJSON *pod);
 
 /* The first object in items (a list's items array) whose metadata.name is
  * name, or NULL when none is, or items or name is NULL. Borrowed from
