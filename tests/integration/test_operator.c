@@ -99,18 +99,7 @@ static const char *key_str(const cJSON *obj, const char *path, const char *key)
 
 static cJSON *get_opt(const char *av, const char *res, const char *namespace, const char *name)
 {
-    char path[KUBE_PATH_MAX];
-    kube_status st = {0};
-    util_err err = {{0}};
-    cJSON *out = NULL;
-
-    ck_assert_int_eq(kube_path(path, sizeof path, av, res, namespace, name, NULL), 0);
-    if (kube_get(kc, path, &out, &st, &err) == 0)
-        return out;
-    if (st.code == 404)
-        return NULL;
-    ck_abort_msg("%s", err.msg);
-    return NULL;
+    return kt_get_opt(kc, av, res, namespace, name);
 }
 
 static cJSON *get(const char *av, const char *res, const char *namespace, const char *name)

@@ -91,18 +91,7 @@ static const char *label(const cJSON *obj, const char *key)
 /* GET; NULL on 404, abort on anything else. */
 static cJSON *get_opt(const char *av, const char *res, const char *name)
 {
-    char path[KUBE_PATH_MAX];
-    kube_status st = {0};
-    util_err err = {{0}};
-    cJSON *out = NULL;
-
-    ck_assert_int_eq(kube_path(path, sizeof path, av, res, ns, name, NULL), 0);
-    if (kube_get(kc, path, &out, &st, &err) == 0)
-        return out;
-    if (st.code == 404)
-        return NULL;
-    ck_abort_msg("%s", err.msg);
-    return NULL;
+    return kt_get_opt(kc, av, res, ns, name);
 }
 
 /* Every object of resource in our namespace (a list's items array, for

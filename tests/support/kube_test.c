@@ -72,6 +72,22 @@ cJSON *kt_json(const char *fmt, ...)
     return j;
 }
 
+cJSON *kt_get_opt(kube_client *c, const char *av, const char *res, const char *ns, const char *name)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    util_err err = {{0}};
+    cJSON *out = NULL;
+
+    ck_assert_int_eq(kube_path(path, sizeof path, av, res, ns, name, NULL), 0);
+    if (kube_get(c, path, &out, &st, &err) == 0)
+        return out;
+    if (st.code == 404)
+        return NULL;
+    ck_abort_msg("%s", err.msg);
+    return NULL;
+}
+
 const cJSON *kt_at(const cJSON *obj, const char *path)
 {
     char key[256];

@@ -26,6 +26,12 @@ void kt_random_name(char *buf, size_t size, const char *prefix);
 /* A new cJSON from a printf format, for cJSON_Delete. */
 cJSON *kt_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* GET of the object name of resource res (API version av) in namespace ns
+ * (NULL: cluster-scoped): the object, for cJSON_Delete, or NULL when it
+ * does not exist (404); aborts the test on any other answer. */
+cJSON *kt_get_opt(kube_client *c, const char *av, const char *res, const char *ns,
+                  const char *name);
+
 /* The member at a dotted path ("metadata.labels"), or NULL (also when obj
  * is NULL). Borrowed from obj. */
 const cJSON *kt_at(const cJSON *obj, const char *path);
