@@ -416,11 +416,44 @@ static void grow_or_refuse(op_run *w)
     op_storage_set_template_size(d, have);
 }
 
+/* Whether the status reconcile read predates the spec it reconciles: a
+ * pass after a spec change, or one whose cached copy of the KafkaCluster
+ * does not yet show the status the last pass wrote. */
+static bool status_behind(const op_run *w)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(w->cr, "status"), "observedGeneration");
+
+    return !cJSON_IsNumber(g) || (long long)g->valuedouble != w->c.generation;
+}
+
+/* Every existing claim whose volume is smaller than it asks, into
+ * w->storage_resizing (one that cannot be read now is left out). */
+static void scan_resizing(op_run *w)
+{
+    int i = sts_index(w);
+    cJSON *claims = NULL, *pvc;
+    util_err rerr = {{0}};
+
+    if (read_claims(w, i < 0 ? NULL : cJSON_GetArrayItem(w->live, i), &claims, &rerr) == 0) {
+        cJSON_ArrayForEach(pvc, claims)
+        {
+            resizing_add(w, pvc);
+        }
+    }
+    cJSON_Delete(claims);
+}
+
 op_outcome op_run_storage(op_run *w, util_err *err)
 {
     (void)err;
     grow_or_refuse(w);
-    if (w->storage_resizing == NULL)
+    /* The claims are read whenever the last status cannot be trusted to
+     * list them: otherwise a pass that finds the StatefulSet already made
+     * again would carry forward a status from before the growth. */
+    if (w->storage_resizing == NULL && status_behind(w))
+        scan_resizing(w);
+    else if (w->storage_resizing == NULL)
         refresh_resizing(w);
     return OP_RECONCILE_DONE;
 }

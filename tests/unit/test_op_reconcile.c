@@ -26,6 +26,7 @@
 #include "kube/events.h"
 #include "kube/object.h"
 #include "operator/reconcile.h"
+#include "operator/storage.h"
 #include "support/api_script.h"
 
 #define CR_UID "5d1e6c1a-0000-4000-8000-00000000c0de"
@@ -1186,6 +1187,55 @@ START_TEST(test_storage_progress_in_status)
 }
 END_TEST
 
+/* A pass whose copy of the KafkaCluster does not yet show the status the
+ * growing pass wrote (observedGeneration older than the spec), and which
+ * finds the StatefulSet already made again: it reads the claims, so
+ * status.storage.resizing still lists those smaller than asked. */
+START_TEST(test_storage_progress_after_stale_status)
+{
+    world w;
+    cJSON *doc, *st;
+    const cJSON *r;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    put_claims(&w, "ground", "10Gi", true);
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "data-demo-%d", i);
+        cJSON_ReplaceItemInObjectCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(
+                        mem_object(&w.lister, "persistentvolumeclaims", name), "spec"),
+                    "resources"),
+                "requests"),
+            "storage", cJSON_CreateString("20Gi"));
+    }
+    set_storage(&w, "20Gi", NULL);
+    ck_assert_int_eq(
+        op_storage_set_template_size(mem_object(&w.lister, "statefulsets", "demo"), "20Gi"), 0);
+    st = cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "kafkaclusters", "demo"), "status");
+    cJSON_ReplaceItemInObjectCaseSensitive(st, "observedGeneration", cJSON_CreateNumber(3));
+    cJSON_DeleteItemFromObjectCaseSensitive(st, "storage");
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(requests_to(&w, "PATCH", "/persistentvolumeclaims/"), 0);
+    ck_assert_int_eq(requests_to(&w, "DELETE", "/statefulsets/"), 0);
+    doc = written_status(&w);
+    r = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "status"),
+                                         "storage"),
+        "resizing");
+    ck_assert_int_eq(cJSON_GetArraySize(r), 3);
+    ck_assert_str_eq(str(cJSON_GetArrayItem(r, 2), "claim"), "data-demo-2");
+    ck_assert_str_eq(str(cJSON_GetArrayItem(r, 2), "capacity"), "10Gi");
+    cJSON_Delete(doc);
+    world_stop(&w);
+}
+END_TEST
+
 /* A class that cannot expand: no claim or StatefulSet size changes, the
  * status and a Warning say why, and other changes still apply. */
 START_TEST(test_storage_class_cannot_expand)
@@ -1332,6 +1382,7 @@ int main(void)
     tcase_add_test(tc, test_storage_grows_claims_and_recreates_the_statefulset);
     tcase_add_test(tc, test_storage_growth_resumes);
     tcase_add_test(tc, test_storage_progress_in_status);
+    tcase_add_test(tc, test_storage_progress_after_stale_status);
     tcase_add_test(tc, test_storage_class_cannot_expand);
     tcase_add_test(tc, test_storage_shrink_is_refused);
     tcase_add_test(tc, test_config_change_rolls_only_when_kafka_or_a_removal_says_so);
