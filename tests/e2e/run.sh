@@ -52,6 +52,8 @@ trap 'exit 130' INT TERM
 
 images="$GROUND_CACHE/images/e2e"
 start=$SECONDS
+# test_10 installs the chart with the ground's helm.
+bash "$ground/build.sh" helm
 bash "$ground/kafka.sh" fetch
 # The broker image of the previous Kafka release too: test_20 starts the
 # cluster on it, test_30 upgrades it to the pinned one.
