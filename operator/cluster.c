@@ -368,6 +368,31 @@ long long op_cluster_generation(const cJSON *cr)
 
 /* spec.resources and spec.jvm: the memory limit, and a heap that fits
  * below it with room for off-heap memory and page cache. */
+static int parse_rebalance(const cJSON *spec, op_cluster *c, util_err *err)
+{
+    static const char *const modes[] = {"OnScaleUp", "Manual", "Off"};
+    const char *mode = "OnScaleUp";
+    const cJSON *o = NULL;
+    size_t i;
+
+    c->rebalance_throttle = 50 * 1024 * 1024;
+    c->rebalance_max_moves = 10;
+    if (opt_obj(spec, "rebalance", false, &o, "spec.", err) != 0 ||
+        opt_str(o, "mode", &mode, "spec.rebalance.", err) != 0 ||
+        opt_int(o, "throttleBytesPerSecond", 0, 2000000000, &c->rebalance_throttle,
+                "spec.rebalance.", err) != 0 ||
+        opt_int(o, "maxPartitionMovements", 1, 1000, &c->rebalance_max_moves, "spec.rebalance.",
+                err) != 0)
+        return -1;
+    for (i = 0; i < sizeof modes / sizeof modes[0] && strcmp(modes[i], mode) != 0; i++)
+        ;
+    if (i == sizeof modes / sizeof modes[0])
+        return util_err_set(err, "spec.rebalance.mode: \"%.32s\" is not OnScaleUp, Manual or Off",
+                            mode);
+    c->rebalance_mode = (op_rebalance_mode)i;
+    return 0;
+}
+
 static int parse_memory(const cJSON *spec, op_cluster *c, util_err *err)
 {
     const cJSON *o, *j;
@@ -485,7 +510,7 @@ int op_cluster_parse(const cJSON *cr, op_cluster *c, util_err *err)
         opt_int(o, "clientDnsCacheSeconds", 0, 600, &c->client_dns_cache_s, "spec.drain.", err) !=
             0)
         return -1;
-    if (parse_memory(spec, c, err) != 0)
+    if (parse_memory(spec, c, err) != 0 || parse_rebalance(spec, c, err) != 0)
         return -1;
     c->pdb_max_unavailable = 1;
     if (opt_obj(spec, "podDisruptionBudget", false, &o, "spec.", err) != 0 ||

@@ -66,6 +66,13 @@ typedef struct op_listener {
     const char *auth;          /* authentication.type or NULL ("none" reads as NULL) */
 } op_listener;
 
+/* spec.rebalance.mode: when berth moves partitions. */
+typedef enum op_rebalance_mode {
+    OP_REBALANCE_ON_SCALE_UP, /* decommission on scale-down, rebalance after scale-up */
+    OP_REBALANCE_MANUAL,      /* decommission; rebalance only when the annotation asks */
+    OP_REBALANCE_OFF,         /* nothing moves: a scale-down waits for empty brokers */
+} op_rebalance_mode;
+
 /* The parsed resource. String and cJSON members point into the CR the
  * struct was parsed from and live as long as it does. */
 typedef struct op_cluster {
@@ -112,6 +119,11 @@ typedef struct op_cluster {
     /* spec.metadataVersion as a level (upgrade.h), or -1: raise
      * metadata.version to what every broker supports after an upgrade. */
     int metadata_version;
+    /* spec.rebalance (rebalance.h): when partitions move, how fast, how
+     * many at once. */
+    op_rebalance_mode rebalance_mode;
+    int rebalance_throttle;  /* bytes/s per broker; 0: unthrottled */
+    int rebalance_max_moves; /* partitions in flight at once */
 } op_cluster;
 
 /* metadata.generation of a KafkaCluster: a whole number from 0 to 2^53

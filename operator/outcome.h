@@ -45,6 +45,8 @@ typedef enum op_reason {
     OP_WAIT_NOT_READY,           /* fewer brokers Ready than wanted */
     OP_WAIT_TEARING_DOWN,        /* broker pods of a deleted cluster still stopping */
     OP_WAIT_RECREATING,          /* the StatefulSet is deleted, to be created again */
+    OP_WAIT_DECOMMISSIONING,     /* replicas move off leaving brokers before a scale-down */
+    OP_WAIT_REBALANCING,         /* replicas move onto new brokers */
     OP_REASON_COUNT
 } op_reason;
 

@@ -9,6 +9,7 @@
 #include "kube/object.h"
 #include "readdress.h"
 #include "reconcile_apply.h"
+#include "reconcile_balance.h"
 #include "reconcile_build.h"
 #include "reconcile_config.h"
 #include "reconcile_read.h"
@@ -113,6 +114,10 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
         return op_run_refuse(w, OP_REASON_INVALID_SPEC, perr.msg, err);
     if ((o = op_run_read(w, &brokers_cm, err)) != OP_RECONCILE_DONE)
         return o;
+    if ((o = op_run_balance(w, err)) != OP_RECONCILE_DONE) {
+        cJSON_Delete(brokers_cm);
+        return o;
+    }
     o = op_run_build(w, brokers_cm, err);
     cJSON_Delete(brokers_cm);
     if (o != OP_RECONCILE_DONE)

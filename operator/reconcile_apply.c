@@ -26,7 +26,7 @@ op_outcome op_run_guard_scale_down(op_run *w, util_err *err)
 
     rep =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "replicas");
-    if (!cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
+    if (w->leaving_empty || !cJSON_IsNumber(rep) || (have = rep->valueint) <= w->c.replicas)
         return OP_RECONCILE_DONE;
     /* Broker 0 stays. */
     rc = op_run_admin_open(w, 0, OP_SCALE_DOWN_MAX_FRAME, &admin, &cerr);

@@ -35,6 +35,7 @@ void op_run_free(op_run *w)
     cJSON_Delete(w->kafka);
     cJSON_Delete(w->storage_resizing);
     cJSON_Delete(w->config_status);
+    cJSON_Delete(w->rebalance);
     op_cluster_tls_clear(&w->tls);
 }
 

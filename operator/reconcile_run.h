@@ -4,6 +4,7 @@
  * steps in order; each lives in the file of its job:
  *
  *   reconcile_read.c    what the cluster looks like now
+ *   reconcile_balance.c partitions moved for a scale-down or a rebalance
  *   reconcile_build.c   the desired objects (cluster ID, CA, voters)
  *   reconcile_config.c  spec.config changes: applied live, or a roll
  *   reconcile_apply.c   the scale-down guard, applies, prunes, cleanups
@@ -86,6 +87,16 @@ typedef struct op_run {
     char restart[4096];
     /* status.kafka to write (reconcile_upgrade.c), owned; NULL: none. */
     cJSON *kafka;
+    /* status.rebalance to write (reconcile_balance.c), owned; NULL: none.
+     * decommissioning: moves hold the StatefulSet at its size (c.replicas
+     * is the live size then, spec_replicas what the spec asks);
+     * leaving_empty: the mover found the leaving brokers empty, so the
+     * scale-down guard need not ask again. */
+    cJSON *rebalance;
+    bool decommissioning;
+    bool leaving_empty;
+    int spec_replicas;
+    char balance_message[640];
 } op_run;
 
 void op_run_free(op_run *w);

@@ -188,12 +188,14 @@ op_outcome op_run_report(op_run *w, util_err *err)
     in.nodes = w->nodes;
     in.services = w->services;
     in.old_status = cJSON_GetObjectItemCaseSensitive(w->cr, "status");
-    in.apply_reason = w->apply_failed     ? op_reason_name(w->apply_reason)
-                      : w->storage_failed ? op_reason_name(w->storage_reason)
-                                          : NULL;
-    in.apply_message = w->apply_failed     ? w->apply_message
-                       : w->storage_failed ? w->storage_message
+    in.apply_reason = w->apply_failed      ? op_reason_name(w->apply_reason)
+                      : w->storage_failed  ? op_reason_name(w->storage_reason)
+                      : w->decommissioning ? op_reason_name(OP_WAIT_DECOMMISSIONING)
                                            : NULL;
+    in.apply_message = w->apply_failed      ? w->apply_message
+                       : w->storage_failed  ? w->storage_message
+                       : w->decommissioning ? w->balance_message
+                                            : NULL;
     in.restart_message = w->restart[0] != '\0' ? w->restart : NULL;
     in.now = w->now;
     in.kafka = w->kafka;
@@ -203,6 +205,10 @@ op_outcome op_run_report(op_run *w, util_err *err)
     if (cJSON_GetArraySize(w->storage_resizing) > 0)
         cJSON_AddItemToObject(cJSON_AddObjectToObject(status, "storage"), "resizing",
                               cJSON_Duplicate(w->storage_resizing, 1));
+    /* Partitions moved for a scale-down or a rebalance
+     * (reconcile_balance.h). */
+    if (w->rebalance != NULL)
+        cJSON_AddItemToObject(status, "rebalance", cJSON_Duplicate(w->rebalance, 1));
     /* What spec.config changes did (reconcile_config.h). */
     if (w->config_status != NULL)
         cJSON_AddItemToObject(status, "config", cJSON_Duplicate(w->config_status, 1));
@@ -217,7 +223,11 @@ op_outcome op_run_report(op_run *w, util_err *err)
         wait = OP_WAIT_DEGRADED;
     if (w->sts_held)
         wait = OP_WAIT_RECREATING;
-    if (wait != OP_REASON_COUNT)
+    /* The sooner of the wait's and one a step asked for (partitions
+     * moving). */
+    if (wait != OP_REASON_COUNT &&
+        (w->res->requeue_after_ms == 0 ||
+         op_reason_get(wait)->requeue_after_ms < w->res->requeue_after_ms))
         w->res->requeue_after_ms = op_reason_get(wait)->requeue_after_ms;
     return write_status(w, status, err) < 0 ? OP_RECONCILE_RETRY : OP_RECONCILE_DONE;
 }

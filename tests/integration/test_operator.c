@@ -1733,9 +1733,14 @@ START_TEST(config_changes_apply_live_or_roll_the_brokers)
 }
 END_TEST
 
-/* A scale-down that would take replicas with the leaving broker is
- * refused with a condition, and the StatefulSet keeps its size. The check
- * asks the ground's real Kafka, where broker 2 is made to hold a replica. */
+/* With spec.rebalance.mode Off (nothing moves), a scale-down that would
+ * take replicas with the leaving broker is refused with a condition, and
+ * the StatefulSet keeps its size. The check asks the ground's real Kafka,
+ * where broker 2 is made to hold a replica. (Under the other modes the
+ * operator would move the replicas off broker 2, every topic's, on a
+ * Kafka other tests share: the moves are proven on real pods,
+ * tests/e2e/test_70_scale.sh, and by the mover's own test on the ground,
+ * tests/integration/test_balance_move.c.) */
 START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
 {
     char path[KUBE_PATH_MAX], reason[64], message[1024], args[256];
@@ -1747,7 +1752,8 @@ START_TEST(scale_down_is_refused_while_leaving_brokers_hold_replicas)
                          "\"berth.io/admin-bootstrap\":\"%s\"}},\"spec\":{\"image\":"
                          "\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
                          "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":"
-                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"}}}",
+                         "\"internal\"}],\"storage\":{\"size\":\"1Gi\"},"
+                         "\"rebalance\":{\"mode\":\"Off\"}}}",
                          kafka_bootstrap()));
     snprintf(args, sizeof args, "--create --topic %s --replica-assignment 2", ns);
     kafka_topic(args);

@@ -1,0 +1,60 @@
+/* When partitions move (see rebalance.h). */
+#include "rebalance.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *op_balance_old_phase(const cJSON *old)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "phase"));
+}
+
+int op_balance_old_brokers(const cJSON *old)
+{
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(old, "brokers");
+
+    return cJSON_IsNumber(b) && b->valuedouble >= 0 && b->valuedouble < 100000 ? b->valueint : -1;
+}
+
+const char *op_balance_old_request(const cJSON *old)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "request"));
+}
+
+static bool phase_is(const cJSON *old, const char *phase)
+{
+    const char *p = op_balance_old_phase(old);
+
+    return p != NULL && strcmp(p, phase) == 0;
+}
+
+op_balance_job op_balance_decide(const op_balance_view *v)
+{
+    const char *handled = op_balance_old_request(v->old);
+    int balanced_for = op_balance_old_brokers(v->old);
+
+    if (!v->kafka || v->have < 0)
+        return OP_BALANCE_NONE;
+    if (v->have > v->want)
+        return v->mode == OP_REBALANCE_OFF ? OP_BALANCE_NONE : OP_BALANCE_DECOMMISSION;
+    if (phase_is(v->old, OP_PHASE_DECOMMISSIONING))
+        return OP_BALANCE_CANCEL;
+    if (v->mode == OP_REBALANCE_OFF || v->have != v->want)
+        return OP_BALANCE_NONE;
+    if (phase_is(v->old, OP_PHASE_REBALANCING))
+        return OP_BALANCE_REBALANCE;
+    if (v->mode == OP_REBALANCE_ON_SCALE_UP && balanced_for > 0 && v->want > balanced_for)
+        return OP_BALANCE_REBALANCE;
+    if (v->request != NULL && (handled == NULL || strcmp(v->request, handled) != 0))
+        return OP_BALANCE_REBALANCE;
+    return OP_BALANCE_NONE;
+}
+
+const char *op_balance_range(int from, int to, char *buf, size_t size)
+{
+    if (to - from <= 1)
+        snprintf(buf, size, "%d", from);
+    else
+        snprintf(buf, size, "%d..%d", from, to - 1);
+    return buf;
+}
