@@ -24,9 +24,9 @@ static const op_reason_info reasons[OP_REASON_COUNT] = {
     [OP_WAIT_TEARING_DOWN] = {"TearingDown", OP_RECONCILE_REQUEUE_AFTER, 2000},
     /* Its orphaning delete takes about a second (the garbage collector). */
     [OP_WAIT_RECREATING] = {"Recreating", OP_RECONCILE_REQUEUE_AFTER, 1000},
-    /* A batch of moves of small partitions takes seconds. */
-    [OP_WAIT_DECOMMISSIONING] = {"Decommissioning", OP_RECONCILE_REQUEUE_AFTER, 5000},
-    [OP_WAIT_REBALANCING] = {"Rebalancing", OP_RECONCILE_REQUEUE_AFTER, 5000},
+    /* A batch of moves of small partitions takes a second or two. */
+    [OP_WAIT_DECOMMISSIONING] = {"Decommissioning", OP_RECONCILE_REQUEUE_AFTER, 2000},
+    [OP_WAIT_REBALANCING] = {"Rebalancing", OP_RECONCILE_REQUEUE_AFTER, 2000},
 };
 
 const op_reason_info *op_reason_get(op_reason r)

@@ -19,9 +19,6 @@
 #include "reconcile_run.h"
 #include "util/err.h"
 
-/* How long a reconcile looks again while partitions move. */
-#define OP_BALANCE_POLL_MS 5000
-
 op_outcome op_run_balance(op_run *w, util_err *err);
 
 #endif

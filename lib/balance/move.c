@@ -7,17 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "balance/plan.h"
 #include "balance/throttle.h"
 #include "kafka/elect_leaders.h"
 #include "kafka/metadata.h"
 #include "kafka/proto.h"
+#include "kafka/quorum.h"
 #include "kafka/reassign.h"
 #include "kafka/topic_partitions.h"
+#include "util/clock.h"
 
 /* Partitions per ElectLeaders request when finishing. */
 #define ELECT_BATCH 200
+/* How long a step waits for the brokers' metadata to catch up, how often
+ * it looks, and how long without a fetch makes a broker gone. */
+#define SYNC_MS      5000
+#define SYNC_POLL_MS 100
+#define STALE_MS     10000
 
 /* The cluster as one step sees it. Everything owned; state_free frees. */
 typedef struct state {
@@ -67,6 +75,60 @@ static int32_t without(const int32_t *ids, int32_t n, const int32_t *drop, int32
     return k;
 }
 
+/* Waits until every broker and controller still fetching the metadata log
+ * has fetched it up to the high watermark it has now (as the quorum's
+ * leader says, DescribeQuorum), for at most SYNC_MS. A broker answers
+ * Metadata from its own copy of that log, which trails the controller
+ * that answered ListPartitionReassignments: a move the controller has
+ * just finished would still show there with the replicas of both sides,
+ * and look like a partition with more replicas than it has. 0 once caught
+ * up, 1 when the wait ran out, -1 with err. */
+static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int timeout_ms,
+                              util_err *err)
+{
+    int64_t deadline = util_mono_ms() + SYNC_MS, hw = -1;
+
+    for (;;) {
+        kafka_describe_quorum_response *q = NULL;
+        const kafka_quorum_partition *qp;
+        int behind = 0;
+
+        if (kafka_describe_quorum_call(c, av, NULL, timeout_ms, &q, err) != 0)
+            return util_err_prefix(err, "DescribeQuorum");
+        qp = kafka_describe_quorum_partition(q);
+        if (qp != NULL) {
+            int64_t newest = -1;
+            int32_t n = qp->n_voters + qp->n_observers;
+
+            if (hw < 0)
+                hw = qp->high_watermark;
+            for (int32_t k = 0; k < n; k++) {
+                const kafka_quorum_replica *r =
+                    k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
+
+                if (r->last_fetch_timestamp > newest)
+                    newest = r->last_fetch_timestamp;
+            }
+            for (int32_t k = 0; k < n; k++) {
+                const kafka_quorum_replica *r =
+                    k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
+
+                /* One that stopped fetching (a broker gone) is not waited
+                 * for; the leader itself is always current. */
+                if (r->replica_id != qp->leader_id && r->log_end_offset < hw &&
+                    (r->last_fetch_timestamp < 0 || newest - r->last_fetch_timestamp < STALE_MS))
+                    behind++;
+            }
+        }
+        kafka_describe_quorum_free(q);
+        if (behind == 0)
+            return 0;
+        if (util_mono_ms() >= deadline)
+            return 1;
+        nanosleep(&(struct timespec){0, SYNC_POLL_MS * 1000000L}, NULL);
+    }
+}
+
 /* Reads Metadata and the moves in flight into s; counts into p. 0; 1 when
  * a partition has more replicas than the planner takes (p says so); -1
  * with err. */
@@ -77,10 +139,21 @@ static int read_state(kafka_conn *c, const kafka_api_versions *av, const balance
     kafka_list_partition_reassignments_request lreq = {o->timeout_ms, NULL, 0};
     int32_t total = 0;
 
-    if (kafka_metadata_call(c, av, &mreq, o->timeout_ms, &s->md, err) != 0)
-        return util_err_prefix(err, "Metadata");
+    int rc;
+
+    /* The moves in flight first, then Metadata as of then at least. */
     if (kafka_list_partition_reassignments_call(c, av, &lreq, o->timeout_ms, &s->ongoing, err) != 0)
         return util_err_prefix(err, "ListPartitionReassignments");
+    if ((rc = metadata_caught_up(c, av, o->timeout_ms, err)) != 0) {
+        if (rc < 0)
+            return -1;
+        p->state = BALANCE_MOVING;
+        snprintf(p->message, sizeof p->message,
+                 "a broker's copy of the cluster metadata trails the controller: waiting");
+        return 1;
+    }
+    if (kafka_metadata_call(c, av, &mreq, o->timeout_ms, &s->md, err) != 0)
+        return util_err_prefix(err, "Metadata");
     for (int32_t t = 0; t < s->md->n_topics; t++)
         if (s->md->topics[t].name != NULL)
             total += s->md->topics[t].n_partitions;
@@ -304,13 +377,13 @@ static int elect_preferred(kafka_conn *c, const kafka_api_versions *av, const ka
 static int finish(kafka_conn *c, const kafka_api_versions *av, const balance_move_opts *o,
                   const state *s, balance_progress *p, util_err *err)
 {
-    int32_t n, cleared;
+    int32_t n;
     const char **names = topic_names(s->md, &n);
     int rc;
 
     if (names == NULL)
         return util_err_set(err, "finishing: out of memory");
-    rc = balance_throttle_clear(c, av, names, n, o->timeout_ms, &cleared, err);
+    rc = balance_throttle_clear(c, av, names, n, o->timeout_ms, err);
     free(names);
     if (rc != 0)
         return -1;
@@ -447,11 +520,11 @@ int balance_cancel(kafka_conn *c, const kafka_api_versions *av, const balance_mo
         kafka_metadata_request mreq = {o->topics, o->n_topics};
         kafka_metadata *md = NULL;
         const char **names = NULL;
-        int32_t nn, cleared;
+        int32_t nn;
 
         if (kafka_metadata_call(c, av, &mreq, timeout_ms, &md, err) != 0 ||
             (names = topic_names(md, &nn)) == NULL ||
-            balance_throttle_clear(c, av, names, nn, timeout_ms, &cleared, err) != 0)
+            balance_throttle_clear(c, av, names, nn, timeout_ms, err) != 0)
             rc = util_err_prefix(err, "after cancelling %" PRId32 " moves", *cancelled);
         free(names);
         kafka_metadata_free(md);

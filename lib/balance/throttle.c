@@ -122,58 +122,51 @@ out:
     return rc < 0 ? util_err_prefix(err, "setting replication throttles") : 0;
 }
 
-static const char *const rate_keys[] = {BALANCE_LEADER_RATE, BALANCE_FOLLOWER_RATE};
-static const char *const list_keys[] = {BALANCE_LEADER_REPLICAS, BALANCE_FOLLOWER_REPLICAS};
+/* Whether a clear may pass over r's refusal: a topic deleted meanwhile
+ * has nothing left to clear. */
+static int gone(const kafka_alter_config_result *r)
+{
+    return r->resource_type == KAFKA_RESOURCE_TOPIC &&
+           r->error_code == KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
 
 int balance_throttle_clear(kafka_conn *c, const kafka_api_versions *av, const char *const *topics,
-                           int32_t n, int timeout_ms, int32_t *cleared, util_err *err)
+                           int32_t n, int timeout_ms, util_err *err)
 {
-    kafka_config_resource *want = calloc((size_t)n + 1, sizeof *want);
-    kafka_describe_configs_request req = {want, n + 1, 0, 0};
-    kafka_describe_configs_response *have = NULL;
+    static const kafka_config_op rate_ops[2] = {{BALANCE_LEADER_RATE, KAFKA_CONFIG_DELETE, NULL},
+                                                {BALANCE_FOLLOWER_RATE, KAFKA_CONFIG_DELETE, NULL}};
+    static const kafka_config_op list_ops[2] = {
+        {BALANCE_LEADER_REPLICAS, KAFKA_CONFIG_DELETE, NULL},
+        {BALANCE_FOLLOWER_REPLICAS, KAFKA_CONFIG_DELETE, NULL}};
     kafka_alter_config_resource *res = calloc((size_t)n + 1, sizeof *res);
-    kafka_config_op *ops = calloc(2 * ((size_t)n + 1), sizeof *ops);
-    int32_t nr = 0, no = 0;
+    kafka_incremental_alter_configs_request req = {res, n + 1, 0};
+    kafka_incremental_alter_configs_response *out = NULL;
     int rc = -1;
 
-    *cleared = 0;
-    if (want == NULL || res == NULL || ops == NULL) {
+    if (res == NULL) {
         util_err_set(err, "out of memory");
         goto out;
     }
-    want[0] = (kafka_config_resource){KAFKA_RESOURCE_BROKER, "", rate_keys, 2};
+    res[0] = (kafka_alter_config_resource){KAFKA_RESOURCE_BROKER, "", rate_ops, 2};
     for (int32_t i = 0; i < n; i++)
-        want[i + 1] = (kafka_config_resource){KAFKA_RESOURCE_TOPIC, topics[i], list_keys, 2};
-    if (kafka_describe_configs_call(c, av, &req, timeout_ms, &have, err) != 0) {
-        util_err_prefix(err, "DescribeConfigs");
+        res[i + 1] = (kafka_alter_config_resource){KAFKA_RESOURCE_TOPIC, topics[i], list_ops, 2};
+    if (kafka_incremental_alter_configs_call(c, av, &req, timeout_ms, &out, err) != 0) {
+        util_err_prefix(err, "IncrementalAlterConfigs");
         goto out;
     }
-    for (int32_t i = 0; i < have->n_results; i++) {
-        const kafka_config_result *r = &have->results[i];
-        int8_t source = r->resource_type == KAFKA_RESOURCE_TOPIC
-                            ? KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC
-                            : KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER;
-        int32_t first = no;
+    rc = 0;
+    for (int32_t i = 0; i < out->n_results && rc == 0; i++) {
+        const kafka_alter_config_result *r = &out->results[i];
 
-        if (r->error_code != 0)
-            continue; /* a topic deleted meanwhile: nothing to clear */
-        for (int32_t k = 0; k < r->n_configs; k++) {
-            const kafka_config_entry *e = &r->configs[k];
-
-            if (e->config_source == source && e->value != NULL && no < 2 * (n + 1))
-                ops[no++] = (kafka_config_op){e->name, KAFKA_CONFIG_DELETE, NULL};
-        }
-        if (no > first)
-            res[nr++] = (kafka_alter_config_resource){r->resource_type, r->resource_name,
-                                                      &ops[first], no - first};
+        if (r->error_code != 0 && !gone(r))
+            rc = util_err_set(err, "IncrementalAlterConfigs %s \"%s\": %s%s%s",
+                              r->resource_type == KAFKA_RESOURCE_TOPIC ? "topic" : "broker",
+                              r->resource_name != NULL ? r->resource_name : "",
+                              kafka_error_name(r->error_code), r->error_message != NULL ? ": " : "",
+                              r->error_message != NULL ? r->error_message : "");
     }
-    rc = nr > 0 ? alter(c, av, res, nr, timeout_ms, err) : 0;
-    if (rc == 0)
-        *cleared = no;
 out:
-    kafka_describe_configs_free(have);
-    free(ops);
+    kafka_incremental_alter_configs_free(out);
     free(res);
-    free(want);
     return rc < 0 ? util_err_prefix(err, "clearing replication throttles") : 0;
 }

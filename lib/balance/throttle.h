@@ -9,7 +9,7 @@
  *
  * The rates are set as the brokers' cluster-wide dynamic default (the
  * BROKER resource ""), which one request to any broker sets for all. The
- * lists are set per topic. Clearing deletes them again, only where set.
+ * lists are set per topic. Clearing deletes them again.
  * Both go through IncrementalAlterConfigs on c; a throttle a user set by
  * hand on these keys is replaced, then cleared, like berth's own. */
 #ifndef BERTH_BALANCE_THROTTLE_H
@@ -44,11 +44,12 @@ int balance_throttle_set(kafka_conn *c, const kafka_api_versions *av,
                          const balance_throttled *parts, int32_t n, int64_t rate, int timeout_ms,
                          util_err *err) UTIL_MUST_CHECK;
 
-/* Deletes the rates and the lists of the topics topics[0..n) wherever they
- * are set (read first with DescribeConfigs). *cleared: how many values were
- * deleted. 0, or -1 with err. */
+/* Deletes the rates and the lists of the topics topics[0..n), set or not:
+ * a broker answers DescribeConfigs from its copy of the cluster's metadata,
+ * which may not show a throttle set a moment before, so reading first
+ * could leave one behind. Deleting what is not set changes nothing, and a
+ * topic deleted meanwhile is passed over. 0, or -1 with err. */
 int balance_throttle_clear(kafka_conn *c, const kafka_api_versions *av, const char *const *topics,
-                           int32_t n, int timeout_ms, int32_t *cleared,
-                           util_err *err) UTIL_MUST_CHECK;
+                           int32_t n, int timeout_ms, util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -9,9 +9,10 @@
  *   throttles it set cleared;
  * - a rebalance back onto broker 2: 8 replicas and 4 leaders per broker;
  * - a decommission called off: with 4 MB in each of two partitions on
- *   broker 2 and a throttle of 50 KB/s, the moves stay in flight, the throttle lists name them, the
- *   cancel puts every partition back on the replicas it had, and the
- *   throttles go;
+ *   broker 2 and a throttle of 50 KB/s, the moves stay in flight, the
+ *   throttle lists name them, the cancel puts every partition back on the
+ *   replicas it had (in the order of the move's merged list, which is
+ *   Kafka's), and the throttles go;
  * - a decommission that cannot be made (replication factor 3 on 2
  *   remaining brokers) is refused, naming the partition, and moves nothing.
  * Without BERTH_KAFKA_BOOTSTRAP every test fails: no silent skipping. */
@@ -216,14 +217,41 @@ static throttles throttles_of(kafka_conn *c, const kafka_api_versions *av, const
     return th;
 }
 
+/* A broker answers DescribeConfigs from its copy of the metadata, a
+ * moment behind the controller: what was just set or deleted shows
+ * within seconds. */
+#define CONFIG_SHOWS_MS 15000
+
 static void assert_no_throttles(kafka_conn *c, const kafka_api_versions *av, const char *name)
 {
-    throttles th = throttles_of(c, av, name);
+    int64_t deadline = now_ms() + CONFIG_SHOWS_MS;
 
-    ck_assert_msg(th.leader_rate[0] == '\0' && th.follower_rate[0] == '\0' &&
-                      th.leader_list[0] == '\0' && th.follower_list[0] == '\0',
-                  "throttles left: rates %s/%s, lists [%s] [%s]", th.leader_rate, th.follower_rate,
-                  th.leader_list, th.follower_list);
+    for (;;) {
+        throttles th = throttles_of(c, av, name);
+
+        if (th.leader_rate[0] == 0 && th.follower_rate[0] == 0 && th.leader_list[0] == 0 &&
+            th.follower_list[0] == 0)
+            return;
+        ck_assert_msg(now_ms() < deadline, "throttles left: rates %s/%s, lists [%s] [%s]",
+                      th.leader_rate, th.follower_rate, th.leader_list, th.follower_list);
+        sleep_ms(250);
+    }
+}
+
+/* The throttles of name once its lists show. */
+static throttles wait_throttled(kafka_conn *c, const kafka_api_versions *av, const char *name)
+{
+    int64_t deadline = now_ms() + CONFIG_SHOWS_MS;
+
+    for (;;) {
+        throttles th = throttles_of(c, av, name);
+
+        if (th.leader_list[0] != 0 && th.follower_list[0] != 0)
+            return th;
+        ck_assert_msg(now_ms() < deadline, "no throttle lists while moving: [%s] [%s]",
+                      th.leader_list, th.follower_list);
+        sleep_ms(250);
+    }
 }
 
 /* Steps until done; every step within o's bounds. Returns the steps taken. */
@@ -368,11 +396,9 @@ START_TEST(a_decommission_called_off)
     ck_assert_int_eq(p.started, 2);
     /* In flight, throttled: the rate on every broker, the lists naming the
      * moving partitions' senders and receivers. */
-    th = throttles_of(c, av, slow);
+    th = wait_throttled(c, av, slow);
     ck_assert_str_eq(th.leader_rate, "50000");
     ck_assert_str_eq(th.follower_rate, "50000");
-    ck_assert_msg(th.leader_list[0] != '\0' && th.follower_list[0] != '\0',
-                  "no throttle lists while moving: [%s] [%s]", th.leader_list, th.follower_list);
     fprintf(stderr, "  throttled while moving: leader [%s], follower [%s]\n", th.leader_list,
             th.follower_list);
     ck_assert_msg(balance_step(c, av, &o, &p, &err) == 0, "%s", err.msg);
@@ -388,7 +414,10 @@ START_TEST(a_decommission_called_off)
     for (int32_t i = 0; i < t->n_partitions; i++) {
         const kafka_metadata_partition *mp = &t->partitions[i];
 
-        ck_assert_msg(memcmp(before[mp->index], mp->replicas, sizeof before[0]) == 0,
+        /* The same replicas; Kafka keeps the order of the move's merged
+         * list, not the one before it. */
+        ck_assert_msg(kafka_int32_contains(mp->replicas, 2, before[mp->index][0]) &&
+                          kafka_int32_contains(mp->replicas, 2, before[mp->index][1]),
                       "%s-%d on [%d,%d] after the cancel, was [%d,%d]", slow, mp->index,
                       mp->replicas[0], mp->replicas[1], before[mp->index][0], before[mp->index][1]);
     }

@@ -1,8 +1,8 @@
 /* When partitions move (operator/rebalance.h): each scaling case and mode
  * gives the job it should, a stale or missing status.rebalance included;
- * and the mover's step (lib/balance/move.h) on a broker announcing a
- * Metadata answer larger than the operator accepts fails from the size
- * prefix, so a hostile tenant's broker cannot make the operator read it. */
+ * and the mover's step (lib/balance/move.h) on a broker announcing answers
+ * larger than the operator accepts fails from the size prefix, so a
+ * hostile tenant's broker cannot make the operator read them. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +110,7 @@ START_TEST(a_range_of_ordinals_reads_as_one)
 }
 END_TEST
 
-START_TEST(an_oversized_metadata_answer_stops_the_step_unread)
+START_TEST(an_oversized_answer_stops_the_step_unread)
 {
     static const int32_t leaving[1] = {2};
     balance_move_opts o = {leaving, 1, NULL, 0, 4, 0, 0, 2000};
@@ -129,7 +129,6 @@ START_TEST(an_oversized_metadata_answer_stops_the_step_unread)
     snprintf(want, sizeof want, "frame of %u bytes exceeds the limit of %u bytes",
              OP_SCALE_DOWN_MAX_FRAME + 1, OP_SCALE_DOWN_MAX_FRAME);
     ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
-    ck_assert_msg(strncmp(err.msg, "Metadata", 8) == 0, "%s", err.msg);
     ck_assert_int_eq(p.started, 0);
     op_admin_free(a);
     ob_stop(&s);
@@ -158,7 +157,7 @@ static Suite *suite(void)
     tcase_add_test(tc, the_annotation_asks_once_per_value);
     tcase_add_test(tc, nothing_moves_without_a_statefulset_or_for_redpanda);
     tcase_add_test(tc, a_range_of_ordinals_reads_as_one);
-    tcase_add_test(tc, an_oversized_metadata_answer_stops_the_step_unread);
+    tcase_add_test(tc, an_oversized_answer_stops_the_step_unread);
     tcase_add_test(tc, a_step_with_bad_bounds_is_refused);
     suite_add_tcase(s, tc);
     return s;

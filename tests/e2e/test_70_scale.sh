@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Scaling that moves data, on real pods, under Kafka's ProducerPerformance
+# (acks=all, idempotence on, min.insync.replicas 2 from the example's
+# config) running through both changes:
+# - 3 -> 5 brokers: the two new pods turn Ready, then the operator
+#   rebalances (spec.rebalance.mode OnScaleUp, the default): status.rebalance
+#   goes Rebalancing -> Balanced over 5 brokers, with Events; every broker
+#   then holds replicas within +-1 of the mean and leads partitions within
+#   +-1 of the mean, over every topic of the cluster (Kafka's own
+#   TopicCommand describes them).
+# - 5 -> 3 brokers: the operator decommissions brokers 3 and 4 first:
+#   status.rebalance says Decommissioning, Reconciled=False Decommissioning,
+#   and the StatefulSet keeps 5 replicas while partitions move. The
+#   operator process is SIGKILLed in the middle (its container's process,
+#   found by its cgroup on the real node); the restarted one resumes from
+#   Kafka's own state and finishes: no replica left on 3 or 4, the
+#   StatefulSet at 3, pods 3 and 4 gone, Reconciled=True.
+# No send failed; every record in the topic's log is read back by a
+# consumer from the beginning (no data lost), and that is at least every
+# record the producer had acknowledged; test_20's 10,000 numbered records
+# are all still there. Prints the times and the moves.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+producer_setup scale
+cleanup() {
+    local rc=$?
+    roll_perf_kill
+    exit "$rc"
+}
+trap cleanup EXIT
+
+BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
+[ -n "$BERTH_KAFKA_BOOTSTRAP" ] || fail "no external bootstrap in status (test_20 makes the cluster)"
+topic=e2e-scale
+kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --create \
+    --topic "$topic" --partitions 12 --replication-factor 3 --if-not-exists >/dev/null ||
+    fail "creating topic $topic"
+
+rebalance_field() { kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath="{.status.rebalance.$1}"; }
+reconciled() { kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Reconciled")].status} {.status.conditions[?(@.type=="Reconciled")].reason}'; }
+sts_replicas() { kubectl get sts "$CLUSTER" -n "$NS" -o jsonpath='{.spec.replicas}'; }
+events_of() { kubectl get events -n "$NS" --field-selector "involvedObject.kind=KafkaCluster,reason=$1" -o jsonpath='{range .items[*]}{.note}{.message}{"\n"}{end}' 2>/dev/null; }
+
+# describe_all BOOTSTRAP: "leader replicas" per partition of every topic.
+describe_all() {
+    kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --describe 2>/dev/null |
+        awk '/Partition:/ {for (k = 1; k <= NF; k++) { if ($k == "Leader:") l = $(k+1); if ($k == "Replicas:") r = $(k+1) } print l, r}'
+}
+# spread FILE N WHAT: "replicas a/b/c/... leaders x/y/z/..." over brokers
+# 0..N-1; fails unless each is within +-1 of its mean.
+spread() {
+    awk -v n="$2" -v what="$3" '{
+            total++; lead[$1]++; k = split($2, r, ","); for (i = 1; i <= k; i++) { rep[r[i]]++; reps++ }
+        } END {
+            bad = ""; rs = ""; ls = ""
+            for (b = 0; b < n; b++) {
+                rs = rs (b ? "/" : "") rep[b] + 0; ls = ls (b ? "/" : "") lead[b] + 0
+                dr = rep[b] - reps / n; dl = lead[b] - total / n
+                if (dr > 1 || dr < -1) bad = bad " broker " b " holds " rep[b] + 0 " replicas (mean " reps / n ")"
+                if (dl > 1 || dl < -1) bad = bad " broker " b " leads " lead[b] + 0 " (mean " total / n ")"
+            }
+            for (b in rep) if (b + 0 >= n) bad = bad " broker " b " still holds " rep[b] " replicas"
+            print "replicas " rs ", leaders " ls " over " total " partitions"
+            if (bad != "") { print what ":" bad > "/dev/stderr"; exit 1 }
+        }' "$1"
+}
+
+roll_perf_start "$topic" 200
+t0=$(now_ms)
+
+# ---- 3 -> 5: the new brokers come up, then partitions spread onto them.
+kubectl patch kc "$CLUSTER" -n "$NS" --type merge -p '{"spec":{"replicas":5}}' >/dev/null
+wait_for 300 "5 Ready brokers and KafkaCluster Ready" cluster_ready 5
+t_up=$(now_ms)
+balanced_over() { [ "$(rebalance_field phase) $(rebalance_field brokers)" = "Balanced $1" ]; }
+wait_for 600 "status.rebalance: Balanced over 5 brokers" balanced_over 5
+t_bal=$(now_ms)
+[ -n "$(events_of Rebalancing)" ] || fail "no Rebalancing Event"
+[ -n "$(events_of Rebalanced)" ] || fail "no Rebalanced Event"
+BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
+spread_ok() { describe_all "$BERTH_KAFKA_BOOTSTRAP" >"$roll_tmp/after-up" && spread "$roll_tmp/after-up" 5 "after 3 -> 5" >"$roll_tmp/spread-up" 2>"$roll_tmp/spread-up.err"; }
+wait_for 120 "replicas and leaders within +-1 of the mean over 5 brokers" spread_ok ||
+    fail "$(cat "$roll_tmp/spread-up.err")"
+ok "3 -> 5 brokers: Ready $(( (t_up - t0) / 1000 )) s after the change, partitions rebalanced $(( (t_bal - t_up) / 1000 )) s later: $(cat "$roll_tmp/spread-up")"
+say "$(events_of Rebalanced | tail -1)"
+
+# ---- 5 -> 3: brokers 3 and 4 are emptied first; the operator dies mid-way.
+op_pod=$(kubectl get pods -n "$OP_NS" -l app.kubernetes.io/name=berth -o jsonpath='{.items[0].metadata.name}')
+op_restarts=$(kubectl get pod "$op_pod" -n "$OP_NS" -o jsonpath='{.status.containerStatuses[0].restartCount}')
+t_down=$(now_ms)
+kubectl patch kc "$CLUSTER" -n "$NS" --type merge -p '{"spec":{"replicas":3}}' >/dev/null
+decommissioning() {
+    [ "$(rebalance_field phase)" = Decommissioning ] && [ "$(rebalance_field partitionsLeft)" -gt 0 ] 2>/dev/null
+}
+wait_for 120 "status.rebalance: Decommissioning with partitions left" decommissioning
+[ "$(sts_replicas)" = 5 ] || fail "the StatefulSet shrank to $(sts_replicas) before brokers 3 and 4 were empty"
+[ "$(reconciled)" = "False Decommissioning" ] || fail "Reconciled is '$(reconciled)' while decommissioning"
+left_at_kill=$(rebalance_field partitionsLeft)
+on_leaving=$(rebalance_field replicasOnLeaving)
+
+# SIGKILL the operator's process: its container's cgroup on the real node
+# holds it.
+cid=$(kubectl get pod "$op_pod" -n "$OP_NS" -o jsonpath='{.status.containerStatuses[0].containerID}')
+cid=${cid#containerd://}
+procs=$(find /sys/fs/cgroup -path "*$cid*/cgroup.procs" 2>/dev/null | head -1)
+[ -n "$procs" ] && [ -s "$procs" ] || fail "no cgroup.procs of the operator's container $cid"
+pid=$(head -1 "$procs")
+comm=$(cat "/proc/$pid/comm")
+case "$comm" in berth-operator*) ;; *) fail "process $pid of the operator's container is '$comm'" ;; esac
+kill -KILL "$pid"
+ok "operator SIGKILLed (pid $pid) while decommissioning: $left_at_kill partitions left, $on_leaving replicas on brokers 3 and 4"
+restarted() { [ "$(kubectl get pod "$op_pod" -n "$OP_NS" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -gt "$op_restarts" ]; }
+wait_for 120 "the operator's container to restart" restarted
+
+shrunk() { [ "$(sts_replicas)" = 3 ] && [ -z "$(kubectl get pod "$CLUSTER-3" "$CLUSTER-4" -n "$NS" -o name 2>/dev/null)" ]; }
+wait_for 600 "the StatefulSet at 3 and pods 3 and 4 gone" shrunk
+t_shrunk=$(now_ms)
+wait_for 120 "3 Ready brokers and KafkaCluster Ready" cluster_ready 3
+reconciled_true() { [ "$(reconciled)" = "True Applied" ]; }
+wait_for 60 "Reconciled=True" reconciled_true
+balanced_over_3() { balanced_over 3; }
+wait_for 60 "status.rebalance: Balanced over 3 brokers" balanced_over_3
+[ -n "$(events_of Decommissioned)" ] || fail "no Decommissioned Event"
+BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
+describe_all "$BERTH_KAFKA_BOOTSTRAP" >"$roll_tmp/after-down"
+if awk '{k = split($2, r, ","); for (i = 1; i <= k; i++) if (r[i] + 0 >= 3) bad++} END {exit bad > 0 ? 0 : 1}' "$roll_tmp/after-down"; then
+    fail "replicas left on brokers 3 or 4: $(grep -E '(^|,| )(3|4)(,|$)' "$roll_tmp/after-down" | head -3)"
+fi
+rf_ok=$(awk '{k = split($2, r, ","); if (k < 1) bad++} END {print bad + 0}' "$roll_tmp/after-down")
+[ "$rf_ok" = 0 ] || fail "$rf_ok partitions without replicas after the decommission"
+ok "5 -> 3 brokers: brokers 3 and 4 emptied and removed $(( (t_shrunk - t_down) / 1000 )) s after the change, the operator restarted once mid-way and finished"
+say "$(events_of Decommissioned | tail -1)"
+
+roll_perf_stop
+roll_perf_check "the scale-up and the scale-down"
+
+# No data lost: every record in the log is read back, and the log holds at
+# least what the producer had acknowledged.
+end=$(kafka_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" --topic "$topic" --time -1 2>/dev/null |
+    awk -F: '{s += $3} END {print s + 0}')
+[ "$end" -ge "$perf_sent" ] || fail "the topic holds $end records, the producer had $perf_sent acknowledged"
+read_back=$(kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" \
+    --topic "$topic" --from-beginning --max-messages "$end" --timeout-ms 60000 2>/dev/null | wc -l) || true
+[ "$read_back" = "$end" ] || fail "a consumer from the beginning read $read_back of $end records"
+ok "no send failed ($perf_sent records acknowledged, max latency $perf_max_ms ms), every one of the $end records in $topic read back"
+# test_20's 10,000 numbered records, on partitions that moved twice since.
+if [ -f "$state/records.sent" ]; then
+    kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BERTH_KAFKA_BOOTSTRAP" \
+        --topic e2e-records --from-beginning --max-messages 10000 --timeout-ms 60000 2>/dev/null |
+        sort -u >"$roll_tmp/records.got" || true
+    missing=$(comm -23 <(sort "$state/records.sent") "$roll_tmp/records.got" | wc -l)
+    [ "$missing" = 0 ] || fail "$missing of test_20's 10,000 records in e2e-records are gone after the scaling"
+    ok "test_20's 10,000 records in e2e-records all read back after 3 -> 5 -> 3"
+fi
+roll_perf_slow
