@@ -58,7 +58,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
 # Programs a bench script (and the e2e tests) run, not benches of their own.
-BENCH_HELPERS := $(BUILD)/bench/roll_metadata
+BENCH_HELPERS := $(BUILD)/bench/roll_metadata $(BUILD)/bench/balance_move
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
