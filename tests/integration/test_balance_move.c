@@ -169,6 +169,23 @@ static counts count_of(kafka_conn *c, const kafka_api_versions *av, const char *
     return k;
 }
 
+/* count_of once every leader is the preferred one (the step that finished
+ * elected them; a broker's metadata shows that a moment later), or after
+ * 15 s as it is. */
+static counts settled_count_of(kafka_conn *c, const kafka_api_versions *av, const char *name,
+                               int32_t rf)
+{
+    int64_t deadline = now_ms() + 15000;
+
+    for (;;) {
+        counts k = count_of(c, av, name, rf);
+
+        if (memcmp(k.leaders, k.preferred, sizeof k.leaders) == 0 || now_ms() >= deadline)
+            return k;
+        sleep_ms(250);
+    }
+}
+
 /* Values of the throttle keys set dynamically on topic name and as the
  * brokers' default, into out ("" when unset). */
 typedef struct throttles {
@@ -309,7 +326,7 @@ START_TEST(decommission_then_rebalance)
 
     o.hold = 0;
     run_to_done(c, av, &o, "decommission of broker 2");
-    k = count_of(c, av, topic, 2);
+    k = settled_count_of(c, av, topic, 2);
     ck_assert_int_eq(k.replicas[2], 0);
     ck_assert_int_eq(k.replicas[0], N_PARTS);
     ck_assert_int_eq(k.replicas[1], N_PARTS);
@@ -332,7 +349,7 @@ START_TEST(decommission_then_rebalance)
     o.n_leaving = 0;
     run_to_done(c, av, &o, "rebalance onto broker 2");
     wait_settled(c, av, topic, 2);
-    k = count_of(c, av, topic, 2);
+    k = settled_count_of(c, av, topic, 2);
     fprintf(stderr, "  after: replicas %d/%d/%d, preferred leaders %d/%d/%d, leaders %d/%d/%d\n",
             k.replicas[0], k.replicas[1], k.replicas[2], k.preferred[0], k.preferred[1],
             k.preferred[2], k.leaders[0], k.leaders[1], k.leaders[2]);
