@@ -466,6 +466,18 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
     return rc;
 }
 
+int op_cluster_tls_read_ca(const op_cluster *c, const cJSON *live_ca, long long now,
+                           op_cluster_tls *out, util_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (live_ca == NULL)
+        return util_err_set(err, "does not exist"), 1;
+    if (take_ca(live_ca, c->ca_secret != NULL, NULL, now, out, err) == 0)
+        return 0;
+    op_cluster_tls_clear(out);
+    return 1;
+}
+
 void op_cluster_tls_clear(op_cluster_tls *t)
 {
     if (t == NULL)

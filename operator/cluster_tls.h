@@ -74,6 +74,15 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
                          const cJSON *nodes, const cJSON *services, long long now,
                          op_cluster_tls *out, cJSON **secrets, util_err *err) UTIL_MUST_CHECK;
 
+/* Only the CA of c's mutual TLS, from its live Secret live_ca (the one
+ * spec.clusterCA names, or <c>-cluster-ca), into out->ca_cert_pem and
+ * ca_key_pem (op_cluster_tls_clear frees them), for the operator's own
+ * client certificate before the rest is built. 0; 1 when there is no such
+ * Secret or it cannot be used at Unix time now (err says why), out
+ * empty. */
+int op_cluster_tls_read_ca(const op_cluster *c, const cJSON *live_ca, long long now,
+                           op_cluster_tls *out, util_err *err) UTIL_MUST_CHECK;
+
 void op_cluster_tls_clear(op_cluster_tls *t);
 
 /* Whether listener l is served with the broker's certificate from the

@@ -3,8 +3,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "balance/move.h"
+#include "cluster_tls.h"
+#include "desired.h"
 #include "kube/object.h"
 #include "rebalance.h"
 #include "reconcile_status.h"
@@ -93,22 +96,57 @@ static balance_move_opts move_opts(const op_run *w, const int32_t *leaving, int3
     return o;
 }
 
-/* One mover step (or the cancel) over a new admin connection. 0, or -1
- * with err starting with what was dialled. */
+/* The admin connection's target for w's cluster. This step runs before
+ * the desired objects are built, so the cluster CA (for berth-operator's
+ * client certificate) is read here from its Secret into *tls, unless the
+ * operator dials the admin-bootstrap annotation's address (plaintext).
+ * 0, or -1 with err. */
+static int admin_target(const op_run *w, op_cluster_tls *tls, op_admin_target *t, util_err *err)
+{
+    char name[OP_NAME_MAX + 32];
+    cJSON *secret = NULL;
+    int rc = 0;
+
+    memset(t, 0, sizeof *t);
+    t->c = &w->c;
+    t->tls = tls;
+    t->cluster_domain = w->opts->cluster_domain;
+    t->bootstrap = op_admin_bootstrap(w->cr, w->opts);
+    t->max_frame_bytes = OP_SCALE_DOWN_MAX_FRAME;
+    if (t->bootstrap != NULL)
+        return 0;
+    if (w->c.ca_secret != NULL)
+        snprintf(name, sizeof name, "%s", w->c.ca_secret);
+    else
+        op_name(&w->c, OP_CA_SECRET_SUFFIX, name, sizeof name);
+    if (w->lister->get(w->lister, "v1", "secrets", w->c.namespace, name, &secret, err) < 0)
+        return -1;
+    if (op_cluster_tls_read_ca(&w->c, secret, (long long)time(NULL), tls, err) != 0)
+        rc = util_err_prefix(err, "cluster CA Secret %s", name);
+    cJSON_Delete(secret);
+    return rc;
+}
+
+/* One mover step (or the cancel) over a new admin connection to broker 0,
+ * which stays whatever the scale-down. 0, or -1 with err starting with
+ * what was dialled. */
 static int step(op_run *w, const balance_move_opts *o, bool cancel, balance_progress *p,
                 int32_t *cancelled, util_err *err)
 {
+    op_cluster_tls tls = {0};
+    op_admin_target t;
     op_admin *admin = NULL;
-    int rc;
+    int rc = -1;
 
-    /* Broker 0 stays whatever the scale-down. */
-    if (op_run_admin_open(w, 0, OP_SCALE_DOWN_MAX_FRAME, &admin, err) != 0)
-        return -1;
-    rc = cancel ? balance_cancel(admin->conn, admin->av, o, cancelled, err)
-                : balance_step(admin->conn, admin->av, o, p, err);
-    if (rc != 0)
-        util_err_prefix(err, "%s", admin->hostport);
+    if (admin_target(w, &tls, &t, err) == 0 &&
+        op_admin_open(&t, 0, (long long)time(NULL), &admin, err) == 0) {
+        rc = cancel ? balance_cancel(admin->conn, admin->av, o, cancelled, err)
+                    : balance_step(admin->conn, admin->av, o, p, err);
+        if (rc != 0)
+            util_err_prefix(err, "%s", admin->hostport);
+    }
     op_admin_free(admin);
+    op_cluster_tls_clear(&tls);
     return rc;
 }
 
