@@ -467,7 +467,11 @@ static void run_berth(bench *b, int32_t n, result *r, on_disk *d)
 {
     char topic[64];
     const char *scope[1] = {topic};
-    balance_move_opts o = {NULL, 0, scope, 1, b->max_moves, b->throttle, 0, BROKER_MS};
+    balance_move_opts o = {.topics = scope,
+                           .n_topics = 1,
+                           .max_moves = b->max_moves,
+                           .throttle_bytes = b->throttle,
+                           .timeout_ms = BROKER_MS};
     layout before = {0}, after = {0};
     balance_progress p;
     int64_t t0, deadline;

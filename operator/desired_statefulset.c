@@ -264,7 +264,7 @@ static cJSON *broker_container(const op_cluster *c)
     long heap = op_heap_mib(c);
     op_redpanda_size rp = op_redpanda_sizing(c);
 
-    cJSON_AddStringToObject(k, "name", "broker");
+    cJSON_AddStringToObject(k, "name", BROKER_POD_BROKER_CONTAINER);
     cJSON_AddStringToObject(k, "image", c->image);
     /* exec makes the broker PID 1 of the container, so SIGTERM reaches it. */
     if (c->flavor == OP_FLAVOR_KAFKA)
@@ -407,7 +407,7 @@ static cJSON *sidecar_container(const op_cluster *c, const op_options *o)
     snprintf(lock_wait, sizeof lock_wait, "%d", c->lock_wait_s);
     snprintf(drain_timeout, sizeof drain_timeout, "%d", c->drain_timeout_s);
     snprintf(dns_cache, sizeof dns_cache, "%d", c->client_dns_cache_s);
-    cJSON_AddStringToObject(k, "name", "sidecar");
+    cJSON_AddStringToObject(k, "name", BROKER_POD_SIDECAR_CONTAINER);
     cJSON_AddStringToObject(k, "image", sidecar_image(c, o));
     cJSON_AddStringToObject(k, "restartPolicy", "Always");
     cmd = c->flavor == OP_FLAVOR_KAFKA

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "balance/move.h"
+#include "broker/pod_contract.h"
 #include "cluster_tls.h"
 #include "desired.h"
 #include "kube/object.h"
@@ -46,8 +47,30 @@ static int live_replicas(op_run *w, util_err *err)
     return n;
 }
 
-/* Every broker 0..n-1 has a pod that is Ready and not stopping. */
-static bool settled(const op_run *w, int n)
+/* Whether pod's broker container is running now. */
+static bool broker_running(const cJSON *pod)
+{
+    const cJSON *cs;
+
+    cJSON_ArrayForEach(
+        cs, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+                                             "containerStatuses"))
+    {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cs, "name"));
+
+        if (name != NULL && strcmp(name, BROKER_POD_BROKER_CONTAINER) == 0)
+            return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cs, "state"),
+                                                    "running") != NULL;
+    }
+    return false;
+}
+
+/* Every broker 0..n-1 has a pod that is not stopping and whose broker
+ * runs (quiet: no drain, no restart under way); with ready, one that is
+ * Ready too. A broker a move adds replicas to is not Ready until it has
+ * caught up with them (its readiness gate), so moves in flight wait only
+ * for quiet. */
+static bool brokers_up(const op_run *w, int n, bool ready)
 {
     for (int i = 0; i < n; i++) {
         char name[OP_NAME_MAX + 16];
@@ -55,7 +78,8 @@ static bool settled(const op_run *w, int n)
 
         snprintf(name, sizeof name, "%s-%d", w->c.name, i);
         pod = kube_find_by_name(w->pods, name);
-        if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL || !kube_pod_ready(pod))
+        if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL ||
+            !broker_running(pod) || (ready && !kube_pod_ready(pod)))
             return false;
     }
     return true;
@@ -93,6 +117,7 @@ static balance_move_opts move_opts(const op_run *w, const int32_t *leaving, int3
     o.throttle_bytes = w->c.rebalance_throttle;
     o.hold = hold;
     o.timeout_ms = OP_ADMIN_TIMEOUT_MS;
+    o.expect_brokers = 0;
     return o;
 }
 
@@ -181,7 +206,7 @@ static op_outcome decommission(op_run *w, int have, util_err *err)
     }
     for (int i = 0; i < n; i++)
         leaving[i] = want + i;
-    o = move_opts(w, leaving, n, !settled(w, have));
+    o = move_opts(w, leaving, n, !brokers_up(w, have, false));
     if (step(w, &o, false, &p, &(int32_t){0}, &serr) != 0) {
         snprintf(msg, sizeof msg,
                  "scale-down from %d to %d brokers refused: cannot move the replicas off brokers "
@@ -282,11 +307,19 @@ static op_outcome rebalance(op_run *w, int have)
     const char *was = op_balance_old_phase(old);
     const char *request = annotation(w->cr, OP_REBALANCE_ANNOTATION);
     bool started_before = was != NULL && strcmp(was, OP_PHASE_REBALANCING) == 0;
-    balance_move_opts o = move_opts(w, NULL, 0, !settled(w, have));
+    balance_move_opts o = move_opts(w, NULL, 0, !brokers_up(w, have, false));
     balance_progress p;
     util_err serr = {{0}};
     cJSON *s;
 
+    /* The first step waits until every broker is Ready: registered with
+     * the cluster, so the plan counts it. */
+    if (!started_before && !brokers_up(w, have, true)) {
+        w->rebalance = cJSON_Duplicate(old, 1);
+        poll_soon(w, OP_WAIT_REBALANCING);
+        return OP_RECONCILE_DONE;
+    }
+    o.expect_brokers = have;
     if (step(w, &o, false, &p, &(int32_t){0}, &serr) != 0) {
         util_warn("%s/%s: rebalance: %s; trying again", w->c.namespace, w->c.name, serr.msg);
         w->rebalance = cJSON_Duplicate(old, 1);

@@ -1,5 +1,6 @@
 /* The decisions of a Kafka upgrade (see upgrade.h). */
 #include "upgrade.h"
+#include "broker/pod_contract.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ const char *op_broker_image(const cJSON *spec)
     {
         const cJSON *name = get(ct, "name"), *image = get(ct, "image");
 
-        if (cJSON_IsString(name) && strcmp(name->valuestring, "broker") == 0)
+        if (cJSON_IsString(name) && strcmp(name->valuestring, BROKER_POD_BROKER_CONTAINER) == 0)
             return cJSON_IsString(image) ? image->valuestring : NULL;
     }
     return NULL;

@@ -26,6 +26,8 @@
 #define SYNC_MS      5000
 #define SYNC_POLL_MS 100
 #define STALE_MS     10000
+/* How long before a refused plan is made again from a new read. */
+#define REPLAN_MS 1000
 
 /* The cluster as one step sees it. Everything owned; state_free frees. */
 typedef struct state {
@@ -403,14 +405,36 @@ int balance_step(kafka_conn *c, const kafka_api_versions *av, const balance_move
     if (o->max_moves <= 0 || o->n_leaving < 0 || o->n_leaving > BALANCE_MAX_LEAVING)
         return util_err_set(err, "balance step: max_moves %" PRId32 ", %" PRId32 " leaving",
                             o->max_moves, o->n_leaving);
-    rc = read_state(c, av, o, &s, p, err);
-    if (rc != 0)
-        goto out;
-    if (balance_plan_new(s.brokers, s.nb, s.parts, s.np, &plan, err) != 0) {
-        p->state = BALANCE_REFUSED;
-        snprintf(p->message, sizeof p->message, "%s", err->msg);
+    if (!keeps_rf(av))
+        return util_err_set(err, "the broker does not speak AlterPartitionReassignments v1 (Kafka "
+                                 "4.1 and later), which guards a partition's replication factor: "
+                                 "berth moves no partition without it");
+    /* A plan refused is planned again once from a new read: a move Kafka
+     * finished a moment ago may still show, in a broker's copy of the
+     * metadata, with the replicas of both its sides. */
+    for (int attempt = 0;; attempt++) {
+        rc = read_state(c, av, o, &s, p, err);
+        if (rc != 0)
+            goto out;
+        for (int32_t id = 0; id < o->expect_brokers; id++)
+            if (kafka_metadata_broker_find(s.md, id) == NULL) {
+                p->state = BALANCE_MOVING;
+                snprintf(p->message, sizeof p->message,
+                         "broker %d is not registered with the cluster yet: waiting", (int)id);
+                goto out;
+            }
+        if (balance_plan_new(s.brokers, s.nb, s.parts, s.np, &plan, err) == 0)
+            break;
+        if (attempt > 0) {
+            p->state = BALANCE_REFUSED;
+            snprintf(p->message, sizeof p->message, "%s", err->msg);
+            util_err_clear(err);
+            goto out;
+        }
         util_err_clear(err);
-        goto out;
+        state_free(&s);
+        memset(p, 0, sizeof *p);
+        nanosleep(&(struct timespec){REPLAN_MS / 1000, (REPLAN_MS % 1000) * 1000000L}, NULL);
     }
     next = calloc((size_t)plan->n + 1, sizeof *next);
     if (next == NULL) {

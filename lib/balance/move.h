@@ -42,7 +42,11 @@ typedef struct balance_move_opts {
     int32_t max_moves;      /* partitions in flight at most (> 0) */
     int64_t throttle_bytes; /* replication bytes/s per broker while moving; 0: no throttle */
     int hold;               /* nonzero: start no new move (e.g. a broker is draining) */
-    int timeout_ms;         /* each call, and the broker's own wait */
+    /* > 0: brokers 0..expect_brokers-1 must all be in Metadata: until they
+     * are, a step plans nothing (MOVING, nothing started), so a new broker
+     * not registered yet is not planned without. */
+    int32_t expect_brokers;
+    int timeout_ms; /* each call, and the broker's own wait */
 } balance_move_opts;
 
 typedef enum balance_state {
@@ -67,7 +71,13 @@ typedef struct balance_progress {
 /* One step, as described above, against the cluster c's broker belongs to
  * (av: its ApiVersions). Fills *p and returns 0; -1 with err when Kafka
  * could not be asked or answered with an error (nothing is known then; a
- * later step retries). */
+ * later step retries), or when the broker cannot guard a partition's
+ * replication factor in AlterPartitionReassignments (v1, Kafka 4.1+): a
+ * step plans from a broker's copy of the metadata, which may trail the
+ * controller's, and the guard turns a move planned on a stale view into
+ * a refused one (counted in refused) instead of a changed replication
+ * factor. A plan refused is made once more from a new read a second
+ * later before the step says refused. */
 int balance_step(kafka_conn *c, const kafka_api_versions *av, const balance_move_opts *o,
                  balance_progress *p, util_err *err) UTIL_MUST_CHECK;
 

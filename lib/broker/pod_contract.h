@@ -10,6 +10,10 @@
 
 /* The config emptyDir (broker + sidecar): what `init` renders and the
  * drain client it copies. */
+/* The broker pod's containers: the broker, and the native sidecar. */
+#define BROKER_POD_BROKER_CONTAINER  "broker"
+#define BROKER_POD_SIDECAR_CONTAINER "sidecar"
+
 #define BROKER_POD_CONFIG_DIR "/etc/berth/config"
 /* Files init writes there. */
 #define BROKER_POD_KAFKA_CONFIG_FILE    "server.properties"

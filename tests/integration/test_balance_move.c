@@ -33,6 +33,7 @@
 #include "kafka/reassign.h"
 #include "kafka/topics.h"
 #include "support/kafka_test.h"
+#include "util/clock.h"
 
 #define CALL_MS   15000
 #define BROKER_MS 10000
@@ -42,29 +43,11 @@
 static char run_id[32];
 static char topic[96], slow[96], wide[96];
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
     nanosleep(&ts, NULL);
-}
-
-static kafka_conn *open_conn(kafka_api_versions **av)
-{
-    kafka_conn *c = NULL;
-    util_err err;
-
-    ck_assert_msg(kafka_conn_new(kft_broker(0), NULL, &c, &err) == 0, "%s", err.msg);
-    ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, av, &err) == 0, "%s", err.msg);
-    return c;
 }
 
 /* Creates name with partitions x rf replicas placed by Kafka, or, when a
@@ -117,7 +100,7 @@ static kafka_metadata *metadata_of(kafka_conn *c, const kafka_api_versions *av, 
  * a leader. */
 static void wait_settled(kafka_conn *c, const kafka_api_versions *av, const char *name, int32_t rf)
 {
-    int64_t deadline = now_ms() + 60000;
+    int64_t deadline = util_mono_ms() + 60000;
 
     for (;;) {
         kafka_metadata *md = metadata_of(c, av, name);
@@ -130,7 +113,7 @@ static void wait_settled(kafka_conn *c, const kafka_api_versions *av, const char
         kafka_metadata_free(md);
         if (ok)
             return;
-        ck_assert_msg(now_ms() < deadline, "topic %s not settled", name);
+        ck_assert_msg(util_mono_ms() < deadline, "topic %s not settled", name);
         sleep_ms(200);
     }
 }
@@ -175,12 +158,12 @@ static counts count_of(kafka_conn *c, const kafka_api_versions *av, const char *
 static counts settled_count_of(kafka_conn *c, const kafka_api_versions *av, const char *name,
                                int32_t rf)
 {
-    int64_t deadline = now_ms() + 15000;
+    int64_t deadline = util_mono_ms() + 15000;
 
     for (;;) {
         counts k = count_of(c, av, name, rf);
 
-        if (memcmp(k.leaders, k.preferred, sizeof k.leaders) == 0 || now_ms() >= deadline)
+        if (memcmp(k.leaders, k.preferred, sizeof k.leaders) == 0 || util_mono_ms() >= deadline)
             return k;
         sleep_ms(250);
     }
@@ -241,7 +224,7 @@ static throttles throttles_of(kafka_conn *c, const kafka_api_versions *av, const
 
 static void assert_no_throttles(kafka_conn *c, const kafka_api_versions *av, const char *name)
 {
-    int64_t deadline = now_ms() + CONFIG_SHOWS_MS;
+    int64_t deadline = util_mono_ms() + CONFIG_SHOWS_MS;
 
     for (;;) {
         throttles th = throttles_of(c, av, name);
@@ -249,7 +232,7 @@ static void assert_no_throttles(kafka_conn *c, const kafka_api_versions *av, con
         if (th.leader_rate[0] == 0 && th.follower_rate[0] == 0 && th.leader_list[0] == 0 &&
             th.follower_list[0] == 0)
             return;
-        ck_assert_msg(now_ms() < deadline, "throttles left: rates %s/%s, lists [%s] [%s]",
+        ck_assert_msg(util_mono_ms() < deadline, "throttles left: rates %s/%s, lists [%s] [%s]",
                       th.leader_rate, th.follower_rate, th.leader_list, th.follower_list);
         sleep_ms(250);
     }
@@ -258,14 +241,14 @@ static void assert_no_throttles(kafka_conn *c, const kafka_api_versions *av, con
 /* The throttles of name once its lists show. */
 static throttles wait_throttled(kafka_conn *c, const kafka_api_versions *av, const char *name)
 {
-    int64_t deadline = now_ms() + CONFIG_SHOWS_MS;
+    int64_t deadline = util_mono_ms() + CONFIG_SHOWS_MS;
 
     for (;;) {
         throttles th = throttles_of(c, av, name);
 
         if (th.leader_list[0] != 0 && th.follower_list[0] != 0)
             return th;
-        ck_assert_msg(now_ms() < deadline, "no throttle lists while moving: [%s] [%s]",
+        ck_assert_msg(util_mono_ms() < deadline, "no throttle lists while moving: [%s] [%s]",
                       th.leader_list, th.follower_list);
         sleep_ms(250);
     }
@@ -275,7 +258,7 @@ static throttles wait_throttled(kafka_conn *c, const kafka_api_versions *av, con
 static int run_to_done(kafka_conn *c, const kafka_api_versions *av, const balance_move_opts *o,
                        const char *what)
 {
-    int64_t deadline = now_ms() + MOVE_MS;
+    int64_t deadline = util_mono_ms() + MOVE_MS;
     balance_progress p;
     int steps = 0, started = 0;
     util_err err;
@@ -289,7 +272,7 @@ static int run_to_done(kafka_conn *c, const kafka_api_versions *av, const balanc
         started += p.started;
         if (p.state == BALANCE_DONE)
             break;
-        ck_assert_msg(now_ms() < deadline, "%s: %d partitions left after %d ms", what, p.left,
+        ck_assert_msg(util_mono_ms() < deadline, "%s: %d partitions left after %d ms", what, p.left,
                       MOVE_MS);
         sleep_ms(500);
     }
@@ -303,9 +286,16 @@ START_TEST(decommission_then_rebalance)
 {
     static const int32_t two[1] = {2};
     const char *scope[1] = {topic};
-    balance_move_opts o = {two, 1, scope, 1, 4, 10 * 1024 * 1024, 1, BROKER_MS};
+    balance_move_opts o = {.leaving = two,
+                           .n_leaving = 1,
+                           .topics = scope,
+                           .n_topics = 1,
+                           .max_moves = 4,
+                           .throttle_bytes = 10 * 1024 * 1024,
+                           .hold = 1,
+                           .timeout_ms = BROKER_MS};
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(&av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     balance_progress p;
     counts k;
     util_err err;
@@ -387,9 +377,15 @@ START_TEST(a_decommission_called_off)
     const char *scope[1] = {slow};
     static const int32_t led_by_2[2][2] = {{2, 0}, {2, 1}};
     const kafka_topic_assignment a[2] = {{0, led_by_2[0], 2}, {1, led_by_2[1], 2}};
-    balance_move_opts o = {two, 1, scope, 1, 2, 50 * 1000, 0, BROKER_MS};
+    balance_move_opts o = {.leaving = two,
+                           .n_leaving = 1,
+                           .topics = scope,
+                           .n_topics = 1,
+                           .max_moves = 2,
+                           .throttle_bytes = 50 * 1000,
+                           .timeout_ms = BROKER_MS};
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(&av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     int32_t before[2][2], cancelled = 0;
     balance_progress p;
     kafka_metadata *md;
@@ -449,9 +445,14 @@ START_TEST(an_impossible_decommission_is_refused)
 {
     static const int32_t two[1] = {2};
     const char *scope[1] = {wide};
-    balance_move_opts o = {two, 1, scope, 1, 4, 0, 0, BROKER_MS};
+    balance_move_opts o = {.leaving = two,
+                           .n_leaving = 1,
+                           .topics = scope,
+                           .n_topics = 1,
+                           .max_moves = 4,
+                           .timeout_ms = BROKER_MS};
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(&av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     balance_progress p;
     util_err err;
 

@@ -62,6 +62,7 @@
 #include "sidecar/engine/kafka/engine.h"
 #include "sidecar/engine/kafka/restore.h"
 #include "sidecar/serve/readiness.h"
+#include "support/kafka_test.h"
 #include "support/kube_test.h"
 #include "support/sidecar_proc.h"
 #include "util/clock.h"
@@ -105,20 +106,10 @@ static const char *bootstrap(void)
     return first;
 }
 
-static kafka_conn *open_conn(const char *addr, kafka_api_versions **av)
-{
-    kafka_conn *c = NULL;
-    util_err err;
-
-    ck_assert_msg(kafka_conn_new(addr, NULL, &c, &err) == 0, "%s", err.msg);
-    ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, av, &err) == 0, "%s", err.msg);
-    return c;
-}
-
 static kafka_metadata *metadata_from(const char *addr)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(addr, &av);
+    kafka_conn *c = kft_open(addr, &av);
     kafka_metadata_request req = {NULL, 0};
     kafka_metadata *md;
     util_err err;
@@ -182,7 +173,7 @@ static void settle_topic(const char *t, int32_t n, int32_t rf)
         ck_assert_msg(now_ms() < deadline, "topic %s not settled after %d ms", t, SETTLE_MS);
         {
             kafka_api_versions *av;
-            kafka_conn *c = open_conn(bootstrap(), &av);
+            kafka_conn *c = kft_open(bootstrap(), &av);
             kafka_topic_partitions all = {t, NULL, 0};
             kafka_elect_leaders_request req = {KAFKA_ELECTION_PREFERRED, &all, 1, 10000};
             kafka_elect_leaders_response *res = NULL;
@@ -208,7 +199,7 @@ static void create_topic(const char *name, int32_t partitions, int16_t rf,
                          const kafka_topic_assignment *assign, int32_t n_assign)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = kft_open(bootstrap(), &av);
     kafka_topic_config cfg = {"min.insync.replicas", "2"};
     kafka_new_topic t = {name, partitions, rf, assign, n_assign, &cfg, rf >= 2 ? 1 : 0};
     kafka_create_topics_request req = {&t, 1, 30000, 0};
@@ -227,7 +218,7 @@ static void create_topic(const char *name, int32_t partitions, int16_t rf,
 static void delete_topic(const char *name)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = kft_open(bootstrap(), &av);
     kafka_delete_topics_request req = {&name, 1, 30000};
     kafka_delete_topics_response *res = NULL;
     util_err err;
@@ -616,7 +607,7 @@ static char moving[128]; /* its topic: one partition, replicas [1,2], led by 2 *
 static void reassign(const char *t, const int32_t *replicas, int32_t n)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = kft_open(bootstrap(), &av);
     kafka_reassign_partition part = {0, replicas, n};
     kafka_reassign_topic rt = {t, &part, 1};
     kafka_alter_partition_reassignments_request req = {0};
@@ -640,7 +631,7 @@ static void reassign(const char *t, const int32_t *replicas, int32_t n)
 static int32_t adding_to(const char *t, int32_t *first)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = kft_open(bootstrap(), &av);
     kafka_list_partition_reassignments_request req = {CALL_MS, NULL, 0};
     kafka_list_partition_reassignments_response *res = NULL;
     const kafka_ongoing_partition *o;
@@ -662,7 +653,7 @@ static int32_t adding_to(const char *t, int32_t *first)
 static void set_config(int8_t type, const char *name, const char *key, const char *value)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(bootstrap(), &av);
+    kafka_conn *c = kft_open(bootstrap(), &av);
     kafka_config_op op = {key, value != NULL ? KAFKA_CONFIG_SET : KAFKA_CONFIG_DELETE, value};
     kafka_alter_config_resource r = {type, name, &op, 1};
     kafka_incremental_alter_configs_request req = {&r, 1, 0};

@@ -82,16 +82,6 @@ static void sleep_ms(long ms)
 }
 
 /* A connection to addr with its ApiVersions answer. */
-static kafka_conn *open_conn(const char *addr, kafka_api_versions **av)
-{
-    kafka_conn *c = NULL;
-    util_err err;
-
-    ck_assert_msg(kafka_conn_new(addr, NULL, &c, &err) == 0, "%s", err.msg);
-    ck_assert_msg(kafka_api_versions_fetch(c, CALL_MS, av, &err) == 0, "%s", err.msg);
-    return c;
-}
-
 static void close_conn(kafka_conn *c, kafka_api_versions *av)
 {
     kafka_api_versions_free(av);
@@ -292,7 +282,7 @@ START_TEST(reorder_and_preferred_election_drain_broker_1_and_restore_it)
 {
     const char *topic = topic_name("drain");
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(kft_broker(0), &av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     kafka_metadata *md;
     kafka_metadata_refs *led;
     const kafka_metadata_topic *t;
@@ -448,7 +438,7 @@ START_TEST(min_insync_replicas_set_read_and_reset)
     const char *topic = topic_name("configs");
     const char *key = "min.insync.replicas";
     kafka_api_versions *av, *av_b;
-    kafka_conn *c = open_conn(kft_broker(0), &av), *cb;
+    kafka_conn *c = kft_open(kft_broker(0), &av), *cb;
     kafka_config_op set = {key, KAFKA_CONFIG_SET, "2"}, del = {key, KAFKA_CONFIG_DELETE, NULL};
     kafka_alter_config_resource ares = {KAFKA_RESOURCE_TOPIC, topic, &set, 1};
     kafka_incremental_alter_configs_request areq = {&ares, 1, 0};
@@ -511,7 +501,7 @@ START_TEST(min_insync_replicas_set_read_and_reset)
     ck_assert_ptr_nonnull(b);
     snprintf(addr, sizeof addr, "%s:%d", b->host, b->port);
     kafka_metadata_free(md);
-    cb = open_conn(addr, &av_b);
+    cb = kft_open(addr, &av_b);
     dres.type = KAFKA_RESOURCE_BROKER;
     dres.name = "1";
     dreq.include_synonyms = 0;
@@ -535,7 +525,7 @@ END_TEST
 START_TEST(quorum_has_three_caught_up_voters)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(kft_broker(0), &av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     kafka_describe_quorum_response *q = NULL;
     const kafka_quorum_partition *p = NULL;
     int64_t deadline = now_ms() + SETTLE_MS;
@@ -580,7 +570,7 @@ END_TEST
 START_TEST(cluster_lists_three_unfenced_brokers)
 {
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(kft_broker(0), &av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     kafka_describe_cluster_response *dc;
     kafka_metadata_request none = {(const char *const[]){NULL}, 0};
     kafka_metadata *md;
@@ -631,7 +621,7 @@ START_TEST(metadata_version_reported_and_updates_validated)
     int b;
 
     for (b = 0; b < kft_broker_count(); b++) {
-        c = open_conn(kft_broker(b), &av);
+        c = kft_open(kft_broker(b), &av);
         sup = kafka_api_versions_supported(av, KAFKA_FEATURE_METADATA_VERSION);
         fin = kafka_api_versions_finalized(av, KAFKA_FEATURE_METADATA_VERSION);
         ck_assert_msg(sup != NULL && fin != NULL, "broker %s: no metadata.version", kft_broker(b));
@@ -644,7 +634,7 @@ START_TEST(metadata_version_reported_and_updates_validated)
         close_conn(c, av);
     }
 
-    c = open_conn(kft_broker(0), &av);
+    c = kft_open(kft_broker(0), &av);
     sup = kafka_api_versions_supported(av, KAFKA_FEATURE_METADATA_VERSION);
     {
         kafka_feature_update u = {KAFKA_FEATURE_METADATA_VERSION, level, KAFKA_FEATURE_UPGRADE};
@@ -674,7 +664,7 @@ START_TEST(metadata_never_creates_what_it_asks_about)
 {
     const char *topic = topic_name("metadata");
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(kft_broker(0), &av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     kafka_metadata *md;
     kafka_metadata_request all = {NULL, 0};
     util_err err;
@@ -703,7 +693,7 @@ START_TEST(refusals_come_back_as_per_item_codes)
     const char *topic = topic_name("refusals");
     static const int32_t shrink[2] = {0, 2};
     kafka_api_versions *av;
-    kafka_conn *c = open_conn(kft_broker(0), &av);
+    kafka_conn *c = kft_open(kft_broker(0), &av);
     kafka_new_topic t = {topic, 1, 3, NULL, 0, NULL, 0};
     kafka_create_topics_request creq = {&t, 1, BROKER_MS, 0};
     kafka_create_topics_response *cres;

@@ -43,3 +43,13 @@ const char *kft_broker(int i)
                      "(tests/ground/kafka.sh bootstrap prints it)");
     return brokers[i];
 }
+
+kafka_conn *kft_open(const char *addr, kafka_api_versions **av)
+{
+    kafka_conn *c = NULL;
+    util_err err;
+
+    ck_assert_msg(kafka_conn_new(addr, NULL, &c, &err) == 0, "%s: %s", addr, err.msg);
+    ck_assert_msg(kafka_api_versions_fetch(c, 15000, av, &err) == 0, "%s: %s", addr, err.msg);
+    return c;
+}

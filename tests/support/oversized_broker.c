@@ -12,11 +12,12 @@
 #include "support/loopback.h"
 
 /* ApiVersions v3 answer body: no error; ApiVersions v0..3, Metadata
- * v0..12, and what the mover asks first (ListPartitionReassignments v0,
- * DescribeQuorum v0..2); no throttle, no tags. */
+ * v0..12, and what the mover needs (AlterPartitionReassignments v0..1,
+ * ListPartitionReassignments v0, DescribeQuorum v0..2); no throttle, no
+ * tags. */
 static const unsigned char api_versions_v3[] = {
-    I16(0),  0x05,   I16(18), I16(0), I16(3),  0x00,   I16(3), I16(0), I16(12), 0x00,
-    I16(46), I16(0), I16(0),  0x00,   I16(55), I16(0), I16(2), 0x00,   I32(0),  0x00,
+    I16(0), 0x06, I16(18), I16(0), I16(3), 0x00, I16(3),  I16(0), I16(12), 0x00, I16(45), I16(0),
+    I16(1), 0x00, I16(46), I16(0), I16(0), 0x00, I16(55), I16(0), I16(2),  0x00, I32(0),  0x00,
 };
 
 /* One connection: ApiVersions answered, every other request answered with

@@ -113,7 +113,7 @@ END_TEST
 START_TEST(an_oversized_answer_stops_the_step_unread)
 {
     static const int32_t leaving[1] = {2};
-    balance_move_opts o = {leaving, 1, NULL, 0, 4, 0, 0, 2000};
+    balance_move_opts o = {.leaving = leaving, .n_leaving = 1, .max_moves = 4, .timeout_ms = 2000};
     balance_progress p;
     ob_broker s;
     char want[128];
@@ -137,7 +137,7 @@ END_TEST
 
 START_TEST(a_step_with_bad_bounds_is_refused)
 {
-    balance_move_opts o = {NULL, 0, NULL, 0, 0, 0, 0, 1000};
+    balance_move_opts o = {.max_moves = 0, .timeout_ms = 1000};
     balance_progress p;
     util_err err = {{0}};
 

@@ -930,6 +930,24 @@ static void put_claims(world *w, const char *class, const char *size, bool expan
                             "uid", "sts-uid-1");
 }
 
+/* Sets what claim data-demo-<i> asks for (spec.resources.requests) or
+ * has (status.capacity, capacity true) to size. */
+static void claim_set(world *w, int i, bool capacity, const char *size)
+{
+    char name[32];
+    cJSON *pvc, *o;
+
+    snprintf(name, sizeof name, "data-demo-%d", i);
+    pvc = mem_object(&w->lister, "persistentvolumeclaims", name);
+    o = capacity ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "status"),
+                                                    "capacity")
+                 : cJSON_GetObjectItemCaseSensitive(
+                       cJSON_GetObjectItemCaseSensitive(
+                           cJSON_GetObjectItemCaseSensitive(pvc, "spec"), "resources"),
+                       "requests");
+    cJSON_ReplaceItemInObjectCaseSensitive(o, "storage", cJSON_CreateString(size));
+}
+
 /* Requests with method to a path containing path_part. */
 static int requests_to(world *w, const char *method, const char *path_part)
 {
@@ -1125,24 +1143,9 @@ START_TEST(test_storage_progress_in_status)
     accept_writes(&w);
     put_claims(&w, "ground", "10Gi", true);
     /* Claims 0 and 1 asked for 20Gi and still have 10Gi; claim 2 grew. */
-    for (int i = 0; i < 3; i++) {
-        char name[32];
-        cJSON *pvc;
-
-        snprintf(name, sizeof name, "data-demo-%d", i);
-        pvc = mem_object(&w.lister, "persistentvolumeclaims", name);
-        cJSON_ReplaceItemInObjectCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "spec"),
-                                                 "resources"),
-                "requests"),
-            "storage", cJSON_CreateString("20Gi"));
-        if (i == 2)
-            cJSON_ReplaceItemInObjectCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "status"),
-                                                 "capacity"),
-                "storage", cJSON_CreateString("20Gi"));
-    }
+    for (int i = 0; i < 3; i++)
+        claim_set(&w, i, false, "20Gi");
+    claim_set(&w, 2, true, "20Gi");
     st = cJSON_GetObjectItemCaseSensitive(mem_object(&w.lister, "kafkaclusters", "demo"), "status");
     cJSON_AddItemToObject(
         st, "storage",
@@ -1163,17 +1166,8 @@ START_TEST(test_storage_progress_in_status)
     cJSON_Delete(doc);
     /* Every volume grown: status.storage goes. */
     accept_writes(&w);
-    for (int i = 0; i < 2; i++) {
-        char name[32];
-        cJSON *pvc;
-
-        snprintf(name, sizeof name, "data-demo-%d", i);
-        pvc = mem_object(&w.lister, "persistentvolumeclaims", name);
-        cJSON_ReplaceItemInObjectCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pvc, "status"),
-                                             "capacity"),
-            "storage", cJSON_CreateString("20Gi"));
-    }
+    for (int i = 0; i < 2; i++)
+        claim_set(&w, i, true, "20Gi");
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
     doc = written_status(&w);
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
@@ -1201,19 +1195,8 @@ START_TEST(test_storage_progress_after_stale_status)
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
     accept_writes(&w);
     put_claims(&w, "ground", "10Gi", true);
-    for (int i = 0; i < 3; i++) {
-        char name[32];
-
-        snprintf(name, sizeof name, "data-demo-%d", i);
-        cJSON_ReplaceItemInObjectCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(
-                    cJSON_GetObjectItemCaseSensitive(
-                        mem_object(&w.lister, "persistentvolumeclaims", name), "spec"),
-                    "resources"),
-                "requests"),
-            "storage", cJSON_CreateString("20Gi"));
-    }
+    for (int i = 0; i < 3; i++)
+        claim_set(&w, i, false, "20Gi");
     set_storage(&w, "20Gi", NULL);
     ck_assert_int_eq(
         op_storage_set_template_size(mem_object(&w.lister, "statefulsets", "demo"), "20Gi"), 0);
