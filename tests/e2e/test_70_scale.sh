@@ -4,10 +4,13 @@
 # config) running through both changes:
 # - 3 -> 5 brokers: the two new pods turn Ready, then the operator
 #   rebalances (spec.rebalance.mode OnScaleUp, the default): status.rebalance
-#   goes Rebalancing -> Balanced over 5 brokers, with Events; every broker
-#   then holds replicas within +-1 of the mean and leads partitions within
-#   +-1 of the mean, over every topic of the cluster (Kafka's own
-#   TopicCommand describes them).
+#   goes Rebalancing -> Balanced over 5 brokers, with Events; then, over
+#   every topic of the cluster (Kafka's own TopicCommand describes them),
+#   every broker leads partitions within +-1 of the mean, and replicas are
+#   spread as the planner promises with racks (each real node is its own
+#   zone, berth's default rack): every partition spans all three racks,
+#   brokers sharing a rack hold within +-1 of each other (without racks:
+#   every broker within +-1 of the mean).
 # - 5 -> 3 brokers: the operator decommissions brokers 3 and 4 first:
 #   status.rebalance says Decommissioning, Reconciled=False Decommissioning,
 #   and the StatefulSet keeps 5 replicas while partitions move. The
@@ -46,21 +49,47 @@ describe_all() {
     kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --describe 2>/dev/null |
         awk '/Partition:/ {for (k = 1; k <= NF; k++) { if ($k == "Leader:") l = $(k+1); if ($k == "Replicas:") r = $(k+1) } print l, r}'
 }
-# spread FILE N WHAT: "replicas a/b/c/... leaders x/y/z/..." over brokers
-# 0..N-1; fails unless each is within +-1 of its mean.
+# racks N: "id=rack" for brokers 0..N-1: the zone of the node each runs on
+# (berth's default rack; the ground's real nodes are one zone each).
+racks() {
+    local i node
+    for ((i = 0; i < $1; i++)); do
+        node=$(kubectl get pod "$CLUSTER-$i" -n "$NS" -o jsonpath='{.spec.nodeName}')
+        printf '%s=%s ' "$i" "$(kubectl get node "$node" -o jsonpath='{.metadata.labels.topology\.kubernetes\.io/zone}')"
+    done
+}
+# spread FILE N RACKS WHAT: prints "replicas a/b/..., leaders x/y/..." over
+# brokers 0..N-1 and fails (saying why on stderr) unless the planner's
+# promises hold: every broker leads within +-1 of the mean; without racks
+# every broker holds replicas within +-1 of the mean; with racks every
+# partition spans as many racks as it can (min(replicas, racks)) and
+# brokers of one rack hold within +-1 of each other (a broker alone in its
+# rack holds a replica of every partition that spans all racks, so +-1 of
+# the mean over all brokers cannot be had); no replica on broker N or up.
 spread() {
-    awk -v n="$2" -v what="$3" '{
-            total++; lead[$1]++; k = split($2, r, ","); for (i = 1; i <= k; i++) { rep[r[i]]++; reps++ }
+    awk -v n="$2" -v racks="$3" -v what="$4" 'BEGIN {
+            k = split(racks, rr, " "); for (i = 1; i <= k; i++) { split(rr[i], kv, "="); rack[kv[1]] = kv[2]; if (kv[2] != "") { if (!(kv[2] in seen)) nr++; seen[kv[2]] = 1 } }
+        } {
+            total++; lead[$1]++; k = split($2, r, ","); delete span; ns = 0
+            for (i = 1; i <= k; i++) { rep[r[i]]++; reps++; if (!(rack[r[i]] in span)) { span[rack[r[i]]] = 1; ns++ } }
+            want = k < nr ? k : nr
+            if (nr > 0 && ns < want) narrow++
         } END {
             bad = ""; rs = ""; ls = ""
             for (b = 0; b < n; b++) {
                 rs = rs (b ? "/" : "") rep[b] + 0; ls = ls (b ? "/" : "") lead[b] + 0
-                dr = rep[b] - reps / n; dl = lead[b] - total / n
-                if (dr > 1 || dr < -1) bad = bad " broker " b " holds " rep[b] + 0 " replicas (mean " reps / n ")"
+                dl = lead[b] - total / n
                 if (dl > 1 || dl < -1) bad = bad " broker " b " leads " lead[b] + 0 " (mean " total / n ")"
+                if (nr == 0) {
+                    dr = rep[b] - reps / n
+                    if (dr > 1 || dr < -1) bad = bad " broker " b " holds " rep[b] + 0 " replicas (mean " reps / n ")"
+                }
+                for (c = 0; c < n; c++)
+                    if (nr > 0 && rack[b] == rack[c] && rep[b] - rep[c] > 1) bad = bad " broker " b " holds " rep[b] + 0 " replicas, broker " c " of its rack " rep[c] + 0
             }
+            if (narrow > 0) bad = bad " " narrow " partitions span fewer racks than they could"
             for (b in rep) if (b + 0 >= n) bad = bad " broker " b " still holds " rep[b] " replicas"
-            print "replicas " rs ", leaders " ls " over " total " partitions"
+            print "replicas " rs ", leaders " ls " over " total " partitions, racks " racks
             if (bad != "") { print what ":" bad > "/dev/stderr"; exit 1 }
         }' "$1"
 }
@@ -78,8 +107,9 @@ t_bal=$(now_ms)
 [ -n "$(events_of Rebalancing)" ] || fail "no Rebalancing Event"
 [ -n "$(events_of Rebalanced)" ] || fail "no Rebalanced Event"
 BERTH_KAFKA_BOOTSTRAP=$(status_bootstrap)
-spread_ok() { describe_all "$BERTH_KAFKA_BOOTSTRAP" >"$roll_tmp/after-up" && spread "$roll_tmp/after-up" 5 "after 3 -> 5" >"$roll_tmp/spread-up" 2>"$roll_tmp/spread-up.err"; }
-wait_for 120 "replicas and leaders within +-1 of the mean over 5 brokers" spread_ok ||
+rack_map=$(racks 5)
+spread_ok() { describe_all "$BERTH_KAFKA_BOOTSTRAP" >"$roll_tmp/after-up" && spread "$roll_tmp/after-up" 5 "$rack_map" "after 3 -> 5" >"$roll_tmp/spread-up" 2>"$roll_tmp/spread-up.err"; }
+wait_for 120 "replicas and leaders spread over 5 brokers as the planner promises" spread_ok ||
     fail "$(cat "$roll_tmp/spread-up.err")"
 ok "3 -> 5 brokers: Ready $(( (t_up - t0) / 1000 )) s after the change, partitions rebalanced $(( (t_bal - t_up) / 1000 )) s later: $(cat "$roll_tmp/spread-up")"
 say "$(events_of Rebalanced | tail -1)"
