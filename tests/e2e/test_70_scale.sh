@@ -128,15 +128,15 @@ wait_for 120 "status.rebalance: Decommissioning with partitions left" decommissi
 left_at_kill=$(rebalance_field partitionsLeft)
 on_leaving=$(rebalance_field replicasOnLeaving)
 
-# SIGKILL the operator's process: its container's cgroup on the real node
-# holds it.
+# SIGKILL the operator's process: the one whose cgroup names its
+# container (the real node's processes are this machine's).
 cid=$(kubectl get pod "$op_pod" -n "$OP_NS" -o jsonpath='{.status.containerStatuses[0].containerID}')
 cid=${cid#containerd://}
-procs=$(find /sys/fs/cgroup -path "*$cid*/cgroup.procs" 2>/dev/null | head -1)
-[ -n "$procs" ] && [ -s "$procs" ] || fail "no cgroup.procs of the operator's container $cid"
-pid=$(head -1 "$procs")
-comm=$(cat "/proc/$pid/comm")
-case "$comm" in berth-operator*) ;; *) fail "process $pid of the operator's container is '$comm'" ;; esac
+pid=""
+for p in $(pgrep -x berth-operator); do
+    if grep -q "$cid" "/proc/$p/cgroup" 2>/dev/null; then pid=$p; fi
+done
+[ -n "$pid" ] || fail "no berth-operator process in the cgroup of the operator's container $cid"
 kill -KILL "$pid"
 ok "operator SIGKILLed (pid $pid) while decommissioning: $left_at_kill partitions left, $on_leaving replicas on brokers 3 and 4"
 restarted() { [ "$(kubectl get pod "$op_pod" -n "$OP_NS" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -gt "$op_restarts" ]; }
