@@ -66,10 +66,8 @@ static bool broker_running(const cJSON *pod)
 }
 
 /* Every broker 0..n-1 has a pod that is not stopping and whose broker
- * runs (quiet: no drain, no restart under way); with ready, one that is
- * Ready too. A broker a move adds replicas to is not Ready until it has
- * caught up with them (its readiness gate), so moves in flight wait only
- * for quiet. */
+ * runs (quiet: no drain or restart under way); with ready, one that is
+ * Ready too (registered and caught up since it started). */
 static bool brokers_up(const op_run *w, int n, bool ready)
 {
     for (int i = 0; i < n; i++) {
@@ -206,7 +204,10 @@ static op_outcome decommission(op_run *w, int have, util_err *err)
     }
     for (int i = 0; i < n; i++)
         leaving[i] = want + i;
-    o = move_opts(w, leaving, n, !brokers_up(w, have, false));
+    /* Only the brokers that stay must be quiet: a leaving one that is
+     * down or stopping only sends, and its partitions' leaders send in its
+     * place. */
+    o = move_opts(w, leaving, n, !brokers_up(w, want, false));
     if (step(w, &o, false, &p, &(int32_t){0}, &serr) != 0) {
         snprintf(msg, sizeof msg,
                  "scale-down from %d to %d brokers refused: cannot move the replicas off brokers "

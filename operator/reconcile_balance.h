@@ -10,8 +10,10 @@
  * A plan that cannot be made (a topic's replication factor above the
  * brokers that stay) refuses the scale-down (ScaleDownBlocked), as does a
  * cluster that cannot be asked (ScaleDownUnverified). No move starts while
- * a broker pod is not Ready or is stopping (a drain, a roll): the moves in
- * flight go on, new ones wait. */
+ * a broker that stays is stopping or its broker container is not running
+ * (a drain, a roll): the moves in flight go on, new ones wait. The first
+ * step of a rebalance waits until every broker is Ready (registered, so
+ * the plan counts it). */
 #ifndef BERTH_OP_RECONCILE_BALANCE_H
 #define BERTH_OP_RECONCILE_BALANCE_H
 

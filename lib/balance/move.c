@@ -29,6 +29,13 @@
 /* How long before a refused plan is made again from a new read. */
 #define REPLAN_MS 1000
 
+/* A partition's place in state.parts, for lookups by name. */
+typedef struct part_key {
+    const char *topic;
+    int32_t partition;
+    int32_t index;
+} part_key;
+
 /* The cluster as one step sees it. Everything owned; state_free frees. */
 typedef struct state {
     kafka_metadata *md;
@@ -44,6 +51,7 @@ typedef struct state {
     unsigned char *on_leaving;
     int32_t (*from)[BALANCE_MAX_REPLICAS]; /* the replicas it had */
     int32_t *n_from;
+    part_key *keys; /* np, sorted by (topic, partition) */
 } state;
 
 static void state_free(state *s)
@@ -56,6 +64,7 @@ static void state_free(state *s)
     free(s->on_leaving);
     free(s->from);
     free(s->n_from);
+    free(s->keys);
     memset(s, 0, sizeof *s);
 }
 
@@ -129,6 +138,14 @@ static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int t
             return 1;
         nanosleep(&(struct timespec){0, SYNC_POLL_MS * 1000000L}, NULL);
     }
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const part_key *x = a, *y = b;
+    int k = strcmp(x->topic, y->topic);
+
+    return k != 0 ? k : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
 /* Reads Metadata and the moves in flight into s; counts into p. 0; 1 when
@@ -224,6 +241,11 @@ static int read_state(kafka_conn *c, const kafka_api_versions *av, const balance
         }
     }
     p->partitions = s->np;
+    if ((s->keys = calloc((size_t)s->np + 1, sizeof *s->keys)) == NULL)
+        return util_err_set(err, "reading %" PRId32 " partitions: out of memory", s->np);
+    for (int32_t i = 0; i < s->np; i++)
+        s->keys[i] = (part_key){s->parts[i].topic, s->parts[i].partition, i};
+    qsort(s->keys, (size_t)s->np, sizeof *s->keys, cmp_key);
     return 0;
 }
 
@@ -245,10 +267,10 @@ static int keeps_rf(const kafka_api_versions *av)
 /* Index of (topic, partition) in s->parts, or -1. */
 static int32_t part_index(const state *s, const char *topic, int32_t partition)
 {
-    for (int32_t i = 0; i < s->np; i++)
-        if (s->parts[i].partition == partition && strcmp(s->parts[i].topic, topic) == 0)
-            return i;
-    return -1;
+    part_key want = {topic, partition, -1};
+    const part_key *k = bsearch(&want, s->keys, (size_t)s->np, sizeof *s->keys, cmp_key);
+
+    return k != NULL ? k->index : -1;
 }
 
 /* Starts moves[0..n) (sorted by topic): throttles for them and for the
