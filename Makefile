@@ -9,6 +9,8 @@ BUILD ?= build
 CC ?= cc
 SAN ?= 0
 FUZZ_SECONDS ?= 20
+# `make test` runs every fuzz target as a smoke pass, shorter than `make fuzz`.
+TEST_FUZZ_SECONDS ?= 10
 
 PKGS := libcurl libcjson yaml-0.1 openssl libwebsockets
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -194,7 +196,7 @@ test: deps
 	@bash tests/integration/run.sh $(INTEG_BIN) $(INTEG_SH) $(INTEG_BIN:$(BUILD)/%=build/asan/%) \
 		$(TSAN_INTEG)
 	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
-	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+	@bash tests/fuzz/run.sh $(TEST_FUZZ_SECONDS) $(FUZZ_SRC)
 
 fuzz: deps
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
