@@ -50,6 +50,7 @@
 #include "kafka/proto.h"
 #include "kafka/reassign.h"
 #include "kafka/topics.h"
+#include "util/clock.h"
 
 #define RF          3
 #define OLD_BROKERS 3 /* the topic starts on 0..2 */
@@ -109,14 +110,6 @@ static void die(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     exit(1);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms)
@@ -206,18 +199,18 @@ static int all_preferred(const layout *l)
  * Metadata does not show yet). */
 static void wait_settled(bench *b, const char *topic, int32_t n, int preferred, layout *l)
 {
-    int64_t deadline = now_ms() + SETTLE_MS;
+    int64_t deadline = util_mono_ms() + SETTLE_MS;
 
     while (!layout_read(b, topic, n, l) || moving_of(b, topic) > 0) {
-        if (now_ms() > deadline)
+        if (util_mono_ms() > deadline)
             die("%s not settled after %d s", topic, SETTLE_MS / 1000);
         sleep_ms(200);
     }
-    deadline = now_ms() + LEADER_MS;
-    while (preferred && !all_preferred(l) && now_ms() < deadline) {
+    deadline = util_mono_ms() + LEADER_MS;
+    while (preferred && !all_preferred(l) && util_mono_ms() < deadline) {
         sleep_ms(200);
         if (!layout_read(b, topic, n, l))
-            deadline = now_ms() + LEADER_MS; /* changing again: start over */
+            deadline = util_mono_ms() + LEADER_MS; /* changing again: start over */
     }
 }
 
@@ -480,7 +473,7 @@ static void run_berth(bench *b, int32_t n, result *r, on_disk *d)
 
     snprintf(topic, sizeof topic, "bench-move-%d-berth", (int)n);
     prepare(b, topic, n, &before, d);
-    t0 = now_ms();
+    t0 = util_mono_ms();
     deadline = t0 + MOVE_MS;
     for (r->steps = 1;; r->steps++) {
         if (balance_step(b->c, b->av, &o, &p, &err) != 0)
@@ -498,11 +491,11 @@ static void run_berth(bench *b, int32_t n, result *r, on_disk *d)
             trace_step(b, topic, r->steps, &p);
         if (p.state == BALANCE_DONE)
             break;
-        if (now_ms() > deadline)
+        if (util_mono_ms() > deadline)
             die("%s: %d partitions left after %d s", topic, (int)p.left, MOVE_MS / 1000);
         sleep_ms(b->step_ms);
     }
-    r->seconds = (double)(now_ms() - t0) / 1e3;
+    r->seconds = (double)(util_mono_ms() - t0) / 1e3;
     wait_settled(b, topic, n, 1, &after);
     compare(topic, &before, &after, r);
     copied(b, topic, d, r);
@@ -561,7 +554,7 @@ static void run_kafka(bench *b, int32_t n, result *moved, result *elected, on_di
     fclose(f);
     prepare(b, topic, n, &before, d);
 
-    t0 = now_ms();
+    t0 = util_mono_ms();
     snprintf(path, sizeof path, "%s/generate.log", b->work);
     remove(path);
     if (tool(b, "generate.log",
@@ -570,26 +563,26 @@ static void run_kafka(bench *b, int32_t n, result *moved, result *elected, on_di
              b->bootstrap, b->work) != 0)
         die("--generate failed (see %s/generate.log)", b->work);
     save_proposal(b);
-    t_gen = now_ms();
+    t_gen = util_mono_ms();
     if (tool(b, "reassign.log",
              "org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server '%s' "
              "--execute --reassignment-json-file '%s/plan.json' %s",
              b->bootstrap, b->work, throttle) != 0)
         die("--execute failed (see %s/reassign.log)", b->work);
-    t_exec = now_ms();
+    t_exec = util_mono_ms();
     deadline = t_exec + MOVE_MS;
     while (moving_of(b, topic) > 0 || !layout_read(b, topic, n, &after)) {
-        if (now_ms() > deadline)
+        if (util_mono_ms() > deadline)
             die("%s: still moving after %d s", topic, MOVE_MS / 1000);
         sleep_ms(b->step_ms);
     }
-    t_done = now_ms();
+    t_done = util_mono_ms();
     if (tool(b, "reassign.log",
              "org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server '%s' "
              "--verify --reassignment-json-file '%s/plan.json'",
              b->bootstrap, b->work) != 0)
         die("--verify failed (see %s/reassign.log)", b->work);
-    t_verify = now_ms();
+    t_verify = util_mono_ms();
     moved->seconds = (double)(t_done - t0) / 1e3;
     wait_settled(b, topic, n, 0, &after);
     compare(topic, &before, &after, moved);
@@ -599,7 +592,7 @@ static void run_kafka(bench *b, int32_t n, result *moved, result *elected, on_di
            (double)(t_gen - t0) / 1e3, (double)(t_exec - t_gen) / 1e3,
            (double)(t_done - t_exec) / 1e3, (double)(t_verify - t_done) / 1e3);
 
-    t1 = now_ms();
+    t1 = util_mono_ms();
     if (tool(b, "elect.log",
              "org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server '%s' "
              "--election-type PREFERRED --all-topic-partitions",
@@ -607,10 +600,10 @@ static void run_kafka(bench *b, int32_t n, result *moved, result *elected, on_di
         printf("  kafka: LeaderElectionCommand exited non-zero (see %s/elect.log)\n", b->work);
     *elected = *moved;
     elected->who = " + preferred election";
-    elected->seconds = moved->seconds + (double)(now_ms() - t1) / 1e3;
+    elected->seconds = moved->seconds + (double)(util_mono_ms() - t1) / 1e3;
     wait_settled(b, topic, n, 1, &after);
     compare(topic, &before, &after, elected);
-    printf("  kafka: LeaderElectionCommand %.1f s\n", (double)(now_ms() - t1) / 1e3);
+    printf("  kafka: LeaderElectionCommand %.1f s\n", (double)(util_mono_ms() - t1) / 1e3);
     delete_topic(b, topic);
     layout_free(&before);
     layout_free(&after);
