@@ -283,11 +283,8 @@ static char *previous_ca(const cJSON *live_certs, const char *current, long long
 static bool all_current(const op_cluster *c, const cJSON *pods, const long long *issued)
 {
     for (int id = 0; id < c->replicas; id++) {
-        char pod[OP_NAME_MAX + 16];
-        const cJSON *p;
+        const cJSON *p = op_broker_pod(c, pods, id);
 
-        snprintf(pod, sizeof pod, "%s-%d", c->name, id);
-        p = kube_find_by_name(pods, pod);
         if (p == NULL || kube_meta_str(p, "deletionTimestamp") != NULL ||
             op_cluster_tls_stale(p, issued[id]))
             return false;
@@ -464,6 +461,15 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
         op_cluster_tls_clear(out);
     }
     return rc;
+}
+
+const char *op_cluster_tls_ca_secret(const op_cluster *c, char *buf, size_t size)
+{
+    if (c->ca_secret != NULL)
+        snprintf(buf, size, "%s", c->ca_secret);
+    else
+        op_name(c, OP_CA_SECRET_SUFFIX, buf, size);
+    return buf;
 }
 
 int op_cluster_tls_read_ca(const op_cluster *c, const cJSON *live_ca, long long now,

@@ -74,6 +74,10 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
                          const cJSON *nodes, const cJSON *services, long long now,
                          op_cluster_tls *out, cJSON **secrets, util_err *err) UTIL_MUST_CHECK;
 
+/* The name of c's CA Secret: the one spec.clusterCA names, else
+ * <c>-cluster-ca (berth's). Written into buf; returns buf. */
+const char *op_cluster_tls_ca_secret(const op_cluster *c, char *buf, size_t size);
+
 /* Only the CA of c's mutual TLS, from its live Secret live_ca (the one
  * spec.clusterCA names, or <c>-cluster-ca), into out->ca_cert_pem and
  * ca_key_pem (op_cluster_tls_clear frees them), for the operator's own

@@ -44,6 +44,10 @@
 /* Object names of a cluster; buf gets "<cluster><suffix>". Returns buf. */
 const char *op_name(const op_cluster *c, const char *suffix, char *buf, size_t size);
 
+/* The pod of broker id ("<cluster>-<id>", the StatefulSet's ordinal) in
+ * pods (a list's items), borrowed from it; NULL when there is none. */
+const cJSON *op_broker_pod(const op_cluster *c, const cJSON *pods, int id);
+
 /* The labels every owned object carries:
  * app.kubernetes.io/name (the flavor), /instance (the cluster),
  * /managed-by (berth-operator), /component. */

@@ -4,11 +4,20 @@
 #include <stdio.h>
 
 #include "desired.h"
+#include "kube/object.h"
 
 const char *op_name(const op_cluster *c, const char *suffix, char *buf, size_t size)
 {
     snprintf(buf, size, "%s%s", c->name, suffix);
     return buf;
+}
+
+const cJSON *op_broker_pod(const op_cluster *c, const cJSON *pods, int id)
+{
+    char name[OP_NAME_MAX + 16];
+
+    snprintf(name, sizeof name, "%s-%d", c->name, id);
+    return kube_find_by_name(pods, name);
 }
 
 cJSON *op_labels_new(const op_cluster *c, const char *component)

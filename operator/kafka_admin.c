@@ -7,14 +7,13 @@
 
 #include "address.h"
 #include "kafka/dial.h"
+#include "kube/object.h"
 
 const char *op_admin_bootstrap(const cJSON *cr, const op_options *opts)
 {
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(cr, "metadata");
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
-    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(a, OP_ADMIN_BOOTSTRAP_ANNOTATION);
-
-    return cJSON_IsString(ann) && opts->admin_bootstrap_annotation ? ann->valuestring : NULL;
+    return opts->admin_bootstrap_annotation
+               ? kube_meta_annotation(cr, OP_ADMIN_BOOTSTRAP_ANNOTATION)
+               : NULL;
 }
 
 /* berth-operator's client identity from the cluster CA, into *tls. */

@@ -7,20 +7,12 @@
 
 #include "address.h"
 #include "cluster_tls.h"
+#include "desired.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "util/log.h"
 
 #define FINGERPRINT_MAX 2048
-
-static const char *annotation(const cJSON *pod)
-{
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, OP_ADVERTISED_ANNOTATION);
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static const char *node_of(const cJSON *pod)
 {
@@ -43,7 +35,7 @@ op_readdress_action op_readdress_decide(const cJSON *pod, const char *current,
     if (pod == NULL || deleting(pod) || node_of(pod) == NULL)
         return OP_READDRESS_NONE;
     if (current != NULL) {
-        pinned = annotation(pod);
+        pinned = kube_meta_annotation(pod, OP_ADVERTISED_ANNOTATION);
         if (pinned == NULL)
             return OP_READDRESS_ANNOTATE;
         if (strcmp(pinned, current) != 0)
@@ -99,11 +91,8 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
     /* One broker at a time: any broker pod missing or on its way out
      * holds back every eviction. */
     for (int id = 0; id < c->replicas; id++) {
-        char name[OP_NAME_MAX + 16];
-        const cJSON *pod;
+        const cJSON *pod = op_broker_pod(c, pods, id);
 
-        snprintf(name, sizeof name, "%s-%d", c->name, id);
-        pod = kube_find_by_name(pods, name);
         if (pod == NULL || deleting(pod)) {
             blocked = true;
             blocker = id;
@@ -143,7 +132,7 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
                      id, cert_issued[id]);
         else
             snprintf(why, sizeof why, "broker %d advertises %s but its address is now %s", id,
-                     annotation(pod), fp);
+                     kube_meta_annotation(pod, OP_ADVERTISED_ANNOTATION), fp);
         if (blocked) {
             snprintf(msg, size, "%s; it restarts once broker %d is back", why, blocker);
             continue;

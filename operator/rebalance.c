@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *op_balance_old_phase(const cJSON *old)
+static const char *old_phase(const cJSON *old)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "phase"));
 }
@@ -21,9 +21,9 @@ const char *op_balance_old_request(const cJSON *old)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "request"));
 }
 
-static bool phase_is(const cJSON *old, const char *phase)
+bool op_balance_old_phase_is(const cJSON *old, const char *phase)
 {
-    const char *p = op_balance_old_phase(old);
+    const char *p = old_phase(old);
 
     return p != NULL && strcmp(p, phase) == 0;
 }
@@ -37,11 +37,11 @@ op_balance_job op_balance_decide(const op_balance_view *v)
         return OP_BALANCE_NONE;
     if (v->have > v->want)
         return v->mode == OP_REBALANCE_OFF ? OP_BALANCE_NONE : OP_BALANCE_DECOMMISSION;
-    if (phase_is(v->old, OP_PHASE_DECOMMISSIONING))
+    if (op_balance_old_phase_is(v->old, OP_PHASE_DECOMMISSIONING))
         return OP_BALANCE_CANCEL;
     if (v->mode == OP_REBALANCE_OFF || v->have != v->want)
         return OP_BALANCE_NONE;
-    if (phase_is(v->old, OP_PHASE_REBALANCING))
+    if (op_balance_old_phase_is(v->old, OP_PHASE_REBALANCING))
         return OP_BALANCE_REBALANCE;
     if (v->mode == OP_REBALANCE_ON_SCALE_UP && balanced_for > 0 && v->want > balanced_for)
         return OP_BALANCE_REBALANCE;

@@ -58,8 +58,9 @@ typedef struct op_balance_view {
 /* What to do on this reconcile. */
 op_balance_job op_balance_decide(const op_balance_view *v);
 
-/* The old status's phase, brokers and request (NULL/-1 when absent). */
-const char *op_balance_old_phase(const cJSON *old);
+/* Whether the old status's phase is phase; its brokers and request
+ * (-1/NULL when absent). */
+bool op_balance_old_phase_is(const cJSON *old, const char *phase);
 int op_balance_old_brokers(const cJSON *old);
 const char *op_balance_old_request(const cJSON *old);
 

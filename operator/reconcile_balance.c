@@ -21,14 +21,6 @@ static const cJSON *old_status(const op_run *w)
                                             "rebalance");
 }
 
-static const char *annotation(const cJSON *obj, const char *key)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-                                         "annotations"),
-        key));
-}
-
 /* The live StatefulSet's spec.replicas: >= 0, -1 when there is none yet,
  * -2 when it could not be read (err set). */
 static int live_replicas(op_run *w, util_err *err)
@@ -71,11 +63,8 @@ static bool broker_running(const cJSON *pod)
 static bool brokers_up(const op_run *w, int n, bool ready)
 {
     for (int i = 0; i < n; i++) {
-        char name[OP_NAME_MAX + 16];
-        const cJSON *pod;
+        const cJSON *pod = op_broker_pod(&w->c, w->pods, i);
 
-        snprintf(name, sizeof name, "%s-%d", w->c.name, i);
-        pod = kube_find_by_name(w->pods, name);
         if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL ||
             !broker_running(pod) || (ready && !kube_pod_ready(pod)))
             return false;
@@ -138,10 +127,7 @@ static int admin_target(const op_run *w, op_cluster_tls *tls, op_admin_target *t
     t->max_frame_bytes = OP_SCALE_DOWN_MAX_FRAME;
     if (t->bootstrap != NULL)
         return 0;
-    if (w->c.ca_secret != NULL)
-        snprintf(name, sizeof name, "%s", w->c.ca_secret);
-    else
-        op_name(&w->c, OP_CA_SECRET_SUFFIX, name, sizeof name);
+    op_cluster_tls_ca_secret(&w->c, name, sizeof name);
     if (w->lister->get(w->lister, "v1", "secrets", w->c.namespace, name, &secret, err) < 0)
         return -1;
     if (op_cluster_tls_read_ca(&w->c, secret, (long long)time(NULL), tls, err) != 0)
@@ -184,11 +170,10 @@ static void poll_soon(op_run *w, op_reason wait)
 static op_outcome decommission(op_run *w, int have, util_err *err)
 {
     const cJSON *old = old_status(w);
-    const char *was = op_balance_old_phase(old);
     int want = w->c.replicas, n = have - want;
     int32_t leaving[BALANCE_MAX_LEAVING];
     char range[32], msg[UTIL_ERR_MAX + 256];
-    bool started_before = was != NULL && strcmp(was, OP_PHASE_DECOMMISSIONING) == 0;
+    bool started_before = op_balance_old_phase_is(old, OP_PHASE_DECOMMISSIONING);
     balance_progress p;
     balance_move_opts o;
     util_err serr = {{0}};
@@ -241,14 +226,13 @@ static op_outcome decommission(op_run *w, int have, util_err *err)
     cJSON_AddNumberToObject(s, "replicasOnLeaving", p.on_leaving);
     if (p.refused > 0)
         cJSON_AddStringToObject(s, "message", p.message);
-    w->spec_replicas = want;
     w->c.replicas = have;
     w->decommissioning = true;
     snprintf(w->balance_message, sizeof w->balance_message,
              "scale-down from %d to %d brokers: %d partition replicas still on brokers %s, %d "
              "partitions to move (%d in flight)%s; the StatefulSet shrinks once they are empty",
              have, want, (int)p.on_leaving, range, (int)p.left, (int)p.moving,
-             o.hold ? ", no new move while a broker is not Ready" : "");
+             o.hold ? ", no new move while a broker that stays is stopping or restarting" : "");
     if (!started_before)
         op_run_event(w, KUBE_EVENT_NORMAL, "Decommissioning",
                      "scale-down from %d to %d brokers: moving %d partition replicas off brokers "
@@ -282,7 +266,7 @@ static op_outcome cancel(op_run *w, int have)
     if (n > 0 && step(w, &o, true, &(balance_progress){0}, &cancelled, &serr) != 0) {
         util_warn("%s/%s: calling off the decommission: %s; trying again", w->c.namespace,
                   w->c.name, serr.msg);
-        w->rebalance = cJSON_Duplicate(old, 1);
+        w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
         poll_soon(w, OP_WAIT_DECOMMISSIONING);
         return OP_RECONCILE_DONE;
     }
@@ -305,9 +289,8 @@ static op_outcome cancel(op_run *w, int have)
 static op_outcome rebalance(op_run *w, int have)
 {
     const cJSON *old = old_status(w);
-    const char *was = op_balance_old_phase(old);
-    const char *request = annotation(w->cr, OP_REBALANCE_ANNOTATION);
-    bool started_before = was != NULL && strcmp(was, OP_PHASE_REBALANCING) == 0;
+    const char *request = kube_meta_annotation(w->cr, OP_REBALANCE_ANNOTATION);
+    bool started_before = op_balance_old_phase_is(old, OP_PHASE_REBALANCING);
     balance_move_opts o = move_opts(w, NULL, 0, !brokers_up(w, have, false));
     balance_progress p;
     util_err serr = {{0}};
@@ -316,14 +299,14 @@ static op_outcome rebalance(op_run *w, int have)
     /* The first step waits until every broker is Ready: registered with
      * the cluster, so the plan counts it. */
     if (!started_before && !brokers_up(w, have, true)) {
-        w->rebalance = cJSON_Duplicate(old, 1);
+        w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
         poll_soon(w, OP_WAIT_REBALANCING);
         return OP_RECONCILE_DONE;
     }
     o.expect_brokers = have;
     if (step(w, &o, false, &p, &(int32_t){0}, &serr) != 0) {
         util_warn("%s/%s: rebalance: %s; trying again", w->c.namespace, w->c.name, serr.msg);
-        w->rebalance = cJSON_Duplicate(old, 1);
+        w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
         poll_soon(w, OP_WAIT_REBALANCING);
         return OP_RECONCILE_DONE;
     }
@@ -370,13 +353,12 @@ op_outcome op_run_balance(op_run *w, util_err *err)
 
     if (have == -2)
         return OP_RECONCILE_RETRY;
-    w->spec_replicas = w->c.replicas;
     v.kafka = w->c.flavor == OP_FLAVOR_KAFKA;
     v.mode = w->c.rebalance_mode;
     v.have = have;
     v.want = w->c.replicas;
     v.old = old_status(w);
-    v.request = annotation(w->cr, OP_REBALANCE_ANNOTATION);
+    v.request = kube_meta_annotation(w->cr, OP_REBALANCE_ANNOTATION);
     switch (op_balance_decide(&v)) {
     case OP_BALANCE_DECOMMISSION:
         return decommission(w, have, err);
@@ -392,7 +374,7 @@ op_outcome op_run_balance(op_run *w, util_err *err)
      * record the next scale-up compares with. It stays otherwise. */
     if (v.kafka && (have < 0 || have == v.want) && op_balance_old_brokers(v.old) < 0)
         new_status(w, OP_PHASE_BALANCED, v.want, NULL);
-    else if (v.old != NULL)
-        w->rebalance = cJSON_Duplicate(v.old, 1);
+    else
+        w->rebalance = cJSON_Duplicate(v.old, 1); /* the record stays; NULL for none */
     return OP_RECONCILE_DONE;
 }

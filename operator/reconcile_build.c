@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "desired.h"
 #include "kube/object.h"
 #include "reconcile_status.h"
 #include "util/log.h"
@@ -66,25 +67,9 @@ static unsigned ready_voters(const op_run *w)
 {
     unsigned m = 0;
 
-    for (int id = 0; id < w->c.controllers && id < 9; id++) {
-        char name[OP_NAME_MAX + 16];
-        const cJSON *pod, *cond;
-
-        snprintf(name, sizeof name, "%s-%d", w->c.name, id);
-        pod = kube_find_by_name(w->pods, name);
-        if (pod == NULL || kube_meta_str(pod, "deletionTimestamp") != NULL)
-            continue;
-        cJSON_ArrayForEach(cond, cJSON_GetObjectItemCaseSensitive(
-                                     cJSON_GetObjectItemCaseSensitive(pod, "status"), "conditions"))
-        {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(cond, "type");
-            const cJSON *st = cJSON_GetObjectItemCaseSensitive(cond, "status");
-
-            if (cJSON_IsString(t) && strcmp(t->valuestring, "Ready") == 0 && cJSON_IsString(st) &&
-                strcmp(st->valuestring, "True") == 0)
-                m |= 1u << id;
-        }
-    }
+    for (int id = 0; id < w->c.controllers && id < 9; id++)
+        if (kube_pod_ready(op_broker_pod(&w->c, w->pods, id)))
+            m |= 1u << id;
     return m;
 }
 
@@ -92,22 +77,19 @@ static unsigned ready_voters(const op_run *w)
  * as a bit mask; ids that are not voters are ignored with a warning. */
 static unsigned reformat_annotation(const op_run *w)
 {
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(w->cr, "metadata");
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, OP_REFORMAT_ANNOTATION);
+    const char *v = kube_meta_annotation(w->cr, OP_REFORMAT_ANNOTATION);
     unsigned mask = 0;
     const char *p;
 
-    if (!cJSON_IsString(v))
+    if (v == NULL)
         return 0;
-    for (p = v->valuestring; *p != '\0';) {
+    for (p = v; *p != '\0';) {
         char *end;
         long id = strtol(p, &end, 10);
 
         if (end == p || id < 0 || id >= w->c.controllers) {
             util_warn("%s/%s: annotation %s: \"%.32s\" is not a list of voter ids (0..%d)",
-                      w->c.namespace, w->c.name, OP_REFORMAT_ANNOTATION, v->valuestring,
-                      w->c.controllers - 1);
+                      w->c.namespace, w->c.name, OP_REFORMAT_ANNOTATION, v, w->c.controllers - 1);
             return 0;
         }
         mask |= 1u << id;
@@ -129,11 +111,7 @@ static op_outcome build_tls(op_run *w, util_err *err)
     op_outcome o;
     int rc;
 
-    /* spec.clusterCA names the user's own CA Secret; else berth's. */
-    if (w->c.ca_secret != NULL)
-        snprintf(ca_name, sizeof ca_name, "%s", w->c.ca_secret);
-    else
-        op_name(&w->c, OP_CA_SECRET_SUFFIX, ca_name, sizeof ca_name);
+    op_cluster_tls_ca_secret(&w->c, ca_name, sizeof ca_name);
     op_name(&w->c, OP_CERTS_SECRET_SUFFIX, certs_name, sizeof certs_name);
     if (w->lister->get(w->lister, "v1", "secrets", w->c.namespace, ca_name, &live_ca, err) < 0 ||
         w->lister->get(w->lister, "v1", "secrets", w->c.namespace, certs_name, &live_certs, err) <

@@ -49,15 +49,6 @@ static cJSON *desired_sts(op_run *w)
     return NULL;
 }
 
-static const char *annotation(const cJSON *obj, const char *key)
-{
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, key);
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static cJSON *annotations_of(cJSON *obj)
 {
     cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata"), *a;
@@ -439,8 +430,8 @@ op_outcome op_run_config(op_run *w, util_err *err)
         const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(live, "spec"), "template");
 
-        live_hash = annotation(tmpl, OP_CONFIG_HASH_ANNOTATION);
-        state = op_config_state_parse(annotation(live, OP_CONFIG_ANNOTATION));
+        live_hash = kube_meta_annotation(tmpl, OP_CONFIG_HASH_ANNOTATION);
+        state = op_config_state_parse(kube_meta_annotation(live, OP_CONFIG_ANNOTATION));
     }
     if (state == NULL) {
         /* A new StatefulSet starts its pods with spec.config; one made by a

@@ -89,13 +89,12 @@ typedef struct op_run {
     cJSON *kafka;
     /* status.rebalance to write (reconcile_balance.c), owned; NULL: none.
      * decommissioning: moves hold the StatefulSet at its size (c.replicas
-     * is the live size then, spec_replicas what the spec asks);
+     * is the live size then);
      * leaving_empty: the mover found the leaving brokers empty, so the
      * scale-down guard need not ask again. */
     cJSON *rebalance;
     bool decommissioning;
     bool leaving_empty;
-    int spec_replicas;
     char balance_message[640];
 } op_run;
 

@@ -12,6 +12,14 @@ const char *kube_meta_str(const cJSON *obj, const char *field)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+const char *kube_meta_annotation(const cJSON *obj, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+                                         "annotations"),
+        key));
+}
+
 bool kube_pod_ready(const cJSON *pod)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status"), *c;

@@ -17,6 +17,9 @@
 /* metadata.<field> when it is a string, else NULL. */
 const char *kube_meta_str(const cJSON *obj, const char *field);
 
+/* metadata.annotations[key] when it is a string, else NULL. */
+const char *kube_meta_annotation(const cJSON *obj, const char *key);
+
 /* metadata.name, .namespace (NULL for cluster-scoped objects), .uid and
  * .resourceVersion, or NULL when absent. */
 const char *kube_meta_name(const cJSON *obj);

@@ -1,6 +1,7 @@
 /* Finding an object by name in a list's items: the first match wins,
  * objects without a name or with a non-string name are passed over, and a
- * missing list or name finds nothing. */
+ * missing list or name finds nothing. An annotation is read only when it
+ * is a string. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -24,12 +25,26 @@ START_TEST(find_by_name)
 }
 END_TEST
 
+START_TEST(annotation)
+{
+    cJSON *o = cJSON_Parse("{\"metadata\":{\"annotations\":{\"a\":\"x\",\"n\":1}}}");
+
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(kube_meta_annotation(o, "a"), "x");
+    ck_assert_ptr_null(kube_meta_annotation(o, "n"));
+    ck_assert_ptr_null(kube_meta_annotation(o, "b"));
+    ck_assert_ptr_null(kube_meta_annotation(NULL, "a"));
+    cJSON_Delete(o);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_object");
     TCase *tc = tcase_create("object");
 
     tcase_add_test(tc, find_by_name);
+    tcase_add_test(tc, annotation);
     suite_add_tcase(s, tc);
 
     SRunner *sr = srunner_create(s);
