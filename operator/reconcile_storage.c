@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "kube/object.h"
 #include "kube/verbs.h"
@@ -226,13 +225,6 @@ static int grow_claims(op_run *w, cJSON *claims, util_err *err)
     return 0;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
 /* Gives the StatefulSet at path, just created again, the field owners live
  * had (op_storage_owners_patch_new). Best effort: without it the
  * StatefulSet still works, so a failure is only logged. */
@@ -288,7 +280,7 @@ static int delete_and_create(op_run *w, const cJSON *live, const char *path, con
             return -1;
         if (util_mono_ms() >= deadline)
             return 1;
-        sleep_ms(GONE_POLL_MS);
+        util_sleep_ms(GONE_POLL_MS);
     }
     util_err_clear(err);
     if ((sts = op_storage_recreated_new(live, w->c.storage_size)) == NULL)

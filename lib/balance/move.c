@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "balance/plan.h"
 #include "balance/throttle.h"
@@ -136,7 +135,7 @@ static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int t
             return 0;
         if (util_mono_ms() >= deadline)
             return 1;
-        nanosleep(&(struct timespec){0, SYNC_POLL_MS * 1000000L}, NULL);
+        util_sleep_ms(SYNC_POLL_MS);
     }
 }
 
@@ -456,7 +455,7 @@ int balance_step(kafka_conn *c, const kafka_api_versions *av, const balance_move
         util_err_clear(err);
         state_free(&s);
         memset(p, 0, sizeof *p);
-        nanosleep(&(struct timespec){REPLAN_MS / 1000, (REPLAN_MS % 1000) * 1000000L}, NULL);
+        util_sleep_ms(REPLAN_MS);
     }
     next = calloc((size_t)plan->n + 1, sizeof *next);
     if (next == NULL) {

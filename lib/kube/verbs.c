@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kube/object.h"
 #include "util/clock.h"
@@ -601,14 +600,8 @@ static int pin_resource_version(cJSON *obj, const char *rv)
 
 static void pause_before_retry(int attempt, uint64_t *seed)
 {
-    struct timespec ts;
-    long ms;
-
     *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    ms = RETRY_PAUSE_MS * attempt + (long)((*seed >> 33) % RETRY_PAUSE_MS);
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
+    util_sleep_ms(RETRY_PAUSE_MS * attempt + (long)((*seed >> 33) % RETRY_PAUSE_MS));
 }
 
 int kube_update_retry(kube_client *c, const char *path, int attempts, kube_mutate_fn mutate,

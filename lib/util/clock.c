@@ -19,6 +19,17 @@ int64_t util_mono_ms(void)
     return read_ns(CLOCK_MONOTONIC) / UTIL_NS_PER_MS;
 }
 
+void util_sleep_ms(int64_t ms)
+{
+    struct timespec ts;
+
+    if (ms <= 0)
+        return;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
 struct timespec util_mono_deadline(int64_t ms)
 {
     struct timespec ts;

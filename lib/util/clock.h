@@ -22,6 +22,10 @@ int64_t util_mono_ms(void);
  * to CLOCK_MONOTONIC. */
 struct timespec util_mono_deadline(int64_t ms);
 
+/* Sleeps ms milliseconds (none when ms <= 0); a signal may end the sleep
+ * early, as it ends any nanosleep. */
+void util_sleep_ms(int64_t ms);
+
 /* One reading of both clocks, in nanoseconds. */
 typedef struct util_time {
     int64_t mono; /* CLOCK_MONOTONIC */

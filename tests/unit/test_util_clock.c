@@ -1,5 +1,6 @@
-/* The clock readings agree with each other and move forward, and
- * util_mono_deadline gives a normalised time the given distance ahead. */
+/* The clock readings agree with each other and move forward,
+ * util_mono_deadline gives a normalised time the given distance ahead, and
+ * util_sleep_ms sleeps at least that long (none for a distance <= 0). */
 #include <check.h>
 #include <stdlib.h>
 #include <time.h>
@@ -34,12 +35,24 @@ START_TEST(deadline_is_ahead_and_normalised)
 }
 END_TEST
 
+START_TEST(sleep_lasts_at_least_its_time)
+{
+    int64_t t0 = util_mono_ms();
+
+    util_sleep_ms(25);
+    ck_assert_int_ge(util_mono_ms() - t0, 25);
+    util_sleep_ms(0);
+    util_sleep_ms(-10);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util_clock");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, mono_readings_agree_and_advance);
     tcase_add_test(tc, deadline_is_ahead_and_normalised);
+    tcase_add_test(tc, sleep_lasts_at_least_its_time);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

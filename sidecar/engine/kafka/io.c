@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drain/ledger_store.h"
 #include "kafka/proto.h"
@@ -48,15 +47,8 @@ void sc_session_pause(const sc_session *s)
 void sc_session_sleep(const sc_session *s, long long ms)
 {
     long long left = s->deadline_ms - util_mono_ms();
-    struct timespec ts;
 
-    if (left < ms)
-        ms = left;
-    if (ms <= 0)
-        return;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
+    util_sleep_ms(left < ms ? left : ms);
 }
 
 /* (Re)connects to the broker, negotiates versions and logs in (kafka_dial),
