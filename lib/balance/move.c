@@ -93,6 +93,12 @@ static int32_t without(const int32_t *ids, int32_t n, const int32_t *drop, int32
  * just finished would still show there with the replicas of both sides,
  * and look like a partition with more replicas than it has. 0 once caught
  * up, 1 when the wait ran out, -1 with err. */
+/* Voter k of qp's voters, then its observers, as one list. */
+static const kafka_quorum_replica *replica_at(const kafka_quorum_partition *qp, int32_t k)
+{
+    return k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
+}
+
 static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int timeout_ms,
                               util_err *err)
 {
@@ -112,16 +118,11 @@ static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int t
 
             if (hw < 0)
                 hw = qp->high_watermark;
+            for (int32_t k = 0; k < n; k++)
+                if (replica_at(qp, k)->last_fetch_timestamp > newest)
+                    newest = replica_at(qp, k)->last_fetch_timestamp;
             for (int32_t k = 0; k < n; k++) {
-                const kafka_quorum_replica *r =
-                    k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
-
-                if (r->last_fetch_timestamp > newest)
-                    newest = r->last_fetch_timestamp;
-            }
-            for (int32_t k = 0; k < n; k++) {
-                const kafka_quorum_replica *r =
-                    k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
+                const kafka_quorum_replica *r = replica_at(qp, k);
 
                 /* One that stopped fetching (a broker gone) is not waited
                  * for; the leader itself is always current. */
@@ -156,7 +157,6 @@ static int read_state(kafka_conn *c, const kafka_api_versions *av, const balance
     kafka_metadata_request mreq = {o->topics, o->n_topics};
     kafka_list_partition_reassignments_request lreq = {o->timeout_ms, NULL, 0};
     int32_t total = 0;
-
     int rc;
 
     /* The moves in flight first, then Metadata as of then at least. */
@@ -227,12 +227,10 @@ static int read_state(kafka_conn *c, const kafka_api_versions *av, const balance
                     without(mp->replicas, mp->n_replicas, f->adding, f->n_adding, s->from[s->np]);
                 s->flight[s->np] = f;
                 p->moving++;
-            } else {
-                bp->n = mp->n_replicas;
-                memcpy(bp->replicas, mp->replicas, (size_t)mp->n_replicas * sizeof(int32_t));
             }
-            if (bp->n < 1) {
-                /* A move that takes every replica away: not berth's; wait. */
+            /* Not moving, or a move that takes every replica away (not
+             * berth's): plan from the replicas it has. */
+            if (f == NULL || bp->n < 1) {
                 bp->n = mp->n_replicas;
                 memcpy(bp->replicas, mp->replicas, (size_t)mp->n_replicas * sizeof(int32_t));
             }
@@ -254,13 +252,6 @@ static int cmp_throttled(const void *a, const void *b)
     int k = strcmp(x->topic, y->topic);
 
     return k != 0 ? k : (x->partition > y->partition) - (x->partition < y->partition);
-}
-
-static int keeps_rf(const kafka_api_versions *av)
-{
-    const kafka_api_range *r = kafka_api_versions_find(av, KAFKA_API_ALTER_PARTITION_REASSIGNMENTS);
-
-    return r != NULL && r->max_version >= 1;
 }
 
 /* Index of (topic, partition) in s->parts, or -1. */
@@ -317,7 +308,7 @@ static int start(kafka_conn *c, const kafka_api_versions *av, const balance_move
     if (balance_throttle_set(c, av, th, nth, o->throttle_bytes, o->timeout_ms, err) != 0)
         goto out;
     req.timeout_ms = o->timeout_ms;
-    req.keep_replication_factor = keeps_rf(av);
+    req.keep_replication_factor = 1; /* balance_step moves only where the broker can */
     req.topics = rt;
     req.n_topics = nt;
     if (kafka_alter_partition_reassignments_call(c, av, &req, o->timeout_ms, &res, err) != 0) {
@@ -426,7 +417,7 @@ int balance_step(kafka_conn *c, const kafka_api_versions *av, const balance_move
     if (o->max_moves <= 0 || o->n_leaving < 0 || o->n_leaving > BALANCE_MAX_LEAVING)
         return util_err_set(err, "balance step: max_moves %" PRId32 ", %" PRId32 " leaving",
                             o->max_moves, o->n_leaving);
-    if (!keeps_rf(av))
+    if (!kafka_alter_partition_reassignments_keeps_rf(av))
         return util_err_set(err, "the broker does not speak AlterPartitionReassignments v1 (Kafka "
                                  "4.1 and later), which guards a partition's replication factor: "
                                  "berth moves no partition without it");

@@ -45,10 +45,19 @@ static int topic_lists(const balance_throttled *parts, int32_t n, lists *out)
     return out->leader != NULL && out->follower != NULL ? 0 : -1;
 }
 
+/* Whether a clear may pass over r's refusal: a topic deleted meanwhile
+ * has nothing left to clear. */
+static int gone(const kafka_alter_config_result *r)
+{
+    return r->resource_type == KAFKA_RESOURCE_TOPIC &&
+           r->error_code == KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+}
+
 /* One IncrementalAlterConfigs of res[0..n); a resource Kafka refused fails
- * it, naming the resource. */
+ * it, naming the resource, unless pass_gone and it is a topic that is gone. */
 static int alter(kafka_conn *c, const kafka_api_versions *av,
-                 const kafka_alter_config_resource *res, int32_t n, int timeout_ms, util_err *err)
+                 const kafka_alter_config_resource *res, int32_t n, int timeout_ms, int pass_gone,
+                 util_err *err)
 {
     kafka_incremental_alter_configs_request req = {res, n, 0};
     kafka_incremental_alter_configs_response *out = NULL;
@@ -59,7 +68,7 @@ static int alter(kafka_conn *c, const kafka_api_versions *av,
     for (int32_t i = 0; i < out->n_results && rc == 0; i++) {
         const kafka_alter_config_result *r = &out->results[i];
 
-        if (r->error_code != 0)
+        if (r->error_code != 0 && !(pass_gone && gone(r)))
             rc = util_err_set(err, "IncrementalAlterConfigs %s \"%s\": %s%s%s",
                               r->resource_type == KAFKA_RESOURCE_TOPIC ? "topic" : "broker",
                               r->resource_name != NULL ? r->resource_name : "",
@@ -110,7 +119,7 @@ int balance_throttle_set(kafka_conn *c, const kafka_api_versions *av,
             (kafka_alter_config_resource){KAFKA_RESOURCE_TOPIC, parts[i].topic, &ops[2 * t], 2};
         i = j;
     }
-    rc = alter(c, av, res, nt, timeout_ms, err);
+    rc = alter(c, av, res, nt, timeout_ms, 0, err);
 out:
     for (int32_t k = 0; ls != NULL && k < n; k++) {
         free(ls[k].leader);
@@ -122,14 +131,6 @@ out:
     return rc < 0 ? util_err_prefix(err, "setting replication throttles") : 0;
 }
 
-/* Whether a clear may pass over r's refusal: a topic deleted meanwhile
- * has nothing left to clear. */
-static int gone(const kafka_alter_config_result *r)
-{
-    return r->resource_type == KAFKA_RESOURCE_TOPIC &&
-           r->error_code == KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-}
-
 int balance_throttle_clear(kafka_conn *c, const kafka_api_versions *av, const char *const *topics,
                            int32_t n, int timeout_ms, util_err *err)
 {
@@ -139,34 +140,14 @@ int balance_throttle_clear(kafka_conn *c, const kafka_api_versions *av, const ch
         {BALANCE_LEADER_REPLICAS, KAFKA_CONFIG_DELETE, NULL},
         {BALANCE_FOLLOWER_REPLICAS, KAFKA_CONFIG_DELETE, NULL}};
     kafka_alter_config_resource *res = calloc((size_t)n + 1, sizeof *res);
-    kafka_incremental_alter_configs_request req = {res, n + 1, 0};
-    kafka_incremental_alter_configs_response *out = NULL;
-    int rc = -1;
+    int rc;
 
-    if (res == NULL) {
-        util_err_set(err, "out of memory");
-        goto out;
-    }
+    if (res == NULL)
+        return util_err_set(err, "clearing replication throttles: out of memory");
     res[0] = (kafka_alter_config_resource){KAFKA_RESOURCE_BROKER, "", rate_ops, 2};
     for (int32_t i = 0; i < n; i++)
         res[i + 1] = (kafka_alter_config_resource){KAFKA_RESOURCE_TOPIC, topics[i], list_ops, 2};
-    if (kafka_incremental_alter_configs_call(c, av, &req, timeout_ms, &out, err) != 0) {
-        util_err_prefix(err, "IncrementalAlterConfigs");
-        goto out;
-    }
-    rc = 0;
-    for (int32_t i = 0; i < out->n_results && rc == 0; i++) {
-        const kafka_alter_config_result *r = &out->results[i];
-
-        if (r->error_code != 0 && !gone(r))
-            rc = util_err_set(err, "IncrementalAlterConfigs %s \"%s\": %s%s%s",
-                              r->resource_type == KAFKA_RESOURCE_TOPIC ? "topic" : "broker",
-                              r->resource_name != NULL ? r->resource_name : "",
-                              kafka_error_name(r->error_code), r->error_message != NULL ? ": " : "",
-                              r->error_message != NULL ? r->error_message : "");
-    }
-out:
-    kafka_incremental_alter_configs_free(out);
+    rc = alter(c, av, res, n + 1, timeout_ms, 1, err);
     free(res);
     return rc < 0 ? util_err_prefix(err, "clearing replication throttles") : 0;
 }

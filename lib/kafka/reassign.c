@@ -299,6 +299,13 @@ void kafka_alter_partition_reassignments_free(kafka_alter_partition_reassignment
     free(res);
 }
 
+int kafka_alter_partition_reassignments_keeps_rf(const kafka_api_versions *av)
+{
+    const kafka_api_range *r = kafka_api_versions_find(av, KAFKA_API_ALTER_PARTITION_REASSIGNMENTS);
+
+    return r != NULL && r->max_version >= 1;
+}
+
 int kafka_alter_partition_reassignments_call(kafka_conn *c, const kafka_api_versions *av,
                                              const kafka_alter_partition_reassignments_request *req,
                                              int timeout_ms,

@@ -144,6 +144,11 @@ int kafka_alter_partition_reassignments_decode(const void *body, size_t len, int
 
 void kafka_alter_partition_reassignments_free(kafka_alter_partition_reassignments_response *res);
 
+/* Whether the broker of av can refuse a change of replication factor
+ * (AlterPartitionReassignments v1, Kafka 4.1 and later), so a request may
+ * set keep_replication_factor. */
+int kafka_alter_partition_reassignments_keeps_rf(const kafka_api_versions *av);
+
 /* Negotiates, sends and decodes; a top-level error fails the call, and
  * per-partition errors are left in *out. */
 int kafka_alter_partition_reassignments_call(kafka_conn *c, const kafka_api_versions *av,

@@ -175,8 +175,6 @@ static void reorder(kafka_conn *c, const kafka_api_versions *av, const char *top
     kafka_reassign_topic rt = {topic, rp, n};
     kafka_alter_partition_reassignments_request req = {BROKER_MS, 0, &rt, 1};
     kafka_alter_partition_reassignments_response *res;
-    const kafka_api_range *range =
-        kafka_api_versions_find(av, KAFKA_API_ALTER_PARTITION_REASSIGNMENTS);
     util_err err;
     int32_t i;
 
@@ -187,7 +185,7 @@ static void reorder(kafka_conn *c, const kafka_api_versions *av, const char *top
     }
     /* The reorder keeps the replica set; where the broker can check that,
      * let it. */
-    req.keep_replication_factor = range != NULL && range->max_version >= 1;
+    req.keep_replication_factor = kafka_alter_partition_reassignments_keeps_rf(av);
     ck_assert_msg(kafka_alter_partition_reassignments_call(c, av, &req, CALL_MS, &res, &err) == 0,
                   "%s", err.msg);
     ck_assert_int_eq(res->n_topics, 1);

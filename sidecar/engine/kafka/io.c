@@ -150,14 +150,6 @@ int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_respons
 }
 
 /* Can the broker refuse a change of replication factor (Alter v1)? */
-static int keeps_rf(const sc_session *s)
-{
-    const kafka_api_range *r =
-        kafka_api_versions_find(s->av, KAFKA_API_ALTER_PARTITION_REASSIGNMENTS);
-
-    return r != NULL && r->max_version >= 1;
-}
-
 /* One AlterPartitionReassignments request for moves[0..n) (reorders only). */
 static int alter_batch(sc_session *s, const sc_plan_move *const *moves, int32_t n, int32_t *refused,
                        util_err *err)
@@ -190,7 +182,7 @@ static int alter_batch(sc_session *s, const sc_plan_move *const *moves, int32_t 
         if ((budget = sc_session_budget(s, err)) < 0)
             goto out;
         req.timeout_ms = budget;
-        req.keep_replication_factor = keeps_rf(s);
+        req.keep_replication_factor = kafka_alter_partition_reassignments_keeps_rf(s->av);
         if (kafka_alter_partition_reassignments_call(s->conn, s->av, &req, budget, &res, err) == 0)
             break;
         if (tries > 0 || recover(s, err) < 0)
