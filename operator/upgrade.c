@@ -1,12 +1,12 @@
 /* The decisions of a Kafka upgrade (see upgrade.h). */
 #include "upgrade.h"
-#include "broker/pod_contract.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/pod_contract.h"
 #include "kube/object.h"
 #include "metadata_version.h"
 

@@ -85,17 +85,6 @@ static void delete_topics(void)
     kafka_conn_free(c);
 }
 
-static kafka_metadata *metadata_of(kafka_conn *c, const kafka_api_versions *av, const char *name)
-{
-    const char *names[1] = {name};
-    kafka_metadata_request req = {names, 1};
-    kafka_metadata *md;
-    util_err err;
-
-    ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
-    return md;
-}
-
 /* Waits until every partition of name has rf replicas, all in sync, and
  * a leader. */
 static void wait_settled(kafka_conn *c, const kafka_api_versions *av, const char *name, int32_t rf)
@@ -103,7 +92,7 @@ static void wait_settled(kafka_conn *c, const kafka_api_versions *av, const char
     int64_t deadline = util_mono_ms() + 60000;
 
     for (;;) {
-        kafka_metadata *md = metadata_of(c, av, name);
+        kafka_metadata *md = kft_metadata(c, av, name);
         const kafka_metadata_topic *t = kafka_metadata_topic_find(md, name);
         int ok = t != NULL && t->error_code == 0 && t->n_partitions > 0;
 
@@ -125,7 +114,7 @@ typedef struct counts {
 
 static counts count_of(kafka_conn *c, const kafka_api_versions *av, const char *name, int32_t rf)
 {
-    kafka_metadata *md = metadata_of(c, av, name);
+    kafka_metadata *md = kft_metadata(c, av, name);
     const kafka_metadata_topic *t = kafka_metadata_topic_find(md, name);
     counts k;
 
@@ -398,7 +387,7 @@ START_TEST(a_decommission_called_off)
     create_topic(c, av, slow, -1, -1, a, 2);
     wait_settled(c, av, slow, 2);
     fill_slow();
-    md = metadata_of(c, av, slow);
+    md = kft_metadata(c, av, slow);
     t = kafka_metadata_topic_find(md, slow);
     for (int32_t i = 0; i < t->n_partitions; i++)
         memcpy(before[t->partitions[i].index], t->partitions[i].replicas, sizeof before[0]);
@@ -422,7 +411,7 @@ START_TEST(a_decommission_called_off)
     ck_assert_msg(balance_cancel(c, av, &o, &cancelled, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(cancelled, 2);
     wait_settled(c, av, slow, 2);
-    md = metadata_of(c, av, slow);
+    md = kft_metadata(c, av, slow);
     t = kafka_metadata_topic_find(md, slow);
     for (int32_t i = 0; i < t->n_partitions; i++) {
         const kafka_metadata_partition *mp = &t->partitions[i];

@@ -126,17 +126,6 @@ static void delete_topic(kafka_conn *c, const kafka_api_versions *av, const char
     kafka_delete_topics_free(res);
 }
 
-static kafka_metadata *metadata_of(kafka_conn *c, const kafka_api_versions *av, const char *name)
-{
-    const char *names[1] = {name};
-    kafka_metadata_request req = {names, 1};
-    kafka_metadata *md;
-    util_err err;
-
-    ck_assert_msg(kafka_metadata_call(c, av, &req, CALL_MS, &md, &err) == 0, "%s", err.msg);
-    return md;
-}
-
 /* Is every partition of t led and fully in sync? */
 static int topic_settled(const kafka_metadata_topic *t, int32_t partitions, int32_t rf)
 {
@@ -158,7 +147,7 @@ static kafka_metadata *wait_settled(kafka_conn *c, const kafka_api_versions *av,
     int64_t deadline = now_ms() + SETTLE_MS;
 
     for (;;) {
-        kafka_metadata *md = metadata_of(c, av, name);
+        kafka_metadata *md = kft_metadata(c, av, name);
         if (topic_settled(kafka_metadata_topic_find(md, name), partitions, rf))
             return md;
         kafka_metadata_free(md);
@@ -212,7 +201,7 @@ static void wait_orders(kafka_conn *c, const kafka_api_versions *av, const char 
     int64_t deadline = now_ms() + SETTLE_MS;
 
     for (;;) {
-        kafka_metadata *md = metadata_of(c, av, topic);
+        kafka_metadata *md = kft_metadata(c, av, topic);
         int32_t i, same = 1;
 
         for (i = 0; i < n; i++) {
@@ -335,7 +324,7 @@ START_TEST(reorder_and_preferred_election_drain_broker_1_and_restore_it)
         kafka_metadata_refs *still;
         int32_t mine = 0;
 
-        md = metadata_of(c, av, topic);
+        md = kft_metadata(c, av, topic);
         ck_assert_msg(kafka_metadata_led_by(md, DEMOTED, &still, &err) == 0, "%s", err.msg);
         for (i = 0; i < still->n; i++)
             mine += strcmp(still->refs[i].topic->name, topic) == 0;
@@ -360,7 +349,7 @@ START_TEST(reorder_and_preferred_election_drain_broker_1_and_restore_it)
     for (;;) {
         int same = 1;
 
-        md = metadata_of(c, av, topic);
+        md = kft_metadata(c, av, topic);
         for (i = 0; i < N_PARTITIONS; i++) {
             const kafka_metadata_partition *p = kafka_metadata_partition_find(md, topic, i);
             ck_assert_ptr_nonnull(p);
@@ -671,7 +660,7 @@ START_TEST(metadata_never_creates_what_it_asks_about)
     for (i = 0; i < 2; i++) {
         const kafka_metadata_topic *t;
 
-        md = metadata_of(c, av, topic);
+        md = kft_metadata(c, av, topic);
         t = kafka_metadata_topic_find(md, topic);
         ck_assert_ptr_nonnull(t);
         ck_assert_int_eq(t->error_code, KAFKA_ERR_UNKNOWN_TOPIC_OR_PARTITION);

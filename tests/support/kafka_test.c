@@ -53,3 +53,15 @@ kafka_conn *kft_open(const char *addr, kafka_api_versions **av)
     ck_assert_msg(kafka_api_versions_fetch(c, 15000, av, &err) == 0, "%s: %s", addr, err.msg);
     return c;
 }
+
+kafka_metadata *kft_metadata(kafka_conn *c, const kafka_api_versions *av, const char *topic)
+{
+    const char *names[1] = {topic};
+    kafka_metadata_request req = {names, 1};
+    kafka_metadata *md;
+    util_err err;
+
+    ck_assert_msg(kafka_metadata_call(c, av, &req, 15000, &md, &err) == 0, "Metadata of %s: %s",
+                  topic, err.msg);
+    return md;
+}

@@ -6,6 +6,7 @@
 
 #include "kafka/api_versions.h"
 #include "kafka/conn.h"
+#include "kafka/metadata.h"
 
 /* How many brokers $BERTH_KAFKA_BOOTSTRAP ("host:port,host:port") lists,
  * split on first use; 0 when it is unset or empty. */
@@ -19,5 +20,9 @@ const char *kft_broker(int i);
  * answer in *av (kafka_api_versions_free, then kafka_conn_free). Aborts
  * the test, saying why, when either fails. */
 kafka_conn *kft_open(const char *addr, kafka_api_versions **av);
+
+/* Metadata of topic alone over c (kafka_metadata_free). Aborts the test,
+ * saying why, when the call fails. */
+kafka_metadata *kft_metadata(kafka_conn *c, const kafka_api_versions *av, const char *topic);
 
 #endif
