@@ -9,6 +9,13 @@ static const char *old_phase(const cJSON *old)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "phase"));
 }
 
+int op_balance_old_target(const cJSON *old)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(old, "targetBrokers");
+
+    return cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 100000 ? t->valueint : -1;
+}
+
 int op_balance_old_brokers(const cJSON *old)
 {
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(old, "brokers");
@@ -37,8 +44,12 @@ op_balance_job op_balance_decide(const op_balance_view *v)
         return OP_BALANCE_NONE;
     if (v->have > v->want)
         return v->mode == OP_REBALANCE_OFF ? OP_BALANCE_NONE : OP_BALANCE_DECOMMISSION;
+    /* Decommissioning with the StatefulSet at its target: that pass
+     * finished, and this one read the status from before it said so (a
+     * cache a moment behind). Otherwise the leaving brokers stay. */
     if (op_balance_old_phase_is(v->old, OP_PHASE_DECOMMISSIONING))
-        return OP_BALANCE_CANCEL;
+        return v->have == v->want && op_balance_old_target(v->old) == v->have ? OP_BALANCE_FINISHED
+                                                                              : OP_BALANCE_CANCEL;
     if (v->mode == OP_REBALANCE_OFF || v->have != v->want)
         return OP_BALANCE_NONE;
     if (op_balance_old_phase_is(v->old, OP_PHASE_REBALANCING))

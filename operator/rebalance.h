@@ -43,6 +43,7 @@ typedef enum op_balance_job {
     OP_BALANCE_NONE,
     OP_BALANCE_DECOMMISSION, /* empty brokers want..have-1 */
     OP_BALANCE_CANCEL,       /* stop the decommission's moves */
+    OP_BALANCE_FINISHED,     /* a decommission done, its record not read yet */
     OP_BALANCE_REBALANCE,    /* spread over all brokers */
 } op_balance_job;
 
@@ -58,10 +59,11 @@ typedef struct op_balance_view {
 /* What to do on this reconcile. */
 op_balance_job op_balance_decide(const op_balance_view *v);
 
-/* Whether the old status's phase is phase; its brokers and request
- * (-1/NULL when absent). */
+/* Whether the old status's phase is phase; its brokers, targetBrokers and
+ * request (-1/NULL when absent). */
 bool op_balance_old_phase_is(const cJSON *old, const char *phase);
 int op_balance_old_brokers(const cJSON *old);
+int op_balance_old_target(const cJSON *old);
 const char *op_balance_old_request(const cJSON *old);
 
 /* "3", "3..4": the ordinals from..to-1, into buf. */

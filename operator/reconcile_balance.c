@@ -252,8 +252,7 @@ static op_outcome decommission(op_run *w, int have, util_err *err)
 static op_outcome cancel(op_run *w, int have)
 {
     const cJSON *old = old_status(w);
-    const cJSON *target = cJSON_GetObjectItemCaseSensitive(old, "targetBrokers");
-    int from = cJSON_IsNumber(target) && target->valueint >= 0 ? target->valueint : have;
+    int target = op_balance_old_target(old), from = target >= 0 ? target : have;
     int32_t leaving[BALANCE_MAX_LEAVING], n = 0, cancelled = 0;
     balance_move_opts o;
     util_err serr = {{0}};
@@ -366,6 +365,9 @@ op_outcome op_run_balance(op_run *w, util_err *err)
         return cancel(w, have);
     case OP_BALANCE_REBALANCE:
         return rebalance(w, have);
+    case OP_BALANCE_FINISHED:
+        new_status(w, OP_PHASE_BALANCED, have, op_balance_old_request(v.old));
+        return OP_RECONCILE_DONE;
     case OP_BALANCE_NONE:
         break;
     }

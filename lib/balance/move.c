@@ -435,6 +435,17 @@ int balance_step(kafka_conn *c, const kafka_api_versions *av, const balance_move
                          "broker %d is not registered with the cluster yet: waiting", (int)id);
                 goto out;
             }
+        /* And no other: one beyond (a removed broker still shutting
+         * down) would be given replicas it takes away when it goes. */
+        for (int32_t b = 0; o->expect_brokers > 0 && b < s.md->n_brokers; b++)
+            if (s.md->brokers[b].node_id >= o->expect_brokers) {
+                p->state = BALANCE_MOVING;
+                snprintf(p->message, sizeof p->message,
+                         "broker %d is still registered, beyond the %d brokers to balance over: "
+                         "waiting for it to leave",
+                         (int)s.md->brokers[b].node_id, (int)o->expect_brokers);
+                goto out;
+            }
         if (balance_plan_new(s.brokers, s.nb, s.parts, s.np, &plan, err) == 0)
             break;
         if (attempt > 0) {

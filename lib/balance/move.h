@@ -42,9 +42,10 @@ typedef struct balance_move_opts {
     int32_t max_moves;      /* partitions in flight at most (> 0) */
     int64_t throttle_bytes; /* replication bytes/s per broker while moving; 0: no throttle */
     int hold;               /* nonzero: start no new move (e.g. a broker is draining) */
-    /* > 0: brokers 0..expect_brokers-1 must all be in Metadata: until they
-     * are, a step plans nothing (MOVING, nothing started), so a new broker
-     * not registered yet is not planned without. */
+    /* > 0: brokers 0..expect_brokers-1 must all be in Metadata, and no
+     * other: until then a step plans nothing (MOVING, nothing started), so
+     * a new broker not registered yet is not planned without, and a
+     * removed one still shutting down is given nothing. */
     int32_t expect_brokers;
     int timeout_ms; /* each call, and the broker's own wait */
 } balance_move_opts;

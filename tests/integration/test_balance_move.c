@@ -326,6 +326,14 @@ START_TEST(decommission_then_rebalance)
 
     o.leaving = NULL;
     o.n_leaving = 0;
+    /* Balancing over brokers 0 and 1 while broker 2 is still registered
+     * (a removed broker shutting down): nothing is planned onto it. */
+    o.expect_brokers = 2;
+    ck_assert_msg(balance_step(c, av, &o, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p.state, BALANCE_MOVING);
+    ck_assert_int_eq(p.started, 0);
+    ck_assert_msg(strstr(p.message, "broker 2 is still registered") != NULL, "%s", p.message);
+    o.expect_brokers = 3;
     run_to_done(c, av, &o, "rebalance onto broker 2");
     wait_settled(c, av, topic, 2);
     k = settled_count_of(c, av, topic, 2);

@@ -46,6 +46,25 @@ START_TEST(scaling_back_up_calls_a_decommission_off)
     ck_assert_int_eq(decide(OP_REBALANCE_OFF, 5, 5, dec, NULL), OP_BALANCE_CANCEL);
     /* Further up than it was: the cancel first, the rebalance after. */
     ck_assert_int_eq(decide(OP_REBALANCE_MANUAL, 5, 7, dec, NULL), OP_BALANCE_CANCEL);
+    /* Down to 4 of a 5 -> 3 decommission (the StatefulSet at 4): broker 3
+     * stays, its moves are called off. */
+    ck_assert_int_eq(decide(OP_REBALANCE_ON_SCALE_UP, 4, 4, dec, NULL), OP_BALANCE_CANCEL);
+}
+END_TEST
+
+/* The pass that shrank the StatefulSet wrote Balanced; the next one read
+ * the KafkaCluster from a cache that had not seen it. That is no cancel
+ * (it would rebalance while the removed brokers still shut down). */
+START_TEST(a_finished_decommission_read_late_is_finished)
+{
+    const char *dec = "{\"phase\":\"Decommissioning\",\"brokers\":5,\"targetBrokers\":3}";
+
+    ck_assert_int_eq(decide(OP_REBALANCE_ON_SCALE_UP, 3, 3, dec, NULL), OP_BALANCE_FINISHED);
+    ck_assert_int_eq(decide(OP_REBALANCE_OFF, 3, 3, dec, NULL), OP_BALANCE_FINISHED);
+    /* No target recorded: nothing says it finished. */
+    ck_assert_int_eq(decide(OP_REBALANCE_ON_SCALE_UP, 3, 3,
+                            "{\"phase\":\"Decommissioning\",\"brokers\":5}", NULL),
+                     OP_BALANCE_CANCEL);
 }
 END_TEST
 
@@ -153,6 +172,7 @@ static Suite *suite(void)
 
     tcase_add_test(tc, scale_down_decommissions_unless_off);
     tcase_add_test(tc, scaling_back_up_calls_a_decommission_off);
+    tcase_add_test(tc, a_finished_decommission_read_late_is_finished);
     tcase_add_test(tc, scale_up_rebalances_once_the_statefulset_has_grown);
     tcase_add_test(tc, the_annotation_asks_once_per_value);
     tcase_add_test(tc, nothing_moves_without_a_statefulset_or_for_redpanda);
