@@ -132,9 +132,9 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(TEST_SUPPO
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -I. -Isidecar $(LDFLAGS) $< $(TEST_SUPPORT) $(APP_A) $(LIB_A) $(CHECK_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: bench/%.c $(LIB_A)
+$(BUILD)/bench/%: bench/%.c $(OPERATOR_A) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< $(LIB_A) $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) $< $(OPERATOR_A) $(LIB_A) $(LDLIBS) -o $@
 
 # The targets below start with `deps`, then build in a sub-make so that
 # pkg-config sees the packages deps has just installed. The sub-make builds

@@ -241,6 +241,16 @@ void op_controller_stop(op_controller *c)
     util_info("controller stopped");
 }
 
+void op_controller_account(op_controller *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (c->running && c->informers != NULL)
+        op_informers_account(c->informers, c->cfg.metrics);
+    pthread_mutex_unlock(&c->mu);
+}
+
 void op_controller_free(op_controller *c)
 {
     if (c == NULL)

@@ -56,6 +56,10 @@ void op_controller_start(op_controller *c);
  * hand, threads are joined. Later starts do nothing. Thread-safe. */
 void op_controller_stop(op_controller *c);
 
+/* Sets the cache gauges (op_informers_account) while the informers run;
+ * nothing otherwise (or for NULL). Thread-safe. */
+void op_controller_account(op_controller *c);
+
 /* Stops and frees. NULL is a no-op. */
 void op_controller_free(op_controller *c);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_trim.h"
 #include "cluster.h"
 #include "kube/informer.h"
 #include "kube/object.h"
@@ -13,6 +14,11 @@
 #include "util/log.h"
 
 #define OWNED_SELECTOR "app.kubernetes.io/managed-by=" OP_FIELD_MANAGER
+#define INSTANCE_LABEL "app.kubernetes.io/instance"
+
+/* The one label the caches index (cache_list): every other would cost
+ * memory per object for lookups nothing makes. */
+static const char *const index_keys[] = {INSTANCE_LABEL, NULL};
 
 typedef enum route {
     ROUTE_SELF,     /* the KafkaCluster itself */
@@ -26,19 +32,21 @@ static const struct {
     bool namespaced;
     const char *selector;
     route route;
+    void (*trim)(cJSON *obj); /* what the cache keeps (cache_trim.h) */
 } kinds[] = {
-    {OP_API_VERSION, OP_RESOURCE, true, NULL, ROUTE_SELF},
-    {"apps/v1", "statefulsets", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "services", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "configmaps", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "secrets", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "serviceaccounts", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"rbac.authorization.k8s.io/v1", "roles", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"rbac.authorization.k8s.io/v1", "rolebindings", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"coordination.k8s.io/v1", "leases", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"policy/v1", "poddisruptionbudgets", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "pods", true, OWNED_SELECTOR, ROUTE_INSTANCE},
-    {"v1", "nodes", false, NULL, ROUTE_ALL},
+    {OP_API_VERSION, OP_RESOURCE, true, NULL, ROUTE_SELF, op_trim_owned},
+    {"apps/v1", "statefulsets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "services", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "configmaps", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "secrets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "serviceaccounts", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"rbac.authorization.k8s.io/v1", "roles", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"rbac.authorization.k8s.io/v1", "rolebindings", true, OWNED_SELECTOR, ROUTE_INSTANCE,
+     op_trim_owned},
+    {"coordination.k8s.io/v1", "leases", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"policy/v1", "poddisruptionbudgets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "pods", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_pod},
+    {"v1", "nodes", false, NULL, ROUTE_ALL, op_trim_node},
 };
 
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -94,7 +102,7 @@ static void route_object(handler_ctx *h, const cJSON *obj)
     case ROUTE_INSTANCE: {
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(m, "labels");
-        const cJSON *inst = cJSON_GetObjectItemCaseSensitive(l, "app.kubernetes.io/instance");
+        const cJSON *inst = cJSON_GetObjectItemCaseSensitive(l, INSTANCE_LABEL);
         const char *ns = kube_meta_namespace(obj);
         int n;
 
@@ -204,17 +212,43 @@ static bool matches(const cJSON *obj, const char *selector)
     return true;
 }
 
+/* Whether selector has the term INSTANCE_LABEL=value; its value into
+ * buf. */
+static bool instance_value(const char *selector, char *buf, size_t size)
+{
+    const char *p = selector;
+    size_t n = strlen(INSTANCE_LABEL "=");
+
+    while (p != NULL && *p != '\0') {
+        const char *end = strchr(p, ',');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+        if (len > n && len - n < size && strncmp(p, INSTANCE_LABEL "=", n) == 0) {
+            memcpy(buf, p + n, len - n);
+            buf[len - n] = '\0';
+            return true;
+        }
+        p = end != NULL ? end + 1 : NULL;
+    }
+    return false;
+}
+
 static int cache_list(op_lister *l, const char *api_version, const char *resource, const char *ns,
                       const char *label_selector, cJSON **out, util_err *err)
 {
     op_informers *in = (op_informers *)l;
     int k = find_kind(api_version, resource);
     cJSON *all, *res, *o, *next;
+    char value[256];
 
     if (k < 0 || !kube_informer_has_synced(in->inf[k]))
         return in->api.base.list(&in->api.base, api_version, resource, ns, label_selector, out,
                                  err);
-    all = kube_cache_list(kube_informer_cache(in->inf[k]));
+    /* Reconcile lists one cluster's objects: through the index on their
+     * instance label rather than over every cluster's. */
+    all = instance_value(label_selector, value, sizeof value)
+              ? kube_cache_by_label(kube_informer_cache(in->inf[k]), INSTANCE_LABEL, value)
+              : kube_cache_list(kube_informer_cache(in->inf[k]));
     res = cJSON_CreateArray();
     for (o = all != NULL ? all->child : NULL; o != NULL; o = next) {
         const char *ons = kube_meta_namespace(o);
@@ -255,6 +289,8 @@ int op_informers_new(const kube_config *cfg, const char *ns, long resync_ms, kub
         in->ctx[i].owner = in;
         in->ctx[i].kind = i;
         opts.label_selector = kinds[i].selector;
+        opts.cache.index_label_keys = index_keys;
+        opts.cache.trim = kinds[i].trim;
         if (kinds[i].route == ROUTE_SELF)
             opts.resync_ms = resync_ms;
         if (kube_path(path, sizeof path, kinds[i].api_version, kinds[i].resource,
@@ -290,6 +326,19 @@ bool op_informers_wait_synced(op_informers *in, long timeout_ms)
             return false;
         }
     return true;
+}
+
+void op_informers_account(op_informers *in, util_metrics *m)
+{
+    for (size_t i = 0; i < NKINDS; i++) {
+        kube_cache *c = kube_informer_cache(in->inf[i]);
+        const char *labels[] = {"resource", kinds[i].resource, NULL};
+
+        util_metrics_set(m, "berth_operator_cache_bytes", labels, (double)kube_cache_bytes(c),
+                         NULL);
+        util_metrics_set(m, "berth_operator_cache_objects", labels, (double)kube_cache_len(c),
+                         NULL);
+    }
 }
 
 op_lister *op_informers_lister(op_informers *in)

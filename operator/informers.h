@@ -37,6 +37,10 @@ int op_informers_start(op_informers *in, util_err *err) UTIL_MUST_CHECK;
  * returns whether all have. */
 bool op_informers_wait_synced(op_informers *in, long timeout_ms);
 
+/* Sets the gauges berth_operator_cache_bytes and _cache_objects
+ * {resource} to what each cache holds now (kube_cache_bytes, _len). */
+void op_informers_account(op_informers *in, util_metrics *m);
+
 /* The lister on the caches; borrowed, valid until op_informers_free. */
 op_lister *op_informers_lister(op_informers *in);
 

@@ -10,6 +10,7 @@
  * waiting for it to expire, and the process exits 0. */
 #include <curl/curl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -153,12 +154,30 @@ static int handle_readyz(const http_request *req, http_response *resp, void *use
     return http_response_printf(resp, 200, "ok\n");
 }
 
+/* The allocator's view of the heap (glibc's mallinfo2): bytes handed
+ * out, bytes it holds free (freed but not given back: fragmentation and
+ * the threads' arenas), and bytes in mmap'd blocks, for the memory
+ * accounting of docs/operations.md. */
+static void account_heap(util_metrics *m)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    util_metrics_set(m, "berth_operator_heap_bytes", (const char *[]){"part", "in_use", NULL},
+                     (double)mi.uordblks + (double)mi.hblkhd, NULL);
+    util_metrics_set(m, "berth_operator_heap_bytes", (const char *[]){"part", "free", NULL},
+                     (double)mi.fordblks, NULL);
+    util_metrics_set(m, "berth_operator_heap_bytes", (const char *[]){"part", "mmap", NULL},
+                     (double)mi.hblkhd, NULL);
+}
+
 static int handle_metrics(const http_request *req, http_response *resp, void *user)
 {
     operator_ctx *o = user;
     util_err err = {{0}};
 
     (void)req;
+    op_controller_account(o->controller);
+    account_heap(o->metrics);
     if (util_metrics_render(o->metrics, &resp->body, &resp->body_len, &err) != 0)
         return -1;
     resp->content_type = UTIL_METRICS_CONTENT_TYPE;
@@ -193,7 +212,17 @@ static int define_metrics(util_metrics *m, util_err *err)
         util_metrics_define(m, "berth_operator_api_requests_total", UTIL_METRIC_COUNTER,
                             "Kubernetes API requests, by verb.", err) != 0 ||
         util_metrics_define(m, "berth_operator_leader", UTIL_METRIC_GAUGE,
-                            "1 while this replica holds the leader Lease.", err) != 0)
+                            "1 while this replica holds the leader Lease.", err) != 0 ||
+        util_metrics_define(m, "berth_operator_cache_bytes", UTIL_METRIC_GAUGE,
+                            "Bytes each informer's cache holds (objects, keys, indexes), by "
+                            "resource.",
+                            err) != 0 ||
+        util_metrics_define(m, "berth_operator_cache_objects", UTIL_METRIC_GAUGE,
+                            "Objects in each informer's cache, by resource.", err) != 0 ||
+        util_metrics_define(m, "berth_operator_heap_bytes", UTIL_METRIC_GAUGE,
+                            "The allocator's heap: in_use (handed out, mmap included), free "
+                            "(held but unused), mmap.",
+                            err) != 0)
         return -1;
     return 0;
 }

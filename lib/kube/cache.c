@@ -56,6 +56,7 @@ struct kube_cache {
     pthread_rwlock_t lock;
     kube_htab objs, labels, owners;
     bool keep_managed_fields;
+    void (*trim)(cJSON *obj);
     char **index_keys; /* NULL: all */
     size_t n_index_keys;
     unsigned gen;
@@ -102,6 +103,8 @@ static void strip(const kube_cache *c, cJSON *obj)
     if (!c->keep_managed_fields)
         cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
                                                 "managedFields");
+    if (c->trim != NULL)
+        c->trim(obj);
 }
 
 /* A new entry for obj (stripped first), not yet in any table. */
@@ -279,6 +282,7 @@ int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err)
     }
     if (opts != NULL) {
         c->keep_managed_fields = opts->keep_managed_fields;
+        c->trim = opts->trim;
         if (opts->index_label_keys != NULL) {
             while (opts->index_label_keys[c->n_index_keys] != NULL)
                 c->n_index_keys++;

@@ -9,7 +9,9 @@
  * Memory: an operator caches every Pod it might own, so objects are kept as
  * compact JSON text (a few KiB for a Pod), not as cJSON trees (several times
  * that), and metadata.managedFields, which no controller reads and which is
- * often the bulk of an object, is dropped on the way in unless asked for.
+ * often the bulk of an object, is dropped on the way in unless asked for;
+ * a trim function given by the owner drops more (what its readers never
+ * read).
  * Readers get fresh cJSON copies they own; nothing inside is ever lent out,
  * so a reader never races the writer.
  *
@@ -35,6 +37,11 @@ typedef struct kube_cache_opts {
     /* The label keys to index, NULL-terminated; NULL: every label. Strings
      * are copied. Indexing fewer keys saves memory on large caches. */
     const char *const *index_label_keys;
+    /* Called on every object before it is stored or reported (after
+     * managedFields is dropped), to remove in place what no reader of
+     * this cache needs; NULL: nothing. It must keep metadata.name,
+     * namespace, uid and resourceVersion. */
+    void (*trim)(cJSON *obj);
 } kube_cache_opts;
 
 typedef enum kube_cache_change {

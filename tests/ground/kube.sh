@@ -163,13 +163,14 @@ cmd_up() {
     kubeconfig controller-manager "$kstate/controller-manager.kubeconfig"
     kubeconfig scheduler "$kstate/scheduler.kubeconfig"
     cat >"$kstate/audit-policy.yaml" <<EOF
-# Writes only, metadata level: tests and benches count API writes from it.
+# Writes and reads (not watches), metadata level: tests and benches count
+# a client's API requests from it.
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
 - level: Metadata
-  verbs: [create, update, patch, delete, deletecollection]
+  verbs: [create, update, patch, delete, deletecollection, get, list]
 - level: None
 EOF
 

@@ -356,7 +356,8 @@ static int audit_berth_writes(long from, int *events)
         const cJSON *ua = kt_at(e, "userAgent"), *ons = kt_at(e, "objectRef.namespace");
 
         if (cJSON_IsString(ua) && strncmp(ua->valuestring, "berth/", 6) == 0 &&
-            cJSON_IsString(ons) && strcmp(ons->valuestring, ns) == 0) {
+            cJSON_IsString(ons) && strcmp(ons->valuestring, ns) == 0 &&
+            strcmp(str(e, "verb"), "get") != 0 && strcmp(str(e, "verb"), "list") != 0) {
             if (strcmp(str(e, "objectRef.resource"), "events") != 0)
                 count++;
             else if (events != NULL)

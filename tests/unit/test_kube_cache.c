@@ -326,6 +326,46 @@ START_TEST(managed_fields_are_dropped_unless_kept_and_readers_get_copies)
 }
 END_TEST
 
+static void drop_spec(cJSON *o)
+{
+    cJSON_DeleteItemFromObject(o, "spec");
+}
+
+static void no_spec(kube_cache_change ch, const cJSON *old, const cJSON *o, void *ctx)
+{
+    (void)ch;
+    (void)ctx;
+    ck_assert_ptr_null(cJSON_GetObjectItem(o, "spec"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(old, "spec"));
+}
+
+/* The owner's trim runs on what is stored, listed and reported, on every
+ * path in. */
+START_TEST(the_trim_function_shapes_what_is_stored_and_reported)
+{
+    kube_cache_opts o = {.trim = drop_spec};
+    kube_cache *c = new_cache(&o);
+    util_err err = {{0}};
+    cJSON *a = pod("a", "u1", "1", "kafka", NULL), *list, *got;
+
+    ck_assert(kube_cache_apply(c, KUBE_WATCH_ADDED, a, no_spec, NULL, &err) == 0);
+    cJSON_Delete(a);
+    a = pod("a", "u1", "2", "kafka", NULL);
+    ck_assert(kube_cache_apply(c, KUBE_WATCH_MODIFIED, a, no_spec, NULL, &err) == 0);
+    cJSON_Delete(a);
+    list = obj("{\"items\":[]}");
+    cJSON_AddItemToArray(cJSON_GetObjectItem(list, "items"), pod("b", "u2", "3", "kafka", NULL));
+    ck_assert(kube_cache_replace(c, list, no_spec, NULL, &err) == 0);
+    cJSON_Delete(list);
+    got = kube_cache_list(c);
+    ck_assert_int_eq(cJSON_GetArraySize(got), 1);
+    ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetArrayItem(got, 0), "spec"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetArrayItem(got, 0), "metadata"));
+    cJSON_Delete(got);
+    kube_cache_free(c);
+}
+END_TEST
+
 START_TEST(resync_visits_every_object_in_key_order)
 {
     kube_cache *c = new_cache(NULL);
@@ -427,6 +467,7 @@ int main(void)
     tcase_add_test(tc, label_and_owner_indexes_follow_every_write);
     tcase_add_test(tc, only_the_chosen_label_keys_are_indexed);
     tcase_add_test(tc, managed_fields_are_dropped_unless_kept_and_readers_get_copies);
+    tcase_add_test(tc, the_trim_function_shapes_what_is_stored_and_reported);
     tcase_add_test(tc, resync_visits_every_object_in_key_order);
     tcase_add_test(tc, cluster_scoped_objects_are_keyed_by_name);
     tcase_add_test(tc, readers_in_other_threads_see_whole_objects);
