@@ -53,7 +53,8 @@ void op_trim_pod(cJSON *pod)
     static const char *const status[] = {"podIPs", "hostIPs", "qosClass", "startTime", NULL};
     static const char *const condition[] = {"lastProbeTime", "lastTransitionTime", NULL};
     static const char *const container_status[] = {"imageID", "containerID", "started", NULL};
-    static const char *const lists[] = {"containerStatuses", "initContainerStatuses", NULL};
+    static const char *const spec_lists[] = {"containers", "initContainers", NULL};
+    static const char *const status_lists[] = {"containerStatuses", "initContainerStatuses", NULL};
     cJSON *s = cJSON_GetObjectItemCaseSensitive(pod, "spec");
     cJSON *st = cJSON_GetObjectItemCaseSensitive(pod, "status"), *c;
 
@@ -61,14 +62,23 @@ void op_trim_pod(cJSON *pod)
     drop_last_applied(pod);
     drop(cJSON_GetObjectItemCaseSensitive(pod, "metadata"), meta);
     keep_only(s, spec);
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s, "containers"))
-        keep_only(c, container);
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s, "initContainers"))
-        keep_only(c, container);
+    for (const char *const *l = spec_lists; *l != NULL; l++) {
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(s, *l))
+        {
+            keep_only(c, container);
+        }
+    }
     drop(st, status);
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "conditions")) drop(c, condition);
-    for (const char *const *l = lists; *l != NULL; l++)
-        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, *l)) drop(c, container_status);
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, "conditions"))
+    {
+        drop(c, condition);
+    }
+    for (const char *const *l = status_lists; *l != NULL; l++) {
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(st, *l))
+        {
+            drop(c, container_status);
+        }
+    }
 }
 
 void op_trim_node(cJSON *node)
