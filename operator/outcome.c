@@ -27,6 +27,9 @@ static const op_reason_info reasons[OP_REASON_COUNT] = {
     /* A batch of moves of small partitions takes a second or two. */
     [OP_WAIT_DECOMMISSIONING] = {"Decommissioning", OP_RECONCILE_REQUEUE_AFTER, 2000},
     [OP_WAIT_REBALANCING] = {"Rebalancing", OP_RECONCILE_REQUEUE_AFTER, 2000},
+    /* The cache has the newer version within moments. */
+    [OP_WAIT_STALE_READ] = {"StaleRead", OP_RECONCILE_REQUEUE_AFTER, 250},
+    [OP_WAIT_CONFIG_RETRY] = {"ConfigRetry", OP_RECONCILE_REQUEUE_AFTER, 15000},
 };
 
 const op_reason_info *op_reason_get(op_reason r)

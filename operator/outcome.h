@@ -47,6 +47,8 @@ typedef enum op_reason {
     OP_WAIT_RECREATING,          /* the StatefulSet is deleted, to be created again */
     OP_WAIT_DECOMMISSIONING,     /* replicas move off leaving brokers before a scale-down */
     OP_WAIT_REBALANCING,         /* replicas move onto new brokers */
+    OP_WAIT_STALE_READ,          /* the KafkaCluster changed since it was read */
+    OP_WAIT_CONFIG_RETRY,        /* Kafka could not be asked for a live config change */
     OP_REASON_COUNT
 } op_reason;
 

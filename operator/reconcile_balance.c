@@ -159,14 +159,6 @@ static int step(op_run *w, const balance_move_opts *o, bool cancel, balance_prog
     return rc;
 }
 
-static void poll_soon(op_run *w, op_reason wait)
-{
-    long ms = op_reason_get(wait)->requeue_after_ms;
-
-    if (w->res->requeue_after_ms == 0 || w->res->requeue_after_ms > ms)
-        w->res->requeue_after_ms = ms;
-}
-
 static op_outcome decommission(op_run *w, int have, util_err *err)
 {
     const cJSON *old = old_status(w);
@@ -245,7 +237,7 @@ static op_outcome decommission(op_run *w, int have, util_err *err)
     if (p.refused > 0)
         op_run_event(w, KUBE_EVENT_WARNING, "MoveRefused", "Kafka refused %d moves: %s",
                      (int)p.refused, p.message);
-    poll_soon(w, OP_WAIT_DECOMMISSIONING);
+    op_run_requeue(w, OP_WAIT_DECOMMISSIONING);
     return OP_RECONCILE_DONE;
 }
 
@@ -266,7 +258,7 @@ static op_outcome cancel(op_run *w, int have)
         util_warn("%s/%s: calling off the decommission: %s; trying again", w->c.namespace,
                   w->c.name, serr.msg);
         w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
-        poll_soon(w, OP_WAIT_DECOMMISSIONING);
+        op_run_requeue(w, OP_WAIT_DECOMMISSIONING);
         return OP_RECONCILE_DONE;
     }
     /* What had moved already is spread again by a rebalance, where the
@@ -281,7 +273,7 @@ static op_outcome cancel(op_run *w, int have)
                      "the replicas they had",
                      w->c.replicas, (int)cancelled);
     if (w->c.rebalance_mode == OP_REBALANCE_ON_SCALE_UP)
-        poll_soon(w, OP_WAIT_REBALANCING);
+        op_run_requeue(w, OP_WAIT_REBALANCING);
     return OP_RECONCILE_DONE;
 }
 
@@ -299,14 +291,14 @@ static op_outcome rebalance(op_run *w, int have)
      * the cluster, so the plan counts it. */
     if (!started_before && !brokers_up(w, have, true)) {
         w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
-        poll_soon(w, OP_WAIT_REBALANCING);
+        op_run_requeue(w, OP_WAIT_REBALANCING);
         return OP_RECONCILE_DONE;
     }
     o.expect_brokers = have;
     if (step(w, &o, false, &p, &(int32_t){0}, &serr) != 0) {
         util_warn("%s/%s: rebalance: %s; trying again", w->c.namespace, w->c.name, serr.msg);
         w->rebalance = cJSON_Duplicate(old, 1); /* NULL for none */
-        poll_soon(w, OP_WAIT_REBALANCING);
+        op_run_requeue(w, OP_WAIT_REBALANCING);
         return OP_RECONCILE_DONE;
     }
     if (p.state == BALANCE_REFUSED) {
@@ -341,7 +333,7 @@ static op_outcome rebalance(op_run *w, int have)
     if (p.refused > 0)
         op_run_event(w, KUBE_EVENT_WARNING, "MoveRefused", "Kafka refused %d moves: %s",
                      (int)p.refused, p.message);
-    poll_soon(w, OP_WAIT_REBALANCING);
+    op_run_requeue(w, OP_WAIT_REBALANCING);
     return OP_RECONCILE_DONE;
 }
 

@@ -475,8 +475,7 @@ op_outcome op_run_config(op_run *w, util_err *err)
             s.rolling = rolling0;
             rolling0 = NULL;
             util_warn("%s/%s: config: %s", w->c.namespace, w->c.name, s.message);
-            if (w->res->requeue_after_ms == 0 || w->res->requeue_after_ms > OP_CONFIG_RETRY_MS)
-                w->res->requeue_after_ms = OP_CONFIG_RETRY_MS;
+            op_run_requeue(w, OP_WAIT_CONFIG_RETRY);
         }
         cJSON_Delete(rolling0);
     } else if (cJSON_GetArraySize(s.removed) > 0) {

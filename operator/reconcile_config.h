@@ -14,9 +14,6 @@
 #include "reconcile_run.h"
 #include "util/err.h"
 
-/* How soon to look again when Kafka could not be asked or refused. */
-#define OP_CONFIG_RETRY_MS 15000
-
 /* Sets the annotations on the desired StatefulSet (what the pods must be
  * rolled for) after asking Kafka when a key changed, applies the dynamic
  * keys live, and fills w->config_status. Runs after the live objects are

@@ -39,6 +39,14 @@ void op_run_free(op_run *w)
     op_cluster_tls_clear(&w->tls);
 }
 
+void op_run_requeue(op_run *w, op_reason wait)
+{
+    long ms = op_reason_get(wait)->requeue_after_ms;
+
+    if (w->res->requeue_after_ms == 0 || w->res->requeue_after_ms > ms)
+        w->res->requeue_after_ms = ms;
+}
+
 void op_run_count(op_run *w, const char *verb)
 {
     if (w->metrics != NULL)

@@ -100,6 +100,10 @@ typedef struct op_run {
 
 void op_run_free(op_run *w);
 
+/* Looks again after wait's delay (op_reason_get), or sooner if a step
+ * asked for sooner. */
+void op_run_requeue(op_run *w, op_reason wait);
+
 /* +1 to berth_operator_api_requests_total{verb}. */
 void op_run_count(op_run *w, const char *verb);
 

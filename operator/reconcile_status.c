@@ -85,11 +85,19 @@ static void fallback_events(op_run *w, const cJSON *old, const cJSON *now)
 }
 
 /* Writes status if it differs from what the object has: 1 written, 0 it
- * was already so, -1 on failure. Takes status. */
+ * was already so (or the object changed since it was read: then the
+ * reconcile runs again shortly), -1 on failure. Takes status.
+ *
+ * The write carries the resourceVersion read, so the API server refuses
+ * it (409) if the KafkaCluster changed since: a status made from a cache a
+ * moment behind (without what the last pass wrote) never replaces a newer
+ * one. */
 static int write_status(op_run *w, cJSON *status, util_err *err)
 {
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(w->cr, "status");
+    const char *rv = kube_meta_resource_version(w->cr);
     char path[KUBE_PATH_MAX];
+    kube_status st = {0};
     cJSON *obj, *m;
     int rc;
 
@@ -108,10 +116,20 @@ static int write_status(op_run *w, cJSON *status, util_err *err)
     m = cJSON_AddObjectToObject(obj, "metadata");
     cJSON_AddStringToObject(m, "name", kube_meta_name(w->cr));
     cJSON_AddStringToObject(m, "namespace", kube_meta_namespace(w->cr));
+    if (rv != NULL)
+        cJSON_AddStringToObject(m, "resourceVersion", rv);
     cJSON_AddItemToObject(obj, "status", status);
     op_run_count(w, "apply_status");
     w->res->writes++;
-    rc = kube_apply_status(w->client, path, obj, OP_FIELD_MANAGER, true, NULL, NULL, err);
+    rc = kube_apply_status(w->client, path, obj, OP_FIELD_MANAGER, true, NULL, &st, err);
+    if (rc != 0 && st.code == 409) {
+        util_info("%s/%s: changed since it was read (resourceVersion %s): reconciling again",
+                  kube_meta_namespace(w->cr), kube_meta_name(w->cr), rv);
+        util_err_clear(err);
+        op_run_requeue(w, OP_WAIT_STALE_READ);
+        cJSON_Delete(obj);
+        return 0;
+    }
     if (rc == 0) {
         condition_events(w, old, status);
         address_events(w, old, status);
@@ -225,9 +243,7 @@ op_outcome op_run_report(op_run *w, util_err *err)
         wait = OP_WAIT_RECREATING;
     /* The sooner of the wait's and one a step asked for (partitions
      * moving). */
-    if (wait != OP_REASON_COUNT &&
-        (w->res->requeue_after_ms == 0 ||
-         op_reason_get(wait)->requeue_after_ms < w->res->requeue_after_ms))
-        w->res->requeue_after_ms = op_reason_get(wait)->requeue_after_ms;
+    if (wait != OP_REASON_COUNT)
+        op_run_requeue(w, wait);
     return write_status(w, status, err) < 0 ? OP_RECONCILE_RETRY : OP_RECONCILE_DONE;
 }

@@ -34,7 +34,7 @@
 static const char *const cr_json =
     "{\"apiVersion\":\"berth.io/v1alpha1\",\"kind\":\"KafkaCluster\","
     "\"metadata\":{\"name\":\"demo\",\"namespace\":\"kafka\",\"uid\":\"" CR_UID "\","
-    "\"generation\":3,\"finalizers\":[\"berth.io/teardown\"]},"
+    "\"generation\":3,\"resourceVersion\":\"41\",\"finalizers\":[\"berth.io/teardown\"]},"
     "\"spec\":{\"image\":\"apache/kafka:4.4.0\",\"replicas\":3,\"controllers\":1,"
     "\"listeners\":[{\"name\":\"internal\",\"port\":9092,\"type\":\"internal\"},"
     "{\"name\":\"external\",\"port\":9094,\"type\":\"nodeport\",\"nodePortBase\":31090}]}}";
@@ -391,6 +391,38 @@ START_TEST(test_nothing_changed_writes_nothing)
     ck_assert_int_eq(w.res.writes, 0);
     ck_assert_int_eq(w.res.requeue_after_ms, 15000);
     ck_assert_int_gt(w.lister.gets + w.lister.lists, 0);
+    world_stop(&w);
+}
+END_TEST
+
+/* The status write carries the resourceVersion read; a 409 means the
+ * KafkaCluster changed since (the cache was a moment behind): no failure,
+ * no status from the old read, the reconcile runs again shortly. */
+START_TEST(test_a_status_from_a_stale_read_is_refused_and_looked_at_again)
+{
+    world w;
+    const api_request *st;
+    cJSON *doc;
+
+    world_start(&w);
+    api_script_answer(w.api, "PATCH", "/kafkaclusters/demo/status", 409,
+                      "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Conflict\","
+                      "\"message\":\"the object has been modified; please apply your changes to "
+                      "the latest version and try again\",\"code\":409}",
+                      1);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_str_eq(w.err.msg, "");
+    ck_assert_int_eq(w.res.requeue_after_ms, 250);
+    st = request_to(&w, "/kafkaclusters/demo/status");
+    ck_assert_ptr_nonnull(st);
+    doc = cJSON_Parse(st->body);
+    ck_assert_str_eq(kube_meta_resource_version(doc), "41");
+    cJSON_Delete(doc);
+    /* Read again (the same version here): written. */
+    api_script_reset(w.api);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_int_eq(w.res.requeue_after_ms, 15000);
+    ck_assert_ptr_nonnull(request_to(&w, "/kafkaclusters/demo/status"));
     world_stop(&w);
 }
 END_TEST
@@ -1356,6 +1388,7 @@ int main(void)
     tcase_add_test(tc, test_create_applies_every_object_and_the_status);
     tcase_add_test(tc, test_nothing_changed_writes_nothing);
     tcase_add_test(tc, test_conflict_on_apply_is_retried);
+    tcase_add_test(tc, test_a_status_from_a_stale_read_is_refused_and_looked_at_again);
     tcase_add_test(tc, test_failed_apply_stops_there_and_is_retried);
     tcase_add_test(tc, test_refused_apply_is_not_retried);
     tcase_add_test(tc, test_refused_spec_writes_only_the_status);
