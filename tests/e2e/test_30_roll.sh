@@ -150,7 +150,7 @@ msg=$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath='{.status.conditions[?(@.ty
 for want in "$old_image" "Kafka $old_release" "$mv_now" "cannot downgrade"; do
     grep -qF -- "$want" <<<"$msg" || fail "the refusal does not name '$want': $msg"
 done
-warned() { kubectl get events -n "$NS" --field-selector reason=DowngradeRefused,type=Warning -o name | grep -q .; }
+warned() { [ -n "$(kubectl get events -n "$NS" --field-selector reason=DowngradeRefused,type=Warning -o name)" ]; }
 wait_for 30 "a Warning Event DowngradeRefused" warned
 sleep 5
 [ "$(sts_image)" = "$new_image" ] || fail "the StatefulSet took $(sts_image) despite the refusal"

@@ -24,7 +24,7 @@ boot=$(status_bootstrap)
 t_start=$SECONDS
 configs() { kafka_tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "$boot" "$@" 2>/dev/null; }
 status_lists() { # LIST KEY: status.config.LIST names KEY
-    kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath="{.status.config.$1}" | grep -q "\"$2\""
+    grep -q "\"$2\"" <<<"$(kubectl get kc "$CLUSTER" -n "$NS" -o jsonpath="{.status.config.$1}")"
 }
 pods_state() { # "pod uid broker-restarts sidecar-restarts" per broker pod
     for i in 0 1 2; do
@@ -114,7 +114,7 @@ done
 [ "$(kubectl get sts "$CLUSTER" -n "$NS" -o jsonpath='{.status.updateRevision}')" = \
     "$(kubectl get sts "$CLUSTER" -n "$NS" -o jsonpath='{.status.currentRevision}')" ] ||
     fail "the StatefulSet started another roll"
-kubectl get events -n "$NS" --field-selector reason=ConfigRoll -o name | grep -q . ||
+[ -n "$(kubectl get events -n "$NS" --field-selector reason=ConfigRoll -o name)" ] ||
     fail "no ConfigRoll Event"
 ok "auto.create.topics.enable (read-only in Kafka) rolled the brokers once, each drained before SIGTERM, in ${roll_s} s; awaitingRoll listed it, then not"
 wait_for 60 "KafkaCluster Ready" cluster_ready 3

@@ -38,9 +38,9 @@ shape() {
     for s in operator sidecar; do
         user=$(stage "$f" "$s" | awk 'toupper($1) == "USER" { u = $2 } END { print u }')
         [[ "$user" =~ ^[1-9][0-9]*(:[0-9]+)?$ ]] || echo "stage $s: last USER is '${user:-none}', not a numeric non-root uid"
-        stage "$f" "$s" | grep -qE "^ENTRYPOINT \[\"/usr/local/bin/berth-$s\"\]" ||
+        grep -qE "^ENTRYPOINT \[\"/usr/local/bin/berth-$s\"\]" <<<"$(stage "$f" "$s")" ||
             echo "stage $s: ENTRYPOINT is not berth-$s"
-        stage "$f" "$s" | grep -qE "^COPY --from=build /out/berth-$s " ||
+        grep -qE "^COPY --from=build /out/berth-$s " <<<"$(stage "$f" "$s")" ||
             echo "stage $s: does not copy berth-$s from the build stage"
     done
     for s in runtime operator sidecar; do

@@ -117,7 +117,7 @@ cond() { kubectl get crd "$crd" -o jsonpath="{.status.conditions[?(@.type==\"$1\
     fail "$crd: schema is not structural: $(kubectl get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="NonStructuralSchema")].message}')"
 ok "CRD $crd applied server-side twice (generation $gen2 unchanged), Established, structural, CEL within cost budget"
 
-kc_discovered() { kubectl api-resources --api-group=berth.io --no-headers | grep -qE '^kafkaclusters[[:space:]]+kc[[:space:]]'; }
+kc_discovered() { grep -qE '^kafkaclusters[[:space:]]+kc[[:space:]]' <<<"$(kubectl api-resources --api-group=berth.io --no-headers)"; }
 wait_until 60 "discovery to list kafkaclusters (short name kc)" kc_discovered
 ok "discovery lists kafkaclusters with short name kc"
 
@@ -269,7 +269,7 @@ grep -qx kafkacluster.berth.io/demo <<<"$names" || fail "kubectl get berth (cate
 ok "kubectl get kc shows NAME REPLICAS READY BOOTSTRAP AGE (demo 5 4 demo-bootstrap.$ns.svc:9092), -o wide adds FLAVOR, category berth lists it"
 
 # --- kubectl explain ---------------------------------------------------------
-explain_ready() { kubectl explain kc.spec.listeners | grep -q 'Exactly one listener has type internal'; }
+explain_ready() { grep -q 'Exactly one listener has type internal' <<<"$(kubectl explain kc.spec.listeners)"; }
 wait_until 60 "the OpenAPI document to describe kc.spec.listeners" explain_ready
 out=$(kubectl explain kc.spec.listeners)
 contains "$out" "nodePortBase" "broker i gets nodePortBase + i" "falls back" "enum: internal, nodeport, loadbalancer, hostport" ||

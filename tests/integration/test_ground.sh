@@ -22,7 +22,7 @@ tool() { bash "$BERTH_KAFKA_SH" tool org.apache.kafka.tools.TopicCommand --boots
 tool --create --topic "$topic" --partitions 3 --replication-factor 3 >/dev/null
 desc=$(tool --describe --topic "$topic")
 tool --delete --topic "$topic" >/dev/null
-echo "$desc" | grep -q "ReplicationFactor: 3" || fail "topic $topic: replication factor is not 3: $desc"
+grep -q "ReplicationFactor: 3" <<<"$desc" || fail "topic $topic: replication factor is not 3: $desc"
 parts=$(echo "$desc" | grep -cE 'Partition: [0-9]+.*Replicas: [0-9]+,[0-9]+,[0-9]+[[:space:]]+Isr: [0-9]+,[0-9]+,[0-9]+' || true)
 [ "$parts" -eq 3 ] || fail "topic $topic: expected 3 partitions with 3 replicas in sync: $desc"
 echo "$desc" | awk '/Replicas:/ {for (i = 1; i <= NF; i++) if ($i == "Replicas:") print $(i + 1)}' |
