@@ -359,6 +359,29 @@ static void new_namespace(const char *prefix)
 
 /* ---- what a cluster looks like ---- */
 
+/* "<name>: not Ready", with what the API server says of its pod, so a
+ * failure tells the operator's view from the pod's. */
+static void not_ready(const char *name, char *why, size_t size)
+{
+    char pod_name[32];
+    cJSON *pod;
+    const cJSON *c;
+    const char *ready = "no Ready condition";
+
+    snprintf(pod_name, sizeof pod_name, "%s-0", name);
+    pod = get_opt("v1", "pods", pod_name);
+    cJSON_ArrayForEach(c, kt_at(pod, "status.conditions"))
+    {
+        if (strcmp(str_or(c, "type", ""), "Ready") == 0)
+            ready = strcmp(str_or(c, "status", ""), "True") == 0 ? "Ready" : "not Ready";
+    }
+    snprintf(why, size, "%s: not Ready; pod %s: %s, phase %s, node %s, %s, resourceVersion %s",
+             name, pod_name, pod != NULL ? "exists" : "none", str_or(pod, "status.phase", "-"),
+             str_or(pod, "spec.nodeName", "-"), ready,
+             str_or(pod, "metadata.resourceVersion", "-"));
+    cJSON_Delete(pod);
+}
+
 /* Whether KafkaCluster name is converged: Reconciled and Ready True, at
  * its current generation. why says what is missing otherwise. */
 static bool converged(const char *name, char *why, size_t size)
@@ -389,7 +412,7 @@ static bool converged(const char *name, char *why, size_t size)
                  cJSON_IsNumber(og) ? og->valuedouble : -1,
                  cJSON_IsNumber(gen) ? gen->valuedouble : -1);
     else if (reconciled && !ready)
-        snprintf(why, size, "%s: not Ready", name);
+        not_ready(name, why, size);
     cJSON_Delete(kcl);
     return reconciled && ready && current;
 }
