@@ -7,6 +7,8 @@
  * - latency per cluster: from its create request to the operator's status
  *   saying Reconciled=True for its generation (seen by a watch), p50, p99,
  *   max over the clusters of that stage, while the others are created;
+ * - the operator's CPU time meanwhile (on a small machine the API server,
+ *   sharing it, sets the pace);
  * - memory once the stage is idle: the operator's RSS, the allocator's heap
  *   (in use, held free), what each informer's cache holds, and the RSS each
  *   added cluster cost since the stage before;
@@ -79,6 +81,27 @@ static long proc_kb(pid_t pid, const char *field)
             v = strtol(line + strlen(field) + 1, NULL, 10);
     fclose(f);
     return v;
+}
+
+/* The CPU seconds (user + system) pid has used, or -1. */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ut = 0, st = 0;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields 14 and 15, counted after the command's closing parenthesis. */
+    if ((p = strrchr(buf, ')')) == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static size_t sink(char *p, size_t sz, size_t n, void *ud)
@@ -449,6 +472,7 @@ int main(void)
     for (int s = 0; s < nstages; s++) {
         int from = have, to = stages[s], k;
         int64_t t0 = util_mono_ms(), t1;
+        double cpu0 = proc_cpu_s(pid);
 
         for (int i = from; i < to; i++)
             if (create_cluster(c, path, i, &err) != 0)
@@ -462,6 +486,8 @@ int main(void)
         printf("  reconciled                  %d of %d in %.1f s\n", k, to - from, secs(t1 - t0));
         printf("  create -> Reconciled        p50 %.2f s, p99 %.2f s, max %.2f s\n",
                secs(pct(lat, k, 50)), secs(pct(lat, k, 99)), secs(pct(lat, k, 100)));
+        printf("  operator CPU meanwhile      %.1f s (%.0f ms per cluster)\n",
+               proc_cpu_s(pid) - cpu0, (proc_cpu_s(pid) - cpu0) * 1000 / (to - from));
         settle(port, 12000, 600000);
         printf("  settled after               %.1f s more\n", secs(util_mono_ms() - t1));
         print_memory(port, pid, to, &prev_rss, &prev_clusters);

@@ -84,7 +84,7 @@ bool op_storage_claim_pending(const cJSON *claim)
     const cJSON *req = get(requests(claim), "storage");
     const cJSON *cap = get(get(get(claim, "status"), "capacity"), "storage");
 
-    return cJSON_IsString(req) && below(cap, req->valuestring);
+    return cJSON_IsString(req) && cap != NULL && below(cap, req->valuestring);
 }
 
 cJSON *op_storage_resizing_new(const cJSON *claim)

@@ -57,12 +57,12 @@ bool op_storage_claim_below(const cJSON *claim, const char *size);
 
 /* Whether claim's volume is still smaller than its request: its
  * status.capacity.storage is below spec.resources.requests.storage (the
- * volume has not been expanded yet). */
+ * volume has not been expanded yet). A claim with no capacity yet is not
+ * bound: it waits for a volume, not for a resize. */
 bool op_storage_claim_pending(const cJSON *claim);
 
 /* The status.storage.resizing entry of claim, new: {claim, requested,
- * capacity} ("" while the capacity is unknown); NULL when its volume is as
- * large as it asks (op_storage_claim_pending is false). */
+ * capacity}; NULL unless op_storage_claim_pending. */
 cJSON *op_storage_resizing_new(const cJSON *claim);
 
 /* Whether class (a StorageClass) has allowVolumeExpansion: true. */

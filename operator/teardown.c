@@ -81,7 +81,9 @@ static int remove_finalizer(cJSON *obj, void *ctx, util_err *err)
     return KUBE_MUTATE_SKIP;
 }
 
-static int update_cr(kube_client *c, const cJSON *cr, kube_mutate_fn fn, util_err *err)
+/* The update of cr through fn; *out (may be NULL) the object as written,
+ * or NULL when nothing was. */
+static int update_cr(kube_client *c, const cJSON *cr, kube_mutate_fn fn, cJSON **out, util_err *err)
 {
     char path[KUBE_PATH_MAX];
     kube_status st;
@@ -89,19 +91,31 @@ static int update_cr(kube_client *c, const cJSON *cr, kube_mutate_fn fn, util_er
 
     if (cr_path(cr, path, err) != 0)
         return -1;
-    rc = kube_update_retry(c, path, 5, fn, NULL, NULL, &st, err);
+    rc = kube_update_retry(c, path, 5, fn, NULL, out, &st, err);
     if (rc == KUBE_ERR_STATUS && st.code == 404)
         return 0; /* already gone */
     return rc == 0 ? 0 : -1;
 }
 
-int op_teardown_hold(kube_client *c, const cJSON *cr, int *writes, util_err *err)
+int op_teardown_hold(kube_client *c, cJSON *cr, int *writes, util_err *err)
 {
+    cJSON *now = NULL;
+    const char *rv;
+
     if (op_teardown_held(cr))
         return 0;
     (*writes)++;
-    if (update_cr(c, cr, add_finalizer, err) != 0)
+    if (update_cr(c, cr, add_finalizer, &now, err) != 0)
         return util_err_prefix(err, "adding finalizer %s", OP_TEARDOWN_FINALIZER);
+    /* The pass goes on from the version just written: its status write
+     * (which names the version it read) is not refused for this one. */
+    if ((rv = kube_meta_resource_version(now)) != NULL) {
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(cr, "metadata");
+
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "resourceVersion");
+        cJSON_AddStringToObject(m, "resourceVersion", rv);
+    }
+    cJSON_Delete(now);
     return 0;
 }
 
@@ -326,7 +340,7 @@ int op_teardown(kube_client *c, op_lister *lister, const cJSON *cr, int64_t now_
         res->gave_up = true;
     }
     res->writes++;
-    if (update_cr(c, cr, remove_finalizer, err) != 0)
+    if (update_cr(c, cr, remove_finalizer, NULL, err) != 0)
         return util_err_prefix(err, "removing finalizer %s", OP_TEARDOWN_FINALIZER);
     res->released = true;
     return 0;

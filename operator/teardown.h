@@ -68,8 +68,9 @@ bool op_teardown_held(const cJSON *cr);
 
 /* Adds OP_TEARDOWN_FINALIZER to the live KafkaCluster cr (as read from
  * lister) when it lacks it; no request otherwise. +1 to *writes when it
- * wrote. 0, or -1 with err. */
-int op_teardown_hold(kube_client *c, const cJSON *cr, int *writes, util_err *err) UTIL_MUST_CHECK;
+ * wrote; cr's metadata.resourceVersion is then the one written. 0, or -1
+ * with err. */
+int op_teardown_hold(kube_client *c, cJSON *cr, int *writes, util_err *err) UTIL_MUST_CHECK;
 
 /* One pass of the teardown of cr, which is marked for deletion; reads
  * through lister, writes through c. now_wall: ns since the epoch. 0 (res

@@ -100,8 +100,9 @@ START_TEST(test_claims_below_and_pending)
     ck_assert(!op_storage_claim_pending(small));
     ck_assert(op_storage_claim_pending(asked));
     ck_assert(!op_storage_claim_pending(grown));
-    /* No capacity yet (unbound): still waiting. */
-    ck_assert(op_storage_claim_pending(bigger));
+    /* No capacity yet (unbound): waiting for a volume, not a resize (a
+     * cluster whose claims stay Pending is not re-read every pass). */
+    ck_assert(!op_storage_claim_pending(bigger));
     /* Their status.storage.resizing entries. */
     {
         cJSON *named = parse("{\"metadata\":{\"name\":\"data-demo-1\"},\"spec\":{\"resources\":"
