@@ -330,6 +330,7 @@ static void idle_minute(int port, const char *audit, const char *ns, int cluster
 {
     long off = file_size(audit);
     double r0 = metric(port, "berth_operator_reconcile_total{result=\"ok\"}");
+    double due = metric(port, "berth_operator_events_unwritten");
     audit_counts n;
 
     sleep(60);
@@ -339,8 +340,8 @@ static void idle_minute(int port, const char *audit, const char *ns, int cluster
         printf("  idle minute                 no audit log at %s\n", audit);
     else
         printf("  idle minute, API requests   %d reads, %d writes, %d Events (audit log; watches "
-               "not counted)\n",
-               n.reads, n.writes, n.events);
+               "not counted); %.0f Event series still to write at its start\n",
+               n.reads, n.writes, n.events, due);
 }
 
 static int create_cluster(kube_client *c, const char *path, int i, util_err *err)

@@ -178,6 +178,14 @@ static int handle_metrics(const http_request *req, http_response *resp, void *us
     (void)req;
     op_controller_account(o->controller);
     account_heap(o->metrics);
+    if (o->events != NULL) {
+        kube_event_stats es;
+
+        kube_event_recorder_stats(o->events, &es);
+        util_metrics_set(o->metrics, "berth_operator_events_unwritten", NULL, (double)es.unwritten,
+                         NULL);
+        util_metrics_set(o->metrics, "berth_operator_event_series", NULL, (double)es.series, NULL);
+    }
     if (util_metrics_render(o->metrics, &resp->body, &resp->body_len, &err) != 0)
         return -1;
     resp->content_type = UTIL_METRICS_CONTENT_TYPE;
@@ -219,6 +227,12 @@ static int define_metrics(util_metrics *m, util_err *err)
                             err) != 0 ||
         util_metrics_define(m, "berth_operator_cache_objects", UTIL_METRIC_GAUGE,
                             "Objects in each informer's cache, by resource.", err) != 0 ||
+        util_metrics_define(m, "berth_operator_events_unwritten", UTIL_METRIC_GAUGE,
+                            "Event series with a write still due (the recorder paces its "
+                            "writes).",
+                            err) != 0 ||
+        util_metrics_define(m, "berth_operator_event_series", UTIL_METRIC_GAUGE,
+                            "Event series the recorder remembers for aggregation.", err) != 0 ||
         util_metrics_define(m, "berth_operator_heap_bytes", UTIL_METRIC_GAUGE,
                             "The allocator's heap: in_use (handed out, mmap included), free "
                             "(held but unused), mmap.",

@@ -572,5 +572,7 @@ void kube_event_recorder_stats(kube_event_recorder *r, kube_event_stats *out)
 {
     pthread_mutex_lock(&r->mu);
     *out = r->stats;
+    out->unwritten = kube_event_cache_unwritten(r->cache);
+    out->series = kube_event_cache_len(r->cache);
     pthread_mutex_unlock(&r->mu);
 }

@@ -83,6 +83,8 @@ typedef struct kube_event_stats {
     unsigned long updated;  /* series updates written */
     unsigned long failed;   /* writes that failed (each retry counts) */
     unsigned long dropped;  /* counts given up on: retries exhausted, or evicted unwritten */
+    size_t unwritten;       /* series with a write still due, now */
+    size_t series;          /* series remembered, now */
 } kube_event_stats;
 
 /* A recorder with a client of its own made from cfg, and its writer

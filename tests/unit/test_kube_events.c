@@ -309,7 +309,15 @@ START_TEST(recorder_refuses_what_the_api_would)
     kube_event_stats st;
     kube_event_recorder_stats(r, &st);
     ck_assert_uint_eq(st.recorded, 0);
+    ck_assert_uint_eq(st.series, 0);
     ck_assert_int_eq(kube_event_recorder_flush(r, 0, &err), 0);
+    /* One that is: a series with its write due (this server never
+     * answers). */
+    kube_event_record(r, &pod, KUBE_EVENT_NORMAL, "Started", "m");
+    kube_event_recorder_stats(r, &st);
+    ck_assert_uint_eq(st.recorded, 1);
+    ck_assert_uint_eq(st.series, 1);
+    ck_assert_uint_eq(st.unwritten, 1);
     kube_event_recorder_free(r);
 }
 END_TEST
