@@ -122,7 +122,7 @@ static int write_status(op_run *w, cJSON *status, util_err *err)
     op_run_count(w, "apply_status");
     w->res->writes++;
     rc = kube_apply_status(w->client, path, obj, OP_FIELD_MANAGER, true, NULL, &st, err);
-    if (rc != 0 && st.code == 409) {
+    if (rc != 0 && st.code == 409 && rv != NULL) {
         util_info("%s/%s: changed since it was read (resourceVersion %s): reconciling again",
                   kube_meta_namespace(w->cr), kube_meta_name(w->cr), rv);
         util_err_clear(err);
