@@ -25,9 +25,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 producer_setup scale
+cordoned=()
 cleanup() {
     local rc=$?
     roll_perf_kill
+    for n in "${cordoned[@]}"; do kubectl uncordon "$n" >/dev/null 2>&1 || true; done
     exit "$rc"
 }
 trap cleanup EXIT
@@ -93,6 +95,36 @@ spread() {
             if (bad != "") { print what ":" bad > "/dev/stderr"; exit 1 }
         }' "$1"
 }
+
+# The start: brokers 0..2 on three nodes, so three racks, as test_20 made
+# them. test_50 moves broker 2 to a node another broker is on; then it is
+# moved back (a drained restart) to the node with none, the other two
+# cordoned meanwhile. (The planner keeps a partition's rack spread, it
+# does not widen it: from two racks, the spread this test checks could
+# not be reached.)
+node_of() { kubectl get pod "$CLUSTER-$1" -n "$NS" -o jsonpath='{.spec.nodeName}'; }
+placement() { echo "$(node_of 0) $(node_of 1) $(node_of 2)"; }
+read -r n0 n1 n2 <<<"$(placement)"
+if [ "$n0" = "$n1" ] || [ "$n0" = "$n2" ] || [ "$n1" = "$n2" ]; then
+    if [ "$n2" = "$n0" ] || [ "$n2" = "$n1" ]; then mover=2; else mover=1; fi
+    free=$(kubectl get nodes -o name | sed 's|^node/||' | grep -vxF -e "$n0" -e "$n1" -e "$n2" | awk 'NR == 1' || true)
+    [ -n "$free" ] || fail "brokers 0..2 on $n0 $n1 $n2 and no node free of them"
+    for n in $(printf '%s\n' "$n0" "$n1" "$n2" | sort -u); do
+        kubectl cordon "$n" >/dev/null
+        cordoned+=("$n")
+    done
+    uid=$(pod_uid "$CLUSTER-$mover")
+    kubectl delete pod "$CLUSTER-$mover" -n "$NS" --wait=false >/dev/null
+    replaced() { local u; u=$(pod_uid "$CLUSTER-$mover"); [ -n "$u" ] && [ "$u" != "$uid" ]; }
+    wait_for 300 "$CLUSTER-$mover to be made again" replaced
+    wait_for 300 "3 Ready brokers" cluster_ready 3
+    for n in "${cordoned[@]}"; do kubectl uncordon "$n" >/dev/null; done
+    cordoned=()
+    say "brokers 0..2 were on $n0 $n1 $n2: broker $mover moved to $(node_of "$mover")"
+fi
+read -r n0 n1 n2 <<<"$(placement)"
+[ "$n0" != "$n1" ] && [ "$n0" != "$n2" ] && [ "$n1" != "$n2" ] ||
+    fail "brokers 0..2 are on $n0 $n1 $n2, not three nodes"
 
 roll_perf_start "$topic" 200
 t0=$(now_ms)
