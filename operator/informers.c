@@ -183,54 +183,59 @@ static int cache_get(op_lister *l, const char *api_version, const char *resource
     return in->api.base.get(&in->api.base, api_version, resource, ns, name, out, err);
 }
 
-/* Whether obj carries every "key=value" of selector (equality terms only,
- * which is all reconcile uses). */
+/* The next "key=value" term of *selector, copied into term with the key
+ * NUL-terminated and *value pointing at the value after it; *selector
+ * moves past it. 1 for a term, 0 at the end, -1 for a term too long for
+ * term or without "=" (equality terms only: all reconcile uses). */
+static int next_term(const char **selector, char *term, size_t size, const char **value)
+{
+    const char *s = *selector, *comma;
+    size_t len;
+    char *eq;
+
+    if (s == NULL || *s == '\0')
+        return 0;
+    comma = strchr(s, ',');
+    len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+    *selector = comma != NULL ? comma + 1 : NULL;
+    if (len >= size)
+        return -1;
+    memcpy(term, s, len);
+    term[len] = '\0';
+    if ((eq = strchr(term, '=')) == NULL)
+        return -1;
+    *eq = '\0';
+    *value = eq + 1;
+    return 1;
+}
+
+/* Whether obj carries every term of selector. */
 static bool matches(const cJSON *obj, const char *selector)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels");
     char term[320];
+    const char *value;
+    int rc;
 
-    while (selector != NULL && *selector != '\0') {
-        const char *comma = strchr(selector, ',');
-        size_t len = comma != NULL ? (size_t)(comma - selector) : strlen(selector);
-        char *eq;
-        const cJSON *v;
+    while ((rc = next_term(&selector, term, sizeof term, &value)) > 0) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, term);
 
-        if (len >= sizeof term)
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, value) != 0)
             return false;
-        memcpy(term, selector, len);
-        term[len] = '\0';
-        if ((eq = strchr(term, '=')) == NULL)
-            return false;
-        *eq = '\0';
-        v = cJSON_GetObjectItemCaseSensitive(labels, term);
-        if (!cJSON_IsString(v) || strcmp(v->valuestring, eq + 1) != 0)
-            return false;
-        selector = comma != NULL ? comma + 1 : NULL;
     }
-    return true;
+    return rc == 0;
 }
 
-/* Whether selector has the term INSTANCE_LABEL=value; its value into
- * buf. */
-static bool instance_value(const char *selector, char *buf, size_t size)
+/* The value of selector's INSTANCE_LABEL term (inside term), or NULL. */
+static const char *instance_value(const char *selector, char *term, size_t size)
 {
-    const char *p = selector;
-    size_t n = strlen(INSTANCE_LABEL "=");
+    const char *value;
 
-    while (p != NULL && *p != '\0') {
-        const char *end = strchr(p, ',');
-        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-
-        if (len > n && len - n < size && strncmp(p, INSTANCE_LABEL "=", n) == 0) {
-            memcpy(buf, p + n, len - n);
-            buf[len - n] = '\0';
-            return true;
-        }
-        p = end != NULL ? end + 1 : NULL;
-    }
-    return false;
+    while (next_term(&selector, term, size, &value) > 0)
+        if (strcmp(term, INSTANCE_LABEL) == 0)
+            return value;
+    return NULL;
 }
 
 static int cache_list(op_lister *l, const char *api_version, const char *resource, const char *ns,
@@ -239,14 +244,15 @@ static int cache_list(op_lister *l, const char *api_version, const char *resourc
     op_informers *in = (op_informers *)l;
     int k = find_kind(api_version, resource);
     cJSON *all, *res, *o, *next;
-    char value[256];
+    char term[320];
+    const char *value;
 
     if (k < 0 || !kube_informer_has_synced(in->inf[k]))
         return in->api.base.list(&in->api.base, api_version, resource, ns, label_selector, out,
                                  err);
     /* Reconcile lists one cluster's objects: through the index on their
      * instance label rather than over every cluster's. */
-    all = instance_value(label_selector, value, sizeof value)
+    all = (value = instance_value(label_selector, term, sizeof term)) != NULL
               ? kube_cache_by_label(kube_informer_cache(in->inf[k]), INSTANCE_LABEL, value)
               : kube_cache_list(kube_informer_cache(in->inf[k]));
     res = cJSON_CreateArray();

@@ -4,23 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/json.h"
+
 static const char *old_phase(const cJSON *old)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "phase"));
 }
 
+/* old's member key when a count (an integer, 0 to 99,999), else -1. */
+static int old_count(const cJSON *old, const char *key)
+{
+    long long n = -1;
+    util_err err;
+
+    return util_json_int(old, NULL, key, true, 0, 99999, &n, &err) == 0 ? (int)n : -1;
+}
+
 int op_balance_old_target(const cJSON *old)
 {
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(old, "targetBrokers");
-
-    return cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 100000 ? t->valueint : -1;
+    return old_count(old, "targetBrokers");
 }
 
 int op_balance_old_brokers(const cJSON *old)
 {
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(old, "brokers");
-
-    return cJSON_IsNumber(b) && b->valuedouble >= 0 && b->valuedouble < 100000 ? b->valueint : -1;
+    return old_count(old, "brokers");
 }
 
 const char *op_balance_old_request(const cJSON *old)

@@ -85,6 +85,12 @@ static int32_t without(const int32_t *ids, int32_t n, const int32_t *drop, int32
     return k;
 }
 
+/* Voter k of qp's voters, then its observers, as one list. */
+static const kafka_quorum_replica *replica_at(const kafka_quorum_partition *qp, int32_t k)
+{
+    return k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
+}
+
 /* Waits until every broker and controller still fetching the metadata log
  * has fetched it up to the high watermark it has now (as the quorum's
  * leader says, DescribeQuorum), for at most SYNC_MS. A broker answers
@@ -93,12 +99,6 @@ static int32_t without(const int32_t *ids, int32_t n, const int32_t *drop, int32
  * just finished would still show there with the replicas of both sides,
  * and look like a partition with more replicas than it has. 0 once caught
  * up, 1 when the wait ran out, -1 with err. */
-/* Voter k of qp's voters, then its observers, as one list. */
-static const kafka_quorum_replica *replica_at(const kafka_quorum_partition *qp, int32_t k)
-{
-    return k < qp->n_voters ? &qp->voters[k] : &qp->observers[k - qp->n_voters];
-}
-
 static int metadata_caught_up(kafka_conn *c, const kafka_api_versions *av, int timeout_ms,
                               util_err *err)
 {
