@@ -7,7 +7,7 @@
 # pinned one for fetch, up, start-broker, tool and version: its jars come
 # from the same pom with only the version replaced, into a cache directory of
 # their own. A cluster started on one version and brokers restarted on
-# another is a rolling upgrade (tests/integration/test_upgrade.sh).
+# another is a rolling upgrade.
 #
 #   kafka.sh fetch            fetch the jars (no-op when cached)
 #   kafka.sh up [N]           format and start N brokers (default 3), wait

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Rolling restarts of the test ground's Kafka cluster with berth's drain, for
-# tests/integration/test_roll.sh and test_upgrade.sh. Sourced, not run.
+# tests/integration/test_roll.sh and tests/e2e/lib.sh. Sourced, not run.
 #
 # The subjects are the real programs: `berth-sidecar init` renders each
 # broker's server.properties from a <cluster>-brokers ConfigMap, `berth-sidecar
