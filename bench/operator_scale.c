@@ -279,19 +279,28 @@ static int64_t pct(const int64_t *lat, int n, int p)
 
 /* Waits until no operator write for quiet_ms (what the StatefulSet
  * controller and the scheduler change settles), at most max_ms. */
-static void settle(int port, int64_t quiet_ms, int64_t max_ms)
+/* Waits until the operator wrote no object for quiet_ms and has no Event
+ * left to write (at most max_ms); returns when its last Event was seen due,
+ * in ms since start (0: none was). */
+static int64_t settle(int port, int64_t quiet_ms, int64_t max_ms)
 {
-    int64_t start = util_mono_ms(), since = start;
+    int64_t start = util_mono_ms(), since = start, events_done = 0;
 
-    for (double last = -1; util_mono_ms() - since < quiet_ms && util_mono_ms() - start < max_ms;) {
+    for (double last = -1; util_mono_ms() - start < max_ms;) {
         double w = operator_writes(port);
+        bool due = metric(port, "berth_operator_events_unwritten") > 0;
 
         if (w != last) {
             last = w;
             since = util_mono_ms();
         }
+        if (due)
+            events_done = util_mono_ms() - start;
+        else if (util_mono_ms() - since >= quiet_ms)
+            break;
         usleep(500000);
     }
+    return events_done;
 }
 
 static void print_memory(int port, pid_t pid, int clusters, long *prev_rss, int *prev_clusters)
@@ -472,7 +481,7 @@ int main(void)
 
     for (int s = 0; s < nstages; s++) {
         int from = have, to = stages[s], k;
-        int64_t t0 = util_mono_ms(), t1;
+        int64_t t0 = util_mono_ms(), t1, ev;
         double cpu0 = proc_cpu_s(pid);
 
         for (int i = from; i < to; i++)
@@ -489,8 +498,9 @@ int main(void)
                secs(pct(lat, k, 50)), secs(pct(lat, k, 99)), secs(pct(lat, k, 100)));
         printf("  operator CPU meanwhile      %.1f s (%.0f ms per cluster)\n",
                proc_cpu_s(pid) - cpu0, (proc_cpu_s(pid) - cpu0) * 1000 / (to - from));
-        settle(port, 12000, 600000);
-        printf("  settled after               %.1f s more\n", secs(util_mono_ms() - t1));
+        ev = settle(port, 12000, 1800000);
+        printf("  settled after               %.1f s more (last Event written after %.1f s)\n",
+               secs(util_mono_ms() - t1), secs(ev));
         print_memory(port, pid, to, &prev_rss, &prev_clusters);
         idle_minute(port, audit, ns, to);
     }

@@ -28,6 +28,11 @@
 #include "util/metrics.h"
 #include "util/version.h"
 
+/* Events written per second, sustained and in a burst (see where the
+ * recorder is made). */
+#define OP_EVENTS_QPS   10.0
+#define OP_EVENTS_BURST 50
+
 static const char usage_text[] =
     "usage: berth-operator [options]\n"
     "\n"
@@ -438,6 +443,12 @@ int main(int argc, char **argv)
         kube_event_recorder_options eo = {0};
 
         eo.controller = "berth.io/operator";
+        /* One operator serves many clusters: a new cluster costs about six
+         * Events (Created, one BrokerAddress per broker, Updated), so the
+         * library's default of one a second would leave 100 clusters made
+         * at once telling their story for ten minutes. */
+        eo.qps = OP_EVENTS_QPS;
+        eo.burst = OP_EVENTS_BURST;
         if (kube_event_recorder_new(o.cfg, &eo, &o.events, &err) != 0)
             goto out;
     }
