@@ -4,6 +4,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cluster_tls.h"
+#include "kube/object.h"
+#include "secret_summary.h"
+
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 static bool listed(const char *name, const char *const *keep)
@@ -94,4 +98,20 @@ void op_trim_node(cJSON *node)
 void op_trim_owned(cJSON *obj)
 {
     drop_last_applied(obj);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = s != NULL ? strlen(s) : 0, k = strlen(suffix);
+
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+void op_trim_secret(cJSON *secret)
+{
+    const char *name = kube_meta_name(secret);
+
+    drop_last_applied(secret);
+    if (ends_with(name, OP_CERTS_SECRET_SUFFIX) || ends_with(name, OP_CA_CERT_SUFFIX))
+        op_secret_summarize(secret, OP_CERTS_CA_KEY);
 }

@@ -6,7 +6,8 @@
  * kept here too (tests/unit/test_op_cache_trim.c lists them).
  *
  * Owned objects other than Pods keep everything berth sets (the diff
- * compares it) and lose only what a client-side apply leaves behind. */
+ * compares it) and lose only what a client-side apply leaves behind; the
+ * certificate Secrets keep a summary of it, which the diff understands. */
 #ifndef BERTH_OP_CACHE_TRIM_H
 #define BERTH_OP_CACHE_TRIM_H
 
@@ -20,6 +21,10 @@ void op_trim_pod(cJSON *pod);
 
 /* A Node: metadata and status.addresses. */
 void op_trim_node(cJSON *node);
+
+/* A Secret: as op_trim_owned, and a summary when it holds a cluster's
+ * certificates (secret_summary.h). */
+void op_trim_secret(cJSON *secret);
 
 /* Any other: without the kubectl.kubernetes.io/last-applied-configuration
  * annotation. */

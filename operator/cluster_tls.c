@@ -8,9 +8,11 @@
 
 #include "address.h"
 #include "desired.h"
+#include "diff.h"
 #include "kube/microtime.h"
 #include "kube/object.h"
 #include "pki/pki.h"
+#include "secret_summary.h"
 #include "util/base64.h"
 #include "util/clock.h"
 
@@ -292,6 +294,74 @@ static bool all_current(const op_cluster *c, const cJSON *pods, const long long 
     return true;
 }
 
+/* Why the pair crt, key (PEM, either NULL when missing) must be issued
+ * again for n, or NULL when it is still good; info gets what crt says. */
+static const char *why_renew(const char *crt, const char *key, const char *ca_pem, const names *n,
+                             const op_cert_policy *policy, long long now, pki_cert_info *info)
+{
+    if (crt == NULL || key == NULL)
+        return "it has none yet";
+    if (pki_inspect(crt, strlen(crt), info, NULL) != 0)
+        return "it is not a certificate";
+    if (pki_verify_issued_by(crt, ca_pem, NULL) != 0)
+        return "it is not from the cluster CA";
+    if (pki_key_matches(crt, key, NULL) != 0)
+        return "its key is not its own";
+    if (info->not_after - now <= policy->renew_before_s)
+        return "it is due for renewal";
+    if (info->not_after - info->not_before > policy->validity_s)
+        return "it lives longer than the validity now set";
+    if (!names_match(info, n))
+        return "the names it must carry changed";
+    return NULL;
+}
+
+/* Why the pair under crt_key/key_key of a summary (secret_summary.h)
+ * must be issued again for want, as take_pair says it, or NULL when it is
+ * still good; then *issued is its issue time. Sets out->need_whole when
+ * the summary cannot tell. */
+static const char *why_renew_summary(const cJSON *live, const char *crt_key, const char *key_key,
+                                     const pki_request *want, const op_cert_policy *policy,
+                                     long long now, op_cluster_tls *out, long long *issued)
+{
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(live, "data");
+    pki_cert_facts f;
+    char want_names[33];
+
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, crt_key)) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, key_key)))
+        return "it has none yet";
+    if (op_secret_facts(live, crt_key, &f) != 0)
+        return "it is not a certificate";
+    if (f.md[0] == '\0') { /* a signature its facts cannot check */
+        out->need_whole = true;
+        return NULL;
+    }
+    if (pki_facts_issued_by(&f, out->ca_cert_pem, NULL) != 0)
+        return "it is not from the cluster CA";
+    if (!f.key_matches)
+        return "its key is not its own";
+    if (f.not_after - now <= policy->renew_before_s)
+        return "it is due for renewal";
+    if (f.not_after - f.not_before > policy->validity_s)
+        return "it lives longer than the validity now set";
+    if (pki_names_digest(want->dns_names, want->ndns, want->ip_addrs, want->nips, want_names) !=
+            0 ||
+        strcmp(want_names, f.names) != 0)
+        return "the names it must carry changed";
+    *issued = f.not_before;
+    return NULL;
+}
+
+/* Copies data[key] of live (a stub) into data. */
+static void keep_stub(const cJSON *live, const char *key, cJSON *data)
+{
+    cJSON_AddStringToObject(
+        data, key,
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(live, "data"), key)
+            ->valuestring);
+}
+
 /* A pair in data: the live one under crt_key/key_key if it is still good
  * for n, else a new one. *issued gets its issue time. */
 static int take_pair(const cJSON *live, const char *crt_key, const char *key_key,
@@ -299,28 +369,27 @@ static int take_pair(const cJSON *live, const char *crt_key, const char *key_key
                      long long now, op_cluster_tls *out, cJSON *data, long long *issued,
                      util_err *err)
 {
-    char *crt = secret_value(live, crt_key, NULL), *key = secret_value(live, key_key, NULL);
+    char *crt = NULL, *key = NULL;
     pki_cert_info info;
     pki_request req = *want;
-    util_err e = {{0}};
-    const char *why = NULL;
+    const char *why;
     int rc;
 
     memset(&info, 0, sizeof info);
-    if (crt == NULL || key == NULL)
-        why = "it has none yet";
-    else if (pki_inspect(crt, strlen(crt), &info, &e) != 0)
-        why = "it is not a certificate";
-    else if (pki_verify_issued_by(crt, out->ca_cert_pem, &e) != 0)
-        why = "it is not from the cluster CA";
-    else if (pki_key_matches(crt, key, &e) != 0)
-        why = "its key is not its own";
-    else if (info.not_after - now <= policy->renew_before_s)
-        why = "it is due for renewal";
-    else if (info.not_after - info.not_before > policy->validity_s)
-        why = "it lives longer than the validity now set";
-    else if (!names_match(&info, n))
-        why = "the names it must carry changed";
+    if (op_secret_is_summary(live)) {
+        why = why_renew_summary(live, crt_key, key_key, want, policy, now, out, issued);
+        if (why == NULL) {
+            if (!out->need_whole) {
+                keep_stub(live, crt_key, data);
+                keep_stub(live, key_key, data);
+            }
+            return 0;
+        }
+    } else {
+        crt = secret_value(live, crt_key, NULL);
+        key = secret_value(live, key_key, NULL);
+        why = why_renew(crt, key, out->ca_cert_pem, n, policy, now, &info);
+    }
     if (why == NULL) {
         *issued = info.not_before;
     } else {
@@ -352,12 +421,24 @@ static int take_pair(const cJSON *live, const char *crt_key, const char *key_key
  * spec.clusterCA, a new CA), that one too, so old and new brokers trust
  * each other until every broker has restarted. */
 static int put_trust(const op_cluster *c, const cJSON *live_certs, const cJSON *pods, long long now,
-                     const op_cluster_tls *out, cJSON *pub_data, cJSON *data, util_err *err)
+                     op_cluster_tls *out, cJSON *pub_data, cJSON *data, util_err *err)
 {
-    char *prev = previous_ca(live_certs, out->ca_cert_pem, now), *bundle;
+    char *prev = NULL, *bundle;
     size_t len;
     int rc;
 
+    if (!op_secret_is_summary(live_certs)) {
+        prev = previous_ca(live_certs, out->ca_cert_pem, now);
+    } else if (!all_current(c, pods, out->issued)) {
+        pki_cert_info cur;
+
+        /* The previous CA's certificate is needed, and a summary has none. */
+        if (pki_inspect(out->ca_cert_pem, strlen(out->ca_cert_pem), &cur, err) != 0)
+            return -1;
+        out->need_whole =
+            op_secret_bundle_other_ca(live_certs, OP_CERTS_CA_KEY, cur.fingerprint, now);
+        pki_cert_info_clear(&cur);
+    }
     if (prev == NULL || all_current(c, pods, out->issued)) {
         free(prev);
         return put_value(pub_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
@@ -455,6 +536,18 @@ int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_
     free(n);
     if (rc == 0)
         rc = put_trust(c, live_certs, pods, now, out, pub_data, data, err);
+    /* Stubs kept from a summary may stand only in a Secret that needs no
+     * write. */
+    if (rc == 0 && !out->need_whole && op_secret_has_stub(certs_secret) &&
+        !op_subset(certs_secret, live_certs))
+        out->need_whole = true;
+    if (rc == 0 && out->need_whole) {
+        cJSON_Delete(*secrets);
+        *secrets = NULL;
+        op_cluster_tls_clear(out);
+        out->need_whole = true;
+        return 0;
+    }
     if (rc != 0) {
         cJSON_Delete(*secrets);
         *secrets = NULL;

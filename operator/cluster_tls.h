@@ -59,6 +59,10 @@ typedef struct op_cluster_tls {
     int nbrokers;
     int reissued;  /* certificates issued by this build */
     char why[256]; /* why the first of them was, for the log */
+    /* The live <c>-broker-certs was a summary (secret_summary.h) and the
+     * build needs its values: *secrets is NULL, build again from the whole
+     * Secret. */
+    bool need_whole;
 } op_cluster_tls;
 
 /* Builds the desired "<c>-cluster-ca", "<c>-cluster-ca-cert" and
@@ -68,7 +72,10 @@ typedef struct op_cluster_tls {
  * validity: op_cert_policy_default. Returns 0 with *secrets a new array
  * of the three (cJSON_Delete) and out filled; 1 when
  * the live CA Secret cannot be used (err says why: reconcile stops rather
- * than replace it); -1 on failure with err set. */
+ * than replace it); -1 on failure with err set. live_certs may be the
+ * cache's summary: a certificate still good is then kept by its stub, and
+ * out->need_whole asks for the whole Secret when the one built from the
+ * summary would have to be written (or the summary cannot tell). */
 int op_cluster_tls_build(const op_cluster *c, const char *domain, const op_cert_policy *policy,
                          const cJSON *live_ca, const cJSON *live_certs, const cJSON *pods,
                          const cJSON *nodes, const cJSON *services, long long now,

@@ -15,7 +15,8 @@
  * member by member (extra members in have are fine), arrays item by item
  * with equal lengths, scalars equal. Inside resource requests and limits,
  * strings compare as Kubernetes quantities ("1000m" equals "1"), since the
- * server normalises the quantities it stores. */
+ * server normalises the quantities it stores. A Secret the cache keeps as
+ * a summary (secret_summary.h) compares each data value with its stub. */
 bool op_subset(const cJSON *want, const cJSON *have);
 
 #endif

@@ -38,7 +38,7 @@ static const struct {
     {"apps/v1", "statefulsets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
     {"v1", "services", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
     {"v1", "configmaps", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
-    {"v1", "secrets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
+    {"v1", "secrets", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_secret},
     {"v1", "serviceaccounts", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
     {"rbac.authorization.k8s.io/v1", "roles", true, OWNED_SELECTOR, ROUTE_INSTANCE, op_trim_owned},
     {"rbac.authorization.k8s.io/v1", "rolebindings", true, OWNED_SELECTOR, ROUTE_INSTANCE,

@@ -14,6 +14,7 @@
 #include "ledger_gc.h"
 #include "reconcile_status.h"
 #include "scale_down.h"
+#include "secret_summary.h"
 #include "util/log.h"
 
 op_outcome op_run_guard_scale_down(op_run *w, util_err *err)
@@ -109,6 +110,13 @@ int op_run_apply(op_run *w)
         l = l->next;
         if (op_run_object_path(d, path, sizeof path) != 0)
             continue;
+        if (op_secret_has_stub(d)) {
+            /* A summary's stub where the value belongs: never written. */
+            util_err_set(&aerr, "refused to write a summary of the Secret's values");
+            util_warn("apply %s: %s; the objects after it wait", path, aerr.msg);
+            apply_failed(w, d, &st, &aerr);
+            break;
+        }
         op_run_count(w, "apply");
         w->res->writes++;
         if (kube_apply(w->client, path, d, OP_FIELD_MANAGER, true, NULL, &st, &aerr) != 0) {

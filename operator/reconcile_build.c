@@ -134,6 +134,23 @@ static op_outcome build_tls(op_run *w, util_err *err)
     rc = op_cluster_tls_build(&w->c, w->opts->cluster_domain, &w->opts->certs, live_ca, live_certs,
                               w->pods, w->nodes, w->services, (long long)time(NULL), &w->tls,
                               &secrets, &terr);
+    if (rc == 0 && w->tls.need_whole) {
+        /* The cache holds a summary of it (secret_summary.h); the Secret
+         * about to be written needs its values. */
+        op_api_lister api;
+
+        cJSON_Delete(live_certs);
+        live_certs = NULL;
+        op_api_lister_init(&api, w->client, w->metrics);
+        if (api.base.get(&api.base, "v1", "secrets", w->c.namespace, certs_name, &live_certs, err) <
+            0) {
+            cJSON_Delete(live_ca);
+            return OP_RECONCILE_RETRY;
+        }
+        rc = op_cluster_tls_build(&w->c, w->opts->cluster_domain, &w->opts->certs, live_ca,
+                                  live_certs, w->pods, w->nodes, w->services, (long long)time(NULL),
+                                  &w->tls, &secrets, &terr);
+    }
     cJSON_Delete(live_ca);
     cJSON_Delete(live_certs);
     if (rc > 0) {

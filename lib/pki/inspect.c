@@ -142,17 +142,12 @@ static int get_san(X509 *x, pki_cert_info *out, util_err *err)
 /* The SHA-256 of x's DER as lower-case hex. */
 static int get_fingerprint(X509 *x, char out[65], util_err *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n, i;
+    unsigned int n;
 
     if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
         return util_ossl_fail(err, "fingerprint");
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[2 * n] = '\0';
+    util_hex(md, n, out);
     return 0;
 }
 

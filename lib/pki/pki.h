@@ -100,4 +100,47 @@ int pki_verify_issued_by(const char *cert_pem, const char *ca_cert_pem,
  * prompted for. */
 int pki_key_matches(const char *cert_pem, const char *key_pem, util_err *err) UTIL_MUST_CHECK;
 
+/* What the cluster CA's checks need of a certificate, small enough to be
+ * kept in its place for thousands of them (the operator's cache of its
+ * Secrets): its times, a digest of its names, and its signature with the
+ * digest of what it signs, so that whether a CA signed it is still checked
+ * with the CA's key (pki_facts_issued_by). Strings are hex. */
+#define PKI_SIG_MAX 1024 /* signature bytes kept: RSA keys up to 8192 bits */
+#define PKI_MD_MAX  64   /* bytes of the largest digest */
+typedef struct pki_cert_facts {
+    long long not_before, not_after; /* Unix seconds */
+    bool is_ca;
+    bool key_matches;              /* the key given with it is its own */
+    char names[33];                /* pki_names_digest of its SAN names */
+    char issuer[33];               /* digest of its issuer name */
+    char md[16];                   /* the signature's hash ("SHA256"); "" when not one
+                                    * pki_facts_issued_by can check (Ed25519, RSA-PSS) */
+    char tbs[2 * PKI_MD_MAX + 1];  /* that hash of the signed part */
+    char sig[2 * PKI_SIG_MAX + 1]; /* the signature */
+} pki_cert_facts;
+
+/* The facts of the first certificate of cert_pem[0..len), and whether
+ * key_pem (NULL: none, then key_matches is false) is its key. 0, or -1 with
+ * err when the certificate is unreadable (as pki_inspect refuses it). */
+int pki_facts(const char *cert_pem, size_t len, const char *key_pem, pki_cert_facts *out,
+              util_err *err) UTIL_MUST_CHECK;
+
+/* pki_verify_issued_by for a certificate known by its facts: 0 when
+ * ca_cert_pem's subject is its issuer and the CA's key verifies its
+ * signature; -1 with err saying why not (or that f->md is ""). */
+int pki_facts_issued_by(const pki_cert_facts *f, const char *ca_cert_pem,
+                        util_err *err) UTIL_MUST_CHECK;
+
+/* A digest of a set of SAN names (order does not matter; the same name
+ * twice is not the same set as once), as pki_facts computes it for a
+ * certificate's, into out (hex). IP addresses as inet_ntop writes them.
+ * 0, or -1 out of memory. */
+/* The first 128 bits of the SHA-256 of b[0..n) as hex into out: the
+ * digests of pki_cert_facts, and the operator's stubs of Secret values.
+ * 0, or -1 when OpenSSL fails. */
+int pki_digest(const void *b, size_t n, char out[33]) UTIL_MUST_CHECK;
+
+int pki_names_digest(const char *const *dns, size_t ndns, const char *const *ips, size_t nips,
+                     char out[33]) UTIL_MUST_CHECK;
+
 #endif

@@ -59,3 +59,41 @@ char *util_strdup_opt(const char *s, bool *oom)
         *oom = true;
     return d;
 }
+
+void util_hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long util_unhex(const char *s, unsigned char *out, size_t size)
+{
+    size_t len = strlen(s);
+
+    if (len % 2 != 0 || len / 2 > size)
+        return -1;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return (long)(len / 2);
+}

@@ -31,4 +31,12 @@ char *util_strndup(const char *s, size_t n) UTIL_MUST_CHECK;
  * so a caller copies several fields and checks once. */
 char *util_strdup_opt(const char *s, bool *oom) UTIL_MUST_CHECK;
 
+/* The n bytes at b as lower-case hex into out, which holds 2n + 1 bytes
+ * (NUL-terminated). */
+void util_hex(const unsigned char *b, size_t n, char *out);
+
+/* The bytes of the hex text s (either case, even length) into out, which
+ * holds size bytes; their count, or -1 when s is not hex or does not fit. */
+long util_unhex(const char *s, unsigned char *out, size_t size);
+
 #endif

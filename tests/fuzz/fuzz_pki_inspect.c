@@ -1,7 +1,7 @@
 /* A certificate read back from a Secret is input anyone with edit rights
  * on the Secret controls: whatever its bytes, pki_inspect must fill a
- * bounded pki_cert_info or fail with a message and leave it empty, never
- * crash, leak, hang or prompt for a PEM password.
+ * bounded pki_cert_info (pki_facts bounded facts) or fail with a message
+ * and leave it empty, never crash, leak, hang or prompt for a PEM password.
  *
  * Input of a NUL byte and more is the DER of a certificate, wrapped here
  * in a PEM block, so that mutations reach the X.509 fields rather than
@@ -16,6 +16,23 @@
 #include "pki/pki.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The operator's cache keeps these facts in place of the certificate:
+ * bounded, NUL-terminated hex, or a failure with a message. */
+static void check_facts(const char *pem, size_t len)
+{
+    pki_cert_facts f;
+    util_err err = {{0}};
+
+    if (pki_facts(pem, len, NULL, &f, &err) != 0) {
+        if (err.msg[0] == '\0' || f.md[0] != '\0' || f.sig[0] != '\0')
+            abort();
+        return;
+    }
+    if (strlen(f.names) != 32 || strlen(f.issuer) != 32 || strlen(f.tbs) % 2 != 0 ||
+        strlen(f.sig) % 2 != 0 || f.key_matches)
+        abort();
+}
 
 static void check(const char *pem, size_t len)
 {
@@ -38,6 +55,7 @@ static void check(const char *pem, size_t len)
     }
     pki_cert_info_clear(&info);
     pki_cert_info_clear(&info); /* clearing twice is harmless */
+    check_facts(pem, len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,6 +13,7 @@
 #include "operator/cache_trim.h"
 #include "operator/cluster_tls.h"
 #include "operator/container_failure.h"
+#include "operator/secret_summary.h"
 #include "operator/upgrade.h"
 
 /* A broker pod as the API server sends it; %s is its status. */
@@ -202,6 +203,34 @@ START_TEST(a_trimmed_node_keeps_its_labels_and_addresses)
 }
 END_TEST
 
+/* Secrets: the certificate ones become summaries (test_op_cluster_tls.c
+ * shows a pass decides from them as from the whole); the CA's stays whole,
+ * for its key. Neither keeps a client-side apply's annotation. */
+START_TEST(only_certificate_secrets_are_summarized)
+{
+    static const char *const names[] = {"demo-broker-certs", "demo-cluster-ca-cert",
+                                        "demo-cluster-ca"};
+
+    for (int i = 0; i < 3; i++) {
+        char text[512];
+        cJSON *s;
+
+        snprintf(text, sizeof text,
+                 "{\"metadata\":{\"name\":\"%s\",\"annotations\":{\"kubectl.kubernetes.io/"
+                 "last-applied-configuration\":\"{}\"}},\"data\":{\"ca.crt\":\"eA==\"}}",
+                 names[i]);
+        s = cJSON_Parse(text);
+        op_trim_secret(s);
+        ck_assert_ptr_null(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(s, "metadata"), "annotations"),
+            "kubectl.kubernetes.io/last-applied-configuration"));
+        ck_assert_int_eq(op_secret_is_summary(s), i < 2);
+        ck_assert_int_eq(op_secret_has_stub(s), i < 2);
+        cJSON_Delete(s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("op_cache_trim");
@@ -210,6 +239,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, every_pod_reader_answers_the_same_on_a_trimmed_pod);
+    tcase_add_test(tc, only_certificate_secrets_are_summarized);
     tcase_add_test(tc, a_trimmed_pod_loses_what_no_reader_reads);
     tcase_add_test(tc, a_trimmed_node_keeps_its_labels_and_addresses);
     suite_add_tcase(s, tc);

@@ -10,6 +10,8 @@
 
 #include "operator/cluster.h"
 #include "operator/cluster_tls.h"
+#include "operator/diff.h"
+#include "operator/secret_summary.h"
 #include "pki/pki.h"
 #include "sidecar/init/cluster_tls.h"
 #include "sidecar/init/render.h"
@@ -439,6 +441,160 @@ START_TEST(user_ca_and_the_move_to_it)
 }
 END_TEST
 
+/* secret as the operator's cache keeps it (secret_summary.h). */
+static cJSON *summary_of(const cJSON *secret)
+{
+    cJSON *s = cJSON_Duplicate(secret, 1);
+
+    op_secret_summarize(s, OP_CERTS_CA_KEY);
+    ck_assert(op_secret_is_summary(s));
+    return s;
+}
+
+static const char *data_str(const cJSON *secret, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(secret, "data"), key);
+
+    ck_assert_msg(cJSON_IsString(v), "no %s", key);
+    return v->valuestring;
+}
+
+static size_t printed_len(const cJSON *o)
+{
+    char *t = cJSON_PrintUnformatted(o);
+    size_t n = strlen(t);
+
+    free(t);
+    return n;
+}
+
+/* The cache keeps the certificate Secrets as summaries: each value a stub
+ * the diff still compares, each certificate's facts beside; a pass decides
+ * from them what it decides from the whole Secret, and asks for the whole
+ * Secret whenever the one it built would have to be written. */
+START_TEST(a_summary_decides_as_the_whole_secret)
+{
+    op_cluster c;
+    cJSON *cr = cluster(&c);
+    cJSON *pods = J("[{\"metadata\":{\"name\":\"demo-0\"},\"spec\":{\"nodeName\":\"n1\"}}]");
+    cJSON *nodes = nodes_with("203.0.113.10"), *moved = nodes_with("203.0.113.77");
+    cJSON *sum, *pub, *out = NULL, *bad;
+    op_cluster_tls t;
+    pki_cert_facts f;
+    util_err err = {{0}};
+    built a, other;
+
+    build(&c, NULL, NULL, pods, nodes, NOW, &a);
+    sum = summary_of(a.certs);
+    ck_assert_msg(printed_len(sum) * 2 < printed_len(a.certs), "summary %zu of %zu bytes",
+                  printed_len(sum), printed_len(a.certs));
+    ck_assert(op_secret_has_stub(sum));
+    ck_assert(
+        op_secret_value_matches(data_str(sum, "demo-1.crt"), data_str(a.certs, "demo-1.crt")));
+    ck_assert(
+        !op_secret_value_matches(data_str(sum, "demo-1.crt"), data_str(a.certs, "demo-2.crt")));
+    ck_assert(op_subset(a.certs, sum));
+    ck_assert_int_eq(op_secret_facts(sum, "demo-1.crt", &f), 0);
+    ck_assert(f.key_matches);
+    ck_assert_int_eq(f.not_before, NOW);
+    ck_assert_int_eq(op_secret_facts(sum, "demo-1.key", &f), -1);
+    /* The public CA Secret (the CA's own stays whole: test_op_cache_trim). */
+    pub = summary_of(cJSON_GetArrayItem(a.all, 1));
+    ck_assert(op_subset(cJSON_GetArrayItem(a.all, 1), pub));
+
+    /* Nothing changed: kept by their stubs, nothing to write. */
+    ck_assert_msg(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, sum, pods, nodes, NULL,
+                                       NOW + 3600, &t, &out, &err) == 0,
+                  "%s", err.msg);
+    ck_assert(!t.need_whole);
+    ck_assert_int_eq(t.reissued, 0);
+    ck_assert_int_eq(t.issued[1], NOW);
+    ck_assert(op_secret_has_stub(cJSON_GetArrayItem(out, 2)));
+    ck_assert(op_subset(cJSON_GetArrayItem(out, 2), sum));
+    ck_assert(op_subset(cJSON_GetArrayItem(out, 1), pub));
+    op_cluster_tls_clear(&t);
+    cJSON_Delete(out);
+
+    /* A certificate's names changed: the Secret must be written with the
+     * other certificates in it, so the whole one is asked for. */
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, sum, pods, moved,
+                                          NULL, NOW + 3600, &t, &out, &err),
+                     0);
+    ck_assert(t.need_whole);
+    ck_assert_ptr_null(out);
+    ck_assert_ptr_null(t.ca_cert_pem);
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, sum, pods, nodes,
+                                          NULL, NOW + policy.validity_s - 30 * 86400LL, &t, &out,
+                                          &err),
+                     0);
+    /* All of them due: all issued again, nothing kept, nothing asked. */
+    ck_assert(!t.need_whole);
+    ck_assert_int_eq(t.reissued, 4);
+    ck_assert_ptr_nonnull(strstr(t.why, "due for renewal"));
+    ck_assert(!op_secret_has_stub(cJSON_GetArrayItem(out, 2)));
+    op_cluster_tls_clear(&t);
+    cJSON_Delete(out);
+
+    /* Another CA's certificates (a CA of the same name: only the signature
+     * tells): all issued again from the facts alone; the summary of their
+     * bundle (which names the other CA) is left out, else the whole Secret
+     * is asked for, to keep trusting that CA while brokers use it. */
+    build(&c, NULL, NULL, NULL, NULL, NOW, &other);
+    bad = summary_of(other.certs);
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, bad, NULL, NULL, NULL,
+                                          NOW + 60, &t, &out, &err),
+                     0);
+    ck_assert(t.need_whole);
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(bad, OP_SUMMARY_MEMBER), "ca.crt");
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, bad, NULL, NULL, NULL,
+                                          NOW + 60, &t, &out, &err),
+                     0);
+    ck_assert(!t.need_whole);
+    ck_assert_int_eq(t.reissued, 4);
+    ck_assert_ptr_nonnull(strstr(t.why, "not from the cluster CA"));
+    ck_assert(!op_secret_has_stub(cJSON_GetArrayItem(out, 2)));
+    ck_assert(!op_subset(cJSON_GetArrayItem(out, 2), bad));
+    op_cluster_tls_clear(&t);
+    cJSON_Delete(out);
+    cJSON_Delete(bad);
+
+    /* A key swapped in from another broker: its facts say so. */
+    bad = cJSON_Duplicate(a.certs, 1);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(bad, "data"), "demo-1.key",
+                              cJSON_CreateString(data_str(a.certs, "demo-2.key")));
+    op_secret_summarize(bad, OP_CERTS_CA_KEY);
+    ck_assert_int_eq(op_secret_facts(bad, "demo-1.crt", &f), 0);
+    ck_assert(!f.key_matches);
+    ck_assert_int_eq(op_secret_facts(bad, "demo-2.crt", &f), 0);
+    ck_assert(f.key_matches);
+    ck_assert_int_eq(op_cluster_tls_build(&c, "cluster.local", &policy, a.ca, bad, pods, nodes,
+                                          NULL, NOW + 60, &t, &out, &err),
+                     0);
+    ck_assert(t.need_whole);
+    cJSON_Delete(bad);
+
+    /* Values that are not certificates: no facts, issued again. */
+    bad = J("{\"metadata\":{\"name\":\"demo-broker-certs\"},\"data\":{\"demo-0.crt\":\"eA==\","
+            "\"demo-0.key\":\"eA==\",\"ca.crt\":\"!!\"}}");
+    op_secret_summarize(bad, OP_CERTS_CA_KEY);
+    ck_assert_int_eq(op_secret_facts(bad, "demo-0.crt", &f), -1);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
+                         cJSON_GetObjectItem(bad, OP_SUMMARY_MEMBER), "ca.crt")),
+                     0);
+    ck_assert(!op_secret_value_matches(data_str(bad, "demo-0.crt"), "eB=="));
+    cJSON_Delete(bad);
+
+    built_free(&a);
+    built_free(&other);
+    cJSON_Delete(sum);
+    cJSON_Delete(pub);
+    cJSON_Delete(pods);
+    cJSON_Delete(nodes);
+    cJSON_Delete(moved);
+    cJSON_Delete(cr);
+}
+END_TEST
+
 /* The operator's own client certificate comes from the same CA. */
 START_TEST(operator_certificate)
 {
@@ -577,6 +733,7 @@ int main(void)
     tcase_add_test(tc, issues_a_ca_and_one_certificate_per_broker);
     tcase_add_test(tc, keeps_what_is_good_and_reissues_what_changed);
     tcase_add_test(tc, bad_secrets);
+    tcase_add_test(tc, a_summary_decides_as_the_whole_secret);
     tcase_add_test(tc, operator_certificate);
     tcase_add_test(tc, user_ca_and_the_move_to_it);
     tcase_add_test(tc, init_takes_what_the_operator_issued);

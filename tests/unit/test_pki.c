@@ -214,6 +214,87 @@ START_TEST(a_key_matches_its_certificate_only)
 }
 END_TEST
 
+/* A certificate known by its facts passes and fails the same checks as
+ * the certificate itself: its times and names, its key, and whether a CA
+ * signed it (a CA of the same name but another key included). */
+START_TEST(facts_tell_what_the_certificate_tells)
+{
+    static const char *const dns_shuffled[] = {"demo-0.demo-brokers",
+                                               "demo-0.demo-brokers.kafka.svc.cluster.local"};
+    static const char *const ips_canonical[] = {"2001:db8::1", "10.1.2.3"};
+    char *twin_cert, *twin_key, *other_cert, *other_key, digest[33];
+    pki_cert_facts f, ca_f, bad;
+    pki_cert_info info;
+    util_err err = {{0}};
+
+    ck_assert_msg(pki_facts(cert, strlen(cert), key, &f, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(pki_inspect(cert, strlen(cert), &info, &err), 0);
+    ck_assert_int_eq(f.not_before, info.not_before);
+    ck_assert_int_eq(f.not_after, info.not_after);
+    ck_assert(!f.is_ca);
+    ck_assert(f.key_matches);
+    ck_assert_str_eq(f.md, "SHA256");
+    pki_cert_info_clear(&info);
+    /* The names: in any order, IPs as they read back. */
+    ck_assert_int_eq(pki_names_digest(dns_shuffled, 2, ips_canonical, 2, digest), 0);
+    ck_assert_str_eq(digest, f.names);
+    ck_assert_int_eq(pki_names_digest(dns_shuffled, 1, ips_canonical, 2, digest), 0);
+    ck_assert_str_ne(digest, f.names);
+    ck_assert_int_eq(pki_names_digest(dns_shuffled, 2, ips_canonical, 1, digest), 0);
+    ck_assert_str_ne(digest, f.names);
+    /* A DNS name is not the same text as an IP address. */
+    ck_assert_int_eq(pki_names_digest(ips_canonical, 1, NULL, 0, digest), 0);
+    {
+        char as_ip[33];
+
+        ck_assert_int_eq(pki_names_digest(NULL, 0, ips_canonical, 1, as_ip), 0);
+        ck_assert_str_ne(digest, as_ip);
+    }
+    /* Its key, another key, no key. */
+    ck_assert_int_eq(pki_facts(cert, strlen(cert), ca_key, &bad, &err), 0);
+    ck_assert(!bad.key_matches);
+    ck_assert_int_eq(pki_facts(cert, strlen(cert), NULL, &bad, &err), 0);
+    ck_assert(!bad.key_matches);
+    ck_assert_int_eq(pki_facts(ca_cert, strlen(ca_cert), ca_key, &ca_f, &err), 0);
+    ck_assert(ca_f.is_ca);
+
+    /* Signed by its CA; not by a CA of another name, nor by one of the
+     * same name with another key. */
+    ck_assert_msg(pki_facts_issued_by(&f, ca_cert, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(pki_ca_new("other CA", now, now + DAY, &other_cert, &other_key, &err), 0);
+    ck_assert_int_eq(pki_facts_issued_by(&f, other_cert, &err), -1);
+    ck_assert_str_eq(err.msg, "certificate: issued by another name than the CA's");
+    ck_assert_int_eq(pki_ca_new("demo CA", now, now + DAY, &twin_cert, &twin_key, &err), 0);
+    ck_assert_int_eq(pki_facts_issued_by(&f, twin_cert, &err), -1);
+    ck_assert_msg(strstr(err.msg, "certificate: signature does not verify with the CA's key") ==
+                      err.msg,
+                  "%s", err.msg);
+    /* Facts changed after the fact: another signed part, a damaged
+     * signature, a hash it cannot check. */
+    bad = f;
+    bad.tbs[0] = bad.tbs[0] == '0' ? '1' : '0';
+    ck_assert_int_eq(pki_facts_issued_by(&bad, ca_cert, &err), -1);
+    bad = f;
+    snprintf(bad.sig, sizeof bad.sig, "3006020101020101");
+    ck_assert_int_eq(pki_facts_issued_by(&bad, ca_cert, &err), -1);
+    bad = f;
+    bad.sig[3] = 'x';
+    ck_assert_int_eq(pki_facts_issued_by(&bad, ca_cert, &err), -1);
+    ck_assert_str_eq(err.msg, "certificate: its signature cannot be checked from its facts");
+    bad = f;
+    bad.md[0] = '\0';
+    ck_assert_int_eq(pki_facts_issued_by(&bad, ca_cert, &err), -1);
+    ck_assert_str_eq(err.msg, "certificate: its signature cannot be checked from its facts");
+    ck_assert_int_eq(pki_facts_issued_by(&f, "garbage", &err), -1);
+    ck_assert_int_eq(pki_facts("garbage", 7, NULL, &bad, &err), -1);
+    ck_assert_msg(strstr(err.msg, "not a PEM certificate") == err.msg, "%s", err.msg);
+    free(other_cert);
+    free(other_key);
+    free(twin_cert);
+    free(twin_key);
+}
+END_TEST
+
 START_TEST(openssl_accepts_the_chain_names_and_purposes)
 {
     const char *client_dns[] = {"berth-operator"};
@@ -433,6 +514,7 @@ int main(void)
     tcase_add_test(tc, times_far_from_now_read_back_exactly);
     tcase_add_test(tc, issued_by_its_ca_and_no_other);
     tcase_add_test(tc, a_key_matches_its_certificate_only);
+    tcase_add_test(tc, facts_tell_what_the_certificate_tells);
     tcase_add_test(tc, openssl_accepts_the_chain_names_and_purposes);
     tcase_add_test(tc, an_organization_joins_the_subject);
     tcase_add_test(tc, a_self_signed_peer_is_its_own_trust_anchor);

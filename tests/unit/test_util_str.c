@@ -27,6 +27,23 @@ START_TEST(printf_formats_whole_text)
 }
 END_TEST
 
+START_TEST(hex_goes_there_and_back)
+{
+    static const unsigned char bytes[] = {0x00, 0x7f, 0xa5, 0xff};
+    unsigned char back[4];
+    char text[9];
+
+    util_hex(bytes, sizeof bytes, text);
+    ck_assert_str_eq(text, "007fa5ff");
+    ck_assert_int_eq(util_unhex("007FA5ff", back, sizeof back), 4);
+    ck_assert_mem_eq(back, bytes, 4);
+    ck_assert_int_eq(util_unhex("", back, sizeof back), 0);
+    ck_assert_int_eq(util_unhex("007", back, sizeof back), -1);        /* odd */
+    ck_assert_int_eq(util_unhex("0g", back, sizeof back), -1);         /* not hex */
+    ck_assert_int_eq(util_unhex("0011223344", back, sizeof back), -1); /* too long */
+}
+END_TEST
+
 START_TEST(dup_copies_and_passes_null_through)
 {
     char *s = util_strdup("kafka-0");
@@ -71,6 +88,7 @@ int main(void)
     Suite *s = suite_create("util_str");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, printf_formats_whole_text);
+    tcase_add_test(tc, hex_goes_there_and_back);
     tcase_add_test(tc, dup_copies_and_passes_null_through);
     tcase_add_test(tc, ndup_copies_exactly_n_bytes);
     tcase_add_test(tc, dup_opt_treats_empty_as_absent);
