@@ -42,9 +42,13 @@ SIDECAR_SRC := $(filter-out sidecar/main.c sidecar/drainclient/%,\
 SIDECAR_A := $(BUILD)/libsidecar.a
 OPERATOR_SRC := $(filter-out operator/main.c,$(sort $(wildcard operator/*.c)))
 OPERATOR_A := $(BUILD)/liboperator.a
+PLUGIN_SRC := $(filter-out plugin/main.c,$(sort $(wildcard plugin/*.c)))
+PLUGIN_A := $(BUILD)/libplugin.a
 PROGRAMS := $(BUILD)/berth-drain $(if $(wildcard sidecar/main.c),$(BUILD)/berth-sidecar) \
-	$(if $(wildcard operator/main.c),$(BUILD)/berth-operator)
-APP_A := $(if $(SIDECAR_SRC),$(SIDECAR_A)) $(if $(OPERATOR_SRC),$(OPERATOR_A))
+	$(if $(wildcard operator/main.c),$(BUILD)/berth-operator) \
+	$(if $(wildcard plugin/main.c),$(BUILD)/kubectl-berth)
+APP_A := $(if $(SIDECAR_SRC),$(SIDECAR_A)) $(if $(OPERATOR_SRC),$(OPERATOR_A)) \
+	$(if $(PLUGIN_SRC),$(PLUGIN_A))
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -62,9 +66,9 @@ BENCH_SH := $(filter-out bench/run.sh,$(sort $(wildcard bench/*.sh)))
 # Programs a bench script (and the e2e tests) run, not benches of their own.
 BENCH_HELPERS := $(BUILD)/bench/roll_metadata $(BUILD)/bench/balance_move
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
+C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] plugin/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan test-tsan lint fuzz bench demo manifests images clean help
+.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan test-tsan lint fuzz bench demo manifests images clean help install
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -89,9 +93,17 @@ help:
 	@echo "make manifests         regenerate manifests/, the chart's CRDs and docs/cr-reference.md"
 	@echo "make images            build the berth-operator, berth-sidecar and (for the test"
 	@echo "                       ground) berth-kafka images with buildah"
+	@echo "make install           put kubectl-berth (the kubectl plugin) in PREFIX/bin"
+	@echo "                       (PREFIX=/usr/local; DESTDIR for packaging)"
 
 deps:
 	@bash tests/ground/deps.sh
+
+PREFIX ?= /usr/local
+
+# kubectl finds plugins on PATH by their name: `kubectl berth ...`.
+install: $(BUILD)/kubectl-berth
+	install -D -m 0755 $(BUILD)/kubectl-berth $(DESTDIR)$(PREFIX)/bin/kubectl-berth
 
 # Sidecar sources name each other's headers by their path under sidecar/.
 $(BUILD)/obj/sidecar/%.o: ALL_CFLAGS += -Isidecar
@@ -117,6 +129,16 @@ $(BUILD)/berth-sidecar: $(BUILD)/obj/sidecar/main.o $(if $(SIDECAR_SRC),$(SIDECA
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/berth-operator: $(BUILD)/obj/operator/main.o $(if $(OPERATOR_SRC),$(OPERATOR_A)) $(LIB_A)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The kubectl plugin reads the operator's names for its resource (-I.).
+$(BUILD)/obj/plugin/%.o: ALL_CFLAGS += -I.
+
+$(PLUGIN_A): $(PLUGIN_SRC:%.c=$(BUILD)/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kubectl-berth: $(BUILD)/obj/plugin/main.o $(if $(PLUGIN_SRC),$(PLUGIN_A)) $(LIB_A)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The preStop drain client: libc only, linked statically against musl so it
@@ -155,7 +177,7 @@ test-integration: deps
 E2E_SH := $(sort $(wildcard tests/e2e/test_*.sh))
 
 test-e2e: deps
-	@$(SUBMAKE) $(BENCH_HELPERS)
+	@$(SUBMAKE) $(BENCH_HELPERS) $(BUILD)/kubectl-berth
 	@BERTH_BUILD=$(BUILD) bash tests/e2e/run.sh $(E2E_SH)
 
 # ThreadSanitizer over the tests of the code that starts threads: unit

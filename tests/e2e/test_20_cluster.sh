@@ -68,6 +68,23 @@ seen=$(check_client_view "$boot")
 [ "$(wc -l <<<"$seen")" = 3 ] || fail "expected 3 brokers, the client sees: $seen"
 ok "an outside client bootstrapping from $boot sees every broker at the address status shows: $(tr '\n' ';' <<<"$seen")"
 
+# kubectl berth (the plugin, found on PATH by kubectl) shows the addresses
+# the operator wrote and the nodes the pods run on.
+plugin_dir=$(cd "${BERTH_BUILD:-build}" && pwd)
+berth_table=$(PATH="$plugin_dir:$PATH" kubectl berth addresses "$CLUSTER" -n "$NS")
+berth_json=$(PATH="$plugin_dir:$PATH" kubectl berth addresses "$CLUSTER" -n "$NS" -o json)
+want=$(kubectl get kc "$CLUSTER" -n "$NS" -o json | jq -cS '[.status.brokers[] | {id, node, listeners}]')
+[ "$(jq -cS '[.brokers[] | {id, node, listeners}]' <<<"$berth_json")" = "$want" ] ||
+    fail "kubectl berth addresses -o json is not the status: $berth_json"
+for id in 0 1 2; do
+    node=$(kubectl get pod "$CLUSTER-$id" -n "$NS" -o jsonpath='{.spec.nodeName}')
+    ext=$(jq -r --argjson i "$id" '.brokers[] | select(.id == $i) | .listeners.external' <<<"$berth_json")
+    grep -qE "^$CLUSTER +$id +$CLUSTER-$id +$node +external +$ext\$" <<<"$berth_table" ||
+        fail "kubectl berth addresses: no row of broker $id on $node at $ext: $berth_table"
+done
+echo "$berth_table"
+ok "kubectl berth addresses shows each broker's node and the addresses status gives"
+
 # The operator reads metadata.version once the brokers are Ready, and
 # status shows it with the release the brokers run.
 read -r mv mv_max < <(metadata_version "$boot"; echo) || true

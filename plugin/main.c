@@ -1,0 +1,167 @@
+/* kubectl-berth: kubectl finds it on PATH and runs it for `kubectl berth
+ * ...`. Parses the options kubectl users know (--kubeconfig, --context,
+ * -n, -o) wherever they stand, connects to the API server as kubectl would,
+ * and hands over to the command. */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin.h"
+#include "util/log.h"
+#include "util/version.h"
+
+static const char usage_text[] =
+    "usage: kubectl berth COMMAND [ARGS] [options]\n"
+    "\n"
+    "Answers questions about berth's Kafka clusters (KafkaCluster, berth.io/v1alpha1).\n"
+    "\n"
+    "Commands:\n"
+    "  addresses [CLUSTER]       each broker's advertised address per listener, the node\n"
+    "                            its pod runs on, and the bootstrap lists (all clusters\n"
+    "                            of the namespace without CLUSTER)\n"
+    "\n"
+    "Options:\n"
+    "  -n, --namespace NS        the namespace (default: the context's)\n"
+    "  -A, --all-namespaces      every namespace (for the commands that list)\n"
+    "  -o, --output FORMAT       wide, json or yaml (default: a table)\n"
+    "      --kubeconfig PATH     kubeconfig to use (default: $KUBECONFIG, else\n"
+    "                            ~/.kube/config)\n"
+    "      --context NAME        the kubeconfig context to use (default: its current one)\n"
+    "  -h, --help                print this and exit (COMMAND --help: the same)\n"
+    "      --version             print the version and exit\n"
+    "\n"
+    "Exit status: 0 answered, 1 could not answer (the reason is on stderr),\n"
+    "2 a wrong command line.\n";
+
+typedef int (*command_fn)(const pl_ctx *ctx, int argc, char **argv);
+
+static const struct {
+    const char *name;
+    command_fn run;
+} commands[] = {
+    {"addresses", pl_cmd_addresses},
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "kubectl-berth: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun 'kubectl berth --help' for usage.\n");
+    return PL_EXIT_USAGE;
+}
+
+static int parse_output(const char *s, pl_output *out)
+{
+    static const struct {
+        const char *name;
+        pl_output value;
+    } formats[] = {{"wide", PL_OUT_WIDE}, {"json", PL_OUT_JSON}, {"yaml", PL_OUT_YAML}};
+
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(s, formats[i].name) == 0) {
+            *out = formats[i].value;
+            return 0;
+        }
+    return -1;
+}
+
+/* Parses argv into opts; the command and its arguments are left in
+ * argv[optind..argc) (getopt moves options before them). PL_EXIT_OK, a
+ * usage error, or -1 when --help or --version was answered. */
+static int parse(int argc, char **argv, pl_options *opts)
+{
+    enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_VERSION };
+    static const struct option longs[] = {
+        {"namespace", required_argument, NULL, 'n'},
+        {"all-namespaces", no_argument, NULL, 'A'},
+        {"output", required_argument, NULL, 'o'},
+        {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+        {"context", required_argument, NULL, OPT_CONTEXT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":n:o:hA", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            opts->namespace = optarg;
+            break;
+        case 'A':
+            opts->all_namespaces = true;
+            break;
+        case 'o':
+            if (parse_output(optarg, &opts->output) != 0)
+                return usage_error("unknown output format \"%s\" (wide, json or yaml)", optarg);
+            break;
+        case OPT_KUBECONFIG:
+            opts->kubeconfig = optarg;
+            break;
+        case OPT_CONTEXT:
+            opts->context = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        case OPT_VERSION:
+            printf("kubectl-berth %s\n", BERTH_VERSION);
+            return -1;
+        case ':':
+            return usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    return PL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    pl_options opts = {0};
+    pl_ctx ctx = {0};
+    util_err err = {{0}};
+    command_fn run = NULL;
+    int rc;
+
+    util_log_setup(UTIL_LOG_TEXT, UTIL_LOG_WARN);
+    rc = parse(argc, argv, &opts);
+    if (rc != PL_EXIT_OK)
+        return rc < 0 ? PL_EXIT_OK : rc;
+    if (optind >= argc)
+        return usage_error("no command given");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[optind], commands[i].name) == 0)
+            run = commands[i].run;
+    if (run == NULL)
+        return usage_error("unknown command \"%s\"", argv[optind]);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "kubectl-berth: libcurl failed to start\n");
+        return PL_EXIT_ERROR;
+    }
+    if (kube_config_load(opts.kubeconfig, opts.context, &ctx.cfg, &err) != 0 ||
+        kube_client_new(ctx.cfg, NULL, &ctx.client, &err) != 0) {
+        fprintf(stderr, "kubectl-berth: %s\n", err.msg);
+        rc = PL_EXIT_ERROR;
+    } else {
+        ctx.opts = &opts;
+        ctx.namespace = opts.all_namespaces      ? NULL
+                        : opts.namespace != NULL ? opts.namespace
+                                                 : ctx.cfg->namespace;
+        rc = run(&ctx, argc - optind - 1, argv + optind + 1);
+    }
+    kube_client_free(ctx.client);
+    kube_config_free(ctx.cfg);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* kubectl-berth, the kubectl plugin (`kubectl berth ...`): what its
+ * commands share. Each command is a function of one file (cmd_*.c) that
+ * gets the parsed options and the connection to the API server made from
+ * the user's kubeconfig, prints its answer to stdout (as a table, or as the
+ * JSON or YAML document the table is made from) and its problems to
+ * stderr, and returns the exit status. */
+#ifndef BERTH_PL_PLUGIN_H
+#define BERTH_PL_PLUGIN_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "kube/client.h"
+#include "kube/config.h"
+
+/* Exit statuses: answered (and, for a command that judges, all is well);
+ * could not answer (an error, named on stderr); the command line is wrong. */
+#define PL_EXIT_OK    0
+#define PL_EXIT_ERROR 1
+#define PL_EXIT_USAGE 2
+
+typedef enum pl_output {
+    PL_OUT_TABLE, /* the default: columns for a terminal */
+    PL_OUT_WIDE,  /* more columns */
+    PL_OUT_JSON,
+    PL_OUT_YAML,
+} pl_output;
+
+/* The options every command takes, as kubectl spells them. */
+typedef struct pl_options {
+    const char *kubeconfig; /* --kubeconfig; NULL: $KUBECONFIG, else ~/.kube/config */
+    const char *context;    /* --context; NULL: the current one */
+    const char *namespace;  /* -n/--namespace; NULL: the context's */
+    bool all_namespaces;    /* -A/--all-namespaces: lists span every namespace */
+    pl_output output;       /* -o/--output */
+    bool check;             /* --check (addresses) */
+} pl_options;
+
+/* A command's view of the world. cfg and client are made by main.c and
+ * borrowed by the command; namespace is the one to work in. */
+typedef struct pl_ctx {
+    const pl_options *opts;
+    kube_config *cfg;
+    kube_client *client;
+    const char *namespace; /* NULL with -A */
+} pl_ctx;
+
+/* `kubectl berth addresses [CLUSTER]`: each broker's advertised address
+ * per listener, where its pod runs, and the bootstrap lists. argv holds the
+ * command's positional arguments. */
+int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv);
+
+/* What `addresses` prints of one KafkaCluster (a new object, the -o json
+ * document): cluster, namespace, status.bootstrap, and per broker of
+ * status.brokers its id, pod, node, readiness, address per listener and
+ * address fallbacks, plus its node's addresses by type when nodes (a
+ * Node list's items) is not NULL. */
+cJSON *pl_addresses_report(const cJSON *cr, const cJSON *nodes);
+
+/* The KafkaCluster name in ns (a new object, *out), or every one of them
+ * when name is NULL (a list's items). PL_EXIT_OK, or PL_EXIT_ERROR after
+ * saying on stderr what is missing. */
+int pl_get_clusters(const pl_ctx *ctx, const char *name, cJSON **out);
+
+#endif
