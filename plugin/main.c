@@ -22,6 +22,9 @@ static const char usage_text[] =
     "  addresses [CLUSTER]       each broker's advertised address per listener, the node\n"
     "                            its pod runs on, and the bootstrap lists (all clusters\n"
     "                            of the namespace without CLUSTER)\n"
+    "  roll CLUSTER              restart the brokers one at a time, each drained first,\n"
+    "                            and follow the roll to its end (--no-wait: start it\n"
+    "                            only; --timeout DURATION, default 30m)\n"
     "\n"
     "Options:\n"
     "  -n, --namespace NS        the namespace (default: the context's)\n"
@@ -43,6 +46,7 @@ static const struct {
     command_fn run;
 } commands[] = {
     {"addresses", pl_cmd_addresses},
+    {"roll", pl_cmd_roll},
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -79,7 +83,7 @@ static int parse_output(const char *s, pl_output *out)
  * usage error, or -1 when --help or --version was answered. */
 static int parse(int argc, char **argv, pl_options *opts)
 {
-    enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_VERSION };
+    enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_VERSION, OPT_NO_WAIT, OPT_TIMEOUT };
     static const struct option longs[] = {
         {"namespace", required_argument, NULL, 'n'},
         {"all-namespaces", no_argument, NULL, 'A'},
@@ -88,6 +92,8 @@ static int parse(int argc, char **argv, pl_options *opts)
         {"context", required_argument, NULL, OPT_CONTEXT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -114,6 +120,13 @@ static int parse(int argc, char **argv, pl_options *opts)
         case 'h':
             fputs(usage_text, stdout);
             return -1;
+        case OPT_NO_WAIT:
+            opts->no_wait = true;
+            break;
+        case OPT_TIMEOUT:
+            if ((opts->timeout_s = pl_duration_parse(optarg)) <= 0)
+                return usage_error("--timeout %s: not a duration (90s, 15m, 1h)", optarg);
+            break;
         case OPT_VERSION:
             printf("kubectl-berth %s\n", BERTH_VERSION);
             return -1;
@@ -128,7 +141,7 @@ static int parse(int argc, char **argv, pl_options *opts)
 
 int main(int argc, char **argv)
 {
-    pl_options opts = {0};
+    pl_options opts = {.timeout_s = 30 * 60};
     pl_ctx ctx = {0};
     util_err err = {{0}};
     command_fn run = NULL;

@@ -34,7 +34,8 @@ typedef struct pl_options {
     const char *namespace;  /* -n/--namespace; NULL: the context's */
     bool all_namespaces;    /* -A/--all-namespaces: lists span every namespace */
     pl_output output;       /* -o/--output */
-    bool check;             /* --check (addresses) */
+    bool no_wait;           /* --no-wait (roll) */
+    long timeout_s;         /* --timeout (roll); default 30 minutes */
 } pl_options;
 
 /* A command's view of the world. cfg and client are made by main.c and
@@ -50,6 +51,14 @@ typedef struct pl_ctx {
  * per listener, where its pod runs, and the bootstrap lists. argv holds the
  * command's positional arguments. */
 int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv);
+
+/* `kubectl berth roll CLUSTER`: a drained rolling restart of the brokers,
+ * followed to its end (unless --no-wait). */
+int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv);
+
+/* Seconds of a duration as kubectl's flags take it ("90", "90s", "15m",
+ * "1h"), or -1. */
+long pl_duration_parse(const char *s);
 
 /* What `addresses` prints of one KafkaCluster (a new object, the -o json
  * document): cluster, namespace, status.bootstrap, and per broker of

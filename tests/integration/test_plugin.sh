@@ -5,6 +5,12 @@
 #    is that status (bootstrap, brokers) plus each node's addresses read from
 #    the real Node; -o yaml is the same document; -A adds a namespace column;
 #  - the kubeconfig's context and namespace are used as kubectl uses them;
+#  - `kubectl berth roll CLUSTER` restarts every pod of the cluster's
+#    StatefulSet (on the kwok nodes here; that each pod of such a roll is
+#    drained on real ones is the StatefulSet's roll, proven in tests/e2e)
+#    and follows it to the end, each step printed; a second roll while one
+#    runs, a StatefulSet that is not the cluster's and a cluster without
+#    one are refused;
 #  - bad input gets a message naming what is missing and a non-zero exit: an
 #    unknown cluster, a namespace without clusters, an unknown context, a
 #    bad -o (exit 2), a user without the right to read KafkaClusters; a user
@@ -160,3 +166,84 @@ out=$(kberth --kubeconfig "$tmp/reader.kubeconfig" addresses demo -o wide 2>"$tm
 grep -qF "no node addresses" "$tmp/err" || fail "no note about the node addresses: $(cat "$tmp/err")"
 grep -qE "^demo +0 +demo-0 +$node0 +external +$node0_ip:31090 " <<<"$out" || fail "-o wide without Nodes: $out"
 ok "without the right to read KafkaClusters: exit 1 with the API's refusal; without Nodes: the addresses and a note"
+
+# --- roll --------------------------------------------------------------------
+# statefulset NAME OWNER_UID: a 3-pod StatefulSet as berth-operator makes one
+# (owned by the KafkaCluster when OWNER_UID is not empty).
+statefulset() {
+    local owner=""
+    [ -z "$2" ] || owner="ownerReferences: [{apiVersion: berth.io/v1alpha1, kind: KafkaCluster, name: $1, uid: $2, controller: true}]"
+    kubectl apply -n "$ns" -f - >/dev/null <<EOF
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: $1
+  $owner
+spec:
+  replicas: 3
+  serviceName: $1-brokers
+  podManagementPolicy: Parallel
+  selector: {matchLabels: {plg: $1}}
+  template:
+    metadata: {labels: {plg: $1}}
+    spec: {containers: [{name: broker, image: localhost/berth-none:0}]}
+EOF
+    kubectl rollout status statefulset "$1" -n "$ns" --timeout=120s >/dev/null
+}
+pod_uids() {
+    kubectl get pods -n "$ns" -l plg=demo \
+        -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.uid}{"\n"}{end}' | sort
+}
+
+statefulset demo "$(kubectl get kc demo -n "$ns" -o jsonpath='{.metadata.uid}')"
+before=$(pod_uids)
+[ "$(wc -l <<<"$before")" = 3 ] || fail "the StatefulSet did not make 3 pods: $before"
+out=$(kberth --kubeconfig "$BERTH_KUBECONFIG" roll demo -n "$ns" --timeout 3m) ||
+    fail "kubectl berth roll failed: $out"
+sed 's/^/  /' <<<"$out"
+after=$(pod_uids)
+for id in 0 1 2; do
+    old="demo-$id=$(sed -n "s/^demo-$id=//p" <<<"$before")"
+    ! grep -qxF "$old" <<<"$after" || fail "pod demo-$id was not replaced: $after"
+    grep -qE "demo-$id: Ready \(caught up, leadership handed back\): [123] of 3 restarted" <<<"$out" ||
+        fail "the roll did not report demo-$id Ready: $out"
+done
+grep -qE "KafkaCluster demo: rolled, every broker Ready on a new pod$" <<<"$out" ||
+    fail "no end of the roll: $out"
+[ -n "$(kubectl get statefulset demo -n "$ns" \
+    -o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')" ] ||
+    fail "no restartedAt on the pod template"
+ok "kubectl berth roll: every pod replaced, one step per pod printed, the end seen"
+
+# A roll held by a partition (kwok's pods restart too fast to catch one
+# under way otherwise): --no-wait starts it, another is refused.
+partition() {
+    kubectl patch statefulset demo -n "$ns" --type merge \
+        -p "{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":{\"partition\":$1}}}}" >/dev/null
+}
+partition 3
+out=$(kberth --kubeconfig "$BERTH_KUBECONFIG" roll demo -n "$ns" --no-wait) || fail "roll --no-wait: $out"
+refused 1 "a roll is already under way" kberth --kubeconfig "$BERTH_KUBECONFIG" roll demo -n "$ns"
+partition 0
+kubectl rollout status statefulset demo -n "$ns" --timeout=180s >/dev/null
+kubectl apply -n "$ns" -f - >/dev/null <<EOF
+apiVersion: berth.io/v1alpha1
+kind: KafkaCluster
+metadata:
+  name: other
+spec:
+  flavor: kafka
+  image: apache/kafka:4.4.0
+  replicas: 3
+  listeners: [{name: internal, port: 9092, type: internal}]
+  storage: {size: 1Gi}
+EOF
+refused 1 "KafkaCluster other has no StatefulSet other yet" \
+    kberth --kubeconfig "$BERTH_KUBECONFIG" roll other -n "$ns"
+statefulset other ""
+refused 1 "StatefulSet other is not KafkaCluster other's" \
+    kberth --kubeconfig "$BERTH_KUBECONFIG" roll other -n "$ns"
+refused 2 "roll takes one KafkaCluster name" kberth --kubeconfig "$BERTH_KUBECONFIG" roll -n "$ns"
+refused 2 "--timeout 5x: not a duration" \
+    kberth --kubeconfig "$BERTH_KUBECONFIG" roll demo -n "$ns" --timeout 5x
+ok "a roll while one runs, a StatefulSet not the cluster's, a cluster without one: refused, naming why"

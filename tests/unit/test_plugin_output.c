@@ -1,6 +1,7 @@
-/* kubectl-berth's output: the addresses report made from a KafkaCluster's
- * status and its nodes, the table's columns, and YAML that reads back as
- * the same document (strings that look like another type stay strings). */
+/* kubectl-berth's output and input: the addresses report made from a
+ * KafkaCluster's status and its nodes, the table's columns, YAML that reads
+ * back as the same document (strings that look like another type stay
+ * strings), and durations as kubectl's flags take them. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,21 @@ START_TEST(yaml_keeps_strings_strings)
 }
 END_TEST
 
+START_TEST(durations_read_as_kubectl_flags_take_them)
+{
+    ck_assert_int_eq(pl_duration_parse("90"), 90);
+    ck_assert_int_eq(pl_duration_parse("90s"), 90);
+    ck_assert_int_eq(pl_duration_parse("15m"), 900);
+    ck_assert_int_eq(pl_duration_parse("1h"), 3600);
+    ck_assert_int_eq(pl_duration_parse("0"), 0);
+    ck_assert_int_eq(pl_duration_parse("5x"), -1);
+    ck_assert_int_eq(pl_duration_parse("m"), -1);
+    ck_assert_int_eq(pl_duration_parse(""), -1);
+    ck_assert_int_eq(pl_duration_parse("-5"), -1);
+    ck_assert_int_eq(pl_duration_parse("99999999h"), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plugin_output");
@@ -172,6 +188,7 @@ int main(void)
     tcase_add_test(tc, the_report_is_the_status_and_the_nodes);
     tcase_add_test(tc, columns_are_as_wide_as_their_widest_cell);
     tcase_add_test(tc, yaml_keeps_strings_strings);
+    tcase_add_test(tc, durations_read_as_kubectl_flags_take_them);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
