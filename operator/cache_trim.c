@@ -7,6 +7,7 @@
 #include "cluster_tls.h"
 #include "kube/object.h"
 #include "secret_summary.h"
+#include "util/str.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -100,18 +101,12 @@ void op_trim_owned(cJSON *obj)
     drop_last_applied(obj);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = s != NULL ? strlen(s) : 0, k = strlen(suffix);
-
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 void op_trim_secret(cJSON *secret)
 {
     const char *name = kube_meta_name(secret);
 
     drop_last_applied(secret);
-    if (ends_with(name, OP_CERTS_SECRET_SUFFIX) || ends_with(name, OP_CA_CERT_SUFFIX))
+    if (util_str_ends_with(name, OP_CERTS_SECRET_SUFFIX) ||
+        util_str_ends_with(name, OP_CA_CERT_SUFFIX))
         op_secret_summarize(secret, OP_CERTS_CA_KEY);
 }

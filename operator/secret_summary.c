@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/base64.h"
+#include "util/str.h"
 
 #define STUB_MARK  '~' /* never in base64, so a stub is never a value */
 #define BUNDLE_MAX 16  /* certificates of a bundle summarized */
@@ -13,13 +14,6 @@
 #define PEM_BEGIN  "-----BEGIN CERTIFICATE-----"
 #define CRT_SUFFIX ".crt"
 #define KEY_SUFFIX ".key"
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
 
 /* value's stub into out (STUB_MARK and 32 hex digits); -1 when OpenSSL
  * fails. */
@@ -128,7 +122,7 @@ void op_secret_summarize(cJSON *secret, const char *bundle_key)
 
         if (strcmp(v->string, bundle_key) == 0)
             f = bundle_facts(data, v->string);
-        else if (ends_with(v->string, CRT_SUFFIX))
+        else if (util_str_ends_with(v->string, CRT_SUFFIX))
             f = pair_facts(data, v->string);
         if (f != NULL)
             cJSON_AddItemToObject(sum, v->string, f);

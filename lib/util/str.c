@@ -60,6 +60,13 @@ char *util_strdup_opt(const char *s, bool *oom)
     return d;
 }
 
+bool util_str_ends_with(const char *s, const char *suffix)
+{
+    size_t n = s != NULL ? strlen(s) : 0, k = strlen(suffix);
+
+    return s != NULL && n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 void util_hex(const unsigned char *b, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

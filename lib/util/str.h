@@ -31,6 +31,9 @@ char *util_strndup(const char *s, size_t n) UTIL_MUST_CHECK;
  * so a caller copies several fields and checks once. */
 char *util_strdup_opt(const char *s, bool *oom) UTIL_MUST_CHECK;
 
+/* Whether s (NULL: no) ends with suffix. */
+bool util_str_ends_with(const char *s, const char *suffix);
+
 /* The n bytes at b as lower-case hex into out, which holds 2n + 1 bytes
  * (NUL-terminated). */
 void util_hex(const unsigned char *b, size_t n, char *out);

@@ -27,6 +27,16 @@ START_TEST(printf_formats_whole_text)
 }
 END_TEST
 
+START_TEST(ends_with_tells_suffixes)
+{
+    ck_assert(util_str_ends_with("demo-broker-certs", "-broker-certs"));
+    ck_assert(util_str_ends_with("x", ""));
+    ck_assert(!util_str_ends_with("certs", "-broker-certs"));
+    ck_assert(!util_str_ends_with("demo-broker-certs-2", "-broker-certs"));
+    ck_assert(!util_str_ends_with(NULL, ""));
+}
+END_TEST
+
 START_TEST(hex_goes_there_and_back)
 {
     static const unsigned char bytes[] = {0x00, 0x7f, 0xa5, 0xff};
@@ -88,6 +98,7 @@ int main(void)
     Suite *s = suite_create("util_str");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, printf_formats_whole_text);
+    tcase_add_test(tc, ends_with_tells_suffixes);
     tcase_add_test(tc, hex_goes_there_and_back);
     tcase_add_test(tc, dup_copies_and_passes_null_through);
     tcase_add_test(tc, ndup_copies_exactly_n_bytes);
