@@ -151,23 +151,6 @@ static bool names_match(const pki_cert_info *info, const names *n)
     return true;
 }
 
-/* data[key] of a Secret, decoded: a new string, or NULL when it is missing
- * or not base64. */
-static char *secret_value(const cJSON *secret, const char *key, size_t *len)
-{
-    const cJSON *v =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(secret, "data"), key);
-    char *out = NULL;
-    size_t n = 0;
-
-    if (!cJSON_IsString(v) ||
-        util_base64_decode(v->valuestring, strlen(v->valuestring), &out, &n) != 0)
-        return NULL;
-    if (len != NULL)
-        *len = n;
-    return out;
-}
-
 /* The length of data[key] as stored, or -1 when it is not there. */
 static long secret_value_len(const cJSON *secret, const char *key)
 {
@@ -222,8 +205,8 @@ static int take_ca(const cJSON *live, bool user, const op_cert_policy *policy, l
         crt = "tls.crt"; /* a kubernetes.io/tls Secret, as cert-manager writes a CA */
         key = "tls.key";
     }
-    out->ca_cert_pem = secret_value(live, crt, NULL);
-    out->ca_key_pem = secret_value(live, key, NULL);
+    out->ca_cert_pem = op_secret_value(live, crt);
+    out->ca_key_pem = op_secret_value(live, key);
     if (out->ca_cert_pem == NULL || out->ca_key_pem == NULL) {
         util_err_set(err, "has no base64 %s and %s", crt, key);
         return 1;
@@ -251,29 +234,22 @@ static int take_ca(const cJSON *live, bool user, const op_cert_policy *policy, l
  * unexpired), as a new PEM string, or NULL. */
 static char *previous_ca(const cJSON *live_certs, const char *current, long long now)
 {
-    static const char begin[] = "-----BEGIN CERTIFICATE-----";
-    static const char end[] = "-----END CERTIFICATE-----";
-    char *bundle = secret_value(live_certs, OP_CERTS_CA_KEY, NULL), *found = NULL;
+    char *bundle = op_secret_value(live_certs, OP_CERTS_CA_KEY), *found = NULL;
     pki_cert_info cur, info;
-    const char *p = bundle;
+    const char *p = bundle, *block;
+    size_t len;
 
     if (bundle == NULL || pki_inspect(current, strlen(current), &cur, NULL) != 0) {
         free(bundle);
         return NULL;
     }
-    while (found == NULL && p != NULL && (p = strstr(p, begin)) != NULL) {
-        const char *e = strstr(p, end);
-        size_t len = e != NULL ? (size_t)(e - p) + sizeof end - 1 : 0;
-
-        if (e == NULL)
-            break;
-        if (pki_inspect(p, len, &info, NULL) == 0) {
-            if (info.is_ca && info.not_after > now &&
-                strcmp(info.fingerprint, cur.fingerprint) != 0 && (found = malloc(len + 2)) != NULL)
-                snprintf(found, len + 2, "%.*s\n", (int)len, p);
-            pki_cert_info_clear(&info);
-        }
-        p = e + sizeof end - 1;
+    while (found == NULL && (block = pki_bundle_next(&p, &len)) != NULL) {
+        if (pki_inspect(block, len, &info, NULL) != 0)
+            continue;
+        if (info.is_ca && info.not_after > now && strcmp(info.fingerprint, cur.fingerprint) != 0 &&
+            (found = malloc(len + 2)) != NULL)
+            snprintf(found, len + 2, "%.*s\n", (int)len, block);
+        pki_cert_info_clear(&info);
     }
     pki_cert_info_clear(&cur);
     free(bundle);
@@ -386,8 +362,8 @@ static int take_pair(const cJSON *live, const char *crt_key, const char *key_key
             return 0;
         }
     } else {
-        crt = secret_value(live, crt_key, NULL);
-        key = secret_value(live, key_key, NULL);
+        crt = op_secret_value(live, crt_key);
+        key = op_secret_value(live, key_key);
         why = why_renew(crt, key, out->ca_cert_pem, n, policy, now, &info);
     }
     if (why == NULL) {
@@ -424,12 +400,13 @@ static int put_trust(const op_cluster *c, const cJSON *live_certs, const cJSON *
                      op_cluster_tls *out, cJSON *pub_data, cJSON *data, util_err *err)
 {
     char *prev = NULL, *bundle;
+    bool current = all_current(c, pods, out->issued);
     size_t len;
     int rc;
 
     if (!op_secret_is_summary(live_certs)) {
         prev = previous_ca(live_certs, out->ca_cert_pem, now);
-    } else if (!all_current(c, pods, out->issued)) {
+    } else if (!current) {
         pki_cert_info cur;
 
         /* The previous CA's certificate is needed, and a summary has none. */
@@ -439,7 +416,7 @@ static int put_trust(const op_cluster *c, const cJSON *live_certs, const cJSON *
             op_secret_bundle_other_ca(live_certs, OP_CERTS_CA_KEY, cur.fingerprint, now);
         pki_cert_info_clear(&cur);
     }
-    if (prev == NULL || all_current(c, pods, out->issued)) {
+    if (prev == NULL || current) {
         free(prev);
         return put_value(pub_data, "ca.crt", out->ca_cert_pem, err) == 0 &&
                        put_value(data, OP_CERTS_CA_KEY, out->ca_cert_pem, err) == 0

@@ -10,8 +10,6 @@
 
 #define STUB_MARK  '~' /* never in base64, so a stub is never a value */
 #define BUNDLE_MAX 16  /* certificates of a bundle summarized */
-#define PEM_END    "-----END CERTIFICATE-----"
-#define PEM_BEGIN  "-----BEGIN CERTIFICATE-----"
 #define CRT_SUFFIX ".crt"
 #define KEY_SUFFIX ".key"
 
@@ -23,10 +21,10 @@ static int stub_of(const char *value, char out[34])
     return pki_digest(value, strlen(value), out + 1);
 }
 
-/* data[key] decoded, as a new string; NULL when missing or not base64. */
-static char *decoded(const cJSON *data, const char *key)
+char *op_secret_value(const cJSON *secret, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, key);
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(secret, "data"), key);
     char *out = NULL;
     size_t n;
 
@@ -52,11 +50,11 @@ static cJSON *facts_json(const pki_cert_facts *f)
     return o;
 }
 
-/* The facts of the pair crt_key (and its ".key") of data, or NULL. */
-static cJSON *pair_facts(const cJSON *data, const char *crt_key)
+/* The facts of the pair crt_key (and its ".key") of secret, or NULL. */
+static cJSON *pair_facts(const cJSON *secret, const char *crt_key)
 {
     char key_key[256];
-    char *crt = decoded(data, crt_key), *key;
+    char *crt = op_secret_value(secret, crt_key), *key;
     pki_cert_facts f;
     cJSON *o = NULL;
 
@@ -64,7 +62,7 @@ static cJSON *pair_facts(const cJSON *data, const char *crt_key)
         return NULL;
     snprintf(key_key, sizeof key_key, "%.*s%s", (int)(strlen(crt_key) - strlen(CRT_SUFFIX)),
              crt_key, KEY_SUFFIX);
-    key = decoded(data, key_key);
+    key = op_secret_value(secret, key_key);
     if (pki_facts(crt, strlen(crt), key, &f, NULL) == 0)
         o = facts_json(&f);
     if (key != NULL)
@@ -75,32 +73,28 @@ static cJSON *pair_facts(const cJSON *data, const char *crt_key)
 }
 
 /* Fingerprint, expiry and CA flag of each certificate of the bundle
- * data[key], as an array (empty when there is none). */
-static cJSON *bundle_facts(const cJSON *data, const char *key)
+ * secret's data[key], as an array (empty when there is none). */
+static cJSON *bundle_facts(const cJSON *secret, const char *key)
 {
-    char *pem = decoded(data, key);
+    char *pem = op_secret_value(secret, key);
     cJSON *a = cJSON_CreateArray();
-    const char *p = pem;
+    const char *p = pem, *block;
+    size_t len;
     int n = 0;
 
-    while (pem != NULL && n < BUNDLE_MAX && (p = strstr(p, PEM_BEGIN)) != NULL) {
-        const char *e = strstr(p, PEM_END);
+    while (n < BUNDLE_MAX && (block = pki_bundle_next(&p, &len)) != NULL) {
         pki_cert_info info;
+        cJSON *o;
 
-        if (e == NULL)
-            break;
-        e += sizeof PEM_END - 1;
-        if (pki_inspect(p, (size_t)(e - p), &info, NULL) == 0) {
-            cJSON *o = cJSON_CreateObject();
-
-            cJSON_AddStringToObject(o, "fp", info.fingerprint);
-            cJSON_AddNumberToObject(o, "na", (double)info.not_after);
-            cJSON_AddBoolToObject(o, "ca", info.is_ca);
-            cJSON_AddItemToArray(a, o);
-            pki_cert_info_clear(&info);
-            n++;
-        }
-        p = e;
+        if (pki_inspect(block, len, &info, NULL) != 0)
+            continue;
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "fp", info.fingerprint);
+        cJSON_AddNumberToObject(o, "na", (double)info.not_after);
+        cJSON_AddBoolToObject(o, "ca", info.is_ca);
+        cJSON_AddItemToArray(a, o);
+        pki_cert_info_clear(&info);
+        n++;
     }
     free(pem);
     return a;
@@ -121,9 +115,9 @@ void op_secret_summarize(cJSON *secret, const char *bundle_key)
         cJSON *f = NULL;
 
         if (strcmp(v->string, bundle_key) == 0)
-            f = bundle_facts(data, v->string);
+            f = bundle_facts(secret, v->string);
         else if (util_str_ends_with(v->string, CRT_SUFFIX))
-            f = pair_facts(data, v->string);
+            f = pair_facts(secret, v->string);
         if (f != NULL)
             cJSON_AddItemToObject(sum, v->string, f);
     }

@@ -30,6 +30,10 @@
  * is. */
 void op_secret_summarize(cJSON *secret, const char *bundle_key);
 
+/* data[key] of a Secret (whole, not a summary), decoded: a new string, or
+ * NULL when it is missing or not base64. */
+char *op_secret_value(const cJSON *secret, const char *key);
+
 /* Whether secret is a summary. */
 bool op_secret_is_summary(const cJSON *secret);
 

@@ -1,4 +1,5 @@
-/* Reading KafkaClusters for the commands (see plugin.h). */
+/* Reading KafkaClusters and their members for the commands (see
+ * plugin.h). */
 #include <stdio.h>
 
 #include "kube/verbs.h"
@@ -47,4 +48,14 @@ int pl_get_clusters(const pl_ctx *ctx, const char *name, cJSON **out)
             *out = cJSON_CreateArray();
     }
     return PL_EXIT_OK;
+}
+
+const cJSON *pl_member(const cJSON *o, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+const char *pl_str(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(pl_member(o, key));
 }

@@ -9,26 +9,21 @@
 #include "output.h"
 #include "plugin.h"
 
-static const cJSON *member(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
 /* Node name's addresses as {"InternalIP": "...", ...}, or NULL. */
 static cJSON *node_addresses(const cJSON *nodes, const char *name)
 {
     const cJSON *node = name != NULL ? kube_find_by_name(nodes, name) : NULL, *a;
     cJSON *out = NULL;
 
-    cJSON_ArrayForEach(a, member(member(node, "status"), "addresses"))
+    cJSON_ArrayForEach(a, pl_member(pl_member(node, "status"), "addresses"))
     {
-        const cJSON *type = member(a, "type"), *addr = member(a, "address");
+        const cJSON *type = pl_member(a, "type"), *addr = pl_member(a, "address");
 
         if (!cJSON_IsString(type) || !cJSON_IsString(addr))
             continue;
         if (out == NULL)
             out = cJSON_CreateObject();
-        if (member(out, type->valuestring) == NULL)
+        if (pl_member(out, type->valuestring) == NULL)
             cJSON_AddStringToObject(out, type->valuestring, addr->valuestring);
     }
     return out;
@@ -36,24 +31,25 @@ static cJSON *node_addresses(const cJSON *nodes, const char *name)
 
 cJSON *pl_addresses_report(const cJSON *cr, const cJSON *nodes)
 {
-    const cJSON *st = member(cr, "status"), *b;
+    const cJSON *st = pl_member(cr, "status"), *b;
     cJSON *r = cJSON_CreateObject(), *brokers;
 
     cJSON_AddStringToObject(r, "cluster", kube_meta_name(cr));
     cJSON_AddStringToObject(r, "namespace", kube_meta_namespace(cr));
-    if (member(st, "bootstrap") != NULL)
-        cJSON_AddItemToObject(r, "bootstrap", cJSON_Duplicate(member(st, "bootstrap"), 1));
+    if (pl_member(st, "bootstrap") != NULL)
+        cJSON_AddItemToObject(r, "bootstrap", cJSON_Duplicate(pl_member(st, "bootstrap"), 1));
     brokers = cJSON_AddArrayToObject(r, "brokers");
-    cJSON_ArrayForEach(b, member(st, "brokers"))
+    cJSON_ArrayForEach(b, pl_member(st, "brokers"))
     {
         static const char *const keep[] = {
             "id", "pod", "node", "ready", "listeners", "addressFallback", NULL};
         cJSON *e = cJSON_CreateObject(), *na;
 
         for (const char *const *k = keep; *k != NULL; k++)
-            if (member(b, *k) != NULL)
-                cJSON_AddItemToObject(e, *k, cJSON_Duplicate(member(b, *k), 1));
-        na = nodes != NULL ? node_addresses(nodes, cJSON_GetStringValue(member(b, "node"))) : NULL;
+            if (pl_member(b, *k) != NULL)
+                cJSON_AddItemToObject(e, *k, cJSON_Duplicate(pl_member(b, *k), 1));
+        na = nodes != NULL ? node_addresses(nodes, cJSON_GetStringValue(pl_member(b, "node")))
+                           : NULL;
         if (na != NULL)
             cJSON_AddItemToObject(e, "nodeAddresses", na);
         cJSON_AddItemToArray(brokers, e);
@@ -69,7 +65,7 @@ static const char *node_text(const cJSON *broker, char *buf, size_t size)
     size_t n = 0;
 
     buf[0] = '\0';
-    cJSON_ArrayForEach(a, member(broker, "nodeAddresses"))
+    cJSON_ArrayForEach(a, pl_member(broker, "nodeAddresses"))
     {
         if (cJSON_IsString(a) && n < size)
             n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n > 0 ? "," : "", a->string,
@@ -84,19 +80,20 @@ static int add_rows(pl_table *t, const cJSON *report, bool all)
 {
     const cJSON *b, *l;
 
-    cJSON_ArrayForEach(b, member(report, "brokers"))
+    cJSON_ArrayForEach(b, pl_member(report, "brokers"))
     {
         char id[16], nodes[512];
-        const char *pod = cJSON_GetStringValue(member(b, "pod"));
-        const char *node = cJSON_GetStringValue(member(b, "node"));
-        const cJSON *fb = member(b, "addressFallback");
+        const char *pod = cJSON_GetStringValue(pl_member(b, "pod"));
+        const char *node = cJSON_GetStringValue(pl_member(b, "node"));
+        const cJSON *fb = pl_member(b, "addressFallback");
 
-        snprintf(id, sizeof id, "%d", member(b, "id") != NULL ? member(b, "id")->valueint : -1);
-        cJSON_ArrayForEach(l, member(b, "listeners"))
+        snprintf(id, sizeof id, "%d",
+                 pl_member(b, "id") != NULL ? pl_member(b, "id")->valueint : -1);
+        cJSON_ArrayForEach(l, pl_member(b, "listeners"))
         {
-            const char *fallback = cJSON_GetStringValue(member(fb, l->string));
-            const char *cells[] = {cJSON_GetStringValue(member(report, "namespace")),
-                                   cJSON_GetStringValue(member(report, "cluster")),
+            const char *fallback = cJSON_GetStringValue(pl_member(fb, l->string));
+            const char *cells[] = {cJSON_GetStringValue(pl_member(report, "namespace")),
+                                   cJSON_GetStringValue(pl_member(report, "cluster")),
                                    id,
                                    pod,
                                    node,
@@ -115,18 +112,18 @@ static int add_rows(pl_table *t, const cJSON *report, bool all)
 
 static void print_bootstrap(const cJSON *report)
 {
-    const cJSON *boot = member(report, "bootstrap"), *e;
-    const char *internal = cJSON_GetStringValue(member(boot, "internal"));
+    const cJSON *boot = pl_member(report, "bootstrap"), *e;
+    const char *internal = cJSON_GetStringValue(pl_member(boot, "internal"));
 
     printf("\n%s: bootstrap inside the cluster: %s\n",
-           cJSON_GetStringValue(member(report, "cluster")),
+           cJSON_GetStringValue(pl_member(report, "cluster")),
            internal != NULL ? internal : "(not known yet)");
-    if (cJSON_GetArraySize(member(boot, "external")) > 0) {
+    if (cJSON_GetArraySize(pl_member(boot, "external")) > 0) {
         printf("%s: bootstrap outside the cluster: ",
-               cJSON_GetStringValue(member(report, "cluster")));
-        cJSON_ArrayForEach(e, member(boot, "external"))
+               cJSON_GetStringValue(pl_member(report, "cluster")));
+        cJSON_ArrayForEach(e, pl_member(boot, "external"))
         {
-            printf("%s%s", e != member(boot, "external")->child ? "," : "",
+            printf("%s%s", e != pl_member(boot, "external")->child ? "," : "",
                    cJSON_GetStringValue(e));
         }
         printf("\n");
@@ -154,10 +151,10 @@ static cJSON *list_nodes(const pl_ctx *ctx)
 
 static void warn_stale(const cJSON *cr)
 {
-    const cJSON *gen = member(member(cr, "metadata"), "generation");
-    const cJSON *seen = member(member(cr, "status"), "observedGeneration");
+    const cJSON *gen = pl_member(pl_member(cr, "metadata"), "generation");
+    const cJSON *seen = pl_member(pl_member(cr, "status"), "observedGeneration");
 
-    if (member(cr, "status") == NULL)
+    if (pl_member(cr, "status") == NULL)
         fprintf(stderr,
                 "kubectl-berth: KafkaCluster %s has no status yet: is berth-operator running?\n",
                 kube_meta_name(cr));

@@ -20,21 +20,11 @@
 #define POLL_MS      1000
 #define MAX_BROKERS  1000
 
-static const cJSON *member(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
 static int num(const cJSON *o, const char *key)
 {
-    const cJSON *v = member(o, key);
+    const cJSON *v = pl_member(o, key);
 
     return cJSON_IsNumber(v) ? v->valueint : 0;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    return cJSON_GetStringValue(member(o, key));
 }
 
 /* Seconds of "90", "90s", "15m" or "1h", or -1. */
@@ -77,11 +67,9 @@ static void say(const char *fmt, ...)
  * cluster's; PL_EXIT_OK or PL_EXIT_ERROR after saying why. */
 static int get_sts(const pl_ctx *ctx, const cJSON *cr, char *path, size_t size, cJSON **out)
 {
-    const char *name = kube_meta_name(cr), *uid = kube_meta_uid(cr);
-    const cJSON *ref;
+    const char *name = kube_meta_name(cr), *uid = kube_meta_uid(cr), *owner;
     util_err err = {{0}};
     kube_status st = {0};
-    bool owned = false;
 
     *out = NULL;
     if (kube_path(path, size, "apps/v1", "statefulsets", ctx->namespace, name, NULL) != 0 ||
@@ -94,12 +82,8 @@ static int get_sts(const pl_ctx *ctx, const cJSON *cr, char *path, size_t size, 
             fprintf(stderr, "kubectl-berth: %s\n", err.msg);
         return PL_EXIT_ERROR;
     }
-    cJSON_ArrayForEach(ref, member(member(*out, "metadata"), "ownerReferences"))
-    {
-        if (uid != NULL && str(ref, "uid") != NULL && strcmp(str(ref, "uid"), uid) == 0)
-            owned = true;
-    }
-    if (!owned) {
+    owner = kube_meta_controller_uid(*out);
+    if (uid == NULL || owner == NULL || strcmp(owner, uid) != 0) {
         fprintf(stderr, "kubectl-berth: StatefulSet %s is not KafkaCluster %s's: not rolling it\n",
                 name, name);
         cJSON_Delete(*out);
@@ -112,11 +96,11 @@ static int get_sts(const pl_ctx *ctx, const cJSON *cr, char *path, size_t size, 
 /* Whether sts has finished rolling to its update revision. */
 static bool rolled(const cJSON *sts)
 {
-    const cJSON *st = member(sts, "status");
-    int want = num(member(sts, "spec"), "replicas");
-    const char *cur = str(st, "currentRevision"), *upd = str(st, "updateRevision");
+    const cJSON *st = pl_member(sts, "status");
+    int want = num(pl_member(sts, "spec"), "replicas");
+    const char *cur = pl_str(st, "currentRevision"), *upd = pl_str(st, "updateRevision");
 
-    return num(st, "observedGeneration") >= num(member(sts, "metadata"), "generation") &&
+    return num(st, "observedGeneration") >= num(pl_member(sts, "metadata"), "generation") &&
            num(st, "updatedReplicas") == want && num(st, "readyReplicas") == want &&
            num(st, "replicas") == want && cur != NULL && upd != NULL && strcmp(cur, upd) == 0;
 }
@@ -145,19 +129,19 @@ static cJSON *get_pod(const pl_ctx *ctx, const char *name, int id)
  * revision (read only from a status that has seen the restart). */
 static void follow_pods(const pl_ctx *ctx, const cJSON *sts, const char *name, seen *s, int n)
 {
-    const cJSON *st = member(sts, "status");
-    const char *rev = str(st, "updateRevision");
+    const cJSON *st = pl_member(sts, "status");
+    const char *rev = pl_str(st, "updateRevision");
     int done = 0;
 
-    if (num(st, "observedGeneration") < num(member(sts, "metadata"), "generation"))
+    if (num(st, "observedGeneration") < num(pl_member(sts, "metadata"), "generation"))
         return;
     for (int id = 0; id < n; id++)
         done += s[id].done;
     for (int id = n - 1; id >= 0; id--) {
         cJSON *p = get_pod(ctx, name, id);
-        const char *uid = kube_meta_uid(p), *node = str(member(p, "spec"), "nodeName");
+        const char *uid = kube_meta_uid(p), *node = pl_str(pl_member(p, "spec"), "nodeName");
         const char *hash = cJSON_GetStringValue(
-            member(member(member(p, "metadata"), "labels"), "controller-revision-hash"));
+            pl_member(pl_member(pl_member(p, "metadata"), "labels"), "controller-revision-hash"));
         bool stopping = kube_meta_str(p, "deletionTimestamp") != NULL;
 
         if (p == NULL || uid == NULL) {
@@ -206,13 +190,13 @@ int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv)
     if ((rc = pl_get_clusters(ctx, argv[0], &cr)) != PL_EXIT_OK)
         return rc;
     rc = get_sts(ctx, cr, path, sizeof path, &sts);
-    n = num(member(sts, "spec"), "replicas");
-    ready = num(member(sts, "status"), "readyReplicas");
+    n = num(pl_member(sts, "spec"), "replicas");
+    ready = num(pl_member(sts, "status"), "readyReplicas");
     if (rc == PL_EXIT_OK && !rolled(sts)) {
         fprintf(stderr,
                 "kubectl-berth: KafkaCluster %s: a roll is already under way (%d of %d brokers "
                 "Ready, %d on the new pod template): not starting another\n",
-                argv[0], ready, n, num(member(sts, "status"), "updatedReplicas"));
+                argv[0], ready, n, num(pl_member(sts, "status"), "updatedReplicas"));
         rc = PL_EXIT_ERROR;
     } else if (rc == PL_EXIT_OK && (n < 1 || n > MAX_BROKERS)) {
         fprintf(stderr, "kubectl-berth: KafkaCluster %s has %d brokers: nothing to roll\n", argv[0],
@@ -270,8 +254,8 @@ int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv)
                     "kubectl-berth: KafkaCluster %s: the roll did not finish within %ld s (%d of "
                     "%d brokers on the new pod template and Ready); it goes on: `kubectl berth "
                     "roll` again once it has finished, or see kubectl describe statefulset %s\n",
-                    argv[0], ctx->opts->timeout_s, num(member(sts, "status"), "updatedReplicas"), n,
-                    argv[0]);
+                    argv[0], ctx->opts->timeout_s, num(pl_member(sts, "status"), "updatedReplicas"),
+                    n, argv[0]);
             rc = PL_EXIT_ERROR;
             break;
         }

@@ -67,6 +67,11 @@ long pl_duration_parse(const char *s);
  * Node list's items) is not NULL. */
 cJSON *pl_addresses_report(const cJSON *cr, const cJSON *nodes);
 
+/* o's member key (NULL when o is NULL or has none), and the same when it
+ * is a string, else NULL: the plain reads every command makes. */
+const cJSON *pl_member(const cJSON *o, const char *key);
+const char *pl_str(const cJSON *o, const char *key);
+
 /* The KafkaCluster name in ns (a new object, *out), or every one of them
  * when name is NULL (a list's items). PL_EXIT_OK, or PL_EXIT_ERROR after
  * saying on stderr what is missing. */

@@ -104,3 +104,20 @@ char *pki_bio_string(BIO *b, int wipe)
         OPENSSL_cleanse(data, (size_t)n);
     return s;
 }
+
+const char *pki_bundle_next(const char **p, size_t *len)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    const char *b = *p != NULL ? strstr(*p, begin) : NULL;
+    const char *e = b != NULL ? strstr(b, end) : NULL;
+
+    if (e == NULL) {
+        *p = NULL;
+        return NULL;
+    }
+    e += sizeof end - 1;
+    *len = (size_t)(e - b);
+    *p = e;
+    return b;
+}

@@ -131,16 +131,22 @@ int pki_facts(const char *cert_pem, size_t len, const char *key_pem, pki_cert_fa
 int pki_facts_issued_by(const pki_cert_facts *f, const char *ca_cert_pem,
                         util_err *err) UTIL_MUST_CHECK;
 
-/* A digest of a set of SAN names (order does not matter; the same name
- * twice is not the same set as once), as pki_facts computes it for a
- * certificate's, into out (hex). IP addresses as inet_ntop writes them.
- * 0, or -1 out of memory. */
 /* The first 128 bits of the SHA-256 of b[0..n) as hex into out: the
  * digests of pki_cert_facts, and the operator's stubs of Secret values.
  * 0, or -1 when OpenSSL fails. */
 int pki_digest(const void *b, size_t n, char out[33]) UTIL_MUST_CHECK;
 
+/* A digest of a set of SAN names (order does not matter; the same name
+ * twice is not the same set as once), as pki_facts computes it for a
+ * certificate's, into out (hex). IP addresses as inet_ntop writes them.
+ * 0, or -1 out of memory. */
 int pki_names_digest(const char *const *dns, size_t ndns, const char *const *ips, size_t nips,
                      char out[33]) UTIL_MUST_CHECK;
+
+/* The next certificate of a PEM bundle (a CA bundle, ca.crt): its block
+ * from *p on, "-----BEGIN CERTIFICATE-----" through the END line, as its
+ * start with *len its length, or NULL when no whole block is left; *p
+ * moves past it. */
+const char *pki_bundle_next(const char **p, size_t *len);
 
 #endif

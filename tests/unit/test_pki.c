@@ -295,6 +295,30 @@ START_TEST(facts_tell_what_the_certificate_tells)
 }
 END_TEST
 
+/* A bundle is walked a certificate at a time, whatever stands between
+ * them; a block cut short ends it. */
+START_TEST(a_bundle_is_walked_a_certificate_at_a_time)
+{
+    size_t n = strlen(ca_cert) + strlen(cert) + 64, len = 0;
+    char *bundle = malloc(n);
+    const char *p = bundle, *b;
+
+    snprintf(bundle, n, "junk\n%sbetween\n%s-----BEGIN CERTIFICATE-----\nMII", ca_cert, cert);
+    b = pki_bundle_next(&p, &len);
+    ck_assert_ptr_eq(b, bundle + 5);
+    ck_assert_int_eq(len, strlen(ca_cert) - 1); /* through END, not its newline */
+    b = pki_bundle_next(&p, &len);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(strncmp(b, cert, len), 0);
+    ck_assert_int_eq(len, strlen(cert) - 1);
+    ck_assert_ptr_null(pki_bundle_next(&p, &len));
+    ck_assert_ptr_null(pki_bundle_next(&p, &len));
+    p = NULL;
+    ck_assert_ptr_null(pki_bundle_next(&p, &len));
+    free(bundle);
+}
+END_TEST
+
 START_TEST(openssl_accepts_the_chain_names_and_purposes)
 {
     const char *client_dns[] = {"berth-operator"};
@@ -515,6 +539,7 @@ int main(void)
     tcase_add_test(tc, issued_by_its_ca_and_no_other);
     tcase_add_test(tc, a_key_matches_its_certificate_only);
     tcase_add_test(tc, facts_tell_what_the_certificate_tells);
+    tcase_add_test(tc, a_bundle_is_walked_a_certificate_at_a_time);
     tcase_add_test(tc, openssl_accepts_the_chain_names_and_purposes);
     tcase_add_test(tc, an_organization_joins_the_subject);
     tcase_add_test(tc, a_self_signed_peer_is_its_own_trust_anchor);
