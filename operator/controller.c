@@ -42,6 +42,7 @@ static void *worker_main(void *arg)
     util_metrics *metrics = c->cfg.metrics;
     kube_client *client = NULL;
     op_api_lister lister;
+    op_cache_lister cached;
     op_reconciler r;
     util_err err = {{0}}, qerr = {{0}};
     const char *key;
@@ -52,7 +53,11 @@ static void *worker_main(void *arg)
     }
     op_api_lister_init(&lister, client, metrics);
     r.client = client;
-    r.lister = c->informers != NULL ? op_informers_lister(c->informers) : &lister.base;
+    r.lister = &lister.base;
+    if (c->informers != NULL) {
+        op_cache_lister_init(&cached, c->informers, &lister.base);
+        r.lister = &cached.base;
+    }
     r.opts = c->cfg.opts;
     r.metrics = metrics;
     r.events = c->cfg.events;

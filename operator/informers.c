@@ -57,10 +57,7 @@ typedef struct handler_ctx {
 } handler_ctx;
 
 struct op_informers {
-    op_lister base;
     kube_client *client; /* the informers' lists */
-    op_api_lister api;   /* cache misses */
-    kube_client *api_client;
     kube_workqueue *queue;
     util_metrics *metrics;
     kube_informer *inf[NKINDS];
@@ -164,7 +161,8 @@ static int find_kind(const char *api_version, const char *resource)
 static int cache_get(op_lister *l, const char *api_version, const char *resource, const char *ns,
                      const char *name, cJSON **out, util_err *err)
 {
-    op_informers *in = (op_informers *)l;
+    op_cache_lister *cl = l->ctx;
+    op_informers *in = cl->in;
     int k = find_kind(api_version, resource);
     char key[KUBE_KEY_MAX];
     int n;
@@ -180,7 +178,7 @@ static int cache_get(op_lister *l, const char *api_version, const char *resource
         if (kinds[k].selector == NULL && kube_informer_has_synced(in->inf[k]))
             return 1;
     }
-    return in->api.base.get(&in->api.base, api_version, resource, ns, name, out, err);
+    return cl->miss->get(cl->miss, api_version, resource, ns, name, out, err);
 }
 
 /* The next "key=value" term of *selector, copied into term with the key
@@ -241,15 +239,15 @@ static const char *instance_value(const char *selector, char *term, size_t size)
 static int cache_list(op_lister *l, const char *api_version, const char *resource, const char *ns,
                       const char *label_selector, cJSON **out, util_err *err)
 {
-    op_informers *in = (op_informers *)l;
+    op_cache_lister *cl = l->ctx;
+    op_informers *in = cl->in;
     int k = find_kind(api_version, resource);
     cJSON *all, *res, *o, *next;
     char term[320];
     const char *value;
 
     if (k < 0 || !kube_informer_has_synced(in->inf[k]))
-        return in->api.base.list(&in->api.base, api_version, resource, ns, label_selector, out,
-                                 err);
+        return cl->miss->list(cl->miss, api_version, resource, ns, label_selector, out, err);
     /* Reconcile lists one cluster's objects: through the index on their
      * instance label rather than over every cluster's. */
     all = (value = instance_value(label_selector, term, sizeof term)) != NULL
@@ -280,13 +278,8 @@ int op_informers_new(const kube_config *cfg, const char *ns, long resync_ms, kub
         return util_err_set(err, "informers: out of memory");
     in->queue = q;
     in->metrics = metrics;
-    if (kube_client_new(cfg, NULL, &in->client, err) != 0 ||
-        kube_client_new(cfg, NULL, &in->api_client, err) != 0)
+    if (kube_client_new(cfg, NULL, &in->client, err) != 0)
         goto fail;
-    op_api_lister_init(&in->api, in->api_client, metrics);
-    in->base.get = cache_get;
-    in->base.list = cache_list;
-    in->base.ctx = in;
     for (size_t i = 0; i < NKINDS; i++) {
         kube_informer_handlers h = {on_add, on_update, on_delete, &in->ctx[i]};
         kube_informer_opts opts = {0};
@@ -347,9 +340,13 @@ void op_informers_account(op_informers *in, util_metrics *m)
     }
 }
 
-op_lister *op_informers_lister(op_informers *in)
+void op_cache_lister_init(op_cache_lister *l, op_informers *in, op_lister *miss)
 {
-    return &in->base;
+    l->base.get = cache_get;
+    l->base.list = cache_list;
+    l->base.ctx = l;
+    l->in = in;
+    l->miss = miss;
 }
 
 void op_informers_free(op_informers *in)
@@ -359,6 +356,5 @@ void op_informers_free(op_informers *in)
     for (size_t i = 0; i < NKINDS; i++)
         kube_informer_free(in->inf[i]);
     kube_client_free(in->client);
-    kube_client_free(in->api_client);
     free(in);
 }

@@ -41,8 +41,17 @@ bool op_informers_wait_synced(op_informers *in, long timeout_ms);
  * {resource} to what each cache holds now (kube_cache_bytes, _len). */
 void op_informers_account(op_informers *in, util_metrics *m);
 
-/* The lister on the caches; borrowed, valid until op_informers_free. */
-op_lister *op_informers_lister(op_informers *in);
+/* A lister on the caches whose misses ask miss (borrowed, e.g. an
+ * op_api_lister on a worker's own client): each worker's misses, many on
+ * a new cluster (every object it is about to create), then wait only on
+ * its own client's rate limit. Valid until op_informers_free. */
+typedef struct op_cache_lister {
+    op_lister base;
+    op_informers *in;
+    op_lister *miss;
+} op_cache_lister;
+
+void op_cache_lister_init(op_cache_lister *l, op_informers *in, op_lister *miss);
 
 /* Stops the informers and frees them. NULL is a no-op. */
 void op_informers_free(op_informers *in);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "kube/object.h"
+#include "lister_memo.h"
 #include "readdress.h"
 #include "reconcile_apply.h"
 #include "reconcile_balance.h"
@@ -164,11 +165,13 @@ static op_outcome reconcile(op_run *w, const char *key, util_err *err)
 op_outcome op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *res, util_err *err)
 {
     op_run w;
+    op_memo_lister memo;
 
     memset(&w, 0, sizeof w);
     memset(res, 0, sizeof *res);
+    op_memo_lister_init(&memo, r->lister);
     w.client = r->client;
-    w.lister = r->lister;
+    w.lister = &memo.base;
     w.opts = &r->opts;
     w.metrics = r->metrics;
     w.events = r->events;
@@ -178,5 +181,6 @@ op_outcome op_reconcile(op_reconciler *r, const char *key, op_reconcile_result *
     if (res->outcome == OP_RECONCILE_RETRY)
         util_err_prefix(err, "reconcile %s", key);
     op_run_free(&w);
+    op_memo_lister_clear(&memo);
     return res->outcome;
 }

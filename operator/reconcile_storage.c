@@ -420,14 +420,18 @@ static bool status_behind(const op_run *w)
 }
 
 /* Every existing claim whose volume is smaller than it asks, into
- * w->storage_resizing (one that cannot be read now is left out). */
+ * w->storage_resizing (one that cannot be read now is left out). None
+ * before the StatefulSet exists: it makes its claims at the spec's size. */
 static void scan_resizing(op_run *w)
 {
     int i = sts_index(w);
+    const cJSON *live = i < 0 ? NULL : cJSON_GetArrayItem(w->live, i);
     cJSON *claims = NULL, *pvc;
     util_err rerr = {{0}};
 
-    if (read_claims(w, i < 0 ? NULL : cJSON_GetArrayItem(w->live, i), &claims, &rerr) == 0) {
+    if (live == NULL || cJSON_IsNull(live))
+        return;
+    if (read_claims(w, live, &claims, &rerr) == 0) {
         cJSON_ArrayForEach(pvc, claims)
         {
             resizing_add(w, pvc);

@@ -464,6 +464,11 @@ static int do_request(kube_client *c, const char *method, const char *path,
         curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &connects);
     } else if (sink.too_big)
         util_err_set(err, "%s %s: response larger than %zu bytes", method, path, sink.max);
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+        /* libcurl words it by the phase it was in ("SSL connection
+         * timeout", "Operation timed out after ..."): one wording. */
+        util_err_set(err, "%s %s: timed out (%s)", method, path,
+                     c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc));
     else
         util_err_set(err, "%s %s: %s", method, path,
                      c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc));

@@ -45,6 +45,7 @@ typedef struct mem_lister {
     op_lister base;
     cJSON *items; /* [{"resource": r, "object": o}] */
     int gets, lists;
+    cJSON *asked; /* "resource/name" of each get, in order */
 } mem_lister;
 
 static void mem_put(mem_lister *m, const char *resource, cJSON *obj)
@@ -93,9 +94,13 @@ static int mem_get(op_lister *l, const char *api_version, const char *resource, 
     mem_lister *m = l->ctx;
     const cJSON *e;
 
+    char asked[320];
+
     (void)api_version;
     (void)err;
     m->gets++;
+    snprintf(asked, sizeof asked, "%s/%s", resource, name);
+    cJSON_AddItemToArray(m->asked, cJSON_CreateString(asked));
     cJSON_ArrayForEach(e, m->items)
     {
         const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
@@ -135,6 +140,7 @@ static void mem_init(mem_lister *m)
     m->base.list = mem_list;
     m->base.ctx = m;
     m->items = cJSON_CreateArray();
+    m->asked = cJSON_CreateArray();
     mem_put(m, "kafkaclusters", cJSON_Parse(cr_json));
 }
 
@@ -215,6 +221,7 @@ static void world_stop(world *w)
     kube_client_free(w->client);
     api_script_stop(w->api);
     cJSON_Delete(w->lister.items);
+    cJSON_Delete(w->lister.asked);
 }
 
 static op_outcome run(world *w)
@@ -369,6 +376,33 @@ START_TEST(test_create_applies_every_object_and_the_status)
                      3);
     cJSON_Delete(doc);
     ck_assert_int_eq(w.res.requeue_after_ms, 15000);
+    world_stop(&w);
+}
+END_TEST
+
+/* On a new cluster every owned object misses the caches and is asked of
+ * the API server (a name someone else holds would be outside the caches'
+ * selector): once per pass, though several steps read some of them, and no
+ * claim is read before there is a StatefulSet to make them. */
+START_TEST(test_a_pass_asks_for_each_absent_object_once)
+{
+    world w;
+    const cJSON *a, *b;
+    int n = 0;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    cJSON_ArrayForEach(a, w.lister.asked)
+    {
+        n++;
+        ck_assert_msg(strncmp(a->valuestring, "persistentvolumeclaims/", 23) != 0,
+                      "a claim was read before its StatefulSet existed: %s", a->valuestring);
+        for (b = a->next; b != NULL; b = b->next)
+            ck_assert_msg(strcmp(a->valuestring, b->valuestring) != 0, "%s asked twice",
+                          a->valuestring);
+    }
+    /* The KafkaCluster, the StatefulSet, the CA Secrets: each was asked. */
+    ck_assert_int_ge(n, 4);
     world_stop(&w);
 }
 END_TEST
@@ -1386,6 +1420,7 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_create_applies_every_object_and_the_status);
+    tcase_add_test(tc, test_a_pass_asks_for_each_absent_object_once);
     tcase_add_test(tc, test_nothing_changed_writes_nothing);
     tcase_add_test(tc, test_conflict_on_apply_is_retried);
     tcase_add_test(tc, test_a_status_from_a_stale_read_is_refused_and_looked_at_again);
