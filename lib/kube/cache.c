@@ -7,10 +7,17 @@
  * O(its labels), however many objects share a label: thousands of Pods carry
  * the same app label. A bucket is freed with its last member.
  *
- * Locking: one rwlock. Writers build the new entry (serialise, index keys)
- * before taking it and call the change function after releasing it; readers
- * parse under the read lock, so the text they parse cannot be freed under
- * them. */
+ * Text: each object is packed (util/lz.h) against the cache's dictionary,
+ * the text of the first object it stored: objects of one kind differ in
+ * little but names, uids and versions, so each keeps about its differences
+ * (a tenth of its text or less). The dictionary is kept for the cache's
+ * life, also after that object goes.
+ *
+ * Locking: one rwlock. Writers build the new entry (serialise, pack, index
+ * keys) before taking it and call the change function after releasing it;
+ * readers unpack and parse under the read lock, so the bytes they read
+ * cannot be freed under them. There is one writer: it reads the dictionary
+ * without the lock, and sets it (once) under it. */
 #include "kube/cache.h"
 
 #include <pthread.h>
@@ -20,6 +27,7 @@
 
 #include "kube/htab.h"
 #include "kube/object.h"
+#include "util/lz.h"
 
 struct entry;
 struct bucket;
@@ -40,8 +48,8 @@ typedef struct bucket {
 /* Where a new entry's index names sit until it is linked. */
 typedef struct entry {
     kube_hnode node; /* first: an entry is its node */
-    char *text;      /* compact JSON */
-    size_t text_len;
+    char *text;      /* compact JSON packed against the cache's dictionary */
+    size_t text_len; /* bytes packed */
     const char *uid; /* "" if none; into strs */
     const char *rv;  /* "" if none; into strs */
     unsigned gen;    /* kube_cache_replace's mark */
@@ -61,6 +69,8 @@ struct kube_cache {
     size_t n_index_keys;
     unsigned gen;
     size_t bytes;
+    char *dict; /* the first object's text, NULL before; see the top */
+    size_t dict_len;
 };
 
 /* ---- entries ---- */
@@ -82,7 +92,7 @@ static void entry_free(entry *e)
 
 static size_t entry_bytes(const entry *e)
 {
-    return sizeof *e + strlen(e->node.key) + strlen(e->uid) + strlen(e->rv) + 3 + e->text_len + 1 +
+    return sizeof *e + strlen(e->node.key) + strlen(e->uid) + strlen(e->rv) + 3 + e->text_len +
            e->nlinks * sizeof(ilink);
 }
 
@@ -107,8 +117,31 @@ static void strip(const kube_cache *c, cJSON *obj)
         c->trim(obj);
 }
 
+/* obj's compact text packed against the dictionary into e; the first text
+ * becomes the dictionary. 0, or -1 out of memory. Writer only. */
+static int pack(kube_cache *c, const cJSON *obj, entry *e)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    size_t len;
+    int rc;
+
+    if (text == NULL)
+        return -1;
+    len = strlen(text);
+    if (c->dict == NULL) {
+        pthread_rwlock_wrlock(&c->lock);
+        c->dict = text;
+        c->dict_len = len;
+        pthread_rwlock_unlock(&c->lock);
+        return util_lz_pack(c->dict, c->dict_len, c->dict, len, &e->text, &e->text_len);
+    }
+    rc = util_lz_pack(c->dict, c->dict_len, text, len, &e->text, &e->text_len);
+    free(text);
+    return rc;
+}
+
 /* A new entry for obj (stripped first), not yet in any table. */
-static entry *entry_new(const kube_cache *c, cJSON *obj, util_err *err)
+static entry *entry_new(kube_cache *c, cJSON *obj, util_err *err)
 {
     char key[KUBE_KEY_MAX];
     const char *uid, *rv, *owner;
@@ -137,10 +170,8 @@ static entry *entry_new(const kube_cache *c, cJSON *obj, util_err *err)
     e->node.key = e->strs;
     e->uid = e->strs + klen + 1;
     e->rv = e->strs + klen + ulen + 2;
-    e->text = cJSON_PrintUnformatted(obj);
-    if (e->text == NULL)
+    if (pack(c, obj, e) != 0)
         goto oom;
-    e->text_len = strlen(e->text);
 
     labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
                                               "labels");
@@ -261,9 +292,19 @@ static void entry_unlink(kube_cache *c, entry *e)
     c->bytes -= entry_bytes(e);
 }
 
-static cJSON *entry_parse(const entry *e)
+/* e's object, new; NULL out of memory. Under the read lock, or by the
+ * writer. */
+static cJSON *entry_parse(const kube_cache *c, const entry *e)
 {
-    return cJSON_ParseWithLength(e->text, e->text_len);
+    size_t n;
+    char *text = util_lz_unpack(c->dict, c->dict_len, e->text, e->text_len, &n);
+    cJSON *o;
+
+    if (text == NULL)
+        return NULL;
+    o = cJSON_ParseWithLength(text, n);
+    free(text);
+    return o;
 }
 
 /* ---- lifecycle ---- */
@@ -324,6 +365,7 @@ void kube_cache_free(kube_cache *c)
         for (i = 0; i < c->n_index_keys; i++)
             free(c->index_keys[i]);
     free(c->index_keys);
+    free(c->dict);
     pthread_rwlock_destroy(&c->lock);
     free(c);
 }
@@ -334,12 +376,40 @@ void kube_cache_free(kube_cache *c)
  * caller to report and free), and the result says what happened. */
 enum put_result { PUT_ADDED, PUT_UPDATED, PUT_REPLACED_UID, PUT_UNCHANGED };
 
+/* Whether the cache holds obj's key at obj's uid and resourceVersion
+ * (marked as seen in this generation then): nothing to store. */
+static bool unchanged(kube_cache *c, const cJSON *obj)
+{
+    char key[KUBE_KEY_MAX];
+    const char *uid = kube_meta_uid(obj), *rv = kube_meta_resource_version(obj);
+    entry *cur;
+    bool same = false;
+
+    if (kube_obj_key(obj, key, sizeof key) != 0)
+        return false;
+    pthread_rwlock_wrlock(&c->lock);
+    cur = (entry *)kube_htab_find(&c->objs, key);
+    if (cur != NULL && strcmp(cur->uid, uid != NULL ? uid : "") == 0 &&
+        strcmp(cur->rv, rv != NULL ? rv : "") == 0) {
+        cur->gen = c->gen;
+        same = true;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return same;
+}
+
 static int put(kube_cache *c, cJSON *obj, enum put_result *res, entry **old, util_err *err)
 {
-    entry *e = entry_new(c, obj, err), *cur;
+    entry *e, *cur;
 
     *old = NULL;
-    if (e == NULL)
+    /* A relist hands back every object: most are as held, and packing
+     * them again would be work for nothing. */
+    if (unchanged(c, obj)) {
+        *res = PUT_UNCHANGED;
+        return 0;
+    }
+    if ((e = entry_new(c, obj, err)) == NULL)
         return -1;
     pthread_rwlock_wrlock(&c->lock);
     cur = (entry *)kube_htab_find(&c->objs, e->node.key);
@@ -372,13 +442,13 @@ static int put(kube_cache *c, cJSON *obj, enum put_result *res, entry **old, uti
 }
 
 /* Reports a put and frees the entry it replaced. */
-static void report_put(enum put_result res, entry *old, const cJSON *obj, kube_cache_fn fn,
-                       void *ctx)
+static void report_put(const kube_cache *c, enum put_result res, entry *old, const cJSON *obj,
+                       kube_cache_fn fn, void *ctx)
 {
     cJSON *prev = NULL;
 
     if (fn != NULL && old != NULL)
-        prev = entry_parse(old);
+        prev = entry_parse(c, old);
     if (fn != NULL) {
         switch (res) {
         case PUT_ADDED:
@@ -412,7 +482,7 @@ int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube
     case KUBE_WATCH_MODIFIED:
         if (put(c, obj, &res, &old, err) != 0)
             return -1;
-        report_put(res, old, obj, fn, ctx);
+        report_put(c, res, old, obj, fn, ctx);
         return 0;
     case KUBE_WATCH_DELETED:
         if (kube_obj_key(obj, key, sizeof key) != 0)
@@ -462,7 +532,7 @@ int kube_cache_replace_add(kube_cache *c, cJSON *items, kube_cache_fn fn, void *
 
         if (put(c, it, &res, &old, err) != 0)
             return -1;
-        report_put(res, old, it, fn, ctx);
+        report_put(c, res, old, it, fn, ctx);
     }
     return 0;
 }
@@ -502,7 +572,7 @@ int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err 
         qsort(gone, ngone, sizeof *gone, kube_hnode_cmp_key);
     for (i = 0; i < ngone; i++) {
         if (fn != NULL) {
-            cJSON *last = entry_parse(gone[i]);
+            cJSON *last = entry_parse(c, gone[i]);
 
             fn(KUBE_CACHE_DELETED, NULL, last, ctx);
             cJSON_Delete(last);
@@ -526,7 +596,7 @@ int kube_cache_replace(kube_cache *c, cJSON *list, kube_cache_fn fn, void *ctx, 
 
 /* Parses the entries of nodes (n of them, sorted here) into a new array.
  * Called under the read lock. */
-static cJSON *parse_all(kube_hnode **nodes, size_t n)
+static cJSON *parse_all(const kube_cache *c, kube_hnode **nodes, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
@@ -536,7 +606,7 @@ static cJSON *parse_all(kube_hnode **nodes, size_t n)
     if (n > 1)
         qsort(nodes, n, sizeof *nodes, kube_hnode_cmp_key);
     for (i = 0; i < n; i++) {
-        cJSON *o = entry_parse((entry *)nodes[i]);
+        cJSON *o = entry_parse(c, (entry *)nodes[i]);
 
         if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
@@ -555,7 +625,7 @@ cJSON *kube_cache_get(kube_cache *c, const char *key)
     pthread_rwlock_rdlock(&c->lock);
     e = (entry *)kube_htab_find(&c->objs, key);
     if (e != NULL)
-        o = entry_parse(e);
+        o = entry_parse(c, e);
     pthread_rwlock_unlock(&c->lock);
     return o;
 }
@@ -569,7 +639,7 @@ cJSON *kube_cache_list(kube_cache *c)
     pthread_rwlock_rdlock(&c->lock);
     all = kube_htab_all(&c->objs, &ok);
     if (ok)
-        arr = parse_all(all, c->objs.n);
+        arr = parse_all(c, all, c->objs.n);
     pthread_rwlock_unlock(&c->lock);
     free(all);
     return arr;
@@ -589,7 +659,7 @@ static cJSON *bucket_members(kube_cache *c, kube_htab *t, const char *name)
         goto out;
     for (ilink *l = b != NULL ? b->head.next : NULL; l != NULL && l != &b->head; l = l->next)
         nodes[k++] = &l->e->node;
-    arr = parse_all(nodes, k);
+    arr = parse_all(c, nodes, k);
 out:
     pthread_rwlock_unlock(&c->lock);
     free(nodes);
@@ -679,7 +749,8 @@ size_t kube_cache_bytes(kube_cache *c)
     size_t n;
 
     pthread_rwlock_rdlock(&c->lock);
-    n = c->bytes + (c->objs.nslots + c->labels.nslots + c->owners.nslots) * sizeof(kube_hnode *);
+    n = c->bytes + (c->dict != NULL ? c->dict_len + 1 : 0) +
+        (c->objs.nslots + c->labels.nslots + c->owners.nslots) * sizeof(kube_hnode *);
     pthread_rwlock_unlock(&c->lock);
     return n;
 }
