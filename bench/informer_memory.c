@@ -140,7 +140,7 @@ int main(void)
 
     if (tmpl == NULL)
         return 1;
-    stream = malloc((strlen(tmpl) + 128) * PODS);
+    stream = malloc((strlen(tmpl) + 256) * PODS);
     if (stream == NULL)
         return 1;
     for (i = 0; i < PODS; i++) {

@@ -5,17 +5,22 @@
 #ifndef BERTH_BENCH_POD_SAMPLE_H
 #define BERTH_BENCH_POD_SAMPLE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The Pod, in pieces (ISO C bounds a string literal's length). N marks the
- * pod's ordinal and RV the resourceVersion, filled in per event. */
+ * pod's ordinal and RV the resourceVersion, filled in per event; H eight
+ * hex digits that differ from one place and pod to the next, as the uid
+ * and container ID of real Pods do (a cache that packs alike objects must
+ * not be measured on Pods that differ only in their ordinal). */
 #define N  "\001"
 #define RV "\002"
+#define H  "\003"
 static const char *const pod_parts[] = {
     "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{"
     "\"name\":\"demo-" N "\",\"generateName\":\"demo-\",\"namespace\":\"kafka\",\"uid\":"
-    "\"7c1f3a52-0d2e-4b8a-9f61-3e5d2c1b" N "\",\"resourceVersion\":\"" RV "\","
+    "\"" H "-0d2e-4b8a-9f61-" H H "\",\"resourceVersion\":\"" RV "\","
     "\"creationTimestamp\":\"2025-11-20T09:14:07Z\",\"labels\":{\"app.kubernetes.io/"
     "instance\":\"demo\",\"app.kubernetes.io/managed-by\":\"berth-operator\","
     "\"app.kubernetes.io/name\":\"kafka\",\"apps.kubernetes.io/pod-index\":\"" N "\","
@@ -74,8 +79,8 @@ static const char *const pod_parts[] = {
     "\"running\":{\"startedAt\":\"2025-11-24T18:02:31Z\"}},\"lastState\":{},\"ready\":true,"
     "\"restartCount\":0,\"image\":\"apache/kafka:4.1.0\",\"imageID\":"
     "\"apache/kafka@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"
-    "c6d7e8f9\",\"containerID\":\"containerd://5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2"
-    "d1e0f9a8b7c6d5e4f\",\"started\":true}],\"qosClass\":\"Burstable\"}}}\n",
+    "c6d7e8f9\",\"containerID\":\"containerd://" H H H H H H H H
+    "\",\"started\":true}],\"qosClass\":\"Burstable\"}}}\n",
 };
 
 /* Writes the template with the markers replaced; returns the length. */
@@ -83,8 +88,19 @@ static size_t expand(char *out, const char *tmpl, const char *num, const char *r
 {
     char *o = out;
 
+    static unsigned long x = 88172645463325252ul; /* xorshift: the same run every time */
+    char hex[9];
+
     for (; *tmpl; tmpl++) {
         const char *with = *tmpl == N[0] ? num : *tmpl == RV[0] ? rv : NULL;
+
+        if (*tmpl == H[0]) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            snprintf(hex, sizeof hex, "%08lx", x & 0xfffffffful);
+            with = hex;
+        }
         if (with == NULL) {
             *o++ = *tmpl;
             continue;

@@ -41,7 +41,7 @@ int main(void)
 
     if (tmpl == NULL)
         return 1;
-    cap = (strlen(tmpl) + 128) * EVENTS;
+    cap = (strlen(tmpl) + 256) * EVENTS;
     stream = malloc(cap);
     if (stream == NULL)
         return 1;
