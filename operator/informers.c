@@ -289,6 +289,7 @@ int op_informers_new(const kube_config *cfg, const char *ns, long resync_ms, kub
         in->ctx[i].kind = i;
         opts.label_selector = kinds[i].selector;
         opts.cache.index_label_keys = index_keys;
+        opts.cache.no_owner_index = true; /* reconcile finds a cluster's objects by label */
         opts.cache.trim = kinds[i].trim;
         if (kinds[i].route == ROUTE_SELF)
             opts.resync_ms = resync_ms;

@@ -64,6 +64,7 @@ struct kube_cache {
     pthread_rwlock_t lock;
     kube_htab objs, labels, owners;
     bool keep_managed_fields;
+    bool no_owner_index;
     void (*trim)(cJSON *obj);
     char **index_keys; /* NULL: all */
     size_t n_index_keys;
@@ -175,7 +176,7 @@ static entry *entry_new(kube_cache *c, cJSON *obj, util_err *err)
 
     labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
                                               "labels");
-    owner = kube_meta_controller_uid(obj);
+    owner = c->no_owner_index ? NULL : kube_meta_controller_uid(obj);
     cJSON_ArrayForEach(l, labels) n++;
     e->names = calloc(n + 1, sizeof *e->names);
     if (e->names == NULL)
@@ -323,6 +324,7 @@ int kube_cache_new(const kube_cache_opts *opts, kube_cache **out, util_err *err)
     }
     if (opts != NULL) {
         c->keep_managed_fields = opts->keep_managed_fields;
+        c->no_owner_index = opts->no_owner_index;
         c->trim = opts->trim;
         if (opts->index_label_keys != NULL) {
             while (opts->index_label_keys[c->n_index_keys] != NULL)

@@ -37,6 +37,10 @@ typedef struct kube_cache_opts {
     /* The label keys to index, NULL-terminated; NULL: every label. Strings
      * are copied. Indexing fewer keys saves memory on large caches. */
     const char *const *index_label_keys;
+    /* No index by controller uid (kube_cache_by_owner then finds nothing):
+     * it costs a bucket per owner and a link per object, for readers
+     * that never look objects up by their owner. */
+    bool no_owner_index;
     /* Called on every object before it is stored or reported (after
      * managedFields is dropped), to remove in place what no reader of
      * this cache needs; NULL: nothing. It must keep metadata.name,

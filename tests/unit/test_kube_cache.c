@@ -296,6 +296,28 @@ START_TEST(only_the_chosen_label_keys_are_indexed)
 }
 END_TEST
 
+START_TEST(without_the_owner_index_owners_find_nothing_and_cost_nothing)
+{
+    kube_cache_opts o = {.no_owner_index = true};
+    kube_cache *c = new_cache(&o), *k = new_cache(NULL);
+    char buf[64];
+
+    apply(c, KUBE_WATCH_ADDED, pod("a", "u1", "1", "kafka", "sts1"), NULL);
+    apply(k, KUBE_WATCH_ADDED, pod("a", "u1", "1", "kafka", "sts1"), NULL);
+    kt_names_of(kube_cache_by_owner(c, "sts1"), buf, sizeof buf);
+    ck_assert_str_eq(buf, "");
+    kt_names_of(kube_cache_by_owner(k, "sts1"), buf, sizeof buf);
+    ck_assert_str_eq(buf, "a,");
+    kt_names_of(kube_cache_by_label(c, "app", "kafka"), buf, sizeof buf);
+    ck_assert_str_eq(buf, "a,");
+    ck_assert_uint_lt(kube_cache_bytes(c), kube_cache_bytes(k));
+    apply(c, KUBE_WATCH_DELETED, pod("a", "u1", "2", "kafka", "sts1"), NULL);
+    ck_assert_uint_eq(kube_cache_len(c), 0);
+    kube_cache_free(c);
+    kube_cache_free(k);
+}
+END_TEST
+
 START_TEST(managed_fields_are_dropped_unless_kept_and_readers_get_copies)
 {
     kube_cache_opts keep = {.keep_managed_fields = true};
@@ -460,6 +482,7 @@ int main(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, events_become_add_update_delete_and_repeats_are_silent);
+    tcase_add_test(tc, without_the_owner_index_owners_find_nothing_and_cost_nothing);
     tcase_add_test(tc, new_uid_under_the_same_name_is_a_delete_then_an_add);
     tcase_add_test(tc, replace_reports_what_vanished_with_its_last_known_state);
     tcase_add_test(tc, a_paged_replace_that_starts_over_forgets_its_first_pages);
