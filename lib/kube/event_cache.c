@@ -136,14 +136,29 @@ static void start_series(kube_event_cache *c, kube_event_entry *e, int64_t mono,
     e->retry_mono = 0;
 }
 
+/* Drops the least recently seen entries whose window lapsed before mono
+ * and which have no write due: a repeat of one would start a new series
+ * anyway, so it is memory for nothing. Stops at the first entry still in
+ * its window or with a write due (the rest are more recent, or wait for
+ * the writer). */
+static void expire_quiet(kube_event_cache *c, int64_t mono)
+{
+    while (c->tail != NULL && mono - c->tail->last_mono > c->window &&
+           c->tail->written >= c->tail->count)
+        evict_oldest(c, NULL);
+}
+
 kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key, size_t len,
                                            int64_t mono, int64_t wall, bool *dropped_unwritten)
 {
-    kube_event_entry **pp = slot(c, key, len), *e = *pp;
+    kube_event_entry **pp, *e;
     char *k;
 
     if (dropped_unwritten != NULL)
         *dropped_unwritten = false;
+    expire_quiet(c, mono);
+    pp = slot(c, key, len);
+    e = *pp;
     if (e != NULL) {
         lru_unlink(c, e);
         lru_push_front(c, e);

@@ -54,8 +54,10 @@ void kube_event_cache_free(kube_event_cache *c);
 /* One occurrence of key at (mono, wall). Returns its entry, borrowed until
  * the next call that may evict (observe) or kube_event_cache_free: a new
  * series (count 1, name NULL) when the key is unknown or was last seen more
- * than the window before mono, else the series with its count raised. A
- * full cache first drops its least recently seen entry; *dropped_unwritten
+ * than the window before mono, else the series with its count raised.
+ * Entries last seen more than the window before mono with no write due are
+ * dropped first, oldest first (so the memory of a burst goes once it is
+ * over). A full cache then drops its least recently seen entry; *dropped_unwritten
  * (if not NULL) tells whether that entry still had a write due. NULL only
  * when out of memory. */
 kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key, size_t len,

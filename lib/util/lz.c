@@ -146,6 +146,13 @@ int util_lz_pack(const char *dict, size_t dict_len, const char *src, size_t n, c
         free(o.p);
         return -1;
     }
+    /* Exactly its size: a cache keeps thousands of these. */
+    if (o.len > 0 && o.len < o.cap) {
+        unsigned char *p = realloc(o.p, o.len);
+
+        if (p != NULL)
+            o.p = p;
+    }
     *out = (char *)o.p;
     *out_len = o.len;
     return 0;

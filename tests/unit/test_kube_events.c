@@ -218,6 +218,37 @@ START_TEST(repeat_after_a_quiet_window_starts_a_new_series)
 }
 END_TEST
 
+/* A burst's series go once their window lapsed, if written: a repeat would
+ * start a new series anyway. One with a write due stays for the writer. */
+START_TEST(quiet_written_series_are_forgotten)
+{
+    kube_event_cache *c = cache(8, 60 * S);
+    kube_event_entry *e;
+
+    e = seen(c, "a", 1 * S);
+    e->written = 1;
+    seen(c, "b", 2 * S); /* never written */
+    e = seen(c, "c", 3 * S);
+    e->written = 1;
+    seen(c, "d", 50 * S);
+    ck_assert_uint_eq(kube_event_cache_len(c), 4);
+    seen(c, "e", 70 * S);
+    /* a went; b (write due) stays, and c, behind it, with it. */
+    ck_assert_ptr_null(kube_event_cache_find(c, "a", 1));
+    ck_assert_ptr_nonnull(kube_event_cache_find(c, "b", 1));
+    ck_assert_ptr_nonnull(kube_event_cache_find(c, "c", 1));
+    ck_assert_uint_eq(kube_event_cache_len(c), 4);
+    kube_event_cache_find(c, "b", 1)->written = 1;
+    kube_event_cache_find(c, "d", 1)->written = 1;
+    seen(c, "f", 200 * S);
+    /* b, c, d went; e's write is still due. */
+    ck_assert_uint_eq(kube_event_cache_len(c), 2);
+    ck_assert_ptr_nonnull(kube_event_cache_find(c, "e", 1));
+    ck_assert_ptr_nonnull(kube_event_cache_find(c, "f", 1));
+    kube_event_cache_free(c);
+}
+END_TEST
+
 START_TEST(full_cache_drops_the_least_recently_seen)
 {
     kube_event_cache *c = cache(2, 60 * S);
@@ -337,6 +368,7 @@ int main(void)
 
     tcase_add_test(series, repeats_within_the_window_are_one_series);
     tcase_add_test(series, repeat_after_a_quiet_window_starts_a_new_series);
+    tcase_add_test(series, quiet_written_series_are_forgotten);
     tcase_add_test(series, full_cache_drops_the_least_recently_seen);
     tcase_add_test(series, due_writes_come_oldest_first_and_backoff_holds_them);
     tcase_add_test(series, cache_refuses_zero_capacity);
