@@ -25,288 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube/htab.h"
+#include "kube/cache_int.h"
 #include "kube/object.h"
-#include "util/lz.h"
-
-struct entry;
-struct bucket;
-
-typedef struct ilink {
-    struct ilink *prev, *next;
-    struct entry *e;
-    struct bucket *b;
-} ilink;
-
-typedef struct bucket {
-    kube_hnode node; /* first: a bucket is its node */
-    ilink head;      /* sentinel of a circular list */
-    size_t n;
-    char name[];
-} bucket;
-
-/* Where a new entry's index names sit until it is linked. */
-typedef struct entry {
-    kube_hnode node; /* first: an entry is its node */
-    char *text;      /* compact JSON packed against the cache's dictionary */
-    size_t text_len; /* bytes packed */
-    const char *uid; /* "" if none; into strs */
-    const char *rv;  /* "" if none; into strs */
-    unsigned gen;    /* kube_cache_replace's mark */
-    unsigned nlinks;
-    ilink *links;
-    char **names; /* index names while building: nlabels "k=v" then the owner uid */
-    unsigned nlabels;
-    char strs[]; /* key\0uid\0rv\0 */
-} entry;
-
-struct kube_cache {
-    pthread_rwlock_t lock;
-    kube_htab objs, labels, owners;
-    bool keep_managed_fields;
-    bool no_owner_index;
-    void (*trim)(cJSON *obj);
-    char **index_keys; /* NULL: all */
-    size_t n_index_keys;
-    unsigned gen;
-    size_t bytes;
-    char *dict; /* the first object's text, NULL before; see the top */
-    size_t dict_len;
-};
-
-/* ---- entries ---- */
-
-static void entry_free(entry *e)
-{
-    unsigned i;
-
-    if (e == NULL)
-        return;
-    if (e->names != NULL)
-        for (i = 0; i < e->nlinks; i++)
-            free(e->names[i]);
-    free(e->names);
-    free(e->links);
-    free(e->text);
-    free(e);
-}
-
-static size_t entry_bytes(const entry *e)
-{
-    return sizeof *e + strlen(e->node.key) + strlen(e->uid) + strlen(e->rv) + 3 + e->text_len +
-           e->nlinks * sizeof(ilink);
-}
-
-static bool label_indexed(const kube_cache *c, const char *key)
-{
-    size_t i;
-
-    if (c->index_keys == NULL)
-        return true;
-    for (i = 0; i < c->n_index_keys; i++)
-        if (strcmp(c->index_keys[i], key) == 0)
-            return true;
-    return false;
-}
-
-static void strip(const kube_cache *c, cJSON *obj)
-{
-    if (!c->keep_managed_fields)
-        cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-                                                "managedFields");
-    if (c->trim != NULL)
-        c->trim(obj);
-}
-
-/* obj's compact text packed against the dictionary into e; the first text
- * becomes the dictionary. 0, or -1 out of memory. Writer only. */
-static int pack(kube_cache *c, const cJSON *obj, entry *e)
-{
-    char *text = cJSON_PrintUnformatted(obj);
-    size_t len;
-    int rc;
-
-    if (text == NULL)
-        return -1;
-    len = strlen(text);
-    if (c->dict == NULL) {
-        pthread_rwlock_wrlock(&c->lock);
-        c->dict = text;
-        c->dict_len = len;
-        pthread_rwlock_unlock(&c->lock);
-        return util_lz_pack(c->dict, c->dict_len, c->dict, len, &e->text, &e->text_len);
-    }
-    rc = util_lz_pack(c->dict, c->dict_len, text, len, &e->text, &e->text_len);
-    free(text);
-    return rc;
-}
-
-/* A new entry for obj (stripped first), not yet in any table. */
-static entry *entry_new(kube_cache *c, cJSON *obj, util_err *err)
-{
-    char key[KUBE_KEY_MAX];
-    const char *uid, *rv, *owner;
-    const cJSON *labels, *l;
-    size_t klen, ulen, rlen, n = 0;
-    entry *e;
-
-    if (!cJSON_IsObject(obj) || kube_obj_key(obj, key, sizeof key) != 0) {
-        util_err_set(err, "cache: object without metadata.name (or with one too long)");
-        return NULL;
-    }
-    strip(c, obj);
-    uid = kube_meta_uid(obj);
-    rv = kube_meta_resource_version(obj);
-    uid = uid != NULL ? uid : "";
-    rv = rv != NULL ? rv : "";
-    klen = strlen(key);
-    ulen = strlen(uid);
-    rlen = strlen(rv);
-    e = calloc(1, sizeof *e + klen + ulen + rlen + 3);
-    if (e == NULL)
-        goto oom;
-    memcpy(e->strs, key, klen + 1);
-    memcpy(e->strs + klen + 1, uid, ulen + 1);
-    memcpy(e->strs + klen + ulen + 2, rv, rlen + 1);
-    e->node.key = e->strs;
-    e->uid = e->strs + klen + 1;
-    e->rv = e->strs + klen + ulen + 2;
-    if (pack(c, obj, e) != 0)
-        goto oom;
-
-    labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-                                              "labels");
-    owner = c->no_owner_index ? NULL : kube_meta_controller_uid(obj);
-    cJSON_ArrayForEach(l, labels) n++;
-    e->names = calloc(n + 1, sizeof *e->names);
-    if (e->names == NULL)
-        goto oom;
-    cJSON_ArrayForEach(l, labels)
-    {
-        size_t len;
-
-        if (!cJSON_IsString(l) || l->string == NULL || !label_indexed(c, l->string))
-            continue;
-        len = strlen(l->string) + strlen(l->valuestring) + 2;
-        e->names[e->nlinks] = malloc(len);
-        if (e->names[e->nlinks] == NULL)
-            goto oom;
-        memcpy(e->names[e->nlinks], l->string, strlen(l->string));
-        e->names[e->nlinks][strlen(l->string)] = '=';
-        memcpy(e->names[e->nlinks] + strlen(l->string) + 1, l->valuestring,
-               strlen(l->valuestring) + 1);
-        e->nlinks++;
-    }
-    e->nlabels = e->nlinks;
-    if (owner != NULL) {
-        e->names[e->nlinks] = strdup(owner);
-        if (e->names[e->nlinks] == NULL)
-            goto oom;
-        e->nlinks++;
-    }
-    if (e->nlinks > 0) {
-        e->links = calloc(e->nlinks, sizeof *e->links);
-        if (e->links == NULL)
-            goto oom;
-    }
-    return e;
-oom:
-    entry_free(e);
-    util_err_set(err, "cache: %s: out of memory", key);
-    return NULL;
-}
-
-static void bucket_free(kube_cache *c, kube_htab *t, bucket *b)
-{
-    kube_htab_remove(t, &b->node);
-    c->bytes -= sizeof *b + strlen(b->name) + 1;
-    free(b);
-}
-
-/* Takes e out of the buckets of its first n links, freeing buckets left
- * empty. */
-static void unlink_buckets(kube_cache *c, entry *e, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        ilink *l = &e->links[i];
-        bucket *b = l->b;
-
-        l->prev->next = l->next;
-        l->next->prev = l->prev;
-        if (--b->n == 0)
-            bucket_free(c, i < e->nlabels ? &c->labels : &c->owners, b);
-    }
-}
-
-/* Puts e into the object table and its buckets, under the write lock. Its
- * index names are consumed. */
-static int entry_link(kube_cache *c, entry *e)
-{
-    unsigned i;
-
-    for (i = 0; i < e->nlinks; i++) {
-        kube_htab *t = i < e->nlabels ? &c->labels : &c->owners;
-        bucket *b = (bucket *)kube_htab_find(t, e->names[i]);
-        ilink *l = &e->links[i];
-
-        if (b == NULL) {
-            size_t len = strlen(e->names[i]);
-
-            b = calloc(1, sizeof *b + len + 1);
-            if (b == NULL)
-                goto fail;
-            memcpy(b->name, e->names[i], len + 1);
-            b->node.key = b->name;
-            b->head.prev = b->head.next = &b->head;
-            if (kube_htab_insert(t, &b->node) != 0) {
-                free(b);
-                goto fail;
-            }
-            c->bytes += sizeof *b + len + 1;
-        }
-        l->e = e;
-        l->b = b;
-        l->prev = b->head.prev;
-        l->next = &b->head;
-        b->head.prev->next = l;
-        b->head.prev = l;
-        b->n++;
-    }
-    if (kube_htab_insert(&c->objs, &e->node) != 0)
-        goto fail;
-    for (i = 0; i < e->nlinks; i++)
-        free(e->names[i]);
-    free(e->names);
-    e->names = NULL;
-    c->bytes += entry_bytes(e);
-    return 0;
-fail:
-    unlink_buckets(c, e, i); /* undo the links made so far */
-    return -1;
-}
-
-/* Takes e out of the object table and its buckets, under the write lock. */
-static void entry_unlink(kube_cache *c, entry *e)
-{
-    unlink_buckets(c, e, e->nlinks);
-    kube_htab_remove(&c->objs, &e->node);
-    c->bytes -= entry_bytes(e);
-}
-
-/* e's object, new; NULL out of memory. Under the read lock, or by the
- * writer. */
-static cJSON *entry_parse(const kube_cache *c, const entry *e)
-{
-    size_t n;
-    char *text = util_lz_unpack(c->dict, c->dict_len, e->text, e->text_len, &n);
-    cJSON *o;
-
-    if (text == NULL)
-        return NULL;
-    o = cJSON_ParseWithLength(text, n);
-    free(text);
-    return o;
-}
 
 /* ---- lifecycle ---- */
 
@@ -356,8 +76,8 @@ void kube_cache_free(kube_cache *c)
     n = c->objs.n;
     all = kube_htab_all(&c->objs, &ok);
     for (i = 0; all != NULL && i < n; i++) {
-        entry_unlink(c, (entry *)all[i]);
-        entry_free((entry *)all[i]);
+        kube_cache_entry_unlink(c, (entry *)all[i]);
+        kube_cache_entry_free((entry *)all[i]);
     }
     free(all);
     free(c->objs.slots);
@@ -411,27 +131,27 @@ static int put(kube_cache *c, cJSON *obj, enum put_result *res, entry **old, uti
         *res = PUT_UNCHANGED;
         return 0;
     }
-    if ((e = entry_new(c, obj, err)) == NULL)
+    if ((e = kube_cache_entry_new(c, obj, err)) == NULL)
         return -1;
     pthread_rwlock_wrlock(&c->lock);
     cur = (entry *)kube_htab_find(&c->objs, e->node.key);
     if (cur != NULL && strcmp(cur->uid, e->uid) == 0 && strcmp(cur->rv, e->rv) == 0) {
         cur->gen = c->gen;
         pthread_rwlock_unlock(&c->lock);
-        entry_free(e);
+        kube_cache_entry_free(e);
         *res = PUT_UNCHANGED;
         return 0;
     }
     if (cur != NULL)
-        entry_unlink(c, cur);
+        kube_cache_entry_unlink(c, cur);
     e->gen = c->gen;
-    if (entry_link(c, e) != 0) {
+    if (kube_cache_entry_link(c, e) != 0) {
         /* The key is lost until the next relist, which the caller's error
          * brings about. */
         pthread_rwlock_unlock(&c->lock);
         util_err_set(err, "cache: %s: out of memory", e->node.key);
-        entry_free(e);
-        entry_free(cur);
+        kube_cache_entry_free(e);
+        kube_cache_entry_free(cur);
         return -1;
     }
     pthread_rwlock_unlock(&c->lock);
@@ -450,7 +170,7 @@ static void report_put(const kube_cache *c, enum put_result res, entry *old, con
     cJSON *prev = NULL;
 
     if (fn != NULL && old != NULL)
-        prev = entry_parse(c, old);
+        prev = kube_cache_entry_parse(c, old);
     if (fn != NULL) {
         switch (res) {
         case PUT_ADDED:
@@ -469,7 +189,7 @@ static void report_put(const kube_cache *c, enum put_result res, entry *old, con
         }
     }
     cJSON_Delete(prev);
-    entry_free(old);
+    kube_cache_entry_free(old);
 }
 
 int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube_cache_fn fn,
@@ -489,15 +209,15 @@ int kube_cache_apply(kube_cache *c, kube_watch_event_type type, cJSON *obj, kube
     case KUBE_WATCH_DELETED:
         if (kube_obj_key(obj, key, sizeof key) != 0)
             return util_err_set(err, "cache: DELETED object without metadata.name");
-        strip(c, obj);
+        kube_cache_strip(c, obj);
         pthread_rwlock_wrlock(&c->lock);
         old = (entry *)kube_htab_find(&c->objs, key);
         if (old != NULL)
-            entry_unlink(c, old);
+            kube_cache_entry_unlink(c, old);
         pthread_rwlock_unlock(&c->lock);
         if (old != NULL && fn != NULL)
             fn(KUBE_CACHE_DELETED, NULL, obj, ctx);
-        entry_free(old);
+        kube_cache_entry_free(old);
         return 0;
     case KUBE_WATCH_BOOKMARK:
     case KUBE_WATCH_ERROR:
@@ -564,7 +284,7 @@ int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err 
         entry *e = (entry *)all[i];
 
         if (e->gen != c->gen) {
-            entry_unlink(c, e);
+            kube_cache_entry_unlink(c, e);
             gone[ngone++] = e;
         }
     }
@@ -574,12 +294,12 @@ int kube_cache_replace_end(kube_cache *c, kube_cache_fn fn, void *ctx, util_err 
         qsort(gone, ngone, sizeof *gone, kube_hnode_cmp_key);
     for (i = 0; i < ngone; i++) {
         if (fn != NULL) {
-            cJSON *last = entry_parse(c, gone[i]);
+            cJSON *last = kube_cache_entry_parse(c, gone[i]);
 
             fn(KUBE_CACHE_DELETED, NULL, last, ctx);
             cJSON_Delete(last);
         }
-        entry_free(gone[i]);
+        kube_cache_entry_free(gone[i]);
     }
     free(gone);
     return 0;
@@ -608,7 +328,7 @@ static cJSON *parse_all(const kube_cache *c, kube_hnode **nodes, size_t n)
     if (n > 1)
         qsort(nodes, n, sizeof *nodes, kube_hnode_cmp_key);
     for (i = 0; i < n; i++) {
-        cJSON *o = entry_parse(c, (entry *)nodes[i]);
+        cJSON *o = kube_cache_entry_parse(c, (entry *)nodes[i]);
 
         if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
             cJSON_Delete(o);
@@ -627,7 +347,7 @@ cJSON *kube_cache_get(kube_cache *c, const char *key)
     pthread_rwlock_rdlock(&c->lock);
     e = (entry *)kube_htab_find(&c->objs, key);
     if (e != NULL)
-        o = entry_parse(c, e);
+        o = kube_cache_entry_parse(c, e);
     pthread_rwlock_unlock(&c->lock);
     return o;
 }
