@@ -455,7 +455,7 @@ static void cleanup(void)
             operator_stop(i);
     uncordon_ours(kc);
     delete_own_node(kc);
-    if (kt_delete_namespace(kc, ns, &err) != 0)
+    if (kt_delete_cluster_namespace(kc, ns, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
     for (int i = 0; i < VOLUMES; i++) {
         snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s-data-%d", ns, i);

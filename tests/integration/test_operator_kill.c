@@ -276,30 +276,13 @@ static void create_cluster(const char *name)
                          name));
 }
 
-/* Deletes namespace n with everything in it: first the teardown
- * finalizer of each KafkaCluster (no operator runs any more to release
- * it), then the namespace. Best effort; says what failed. */
+/* Deletes namespace n with everything in it (its KafkaClusters'
+ * finalizers released first). Best effort; says what failed. */
 static void drop_namespace(kube_client *c, const char *n)
 {
-    char path[KUBE_PATH_MAX];
-    cJSON *list = NULL, *patch = cJSON_Parse("{\"metadata\":{\"finalizers\":null}}");
-    const cJSON *it;
     util_err err = {{0}};
 
-    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", n);
-    if (kube_list(c, path, NULL, &list, NULL, &err) == 0) {
-        cJSON_ArrayForEach(it, kt_at(list, "items"))
-        {
-            char p[KUBE_PATH_MAX + 256];
-
-            snprintf(p, sizeof p, "%s/%s", path, kube_meta_name(it));
-            if (kube_merge_patch(c, p, patch, NULL, NULL, &err) != 0)
-                fprintf(stderr, "cleanup: %s\n", err.msg);
-        }
-    }
-    cJSON_Delete(list);
-    cJSON_Delete(patch);
-    if (kt_delete_namespace(c, n, &err) != 0)
+    if (kt_delete_cluster_namespace(c, n, &err) != 0)
         fprintf(stderr, "cleanup: %s\n", err.msg);
 }
 

@@ -127,6 +127,29 @@ int kt_delete_namespace(kube_client *c, const char *ns, util_err *err)
     return kube_delete(c, path, NULL, err);
 }
 
+int kt_delete_cluster_namespace(kube_client *c, const char *ns, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    cJSON *list = NULL, *patch = cJSON_Parse("{\"metadata\":{\"finalizers\":null}}");
+    const cJSON *it;
+    util_err perr = {{0}};
+
+    snprintf(path, sizeof path, "/apis/berth.io/v1alpha1/namespaces/%s/kafkaclusters", ns);
+    if (kube_list(c, path, NULL, &list, NULL, &perr) == 0) {
+        cJSON_ArrayForEach(it, kt_at(list, "items"))
+        {
+            char p[KUBE_PATH_MAX + 256];
+
+            snprintf(p, sizeof p, "%s/%s", path, kube_meta_name(it));
+            if (kube_merge_patch(c, p, patch, NULL, NULL, &perr) != 0)
+                fprintf(stderr, "cleanup: %s\n", perr.msg);
+        }
+    }
+    cJSON_Delete(list);
+    cJSON_Delete(patch);
+    return kt_delete_namespace(c, ns, err);
+}
+
 void kt_names_of(cJSON *arr, char *buf, size_t size)
 {
     const cJSON *it;

@@ -55,6 +55,13 @@ void kt_create_configmap(kube_client *c, const char *ns, const char *name);
  * with err set, so cleanup can report without aborting first. */
 int kt_delete_namespace(kube_client *c, const char *ns, util_err *err);
 
+/* kt_delete_namespace after releasing the teardown finalizer of each
+ * KafkaCluster in ns: no operator is left to release it once a test has
+ * stopped its own, and the namespace would stay Terminating. Best effort
+ * for the finalizers (each failure is printed); 0, or -1 when the delete
+ * fails (err set). */
+int kt_delete_cluster_namespace(kube_client *c, const char *ns, util_err *err);
+
 /* Test teardown: if ns is set, deletes that namespace with the admin
  * credentials (a failure is reported, not fatal) and clears ns. */
 void kt_drop_namespace(char *ns);
