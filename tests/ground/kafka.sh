@@ -245,12 +245,12 @@ cmd_up() {
 # on the jars of the version selected.
 start_one() {
     local i=$1 config=$2
-    KAFKA_LOG_DIR="$kstate/b$i" setsid java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
+    (KAFKA_LOG_DIR="$kstate/b$i" ground_daemon java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
         -XX:+UseG1GC -XX:ParallelGCThreads=1 -XX:ConcGCThreads=1 -XX:CICompilerCount=2 \
         -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$here/kafka/log4j2-broker.properties" \
         -Dkafka.logs.dir="$kstate/b$i" \
-        -cp "$(libs_dir)/*" kafka.Kafka "$config" \
+        -cp "$(libs_dir)/*" kafka.Kafka "$config") \
         >>"$kstate/b$i/stdout.log" 2>&1 </dev/null &
     echo $! >"$kstate/b$i/pid"
 }

@@ -77,7 +77,7 @@ EOF
 start() {
     local name=$1
     shift
-    setsid "$@" >"$kstate/$name.log" 2>&1 </dev/null &
+    (ground_daemon "$@") >"$kstate/$name.log" 2>&1 </dev/null &
     echo $! >"$kstate/$name.pid"
 }
 

@@ -66,6 +66,21 @@ ground_leftovers() {
     ip -o link show | grep -F -- "$GROUND_NODE_BRIDGE" | cut -d: -f2 | sed 's/^ */interface: /' || true
 }
 
+# ground_daemon CMD ARGS: execs CMD in a session of its own without the
+# descriptors above 2 this shell holds. Run it in a background subshell
+# with the daemon's redirections: ( ground_daemon cmd ... ) >log 2>&1 &.
+# A daemon outlives whoever started it and must not keep their files open:
+# a test run under `flock /tmp/berth-ground.lock` would otherwise leave the
+# lock held by the API server it restarted, for good.
+ground_daemon() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@"
+}
+
 # ground_kc ARGS: kubectl as the ground's admin.
 ground_kc() { "$GROUND_BIN/kubectl" --kubeconfig "$GROUND_KUBECONFIG" "$@"; }
 
