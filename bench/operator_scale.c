@@ -522,14 +522,18 @@ int main(void)
     /* No operator is left to release the clusters' teardown finalizer:
      * without this the namespace would stay Terminating, its thousands of
      * objects a load on the ground for whatever runs next. */
-    for (int i = 0; i < have; i++) {
-        char kc[KUBE_PATH_MAX], name[32];
+    {
         cJSON *patch = cJSON_Parse("{\"metadata\":{\"finalizers\":null}}");
 
-        snprintf(name, sizeof name, "k%d", i);
-        if (kube_path(kc, sizeof kc, "berth.io/v1alpha1", "kafkaclusters", ns, name, NULL) != 0 ||
-            kube_merge_patch(c, kc, patch, NULL, NULL, &err) != 0)
-            printf("operator_scale: finalizer of %s: %s\n", name, err.msg);
+        for (int i = 0; i < have; i++) {
+            char kc[KUBE_PATH_MAX], name[32];
+
+            snprintf(name, sizeof name, "k%d", i);
+            if (kube_path(kc, sizeof kc, "berth.io/v1alpha1", "kafkaclusters", ns, name, NULL) !=
+                    0 ||
+                kube_merge_patch(c, kc, patch, NULL, NULL, &err) != 0)
+                printf("operator_scale: finalizer of %s: %s\n", name, err.msg);
+        }
         cJSON_Delete(patch);
     }
     snprintf(path, sizeof path, "/api/v1/namespaces/%s", ns);

@@ -16,20 +16,23 @@ static int memo_get(op_lister *l, const char *api_version, const char *resource,
                     const char *name, cJSON **out, util_err *err)
 {
     op_memo_lister *m = l->ctx;
-    char *key = memo_key(resource, ns, name);
+    char *key = NULL;
     int rc;
 
-    for (size_t i = 0; key != NULL && i < m->n; i++) {
-        if (strcmp(m->absent[i], key) == 0) {
-            free(key);
-            return 1;
-        }
-    }
+    /* Most passes find everything: no key is made then. */
+    if (m->n > 0 && (key = memo_key(resource, ns, name)) != NULL)
+        for (size_t i = 0; i < m->n; i++)
+            if (strcmp(m->absent[i], key) == 0) {
+                free(key);
+                return 1;
+            }
     rc = m->inner->get(m->inner, api_version, resource, ns, name, out, err);
-    if (rc == 1 && key != NULL && m->n < OP_MEMO_MAX)
+    if (rc == 1 && m->n < OP_MEMO_MAX &&
+        (key != NULL || (key = memo_key(resource, ns, name)) != NULL)) {
         m->absent[m->n++] = key;
-    else
-        free(key);
+        key = NULL;
+    }
+    free(key);
     return rc;
 }
 
