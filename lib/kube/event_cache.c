@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 struct kube_event_cache {
     kube_event_entry **buckets;
     size_t nbuckets; /* a power of two */
@@ -17,16 +19,25 @@ struct kube_event_cache {
     kube_event_entry *head, *tail;
 };
 
-/* FNV-1a: keys are short and not chosen by an adversary. */
-static size_t hash(const void *key, size_t len)
+/* SHA-256, not a cheaper hash: keys hold what tenants name and write, and
+ * two keys with one digest would be one series. */
+int kube_event_digest(const void *key, size_t len, unsigned char out[KUBE_EVENT_DIGEST_LEN])
 {
-    const unsigned char *p = key;
-    uint64_t h = 14695981039346656037ULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
 
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
+    if (EVP_Digest(key, len, md, &n, EVP_sha256(), NULL) != 1 || n < KUBE_EVENT_DIGEST_LEN)
+        return -1;
+    memcpy(out, md, KUBE_EVENT_DIGEST_LEN);
+    return 0;
+}
+
+/* A digest's bucket: its bytes are already uniform. */
+static size_t hash(const unsigned char *d)
+{
+    uint64_t h;
+
+    memcpy(&h, d, sizeof h);
     return (size_t)h;
 }
 
@@ -55,8 +66,8 @@ int kube_event_cache_new(size_t cap, int64_t window, kube_event_cache **out, uti
 
 static void entry_free(kube_event_entry *e)
 {
-    free((char *)e->key);
-    free(e->name);
+    free(e->text);
+    free(e->event);
     free(e->object_rv);
     free(e);
 }
@@ -75,11 +86,11 @@ void kube_event_cache_free(kube_event_cache *c)
     free(c);
 }
 
-static kube_event_entry **slot(kube_event_cache *c, const void *key, size_t len)
+static kube_event_entry **slot(kube_event_cache *c, const unsigned char *d)
 {
-    kube_event_entry **pp = &c->buckets[hash(key, len) & (c->nbuckets - 1)];
+    kube_event_entry **pp = &c->buckets[hash(d) & (c->nbuckets - 1)];
 
-    while (*pp != NULL && !((*pp)->key_len == len && memcmp((*pp)->key, key, len) == 0))
+    while (*pp != NULL && memcmp((*pp)->digest, d, KUBE_EVENT_DIGEST_LEN) != 0)
         pp = &(*pp)->hash_next;
     return pp;
 }
@@ -110,7 +121,7 @@ static void lru_push_front(kube_event_cache *c, kube_event_entry *e)
 
 static void evict_oldest(kube_event_cache *c, bool *dropped_unwritten)
 {
-    kube_event_entry *e = c->tail, **pp = slot(c, e->key, e->key_len);
+    kube_event_entry *e = c->tail, **pp = slot(c, e->digest);
 
     *pp = e->hash_next;
     lru_unlink(c, e);
@@ -123,9 +134,12 @@ static void evict_oldest(kube_event_cache *c, bool *dropped_unwritten)
 /* Starts a new series in e (a new entry, or one whose window lapsed). */
 static void start_series(kube_event_cache *c, kube_event_entry *e, int64_t mono, int64_t wall)
 {
-    free(e->name);
+    free(e->text);
+    free(e->event);
     free(e->object_rv);
-    e->name = NULL;
+    e->text = NULL;
+    e->text_len = 0;
+    e->event = NULL;
     e->object_rv = NULL;
     e->id = c->next_id++;
     e->count = 1;
@@ -151,13 +165,15 @@ static void expire_quiet(kube_event_cache *c, int64_t mono)
 kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key, size_t len,
                                            int64_t mono, int64_t wall, bool *dropped_unwritten)
 {
+    unsigned char d[KUBE_EVENT_DIGEST_LEN];
     kube_event_entry **pp, *e;
-    char *k;
 
     if (dropped_unwritten != NULL)
         *dropped_unwritten = false;
+    if (kube_event_digest(key, len, d) != 0)
+        return NULL;
     expire_quiet(c, mono);
-    pp = slot(c, key, len);
+    pp = slot(c, d);
     e = *pp;
     if (e != NULL) {
         lru_unlink(c, e);
@@ -171,20 +187,13 @@ kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key,
         }
         return e;
     }
-    e = calloc(1, sizeof *e);
-    k = malloc(len > 0 ? len : 1);
-    if (e == NULL || k == NULL) {
-        free(e);
-        free(k);
+    if ((e = calloc(1, sizeof *e)) == NULL)
         return NULL;
-    }
-    memcpy(k, key, len);
     if (c->len >= c->cap) {
         evict_oldest(c, dropped_unwritten);
-        pp = slot(c, key, len); /* the chain may have changed */
+        pp = slot(c, d); /* the chain may have changed */
     }
-    e->key = k;
-    e->key_len = len;
+    memcpy(e->digest, d, sizeof d);
     start_series(c, e, mono, wall);
     *pp = e;
     lru_push_front(c, e);
@@ -194,7 +203,15 @@ kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key,
 
 kube_event_entry *kube_event_cache_find(kube_event_cache *c, const void *key, size_t len)
 {
-    return *slot(c, key, len);
+    unsigned char d[KUBE_EVENT_DIGEST_LEN];
+
+    return kube_event_digest(key, len, d) == 0 ? *slot(c, d) : NULL;
+}
+
+kube_event_entry *kube_event_cache_find_digest(kube_event_cache *c,
+                                               const unsigned char digest[KUBE_EVENT_DIGEST_LEN])
+{
+    return *slot(c, digest);
 }
 
 kube_event_entry *kube_event_cache_due(kube_event_cache *c, int64_t mono, int64_t *next)

@@ -5,6 +5,11 @@
  * within the window joins the series (one Event object, its count going
  * up); a repeat after a quiet window starts a new series (a new Event).
  *
+ * A series is known by the digest of its key (the first 128 bits of its
+ * SHA-256), not by the key: the key holds the whole message, and a series
+ * needs it only until its Event is created. The recorder keeps it in the
+ * entry until then (text), and afterwards only where the Event is.
+ *
  * Pure: no I/O, no clock of its own (times are passed in), no locking (the
  * recorder holds its lock around every call). Keys are byte strings; the
  * recorder builds them with kube_event_key. */
@@ -17,11 +22,12 @@
 
 #include "util/err.h"
 
+#define KUBE_EVENT_DIGEST_LEN 16
+
 /* One series. The cache owns the entry and everything it points to; the
  * recorder reads the series fields and keeps its bookkeeping in the rest. */
 typedef struct kube_event_entry {
-    const char *key; /* not NUL-terminated in general; key_len bytes */
-    size_t key_len;
+    unsigned char digest[KUBE_EVENT_DIGEST_LEN]; /* of the key */
     uint64_t id;        /* new for every series; a cache never reuses one */
     unsigned count;     /* occurrences in this series, at least 1 */
     int64_t first_wall; /* first occurrence, wall ns (the Event's eventTime) */
@@ -29,10 +35,12 @@ typedef struct kube_event_entry {
     int64_t last_mono;  /* latest occurrence, monotonic ns (for the window) */
 
     /* The recorder's: what the API holds for this series. A new series
-     * starts with name NULL and written 0. The cache frees name and
-     * object_rv. */
-    char *name;         /* the Event object's name once created */
-    char *object_rv;    /* resourceVersion of the regarding object, if given */
+     * starts with text, event and object_rv NULL and written 0. The cache
+     * frees text, event and object_rv. */
+    char *text; /* the key, text_len bytes, while there is no Event */
+    size_t text_len;
+    char *event;        /* "<namespace>/<name>" of the Event once created */
+    char *object_rv;    /* resourceVersion of the regarding object, until created */
     unsigned written;   /* the count the API has; a write is due while < count */
     unsigned failures;  /* failed writes of the current count */
     int64_t retry_mono; /* no write before this (backoff after a failure) */
@@ -51,9 +59,13 @@ int kube_event_cache_new(size_t cap, int64_t window, kube_event_cache **out,
 /* NULL is a no-op. */
 void kube_event_cache_free(kube_event_cache *c);
 
+/* The digest a series is known by: 0, or -1 when OpenSSL fails. */
+int kube_event_digest(const void *key, size_t len,
+                      unsigned char out[KUBE_EVENT_DIGEST_LEN]) UTIL_MUST_CHECK;
+
 /* One occurrence of key at (mono, wall). Returns its entry, borrowed until
  * the next call that may evict (observe) or kube_event_cache_free: a new
- * series (count 1, name NULL) when the key is unknown or was last seen more
+ * series (count 1, event NULL) when the key is unknown or was last seen more
  * than the window before mono, else the series with its count raised.
  * Entries last seen more than the window before mono with no write due are
  * dropped first, oldest first (so the memory of a burst goes once it is
@@ -65,6 +77,10 @@ kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key,
 
 /* The entry for key, or NULL; borrowed as above. Does not count as a use. */
 kube_event_entry *kube_event_cache_find(kube_event_cache *c, const void *key, size_t len);
+
+/* The same, by the key's digest. */
+kube_event_entry *kube_event_cache_find_digest(kube_event_cache *c,
+                                               const unsigned char digest[KUBE_EVENT_DIGEST_LEN]);
 
 /* The least recently seen entry with a write due at mono (written < count
  * and retry_mono <= mono), or NULL. *next (if not NULL) is set to the

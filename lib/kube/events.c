@@ -115,19 +115,20 @@ void kube_event_cut(char *s, size_t max)
 
 /* What the writer copies out of a series before it drops the lock. */
 typedef struct job {
-    char *key;
-    size_t key_len;
+    unsigned char digest[KUBE_EVENT_DIGEST_LEN];
+    char *text; /* the key, text_len bytes; NULL once the Event exists */
+    size_t text_len;
     uint64_t id;
     unsigned count;
     int64_t first_wall, last_wall;
-    char *name;      /* the Event's name if created, else NULL */
+    char *event;     /* "<namespace>/<name>" if created, else NULL */
     char *object_rv; /* NULL if not given */
 } job;
 
 static void job_clear(job *j)
 {
-    free(j->key);
-    free(j->name);
+    free(j->text);
+    free(j->event);
     free(j->object_rv);
     memset(j, 0, sizeof *j);
 }
@@ -135,16 +136,18 @@ static void job_clear(job *j)
 static int job_copy(const kube_event_entry *e, job *j)
 {
     memset(j, 0, sizeof *j);
-    j->key = malloc(e->key_len);
-    if (j->key == NULL)
-        return -1;
-    memcpy(j->key, e->key, e->key_len);
-    j->key_len = e->key_len;
+    memcpy(j->digest, e->digest, sizeof j->digest);
+    if (e->text != NULL) {
+        if ((j->text = malloc(e->text_len)) == NULL)
+            return -1;
+        memcpy(j->text, e->text, e->text_len);
+        j->text_len = e->text_len;
+    }
     j->id = e->id;
     j->count = e->count;
     j->first_wall = e->first_wall;
     j->last_wall = e->last_wall;
-    if ((e->name != NULL && (j->name = util_strdup(e->name)) == NULL) ||
+    if ((e->event != NULL && (j->event = util_strdup(e->event)) == NULL) ||
         (e->object_rv != NULL && (j->object_rv = util_strdup(e->object_rv)) == NULL)) {
         job_clear(j);
         return -1;
@@ -192,7 +195,7 @@ static cJSON *event_object(const kube_event_recorder *r, const job *j, const cha
     cJSON *o = cJSON_CreateObject(), *md, *reg;
     bool ok;
 
-    key_fields(j->key, f);
+    key_fields(j->text, f);
     if (o == NULL)
         return NULL;
     md = cJSON_AddObjectToObject(o, "metadata");
@@ -244,9 +247,9 @@ static outcome classify(int rc, const kube_status *st)
     }
 }
 
-/* Creates or updates the Event of one series, without the lock. *name is
- * set to the created Event's name (new string) on W_CREATED and W_EXISTS. */
-static outcome write_job(kube_event_recorder *r, const job *j, char **name, util_err *err)
+/* Creates the Event of a series that has none, without the lock. *event
+ * is set to "<namespace>/<name>" (new string) on W_CREATED and W_EXISTS. */
+static outcome create_event(kube_event_recorder *r, const job *j, char **event, util_err *err)
 {
     const char *f[KEY_FIELDS];
     char path[KUBE_PATH_MAX], ename[EVENT_NAME_MAX];
@@ -254,33 +257,54 @@ static outcome write_job(kube_event_recorder *r, const job *j, char **name, util
     cJSON *body;
     int rc;
 
-    key_fields(j->key, f);
-    *name = NULL;
-    if (j->name == NULL) {
-        kube_event_name(f[F_NAME], j->first_wall, ename, sizeof ename);
-        if (kube_path(path, sizeof path, "events.k8s.io/v1", "events", event_namespace(f), NULL,
-                      NULL) != 0) {
-            util_err_set(err, "event for %s %s/%s: bad namespace", f[F_KIND], f[F_NAMESPACE],
-                         f[F_NAME]);
+    key_fields(j->text, f);
+    kube_event_name(f[F_NAME], j->first_wall, ename, sizeof ename);
+    if (kube_path(path, sizeof path, "events.k8s.io/v1", "events", event_namespace(f), NULL,
+                  NULL) != 0) {
+        util_err_set(err, "event for %s %s/%s: bad namespace", f[F_KIND], f[F_NAMESPACE],
+                     f[F_NAME]);
+        return W_PERMANENT;
+    }
+    if ((body = event_object(r, j, ename)) == NULL) {
+        util_err_set(err, "out of memory");
+        return W_RETRY;
+    }
+    rc = kube_create(r->client, path, body, NULL, &st, err);
+    cJSON_Delete(body);
+    if (rc == 0 || (rc == KUBE_ERR_STATUS && st.code == 409)) {
+        if ((*event = util_printf("%s/%s", event_namespace(f), ename)) == NULL)
+            return W_RETRY;
+        return rc == 0 ? W_CREATED : W_EXISTS;
+    }
+    return classify(rc, &st);
+}
+
+/* Creates or updates the Event of one series, without the lock. *event is
+ * set as create_event sets it. */
+static outcome write_job(kube_event_recorder *r, const job *j, char **event, util_err *err)
+{
+    char path[KUBE_PATH_MAX], ns[64]; /* a namespace is a DNS label */
+    const char *name;
+    kube_status st;
+    cJSON *body;
+    int rc;
+
+    *event = NULL;
+    if (j->event == NULL) {
+        if (j->text == NULL) { /* kube_event_record gives every such series its text */
+            util_err_set(err, "event: the series has neither an Event nor its text");
             return W_PERMANENT;
         }
-        if ((body = event_object(r, j, ename)) == NULL) {
-            util_err_set(err, "out of memory");
-            return W_RETRY;
-        }
-        rc = kube_create(r->client, path, body, NULL, &st, err);
-        cJSON_Delete(body);
-        if (rc == 0 || (rc == KUBE_ERR_STATUS && st.code == 409)) {
-            *name = util_strdup(ename);
-            if (*name == NULL)
-                return W_RETRY;
-            return rc == 0 ? W_CREATED : W_EXISTS;
-        }
-        return classify(rc, &st);
+        return create_event(r, j, event, err);
     }
-    if (kube_path(path, sizeof path, "events.k8s.io/v1", "events", event_namespace(f), j->name,
-                  NULL) != 0) {
-        util_err_set(err, "event %s: bad name", j->name);
+    name = strchr(j->event, '/');
+    if (name == NULL || (size_t)(name - j->event) >= sizeof ns) {
+        util_err_set(err, "event %s: bad name", j->event);
+        return W_PERMANENT;
+    }
+    snprintf(ns, sizeof ns, "%.*s", (int)(name - j->event), j->event);
+    if (kube_path(path, sizeof path, "events.k8s.io/v1", "events", ns, ++name, NULL) != 0) {
+        util_err_set(err, "event %s: bad name", j->event);
         return W_PERMANENT;
     }
     body = cJSON_CreateObject();
@@ -300,9 +324,10 @@ static outcome write_job(kube_event_recorder *r, const job *j, char **name, util
 
 /* Applies a write's outcome to its series, if the series is still the one
  * the job was copied from. Called with the lock held. */
-static void settle(kube_event_recorder *r, const job *j, outcome o, char *name, const util_err *err)
+static void settle(kube_event_recorder *r, const job *j, outcome o, char *event,
+                   const util_err *err)
 {
-    kube_event_entry *e = kube_event_cache_find(r->cache, j->key, j->key_len);
+    kube_event_entry *e = kube_event_cache_find_digest(r->cache, j->digest);
     bool same = e != NULL && e->id == j->id;
 
     switch (o) {
@@ -310,11 +335,18 @@ static void settle(kube_event_recorder *r, const job *j, outcome o, char *name, 
     case W_EXISTS:
         r->stats.created += o == W_CREATED;
         if (!same) {
-            free(name);
+            free(event);
             return;
         }
-        free(e->name);
-        e->name = name;
+        /* From now on the series is its Event: the key's text (the whole
+         * message) and the object's version were only for creating it. */
+        free(e->event);
+        e->event = event;
+        free(e->text);
+        e->text = NULL;
+        e->text_len = 0;
+        free(e->object_rv);
+        e->object_rv = NULL;
         /* A create found taken was sent by an earlier try of this series,
          * whose count is unknown: an update of the count follows. */
         e->written = o == W_CREATED ? j->count : 1;
@@ -329,12 +361,14 @@ static void settle(kube_event_recorder *r, const job *j, outcome o, char *name, 
         }
         return;
     case W_GONE:
-        /* Deleted (Events expire after an hour): the series goes on in a
-         * new Event. */
+        /* Deleted (by hand: an Event written to within the window is far
+         * from its hour's expiry). Its text is gone with it, so the series
+         * goes on in a new Event at its next occurrence, which brings the
+         * text again (kube_event_record). */
         if (same) {
-            free(e->name);
-            e->name = NULL;
-            e->written = 0;
+            free(e->event);
+            e->event = NULL;
+            e->written = e->count;
         }
         return;
     case W_RETRY:
@@ -381,7 +415,7 @@ static void *writer(void *arg)
         int64_t now = r->now(r->now_ctx).mono, next, wait;
         kube_event_entry *e = kube_event_cache_due(r->cache, now, &next);
         util_err err = {{0}};
-        char *name = NULL;
+        char *event = NULL;
         outcome o;
         job j;
 
@@ -401,10 +435,10 @@ static void *writer(void *arg)
         }
         r->writing = true;
         pthread_mutex_unlock(&r->mu);
-        o = write_job(r, &j, &name, &err);
+        o = write_job(r, &j, &event, &err);
         pthread_mutex_lock(&r->mu);
         r->writing = false;
-        settle(r, &j, o, name, &err);
+        settle(r, &j, o, event, &err);
         job_clear(&j);
         pthread_cond_broadcast(&r->idle);
     }
@@ -536,9 +570,15 @@ void kube_event_record(kube_event_recorder *r, const kube_event_ref *obj, kube_e
         r->stats.dropped++;
     if (e == NULL) {
         util_warn("events: not recorded: out of memory");
-    } else if (e->count == 1 && e->written == 0 && obj->resource_version != NULL &&
-               obj->resource_version[0] != '\0' && e->object_rv == NULL) {
-        e->object_rv = util_strdup(obj->resource_version);
+    } else {
+        if (e->event == NULL && e->text == NULL) { /* the cache keeps only digests */
+            e->text = key;
+            e->text_len = len;
+            key = NULL;
+        }
+        if (e->count == 1 && e->written == 0 && obj->resource_version != NULL &&
+            obj->resource_version[0] != '\0' && e->object_rv == NULL)
+            e->object_rv = util_strdup(obj->resource_version);
     }
     pthread_cond_broadcast(&r->wake);
     pthread_mutex_unlock(&r->mu);

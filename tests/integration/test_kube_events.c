@@ -5,8 +5,9 @@
  * the way `kubectl describe` finds them, by a field selector on the object
  * they regard, through both Event APIs. The writes are paced: a recorder
  * allowed one write every five seconds cannot have written three distinct
- * events after one second. Events about a cluster-scoped object (a Node)
- * go to "default". Everything else lives in a namespace of its own. */
+ * events after one second. An Event deleted by hand comes back with the
+ * repeat after the one that found it gone. Events about a cluster-scoped
+ * object (a Node) go to "default". Everything else lives in a namespace of its own. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,28 @@ START_TEST(repeats_are_one_event_with_a_series_and_distinct_events_are_distinct)
     ck_assert_uint_ge(st.updated, 1); /* repeats recorded before the first write coalesce into it */
     ck_assert_uint_eq(st.failed, 0);
     ck_assert_uint_eq(st.dropped, 0);
+
+    /* Deleted by hand: the repeat that finds it gone writes nothing (the
+     * recorder kept only where the Event was, not its text), the next one
+     * brings the text again and the series goes on in a new Event. */
+    char ev[KUBE_PATH_MAX];
+    ck_assert_int_eq(kube_path(ev, sizeof ev, "events.k8s.io/v1", "events", ns, rep_name, NULL), 0);
+    ck_assert_msg(kube_delete(api, ev, NULL, &err) == 0, "%s", err.msg);
+    kube_event_record(r, &ref, KUBE_EVENT_NORMAL, "Testing", "the same thing %d", 42);
+    ck_assert_msg(kube_event_recorder_flush(r, 60000, &err) == 0, "%s", err.msg);
+    list = list_events(api, path, "regarding.name=demo,type=Normal");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "items")), 1);
+    cJSON_Delete(list);
+    kube_event_record(r, &ref, KUBE_EVENT_NORMAL, "Testing", "the same thing %d", 42);
+    ck_assert_msg(kube_event_recorder_flush(r, 60000, &err) == 0, "%s", err.msg);
+    list = list_events(api, path, "regarding.name=demo,type=Normal");
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(list, "items")), 2);
+    const cJSON *again = find_item(list, "note", "the same thing 42");
+    ck_assert_int_eq(series_count(again), 8);
+    ck_assert_str_eq(kt_str(again, "regarding.uid"), ref.uid);
+    cJSON_Delete(list);
+    kube_event_recorder_stats(r, &st);
+    ck_assert_uint_eq(st.created, 4);
 
     kube_event_recorder_free(r);
     ck_assert_msg(kt_delete_namespace(api, ns, &err) == 0, "%s", err.msg);

@@ -185,7 +185,7 @@ START_TEST(repeats_within_the_window_are_one_series)
     uint64_t id = e->id;
 
     ck_assert_uint_eq(e->count, 1);
-    ck_assert_ptr_null(e->name);
+    ck_assert_ptr_null(e->event);
     ck_assert_uint_eq(e->written, 0);
     e = seen(c, "a", 30 * S);
     e = seen(c, "a", 90 * S); /* 60 s after the last, not the first */
@@ -198,6 +198,26 @@ START_TEST(repeats_within_the_window_are_one_series)
 }
 END_TEST
 
+/* The cache knows a series by its key's digest and keeps no copy of the
+ * key: the recorder keeps the text only until the Event exists. */
+START_TEST(series_are_found_by_the_digest_of_their_key)
+{
+    kube_event_cache *c = cache(8, 60 * S);
+    kube_event_entry *e = kube_event_cache_observe(c, "a\0b", 3, S, S, NULL);
+    unsigned char d[KUBE_EVENT_DIGEST_LEN], other[KUBE_EVENT_DIGEST_LEN];
+
+    ck_assert_ptr_null(e->text);
+    ck_assert_int_eq(kube_event_digest("a\0b", 3, d), 0);
+    ck_assert_int_eq(kube_event_digest("a\0c", 3, other), 0);
+    ck_assert_mem_eq(e->digest, d, sizeof d);
+    ck_assert_ptr_eq(kube_event_cache_find_digest(c, d), e);
+    ck_assert_ptr_eq(kube_event_cache_find(c, "a\0b", 3), e);
+    ck_assert_ptr_null(kube_event_cache_find_digest(c, other));
+    ck_assert_ptr_null(kube_event_cache_find(c, "a", 1)); /* a prefix is another key */
+    kube_event_cache_free(c);
+}
+END_TEST
+
 START_TEST(repeat_after_a_quiet_window_starts_a_new_series)
 {
     kube_event_cache *c = cache(8, 60 * S);
@@ -205,12 +225,12 @@ START_TEST(repeat_after_a_quiet_window_starts_a_new_series)
     uint64_t id = e->id;
 
     seen(c, "a", 2 * S);
-    e->name = strdup("pod.1");
+    e->event = strdup("ns/pod.1");
     e->written = 2;
     e = seen(c, "a", 62 * S + 1);
     ck_assert_uint_ne(e->id, id);
     ck_assert_uint_eq(e->count, 1);
-    ck_assert_ptr_null(e->name);
+    ck_assert_ptr_null(e->event);
     ck_assert_uint_eq(e->written, 0);
     ck_assert_int_eq(e->first_wall, 1062 * S + 1);
     ck_assert_uint_eq(kube_event_cache_len(c), 1);
@@ -367,6 +387,7 @@ int main(void)
     suite_add_tcase(s, helpers);
 
     tcase_add_test(series, repeats_within_the_window_are_one_series);
+    tcase_add_test(series, series_are_found_by_the_digest_of_their_key);
     tcase_add_test(series, repeat_after_a_quiet_window_starts_a_new_series);
     tcase_add_test(series, quiet_written_series_are_forgotten);
     tcase_add_test(series, full_cache_drops_the_least_recently_seen);
