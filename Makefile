@@ -189,8 +189,9 @@ test-e2e: deps
 TSAN := BUILD=build/tsan SAN=thread
 TSAN_UNIT := $(addprefix build/tsan/tests/unit/,test_drain_client test_http_drain_api \
 	test_http_server test_kafka_tls test_kafka_tls_client_cert test_kube_cache test_kube_events \
-	test_kube_lease test_kube_watch_exec_cert test_kube_watch_retry test_kube_workqueue \
-	test_sidecar_broker_link test_sidecar_drain_redpanda test_sidecar_run test_util_metrics)
+	test_kube_lease test_kube_portforward test_kube_watch_exec_cert test_kube_watch_retry \
+	test_kube_workqueue test_sidecar_broker_link test_sidecar_drain_redpanda test_sidecar_run \
+	test_util_metrics)
 TSAN_INTEG := $(addprefix build/tsan/tests/integration/,test_kube_disrupt test_kube_events \
 	test_kube_lease test_kube_watch)
 TSAN_BUILD := $(TSAN_UNIT) $(TSAN_INTEG) build/tsan/berth-drain build/tsan/berth-sidecar
