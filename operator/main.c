@@ -9,6 +9,7 @@
  * reconcile in hand, the Lease is released so a standby takes over without
  * waiting for it to expire, and the process exits 0. */
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -30,8 +32,12 @@
 
 /* Events written per second, sustained and in a burst (see where the
  * recorder is made). */
-#define OP_EVENTS_QPS   10.0
-#define OP_EVENTS_BURST 50
+#define OP_EVENTS_QPS    10.0
+#define OP_EVENTS_BURST  50
+#define OP_MALLOC_ARENAS 2
+/* The heap is trimmed every 30 s when at least 1 MiB is held free. */
+#define OP_TRIM_INTERVAL_S 30
+#define OP_TRIM_MIN_FREE   ((size_t)1 << 20)
 
 static const char usage_text[] =
     "usage: berth-operator [options]\n"
@@ -175,6 +181,17 @@ static void account_heap(util_metrics *m)
                      (double)mi.hblkhd, NULL);
 }
 
+/* Gives the pages malloc holds free back to the system (glibc's
+ * malloc_trim, which also releases whole free pages inside its heaps and
+ * every thread's arena): what a burst of reconciles freed stays held
+ * otherwise, counted in the RSS a memory limit is set against. Skipped
+ * while little is held. */
+static void trim_heap(void)
+{
+    if (mallinfo2().fordblks >= OP_TRIM_MIN_FREE)
+        malloc_trim(0);
+}
+
 static int handle_metrics(const http_request *req, http_response *resp, void *user)
 {
     operator_ctx *o = user;
@@ -314,6 +331,13 @@ int main(int argc, char **argv)
     int opt, sig, rc = 1;
     char *end;
 
+    /* Few malloc arenas: glibc gives each thread that allocates its own,
+     * up to eight per core, and what each holds free is held for good;
+     * the operator's threads mostly wait on the network, so they gain
+     * little from arenas of their own (docs/operations.md, "Sizing the
+     * operator"). MALLOC_ARENA_MAX in the environment still decides. */
+    if (getenv("MALLOC_ARENA_MAX") == NULL)
+        mallopt(M_ARENA_MAX, OP_MALLOC_ARENAS);
     memset(&o, 0, sizeof o);
     o.ctl.workers = 2;
     o.ctl.resync_s = 30;
@@ -487,7 +511,15 @@ int main(int argc, char **argv)
         op_controller_start(o.controller);
     }
 
-    sigwait(&sigs, &sig);
+    /* The main thread waits for a signal, and trims the heap meanwhile. */
+    for (;;) {
+        struct timespec every = {.tv_sec = OP_TRIM_INTERVAL_S};
+
+        if ((sig = sigtimedwait(&sigs, NULL, &every)) > 0)
+            break;
+        if (errno == EAGAIN)
+            trim_heap();
+    }
     pthread_mutex_lock(&o.mu);
     o.stopping = true;
     rc = o.lost_lease ? 1 : 0;

@@ -8,26 +8,30 @@
 #include "kube/cache_int.h"
 #include "kube/object.h"
 #include "util/lz.h"
+#include "util/str.h"
+
+/* Index names (nnames of them) as kube_cache_entry_new collects them. */
+static void names_free(char **names, unsigned nnames)
+{
+    if (names == NULL)
+        return;
+    for (unsigned i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+}
 
 void kube_cache_entry_free(entry *e)
 {
-    unsigned i;
-
     if (e == NULL)
         return;
-    if (e->names != NULL)
-        for (i = 0; i < e->nlinks; i++)
-            free(e->names[i]);
-    free(e->names);
-    free(e->links);
-    free(e->text);
+    names_free(e->names, e->nlinks);
     free(e);
 }
 
 static size_t entry_bytes(const entry *e)
 {
-    return sizeof *e + strlen(e->node.key) + strlen(e->uid) + strlen(e->rv) + 3 + e->text_len +
-           e->nlinks * sizeof(ilink);
+    return sizeof *e + e->nlinks * sizeof(ilink) + strlen(e->node.key) + strlen(e->uid) +
+           strlen(e->rv) + 3 + e->text_len;
 }
 
 static bool label_indexed(const kube_cache *c, const char *key)
@@ -51,9 +55,10 @@ void kube_cache_strip(const kube_cache *c, cJSON *obj)
         c->trim(obj);
 }
 
-/* obj's compact text packed against the dictionary into e; the first text
- * becomes the dictionary. 0, or -1 out of memory. Writer only. */
-static int pack(kube_cache *c, const cJSON *obj, entry *e)
+/* obj's compact text packed against the dictionary, new in *out; the
+ * first text becomes the dictionary. 0, or -1 out of memory. Writer
+ * only. */
+static int pack(kube_cache *c, const cJSON *obj, char **out, size_t *out_len)
 {
     char *text = cJSON_PrintUnformatted(obj);
     size_t len;
@@ -67,19 +72,58 @@ static int pack(kube_cache *c, const cJSON *obj, entry *e)
         c->dict = text;
         c->dict_len = len;
         pthread_rwlock_unlock(&c->lock);
-        return util_lz_pack(c->dict, c->dict_len, c->dict, len, &e->text, &e->text_len);
+        return util_lz_pack(c->dict, c->dict_len, c->dict, len, out, out_len);
     }
-    rc = util_lz_pack(c->dict, c->dict_len, text, len, &e->text, &e->text_len);
+    rc = util_lz_pack(c->dict, c->dict_len, text, len, out, out_len);
     free(text);
     return rc;
 }
 
+/* obj's index names: "k=v" of each indexed label, then its controller's
+ * uid unless the cache keeps no owner index; new in *out (a NULL-ended
+ * array), their count in *n and of labels in *nlabels. 0, or -1 out of
+ * memory. */
+static int index_names(const kube_cache *c, const cJSON *obj, char ***out, unsigned *n,
+                       unsigned *nlabels)
+{
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "labels"),
+                *l;
+    const char *owner = c->no_owner_index ? NULL : kube_meta_controller_uid(obj);
+    size_t max = 0;
+    char **names;
+
+    *n = *nlabels = 0;
+    cJSON_ArrayForEach(l, labels) max++;
+    if ((names = calloc(max + 2, sizeof *names)) == NULL)
+        return -1;
+    *out = names;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (!cJSON_IsString(l) || l->string == NULL || !label_indexed(c, l->string))
+            continue;
+        if ((names[*n] = util_printf("%s=%s", l->string, l->valuestring)) == NULL)
+            return -1;
+        ++*n;
+    }
+    *nlabels = *n;
+    if (owner != NULL) {
+        if ((names[*n] = util_strdup(owner)) == NULL)
+            return -1;
+        ++*n;
+    }
+    return 0;
+}
+
+/* The entry is one allocation: the struct, its links, its key, uid and
+ * resourceVersion, and its packed text; only the index names it is built
+ * with are apart (kube_cache_entry_link consumes them). */
 entry *kube_cache_entry_new(kube_cache *c, cJSON *obj, util_err *err)
 {
-    char key[KUBE_KEY_MAX];
-    const char *uid, *rv, *owner;
-    const cJSON *labels, *l;
-    size_t klen, ulen, rlen, n = 0;
+    char key[KUBE_KEY_MAX], *text = NULL, **names = NULL, *p;
+    const char *uid, *rv;
+    size_t klen, ulen, rlen, text_len = 0;
+    unsigned n = 0, nlabels = 0;
     entry *e;
 
     if (!cJSON_IsObject(obj) || kube_obj_key(obj, key, sizeof key) != 0) {
@@ -94,58 +138,26 @@ entry *kube_cache_entry_new(kube_cache *c, cJSON *obj, util_err *err)
     klen = strlen(key);
     ulen = strlen(uid);
     rlen = strlen(rv);
-    e = calloc(1, sizeof *e + klen + ulen + rlen + 3);
-    if (e == NULL)
-        goto oom;
-    memcpy(e->strs, key, klen + 1);
-    memcpy(e->strs + klen + 1, uid, ulen + 1);
-    memcpy(e->strs + klen + ulen + 2, rv, rlen + 1);
-    e->node.key = e->strs;
-    e->uid = e->strs + klen + 1;
-    e->rv = e->strs + klen + ulen + 2;
-    if (pack(c, obj, e) != 0)
-        goto oom;
-
-    labels = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-                                              "labels");
-    owner = c->no_owner_index ? NULL : kube_meta_controller_uid(obj);
-    cJSON_ArrayForEach(l, labels) n++;
-    e->names = calloc(n + 1, sizeof *e->names);
-    if (e->names == NULL)
-        goto oom;
-    cJSON_ArrayForEach(l, labels)
-    {
-        size_t len;
-
-        if (!cJSON_IsString(l) || l->string == NULL || !label_indexed(c, l->string))
-            continue;
-        len = strlen(l->string) + strlen(l->valuestring) + 2;
-        e->names[e->nlinks] = malloc(len);
-        if (e->names[e->nlinks] == NULL)
-            goto oom;
-        memcpy(e->names[e->nlinks], l->string, strlen(l->string));
-        e->names[e->nlinks][strlen(l->string)] = '=';
-        memcpy(e->names[e->nlinks] + strlen(l->string) + 1, l->valuestring,
-               strlen(l->valuestring) + 1);
-        e->nlinks++;
+    if (pack(c, obj, &text, &text_len) != 0 || index_names(c, obj, &names, &n, &nlabels) != 0 ||
+        (e = calloc(1, sizeof *e + n * sizeof(ilink) + klen + ulen + rlen + 3 + text_len)) ==
+            NULL) {
+        free(text);
+        names_free(names, n);
+        util_err_set(err, "cache: %s: out of memory", key);
+        return NULL;
     }
-    e->nlabels = e->nlinks;
-    if (owner != NULL) {
-        e->names[e->nlinks] = strdup(owner);
-        if (e->names[e->nlinks] == NULL)
-            goto oom;
-        e->nlinks++;
-    }
-    if (e->nlinks > 0) {
-        e->links = calloc(e->nlinks, sizeof *e->links);
-        if (e->links == NULL)
-            goto oom;
-    }
+    e->names = names;
+    e->nlinks = n;
+    e->nlabels = nlabels;
+    e->links = n > 0 ? (ilink *)(e + 1) : NULL;
+    p = (char *)(e + 1) + n * sizeof(ilink);
+    e->node.key = memcpy(p, key, klen + 1);
+    e->uid = memcpy(p += klen + 1, uid, ulen + 1);
+    e->rv = memcpy(p += ulen + 1, rv, rlen + 1);
+    e->text = memcpy(p + rlen + 1, text, text_len);
+    e->text_len = text_len;
+    free(text);
     return e;
-oom:
-    kube_cache_entry_free(e);
-    util_err_set(err, "cache: %s: out of memory", key);
-    return NULL;
 }
 
 static void bucket_free(kube_cache *c, kube_htab *t, bucket *b)
@@ -204,9 +216,7 @@ int kube_cache_entry_link(kube_cache *c, entry *e)
     }
     if (kube_htab_insert(&c->objs, &e->node) != 0)
         goto fail;
-    for (i = 0; i < e->nlinks; i++)
-        free(e->names[i]);
-    free(e->names);
+    names_free(e->names, e->nlinks);
     e->names = NULL;
     c->bytes += entry_bytes(e);
     return 0;

@@ -30,19 +30,20 @@ typedef struct bucket {
     char name[];
 } bucket;
 
-/* Where a new entry's index names sit until it is linked. */
+/* One object, in one allocation: the struct, then its links, then its
+ * key, uid and resourceVersion (each NUL-ended), then its packed text
+ * (cache_entry.c). */
 typedef struct entry {
-    kube_hnode node; /* first: an entry is its node */
-    char *text;      /* compact JSON packed against the cache's dictionary */
-    size_t text_len; /* bytes packed */
-    const char *uid; /* "" if none; into strs */
-    const char *rv;  /* "" if none; into strs */
-    unsigned gen;    /* kube_cache_replace's mark */
+    kube_hnode node;  /* first: an entry is its node; its key is in the block */
+    const char *text; /* compact JSON packed against the cache's dictionary */
+    size_t text_len;  /* bytes packed */
+    const char *uid;  /* "" if none */
+    const char *rv;   /* "" if none */
+    ilink *links;     /* nlinks of them, NULL if none */
+    char **names;     /* index names until linked: nlabels "k=v", then the owner uid */
+    unsigned gen;     /* kube_cache_replace's mark */
     unsigned nlinks;
-    ilink *links;
-    char **names; /* index names while building: nlabels "k=v" then the owner uid */
     unsigned nlabels;
-    char strs[]; /* key\0uid\0rv\0 */
 } entry;
 
 struct kube_cache {
