@@ -22,6 +22,11 @@ static const char usage_text[] =
     "  addresses [CLUSTER]       each broker's advertised address per listener, the node\n"
     "                            its pod runs on, and the bootstrap lists (all clusters\n"
     "                            of the namespace without CLUSTER)\n"
+    "  health CLUSTER            ask the cluster (one broker, through a port-forward,\n"
+    "                            with the cluster's own TLS) and the API server how it\n"
+    "                            stands: partitions offline, under min.insync.replicas\n"
+    "                            or under-replicated, leaders per broker, the KRaft\n"
+    "                            quorum, reassignments, the drain ledger, the pods\n"
     "  roll CLUSTER              restart the brokers one at a time, each drained first,\n"
     "                            and follow the roll to its end (--no-wait: start it\n"
     "                            only; --timeout DURATION, default 30m)\n"
@@ -36,8 +41,9 @@ static const char usage_text[] =
     "  -h, --help                print this and exit (COMMAND --help: the same)\n"
     "      --version             print the version and exit\n"
     "\n"
-    "Exit status: 0 answered, 1 could not answer (the reason is on stderr),\n"
-    "2 a wrong command line.\n";
+    "Exit status: 0 answered (health: the cluster is healthy), 1 could not answer\n"
+    "(the reason is on stderr), 2 a wrong command line, 3 health answered and the\n"
+    "cluster is not healthy (the problems are in the answer).\n";
 
 typedef int (*command_fn)(const pl_ctx *ctx, int argc, char **argv);
 
@@ -46,6 +52,7 @@ static const struct {
     command_fn run;
 } commands[] = {
     {"addresses", pl_cmd_addresses},
+    {"health", pl_cmd_health},
     {"roll", pl_cmd_roll},
 };
 

@@ -15,10 +15,13 @@
 #include "kube/config.h"
 
 /* Exit statuses: answered (and, for a command that judges, all is well);
- * could not answer (an error, named on stderr); the command line is wrong. */
-#define PL_EXIT_OK    0
-#define PL_EXIT_ERROR 1
-#define PL_EXIT_USAGE 2
+ * could not answer (an error, named on stderr); the command line is wrong;
+ * a command that judges (health) answered, and what it judged is not
+ * well. */
+#define PL_EXIT_OK        0
+#define PL_EXIT_ERROR     1
+#define PL_EXIT_USAGE     2
+#define PL_EXIT_UNHEALTHY 3
 
 typedef enum pl_output {
     PL_OUT_TABLE, /* the default: columns for a terminal */
@@ -55,6 +58,12 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv);
 /* `kubectl berth roll CLUSTER`: a drained rolling restart of the brokers,
  * followed to its end (unless --no-wait). */
 int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv);
+
+/* `kubectl berth health CLUSTER`: asks a broker of the cluster (through
+ * the API server's port-forward, with the cluster's own mutual TLS) and
+ * the API server how the cluster stands, and judges it (health.h):
+ * PL_EXIT_OK healthy, PL_EXIT_UNHEALTHY not. */
+int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv);
 
 /* Seconds of a duration as kubectl's flags take it ("90", "90s", "15m",
  * "1h"), or -1. */

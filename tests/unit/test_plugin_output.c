@@ -1,7 +1,9 @@
 /* kubectl-berth's output and input: the addresses report made from a
  * KafkaCluster's status and its nodes, the table's columns, YAML that reads
  * back as the same document (strings that look like another type stay
- * strings), and durations as kubectl's flags take them. */
+ * strings), the health table read from its report alone (the verdict and
+ * its problems first, the partitions with a problem up to a limit unless
+ * wide), and durations as kubectl's flags take them. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "plugin/health.h"
 #include "plugin/output.h"
 #include "plugin/plugin.h"
 
@@ -163,6 +166,87 @@ START_TEST(yaml_keeps_strings_strings)
 }
 END_TEST
 
+static void print_health(FILE *f, void *arg)
+{
+    pl_health_print(arg, false, f);
+}
+
+static void print_health_wide(FILE *f, void *arg)
+{
+    pl_health_print(arg, true, f);
+}
+
+START_TEST(the_health_table_says_the_verdict_first_and_the_partitions_that_matter)
+{
+    cJSON *r = J("{\"cluster\":\"demo\",\"namespace\":\"kafka\",\"flavor\":\"kafka\","
+                 "\"healthy\":false,\"problems\":[\"25 partitions under-replicated\"],"
+                 "\"notes\":[\"1 partition being reassigned\"],\"asked\":{\"id\":0,\"pod\":"
+                 "\"demo-0\",\"port\":9091},\"clusterId\":\"abc\",\"controllerId\":1,"
+                 "\"brokers\":[{\"id\":0,\"pod\":\"demo-0\",\"podFound\":true,\"ready\":true,"
+                 "\"restarts\":0,\"registered\":true,\"leaders\":26,\"preferredLeaders\":25,"
+                 "\"replicas\":26,\"demotedPartitions\":0},{\"id\":1,\"pod\":\"demo-1\","
+                 "\"podFound\":true,\"ready\":false,\"waiting\":\"kafka: CrashLoopBackOff\","
+                 "\"readyMessage\":\"containers with unready status: [kafka]\",\"restarts\":3,"
+                 "\"registered\":false,\"leaders\":0,\"preferredLeaders\":1,\"replicas\":26,"
+                 "\"demotedPartitions\":0}],\"partitions\":{\"total\":26,\"topics\":1,"
+                 "\"underReplicated\":25,\"underMinIsr\":0,\"offline\":0,"
+                 "\"notPreferredLeader\":1,\"leaderSkew\":26,\"mostLeaders\":26,"
+                 "\"fewestLeaders\":0,\"list\":[{\"topic\":\"t\",\"partition\":99,\"leader\":0,"
+                 "\"replicas\":[1,0],\"isr\":[1,0],\"minIsr\":1,\"problems\":"
+                 "[\"not-preferred-leader\"]}]},\"quorum\":{\"leaderId\":0,\"leaderEpoch\":3,"
+                 "\"highWatermark\":70,\"observers\":0,\"voters\":[{\"id\":0,\"logEndOffset\":70,"
+                 "\"lag\":0,\"lastCaughtUpMsAgo\":0,\"caughtUp\":true}]},\"reassignments\":[],"
+                 "\"ledger\":{\"partitions\":0,\"demoted\":[]}}");
+    cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "partitions"), "list");
+    char *out;
+
+    for (int i = 0; i < 25; i++) {
+        char text[256];
+
+        snprintf(text, sizeof text,
+                 "{\"topic\":\"t\",\"partition\":%d,\"leader\":0,\"replicas\":[0,1],"
+                 "\"isr\":[0],\"minIsr\":null,\"problems\":[\"under-replicated\"]}",
+                 i);
+        cJSON_AddItemToArray(list, J(text));
+    }
+    out = captured(print_health, r);
+    ck_assert_msg(strstr(out, "KafkaCluster kafka/demo (kafka): NOT HEALTHY\n"
+                              "  problem: 25 partitions under-replicated\n"
+                              "  note: 1 partition being reassigned\n"
+                              "Asked broker 0 (pod demo-0, port 9091") == out,
+                  "%s", out);
+    ck_assert_msg(strstr(out, "\n1        demo-1   no      3          no           0         1    "
+                              "       26         0         kafka: CrashLoopBackOff\n") != NULL,
+                  "%s", out);
+    ck_assert_msg(strstr(out, "TOPIC   PARTITION   LEADER   REPLICAS   ISR   MIN ISR   PROBLEMS\n"
+                              "t       0           0        0,1        0     -         "
+                              "under-replicated\n") != NULL,
+                  "%s", out);
+    ck_assert_msg(strstr(out, "\nt       19 ") != NULL && strstr(out, "\nt       20 ") == NULL,
+                  "%s", out);
+    ck_assert_msg(strstr(out, "99") == NULL, "%s", out); /* only not led by its preferred */
+    ck_assert_msg(strstr(out, "... and 5 more") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "0       70               0     0 ms before the leader   yes\n") !=
+                      NULL,
+                  "%s", out);
+    ck_assert_msg(strstr(out, "\nReassignments: none in progress\n"
+                              "Drain ledger: 0 partitions recorded, no broker demoted\n") != NULL,
+                  "%s", out);
+    free(out);
+    out = captured(print_health_wide, r);
+    ck_assert_msg(strstr(out, "\nt       24 ") != NULL && strstr(out, "more") == NULL, "%s", out);
+    ck_assert_msg(strstr(out, "containers with unready status: [kafka]\n") != NULL, "%s", out);
+    free(out);
+    /* Redpanda has no KRaft quorum to show. */
+    cJSON_ReplaceItemInObject(r, "flavor", cJSON_CreateString("redpanda"));
+    cJSON_DeleteItemFromObject(r, "quorum");
+    out = captured(print_health, r);
+    ck_assert_msg(strstr(out, "KRaft quorum: none (Redpanda") != NULL, "%s", out);
+    free(out);
+    cJSON_Delete(r);
+}
+END_TEST
+
 START_TEST(durations_read_as_kubectl_flags_take_them)
 {
     ck_assert_int_eq(pl_duration_parse("90"), 90);
@@ -188,6 +272,7 @@ int main(void)
     tcase_add_test(tc, the_report_is_the_status_and_the_nodes);
     tcase_add_test(tc, columns_are_as_wide_as_their_widest_cell);
     tcase_add_test(tc, yaml_keeps_strings_strings);
+    tcase_add_test(tc, the_health_table_says_the_verdict_first_and_the_partitions_that_matter);
     tcase_add_test(tc, durations_read_as_kubectl_flags_take_them);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

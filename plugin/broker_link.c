@@ -1,0 +1,249 @@
+/* Reaching a broker through a port-forward with the cluster's own TLS
+ * (see broker_link.h). */
+#include "broker_link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "kafka/dial.h"
+#include "kube/verbs.h"
+#include "operator/cluster_tls.h"
+#include "util/base64.h"
+#include "util/json.h"
+
+#define CLUSTER_DOC_KEY "cluster.json"
+
+int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out, util_err *err)
+{
+    cJSON *doc = json != NULL ? cJSON_Parse(json) : NULL;
+    const cJSON *tls = NULL;
+    const char *flavor = "kafka", *secret = NULL;
+    long long port = 0;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(doc))
+        util_err_set(err, "not a JSON object");
+    else if (util_json_str(doc, NULL, "flavor", true, &flavor, err) >= 0 &&
+             util_json_obj(doc, NULL, "clusterTLS", false, &tls, err) == 0 &&
+             util_json_str(tls, "clusterTLS.", "secret", false, &secret, err) == 0 &&
+             util_json_int(tls, "clusterTLS.", "replicationPort", false, 1, 65535, &port, err) ==
+                 0) {
+        if (strcmp(flavor, "kafka") != 0 && strcmp(flavor, "redpanda") != 0)
+            util_err_set(err, "flavor: \"%s\" is neither kafka nor redpanda", flavor);
+        else if (secret[0] == '\0' || strlen(secret) >= sizeof out->secret)
+            util_err_set(err, "clusterTLS.secret: \"%s\" is not a Secret name", secret);
+        else
+            rc = 0;
+    }
+    if (rc == 0) {
+        snprintf(out->flavor, sizeof out->flavor, "%s", flavor);
+        snprintf(out->secret, sizeof out->secret, "%s", secret);
+        out->replication_port = (int)port;
+    } else {
+        util_err_prefix(err, "ConfigMap %s: %s", what, CLUSTER_DOC_KEY);
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *out, util_err *err)
+{
+    char name[300], what[400], path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    cJSON *cm = NULL;
+    const char *text;
+    int rc;
+
+    snprintf(name, sizeof name, "%s-brokers", cluster);
+    snprintf(what, sizeof what, "%s/%s", ctx->namespace, name);
+    if (kube_path(path, sizeof path, "v1", "configmaps", ctx->namespace, name, NULL) != 0)
+        return util_err_set(err, "ConfigMap %s: not a valid name", what);
+    if (kube_get(ctx->client, path, &cm, &st, err) != 0) {
+        if (st.code == 404)
+            return util_err_set(err,
+                                "ConfigMap %s not found: berth-operator creates it for the "
+                                "KafkaCluster (is the operator running, has it reconciled %s?)",
+                                what, cluster);
+        if (st.code == 403)
+            return util_err_set(err,
+                                "not allowed to get ConfigMap %s: health needs get on configmaps "
+                                "in namespace %s",
+                                what, ctx->namespace);
+        return -1;
+    }
+    text = cJSON_GetStringValue(pl_member(pl_member(cm, "data"), CLUSTER_DOC_KEY));
+    if (text == NULL)
+        rc = util_err_set(err, "ConfigMap %s has no %s: berth-operator writes it", what,
+                          CLUSTER_DOC_KEY);
+    else
+        rc = pl_cluster_doc_parse(text, what, out, err);
+    cJSON_Delete(cm);
+    return rc;
+}
+
+/* data[key] of a Secret, decoded, into *pem (and its length into *len). */
+static int take_key(const cJSON *data, const char *key, const char *what, char **pem, size_t *len,
+                    util_err *err)
+{
+    const char *v = cJSON_GetStringValue(pl_member(data, key));
+    size_t n = 0;
+
+    if (v == NULL)
+        return util_err_set(err, "Secret %s has no %s: berth-operator writes it", what, key);
+    if (util_base64_decode(v, strlen(v), pem, &n) != 0)
+        return util_err_set(err, "Secret %s: %s is not base64", what, key);
+    if (len != NULL)
+        *len = n;
+    return 0;
+}
+
+int pl_broker_creds_take(const cJSON *secret, const char *what, pl_broker_creds *out, util_err *err)
+{
+    const cJSON *data = pl_member(secret, "data");
+
+    memset(out, 0, sizeof *out);
+    if (take_key(data, OP_CERTS_CA_KEY, what, &out->ca_pem, NULL, err) != 0 ||
+        take_key(data, OP_CERTS_SIDECAR_CRT, what, &out->cert_pem, NULL, err) != 0 ||
+        take_key(data, OP_CERTS_SIDECAR_KEY, what, &out->key_pem, &out->key_len, err) != 0) {
+        pl_broker_creds_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Overwrites every value of a Secret's data: it holds every broker's key,
+ * which must not linger in freed memory. */
+static void wipe_secret(cJSON *secret)
+{
+    cJSON *v;
+
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(secret, "data"))
+    {
+        if (cJSON_IsString(v))
+            OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+    }
+}
+
+int pl_broker_creds_get(const pl_ctx *ctx, const char *name, pl_broker_creds *out, util_err *err)
+{
+    char what[400], path[KUBE_PATH_MAX];
+    kube_status st = {0};
+    cJSON *secret = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    snprintf(what, sizeof what, "%s/%s", ctx->namespace, name);
+    if (kube_path(path, sizeof path, "v1", "secrets", ctx->namespace, name, NULL) != 0)
+        return util_err_set(err, "Secret %s: not a valid name", what);
+    if (kube_get(ctx->client, path, &secret, &st, err) != 0) {
+        if (st.code == 404)
+            return util_err_set(err,
+                                "Secret %s not found: berth-operator creates it with the "
+                                "cluster's TLS (is the operator running?)",
+                                what);
+        if (st.code == 403)
+            return util_err_set(err,
+                                "not allowed to get Secret %s (the cluster's broker certificates, "
+                                "for the cluster's own TLS): health needs get on secrets in "
+                                "namespace %s",
+                                what, ctx->namespace);
+        return -1;
+    }
+    rc = pl_broker_creds_take(secret, what, out, err);
+    wipe_secret(secret);
+    cJSON_Delete(secret);
+    return rc;
+}
+
+void pl_broker_creds_clear(pl_broker_creds *c)
+{
+    if (c == NULL)
+        return;
+    if (c->key_pem != NULL)
+        OPENSSL_cleanse(c->key_pem, c->key_len);
+    free(c->key_pem);
+    free(c->cert_pem);
+    free(c->ca_pem);
+    memset(c, 0, sizeof *c);
+}
+
+int pl_broker_candidates(const cJSON *brokers, int32_t *ids, int max)
+{
+    const cJSON *b;
+    int n = 0;
+
+    /* Pass 0 takes the Ready brokers, 1 those with a pod, 2 the rest. */
+    for (int pass = 0; pass < 3; pass++)
+        cJSON_ArrayForEach(b, brokers)
+        {
+            const cJSON *id = pl_member(b, "id");
+            int group = cJSON_IsTrue(pl_member(b, "ready")) ? 0 : pl_str(b, "pod") != NULL ? 1 : 2;
+
+            if (cJSON_IsNumber(id) && group == pass && n < max)
+                ids[n++] = (int32_t)id->valueint;
+        }
+    if (n == 0 && max > 0)
+        ids[n++] = 0;
+    return n;
+}
+
+int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
+                        const pl_cluster_doc *doc, const pl_broker_creds *creds, pl_broker_link *l,
+                        util_err *err)
+{
+    char name[600], hostport[32];
+    kafka_tls_opts to = {.ca_pem = creds->ca_pem,
+                         .cert_pem = creds->cert_pem,
+                         .key_pem = creds->key_pem,
+                         .server_name = name};
+    kube_portforward_spec spec = {.namespace = ctx->namespace, .pod_port = doc->replication_port};
+    kafka_dial_opts dial = {.connect_timeout_ms = PL_LINK_TIMEOUT_MS,
+                            .call_timeout_ms = PL_LINK_TIMEOUT_MS,
+                            .client_id = PL_LINK_CLIENT_ID};
+    util_err pf_err = {{0}};
+
+    memset(l, 0, sizeof *l);
+    l->id = id;
+    snprintf(l->pod, sizeof l->pod, "%s-%d", cluster, id);
+    snprintf(name, sizeof name, "%s.%s-brokers.%s.svc", l->pod, cluster, ctx->namespace);
+    spec.pod = l->pod;
+    if (kafka_tls_new(&to, &l->tls, err) != 0) {
+        util_err_prefix(err, "the cluster's TLS credentials (Secret %s/%s)", ctx->namespace,
+                        doc->secret);
+        pl_broker_link_close(l);
+        return -1;
+    }
+    if (kube_portforward_new(ctx->cfg, &spec, &l->pf, err) != 0) {
+        pl_broker_link_close(l);
+        return -1;
+    }
+    snprintf(hostport, sizeof hostport, "127.0.0.1:%d", kube_portforward_local_port(l->pf));
+    dial.tls = l->tls;
+    if (kafka_dial(hostport, &dial, &l->conn, &l->av, err) != 0) {
+        /* A refused forward closes the local connection, which Kafka's
+         * side can only call a closed connection: the refusal says more. */
+        if (kube_portforward_last_error(l->pf, &pf_err) > 0)
+            *err = pf_err;
+        else
+            util_err_prefix(err,
+                            "Kafka on pod %s/%s port %d (through a port-forward, the cluster's "
+                            "TLS as %s)",
+                            ctx->namespace, l->pod, doc->replication_port, name);
+        pl_broker_link_close(l);
+        return -1;
+    }
+    return 0;
+}
+
+void pl_broker_link_close(pl_broker_link *l)
+{
+    kafka_api_versions_free(l->av);
+    kafka_conn_free(l->conn);
+    kube_portforward_free(l->pf);
+    kafka_tls_free(l->tls);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,115 @@
+/* Reaching one broker of a KafkaCluster from wherever kubectl runs, which
+ * may reach no broker address at all: through the API server's
+ * port-forward to the broker pod's replication port, speaking the
+ * cluster's own mutual TLS with the sidecar's identity, as the sidecar in
+ * the pod does. Where and how come from what berth-operator keeps in the
+ * namespace: the ConfigMap "<cluster>-brokers", whose cluster.json names
+ * the flavor, the Secret of broker certificates and the replication port;
+ * and that Secret, with the cluster CA and the sidecar's certificate and
+ * key. The user needs get on configmaps and secrets, and get and create
+ * on pods/portforward, in the cluster's namespace.
+ *
+ * The parsing is pure (pl_cluster_doc_parse, pl_broker_creds_take,
+ * pl_broker_candidates) so that tests can feed it what the API would
+ * answer. */
+#ifndef BERTH_PL_BROKER_LINK_H
+#define BERTH_PL_BROKER_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "kafka/api_versions.h"
+#include "kafka/conn.h"
+#include "kafka/tls.h"
+#include "kube/portforward.h"
+#include "plugin.h"
+#include "util/err.h"
+
+/* The TCP connect and TLS handshake, and each call: through the API
+ * server and the kubelet every round trip takes longer than in the
+ * cluster. */
+#define PL_LINK_TIMEOUT_MS 15000
+/* The client id the brokers see (and log). */
+#define PL_LINK_CLIENT_ID "kubectl-berth"
+
+/* What cluster.json says about reaching a broker. */
+typedef struct pl_cluster_doc {
+    char flavor[16];      /* "kafka" or "redpanda" ("kafka" when absent) */
+    char secret[256];     /* the Secret of broker certificates */
+    int replication_port; /* the REPLICATION listener's port, in every broker pod */
+} pl_cluster_doc;
+
+/* Reads json, the text of cluster.json; what names its ConfigMap
+ * ("ns/name") in messages. 0, or -1 with err naming the member that is
+ * missing or wrong ("ConfigMap kafka/demo-brokers: cluster.json:
+ * clusterTLS.replicationPort: missing"). */
+int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out,
+                         util_err *err) UTIL_MUST_CHECK;
+
+/* GETs the ConfigMap "<cluster>-brokers" of ctx's namespace and reads its
+ * cluster.json. 0, or -1 with err saying what is missing: the ConfigMap
+ * (berth-operator creates it), the right to get it, the key. */
+int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *out,
+                       util_err *err) UTIL_MUST_CHECK;
+
+/* The cluster CA and the sidecar's pair, PEM, each NUL-terminated and
+ * owned; pl_broker_creds_clear wipes the key and frees them all. */
+typedef struct pl_broker_creds {
+    char *ca_pem;
+    char *cert_pem;
+    char *key_pem;
+    size_t key_len;
+} pl_broker_creds;
+
+/* Decodes data "ca.crt", "sidecar.crt" and "sidecar.key" of secret (a
+ * Secret object, borrowed; what names it in messages) into *out, which is
+ * left empty on failure. 0, or -1 with err naming the key that is missing
+ * or not base64. */
+int pl_broker_creds_take(const cJSON *secret, const char *what, pl_broker_creds *out,
+                         util_err *err) UTIL_MUST_CHECK;
+
+/* GETs Secret name of ctx's namespace and takes the credentials out of
+ * it; the Secret's encoded values are wiped before it is freed. 0, or -1
+ * with err saying what is missing: the Secret (berth-operator creates
+ * it), the right to get secrets, a key. */
+int pl_broker_creds_get(const pl_ctx *ctx, const char *name, pl_broker_creds *out,
+                        util_err *err) UTIL_MUST_CHECK;
+
+/* Wipes and frees; c is then empty. NULL and an empty c are no-ops. */
+void pl_broker_creds_clear(pl_broker_creds *c);
+
+/* The broker ids of brokers (a KafkaCluster's status.brokers) in the
+ * order to try them: Ready ones first, then those with a pod, then the
+ * rest, each group in the status's order; at most max. With none listed,
+ * broker 0 alone. Returns how many were written to ids. */
+int pl_broker_candidates(const cJSON *brokers, int32_t *ids, int max);
+
+/* One broker reached: the forwarder, the TLS settings and the connection
+ * ready for admin calls, all owned. */
+typedef struct pl_broker_link {
+    int32_t id;
+    char pod[320];
+    kube_portforward *pf;
+    kafka_tls *tls;
+    kafka_conn *conn;
+    kafka_api_versions *av; /* conn's broker's ApiVersions answer */
+} pl_broker_link;
+
+/* Reaches broker id of cluster (pod "<cluster>-<id>" of ctx's namespace)
+ * on doc's replication port with creds, verifying the broker's
+ * certificate by the name "<pod>.<cluster>-brokers.<namespace>.svc" that
+ * every broker certificate carries. On failure l is empty and err says
+ * which step failed: the port-forward's refusal when the API server or
+ * the kubelet refused one (no right to pods/portforward, no such pod), or
+ * what Kafka made of the connection (the TLS handshake refused, no
+ * answer). */
+int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
+                        const pl_cluster_doc *doc, const pl_broker_creds *creds, pl_broker_link *l,
+                        util_err *err) UTIL_MUST_CHECK;
+
+/* Closes the connection, then the forwarder; l is then empty. */
+void pl_broker_link_close(pl_broker_link *l);
+
+#endif
