@@ -10,6 +10,9 @@
 # outside client on the host bootstraps through the node address and node
 # port, sees every broker exactly at the address the KafkaCluster's
 # status shows, and produces and consumes 10,000 records, none lost.
+# kubectl berth health, through the API server's port-forward to a broker
+# pod, finds the cluster healthy and counts the partitions and leaders
+# Kafka's own tool counts; a user without the right to port-forward is told.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -112,3 +115,38 @@ missing=$(comm -23 <(sort "$state/records.sent") <(sort -u "$state/records.got")
 [ "$missing" = 0 ] && [ "$got" = "$sent" ] ||
     fail "sent $sent records, consumed $got distinct, $missing missing"
 ok "an outside client produced $sent records through the node ports and consumed all $got back"
+
+# kubectl berth health asks a broker through the API server's port-forward
+# (this host reaches the pods' replication port by no other way) with the
+# cluster's own mutual TLS: healthy, and what it counts is what Kafka's own
+# tool says of the same cluster (every partition, and the leaders per broker).
+health_json=$(kberth health "$CLUSTER" -n "$NS" -o json 2>"$state/health.err") ||
+    fail "kubectl berth health exited $?: $(cat "$state/health.err") $health_json"
+[ "$(jq -r .healthy <<<"$health_json")" = true ] || fail "kubectl berth health: not healthy: $health_json"
+[ "$(jq -r .asked.port <<<"$health_json")" = "$(kubectl get cm "$CLUSTER-brokers" -n "$NS" -o jsonpath='{.data.cluster\.json}' | jq -r .clusterTLS.replicationPort)" ] ||
+    fail "kubectl berth health did not ask the replication port: $(jq -c .asked <<<"$health_json")"
+kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" --describe >"$state/topics.describe" 2>/dev/null ||
+    fail "describing the topics"
+kafka_leaders=$(grep -oE 'Leader: [0-9-]+' "$state/topics.describe" | awk '{n[$2]++} END {for (b in n) print b, n[b]}' | sort)
+berth_leaders=$(jq -r '.brokers[] | select(.leaders > 0) | "\(.id) \(.leaders)"' <<<"$health_json" | sort)
+[ "$kafka_leaders" = "$berth_leaders" ] ||
+    fail "leaders per broker: kafka-topics says $(tr '\n' ';' <<<"$kafka_leaders"), kubectl berth health $(tr '\n' ';' <<<"$berth_leaders")"
+[ "$(jq -r .partitions.total <<<"$health_json")" = "$(grep -c 'Leader: ' "$state/topics.describe")" ] ||
+    fail "kubectl berth health counts $(jq -r .partitions.total <<<"$health_json") partitions, kafka-topics $(grep -c 'Leader: ' "$state/topics.describe")"
+[ "$(jq -r '.quorum.voters | length' <<<"$health_json")" -ge 1 ] || fail "kubectl berth health: no KRaft voter: $(jq -c .quorum <<<"$health_json")"
+kberth health "$CLUSTER" -n "$NS" | head -3
+ok "kubectl berth health through a port-forward: healthy, $(jq -r .partitions.total <<<"$health_json") partitions, leaders per broker as kafka-topics shows them ($(tr '\n' ';' <<<"$berth_leaders"))"
+
+# Without the right to port-forward, it says so and exits 1.
+kubectl create serviceaccount berth-no-forward -n "$NS" >/dev/null
+kubectl create role berth-no-forward -n "$NS" --verb=get,list --resource=kafkaclusters.berth.io,configmaps,secrets,pods >/dev/null
+kubectl create rolebinding berth-no-forward -n "$NS" --role=berth-no-forward --serviceaccount="$NS:berth-no-forward" >/dev/null
+kubectl config view --raw --minify -o json >"$state/admin.kubeconfig.json"
+jq --arg t "$(kubectl create token berth-no-forward -n "$NS")" \
+    '.users[0].user = {token: $t}' "$state/admin.kubeconfig.json" >"$state/no-forward.kubeconfig"
+rc=0
+PATH="$plugin_dir:$PATH" "$BERTH_GROUND_BIN/kubectl" berth health "$CLUSTER" -n "$NS" --kubeconfig "$state/no-forward.kubeconfig" \
+    >/dev/null 2>"$state/no-forward.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "pods/portforward" "$state/no-forward.err" ||
+    fail "kubectl berth health without pods/portforward exited $rc: $(cat "$state/no-forward.err")"
+ok "without the right to port-forward: exit 1, $(grep -m1 -o 'port-forward.*' "$state/no-forward.err")"
