@@ -68,7 +68,7 @@ BENCH_HELPERS := $(BUILD)/bench/roll_metadata $(BUILD)/bench/balance_move
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 C_FILES := $(LIB_SRC) $(wildcard lib/*/*.h operator/*.[ch] plugin/*.[ch] sidecar/*.[ch] sidecar/*/*.[ch] sidecar/*/*/*.[ch] tests/*/*.[ch] bench/*.[ch])
 
-.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan test-tsan lint fuzz bench demo manifests images clean help install
+.PHONY: all archives deps ground test test-unit test-integration test-e2e test-asan test-tsan lint fuzz bench demo manifests images clean help install krew
 
 all: $(LIB_A) $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 
@@ -95,15 +95,26 @@ help:
 	@echo "                       ground) berth-kafka images with buildah"
 	@echo "make install           put kubectl-berth (the kubectl plugin) in PREFIX/bin"
 	@echo "                       (PREFIX=/usr/local; DESTDIR for packaging)"
+	@echo "make krew              kubectl-berth's krew manifest and archive in BUILD/krew"
+	@echo "                       (KREW_URI: where the archive is published; default file://)"
 
 deps:
 	@bash tests/ground/deps.sh
 
 PREFIX ?= /usr/local
 
-# kubectl finds plugins on PATH by their name: `kubectl berth ...`.
+# kubectl finds plugins on PATH by their name: `kubectl berth ...`, and
+# their shell completion by kubectl_complete-<name>.
 install: $(BUILD)/kubectl-berth
 	install -D -m 0755 $(BUILD)/kubectl-berth $(DESTDIR)$(PREFIX)/bin/kubectl-berth
+	install -D -m 0755 plugin/kubectl_complete-berth $(DESTDIR)$(PREFIX)/bin/kubectl_complete-berth
+
+# kubectl-berth as a krew plugin: the manifest berth.yaml and the archive it
+# names (docs/kubectl-berth.md, Installing with krew).
+KREW_URI ?=
+
+krew: $(BUILD)/kubectl-berth
+	bash tools/krew.sh $(BUILD)/kubectl-berth $(BUILD)/krew '$(KREW_URI)'
 
 # Sidecar sources name each other's headers by their path under sidecar/.
 $(BUILD)/obj/sidecar/%.o: ALL_CFLAGS += -Isidecar
@@ -250,4 +261,5 @@ images: deps
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(SIDECAR_SRC:%.c=$(BUILD)/obj/%.d) $(OPERATOR_SRC:%.c=$(BUILD)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(SIDECAR_SRC:%.c=$(BUILD)/obj/%.d) $(OPERATOR_SRC:%.c=$(BUILD)/obj/%.d) \
+	$(PLUGIN_SRC:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/plugin/main.d $(BUILD)/obj/operator/main.d

@@ -2,6 +2,7 @@
  * (see broker_link.h). */
 #include "broker_link.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,12 @@
 #include "util/json.h"
 
 #define CLUSTER_DOC_KEY "cluster.json"
+
+/* The command that needs a right, as a refusal names it. */
+static const char *command_of(const pl_ctx *ctx)
+{
+    return ctx->command != NULL ? ctx->command : "kubectl berth";
+}
 
 int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out, util_err *err)
 {
@@ -70,9 +77,9 @@ int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *o
                                 what, cluster);
         if (st.code == 403)
             return util_err_set(err,
-                                "not allowed to get ConfigMap %s: health needs get on configmaps "
-                                "in namespace %s",
-                                what, ctx->namespace);
+                                "not allowed to get ConfigMap %s: %s needs get on configmaps in "
+                                "namespace %s",
+                                what, command_of(ctx), ctx->namespace);
         return -1;
     }
     text = cJSON_GetStringValue(pl_member(pl_member(cm, "data"), CLUSTER_DOC_KEY));
@@ -148,9 +155,9 @@ int pl_broker_creds_get(const pl_ctx *ctx, const char *name, pl_broker_creds *ou
         if (st.code == 403)
             return util_err_set(err,
                                 "not allowed to get Secret %s (the cluster's broker certificates, "
-                                "for the cluster's own TLS): health needs get on secrets in "
+                                "for the cluster's own TLS): %s needs get on secrets in "
                                 "namespace %s",
-                                what, ctx->namespace);
+                                what, command_of(ctx), ctx->namespace);
         return -1;
     }
     rc = pl_broker_creds_take(secret, what, out, err);
@@ -171,9 +178,10 @@ void pl_broker_creds_clear(pl_broker_creds *c)
     memset(c, 0, sizeof *c);
 }
 
-int pl_broker_candidates(const cJSON *brokers, int32_t *ids, int max)
+int pl_broker_candidates(const cJSON *brokers, int32_t last, int32_t *ids, int max)
 {
     const cJSON *b;
+    bool last_listed = false;
     int n = 0;
 
     /* Pass 0 takes the Ready brokers, 1 those with a pod, 2 the rest. */
@@ -183,12 +191,38 @@ int pl_broker_candidates(const cJSON *brokers, int32_t *ids, int max)
             const cJSON *id = pl_member(b, "id");
             int group = cJSON_IsTrue(pl_member(b, "ready")) ? 0 : pl_str(b, "pod") != NULL ? 1 : 2;
 
-            if (cJSON_IsNumber(id) && group == pass && n < max)
+            if (!cJSON_IsNumber(id) || group != pass)
+                continue;
+            if (last >= 0 && id->valueint == last)
+                last_listed = true;
+            else if (n < max)
                 ids[n++] = (int32_t)id->valueint;
         }
+    if (last_listed && n < max)
+        ids[n++] = last;
     if (n == 0 && max > 0)
         ids[n++] = 0;
     return n;
+}
+
+int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers,
+                    const pl_cluster_doc *doc, int32_t last, pl_broker_link *l, util_err *err)
+{
+    pl_broker_creds creds;
+    int32_t ids[PL_LINK_TRIES];
+    int n = pl_broker_candidates(brokers, last, ids, PL_LINK_TRIES), rc = -1;
+
+    memset(l, 0, sizeof *l);
+    if (pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0)
+        return -1;
+    for (int i = 0; i < n && rc != 0; i++) {
+        rc = pl_broker_link_open(ctx, cluster, ids[i], doc, &creds, l, err);
+        if (rc != 0 && i + 1 < n)
+            fprintf(stderr, "kubectl-berth: broker %d: %s; trying broker %d\n", ids[i], err->msg,
+                    ids[i + 1]);
+    }
+    pl_broker_creds_clear(&creds);
+    return rc;
 }
 
 int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,

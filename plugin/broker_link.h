@@ -7,11 +7,12 @@
  * the flavor, the Secret of broker certificates and the replication port;
  * and that Secret, with the cluster CA and the sidecar's certificate and
  * key. The user needs get on configmaps and secrets, and get and create
- * on pods/portforward, in the cluster's namespace.
+ * on pods/portforward, in the cluster's namespace. Refusals name the
+ * command that needs the right (pl_ctx.command).
  *
  * The parsing is pure (pl_cluster_doc_parse, pl_broker_creds_take,
  * pl_broker_candidates) so that tests can feed it what the API would
- * answer. */
+ * answer. Used by every command that asks a broker (health, drain-plan). */
 #ifndef BERTH_PL_BROKER_LINK_H
 #define BERTH_PL_BROKER_LINK_H
 
@@ -33,6 +34,8 @@
 #define PL_LINK_TIMEOUT_MS 15000
 /* The client id the brokers see (and log). */
 #define PL_LINK_CLIENT_ID "kubectl-berth"
+/* Brokers tried before giving up: each may take PL_LINK_TIMEOUT_MS. */
+#define PL_LINK_TRIES 3
 
 /* What cluster.json says about reaching a broker. */
 typedef struct pl_cluster_doc {
@@ -82,9 +85,11 @@ void pl_broker_creds_clear(pl_broker_creds *c);
 
 /* The broker ids of brokers (a KafkaCluster's status.brokers) in the
  * order to try them: Ready ones first, then those with a pod, then the
- * rest, each group in the status's order; at most max. With none listed,
+ * rest, each group in the status's order, and broker last (if listed;
+ * -1: none) after all of them, so that a question about that broker is
+ * asked of another one when there is one; at most max. With none listed,
  * broker 0 alone. Returns how many were written to ids. */
-int pl_broker_candidates(const cJSON *brokers, int32_t *ids, int max);
+int pl_broker_candidates(const cJSON *brokers, int32_t last, int32_t *ids, int max);
 
 /* One broker reached: the forwarder, the TLS settings and the connection
  * ready for admin calls, all owned. */
@@ -111,5 +116,15 @@ int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
 
 /* Closes the connection, then the forwarder; l is then empty. */
 void pl_broker_link_close(pl_broker_link *l);
+
+/* Reaches the first of up to PL_LINK_TRIES brokers of cluster that
+ * answers, in pl_broker_candidates' order (broker last after the others;
+ * -1: none), with the credentials of doc's Secret, which are wiped once
+ * tried. Says on stderr why each broker before it did not answer. 0 with
+ * l open (pl_broker_link_close), or -1 with err saying why the Secret
+ * could not be had or the last broker tried did not answer. */
+int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers,
+                    const pl_cluster_doc *doc, int32_t last, pl_broker_link *l,
+                    util_err *err) UTIL_MUST_CHECK;
 
 #endif

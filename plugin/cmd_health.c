@@ -9,18 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_ask.h"
 #include "broker_link.h"
 #include "drain/ledger_store.h"
 #include "health.h"
-#include "kafka/proto.h"
 #include "kube/verbs.h"
 #include "output.h"
 #include "plugin.h"
-
-/* Topics per DescribeConfigs request. */
-#define CONFIGS_BATCH 200
-/* Brokers tried before giving up: each may take PL_LINK_TIMEOUT_MS. */
-#define MAX_TRIES 3
 
 /* What the cluster and the API server answered; all owned. An answer
  * that could not be had is NULL with its *_err saying why. */
@@ -41,9 +36,7 @@ typedef struct answers {
 static void answers_free(answers *a)
 {
     kafka_metadata_free(a->md);
-    for (int i = 0; i < a->n_configs; i++)
-        kafka_describe_configs_free(a->configs[i]);
-    free(a->configs);
+    pl_min_isr_answers_free(a->configs, a->n_configs);
     kafka_list_partition_reassignments_free(a->reassign);
     kafka_describe_quorum_free(a->quorum);
     cJSON_Delete(a->pods);
@@ -55,37 +48,6 @@ static const char *why(const util_err *e)
     return e->msg[0] != '\0' ? e->msg : NULL;
 }
 
-/* min.insync.replicas of every topic of a->md, CONFIGS_BATCH topics a
- * request. */
-static int ask_min_isr(pl_broker_link *l, answers *a, util_err *err)
-{
-    static const char *const keys[] = {"min.insync.replicas"};
-    kafka_config_resource res[CONFIGS_BATCH];
-    int32_t t = 0;
-
-    a->configs = calloc((size_t)a->md->n_topics / CONFIGS_BATCH + 1, sizeof *a->configs);
-    if (a->configs == NULL)
-        return util_err_set(err, "out of memory");
-    while (t < a->md->n_topics) {
-        kafka_describe_configs_request req = {.resources = res};
-
-        for (; t < a->md->n_topics && req.n_resources < CONFIGS_BATCH; t++) {
-            const kafka_metadata_topic *tp = &a->md->topics[t];
-
-            if (tp->name != NULL && tp->error_code == 0)
-                res[req.n_resources++] = (kafka_config_resource){
-                    .type = KAFKA_RESOURCE_TOPIC, .name = tp->name, .keys = keys, .n_keys = 1};
-        }
-        if (req.n_resources == 0)
-            break;
-        if (kafka_describe_configs_call(l->conn, l->av, &req, PL_LINK_TIMEOUT_MS,
-                                        &a->configs[a->n_configs], err) != 0)
-            return util_err_prefix(err, "min.insync.replicas of the topics");
-        a->n_configs++;
-    }
-    return 0;
-}
-
 /* What the cluster answers on l. Metadata and min.insync.replicas are
  * needed (-1 with err without them); a call for the reassignments or the
  * quorum that fails leaves its answer NULL and says why in its *_err. */
@@ -95,16 +57,10 @@ static int ask_cluster(pl_broker_link *l, const pl_cluster_doc *doc, answers *a,
 
     if (kafka_metadata_call(l->conn, l->av, &all, PL_LINK_TIMEOUT_MS, &a->md, err) != 0)
         return util_err_prefix(err, "Metadata");
-    if (ask_min_isr(l, a, err) != 0)
+    if (pl_ask_min_isr(l, a->md, &a->configs, &a->n_configs, err) != 0)
         return -1;
-    if (kafka_api_versions_find(l->av, KAFKA_API_LIST_PARTITION_REASSIGNMENTS) == NULL)
-        util_err_set(&a->reassign_err, "broker %d does not answer ListPartitionReassignments",
-                     l->id);
-    else if (kafka_list_partition_reassignments_call(
-                 l->conn, l->av,
-                 &(kafka_list_partition_reassignments_request){.timeout_ms = PL_LINK_TIMEOUT_MS},
-                 PL_LINK_TIMEOUT_MS, &a->reassign, &a->reassign_err) != 0)
-        util_err_prefix(&a->reassign_err, "ListPartitionReassignments");
+    if (pl_ask_reassignments(l, &a->reassign, &a->reassign_err) != 0)
+        a->reassign = NULL; /* a note: reassign_err says why */
     /* Redpanda keeps its own Raft groups: no KRaft quorum to describe. */
     if (strcmp(doc->flavor, "kafka") == 0 &&
         kafka_describe_quorum_call(l->conn, l->av, NULL, PL_LINK_TIMEOUT_MS, &a->quorum,
@@ -153,27 +109,6 @@ static void get_ledger(const pl_ctx *ctx, const char *cluster, answers *a)
         util_err_set(&a->ledger_err, "drain ledger: no ConfigMap name for %s", cluster);
     else if (drain_ledger_load(ctx->client, ctx->namespace, name, &a->ledger, &a->ledger_err) != 0)
         return; /* no ledger: ledger_err says why, in a note */
-}
-
-/* Reaches the first broker of the candidates that answers, saying on
- * stderr why each one before it did not. */
-static int reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers,
-                 const pl_cluster_doc *doc, pl_broker_link *l, util_err *err)
-{
-    pl_broker_creds creds;
-    int32_t ids[MAX_TRIES];
-    int n = pl_broker_candidates(brokers, ids, MAX_TRIES), rc = -1;
-
-    if (pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0)
-        return -1;
-    for (int i = 0; i < n && rc != 0; i++) {
-        rc = pl_broker_link_open(ctx, cluster, ids[i], doc, &creds, l, err);
-        if (rc != 0 && i + 1 < n)
-            fprintf(stderr, "kubectl-berth: broker %d: %s; trying broker %d\n", ids[i], err->msg,
-                    ids[i + 1]);
-    }
-    pl_broker_creds_clear(&creds);
-    return rc;
 }
 
 /* The report of what a holds, with in's other members already set. */
@@ -235,7 +170,7 @@ int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv)
         return rc;
     brokers = pl_member(pl_member(cr, "status"), "brokers");
     if (pl_cluster_doc_get(ctx, cluster, &doc, &err) != 0 ||
-        reach(ctx, cluster, brokers, &doc, &link, &err) != 0) {
+        pl_broker_reach(ctx, cluster, brokers, &doc, -1, &link, &err) != 0) {
         fprintf(stderr, "kubectl-berth: KafkaCluster %s: %s\n", cluster, err.msg);
         cJSON_Delete(cr);
         return PL_EXIT_ERROR;

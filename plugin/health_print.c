@@ -9,55 +9,6 @@
 #include "output.h"
 #include "plugin.h"
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = pl_member(o, key);
-
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-/* o's number key as text into buf, "-" when it is not a number. */
-static const char *num_text(const cJSON *o, const char *key, char *buf, size_t size)
-{
-    const cJSON *v = pl_member(o, key);
-
-    snprintf(buf, size, cJSON_IsNumber(v) ? "%.0f" : "-", cJSON_IsNumber(v) ? v->valuedouble : 0);
-    return buf;
-}
-
-/* The elements of array a joined by commas ("2,1,0") into buf. */
-static const char *joined(const cJSON *a, char *buf, size_t size)
-{
-    const cJSON *e;
-    size_t n = 0;
-
-    buf[0] = '\0';
-    cJSON_ArrayForEach(e, a)
-    {
-        if (n < size)
-            n += (size_t)(cJSON_IsNumber(e) ? snprintf(buf + n, size - n, "%s%.0f",
-                                                       n > 0 ? "," : "", e->valuedouble)
-                                            : snprintf(buf + n, size - n, "%s%s", n > 0 ? "," : "",
-                                                       cJSON_IsString(e) ? e->valuestring : "?"));
-    }
-    return buf;
-}
-
-static const char *yes_no(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(pl_member(o, key)) ? "yes" : "no";
-}
-
-/* Prints t, or says it could not be made. */
-static void print_table(pl_table *t, bool ok, FILE *f)
-{
-    if (t != NULL && ok)
-        pl_table_print(t, f);
-    else
-        fprintf(f, "(out of memory)\n");
-    pl_table_free(t);
-}
-
 /* Why a broker is not Ready, in a word or two. */
 static const char *broker_note(const cJSON *b)
 {
@@ -86,21 +37,21 @@ static void print_brokers(const cJSON *r, bool wide, FILE *f)
     cJSON_ArrayForEach(b, pl_member(r, "brokers"))
     {
         char id[16], rs[16], l[16], p[16], n[16], d[16];
-        const char *cells[] = {num_text(b, "id", id, sizeof id),
+        const char *cells[] = {pl_num_text(b, "id", id, sizeof id),
                                pl_str(b, "pod"),
-                               pl_member(b, "ready") != NULL ? yes_no(b, "ready") : "-",
-                               num_text(b, "restarts", rs, sizeof rs),
-                               yes_no(b, "registered"),
-                               num_text(b, "leaders", l, sizeof l),
-                               num_text(b, "preferredLeaders", p, sizeof p),
-                               num_text(b, "replicas", n, sizeof n),
-                               num_text(b, "demotedPartitions", d, sizeof d),
+                               pl_member(b, "ready") != NULL ? pl_yes_no(b, "ready") : "-",
+                               pl_num_text(b, "restarts", rs, sizeof rs),
+                               pl_yes_no(b, "registered"),
+                               pl_num_text(b, "leaders", l, sizeof l),
+                               pl_num_text(b, "preferredLeaders", p, sizeof p),
+                               pl_num_text(b, "replicas", n, sizeof n),
+                               pl_num_text(b, "demotedPartitions", d, sizeof d),
                                broker_note(b),
                                pl_str(b, "readyMessage")};
 
         ok = ok && t != NULL && pl_table_add(t, cells) == 0;
     }
-    print_table(t, ok, f);
+    pl_table_done(t, ok, f);
 }
 
 /* Whether a listed partition has a problem beyond its leader not being
@@ -130,9 +81,9 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
             "\nPartitions: %.0f in %.0f topics: %.0f offline, %.0f under min.insync.replicas, "
             "%.0f under-replicated; %.0f not led by their preferred leader; leader skew %.0f "
             "(most %.0f, fewest %.0f)\n",
-            num(o, "total"), num(o, "topics"), num(o, "offline"), num(o, "underMinIsr"),
-            num(o, "underReplicated"), num(o, "notPreferredLeader"), num(o, "leaderSkew"),
-            num(o, "mostLeaders"), num(o, "fewestLeaders"));
+            pl_num(o, "total"), pl_num(o, "topics"), pl_num(o, "offline"), pl_num(o, "underMinIsr"),
+            pl_num(o, "underReplicated"), pl_num(o, "notPreferredLeader"), pl_num(o, "leaderSkew"),
+            pl_num(o, "mostLeaders"), pl_num(o, "fewestLeaders"));
     cJSON_ArrayForEach(p, pl_member(o, "list"))
     {
         shown += has_problem(p);
@@ -145,12 +96,12 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
     {
         char part[16], leader[16], reps[256], isr[256], min[16], probs[128];
         const char *cells[] = {pl_str(p, "topic"),
-                               num_text(p, "partition", part, sizeof part),
-                               num_text(p, "leader", leader, sizeof leader),
-                               joined(pl_member(p, "replicas"), reps, sizeof reps),
-                               joined(pl_member(p, "isr"), isr, sizeof isr),
-                               num_text(p, "minIsr", min, sizeof min),
-                               joined(pl_member(p, "problems"), probs, sizeof probs)};
+                               pl_num_text(p, "partition", part, sizeof part),
+                               pl_num_text(p, "leader", leader, sizeof leader),
+                               pl_joined(pl_member(p, "replicas"), reps, sizeof reps),
+                               pl_joined(pl_member(p, "isr"), isr, sizeof isr),
+                               pl_num_text(p, "minIsr", min, sizeof min),
+                               pl_joined(pl_member(p, "problems"), probs, sizeof probs)};
 
         if (!has_problem(p))
             continue;
@@ -161,7 +112,7 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
         shown++;
         ok = ok && t != NULL && pl_table_add(t, cells) == 0;
     }
-    print_table(t, ok, f);
+    pl_table_done(t, ok, f);
     if (more > 0)
         fprintf(f, "... and %d more (-o wide or -o json lists them all)\n", more);
 }
@@ -180,16 +131,16 @@ static void print_quorum(const cJSON *r, FILE *f)
         return;
     }
     fprintf(f, "\nKRaft quorum: leader %.0f, epoch %.0f, high watermark %.0f, %.0f observers\n",
-            num(q, "leaderId"), num(q, "leaderEpoch"), num(q, "highWatermark"),
-            num(q, "observers"));
+            pl_num(q, "leaderId"), pl_num(q, "leaderEpoch"), pl_num(q, "highWatermark"),
+            pl_num(q, "observers"));
     t = pl_table_new(5, headers);
     cJSON_ArrayForEach(v, pl_member(q, "voters"))
     {
         char id[16], leo[24], lag[24], ago[48];
         const cJSON *a = pl_member(v, "lastCaughtUpMsAgo");
-        const char *cells[] = {num_text(v, "id", id, sizeof id),
-                               num_text(v, "logEndOffset", leo, sizeof leo),
-                               num_text(v, "lag", lag, sizeof lag), ago, yes_no(v, "caughtUp")};
+        const char *cells[] = {
+            pl_num_text(v, "id", id, sizeof id), pl_num_text(v, "logEndOffset", leo, sizeof leo),
+            pl_num_text(v, "lag", lag, sizeof lag), ago, pl_yes_no(v, "caughtUp")};
 
         if (cJSON_IsNumber(a))
             snprintf(ago, sizeof ago, "%.0f ms before the leader", a->valuedouble);
@@ -197,7 +148,7 @@ static void print_quorum(const cJSON *r, FILE *f)
             snprintf(ago, sizeof ago, "-");
         ok = ok && t != NULL && pl_table_add(t, cells) == 0;
     }
-    print_table(t, ok, f);
+    pl_table_done(t, ok, f);
 }
 
 static void print_rest(const cJSON *r, FILE *f)
@@ -217,15 +168,15 @@ static void print_rest(const cJSON *r, FILE *f)
         char a[256], d[256];
 
         fprintf(f, "  %s-%.0f: replicas %s, adding %s, removing %s\n", pl_str(e, "topic"),
-                num(e, "partition"), joined(pl_member(e, "replicas"), buf, sizeof buf),
-                joined(pl_member(e, "adding"), a, sizeof a),
-                joined(pl_member(e, "removing"), d, sizeof d));
+                pl_num(e, "partition"), pl_joined(pl_member(e, "replicas"), buf, sizeof buf),
+                pl_joined(pl_member(e, "adding"), a, sizeof a),
+                pl_joined(pl_member(e, "removing"), d, sizeof d));
     }
     if (l != NULL)
-        fprintf(f, "Drain ledger: %.0f partitions recorded, %s%s\n", num(l, "partitions"),
+        fprintf(f, "Drain ledger: %.0f partitions recorded, %s%s\n", pl_num(l, "partitions"),
                 cJSON_GetArraySize(pl_member(l, "demoted")) > 0 ? "brokers demoted: "
                                                                 : "no broker demoted",
-                joined(pl_member(l, "demoted"), buf, sizeof buf));
+                pl_joined(pl_member(l, "demoted"), buf, sizeof buf));
 }
 
 void pl_health_print(const cJSON *r, bool wide, FILE *f)
@@ -246,8 +197,9 @@ void pl_health_print(const cJSON *r, bool wide, FILE *f)
     fprintf(f,
             "Asked broker %.0f (pod %s, port %.0f, through a port-forward); cluster id %s, "
             "controller %.0f\n\n",
-            num(a, "id"), pl_str(a, "pod"), num(a, "port"),
-            pl_str(r, "clusterId") != NULL ? pl_str(r, "clusterId") : "-", num(r, "controllerId"));
+            pl_num(a, "id"), pl_str(a, "pod"), pl_num(a, "port"),
+            pl_str(r, "clusterId") != NULL ? pl_str(r, "clusterId") : "-",
+            pl_num(r, "controllerId"));
     print_brokers(r, wide, f);
     print_partitions(r, wide, f);
     print_quorum(r, f);

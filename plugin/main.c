@@ -22,6 +22,15 @@ static const char usage_text[] =
     "  addresses [CLUSTER]       each broker's advertised address per listener, the node\n"
     "                            its pod runs on, and the bootstrap lists (all clusters\n"
     "                            of the namespace without CLUSTER)\n"
+    "  drain-plan POD            the drain of the broker of POD (\"<cluster>-<id>\") as the\n"
+    "                            sidecar would plan it now, by the drain's own planner on\n"
+    "                            what the cluster answers (another broker asked first):\n"
+    "                            leaderships to move, replica orders to write, partitions\n"
+    "                            reported (only in-sync replica, below\n"
+    "                            min.insync.replicas once it stops, under reassignment,\n"
+    "                            no successor); -o wide lists every partition. A dry\n"
+    "                            run: nothing is written, neither the drain ledger nor\n"
+    "                            Kafka. It counts; it does not estimate time\n"
     "  health CLUSTER            ask the cluster (one broker, through a port-forward,\n"
     "                            with the cluster's own TLS) and the API server how it\n"
     "                            stands: partitions offline, under min.insync.replicas\n"
@@ -41,9 +50,12 @@ static const char usage_text[] =
     "  -h, --help                print this and exit (COMMAND --help: the same)\n"
     "      --version             print the version and exit\n"
     "\n"
-    "Exit status: 0 answered (health: the cluster is healthy), 1 could not answer\n"
-    "(the reason is on stderr), 2 a wrong command line, 3 health answered and the\n"
-    "cluster is not healthy (the problems are in the answer).\n";
+    "Exit status: 0 answered (health: the cluster is healthy; drain-plan: the broker\n"
+    "is safe to restart now), 1 could not answer (the reason is on stderr), 2 a wrong\n"
+    "command line, 3 answered and not well: health, the cluster is not healthy;\n"
+    "drain-plan, restarting the broker now is not safe, as a partition would go\n"
+    "offline (this broker is its only in-sync replica) or fall below\n"
+    "min.insync.replicas (the problems are in the answer).\n";
 
 typedef int (*command_fn)(const pl_ctx *ctx, int argc, char **argv);
 
@@ -52,6 +64,7 @@ static const struct {
     command_fn run;
 } commands[] = {
     {"addresses", pl_cmd_addresses},
+    {"drain-plan", pl_cmd_drain_plan},
     {"health", pl_cmd_health},
     {"roll", pl_cmd_roll},
 };
@@ -155,6 +168,13 @@ int main(int argc, char **argv)
     int rc;
 
     util_log_setup(UTIL_LOG_TEXT, UTIL_LOG_WARN);
+    if (argc >= 2 && strcmp(argv[1], "__complete") == 0) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return PL_EXIT_ERROR;
+        rc = pl_complete(argc - 2, argv + 2);
+        curl_global_cleanup();
+        return rc;
+    }
     rc = parse(argc, argv, &opts);
     if (rc != PL_EXIT_OK)
         return rc < 0 ? PL_EXIT_OK : rc;
@@ -175,6 +195,7 @@ int main(int argc, char **argv)
         rc = PL_EXIT_ERROR;
     } else {
         ctx.opts = &opts;
+        ctx.command = argv[optind];
         ctx.namespace = opts.all_namespaces      ? NULL
                         : opts.namespace != NULL ? opts.namespace
                                                  : ctx.cfg->namespace;

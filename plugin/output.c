@@ -106,6 +106,54 @@ void pl_table_print(const pl_table *t, FILE *f)
     free(width);
 }
 
+void pl_table_done(pl_table *t, bool ok, FILE *f)
+{
+    if (t != NULL && ok)
+        pl_table_print(t, f);
+    else
+        fprintf(f, "(out of memory)\n");
+    pl_table_free(t);
+}
+
+/* ---- cells ---- */
+
+double pl_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+const char *pl_num_text(const cJSON *o, const char *key, char *buf, size_t size)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+    snprintf(buf, size, cJSON_IsNumber(v) ? "%.0f" : "-", cJSON_IsNumber(v) ? v->valuedouble : 0);
+    return buf;
+}
+
+const char *pl_joined(const cJSON *a, char *buf, size_t size)
+{
+    const cJSON *e;
+    size_t n = 0;
+
+    buf[0] = '\0';
+    cJSON_ArrayForEach(e, a)
+    {
+        if (n < size)
+            n += (size_t)(cJSON_IsNumber(e) ? snprintf(buf + n, size - n, "%s%.0f",
+                                                       n > 0 ? "," : "", e->valuedouble)
+                                            : snprintf(buf + n, size - n, "%s%s", n > 0 ? "," : "",
+                                                       cJSON_IsString(e) ? e->valuestring : "?"));
+    }
+    return buf;
+}
+
+const char *pl_yes_no(const cJSON *o, const char *key)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key)) ? "yes" : "no";
+}
+
 /* ---- YAML ---- */
 
 static int emit(yaml_emitter_t *e, yaml_event_t *ev)

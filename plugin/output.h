@@ -4,6 +4,8 @@
 #ifndef BERTH_PL_OUTPUT_H
 #define BERTH_PL_OUTPUT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -26,6 +28,20 @@ void pl_table_print(const pl_table *t, FILE *f);
 
 /* NULL is a no-op. */
 void pl_table_free(pl_table *t);
+
+/* Prints t when it was filled (ok: every row added), else says it could
+ * not be made; then frees it. */
+void pl_table_done(pl_table *t, bool ok, FILE *f);
+
+/* Cells read from a report (a -o json document), so that a table says
+ * nothing the document does not: o's number key (0 when not a number);
+ * the same as text into buf ("-" when not a number); the elements of
+ * array a joined by commas ("2,1,0") into buf; o's boolean key as "yes" or
+ * "no". Returned strings are buf or static. */
+double pl_num(const cJSON *o, const char *key);
+const char *pl_num_text(const cJSON *o, const char *key, char *buf, size_t size);
+const char *pl_joined(const cJSON *a, char *buf, size_t size);
+const char *pl_yes_no(const cJSON *o, const char *key);
 
 /* doc as indented JSON, or as YAML (yaml true): block style, strings quoted
  * where YAML would read them as something else. 0, or -1 with err. */

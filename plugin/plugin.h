@@ -16,8 +16,9 @@
 
 /* Exit statuses: answered (and, for a command that judges, all is well);
  * could not answer (an error, named on stderr); the command line is wrong;
- * a command that judges (health) answered, and what it judged is not
- * well. */
+ * a command that judges answered, and what it judged is not well (health:
+ * the cluster is not healthy; drain-plan: restarting the broker now is not
+ * safe). */
 #define PL_EXIT_OK        0
 #define PL_EXIT_ERROR     1
 #define PL_EXIT_USAGE     2
@@ -48,6 +49,7 @@ typedef struct pl_ctx {
     kube_config *cfg;
     kube_client *client;
     const char *namespace; /* NULL with -A */
+    const char *command;   /* the command's name, for messages; NULL: "kubectl berth" */
 } pl_ctx;
 
 /* `kubectl berth addresses [CLUSTER]`: each broker's advertised address
@@ -59,11 +61,24 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv);
  * followed to its end (unless --no-wait). */
 int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv);
 
+/* `kubectl-berth __complete WORD...`, as kubectl_complete-berth runs it for
+ * kubectl's shell completion: prints the candidates for the last word (the
+ * one under completion, "" for a new one) and cobra's directive line. */
+int pl_complete(int argc, char **argv);
+
 /* `kubectl berth health CLUSTER`: asks a broker of the cluster (through
  * the API server's port-forward, with the cluster's own mutual TLS) and
  * the API server how the cluster stands, and judges it (health.h):
  * PL_EXIT_OK healthy, PL_EXIT_UNHEALTHY not. */
 int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv);
+
+/* `kubectl berth drain-plan POD`: the drain of the broker of POD (a
+ * KafkaCluster's broker pod "<cluster>-<id>") as the sidecar would plan
+ * it now, computed by the drain's own planner (drain/plan.h) on what a
+ * broker (another one first) and the API server answer, writing nothing
+ * (drain_plan.h): PL_EXIT_OK safe to restart it now, PL_EXIT_UNHEALTHY
+ * not. */
+int pl_cmd_drain_plan(const pl_ctx *ctx, int argc, char **argv);
 
 /* Seconds of a duration as kubectl's flags take it ("90", "90s", "15m",
  * "1h"), or -1. */

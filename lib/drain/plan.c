@@ -1,29 +1,29 @@
 /* Drain, restore and settle plans; see plan.h. */
-#include "engine/kafka/plan.h"
+#include "drain/plan.h"
 
 #include <stdlib.h>
-
-#include "kafka/proto.h"
 #include <string.h>
 
-const char *sc_note_name(sc_note_kind k)
+#include "kafka/proto.h"
+
+const char *drain_note_name(drain_note_kind k)
 {
     switch (k) {
-    case SC_NOTE_REASSIGNING:
+    case DRAIN_NOTE_REASSIGNING:
         return "under reassignment, skipped";
-    case SC_NOTE_ONLY_ISR:
+    case DRAIN_NOTE_ONLY_ISR:
         return "this broker is the only in-sync replica, left alone";
-    case SC_NOTE_BELOW_MIN_ISR:
+    case DRAIN_NOTE_BELOW_MIN_ISR:
         return "below min.insync.replicas once this broker stops";
-    case SC_NOTE_NO_SUCCESSOR:
+    case DRAIN_NOTE_NO_SUCCESSOR:
         return "every replica is demoted, this broker stays preferred";
-    case SC_NOTE_FOREIGN_ORDER:
+    case DRAIN_NOTE_FOREIGN_ORDER:
         return "replica order changed outside berth, left alone";
     }
     return "unknown";
 }
 
-void sc_plan_free(sc_plan *p)
+void drain_plan_free(drain_plan *p)
 {
     if (p == NULL)
         return;
@@ -32,21 +32,11 @@ void sc_plan_free(sc_plan *p)
     free(p);
 }
 
-int32_t sc_min_isr_of(const sc_topic_min_isr *list, int32_t n, const char *topic)
-{
-    int32_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i].topic != NULL && strcmp(list[i].topic, topic) == 0)
-            return list[i].min_isr;
-    return 1;
-}
-
 /* Room for the plan's arrays, sized from md: every partition may produce one
  * move and one note. */
-static int plan_new(const kafka_metadata *md, int32_t extra, sc_plan **out, util_err *err)
+static int plan_new(const kafka_metadata *md, int32_t extra, drain_plan **out, util_err *err)
 {
-    sc_plan *p = calloc(1, sizeof *p);
+    drain_plan *p = calloc(1, sizeof *p);
     size_t total = (size_t)extra;
     int32_t t;
 
@@ -59,7 +49,7 @@ static int plan_new(const kafka_metadata *md, int32_t extra, sc_plan **out, util
         p->moves = calloc(total, sizeof p->moves[0]);
         p->notes = calloc(total, sizeof p->notes[0]);
         if (p->moves == NULL || p->notes == NULL) {
-            sc_plan_free(p);
+            drain_plan_free(p);
             return util_err_set(err, "drain plan: out of memory");
         }
     }
@@ -70,10 +60,11 @@ static int plan_new(const kafka_metadata *md, int32_t extra, sc_plan **out, util
 /* A new move on pt (of topic) wanting order, from original, planned on
  * pt's order: the next of p's moves, which has room for one per partition;
  * neither reorder nor elect set. */
-static sc_plan_move *add_move(sc_plan *p, const char *topic, const kafka_metadata_partition *pt,
-                              const int32_t *order, const int32_t *original)
+static drain_plan_move *add_move(drain_plan *p, const char *topic,
+                                 const kafka_metadata_partition *pt, const int32_t *order,
+                                 const int32_t *original)
 {
-    sc_plan_move *m = &p->moves[p->n_moves++];
+    drain_plan_move *m = &p->moves[p->n_moves++];
     size_t n = (size_t)pt->n_replicas;
 
     m->topic = topic;
@@ -87,10 +78,10 @@ static sc_plan_move *add_move(sc_plan *p, const char *topic, const kafka_metadat
     return m;
 }
 
-static void note(sc_plan *p, const char *topic, int32_t partition, sc_note_kind kind,
+static void note(drain_plan *p, const char *topic, int32_t partition, drain_note_kind kind,
                  int32_t isr_left, int32_t min_isr)
 {
-    sc_plan_note *n = &p->notes[p->n_notes++];
+    drain_plan_note *n = &p->notes[p->n_notes++];
 
     n->topic = topic;
     n->partition = partition;
@@ -131,14 +122,14 @@ static const kafka_metadata_partition *next_partition(const kafka_metadata *md, 
     return NULL;
 }
 
-int sc_drain_plan(const kafka_metadata *md,
-                  const kafka_list_partition_reassignments_response *ongoing, drain_ledger *ledger,
-                  const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
-                  util_err *err)
+int drain_plan_drain(const kafka_metadata *md,
+                     const kafka_list_partition_reassignments_response *ongoing,
+                     drain_ledger *ledger, const drain_topic_min_isr *min_isr, int32_t n_min_isr,
+                     int32_t broker, drain_plan **out, util_err *err)
 {
     const kafka_metadata_topic *tp;
     const kafka_metadata_partition *pt;
-    sc_plan *p;
+    drain_plan *p;
     int32_t t, i;
 
     if (plan_new(md, 0, &p, err) < 0)
@@ -147,7 +138,7 @@ int sc_drain_plan(const kafka_metadata *md,
     i = -1;
     while ((pt = next_partition(md, &t, &i, &tp)) != NULL) {
         int32_t isr_left, need;
-        sc_plan_move *m;
+        drain_plan_move *m;
         int step, in_isr;
 
         if (pt->leader == broker)
@@ -155,23 +146,23 @@ int sc_drain_plan(const kafka_metadata *md,
         if (!usable(pt) || !kafka_int32_contains(pt->replicas, pt->n_replicas, broker))
             continue;
         if (reassigning(ongoing, tp->name, pt->index)) {
-            note(p, tp->name, pt->index, SC_NOTE_REASSIGNING, 0, 0);
+            note(p, tp->name, pt->index, DRAIN_NOTE_REASSIGNING, 0, 0);
             continue;
         }
         in_isr = kafka_int32_contains(pt->isr, pt->n_isr, broker);
         isr_left = pt->n_isr - (in_isr ? 1 : 0);
-        need = sc_min_isr_of(min_isr, n_min_isr, tp->name);
+        need = drain_min_isr_of(min_isr, n_min_isr, tp->name);
         if (isr_left < 1 && pt->leader == broker) {
-            note(p, tp->name, pt->index, SC_NOTE_ONLY_ISR, isr_left, need);
+            note(p, tp->name, pt->index, DRAIN_NOTE_ONLY_ISR, isr_left, need);
             continue;
         }
         if (in_isr && isr_left < need)
-            note(p, tp->name, pt->index, SC_NOTE_BELOW_MIN_ISR, isr_left, need);
+            note(p, tp->name, pt->index, DRAIN_NOTE_BELOW_MIN_ISR, isr_left, need);
         m = &p->moves[p->n_moves];
         step = drain_ledger_demote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
                                    broker, m->order, err);
         if (step < 0) {
-            sc_plan_free(p);
+            drain_plan_free(p);
             return -1;
         }
         m->topic = tp->name;
@@ -183,7 +174,7 @@ int sc_drain_plan(const kafka_metadata *md,
         m->reorder = step == DRAIN_STEP_WRITE;
         m->elect = pt->leader != m->order[0];
         if (m->order[0] == broker) {
-            note(p, tp->name, pt->index, SC_NOTE_NO_SUCCESSOR, isr_left, need);
+            note(p, tp->name, pt->index, DRAIN_NOTE_NO_SUCCESSOR, isr_left, need);
             m->elect = 0;
         }
         p->n_moves++;
@@ -197,7 +188,7 @@ int sc_drain_plan(const kafka_metadata *md,
  * the ledger), as an election into p; counts what broker leads too. */
 static void plan_handback(const kafka_metadata *md,
                           const kafka_list_partition_reassignments_response *ongoing,
-                          int32_t broker, sc_plan *p)
+                          int32_t broker, drain_plan *p)
 {
     const kafka_metadata_topic *tp;
     const kafka_metadata_partition *pt;
@@ -205,7 +196,7 @@ static void plan_handback(const kafka_metadata *md,
 
     while ((pt = next_partition(md, &t, &i, &tp)) != NULL) {
         int32_t k, planned = 0;
-        sc_plan_move *m;
+        drain_plan_move *m;
         if (pt->leader == broker)
             p->n_led++;
         if (!usable(pt) || pt->replicas[0] != broker || pt->leader == broker ||
@@ -221,11 +212,11 @@ static void plan_handback(const kafka_metadata *md,
     }
 }
 
-int sc_restore_plan(const kafka_metadata *md,
-                    const kafka_list_partition_reassignments_response *ongoing,
-                    drain_ledger *ledger, int32_t broker, sc_plan **out, util_err *err)
+int drain_plan_restore(const kafka_metadata *md,
+                       const kafka_list_partition_reassignments_response *ongoing,
+                       drain_ledger *ledger, int32_t broker, drain_plan **out, util_err *err)
 {
-    sc_plan *p;
+    drain_plan *p;
     int32_t i;
 
     if (plan_new(md, 0, &p, err) < 0)
@@ -236,7 +227,7 @@ int sc_restore_plan(const kafka_metadata *md,
         const kafka_metadata_topic *tp = kafka_metadata_topic_find(md, e->topic);
         const kafka_metadata_partition *pt =
             tp != NULL ? kafka_metadata_partition_find(md, e->topic, e->partition) : NULL;
-        sc_plan_move *m;
+        drain_plan_move *m;
         int step;
 
         if (tp != NULL && tp->error_code != 0 &&
@@ -268,7 +259,7 @@ int sc_restore_plan(const kafka_metadata *md,
             continue;
         }
         if (reassigning(ongoing, tp->name, pt->index)) {
-            note(p, tp->name, pt->index, SC_NOTE_REASSIGNING, 0, 0);
+            note(p, tp->name, pt->index, DRAIN_NOTE_REASSIGNING, 0, 0);
             i++;
             continue;
         }
@@ -278,11 +269,11 @@ int sc_restore_plan(const kafka_metadata *md,
         step = drain_ledger_undemote(ledger, tp->name, pt->index, pt->replicas, pt->n_replicas,
                                      broker, m->order, err);
         if (step < 0) {
-            sc_plan_free(p);
+            drain_plan_free(p);
             return -1;
         }
         if (step == DRAIN_STEP_FOREIGN) {
-            note(p, tp->name, pt->index, SC_NOTE_FOREIGN_ORDER, 0, 0);
+            note(p, tp->name, pt->index, DRAIN_NOTE_FOREIGN_ORDER, 0, 0);
             if (drain_ledger_find(ledger, tp->name, pt->index) != NULL)
                 i++;
             continue;
@@ -300,22 +291,22 @@ int sc_restore_plan(const kafka_metadata *md,
     return 0;
 }
 
-int sc_settle_plan(const sc_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
-                   sc_plan **out, int32_t *pending, util_err *err)
+int drain_plan_settle(const drain_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
+                      drain_plan **out, int32_t *pending, util_err *err)
 {
-    sc_plan *p;
+    drain_plan *p;
     int32_t i;
 
     *pending = 0;
     if (plan_new(NULL, done->n_moves, &p, err) < 0)
         return -1;
     for (i = 0; i < done->n_moves; i++) {
-        const sc_plan_move *d = &done->moves[i];
+        const drain_plan_move *d = &done->moves[i];
         const kafka_metadata_partition *pt =
             kafka_metadata_partition_find(md, d->topic, d->partition);
         const drain_ledger_entry *e = drain_ledger_find(ledger, d->topic, d->partition);
         const int32_t *want;
-        sc_plan_move *m;
+        drain_plan_move *m;
 
         if (pt == NULL || pt->n_replicas != d->n)
             continue;

@@ -1,7 +1,10 @@
 /* What a drain or a restore of one broker should write, decided from a
  * Metadata answer, the ongoing reassignments and the drain ledger, without
  * any I/O: the interesting part of drain, so that unit tests can play any
- * interleaving of drains and restores on a model cluster.
+ * interleaving of drains and restores on a model cluster. It lives in
+ * lib/drain, beside the ledger it steps, so that what reads a cluster
+ * without draining it (`kubectl berth drain-plan`) plans with the very code
+ * the sidecar's drain runs (sidecar/engine/kafka/drain.c).
  *
  * Drain: every partition this broker replicates gets the ledger's wanted
  * order: the original with every demoted broker last. Same replica set, so
@@ -23,38 +26,39 @@
  * Settle: after writing, a drain or restore re-reads the ledger and writes
  * again wherever a concurrent writer changed the wanted order while its own
  * write was in flight, so the last write to land is always the ledger's. */
-#ifndef BERTH_SIDECAR_ENGINE_KAFKA_PLAN_H
-#define BERTH_SIDECAR_ENGINE_KAFKA_PLAN_H
+#ifndef BERTH_DRAIN_PLAN_H
+#define BERTH_DRAIN_PLAN_H
 
 #include <stdint.h>
 
 #include "drain/ledger.h"
+#include "drain/min_isr.h"
 #include "kafka/metadata.h"
 #include "kafka/reassign.h"
 #include "util/err.h"
 
 /* Why a partition is reported. */
-typedef enum sc_note_kind {
-    SC_NOTE_REASSIGNING,   /* under reassignment: skipped */
-    SC_NOTE_ONLY_ISR,      /* this broker is its only in-sync replica: left alone */
-    SC_NOTE_BELOW_MIN_ISR, /* below min.insync.replicas once this broker stops */
-    SC_NOTE_NO_SUCCESSOR,  /* the wanted order still starts with this broker */
-    SC_NOTE_FOREIGN_ORDER, /* restore: order changed outside berth, left alone */
-} sc_note_kind;
+typedef enum drain_note_kind {
+    DRAIN_NOTE_REASSIGNING,   /* under reassignment: skipped */
+    DRAIN_NOTE_ONLY_ISR,      /* this broker is its only in-sync replica: left alone */
+    DRAIN_NOTE_BELOW_MIN_ISR, /* below min.insync.replicas once this broker stops */
+    DRAIN_NOTE_NO_SUCCESSOR,  /* the wanted order still starts with this broker */
+    DRAIN_NOTE_FOREIGN_ORDER, /* restore: order changed outside berth, left alone */
+} drain_note_kind;
 
 /* "reassigning", "only in-sync replica", ... never NULL. */
-const char *sc_note_name(sc_note_kind k);
+const char *drain_note_name(drain_note_kind k);
 
-typedef struct sc_plan_note {
+typedef struct drain_plan_note {
     const char *topic; /* borrowed from the metadata */
     int32_t partition;
-    sc_note_kind kind;
+    drain_note_kind kind;
     int32_t isr_left; /* in-sync replicas other than this broker */
     int32_t min_isr;  /* the topic's min.insync.replicas */
-} sc_plan_note;
+} drain_plan_note;
 
 /* One partition to act on. */
-typedef struct sc_plan_move {
+typedef struct drain_plan_move {
     const char *topic; /* borrowed from the metadata (or the ledger for settle) */
     int32_t partition;
     int32_t n;
@@ -63,34 +67,28 @@ typedef struct sc_plan_move {
     int32_t before[DRAIN_LEDGER_MAX_REPLICAS]; /* Kafka's order when planned */
     int reorder;                               /* Kafka holds another order: write this one */
     int elect;                                 /* ask for a preferred election afterwards */
-} sc_plan_move;
+} drain_plan_move;
 
-typedef struct sc_plan {
+typedef struct drain_plan {
     int32_t n_moves;
-    sc_plan_move *moves; /* owned */
+    drain_plan_move *moves; /* owned */
     int32_t n_notes;
-    sc_plan_note *notes; /* owned */
-    int32_t n_led;       /* partitions this broker leads per the metadata */
-} sc_plan;
+    drain_plan_note *notes; /* owned */
+    int32_t n_led;          /* partitions this broker leads per the metadata */
+} drain_plan;
 
-void sc_plan_free(sc_plan *p);
+void drain_plan_free(drain_plan *p);
 
-/* min.insync.replicas of one topic. */
-typedef struct sc_topic_min_isr {
-    const char *topic;
-    int32_t min_isr;
-} sc_topic_min_isr;
-
-/* The topic's value from the list, 1 when absent. */
-int32_t sc_min_isr_of(const sc_topic_min_isr *list, int32_t n, const char *topic);
-
-/* Drain plan of broker on md; ongoing may be NULL (none). Changes ledger
- * (the drain steps), which the caller then stores. *out for sc_plan_free;
- * its strings are borrowed from md. */
-int sc_drain_plan(const kafka_metadata *md,
-                  const kafka_list_partition_reassignments_response *ongoing, drain_ledger *ledger,
-                  const sc_topic_min_isr *min_isr, int32_t n_min_isr, int32_t broker, sc_plan **out,
-                  util_err *err);
+/* Drain plan of broker on md; ongoing may be NULL (none), min_isr as
+ * min_isr.h makes it. Changes ledger (the drain steps), which the caller
+ * then stores, or drops to plan without draining. n_led counts every
+ * partition broker leads in md; moves and notes come in md's order of
+ * topics and partitions. *out for drain_plan_free; its strings are
+ * borrowed from md. */
+int drain_plan_drain(const kafka_metadata *md,
+                     const kafka_list_partition_reassignments_response *ongoing,
+                     drain_ledger *ledger, const drain_topic_min_isr *min_isr, int32_t n_min_isr,
+                     int32_t broker, drain_plan **out, util_err *err);
 
 /* Restore plan of broker: every ledger entry demoting it, and every other
  * whose Kafka order berth wrote differs from the ledger's (see above), where
@@ -100,9 +98,9 @@ int sc_drain_plan(const kafka_metadata *md,
  * longer demoting anyone whose order is back to the original. Moves whose
  * first replica does not lead are marked elect, and so is every partition of
  * which broker is the first replica but not the leader. *out borrows from md. */
-int sc_restore_plan(const kafka_metadata *md,
-                    const kafka_list_partition_reassignments_response *ongoing,
-                    drain_ledger *ledger, int32_t broker, sc_plan **out, util_err *err);
+int drain_plan_restore(const kafka_metadata *md,
+                       const kafka_list_partition_reassignments_response *ongoing,
+                       drain_ledger *ledger, int32_t broker, drain_plan **out, util_err *err);
 
 /* Settle: given the moves a writer made (their order is what it wrote) and
  * the ledger and metadata read after its write, the moves to write again:
@@ -112,7 +110,7 @@ int sc_restore_plan(const kafka_metadata *md,
  * (metadata trails the controller): nothing is decided there, and *pending
  * counts it, so the caller reads again rather than rewrite on stale data.
  * *out borrows from done. */
-int sc_settle_plan(const sc_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
-                   sc_plan **out, int32_t *pending, util_err *err);
+int drain_plan_settle(const drain_plan *done, const drain_ledger *ledger, const kafka_metadata *md,
+                      drain_plan **out, int32_t *pending, util_err *err);
 
 #endif

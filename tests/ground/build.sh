@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the test ground's binaries (etcd, the Kubernetes control plane,
 # kubectl, the real node's kubelet and kube-proxy and its pause program,
-# CoreDNS, kwok, helm) from the pinned modules under tests/ground/go/ into
-# the cache, once. Each component is rebuilt only when its go.mod/go.sum
-# change: the stamp file beside the binaries records what they were built from.
+# CoreDNS, kwok, helm; krew only when named) from the pinned modules under
+# tests/ground/go/ into the cache, once. Each component is rebuilt only when
+# its go.mod/go.sum change: the stamp file beside the binaries records what
+# they were built from.
 #
-# Usage: tests/ground/build.sh [component...]   (default: all)
+# Usage: tests/ground/build.sh [component...]   (default: all but krew)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -78,6 +79,14 @@ build_helm() {
     (cd "$d" && go build -trimpath \
         -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$v" \
         -o "$bin/helm" helm.sh/helm/v3/cmd/helm)
+}
+
+# krew, the kubectl plugin manager: only test_krew.sh needs it.
+build_krew() {
+    local d="$here/go/krew" v
+    v=$(version_of "$d" sigs.k8s.io/krew)
+    ground_log "building krew $v"
+    (cd "$d" && go build -trimpath -ldflags "-s -w" -o "$bin/krew" sigs.k8s.io/krew/cmd/krew)
 }
 
 components=("$@")

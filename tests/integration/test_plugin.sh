@@ -11,6 +11,8 @@
 #    and follows it to the end, each step printed; a second roll while one
 #    runs, a StatefulSet that is not the cluster's and a cluster without
 #    one are refused;
+#  - kubectl's own shell completion (kubectl __complete berth ...) offers
+#    the commands, the namespace's KafkaClusters and the output formats;
 #  - bad input gets a message naming what is missing and a non-zero exit: an
 #    unknown cluster, a namespace without clusters, an unknown context, a
 #    bad -o (exit 2), a user without the right to read KafkaClusters; a user
@@ -247,3 +249,17 @@ refused 2 "roll takes one KafkaCluster name" kberth --kubeconfig "$BERTH_KUBECON
 refused 2 "--timeout 5x: not a duration" \
     kberth --kubeconfig "$BERTH_KUBECONFIG" roll demo -n "$ns" --timeout 5x
 ok "a roll while one runs, a StatefulSet not the cluster's, a cluster without one: refused, naming why"
+
+# Shell completion through kubectl itself: kubectl runs kubectl_complete-berth
+# from PATH for the words after `berth`; the candidates come from the plugin
+# (the commands, the formats) and from the API server (the clusters).
+kcomplete() { PATH="$plugin_dir:$repo/plugin:$PATH" KUBECONFIG="$BERTH_KUBECONFIG" "$BERTH_GROUND_BIN/kubectl" __complete berth "$@" 2>/dev/null; }
+got=$(kcomplete "" | tr '\n' ' ')
+[ "$got" = "addresses drain-plan health roll :4 " ] || fail "completing a command gave: $got"
+got=$(kcomplete health -n "$ns" "" | tr '\n' ' ')
+[ "$got" = "demo other :4 " ] || fail "completing a cluster of $ns gave: $got"
+got=$(kcomplete addresses -n "$ns" d | tr '\n' ' ')
+[ "$got" = "demo :4 " ] || fail "completing a cluster starting with d gave: $got"
+got=$(kcomplete roll demo -o "" | tr '\n' ' ')
+[ "$got" = "wide json yaml :4 " ] || fail "completing -o gave: $got"
+ok "kubectl completes kubectl berth: its commands, the KafkaClusters of a namespace, the output formats"

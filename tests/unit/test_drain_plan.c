@@ -1,18 +1,21 @@
-/* The drain planner (sidecar/engine/kafka/plan.c) on model clusters: a drain plans
+/* The drain planner (lib/drain/plan.c) on model clusters: a drain plans
  * exactly the partitions the broker leads or prefers, skips those under
  * reassignment, reports (and never touches) those whose only in-sync replica
  * it is, reports those that fall below min.insync.replicas; and, the
  * property the ledger exists for, concurrent and overlapping drains and
  * restores of different brokers, interleaved at random step by step (ledger
  * compare-and-set, Kafka writes landing late, metadata read stale), always
- * end with every partition's original order and preferred leader. */
+ * end with every partition's original order and preferred leader. Also the
+ * min.insync.replicas the planner is given (lib/drain/min_isr.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drain/ledger.h"
-#include "sidecar/engine/kafka/plan.h"
+#include "drain/min_isr.h"
+#include "drain/plan.h"
+#include "kafka/proto.h"
 
 #define MAXP 12
 #define RF   3
@@ -75,7 +78,7 @@ static void model_init(model *m, int32_t n)
     }
 }
 
-static const sc_plan_note *find_note(const sc_plan *p, int32_t partition)
+static const drain_plan_note *find_note(const drain_plan *p, int32_t partition)
 {
     int32_t i;
 
@@ -85,7 +88,7 @@ static const sc_plan_note *find_note(const sc_plan *p, int32_t partition)
     return NULL;
 }
 
-static const sc_plan_move *find_move(const sc_plan *p, int32_t partition)
+static const drain_plan_move *find_move(const drain_plan *p, int32_t partition)
 {
     int32_t i;
 
@@ -100,7 +103,7 @@ START_TEST(test_drain_plans_every_replicated_partition)
     model m;
     fake_md f;
     drain_ledger *l = drain_ledger_new();
-    sc_plan *p;
+    drain_plan *p;
     util_err err;
     int32_t i;
 
@@ -108,12 +111,12 @@ START_TEST(test_drain_plans_every_replicated_partition)
     m.leader[0] = 2; /* partition 0 (1,2,3) prefers 1 but 2 leads it */
     m.leader[1] = 1; /* partition 1 (2,3,1) prefers 2 but 1 leads it */
     md_of(&m, &f);
-    ck_assert_msg(sc_drain_plan(&f.md, NULL, l, NULL, 0, 1, &p, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_plan_drain(&f.md, NULL, l, NULL, 0, 1, &p, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(p->n_led, 2); /* partitions 1 and 3 */
     ck_assert_int_eq(p->n_moves, 6);
     ck_assert_int_eq(p->n_notes, 0);
     for (i = 0; i < p->n_moves; i++) {
-        const sc_plan_move *mv = &p->moves[i];
+        const drain_plan_move *mv = &p->moves[i];
         ck_assert_int_eq(mv->order[RF - 1], 1);
         ck_assert(drain_order_same_set(mv->order, m.order[mv->partition], RF));
         ck_assert_int_eq(mv->reorder, m.order[mv->partition][RF - 1] != 1);
@@ -126,7 +129,7 @@ START_TEST(test_drain_plans_every_replicated_partition)
     ck_assert_int_eq(find_move(p, 4)->reorder, 0);
     ck_assert_int_eq(find_move(p, 4)->elect, 0);
     ck_assert_int_eq(l->n, 6);
-    sc_plan_free(p);
+    drain_plan_free(p);
     drain_ledger_free(l);
 }
 END_TEST
@@ -136,13 +139,13 @@ START_TEST(test_drain_reports_isr_and_reassignments)
     model m;
     fake_md f;
     drain_ledger *l = drain_ledger_new();
-    sc_plan *p;
+    drain_plan *p;
     util_err err;
     kafka_ongoing_partition op = {0};
     kafka_ongoing_topic ot = {"t", 1, &op};
     kafka_list_partition_reassignments_response ongoing = {0};
-    sc_topic_min_isr mi = {"t", 2};
-    const sc_plan_note *n;
+    drain_topic_min_isr mi = {"t", 2};
+    const drain_plan_note *n;
 
     model_init(&m, 6);
     /* Partition 0 (1,2,3): only 1 in sync. Partition 3 (1,3,2): 1 and 3 in
@@ -157,23 +160,23 @@ START_TEST(test_drain_reports_isr_and_reassignments)
     ongoing.n_topics = 1;
     ongoing.topics = &ot;
     md_of(&m, &f);
-    ck_assert_msg(sc_drain_plan(&f.md, &ongoing, l, &mi, 1, 1, &p, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_plan_drain(&f.md, &ongoing, l, &mi, 1, 1, &p, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(p->n_notes, 3);
     n = find_note(p, 0);
     ck_assert_ptr_nonnull(n);
-    ck_assert_int_eq(n->kind, SC_NOTE_ONLY_ISR);
+    ck_assert_int_eq(n->kind, DRAIN_NOTE_ONLY_ISR);
     ck_assert_ptr_null(find_move(p, 0));
     ck_assert_ptr_null(drain_ledger_find(l, "t", 0));
     n = find_note(p, 3);
-    ck_assert_int_eq(n->kind, SC_NOTE_BELOW_MIN_ISR);
+    ck_assert_int_eq(n->kind, DRAIN_NOTE_BELOW_MIN_ISR);
     ck_assert_int_eq(n->isr_left, 1);
     ck_assert_int_eq(n->min_isr, 2);
     ck_assert_ptr_nonnull(find_move(p, 3)); /* still demoted, never forced */
-    ck_assert_int_eq(find_note(p, 5)->kind, SC_NOTE_REASSIGNING);
+    ck_assert_int_eq(find_note(p, 5)->kind, DRAIN_NOTE_REASSIGNING);
     ck_assert_ptr_null(find_move(p, 5));
-    ck_assert_str_eq(sc_note_name(SC_NOTE_ONLY_ISR),
+    ck_assert_str_eq(drain_note_name(DRAIN_NOTE_ONLY_ISR),
                      "this broker is the only in-sync replica, left alone");
-    sc_plan_free(p);
+    drain_plan_free(p);
     drain_ledger_free(l);
 }
 END_TEST
@@ -187,13 +190,13 @@ START_TEST(test_restore_plan)
     model m;
     fake_md f;
     drain_ledger *l = drain_ledger_new();
-    sc_plan *p;
+    drain_plan *p;
     util_err err;
     int32_t order[RF];
     kafka_ongoing_partition op = {0};
     kafka_ongoing_topic ot = {"t", 1, &op};
     kafka_list_partition_reassignments_response ongoing = {0};
-    const sc_plan_move *mv;
+    const drain_plan_move *mv;
 
     model_init(&m, 6);
     /* Broker 1 drained partitions 0 (1,2,3), 3 (1,3,2) and 5 (2,1,3). */
@@ -218,7 +221,7 @@ START_TEST(test_restore_plan)
      * Kafka's own shutdown moved it from 2 to 3 -- not broker 1's concern. */
     m.leader[1] = 3;
     md_of(&m, &f);
-    ck_assert_msg(sc_restore_plan(&f.md, &ongoing, l, 1, &p, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_plan_restore(&f.md, &ongoing, l, 1, &p, &err) == 0, "%s", err.msg);
 
     mv = find_move(p, 0);
     ck_assert_ptr_nonnull(mv);
@@ -226,26 +229,26 @@ START_TEST(test_restore_plan)
     ck_assert_int_eq(mv->elect, 1);
     ck_assert(mv->order[0] == 1 && mv->order[1] == 2 && mv->order[2] == 3);
     ck_assert_ptr_null(find_move(p, 3));
-    ck_assert_int_eq(find_note(p, 3)->kind, SC_NOTE_FOREIGN_ORDER);
+    ck_assert_int_eq(find_note(p, 3)->kind, DRAIN_NOTE_FOREIGN_ORDER);
     ck_assert_ptr_null(find_move(p, 5));
-    ck_assert_int_eq(find_note(p, 5)->kind, SC_NOTE_REASSIGNING);
+    ck_assert_int_eq(find_note(p, 5)->kind, DRAIN_NOTE_REASSIGNING);
     ck_assert_ptr_null(find_move(p, 1));
     ck_assert_int_eq(p->n_moves, 1);
     ck_assert_ptr_null(drain_ledger_find(l, "gone", 0));
     ck_assert_ptr_null(drain_ledger_find(l, "t", 2));
     ck_assert(!drain_ledger_is_demoted(drain_ledger_find(l, "t", 3), 1));
     ck_assert(drain_ledger_is_demoted(drain_ledger_find(l, "t", 5), 1)); /* done after the move */
-    sc_plan_free(p);
+    drain_plan_free(p);
 
     /* Broker 3, preferred in partition 2 (3,1,2), lost its leadership. */
     m.leader[2] = 1;
     md_of(&m, &f);
-    ck_assert_msg(sc_restore_plan(&f.md, NULL, l, 3, &p, &err) == 0, "%s", err.msg);
+    ck_assert_msg(drain_plan_restore(&f.md, NULL, l, 3, &p, &err) == 0, "%s", err.msg);
     mv = find_move(p, 2);
     ck_assert_ptr_nonnull(mv);
     ck_assert_int_eq(mv->reorder, 0);
     ck_assert_int_eq(mv->elect, 1);
-    sc_plan_free(p);
+    drain_plan_free(p);
     drain_ledger_free(l);
 }
 END_TEST
@@ -268,9 +271,9 @@ typedef struct actor {
     int32_t broker;
     astate st;
     long read_version;
-    char *pending; /* ledger JSON to write */
-    sc_plan *plan; /* what it wrote (drain/restore), then settle moves */
-    sc_plan *settle;
+    char *pending;    /* ledger JSON to write */
+    drain_plan *plan; /* what it wrote (drain/restore), then settle moves */
+    drain_plan *settle;
     drain_ledger *settle_ledger;
     int rounds;
 } actor;
@@ -293,12 +296,12 @@ static drain_ledger *world_ledger(const world *w)
     return l;
 }
 
-static void apply_moves(world *w, const sc_plan *p, int elect)
+static void apply_moves(world *w, const drain_plan *p, int elect)
 {
     int32_t i;
 
     for (i = 0; i < p->n_moves; i++) {
-        const sc_plan_move *mv = &p->moves[i];
+        const drain_plan_move *mv = &p->moves[i];
         if (!elect && mv->reorder)
             memcpy(w->m.order[mv->partition], mv->order, sizeof w->m.order[0]);
         if (elect && mv->elect)
@@ -326,13 +329,13 @@ static void step(world *w, actor *a)
     case A_CAS_READ: {
         drain_ledger *l = world_ledger(w);
         md_of(&w->m, &f);
-        sc_plan_free(a->plan);
+        drain_plan_free(a->plan);
         a->plan = NULL;
         if (a->restore)
-            ck_assert_msg(sc_restore_plan(&f.md, NULL, l, a->broker, &a->plan, &err) == 0, "%s",
+            ck_assert_msg(drain_plan_restore(&f.md, NULL, l, a->broker, &a->plan, &err) == 0, "%s",
                           err.msg);
         else
-            ck_assert_msg(sc_drain_plan(&f.md, NULL, l, NULL, 0, a->broker, &a->plan, &err) == 0,
+            ck_assert_msg(drain_plan_drain(&f.md, NULL, l, NULL, 0, a->broker, &a->plan, &err) == 0,
                           "%s", err.msg);
         /* The plan borrows topic names from the fake metadata, which dies
          * here: point them at a static name. */
@@ -371,9 +374,9 @@ static void step(world *w, actor *a)
         break;
     case A_SETTLE_MD:
         md_of(&w->m, &f);
-        sc_plan_free(a->settle);
+        drain_plan_free(a->settle);
         a->settle = NULL;
-        ck_assert(sc_settle_plan(a->plan, a->settle_ledger, &f.md, &a->settle, &pending, &err) ==
+        ck_assert(drain_plan_settle(a->plan, a->settle_ledger, &f.md, &a->settle, &pending, &err) ==
                   0);
         if (a->settle->n_moves > 0)
             a->st = A_SETTLE_ALTER;
@@ -402,8 +405,8 @@ static void step(world *w, actor *a)
 static void actor_release(actor *a)
 {
     free(a->pending);
-    sc_plan_free(a->plan);
-    sc_plan_free(a->settle);
+    drain_plan_free(a->plan);
+    drain_plan_free(a->settle);
     drain_ledger_free(a->settle_ledger);
     memset(a, 0, sizeof *a);
 }
@@ -591,9 +594,66 @@ START_TEST(test_interrupted_restore_is_finished_by_the_next)
 }
 END_TEST
 
+/* min.insync.replicas as the drain takes it (drain/min_isr.h): a topic's
+ * value from whichever answer has it, 1 where it is missing, not a number
+ * of at least 1, or refused; topics Metadata lists with an error are left
+ * out. */
+START_TEST(test_min_isr_is_taken_as_the_drain_takes_it)
+{
+    static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
+    kafka_metadata_topic topics[6] = {{0}};
+    kafka_metadata md = {.n_topics = 6, .topics = topics};
+    kafka_config_entry three = {.name = "min.insync.replicas", .value = "3"};
+    kafka_config_entry zero = {.name = "min.insync.replicas", .value = "0"};
+    kafka_config_entry two = {.name = "min.insync.replicas", .value = "2"};
+    kafka_config_result first[3] = {
+        {.resource_type = KAFKA_RESOURCE_TOPIC,
+         .resource_name = "a",
+         .n_configs = 1,
+         .configs = &three},
+        {.resource_type = KAFKA_RESOURCE_TOPIC,
+         .resource_name = "b",
+         .n_configs = 1,
+         .configs = &zero},
+        {.error_code = 29,
+         .resource_type = KAFKA_RESOURCE_TOPIC,
+         .resource_name = "c",
+         .n_configs = 1,
+         .configs = &three},
+    };
+    kafka_config_result second = {.resource_type = KAFKA_RESOURCE_TOPIC,
+                                  .resource_name = "d",
+                                  .n_configs = 1,
+                                  .configs = &two};
+    kafka_describe_configs_response r1 = {.n_results = 3, .results = first};
+    kafka_describe_configs_response r2 = {.n_results = 1, .results = &second};
+    const kafka_describe_configs_response *answers[3] = {&r1, NULL, &r2};
+    drain_topic_min_isr *list;
+    int32_t n;
+    util_err err;
+
+    for (int i = 0; i < 6; i++)
+        topics[i].name = names[i];
+    topics[5].error_code = 3; /* f: unknown to the broker */
+    ck_assert_msg(drain_min_isr_list(&md, answers, 3, &list, &n, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(n, 5);
+    ck_assert_int_eq(drain_min_isr_of(list, n, "a"), 3);
+    ck_assert_int_eq(drain_min_isr_of(list, n, "b"), 1); /* 0: not a minimum */
+    ck_assert_int_eq(drain_min_isr_of(list, n, "c"), 1); /* refused */
+    ck_assert_int_eq(drain_min_isr_of(list, n, "d"), 2); /* in the second answer */
+    ck_assert_int_eq(drain_min_isr_of(list, n, "e"), 1); /* in none */
+    ck_assert_str_eq(list[4].topic, "e");
+    free(list);
+    ck_assert_msg(drain_min_isr_list(&md, NULL, 0, &list, &n, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(n, 5);
+    ck_assert_int_eq(list[0].min_isr, 1);
+    free(list);
+}
+END_TEST
+
 int main(void)
 {
-    Suite *s = suite_create("sidecar_drain_plan");
+    Suite *s = suite_create("drain_plan");
     TCase *tc = tcase_create("plan");
     SRunner *sr;
     int failed;
@@ -606,6 +666,7 @@ int main(void)
     tcase_add_test(tc, test_overlapping_drains_and_restores_do_not_drift);
     tcase_add_test(tc, test_interrupted_drain_is_idempotent);
     tcase_add_test(tc, test_interrupted_restore_is_finished_by_the_next);
+    tcase_add_test(tc, test_min_isr_is_taken_as_the_drain_takes_it);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -141,13 +141,13 @@ START_TEST(ready_brokers_are_tried_first)
                         "\"ready\":true}]");
     int32_t ids[8];
 
-    ck_assert_int_eq(pl_broker_candidates(st, ids, 8), 4);
+    ck_assert_int_eq(pl_broker_candidates(st, -1, ids, 8), 4);
     ck_assert_int_eq(ids[0], 2);
     ck_assert_int_eq(ids[1], 3);
     ck_assert_int_eq(ids[2], 0); /* a pod, not Ready */
     ck_assert_int_eq(ids[3], 1); /* no pod */
-    ck_assert_int_eq(pl_broker_candidates(st, ids, 2), 2);
-    ck_assert_int_eq(pl_broker_candidates(NULL, ids, 8), 1); /* no status yet */
+    ck_assert_int_eq(pl_broker_candidates(st, -1, ids, 2), 2);
+    ck_assert_int_eq(pl_broker_candidates(NULL, -1, ids, 8), 1); /* no status yet */
     ck_assert_int_eq(ids[0], 0);
     cJSON_Delete(st);
 }
@@ -166,8 +166,11 @@ static void api_setup(void)
     S = api_script_start();
     api_script_url(S, server, sizeof server);
     cfg.server = server;
-    ctx = (pl_ctx){
-        .opts = &opts, .cfg = &cfg, .client = api_script_kube_client(S), .namespace = "default"};
+    ctx = (pl_ctx){.opts = &opts,
+                   .cfg = &cfg,
+                   .client = api_script_kube_client(S),
+                   .namespace = "default",
+                   .command = "health"};
 }
 
 static void api_teardown(void)

@@ -19,7 +19,6 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define MIN_ISR_KEY "min.insync.replicas"
 /* Metadata polls per round before planning again. */
 #define POLLS_PER_ROUND 10
 
@@ -29,7 +28,7 @@ typedef struct drain_round {
      * drain is left alone by the next round (berth's own reorders finish
      * at once and never show here). */
     sc_round rd;
-    const sc_topic_min_isr *min_isr;
+    const drain_topic_min_isr *min_isr;
     int32_t n_min_isr;
 } drain_round;
 
@@ -41,30 +40,27 @@ static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 
     if (sc_round_read(r->s, &r->rd, err) < 0)
         return -1;
-    return sc_drain_plan(r->rd.md, r->rd.ongoing, l, r->min_isr, r->n_min_isr, r->s->ctx->broker_id,
-                         &r->rd.plan, err);
+    return drain_plan_drain(r->rd.md, r->rd.ongoing, l, r->min_isr, r->n_min_isr,
+                            r->s->ctx->broker_id, &r->rd.plan, err);
 }
 
-/* min.insync.replicas of every topic in md; *out for free (names borrowed
- * from md). Topics the broker will not describe keep the default 1. */
-static int read_min_isr(sc_session *s, const kafka_metadata *md, sc_topic_min_isr **out,
+/* min.insync.replicas of every topic in md, asked in one request and
+ * taken as drain/min_isr.h says; *out for free (names borrowed from md). */
+static int read_min_isr(sc_session *s, const kafka_metadata *md, drain_topic_min_isr **out,
                         int32_t *n_out, util_err *err)
 {
-    static const char *const keys[1] = {MIN_ISR_KEY};
+    static const char *const keys[1] = {DRAIN_MIN_ISR_KEY};
     kafka_config_resource *res = calloc((size_t)md->n_topics + 1, sizeof *res);
-    sc_topic_min_isr *list = calloc((size_t)md->n_topics + 1, sizeof *list);
     kafka_describe_configs_request req = {0};
     kafka_describe_configs_response *ans = NULL;
+    const kafka_describe_configs_response *one;
     int32_t i, n = 0;
-    int budget;
+    int budget, rc;
 
     *out = NULL;
     *n_out = 0;
-    if (res == NULL || list == NULL) {
-        free(res);
-        free(list);
-        return util_err_set(err, "reading %s: out of memory", MIN_ISR_KEY);
-    }
+    if (res == NULL)
+        return util_err_set(err, "reading %s: out of memory", DRAIN_MIN_ISR_KEY);
     for (i = 0; i < md->n_topics; i++) {
         if (md->topics[i].name == NULL || md->topics[i].error_code != 0)
             continue;
@@ -80,31 +76,20 @@ static int read_min_isr(sc_session *s, const kafka_metadata *md, sc_topic_min_is
         if ((budget = sc_session_budget(s, err)) < 0 ||
             kafka_describe_configs_call(s->conn, s->av, &req, budget, &ans, err) < 0) {
             free(res);
-            free(list);
-            return util_err_prefix(err, "reading %s", MIN_ISR_KEY);
+            return util_err_prefix(err, "reading %s", DRAIN_MIN_ISR_KEY);
         }
     }
-    for (i = 0; i < n; i++) {
-        const kafka_config_result *r =
-            kafka_describe_configs_result(ans, KAFKA_RESOURCE_TOPIC, res[i].name);
-        const kafka_config_entry *e =
-            r != NULL && r->error_code == 0 ? kafka_config_result_find(r, MIN_ISR_KEY) : NULL;
-        list[i].topic = res[i].name;
-        list[i].min_isr = e != NULL && e->value != NULL ? (int32_t)atoi(e->value) : 1;
-        if (list[i].min_isr < 1)
-            list[i].min_isr = 1;
-    }
+    one = ans;
+    rc = drain_min_isr_list(md, &one, 1, out, n_out, err);
     kafka_describe_configs_free(ans);
     free(res);
-    *out = list;
-    *n_out = n;
-    return 0;
+    return rc;
 }
 
 /* Partitions broker leads in md, the first few named in why. Those the
  * plan left alone (only in-sync replica, under reassignment, no other
  * replica to prefer) count in *stuck too. */
-static int32_t count_led(const kafka_metadata *md, int32_t broker, const sc_plan *last,
+static int32_t count_led(const kafka_metadata *md, int32_t broker, const drain_plan *last,
                          int32_t *stuck, char *why, size_t size)
 {
     int32_t t, i, k, n = 0;
@@ -119,7 +104,7 @@ static int32_t count_led(const kafka_metadata *md, int32_t broker, const sc_plan
             if (p->leader != broker || md->topics[t].name == NULL)
                 continue;
             for (k = 0; last != NULL && k < last->n_notes; k++)
-                if (last->notes[k].kind != SC_NOTE_BELOW_MIN_ISR &&
+                if (last->notes[k].kind != DRAIN_NOTE_BELOW_MIN_ISR &&
                     last->notes[k].partition == p->index &&
                     strcmp(last->notes[k].topic, md->topics[t].name) == 0)
                     (*stuck)++;
@@ -207,9 +192,9 @@ static void drop_lease(kube_lease *l)
 }
 
 /* The settle loop over p's moves marked elect alone. */
-static int settle_elected(sc_session *s, const sc_plan *p, util_err *err)
+static int settle_elected(sc_session *s, const drain_plan *p, util_err *err)
 {
-    sc_plan view = *p;
+    drain_plan view = *p;
     int32_t i, n = 0;
     int rc;
 
@@ -229,7 +214,7 @@ static int settle_elected(sc_session *s, const sc_plan *p, util_err *err)
  * of partitions a reassignment moves now: one may have begun since p was
  * planned, and writing an order to a partition under reassignment would
  * replace its target. */
-static int skip_reassigning(sc_session *s, sc_plan *p, util_err *err)
+static int skip_reassigning(sc_session *s, drain_plan *p, util_err *err)
 {
     kafka_list_partition_reassignments_response *ongoing = NULL;
     int32_t i;
@@ -238,7 +223,7 @@ static int skip_reassigning(sc_session *s, sc_plan *p, util_err *err)
     if (sc_session_ongoing(s, &ongoing, err) < 0)
         return -1;
     for (i = 0; i < p->n_moves && rc == 0; i++) {
-        sc_plan_move *m = &p->moves[i];
+        drain_plan_move *m = &p->moves[i];
         if (!m->reorder || m->elect ||
             kafka_list_partition_reassignments_find(ongoing, m->topic, m->partition) == NULL)
             continue;
@@ -251,18 +236,18 @@ static int skip_reassigning(sc_session *s, sc_plan *p, util_err *err)
 }
 
 /* Tells the notes of a plan (first round only, a few by name). */
-static int tell_notes(sc_session *s, const sc_plan *p, util_err *err)
+static int tell_notes(sc_session *s, const drain_plan *p, util_err *err)
 {
     int32_t i;
 
     for (i = 0; i < p->n_notes; i++) {
-        const sc_plan_note *n = &p->notes[i];
+        const drain_plan_note *n = &p->notes[i];
         if (i == 10)
             return sc_say(s, err, "... and %d more partitions reported", (int)(p->n_notes - i));
         if (sc_say(s, err,
                    "partition %s-%d: %s (in sync besides this broker: %d, "
                    "min.insync.replicas %d)",
-                   n->topic, (int)n->partition, sc_note_name(n->kind), (int)n->isr_left,
+                   n->topic, (int)n->partition, drain_note_name(n->kind), (int)n->isr_left,
                    (int)n->min_isr) < 0)
             return -1;
     }
@@ -274,7 +259,7 @@ int sc_kafka_drain(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_prog
 {
     sc_session s;
     kafka_metadata *md0 = NULL, *md = NULL; /* min_isr borrows names from md0 */
-    sc_topic_min_isr *min_isr = NULL;
+    drain_topic_min_isr *min_isr = NULL;
     int32_t n_min_isr = 0, round = 0, led = -1, stuck = 0, failed = 0;
     drain_round r = {0};
     kube_lease *lease = NULL;

@@ -151,8 +151,8 @@ int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_respons
 
 /* Can the broker refuse a change of replication factor (Alter v1)? */
 /* One AlterPartitionReassignments request for moves[0..n) (reorders only). */
-static int alter_batch(sc_session *s, const sc_plan_move *const *moves, int32_t n, int32_t *refused,
-                       util_err *err)
+static int alter_batch(sc_session *s, const drain_plan_move *const *moves, int32_t n,
+                       int32_t *refused, util_err *err)
 {
     kafka_reassign_topic *topics = calloc((size_t)n, sizeof *topics);
     kafka_reassign_partition *parts = calloc((size_t)n, sizeof *parts);
@@ -212,17 +212,17 @@ out:
  * topic only when they are adjacent, so sort pointers by topic first. */
 static int by_topic(const void *a, const void *b)
 {
-    const sc_plan_move *x = *(const sc_plan_move *const *)a;
-    const sc_plan_move *y = *(const sc_plan_move *const *)b;
+    const drain_plan_move *x = *(const drain_plan_move *const *)a;
+    const drain_plan_move *y = *(const drain_plan_move *const *)b;
     int c = strcmp(x->topic, y->topic);
 
     return c != 0 ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick, int32_t *refused,
-                            util_err *err)
+int sc_session_write_orders(sc_session *s, const drain_plan *p, sc_orders_pick pick,
+                            int32_t *refused, util_err *err)
 {
-    const sc_plan_move **sel;
+    const drain_plan_move **sel;
     int32_t i, n = 0;
     int rc = 0;
 
@@ -242,7 +242,7 @@ int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick
     return rc;
 }
 
-int sc_session_elect(sc_session *s, const sc_plan *p, int32_t *failed, char *why, size_t size,
+int sc_session_elect(sc_session *s, const drain_plan *p, int32_t *failed, char *why, size_t size,
                      util_err *err)
 {
     kafka_tp_list l;
@@ -297,14 +297,14 @@ out:
     return rc < 0 ? util_err_prefix(err, "electing preferred leaders") : 0;
 }
 
-int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
+int sc_session_settle(sc_session *s, const drain_plan *p, util_err *err)
 {
     int round;
 
     for (round = 0; round < SETTLE_ROUNDS; round++) {
         drain_ledger *l = NULL;
         kafka_metadata *md = NULL;
-        sc_plan *again = NULL;
+        drain_plan *again = NULL;
         int32_t refused = 0, failed, pending = 0;
         int rc;
 
@@ -312,7 +312,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
             return util_err_prefix(err, "settling");
         rc = sc_session_metadata(s, &md, err);
         if (rc == 0)
-            rc = sc_settle_plan(p, l, md, &again, &pending, err);
+            rc = drain_plan_settle(p, l, md, &again, &pending, err);
         if (rc == 0 && again->n_moves > 0) {
             rc = sc_say(s, err, "settle: %d partitions changed by a concurrent drain, rewriting",
                         (int)again->n_moves);
@@ -322,7 +322,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
                 rc = sc_session_elect(s, again, &failed, NULL, 0, err);
         }
         rc = rc < 0 ? -1 : again->n_moves == 0 && pending == 0;
-        sc_plan_free(again);
+        drain_plan_free(again);
         kafka_metadata_free(md);
         drain_ledger_free(l);
         if (rc < 0)
@@ -338,7 +338,7 @@ int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err)
 
 void sc_round_release(sc_round *r)
 {
-    sc_plan_free(r->plan);
+    drain_plan_free(r->plan);
     kafka_metadata_free(r->md);
     kafka_list_partition_reassignments_free(r->ongoing);
     r->plan = NULL;

@@ -1,7 +1,7 @@
 /* What drain (drain.c) and restore (restore.c) share: one session
  * with the local broker under a deadline, progress lines, and the Kafka and
  * ledger writes both make: replica orders in batches, preferred elections
- * in batches, and the settle loop (plan.h) that makes the last write
+ * in batches, and the settle loop (drain/plan.h) that makes the last write
  * to land the ledger's. Every wait is bounded by the session's deadline. */
 #ifndef BERTH_SIDECAR_ENGINE_KAFKA_IO_H
 #define BERTH_SIDECAR_ENGINE_KAFKA_IO_H
@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "cmd.h"
+#include "drain/plan.h"
 #include "engine/drain.h"
-#include "engine/kafka/plan.h"
 #include "kafka/api_versions.h"
 #include "kafka/dial.h"
 #include "kafka/elect_leaders.h"
@@ -109,7 +109,7 @@ int sc_session_ongoing(sc_session *s, kafka_list_partition_reassignments_respons
 typedef struct sc_round {
     kafka_list_partition_reassignments_response *ongoing;
     kafka_metadata *md;
-    sc_plan *plan;
+    drain_plan *plan;
 } sc_round;
 
 /* Frees what r holds and empties it. */
@@ -129,17 +129,17 @@ typedef enum sc_orders_pick {
 /* Writes the order of every move marked reorder that pick selects, in
  * batches. Partitions Kafka refused are reported through progress and
  * counted in *refused (added to, not reset). */
-int sc_session_write_orders(sc_session *s, const sc_plan *p, sc_orders_pick pick, int32_t *refused,
-                            util_err *err);
+int sc_session_write_orders(sc_session *s, const drain_plan *p, sc_orders_pick pick,
+                            int32_t *refused, util_err *err);
 
 /* Preferred elections for the moves marked elect. Outcomes other than
  * success and ELECTION_NOT_NEEDED are counted in *failed, the first few
  * named in why (size bytes; may be NULL). */
-int sc_session_elect(sc_session *s, const sc_plan *p, int32_t *failed, char *why, size_t size,
+int sc_session_elect(sc_session *s, const drain_plan *p, int32_t *failed, char *why, size_t size,
                      util_err *err);
 
 /* The settle loop after this session wrote p: re-read ledger and metadata
  * and write again until nothing differs (bounded rounds). */
-int sc_session_settle(sc_session *s, const sc_plan *p, util_err *err);
+int sc_session_settle(sc_session *s, const drain_plan *p, util_err *err);
 
 #endif

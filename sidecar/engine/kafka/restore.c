@@ -3,7 +3,7 @@
  * berth wrote, then elect preferred leaders until the broker leads every
  * partition it is the first replica of. Repeating it, or running it after
  * one that was interrupted at any step, writes whatever order the ledger
- * wants and Kafka still lacks, then elects (sc_restore_plan). */
+ * wants and Kafka still lacks, then elects (drain_plan_restore). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +29,16 @@ static int plan_in_ledger(drain_ledger *l, void *arg, util_err *err)
 
     if (sc_round_read(r->s, &r->rd, err) < 0)
         return -1;
-    return sc_restore_plan(r->rd.md, r->rd.ongoing, l, r->s->ctx->broker_id, &r->rd.plan, err);
+    return drain_plan_restore(r->rd.md, r->rd.ongoing, l, r->s->ctx->broker_id, &r->rd.plan, err);
 }
 
 /* The partitions that prefer broker but are led by another, as a plan of
  * elections; borrows from md. */
 static int not_back(const kafka_metadata *md,
                     const kafka_list_partition_reassignments_response *ongoing, int32_t broker,
-                    sc_plan **out, char *why, size_t size, util_err *err)
+                    drain_plan **out, char *why, size_t size, util_err *err)
 {
-    sc_plan *p = calloc(1, sizeof *p);
+    drain_plan *p = calloc(1, sizeof *p);
     int32_t t, i, total = 0;
     size_t used = 0;
 
@@ -48,14 +48,14 @@ static int not_back(const kafka_metadata *md,
     for (t = 0; t < md->n_topics; t++)
         total += md->topics[t].n_partitions;
     if (p == NULL || (total > 0 && (p->moves = calloc((size_t)total, sizeof *p->moves)) == NULL)) {
-        sc_plan_free(p);
+        drain_plan_free(p);
         return util_err_set(err, "restore: out of memory");
     }
     for (t = 0; t < md->n_topics; t++)
         for (i = 0; i < md->topics[t].n_partitions; i++) {
             const kafka_metadata_topic *tp = &md->topics[t];
             const kafka_metadata_partition *pt = &tp->partitions[i];
-            sc_plan_move *m;
+            drain_plan_move *m;
             if (tp->name == NULL || tp->error_code != 0 || pt->n_replicas < 1 ||
                 pt->replicas[0] != broker || pt->leader == broker ||
                 (ongoing != NULL &&
@@ -77,7 +77,7 @@ static int not_back(const kafka_metadata *md,
 }
 
 /* Moves among p's first n that ask for an election. */
-static int32_t count_elect(const sc_plan *p, int32_t n)
+static int32_t count_elect(const drain_plan *p, int32_t n)
 {
     int32_t i, k = 0;
 
@@ -91,7 +91,7 @@ static int32_t count_elect(const sc_plan *p, int32_t n)
  * ctx->handback_pause_ms apart (all at once when the batch is 0), until
  * done or the deadline. *failed counts refused elections; why names the
  * first few. */
-static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *why, size_t size,
+static int elect_paced(sc_session *s, const drain_plan *p, int32_t *failed, char *why, size_t size,
                        util_err *err)
 {
     int32_t batch = s->ctx->handback_batch, i = 0, f, total = 0;
@@ -105,7 +105,7 @@ static int elect_paced(sc_session *s, const sc_plan *p, int32_t *failed, char *w
     *failed = 0;
     i = 0;
     while (i < p->n_moves && util_mono_ms() < s->deadline_ms) {
-        sc_plan view = *p;
+        drain_plan view = *p;
         int32_t j = i, elect = 0;
 
         while (j < p->n_moves && elect < batch)
@@ -149,7 +149,8 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
         goto out;
     for (i = 0; i < r.rd.plan->n_notes && i < 10; i++)
         if (sc_say(&s, err, "partition %s-%d: %s", r.rd.plan->notes[i].topic,
-                   (int)r.rd.plan->notes[i].partition, sc_note_name(r.rd.plan->notes[i].kind)) < 0)
+                   (int)r.rd.plan->notes[i].partition,
+                   drain_note_name(r.rd.plan->notes[i].kind)) < 0)
             goto out;
     if (sc_session_write_orders(&s, r.rd.plan, SC_ORDERS_ALL, &refused, err) < 0 ||
         sc_session_settle(&s, r.rd.plan, err) < 0 ||
@@ -159,7 +160,7 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
         goto out;
     for (;;) {
         kafka_metadata *md = NULL;
-        sc_plan *left = NULL;
+        drain_plan *left = NULL;
         int32_t n;
 
         if (sc_session_metadata(&s, &md, err) < 0)
@@ -171,11 +172,11 @@ int sc_kafka_restore(const sc_kafka_ctx *ctx, long long deadline_ms, sc_kafka_pr
         n = left->n_moves;
         if (n > 0 && util_mono_ms() < deadline_ms &&
             elect_paced(&s, left, &failed, elect_why, sizeof elect_why, err) < 0) {
-            sc_plan_free(left);
+            drain_plan_free(left);
             kafka_metadata_free(md);
             goto out;
         }
-        sc_plan_free(left);
+        drain_plan_free(left);
         kafka_metadata_free(md);
         if (n == 0) {
             rc = 0;
