@@ -26,6 +26,7 @@
 #include "support/api_script.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/plugin_cmd.h"
 
 #define NP 6
 
@@ -400,51 +401,23 @@ END_TEST
 
 /* ---- the command against a scripted API server ---- */
 
-static api_script *S;
-static char server[64];
-static kube_config cfg = {.source = (char *)"test", .namespace = (char *)"default"};
-static pl_options opts;
-static pl_ctx ctx;
+static plugin_cmd P;
 
 static void api_setup(void)
 {
-    S = api_script_start();
-    api_script_url(S, server, sizeof server);
-    cfg.server = server;
-    ctx = (pl_ctx){.opts = &opts,
-                   .cfg = &cfg,
-                   .client = api_script_kube_client(S),
-                   .namespace = "default",
-                   .command = "drain-plan"};
+    plugin_cmd_start(&P, "drain-plan");
 }
 
 static void api_teardown(void)
 {
-    kube_client_free(ctx.client);
-    api_script_stop(S);
+    plugin_cmd_stop(&P);
 }
 
-/* Runs `drain-plan pod` (NULL: no argument); returns its exit status and
+/* Runs `drain-plan arg` (NULL: no argument); returns its exit status and
  * leaves what it wrote on stderr in err. */
-static int run_drain_plan(const char *pod, char *err, size_t size)
+static int run_drain_plan(const char *arg, char *err, size_t size)
 {
-    char *argv[] = {(char *)pod, NULL};
-    FILE *tmp = tmpfile();
-    int saved = dup(2), rc;
-    size_t n;
-
-    ck_assert_ptr_nonnull(tmp);
-    fflush(stderr);
-    dup2(fileno(tmp), 2);
-    rc = pl_cmd_drain_plan(&ctx, pod != NULL, argv);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(tmp);
-    n = fread(err, 1, size - 1, tmp);
-    err[n] = '\0';
-    fclose(tmp);
-    return rc;
+    return plugin_cmd_run(&P, pl_cmd_drain_plan, arg, err, size);
 }
 
 /* A broker pod as the StatefulSet makes it, with the labels given (a JSON
@@ -455,7 +428,7 @@ static void answer_pod(const char *name, const char *labels)
 
     snprintf(path, sizeof path, "/pods/%s", name);
     snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"%s\",\"labels\":{%s}}}", name, labels);
-    api_script_answer(S, "GET", path, 200, body, 1);
+    api_script_answer(P.api, "GET", path, 200, body, 1);
 }
 
 #define BROKER_LABELS                                                                              \
@@ -478,7 +451,7 @@ static void answer_doc(const char *flavor)
              "{\"data\":{\"cluster.json\":\"{\\\"flavor\\\":\\\"%s\\\",\\\"clusterTLS\\\":"
              "{\\\"secret\\\":\\\"demo-broker-certs\\\",\\\"replicationPort\\\":9091}}\"}}",
              flavor);
-    api_script_answer(S, "GET", "/configmaps/demo-brokers", 200, body, 1);
+    api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 200, body, 1);
 }
 
 START_TEST(drain_plan_takes_one_pod_of_one_namespace)
@@ -487,10 +460,10 @@ START_TEST(drain_plan_takes_one_pod_of_one_namespace)
 
     ck_assert_int_eq(run_drain_plan(NULL, err, sizeof err), PL_EXIT_USAGE);
     ck_assert_str_eq(err, "kubectl-berth: drain-plan takes one broker pod name\n");
-    ctx.namespace = NULL;
+    P.ctx.namespace = NULL;
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_USAGE);
     ck_assert_str_eq(err, "kubectl-berth: drain-plan works in one namespace, not -A\n");
-    ck_assert_int_eq(api_script_count(S), 0);
+    ck_assert_int_eq(api_script_count(P.api), 0);
 }
 END_TEST
 
@@ -498,7 +471,7 @@ START_TEST(a_pod_that_is_no_broker_is_refused_saying_why)
 {
     char err[1024];
 
-    api_script_answer(S, "GET", "/pods/demo-1", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/pods/demo-1", 404, "{}", 1);
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_str_eq(err, "kubectl-berth: pod default/demo-1 not found\n");
     answer_pod("web-0", "\"app\":\"web\"");
@@ -522,7 +495,7 @@ START_TEST(a_pod_that_is_no_broker_is_refused_saying_why)
     ck_assert_ptr_nonnull(strstr(err, "is not named as a broker"));
     /* A broker pod of a KafkaCluster that is gone. */
     answer_pod("demo-1", BROKER_LABELS);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 404, "{}", 1);
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_str_eq(err,
                      "kubectl-berth: KafkaCluster \"demo\" not found in namespace \"default\"\n");
@@ -534,16 +507,16 @@ START_TEST(a_missing_configmap_is_refused)
     char err[1024];
 
     answer_pod("demo-1", BROKER_LABELS);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 1);
-    api_script_answer(S, "GET", "/configmaps/demo-brokers", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 1);
+    api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 404, "{}", 1);
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_msg(strstr(err, "kubectl-berth: KafkaCluster demo: ConfigMap default/demo-brokers "
                               "not found: berth-operator creates it") == err,
                   "%s", err);
     answer_pod("demo-1", BROKER_LABELS);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 1);
     answer_doc("kafka");
-    api_script_answer(S, "GET", "/configmaps/demo-drain", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/configmaps/demo-drain", 404, "{}", 1);
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: drain ledger: ConfigMap "
                           "default/demo-drain not found (the operator creates it with the "
@@ -556,7 +529,7 @@ START_TEST(a_redpanda_cluster_is_refused)
     char err[1024];
 
     answer_pod("demo-1", BROKER_LABELS);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 1);
     answer_doc("redpanda");
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_msg(strstr(err, "KafkaCluster demo: a redpanda cluster: its brokers drain by the "
@@ -582,15 +555,15 @@ START_TEST(another_broker_is_asked_first)
              "{\"data\":{\"ca.crt\":\"%s\",\"sidecar.crt\":\"%s\",\"sidecar.key\":\"%s\"}}", b64[0],
              b64[1], b64[2]);
     answer_pod("demo-1", BROKER_LABELS);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 1);
     answer_doc("kafka");
-    api_script_answer(S, "GET", "/configmaps/demo-drain", 200, "{\"data\":{}}", 1);
-    api_script_answer(S, "GET", "/secrets/demo-broker-certs", 200, secret, 1);
-    api_script_answer(S, "GET", "/portforward", 403, "{}", 3);
+    api_script_answer(P.api, "GET", "/configmaps/demo-drain", 200, "{\"data\":{}}", 1);
+    api_script_answer(P.api, "GET", "/secrets/demo-broker-certs", 200, secret, 1);
+    api_script_answer(P.api, "GET", "/portforward", 403, "{}", 3);
     ck_assert_int_eq(run_drain_plan("demo-1", err, sizeof err), PL_EXIT_ERROR);
     /* Ready broker 0, then 2 (a pod), then 1 itself. */
-    for (int i = 0; i < api_script_count(S); i++) {
-        const char *path = api_script_request(S, i)->path;
+    for (int i = 0; i < api_script_count(P.api); i++) {
+        const char *path = api_script_request(P.api, i)->path;
         static const char *const order[] = {"/pods/demo-0/", "/pods/demo-2/", "/pods/demo-1/"};
 
         if (strstr(path, "/portforward") == NULL)

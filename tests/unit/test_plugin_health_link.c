@@ -19,6 +19,7 @@
 #include "support/api_script.h"
 #include "support/kube_test.h"
 #include "support/pki.h"
+#include "support/plugin_cmd.h"
 
 #define WHAT "kafka/demo-brokers"
 
@@ -155,51 +156,23 @@ END_TEST
 
 /* ---- the command against a scripted API server ---- */
 
-static api_script *S;
-static char server[64];
-static kube_config cfg = {.source = (char *)"test", .namespace = (char *)"default"};
-static pl_options opts;
-static pl_ctx ctx;
+static plugin_cmd P;
 
 static void api_setup(void)
 {
-    S = api_script_start();
-    api_script_url(S, server, sizeof server);
-    cfg.server = server;
-    ctx = (pl_ctx){.opts = &opts,
-                   .cfg = &cfg,
-                   .client = api_script_kube_client(S),
-                   .namespace = "default",
-                   .command = "health"};
+    plugin_cmd_start(&P, "health");
 }
 
 static void api_teardown(void)
 {
-    kube_client_free(ctx.client);
-    api_script_stop(S);
+    plugin_cmd_stop(&P);
 }
 
-/* Runs `health name` (NULL: no argument); returns its exit status and
+/* Runs `health arg` (NULL: no argument); returns its exit status and
  * leaves what it wrote on stderr in err. */
-static int health(const char *name, char *err, size_t size)
+static int health(const char *arg, char *err, size_t size)
 {
-    char *argv[] = {(char *)name, NULL};
-    FILE *tmp = tmpfile();
-    int saved = dup(2), rc;
-    size_t n;
-
-    ck_assert_ptr_nonnull(tmp);
-    fflush(stderr);
-    dup2(fileno(tmp), 2);
-    rc = pl_cmd_health(&ctx, name != NULL, argv);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(tmp);
-    n = fread(err, 1, size - 1, tmp);
-    err[n] = '\0';
-    fclose(tmp);
-    return rc;
+    return plugin_cmd_run(&P, pl_cmd_health, arg, err, size);
 }
 
 static const char cr[] = "{\"metadata\":{\"name\":\"demo\",\"namespace\":\"default\"},\"status\":"
@@ -211,7 +184,7 @@ static void answer_configmap(const char *doc_json_string)
     char body[1024];
 
     snprintf(body, sizeof body, "{\"data\":{\"cluster.json\":%s}}", doc_json_string);
-    api_script_answer(S, "GET", "/configmaps/demo-brokers", 200, body, 1);
+    api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 200, body, 1);
 }
 
 START_TEST(health_takes_one_cluster_of_one_namespace)
@@ -220,10 +193,10 @@ START_TEST(health_takes_one_cluster_of_one_namespace)
 
     ck_assert_int_eq(health(NULL, err, sizeof err), PL_EXIT_USAGE);
     ck_assert_str_eq(err, "kubectl-berth: health takes one KafkaCluster name\n");
-    ctx.namespace = NULL;
+    P.ctx.namespace = NULL;
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_USAGE);
     ck_assert_str_eq(err, "kubectl-berth: health works in one namespace, not -A\n");
-    ck_assert_int_eq(api_script_count(S), 0);
+    ck_assert_int_eq(api_script_count(P.api), 0);
 }
 END_TEST
 
@@ -233,12 +206,12 @@ START_TEST(health_names_what_is_missing)
     cJSON *d = cJSON_CreateString(doc_text);
     char *doc_string = cJSON_PrintUnformatted(d);
 
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 404, "{}", 1);
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_str_eq(err,
                      "kubectl-berth: KafkaCluster \"demo\" not found in namespace \"default\"\n");
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 4);
-    api_script_answer(S, "GET", "/configmaps/demo-brokers", 404, "{}", 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 4);
+    api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 404, "{}", 1);
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_msg(strstr(err, "KafkaCluster demo: ConfigMap default/demo-brokers not found: "
                               "berth-operator creates it") != NULL,
@@ -248,7 +221,7 @@ START_TEST(health_names_what_is_missing)
     ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: ConfigMap default/demo-brokers: "
                           "cluster.json: clusterTLS: missing\n");
     answer_configmap(doc_string);
-    api_script_answer(S, "GET", "/secrets/demo-broker-certs", 403, "{}", 1);
+    api_script_answer(P.api, "GET", "/secrets/demo-broker-certs", 403, "{}", 1);
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_msg(strstr(err, "not allowed to get Secret default/demo-broker-certs") != NULL &&
                       strstr(err, "health needs get on secrets in namespace default") != NULL,
@@ -269,10 +242,10 @@ START_TEST(a_refused_port_forward_says_which_right_it_takes)
     secret = secret_of(ca, crt, key);
     secret_text = cJSON_PrintUnformatted(secret);
     doc_string = cJSON_PrintUnformatted(d);
-    api_script_answer(S, "GET", "/kafkaclusters/demo", 200, cr, 1);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, cr, 1);
     answer_configmap(doc_string);
-    api_script_answer(S, "GET", "/secrets/demo-broker-certs", 200, secret_text, 1);
-    api_script_answer(S, "GET", "/pods/demo-0/portforward", 403, "{}", 1);
+    api_script_answer(P.api, "GET", "/secrets/demo-broker-certs", 200, secret_text, 1);
+    api_script_answer(P.api, "GET", "/pods/demo-0/portforward", 403, "{}", 1);
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_msg(strstr(err, "kubectl-berth: KafkaCluster demo: port-forward to pod "
                               "default/demo-0 port 9091: 403 Forbidden") != NULL &&
