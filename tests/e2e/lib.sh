@@ -48,6 +48,11 @@ rfc3339_ms() { date -d "$1" +%s%3N; }
 # the ground's jars.
 kafka_tool() { bash "$BERTH_KAFKA_SH" tool "$@"; }
 
+# kberth ARGS...: kubectl berth, the plugin from the build, found on PATH by
+# kubectl (which takes no flag before a plugin's name: they go to the plugin).
+plugin_dir=$(cd "${BERTH_BUILD:-$repo/build}" && pwd)
+kberth() { PATH="$plugin_dir:$PATH" "$BERTH_GROUND_BIN/kubectl" berth "$@" --kubeconfig "$BERTH_KUBECONFIG"; }
+
 # metadata_version BOOTSTRAP: "<finalized> <supported max>" of
 # metadata.version, by name (e.g. "4.3-IV0 4.3-IV0"), as Kafka's
 # FeatureCommand describes it.

@@ -73,9 +73,6 @@ ok "an outside client bootstrapping from $boot sees every broker at the address 
 
 # kubectl berth (the plugin, found on PATH by kubectl) shows the addresses
 # the operator wrote and the nodes the pods run on.
-plugin_dir=$(cd "${BERTH_BUILD:-build}" && pwd)
-# (kubectl takes no flag before a plugin's name: they go to the plugin.)
-kberth() { PATH="$plugin_dir:$PATH" "$BERTH_GROUND_BIN/kubectl" berth "$@" --kubeconfig "$BERTH_KUBECONFIG"; }
 berth_table=$(kberth addresses "$CLUSTER" -n "$NS")
 berth_json=$(kberth addresses "$CLUSTER" -n "$NS" -o json)
 want=$(kubectl get kc "$CLUSTER" -n "$NS" -o json | jq -cS '[.status.brokers[] | {id, node, listeners}]')

@@ -9,7 +9,9 @@
 # leadership handed back); after the roll every partition is led by its
 # preferred broker again, with the replica orders as before; no send
 # failed; no partition's ISR fell below min.insync.replicas (Kafka's
-# Metadata sampled every 250 ms). Then every broker runs the new release
+# Metadata sampled every 250 ms). kubectl berth drain-plan, run before the
+# roll, gives the counts the sidecar then logs for the roll's first drain.
+# Then every broker runs the new release
 # (its own log says so), the operator has raised metadata.version to the
 # new release's highest level (kafka-features describe: finalized = what
 # every broker supports) with an Event, and status.kafka shows both. A
@@ -46,6 +48,15 @@ kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BERTH_KAFKA_
 wait_for 60 "preferred leaders of $topic" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
 orders_before=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
 
+# kubectl berth drain-plan plans the roll's first drain (the highest
+# ordinal) with the drain's own planner, on what another broker answers
+# through a port-forward: safe now, and the sidecar's own plan of that
+# drain, logged when the roll drains it, has the same counts.
+plan_json=$(kberth drain-plan "$CLUSTER-2" -n "$NS" -o json 2>"$state/drain-plan.err") ||
+    fail "kubectl berth drain-plan $CLUSTER-2 exited $?: $(cat "$state/drain-plan.err") $plan_json"
+plan_line=$(jq -r '"broker 2 leads \(.leadershipsToMove) partitions; \(.ordersToWrite) orders to write, \(.reported) reported"' <<<"$plan_json")
+say "kubectl berth drain-plan $CLUSTER-2: $plan_line"
+
 declare -A old_uid
 for i in 0 1 2; do old_uid[$i]=$(pod_uid "$CLUSTER-$i"); done
 follow_start
@@ -81,6 +92,11 @@ $(tail -5 "$sc")"
     [ -n "$t_done" ] || fail "$pod: the drain did not finish with the broker leading nothing:
 $(grep -E 'drain' "$sc" | tail -5)"
     [ -n "$t_term" ] || fail "$pod: no SIGTERM in the broker's log: $(tail -3 "$br")"
+    if [ "$i" = 2 ]; then
+        drained=$(grep -m1 -oE "broker 2 leads [0-9]+ partitions; [0-9]+ orders to write, [0-9]+ reported" "$sc") || true
+        [ "$drained" = "$plan_line" ] ||
+            fail "$pod: the drain planned \"$drained\", kubectl berth drain-plan said \"$plan_line\""
+    fi
     [ "$t_done" -le "$t_term" ] ||
         fail "$pod: SIGTERM reached the broker $((t_done - t_term)) ms before its drain finished"
     if [ -n "$prev_ready" ]; then
@@ -95,7 +111,7 @@ $(grep -E 'drain' "$sc" | tail -5)"
     say "broker $i: drain $((t_done - t_req)) ms (SIGTERM $((t_term - t_done)) ms after it), Ready $(( (t_ready - t_term) / 1000 )) s after SIGTERM"
     prev_ready=$t_sready
 done
-ok "every broker was drained before its SIGTERM, and each pod was stopped only after the previous broker was ready"
+ok "every broker was drained before its SIGTERM, and each pod was stopped only after the previous broker was ready; the first drain's plan was kubectl berth drain-plan's ($plan_line)"
 
 wait_for 60 "preferred leaders after the roll" leaders_preferred "$topic" "$BERTH_KAFKA_BOOTSTRAP"
 orders_after=$(replica_orders "$topic" "$BERTH_KAFKA_BOOTSTRAP")
