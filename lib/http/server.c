@@ -17,23 +17,6 @@
 
 #include "util/log.h"
 
-/* lws logs through a process-wide hook. Its errors and warnings go to our
- * logger at debug level only: most are about a client's bad input (a flood
- * of them is a client's to cause), and every failure that matters to the
- * program comes back from our own calls with a util_err. */
-static void lws_log_emit(int level, const char *line)
-{
-    char msg[512];
-    size_t n;
-
-    (void)level;
-    snprintf(msg, sizeof msg, "%s", line);
-    n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-        msg[--n] = '\0';
-    util_log(UTIL_LOG_DEBUG, "lws: %s", msg);
-}
-
 int http_server_new(const http_server_config *cfg, http_server **out, util_err *err)
 {
     struct lws_context_creation_info info;
@@ -74,7 +57,7 @@ int http_server_new(const http_server_config *cfg, http_server **out, util_err *
     pthread_cond_init(&srv->cv, &ca);
     pthread_condattr_destroy(&ca);
 
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+    lws_set_log_level(LLL_ERR | LLL_WARN, util_log_lws);
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     info.port = CONTEXT_PORT_NO_LISTEN;

@@ -24,21 +24,6 @@
 #define PF_MAX_FDS   1024 /* connections, both sides, plus the listener */
 #define PF_TIMEOUT_S 10   /* TCP connect, TLS and upgrade, like the client's connect */
 
-/* lws logs through a process-wide hook; its lines go to our logger at debug
- * level (every failure that matters comes back through our callbacks). */
-static void lws_log_emit(int level, const char *line)
-{
-    char msg[512];
-    size_t n;
-
-    (void)level;
-    snprintf(msg, sizeof msg, "%s", line);
-    n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-        msg[--n] = '\0';
-    util_log(UTIL_LOG_DEBUG, "lws: %s", msg);
-}
-
 void kube_pf_report(kube_portforward *pf, const char *msg)
 {
     util_err e;
@@ -115,7 +100,7 @@ static int lws_setup(kube_portforward *pf, int local_port, util_err *err)
 {
     struct lws_context_creation_info info;
 
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+    lws_set_log_level(LLL_ERR | LLL_WARN, util_log_lws);
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.port = CONTEXT_PORT_NO_LISTEN;

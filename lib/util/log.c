@@ -95,3 +95,16 @@ void util_log(util_log_level level, const char *fmt, ...)
     }
     pthread_mutex_unlock(&log_lock);
 }
+
+void util_log_lws(int level, const char *line)
+{
+    char msg[512];
+    size_t n;
+
+    (void)level;
+    snprintf(msg, sizeof msg, "%s", line);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    util_log(UTIL_LOG_DEBUG, "lws: %s", msg);
+}

@@ -27,6 +27,12 @@ int util_log_parse_format(const char *s, util_log_format *out);
  * \n, \r, \t, \xNN; JSON: as JSON does); safe to call from several threads. */
 void util_log(util_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A log hook for libwebsockets (lws_set_log_level): its line, its own
+ * newline dropped, at debug level with "lws: " in front. Its errors are
+ * mostly about a peer's bad input, and every failure that matters comes
+ * back through berth's own calls with a util_err. level is lws's, unused. */
+void util_log_lws(int level, const char *line);
+
 #define util_debug(...) util_log(UTIL_LOG_DEBUG, __VA_ARGS__)
 #define util_info(...)  util_log(UTIL_LOG_INFO, __VA_ARGS__)
 #define util_warn(...)  util_log(UTIL_LOG_WARN, __VA_ARGS__)
