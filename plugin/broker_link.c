@@ -23,6 +23,39 @@ static const char *command_of(const pl_ctx *ctx)
     return ctx->command != NULL ? ctx->command : "kubectl berth";
 }
 
+/* doc's "listeners" (absent: none) into out. */
+static int parse_listeners(const cJSON *doc, pl_cluster_doc *out, util_err *err)
+{
+    const cJSON *ls = NULL, *e;
+    char where[32];
+
+    if (util_json_arr(doc, NULL, "listeners", true, &ls, err) < 0)
+        return -1;
+    cJSON_ArrayForEach(e, ls)
+    {
+        pl_doc_listener *l = &out->listeners[out->nlisteners];
+        const char *name = NULL, *security = NULL;
+        bool cluster_cert = false;
+
+        if (out->nlisteners == PL_DOC_LISTENERS_MAX)
+            return util_err_set(err, "listeners: more than %d", PL_DOC_LISTENERS_MAX);
+        snprintf(where, sizeof where, "listeners[%d].", out->nlisteners);
+        if (util_json_str(e, where, "name", false, &name, err) != 0 ||
+            util_json_str(e, where, "securityProtocol", false, &security, err) != 0 ||
+            util_json_bool(e, where, "clusterCert", true, &cluster_cert, err) < 0)
+            return -1;
+        if (name[0] == '\0' || strlen(name) >= sizeof l->name)
+            return util_err_set(err, "%sname: \"%.64s\" is not a listener name", where, name);
+        if (strlen(security) >= sizeof l->security)
+            return util_err_set(err, "%ssecurityProtocol: \"%.32s\" is not one", where, security);
+        snprintf(l->name, sizeof l->name, "%s", name);
+        snprintf(l->security, sizeof l->security, "%s", security);
+        l->cluster_cert = cluster_cert;
+        out->nlisteners++;
+    }
+    return 0;
+}
+
 int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out, util_err *err)
 {
     cJSON *doc = json != NULL ? cJSON_Parse(json) : NULL;
@@ -44,13 +77,14 @@ int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out
         else if (secret[0] == '\0' || strlen(secret) >= sizeof out->secret)
             util_err_set(err, "clusterTLS.secret: \"%s\" is not a Secret name", secret);
         else
-            rc = 0;
+            rc = parse_listeners(doc, out, err);
     }
     if (rc == 0) {
         snprintf(out->flavor, sizeof out->flavor, "%s", flavor);
         snprintf(out->secret, sizeof out->secret, "%s", secret);
         out->replication_port = (int)port;
     } else {
+        memset(out, 0, sizeof *out);
         util_err_prefix(err, "ConfigMap %s: %s", what, CLUSTER_DOC_KEY);
     }
     cJSON_Delete(doc);

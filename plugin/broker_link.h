@@ -16,6 +16,7 @@
 #ifndef BERTH_PL_BROKER_LINK_H
 #define BERTH_PL_BROKER_LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,17 +38,30 @@
 /* Brokers tried before giving up: each may take PL_LINK_TIMEOUT_MS. */
 #define PL_LINK_TRIES 3
 
+/* The client listeners cluster.json describes (the CRD allows 8). */
+#define PL_DOC_LISTENERS_MAX 8
+
+/* One client listener as cluster.json describes it. */
+typedef struct pl_doc_listener {
+    char name[64];
+    char security[16]; /* securityProtocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL */
+    bool cluster_cert; /* TLS with a certificate of the cluster CA (not a user's Secret) */
+} pl_doc_listener;
+
 /* What cluster.json says about reaching a broker. */
 typedef struct pl_cluster_doc {
     char flavor[16];      /* "kafka" or "redpanda" ("kafka" when absent) */
     char secret[256];     /* the Secret of broker certificates */
     int replication_port; /* the REPLICATION listener's port, in every broker pod */
+    int nlisteners;       /* "listeners" (absent: none) */
+    pl_doc_listener listeners[PL_DOC_LISTENERS_MAX];
 } pl_cluster_doc;
 
 /* Reads json, the text of cluster.json; what names its ConfigMap
  * ("ns/name") in messages. 0, or -1 with err naming the member that is
  * missing or wrong ("ConfigMap kafka/demo-brokers: cluster.json:
- * clusterTLS.replicationPort: missing"). */
+ * clusterTLS.replicationPort: missing", "listeners[1].securityProtocol:
+ * missing"). */
 int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out,
                          util_err *err) UTIL_MUST_CHECK;
 

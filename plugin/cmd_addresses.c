@@ -1,9 +1,12 @@
 /* `kubectl berth addresses [CLUSTER]`: where each broker can be reached,
  * from the status berth-operator keeps (status.brokers, status.bootstrap)
- * and, with -o wide|json|yaml, the addresses of the nodes the pods run on. */
+ * and, with -o wide|json|yaml, the addresses of the nodes the pods run on;
+ * with --check, whether each address answers as its broker does
+ * (addresses_check.h). */
 #include <stdio.h>
 #include <string.h>
 
+#include "addresses_check.h"
 #include "kube/object.h"
 #include "kube/verbs.h"
 #include "output.h"
@@ -110,6 +113,76 @@ static int add_rows(pl_table *t, const cJSON *report, bool all)
     return 0;
 }
 
+/* One row per address checked of report into t (--check). */
+static int add_check_rows(pl_table *t, const cJSON *report, bool all)
+{
+    const cJSON *b, *c;
+
+    cJSON_ArrayForEach(b, pl_member(report, "brokers"))
+    {
+        char id[16], result[1200];
+
+        snprintf(id, sizeof id, "%d",
+                 pl_member(b, "id") != NULL ? pl_member(b, "id")->valueint : -1);
+        cJSON_ArrayForEach(c, pl_member(b, "check"))
+        {
+            const char *detail = pl_str(c, "detail");
+            const char *cells[] = {pl_str(report, "namespace"),
+                                   pl_str(report, "cluster"),
+                                   id,
+                                   c->string,
+                                   pl_str(pl_member(b, "listeners"), c->string),
+                                   result};
+
+            snprintf(result, sizeof result, "%s%s%s", pl_str(c, "result"),
+                     detail != NULL ? ": " : "", detail != NULL ? detail : "");
+            if (pl_table_add(t, all ? cells : cells + 1) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void print_check(const cJSON *reports, bool all)
+{
+    static const char *const headers[] = {"namespace", "cluster", "broker",
+                                          "listener",  "address", "result"};
+    pl_table *t = pl_table_new(5 + all, all ? headers : headers + 1);
+    const cJSON *c;
+    bool ok = t != NULL;
+
+    cJSON_ArrayForEach(c, reports)
+    {
+        if (ok && add_check_rows(t, c, all) != 0)
+            ok = false;
+    }
+    printf("\n");
+    pl_table_done(t, ok, stdout);
+}
+
+/* Runs --check on every report: PL_EXIT_OK all ok, PL_EXIT_UNHEALTHY an
+ * address is not, PL_EXIT_ERROR a cluster could not be checked (said on
+ * stderr; the others are still checked). */
+static int check_all(const pl_ctx *ctx, cJSON *reports)
+{
+    cJSON *c;
+    int rc = PL_EXIT_OK;
+
+    cJSON_ArrayForEach(c, reports)
+    {
+        util_err err = {{0}};
+        int bad = pl_addresses_check(ctx, c, ctx->opts->listener, &err);
+
+        if (bad < 0) {
+            fprintf(stderr, "kubectl-berth: addresses --check: %s\n", err.msg);
+            rc = PL_EXIT_ERROR;
+        } else if (bad > 0 && rc == PL_EXIT_OK) {
+            rc = PL_EXIT_UNHEALTHY;
+        }
+    }
+    return rc;
+}
+
 static void print_bootstrap(const cJSON *report)
 {
     const cJSON *boot = pl_member(report, "bootstrap"), *e;
@@ -177,8 +250,10 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv)
     util_err err = {{0}};
     int rc;
 
-    if (argc > 1) {
-        fprintf(stderr, "kubectl-berth: addresses takes at most one KafkaCluster name\n");
+    if (argc > 1 || (ctx->opts->listener != NULL && !ctx->opts->check)) {
+        fprintf(stderr, "kubectl-berth: %s\n",
+                argc > 1 ? "addresses takes at most one KafkaCluster name"
+                         : "--listener goes with --check");
         cJSON_Delete(reports);
         return PL_EXIT_USAGE;
     }
@@ -209,6 +284,8 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv)
             cJSON_AddItemToArray(reports, pl_addresses_report(c, nodes));
         }
     }
+    if (ctx->opts->check)
+        rc = check_all(ctx, reports);
     if (ctx->opts->output == PL_OUT_JSON || ctx->opts->output == PL_OUT_YAML) {
         cJSON *doc = argc == 1 ? cJSON_Duplicate(reports->child, 1) : cJSON_CreateObject();
 
@@ -220,21 +297,26 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv)
         }
         cJSON_Delete(doc);
     } else {
+        bool filled;
+
         t = pl_table_new((is_wide ? 8 : 6) + all, all ? headers : headers + 1);
+        filled = t != NULL;
         cJSON_ArrayForEach(c, reports)
         {
-            if (t == NULL || add_rows(t, c, all) != 0) {
-                fprintf(stderr, "kubectl-berth: out of memory\n");
-                rc = PL_EXIT_ERROR;
-                break;
-            }
+            if (filled && add_rows(t, c, all) != 0)
+                filled = false;
         }
-        if (rc == PL_EXIT_OK) {
+        if (!filled) {
+            fprintf(stderr, "kubectl-berth: out of memory\n");
+            rc = PL_EXIT_ERROR;
+        } else {
             pl_table_print(t, stdout);
             cJSON_ArrayForEach(c, reports)
             {
                 print_bootstrap(c);
             }
+            if (ctx->opts->check)
+                print_check(reports, all);
         }
         pl_table_free(t);
     }

@@ -30,11 +30,12 @@
 
 static const char *const commands[] = {"addresses", "drain-plan", "health", "roll", NULL};
 static const char *const options[] = {
-    "--namespace", "--all-namespaces", "--output",  "--kubeconfig", "--context",
-    "--help",      "--version",        "--no-wait", "--timeout",    NULL};
+    "--namespace", "--all-namespaces", "--output",  "--kubeconfig", "--context",  "--help",
+    "--version",   "--no-wait",        "--timeout", "--check",      "--listener", NULL};
 /* The options that take a value (the next word), short and long. */
-static const char *const with_value[] = {"-n",        "--namespace",  "-o",        "--output",
-                                         "--context", "--kubeconfig", "--timeout", NULL};
+static const char *const with_value[] = {"-n",        "--namespace", "-o",
+                                         "--output",  "--context",   "--kubeconfig",
+                                         "--timeout", "--listener",  NULL};
 static const char *const formats[] = {"wide", "json", "yaml", NULL};
 
 static bool in(const char *const *set, const char *s)

@@ -21,7 +21,12 @@ static const char usage_text[] =
     "Commands:\n"
     "  addresses [CLUSTER]       each broker's advertised address per listener, the node\n"
     "                            its pod runs on, and the bootstrap lists (all clusters\n"
-    "                            of the namespace without CLUSTER)\n"
+    "                            of the namespace without CLUSTER). --check: dial each\n"
+    "                            address from here (5 s a step) and check that Metadata\n"
+    "                            answered there lists it under that broker's id: ok,\n"
+    "                            wrong broker, not advertised, unreachable, or not\n"
+    "                            checked (SASL, or TLS with a user's certificate);\n"
+    "                            --listener NAME checks that listener only\n"
     "  drain-plan POD            the drain of the broker of POD (\"<cluster>-<id>\") as the\n"
     "                            sidecar would plan it now, by the drain's own planner on\n"
     "                            what the cluster answers (another broker asked first):\n"
@@ -51,11 +56,13 @@ static const char usage_text[] =
     "      --version             print the version and exit\n"
     "\n"
     "Exit status: 0 answered (health: the cluster is healthy; drain-plan: the broker\n"
-    "is safe to restart now), 1 could not answer (the reason is on stderr), 2 a wrong\n"
-    "command line, 3 answered and not well: health, the cluster is not healthy;\n"
-    "drain-plan, restarting the broker now is not safe, as a partition would go\n"
-    "offline (this broker is its only in-sync replica) or fall below\n"
-    "min.insync.replicas (the problems are in the answer).\n";
+    "is safe to restart now; addresses --check: every address checked is ok), 1\n"
+    "could not answer (the reason is on stderr), 2 a wrong command line, 3 answered\n"
+    "and not well: health, the cluster is not healthy; drain-plan, restarting the\n"
+    "broker now is not safe, as a partition would go offline (this broker is its\n"
+    "only in-sync replica) or fall below min.insync.replicas; addresses --check, an\n"
+    "address is unreachable, not advertised or answered by the wrong broker (the\n"
+    "problems are in the answer).\n";
 
 typedef int (*command_fn)(const pl_ctx *ctx, int argc, char **argv);
 
@@ -103,7 +110,15 @@ static int parse_output(const char *s, pl_output *out)
  * usage error, or -1 when --help or --version was answered. */
 static int parse(int argc, char **argv, pl_options *opts)
 {
-    enum { OPT_KUBECONFIG = 256, OPT_CONTEXT, OPT_VERSION, OPT_NO_WAIT, OPT_TIMEOUT };
+    enum {
+        OPT_KUBECONFIG = 256,
+        OPT_CONTEXT,
+        OPT_VERSION,
+        OPT_NO_WAIT,
+        OPT_TIMEOUT,
+        OPT_CHECK,
+        OPT_LISTENER
+    };
     static const struct option longs[] = {
         {"namespace", required_argument, NULL, 'n'},
         {"all-namespaces", no_argument, NULL, 'A'},
@@ -114,6 +129,8 @@ static int parse(int argc, char **argv, pl_options *opts)
         {"version", no_argument, NULL, OPT_VERSION},
         {"no-wait", no_argument, NULL, OPT_NO_WAIT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"listener", required_argument, NULL, OPT_LISTENER},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -146,6 +163,12 @@ static int parse(int argc, char **argv, pl_options *opts)
         case OPT_TIMEOUT:
             if ((opts->timeout_s = pl_duration_parse(optarg)) <= 0)
                 return usage_error("--timeout %s: not a duration (90s, 15m, 1h)", optarg);
+            break;
+        case OPT_CHECK:
+            opts->check = true;
+            break;
+        case OPT_LISTENER:
+            opts->listener = optarg;
             break;
         case OPT_VERSION:
             printf("kubectl-berth %s\n", BERTH_VERSION);

@@ -40,6 +40,8 @@ typedef struct pl_options {
     pl_output output;       /* -o/--output */
     bool no_wait;           /* --no-wait (roll) */
     long timeout_s;         /* --timeout (roll); default 30 minutes */
+    bool check;             /* --check (addresses): dial each address */
+    const char *listener;   /* --listener (addresses --check): that listener only */
 } pl_options;
 
 /* A command's view of the world. cfg and client are made by main.c and
@@ -53,8 +55,10 @@ typedef struct pl_ctx {
 } pl_ctx;
 
 /* `kubectl berth addresses [CLUSTER]`: each broker's advertised address
- * per listener, where its pod runs, and the bootstrap lists. argv holds the
- * command's positional arguments. */
+ * per listener, where its pod runs, and the bootstrap lists; with --check,
+ * whether each address answers as its broker (addresses_check.h):
+ * PL_EXIT_OK every address checked is right, PL_EXIT_UNHEALTHY not. argv
+ * holds the command's positional arguments. */
 int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv);
 
 /* `kubectl berth roll CLUSTER`: a drained rolling restart of the brokers,

@@ -87,6 +87,17 @@ done
 echo "$berth_table"
 ok "kubectl berth addresses shows each broker's node and the addresses status gives"
 
+# --check dials each address from this host and finds it in the Metadata
+# answered there under its own broker id. Only the external listener: the
+# internal one's pod DNS names do not resolve on this host.
+check_json=$(kberth addresses "$CLUSTER" -n "$NS" --check --listener external -o json 2>"$state/check.err") ||
+    fail "kubectl berth addresses --check exited $?: $(cat "$state/check.err") $check_json"
+[ "$(jq -c '[.brokers[] | .check | keys[]] | unique' <<<"$check_json")" = '["external"]' ] &&
+    [ "$(jq '[.brokers[].check.external.result] | length' <<<"$check_json")" = 3 ] &&
+    [ "$(jq '[.brokers[].check.external.result] | all(. == "ok")' <<<"$check_json")" = true ] ||
+    fail "kubectl berth addresses --check: not every external address is ok: $(jq -c '[.brokers[] | {id, check}]' <<<"$check_json")"
+ok "kubectl berth addresses --check: each broker answers at its external address as itself"
+
 # The operator reads metadata.version once the brokers are Ready, and
 # status shows it with the release the brokers run.
 read -r mv mv_max < <(metadata_version "$boot"; echo) || true
