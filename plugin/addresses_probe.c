@@ -101,17 +101,6 @@ static bool check_one(const pl_ctx *ctx, probe *p, const cJSON *b, const cJSON *
     return v != PL_CHECK_OK && v != PL_CHECK_NOT_CHECKED;
 }
 
-/* "internal, external": the listeners of doc, for a message. */
-static const char *listener_names(const pl_cluster_doc *doc, char *buf, size_t size)
-{
-    size_t n = 0;
-
-    buf[0] = '\0';
-    for (int i = 0; i < doc->nlisteners && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", i > 0 ? ", " : "", doc->listeners[i].name);
-    return buf;
-}
-
 int pl_addresses_check(const pl_ctx *ctx, cJSON *report, const char *only, util_err *err)
 {
     const char *cluster = pl_str(report, "cluster");
@@ -130,7 +119,7 @@ int pl_addresses_check(const pl_ctx *ctx, cJSON *report, const char *only, util_
     if (!known)
         return util_err_set(err, "KafkaCluster %s/%s has no listener \"%s\" (its listeners: %s)",
                             in_ns.namespace, cluster, only,
-                            listener_names(&p.doc, names, sizeof names));
+                            pl_cluster_doc_listeners(&p.doc, names, sizeof names));
     cJSON_ArrayForEach(b, pl_member(report, "brokers"))
     {
         const cJSON *l;

@@ -1,5 +1,5 @@
-/* Reaching a broker through a port-forward with the cluster's own TLS
- * (see broker_link.h). */
+/* Reaching a broker through a port-forward with the cluster's own TLS, or
+ * at its advertised address with --direct (see broker_link.h). */
 #include "broker_link.h"
 
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "addresses_check.h"
 #include "kafka/dial.h"
 #include "kube/verbs.h"
 #include "operator/cluster_tls.h"
@@ -16,6 +17,8 @@
 #include "util/json.h"
 
 #define CLUSTER_DOC_KEY "cluster.json"
+/* What a refusal of --direct suggests instead. */
+#define DROP_DIRECT "drop --direct to reach the broker through the API server's port-forward"
 
 /* The command that needs a right, as a refusal names it. */
 static const char *command_of(const pl_ctx *ctx)
@@ -89,6 +92,46 @@ int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out
     }
     cJSON_Delete(doc);
     return rc;
+}
+
+const char *pl_cluster_doc_listeners(const pl_cluster_doc *doc, char *buf, size_t size)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < doc->nlisteners && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i > 0 ? ", " : "", doc->listeners[i].name);
+    return buf;
+}
+
+int pl_direct_listener(const pl_cluster_doc *doc, const char *only, bool *tls, util_err *err)
+{
+    char why[256], names[PL_DOC_LISTENERS_MAX * 66];
+
+    for (int i = 0; i < doc->nlisteners; i++) {
+        const char *name = doc->listeners[i].name;
+        pl_check_dial how;
+
+        if (only != NULL && strcmp(name, only) != 0)
+            continue;
+        how = pl_check_how(doc, name, why, sizeof why);
+        if (how != PL_DIAL_NONE) {
+            *tls = how == PL_DIAL_CLUSTER_TLS;
+            return i;
+        }
+        if (only != NULL)
+            return util_err_set(err, "--direct: listener %s is %s; " DROP_DIRECT, name, why);
+    }
+    pl_cluster_doc_listeners(doc, names, sizeof names);
+    if (only != NULL)
+        return util_err_set(err, "--direct: no listener \"%s\" (its listeners: %s)", only, names);
+    if (doc->nlisteners == 0)
+        return util_err_set(err,
+                            "--direct: cluster.json describes no client listener; " DROP_DIRECT);
+    return util_err_set(err,
+                        "--direct: the plugin can dial none of the listeners (%s): SASL, or SSL "
+                        "with the certificate of a user's Secret; " DROP_DIRECT,
+                        names);
 }
 
 int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *out, util_err *err)
@@ -239,18 +282,95 @@ int pl_broker_candidates(const cJSON *brokers, int32_t last, int32_t *ids, int m
     return n;
 }
 
+/* The TLS settings of l from to; err names the Secret they come from. */
+static int link_tls(const pl_ctx *ctx, const pl_cluster_doc *doc, const kafka_tls_opts *to,
+                    pl_broker_link *l, util_err *err)
+{
+    if (kafka_tls_new(to, &l->tls, err) == 0)
+        return 0;
+    return util_err_prefix(err, "the cluster's TLS credentials (Secret %s/%s)", ctx->namespace,
+                           doc->secret);
+}
+
+/* Connects l to hostport (TLS when l->tls is set) and asks ApiVersions. */
+static int link_dial(const char *hostport, pl_broker_link *l, util_err *err)
+{
+    kafka_dial_opts dial = {.connect_timeout_ms = PL_LINK_TIMEOUT_MS,
+                            .call_timeout_ms = PL_LINK_TIMEOUT_MS,
+                            .client_id = PL_LINK_CLIENT_ID,
+                            .tls = l->tls};
+
+    return kafka_dial(hostport, &dial, &l->conn, &l->av, err);
+}
+
+/* Reaches broker id of cluster at its address in brokers (status.brokers)
+ * on listener li, as a client would: plaintext when creds is NULL, else
+ * TLS verified against creds' CA by the host dialled. */
+static int link_open_direct(const pl_ctx *ctx, const char *cluster, int32_t id,
+                            const cJSON *brokers, const pl_cluster_doc *doc,
+                            const pl_doc_listener *li, const pl_broker_creds *creds,
+                            pl_broker_link *l, util_err *err)
+{
+    const char *address = NULL, *colon;
+    const cJSON *b;
+
+    memset(l, 0, sizeof *l);
+    l->id = id;
+    snprintf(l->pod, sizeof l->pod, "%s-%d", cluster, id);
+    snprintf(l->listener, sizeof l->listener, "%s", li->name);
+    cJSON_ArrayForEach(b, brokers)
+    {
+        const cJSON *bid = pl_member(b, "id");
+
+        if (cJSON_IsNumber(bid) && bid->valueint == id)
+            address = pl_str(pl_member(b, "listeners"), li->name);
+    }
+    if (address == NULL || (colon = strrchr(address, ':')) == NULL ||
+        strlen(address) >= sizeof l->address)
+        return util_err_set(err, "the status gives no address of broker %d on listener %s", id,
+                            li->name);
+    snprintf(l->address, sizeof l->address, "%s", address);
+    l->port = (int)strtol(colon + 1, NULL, 10);
+    if (creds != NULL) {
+        /* server_name NULL: the certificate must carry the host dialled. */
+        kafka_tls_opts to = {
+            .ca_pem = creds->ca_pem, .cert_pem = creds->cert_pem, .key_pem = creds->key_pem};
+
+        if (link_tls(ctx, doc, &to, l, err) != 0) {
+            pl_broker_link_close(l);
+            return -1;
+        }
+    }
+    if (link_dial(address, l, err) != 0) {
+        util_err_prefix(err, "Kafka at %s (listener %s, %s)", address, li->name,
+                        creds != NULL ? "TLS verified against the cluster CA" : "plaintext");
+        pl_broker_link_close(l);
+        return -1;
+    }
+    return 0;
+}
+
 int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers,
                     const pl_cluster_doc *doc, int32_t last, pl_broker_link *l, util_err *err)
 {
-    pl_broker_creds creds;
+    pl_broker_creds creds = {0};
+    const pl_doc_listener *li = NULL;
+    bool direct = ctx->opts != NULL && ctx->opts->direct, tls = true;
     int32_t ids[PL_LINK_TRIES];
-    int n = pl_broker_candidates(brokers, last, ids, PL_LINK_TRIES), rc = -1;
+    int n = pl_broker_candidates(brokers, last, ids, PL_LINK_TRIES), rc = -1, at;
 
     memset(l, 0, sizeof *l);
-    if (pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0)
+    if (direct) {
+        if ((at = pl_direct_listener(doc, ctx->opts->listener, &tls, err)) < 0)
+            return -1;
+        li = &doc->listeners[at];
+    }
+    if (tls && pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0)
         return -1;
     for (int i = 0; i < n && rc != 0; i++) {
-        rc = pl_broker_link_open(ctx, cluster, ids[i], doc, &creds, l, err);
+        rc = direct ? link_open_direct(ctx, cluster, ids[i], brokers, doc, li, tls ? &creds : NULL,
+                                       l, err)
+                    : pl_broker_link_open(ctx, cluster, ids[i], doc, &creds, l, err);
         if (rc != 0 && i + 1 < n)
             fprintf(stderr, "kubectl-berth: broker %d: %s; trying broker %d\n", ids[i], err->msg,
                     ids[i + 1]);
@@ -269,19 +389,15 @@ int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
                          .key_pem = creds->key_pem,
                          .server_name = name};
     kube_portforward_spec spec = {.namespace = ctx->namespace, .pod_port = doc->replication_port};
-    kafka_dial_opts dial = {.connect_timeout_ms = PL_LINK_TIMEOUT_MS,
-                            .call_timeout_ms = PL_LINK_TIMEOUT_MS,
-                            .client_id = PL_LINK_CLIENT_ID};
     util_err pf_err = {{0}};
 
     memset(l, 0, sizeof *l);
     l->id = id;
+    l->port = doc->replication_port;
     snprintf(l->pod, sizeof l->pod, "%s-%d", cluster, id);
     snprintf(name, sizeof name, "%s.%s-brokers.%s.svc", l->pod, cluster, ctx->namespace);
     spec.pod = l->pod;
-    if (kafka_tls_new(&to, &l->tls, err) != 0) {
-        util_err_prefix(err, "the cluster's TLS credentials (Secret %s/%s)", ctx->namespace,
-                        doc->secret);
+    if (link_tls(ctx, doc, &to, l, err) != 0) {
         pl_broker_link_close(l);
         return -1;
     }
@@ -290,8 +406,7 @@ int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
         return -1;
     }
     snprintf(hostport, sizeof hostport, "127.0.0.1:%d", kube_portforward_local_port(l->pf));
-    dial.tls = l->tls;
-    if (kafka_dial(hostport, &dial, &l->conn, &l->av, err) != 0) {
+    if (link_dial(hostport, l, err) != 0) {
         /* A refused forward closes the local connection, which Kafka's
          * side can only call a closed connection: the refusal says more. */
         if (kube_portforward_last_error(l->pf, &pf_err) > 0)

@@ -10,9 +10,17 @@
  * on pods/portforward, in the cluster's namespace. Refusals name the
  * command that needs the right (pl_ctx.command).
  *
+ * With --direct the broker is reached instead at its advertised address
+ * on a client listener (the KafkaCluster's status), as a client would:
+ * for a plugin running where those addresses answer (inside the cluster's
+ * network, or where node ports are open). Only a listener the plugin can
+ * dial will do (pl_check_how): plaintext, or TLS verified against the
+ * cluster CA.
+ *
  * The parsing is pure (pl_cluster_doc_parse, pl_broker_creds_take,
- * pl_broker_candidates) so that tests can feed it what the API would
- * answer. Used by every command that asks a broker (health, drain-plan). */
+ * pl_broker_candidates, pl_direct_listener) so that tests can feed it what
+ * the API would answer. Used by every command that asks a broker (health,
+ * drain-plan). */
 #ifndef BERTH_PL_BROKER_LINK_H
 #define BERTH_PL_BROKER_LINK_H
 
@@ -65,6 +73,18 @@ typedef struct pl_cluster_doc {
 int pl_cluster_doc_parse(const char *json, const char *what, pl_cluster_doc *out,
                          util_err *err) UTIL_MUST_CHECK;
 
+/* "internal, external": doc's listener names into buf, for messages;
+ * returns buf. */
+const char *pl_cluster_doc_listeners(const pl_cluster_doc *doc, char *buf, size_t size);
+
+/* The listener of doc that --direct dials: only (NULL: none named) if the
+ * plugin can dial it, else the first the plugin can dial (pl_check_how).
+ * Its index in doc->listeners, with *tls set when it is TLS with the
+ * cluster's certificate; or -1 with err naming the listener and why
+ * ("--direct: listener external is SASL_SSL: the plugin has no SASL
+ * credentials; drop --direct ..."), or that only is not one of doc's. */
+int pl_direct_listener(const pl_cluster_doc *doc, const char *only, bool *tls, util_err *err);
+
 /* GETs the ConfigMap "<cluster>-brokers" of ctx's namespace and reads its
  * cluster.json. 0, or -1 with err saying what is missing: the ConfigMap
  * (berth-operator creates it), the right to get it, the key. */
@@ -105,11 +125,15 @@ void pl_broker_creds_clear(pl_broker_creds *c);
  * broker 0 alone. Returns how many were written to ids. */
 int pl_broker_candidates(const cJSON *brokers, int32_t last, int32_t *ids, int max);
 
-/* One broker reached: the forwarder, the TLS settings and the connection
- * ready for admin calls, all owned. */
+/* One broker reached: the forwarder (none with --direct), the TLS
+ * settings (none on a plaintext listener) and the connection ready for
+ * admin calls, all owned. */
 typedef struct pl_broker_link {
     int32_t id;
     char pod[320];
+    int port;          /* the pod's port forwarded to, or the address's port */
+    char address[320]; /* with --direct: the "host:port" dialled; else "" */
+    char listener[64]; /* with --direct: the listener it is advertised on */
     kube_portforward *pf;
     kafka_tls *tls;
     kafka_conn *conn;
@@ -134,9 +158,16 @@ void pl_broker_link_close(pl_broker_link *l);
 /* Reaches the first of up to PL_LINK_TRIES brokers of cluster that
  * answers, in pl_broker_candidates' order (broker last after the others;
  * -1: none), with the credentials of doc's Secret, which are wiped once
- * tried. Says on stderr why each broker before it did not answer. 0 with
- * l open (pl_broker_link_close), or -1 with err saying why the Secret
- * could not be had or the last broker tried did not answer. */
+ * tried. Through a port-forward (pl_broker_link_open), or with
+ * ctx->opts->direct at the broker's address in brokers (status.brokers)
+ * on pl_direct_listener's listener (ctx->opts->listener): plaintext, or
+ * TLS verified against the cluster CA by the host dialled, presenting the
+ * sidecar's certificate (a client listener asks for none, and it does no
+ * harm); the Secret is not read for a plaintext listener. Says on stderr
+ * why each broker before it did not answer. 0 with l open
+ * (pl_broker_link_close), or -1 with err saying why no listener will do,
+ * why the Secret could not be had or why the last broker tried did not
+ * answer. */
 int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers,
                     const pl_cluster_doc *doc, int32_t last, pl_broker_link *l,
                     util_err *err) UTIL_MUST_CHECK;

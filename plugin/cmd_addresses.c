@@ -250,10 +250,11 @@ int pl_cmd_addresses(const pl_ctx *ctx, int argc, char **argv)
     util_err err = {{0}};
     int rc;
 
-    if (argc > 1 || (ctx->opts->listener != NULL && !ctx->opts->check)) {
+    if (argc > 1 || ctx->opts->direct || (ctx->opts->listener != NULL && !ctx->opts->check)) {
         fprintf(stderr, "kubectl-berth: %s\n",
-                argc > 1 ? "addresses takes at most one KafkaCluster name"
-                         : "--listener goes with --check");
+                argc > 1            ? "addresses takes at most one KafkaCluster name"
+                : ctx->opts->direct ? "--direct is for health and drain-plan"
+                                    : "--listener goes with --check");
         cJSON_Delete(reports);
         return PL_EXIT_USAGE;
     }

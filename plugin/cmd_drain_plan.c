@@ -4,7 +4,7 @@
  * "<cluster>-<id>"); then the drain's own inputs are gathered as the
  * sidecar's drain gathers them: the drain ledger from the API server, and
  * from a broker (another one than POD's first, reached as health reaches
- * one: broker_link.h) the ongoing reassignments, Metadata and
+ * one: broker_link.h, --direct included) the ongoing reassignments, Metadata and
  * min.insync.replicas of every topic. Nothing is written: the ledger is
  * only read and the planner steps a copy of it; Kafka is only asked. */
 #include <stdint.h>
@@ -188,7 +188,8 @@ int pl_cmd_drain_plan(const pl_ctx *ctx, int argc, char **argv)
 {
     const char *pod = argc == 1 ? argv[0] : NULL;
     pl_broker_link link = {0};
-    char cluster[OP_NAME_MAX + 1], asked_pod[sizeof link.pod];
+    char cluster[OP_NAME_MAX + 1], asked_pod[sizeof link.pod], address[sizeof link.address];
+    char listener[sizeof link.listener];
     pl_drain_plan_input pin = {.cluster = cluster, .namespace = ctx->namespace, .pod = pod};
     pl_cluster_doc doc;
     inputs in = {0};
@@ -202,6 +203,10 @@ int pl_cmd_drain_plan(const pl_ctx *ctx, int argc, char **argv)
     }
     if (ctx->namespace == NULL) {
         fprintf(stderr, "kubectl-berth: drain-plan works in one namespace, not -A\n");
+        return PL_EXIT_USAGE;
+    }
+    if (ctx->opts->listener != NULL && !ctx->opts->direct) {
+        fprintf(stderr, "kubectl-berth: --listener goes with --direct (drain-plan)\n");
         return PL_EXIT_USAGE;
     }
     if (broker_of(ctx, pod, cluster, sizeof cluster, &pin.broker, &err) != 0) {
@@ -222,7 +227,11 @@ int pl_cmd_drain_plan(const pl_ctx *ctx, int argc, char **argv)
     pin.asked = link.id;
     snprintf(asked_pod, sizeof asked_pod, "%s", link.pod);
     pin.asked_pod = asked_pod;
-    pin.port = doc.replication_port;
+    pin.port = link.port;
+    snprintf(address, sizeof address, "%s", link.address);
+    snprintf(listener, sizeof listener, "%s", link.listener);
+    pin.address = address[0] != '\0' ? address : NULL;
+    pin.listener = listener;
     pl_broker_link_close(&link);
     if (rc != 0) {
         fprintf(stderr, "kubectl-berth: KafkaCluster %s: broker %d (pod %s) answered no %s\n",

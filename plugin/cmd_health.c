@@ -3,7 +3,8 @@
  * answers for the cluster (Metadata, min.insync.replicas, the ongoing
  * reassignments, the KRaft quorum), reached through the API server's
  * port-forward with the cluster's own mutual TLS (broker_link.h): the
- * machine kubectl runs on may reach no broker address. The API server
+ * machine kubectl runs on may reach no broker address; or, with --direct,
+ * at its advertised address on a client listener. The API server
  * tells the rest: the broker pods' readiness and the drain ledger. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv)
     util_err err = {{0}};
     cJSON *cr = NULL, *report = NULL;
     pl_health_input in = {.cluster = cluster};
-    char asked_pod[sizeof link.pod];
+    char asked_pod[sizeof link.pod], address[sizeof link.address], listener[sizeof link.listener];
     int32_t asked;
     int rc;
 
@@ -164,6 +165,10 @@ int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv)
     }
     if (ctx->namespace == NULL) {
         fprintf(stderr, "kubectl-berth: health works in one namespace, not -A\n");
+        return PL_EXIT_USAGE;
+    }
+    if (ctx->opts->listener != NULL && !ctx->opts->direct) {
+        fprintf(stderr, "kubectl-berth: --listener goes with --direct (health)\n");
         return PL_EXIT_USAGE;
     }
     if ((rc = pl_get_clusters(ctx, cluster, &cr)) != PL_EXIT_OK)
@@ -177,7 +182,10 @@ int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv)
     }
     rc = ask_cluster(&link, &doc, &a, &err);
     asked = link.id;
+    in.port = link.port;
     snprintf(asked_pod, sizeof asked_pod, "%s", link.pod);
+    snprintf(address, sizeof address, "%s", link.address);
+    snprintf(listener, sizeof listener, "%s", link.listener);
     pl_broker_link_close(&link);
     if (rc != 0) {
         fprintf(stderr, "kubectl-berth: KafkaCluster %s: broker %d (pod %s) answered no %s\n",
@@ -192,7 +200,8 @@ int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv)
     in.flavor = doc.flavor;
     in.asked = asked;
     in.asked_pod = asked_pod;
-    in.port = doc.replication_port;
+    in.address = address[0] != '\0' ? address : NULL;
+    in.listener = listener;
     in.brokers = brokers;
     report = judge(&in, &a);
     if (report == NULL) {

@@ -30,8 +30,9 @@
 
 static const char *const commands[] = {"addresses", "drain-plan", "health", "roll", NULL};
 static const char *const options[] = {
-    "--namespace", "--all-namespaces", "--output",  "--kubeconfig", "--context",  "--help",
-    "--version",   "--no-wait",        "--timeout", "--check",      "--listener", NULL};
+    "--namespace", "--all-namespaces", "--output",  "--kubeconfig", "--context",
+    "--help",      "--version",        "--no-wait", "--timeout",    "--check",
+    "--listener",  "--direct",         NULL};
 /* The options that take a value (the next word), short and long. */
 static const char *const with_value[] = {"-n",        "--namespace", "-o",
                                          "--output",  "--context",   "--kubeconfig",

@@ -45,7 +45,9 @@ typedef struct pl_drain_plan_input {
     const char *pod;          /* its pod */
     int32_t asked;            /* the broker that answered */
     const char *asked_pod;    /* its pod */
-    int port;                 /* the port forwarded to */
+    int port;                 /* the port forwarded to, or the address's port */
+    const char *address;      /* with --direct: the "host:port" dialled; NULL: a port-forward */
+    const char *listener;     /* with address: the listener it is advertised on */
     const kafka_metadata *md; /* every topic; required */
     /* Every reassignment in progress; NULL: none. */
     const kafka_list_partition_reassignments_response *reassign;
@@ -59,7 +61,8 @@ typedef struct pl_drain_plan_input {
 } pl_drain_plan_input;
 
 /* The report of the drain of in->broker: cluster, namespace, broker, pod,
- * asked ({id, pod, port}), registered (whether Metadata lists the broker),
+ * asked ({id, pod, port, via: "port-forward" or "direct", with direct
+ * its address and listener}), registered (whether Metadata lists the broker),
  * safe, problems and notes (arrays of sentences), leadershipsToMove,
  * ordersToWrite, reported (the three figures of the drain's log line),
  * partitionsDemoted (partitions whose order the drain sets in the

@@ -135,6 +135,7 @@ static void print_planned(const cJSON *r, FILE *f)
 void pl_drain_plan_print(const cJSON *r, bool wide, FILE *f)
 {
     const cJSON *a = pl_member(r, "asked"), *e;
+    char how[512];
 
     fprintf(f, "Broker %.0f (pod %s/%s) of KafkaCluster %s: %s\n", pl_num(r, "broker"),
             pl_str(r, "namespace"), pl_str(r, "pod"), pl_str(r, "cluster"),
@@ -149,8 +150,8 @@ void pl_drain_plan_print(const cJSON *r, bool wide, FILE *f)
     }
     fprintf(f,
             "Planned by the drain's own planner on what broker %.0f answered (pod %s, port %.0f, "
-            "through a port-forward) and the drain ledger; a dry run: nothing was written\n",
-            pl_num(a, "id"), pl_str(a, "pod"), pl_num(a, "port"));
+            "%s) and the drain ledger; a dry run: nothing was written\n",
+            pl_num(a, "id"), pl_str(a, "pod"), pl_num(a, "port"), pl_asked_how(a, how, sizeof how));
     print_figures(r, f);
     print_reported(r, wide, f);
     if (wide)

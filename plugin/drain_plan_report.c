@@ -255,6 +255,11 @@ static cJSON *report_of(const pl_drain_plan_input *in, const drain_plan *p,
     cJSON_AddNumberToObject(asked, "id", in->asked);
     cJSON_AddStringToObject(asked, "pod", in->asked_pod);
     cJSON_AddNumberToObject(asked, "port", in->port);
+    cJSON_AddStringToObject(asked, "via", in->address != NULL ? "direct" : "port-forward");
+    if (in->address != NULL) {
+        cJSON_AddStringToObject(asked, "address", in->address);
+        cJSON_AddStringToObject(asked, "listener", in->listener);
+    }
     cJSON_AddFalseToObject(r, "safe"); /* the verdict, once known */
     cJSON_AddArrayToObject(r, "problems");
     cJSON_AddArrayToObject(r, "notes");

@@ -46,7 +46,9 @@ typedef struct pl_health_input {
     const char *flavor;    /* "kafka" or "redpanda" (no quorum to ask) */
     int32_t asked;         /* the id of the broker that answered */
     const char *asked_pod; /* its pod */
-    int port;              /* the port forwarded to */
+    int port;              /* the port forwarded to, or the address's port */
+    const char *address;   /* with --direct: the "host:port" dialled; NULL: a port-forward */
+    const char *listener;  /* with address: the listener it is advertised on */
     /* The KafkaCluster's status.brokers (id, pod, ready): the brokers
      * there should be. */
     const cJSON *brokers;
@@ -70,8 +72,9 @@ typedef struct pl_health_input {
 } pl_health_input;
 
 /* The report of in: cluster, namespace, flavor, healthy, problems and
- * notes (arrays of sentences), asked ({id, pod, port}), clusterId,
- * controllerId, brokers (per broker: id, pod, ready, registered, leaders,
+ * notes (arrays of sentences), asked ({id, pod, port, via:
+ * "port-forward" or "direct", with direct its address and listener}),
+ * clusterId, controllerId, brokers (per broker: id, pod, ready, registered, leaders,
  * preferredLeaders, replicas, demotedPartitions, and when the pods were
  * read podFound, phase, readyReason, readyMessage, waiting, restarts,
  * terminating), partitions (total, topics, underReplicated, underMinIsr,

@@ -183,6 +183,7 @@ void pl_health_print(const cJSON *r, bool wide, FILE *f)
 {
     const cJSON *a = pl_member(r, "asked"), *e;
     bool healthy = cJSON_IsTrue(pl_member(r, "healthy"));
+    char how[512];
 
     fprintf(f, "KafkaCluster %s/%s (%s): %s\n", pl_str(r, "namespace"), pl_str(r, "cluster"),
             pl_str(r, "flavor"), healthy ? "healthy" : "NOT HEALTHY");
@@ -194,10 +195,8 @@ void pl_health_print(const cJSON *r, bool wide, FILE *f)
     {
         fprintf(f, "  note: %s\n", cJSON_GetStringValue(e));
     }
-    fprintf(f,
-            "Asked broker %.0f (pod %s, port %.0f, through a port-forward); cluster id %s, "
-            "controller %.0f\n\n",
-            pl_num(a, "id"), pl_str(a, "pod"), pl_num(a, "port"),
+    fprintf(f, "Asked broker %.0f (pod %s, port %.0f, %s); cluster id %s, controller %.0f\n\n",
+            pl_num(a, "id"), pl_str(a, "pod"), pl_num(a, "port"), pl_asked_how(a, how, sizeof how),
             pl_str(r, "clusterId") != NULL ? pl_str(r, "clusterId") : "-",
             pl_num(r, "controllerId"));
     print_brokers(r, wide, f);

@@ -359,6 +359,11 @@ cJSON *pl_health_report(const pl_health_input *in)
     cJSON_AddNumberToObject(asked, "id", in->asked);
     cJSON_AddStringToObject(asked, "pod", in->asked_pod);
     cJSON_AddNumberToObject(asked, "port", in->port);
+    cJSON_AddStringToObject(asked, "via", in->address != NULL ? "direct" : "port-forward");
+    if (in->address != NULL) {
+        cJSON_AddStringToObject(asked, "address", in->address);
+        cJSON_AddStringToObject(asked, "listener", in->listener);
+    }
     if (in->md->cluster_id != NULL)
         cJSON_AddStringToObject(r, "clusterId", in->md->cluster_id);
     cJSON_AddNumberToObject(r, "controllerId", in->md->controller_id);

@@ -35,12 +35,14 @@ static const char usage_text[] =
     "                            min.insync.replicas once it stops, under reassignment,\n"
     "                            no successor); -o wide lists every partition. A dry\n"
     "                            run: nothing is written, neither the drain ledger nor\n"
-    "                            Kafka. It counts; it does not estimate time\n"
+    "                            Kafka. It counts; it does not estimate time;\n"
+    "                            --direct: the broker at its advertised address\n"
     "  health CLUSTER            ask the cluster (one broker, through a port-forward,\n"
     "                            with the cluster's own TLS) and the API server how it\n"
     "                            stands: partitions offline, under min.insync.replicas\n"
     "                            or under-replicated, leaders per broker, the KRaft\n"
-    "                            quorum, reassignments, the drain ledger, the pods\n"
+    "                            quorum, reassignments, the drain ledger, the pods;\n"
+    "                            --direct: the broker at its advertised address\n"
     "  roll CLUSTER              restart the brokers one at a time, each drained first,\n"
     "                            and follow the roll to its end (--no-wait: start it\n"
     "                            only; --timeout DURATION, default 30m)\n"
@@ -52,6 +54,13 @@ static const char usage_text[] =
     "      --kubeconfig PATH     kubeconfig to use (default: $KUBECONFIG, else\n"
     "                            ~/.kube/config)\n"
     "      --context NAME        the kubeconfig context to use (default: its current one)\n"
+    "      --direct              (health, drain-plan) reach the broker at its advertised\n"
+    "                            address (the KafkaCluster's status) instead of through\n"
+    "                            the API server's port-forward, where those addresses\n"
+    "                            answer (in the cluster's network, node ports open): on\n"
+    "                            --listener NAME, else the first listener that is\n"
+    "                            PLAINTEXT or SSL with the cluster's certificate (then\n"
+    "                            verified against the cluster CA); SASL is refused\n"
     "  -h, --help                print this and exit (COMMAND --help: the same)\n"
     "      --version             print the version and exit\n"
     "\n"
@@ -117,7 +126,8 @@ static int parse(int argc, char **argv, pl_options *opts)
         OPT_NO_WAIT,
         OPT_TIMEOUT,
         OPT_CHECK,
-        OPT_LISTENER
+        OPT_LISTENER,
+        OPT_DIRECT
     };
     static const struct option longs[] = {
         {"namespace", required_argument, NULL, 'n'},
@@ -131,6 +141,7 @@ static int parse(int argc, char **argv, pl_options *opts)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"check", no_argument, NULL, OPT_CHECK},
         {"listener", required_argument, NULL, OPT_LISTENER},
+        {"direct", no_argument, NULL, OPT_DIRECT},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -169,6 +180,9 @@ static int parse(int argc, char **argv, pl_options *opts)
             break;
         case OPT_LISTENER:
             opts->listener = optarg;
+            break;
+        case OPT_DIRECT:
+            opts->direct = true;
             break;
         case OPT_VERSION:
             printf("kubectl-berth %s\n", BERTH_VERSION);

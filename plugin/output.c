@@ -7,6 +7,7 @@
 
 #include <yaml.h>
 
+#include "plugin.h"
 #include "util/str.h"
 
 struct pl_table {
@@ -152,6 +153,19 @@ const char *pl_joined(const cJSON *a, char *buf, size_t size)
 const char *pl_yes_no(const cJSON *o, const char *key)
 {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key)) ? "yes" : "no";
+}
+
+const char *pl_asked_how(const cJSON *asked, char *buf, size_t size)
+{
+    const char *via = pl_str(asked, "via"), *address = pl_str(asked, "address"),
+               *listener = pl_str(asked, "listener");
+
+    if (via != NULL && strcmp(via, "direct") == 0)
+        snprintf(buf, size, "directly at %s, listener %s", address != NULL ? address : "-",
+                 listener != NULL ? listener : "-");
+    else
+        snprintf(buf, size, "through a port-forward");
+    return buf;
 }
 
 /* ---- YAML ---- */

@@ -43,6 +43,11 @@ const char *pl_num_text(const cJSON *o, const char *key, char *buf, size_t size)
 const char *pl_joined(const cJSON *a, char *buf, size_t size);
 const char *pl_yes_no(const cJSON *o, const char *key);
 
+/* How a report's asked ({via, address, listener}) says the broker was
+ * reached, for health's and drain-plan's tables: "through a port-forward",
+ * or "directly at host:port, listener external". Returns buf. */
+const char *pl_asked_how(const cJSON *asked, char *buf, size_t size);
+
 /* doc as indented JSON, or as YAML (yaml true): block style, strings quoted
  * where YAML would read them as something else. 0, or -1 with err. */
 int pl_print_doc(const cJSON *doc, int yaml, FILE *f, util_err *err) UTIL_MUST_CHECK;

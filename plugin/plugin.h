@@ -41,7 +41,10 @@ typedef struct pl_options {
     bool no_wait;           /* --no-wait (roll) */
     long timeout_s;         /* --timeout (roll); default 30 minutes */
     bool check;             /* --check (addresses): dial each address */
-    const char *listener;   /* --listener (addresses --check): that listener only */
+    const char *listener;   /* --listener: the listener addresses --check checks, or
+                               --direct dials */
+    bool direct;            /* --direct (health, drain-plan): dial the broker's advertised
+                               address, not a port-forward (broker_link.h) */
 } pl_options;
 
 /* A command's view of the world. cfg and client are made by main.c and
@@ -71,7 +74,8 @@ int pl_cmd_roll(const pl_ctx *ctx, int argc, char **argv);
 int pl_complete(int argc, char **argv);
 
 /* `kubectl berth health CLUSTER`: asks a broker of the cluster (through
- * the API server's port-forward, with the cluster's own mutual TLS) and
+ * the API server's port-forward, with the cluster's own mutual TLS, or
+ * with --direct at its advertised address) and
  * the API server how the cluster stands, and judges it (health.h):
  * PL_EXIT_OK healthy, PL_EXIT_UNHEALTHY not. */
 int pl_cmd_health(const pl_ctx *ctx, int argc, char **argv);

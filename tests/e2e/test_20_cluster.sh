@@ -12,7 +12,8 @@
 # status shows, and produces and consumes 10,000 records, none lost.
 # kubectl berth health, through the API server's port-forward to a broker
 # pod, finds the cluster healthy and counts the partitions and leaders
-# Kafka's own tool counts; a user without the right to port-forward is told.
+# Kafka's own tool counts, and so does health --direct at a broker's
+# external address; a user without the right to port-forward is told.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -144,6 +145,19 @@ berth_leaders=$(jq -r '.brokers[] | select(.leaders > 0) | "\(.id) \(.leaders)"'
 [ "$(jq -r '.quorum.voters | length' <<<"$health_json")" -ge 1 ] || fail "kubectl berth health: no KRaft voter: $(jq -c .quorum <<<"$health_json")"
 kberth health "$CLUSTER" -n "$NS" | head -3
 ok "kubectl berth health through a port-forward: healthy, $(jq -r .partitions.total <<<"$health_json") partitions, leaders per broker as kafka-topics shows them ($(tr '\n' ';' <<<"$berth_leaders"))"
+
+# With --direct it dials the broker at its advertised address instead (this
+# host reaches the node ports): the external listener, PLAINTEXT here.
+direct_json=$(kberth health "$CLUSTER" -n "$NS" --direct --listener external -o json 2>"$state/health-direct.err") ||
+    fail "kubectl berth health --direct exited $?: $(cat "$state/health-direct.err") $direct_json"
+[ "$(jq -r .healthy <<<"$direct_json")" = true ] || fail "kubectl berth health --direct: not healthy: $direct_json"
+[ "$(jq -r .partitions.total <<<"$direct_json")" = "$(jq -r .partitions.total <<<"$health_json")" ] ||
+    fail "kubectl berth health --direct counts $(jq -r .partitions.total <<<"$direct_json") partitions, through a port-forward $(jq -r .partitions.total <<<"$health_json")"
+direct_want=$(kubectl get kc "$CLUSTER" -n "$NS" -o json | jq -r --argjson i "$(jq .asked.id <<<"$direct_json")" '.status.brokers[] | select(.id == $i) | .listeners.external')
+[ "$(jq -r .asked.via <<<"$direct_json")" = direct ] && [ -n "$direct_want" ] &&
+    [ "$(jq -r .asked.address <<<"$direct_json")" = "$direct_want" ] ||
+    fail "kubectl berth health --direct did not ask broker $(jq .asked.id <<<"$direct_json") at its external address $direct_want: $(jq -c .asked <<<"$direct_json")"
+ok "kubectl berth health --direct: healthy, the same $(jq -r .partitions.total <<<"$direct_json") partitions, asked at $direct_want"
 
 # Without the right to port-forward, it says so and exits 1.
 kubectl create serviceaccount berth-no-forward -n "$NS" >/dev/null

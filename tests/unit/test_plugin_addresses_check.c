@@ -203,6 +203,11 @@ START_TEST(listener_goes_with_check_and_must_be_the_clusters)
     P.opts.listener = "internal";
     ck_assert_int_eq(addresses(out, sizeof out, err, sizeof err), PL_EXIT_USAGE);
     ck_assert_str_eq(err, "kubectl-berth: --listener goes with --check\n");
+    P.opts.direct = true;
+    ck_assert_int_eq(addresses(out, sizeof out, err, sizeof err), PL_EXIT_USAGE);
+    ck_assert_str_eq(err, "kubectl-berth: --direct is for health and drain-plan\n");
+    ck_assert_int_eq(api_script_count(P.api), 0);
+    P.opts.direct = false;
     P.opts.check = true;
     P.opts.listener = "external";
     answer_cluster("127.0.0.1:1");

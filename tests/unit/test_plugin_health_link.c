@@ -7,7 +7,12 @@
  * cluster name or with -A; exit 1 with the reason on stderr for an
  * unknown cluster, a missing ConfigMap (berth-operator creates it), a
  * malformed cluster.json, a Secret the user may not get, and a
- * port-forward the API server refuses (the RBAC it takes). */
+ * port-forward the API server refuses (the RBAC it takes). With --direct:
+ * the listener named by --listener, else the first the plugin can dial;
+ * --listener without --direct exit 2; a SASL listener or one cluster.json
+ * does not describe refused with exit 1 naming it, before the Secret is
+ * read; a plaintext listener dialled at the broker's address in the
+ * status, with no Secret read. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 #include "plugin/plugin.h"
 #include "support/api_script.h"
 #include "support/kube_test.h"
+#include "support/loopback.h"
 #include "support/pki.h"
 #include "support/plugin_cmd.h"
 
@@ -154,6 +160,55 @@ START_TEST(ready_brokers_are_tried_first)
 }
 END_TEST
 
+/* cluster.json with listeners (name, securityProtocol, clusterCert?). */
+static void doc_with(pl_cluster_doc *d, const char *listeners)
+{
+    char text[1024];
+    util_err err = {{0}};
+
+    snprintf(text, sizeof text,
+             "{\"clusterTLS\":{\"secret\":\"s\",\"replicationPort\":9091},\"listeners\":%s}",
+             listeners);
+    ck_assert_msg(pl_cluster_doc_parse(text, WHAT, d, &err) == 0, "%s", err.msg);
+}
+
+START_TEST(direct_dials_the_named_listener_or_the_first_the_plugin_can)
+{
+    pl_cluster_doc d;
+    util_err err = {{0}};
+    bool tls = false;
+
+    doc_with(&d, "[{\"name\":\"sasl\",\"securityProtocol\":\"SASL_SSL\"},{\"name\":\"user\","
+                 "\"securityProtocol\":\"SSL\"},{\"name\":\"tls\",\"securityProtocol\":\"SSL\","
+                 "\"clusterCert\":true},{\"name\":\"external\",\"securityProtocol\":"
+                 "\"PLAINTEXT\"}]");
+    ck_assert_int_eq(pl_direct_listener(&d, NULL, &tls, &err), 2);
+    ck_assert(tls);
+    ck_assert_int_eq(pl_direct_listener(&d, "external", &tls, &err), 3);
+    ck_assert(!tls);
+    ck_assert_int_eq(pl_direct_listener(&d, "sasl", &tls, &err), -1);
+    ck_assert_str_eq(err.msg, "--direct: listener sasl is SASL_SSL: the plugin has no SASL "
+                              "credentials; drop --direct to reach the broker through the API "
+                              "server's port-forward");
+    ck_assert_int_eq(pl_direct_listener(&d, "user", &tls, &err), -1);
+    ck_assert_msg(strstr(err.msg, "listener user is SSL with the certificate of a user's Secret") !=
+                      NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(pl_direct_listener(&d, "nope", &tls, &err), -1);
+    ck_assert_str_eq(err.msg,
+                     "--direct: no listener \"nope\" (its listeners: sasl, user, tls, external)");
+    doc_with(&d, "[{\"name\":\"sasl\",\"securityProtocol\":\"SASL_PLAINTEXT\"}]");
+    ck_assert_int_eq(pl_direct_listener(&d, NULL, &tls, &err), -1);
+    ck_assert_msg(strstr(err.msg, "--direct: the plugin can dial none of the listeners (sasl)") ==
+                          err.msg &&
+                      strstr(err.msg, "drop --direct") != NULL,
+                  "%s", err.msg);
+    doc_with(&d, "[]");
+    ck_assert_int_eq(pl_direct_listener(&d, NULL, &tls, &err), -1);
+    ck_assert_msg(strstr(err.msg, "describes no client listener") != NULL, "%s", err.msg);
+}
+END_TEST
+
 /* ---- the command against a scripted API server ---- */
 
 static plugin_cmd P;
@@ -231,6 +286,79 @@ START_TEST(health_names_what_is_missing)
 }
 END_TEST
 
+/* KafkaCluster demo whose broker 0 is at hostport on listeners sasl
+ * (SASL_SSL) and external (PLAINTEXT), times over, and its cluster.json. */
+static void answer_direct_cluster(const char *hostport, int times)
+{
+    char body[1024];
+    static const char cm[] =
+        "{\"data\":{\"cluster.json\":\"{\\\"clusterTLS\\\":{\\\"secret\\\":"
+        "\\\"demo-broker-certs\\\",\\\"replicationPort\\\":9091},\\\"listeners\\\":[{"
+        "\\\"name\\\":\\\"sasl\\\",\\\"securityProtocol\\\":\\\"SASL_SSL\\\"},{"
+        "\\\"name\\\":\\\"external\\\",\\\"securityProtocol\\\":\\\"PLAINTEXT\\\"}]}\"}}";
+
+    snprintf(body, sizeof body,
+             "{\"metadata\":{\"name\":\"demo\",\"namespace\":\"default\"},\"status\":"
+             "{\"brokers\":[{\"id\":0,\"pod\":\"demo-0\",\"ready\":true,\"listeners\":"
+             "{\"sasl\":\"%s\",\"external\":\"%s\"}}]}}",
+             hostport, hostport);
+    api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, body, times);
+    api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 200, cm, times);
+}
+
+/* True when the API server was asked for path_part. */
+static bool asked_for(const char *path_part)
+{
+    for (int i = 0; i < api_script_count(P.api); i++)
+        if (strstr(api_script_request(P.api, i)->path, path_part) != NULL)
+            return true;
+    return false;
+}
+
+START_TEST(listener_needs_direct_and_direct_refuses_what_it_cannot_dial)
+{
+    char err[2048];
+
+    P.opts.listener = "external";
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_USAGE);
+    ck_assert_str_eq(err, "kubectl-berth: --listener goes with --direct (health)\n");
+    ck_assert_int_eq(api_script_count(P.api), 0);
+    P.opts.direct = true;
+    P.opts.listener = "sasl";
+    answer_direct_cluster("127.0.0.1:1", 2);
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
+    ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: --direct: listener sasl is SASL_SSL: "
+                          "the plugin has no SASL credentials; drop --direct to reach the broker "
+                          "through the API server's port-forward\n");
+    P.opts.listener = "internal";
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
+    ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: --direct: no listener \"internal\" "
+                          "(its listeners: sasl, external)\n");
+    ck_assert(!asked_for("/secrets/"));
+    ck_assert(!asked_for("/portforward"));
+}
+END_TEST
+
+START_TEST(direct_dials_the_address_in_the_status_on_the_first_plaintext_listener)
+{
+    char err[2048], hostport[64], want[256];
+    int port, fd = lo_listen(1, &port);
+
+    close(fd); /* nothing listens there now */
+    snprintf(hostport, sizeof hostport, "127.0.0.1:%d", port);
+    P.opts.direct = true;
+    answer_direct_cluster(hostport, 1);
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
+    snprintf(want, sizeof want,
+             "kubectl-berth: KafkaCluster demo: Kafka at %s (listener external, "
+             "plaintext)",
+             hostport);
+    ck_assert_msg(strstr(err, want) == err, "%s", err);
+    ck_assert(!asked_for("/secrets/")); /* plaintext: no CA needed */
+    ck_assert(!asked_for("/portforward"));
+}
+END_TEST
+
 START_TEST(a_refused_port_forward_says_which_right_it_takes)
 {
     char err[2048], *ca, *ca_key, *crt, *key, *doc_string;
@@ -274,12 +402,15 @@ int main(void)
     tcase_add_test(tc, a_malformed_cluster_json_is_refused_naming_what_is_wrong);
     tcase_add_test(tc, the_secret_gives_the_ca_and_the_sidecar_pair);
     tcase_add_test(tc, ready_brokers_are_tried_first);
+    tcase_add_test(tc, direct_dials_the_named_listener_or_the_first_the_plugin_can);
     suite_add_tcase(s, tc);
     tcase_add_checked_fixture(cmd, api_setup, api_teardown);
     tcase_set_timeout(cmd, 30);
     tcase_add_test(cmd, health_takes_one_cluster_of_one_namespace);
     tcase_add_test(cmd, health_names_what_is_missing);
     tcase_add_test(cmd, a_refused_port_forward_says_which_right_it_takes);
+    tcase_add_test(cmd, listener_needs_direct_and_direct_refuses_what_it_cannot_dial);
+    tcase_add_test(cmd, direct_dials_the_address_in_the_status_on_the_first_plaintext_listener);
     suite_add_tcase(s, cmd);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -3,7 +3,8 @@
  * back as the same document (strings that look like another type stay
  * strings), the health table read from its report alone (the verdict and
  * its problems first, the partitions with a problem up to a limit unless
- * wide), and durations as kubectl's flags take them. */
+ * wide), how the tables say the broker asked was reached (a port-forward
+ * or --direct's address), and durations as kubectl's flags take them. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +248,21 @@ START_TEST(the_health_table_says_the_verdict_first_and_the_partitions_that_matte
 }
 END_TEST
 
+START_TEST(the_tables_say_how_the_broker_was_reached)
+{
+    cJSON *forwarded = J("{\"id\":0,\"pod\":\"demo-0\",\"port\":9091,\"via\":\"port-forward\"}");
+    cJSON *direct = J("{\"id\":0,\"pod\":\"demo-0\",\"port\":32100,\"via\":\"direct\","
+                      "\"address\":\"10.0.0.5:32100\",\"listener\":\"external\"}");
+    char buf[256];
+
+    ck_assert_str_eq(pl_asked_how(forwarded, buf, sizeof buf), "through a port-forward");
+    ck_assert_str_eq(pl_asked_how(direct, buf, sizeof buf),
+                     "directly at 10.0.0.5:32100, listener external");
+    cJSON_Delete(forwarded);
+    cJSON_Delete(direct);
+}
+END_TEST
+
 START_TEST(durations_read_as_kubectl_flags_take_them)
 {
     ck_assert_int_eq(pl_duration_parse("90"), 90);
@@ -273,6 +289,7 @@ int main(void)
     tcase_add_test(tc, columns_are_as_wide_as_their_widest_cell);
     tcase_add_test(tc, yaml_keeps_strings_strings);
     tcase_add_test(tc, the_health_table_says_the_verdict_first_and_the_partitions_that_matter);
+    tcase_add_test(tc, the_tables_say_how_the_broker_was_reached);
     tcase_add_test(tc, durations_read_as_kubectl_flags_take_them);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
