@@ -10,6 +10,7 @@
 #include "drain/min_isr.h"
 #include "drain/plan.h"
 #include "drain_plan.h"
+#include "output.h"
 #include "plugin.h"
 
 /* Partitions named in a sentence before "...". */
@@ -243,7 +244,7 @@ static void judge(const pl_drain_plan_input *in, const drain_plan *p, cJSON *r)
 static cJSON *report_of(const pl_drain_plan_input *in, const drain_plan *p,
                         const drain_topic_min_isr *min, int32_t n_min)
 {
-    cJSON *r = cJSON_CreateObject(), *asked;
+    cJSON *r = cJSON_CreateObject();
 
     if (r == NULL)
         return NULL;
@@ -251,15 +252,7 @@ static cJSON *report_of(const pl_drain_plan_input *in, const drain_plan *p,
     cJSON_AddStringToObject(r, "namespace", in->namespace);
     cJSON_AddNumberToObject(r, "broker", in->broker);
     cJSON_AddStringToObject(r, "pod", in->pod);
-    asked = cJSON_AddObjectToObject(r, "asked");
-    cJSON_AddNumberToObject(asked, "id", in->asked);
-    cJSON_AddStringToObject(asked, "pod", in->asked_pod);
-    cJSON_AddNumberToObject(asked, "port", in->port);
-    cJSON_AddStringToObject(asked, "via", in->address != NULL ? "direct" : "port-forward");
-    if (in->address != NULL) {
-        cJSON_AddStringToObject(asked, "address", in->address);
-        cJSON_AddStringToObject(asked, "listener", in->listener);
-    }
+    pl_asked_add(r, in->asked, in->asked_pod, in->port, in->address, in->listener);
     cJSON_AddFalseToObject(r, "safe"); /* the verdict, once known */
     cJSON_AddArrayToObject(r, "problems");
     cJSON_AddArrayToObject(r, "notes");

@@ -12,6 +12,7 @@
 #include "health.h"
 #include "health_int.h"
 #include "kafka/proto.h"
+#include "output.h"
 #include "plugin.h"
 
 #define MIN_ISR_KEY "min.insync.replicas"
@@ -344,7 +345,7 @@ static void ledger(const pl_health_input *in, const pl_health_brokers *bs, cJSON
 cJSON *pl_health_report(const pl_health_input *in)
 {
     pl_health_brokers bs = {0};
-    cJSON *r, *problems, *notes, *asked, *brokers;
+    cJSON *r, *problems, *notes, *brokers;
     int rc = 0;
 
     if (in->md == NULL || (r = cJSON_CreateObject()) == NULL)
@@ -355,15 +356,7 @@ cJSON *pl_health_report(const pl_health_input *in)
     cJSON_AddFalseToObject(r, "healthy"); /* the verdict, once known */
     problems = cJSON_AddArrayToObject(r, "problems");
     notes = cJSON_AddArrayToObject(r, "notes");
-    asked = cJSON_AddObjectToObject(r, "asked");
-    cJSON_AddNumberToObject(asked, "id", in->asked);
-    cJSON_AddStringToObject(asked, "pod", in->asked_pod);
-    cJSON_AddNumberToObject(asked, "port", in->port);
-    cJSON_AddStringToObject(asked, "via", in->address != NULL ? "direct" : "port-forward");
-    if (in->address != NULL) {
-        cJSON_AddStringToObject(asked, "address", in->address);
-        cJSON_AddStringToObject(asked, "listener", in->listener);
-    }
+    pl_asked_add(r, in->asked, in->asked_pod, in->port, in->address, in->listener);
     if (in->md->cluster_id != NULL)
         cJSON_AddStringToObject(r, "clusterId", in->md->cluster_id);
     cJSON_AddNumberToObject(r, "controllerId", in->md->controller_id);

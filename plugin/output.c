@@ -168,6 +168,21 @@ const char *pl_asked_how(const cJSON *asked, char *buf, size_t size)
     return buf;
 }
 
+void pl_asked_add(cJSON *report, int32_t id, const char *pod, int port, const char *address,
+                  const char *listener)
+{
+    cJSON *asked = cJSON_AddObjectToObject(report, "asked");
+
+    cJSON_AddNumberToObject(asked, "id", id);
+    cJSON_AddStringToObject(asked, "pod", pod);
+    cJSON_AddNumberToObject(asked, "port", port);
+    cJSON_AddStringToObject(asked, "via", address != NULL ? "direct" : "port-forward");
+    if (address != NULL) {
+        cJSON_AddStringToObject(asked, "address", address);
+        cJSON_AddStringToObject(asked, "listener", listener);
+    }
+}
+
 /* ---- YAML ---- */
 
 static int emit(yaml_emitter_t *e, yaml_event_t *ev)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -47,6 +48,12 @@ const char *pl_yes_no(const cJSON *o, const char *key);
  * reached, for health's and drain-plan's tables: "through a port-forward",
  * or "directly at host:port, listener external". Returns buf. */
 const char *pl_asked_how(const cJSON *asked, char *buf, size_t size);
+
+/* Adds to report the object "asked" that pl_asked_how reads: the broker's
+ * id, pod and port, and via "port-forward", or "direct" with the address
+ * dialled and its listener (address NULL: a port-forward). */
+void pl_asked_add(cJSON *report, int32_t id, const char *pod, int port, const char *address,
+                  const char *listener);
 
 /* doc as indented JSON, or as YAML (yaml true): block style, strings quoted
  * where YAML would read them as something else. 0, or -1 with err. */
