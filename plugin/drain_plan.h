@@ -35,7 +35,7 @@
 
 /* Rows of reported partitions the table shows; -o wide and -o json|yaml
  * list them all. */
-#define PL_DRAIN_PLAN_TABLE_ROWS 20
+#define PL_TABLE_ROWS 20
 
 /* What the plan is made from; everything borrowed for the call. */
 typedef struct pl_drain_plan_input {
@@ -83,7 +83,7 @@ int pl_drain_plan_exit(const cJSON *report);
 
 /* The report as people read it: the verdict and its problems and notes,
  * the drain's figures (and its log line), then the partitions reported
- * (the first PL_DRAIN_PLAN_TABLE_ROWS unless wide); wide (-o wide) adds
+ * (the first PL_TABLE_ROWS unless wide); wide (-o wide) adds
  * every partition of the plan. */
 void pl_drain_plan_print(const cJSON *report, bool wide, FILE *f);
 

@@ -57,13 +57,14 @@ static void print_reported(const cJSON *r, bool wide, FILE *f)
                                           "isr",   "in sync besides", "min isr", "reported"};
     const cJSON *p;
     pl_table *t;
-    int shown = 0, more = 0;
     bool ok = true;
 
     if (cJSON_GetArraySize(pl_member(r, "reportedPartitions")) == 0)
         return;
     fprintf(f, "\n");
     t = pl_table_new(8, headers);
+    if (!wide)
+        pl_table_limit(t, PL_TABLE_ROWS);
     cJSON_ArrayForEach(p, pl_member(r, "reportedPartitions"))
     {
         char part[16], leader[16], reps[256], isr[256], besides[16], min[16];
@@ -76,16 +77,9 @@ static void print_reported(const cJSON *r, bool wide, FILE *f)
                                pl_num_text(p, "minIsr", min, sizeof min),
                                kind_text(pl_str(p, "kind"))};
 
-        if (!wide && shown == PL_DRAIN_PLAN_TABLE_ROWS) {
-            more++;
-            continue;
-        }
-        shown++;
         ok = ok && t != NULL && pl_table_add(t, cells) == 0;
     }
     pl_table_done(t, ok, f);
-    if (more > 0)
-        fprintf(f, "... and %d more (-o wide or -o json lists them all)\n", more);
 }
 
 /* Every partition of the plan (-o wide). */

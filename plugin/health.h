@@ -34,9 +34,6 @@
  * (SC_VOTER_MAX_LAG_MS). */
 #define PL_HEALTH_VOTER_MAX_LAG_MS 5000
 
-/* Rows of partitions the table shows; -o json|yaml list them all. */
-#define PL_HEALTH_TABLE_ROWS 20
-
 /* What the report is made from; everything borrowed for the call. The
  * *_error strings say why the answer next to them is missing (a note, or
  * for the quorum a problem); NULL with a NULL answer: not asked. */
@@ -96,7 +93,7 @@ int pl_health_exit(const cJSON *report);
  * then a table per section (brokers, partitions with a problem, voters),
  * reassignments and the ledger. wide (-o wide) adds the brokers' Ready
  * message and lists every partition with a problem, not the first
- * PL_HEALTH_TABLE_ROWS. */
+ * PL_TABLE_ROWS. */
 void pl_health_print(const cJSON *report, bool wide, FILE *f);
 
 #endif

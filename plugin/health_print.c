@@ -74,7 +74,7 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
                                           "isr",   "min isr",   "problems"};
     const cJSON *o = pl_member(r, "partitions"), *p;
     pl_table *t;
-    int shown = 0, more = 0;
+    int shown = 0;
     bool ok = true;
 
     fprintf(f,
@@ -91,7 +91,8 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
     if (shown == 0)
         return;
     t = pl_table_new(7, headers);
-    shown = 0;
+    if (!wide)
+        pl_table_limit(t, PL_TABLE_ROWS);
     cJSON_ArrayForEach(p, pl_member(o, "list"))
     {
         char part[16], leader[16], reps[256], isr[256], min[16], probs[128];
@@ -103,18 +104,10 @@ static void print_partitions(const cJSON *r, bool wide, FILE *f)
                                pl_num_text(p, "minIsr", min, sizeof min),
                                pl_joined(pl_member(p, "problems"), probs, sizeof probs)};
 
-        if (!has_problem(p))
-            continue;
-        if (!wide && shown == PL_HEALTH_TABLE_ROWS) {
-            more++;
-            continue;
-        }
-        shown++;
-        ok = ok && t != NULL && pl_table_add(t, cells) == 0;
+        if (has_problem(p))
+            ok = ok && t != NULL && pl_table_add(t, cells) == 0;
     }
     pl_table_done(t, ok, f);
-    if (more > 0)
-        fprintf(f, "... and %d more (-o wide or -o json lists them all)\n", more);
 }
 
 static void print_quorum(const cJSON *r, FILE *f)

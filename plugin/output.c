@@ -1,6 +1,7 @@
 /* Tables and documents (see output.h). */
 #include "output.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,8 @@ struct pl_table {
     char **headers;
     char **cells; /* nrows * ncols */
     size_t nrows, cap;
+    size_t limit; /* SIZE_MAX: none */
+    size_t more;  /* rows past the limit */
 };
 
 void pl_table_free(pl_table *t)
@@ -39,6 +42,7 @@ pl_table *pl_table_new(int ncols, const char *const *headers)
         return NULL;
     }
     t->ncols = ncols;
+    t->limit = SIZE_MAX;
     for (int c = 0; c < ncols; c++) {
         if ((t->headers[c] = util_strdup(headers[c])) == NULL) {
             pl_table_free(t);
@@ -55,6 +59,10 @@ int pl_table_add(pl_table *t, const char *const *cells)
 {
     size_t base = t->nrows * (size_t)t->ncols;
 
+    if (t->nrows == t->limit) {
+        t->more++;
+        return 0;
+    }
     if (t->nrows == t->cap) {
         size_t cap = t->cap > 0 ? t->cap * 2 : 8;
         char **n = realloc(t->cells, cap * (size_t)t->ncols * sizeof *n);
@@ -74,6 +82,12 @@ int pl_table_add(pl_table *t, const char *const *cells)
     }
     t->nrows++;
     return 0;
+}
+
+void pl_table_limit(pl_table *t, size_t rows)
+{
+    if (t != NULL)
+        t->limit = rows;
 }
 
 static void print_row(const pl_table *t, char *const *row, const size_t *width, FILE *f)
@@ -109,9 +123,11 @@ void pl_table_print(const pl_table *t, FILE *f)
 
 void pl_table_done(pl_table *t, bool ok, FILE *f)
 {
-    if (t != NULL && ok)
+    if (t != NULL && ok) {
         pl_table_print(t, f);
-    else
+        if (t->more > 0)
+            fprintf(f, "... and %zu more (-o wide or -o json lists them all)\n", t->more);
+    } else
         fprintf(f, "(out of memory)\n");
     pl_table_free(t);
 }

@@ -16,12 +16,20 @@
 /* A table being filled: rows of strings under upper-case headers. */
 typedef struct pl_table pl_table;
 
+/* Rows a long table shows unless -o wide; -o json|yaml list them all. */
+#define PL_TABLE_ROWS 20
+
 /* A table with ncols columns named by headers (borrowed for the call).
  * NULL out of memory. */
 pl_table *pl_table_new(int ncols, const char *const *headers);
 
-/* Adds a row of ncols cells (copied; NULL prints as "-"). -1 out of memory. */
+/* Adds a row of ncols cells (copied; NULL prints as "-"). -1 out of memory.
+ * Past the limit the row is only counted. */
 int pl_table_add(pl_table *t, const char *const *cells) UTIL_MUST_CHECK;
+
+/* Keeps the first rows rows; pl_table_done then says how many more there
+ * were. Without it a table keeps every row. */
+void pl_table_limit(pl_table *t, size_t rows);
 
 /* Prints the headers and rows, each column as wide as its widest cell,
  * three spaces apart. */
@@ -30,8 +38,8 @@ void pl_table_print(const pl_table *t, FILE *f);
 /* NULL is a no-op. */
 void pl_table_free(pl_table *t);
 
-/* Prints t when it was filled (ok: every row added), else says it could
- * not be made; then frees it. */
+/* Prints t when it was filled (ok: every row added), and the count of rows
+ * past its limit, else says it could not be made; then frees it. */
 void pl_table_done(pl_table *t, bool ok, FILE *f);
 
 /* Cells read from a report (a -o json document), so that a table says

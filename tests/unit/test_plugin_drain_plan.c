@@ -363,7 +363,7 @@ START_TEST(the_table_lists_the_first_reported_partitions_unless_wide)
                        "\"pod\":\"demo-1\",\"safe\":true,\"reportedPartitions\":[]}");
     char *out;
 
-    for (int i = 0; i < PL_DRAIN_PLAN_TABLE_ROWS + 5; i++)
+    for (int i = 0; i < PL_TABLE_ROWS + 5; i++)
         cJSON_AddItemToArray(cJSON_GetObjectItem(r, "reportedPartitions"),
                              kt_json("{\"topic\":\"t\",\"partition\":%d,\"kind\":"
                                      "\"under-reassignment\"}",

@@ -119,6 +119,27 @@ START_TEST(columns_are_as_wide_as_their_widest_cell)
 }
 END_TEST
 
+static void done_table(FILE *f, void *arg)
+{
+    pl_table_done(arg, true, f);
+}
+
+START_TEST(a_limited_table_counts_the_rows_it_leaves_out)
+{
+    static const char *const headers[] = {"n"};
+    static const char *const cells[][1] = {{"1"}, {"2"}, {"3"}, {"4"}, {"5"}};
+    pl_table *t = pl_table_new(1, headers);
+    char *out;
+
+    pl_table_limit(t, 2);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(pl_table_add(t, cells[i]), 0);
+    out = captured(done_table, t); /* frees t */
+    ck_assert_str_eq(out, "N\n1\n2\n... and 3 more (-o wide or -o json lists them all)\n");
+    free(out);
+}
+END_TEST
+
 static void print_yaml(FILE *f, void *arg)
 {
     util_err err = {{0}};
@@ -287,6 +308,7 @@ int main(void)
 
     tcase_add_test(tc, the_report_is_the_status_and_the_nodes);
     tcase_add_test(tc, columns_are_as_wide_as_their_widest_cell);
+    tcase_add_test(tc, a_limited_table_counts_the_rows_it_leaves_out);
     tcase_add_test(tc, yaml_keeps_strings_strings);
     tcase_add_test(tc, the_health_table_says_the_verdict_first_and_the_partitions_that_matter);
     tcase_add_test(tc, the_tables_say_how_the_broker_was_reached);
