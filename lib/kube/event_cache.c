@@ -201,13 +201,6 @@ kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key,
     return e;
 }
 
-kube_event_entry *kube_event_cache_find(kube_event_cache *c, const void *key, size_t len)
-{
-    unsigned char d[KUBE_EVENT_DIGEST_LEN];
-
-    return kube_event_digest(key, len, d) == 0 ? *slot(c, d) : NULL;
-}
-
 kube_event_entry *kube_event_cache_find_digest(kube_event_cache *c,
                                                const unsigned char digest[KUBE_EVENT_DIGEST_LEN])
 {

@@ -75,10 +75,8 @@ int kube_event_digest(const void *key, size_t len,
 kube_event_entry *kube_event_cache_observe(kube_event_cache *c, const void *key, size_t len,
                                            int64_t mono, int64_t wall, bool *dropped_unwritten);
 
-/* The entry for key, or NULL; borrowed as above. Does not count as a use. */
-kube_event_entry *kube_event_cache_find(kube_event_cache *c, const void *key, size_t len);
-
-/* The same, by the key's digest. */
+/* The entry for the key with this digest (kube_event_digest), or NULL;
+ * borrowed as above. Does not count as a use. */
 kube_event_entry *kube_event_cache_find_digest(kube_event_cache *c,
                                                const unsigned char digest[KUBE_EVENT_DIGEST_LEN]);
 
