@@ -3,10 +3,12 @@
  * with TLS verified against the cluster CA, asked for Metadata and judged. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addresses_check.h"
 #include "kafka/dial.h"
+#include "operator/cluster_tls.h"
 
 /* What the check needs of one cluster, each owned. */
 typedef struct probe {
@@ -16,24 +18,25 @@ typedef struct probe {
     char tls_why[1024]; /* why listeners with the cluster's certificate are not checked */
 } probe;
 
-/* The cluster CA of doc's Secret as TLS trust (p->tls), or the reason it
- * cannot be had (p->tls_why), asked once. */
-static void get_cluster_tls(const pl_ctx *ctx, probe *p)
+/* The cluster CA ("<cluster>-cluster-ca-cert") as TLS trust (p->tls), or
+ * the reason it cannot be had (p->tls_why), asked once. */
+static void get_cluster_tls(const pl_ctx *ctx, const char *cluster, probe *p)
 {
-    pl_broker_creds creds;
+    char *ca_pem = NULL;
     util_err err = {{0}};
 
     if (p->tls_tried)
         return;
     p->tls_tried = true;
-    if (pl_broker_creds_get(ctx, p->doc.secret, &creds, &err) == 0) {
+    if (pl_cluster_ca_get(ctx, cluster, &ca_pem, &err) == 0) {
         /* Verifies as a client would: the CA, the host dialled, no client
          * certificate (the client listeners ask for none). */
-        kafka_tls_opts to = {.ca_pem = creds.ca_pem};
+        kafka_tls_opts to = {.ca_pem = ca_pem};
 
         if (kafka_tls_new(&to, &p->tls, &err) != 0)
-            util_err_prefix(&err, "the cluster CA (Secret %s/%s)", ctx->namespace, p->doc.secret);
-        pl_broker_creds_clear(&creds);
+            util_err_prefix(&err, "the cluster CA (Secret %s/%s" OP_CA_CERT_SUFFIX ")",
+                            ctx->namespace, cluster);
+        free(ca_pem);
     }
     if (p->tls == NULL)
         snprintf(p->tls_why, sizeof p->tls_why, "SSL with the cluster's certificate: %s", err.msg);
@@ -69,7 +72,8 @@ static pl_check_verdict dial_and_judge(const char *hostport, int32_t id, kafka_t
 
 /* Checks broker b's address on listener l (a member of its "listeners")
  * into check; true when the verdict is a problem. */
-static bool check_one(const pl_ctx *ctx, probe *p, const cJSON *b, const cJSON *l, cJSON *check)
+static bool check_one(const pl_ctx *ctx, const char *cluster, probe *p, const cJSON *b,
+                      const cJSON *l, cJSON *check)
 {
     const cJSON *id = pl_member(b, "id");
     char detail[1024] = "";
@@ -78,7 +82,7 @@ static bool check_one(const pl_ctx *ctx, probe *p, const cJSON *b, const cJSON *
 
     switch (pl_check_how(&p->doc, l->string, detail, sizeof detail)) {
     case PL_DIAL_CLUSTER_TLS:
-        get_cluster_tls(ctx, p);
+        get_cluster_tls(ctx, cluster, p);
         if (p->tls == NULL) {
             snprintf(detail, sizeof detail, "%s", p->tls_why);
             break;
@@ -129,7 +133,7 @@ int pl_addresses_check(const pl_ctx *ctx, cJSON *report, const char *only, util_
         {
             if (only != NULL && strcmp(l->string, only) != 0)
                 continue;
-            bad += check_one(&in_ns, &p, b, l, check);
+            bad += check_one(&in_ns, cluster, &p, b, l, check);
             checked++;
         }
     }

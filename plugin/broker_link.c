@@ -212,33 +212,63 @@ static void wipe_secret(cJSON *secret)
     }
 }
 
+/* GETs Secret name of ctx's namespace into *secret (owned), or -1 with err
+ * saying it is missing or, naming what it holds (holds), that the right
+ * to get it is. what is "<namespace>/<name>". */
+static int get_secret(const pl_ctx *ctx, const char *name, const char *holds, const char *what,
+                      cJSON **secret, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+    kube_status st = {0};
+
+    *secret = NULL;
+    if (kube_path(path, sizeof path, "v1", "secrets", ctx->namespace, name, NULL) != 0)
+        return util_err_set(err, "Secret %s: not a valid name", what);
+    if (kube_get(ctx->client, path, secret, &st, err) == 0)
+        return 0;
+    if (st.code == 404)
+        return util_err_set(err,
+                            "Secret %s not found: berth-operator creates it with the "
+                            "cluster's TLS (is the operator running?)",
+                            what);
+    if (st.code == 403)
+        return util_err_set(err,
+                            "not allowed to get Secret %s (%s): %s needs get on secrets in "
+                            "namespace %s",
+                            what, holds, command_of(ctx), ctx->namespace);
+    return -1;
+}
+
 int pl_broker_creds_get(const pl_ctx *ctx, const char *name, pl_broker_creds *out, util_err *err)
 {
-    char what[400], path[KUBE_PATH_MAX];
-    kube_status st = {0};
-    cJSON *secret = NULL;
+    char what[400];
+    cJSON *secret;
     int rc;
 
     memset(out, 0, sizeof *out);
     snprintf(what, sizeof what, "%s/%s", ctx->namespace, name);
-    if (kube_path(path, sizeof path, "v1", "secrets", ctx->namespace, name, NULL) != 0)
-        return util_err_set(err, "Secret %s: not a valid name", what);
-    if (kube_get(ctx->client, path, &secret, &st, err) != 0) {
-        if (st.code == 404)
-            return util_err_set(err,
-                                "Secret %s not found: berth-operator creates it with the "
-                                "cluster's TLS (is the operator running?)",
-                                what);
-        if (st.code == 403)
-            return util_err_set(err,
-                                "not allowed to get Secret %s (the cluster's broker certificates, "
-                                "for the cluster's own TLS): %s needs get on secrets in "
-                                "namespace %s",
-                                what, command_of(ctx), ctx->namespace);
+    if (get_secret(ctx, name, "the cluster's broker certificates, for the cluster's own TLS", what,
+                   &secret, err) != 0)
         return -1;
-    }
     rc = pl_broker_creds_take(secret, what, out, err);
     wipe_secret(secret);
+    cJSON_Delete(secret);
+    return rc;
+}
+
+int pl_cluster_ca_get(const pl_ctx *ctx, const char *cluster, char **ca_pem, util_err *err)
+{
+    char name[300], what[400];
+    cJSON *secret;
+    int rc;
+
+    *ca_pem = NULL;
+    snprintf(name, sizeof name, "%s" OP_CA_CERT_SUFFIX, cluster);
+    snprintf(what, sizeof what, "%s/%s", ctx->namespace, name);
+    if (get_secret(ctx, name, "the cluster CA's certificate, to verify the brokers", what, &secret,
+                   err) != 0)
+        return -1;
+    rc = take_key(pl_member(secret, "data"), OP_CERTS_CA_KEY, what, ca_pem, NULL, err);
     cJSON_Delete(secret);
     return rc;
 }
@@ -283,13 +313,13 @@ int pl_broker_candidates(const cJSON *brokers, int32_t last, int32_t *ids, int m
 }
 
 /* The TLS settings of l from to; err names the Secret they come from. */
-static int link_tls(const pl_ctx *ctx, const pl_cluster_doc *doc, const kafka_tls_opts *to,
+static int link_tls(const pl_ctx *ctx, const char *secret, const kafka_tls_opts *to,
                     pl_broker_link *l, util_err *err)
 {
     if (kafka_tls_new(to, &l->tls, err) == 0)
         return 0;
     return util_err_prefix(err, "the cluster's TLS credentials (Secret %s/%s)", ctx->namespace,
-                           doc->secret);
+                           secret);
 }
 
 /* Connects l to hostport (TLS when l->tls is set) and asks ApiVersions. */
@@ -304,11 +334,10 @@ static int link_dial(const char *hostport, pl_broker_link *l, util_err *err)
 }
 
 /* Reaches broker id of cluster at its address in brokers (status.brokers)
- * on listener li, as a client would: plaintext when creds is NULL, else
- * TLS verified against creds' CA by the host dialled. */
+ * on listener li, as a client would: plaintext when ca_pem is NULL, else
+ * TLS verified against that CA by the host dialled. */
 static int link_open_direct(const pl_ctx *ctx, const char *cluster, int32_t id,
-                            const cJSON *brokers, const pl_cluster_doc *doc,
-                            const pl_doc_listener *li, const pl_broker_creds *creds,
+                            const cJSON *brokers, const pl_doc_listener *li, const char *ca_pem,
                             pl_broker_link *l, util_err *err)
 {
     const char *address = NULL, *colon;
@@ -331,19 +360,21 @@ static int link_open_direct(const pl_ctx *ctx, const char *cluster, int32_t id,
                             li->name);
     snprintf(l->address, sizeof l->address, "%s", address);
     l->port = (int)strtol(colon + 1, NULL, 10);
-    if (creds != NULL) {
-        /* server_name NULL: the certificate must carry the host dialled. */
-        kafka_tls_opts to = {
-            .ca_pem = creds->ca_pem, .cert_pem = creds->cert_pem, .key_pem = creds->key_pem};
+    if (ca_pem != NULL) {
+        /* server_name NULL: the certificate must carry the host dialled.
+         * No client certificate: a client listener asks for none. */
+        kafka_tls_opts to = {.ca_pem = ca_pem};
+        char secret[300];
 
-        if (link_tls(ctx, doc, &to, l, err) != 0) {
+        snprintf(secret, sizeof secret, "%s" OP_CA_CERT_SUFFIX, cluster);
+        if (link_tls(ctx, secret, &to, l, err) != 0) {
             pl_broker_link_close(l);
             return -1;
         }
     }
     if (link_dial(address, l, err) != 0) {
         util_err_prefix(err, "Kafka at %s (listener %s, %s)", address, li->name,
-                        creds != NULL ? "TLS verified against the cluster CA" : "plaintext");
+                        ca_pem != NULL ? "TLS verified against the cluster CA" : "plaintext");
         pl_broker_link_close(l);
         return -1;
     }
@@ -354,6 +385,7 @@ int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers
                     const pl_cluster_doc *doc, int32_t last, pl_broker_link *l, util_err *err)
 {
     pl_broker_creds creds = {0};
+    char *ca_pem = NULL;
     const pl_doc_listener *li = NULL;
     bool direct = ctx->opts != NULL && ctx->opts->direct, tls = true;
     int32_t ids[PL_LINK_TRIES];
@@ -361,21 +393,22 @@ int pl_broker_reach(const pl_ctx *ctx, const char *cluster, const cJSON *brokers
 
     memset(l, 0, sizeof *l);
     if (direct) {
-        if ((at = pl_direct_listener(doc, ctx->opts->listener, &tls, err)) < 0)
+        if ((at = pl_direct_listener(doc, ctx->opts->listener, &tls, err)) < 0 ||
+            (tls && pl_cluster_ca_get(ctx, cluster, &ca_pem, err) != 0))
             return -1;
         li = &doc->listeners[at];
-    }
-    if (tls && pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0)
+    } else if (pl_broker_creds_get(ctx, doc->secret, &creds, err) != 0) {
         return -1;
+    }
     for (int i = 0; i < n && rc != 0; i++) {
-        rc = direct ? link_open_direct(ctx, cluster, ids[i], brokers, doc, li, tls ? &creds : NULL,
-                                       l, err)
+        rc = direct ? link_open_direct(ctx, cluster, ids[i], brokers, li, ca_pem, l, err)
                     : pl_broker_link_open(ctx, cluster, ids[i], doc, &creds, l, err);
         if (rc != 0 && i + 1 < n)
             fprintf(stderr, "kubectl-berth: broker %d: %s; trying broker %d\n", ids[i], err->msg,
                     ids[i + 1]);
     }
     pl_broker_creds_clear(&creds);
+    free(ca_pem);
     return rc;
 }
 
@@ -397,7 +430,7 @@ int pl_broker_link_open(const pl_ctx *ctx, const char *cluster, int32_t id,
     snprintf(l->pod, sizeof l->pod, "%s-%d", cluster, id);
     snprintf(name, sizeof name, "%s.%s-brokers.%s.svc", l->pod, cluster, ctx->namespace);
     spec.pod = l->pod;
-    if (link_tls(ctx, doc, &to, l, err) != 0) {
+    if (link_tls(ctx, doc->secret, &to, l, err) != 0) {
         pl_broker_link_close(l);
         return -1;
     }

@@ -15,7 +15,8 @@
  * for a plugin running where those addresses answer (inside the cluster's
  * network, or where node ports are open). Only a listener the plugin can
  * dial will do (pl_check_how): plaintext, or TLS verified against the
- * cluster CA.
+ * cluster CA, whose certificate alone is read, from "<cluster>-cluster-ca-cert"
+ * (no key: a Role may grant get on that one Secret by name).
  *
  * The parsing is pure (pl_cluster_doc_parse, pl_broker_creds_take,
  * pl_broker_candidates, pl_direct_listener) so that tests can feed it what
@@ -114,6 +115,13 @@ int pl_broker_creds_take(const cJSON *secret, const char *what, pl_broker_creds 
 int pl_broker_creds_get(const pl_ctx *ctx, const char *name, pl_broker_creds *out,
                         util_err *err) UTIL_MUST_CHECK;
 
+/* GETs Secret "<cluster>-cluster-ca-cert" of ctx's namespace (the CA's
+ * certificate only, which clients of a listener served with the cluster
+ * CA trust) and decodes its ca.crt into *ca_pem (owned, NUL-terminated).
+ * 0, or -1 with err as pl_broker_creds_get's. */
+int pl_cluster_ca_get(const pl_ctx *ctx, const char *cluster, char **ca_pem,
+                      util_err *err) UTIL_MUST_CHECK;
+
 /* Wipes and frees; c is then empty. NULL and an empty c are no-ops. */
 void pl_broker_creds_clear(pl_broker_creds *c);
 
@@ -161,9 +169,9 @@ void pl_broker_link_close(pl_broker_link *l);
  * tried. Through a port-forward (pl_broker_link_open), or with
  * ctx->opts->direct at the broker's address in brokers (status.brokers)
  * on pl_direct_listener's listener (ctx->opts->listener): plaintext, or
- * TLS verified against the cluster CA by the host dialled, presenting the
- * sidecar's certificate (a client listener asks for none, and it does no
- * harm); the Secret is not read for a plaintext listener. Says on stderr
+ * TLS verified against the cluster CA (pl_cluster_ca_get) by the host
+ * dialled, with no client certificate (a client listener asks for none);
+ * doc's Secret is not read with --direct, the CA's only for TLS. Says on stderr
  * why each broker before it did not answer. 0 with l open
  * (pl_broker_link_close), or -1 with err saying why no listener will do,
  * why the Secret could not be had or why the last broker tried did not

@@ -287,7 +287,8 @@ START_TEST(health_names_what_is_missing)
 END_TEST
 
 /* KafkaCluster demo whose broker 0 is at hostport on listeners sasl
- * (SASL_SSL) and external (PLAINTEXT), times over, and its cluster.json. */
+ * (SASL_SSL), external (PLAINTEXT) and tls (SSL with the cluster CA's
+ * certificate), times over, and its cluster.json. */
 static void answer_direct_cluster(const char *hostport, int times)
 {
     char body[1024];
@@ -295,13 +296,15 @@ static void answer_direct_cluster(const char *hostport, int times)
         "{\"data\":{\"cluster.json\":\"{\\\"clusterTLS\\\":{\\\"secret\\\":"
         "\\\"demo-broker-certs\\\",\\\"replicationPort\\\":9091},\\\"listeners\\\":[{"
         "\\\"name\\\":\\\"sasl\\\",\\\"securityProtocol\\\":\\\"SASL_SSL\\\"},{"
-        "\\\"name\\\":\\\"external\\\",\\\"securityProtocol\\\":\\\"PLAINTEXT\\\"}]}\"}}";
+        "\\\"name\\\":\\\"external\\\",\\\"securityProtocol\\\":\\\"PLAINTEXT\\\"},{"
+        "\\\"name\\\":\\\"tls\\\",\\\"securityProtocol\\\":\\\"SSL\\\",\\\"clusterCert\\\":true}]}"
+        "\"}}";
 
     snprintf(body, sizeof body,
              "{\"metadata\":{\"name\":\"demo\",\"namespace\":\"default\"},\"status\":"
              "{\"brokers\":[{\"id\":0,\"pod\":\"demo-0\",\"ready\":true,\"listeners\":"
-             "{\"sasl\":\"%s\",\"external\":\"%s\"}}]}}",
-             hostport, hostport);
+             "{\"sasl\":\"%s\",\"external\":\"%s\",\"tls\":\"%s\"}}]}}",
+             hostport, hostport, hostport);
     api_script_answer(P.api, "GET", "/kafkaclusters/demo", 200, body, times);
     api_script_answer(P.api, "GET", "/configmaps/demo-brokers", 200, cm, times);
 }
@@ -333,7 +336,7 @@ START_TEST(listener_needs_direct_and_direct_refuses_what_it_cannot_dial)
     P.opts.listener = "internal";
     ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
     ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: --direct: no listener \"internal\" "
-                          "(its listeners: sasl, external)\n");
+                          "(its listeners: sasl, external, tls)\n");
     ck_assert(!asked_for("/secrets/"));
     ck_assert(!asked_for("/portforward"));
 }
@@ -356,6 +359,40 @@ START_TEST(direct_dials_the_address_in_the_status_on_the_first_plaintext_listene
     ck_assert_msg(strstr(err, want) == err, "%s", err);
     ck_assert(!asked_for("/secrets/")); /* plaintext: no CA needed */
     ck_assert(!asked_for("/portforward"));
+}
+END_TEST
+
+START_TEST(direct_over_tls_reads_the_ca_certificate_only)
+{
+    char err[2048], hostport[64], want[256], *ca, *ca_key, *b64, secret[4096];
+    int port, fd = lo_listen(1, &port);
+
+    close(fd); /* nothing listens there now */
+    snprintf(hostport, sizeof hostport, "127.0.0.1:%d", port);
+    P.opts.direct = true;
+    P.opts.listener = "tls";
+    answer_direct_cluster(hostport, 2);
+    api_script_answer(P.api, "GET", "/secrets/demo-cluster-ca-cert", 403, "{}", 1);
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
+    ck_assert_str_eq(err, "kubectl-berth: KafkaCluster demo: not allowed to get Secret "
+                          "default/demo-cluster-ca-cert (the cluster CA's certificate, to "
+                          "verify the brokers): health needs get on secrets in "
+                          "namespace default\n");
+    pki_self_signed("demo-ca", &ca, &ca_key);
+    b64 = pki_base64(ca, strlen(ca));
+    snprintf(secret, sizeof secret, "{\"data\":{\"ca.crt\":\"%s\"}}", b64);
+    api_script_answer(P.api, "GET", "/secrets/demo-cluster-ca-cert", 200, secret, 1);
+    ck_assert_int_eq(health("demo", err, sizeof err), PL_EXIT_ERROR);
+    snprintf(want, sizeof want,
+             "kubectl-berth: KafkaCluster demo: Kafka at %s (listener tls, TLS verified against "
+             "the cluster CA)",
+             hostport);
+    ck_assert_msg(strstr(err, want) == err, "%s", err);
+    ck_assert(!asked_for("/secrets/demo-broker-certs")); /* no broker's key is read */
+    ck_assert(!asked_for("/portforward"));
+    free(b64);
+    free(ca);
+    free(ca_key);
 }
 END_TEST
 
@@ -411,6 +448,7 @@ int main(void)
     tcase_add_test(cmd, a_refused_port_forward_says_which_right_it_takes);
     tcase_add_test(cmd, listener_needs_direct_and_direct_refuses_what_it_cannot_dial);
     tcase_add_test(cmd, direct_dials_the_address_in_the_status_on_the_first_plaintext_listener);
+    tcase_add_test(cmd, direct_over_tls_reads_the_ca_certificate_only);
     suite_add_tcase(s, cmd);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
