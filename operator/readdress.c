@@ -83,7 +83,8 @@ static int evict(kube_client *client, const op_cluster *c, const char *pod, util
 
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
-                 const long long *cert_issued, int *writes, char *msg, size_t size, util_err *err)
+                 const long long *cert_issued, bool rolling, int *writes, char *msg, size_t size,
+                 util_err *err)
 {
     bool blocked = false, busy = false, evicted = false;
     int blocker = -1;
@@ -135,6 +136,13 @@ int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c
                      kube_meta_annotation(pod, OP_ADVERTISED_ANNOTATION), fp);
         if (blocked) {
             snprintf(msg, size, "%s; it restarts once broker %d is back", why, blocker);
+            continue;
+        }
+        if (rolling) {
+            snprintf(msg, size,
+                     "%s; it restarts once the StatefulSet's roll is over, unless the roll "
+                     "restarts it",
+                     why);
             continue;
         }
         count(metrics, "evict");

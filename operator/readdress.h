@@ -20,7 +20,11 @@
  * cluster_tls.h) restarts the same way, to start with the current one.
  *
  * One broker at a time: no eviction while another broker pod is missing or
- * being deleted. */
+ * being deleted, nor while the StatefulSet rolls its pods (or is about to:
+ * a spec change that moves addresses often changes the pod template too).
+ * The roll stops one broker after another without asking the
+ * PodDisruptionBudget, and an eviction beside it would be a second broker
+ * down; a pod the roll replaces starts with the new address anyway. */
 #ifndef BERTH_OP_READDRESS_H
 #define BERTH_OP_READDRESS_H
 
@@ -51,14 +55,15 @@ op_readdress_action op_readdress_decide(const cJSON *pod, const char *current,
                                         long long cert_issued);
 
 /* Applies the decisions for every broker pod of c: annotates, and evicts at
- * most one. cert_issued holds c->replicas issue times (cluster_tls.h), or
- * is NULL. *writes counts the requests sent. When a restart is under way,
+ * most one, none while rolling (the StatefulSet's roll is under way or
+ * about to start). cert_issued holds c->replicas issue times
+ * (cluster_tls.h), or is NULL. *writes counts the requests sent. When a restart is under way,
  * msg (size bytes) says which broker and why, and 2 is returned if the
  * eviction was just made, 1 if it waits; 0 when none is under way; -1 on
  * failure with err set. metrics may be NULL. */
 int op_readdress(kube_client *client, util_metrics *metrics, const op_cluster *c,
                  const char *domain, const cJSON *pods, const cJSON *nodes, const cJSON *services,
-                 const long long *cert_issued, int *writes, char *msg, size_t size,
+                 const long long *cert_issued, bool rolling, int *writes, char *msg, size_t size,
                  util_err *err) UTIL_MUST_CHECK;
 
 #endif

@@ -2,10 +2,13 @@
  * why this order, reconcile_run.h for where each step lives). */
 #include "reconcile.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "config_change.h"
+#include "diff.h"
 #include "kube/object.h"
 #include "lister_memo.h"
 #include "readdress.h"
@@ -68,12 +71,37 @@ static op_outcome tear_down(op_run *w, util_err *err)
     return t.requeue_after_ms > 0 ? OP_RECONCILE_REQUEUE_AFTER : OP_RECONCILE_DONE;
 }
 
+static const cJSON *template_of(const cJSON *sts)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"),
+                                            "template");
+}
+
+/* Whether the StatefulSet rolls its pods now or is about to: the template
+ * this pass wants is not the one the cache shows (this pass applied it),
+ * or the StatefulSet controller has not finished its last change. */
+static bool sts_rolling(const op_run *w)
+{
+    const cJSON *live = op_run_live_of(w, "StatefulSet", NULL), *d;
+
+    if (live == NULL || !op_config_roll_done(live))
+        return live != NULL;
+    cJSON_ArrayForEach(d, w->desired)
+    {
+        const op_kind *k = op_run_kind(d);
+
+        if (k != NULL && strcmp(k->kind, "StatefulSet") == 0)
+            return !op_subset(template_of(d), template_of(live));
+    }
+    return false;
+}
+
 /* Restarts at most one broker whose address or certificate moved under it
  * (readdress.h); w->restart says which while one is under way. */
 static op_outcome readdress(op_run *w, util_err *err)
 {
     int rc = op_readdress(w->client, w->metrics, &w->c, w->opts->cluster_domain, w->pods, w->nodes,
-                          w->services, w->tls.issued, &w->res->writes, w->restart,
+                          w->services, w->tls.issued, sts_rolling(w), &w->res->writes, w->restart,
                           sizeof w->restart, err);
 
     if (rc < 0)

@@ -818,6 +818,81 @@ START_TEST(test_draining_while_a_broker_pod_stops)
 }
 END_TEST
 
+/* The request whose method is method and whose path holds path_part, or
+ * NULL. */
+static const api_request *request_by(world *w, const char *method, const char *path_part)
+{
+    for (int i = 0; i < api_script_count(w->api); i++) {
+        const api_request *q = api_script_request(w->api, i);
+
+        if (strcmp(q->method, method) == 0 && strstr(q->path, path_part) != NULL)
+            return q;
+    }
+    return NULL;
+}
+
+/* A broker whose address moved is restarted through the Eviction API, but
+ * not while the StatefulSet rolls its pods or is about to (readdress.h):
+ * the roll stops brokers without asking the PodDisruptionBudget, so an
+ * eviction beside it would be a second broker down. The status says why
+ * it waits. */
+START_TEST(test_a_moved_address_waits_for_the_statefulsets_roll)
+{
+    static const char done[] = "{\"observedGeneration\":1,\"currentRevision\":\"r1\","
+                               "\"updateRevision\":\"r1\",\"updatedReplicas\":3}";
+    world w;
+    cJSON *sts, *doc, *tmpl_spec;
+    const cJSON *c;
+
+    world_start(&w);
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    accept_writes(&w);
+    mem_put(&w.lister, "nodes",
+            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
+                        "\"node-b\"},\"status\":{\"addresses\":[{\"type\":\"ExternalIP\","
+                        "\"address\":\"203.0.113.11\"}]}}"));
+    mem_put(&w.lister, "pods", broker_pod(0, "node-b", "external=203.0.113.11:31090;"));
+    mem_put(&w.lister, "pods", broker_pod(1, "node-b", "external=198.51.100.9:31091;"));
+    mem_put(&w.lister, "pods", broker_pod(2, "node-b", "external=203.0.113.11:31092;"));
+    sts = mem_object(&w.lister, "statefulsets", "demo");
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(sts, "metadata"), "generation", 1);
+
+    /* The StatefulSet controller has not reported the template done. */
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_ptr_null(request_by(&w, "POST", "/eviction"));
+    c = written_condition(request_to(&w, "/kafkaclusters/demo/status"), "Degraded", &doc);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(str(c, "reason"), "AddressChanged");
+    ck_assert_msg(strstr(str(c, "message"), "broker 1 advertises external=198.51.100.9:31091; "
+                                            "but its address is now "
+                                            "external=203.0.113.11:31091;; it restarts once the "
+                                            "StatefulSet's roll is over") != NULL,
+                  "%s", str(c, "message"));
+    cJSON_Delete(doc);
+    accept_writes(&w);
+
+    /* Rolled out: broker 1 is evicted. */
+    sts = mem_object(&w.lister, "statefulsets", "demo");
+    cJSON_AddItemToObject(sts, "status", cJSON_Parse(done));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_ptr_nonnull(request_by(&w, "POST", "/pods/demo-1/eviction"));
+    api_script_reset(w.api);
+
+    /* The pass that changes the pod template (here the cache's template
+     * differs from the one wanted) applies it and evicts nothing. */
+    sts = mem_object(&w.lister, "statefulsets", "demo");
+    tmpl_spec = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sts, "spec"), "template"),
+        "spec");
+    cJSON_ReplaceItemInObjectCaseSensitive(tmpl_spec, "terminationGracePeriodSeconds",
+                                           cJSON_CreateNumber(1));
+    ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
+    ck_assert_ptr_nonnull(request_by(&w, "PATCH", "/statefulsets/demo"));
+    ck_assert_ptr_null(request_by(&w, "POST", "/eviction"));
+    world_stop(&w);
+}
+END_TEST
+
 /* The StatefulSet's annotation (NULL: none) or its pod template's. */
 static const char *sts_annotation(const cJSON *sts, bool tmpl, const char *key)
 {
@@ -1026,17 +1101,6 @@ static int requests_to(world *w, const char *method, const char *path_part)
             n++;
     }
     return n;
-}
-
-static const api_request *request_by(world *w, const char *method, const char *path_part)
-{
-    for (int i = 0; i < api_script_count(w->api); i++) {
-        const api_request *q = api_script_request(w->api, i);
-
-        if (strcmp(q->method, method) == 0 && strstr(q->path, path_part) != NULL)
-            return q;
-    }
-    return NULL;
 }
 
 static const char *claim_size_of(const cJSON *sts)
@@ -1430,6 +1494,7 @@ int main(void)
     tcase_add_test(tc, test_gone_cluster_is_done);
     tcase_add_test(tc, test_address_fallback_is_in_status_and_an_event);
     tcase_add_test(tc, test_draining_while_a_broker_pod_stops);
+    tcase_add_test(tc, test_a_moved_address_waits_for_the_statefulsets_roll);
     tcase_add_test(tc, test_storage_grows_claims_and_recreates_the_statefulset);
     tcase_add_test(tc, test_storage_growth_resumes);
     tcase_add_test(tc, test_storage_progress_in_status);
