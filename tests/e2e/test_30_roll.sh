@@ -10,7 +10,8 @@
 # preferred broker again, with the replica orders as before; no send
 # failed; no partition's ISR fell below min.insync.replicas (Kafka's
 # Metadata sampled every 250 ms). kubectl berth drain-plan, run before the
-# roll, gives the counts the sidecar then logs for the roll's first drain.
+# roll, gives the counts the sidecar then logs for the roll's first drain
+# (and so does drain-plan --direct, at a broker's external address).
 # Then every broker runs the new release
 # (its own log says so), the operator has raised metadata.version to the
 # new release's highest level (kafka-features describe: finalized = what
@@ -56,6 +57,14 @@ plan_json=$(kberth drain-plan "$CLUSTER-2" -n "$NS" -o json 2>"$state/drain-plan
     fail "kubectl berth drain-plan $CLUSTER-2 exited $?: $(cat "$state/drain-plan.err") $plan_json"
 plan_line=$(jq -r '"broker 2 leads \(.leadershipsToMove) partitions; \(.ordersToWrite) orders to write, \(.reported) reported"' <<<"$plan_json")
 say "kubectl berth drain-plan $CLUSTER-2: $plan_line"
+# With --direct, asked at another broker's external address: the same plan.
+direct_json=$(kberth drain-plan "$CLUSTER-2" -n "$NS" --direct --listener external -o json 2>"$state/drain-plan-direct.err") ||
+    fail "kubectl berth drain-plan $CLUSTER-2 --direct exited $?: $(cat "$state/drain-plan-direct.err") $direct_json"
+counts='[.leadershipsToMove, .ordersToWrite, .reported] | map(tostring) | join(" ")'
+[ "$(jq -r .asked.via <<<"$direct_json")" = direct ] && [ "$(jq -r .asked.id <<<"$direct_json")" != 2 ] &&
+    [ "$(jq -r "$counts" <<<"$direct_json")" = "$(jq -r "$counts" <<<"$plan_json")" ] ||
+    fail "kubectl berth drain-plan --direct: $(jq -c "{asked, counts: ($counts)}" <<<"$direct_json"), through a port-forward $(jq -r "$counts" <<<"$plan_json")"
+say "kubectl berth drain-plan $CLUSTER-2 --direct: the same, asked at $(jq -r .asked.address <<<"$direct_json")"
 
 declare -A old_uid
 for i in 0 1 2; do old_uid[$i]=$(pod_uid "$CLUSTER-$i"); done

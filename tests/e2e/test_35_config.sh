@@ -6,10 +6,17 @@
 # status.config.appliedLive lists it; removed again, its cluster-default
 # value is deleted, still with no restart. A read-only key
 # (auto.create.topics.enable, set to Kafka's default so later tests see no
-# difference) rolls the brokers exactly once: status.config.awaitingRoll
-# lists it while the roll is under way and not after; each broker pod is
-# replaced once, its sidecar finished its drain before the broker got
-# SIGTERM; then the cluster is Ready and stays on that pod template.
+# difference) and, in the same change, a new nodeport listener "tls" served
+# with the cluster CA roll the brokers exactly once:
+# status.config.awaitingRoll lists the key while the roll is under way and
+# not after; each broker pod is replaced once, its sidecar finished its
+# drain before the broker got SIGTERM; then the cluster is Ready and stays
+# on that pod template. Kafka's own client, trusting only ca.crt of
+# <c>-cluster-ca-cert and checking each broker's certificate for the node
+# address it dials, reads the topics through the new listener; and a
+# ServiceAccount whose only Secret is that one (by name) gets "ok" for
+# every broker from `kubectl berth addresses --check --listener tls` and
+# a healthy answer from `kubectl berth health --direct --listener tls`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cleanup() {
@@ -77,8 +84,10 @@ for i in 0 1 2; do old_uid[$i]=$(pod_uid "$CLUSTER-$i"); done
 follow_start
 sleep 2
 t0=$(now_ms)
-kubectl patch kc "$CLUSTER" -n "$NS" --type merge \
-    -p '{"spec":{"config":{"auto.create.topics.enable":"true"}}}' >/dev/null
+kubectl patch kc "$CLUSTER" -n "$NS" --type json -p '[
+    {"op": "add", "path": "/spec/config/auto.create.topics.enable", "value": "true"},
+    {"op": "add", "path": "/spec/listeners/-", "value": {"name": "tls", "port": 9095, "type": "nodeport",
+        "addressType": "ExternalIP", "nodePortBase": 31190, "tls": {}}}]' >/dev/null
 wait_for 60 "status.config.awaitingRoll to list auto.create.topics.enable" status_lists awaitingRoll auto.create.topics.enable
 hash1=$(template_hash)
 [ "$hash1" != "$hash0" ] || fail "the pod template's config hash did not change"
@@ -116,6 +125,44 @@ done
     fail "the StatefulSet started another roll"
 [ -n "$(kubectl get events -n "$NS" --field-selector reason=ConfigRoll -o name)" ] ||
     fail "no ConfigRoll Event"
-ok "auto.create.topics.enable (read-only in Kafka) rolled the brokers once, each drained before SIGTERM, in ${roll_s} s; awaitingRoll listed it, then not"
+ok "auto.create.topics.enable (read-only in Kafka) and a new listener rolled the brokers once, each drained before SIGTERM, in ${roll_s} s; awaitingRoll listed the key, then not"
 wait_for 60 "KafkaCluster Ready" cluster_ready 3
+
+# ---- the new listener, served with the cluster CA ----
+# status.bootstrap lists the first external listener's; the brokers' own
+# entries list every listener.
+tls_boot=$(kubectl get kc "$CLUSTER" -n "$NS" -o json | jq -r '[.status.brokers[].listeners.tls // empty] | join(",")')
+[ "$(tr ',' '\n' <<<"$tls_boot" | grep -c ':3119[0-2]$')" = 3 ] ||
+    fail "status.brokers[].listeners.tls are not the 3 brokers' node ports 31190-31192: '$tls_boot'"
+kubectl get secret "$CLUSTER-cluster-ca-cert" -n "$NS" -o jsonpath='{.data.ca\.crt}' | base64 -d >"$state/cluster-ca.crt"
+printf 'security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.location=%s\n' "$state/cluster-ca.crt" \
+    >"$state/tls-client.properties"
+topics=$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$tls_boot" \
+    --command-config "$state/tls-client.properties" --list 2>"$state/tls-topics.err") ||
+    fail "Kafka's client over the tls listener: $(tail -5 "$state/tls-topics.err")"
+[ -n "$topics" ] || fail "Kafka's client over the tls listener lists no topic"
+ok "Kafka's client, trusting only ca.crt of $CLUSTER-cluster-ca-cert, lists $(wc -l <<<"$topics") topics through $tls_boot"
+
+# The plugin with no Secret but that one.
+kubectl create serviceaccount berth-ca-only -n "$NS" >/dev/null
+kubectl create role berth-ca-only -n "$NS" --verb=get,list --resource=kafkaclusters.berth.io,pods >/dev/null
+kubectl create role berth-ca-only-cm -n "$NS" --verb=get --resource=configmaps >/dev/null
+kubectl create role berth-ca-only-secret -n "$NS" --verb=get --resource=secrets \
+    --resource-name="$CLUSTER-cluster-ca-cert" >/dev/null
+for r in berth-ca-only berth-ca-only-cm berth-ca-only-secret; do
+    kubectl create rolebinding "$r" -n "$NS" --role="$r" --serviceaccount="$NS:berth-ca-only" >/dev/null
+done
+kubectl config view --raw --minify -o json |
+    jq --arg t "$(kubectl create token berth-ca-only -n "$NS")" '.users[0].user = {token: $t}' >"$state/ca-only.kubeconfig"
+ca_only() { PATH="$plugin_dir:$PATH" "$BERTH_GROUND_BIN/kubectl" berth "$@" --kubeconfig "$state/ca-only.kubeconfig"; }
+check_json=$(ca_only addresses "$CLUSTER" -n "$NS" --check --listener tls -o json 2>"$state/tls-check.err") ||
+    fail "kubectl berth addresses --check --listener tls exited $?: $(cat "$state/tls-check.err") $check_json"
+[ "$(jq '[.brokers[].check.tls.result] | map(select(. == "ok")) | length' <<<"$check_json")" = 3 ] ||
+    fail "kubectl berth addresses --check --listener tls: not every broker ok: $(jq -c '[.brokers[] | {id, check}]' <<<"$check_json")"
+ok "kubectl berth addresses --check --listener tls, with get on no Secret but $CLUSTER-cluster-ca-cert: each broker answers over TLS at its node address as itself"
+direct_json=$(ca_only health "$CLUSTER" -n "$NS" --direct --listener tls -o json 2>"$state/tls-health.err") ||
+    fail "kubectl berth health --direct --listener tls exited $?: $(cat "$state/tls-health.err") $direct_json"
+[ "$(jq -r .healthy <<<"$direct_json")" = true ] && [ "$(jq -r .asked.listener <<<"$direct_json")" = tls ] ||
+    fail "kubectl berth health --direct --listener tls: $(jq -c '{healthy, asked, problems}' <<<"$direct_json")"
+ok "kubectl berth health --direct --listener tls, the same account: healthy, asked at $(jq -r .asked.address <<<"$direct_json")"
 ok "config test: live part ${live_s} s, whole test $((SECONDS - t_start)) s"
