@@ -667,6 +667,19 @@ static cJSON *broker_pod(int id, const char *node, const char *advertised)
     return cJSON_Parse(buf);
 }
 
+/* Node name with one address of type (ExternalIP, InternalIP) in the
+ * lister. */
+static void put_node(world *w, const char *name, const char *type, const char *address)
+{
+    char buf[512];
+
+    snprintf(buf, sizeof buf,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\"},"
+             "\"status\":{\"addresses\":[{\"type\":\"%s\",\"address\":\"%s\"}]}}",
+             name, type, address);
+    mem_put(&w->lister, "nodes", cJSON_Parse(buf));
+}
+
 /* The status written (a status apply's body) as a new document. */
 static cJSON *written_status(world *w)
 {
@@ -707,10 +720,7 @@ START_TEST(test_address_fallback_is_in_status_and_an_event)
     /* Broker 0 lands on a node with an InternalIP only, while its
      * nodeport listener asks for the default ExternalIP. */
     mem_put(&w.lister, "pods", broker_pod(0, "node-a", "external=10.0.0.7:31090;"));
-    mem_put(&w.lister, "nodes",
-            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
-                        "\"node-a\"},\"status\":{\"addresses\":[{\"type\":\"InternalIP\","
-                        "\"address\":\"10.0.0.7\"}]}}"));
+    put_node(&w, "node-a", "InternalIP", "10.0.0.7");
     world_record_events(&w);
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
     flush_events(&w);
@@ -770,10 +780,7 @@ START_TEST(test_draining_while_a_broker_pod_stops)
     ck_assert_str_eq(str(c, "reason"), "NotDraining");
     cJSON_Delete(doc);
     accept_writes(&w);
-    mem_put(&w.lister, "nodes",
-            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
-                        "\"node-b\"},\"status\":{\"addresses\":[{\"type\":\"ExternalIP\","
-                        "\"address\":\"203.0.113.11\"}]}}"));
+    put_node(&w, "node-b", "ExternalIP", "203.0.113.11");
     mem_put(&w.lister, "pods", broker_pod(1, "node-b", "external=203.0.113.11:31091;"));
     world_record_events(&w);
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
@@ -847,10 +854,7 @@ START_TEST(test_a_moved_address_waits_for_the_statefulsets_roll)
     world_start(&w);
     ck_assert_int_eq(run(&w), OP_RECONCILE_REQUEUE_AFTER);
     accept_writes(&w);
-    mem_put(&w.lister, "nodes",
-            cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
-                        "\"node-b\"},\"status\":{\"addresses\":[{\"type\":\"ExternalIP\","
-                        "\"address\":\"203.0.113.11\"}]}}"));
+    put_node(&w, "node-b", "ExternalIP", "203.0.113.11");
     mem_put(&w.lister, "pods", broker_pod(0, "node-b", "external=203.0.113.11:31090;"));
     mem_put(&w.lister, "pods", broker_pod(1, "node-b", "external=198.51.100.9:31091;"));
     mem_put(&w.lister, "pods", broker_pod(2, "node-b", "external=203.0.113.11:31092;"));
