@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drain/min_isr.h"
 #include "health.h"
 #include "health_int.h"
 #include "kafka/proto.h"
 #include "output.h"
 #include "plugin.h"
-
-#define MIN_ISR_KEY "min.insync.replicas"
 
 void pl_health_say(cJSON *list, const char *fmt, ...)
 {
@@ -49,16 +48,9 @@ pl_health_broker *pl_health_broker_of(pl_health_brokers *s, int32_t id)
 /* min.insync.replicas of topic from the answers, or -1 when none has it. */
 static int min_isr_of(const pl_health_input *in, const char *topic)
 {
-    for (int i = 0; i < in->n_configs; i++) {
-        const kafka_config_result *r =
-            kafka_describe_configs_result(in->configs[i], KAFKA_RESOURCE_TOPIC, topic);
-        const kafka_config_entry *e =
-            r != NULL && r->error_code == 0 ? kafka_config_result_find(r, MIN_ISR_KEY) : NULL;
+    int32_t v = drain_min_isr_answer(in->configs, in->n_configs, topic);
 
-        if (e != NULL && e->value != NULL && atoi(e->value) >= 1)
-            return atoi(e->value);
-    }
-    return -1;
+    return v > 0 ? v : -1;
 }
 
 /* The plural ending of n things. */

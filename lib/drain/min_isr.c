@@ -16,10 +16,8 @@ int32_t drain_min_isr_of(const drain_topic_min_isr *list, int32_t n, const char 
     return 1;
 }
 
-/* The topic's value in the first answer with a result for it; 1 without
- * one, or when it is not a number of at least 1. */
-static int32_t value_of(const kafka_describe_configs_response *const *answers, int n_answers,
-                        const char *topic)
+int32_t drain_min_isr_answer(const kafka_describe_configs_response *const *answers, int n_answers,
+                             const char *topic)
 {
     for (int i = 0; i < n_answers; i++) {
         const kafka_config_result *r =
@@ -32,10 +30,10 @@ static int32_t value_of(const kafka_describe_configs_response *const *answers, i
         if (r == NULL)
             continue;
         e = r->error_code == 0 ? kafka_config_result_find(r, DRAIN_MIN_ISR_KEY) : NULL;
-        v = e != NULL && e->value != NULL ? (int32_t)atoi(e->value) : 1;
-        return v < 1 ? 1 : v;
+        v = e != NULL && e->value != NULL ? (int32_t)atoi(e->value) : 0;
+        return v < 1 ? 0 : v;
     }
-    return 1;
+    return 0;
 }
 
 int drain_min_isr_list(const kafka_metadata *md,
@@ -55,7 +53,8 @@ int drain_min_isr_list(const kafka_metadata *md,
         if (tp->name == NULL || tp->error_code != 0)
             continue;
         list[n].topic = tp->name;
-        list[n].min_isr = value_of(answers, n_answers, tp->name);
+        list[n].min_isr = drain_min_isr_answer(answers, n_answers, tp->name);
+        list[n].min_isr = list[n].min_isr > 0 ? list[n].min_isr : 1;
         n++;
     }
     *out = list;

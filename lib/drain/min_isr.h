@@ -22,6 +22,13 @@ typedef struct drain_topic_min_isr {
     int32_t min_isr;
 } drain_topic_min_isr;
 
+/* The topic's value in the first of answers[0..n_answers) (NULL ones
+ * skipped) that has a result for it; 0 when none has one, the result is
+ * an error, or the value is missing or below 1. What health reports as
+ * unknown, a drain takes as 1. */
+int32_t drain_min_isr_answer(const kafka_describe_configs_response *const *answers, int n_answers,
+                             const char *topic);
+
 /* The topic's value from the list, 1 when absent. */
 int32_t drain_min_isr_of(const drain_topic_min_isr *list, int32_t n, const char *topic);
 
