@@ -20,12 +20,6 @@
 /* What a refusal of --direct suggests instead. */
 #define DROP_DIRECT "drop --direct to reach the broker through the API server's port-forward"
 
-/* The command that needs a right, as a refusal names it. */
-static const char *command_of(const pl_ctx *ctx)
-{
-    return ctx->command != NULL ? ctx->command : "kubectl berth";
-}
-
 /* doc's "listeners" (absent: none) into out. */
 static int parse_listeners(const cJSON *doc, pl_cluster_doc *out, util_err *err)
 {
@@ -136,7 +130,7 @@ int pl_direct_listener(const pl_cluster_doc *doc, const char *only, bool *tls, u
 
 int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *out, util_err *err)
 {
-    char name[300], what[400], path[KUBE_PATH_MAX];
+    char name[300], what[400];
     kube_status st = {0};
     cJSON *cm = NULL;
     const char *text;
@@ -144,19 +138,12 @@ int pl_cluster_doc_get(const pl_ctx *ctx, const char *cluster, pl_cluster_doc *o
 
     snprintf(name, sizeof name, "%s-brokers", cluster);
     snprintf(what, sizeof what, "%s/%s", ctx->namespace, name);
-    if (kube_path(path, sizeof path, "v1", "configmaps", ctx->namespace, name, NULL) != 0)
-        return util_err_set(err, "ConfigMap %s: not a valid name", what);
-    if (kube_get(ctx->client, path, &cm, &st, err) != 0) {
+    if (pl_get_named(ctx, "configmaps", "ConfigMap", name, NULL, what, &cm, &st, err) != 0) {
         if (st.code == 404)
             return util_err_set(err,
                                 "ConfigMap %s not found: berth-operator creates it for the "
                                 "KafkaCluster (is the operator running, has it reconciled %s?)",
                                 what, cluster);
-        if (st.code == 403)
-            return util_err_set(err,
-                                "not allowed to get ConfigMap %s: %s needs get on configmaps in "
-                                "namespace %s",
-                                what, command_of(ctx), ctx->namespace);
         return -1;
     }
     text = cJSON_GetStringValue(pl_member(pl_member(cm, "data"), CLUSTER_DOC_KEY));
@@ -218,24 +205,15 @@ static void wipe_secret(cJSON *secret)
 static int get_secret(const pl_ctx *ctx, const char *name, const char *holds, const char *what,
                       cJSON **secret, util_err *err)
 {
-    char path[KUBE_PATH_MAX];
     kube_status st = {0};
 
-    *secret = NULL;
-    if (kube_path(path, sizeof path, "v1", "secrets", ctx->namespace, name, NULL) != 0)
-        return util_err_set(err, "Secret %s: not a valid name", what);
-    if (kube_get(ctx->client, path, secret, &st, err) == 0)
+    if (pl_get_named(ctx, "secrets", "Secret", name, holds, what, secret, &st, err) == 0)
         return 0;
     if (st.code == 404)
         return util_err_set(err,
                             "Secret %s not found: berth-operator creates it with the "
                             "cluster's TLS (is the operator running?)",
                             what);
-    if (st.code == 403)
-        return util_err_set(err,
-                            "not allowed to get Secret %s (%s): %s needs get on secrets in "
-                            "namespace %s",
-                            what, holds, command_of(ctx), ctx->namespace);
     return -1;
 }
 

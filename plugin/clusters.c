@@ -50,6 +50,26 @@ int pl_get_clusters(const pl_ctx *ctx, const char *name, cJSON **out)
     return PL_EXIT_OK;
 }
 
+int pl_get_named(const pl_ctx *ctx, const char *resource, const char *kind, const char *name,
+                 const char *holds, const char *what, cJSON **out, kube_status *st, util_err *err)
+{
+    char path[KUBE_PATH_MAX];
+
+    *out = NULL;
+    if (kube_path(path, sizeof path, "v1", resource, ctx->namespace, name, NULL) != 0)
+        return util_err_set(err, "%s %s: not a valid name", kind, what);
+    if (kube_get(ctx->client, path, out, st, err) == 0)
+        return 0;
+    if (st->code == 404)
+        return util_err_set(err, "%s %s not found", kind, what);
+    if (st->code == 403)
+        return util_err_set(
+            err, "not allowed to get %s %s%s%s%s: %s needs get on %s in namespace %s", kind, what,
+            holds != NULL ? " (" : "", holds != NULL ? holds : "", holds != NULL ? ")" : "",
+            ctx->command != NULL ? ctx->command : "kubectl berth", resource, ctx->namespace);
+    return -1;
+}
+
 const cJSON *pl_member(const cJSON *o, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(o, key);

@@ -66,7 +66,7 @@ static int label_is(const cJSON *labels, const char *what, const char *key, cons
 static int broker_of(const pl_ctx *ctx, const char *pod, char *cluster, size_t size, int32_t *id,
                      util_err *err)
 {
-    char what[400], path[KUBE_PATH_MAX], *end = NULL;
+    char what[400], *end = NULL;
     kube_status st = {0};
     cJSON *obj = NULL;
     const cJSON *labels;
@@ -76,18 +76,8 @@ static int broker_of(const pl_ctx *ctx, const char *pod, char *cluster, size_t s
     int rc = -1;
 
     snprintf(what, sizeof what, "%s/%s", ctx->namespace, pod);
-    if (kube_path(path, sizeof path, "v1", "pods", ctx->namespace, pod, NULL) != 0)
-        return util_err_set(err, "pod %s: not a valid name", what);
-    if (kube_get(ctx->client, path, &obj, &st, err) != 0) {
-        if (st.code == 404)
-            return util_err_set(err, "pod %s not found", what);
-        if (st.code == 403)
-            return util_err_set(err,
-                                "not allowed to get pod %s: drain-plan needs get on pods in "
-                                "namespace %s",
-                                what, ctx->namespace);
-        return util_err_prefix(err, "pod %s", what);
-    }
+    if (pl_get_named(ctx, "pods", "pod", pod, NULL, what, &obj, &st, err) != 0)
+        return -1;
     labels = pl_member(pl_member(obj, "metadata"), "labels");
     instance = pl_str(labels, LABEL_INSTANCE);
     if (label_is(labels, what, LABEL_MANAGED_BY, OP_FIELD_MANAGER, err) != 0 ||

@@ -13,6 +13,8 @@
 
 #include "kube/client.h"
 #include "kube/config.h"
+#include "kube/status.h"
+#include "util/err.h"
 
 /* Exit statuses: answered (and, for a command that judges, all is well);
  * could not answer (an error, named on stderr); the command line is wrong;
@@ -108,5 +110,16 @@ const char *pl_str(const cJSON *o, const char *key);
  * when name is NULL (a list's items). PL_EXIT_OK, or PL_EXIT_ERROR after
  * saying on stderr what is missing. */
 int pl_get_clusters(const pl_ctx *ctx, const char *name, cJSON **out);
+
+/* GETs object name of the core (v1) resource in ctx's namespace into *out
+ * (a new object); what is "<namespace>/<name>", kind names it in messages
+ * and holds (NULL: nothing) says what it holds. 0, or -1 with *st the
+ * answer and err saying why: for a 403 the right it takes ("not allowed
+ * to get <kind> <what> (<holds>): <command> needs get on <resource> in
+ * namespace <ns>"), for a 404 "<kind> <what> not found", which a caller
+ * may say more fully, else the failure prefixed with "<kind> <what>". */
+int pl_get_named(const pl_ctx *ctx, const char *resource, const char *kind, const char *name,
+                 const char *holds, const char *what, cJSON **out, kube_status *st,
+                 util_err *err) UTIL_MUST_CHECK;
 
 #endif
