@@ -12,6 +12,7 @@
  * is best effort: whatever fails (no kubeconfig, no right to list) gives no
  * candidate and no message, since anything on a terminal would garble the
  * command line being typed. */
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,35 +29,32 @@
  * hang a shell. */
 #define LIST_TIMEOUT_MS 3000
 
-static const char *const commands[] = {"addresses", "drain-plan", "health", "roll", NULL};
-static const char *const options[] = {
-    "--namespace", "--all-namespaces", "--output",  "--kubeconfig", "--context",
-    "--help",      "--version",        "--no-wait", "--timeout",    "--check",
-    "--listener",  "--direct",         NULL};
-/* The options that take a value (the next word), short and long. */
-static const char *const with_value[] = {"-n",        "--namespace", "-o",
-                                         "--output",  "--context",   "--kubeconfig",
-                                         "--timeout", "--listener",  NULL};
-static const char *const formats[] = {"wide", "json", "yaml", NULL};
-
-static bool in(const char *const *set, const char *s)
-{
-    for (; *set != NULL; set++)
-        if (strcmp(*set, s) == 0)
-            return true;
-    return false;
-}
-
 static void offer(const char *candidate, const char *prefix)
 {
     if (strncmp(candidate, prefix, strlen(prefix)) == 0)
         printf("%s\n", candidate);
 }
 
-static void offer_all(const char *const *set, const char *prefix)
+static bool is_command(const char *w)
 {
-    for (; *set != NULL; set++)
-        offer(*set, prefix);
+    for (const pl_command *c = pl_commands; c->name != NULL; c++)
+        if (strcmp(c->name, w) == 0)
+            return true;
+    return false;
+}
+
+/* Whether option word w (e.g. "-n", "--output") takes the next word as
+ * its value. */
+static bool takes_value(const char *w)
+{
+    for (const struct option *o = pl_long_options; o->name != NULL; o++) {
+        if (o->has_arg != required_argument)
+            continue;
+        if ((w[1] == '-' && strcmp(w + 2, o->name) == 0) ||
+            (o->val < 128 && w[1] == (char)o->val && w[2] == '\0'))
+            return true;
+    }
+    return false;
 }
 
 /* What the words before the one under completion say. */
@@ -75,7 +73,7 @@ static void read_typed(int n, char **words, typed *t)
     for (int i = 0; i < n; i++) {
         const char *w = words[i], *eq = strchr(w, '=');
 
-        if (w[0] == '-' && eq == NULL && in(with_value, w)) {
+        if (w[0] == '-' && eq == NULL && takes_value(w)) {
             const char *v = i + 1 < n ? words[++i] : NULL;
 
             if (v == NULL)
@@ -147,21 +145,28 @@ int pl_complete(int argc, char **argv)
     read_typed(argc > 0 ? argc - 1 : 0, argv, &t);
     if (t.pending != NULL) {
         if (strcmp(t.pending, "-o") == 0 || strcmp(t.pending, "--output") == 0)
-            offer_all(formats, word);
+            for (const pl_format *f = pl_formats; f->name != NULL; f++)
+                offer(f->name, word);
         else if (strcmp(t.pending, "-n") == 0 || strcmp(t.pending, "--namespace") == 0)
             offer_listed(&t, "v1", "namespaces", NULL, word);
         else if (strcmp(t.pending, "--kubeconfig") == 0)
             directive = DIRECTIVE_FILES;
     } else if (word[0] == '-') {
-        offer_all(options, word);
+        for (const struct option *o = pl_long_options; o->name != NULL; o++) {
+            char option[64];
+
+            snprintf(option, sizeof option, "--%s", o->name);
+            offer(option, word);
+        }
     } else if (t.command == NULL) {
-        offer_all(commands, word);
+        for (const pl_command *c = pl_commands; c->name != NULL; c++)
+            offer(c->name, word);
     } else if (t.positionals == 0 && strcmp(t.command, "drain-plan") == 0) {
         offer_listed(&t, "v1", "pods",
                      "app.kubernetes.io/managed-by=" OP_FIELD_MANAGER
                      ",app.kubernetes.io/component=broker",
                      word);
-    } else if (t.positionals == 0 && in(commands, t.command)) {
+    } else if (t.positionals == 0 && is_command(t.command)) {
         offer_listed(&t, OP_API_VERSION, OP_RESOURCE, NULL, word);
     }
     printf(":%d\n", directive);

@@ -73,18 +73,6 @@ static const char usage_text[] =
     "address is unreachable, not advertised or answered by the wrong broker (the\n"
     "problems are in the answer).\n";
 
-typedef int (*command_fn)(const pl_ctx *ctx, int argc, char **argv);
-
-static const struct {
-    const char *name;
-    command_fn run;
-} commands[] = {
-    {"addresses", pl_cmd_addresses},
-    {"drain-plan", pl_cmd_drain_plan},
-    {"health", pl_cmd_health},
-    {"roll", pl_cmd_roll},
-};
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
@@ -101,14 +89,9 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_output(const char *s, pl_output *out)
 {
-    static const struct {
-        const char *name;
-        pl_output value;
-    } formats[] = {{"wide", PL_OUT_WIDE}, {"json", PL_OUT_JSON}, {"yaml", PL_OUT_YAML}};
-
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-        if (strcmp(s, formats[i].name) == 0) {
-            *out = formats[i].value;
+    for (const pl_format *f = pl_formats; f->name != NULL; f++)
+        if (strcmp(s, f->name) == 0) {
+            *out = f->value;
             return 0;
         }
     return -1;
@@ -119,35 +102,10 @@ static int parse_output(const char *s, pl_output *out)
  * usage error, or -1 when --help or --version was answered. */
 static int parse(int argc, char **argv, pl_options *opts)
 {
-    enum {
-        OPT_KUBECONFIG = 256,
-        OPT_CONTEXT,
-        OPT_VERSION,
-        OPT_NO_WAIT,
-        OPT_TIMEOUT,
-        OPT_CHECK,
-        OPT_LISTENER,
-        OPT_DIRECT
-    };
-    static const struct option longs[] = {
-        {"namespace", required_argument, NULL, 'n'},
-        {"all-namespaces", no_argument, NULL, 'A'},
-        {"output", required_argument, NULL, 'o'},
-        {"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-        {"context", required_argument, NULL, OPT_CONTEXT},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"listener", required_argument, NULL, OPT_LISTENER},
-        {"direct", no_argument, NULL, OPT_DIRECT},
-        {NULL, 0, NULL, 0},
-    };
     int ch;
 
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":n:o:hA", longs, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, PL_SHORT_OPTIONS, pl_long_options, NULL)) != -1) {
         switch (ch) {
         case 'n':
             opts->namespace = optarg;
@@ -159,32 +117,32 @@ static int parse(int argc, char **argv, pl_options *opts)
             if (parse_output(optarg, &opts->output) != 0)
                 return usage_error("unknown output format \"%s\" (wide, json or yaml)", optarg);
             break;
-        case OPT_KUBECONFIG:
+        case PL_OPT_KUBECONFIG:
             opts->kubeconfig = optarg;
             break;
-        case OPT_CONTEXT:
+        case PL_OPT_CONTEXT:
             opts->context = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
             return -1;
-        case OPT_NO_WAIT:
+        case PL_OPT_NO_WAIT:
             opts->no_wait = true;
             break;
-        case OPT_TIMEOUT:
+        case PL_OPT_TIMEOUT:
             if ((opts->timeout_s = pl_duration_parse(optarg)) <= 0)
                 return usage_error("--timeout %s: not a duration (90s, 15m, 1h)", optarg);
             break;
-        case OPT_CHECK:
+        case PL_OPT_CHECK:
             opts->check = true;
             break;
-        case OPT_LISTENER:
+        case PL_OPT_LISTENER:
             opts->listener = optarg;
             break;
-        case OPT_DIRECT:
+        case PL_OPT_DIRECT:
             opts->direct = true;
             break;
-        case OPT_VERSION:
+        case PL_OPT_VERSION:
             printf("kubectl-berth %s\n", BERTH_VERSION);
             return -1;
         case ':':
@@ -201,7 +159,7 @@ int main(int argc, char **argv)
     pl_options opts = {.timeout_s = 30 * 60};
     pl_ctx ctx = {0};
     util_err err = {{0}};
-    command_fn run = NULL;
+    pl_command_fn run = NULL;
     int rc;
 
     util_log_setup(UTIL_LOG_TEXT, UTIL_LOG_WARN);
@@ -217,9 +175,9 @@ int main(int argc, char **argv)
         return rc < 0 ? PL_EXIT_OK : rc;
     if (optind >= argc)
         return usage_error("no command given");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[optind], commands[i].name) == 0)
-            run = commands[i].run;
+    for (const pl_command *c = pl_commands; c->name != NULL; c++)
+        if (strcmp(argv[optind], c->name) == 0)
+            run = c->run;
     if (run == NULL)
         return usage_error("unknown command \"%s\"", argv[optind]);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

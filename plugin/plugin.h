@@ -7,6 +7,7 @@
 #ifndef BERTH_PL_PLUGIN_H
 #define BERTH_PL_PLUGIN_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include <cjson/cJSON.h>
@@ -58,6 +59,37 @@ typedef struct pl_ctx {
     const char *namespace; /* NULL with -A */
     const char *command;   /* the command's name, for messages; NULL: "kubectl berth" */
 } pl_ctx;
+
+/* The words of the command line, in one place (cli_words.c): main.c
+ * parses with them and completion.c offers them. Each table ends with an
+ * entry whose name is NULL. */
+typedef int (*pl_command_fn)(const pl_ctx *ctx, int argc, char **argv);
+typedef struct pl_command {
+    const char *name;
+    pl_command_fn run;
+} pl_command;
+extern const pl_command pl_commands[];
+
+typedef struct pl_format {
+    const char *name; /* -o's value */
+    pl_output value;
+} pl_format;
+extern const pl_format pl_formats[];
+
+/* getopt_long's table of the long options (its val: the short option's
+ * letter, or one of these), and the short options' getopt string. */
+enum {
+    PL_OPT_KUBECONFIG = 256,
+    PL_OPT_CONTEXT,
+    PL_OPT_VERSION,
+    PL_OPT_NO_WAIT,
+    PL_OPT_TIMEOUT,
+    PL_OPT_CHECK,
+    PL_OPT_LISTENER,
+    PL_OPT_DIRECT
+};
+extern const struct option pl_long_options[];
+#define PL_SHORT_OPTIONS ":n:o:hA"
 
 /* `kubectl berth addresses [CLUSTER]`: each broker's advertised address
  * per listener, where its pod runs, and the bootstrap lists; with --check,
