@@ -84,8 +84,10 @@ static bool sts_rolling(const op_run *w)
 {
     const cJSON *live = op_run_live_of(w, "StatefulSet", NULL), *d;
 
-    if (live == NULL || !op_config_roll_done(live))
-        return live != NULL;
+    if (live == NULL)
+        return false;
+    if (!op_config_roll_done(live))
+        return true;
     cJSON_ArrayForEach(d, w->desired)
     {
         const op_kind *k = op_run_kind(d);
